@@ -1,0 +1,46 @@
+// bfpgen: generator, quantizer and simulation front end for the BFP8 PE-array accelerator.
+#include <exception>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "commands.h"
+
+#ifndef BFP_VERSION
+#error "BFP_VERSION must be defined by the build"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"bfpgen - sparse BFP8 DNN accelerator generator"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("bfpgen ") + BFP_VERSION);
+
+  std::map<CLI::App*, bfp::cli::Runner> runners;
+  auto reg = [&](CLI::App* sub, bfp::cli::Runner r) { runners[sub] = std::move(r); };
+  {
+    auto* s = app.add_subcommand("generate", "emit Verilog, C++ header, filelist and manifest for a config");
+    reg(s, bfp::cli::add_generate(*s));
+    s = app.add_subcommand("quantize", "quantize FP32 numbers from stdin to MXINT8 blocks");
+    reg(s, bfp::cli::add_quantize(*s));
+    s = app.add_subcommand("gemm", "run a random GEMM through the golden model and the RTL");
+    reg(s, bfp::cli::add_gemm(*s));
+    s = app.add_subcommand("bench", "dense GEMM utilization benchmark on the RTL");
+    reg(s, bfp::cli::add_bench(*s));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  for (auto& [sub, run] : runners) {
+    if (!sub->parsed()) continue;
+    try {
+      return run();
+    } catch (const std::exception& e) {
+      std::cerr << "bfpgen " << sub->get_name() << ": error: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  return 1;
+}
