@@ -1,0 +1,85 @@
+// Golden model of docs/arithmetic.md: MX-compatible quantizer, BFP8 GEMM with aligned accumulation,
+// output requantization. Everything here is bit-exact against the RTL; see the spec for every step.
+#pragma once
+#include <Eigen/Core>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace bfp::golden {
+
+enum class Rounding { Away, Even };
+
+/// Thrown for NaN/Inf inputs and shape errors; the message names the tensor and the flat index.
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using CodeMatrix = Eigen::Matrix<int8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ExpMatrix = Eigen::Matrix<uint8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// A matrix blocked along its rows: `rows` x `cols` logical elements, `codes` is rows x kblocks()*block
+/// (padding columns are zero codes), `exps` is rows x kblocks() E8M0 codes.
+struct BfpMatrix {
+  int rows = 0;
+  int cols = 0;
+  int block = 0;
+  CodeMatrix codes;
+  ExpMatrix exps;
+  int kblocks() const { return block ? (cols + block - 1) / block : 0; }
+  bool operator==(const BfpMatrix& o) const;
+};
+
+/// One quantized block (as printed by `bfpgen quantize`).
+struct Block {
+  uint8_t exp = 0;
+  std::vector<int8_t> codes;
+};
+
+/// Quantizes consecutive groups of `block` values (last group may be short). Throws InputError naming
+/// `tensor` and the index of the first NaN/Inf.
+std::vector<Block> quantize_vector(const std::vector<float>& x, int block, Rounding r,
+                                   const std::string& tensor = "input");
+/// Quantizes each row of x in blocks along the row.
+BfpMatrix quantize_rows(const Eigen::MatrixXf& x, int block, Rounding r, const std::string& tensor);
+/// Exact dequantization (logical columns only).
+Eigen::MatrixXd dequantize(const BfpMatrix& m);
+
+/// Accumulator parameters (W, F of the spec).
+struct AccParams {
+  int width = 32;
+  int guard_bits = 4;
+};
+
+/// Accumulator matrix: m (W-bit two's complement held in int64) and e (0..508) per output.
+struct AccMatrix {
+  Eigen::Matrix<int64_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m;
+  Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> e;
+};
+
+/// One accumulation step of spec section 3 (p: exact block dot product, pe: Ea + Ew).
+void acc_add(int64_t& m, int32_t& e, int64_t p, int32_t pe, const AccParams& ap);
+
+/// Accumulates C = A * W over all K blocks in increasing order. `a` is M x K, `wt` is W transposed
+/// (N x K); both blocked along K with the same block size. Starts from (0, 0).
+AccMatrix gemm_accumulate(const BfpMatrix& a, const BfpMatrix& wt, const AccParams& ap);
+/// Continues an accumulation with K blocks [kb_begin, kb_end) (K tiling).
+void gemm_accumulate_range(const BfpMatrix& a, const BfpMatrix& wt, const AccParams& ap, int kb_begin,
+                           int kb_end, AccMatrix& acc);
+
+/// Requantizes accumulators to a row-blocked BFP8 matrix of acc.m.cols() logical columns (spec section 4).
+BfpMatrix requantize(const AccMatrix& acc, int block, const AccParams& ap, bool relu);
+
+/// Exact value of one accumulator (for accuracy reports).
+double acc_value(int64_t m, int32_t e, const AccParams& ap);
+
+/// Accuracy of a result against an FP32/double reference.
+struct ErrorStats {
+  double rel_rms = 0;   ///< sqrt(sum (x-ref)^2 / sum ref^2), 0 if the reference is all zero
+  double max_abs = 0;
+};
+ErrorStats compare(const Eigen::MatrixXd& x, const Eigen::MatrixXd& ref);
+
+}  // namespace bfp::golden
