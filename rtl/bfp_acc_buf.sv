@@ -1,0 +1,50 @@
+// Accumulator buffer: Rows x AccCols accumulators (m, e) in registers. DRAIN copies the whole PE array
+// into one slot of Cols columns in a single cycle; STORE reads one block of BlockSize columns of one row
+// per cycle. It decouples the PE tile width (Cols) from the output block width (BlockSize), so a block
+// may span several PE tiles (Cols < BlockSize) or a tile several blocks.
+module bfp_acc_buf #(
+  parameter int Rows      = 8,
+  parameter int Cols      = 8,
+  parameter int BlockSize = 32,
+  parameter int AccWidth  = 32,
+  parameter int AccCols   = 32,
+  parameter int SlotBits  = (AccCols / Cols > 1) ? $clog2(AccCols / Cols) : 1,          /// derived
+  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,                               /// derived
+  parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
+) (
+  input  logic                          clk_i,
+  input  logic                          drain_i,      /// copy the PE array into slot drain_slot_i
+  input  logic [SlotBits-1:0]           drain_slot_i, /// column offset / Cols
+  input  logic [Rows*Cols*AccWidth-1:0] pe_m_i,       /// PE (i, j) at index i*Cols + j
+  input  logic [Rows*Cols*9-1:0]        pe_e_i,
+  input  logic [RowBits-1:0]            rd_row_i,     /// row to read
+  input  logic [BlkBits-1:0]            rd_block_i,   /// block (BlockSize columns) to read
+  output logic [BlockSize*AccWidth-1:0] rd_m_o,       /// lane j = column rd_block_i*BlockSize + j
+  output logic [BlockSize*9-1:0]        rd_e_o
+);
+  localparam int Slots = AccCols / Cols;
+
+  logic [Rows*AccCols*AccWidth-1:0] all_m;  // row i, column c at index i*AccCols + c
+  logic [Rows*AccCols*9-1:0]        all_e;
+
+  for (genvar i = 0; i < Rows; i++) begin : gen_row
+    for (genvar s = 0; s < Slots; s++) begin : gen_slot
+      logic [Cols*AccWidth-1:0] m_q;
+      logic [Cols*9-1:0]        e_q;
+      always_ff @(posedge clk_i) begin
+        if (drain_i && drain_slot_i == SlotBits'(s)) begin
+          m_q <= pe_m_i[i*Cols*AccWidth +: Cols*AccWidth];
+          e_q <= pe_e_i[i*Cols*9 +: Cols*9];
+        end
+      end
+      assign all_m[(i*AccCols + s*Cols)*AccWidth +: Cols*AccWidth] = m_q;
+      assign all_e[(i*AccCols + s*Cols)*9 +: Cols*9]               = e_q;
+    end
+  end
+
+  localparam int LaneBits = $clog2(Rows * AccCols + 1);
+  logic [LaneBits-1:0] base;  // first lane of the block read
+  assign base   = LaneBits'(rd_row_i) * LaneBits'(AccCols) + LaneBits'(rd_block_i) * LaneBits'(BlockSize);
+  assign rd_m_o = all_m[base*AccWidth +: BlockSize*AccWidth];
+  assign rd_e_o = all_e[base*9 +: BlockSize*9];
+endmodule

@@ -1,0 +1,139 @@
+// Load engine for LOAD_ACT / LOAD_WGT. For each of `rows` rows it reads the row's code beats and then
+// its exponent beats. Requests and responses walk the same (row, phase, beat) sequence with two
+// independent counters, so any number of requests may be outstanding and memory latency is hidden;
+// responses come back in order and go straight into the bank selected by the row.
+module bfp_dma_rd #(
+  parameter int MemWidth  = 64,
+  parameter int AddrWidth = 32,
+  parameter int BlockSize = 32,
+  parameter int BankBits  = 3,   /// bits of a bank (row) index
+  parameter int WordBits  = 7    /// bits of a word address inside a bank
+) (
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+  input  logic                 start_i,       /// pulse: begin with the fields below
+  input  logic [15:0]          rows_i,
+  input  logic [15:0]          count_i,       /// blocks per row
+  input  logic [31:0]          code_addr_i,
+  input  logic [31:0]          exp_addr_i,
+  input  logic [31:0]          code_stride_i,
+  input  logic [31:0]          exp_stride_i,
+  output logic                 done_o,        /// pulse: every response has been written
+  // memory read port
+  output logic                 rd_req_tvalid_o,
+  input  logic                 rd_req_tready_i,
+  output logic [AddrWidth-1:0] rd_req_addr_o,
+  input  logic                 rd_rsp_tvalid_i,
+  output logic                 rd_rsp_tready_o,
+  input  logic [MemWidth-1:0]  rd_rsp_tdata_i,
+  // bank write port
+  output logic                 bank_we_o,
+  output logic [BankBits-1:0]  bank_sel_o,    /// row index
+  output logic                 bank_exp_o,    /// 1: exponent memory, 0: code memory
+  output logic [WordBits-1:0]  bank_addr_o,
+  output logic [MemWidth-1:0]  bank_wdata_o
+);
+  localparam int Beat = MemWidth / 8;
+  localparam int BeatLog = $clog2(Beat);
+  localparam int BlockLog = $clog2(BlockSize);
+
+  logic        active_q;
+  logic [15:0] rows_q;
+  logic [21:0] code_beats_q, exp_beats_q;
+  logic [31:0] code_stride_q, exp_stride_q;
+
+  // request walker
+  logic        req_done_q, req_phase_q;
+  logic [15:0] req_row_q;
+  logic [21:0] req_beat_q;
+  logic [31:0] req_code_base_q, req_exp_base_q;
+  // response walker
+  logic        rsp_phase_q;
+  logic [15:0] rsp_row_q;
+  logic [21:0] rsp_beat_q;
+
+  logic [21:0] code_beats, exp_beats;
+  assign code_beats = 22'(((22'(count_i) << BlockLog) + 22'(Beat - 1)) >> BeatLog);
+  assign exp_beats  = 22'((22'(count_i) + 22'(Beat - 1)) >> BeatLog);
+
+  logic [31:0] req_addr;
+  assign req_addr = (req_phase_q ? req_exp_base_q : req_code_base_q) + (32'(req_beat_q) << BeatLog);
+
+  assign rd_req_tvalid_o = active_q && !req_done_q;
+  assign rd_req_addr_o   = AddrWidth'(req_addr);
+  assign rd_rsp_tready_o = active_q;
+
+  logic req_fire, rsp_fire, req_last_beat, rsp_last_beat;
+  assign req_fire = rd_req_tvalid_o && rd_req_tready_i;
+  assign rsp_fire = rd_rsp_tvalid_i && rd_rsp_tready_o;
+  assign req_last_beat = req_beat_q + 22'd1 == (req_phase_q ? exp_beats_q : code_beats_q);
+  assign rsp_last_beat = rsp_beat_q + 22'd1 == (rsp_phase_q ? exp_beats_q : code_beats_q);
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      active_q    <= 1'b0;
+      req_done_q  <= 1'b1;
+      done_o      <= 1'b0;
+    end else begin
+      done_o <= 1'b0;
+      if (start_i) begin
+        active_q        <= (rows_i != 16'd0) && (count_i != 16'd0);
+        done_o          <= (rows_i == 16'd0) || (count_i == 16'd0);
+        req_done_q      <= 1'b0;
+        rows_q          <= rows_i;
+        code_beats_q    <= code_beats;
+        exp_beats_q     <= exp_beats;
+        code_stride_q   <= code_stride_i;
+        exp_stride_q    <= exp_stride_i;
+        req_phase_q     <= 1'b0;
+        req_row_q       <= '0;
+        req_beat_q      <= '0;
+        req_code_base_q <= code_addr_i;
+        req_exp_base_q  <= exp_addr_i;
+        rsp_phase_q     <= 1'b0;
+        rsp_row_q       <= '0;
+        rsp_beat_q      <= '0;
+      end else if (active_q) begin
+        if (req_fire) begin
+          if (!req_last_beat) req_beat_q <= req_beat_q + 22'd1;
+          else begin
+            req_beat_q <= '0;
+            if (!req_phase_q) req_phase_q <= 1'b1;
+            else begin
+              req_phase_q     <= 1'b0;
+              req_code_base_q <= req_code_base_q + code_stride_q;
+              req_exp_base_q  <= req_exp_base_q + exp_stride_q;
+              req_row_q       <= req_row_q + 16'd1;
+              if (req_row_q + 16'd1 == rows_q) req_done_q <= 1'b1;
+            end
+          end
+        end
+        if (rsp_fire) begin
+          if (!rsp_last_beat) rsp_beat_q <= rsp_beat_q + 22'd1;
+          else begin
+            rsp_beat_q <= '0;
+            if (!rsp_phase_q) rsp_phase_q <= 1'b1;
+            else begin
+              rsp_phase_q <= 1'b0;
+              rsp_row_q   <= rsp_row_q + 16'd1;
+              if (rsp_row_q + 16'd1 == rows_q) begin
+                active_q <= 1'b0;
+                done_o   <= 1'b1;
+              end
+            end
+          end
+        end
+      end
+    end
+  end
+
+  assign bank_we_o    = rsp_fire;
+  assign bank_sel_o   = BankBits'(rsp_row_q);
+  assign bank_exp_o   = rsp_phase_q;
+  assign bank_addr_o  = WordBits'(rsp_beat_q);
+  assign bank_wdata_o = rd_rsp_tdata_i;
+
+  // Only the low AddrWidth bits of the 32-bit command address fields reach the port.
+  logic unused_addr;
+  assign unused_addr = ^req_addr;
+endmodule

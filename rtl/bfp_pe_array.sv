@@ -1,0 +1,66 @@
+// Output-stationary broadcast array of Rows x Cols PEs. Row i receives activation element A[i][k] and
+// its block exponent, column j receives W[k][j]; every PE consumes one pair per cycle. OperandRegs
+// register stages on the broadcast give synthesis room to buffer the high-fanout operand nets.
+module bfp_pe_array #(
+  parameter int Rows        = 8,
+  parameter int Cols        = 8,
+  parameter int BlockSize   = 32,
+  parameter int AccWidth    = 32,
+  parameter int GuardBits   = 4,
+  parameter int OperandRegs = 1   /// register stages on the operand broadcast, >= 1
+) (
+  input  logic                          clk_i,
+  input  logic                          rst_ni,
+  input  logic                          clear_i,  /// reset every accumulator
+  input  logic                          valid_i,  /// operands present this cycle
+  input  logic                          last_i,   /// last element of a block
+  input  logic [Rows*8-1:0]             act_i,    /// row i code at [8i+7:8i]
+  input  logic [Rows*8-1:0]             act_e_i,  /// row i exponent
+  input  logic [Cols*8-1:0]             wgt_i,    /// column j code
+  input  logic [Cols*8-1:0]             wgt_e_i,  /// column j exponent
+  output logic [Rows*Cols*AccWidth-1:0] acc_m_o,  /// PE (i, j) at index i*Cols + j
+  output logic [Rows*Cols*9-1:0]        acc_e_o
+);
+  localparam int OpBits = 2 + 16 * (Rows + Cols);
+
+  logic [OpBits-1:0] ops_in, ops_out;
+  assign ops_in = {valid_i, last_i, act_i, act_e_i, wgt_i, wgt_e_i};
+
+  logic [OpBits-1:0] stage_q [0:OperandRegs-1];
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      for (int s = 0; s < OperandRegs; s++) stage_q[s] <= '0;
+    end else begin
+      stage_q[0] <= ops_in;
+      for (int s = 1; s < OperandRegs; s++) stage_q[s] <= stage_q[s-1];
+    end
+  end
+  assign ops_out = stage_q[OperandRegs-1];
+
+  logic              valid, last;
+  logic [Rows*8-1:0] act, act_e;
+  logic [Cols*8-1:0] wgt, wgt_e;
+  assign {valid, last, act, act_e, wgt, wgt_e} = ops_out;
+
+  for (genvar i = 0; i < Rows; i++) begin : gen_row
+    for (genvar j = 0; j < Cols; j++) begin : gen_col
+      bfp_pe #(
+        .BlockSize(BlockSize),
+        .AccWidth (AccWidth),
+        .GuardBits(GuardBits)
+      ) u_pe (
+        .clk_i  (clk_i),
+        .rst_ni (rst_ni),
+        .clear_i(clear_i),
+        .valid_i(valid),
+        .last_i (last),
+        .act_i  (act[8*i +: 8]),
+        .wgt_i  (wgt[8*j +: 8]),
+        .act_e_i(act_e[8*i +: 8]),
+        .wgt_e_i(wgt_e[8*j +: 8]),
+        .acc_m_o(acc_m_o[(i*Cols+j)*AccWidth +: AccWidth]),
+        .acc_e_o(acc_e_o[(i*Cols+j)*9 +: 9])
+      );
+    end
+  end
+endmodule

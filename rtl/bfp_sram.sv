@@ -1,0 +1,23 @@
+// Simple dual-port memory: one write port, one read port with a registered read (one cycle latency).
+// Written in the plain style that Yosys maps to block RAM and Verilator to a C array; buffers of the
+// accelerator are built from it so that synthesis flows can later swap it for an SRAM macro.
+module bfp_sram #(
+  parameter int Width = 64,  /// bits per word
+  parameter int Depth = 16,  /// words
+  parameter int AddrBits = (Depth > 1) ? $clog2(Depth) : 1  /// derived: do not override
+) (
+  input  logic                  clk_i,
+  input  logic                  we_i,     /// write enable
+  input  logic [AddrBits-1:0]   waddr_i,  /// write word address
+  input  logic [Width-1:0]      wdata_i,  /// write data
+  input  logic                  re_i,     /// read enable
+  input  logic [AddrBits-1:0]   raddr_i,  /// read word address
+  output logic [Width-1:0]      rdata_o   /// read data, valid the cycle after re_i
+);
+  logic [Width-1:0] mem_q [0:Depth-1];
+
+  always_ff @(posedge clk_i) begin
+    if (we_i) mem_q[waddr_i] <= wdata_i;
+    if (re_i) rdata_o <= mem_q[raddr_i];
+  end
+endmodule
