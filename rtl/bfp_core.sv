@@ -1,7 +1,6 @@
-// Accelerator core: command decoder and sequencer, activation/weight buffers, load engine, PE array,
-// accumulator buffer and store engine (docs/architecture.md). Commands run one at a time; each engine
-// gets a start pulse and answers with done. The generated bfp_top instantiates this module with the
-// parameters of one config.
+// Accelerator core: command dispatcher, double-buffered activation buffers, weight buffers, load
+// engine, PE array, accumulator buffer and store engine (docs/architecture.md). The generated bfp_top
+// instantiates this module with the parameters of one config.
 module bfp_core #(
   parameter int Rows        = 8,
   parameter int Cols        = 8,
@@ -32,7 +31,8 @@ module bfp_core #(
   output logic [MemWidth-1:0]   wr_tdata_o,
   output logic [MemWidth/8-1:0] wr_tstrb_o,
   output logic                  busy_o,
-  output logic [3:0]            op_o
+  output logic [3:0]            op_o,
+  output logic [2:0]            engines_busy_o  /// {store, compute, load} engine busy
 );
   localparam int Beat       = MemWidth / 8;
   localparam int BeatLog    = $clog2(Beat);
@@ -58,56 +58,83 @@ module bfp_core #(
   localparam logic [7:0] OpDrain   = 8'd4;
   localparam logic [7:0] OpStore   = 8'd5;
 
-  // ---- command register ---------------------------------------------------------------------------
-  logic        busy_q, start_q;
+  // ---- command dispatch ---------------------------------------------------------------------------
+  // Three engines run concurrently: load (LOAD_*), compute (COMPUTE) and store (STORE); DRAIN executes
+  // in its dispatch cycle. Commands are dispatched strictly in order; a command waits in the pending
+  // register until the engines it depends on are free (rules in docs/architecture.md), so a LOAD_ACT
+  // into one activation half overlaps the COMPUTE on the other half and the STORE of the last tile.
+  localparam int FlagClear = 0, FlagRelu = 1, FlagActBuf = 2, FlagWait = 6;
+
+  logic        pend_q;
   logic [7:0]  op_q, flags_q;
   logic [15:0] rows_q, count_q, col_offset_q, valid_cols_q;
   logic [31:0] code_addr_q, exp_addr_q, code_stride_q, exp_stride_q;
-  logic        done;
 
-  assign cmd_tready_o = !busy_q;
-  assign busy_o       = busy_q;
-  assign op_o         = busy_q ? op_q[3:0] : 4'd0;
+  logic load_busy, comp_busy, store_busy;
+  logic load_wgt_q, load_half_q, comp_half_q;
+  logic can_start, dispatch;
+
+  assign cmd_tready_o = !pend_q;
+
+  always_comb begin
+    unique case (op_q)
+      OpLoadAct: can_start = !load_busy && !(comp_busy && comp_half_q == flags_q[FlagActBuf]);
+      OpLoadWgt: can_start = !load_busy && !comp_busy;
+      OpCompute: can_start = !comp_busy && !(load_busy && (load_wgt_q || load_half_q == flags_q[FlagActBuf]));
+      OpDrain:   can_start = !comp_busy && !store_busy;
+      OpStore:   can_start = !store_busy;
+      default:   can_start = 1'b1;  // unknown opcodes are dropped
+    endcase
+    if (flags_q[FlagWait] && (load_busy || comp_busy || store_busy)) can_start = 1'b0;
+  end
+  assign dispatch = pend_q && can_start;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      busy_q  <= 1'b0;
-      start_q <= 1'b0;
-      op_q    <= '0;
-    end else begin
-      start_q <= 1'b0;
-      if (!busy_q && cmd_tvalid_i) begin
-        busy_q        <= 1'b1;
-        start_q       <= 1'b1;
-        op_q          <= cmd_tdata_i[7:0];
-        flags_q       <= cmd_tdata_i[15:8];
-        rows_q        <= cmd_tdata_i[31:16];
-        code_addr_q   <= cmd_tdata_i[63:32];
-        exp_addr_q    <= cmd_tdata_i[95:64];
-        code_stride_q <= cmd_tdata_i[127:96];
-        exp_stride_q  <= cmd_tdata_i[159:128];
-        count_q       <= cmd_tdata_i[175:160];
-        col_offset_q  <= cmd_tdata_i[191:176];
-        valid_cols_q  <= cmd_tdata_i[207:192];
-      end else if (busy_q && done) begin
-        busy_q <= 1'b0;
-      end
+      pend_q <= 1'b0;
+      op_q   <= '0;
+    end else if (!pend_q && cmd_tvalid_i) begin
+      pend_q        <= 1'b1;
+      op_q          <= cmd_tdata_i[7:0];
+      flags_q       <= cmd_tdata_i[15:8];
+      rows_q        <= cmd_tdata_i[31:16];
+      code_addr_q   <= cmd_tdata_i[63:32];
+      exp_addr_q    <= cmd_tdata_i[95:64];
+      code_stride_q <= cmd_tdata_i[127:96];
+      exp_stride_q  <= cmd_tdata_i[159:128];
+      count_q       <= cmd_tdata_i[175:160];
+      col_offset_q  <= cmd_tdata_i[191:176];
+      valid_cols_q  <= cmd_tdata_i[207:192];
+    end else if (dispatch) begin
+      pend_q <= 1'b0;
     end
   end
 
-  logic unused_cmd;
-  assign unused_cmd = ^{cmd_tdata_i[255:208], flags_q[7:2], kblk};
+  logic start_load, start_comp, start_drain, start_store;
+  assign start_load  = dispatch && (op_q == OpLoadAct || op_q == OpLoadWgt);
+  assign start_comp  = dispatch && op_q == OpCompute;
+  assign start_drain = dispatch && op_q == OpDrain;
+  assign start_store = dispatch && op_q == OpStore;
 
-  logic is_load, dma_done, comp_done, store_done;
-  assign is_load = (op_q == OpLoadAct) || (op_q == OpLoadWgt);
-  always_comb begin
-    unique case (op_q)
-      OpLoadAct, OpLoadWgt: done = dma_done;
-      OpCompute:            done = comp_done;
-      OpStore:              done = store_done;
-      default:              done = start_q;  // DRAIN finishes in its start cycle; unknown opcodes are dropped
-    endcase
+  always_ff @(posedge clk_i) begin
+    if (start_load) begin
+      load_wgt_q  <= (op_q == OpLoadWgt);
+      load_half_q <= flags_q[FlagActBuf];
+    end
+    if (start_comp) comp_half_q <= flags_q[FlagActBuf];
   end
+
+  assign busy_o = pend_q || load_busy || comp_busy || store_busy;
+  assign engines_busy_o = {store_busy, comp_busy, load_busy};
+  always_comb begin
+    if (comp_busy) op_o = OpCompute[3:0];
+    else if (store_busy) op_o = OpStore[3:0];
+    else if (load_busy) op_o = load_wgt_q ? OpLoadWgt[3:0] : OpLoadAct[3:0];
+    else op_o = 4'd0;
+  end
+
+  logic unused_cmd;
+  assign unused_cmd = ^{cmd_tdata_i[255:208], flags_q[7], flags_q[5:3], kblk};
 
   // ---- load engine --------------------------------------------------------------------------------
   logic                bank_we, bank_exp;
@@ -124,14 +151,14 @@ module bfp_core #(
   ) u_dma (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
-    .start_i        (start_q && is_load),
+    .start_i        (start_load),
     .rows_i         (rows_q),
     .count_i        (count_q),
     .code_addr_i    (code_addr_q),
     .exp_addr_i     (exp_addr_q),
     .code_stride_i  (code_stride_q),
     .exp_stride_i   (exp_stride_q),
-    .done_o         (dma_done),
+    .busy_o         (load_busy),
     .rd_req_tvalid_o(rd_req_tvalid_o),
     .rd_req_tready_i(rd_req_tready_i),
     .rd_req_addr_o  (rd_req_addr_o),
@@ -154,23 +181,21 @@ module bfp_core #(
   logic [21:0] kblk;
   logic        issue;
 
-  assign issue = comp_active_q;
-  assign kblk  = k_q >> BlockLog;
+  assign issue     = comp_active_q;
+  assign kblk      = k_q >> BlockLog;
+  assign comp_busy = comp_active_q || comp_draining_q;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       comp_active_q   <= 1'b0;
       comp_draining_q <= 1'b0;
-      comp_done       <= 1'b0;
       rd_valid_q      <= 1'b0;
     end else begin
-      comp_done  <= 1'b0;
       rd_valid_q <= issue;
-      if (start_q && op_q == OpCompute) begin
-        k_q       <= '0;
-        k_total_q <= 22'(count_q) << BlockLog;
-        if (count_q == 16'd0) comp_done <= 1'b1;
-        else comp_active_q <= 1'b1;
+      if (start_comp) begin
+        k_q           <= '0;
+        k_total_q     <= 22'(count_q) << BlockLog;
+        comp_active_q <= (count_q != 16'd0);
       end else if (comp_active_q) begin
         k_q <= k_q + 22'd1;
         if (k_q + 22'd1 == k_total_q) begin
@@ -180,10 +205,7 @@ module bfp_core #(
         end
       end else if (comp_draining_q) begin
         drain_cnt_q <= drain_cnt_q - 8'd1;
-        if (drain_cnt_q == 8'd1) begin
-          comp_draining_q <= 1'b0;
-          comp_done       <= 1'b1;
-        end
+        if (drain_cnt_q == 8'd1) comp_draining_q <= 1'b0;
       end
     end
     rd_last_q  <= (k_q[BlockLog-1:0] == {BlockLog{1'b1}});
@@ -195,35 +217,41 @@ module bfp_core #(
   logic [Rows*8-1:0] act, act_e;
   logic [Cols*8-1:0] wgt, wgt_e;
 
+  // Two activation halves: LOAD_ACT fills one while COMPUTE reads the other.
   for (genvar r = 0; r < Rows; r++) begin : gen_act_bank
-    logic [MemWidth-1:0] code_word, exp_word;
-    bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
-      .clk_i  (clk_i),
-      .we_i   (bank_we && !bank_exp && op_q == OpLoadAct && bank_sel == BankBits'(r)),
-      .waddr_i(bank_addr[$clog2(ActWords > 1 ? ActWords : 2)-1:0]),
-      .wdata_i(bank_wdata),
-      .re_i   (issue),
-      .raddr_i(k_q[BeatLog +: $clog2(ActWords > 1 ? ActWords : 2)]),
-      .rdata_o(code_word)
-    );
-    bfp_sram #(.Width(MemWidth), .Depth(ActExpWords)) u_exp (
-      .clk_i  (clk_i),
-      .we_i   (bank_we && bank_exp && op_q == OpLoadAct && bank_sel == BankBits'(r)),
-      .waddr_i(bank_addr[$clog2(ActExpWords > 1 ? ActExpWords : 2)-1:0]),
-      .wdata_i(bank_wdata),
-      .re_i   (issue),
-      .raddr_i(kblk[BeatLog +: $clog2(ActExpWords > 1 ? ActExpWords : 2)]),
-      .rdata_o(exp_word)
-    );
-    assign act[8*r +: 8]   = code_word[8*code_sel_q +: 8];
-    assign act_e[8*r +: 8] = exp_word[8*exp_sel_q +: 8];
+    logic [MemWidth-1:0] code_word [0:1];
+    logic [MemWidth-1:0] exp_word [0:1];
+    for (genvar h = 0; h < 2; h++) begin : gen_half
+      logic wr_sel;
+      assign wr_sel = bank_we && !load_wgt_q && load_half_q == h[0] && bank_sel == BankBits'(r);
+      bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
+        .clk_i  (clk_i),
+        .we_i   (wr_sel && !bank_exp),
+        .waddr_i(bank_addr[$clog2(ActWords > 1 ? ActWords : 2)-1:0]),
+        .wdata_i(bank_wdata),
+        .re_i   (issue && comp_half_q == h[0]),
+        .raddr_i(k_q[BeatLog +: $clog2(ActWords > 1 ? ActWords : 2)]),
+        .rdata_o(code_word[h])
+      );
+      bfp_sram #(.Width(MemWidth), .Depth(ActExpWords)) u_exp (
+        .clk_i  (clk_i),
+        .we_i   (wr_sel && bank_exp),
+        .waddr_i(bank_addr[$clog2(ActExpWords > 1 ? ActExpWords : 2)-1:0]),
+        .wdata_i(bank_wdata),
+        .re_i   (issue && comp_half_q == h[0]),
+        .raddr_i(kblk[BeatLog +: $clog2(ActExpWords > 1 ? ActExpWords : 2)]),
+        .rdata_o(exp_word[h])
+      );
+    end
+    assign act[8*r +: 8]   = code_word[comp_half_q][8*code_sel_q +: 8];
+    assign act_e[8*r +: 8] = exp_word[comp_half_q][8*exp_sel_q +: 8];
   end
 
   for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
     logic [MemWidth-1:0] code_word, exp_word;
     bfp_sram #(.Width(MemWidth), .Depth(WgtWords)) u_code (
       .clk_i  (clk_i),
-      .we_i   (bank_we && !bank_exp && op_q == OpLoadWgt && bank_sel == BankBits'(c)),
+      .we_i   (bank_we && !bank_exp && load_wgt_q && bank_sel == BankBits'(c)),
       .waddr_i(bank_addr[$clog2(WgtWords > 1 ? WgtWords : 2)-1:0]),
       .wdata_i(bank_wdata),
       .re_i   (issue),
@@ -232,7 +260,7 @@ module bfp_core #(
     );
     bfp_sram #(.Width(MemWidth), .Depth(WgtExpWords)) u_exp (
       .clk_i  (clk_i),
-      .we_i   (bank_we && bank_exp && op_q == OpLoadWgt && bank_sel == BankBits'(c)),
+      .we_i   (bank_we && bank_exp && load_wgt_q && bank_sel == BankBits'(c)),
       .waddr_i(bank_addr[$clog2(WgtExpWords > 1 ? WgtExpWords : 2)-1:0]),
       .wdata_i(bank_wdata),
       .re_i   (issue),
@@ -257,7 +285,7 @@ module bfp_core #(
   ) u_array (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .clear_i(start_q && op_q == OpCompute && flags_q[0]),
+    .clear_i(start_comp && flags_q[FlagClear]),
     .valid_i(rd_valid_q),
     .last_i (rd_last_q),
     .act_i  (act),
@@ -290,7 +318,7 @@ module bfp_core #(
     .AccCols  (AccCols)
   ) u_acc_buf (
     .clk_i       (clk_i),
-    .drain_i     (start_q && op_q == OpDrain),
+    .drain_i     (start_drain),
     .drain_slot_i(drain_slot),
     .pe_m_i      (pe_m),
     .pe_e_i      (pe_e),
@@ -311,16 +339,16 @@ module bfp_core #(
   ) u_store (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
-    .start_i      (start_q && op_q == OpStore),
+    .start_i      (start_store),
     .rows_i       (rows_q),
     .count_i      (count_q),
     .valid_cols_i (valid_cols_q),
-    .relu_i       (flags_q[1]),
+    .relu_i       (flags_q[FlagRelu]),
     .code_addr_i  (code_addr_q),
     .exp_addr_i   (exp_addr_q),
     .code_stride_i(code_stride_q),
     .exp_stride_i (exp_stride_q),
-    .done_o       (store_done),
+    .busy_o       (store_busy),
     .acc_row_o    (acc_row),
     .acc_block_o  (acc_block),
     .acc_m_i      (acc_m),

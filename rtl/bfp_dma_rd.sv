@@ -18,7 +18,7 @@ module bfp_dma_rd #(
   input  logic [31:0]          exp_addr_i,
   input  logic [31:0]          code_stride_i,
   input  logic [31:0]          exp_stride_i,
-  output logic                 done_o,        /// pulse: every response has been written
+  output logic                 busy_o,        /// a load is in progress
   // memory read port
   output logic                 rd_req_tvalid_o,
   input  logic                 rd_req_tready_i,
@@ -73,12 +73,9 @@ module bfp_dma_rd #(
     if (!rst_ni) begin
       active_q    <= 1'b0;
       req_done_q  <= 1'b1;
-      done_o      <= 1'b0;
     end else begin
-      done_o <= 1'b0;
       if (start_i) begin
         active_q        <= (rows_i != 16'd0) && (count_i != 16'd0);
-        done_o          <= (rows_i == 16'd0) || (count_i == 16'd0);
         req_done_q      <= 1'b0;
         rows_q          <= rows_i;
         code_beats_q    <= code_beats;
@@ -116,10 +113,7 @@ module bfp_dma_rd #(
             else begin
               rsp_phase_q <= 1'b0;
               rsp_row_q   <= rsp_row_q + 16'd1;
-              if (rsp_row_q + 16'd1 == rows_q) begin
-                active_q <= 1'b0;
-                done_o   <= 1'b1;
-              end
+              if (rsp_row_q + 16'd1 == rows_q) active_q <= 1'b0;
             end
           end
         end
@@ -127,6 +121,7 @@ module bfp_dma_rd #(
     end
   end
 
+  assign busy_o       = active_q;
   assign bank_we_o    = rsp_fire;
   assign bank_sel_o   = BankBits'(rsp_row_q);
   assign bank_exp_o   = rsp_phase_q;

@@ -23,7 +23,7 @@ module bfp_store #(
   input  logic [31:0]                   exp_addr_i,
   input  logic [31:0]                   code_stride_i,
   input  logic [31:0]                   exp_stride_i,
-  output logic                          done_o,       /// pulse: last write accepted
+  output logic                          busy_o,       /// a store is in progress
   // accumulator buffer read port
   output logic [RowBits-1:0]            acc_row_o,
   output logic [BlkBits-1:0]            acc_block_o,
@@ -102,6 +102,7 @@ module bfp_store #(
   assign exp_strb  = (MemWidth/8)'(1) << exp_off;
   assign wr_addr   = (state_q == SExp) ? exp_byte : code_byte;
 
+  assign busy_o      = (state_q != SIdle);
   assign wr_tvalid_o = (state_q == SCode) || (state_q == SExp);
   assign wr_addr_o   = AddrWidth'({wr_addr[31:BeatLog], BeatLog'(0)});
   assign wr_tdata_o  = (state_q == SExp) ? exp_data : code_data;
@@ -113,9 +114,7 @@ module bfp_store #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       state_q <= SIdle;
-      done_o  <= 1'b0;
     end else begin
-      done_o <= 1'b0;
       unique case (state_q)
         SIdle: if (start_i) begin
           rows_q        <= rows_i;
@@ -129,8 +128,7 @@ module bfp_store #(
           row_q         <= '0;
           blk_q         <= '0;
           beat_q        <= '0;
-          if (rows_i == 16'd0 || count_i == 16'd0) done_o <= 1'b1;
-          else state_q <= SRead;
+          if (rows_i != 16'd0 && count_i != 16'd0) state_q <= SRead;
         end
         SRead: state_q <= SWait;
         SWait: if (rq_valid_o) begin
@@ -151,10 +149,7 @@ module bfp_store #(
             row_q       <= row_q + 16'd1;
             code_base_q <= code_base_q + code_stride_q;
             exp_base_q  <= exp_base_q + exp_stride_q;
-            if (row_q + 16'd1 == rows_q) begin
-              state_q <= SIdle;
-              done_o  <= 1'b1;
-            end
+            if (row_q + 16'd1 == rows_q) state_q <= SIdle;
           end else blk_q <= blk_q + 16'd1;
         end
         default: state_q <= SIdle;
