@@ -29,6 +29,8 @@ struct Config {
   int addr_width = 32;       ///< `memory.addr_width` byte-address bits, 16..32
 
   int beat_bytes() const { return mem_width / 8; }
+  /// Smallest legal accumulator width for this block size and guard bits: 17 + log2(B) + F + 2.
+  int min_acc_width() const;
   /// Canonical text of every hardware-relevant field (not source_path): hashing it names a model.
   std::string canonical() const;
   /// SHA-256 (hex) of canonical(): identifies generated RTL and cached models.

@@ -1,0 +1,325 @@
+// YAML config loading and validation (docs/config.md).
+//
+// The loader walks a fixed schema instead of calling yaml-cpp's as<T>(): every key is required, unknown and
+// duplicate keys are rejected, integers must be plain decimal scalars (a quoted "8" is a string, 8.0 is not an
+// integer), and every error names the file, line, column and dotted key. Checks run in document order, so the
+// first problem a reader would meet is the one reported.
+#include "gen/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "gen/sha256.h"
+
+namespace bfp {
+namespace {
+
+// ---- schema --------------------------------------------------------------------------------------------
+
+/// A mapping in the schema: its dotted path ("" for the root) and its keys in document order.
+struct MapSchema {
+  const char* path;
+  std::vector<const char*> keys;
+};
+
+const MapSchema kRoot{"", {"name", "array", "block_size", "accumulator", "pipeline", "buffers", "memory"}};
+const MapSchema kArray{"array", {"rows", "cols"}};
+const MapSchema kAccumulator{"accumulator", {"width", "guard_bits"}};
+const MapSchema kPipeline{"pipeline", {"operand_regs"}};
+const MapSchema kBuffers{"buffers", {"act_depth", "wgt_depth", "acc_cols"}};
+const MapSchema kMemory{"memory", {"data_width", "addr_width"}};
+
+constexpr int kMaxDepth = 65536;   // buffers.act_depth / wgt_depth upper bound (16-bit block count * B fits)
+constexpr int kMaxAccCols = 1024;  // buffers.acc_cols upper bound
+
+std::string join(const std::vector<const char*>& keys) {
+  std::string out;
+  for (const char* k : keys) {
+    if (!out.empty()) out += ", ";
+    out += k;
+  }
+  return out;
+}
+
+std::string child_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+bool is_power_of_two(long long v) { return v > 0 && (v & (v - 1)) == 0; }
+
+long long gcd(long long a, long long b) { return b == 0 ? a : gcd(b, a % b); }
+long long lcm(long long a, long long b) { return a / gcd(a, b) * b; }
+
+int log2_exact(int v) {
+  int l = 0;
+  while ((1 << l) < v) ++l;
+  return l;
+}
+
+/// Short description of what a node holds, for "got ..." in messages.
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null: return "nothing (null)";
+    case YAML::NodeType::Sequence: return "a sequence";
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Scalar:
+      return (n.Tag() == "!" ? "the quoted string '" : "'") + n.Scalar() + "'";
+    default: return "an undefined value";
+  }
+}
+
+// ---- loader --------------------------------------------------------------------------------------------
+
+/// One `key: value` pair of a mapping; the key node carries the mark used when the value has none.
+struct Entry {
+  YAML::Node key;
+  YAML::Node value;
+};
+
+/// An integer field after type checking: value, the text as written, and where it was written.
+struct IntField {
+  std::string path;
+  long long value = 0;
+  std::string text;
+  YAML::Mark mark;
+};
+
+class Loader {
+ public:
+  explicit Loader(std::string origin) : origin_(std::move(origin)) {}
+
+  Config load(const std::string& text) {
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(text);
+    } catch (const YAML::Exception& e) {
+      fail_at(e.mark, "YAML syntax error: " + e.msg);
+    }
+    if (docs.empty() || docs[0].IsNull())
+      fail_at(YAML::Mark(), "the config is empty; expected a mapping with keys " + join(kRoot.keys));
+    if (docs.size() > 1)
+      fail_at(docs[1].Mark(), "expected a single YAML document, found " + std::to_string(docs.size()));
+    const YAML::Node& root = docs[0];
+    if (!root.IsMap())
+      fail_at(root.Mark(), "the config must be a mapping with keys " + join(kRoot.keys) + "; got " +
+                               describe(root));
+
+    Config c;
+    auto top = members(root, kRoot);
+    IntField rows, cols, block, width, guard, regs, act, wgt, acc_cols, data_width, addr_width;
+
+    const Entry& name = top[0];
+    if (!name.value.IsScalar() || (name.value.Tag() != "?" && name.value.Tag() != "!" &&
+                                   name.value.Tag() != "tag:yaml.org,2002:str"))
+      fail(mark_of(name), "name",
+           "expected a string of letters, digits, '_' and '-'; got " + describe(name.value));
+    c.name = name.value.Scalar();
+    static const std::regex kNameRe("[A-Za-z0-9_-]+");
+    if (!std::regex_match(c.name, kNameRe))
+      fail(mark_of(name), "name",
+           "must be non-empty and use only letters, digits, '_' and '-' ([A-Za-z0-9_-]+); got '" + c.name +
+               "'");
+
+    auto array = members(mapping(top[1], kArray), kArray);
+    rows = integer(array[0], "array.rows", "1..64");
+    cols = integer(array[1], "array.cols", "1..64");
+    block = integer(top[2], "block_size", "a power of two in 4..64");
+    auto accum = members(mapping(top[3], kAccumulator), kAccumulator);
+    width = integer(accum[0], "accumulator.width", "17 + log2(block_size) + guard_bits + 2 .. 64");
+    guard = integer(accum[1], "accumulator.guard_bits", "0..16");
+    auto pipe = members(mapping(top[4], kPipeline), kPipeline);
+    regs = integer(pipe[0], "pipeline.operand_regs", "1..3");
+    auto buffers = members(mapping(top[5], kBuffers), kBuffers);
+    act = integer(buffers[0], "buffers.act_depth", "a multiple of block_size and of the memory beat, <= 65536");
+    wgt = integer(buffers[1], "buffers.wgt_depth", "a multiple of block_size and of the memory beat, <= 65536");
+    acc_cols = integer(buffers[2], "buffers.acc_cols", "a multiple of block_size and of array.cols, <= 1024");
+    auto memory = members(mapping(top[6], kMemory), kMemory);
+    data_width = integer(memory[0], "memory.data_width", "a power of two in 64..512");
+    addr_width = integer(memory[1], "memory.addr_width", "16..32");
+
+    // Ranges, in document order; a check that depends on other fields runs after they passed theirs.
+    range(rows, 1, 64, "PE rows");
+    range(cols, 1, 64, "PE columns");
+    if (!is_power_of_two(block.value) || block.value < 4 || block.value > 64)
+      fail(block.mark, block.path,
+           "block size must be a power of two in 4..64 (4, 8, 16, 32, 64); got " + block.text);
+    range(guard, 0, 16, "guard bits");
+    c.block = static_cast<int>(block.value);
+    c.guard_bits = static_cast<int>(guard.value);
+    const int min_width = c.min_acc_width();
+    if (width.value < min_width || width.value > 64)
+      fail(width.mark, width.path,
+           "accumulator width must be in " + std::to_string(min_width) + "..64 (at least 17 + log2(block_size " +
+               block.text + ") + guard_bits " + guard.text + " + 2 = " + std::to_string(min_width) +
+               ", so that one block never saturates); got " + width.text);
+    range(regs, 1, 3, "operand pipeline registers");
+    if (!is_power_of_two(data_width.value) || data_width.value < 64 || data_width.value > 512)
+      fail(data_width.mark, data_width.path,
+           "memory data width must be a power of two in 64..512 (64, 128, 256, 512); got " + data_width.text);
+    range(addr_width, 16, 32, "byte-address width");
+    const long long beat = data_width.value / 8;
+    const long long depth_unit = lcm(block.value, beat);
+    for (const IntField* f : {&act, &wgt}) {
+      if (f->value <= 0 || f->value % depth_unit != 0 || f->value > kMaxDepth)
+        fail(f->mark, f->path,
+             std::string(f == &act ? "activation" : "weight") + " bank depth must be a positive multiple of " +
+                 std::to_string(depth_unit) + " (block_size " + block.text + " and the " + std::to_string(beat) +
+                 "-byte memory beat) and at most " + std::to_string(kMaxDepth) + "; got " + f->text);
+    }
+    const long long cols_unit = lcm(block.value, cols.value);
+    if (acc_cols.value <= 0 || acc_cols.value % cols_unit != 0 || acc_cols.value > kMaxAccCols)
+      fail(acc_cols.mark, acc_cols.path,
+           "accumulator buffer columns must be a positive multiple of " + std::to_string(cols_unit) +
+               " (block_size " + block.text + " and array.cols " + cols.text + ") and at most " +
+               std::to_string(kMaxAccCols) +
+               (cols_unit > kMaxAccCols ? " (no legal value: change array.cols or block_size)" : "") + "; got " +
+               acc_cols.text);
+
+    c.rows = static_cast<int>(rows.value);
+    c.cols = static_cast<int>(cols.value);
+    c.acc_width = static_cast<int>(width.value);
+    c.operand_regs = static_cast<int>(regs.value);
+    c.act_depth = static_cast<int>(act.value);
+    c.wgt_depth = static_cast<int>(wgt.value);
+    c.acc_cols = static_cast<int>(acc_cols.value);
+    c.mem_width = static_cast<int>(data_width.value);
+    c.addr_width = static_cast<int>(addr_width.value);
+    return c;
+  }
+
+ private:
+  std::string origin_;
+
+  std::string location(const YAML::Mark& m) const {
+    const int line = m.is_null() ? 1 : m.line + 1;
+    const int col = m.is_null() ? 1 : m.column + 1;
+    return origin_ + ":" + std::to_string(line) + ":" + std::to_string(col);
+  }
+
+  [[noreturn]] void fail_at(const YAML::Mark& m, const std::string& msg) const {
+    throw ConfigError(location(m) + ": " + msg);
+  }
+
+  [[noreturn]] void fail(const YAML::Mark& m, const std::string& key, const std::string& msg) const {
+    throw ConfigError(location(m) + ": key '" + key + "': " + msg);
+  }
+
+  /// Where a value was written; an empty (null) value has no useful mark of its own, so use its key's.
+  static YAML::Mark mark_of(const Entry& e) {
+    if (e.value.IsNull() || e.value.Mark().is_null()) return e.key.Mark();
+    return e.value.Mark();
+  }
+
+  /// Checks that `e`'s value is a mapping (for the schema `s`) and returns it.
+  const YAML::Node& mapping(const Entry& e, const MapSchema& s) const {
+    if (!e.value.IsMap())
+      fail(mark_of(e), s.path, "expected a mapping with keys " + join(s.keys) + "; got " + describe(e.value));
+    return e.value;
+  }
+
+  /// The entries of `map` in schema order. Rejects non-string, unknown and duplicate keys (at the key) and
+  /// missing keys (at the mapping).
+  std::vector<Entry> members(const YAML::Node& map, const MapSchema& s) const {
+    std::vector<Entry> found(s.keys.size());
+    std::vector<bool> seen(s.keys.size(), false);
+    for (const auto& kv : map) {
+      const YAML::Node key = kv.first;  // copies: the iterator yields temporaries
+      if (!key.IsScalar())
+        fail(key.Mark(), child_path(s.path, "?"), "keys must be plain names; got " + describe(key));
+      const std::string& k = key.Scalar();
+      size_t i = 0;
+      while (i < s.keys.size() && k != s.keys[i]) ++i;
+      if (i == s.keys.size())
+        fail(key.Mark(), child_path(s.path, k),
+             "unknown key; allowed keys " + std::string(s.path[0] ? "in '" + std::string(s.path) + "' " : "") +
+                 "are " + join(s.keys));
+      if (seen[i]) fail(key.Mark(), child_path(s.path, k), "duplicate key (first given at line " +
+                                                                std::to_string(found[i].key.Mark().line + 1) + ")");
+      seen[i] = true;
+      found[i] = Entry{key, kv.second};
+    }
+    for (size_t i = 0; i < s.keys.size(); ++i)
+      if (!seen[i])
+        fail(map.Mark(), child_path(s.path, s.keys[i]),
+             "required key is missing" + std::string(s.path[0] ? " from '" + std::string(s.path) + "'" : "") +
+                 " (see docs/config.md)");
+    return found;
+  }
+
+  /// Type check of an integer field: a plain (or !!int) decimal scalar.
+  IntField integer(const Entry& e, const std::string& path, const std::string& allowed) const {
+    IntField f;
+    f.path = path;
+    f.mark = mark_of(e);
+    const YAML::Node& n = e.value;
+    const std::string expected = "expected an integer (" + allowed + "); got ";
+    if (!n.IsScalar()) fail(f.mark, path, expected + describe(n));
+    if (n.Tag() != "?" && n.Tag() != "tag:yaml.org,2002:int") fail(f.mark, path, expected + describe(n));
+    f.text = n.Scalar();
+    static const std::regex kIntRe("[-+]?[0-9]+");
+    if (!std::regex_match(f.text, kIntRe)) fail(f.mark, path, expected + describe(n));
+    errno = 0;
+    f.value = std::strtoll(f.text.c_str(), nullptr, 10);
+    if (errno == ERANGE) f.value = f.text[0] == '-' ? LLONG_MIN : LLONG_MAX;  // reported by the range check
+    return f;
+  }
+
+  void range(const IntField& f, long long lo, long long hi, const std::string& what) const {
+    if (f.value < lo || f.value > hi)
+      fail(f.mark, f.path,
+           what + " must be in " + std::to_string(lo) + ".." + std::to_string(hi) + "; got " + f.text);
+  }
+};
+
+}  // namespace
+
+int Config::min_acc_width() const { return 17 + log2_exact(block) + guard_bits + 2; }
+
+std::string Config::canonical() const {
+  std::ostringstream s;
+  s << "bfpgen-config 1\n"
+    << "name=" << name << "\n"
+    << "array.rows=" << rows << "\n"
+    << "array.cols=" << cols << "\n"
+    << "block_size=" << block << "\n"
+    << "accumulator.width=" << acc_width << "\n"
+    << "accumulator.guard_bits=" << guard_bits << "\n"
+    << "pipeline.operand_regs=" << operand_regs << "\n"
+    << "buffers.act_depth=" << act_depth << "\n"
+    << "buffers.wgt_depth=" << wgt_depth << "\n"
+    << "buffers.acc_cols=" << acc_cols << "\n"
+    << "memory.data_width=" << mem_width << "\n"
+    << "memory.addr_width=" << addr_width << "\n";
+  return s.str();
+}
+
+std::string Config::hash() const { return sha256_hex(canonical()); }
+
+Config parse_config(const std::string& yaml_text, const std::string& origin) {
+  return Loader(origin).load(yaml_text);
+}
+
+Config load_config(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw ConfigError(path + ": cannot read config file: is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open config file: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError(path + ": cannot read config file: " + std::strerror(errno));
+  Config c = parse_config(text.str(), path);
+  c.source_path = path;
+  return c;
+}
+
+}  // namespace bfp
