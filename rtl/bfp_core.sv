@@ -12,7 +12,8 @@ module bfp_core #(
   parameter int WgtDepth    = 1024,
   parameter int AccCols     = 32,
   parameter int MemWidth    = 64,
-  parameter int AddrWidth   = 32
+  parameter int AddrWidth   = 32,
+  parameter int Sparsity    = 0   /// 0 none, 1 activations, 2 both (docs/architecture.md)
 ) (
   input  logic                  clk_i,
   input  logic                  rst_ni,
@@ -35,12 +36,8 @@ module bfp_core #(
   output logic [2:0]            engines_busy_o  /// {store, compute, load} engine busy
 );
   localparam int Beat       = MemWidth / 8;
-  localparam int BeatLog    = $clog2(Beat);
-  localparam int BlockLog   = $clog2(BlockSize);
   localparam int ActWords   = ActDepth / Beat;
   localparam int WgtWords   = WgtDepth / Beat;
-  localparam int ActExpWords = (ActDepth / BlockSize + Beat - 1) / Beat;
-  localparam int WgtExpWords = (WgtDepth / BlockSize + Beat - 1) / Beat;
   localparam int MaxWords   = (ActWords > WgtWords) ? ActWords : WgtWords;
   localparam int WordBits   = (MaxWords > 1) ? $clog2(MaxWords) : 1;
   localparam int MaxBanks   = (Rows > Cols) ? Rows : Cols;
@@ -63,7 +60,7 @@ module bfp_core #(
   // in its dispatch cycle. Commands are dispatched strictly in order; a command waits in the pending
   // register until the engines it depends on are free (rules in docs/architecture.md), so a LOAD_ACT
   // into one activation half overlaps the COMPUTE on the other half and the STORE of the last tile.
-  localparam int FlagClear = 0, FlagRelu = 1, FlagActBuf = 2, FlagWait = 6;
+  localparam int FlagClear = 0, FlagRelu = 1, FlagActBuf = 2, FlagSparse = 3, FlagWait = 6;
 
   logic        pend_q;
   logic [7:0]  op_q, flags_q;
@@ -134,13 +131,28 @@ module bfp_core #(
   end
 
   logic unused_cmd;
-  assign unused_cmd = ^{cmd_tdata_i[255:208], flags_q[7], flags_q[5:3], kblk};
+  assign unused_cmd = ^{cmd_tdata_i[255:208], flags_q[7], flags_q[5:4]};
 
   // ---- load engine --------------------------------------------------------------------------------
-  logic                bank_we, bank_exp;
+  logic                bank_we, bank_exp, bank_half;
   logic [BankBits-1:0] bank_sel;
   logic [WordBits-1:0] bank_addr;
   logic [MemWidth-1:0] bank_wdata;
+  logic                start_sparse_load, start_dense_load;
+  logic                dma_busy, sdma_busy;
+  logic                dma_req_valid, sdma_req_valid, dma_rsp_ready, sdma_rsp_ready;
+  logic [AddrWidth-1:0] dma_req_addr, sdma_req_addr;
+  logic                sp_we;
+  logic [RowBits-1:0]  sp_row;
+  logic [1:0]          sp_seg;
+  logic [15:0]         sp_word;
+  logic [MemWidth-1:0] sp_wdata;
+
+  assign start_sparse_load = start_load && (Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse];
+  assign start_dense_load  = start_load && !start_sparse_load;
+  assign load_busy         = dma_busy || sdma_busy;
+  // the activation half being written; at dispatch it comes straight from the command
+  assign bank_half         = start_load ? flags_q[FlagActBuf] : load_half_q;
 
   bfp_dma_rd #(
     .MemWidth (MemWidth),
@@ -151,19 +163,19 @@ module bfp_core #(
   ) u_dma (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
-    .start_i        (start_load),
+    .start_i        (start_dense_load),
     .rows_i         (rows_q),
     .count_i        (count_q),
     .code_addr_i    (code_addr_q),
     .exp_addr_i     (exp_addr_q),
     .code_stride_i  (code_stride_q),
     .exp_stride_i   (exp_stride_q),
-    .busy_o         (load_busy),
-    .rd_req_tvalid_o(rd_req_tvalid_o),
+    .busy_o         (dma_busy),
+    .rd_req_tvalid_o(dma_req_valid),
     .rd_req_tready_i(rd_req_tready_i),
-    .rd_req_addr_o  (rd_req_addr_o),
+    .rd_req_addr_o  (dma_req_addr),
     .rd_rsp_tvalid_i(rd_rsp_tvalid_i),
-    .rd_rsp_tready_o(rd_rsp_tready_o),
+    .rd_rsp_tready_o(dma_rsp_ready),
     .rd_rsp_tdata_i (rd_rsp_tdata_i),
     .bank_we_o      (bank_we),
     .bank_sel_o     (bank_sel),
@@ -172,103 +184,152 @@ module bfp_core #(
     .bank_wdata_o   (bank_wdata)
   );
 
-  // ---- compute sequencer --------------------------------------------------------------------------
-  logic        comp_active_q, comp_draining_q;
-  logic [21:0] k_q, k_total_q;
-  logic [7:0]  drain_cnt_q;
-  logic        rd_valid_q, rd_last_q;
-  logic [BeatLog-1:0] code_sel_q, exp_sel_q;
-  logic [21:0] kblk;
-  logic        issue;
+  if (Sparsity != 0) begin : gen_sdma
+    bfp_dma_sparse #(
+      .MemWidth (MemWidth),
+      .AddrWidth(AddrWidth),
+      .BlockSize(BlockSize),
+      .Rows     (Rows)
+    ) u_sdma (
+      .clk_i          (clk_i),
+      .rst_ni         (rst_ni),
+      .start_i        (start_sparse_load),
+      .rows_i         (rows_q),
+      .count_i        (count_q),
+      .addr_i         (code_addr_q),
+      .stride_i       (code_stride_q),
+      .busy_o         (sdma_busy),
+      .rd_req_tvalid_o(sdma_req_valid),
+      .rd_req_tready_i(rd_req_tready_i),
+      .rd_req_addr_o  (sdma_req_addr),
+      .rd_rsp_tvalid_i(rd_rsp_tvalid_i),
+      .rd_rsp_tready_o(sdma_rsp_ready),
+      .rd_rsp_tdata_i (rd_rsp_tdata_i),
+      .we_o           (sp_we),
+      .row_o          (sp_row),
+      .seg_o          (sp_seg),
+      .word_o         (sp_word),
+      .wdata_o        (sp_wdata)
+    );
+  end else begin : gen_no_sdma
+    assign sdma_busy = 1'b0;
+    assign sdma_req_valid = 1'b0;
+    assign sdma_req_addr = '0;
+    assign sdma_rsp_ready = 1'b0;
+    assign sp_we = 1'b0;
+    assign sp_row = '0;
+    assign sp_seg = '0;
+    assign sp_word = '0;
+    assign sp_wdata = '0;
+  end
 
-  assign issue     = comp_active_q;
-  assign kblk      = k_q >> BlockLog;
-  assign comp_busy = comp_active_q || comp_draining_q;
+  assign rd_req_tvalid_o = dma_req_valid || sdma_req_valid;
+  assign rd_req_addr_o   = sdma_busy ? sdma_req_addr : dma_req_addr;
+  assign rd_rsp_tready_o = dma_rsp_ready || sdma_rsp_ready;
 
+  // ---- operands: buffers and sequencing -----------------------------------------------------------
+  localparam int PerRow = (Sparsity != 0) ? 1 : 0;
+  localparam int CtlRows = (PerRow != 0) ? Rows : 1;
+  localparam int WgtRows = (PerRow != 0) ? Rows : 1;
+
+  logic                      issuing, comp_run_q, comp_draining_q;
+  logic [7:0]                drain_cnt_q;
+  logic [CtlRows-1:0]        op_valid, op_last;
+  logic [Rows*8-1:0]         act, act_e;
+  logic [WgtRows*Cols*8-1:0] wgt, wgt_e;
+
+  if (Sparsity == 0) begin : gen_dense
+    bfp_operands_dense #(
+      .Rows     (Rows),
+      .Cols     (Cols),
+      .BlockSize(BlockSize),
+      .ActDepth (ActDepth),
+      .WgtDepth (WgtDepth),
+      .MemWidth (MemWidth),
+      .BankBits (BankBits),
+      .WordBits (WordBits)
+    ) u_operands (
+      .clk_i       (clk_i),
+      .rst_ni      (rst_ni),
+      .bank_we_i   (bank_we),
+      .bank_wgt_i  (load_wgt_q),
+      .bank_half_i (bank_half),
+      .bank_sel_i  (bank_sel),
+      .bank_exp_i  (bank_exp),
+      .bank_addr_i (bank_addr),
+      .bank_wdata_i(bank_wdata),
+      .start_i     (start_comp),
+      .half_i      (flags_q[FlagActBuf]),
+      .count_i     (count_q),
+      .busy_o      (issuing),
+      .valid_o     (op_valid),
+      .last_o      (op_last),
+      .act_o       (act),
+      .act_e_o     (act_e),
+      .wgt_o       (wgt),
+      .wgt_e_o     (wgt_e)
+    );
+    logic unused_sparse;
+    assign unused_sparse = ^{sp_we, sp_row, sp_seg, sp_word, sp_wdata};
+  end else begin : gen_sparse
+    bfp_operands_sparse #(
+      .Rows      (Rows),
+      .Cols      (Cols),
+      .BlockSize (BlockSize),
+      .ActDepth  (ActDepth),
+      .WgtDepth  (WgtDepth),
+      .MemWidth  (MemWidth),
+      .BankBits  (BankBits),
+      .WordBits  (WordBits),
+      .UseWgtMask(Sparsity == 2 ? 1 : 0)
+    ) u_operands (
+      .clk_i            (clk_i),
+      .rst_ni           (rst_ni),
+      .bank_we_i        (bank_we),
+      .bank_wgt_i       (load_wgt_q),
+      .bank_half_i      (bank_half),
+      .bank_sel_i       (bank_sel),
+      .bank_exp_i       (bank_exp),
+      .bank_addr_i      (bank_addr),
+      .bank_wdata_i     (bank_wdata),
+      .act_load_start_i (start_load && op_q == OpLoadAct),
+      .act_load_sparse_i(flags_q[FlagSparse]),
+      .act_load_rows_i  (rows_q),
+      .act_load_count_i (count_q),
+      .wgt_load_start_i (start_load && op_q == OpLoadWgt),
+      .sp_we_i          (sp_we),
+      .sp_row_i         (sp_row),
+      .sp_seg_i         (sp_seg),
+      .sp_word_i        (sp_word),
+      .sp_wdata_i       (sp_wdata),
+      .start_i          (start_comp),
+      .half_i           (flags_q[FlagActBuf]),
+      .busy_o           (issuing),
+      .valid_o          (op_valid),
+      .last_o           (op_last),
+      .act_o            (act),
+      .act_e_o          (act_e),
+      .wgt_o            (wgt),
+      .wgt_e_o          (wgt_e)
+    );
+  end
+
+  // COMPUTE is busy from dispatch until the last element has left the pipeline.
+  assign comp_busy = comp_run_q || comp_draining_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      comp_active_q   <= 1'b0;
+      comp_run_q      <= 1'b0;
       comp_draining_q <= 1'b0;
-      rd_valid_q      <= 1'b0;
-    end else begin
-      rd_valid_q <= issue;
-      if (start_comp) begin
-        k_q           <= '0;
-        k_total_q     <= 22'(count_q) << BlockLog;
-        comp_active_q <= (count_q != 16'd0);
-      end else if (comp_active_q) begin
-        k_q <= k_q + 22'd1;
-        if (k_q + 22'd1 == k_total_q) begin
-          comp_active_q   <= 1'b0;
-          comp_draining_q <= 1'b1;
-          drain_cnt_q     <= 8'(PipeDepth);
-        end
-      end else if (comp_draining_q) begin
-        drain_cnt_q <= drain_cnt_q - 8'd1;
-        if (drain_cnt_q == 8'd1) comp_draining_q <= 1'b0;
-      end
+    end else if (start_comp) begin
+      comp_run_q <= 1'b1;
+    end else if (comp_run_q && !issuing) begin
+      comp_run_q      <= 1'b0;
+      comp_draining_q <= 1'b1;
+      drain_cnt_q     <= 8'(PipeDepth);
+    end else if (comp_draining_q) begin
+      drain_cnt_q <= drain_cnt_q - 8'd1;
+      if (drain_cnt_q == 8'd1) comp_draining_q <= 1'b0;
     end
-    rd_last_q  <= (k_q[BlockLog-1:0] == {BlockLog{1'b1}});
-    code_sel_q <= k_q[BeatLog-1:0];
-    exp_sel_q  <= kblk[BeatLog-1:0];
-  end
-
-  // ---- operand buffers ----------------------------------------------------------------------------
-  logic [Rows*8-1:0] act, act_e;
-  logic [Cols*8-1:0] wgt, wgt_e;
-
-  // Two activation halves: LOAD_ACT fills one while COMPUTE reads the other.
-  for (genvar r = 0; r < Rows; r++) begin : gen_act_bank
-    logic [MemWidth-1:0] code_word [0:1];
-    logic [MemWidth-1:0] exp_word [0:1];
-    for (genvar h = 0; h < 2; h++) begin : gen_half
-      logic wr_sel;
-      assign wr_sel = bank_we && !load_wgt_q && load_half_q == h[0] && bank_sel == BankBits'(r);
-      bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
-        .clk_i  (clk_i),
-        .we_i   (wr_sel && !bank_exp),
-        .waddr_i(bank_addr[$clog2(ActWords > 1 ? ActWords : 2)-1:0]),
-        .wdata_i(bank_wdata),
-        .re_i   (issue && comp_half_q == h[0]),
-        .raddr_i(k_q[BeatLog +: $clog2(ActWords > 1 ? ActWords : 2)]),
-        .rdata_o(code_word[h])
-      );
-      bfp_sram #(.Width(MemWidth), .Depth(ActExpWords)) u_exp (
-        .clk_i  (clk_i),
-        .we_i   (wr_sel && bank_exp),
-        .waddr_i(bank_addr[$clog2(ActExpWords > 1 ? ActExpWords : 2)-1:0]),
-        .wdata_i(bank_wdata),
-        .re_i   (issue && comp_half_q == h[0]),
-        .raddr_i(kblk[BeatLog +: $clog2(ActExpWords > 1 ? ActExpWords : 2)]),
-        .rdata_o(exp_word[h])
-      );
-    end
-    assign act[8*r +: 8]   = code_word[comp_half_q][8*code_sel_q +: 8];
-    assign act_e[8*r +: 8] = exp_word[comp_half_q][8*exp_sel_q +: 8];
-  end
-
-  for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
-    logic [MemWidth-1:0] code_word, exp_word;
-    bfp_sram #(.Width(MemWidth), .Depth(WgtWords)) u_code (
-      .clk_i  (clk_i),
-      .we_i   (bank_we && !bank_exp && load_wgt_q && bank_sel == BankBits'(c)),
-      .waddr_i(bank_addr[$clog2(WgtWords > 1 ? WgtWords : 2)-1:0]),
-      .wdata_i(bank_wdata),
-      .re_i   (issue),
-      .raddr_i(k_q[BeatLog +: $clog2(WgtWords > 1 ? WgtWords : 2)]),
-      .rdata_o(code_word)
-    );
-    bfp_sram #(.Width(MemWidth), .Depth(WgtExpWords)) u_exp (
-      .clk_i  (clk_i),
-      .we_i   (bank_we && bank_exp && load_wgt_q && bank_sel == BankBits'(c)),
-      .waddr_i(bank_addr[$clog2(WgtExpWords > 1 ? WgtExpWords : 2)-1:0]),
-      .wdata_i(bank_wdata),
-      .re_i   (issue),
-      .raddr_i(kblk[BeatLog +: $clog2(WgtExpWords > 1 ? WgtExpWords : 2)]),
-      .rdata_o(exp_word)
-    );
-    assign wgt[8*c +: 8]   = code_word[8*code_sel_q +: 8];
-    assign wgt_e[8*c +: 8] = exp_word[8*exp_sel_q +: 8];
   end
 
   // ---- PE array -----------------------------------------------------------------------------------
@@ -281,13 +342,14 @@ module bfp_core #(
     .BlockSize  (BlockSize),
     .AccWidth   (AccWidth),
     .GuardBits  (GuardBits),
-    .OperandRegs(OperandRegs)
+    .OperandRegs(OperandRegs),
+    .PerRow     (PerRow)
   ) u_array (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .clear_i(start_comp && flags_q[FlagClear]),
-    .valid_i(rd_valid_q),
-    .last_i (rd_last_q),
+    .valid_i(op_valid),
+    .last_i (op_last),
     .act_i  (act),
     .act_e_i(act_e),
     .wgt_i  (wgt),

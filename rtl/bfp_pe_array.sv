@@ -7,21 +7,24 @@ module bfp_pe_array #(
   parameter int BlockSize   = 32,
   parameter int AccWidth    = 32,
   parameter int GuardBits   = 4,
-  parameter int OperandRegs = 1   /// register stages on the operand broadcast, >= 1
+  parameter int OperandRegs = 1,  /// register stages on the operand broadcast, >= 1
+  parameter int PerRow      = 0,  /// rows follow their own schedules: per-row valid/last and weights
+  parameter int WgtRows     = (PerRow != 0) ? Rows : 1,  /// derived
+  parameter int CtlRows     = (PerRow != 0) ? Rows : 1   /// derived
 ) (
   input  logic                          clk_i,
   input  logic                          rst_ni,
   input  logic                          clear_i,  /// reset every accumulator
-  input  logic                          valid_i,  /// operands present this cycle
-  input  logic                          last_i,   /// last element of a block
+  input  logic [CtlRows-1:0]            valid_i,  /// operands present this cycle (per row if PerRow)
+  input  logic [CtlRows-1:0]            last_i,   /// last element of a block
   input  logic [Rows*8-1:0]             act_i,    /// row i code at [8i+7:8i]
   input  logic [Rows*8-1:0]             act_e_i,  /// row i exponent
-  input  logic [Cols*8-1:0]             wgt_i,    /// column j code
-  input  logic [Cols*8-1:0]             wgt_e_i,  /// column j exponent
+  input  logic [WgtRows*Cols*8-1:0]     wgt_i,    /// column j code (of row i at (i*Cols+j) if PerRow)
+  input  logic [WgtRows*Cols*8-1:0]     wgt_e_i,  /// column j exponent
   output logic [Rows*Cols*AccWidth-1:0] acc_m_o,  /// PE (i, j) at index i*Cols + j
   output logic [Rows*Cols*9-1:0]        acc_e_o
 );
-  localparam int OpBits = 2 + 16 * (Rows + Cols);
+  localparam int OpBits = 2 * CtlRows + 16 * (Rows + WgtRows * Cols);
 
   logic [OpBits-1:0] ops_in, ops_out;
   assign ops_in = {valid_i, last_i, act_i, act_e_i, wgt_i, wgt_e_i};
@@ -37,9 +40,9 @@ module bfp_pe_array #(
   end
   assign ops_out = stage_q[OperandRegs-1];
 
-  logic              valid, last;
-  logic [Rows*8-1:0] act, act_e;
-  logic [Cols*8-1:0] wgt, wgt_e;
+  logic [CtlRows-1:0]        valid, last;
+  logic [Rows*8-1:0]         act, act_e;
+  logic [WgtRows*Cols*8-1:0] wgt, wgt_e;
   assign {valid, last, act, act_e, wgt, wgt_e} = ops_out;
 
   for (genvar i = 0; i < Rows; i++) begin : gen_row
@@ -52,12 +55,12 @@ module bfp_pe_array #(
         .clk_i  (clk_i),
         .rst_ni (rst_ni),
         .clear_i(clear_i),
-        .valid_i(valid),
-        .last_i (last),
+        .valid_i(valid[(PerRow != 0) ? i : 0]),
+        .last_i (last[(PerRow != 0) ? i : 0]),
         .act_i  (act[8*i +: 8]),
-        .wgt_i  (wgt[8*j +: 8]),
+        .wgt_i  (wgt[8*(((PerRow != 0) ? i * Cols : 0) + j) +: 8]),
         .act_e_i(act_e[8*i +: 8]),
-        .wgt_e_i(wgt_e[8*j +: 8]),
+        .wgt_e_i(wgt_e[8*(((PerRow != 0) ? i * Cols : 0) + j) +: 8]),
         .acc_m_o(acc_m_o[(i*Cols+j)*AccWidth +: AccWidth]),
         .acc_e_o(acc_e_o[(i*Cols+j)*9 +: 9])
       );

@@ -1,0 +1,164 @@
+// Load engine for compressed activations (LOAD_ACT with SPARSE, docs/sparse-format.md). Phase A fetches
+// the first beat of every row stream (header + level-1 mask); phase B fetches, row by row, only the used
+// beats of the level-2, exponent and code segments, whose lengths the headers give. Requests and
+// responses walk the same sequence independently (in-order memory), so latency is exposed once per
+// command, not per row.
+module bfp_dma_sparse #(
+  parameter int MemWidth  = 64,
+  parameter int AddrWidth = 32,
+  parameter int BlockSize = 16,
+  parameter int Rows      = 8,
+  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1  /// derived
+) (
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+  input  logic                 start_i,        /// pulse: begin with the fields below
+  input  logic [15:0]          rows_i,
+  input  logic [15:0]          count_i,        /// KB: blocks per row of the tensor
+  input  logic [31:0]          addr_i,         /// row stream of row 0
+  input  logic [31:0]          stride_i,       /// bytes between row streams
+  output logic                 busy_o,
+  output logic                 rd_req_tvalid_o,
+  input  logic                 rd_req_tready_i,
+  output logic [AddrWidth-1:0] rd_req_addr_o,
+  input  logic                 rd_rsp_tvalid_i,
+  output logic                 rd_rsp_tready_o,
+  input  logic [MemWidth-1:0]  rd_rsp_tdata_i,
+  output logic                 we_o,           /// one response beat to store
+  output logic [RowBits-1:0]   row_o,
+  output logic [1:0]           seg_o,          /// 0 header+L1, 1 level-2 masks, 2 exponents, 3 codes
+  output logic [15:0]          word_o,         /// beat index inside the segment
+  output logic [MemWidth-1:0]  wdata_o
+);
+  localparam int Beat     = MemWidth / 8;
+  localparam int BeatLog  = $clog2(Beat);
+  localparam int BlockLog = $clog2(BlockSize);
+
+  function automatic logic [31:0] rup(input logic [31:0] x);
+    rup = (x + 32'(Beat - 1)) & ~32'(Beat - 1);
+  endfunction
+
+  logic        active_q;
+  logic [15:0] rows_q;
+  logic [31:0] addr_q, stride_q, off_l2_q, off_exp_q, off_codes_q;
+  logic [15:0] nnzb_q [0:Rows-1];
+  logic [15:0] nnz_q  [0:Rows-1];
+  logic [Rows-1:0] hdr_valid_q;
+
+  // beats of segment `seg` of row `row`
+  function automatic logic [15:0] seg_beats(input logic [1:0] seg, input logic [15:0] nnzb,
+                                            input logic [15:0] nnz);
+    unique case (seg)
+      2'd0: seg_beats = 16'd1;
+      2'd1: seg_beats = 16'(rup(32'(nnzb) << (BlockLog - 3)) >> BeatLog);
+      2'd2: seg_beats = 16'(rup(32'(nnzb)) >> BeatLog);
+      default: seg_beats = 16'(rup(32'(nnz)) >> BeatLog);
+    endcase
+  endfunction
+
+  // A walker position: phase A visits (row, seg 0); phase B visits (row, seg 1..3).
+  typedef struct packed {
+    logic        done;
+    logic        phase_b;
+    logic [15:0] row;
+    logic [1:0]  seg;
+    logic [15:0] beat;
+  } pos_t;
+
+  function automatic pos_t step(input pos_t p, input logic [15:0] nbeats, input logic [15:0] nrows);
+    pos_t n;
+    n = p;
+    if (p.beat + 16'd1 < nbeats) begin
+      n.beat = p.beat + 16'd1;
+    end else begin
+      n.beat = '0;
+      if (!p.phase_b) begin
+        if (p.row + 16'd1 < nrows) n.row = p.row + 16'd1;
+        else begin
+          n.phase_b = 1'b1;
+          n.row     = '0;
+          n.seg     = 2'd1;
+        end
+      end else if (p.seg != 2'd3) begin
+        n.seg = p.seg + 2'd1;
+      end else if (p.row + 16'd1 < nrows) begin
+        n.row = p.row + 16'd1;
+        n.seg = 2'd1;
+      end else begin
+        n.done = 1'b1;
+      end
+    end
+    step = n;
+  endfunction
+
+  pos_t req_q, rsp_q;
+  logic [15:0] req_beats, rsp_beats;
+  logic        req_ready_hdr, req_skip, rsp_skip;
+  logic [RowBits-1:0] req_row, rsp_row;
+
+  assign req_row = RowBits'(req_q.row);
+  assign rsp_row = RowBits'(rsp_q.row);
+  assign req_beats = seg_beats(req_q.seg, nnzb_q[req_row], nnz_q[req_row]);
+  assign rsp_beats = seg_beats(rsp_q.seg, nnzb_q[rsp_row], nnz_q[rsp_row]);
+  // phase B needs the row's header; an empty segment is stepped over without a transfer
+  assign req_ready_hdr = !req_q.phase_b || hdr_valid_q[req_row];
+  assign req_skip = active_q && !req_q.done && req_ready_hdr && req_beats == 16'd0;
+  assign rsp_skip = active_q && !rsp_q.done && (!rsp_q.phase_b || hdr_valid_q[rsp_row]) && rsp_beats == 16'd0;
+
+  logic [31:0] seg_off, req_addr;
+  always_comb begin
+    unique case (req_q.seg)
+      2'd0: seg_off = 32'd0;
+      2'd1: seg_off = off_l2_q;
+      2'd2: seg_off = off_exp_q;
+      default: seg_off = off_codes_q;
+    endcase
+    req_addr = addr_q + 32'(req_q.row) * stride_q + seg_off + (32'(req_q.beat) << BeatLog);
+  end
+
+  assign rd_req_tvalid_o = active_q && !req_q.done && req_ready_hdr && req_beats != 16'd0;
+  assign rd_req_addr_o   = AddrWidth'(req_addr);
+  assign rd_rsp_tready_o = active_q && !rsp_q.done;
+
+  logic req_fire, rsp_fire;
+  assign req_fire = rd_req_tvalid_o && rd_req_tready_i;
+  assign rsp_fire = rd_rsp_tvalid_i && rd_rsp_tready_o;
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      active_q    <= 1'b0;
+      hdr_valid_q <= '0;
+    end else if (start_i) begin
+      active_q    <= (rows_i != 16'd0) && (count_i != 16'd0);
+      rows_q      <= rows_i;
+      addr_q      <= addr_i;
+      stride_q    <= stride_i;
+      off_l2_q    <= rup(32'd4 + ((32'(count_i) + 32'd7) >> 3));
+      off_exp_q   <= rup(32'd4 + ((32'(count_i) + 32'd7) >> 3)) + rup(32'(count_i) << (BlockLog - 3));
+      off_codes_q <= rup(32'd4 + ((32'(count_i) + 32'd7) >> 3)) + rup(32'(count_i) << (BlockLog - 3))
+                     + rup(32'(count_i));
+      hdr_valid_q <= '0;
+      req_q       <= '0;
+      rsp_q       <= '0;
+    end else if (active_q) begin
+      if (req_fire || req_skip) req_q <= step(req_q, req_beats, rows_q);
+      if (rsp_fire || rsp_skip) rsp_q <= step(rsp_q, rsp_beats, rows_q);
+      if (rsp_fire && !rsp_q.phase_b) begin
+        nnzb_q[rsp_row]      <= rd_rsp_tdata_i[15:0];
+        nnz_q[rsp_row]       <= rd_rsp_tdata_i[31:16];
+        hdr_valid_q[rsp_row] <= 1'b1;
+      end
+      if (rsp_q.done) active_q <= 1'b0;
+    end
+  end
+
+  assign busy_o  = active_q;
+  assign we_o    = rsp_fire;
+  assign row_o   = rsp_row;
+  assign seg_o   = rsp_q.seg;
+  assign word_o  = rsp_q.beat;
+  assign wdata_o = rd_rsp_tdata_i;
+
+  logic unused_addr;
+  assign unused_addr = ^req_addr;
+endmodule

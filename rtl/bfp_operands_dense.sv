@@ -1,0 +1,134 @@
+// Operand side of a dense array (sparsity: none): one element counter walks K for every row in
+// lockstep and reads the double-buffered activation banks and the weight banks. The cheapest variant:
+// one read address for all banks, one valid/last for the whole array.
+module bfp_operands_dense #(
+  parameter int Rows      = 8,
+  parameter int Cols      = 8,
+  parameter int BlockSize = 32,
+  parameter int ActDepth  = 1024,
+  parameter int WgtDepth  = 1024,
+  parameter int MemWidth  = 64,
+  parameter int BankBits  = 3,
+  parameter int WordBits  = 7
+) (
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+  // buffer writes from the load engine
+  input  logic                 bank_we_i,
+  input  logic                 bank_wgt_i,   /// 1: weight banks, 0: activation banks
+  input  logic                 bank_half_i,  /// activation half written
+  input  logic [BankBits-1:0]  bank_sel_i,
+  input  logic                 bank_exp_i,
+  input  logic [WordBits-1:0]  bank_addr_i,
+  input  logic [MemWidth-1:0]  bank_wdata_i,
+  // compute
+  input  logic                 start_i,      /// pulse: issue count_i blocks from half half_i
+  input  logic                 half_i,
+  input  logic [15:0]          count_i,
+  output logic                 busy_o,       /// elements are still being issued
+  output logic                 valid_o,      /// operands below are valid (one cycle after issue)
+  output logic                 last_o,
+  output logic [Rows*8-1:0]    act_o,
+  output logic [Rows*8-1:0]    act_e_o,
+  output logic [Cols*8-1:0]    wgt_o,
+  output logic [Cols*8-1:0]    wgt_e_o
+);
+  localparam int Beat        = MemWidth / 8;
+  localparam int BeatLog     = $clog2(Beat);
+  localparam int BlockLog    = $clog2(BlockSize);
+  localparam int ActWords    = ActDepth / Beat;
+  localparam int WgtWords    = WgtDepth / Beat;
+  localparam int ActExpWords = (ActDepth / BlockSize + Beat - 1) / Beat;
+  localparam int WgtExpWords = (WgtDepth / BlockSize + Beat - 1) / Beat;
+  localparam int ActAw  = $clog2(ActWords > 1 ? ActWords : 2);
+  localparam int WgtAw  = $clog2(WgtWords > 1 ? WgtWords : 2);
+  localparam int ActEAw = $clog2(ActExpWords > 1 ? ActExpWords : 2);
+  localparam int WgtEAw = $clog2(WgtExpWords > 1 ? WgtExpWords : 2);
+
+  logic        active_q, half_q;
+  logic [21:0] k_q, k_total_q, kblk;
+  logic [BeatLog-1:0] code_sel_q, exp_sel_q;
+
+  assign kblk   = k_q >> BlockLog;
+  assign busy_o = active_q;
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      active_q <= 1'b0;
+      valid_o  <= 1'b0;
+    end else begin
+      valid_o <= active_q;
+      if (start_i) begin
+        k_q       <= '0;
+        k_total_q <= 22'(count_i) << BlockLog;
+        half_q    <= half_i;
+        active_q  <= (count_i != 16'd0);
+      end else if (active_q) begin
+        k_q <= k_q + 22'd1;
+        if (k_q + 22'd1 == k_total_q) active_q <= 1'b0;
+      end
+    end
+    last_o     <= (k_q[BlockLog-1:0] == {BlockLog{1'b1}});
+    code_sel_q <= k_q[BeatLog-1:0];
+    exp_sel_q  <= kblk[BeatLog-1:0];
+  end
+
+  logic unused_k;
+  assign unused_k = ^kblk;
+
+  // Two activation halves: LOAD_ACT fills one while COMPUTE reads the other.
+  for (genvar r = 0; r < Rows; r++) begin : gen_act_bank
+    logic [MemWidth-1:0] code_word [0:1];
+    logic [MemWidth-1:0] exp_word [0:1];
+    for (genvar h = 0; h < 2; h++) begin : gen_half
+      logic wr_sel;
+      assign wr_sel = bank_we_i && !bank_wgt_i && bank_half_i == h[0] && bank_sel_i == BankBits'(r);
+      bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
+        .clk_i  (clk_i),
+        .we_i   (wr_sel && !bank_exp_i),
+        .waddr_i(bank_addr_i[ActAw-1:0]),
+        .wdata_i(bank_wdata_i),
+        .re_i   (active_q && half_q == h[0]),
+        .raddr_i(k_q[BeatLog +: ActAw]),
+        .rdata_o(code_word[h])
+      );
+      bfp_sram #(.Width(MemWidth), .Depth(ActExpWords)) u_exp (
+        .clk_i  (clk_i),
+        .we_i   (wr_sel && bank_exp_i),
+        .waddr_i(bank_addr_i[ActEAw-1:0]),
+        .wdata_i(bank_wdata_i),
+        .re_i   (active_q && half_q == h[0]),
+        .raddr_i(kblk[BeatLog +: ActEAw]),
+        .rdata_o(exp_word[h])
+      );
+    end
+    assign act_o[8*r +: 8]   = code_word[half_q][8*code_sel_q +: 8];
+    assign act_e_o[8*r +: 8] = exp_word[half_q][8*exp_sel_q +: 8];
+  end
+
+  for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
+    logic [MemWidth-1:0] code_word, exp_word;
+    logic wr_sel;
+    assign wr_sel = bank_we_i && bank_wgt_i && bank_sel_i == BankBits'(c);
+    bfp_sram #(.Width(MemWidth), .Depth(WgtWords)) u_code (
+      .clk_i  (clk_i),
+      .we_i   (wr_sel && !bank_exp_i),
+      .waddr_i(bank_addr_i[WgtAw-1:0]),
+      .wdata_i(bank_wdata_i),
+      .re_i   (active_q),
+      .raddr_i(k_q[BeatLog +: WgtAw]),
+      .rdata_o(code_word)
+    );
+    bfp_sram #(.Width(MemWidth), .Depth(WgtExpWords)) u_exp (
+      .clk_i  (clk_i),
+      .we_i   (wr_sel && bank_exp_i),
+      .waddr_i(bank_addr_i[WgtEAw-1:0]),
+      .wdata_i(bank_wdata_i),
+      .re_i   (active_q),
+      .raddr_i(kblk[BeatLog +: WgtEAw]),
+      .rdata_o(exp_word)
+    );
+    assign wgt_o[8*c +: 8]   = code_word[8*code_sel_q +: 8];
+    assign wgt_e_o[8*c +: 8] = exp_word[8*exp_sel_q +: 8];
+  end
+endmodule

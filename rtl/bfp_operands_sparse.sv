@@ -1,0 +1,200 @@
+// Operand side of a zero-skipping array (sparsity: activations | both). Every PE row has its own
+// sequencer (bfp_row_seq) and therefore its own read port into a private copy of the weight buffer:
+// rows advance independently, each over its own non-zero (matched) elements. Activation codes are kept
+// packed as loaded (compressed or dense); their masks and exponents live in the sequencers. The weight
+// copies are written together, so loading weights costs the same as in the dense array; the price of
+// skipping is Rows x the weight buffer area, reported by the PPA flow.
+module bfp_operands_sparse #(
+  parameter int Rows       = 8,
+  parameter int Cols       = 8,
+  parameter int BlockSize  = 16,
+  parameter int ActDepth   = 512,
+  parameter int WgtDepth   = 512,
+  parameter int MemWidth   = 64,
+  parameter int BankBits   = 3,
+  parameter int WordBits   = 7,
+  parameter int UseWgtMask = 1,  /// sparsity: both
+  parameter int RowBits    = (Rows > 1) ? $clog2(Rows) : 1  /// derived
+) (
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
+  // dense buffer writes from the load engine (LOAD_WGT, LOAD_ACT without SPARSE)
+  input  logic                  bank_we_i,
+  input  logic                  bank_wgt_i,
+  input  logic                  bank_half_i,
+  input  logic [BankBits-1:0]   bank_sel_i,
+  input  logic                  bank_exp_i,
+  input  logic [WordBits-1:0]   bank_addr_i,
+  input  logic [MemWidth-1:0]   bank_wdata_i,
+  // LOAD_ACT / LOAD_WGT dispatch: initialise masks
+  input  logic                  act_load_start_i, /// pulse with the fields below
+  input  logic                  act_load_sparse_i,
+  input  logic [15:0]           act_load_rows_i,
+  input  logic [15:0]           act_load_count_i,
+  input  logic                  wgt_load_start_i,
+  // compressed activation writes (bfp_dma_sparse)
+  input  logic                  sp_we_i,
+  input  logic [RowBits-1:0]    sp_row_i,
+  input  logic [1:0]            sp_seg_i,
+  input  logic [15:0]           sp_word_i,
+  input  logic [MemWidth-1:0]   sp_wdata_i,
+  // compute
+  input  logic                  start_i,
+  input  logic                  half_i,
+  output logic                  busy_o,
+  output logic [Rows-1:0]       valid_o,
+  output logic [Rows-1:0]       last_o,
+  output logic [Rows*8-1:0]     act_o,
+  output logic [Rows*8-1:0]     act_e_o,
+  output logic [Rows*Cols*8-1:0] wgt_o,
+  output logic [Rows*Cols*8-1:0] wgt_e_o
+);
+  localparam int Beat        = MemWidth / 8;
+  localparam int BeatLog     = $clog2(Beat);
+  localparam int BlockLog    = $clog2(BlockSize);
+  localparam int NumBlocks   = ActDepth / BlockSize;
+  localparam int ActWords    = ActDepth / Beat;
+  localparam int WgtWords    = WgtDepth / Beat;
+  localparam int WgtExpWords = (WgtDepth / BlockSize + Beat - 1) / Beat;
+  localparam int ActAw  = $clog2(ActWords > 1 ? ActWords : 2);
+  localparam int WgtAw  = $clog2(WgtWords > 1 ? WgtWords : 2);
+  localparam int WgtEAw = $clog2(WgtExpWords > 1 ? WgtExpWords : 2);
+  localparam int KBits  = $clog2(NumBlocks * BlockSize) + 1;
+
+  // ---- weight non-zero mask (element k: some loaded weight of row k of W is non-zero) ---------------
+  logic [ActDepth-1:0] wgt_nz_q;
+  always_ff @(posedge clk_i) begin
+    if (wgt_load_start_i) wgt_nz_q <= '0;
+    else if (bank_we_i && bank_wgt_i && !bank_exp_i) begin
+      for (int b = 0; b < Beat; b++) begin
+        if (int'(bank_addr_i) * Beat + b < ActDepth && bank_wdata_i[8*b +: 8] != 8'd0)
+          wgt_nz_q[int'(bank_addr_i) * Beat + b] <= 1'b1;
+      end
+    end
+  end
+
+  logic [Rows-1:0] row_busy;
+  assign busy_o = |row_busy;
+
+  for (genvar r = 0; r < Rows; r++) begin : gen_row
+    // sequencer and its metadata
+    logic                 valid, last;
+    logic [KBits-1:0]     k;
+    logic [15:0]          code_idx;
+    logic [7:0]           exp;
+    logic                 mine, meta_l1_we, meta_l2_we, meta_exp_we;
+    logic [NumBlocks-1:0] meta_l1;
+    logic [15:0]          meta_word;
+
+    assign mine = sp_we_i && sp_row_i == RowBits'(r);
+    always_comb begin
+      meta_l1_we  = act_load_start_i || (mine && sp_seg_i == 2'd0);
+      meta_l1     = '0;
+      if (act_load_start_i) begin
+        if (!act_load_sparse_i && 16'(r) < act_load_rows_i)
+          for (int b = 0; b < NumBlocks; b++) meta_l1[b] = (16'(b) < act_load_count_i);
+      end else begin
+        meta_l1 = sp_wdata_i[32 +: NumBlocks];
+      end
+      meta_l2_we  = mine && sp_seg_i == 2'd1;
+      meta_exp_we = (mine && sp_seg_i == 2'd2) ||
+                    (bank_we_i && !bank_wgt_i && bank_exp_i && bank_sel_i == BankBits'(r));
+      meta_word   = sp_we_i ? sp_word_i : 16'(bank_addr_i);
+    end
+
+    bfp_row_seq #(
+      .BlockSize (BlockSize),
+      .NumBlocks (NumBlocks),
+      .MemWidth  (MemWidth),
+      .UseWgtMask(UseWgtMask)
+    ) u_seq (
+      .clk_i      (clk_i),
+      .rst_ni     (rst_ni),
+      .meta_half_i(bank_half_i),
+      .l1_we_i    (meta_l1_we),
+      .l1_i       (meta_l1),
+      .l2_we_i    (meta_l2_we),
+      .l2_fill_i  (act_load_start_i && !act_load_sparse_i),
+      .exp_we_i   (meta_exp_we),
+      .word_i     (meta_word),
+      .wdata_i    (sp_we_i ? sp_wdata_i : bank_wdata_i),
+      .start_i    (start_i),
+      .half_i     (half_i),
+      .wgt_nz_i   (wgt_nz_q),
+      .busy_o     (row_busy[r]),
+      .valid_o    (valid),
+      .last_o     (last),
+      .k_o        (k),
+      .code_idx_o (code_idx),
+      .exp_o      (exp)
+    );
+
+    // packed activation codes, two halves
+    logic                 half_q;
+    logic [BeatLog-1:0]   code_sel_q, wsel_q, wesel_q;
+    logic [MemWidth-1:0]  code_word [0:1];
+    logic [KBits-1:0]     kblk;
+    assign kblk = k >> BlockLog;
+
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) begin
+        valid_o[r] <= 1'b0;
+      end else begin
+        valid_o[r] <= valid;
+      end
+      if (start_i) half_q <= half_i;
+      last_o[r]          <= last;
+      act_e_o[8*r +: 8]  <= exp;
+      code_sel_q         <= code_idx[BeatLog-1:0];
+      wsel_q             <= k[BeatLog-1:0];
+      wesel_q            <= kblk[BeatLog-1:0];
+    end
+
+    for (genvar h = 0; h < 2; h++) begin : gen_half
+      logic wr;
+      assign wr = (bank_we_i && !bank_wgt_i && !bank_exp_i && bank_half_i == h[0] &&
+                   bank_sel_i == BankBits'(r)) ||
+                  (mine && sp_seg_i == 2'd3 && bank_half_i == h[0]);
+      bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
+        .clk_i  (clk_i),
+        .we_i   (wr),
+        .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : bank_addr_i[ActAw-1:0]),
+        .wdata_i(sp_we_i ? sp_wdata_i : bank_wdata_i),
+        .re_i   (valid && half_q == h[0]),
+        .raddr_i(code_idx[BeatLog +: ActAw]),
+        .rdata_o(code_word[h])
+      );
+    end
+    assign act_o[8*r +: 8] = code_word[half_q][8*code_sel_q +: 8];
+
+    logic unused_idx;
+    assign unused_idx = ^code_idx;
+
+    // this row's private copy of the weight buffer
+    for (genvar c = 0; c < Cols; c++) begin : gen_wgt
+      logic [MemWidth-1:0] wcode, wexp;
+      logic wr_sel;
+      assign wr_sel = bank_we_i && bank_wgt_i && bank_sel_i == BankBits'(c);
+      bfp_sram #(.Width(MemWidth), .Depth(WgtWords)) u_code (
+        .clk_i  (clk_i),
+        .we_i   (wr_sel && !bank_exp_i),
+        .waddr_i(bank_addr_i[WgtAw-1:0]),
+        .wdata_i(bank_wdata_i),
+        .re_i   (valid),
+        .raddr_i(WgtAw'(k >> BeatLog)),
+        .rdata_o(wcode)
+      );
+      bfp_sram #(.Width(MemWidth), .Depth(WgtExpWords)) u_exp (
+        .clk_i  (clk_i),
+        .we_i   (wr_sel && bank_exp_i),
+        .waddr_i(bank_addr_i[WgtEAw-1:0]),
+        .wdata_i(bank_wdata_i),
+        .re_i   (valid),
+        .raddr_i(WgtEAw'(kblk >> BeatLog)),
+        .rdata_o(wexp)
+      );
+      assign wgt_o[8*(r*Cols+c) +: 8]   = wcode[8*wsel_q +: 8];
+      assign wgt_e_o[8*(r*Cols+c) +: 8] = wexp[8*wesel_q +: 8];
+    end
+  end
+endmodule

@@ -1,0 +1,136 @@
+// Zero-skipping sequencer of one PE row (sparsity: activations | both). It walks the row's non-empty
+// blocks (level-1 mask, next set bit) and, inside a block, the set bits of the level-2 mask ANDed with
+// the weight non-zero mask (both), lowest first: one matched element per cycle, so cycles scale with
+// matched non-zeros, not with K. Codes stay packed; the packed index of an element is the block's base
+// plus a prefix popcount of the block mask below it. Skipped elements have a zero product, so the
+// block dot products (exact integers) are unchanged. Metadata of both activation halves lives here.
+module bfp_row_seq #(
+  parameter int BlockSize = 16,
+  parameter int NumBlocks = 32,  /// blocks per activation half (ActDepth / BlockSize)
+  parameter int MemWidth  = 64,
+  parameter int UseWgtMask = 1,    /// AND with the weight non-zero mask (sparsity: both)
+  parameter int BlkBits   = (NumBlocks > 1) ? $clog2(NumBlocks) : 1,  /// derived
+  parameter int KBits     = $clog2(NumBlocks * BlockSize) + 1          /// derived
+) (
+  input  logic                           clk_i,
+  input  logic                           rst_ni,
+  // metadata writes (from the load engine)
+  input  logic                           meta_half_i,   /// activation half written
+  input  logic                           l1_we_i,       /// write the level-1 mask
+  input  logic [NumBlocks-1:0]           l1_i,
+  input  logic                           l2_we_i,       /// write one word of packed level-2 masks
+  input  logic                           l2_fill_i,     /// set every level-2 mask to all ones (dense load)
+  input  logic                           exp_we_i,      /// write one word of packed exponents
+  input  logic [15:0]                    word_i,        /// word index for l2_we_i / exp_we_i
+  input  logic [MemWidth-1:0]            wdata_i,
+  // compute
+  input  logic                           start_i,       /// pulse: walk half `half_i`
+  input  logic                           half_i,
+  input  logic [NumBlocks*BlockSize-1:0] wgt_nz_i,      /// element k: some weight of row k is non-zero
+  output logic                           busy_o,
+  output logic                           valid_o,       /// an element is issued this cycle
+  output logic                           last_o,        /// it is the last issued element of its block
+  output logic [KBits-1:0]               k_o,           /// element index (weight buffer address)
+  output logic [15:0]                    code_idx_o,    /// packed code index (activation buffer address)
+  output logic [7:0]                     exp_o          /// activation block exponent
+);
+  localparam int L2Bits  = NumBlocks * BlockSize;
+  localparam int L2Words = (L2Bits + MemWidth - 1) / MemWidth;
+  localparam int ExpWords = (NumBlocks * 8 + MemWidth - 1) / MemWidth;
+  localparam int PosBits = $clog2(BlockSize);
+  localparam int CntBits = PosBits + 1;
+
+  logic [NumBlocks-1:0]        l1_q  [0:1];
+  logic [L2Words*MemWidth-1:0] l2_q  [0:1];
+  logic [ExpWords*MemWidth-1:0] exp_q [0:1];
+
+  always_ff @(posedge clk_i) begin
+    if (l1_we_i) l1_q[meta_half_i] <= l1_i;
+    if (l2_fill_i) l2_q[meta_half_i] <= '1;
+    else if (l2_we_i) l2_q[meta_half_i][word_i*MemWidth +: MemWidth] <= wdata_i;
+    if (exp_we_i) exp_q[meta_half_i][word_i*MemWidth +: MemWidth] <= wdata_i;
+  end
+
+  // ---- walk state -----------------------------------------------------------------------------------
+  logic                 active_q, half_q;
+  logic [BlkBits-1:0]   kb_q;
+  logic [BlkBits:0]     ord_q;
+  logic [BlockSize-1:0] rem_q, amask_q;
+  logic [15:0]          base_q;
+
+  logic [NumBlocks-1:0] l1;
+  assign l1 = l1_q[half_q];
+
+  // next non-empty block after `from` (or from block 0 when `first`)
+  function automatic logic [BlkBits:0] next_block(input logic [NumBlocks-1:0] bits,
+                                                  input logic [BlkBits-1:0] from, input logic first);
+    logic [BlkBits:0] r;
+    r = {1'b1, {BlkBits{1'b0}}};  // MSB set: none
+    for (int b = NumBlocks - 1; b >= 0; b--) begin
+      if (bits[b] && (first || b > int'(from))) r = {1'b0, BlkBits'(b)};
+    end
+    next_block = r;
+  endfunction
+
+  function automatic logic [BlockSize-1:0] l2_mask(input logic [L2Words*MemWidth-1:0] l2,
+                                                   input logic [BlkBits:0] ord);
+    l2_mask = l2[ord*BlockSize +: BlockSize];
+  endfunction
+
+  logic [PosBits-1:0]   pos;
+  logic [BlockSize-1:0] rem_next, below;
+  logic [CntBits-1:0]   below_cnt;
+  logic                 advance;
+
+  always_comb begin
+    pos = '0;
+    for (int b = BlockSize - 1; b >= 0; b--) if (rem_q[b]) pos = PosBits'(b);
+    below = amask_q & ((BlockSize'(1) << pos) - BlockSize'(1));
+    below_cnt = '0;
+    for (int b = 0; b < BlockSize; b++) below_cnt = below_cnt + CntBits'(below[b]);
+    rem_next = rem_q & (rem_q - BlockSize'(1));
+  end
+
+  assign valid_o    = active_q && (rem_q != '0);
+  assign last_o     = valid_o && (rem_next == '0);
+  assign advance    = active_q && (rem_q == '0 || rem_next == '0);
+  assign k_o        = KBits'({kb_q, pos});
+  assign code_idx_o = base_q + 16'(below_cnt);
+  assign exp_o      = exp_q[half_q][ord_q*8 +: 8];
+  assign busy_o     = active_q;
+
+  // block entered next: mask, matched mask, packed base
+  logic [BlkBits:0]     nb;
+  logic [BlkBits:0]     nord;
+  logic [BlockSize-1:0] nmask, nwmask;
+  logic [CntBits-1:0]   amask_cnt;
+
+  always_comb begin
+    nb = next_block(start_i ? l1_q[half_i] : l1, kb_q, start_i);
+    nord = start_i ? '0 : ord_q + 1'b1;
+    nmask = l2_mask(start_i ? l2_q[half_i] : l2_q[half_q], nord);
+    nwmask = (UseWgtMask != 0) ? wgt_nz_i[nb[BlkBits-1:0]*BlockSize +: BlockSize] : '1;
+    amask_cnt = '0;
+    for (int b = 0; b < BlockSize; b++) amask_cnt = amask_cnt + CntBits'(amask_q[b]);
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      active_q <= 1'b0;
+    end else if (start_i || advance) begin
+      if (start_i) half_q <= half_i;
+      if (nb[BlkBits]) begin
+        active_q <= 1'b0;
+      end else begin
+        active_q <= 1'b1;
+        kb_q     <= nb[BlkBits-1:0];
+        ord_q    <= nord;
+        amask_q  <= nmask;
+        rem_q    <= nmask & nwmask;
+        base_q   <= start_i ? 16'd0 : base_q + 16'(amask_cnt);
+      end
+    end else if (valid_o) begin
+      rem_q <= rem_next;
+    end
+  end
+endmodule
