@@ -38,6 +38,21 @@ struct Block {
   std::vector<int8_t> codes;
 };
 
+/// CLI name of a rounding mode: "away" or "even".
+const char* rounding_name(Rounding r);
+/// Inverse of rounding_name; throws InputError for anything else.
+Rounding parse_rounding(const std::string& name);
+
+/// Shared exponent of the MX reference library for a block maximum `amax` (finite, >= 0):
+/// floor(fl32(log2(amax))) where fl32 rounds to the nearest FP32 value (torch.log2 on a float32 tensor),
+/// and amax == 0 is replaced by 2^-126 (result -126). NOT clamped: below -127 for tiny subnormal maxima and
+/// 128 for the largest FP32 maxima (the reference then produces a NaN scale, which quantize_* reject).
+/// See docs/arithmetic.md section 2.
+int mx_shared_exponent(float amax);
+
+/// Exact value of one element: code * 2^(exp - 133).
+double dequantize_value(int8_t code, uint8_t exp);
+
 /// Quantizes consecutive groups of `block` values (last group may be short). Throws InputError naming
 /// `tensor` and the index of the first NaN/Inf.
 std::vector<Block> quantize_vector(const std::vector<float>& x, int block, Rounding r,
