@@ -60,11 +60,13 @@ module bfp_core #(
   // in its dispatch cycle. Commands are dispatched strictly in order; a command waits in the pending
   // register until the engines it depends on are free (rules in docs/architecture.md), so a LOAD_ACT
   // into one activation half overlaps the COMPUTE on the other half and the STORE of the last tile.
-  localparam int FlagClear = 0, FlagRelu = 1, FlagActBuf = 2, FlagSparse = 3, FlagWait = 6;
+  localparam int FlagClear = 0, FlagRelu = 1, FlagActBuf = 2, FlagSparse = 3, FlagFirst = 4, FlagLast = 5,
+                 FlagWait = 6;
 
   logic        pend_q;
   logic [7:0]  op_q, flags_q;
-  logic [15:0] rows_q, count_q, col_offset_q, valid_cols_q;
+  logic [15:0] rows_q, count_q, col_offset_q, valid_cols_q, row_blocks_q;
+  logic [7:0]  prune_q;
   logic [31:0] code_addr_q, exp_addr_q, code_stride_q, exp_stride_q;
 
   logic load_busy, comp_busy, store_busy;
@@ -102,6 +104,8 @@ module bfp_core #(
       count_q       <= cmd_tdata_i[175:160];
       col_offset_q  <= cmd_tdata_i[191:176];
       valid_cols_q  <= cmd_tdata_i[207:192];
+      prune_q       <= cmd_tdata_i[215:208];
+      row_blocks_q  <= cmd_tdata_i[239:224];
     end else if (dispatch) begin
       pend_q <= 1'b0;
     end
@@ -131,7 +135,7 @@ module bfp_core #(
   end
 
   logic unused_cmd;
-  assign unused_cmd = ^{cmd_tdata_i[255:208], flags_q[7], flags_q[5:4]};
+  assign unused_cmd = ^{cmd_tdata_i[255:240], cmd_tdata_i[223:216], flags_q[7]};
 
   // ---- load engine --------------------------------------------------------------------------------
   logic                bank_we, bank_exp, bank_half;
@@ -397,7 +401,8 @@ module bfp_core #(
     .GuardBits(GuardBits),
     .AccCols  (AccCols),
     .MemWidth (MemWidth),
-    .AddrWidth(AddrWidth)
+    .AddrWidth(AddrWidth),
+    .Sparse   ((Sparsity != 0) ? 1 : 0)
   ) u_store (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
@@ -406,6 +411,11 @@ module bfp_core #(
     .count_i      (count_q),
     .valid_cols_i (valid_cols_q),
     .relu_i       (flags_q[FlagRelu]),
+    .prune_i      (prune_q),
+    .sparse_i     (flags_q[FlagSparse]),
+    .first_i      (flags_q[FlagFirst]),
+    .last_i       (flags_q[FlagLast]),
+    .row_blocks_i (row_blocks_q),
     .code_addr_i  (code_addr_q),
     .exp_addr_i   (exp_addr_q),
     .code_stride_i(code_stride_q),

@@ -1,6 +1,12 @@
 // STORE engine: for each row r < rows and output block b < count it reads one block of accumulators,
-// requantizes it (bfp_requant, optional ReLU) and writes the B codes and the exponent byte to memory
-// with byte strobes, so blocks narrower than a memory beat need no read-modify-write.
+// requantizes it (bfp_requant, optional ReLU), prunes codes with |code| < threshold (sparsity scaling;
+// a block left all-zero gets exponent 0) and writes it to memory with byte strobes, so nothing needs a
+// read-modify-write. Dense: B codes + one exponent byte per block. Compressed (SPARSE, sparsity configs
+// only): row r of the command appends to the row stream of docs/sparse-format.md at code_addr +
+// r*code_stride; non-empty blocks append their level-2 mask, exponent and packed non-zero codes, level-1
+// bits are written a byte at a time. The per-row counts survive between commands, so a row may be
+// written by several STOREs (FIRST resets them, LAST flushes level 1 and writes the header): the output
+// of an N-wide layer needs no more than AccCols accumulator columns.
 module bfp_store #(
   parameter int Rows      = 8,
   parameter int BlockSize = 32,
@@ -9,6 +15,7 @@ module bfp_store #(
   parameter int AccCols   = 32,
   parameter int MemWidth  = 64,
   parameter int AddrWidth = 32,
+  parameter int Sparse    = 0,  /// build the compressed writer
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,                               /// derived
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
 ) (
@@ -19,6 +26,11 @@ module bfp_store #(
   input  logic [15:0]                   count_i,      /// blocks per row
   input  logic [15:0]                   valid_cols_i, /// columns >= this count as zero
   input  logic                          relu_i,
+  input  logic [7:0]                    prune_i,      /// codes with |code| < prune_i become 0
+  input  logic                          sparse_i,     /// write compressed chunk row streams
+  input  logic                          first_i,      /// compressed: rows start here (reset counts)
+  input  logic                          last_i,       /// compressed: rows end here (header)
+  input  logic [15:0]                   row_blocks_i, /// compressed: blocks of a whole row (offsets)
   input  logic [31:0]                   code_addr_i,
   input  logic [31:0]                   exp_addr_i,
   input  logic [31:0]                   code_stride_i,
@@ -41,12 +53,18 @@ module bfp_store #(
   localparam int BlockLog  = $clog2(BlockSize);
   localparam int CodeBeats = (BlockSize >= Beat) ? BlockSize / Beat : 1;
   localparam int CodeBits  = (BlockSize >= Beat) ? MemWidth : BlockSize * 8;
+  localparam int MaskBytes = (BlockSize >= 8) ? BlockSize / 8 : 1;
+  localparam int CntBits   = BlockLog + 1;
+  // compacted codes shifted by up to Beat-1 bytes, rounded up to whole beats
+  localparam int WinBytes  = ((BlockSize + Beat - 1) / Beat + 1) * Beat;
 
-  typedef enum logic [2:0] {SIdle, SRead, SWait, SCode, SExp} state_e;
+  typedef enum logic [3:0] {SIdle, SRead, SWait, SCode, SExp, SMask, SSExp, SCodes, SNext, SL1, SHdr} state_e;
   state_e state_q;
 
   logic [15:0] rows_q, count_q, valid_cols_q, row_q, blk_q;
-  logic        relu_q;
+  logic        relu_q, sparse_q, last_q;
+  logic [7:0]  prune_q;
+  logic [15:0] row_blocks_q;
   logic [31:0] code_base_q, exp_base_q, code_stride_q, exp_stride_q;
   logic [15:0] beat_q;
 
@@ -81,35 +99,134 @@ module bfp_store #(
     .exp_o    (rq_exp)
   );
 
+  // sparsity scaling: prune small codes
+  logic [BlockSize*8-1:0] pruned;
+  logic [BlockSize-1:0]   nz;
+  always_comb begin
+    for (int j = 0; j < BlockSize; j++) begin
+      logic [7:0] c, mag;
+      c = rq_codes[8*j +: 8];
+      mag = c[7] ? -c : c;
+      pruned[8*j +: 8] = (mag < prune_q) ? 8'd0 : c;
+      nz[j] = (pruned[8*j +: 8] != 8'd0);
+    end
+  end
+
   assign acc_row_o   = RowBits'(row_q);
   assign acc_block_o = BlkBits'(blk_q);
 
-  // write address and data
-  logic [31:0] code_byte, exp_byte, wr_addr;
+  // ---- dense writes ---------------------------------------------------------------------------------
+  logic [31:0] code_byte, exp_byte;
   logic [31:0] code_off, exp_off;
   logic [MemWidth-1:0]   code_data, exp_data;
   logic [MemWidth/8-1:0] code_strb, exp_strb;
   logic [CodeBits-1:0]   code_chunk;
 
-  assign code_byte = code_base_q + (32'(blk_q) << BlockLog) + (32'(beat_q) << BeatLog);
-  assign exp_byte  = exp_base_q + 32'(blk_q);
-  assign code_off  = (BlockSize >= Beat) ? 32'd0 : 32'(code_byte[BeatLog-1:0]);
-  assign exp_off   = 32'(exp_byte[BeatLog-1:0]);
+  assign code_byte  = code_base_q + (32'(blk_q) << BlockLog) + (32'(beat_q) << BeatLog);
+  assign exp_byte   = exp_base_q + 32'(blk_q);
+  assign code_off   = (BlockSize >= Beat) ? 32'd0 : 32'(code_byte[BeatLog-1:0]);
+  assign exp_off    = 32'(exp_byte[BeatLog-1:0]);
   assign code_chunk = codes_q[beat_q[BlockLog-1:0]*CodeBits +: CodeBits];
-  assign code_data = MemWidth'(code_chunk) << (code_off * 8);
-  assign code_strb = (MemWidth/8)'({(CodeBits/8){1'b1}}) << code_off;
-  assign exp_data  = MemWidth'(exp_q) << (exp_off * 8);
-  assign exp_strb  = (MemWidth/8)'(1) << exp_off;
-  assign wr_addr   = (state_q == SExp) ? exp_byte : code_byte;
+  assign code_data  = MemWidth'(code_chunk) << (code_off * 8);
+  assign code_strb  = (MemWidth/8)'({(CodeBits/8){1'b1}}) << code_off;
+  assign exp_data   = MemWidth'(exp_q) << (exp_off * 8);
+  assign exp_strb   = (MemWidth/8)'(1) << exp_off;
 
+  // ---- compressed writes ----------------------------------------------------------------------------
+  logic [BlockSize-1:0]   mask_q;
+  // per-row stream state, kept across commands
+  logic [15:0]            nnzb_a  [0:Rows-1];
+  logic [15:0]            nnz_a   [0:Rows-1];
+  logic [15:0]            bdone_a [0:Rows-1];  // blocks of the row written so far
+  logic [7:0]             l1acc_a [0:Rows-1];  // level-1 bits not yet written
+  logic [RowBits-1:0]     r;
+  logic [15:0]            nnzb_q, nnz_q, bdone_q;
+  logic [7:0]             l1acc_q;
+  logic                   hdr_after_l1_q;
+  logic [31:0]            off_l2, off_exp, off_codes;
+  logic [31:0]            sp_byte;
+  logic [MemWidth-1:0]    sp_data;
+  logic [MemWidth/8-1:0]  sp_strb;
+  logic [BlockSize*8-1:0] compact;
+  logic [WinBytes*8-1:0]  window;
+  logic [WinBytes-1:0]    win_en;
+  logic [CntBits-1:0]     blk_nnz;
+  logic [15:0]            code_beats;
+
+  function automatic logic [31:0] rup(input logic [31:0] x);
+    rup = (x + 32'(Beat - 1)) & ~32'(Beat - 1);
+  endfunction
+
+  always_comb begin
+    // segment offsets of a row of row_blocks blocks
+    off_l2    = rup(32'd4 + ((32'(row_blocks_q) + 32'd7) >> 3));
+    off_exp   = off_l2 + rup(32'(row_blocks_q) << (BlockLog - 3));
+    off_codes = off_exp + rup(32'(row_blocks_q));
+    // compact the non-zero codes of the block, in element order
+    compact = '0;
+    blk_nnz = '0;
+    for (int j = 0; j < BlockSize; j++) begin
+      if (mask_q[j]) begin
+        compact[8*blk_nnz +: 8] = codes_q[8*j +: 8];
+        blk_nnz = blk_nnz + 1'b1;
+      end
+    end
+    window = (WinBytes*8)'(compact) << (8 * nnz_q[BeatLog-1:0]);
+    win_en = '0;
+    for (int b = 0; b < WinBytes; b++)
+      win_en[b] = (b >= int'(nnz_q[BeatLog-1:0])) && (b < int'(nnz_q[BeatLog-1:0]) + int'(blk_nnz));
+    code_beats = 16'((32'(nnz_q[BeatLog-1:0]) + 32'(blk_nnz) + 32'(Beat - 1)) >> BeatLog);
+    unique case (state_q)
+      SMask: begin
+        sp_byte = code_base_q + off_l2 + 32'(nnzb_q) * MaskBytes;
+        sp_data = MemWidth'(mask_q) << (8 * sp_byte[BeatLog-1:0]);
+        sp_strb = (MemWidth/8)'({MaskBytes{1'b1}}) << sp_byte[BeatLog-1:0];
+      end
+      SSExp: begin
+        sp_byte = code_base_q + off_exp + 32'(nnzb_q);
+        sp_data = MemWidth'(exp_q) << (8 * sp_byte[BeatLog-1:0]);
+        sp_strb = (MemWidth/8)'(1) << sp_byte[BeatLog-1:0];
+      end
+      SCodes: begin
+        sp_byte = code_base_q + off_codes + (32'(nnz_q) & ~32'(Beat - 1)) + (32'(beat_q) << BeatLog);
+        sp_data = window[beat_q[BlockLog:0]*MemWidth +: MemWidth];
+        sp_strb = win_en[beat_q[BlockLog:0]*Beat +: Beat];
+      end
+      SL1: begin  // one byte of level-1 bits: blocks 8*(bdone-1)/8 ..
+        sp_byte = code_base_q + 32'd4 + ((32'(bdone_q) - 32'd1) >> 3);
+        sp_data = MemWidth'(l1acc_q) << (8 * sp_byte[BeatLog-1:0]);
+        sp_strb = (MemWidth/8)'(1) << sp_byte[BeatLog-1:0];
+      end
+      default: begin  // SHdr
+        sp_byte = code_base_q;
+        sp_data = MemWidth'({nnz_q, nnzb_q});
+        sp_strb = (MemWidth/8)'(4'hf);
+      end
+    endcase
+  end
+
+  logic writing_dense, writing_sparse;
+  assign writing_dense  = (state_q == SCode) || (state_q == SExp);
+  assign writing_sparse = (state_q == SMask) || (state_q == SSExp) || (state_q == SCodes) ||
+                          (state_q == SL1) || (state_q == SHdr);
+
+  logic [31:0] wr_byte;
+  assign wr_byte     = writing_sparse ? sp_byte : (state_q == SExp) ? exp_byte : code_byte;
   assign busy_o      = (state_q != SIdle);
-  assign wr_tvalid_o = (state_q == SCode) || (state_q == SExp);
-  assign wr_addr_o   = AddrWidth'({wr_addr[31:BeatLog], BeatLog'(0)});
-  assign wr_tdata_o  = (state_q == SExp) ? exp_data : code_data;
-  assign wr_tstrb_o  = (state_q == SExp) ? exp_strb : code_strb;
+  assign wr_tvalid_o = writing_dense || writing_sparse;
+  assign wr_addr_o   = AddrWidth'({wr_byte[31:BeatLog], BeatLog'(0)});
+  assign wr_tdata_o  = writing_sparse ? sp_data : (state_q == SExp) ? exp_data : code_data;
+  assign wr_tstrb_o  = writing_sparse ? sp_strb : (state_q == SExp) ? exp_strb : code_strb;
 
-  logic wr_fire;
-  assign wr_fire = wr_tvalid_o && wr_tready_i;
+  logic wr_fire, last_blk;
+  assign wr_fire  = wr_tvalid_o && wr_tready_i;
+  assign last_blk = (blk_q + 16'd1 == count_q);
+
+  assign r       = RowBits'(row_q);
+  assign nnzb_q  = nnzb_a[r];
+  assign nnz_q   = nnz_a[r];
+  assign bdone_q = bdone_a[r];
+  assign l1acc_q = l1acc_a[r];
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -121,6 +238,10 @@ module bfp_store #(
           count_q       <= count_i;
           valid_cols_q  <= valid_cols_i;
           relu_q        <= relu_i;
+          prune_q       <= prune_i;
+          sparse_q      <= sparse_i && (Sparse != 0);
+          last_q        <= last_i;
+          row_blocks_q  <= row_blocks_i;
           code_base_q   <= code_addr_i;
           exp_base_q    <= exp_addr_i;
           code_stride_q <= code_stride_i;
@@ -128,13 +249,24 @@ module bfp_store #(
           row_q         <= '0;
           blk_q         <= '0;
           beat_q        <= '0;
+          if (first_i) begin
+            for (int i = 0; i < Rows; i++) begin
+              nnzb_a[i]  <= '0;
+              nnz_a[i]   <= '0;
+              bdone_a[i] <= '0;
+              l1acc_a[i] <= '0;
+            end
+          end
           if (rows_i != 16'd0 && count_i != 16'd0) state_q <= SRead;
         end
         SRead: state_q <= SWait;
         SWait: if (rq_valid_o) begin
-          codes_q <= rq_codes;
-          exp_q   <= rq_exp;
-          state_q <= SCode;
+          codes_q <= pruned;
+          exp_q   <= (nz == '0) ? 8'd0 : rq_exp;
+          mask_q  <= nz;
+          if (!sparse_q) state_q <= SCode;
+          else if (nz != '0) state_q <= SMask;
+          else state_q <= SNext;
         end
         SCode: if (wr_fire) begin
           if (beat_q + 16'd1 == 16'(CodeBeats)) begin
@@ -144,13 +276,60 @@ module bfp_store #(
         end
         SExp: if (wr_fire) begin
           state_q <= SRead;
-          if (blk_q + 16'd1 == count_q) begin
+          if (last_blk) begin
             blk_q       <= '0;
             row_q       <= row_q + 16'd1;
             code_base_q <= code_base_q + code_stride_q;
             exp_base_q  <= exp_base_q + exp_stride_q;
             if (row_q + 16'd1 == rows_q) state_q <= SIdle;
-          end else blk_q <= blk_q + 16'd1;
+          end else begin
+            blk_q <= blk_q + 16'd1;
+          end
+        end
+        SMask: if (wr_fire) state_q <= SSExp;
+        SSExp: if (wr_fire) state_q <= SCodes;
+        SCodes: if (wr_fire) begin
+          if (beat_q + 16'd1 == code_beats) begin
+            beat_q    <= '0;
+            nnzb_a[r] <= nnzb_q + 16'd1;
+            nnz_a[r]  <= nnz_q + 16'(blk_nnz);
+            state_q   <= SNext;
+          end else beat_q <= beat_q + 16'd1;
+        end
+        SNext: begin
+          // record the level-1 bit; a full byte, or the end of a LAST row, is written out
+          bdone_a[r] <= bdone_q + 16'd1;
+          l1acc_a[r] <= l1acc_q | (8'(mask_q != '0) << bdone_q[2:0]);
+          hdr_after_l1_q <= last_blk && last_q;
+          if (bdone_q[2:0] == 3'd7 || (last_blk && last_q)) state_q <= SL1;
+          else if (!last_blk) begin
+            blk_q   <= blk_q + 16'd1;
+            state_q <= SRead;
+          end else begin
+            blk_q       <= '0;
+            row_q       <= row_q + 16'd1;
+            code_base_q <= code_base_q + code_stride_q;
+            state_q     <= (row_q + 16'd1 == rows_q) ? SIdle : SRead;
+          end
+        end
+        SL1: if (wr_fire) begin
+          l1acc_a[r] <= '0;
+          if (hdr_after_l1_q) state_q <= SHdr;
+          else if (!last_blk) begin
+            blk_q   <= blk_q + 16'd1;
+            state_q <= SRead;
+          end else begin
+            blk_q       <= '0;
+            row_q       <= row_q + 16'd1;
+            code_base_q <= code_base_q + code_stride_q;
+            state_q     <= (row_q + 16'd1 == rows_q) ? SIdle : SRead;
+          end
+        end
+        SHdr: if (wr_fire) begin
+          blk_q       <= '0;
+          row_q       <= row_q + 16'd1;
+          code_base_q <= code_base_q + code_stride_q;
+          state_q     <= (row_q + 16'd1 == rows_q) ? SIdle : SRead;
         end
         default: state_q <= SIdle;
       endcase
@@ -158,5 +337,5 @@ module bfp_store #(
   end
 
   logic unused_bits;
-  assign unused_bits = ^{wr_addr[BeatLog-1:0], code_byte, exp_byte};
+  assign unused_bits = ^{wr_byte[BeatLog-1:0], code_byte, exp_byte, sp_byte};
 endmodule
