@@ -1,0 +1,163 @@
+// bfpgen gemm: one random GEMM through the golden model and the RTL (sim/gemm.h).
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.h"
+#include "gen/config.h"
+#include "sim/gemm.h"
+
+namespace bfp::cli {
+
+namespace {
+
+std::string pct(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f%%", 100.0 * v);
+  return b;
+}
+
+std::string part(uint64_t v, uint64_t total) {
+  return std::to_string(v) + " (" + (total ? pct(double(v) / double(total)) : std::string("-")) + ")";
+}
+
+}  // namespace
+
+nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::GemmResult& r) {
+  const auto& c = r.cycles;
+  nlohmann::json j;
+  j["config"] = {{"name", cfg.name}, {"path", cfg.source_path}, {"hash", cfg.hash()}, {"rows", cfg.rows},
+                 {"cols", cfg.cols}, {"block_size", cfg.block}};
+  j["gemm"] = {{"m", s.m},
+               {"k", s.k},
+               {"n", s.n},
+               {"seed", s.seed},
+               {"values", sim::to_string(s.values)},
+               {"relu", s.relu},
+               {"stall", s.stall},
+               {"latency", s.latency},
+               {"bandwidth", s.bandwidth},
+               {"schedule", sim::to_string(s.schedule)}};
+  j["bit_exact"] = r.bit_exact;
+  j["verdict"] = r.bit_exact ? "BIT-EXACT" : "MISMATCH";
+  j["code_mismatches"] = r.code_mismatches;
+  j["exp_mismatches"] = r.exp_mismatches;
+  j["first_mismatch"] = r.first_mismatch;
+  j["schedule"] = sim::to_string(r.schedule);
+  j["cycles"] = {{"total", c.total},
+                 {"compute_stream", c.compute_stream},
+                 {"pipeline", c.pipeline},
+                 {"store", c.store},
+                 {"load_act", c.load_act},
+                 {"load_wgt", c.load_wgt},
+                 {"dispatch", c.dispatch},
+                 {"idle", c.idle},
+                 {"engine_busy", {{"load", c.load_busy}, {"compute", c.compute_busy}, {"store", c.store_busy}}}};
+  j["commands"] = r.commands;
+  j["macs"] = r.macs;
+  j["mac_utilization"] = r.mac_util;
+  j["onchip_utilization"] = r.onchip_util;
+  j["memory"] = {{"read_beats", r.read_beats}, {"write_beats", r.write_beats}};
+  j["error_vs_fp32"] = {{"rtl", {{"rel_rms", r.err_rtl.rel_rms}, {"max_abs", r.err_rtl.max_abs}}},
+                        {"golden", {{"rel_rms", r.err_golden.rel_rms}, {"max_abs", r.err_golden.max_abs}}}};
+  j["sim_seconds"] = r.sim_seconds;
+  if (!r.bit_exact) j["repro"] = sim::repro_command(cfg, s);
+  return j;
+}
+
+void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, const sim::GemmResult& r) {
+  const auto& c = r.cycles;
+  os << "config    " << cfg.name << " (" << cfg.rows << "x" << cfg.cols << " PEs, B=" << cfg.block
+     << ", memory " << cfg.mem_width << " bit)\n";
+  os << "gemm      M=" << s.m << " K=" << s.k << " N=" << s.n << " seed=" << s.seed
+     << " values=" << sim::to_string(s.values) << " relu=" << (s.relu ? "on" : "off") << " stall=" << s.stall
+     << " latency=" << s.latency << "\n";
+  if (r.bit_exact) {
+    os << "verdict   BIT-EXACT (codes and exponents of all " << s.m << "x" << s.n << " outputs)\n";
+  } else {
+    os << "verdict   MISMATCH: " << r.code_mismatches << " codes and " << r.exp_mismatches
+       << " block exponents differ\n"
+       << "first     " << r.first_mismatch << "\n";
+  }
+  os << "cycles    " << c.total << " total, " << r.commands << " commands, " << sim::to_string(r.schedule)
+     << "-stationary schedule\n"
+     << "  compute " << part(c.compute_stream, c.total) << " streaming + " << part(c.pipeline, c.total)
+     << " pipeline fill/drain\n"
+     << "  store   " << part(c.store, c.total) << " not hidden behind compute\n"
+     << "  load    " << part(c.load_act, c.total) << " activations + " << part(c.load_wgt, c.total)
+     << " weights, not hidden behind compute or store\n"
+     << "  issue   " << part(c.dispatch, c.total) << " no engine busy: DRAIN and command dispatch\n"
+     << "  idle    " << part(c.idle, c.total) << " no command in the core (command stalls)\n"
+     << "  engines busy (overlapping): load " << part(c.load_busy, c.total) << ", compute "
+     << part(c.compute_busy, c.total) << ", store " << part(c.store_busy, c.total) << "\n";
+  os << "util      " << pct(r.mac_util) << " MAC utilization over all cycles; " << pct(r.onchip_util)
+     << " of the cycles the compute engine is busy (data on chip)\n";
+  os << "memory    " << r.read_beats << " beats read, " << r.write_beats << " beats written\n";
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "error     vs FP32 (double A*W): rel RMS %.3e, max abs %.3e (golden: %.3e, %.3e)\n",
+                r.err_rtl.rel_rms, r.err_rtl.max_abs, r.err_golden.rel_rms, r.err_golden.max_abs);
+  os << buf;
+  std::snprintf(buf, sizeof buf, "sim       %.2f s (%.2f Mcycles/s)\n", r.sim_seconds,
+                r.sim_seconds > 0 ? double(c.total) / r.sim_seconds / 1e6 : 0.0);
+  os << buf;
+  if (!r.bit_exact) os << "repro     " << sim::repro_command(cfg, s) << "\n";
+}
+
+Runner add_gemm(CLI::App& app) {
+  struct Opts {
+    std::string config, values = "normal", dump, schedule = "auto";
+    int m = 0, k = 0, n = 0, latency = 4;
+    uint64_t seed = 1;
+    bool relu = false, json = false;
+    double stall = 0.0, bandwidth = 1.0;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("--config", o->config, "accelerator config (YAML)")->required()->check(CLI::ExistingFile);
+  app.add_option("--m", o->m, "rows of A and C")->required();
+  app.add_option("--k", o->k, "reduction dimension")->required();
+  app.add_option("--n", o->n, "columns of W and C")->required();
+  app.add_option("--seed", o->seed, "seed of the operands and of the backpressure")->capture_default_str();
+  app.add_option("--values", o->values,
+                 "operand values: normal, wide-exp, zero-blocks, all-max, tiny, huge, mixed")
+      ->capture_default_str();
+  app.add_flag("--relu", o->relu, "fused ReLU in the output requantization");
+  app.add_option("--stall", o->stall, "random backpressure probability on every handshake, [0, 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.95));
+  app.add_option("--latency", o->latency, "memory read latency in cycles")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--bandwidth", o->bandwidth, "memory read beats per cycle, (0, 1]")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 1.0));
+  app.add_option("--schedule", o->schedule, "tile order: auto, output (-stationary), weight (-stationary)")
+      ->capture_default_str();
+  app.add_flag("--json", o->json, "print the result as JSON");
+  app.add_option("--dump", o->dump, "write operands and results as .npy files into this directory");
+  return [o]() -> int {
+    const Config cfg = load_config(o->config);
+    sim::GemmSpec s;
+    s.m = o->m;
+    s.k = o->k;
+    s.n = o->n;
+    s.seed = o->seed;
+    s.values = sim::parse_value_kind(o->values);
+    s.relu = o->relu;
+    s.stall = o->stall;
+    s.latency = o->latency;
+    s.bandwidth = o->bandwidth;
+    s.dump_dir = o->dump;
+    s.schedule = sim::parse_schedule(o->schedule);
+    sim::check_gemm_spec(cfg, s);  // bad shapes fail before a model is built
+    const auto r = sim::run_gemm(sim::load_model(cfg, &std::cerr), s);
+    if (o->json)
+      std::cout << gemm_json(cfg, s, r).dump(2) << "\n";
+    else
+      print_gemm(std::cout, cfg, s, r);
+    if (!r.bit_exact && o->json) std::cerr << "repro: " << sim::repro_command(cfg, s) << "\n";
+    return r.bit_exact ? 0 : 1;
+  };
+}
+
+}  // namespace bfp::cli

@@ -1,0 +1,221 @@
+#include "sim/driver.h"
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+namespace bfp::sim {
+
+const char* opcode_name(Opcode op) {
+  switch (op) {
+    case Opcode::None: return "IDLE";
+    case Opcode::LoadAct: return "LOAD_ACT";
+    case Opcode::LoadWgt: return "LOAD_WGT";
+    case Opcode::Compute: return "COMPUTE";
+    case Opcode::Drain: return "DRAIN";
+    case Opcode::Store: return "STORE";
+  }
+  return "UNKNOWN";
+}
+
+std::array<uint32_t, 8> Command::encode() const {
+  std::array<uint32_t, 8> w{};
+  w[0] = static_cast<uint32_t>(op) | (static_cast<uint32_t>(flags) << 8) | (static_cast<uint32_t>(rows) << 16);
+  w[1] = code_addr;
+  w[2] = exp_addr;
+  w[3] = code_stride;
+  w[4] = exp_stride;
+  w[5] = static_cast<uint32_t>(count) | (static_cast<uint32_t>(col_offset) << 16);
+  w[6] = valid_cols;
+  w[7] = 0;  // reserved
+  return w;
+}
+
+Command Command::decode(const std::array<uint32_t, 8>& w) {
+  Command c;
+  c.op = static_cast<Opcode>(w[0] & 0xff);
+  c.flags = static_cast<uint8_t>(w[0] >> 8);
+  c.rows = static_cast<uint16_t>(w[0] >> 16);
+  c.code_addr = w[1];
+  c.exp_addr = w[2];
+  c.code_stride = w[3];
+  c.exp_stride = w[4];
+  c.count = static_cast<uint16_t>(w[5]);
+  c.col_offset = static_cast<uint16_t>(w[5] >> 16);
+  c.valid_cols = static_cast<uint16_t>(w[6]);
+  return c;
+}
+
+std::string Command::str() const {
+  std::ostringstream os;
+  os << opcode_name(op);
+  switch (op) {
+    case Opcode::LoadAct:
+    case Opcode::LoadWgt:
+    case Opcode::Store:
+      os << " rows=" << rows << " count=" << count << std::hex << " code=0x" << code_addr << "+r*0x" << code_stride
+         << " exp=0x" << exp_addr << "+r*0x" << exp_stride << std::dec;
+      if (op == Opcode::Store) os << " valid_cols=" << valid_cols << ((flags & kFlagRelu) ? " RELU" : "");
+      break;
+    case Opcode::Compute: os << " count=" << count << ((flags & kFlagClear) ? " CLEAR" : ""); break;
+    case Opcode::Drain: os << " col_offset=" << col_offset; break;
+    default: break;
+  }
+  if (op == Opcode::LoadAct || op == Opcode::Compute) os << " half=" << ((flags & kFlagActBuf) ? 1 : 0);
+  if (flags & kFlagWait) os << " WAIT";
+  return os.str();
+}
+
+void check_command(const Command& c, const Config& cfg) {
+  const uint32_t beat = static_cast<uint32_t>(cfg.beat_bytes());
+  const int b = cfg.block;
+  auto fail = [&](const std::string& why) { throw std::invalid_argument("command " + c.str() + ": " + why); };
+  auto aligned = [&](uint32_t v, uint32_t a, const char* name) {
+    if (v % a) fail(std::string(name) + " is not a multiple of " + std::to_string(a) + " bytes");
+  };
+  switch (c.op) {
+    case Opcode::LoadAct:
+    case Opcode::LoadWgt: {
+      const bool act = c.op == Opcode::LoadAct;
+      const int banks = act ? cfg.rows : cfg.cols;
+      const int depth = act ? cfg.act_depth : cfg.wgt_depth;
+      if (c.rows < 1 || c.rows > banks) fail("rows must be 1.." + std::to_string(banks));
+      if (c.count < 1 || c.count * b > depth) fail("count*B must be 1.." + std::to_string(depth) + " elements");
+      aligned(c.code_addr, beat, "code_addr");
+      aligned(c.exp_addr, beat, "exp_addr");
+      aligned(c.code_stride, beat, "code_stride");
+      aligned(c.exp_stride, beat, "exp_stride");
+      break;
+    }
+    case Opcode::Compute: {
+      const int depth = std::min(cfg.act_depth, cfg.wgt_depth);
+      if (c.count < 1 || c.count * b > depth) fail("count*B must be 1.." + std::to_string(depth) + " elements");
+      break;
+    }
+    case Opcode::Drain:
+      if (c.col_offset % cfg.cols || c.col_offset + cfg.cols > cfg.acc_cols)
+        fail("col_offset must be a multiple of C with col_offset + C <= AccCols");
+      break;
+    case Opcode::Store:
+      if (c.rows < 1 || c.rows > cfg.rows) fail("rows must be 1.." + std::to_string(cfg.rows));
+      if (c.count < 1 || c.count * b > cfg.acc_cols) fail("count*B must be 1.." + std::to_string(cfg.acc_cols));
+      if (c.valid_cols > c.count * b) fail("valid_cols exceeds count*B");
+      // a block's codes must not straddle a beat; exponents are single bytes (docs/harness.md)
+      aligned(c.code_addr, std::min<uint32_t>(beat, static_cast<uint32_t>(b)), "code_addr");
+      aligned(c.code_stride, beat, "code_stride");
+      aligned(c.exp_stride, beat, "exp_stride");
+      break;
+    default: fail("unknown opcode"); break;
+  }
+}
+
+CycleStats& CycleStats::operator+=(const CycleStats& o) {
+  total += o.total;
+  compute += o.compute;
+  store += o.store;
+  load_act += o.load_act;
+  load_wgt += o.load_wgt;
+  dispatch += o.dispatch;
+  idle += o.idle;
+  load_busy += o.load_busy;
+  compute_busy += o.compute_busy;
+  store_busy += o.store_busy;
+  compute_stream += o.compute_stream;
+  commands += o.commands;
+  for (size_t i = 0; i < by_opcode.size(); ++i) by_opcode[i] += o.by_opcode[i];
+  return *this;
+}
+
+Driver::Driver(std::shared_ptr<Model> model, const MemConfig& mem, const DriverOptions& opt)
+    : model_(std::move(model)), mem_(mem), opt_(opt), rng_(opt.seed ^ 0x9e3779b97f4a7c15ull),
+      stall_(std::clamp(opt.cmd_stall, 0.0, 0.99)) {
+  if (mem.beat_bytes != model_->config().beat_bytes())
+    throw std::invalid_argument("driver: memory beat does not match the config's memory.data_width");
+  reset();
+}
+
+void Driver::reset() {
+  model_->reset();
+  cmd_valid_ = false;
+}
+
+void Driver::issue(const Command& c, bool check) {
+  if (check) check_command(c, config());
+  queue_.push_back(c);
+}
+
+void Driver::run() {
+  const int block = config().block;
+  uint64_t since_progress = 0;
+  uint64_t cycles = 0;
+  uint32_t last_engines = 0;
+  bool was_busy = true;  // a command may still be running from before
+  for (;;) {
+    bfp_model_inputs in{};
+    in.rst_n = 1;
+    if (!cmd_valid_ && !queue_.empty() && !(opt_.cmd_stall > 0.0 && stall_(rng_))) cmd_valid_ = true;
+    if (cmd_valid_) {
+      in.cmd_tvalid = 1;
+      const auto w = queue_.front().encode();
+      std::memcpy(in.cmd_tdata, w.data(), sizeof(in.cmd_tdata));
+    }
+    mem_.drive(in);
+    const bfp_model_outputs& out = model_->cycle(in);
+    const bool accepted = cmd_valid_ && out.cmd_tready;
+    // Finished: nothing left to send and the last command has completed. This observing cycle is the
+    // first one the host could have used for a new command; it is not counted.
+    if (queue_.empty() && !cmd_valid_ && !out.busy) {
+      mem_.commit(in, out);
+      if (mem_.outstanding())
+        throw SimTimeout("driver: all commands done but " + std::to_string(mem_.outstanding()) +
+                         " read responses were never consumed");
+      return;
+    }
+    ++stats_.total;
+    ++cycles;
+    const bool load_b = out.engines_busy & 1u, comp_b = out.engines_busy & 2u, store_b = out.engines_busy & 4u;
+    stats_.load_busy += load_b;
+    stats_.compute_busy += comp_b;
+    stats_.store_busy += store_b;
+    if (comp_b)
+      ++stats_.compute;
+    else if (store_b)
+      ++stats_.store;
+    else if (load_b)
+      ++(out.op == static_cast<uint32_t>(Opcode::LoadWgt) ? stats_.load_wgt : stats_.load_act);
+    else if (out.busy)
+      ++stats_.dispatch;
+    else
+      ++stats_.idle;
+    const bool mem_fire = (in.rd_req_tready && out.rd_req_tvalid) || (in.rd_rsp_tvalid && out.rd_rsp_tready) ||
+                          (in.wr_tready && out.wr_tvalid);
+    mem_.commit(in, out);
+    if (accepted) {
+      const Command& c = queue_.front();
+      if (c.op == Opcode::Compute) stats_.compute_stream += static_cast<uint64_t>(c.count) * block;
+      ++stats_.commands;
+      ++stats_.by_opcode[static_cast<uint8_t>(c.op) & 15];
+      queue_.pop_front();
+      cmd_valid_ = false;
+    }
+    const bool progress = accepted || mem_fire || out.engines_busy != last_engines || (out.busy != 0) != was_busy;
+    last_engines = out.engines_busy;
+    was_busy = out.busy != 0;
+    since_progress = progress ? 0 : since_progress + 1;
+    if (since_progress > opt_.max_idle || (opt_.max_cycles && cycles > opt_.max_cycles)) {
+      std::ostringstream os;
+      os << "driver: " << (since_progress > opt_.max_idle ? "no progress for " + std::to_string(opt_.max_idle) +
+                                                                " cycles"
+                                                          : "cycle budget of " + std::to_string(opt_.max_cycles) +
+                                                                " exceeded")
+         << " at cycle " << stats_.total << ": op_o=" << out.op << " ("
+         << opcode_name(static_cast<Opcode>(out.op <= 5 ? out.op : 0)) << ") busy_o=" << out.busy
+         << ", commands accepted " << stats_.commands << ", still queued " << queue_.size()
+         << (queue_.empty() ? "" : " (next: " + queue_.front().str() + ")")
+         << ", outstanding read responses " << mem_.outstanding();
+      throw SimTimeout(os.str());
+    }
+  }
+}
+
+}  // namespace bfp::sim

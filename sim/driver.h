@@ -1,0 +1,115 @@
+// Host-side command driver: owns a model instance and the external memory, feeds the command stream
+// (docs/architecture.md, "Command format"), clocks the model and attributes every cycle to the opcode
+// that op_o reports.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "gen/config.h"
+#include "sim/mem_model.h"
+#include "sim/model_cache.h"
+
+namespace bfp::sim {
+
+enum class Opcode : uint8_t { None = 0, LoadAct = 1, LoadWgt = 2, Compute = 3, Drain = 4, Store = 5 };
+const char* opcode_name(Opcode op);
+
+constexpr uint8_t kFlagClear = 1;  ///< COMPUTE: reset the accumulators first
+constexpr uint8_t kFlagRelu = 2;   ///< STORE: fused ReLU
+constexpr uint8_t kFlagActBuf = 4; ///< LOAD_ACT, COMPUTE: activation half 1 (else half 0)
+constexpr uint8_t kFlagWait = 64;  ///< start only when every engine is idle
+
+/// One command, field by field as in docs/architecture.md.
+struct Command {
+  Opcode op = Opcode::None;
+  uint8_t flags = 0;
+  uint16_t rows = 0;
+  uint32_t code_addr = 0;
+  uint32_t exp_addr = 0;
+  uint32_t code_stride = 0;
+  uint32_t exp_stride = 0;
+  uint16_t count = 0;
+  uint16_t col_offset = 0;
+  uint16_t valid_cols = 0;
+
+  /// The 256-bit command as eight 32-bit words (word n = cmd_tdata_i[32n+31:32n]).
+  std::array<uint32_t, 8> encode() const;
+  static Command decode(const std::array<uint32_t, 8>& w);
+  std::string str() const;
+};
+
+/// Throws std::invalid_argument when `c` breaks an alignment or size rule of docs/architecture.md for
+/// this config (see docs/harness.md for the STORE address rule).
+void check_command(const Command& c, const Config& cfg);
+
+/// Thrown when the simulation makes no progress or exceeds its cycle budget.
+class SimTimeout : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Where the cycles went. Every cycle is attributed to exactly one of total's parts, by the most
+/// downstream busy engine (engines_busy_o sampled before each rising edge): compute, else store, else
+/// load (split by op_o into activations / weights), else a command pending in the core (DRAIN and the
+/// dispatch of a command), else idle (the host had no command ready). The *_busy counters are the
+/// engines' own busy cycles, which overlap.
+struct CycleStats {
+  uint64_t total = 0;
+  uint64_t compute = 0;               ///< compute engine busy
+  uint64_t store = 0;                 ///< store busy, compute idle
+  uint64_t load_act = 0, load_wgt = 0;  ///< only the load engine busy
+  uint64_t dispatch = 0;              ///< no engine busy, a command in the core (DRAIN, hand-over)
+  uint64_t idle = 0;                  ///< core empty (host had nothing queued, or cmd_tvalid stalled)
+  uint64_t load_busy = 0, compute_busy = 0, store_busy = 0;  ///< per engine, overlapping
+  uint64_t compute_stream = 0;  ///< sum of count*B over COMPUTE commands: cycles an element issues
+  uint64_t commands = 0;        ///< commands accepted
+  std::array<uint64_t, 16> by_opcode{};  ///< commands accepted per opcode (0..15)
+  uint64_t load() const { return load_act + load_wgt; }
+  /// COMPUTE cycles in which no element issued: pipeline fill/drain of the array.
+  uint64_t compute_overhead() const { return compute > compute_stream ? compute - compute_stream : 0; }
+  CycleStats& operator+=(const CycleStats& o);
+};
+
+struct DriverOptions {
+  double cmd_stall = 0.0;        ///< probability of holding cmd_tvalid low for a cycle before a command
+  uint64_t seed = 1;             ///< seed of the command stall generator
+  uint64_t max_idle = 200000;    ///< cycles without any progress before run() throws SimTimeout
+  uint64_t max_cycles = 0;       ///< total budget of one run() (0: unlimited)
+};
+
+class Driver {
+ public:
+  Driver(std::shared_ptr<Model> model, const MemConfig& mem, const DriverOptions& opt = {});
+
+  const Config& config() const { return model_->config(); }
+  MemModel& mem() { return mem_; }
+  Model& model() { return *model_; }
+
+  /// Resets the model (rst_ni low for a few cycles, not counted in the stats).
+  void reset();
+  /// Queues a command (checked with check_command unless `check` is false: tests send illegal ones).
+  void issue(const Command& c, bool check = true);
+  /// Clocks until every queued command was accepted and busy_o is low.
+  void run();
+  /// Statistics since construction (or clear_stats()).
+  const CycleStats& stats() const { return stats_; }
+  void clear_stats() { stats_ = {}; }
+  size_t queued() const { return queue_.size(); }
+
+ private:
+  std::shared_ptr<Model> model_;
+  MemModel mem_;
+  DriverOptions opt_;
+  std::deque<Command> queue_;
+  std::mt19937_64 rng_;
+  std::bernoulli_distribution stall_;
+  bool cmd_valid_ = false;  // cmd_tvalid raised for queue_.front() and not yet accepted
+  CycleStats stats_;
+};
+
+}  // namespace bfp::sim

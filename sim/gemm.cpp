@@ -1,0 +1,421 @@
+#include "sim/gemm.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <iomanip>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace bfp::sim {
+
+// ---- value kinds -----------------------------------------------------------------------------------
+
+const std::vector<ValueKind>& all_value_kinds() {
+  static const std::vector<ValueKind> k = {ValueKind::Normal,  ValueKind::WideExp, ValueKind::ZeroBlocks,
+                                           ValueKind::AllMax,  ValueKind::Tiny,    ValueKind::Huge,
+                                           ValueKind::Mixed};
+  return k;
+}
+
+std::string to_string(ValueKind k) {
+  switch (k) {
+    case ValueKind::Normal: return "normal";
+    case ValueKind::WideExp: return "wide-exp";
+    case ValueKind::ZeroBlocks: return "zero-blocks";
+    case ValueKind::AllMax: return "all-max";
+    case ValueKind::Tiny: return "tiny";
+    case ValueKind::Huge: return "huge";
+    case ValueKind::Mixed: return "mixed";
+  }
+  return "?";
+}
+
+ValueKind parse_value_kind(const std::string& s) {
+  for (ValueKind k : all_value_kinds())
+    if (to_string(k) == s) return k;
+  std::string names;
+  for (ValueKind k : all_value_kinds()) names += (names.empty() ? "" : ", ") + to_string(k);
+  throw std::invalid_argument("unknown value kind '" + s + "' (one of: " + names + ")");
+}
+
+namespace {
+
+using Rng = std::mt19937_64;
+
+// Draws a rows x cols FP32 matrix blocked along its columns (the K dimension) with the given kind.
+Eigen::MatrixXf draw(int rows, int cols, int block, ValueKind kind, Rng& rng) {
+  Eigen::MatrixXf x(rows, cols);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::uniform_int_distribution<int> coin(0, 1);
+  std::uniform_int_distribution<int> high(15, 40), low(-40, -15), any_exp(-40, 40);
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
+  const int kb = (cols + block - 1) / block;
+  for (int r = 0; r < rows; ++r) {
+    const bool flip = coin(rng);
+    const float row_sign = coin(rng) ? 1.0f : -1.0f;
+    for (int b = 0; b < kb; ++b) {
+      ValueKind k = kind;
+      if (k == ValueKind::Mixed) k = all_value_kinds()[std::uniform_int_distribution<int>(0, 5)(rng)];
+      int scale = 0;
+      bool zero_block = false;
+      float sign = row_sign;
+      switch (k) {
+        case ValueKind::WideExp:
+          scale = kind == ValueKind::Mixed ? any_exp(rng) : (((b & 1) != flip) ? high(rng) : low(rng));
+          break;
+        case ValueKind::ZeroBlocks: zero_block = u01(rng) < 0.3; break;
+        case ValueKind::AllMax:
+          if (kind == ValueKind::Mixed) sign = coin(rng) ? 1.0f : -1.0f;
+          break;
+        case ValueKind::Tiny: scale = -120; break;
+        case ValueKind::Huge: scale = 100; break;
+        default: break;
+      }
+      for (int t = 0; t < block; ++t) {
+        const int c = b * block + t;
+        if (c >= cols) break;
+        float v;
+        if (k == ValueKind::AllMax) {
+          v = sign * (127.0f / 64.0f);
+        } else if (zero_block || (k == ValueKind::ZeroBlocks && u01(rng) < 0.1)) {
+          v = 0.0f;
+        } else {
+          v = std::ldexp(normal(rng), scale);
+        }
+        x(r, c) = v;
+      }
+    }
+  }
+  return x;
+}
+
+uint32_t roundup(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a - 1) / a * a); }
+
+std::string bits8(int v) {
+  std::ostringstream os;
+  os << "0x" << std::hex << std::setw(2) << std::setfill('0') << (v & 0xff) << std::dec << " (" << v << ")";
+  return os.str();
+}
+
+}  // namespace
+
+// ---- layout and command stream ---------------------------------------------------------------------
+
+uint32_t GemmLayout::exp_offset(int b) const {
+  return static_cast<uint32_t>((b / chunk_blocks) * exp_chunk_pitch + b % chunk_blocks);
+}
+
+GemmLayout layout_gemm(const Config& cfg, int m, int k, int n) {
+  if (m <= 0 || k <= 0 || n <= 0)
+    throw std::invalid_argument("GEMM shape must be positive (got M=" + std::to_string(m) + ", K=" + std::to_string(k) +
+                                ", N=" + std::to_string(n) + ")");
+  const int B = cfg.block;
+  const uint64_t beat = static_cast<uint64_t>(cfg.beat_bytes());
+  GemmLayout l;
+  l.kb = (k + B - 1) / B;
+  l.chunk_blocks = std::min(cfg.act_depth, cfg.wgt_depth) / B;
+  if (l.chunk_blocks < 1) throw std::invalid_argument("buffers hold less than one block");
+  l.chunks = (l.kb + l.chunk_blocks - 1) / l.chunk_blocks;
+  // A chunk's exponents must start on a beat (LOAD alignment rule). The documented layout (block b at
+  // +b) satisfies that when there is one chunk or chunks hold a multiple of BEAT blocks; otherwise each
+  // chunk's exponents start on the next beat (docs/harness.md).
+  l.exp_chunk_pitch = (l.chunks == 1 || l.chunk_blocks % beat == 0) ? l.chunk_blocks : roundup(l.chunk_blocks, beat);
+  l.a_code_stride = roundup(static_cast<uint64_t>(l.kb) * B, beat);
+  l.a_exp_stride = roundup(l.exp_offset(l.kb - 1) + 1ull, beat);
+  const int ckb = (n + B - 1) / B;
+  l.c_code_stride = roundup(static_cast<uint64_t>(ckb) * B, beat);
+  l.c_exp_stride = roundup(ckb, beat);
+
+  const uint64_t align = std::max<uint64_t>(beat, 256);
+  uint64_t at = align;  // keep address 0 unused: a dropped base address shows up as a mismatch
+  auto region = [&](uint64_t bytes) {
+    const uint64_t start = at;
+    at = (at + bytes + align - 1) / align * align;
+    return start;
+  };
+  const uint64_t a_codes = region(uint64_t(m) * l.a_code_stride), a_exps = region(uint64_t(m) * l.a_exp_stride);
+  const uint64_t w_codes = region(uint64_t(n) * l.a_code_stride), w_exps = region(uint64_t(n) * l.a_exp_stride);
+  const uint64_t c_codes = region(uint64_t(m) * l.c_code_stride), c_exps = region(uint64_t(m) * l.c_exp_stride);
+  l.bytes = at;
+  const uint64_t limit = cfg.addr_width >= 32 ? (uint64_t{1} << 32) : (uint64_t{1} << cfg.addr_width);
+  if (l.bytes > limit)
+    throw std::invalid_argument("GEMM M=" + std::to_string(m) + " K=" + std::to_string(k) + " N=" + std::to_string(n) +
+                                " needs " + std::to_string(l.bytes) + " bytes of memory, more than the " +
+                                std::to_string(limit) + " bytes that memory.addr_width=" +
+                                std::to_string(cfg.addr_width) + " can address");
+  l.a_codes = static_cast<uint32_t>(a_codes);
+  l.a_exps = static_cast<uint32_t>(a_exps);
+  l.w_codes = static_cast<uint32_t>(w_codes);
+  l.w_exps = static_cast<uint32_t>(w_exps);
+  l.c_codes = static_cast<uint32_t>(c_codes);
+  l.c_exps = static_cast<uint32_t>(c_exps);
+  return l;
+}
+
+std::string to_string(Schedule s) {
+  switch (s) {
+    case Schedule::Auto: return "auto";
+    case Schedule::Output: return "output";
+    case Schedule::Weight: return "weight";
+  }
+  return "?";
+}
+
+Schedule parse_schedule(const std::string& s) {
+  for (Schedule x : {Schedule::Auto, Schedule::Output, Schedule::Weight})
+    if (to_string(x) == s) return x;
+  throw std::invalid_argument("unknown schedule '" + s + "' (one of: auto, output, weight)");
+}
+
+Schedule resolve_schedule(const Config& cfg, const GemmLayout& l, int n, Schedule want) {
+  const bool weight_ok = l.chunks == 1 && (cfg.cols % cfg.block == 0 || n <= cfg.cols);
+  if (want == Schedule::Weight && !weight_ok)
+    throw std::invalid_argument("the weight-stationary schedule needs K <= the buffer depth and C % B == 0 or N <= C");
+  if (want == Schedule::Auto) return weight_ok ? Schedule::Weight : Schedule::Output;
+  return want;
+}
+
+// Both schedules are a list of units (one COMPUTE each, plus the loads it needs and the DRAIN/STORE
+// that follow it). Activation loads alternate between the two halves and are issued right after the
+// previous unit's COMPUTE, so they overlap it (the hardware's hazard checks keep this safe); weight
+// loads are single-buffered and come right before their COMPUTE.
+std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m, int n, bool relu,
+                                   Schedule schedule) {
+  const int R = cfg.rows, C = cfg.cols, B = cfg.block;
+  schedule = resolve_schedule(cfg, l, n, schedule);
+  struct Unit {
+    int m0, n0, kc;
+    bool load_a, load_w, clear, drain;
+    int drain_offset;
+    bool store;
+    int store_col;  // first output column in the accumulator buffer
+    int store_valid;
+  };
+  std::vector<Unit> units;
+  if (schedule == Schedule::Output) {
+    for (int m0 = 0; m0 < m; m0 += R) {
+      int buf_base = 0;  // output column held by accumulator-buffer column 0
+      for (int n0 = 0; n0 < n; n0 += C) {
+        for (int kc = 0; kc < l.chunks; ++kc) {
+          Unit u{m0, n0, kc, l.chunks > 1 || (n0 == 0 && kc == 0), true, kc == 0, kc == l.chunks - 1,
+                 n0 - buf_base, false, buf_base, 0};
+          if (u.drain && (n0 + C - buf_base == cfg.acc_cols || n0 + C >= n)) {
+            u.store = true;
+            u.store_valid = std::min(n - buf_base, cfg.acc_cols);
+            buf_base += cfg.acc_cols;
+          }
+          units.push_back(u);
+        }
+      }
+    }
+  } else {
+    for (int n0 = 0; n0 < n; n0 += C)
+      for (int m0 = 0; m0 < m; m0 += R)
+        units.push_back(Unit{m0, n0, 0, true, m0 == 0, true, true, 0, true, n0, std::min(C, n - n0)});
+  }
+
+  std::vector<Command> cmds;
+  auto chunk_count = [&](int kc) { return std::min(l.chunk_blocks, l.kb - kc * l.chunk_blocks); };
+  auto load = [&](Opcode op, uint32_t codes, uint32_t exps, int row0, int rows, int kc, int half) {
+    Command c;
+    c.op = op;
+    c.flags = half ? kFlagActBuf : 0;
+    c.rows = static_cast<uint16_t>(rows);
+    c.code_addr = codes + row0 * l.a_code_stride + static_cast<uint32_t>(kc * l.chunk_blocks * B);
+    c.exp_addr = exps + row0 * l.a_exp_stride + static_cast<uint32_t>(kc * l.exp_chunk_pitch);
+    c.code_stride = l.a_code_stride;
+    c.exp_stride = l.a_exp_stride;
+    c.count = static_cast<uint16_t>(chunk_count(kc));
+    cmds.push_back(c);
+  };
+  int next_half = 0;
+  std::vector<int> half(units.size(), 0);
+  auto load_a = [&](size_t i) {
+    const Unit& u = units[i];
+    half[i] = next_half;
+    next_half ^= 1;
+    load(Opcode::LoadAct, l.a_codes, l.a_exps, u.m0, std::min(R, m - u.m0), u.kc, half[i]);
+  };
+  load_a(0);
+  for (size_t i = 0; i < units.size(); ++i) {
+    const Unit& u = units[i];
+    if (!u.load_a) half[i] = half[i - 1];
+    if (u.load_w) load(Opcode::LoadWgt, l.w_codes, l.w_exps, u.n0, std::min(C, n - u.n0), u.kc, 0);
+    Command c;
+    c.op = Opcode::Compute;
+    c.flags = static_cast<uint8_t>((u.clear ? kFlagClear : 0) | (half[i] ? kFlagActBuf : 0));
+    c.count = static_cast<uint16_t>(chunk_count(u.kc));
+    cmds.push_back(c);
+    if (i + 1 < units.size() && units[i + 1].load_a) load_a(i + 1);  // prefetch into the other half
+    if (u.drain) {
+      Command d;
+      d.op = Opcode::Drain;
+      d.col_offset = static_cast<uint16_t>(u.drain_offset);
+      cmds.push_back(d);
+    }
+    if (u.store) {
+      Command s;
+      s.op = Opcode::Store;
+      s.flags = relu ? kFlagRelu : 0;
+      s.rows = static_cast<uint16_t>(std::min(R, m - u.m0));
+      s.code_addr = l.c_codes + u.m0 * l.c_code_stride + static_cast<uint32_t>(u.store_col);
+      s.exp_addr = l.c_exps + u.m0 * l.c_exp_stride + static_cast<uint32_t>(u.store_col / B);
+      s.code_stride = l.c_code_stride;
+      s.exp_stride = l.c_exp_stride;
+      s.count = static_cast<uint16_t>((u.store_valid + B - 1) / B);
+      s.valid_cols = static_cast<uint16_t>(u.store_valid);
+      cmds.push_back(s);
+    }
+  }
+  return cmds;
+}
+
+void check_gemm_spec(const Config& cfg, const GemmSpec& s) {
+  const GemmLayout l = layout_gemm(cfg, s.m, s.k, s.n);
+  if (l.bytes > kMaxSimMemoryBytes)
+    throw std::invalid_argument("GEMM M=" + std::to_string(s.m) + " K=" + std::to_string(s.k) + " N=" +
+                                std::to_string(s.n) + " needs " + std::to_string(l.bytes) +
+                                " bytes of memory, more than the simulator's limit of " +
+                                std::to_string(kMaxSimMemoryBytes));
+  if (!(s.stall >= 0.0 && s.stall < 1.0)) throw std::invalid_argument("stall probability must be in [0, 1)");
+  if (s.latency < 1) throw std::invalid_argument("memory latency must be >= 1 cycle");
+  if (!(s.bandwidth > 0.0 && s.bandwidth <= 1.0)) throw std::invalid_argument("bandwidth must be in (0, 1]");
+  resolve_schedule(cfg, l, s.n, s.schedule);
+}
+
+// ---- run -------------------------------------------------------------------------------------------
+
+std::string repro_command(const Config& cfg, const GemmSpec& s) {
+  std::ostringstream os;
+  os << "build/bfpgen gemm --config " << (cfg.source_path.empty() ? "<config.yaml>" : cfg.source_path)
+     << " --m " << s.m << " --k " << s.k << " --n " << s.n << " --seed " << s.seed << " --values "
+     << to_string(s.values);
+  if (s.relu) os << " --relu";
+  if (s.stall > 0) os << " --stall " << s.stall;
+  os << " --latency " << s.latency;
+  if (s.bandwidth != 1.0) os << " --bandwidth " << s.bandwidth;
+  if (s.schedule != Schedule::Auto) os << " --schedule " << to_string(s.schedule);
+  return os.str();
+}
+
+GemmResult run_gemm(const Config& cfg, const GemmSpec& spec) { return run_gemm(load_model(cfg), spec); }
+
+GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
+  const Config& cfg = model->config();
+  const int B = cfg.block, M = spec.m, K = spec.k, N = spec.n;
+  check_gemm_spec(cfg, spec);
+  const GemmLayout l = layout_gemm(cfg, M, K, N);
+
+  // operands and golden result
+  Rng rng(spec.seed);
+  const Eigen::MatrixXf a = draw(M, K, B, spec.values, rng);
+  const Eigen::MatrixXf wt = draw(N, K, B, spec.values, rng);
+  const golden::BfpMatrix qa = golden::quantize_rows(a, B, golden::Rounding::Away, "A");
+  const golden::BfpMatrix qw = golden::quantize_rows(wt, B, golden::Rounding::Away, "W");
+  const golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
+  const golden::BfpMatrix gc = golden::requantize(acc, B, ap, spec.relu);
+
+  // memory image
+  MemConfig mc;
+  mc.size_bytes = l.bytes;
+  mc.beat_bytes = cfg.beat_bytes();
+  mc.latency = spec.latency;
+  mc.bandwidth = spec.bandwidth;
+  mc.stall = spec.stall;
+  mc.seed = spec.seed * 0x2545f4914f6cdd1dull + 1;
+  DriverOptions dopt;
+  dopt.cmd_stall = spec.stall;
+  dopt.seed = spec.seed * 0x9e3779b97f4a7c15ull + 7;
+  Driver drv(model, mc, dopt);
+  MemModel& mem = drv.mem();
+  const int ckb = (N + B - 1) / B;
+  // poison the output so that anything the RTL fails to write is a mismatch
+  std::vector<uint8_t> poison(std::max<uint64_t>(uint64_t(M) * l.c_code_stride, uint64_t(M) * l.c_exp_stride), 0xa5);
+  mem.write(l.c_codes, poison.data(), uint64_t(M) * l.c_code_stride);
+  mem.write(l.c_exps, poison.data(), uint64_t(M) * l.c_exp_stride);
+  auto put = [&](const golden::BfpMatrix& q, uint32_t codes, uint32_t exps) {
+    for (int r = 0; r < q.rows; ++r) {
+      mem.write(codes + uint64_t(r) * l.a_code_stride, q.codes.row(r).data(), uint64_t(l.kb) * B);
+      for (int b = 0; b < l.kb; ++b) {
+        const uint8_t e = q.exps(r, b);
+        mem.write(exps + uint64_t(r) * l.a_exp_stride + l.exp_offset(b), &e, 1);
+      }
+    }
+  };
+  put(qa, l.a_codes, l.a_exps);
+  put(qw, l.w_codes, l.w_exps);
+
+  // run
+  GemmResult res;
+  res.schedule = resolve_schedule(cfg, l, N, spec.schedule);
+  const auto cmds = gemm_commands(cfg, l, M, N, spec.relu, res.schedule);
+  for (const auto& c : cmds) drv.issue(c);
+  const auto t0 = std::chrono::steady_clock::now();
+  drv.run();
+  res.sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // read back and compare bit for bit (padding codes of the last block included)
+  golden::BfpMatrix rc;
+  rc.rows = M;
+  rc.cols = N;
+  rc.block = B;
+  rc.codes = golden::CodeMatrix::Zero(M, ckb * B);
+  rc.exps = golden::ExpMatrix::Zero(M, ckb);
+  for (int r = 0; r < M; ++r) {
+    mem.read(l.c_codes + uint64_t(r) * l.c_code_stride, rc.codes.row(r).data(), uint64_t(ckb) * B);
+    mem.read(l.c_exps + uint64_t(r) * l.c_exp_stride, rc.exps.row(r).data(), uint64_t(ckb));
+  }
+  for (int r = 0; r < M; ++r) {
+    for (int c = 0; c < ckb * B; ++c) {
+      const int want = gc.codes(r, c), got = rc.codes(r, c);
+      const int bw = gc.exps(r, c / B), bg = rc.exps(r, c / B);
+      const bool exp_bad = (c % B == 0) && bw != bg;
+      if (want != got) ++res.code_mismatches;
+      if (exp_bad) ++res.exp_mismatches;
+      if ((want != got || exp_bad) && res.first_mismatch.empty()) {
+        std::ostringstream os;
+        os << "C[" << r << "][" << c << "]" << (c >= N ? " (padding)" : "") << ": code expected " << bits8(want)
+           << " got " << bits8(got) << "; block " << c / B << " exponent expected " << bw << " got " << bg
+           << " (accumulator m=" << (c < N ? acc.m(r, c) : 0) << " e=" << (c < N ? acc.e(r, c) : 0) << ")";
+        res.first_mismatch = os.str();
+      }
+    }
+  }
+  res.bit_exact = res.code_mismatches == 0 && res.exp_mismatches == 0;
+
+  // cycles
+  const CycleStats& st = drv.stats();
+  CycleBreakdown& cb = res.cycles;
+  cb.total = st.total;
+  cb.compute_stream = std::min(st.compute_stream, st.compute);
+  cb.pipeline = st.compute_overhead();
+  cb.store = st.store;
+  cb.load_act = st.load_act;
+  cb.load_wgt = st.load_wgt;
+  cb.dispatch = st.dispatch;
+  cb.idle = st.idle;
+  cb.load_busy = st.load_busy;
+  cb.compute_busy = st.compute_busy;
+  cb.store_busy = st.store_busy;
+  res.commands = st.commands;
+  res.macs = uint64_t(M) * uint64_t(N) * uint64_t(K);
+  const double pes = double(cfg.rows) * double(cfg.cols);
+  res.mac_util = st.total ? double(res.macs) / (pes * double(st.total)) : 0.0;
+  res.onchip_util = st.compute_busy ? double(res.macs) / (pes * double(st.compute_busy)) : 0.0;
+  res.read_beats = mem.stats().read_beats;
+  res.write_beats = mem.stats().write_beats;
+
+  // accuracy against the unquantized operands
+  Eigen::MatrixXd ref = a.cast<double>() * wt.cast<double>().transpose();
+  if (spec.relu) ref = ref.cwiseMax(0.0);
+  res.err_rtl = golden::compare(golden::dequantize(rc), ref);
+  res.err_golden = golden::compare(golden::dequantize(gc), ref);
+
+  return res;
+}
+
+}  // namespace bfp::sim

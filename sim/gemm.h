@@ -1,0 +1,119 @@
+// One random GEMM through the RTL and the golden model: draw FP32 operands, quantize, lay them out in
+// memory (docs/architecture.md), run the tiled command stream, compare codes and exponents bit for bit,
+// and account for every cycle. Used by `bfpgen gemm`, `bfpgen bench` and tests/rtl_test.cpp.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gen/config.h"
+#include "golden/bfp.h"
+#include "sim/driver.h"
+
+namespace bfp::sim {
+
+/// Value distributions of the random operands (docs/harness.md).
+enum class ValueKind {
+  Normal,      ///< N(0, 1)
+  WideExp,     ///< N(0, 1) * 2^s per block, s in [-40, 40], neighbouring K blocks 30+ apart
+  ZeroBlocks,  ///< N(0, 1) with ~30% all-zero blocks and some exact zero elements
+  AllMax,      ///< +-127/64 (code +-127, E = 127), signs per A row / W column: saturates long sums
+  Tiny,        ///< N(0, 1) * 2^-120 (FP32 subnormals, output exponent clamps at -127)
+  Huge,        ///< N(0, 1) * 2^100 (output exponent clamps at +127, codes saturate)
+  Mixed,       ///< each block draws one of the kinds above
+};
+const std::vector<ValueKind>& all_value_kinds();
+std::string to_string(ValueKind k);
+/// Parses the names printed by to_string ("normal", "wide-exp", ...). Throws std::invalid_argument.
+ValueKind parse_value_kind(const std::string& s);
+
+/// Order of the tiles (docs/architecture.md "Tiling", docs/harness.md).
+enum class Schedule {
+  Auto,    ///< Weight when it applies, else Output
+  Output,  ///< output-stationary: per M tile, per N tile, per K chunk (the general order)
+  Weight,  ///< weight-stationary: per N tile LOAD_WGT once, then every M tile (needs one K chunk and
+           ///< C % B == 0 or N <= C)
+};
+std::string to_string(Schedule s);
+Schedule parse_schedule(const std::string& s);  ///< "auto", "output", "weight"
+
+struct GemmSpec {
+  int m = 64, k = 64, n = 64;
+  uint64_t seed = 1;
+  ValueKind values = ValueKind::Normal;
+  bool relu = false;
+  double stall = 0.0;     ///< random backpressure probability on every handshake
+  int latency = 4;        ///< memory read latency, cycles
+  double bandwidth = 1.0; ///< memory read beats per cycle
+  std::string dump_dir;   ///< when non-empty: write .npy files of operands and results here
+  Schedule schedule = Schedule::Auto;
+};
+
+/// Where the cycles went: the parts up to `idle` sum to total (see CycleStats).
+struct CycleBreakdown {
+  uint64_t total = 0;
+  uint64_t compute_stream = 0;  ///< compute busy, one element of K issuing per cycle
+  uint64_t pipeline = 0;        ///< compute busy, array pipeline fill/drain
+  uint64_t store = 0;           ///< store busy while compute idle (exposed store)
+  uint64_t load_act = 0, load_wgt = 0;  ///< only the load engine busy (exposed loads)
+  uint64_t dispatch = 0;        ///< no engine busy, command in the core (DRAIN, hand-over)
+  uint64_t idle = 0;            ///< host had no command ready (command stalls)
+  uint64_t load_busy = 0, compute_busy = 0, store_busy = 0;  ///< engines' own busy cycles (overlap)
+};
+
+struct GemmResult {
+  bool bit_exact = false;
+  uint64_t code_mismatches = 0;  ///< codes that differ (padding included)
+  uint64_t exp_mismatches = 0;   ///< block exponents that differ
+  std::string first_mismatch;    ///< "" when bit-exact
+  CycleBreakdown cycles;
+  uint64_t commands = 0;
+  uint64_t macs = 0;             ///< M*N*K
+  double mac_util = 0;           ///< macs / (R*C*total)
+  double onchip_util = 0;        ///< macs / (R*C*compute-busy cycles)
+  Schedule schedule = Schedule::Output;  ///< the order used
+  uint64_t read_beats = 0, write_beats = 0;
+  golden::ErrorStats err_rtl;     ///< dequantized RTL output vs double A*W of the FP32 operands
+  golden::ErrorStats err_golden;  ///< same for the golden output
+  double sim_seconds = 0;        ///< wall-clock time of the RTL simulation
+};
+
+/// The command stream of docs/architecture.md "Tiling" for an M x K x N GEMM with the operands at the
+/// given addresses (layout of layout_gemm()).
+struct GemmLayout {
+  int kb = 0;                    ///< K blocks
+  int chunk_blocks = 0;          ///< K blocks per chunk (buffer depth)
+  int chunks = 0;                ///< K chunks
+  int exp_chunk_pitch = 0;       ///< bytes between consecutive chunks' exponents within a row
+  uint32_t a_codes = 0, a_exps = 0, w_codes = 0, w_exps = 0, c_codes = 0, c_exps = 0;
+  uint32_t a_code_stride = 0, a_exp_stride = 0;  ///< (W^T uses the same strides: both hold K)
+  uint32_t c_code_stride = 0, c_exp_stride = 0;
+  uint64_t bytes = 0;            ///< memory needed
+  /// Byte offset of K block `b`'s exponent within a row.
+  uint32_t exp_offset(int b) const;
+};
+/// Throws std::invalid_argument for non-positive shapes or when the operands do not fit the address space.
+GemmLayout layout_gemm(const Config& cfg, int m, int k, int n);
+/// The schedule `want` resolves to (Auto -> Weight when it applies). Throws std::invalid_argument when
+/// Weight is asked for but does not apply.
+Schedule resolve_schedule(const Config& cfg, const GemmLayout& l, int n, Schedule want);
+std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m, int n, bool relu,
+                                   Schedule schedule);
+
+/// Largest simulated memory run_gemm allocates.
+constexpr uint64_t kMaxSimMemoryBytes = uint64_t{1} << 30;
+/// Throws std::invalid_argument for a spec run_gemm cannot run on `cfg`: non-positive shapes, operands
+/// that do not fit the address space or kMaxSimMemoryBytes, bad stall/latency/bandwidth.
+void check_gemm_spec(const Config& cfg, const GemmSpec& spec);
+
+/// Runs the GEMM on `model` (a fresh Driver each call). Throws on simulation errors (timeouts,
+/// memory errors), never on mismatches: those are reported in the result.
+GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec);
+/// Same, loading (building if needed) the model of `cfg` first.
+GemmResult run_gemm(const Config& cfg, const GemmSpec& spec);
+
+/// The command line that reproduces `spec` ("build/bfpgen gemm --config ... --seed ...").
+std::string repro_command(const Config& cfg, const GemmSpec& spec);
+
+}  // namespace bfp::sim

@@ -1,0 +1,150 @@
+// C ABI (sim/model_abi.h) around the verilated bfp_top of one config. Compiled together with the
+// verilated model into libbfp_model.so by sim/model/CMakeLists.txt. Port widths differ between
+// configs (CData/SData/IData/QData/VlWide<N>), so every copy goes through the put()/get() templates
+// below and this file compiles unchanged for any config.
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <type_traits>
+
+#include "Vbfp_top.h"
+#include "bfp_config.h"  // generated next to the RTL: bfp::hw::k* constants of this config
+#include "model_abi.h"
+#include "verilated.h"
+
+#define BFP_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+template <typename T>
+struct is_wide : std::false_type {};
+template <std::size_t N>
+struct is_wide<VlWide<N>> : std::true_type {};
+
+template <typename T>
+using port_t = std::remove_cv_t<std::remove_reference_t<T>>;
+
+// Copies `bits` bits from 32-bit words into a port of any Verilator type (upper bits cleared, as
+// Verilator requires clean inputs).
+template <typename P>
+void put(P& port, const uint32_t* w, int bits) {
+  using T = port_t<P>;
+  if constexpr (is_wide<T>::value) {
+    constexpr std::size_t n = sizeof(T) / sizeof(EData);
+    for (std::size_t i = 0; i < n; ++i) {
+      const int lo = static_cast<int>(i) * 32;
+      uint32_t v = lo < bits ? w[i] : 0;
+      if (bits - lo > 0 && bits - lo < 32) v &= (1u << (bits - lo)) - 1u;
+      port[i] = v;
+    }
+  } else {
+    uint64_t v = w[0];
+    if (sizeof(T) > 4 && bits > 32) v |= static_cast<uint64_t>(w[1]) << 32;
+    if (bits < 64) v &= (uint64_t{1} << bits) - 1u;
+    port = static_cast<T>(v);
+  }
+}
+
+// Copies a port of any Verilator type into 32-bit words (`nwords` words are written).
+template <typename P>
+void get(const P& port, uint32_t* w, std::size_t nwords) {
+  using T = port_t<P>;
+  std::memset(w, 0, nwords * sizeof(uint32_t));
+  if constexpr (is_wide<T>::value) {
+    constexpr std::size_t n = sizeof(T) / sizeof(EData);
+    for (std::size_t i = 0; i < n && i < nwords; ++i) w[i] = port[i];
+  } else {
+    const uint64_t v = static_cast<uint64_t>(port);
+    w[0] = static_cast<uint32_t>(v);
+    if (nwords > 1) w[1] = static_cast<uint32_t>(v >> 32);
+  }
+}
+
+static_assert(bfp::hw::kMemWidth <= 32 * BFP_MODEL_DATA_WORDS, "memory width exceeds the ABI");
+static_assert(bfp::hw::kMemWidth / 8 <= 32 * BFP_MODEL_STRB_WORDS, "strobe width exceeds the ABI");
+static_assert(bfp::hw::kAddrWidth <= 32, "address width exceeds the ABI");
+
+}  // namespace
+
+struct bfp_model {
+  std::unique_ptr<VerilatedContext> ctx;
+  std::unique_ptr<Vbfp_top> top;
+  bfp_model_inputs in{};
+  bfp_model_outputs out{};
+};
+
+BFP_EXPORT void bfp_model_get_config(bfp_model_config* c) {
+  std::memset(c, 0, sizeof(*c));
+  c->abi_version = BFP_MODEL_ABI_VERSION;
+  c->rows = bfp::hw::kRows;
+  c->cols = bfp::hw::kCols;
+  c->block = bfp::hw::kBlockSize;
+  c->acc_width = bfp::hw::kAccWidth;
+  c->guard_bits = bfp::hw::kGuardBits;
+  c->operand_regs = bfp::hw::kOperandRegs;
+  c->act_depth = bfp::hw::kActDepth;
+  c->wgt_depth = bfp::hw::kWgtDepth;
+  c->acc_cols = bfp::hw::kAccCols;
+  c->mem_width = bfp::hw::kMemWidth;
+  c->addr_width = bfp::hw::kAddrWidth;
+  std::strncpy(c->config_hash, bfp::hw::kConfigHash, sizeof(c->config_hash) - 1);
+}
+
+BFP_EXPORT bfp_model* bfp_model_create(void) {
+  auto* m = new bfp_model;
+  m->ctx = std::make_unique<VerilatedContext>();
+  m->ctx->fatalOnError(false);  // an $error must not abort the harness process
+  m->top = std::make_unique<Vbfp_top>(m->ctx.get(), "bfp_top");
+  m->top->clk_i = 0;
+  m->top->rst_ni = 0;
+  m->top->eval();
+  return m;
+}
+
+BFP_EXPORT void bfp_model_destroy(bfp_model* m) {
+  if (!m) return;
+  m->top->final();
+  delete m;
+}
+
+BFP_EXPORT void bfp_model_set_inputs(bfp_model* m, const bfp_model_inputs* in) { m->in = *in; }
+
+BFP_EXPORT void bfp_model_step(bfp_model* m) {
+  Vbfp_top& t = *m->top;
+  const bfp_model_inputs& in = m->in;
+  // 1. clock low, apply this cycle's inputs, settle combinational logic
+  t.clk_i = 0;
+  t.rst_ni = in.rst_n & 1u;
+  t.cmd_tvalid_i = in.cmd_tvalid & 1u;
+  put(t.cmd_tdata_i, in.cmd_tdata, 256);
+  t.rd_req_tready_i = in.rd_req_tready & 1u;
+  t.rd_rsp_tvalid_i = in.rd_rsp_tvalid & 1u;
+  put(t.rd_rsp_tdata_i, in.rd_rsp_tdata, bfp::hw::kMemWidth);
+  t.wr_tready_i = in.wr_tready & 1u;
+  t.eval();
+  // 2. sample the outputs the rising edge will see (they decide this cycle's handshakes)
+  bfp_model_outputs& o = m->out;
+  o.cmd_tready = t.cmd_tready_o;
+  o.rd_req_tvalid = t.rd_req_tvalid_o;
+  o.rd_req_addr = static_cast<uint32_t>(t.rd_req_addr_o);
+  o.rd_rsp_tready = t.rd_rsp_tready_o;
+  o.wr_tvalid = t.wr_tvalid_o;
+  o.wr_addr = static_cast<uint32_t>(t.wr_addr_o);
+  get(t.wr_tdata_o, o.wr_tdata, BFP_MODEL_DATA_WORDS);
+  get(t.wr_tstrb_o, o.wr_tstrb, BFP_MODEL_STRB_WORDS);
+  o.busy = t.busy_o;
+  o.op = t.op_o;
+  o.engines_busy = t.engines_busy_o;
+  // 3. rising edge
+  t.clk_i = 1;
+  t.eval();
+  m->ctx->timeInc(1);
+}
+
+BFP_EXPORT void bfp_model_get_outputs(const bfp_model* m, bfp_model_outputs* out) { *out = m->out; }
+
+BFP_EXPORT void bfp_model_cycle(bfp_model* m, const bfp_model_inputs* in, bfp_model_outputs* out) {
+  m->in = *in;
+  bfp_model_step(m);
+  *out = m->out;
+}

@@ -1,0 +1,80 @@
+// C ABI between a verilated bfp_top model (libbfp_model.so, built from sim/model for one config) and
+// the harness that dlopens it (sim/model_cache.cpp). Plain C structs of uint32_t words so that the
+// harness never sees Verilator types and one harness binary can load models of different configs.
+// Bump BFP_MODEL_ABI_VERSION whenever a struct or function below changes.
+#pragma once
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BFP_MODEL_ABI_VERSION 1
+#define BFP_MODEL_CMD_WORDS 8    /* cmd_tdata_i: 256 bits */
+#define BFP_MODEL_DATA_WORDS 16  /* memory data: up to 512 bits */
+#define BFP_MODEL_STRB_WORDS 2   /* byte strobes: up to 64 bits */
+
+/* Values driven into the model for one clock cycle. Word n holds bits [32n+31:32n]; bits above the
+   port width are ignored. Every flag is 0 or 1. */
+typedef struct bfp_model_inputs {
+  uint32_t rst_n;
+  uint32_t cmd_tvalid;
+  uint32_t cmd_tdata[BFP_MODEL_CMD_WORDS];
+  uint32_t rd_req_tready;
+  uint32_t rd_rsp_tvalid;
+  uint32_t rd_rsp_tdata[BFP_MODEL_DATA_WORDS];
+  uint32_t wr_tready;
+} bfp_model_inputs;
+
+/* Outputs of the model. bfp_model_step() samples them after the inputs were applied and before the
+   rising edge, i.e. the values that decide which handshakes complete at that edge. */
+typedef struct bfp_model_outputs {
+  uint32_t cmd_tready;
+  uint32_t rd_req_tvalid;
+  uint32_t rd_req_addr;
+  uint32_t rd_rsp_tready;
+  uint32_t wr_tvalid;
+  uint32_t wr_addr;
+  uint32_t wr_tdata[BFP_MODEL_DATA_WORDS];
+  uint32_t wr_tstrb[BFP_MODEL_STRB_WORDS];
+  uint32_t busy;
+  uint32_t op;
+  uint32_t engines_busy; /* {store, compute, load} */
+} bfp_model_outputs;
+
+/* The configuration the model was compiled for, copied from the generated bfp_config.h. */
+typedef struct bfp_model_config {
+  int32_t abi_version;  /* BFP_MODEL_ABI_VERSION of the shim */
+  int32_t rows;
+  int32_t cols;
+  int32_t block;
+  int32_t acc_width;
+  int32_t guard_bits;
+  int32_t operand_regs;
+  int32_t act_depth;
+  int32_t wgt_depth;
+  int32_t acc_cols;
+  int32_t mem_width;
+  int32_t addr_width;
+  char config_hash[72]; /* Config::hash(), NUL-terminated */
+} bfp_model_config;
+
+typedef struct bfp_model bfp_model;
+
+/* Fills *out with the compiled configuration. */
+void bfp_model_get_config(bfp_model_config* out);
+/* A new model instance (own VerilatedContext); inputs all zero, clock low, not yet reset. */
+bfp_model* bfp_model_create(void);
+void bfp_model_destroy(bfp_model* m);
+/* Latches the inputs used by the next bfp_model_step(). */
+void bfp_model_set_inputs(bfp_model* m, const bfp_model_inputs* in);
+/* One full clock cycle: clk low, apply inputs, eval, sample outputs, clk high, eval. */
+void bfp_model_step(bfp_model* m);
+/* The outputs sampled by the last bfp_model_step() (all zero before the first). */
+void bfp_model_get_outputs(const bfp_model* m, bfp_model_outputs* out);
+/* set_inputs + step + get_outputs in one call (the harness's hot path). */
+void bfp_model_cycle(bfp_model* m, const bfp_model_inputs* in, bfp_model_outputs* out);
+
+#ifdef __cplusplus
+}
+#endif

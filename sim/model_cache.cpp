@@ -1,0 +1,352 @@
+// Model cache: generate RTL, build sim/model into a shared library once per config, dlopen it.
+#include "sim/model_cache.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+#include "gen/emit.h"
+
+#ifndef BFP_SOURCE_DIR
+#error "BFP_SOURCE_DIR must be defined by the build"
+#endif
+#ifndef BFP_BINARY_DIR
+#error "BFP_BINARY_DIR must be defined by the build"
+#endif
+#ifndef BFP_CMAKE_COMMAND
+#define BFP_CMAKE_COMMAND "cmake"
+#endif
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace bfp::sim {
+
+// ---- the dlopened library --------------------------------------------------------------------------
+
+class Library {
+ public:
+  explicit Library(const std::string& path) : path_(path) {
+    handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle_) throw ModelError("cannot load model " + path + ": " + dlerror());
+    sym(get_config, "bfp_model_get_config");
+    sym(create, "bfp_model_create");
+    sym(destroy, "bfp_model_destroy");
+    sym(cycle, "bfp_model_cycle");
+  }
+  ~Library() {
+    if (handle_) dlclose(handle_);
+  }
+  Library(const Library&) = delete;
+  Library& operator=(const Library&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  void (*get_config)(bfp_model_config*) = nullptr;
+  bfp_model* (*create)() = nullptr;
+  void (*destroy)(bfp_model*) = nullptr;
+  void (*cycle)(bfp_model*, const bfp_model_inputs*, bfp_model_outputs*) = nullptr;
+
+ private:
+  template <typename F>
+  void sym(F& f, const char* name) {
+    void* p = dlsym(handle_, name);
+    if (!p) {
+      dlclose(handle_);
+      handle_ = nullptr;
+      throw ModelError("model " + path_ + " lacks symbol " + name);
+    }
+    f = reinterpret_cast<F>(p);
+  }
+  std::string path_;
+  void* handle_ = nullptr;
+};
+
+// ---- Model -----------------------------------------------------------------------------------------
+
+Model::Model(std::shared_ptr<const Library> lib, const Config& cfg) : lib_(std::move(lib)), cfg_(cfg) {
+  lib_->get_config(&compiled_);
+  if (compiled_.abi_version != BFP_MODEL_ABI_VERSION)
+    throw ModelError("model " + lib_->path() + " has ABI version " + std::to_string(compiled_.abi_version) +
+                     ", the harness expects " + std::to_string(BFP_MODEL_ABI_VERSION));
+  const std::string diff = config_mismatch(compiled_, cfg_);
+  if (!diff.empty())
+    throw ModelError("model " + lib_->path() + " was not compiled for config '" + cfg_.name + "': " + diff);
+  inst_ = lib_->create();
+  if (!inst_) throw ModelError("model " + lib_->path() + ": bfp_model_create failed");
+}
+
+Model::~Model() {
+  if (inst_) lib_->destroy(inst_);
+}
+
+const bfp_model_outputs& Model::cycle(const bfp_model_inputs& in) {
+  lib_->cycle(inst_, &in, &out_);
+  return out_;
+}
+
+void Model::reset(int cycles) {
+  bfp_model_inputs in{};
+  in.rst_n = 0;
+  for (int i = 0; i < cycles; ++i) cycle(in);
+}
+
+const std::string& Model::library_path() const { return lib_->path(); }
+
+std::string config_mismatch(const bfp_model_config& c, const Config& cfg) {
+  std::ostringstream os;
+  auto chk = [&](const char* name, int compiled, int expected) {
+    if (compiled != expected) os << name << " is " << compiled << " in the model, " << expected << " in the config; ";
+  };
+  chk("rows", c.rows, cfg.rows);
+  chk("cols", c.cols, cfg.cols);
+  chk("block_size", c.block, cfg.block);
+  chk("accumulator.width", c.acc_width, cfg.acc_width);
+  chk("accumulator.guard_bits", c.guard_bits, cfg.guard_bits);
+  chk("pipeline.operand_regs", c.operand_regs, cfg.operand_regs);
+  chk("buffers.act_depth", c.act_depth, cfg.act_depth);
+  chk("buffers.wgt_depth", c.wgt_depth, cfg.wgt_depth);
+  chk("buffers.acc_cols", c.acc_cols, cfg.acc_cols);
+  chk("memory.data_width", c.mem_width, cfg.mem_width);
+  chk("memory.addr_width", c.addr_width, cfg.addr_width);
+  const std::string h(c.config_hash, strnlen(c.config_hash, sizeof(c.config_hash)));
+  if (h != cfg.hash()) os << "config hash is " << h << " in the model, " << cfg.hash() << " in the config; ";
+  std::string s = os.str();
+  if (s.size() >= 2) s.resize(s.size() - 2);
+  return s;
+}
+
+// ---- helpers ---------------------------------------------------------------------------------------
+
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return (v && *v) ? std::string(v) : fallback;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) throw ModelError("cannot read " + p.string());
+  std::ostringstream os;
+  os << f.rdbuf();
+  return os.str();
+}
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << text;
+  if (!f) throw ModelError("cannot write " + p.string());
+}
+
+// FNV-1a, 64 bit: a fingerprint of the inputs of a model build (not a security hash).
+struct Fnv {
+  uint64_t h = 1469598103934665603ull;
+  void add(const std::string& s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;  // separator, so ("ab","c") != ("a","bc")
+    h *= 1099511628211ull;
+  }
+  std::string hex() const {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+  }
+};
+
+// Fingerprint of every file under `dir` (sorted by relative path) plus the model sources.
+std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(rtl_dir))
+    if (e.is_regular_file()) files.push_back(fs::relative(e.path(), rtl_dir));
+  std::sort(files.begin(), files.end());
+  Fnv f;
+  f.add("bfp-model-abi-" + std::to_string(BFP_MODEL_ABI_VERSION));
+  for (const auto& rel : files) {
+    f.add(rel.string());
+    f.add(read_file(rtl_dir / rel));
+  }
+  for (const char* src : {"model/CMakeLists.txt", "model/model_shim.cpp", "model_abi.h"}) {
+    f.add(src);
+    f.add(read_file(model_src / src));
+  }
+  return f.hex();
+}
+
+// Last `n` lines of a file.
+std::string tail(const fs::path& p, int n) {
+  std::ifstream f(p);
+  std::deque<std::string> lines;
+  for (std::string l; std::getline(f, l);) {
+    lines.push_back(l);
+    if (static_cast<int>(lines.size()) > n) lines.pop_front();
+  }
+  std::string out;
+  for (const auto& l : lines) out += "    " + l + "\n";
+  return out;
+}
+
+// Runs argv with stdout and stderr appended to `log`; returns the exit status (or -1).
+int run_logged(const std::vector<std::string>& argv, const fs::path& log) {
+  {
+    std::ofstream l(log, std::ios::app);
+    l << "$";
+    for (const auto& a : argv) l << " " << a;
+    l << "\n";
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    std::ofstream(log, std::ios::app) << "cannot start " << argv[0] << ": " << std::strerror(rc) << "\n";
+    return -1;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+// An exclusive flock held for the lifetime of the object.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& p) {
+    fd_ = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw ModelError("cannot open lock file " + p.string() + ": " + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        ::close(fd_);
+        throw ModelError("cannot lock " + p.string() + ": " + std::strerror(errno));
+      }
+    }
+  }
+  ~FileLock() {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// Makes sure an up-to-date library for cfg exists; returns its path.
+std::string build_model(const Config& cfg, std::ostream* log) {
+  const fs::path cache = model_cache_dir();
+  const fs::path model_src = fs::path(env_or("BFP_SOURCE_DIR", BFP_SOURCE_DIR)) / "sim";
+  const std::string hash = cfg.hash();
+  const fs::path dir = cache / hash;
+  fs::create_directories(dir);
+  FileLock lock(cache / (hash + ".lock"));
+
+  // Generate into a scratch directory: a changed generator or leaf RTL changes the fingerprint.
+  const fs::path fresh = dir / "rtl.new";
+  fs::remove_all(fresh);
+  fs::create_directories(fresh);
+  try {
+    bfp::generate(cfg, fresh.string());
+  } catch (const std::exception& e) {
+    throw ModelError("generating RTL for config '" + cfg.name + "' into " + fresh.string() + " failed: " + e.what());
+  }
+  const std::string fp = fingerprint(fresh, model_src);
+  const fs::path lib = dir / ("libbfp_model-" + fp + ".so");
+  const fs::path stamp = dir / "stamp";
+  if (fs::exists(lib) && fs::exists(stamp) && read_file(stamp) == fp) {
+    fs::remove_all(fresh);
+    return lib.string();
+  }
+
+  // (Re)build from scratch: verilation regenerates everything anyway.
+  const fs::path rtl = dir / "rtl";
+  const fs::path build = dir / "build";
+  const fs::path logf = dir / "build.log";
+  fs::remove(stamp);
+  fs::remove_all(rtl);
+  fs::rename(fresh, rtl);
+  fs::remove_all(build);
+  fs::remove(logf);
+  if (log)
+    *log << "bfp: building the verilated model of config '" << cfg.name << "' (" << hash.substr(0, 12)
+         << "), log: " << logf.string() << std::endl;
+  const std::string cmake = env_or("BFP_CMAKE", BFP_CMAKE_COMMAND);
+  const std::string jobs = env_or("BFP_MODEL_JOBS", "2");
+  const std::vector<std::vector<std::string>> steps = {
+      {cmake, "-S", (model_src / "model").string(), "-B", build.string(), "-DBFP_RTL_DIR=" + rtl.string(),
+       "-DCMAKE_BUILD_TYPE=Release"},
+      {cmake, "--build", build.string(), "-j", jobs},
+  };
+  for (const auto& step : steps) {
+    const int rc = run_logged(step, logf);
+    if (rc != 0)
+      throw ModelError("building the model of config '" + cfg.name + "' failed (" + step[0] + " " + step[1] +
+                       " exited with " + std::to_string(rc) + "); log: " + logf.string() + "\n" + tail(logf, 25));
+  }
+  const fs::path built = build / "libbfp_model.so";
+  if (!fs::exists(built))
+    throw ModelError("building the model of config '" + cfg.name + "' produced no " + built.string() +
+                     "; log: " + logf.string());
+  // Publish under a fingerprinted name (never overwritten: other processes may have it mapped).
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("libbfp_model-", 0) == 0 && e.path() != lib) fs::remove(e.path());
+  }
+  const fs::path tmp = dir / ("lib.tmp." + std::to_string(::getpid()));
+  fs::copy_file(built, tmp, fs::copy_options::overwrite_existing);
+  fs::rename(tmp, lib);
+  write_file(stamp, fp);
+  return lib.string();
+}
+
+}  // namespace
+
+std::string model_cache_dir() { return env_or("BFP_MODEL_CACHE", std::string(BFP_BINARY_DIR) + "/model-cache"); }
+
+std::shared_ptr<Model> load_model(const Config& cfg, std::ostream* log) {
+  const std::string path = build_model(cfg, log);
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<const Library>> libs;
+  std::shared_ptr<const Library> lib;
+  {
+    std::lock_guard<std::mutex> g(mu);
+    lib = libs[path].lock();
+    if (!lib) {
+      lib = std::make_shared<const Library>(path);
+      libs[path] = lib;
+    }
+  }
+  return std::make_shared<Model>(lib, cfg);
+}
+
+}  // namespace bfp::sim
