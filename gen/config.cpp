@@ -2,8 +2,10 @@
 //
 // The loader walks a fixed schema instead of calling yaml-cpp's as<T>(): every key is required, unknown and
 // duplicate keys are rejected, integers must be plain decimal scalars (a quoted "8" is a string, 8.0 is not an
-// integer), and every error names the file, line, column and dotted key. Checks run in document order, so the
-// first problem a reader would meet is the one reported.
+// integer), and every error names the file, line, column and dotted key. One error is reported: first the
+// earliest structural problem in the file (unknown or duplicate key, a section that is not a mapping), then a
+// missing key, then the first bad value in schema order (the order of configs/default.yaml); checks that
+// depend on other fields (accumulator width, buffer sizes) run after those fields passed theirs.
 #include "gen/config.h"
 
 #include <yaml-cpp/yaml.h>
@@ -14,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <utility>
@@ -114,11 +117,28 @@ class Loader {
       fail_at(root.Mark(), "the config must be a mapping with keys " + join(kRoot.keys) + "; got " +
                                describe(root));
 
+    // Structure first: the earliest unknown/duplicate key or non-mapping section, then missing keys.
+    Scan top = scan(root, kRoot);
+    const std::vector<std::pair<size_t, const MapSchema*>> sections = {
+        {1, &kArray}, {3, &kAccumulator}, {4, &kPipeline}, {5, &kBuffers}, {6, &kMemory}};
+    std::vector<Scan> sub(kRoot.keys.size());
+    for (const auto& [i, schema] : sections) {
+      if (!top.seen[i]) continue;
+      const Entry& e = top.found[i];
+      if (e.value.IsMap())
+        sub[i] = scan(e.value, *schema);
+      else
+        note(mark_of(e), schema->path,
+             "expected a mapping with keys " + join(schema->keys) + "; got " + describe(e.value));
+    }
+    if (first_problem_) throw *first_problem_;
+    require(top, root, kRoot);
+    for (const auto& [i, schema] : sections) require(sub[i], top.found[i].value, *schema);
+
     Config c;
-    auto top = members(root, kRoot);
     IntField rows, cols, block, width, guard, regs, act, wgt, acc_cols, data_width, addr_width;
 
-    const Entry& name = top[0];
+    const Entry& name = top.found[0];
     if (!name.value.IsScalar() || (name.value.Tag() != "?" && name.value.Tag() != "!" &&
                                    name.value.Tag() != "tag:yaml.org,2002:str"))
       fail(mark_of(name), "name",
@@ -130,20 +150,20 @@ class Loader {
            "must be non-empty and use only letters, digits, '_' and '-' ([A-Za-z0-9_-]+); got '" + c.name +
                "'");
 
-    auto array = members(mapping(top[1], kArray), kArray);
+    const std::vector<Entry>& array = sub[1].found;
     rows = integer(array[0], "array.rows", "1..64");
     cols = integer(array[1], "array.cols", "1..64");
-    block = integer(top[2], "block_size", "a power of two in 4..64");
-    auto accum = members(mapping(top[3], kAccumulator), kAccumulator);
+    block = integer(top.found[2], "block_size", "a power of two in 4..64");
+    const std::vector<Entry>& accum = sub[3].found;
     width = integer(accum[0], "accumulator.width", "17 + log2(block_size) + guard_bits + 2 .. 64");
     guard = integer(accum[1], "accumulator.guard_bits", "0..16");
-    auto pipe = members(mapping(top[4], kPipeline), kPipeline);
+    const std::vector<Entry>& pipe = sub[4].found;
     regs = integer(pipe[0], "pipeline.operand_regs", "1..3");
-    auto buffers = members(mapping(top[5], kBuffers), kBuffers);
+    const std::vector<Entry>& buffers = sub[5].found;
     act = integer(buffers[0], "buffers.act_depth", "a multiple of block_size and of the memory beat, <= 65536");
     wgt = integer(buffers[1], "buffers.wgt_depth", "a multiple of block_size and of the memory beat, <= 65536");
     acc_cols = integer(buffers[2], "buffers.acc_cols", "a multiple of block_size and of array.cols, <= 1024");
-    auto memory = members(mapping(top[6], kMemory), kMemory);
+    const std::vector<Entry>& memory = sub[6].found;
     data_width = integer(memory[0], "memory.data_width", "a power of two in 64..512");
     addr_width = integer(memory[1], "memory.addr_width", "16..32");
 
@@ -199,6 +219,8 @@ class Loader {
 
  private:
   std::string origin_;
+  std::optional<ConfigError> first_problem_;
+  int first_problem_pos_ = 0;
 
   std::string location(const YAML::Mark& m) const {
     const int line = m.is_null() ? 1 : m.line + 1;
@@ -220,40 +242,53 @@ class Loader {
     return e.value.Mark();
   }
 
-  /// Checks that `e`'s value is a mapping (for the schema `s`) and returns it.
-  const YAML::Node& mapping(const Entry& e, const MapSchema& s) const {
-    if (!e.value.IsMap())
-      fail(mark_of(e), s.path, "expected a mapping with keys " + join(s.keys) + "; got " + describe(e.value));
-    return e.value;
+  /// Keeps the earliest (by position in the file) of the structural problems found so far.
+  void note(const YAML::Mark& m, const std::string& key, const std::string& msg) {
+    if (first_problem_ && first_problem_pos_ <= m.pos) return;
+    first_problem_pos_ = m.pos;
+    first_problem_ = ConfigError(location(m) + ": key '" + key + "': " + msg);
   }
 
-  /// The entries of `map` in schema order. Rejects non-string, unknown and duplicate keys (at the key) and
-  /// missing keys (at the mapping).
-  std::vector<Entry> members(const YAML::Node& map, const MapSchema& s) const {
-    std::vector<Entry> found(s.keys.size());
-    std::vector<bool> seen(s.keys.size(), false);
+  /// The keys of one mapping, indexed like its schema's keys.
+  struct Scan {
+    std::vector<Entry> found;
+    std::vector<bool> seen;
+  };
+
+  /// Sorts the entries of `map` into schema order; notes non-string, unknown and duplicate keys.
+  Scan scan(const YAML::Node& map, const MapSchema& s) {
+    Scan sc{std::vector<Entry>(s.keys.size()), std::vector<bool>(s.keys.size(), false)};
     for (const auto& kv : map) {
       const YAML::Node key = kv.first;  // copies: the iterator yields temporaries
-      if (!key.IsScalar())
-        fail(key.Mark(), child_path(s.path, "?"), "keys must be plain names; got " + describe(key));
+      if (!key.IsScalar()) {
+        note(key.Mark(), child_path(s.path, "?"), "keys must be plain names; got " + describe(key));
+        continue;
+      }
       const std::string& k = key.Scalar();
       size_t i = 0;
       while (i < s.keys.size() && k != s.keys[i]) ++i;
-      if (i == s.keys.size())
-        fail(key.Mark(), child_path(s.path, k),
+      if (i == s.keys.size()) {
+        note(key.Mark(), child_path(s.path, k),
              "unknown key; allowed keys " + std::string(s.path[0] ? "in '" + std::string(s.path) + "' " : "") +
                  "are " + join(s.keys));
-      if (seen[i]) fail(key.Mark(), child_path(s.path, k), "duplicate key (first given at line " +
-                                                                std::to_string(found[i].key.Mark().line + 1) + ")");
-      seen[i] = true;
-      found[i] = Entry{key, kv.second};
+      } else if (sc.seen[i]) {
+        note(key.Mark(), child_path(s.path, k),
+             "duplicate key (first given at line " + std::to_string(sc.found[i].key.Mark().line + 1) + ")");
+      } else {
+        sc.seen[i] = true;
+        sc.found[i] = Entry{key, kv.second};
+      }
     }
+    return sc;
+  }
+
+  /// Rejects the first key of the schema that `map` lacks, at the position of the mapping.
+  void require(const Scan& sc, const YAML::Node& map, const MapSchema& s) const {
     for (size_t i = 0; i < s.keys.size(); ++i)
-      if (!seen[i])
+      if (!sc.seen[i])
         fail(map.Mark(), child_path(s.path, s.keys[i]),
              "required key is missing" + std::string(s.path[0] ? " from '" + std::string(s.path) + "'" : "") +
                  " (see docs/config.md)");
-    return found;
   }
 
   /// Type check of an integer field: a plain (or !!int) decimal scalar.

@@ -1,0 +1,158 @@
+// Lint of the generated RTL for configs/default.yaml and every configs/test/*.yaml: each config is generated into
+// a temporary directory, then Verilator (-Wall, no warnings allowed), Icarus Verilog and Yosys (hierarchy + proc)
+// must accept it; the smallest config also goes through a full Yosys synthesis. These are the tools the flows
+// use (docs/toolflow), so a construct one of them rejects fails here first.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gen/config.h"
+#include "gen/emit.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kSource = BFP_SOURCE_DIR;
+
+/// configs/default.yaml and configs/test/*.yaml, sorted.
+std::vector<std::string> lint_configs() {
+  std::vector<std::string> out{(kSource / "configs/default.yaml").string()};
+  std::vector<std::string> tests;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(kSource / "configs/test", ec))
+    if (e.path().extension() == ".yaml") tests.push_back(e.path().string());
+  std::sort(tests.begin(), tests.end());
+  out.insert(out.end(), tests.begin(), tests.end());
+  return out;
+}
+
+/// Test name from a config path: its stem with anything but letters and digits replaced by '_'.
+std::string config_label(const std::string& path) {
+  std::string s = fs::path(path).stem().string();
+  for (char& ch : s)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return s;
+}
+
+struct RunResult {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+/// Runs `cmd` through the shell in directory `dir`.
+RunResult run_in(const fs::path& dir, const std::string& cmd) {
+  RunResult r;
+  const std::string full = "cd '" + dir.string() + "' && " + cmd + " 2>&1";
+  FILE* p = ::popen(full.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.output.append(buf, n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+bool have_tool(const char* tool) {
+  return std::system(("command -v " + std::string(tool) + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+/// A generated design in a fresh temporary directory, removed at scope exit.
+class GeneratedRtl {
+ public:
+  explicit GeneratedRtl(const std::string& config_path) : cfg_(bfp::load_config(config_path)) {
+    std::string tmpl = (fs::temp_directory_path() / "bfpgen_lint_test.XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    root_ = tmpl;
+    dir_ = root_ / cfg_.name;
+    bfp::generate(cfg_, dir_.string());
+    std::ifstream in(dir_ / "bfp_top.f");
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) files_.push_back(line);
+  }
+  ~GeneratedRtl() {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  GeneratedRtl(const GeneratedRtl&) = delete;
+  GeneratedRtl& operator=(const GeneratedRtl&) = delete;
+
+  const bfp::Config& config() const { return cfg_; }
+  const fs::path& dir() const { return dir_; }
+  /// The files of bfp_top.f, space-separated (relative to dir()).
+  std::string file_args() const {
+    std::string s;
+    for (const auto& f : files_) s += (s.empty() ? "" : " ") + f;
+    return s;
+  }
+
+ private:
+  bfp::Config cfg_;
+  fs::path root_, dir_;
+  std::vector<std::string> files_;
+};
+
+}  // namespace
+
+class Lint : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { rtl_ = std::make_unique<GeneratedRtl>(GetParam()); }
+  std::unique_ptr<GeneratedRtl> rtl_;
+};
+
+TEST_P(Lint, VerilatorWallClean) {
+  ASSERT_TRUE(have_tool("verilator")) << "verilator not found in PATH";
+  const auto r = run_in(rtl_->dir(), "verilator --lint-only -Wall -f bfp_top.f --top-module bfp_top");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("%Warning"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("%Error"), std::string::npos) << r.output;
+}
+
+TEST_P(Lint, IcarusElaborates) {
+  ASSERT_TRUE(have_tool("iverilog")) << "iverilog not found in PATH";
+  const auto r = run_in(rtl_->dir(), "iverilog -g2012 -s bfp_top -o /dev/null " + rtl_->file_args());
+  EXPECT_EQ(r.status, 0) << r.output;
+}
+
+TEST_P(Lint, YosysHierarchyAndProc) {
+  ASSERT_TRUE(have_tool("yosys")) << "yosys not found in PATH";
+  const auto r = run_in(rtl_->dir(), "yosys -q -p \"read_verilog -sv " + rtl_->file_args() +
+                                         "; hierarchy -check -top bfp_top; proc\"");
+  EXPECT_EQ(r.status, 0) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, Lint, ::testing::ValuesIn(lint_configs()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return config_label(info.param);
+                         });
+
+TEST(Synthesis, SmallestConfigFullYosysSynth) {
+  ASSERT_TRUE(have_tool("yosys")) << "yosys not found in PATH";
+  // Smallest = fewest MACs, then smallest block.
+  std::string smallest;
+  long best = -1;
+  for (const auto& path : lint_configs()) {
+    const bfp::Config c = bfp::load_config(path);
+    const long size = static_cast<long>(c.rows) * c.cols * 1000 + c.block;
+    if (best < 0 || size < best) best = size, smallest = path;
+  }
+  ASSERT_FALSE(smallest.empty());
+  SCOPED_TRACE(smallest);
+  GeneratedRtl rtl(smallest);
+  const auto r = run_in(rtl.dir(), "yosys -q -p \"read_verilog -sv " + rtl.file_args() +
+                                       "; synth -top bfp_top; tee -o synth_stat.txt stat\"");
+  EXPECT_EQ(r.status, 0) << r.output;
+  // The design must not have been optimized away.
+  std::ifstream in(rtl.dir() / "synth_stat.txt");
+  std::stringstream stat;
+  stat << in.rdbuf();
+  EXPECT_NE(stat.str().find("$_DFF"), std::string::npos) << "no flip-flops left after synthesis:\n" << stat.str();
+}
