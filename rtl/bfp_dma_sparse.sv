@@ -56,69 +56,69 @@ module bfp_dma_sparse #(
     endcase
   endfunction
 
-  // A walker position: phase A visits (row, seg 0); phase B visits (row, seg 1..3).
-  typedef struct packed {
-    logic        done;
-    logic        phase_b;
-    logic [15:0] row;
-    logic [1:0]  seg;
-    logic [15:0] beat;
-  } pos_t;
-
-  function automatic pos_t step(input pos_t p, input logic [15:0] nbeats, input logic [15:0] nrows);
-    pos_t n;
-    n = p;
-    if (p.beat + 16'd1 < nbeats) begin
-      n.beat = p.beat + 16'd1;
-    end else begin
-      n.beat = '0;
-      if (!p.phase_b) begin
-        if (p.row + 16'd1 < nrows) n.row = p.row + 16'd1;
-        else begin
-          n.phase_b = 1'b1;
-          n.row     = '0;
-          n.seg     = 2'd1;
-        end
-      end else if (p.seg != 2'd3) begin
-        n.seg = p.seg + 2'd1;
-      end else if (p.row + 16'd1 < nrows) begin
-        n.row = p.row + 16'd1;
-        n.seg = 2'd1;
-      end else begin
-        n.done = 1'b1;
-      end
-    end
-    step = n;
-  endfunction
-
-  pos_t req_q, rsp_q;
+  // walker positions (request side and response side)
+  logic        req_done_q, req_phb_q, rsp_done_q, rsp_phb_q;
+  logic [15:0] req_row_q, req_beat_q, rsp_row_q, rsp_beat_q;
+  logic [1:0]  req_seg_q, rsp_seg_q;
+  logic        req_done_n, req_phb_n, rsp_done_n, rsp_phb_n;
+  logic [15:0] req_row_n, req_beat_n, rsp_row_n, rsp_beat_n;
+  logic [1:0]  req_seg_n, rsp_seg_n;
   logic [15:0] req_beats, rsp_beats;
   logic        req_ready_hdr, req_skip, rsp_skip;
   logic [RowBits-1:0] req_row, rsp_row;
 
-  assign req_row = RowBits'(req_q.row);
-  assign rsp_row = RowBits'(rsp_q.row);
-  assign req_beats = seg_beats(req_q.seg, nnzb_q[req_row], nnz_q[req_row]);
-  assign rsp_beats = seg_beats(rsp_q.seg, nnzb_q[rsp_row], nnz_q[rsp_row]);
+  assign req_row = RowBits'(req_row_q);
+  assign rsp_row = RowBits'(rsp_row_q);
+  assign req_beats = seg_beats(req_seg_q, nnzb_q[req_row], nnz_q[req_row]);
+  assign rsp_beats = seg_beats(rsp_seg_q, nnzb_q[rsp_row], nnz_q[rsp_row]);
   // phase B needs the row's header; an empty segment is stepped over without a transfer
-  assign req_ready_hdr = !req_q.phase_b || hdr_valid_q[req_row];
-  assign req_skip = active_q && !req_q.done && req_ready_hdr && req_beats == 16'd0;
-  assign rsp_skip = active_q && !rsp_q.done && (!rsp_q.phase_b || hdr_valid_q[rsp_row]) && rsp_beats == 16'd0;
+  assign req_ready_hdr = !req_phb_q || hdr_valid_q[req_row];
+  assign req_skip = active_q && !req_done_q && req_ready_hdr && req_beats == 16'd0;
+  assign rsp_skip = active_q && !rsp_done_q && (!rsp_phb_q || hdr_valid_q[rsp_row]) && rsp_beats == 16'd0;
 
   logic [31:0] seg_off, req_addr;
   always_comb begin
-    unique case (req_q.seg)
+    unique case (req_seg_q)
       2'd0: seg_off = 32'd0;
       2'd1: seg_off = off_l2_q;
       2'd2: seg_off = off_exp_q;
       default: seg_off = off_codes_q;
     endcase
-    req_addr = addr_q + 32'(req_q.row) * stride_q + seg_off + (32'(req_q.beat) << BeatLog);
+    req_addr = addr_q + 32'(req_row_q) * stride_q + seg_off + (32'(req_beat_q) << BeatLog);
   end
 
-  assign rd_req_tvalid_o = active_q && !req_q.done && req_ready_hdr && req_beats != 16'd0;
+  assign rd_req_tvalid_o = active_q && !req_done_q && req_ready_hdr && req_beats != 16'd0;
   assign rd_req_addr_o   = AddrWidth'(req_addr);
-  assign rd_rsp_tready_o = active_q && !rsp_q.done;
+  assign rd_rsp_tready_o = active_q && !rsp_done_q;
+
+  bfp_walk_step u_req_step (
+    .done_i   (req_done_q),
+    .phase_b_i(req_phb_q),
+    .row_i    (req_row_q),
+    .seg_i    (req_seg_q),
+    .beat_i   (req_beat_q),
+    .nbeats_i (req_beats),
+    .nrows_i  (rows_q),
+    .done_o   (req_done_n),
+    .phase_b_o(req_phb_n),
+    .row_o    (req_row_n),
+    .seg_o    (req_seg_n),
+    .beat_o   (req_beat_n)
+  );
+  bfp_walk_step u_rsp_step (
+    .done_i   (rsp_done_q),
+    .phase_b_i(rsp_phb_q),
+    .row_i    (rsp_row_q),
+    .seg_i    (rsp_seg_q),
+    .beat_i   (rsp_beat_q),
+    .nbeats_i (rsp_beats),
+    .nrows_i  (rows_q),
+    .done_o   (rsp_done_n),
+    .phase_b_o(rsp_phb_n),
+    .row_o    (rsp_row_n),
+    .seg_o    (rsp_seg_n),
+    .beat_o   (rsp_beat_n)
+  );
 
   logic req_fire, rsp_fire;
   assign req_fire = rd_req_tvalid_o && rd_req_tready_i;
@@ -138,25 +138,29 @@ module bfp_dma_sparse #(
       off_codes_q <= rup(32'd4 + ((32'(count_i) + 32'd7) >> 3)) + rup(32'(count_i) << (BlockLog - 3))
                      + rup(32'(count_i));
       hdr_valid_q <= '0;
-      req_q       <= '0;
-      rsp_q       <= '0;
+      {req_done_q, req_phb_q, req_row_q, req_seg_q, req_beat_q} <= '0;
+      {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_seg_q, rsp_beat_q} <= '0;
     end else if (active_q) begin
-      if (req_fire || req_skip) req_q <= step(req_q, req_beats, rows_q);
-      if (rsp_fire || rsp_skip) rsp_q <= step(rsp_q, rsp_beats, rows_q);
-      if (rsp_fire && !rsp_q.phase_b) begin
+      if (req_fire || req_skip)
+        {req_done_q, req_phb_q, req_row_q, req_seg_q, req_beat_q} <=
+            {req_done_n, req_phb_n, req_row_n, req_seg_n, req_beat_n};
+      if (rsp_fire || rsp_skip)
+        {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_seg_q, rsp_beat_q} <=
+            {rsp_done_n, rsp_phb_n, rsp_row_n, rsp_seg_n, rsp_beat_n};
+      if (rsp_fire && !rsp_phb_q) begin
         nnzb_q[rsp_row]      <= rd_rsp_tdata_i[15:0];
         nnz_q[rsp_row]       <= rd_rsp_tdata_i[31:16];
         hdr_valid_q[rsp_row] <= 1'b1;
       end
-      if (rsp_q.done) active_q <= 1'b0;
+      if (rsp_done_q) active_q <= 1'b0;
     end
   end
 
   assign busy_o  = active_q;
   assign we_o    = rsp_fire;
   assign row_o   = rsp_row;
-  assign seg_o   = rsp_q.seg;
-  assign word_o  = rsp_q.beat;
+  assign seg_o   = rsp_seg_q;
+  assign word_o  = rsp_beat_q;
   assign wdata_o = rd_rsp_tdata_i;
 
   logic unused_addr;

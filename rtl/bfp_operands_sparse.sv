@@ -67,8 +67,8 @@ module bfp_operands_sparse #(
     if (wgt_load_start_i) wgt_nz_q <= '0;
     else if (bank_we_i && bank_wgt_i && !bank_exp_i) begin
       for (int b = 0; b < Beat; b++) begin
-        if (int'(bank_addr_i) * Beat + b < ActDepth && bank_wdata_i[8*b +: 8] != 8'd0)
-          wgt_nz_q[int'(bank_addr_i) * Beat + b] <= 1'b1;
+        if (32'(bank_addr_i) * Beat + b < ActDepth && bank_wdata_i[8*b +: 8] != 8'd0)
+          wgt_nz_q[32'(bank_addr_i) * Beat + b] <= 1'b1;
       end
     end
   end

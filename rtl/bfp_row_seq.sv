@@ -67,7 +67,7 @@ module bfp_row_seq #(
     logic [BlkBits:0] r;
     r = {1'b1, {BlkBits{1'b0}}};  // MSB set: none
     for (int b = NumBlocks - 1; b >= 0; b--) begin
-      if (bits[b] && (first || b > int'(from))) r = {1'b0, BlkBits'(b)};
+      if (bits[b] && (first || b > 32'(from))) r = {1'b0, BlkBits'(b)};
     end
     next_block = r;
   endfunction

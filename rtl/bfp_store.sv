@@ -174,7 +174,7 @@ module bfp_store #(
     window = (WinBytes*8)'(compact) << (8 * nnz_q[BeatLog-1:0]);
     win_en = '0;
     for (int b = 0; b < WinBytes; b++)
-      win_en[b] = (b >= int'(nnz_q[BeatLog-1:0])) && (b < int'(nnz_q[BeatLog-1:0]) + int'(blk_nnz));
+      win_en[b] = (b >= 32'(nnz_q[BeatLog-1:0])) && (b < 32'(nnz_q[BeatLog-1:0]) + 32'(blk_nnz));
     code_beats = 16'((32'(nnz_q[BeatLog-1:0]) + 32'(blk_nnz) + 32'(Beat - 1)) >> BeatLog);
     unique case (state_q)
       SMask: begin
