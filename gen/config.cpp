@@ -29,13 +29,18 @@ namespace {
 
 // ---- schema --------------------------------------------------------------------------------------------
 
-/// A mapping in the schema: its dotted path ("" for the root) and its keys in document order.
+/// A mapping in the schema: its dotted path ("" for the root), its keys in document order, and how many of
+/// them (from the front) are required; the rest are optional.
 struct MapSchema {
   const char* path;
   std::vector<const char*> keys;
+  size_t required = keys.size();
 };
 
-const MapSchema kRoot{"", {"name", "array", "block_size", "accumulator", "pipeline", "buffers", "memory"}};
+// `sparsity` came with the sparse operand path (docs/architecture.md); it is optional (default none) so that
+// configs written before it stay valid.
+const MapSchema kRoot{
+    "", {"name", "array", "block_size", "accumulator", "pipeline", "buffers", "memory", "sparsity"}, 7};
 const MapSchema kArray{"array", {"rows", "cols"}};
 const MapSchema kAccumulator{"accumulator", {"width", "guard_bits"}};
 const MapSchema kPipeline{"pipeline", {"operand_regs"}};
@@ -166,6 +171,18 @@ class Loader {
     const std::vector<Entry>& memory = sub[6].found;
     data_width = integer(memory[0], "memory.data_width", "a power of two in 64..512");
     addr_width = integer(memory[1], "memory.addr_width", "16..32");
+    if (top.seen[7]) {
+      const Entry& e = top.found[7];
+      const std::string allowed = "one of none, activations, both";
+      if (!e.value.IsScalar() || (e.value.Tag() != "?" && e.value.Tag() != "!" &&
+                                  e.value.Tag() != "tag:yaml.org,2002:str"))
+        fail(mark_of(e), "sparsity", "expected " + allowed + "; got " + describe(e.value));
+      const std::string& v = e.value.Scalar();
+      if (v == "none") c.sparsity = 0;
+      else if (v == "activations") c.sparsity = 1;
+      else if (v == "both") c.sparsity = 2;
+      else fail(mark_of(e), "sparsity", "expected " + allowed + "; got '" + v + "'");
+    }
 
     // Ranges, in document order; a check that depends on other fields runs after they passed theirs.
     range(rows, 1, 64, "PE rows");
@@ -204,6 +221,10 @@ class Loader {
                std::to_string(kMaxAccCols) +
                (cols_unit > kMaxAccCols ? " (no legal value: change array.cols or block_size)" : "") + "; got " +
                acc_cols.text);
+    if (c.sparsity != 0 && block.value < 8)
+      fail(mark_of(top.found[7]), "sparsity",
+           "sparse operation needs block_size >= 8 (a level-2 mask is whole bytes, docs/sparse-format.md); "
+           "got sparsity " + std::string(c.sparsity_name()) + " with block_size " + block.text);
 
     c.rows = static_cast<int>(rows.value);
     c.cols = static_cast<int>(cols.value);
@@ -284,7 +305,7 @@ class Loader {
 
   /// Rejects the first key of the schema that `map` lacks, at the position of the mapping.
   void require(const Scan& sc, const YAML::Node& map, const MapSchema& s) const {
-    for (size_t i = 0; i < s.keys.size(); ++i)
+    for (size_t i = 0; i < s.required; ++i)
       if (!sc.seen[i])
         fail(map.Mark(), child_path(s.path, s.keys[i]),
              "required key is missing" + std::string(s.path[0] ? " from '" + std::string(s.path) + "'" : "") +
@@ -320,6 +341,15 @@ class Loader {
 
 int Config::min_acc_width() const { return 17 + log2_exact(block) + guard_bits + 2; }
 
+const char* Config::sparsity_name() const {
+  switch (sparsity) {
+    case 0: return "none";
+    case 1: return "activations";
+    case 2: return "both";
+    default: return "invalid";
+  }
+}
+
 std::string Config::canonical() const {
   std::ostringstream s;
   s << "bfpgen-config 1\n"
@@ -334,7 +364,8 @@ std::string Config::canonical() const {
     << "buffers.wgt_depth=" << wgt_depth << "\n"
     << "buffers.acc_cols=" << acc_cols << "\n"
     << "memory.data_width=" << mem_width << "\n"
-    << "memory.addr_width=" << addr_width << "\n";
+    << "memory.addr_width=" << addr_width << "\n"
+    << "sparsity=" << sparsity_name() << "\n";
   return s.str();
 }
 

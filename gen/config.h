@@ -27,10 +27,13 @@ struct Config {
   int acc_cols = 32;         ///< `buffers.acc_cols`  accumulator-buffer columns
   int mem_width = 64;        ///< `memory.data_width` bits per beat, power of two 64..512
   int addr_width = 32;       ///< `memory.addr_width` byte-address bits, 16..32
+  int sparsity = 0;          ///< `sparsity` (optional, default none): 0 none, 1 activations, 2 both; needs B >= 8
 
   int beat_bytes() const { return mem_width / 8; }
   /// Smallest legal accumulator width for this block size and guard bits: 17 + log2(B) + F + 2.
   int min_acc_width() const;
+  /// `sparsity` as written in YAML: "none", "activations" or "both".
+  const char* sparsity_name() const;
   /// Canonical text of every hardware-relevant field (not source_path): hashing it names a model.
   std::string canonical() const;
   /// SHA-256 (hex) of canonical(): identifies generated RTL and cached models.

@@ -192,13 +192,23 @@ TEST(ConfigLoad, KeyOrderAndExplicitIntTagDoNotMatter) {
   EXPECT_EQ(bfp::parse_config(reordered, "b.yaml").canonical(), base.canonical());
 }
 
+TEST(ConfigLoad, SparsityIsOptionalAndDefaultsToNone) {
+  const bfp::Config dense = bfp::parse_config(kBase, "a.yaml");
+  EXPECT_EQ(dense.sparsity, 0);
+  EXPECT_STREQ(dense.sparsity_name(), "none");
+  EXPECT_EQ(bfp::parse_config(std::string(kBase) + "sparsity: none\n", "a.yaml").canonical(), dense.canonical());
+  EXPECT_EQ(bfp::parse_config(std::string(kBase) + "sparsity: activations\n", "a.yaml").sparsity, 1);
+  EXPECT_EQ(bfp::parse_config(std::string(kBase) + "sparsity: both\n", "a.yaml").sparsity, 2);
+}
+
 TEST(ConfigHash, CanonicalTextNamesEveryField) {
   const bfp::Config c = bfp::parse_config(kBase, "a.yaml");
   const std::string t = c.canonical();
   for (const char* key :
        {"name=test\n", "array.rows=8\n", "array.cols=8\n", "block_size=32\n", "accumulator.width=32\n",
         "accumulator.guard_bits=4\n", "pipeline.operand_regs=1\n", "buffers.act_depth=1024\n",
-        "buffers.wgt_depth=1024\n", "buffers.acc_cols=32\n", "memory.data_width=64\n", "memory.addr_width=32\n"})
+        "buffers.wgt_depth=1024\n", "buffers.acc_cols=32\n", "memory.data_width=64\n", "memory.addr_width=32\n",
+        "sparsity=none\n"})
     EXPECT_NE(t.find(key), std::string::npos) << key << " missing from\n" << t;
   EXPECT_EQ(c.hash(), bfp::sha256_hex(t));
   EXPECT_TRUE(std::regex_match(c.hash(), std::regex("[0-9a-f]{64}")));
@@ -228,6 +238,10 @@ TEST(ConfigHash, EveryFieldChangesTheHashButSourcePathDoesNot) {
     SCOPED_TRACE(line);
     const bfp::Config c = bfp::parse_config(edit(prefix, line), "a.yaml");
     EXPECT_TRUE(hashes.insert(c.hash()).second) << "hash did not change";
+  }
+  for (const char* sparsity : {"activations", "both"}) {
+    const bfp::Config c = bfp::parse_config(std::string(kBase) + "sparsity: " + sparsity + "\n", "a.yaml");
+    EXPECT_TRUE(hashes.insert(c.hash()).second) << sparsity;
   }
 }
 
@@ -325,6 +339,13 @@ TEST(ConfigErrors, Table) {
        {"bad.yaml:1:1: key 'block_size': ", "missing"}},
       {"missing section", edit("memory:", "", edit("  data_width:", "", edit("  addr_width:", ""))),
        {"bad.yaml:1:1: key 'memory': ", "missing"}},
+      // sparsity (optional)
+      {"sparsity value", std::string(kBase) + "sparsity: weights\n",
+       {"bad.yaml:18:11: key 'sparsity': ", "none, activations, both", "got 'weights'"}},
+      {"sparsity number", std::string(kBase) + "sparsity: 1\n", {"bad.yaml:18:11: key 'sparsity': ", "got '1'"}},
+      {"sparsity null", std::string(kBase) + "sparsity:\n", {"bad.yaml:18:1: key 'sparsity': "}},
+      {"sparsity needs B >= 8", edit("block_size:", "block_size: 4") + "sparsity: both\n",
+       {"bad.yaml:18:11: key 'sparsity': ", "block_size >= 8", "block_size 4"}},
       // documents
       {"syntax error", edit("  rows:", "  rows: [8"), {"bad.yaml:4:", "YAML syntax error"}},
       {"bad indentation", edit("  cols:", "    cols: 8"), {"bad.yaml:4:", "YAML syntax error"}},
@@ -531,7 +552,7 @@ TEST_F(Emit, TopLevelPortsParametersAndInstance) {
   const std::map<std::string, int> params = {
       {"Rows", 4},      {"Cols", 8},       {"BlockSize", 16}, {"AccWidth", 28},  {"GuardBits", 0},
       {"OperandRegs", 2}, {"ActDepth", 256}, {"WgtDepth", 512}, {"AccCols", 16}, {"MemWidth", 128},
-      {"AddrWidth", 32}};
+      {"AddrWidth", 32}, {"Sparsity", c.sparsity}};
   for (const auto& [name, value] : params) {
     SCOPED_TRACE(name);
     EXPECT_TRUE(std::regex_search(
@@ -604,7 +625,8 @@ TEST_F(Emit, ConfigHeader) {
        std::vector<std::pair<std::string, int>>{{"kRows", 4},       {"kCols", 8},       {"kBlockSize", 16},
                                                 {"kAccWidth", 28},  {"kGuardBits", 0},  {"kOperandRegs", 2},
                                                 {"kActDepth", 256}, {"kWgtDepth", 512}, {"kAccCols", 16},
-                                                {"kMemWidth", 128}, {"kAddrWidth", 32}, {"kBeatBytes", 16}})
+                                                {"kMemWidth", 128}, {"kAddrWidth", 32}, {"kBeatBytes", 16},
+                                                {"kSparsity", c.sparsity}})
     EXPECT_NE(h.find("constexpr int " + name + " = " + std::to_string(value) + ";"), std::string::npos) << name;
   EXPECT_NE(h.find("constexpr char kConfigName[] = \"r4c8b16\";"), std::string::npos);
   EXPECT_NE(h.find("constexpr char kConfigHash[] = \"" + c.hash() + "\";"), std::string::npos);
