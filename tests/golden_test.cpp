@@ -534,6 +534,20 @@ TEST(Accumulate, ShiftCappedAtWMinus1) {
   acc_add(m, e, -1, 0, ap);
   EXPECT_EQ(m, 15);
   EXPECT_EQ(e, 300);
+  // The cap only matters for the extreme W-bit values (any cap >= W - 1 gives the same result, a smaller one
+  // does not): -2^31 >>> 31 = -1 (>>> 30 would be -2) -> 15; (2^31 - 1) >>> 31 = 0 (>>> 30: 1) -> 16.
+  m = INT32_MIN;
+  e = 100;
+  acc_add(m, e, 1, 300, ap);
+  EXPECT_EQ(m, 15);
+  m = INT32_MAX;
+  e = 100;
+  acc_add(m, e, 1, 300, ap);
+  EXPECT_EQ(m, 16);
+  // same for the block term: (2^31 - 16, 300) + p = -2^27 (pm = -2^31) at pe = 0 -> -2^31 >>> 31 = -1.
+  m = INT32_MAX - 15;
+  acc_add(m, e, -(int64_t{1} << 27), 0, ap);
+  EXPECT_EQ(m, INT32_MAX - 16);
 }
 
 TEST(Accumulate, Saturation) {
