@@ -287,13 +287,16 @@ fs::path make_unique_dir(const fs::path& parent, const std::string& base, const 
   throw std::runtime_error("cannot create a temporary directory in '" + parent.string() + "'");
 }
 
-void write_file(const fs::path& path, const std::string& content) {
+/// Writes `content` to `path`; returns "" or the reason it failed.
+std::string write_file(const fs::path& path, const std::string& content) {
   FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) throw std::runtime_error("cannot write '" + path.string() + "': " + std::strerror(errno));
+  if (!f) return std::strerror(errno);
   const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size();
   const int write_errno = errno;
-  if (std::fclose(f) != 0 || !ok)
-    throw std::runtime_error("cannot write '" + path.string() + "': " + std::strerror(ok ? errno : write_errno));
+  const bool closed = std::fclose(f) == 0;
+  if (!ok) return std::strerror(write_errno);
+  if (!closed) return std::strerror(errno);
+  return "";
 }
 
 /// True if `dir` is empty or holds an earlier bfpgen output (manifest.json naming generator bfpgen).
@@ -383,6 +386,8 @@ void write_output(const std::vector<GeneratedFile>& files, const std::string& ou
     throw std::runtime_error("refusing to use '" + out_dir + "' as output directory");
 
   const fs::file_status st = fs::status(out, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    throw std::runtime_error("cannot access '" + out_dir + "': " + ec.message());
   const bool exists = fs::exists(st);
   if (exists && !fs::is_directory(st))
     throw std::runtime_error("output path '" + out_dir + "' exists and is not a directory");
@@ -399,7 +404,10 @@ void write_output(const std::vector<GeneratedFile>& files, const std::string& ou
     for (const GeneratedFile& f : files) {
       const fs::path p = tmp / f.path;
       if (before_write) before_write(p.string());
-      write_file(p, f.content);
+      const std::string err = write_file(p, f.content);
+      if (!err.empty())
+        throw std::runtime_error("cannot write '" + (fs::path(out_dir) / f.path).string() + "' (temporary file '" +
+                                 p.string() + "'): " + err);
     }
     if (exists) {
       swap_into_place(tmp, out);  // tmp now holds the previous output
