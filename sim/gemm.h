@@ -53,8 +53,9 @@ struct GemmSpec {
 /// Where the cycles went: the parts up to `idle` sum to total (see CycleStats).
 struct CycleBreakdown {
   uint64_t total = 0;
-  uint64_t compute_stream = 0;  ///< compute busy, one element of K issuing per cycle
-  uint64_t pipeline = 0;        ///< compute busy, array pipeline fill/drain
+  uint64_t compute_stream = 0;  ///< compute busy, one element of K issuing per cycle (sparse configs:
+                                ///< every compute-busy cycle, as skipping hides the split)
+  uint64_t pipeline = 0;        ///< compute busy, array pipeline fill/drain (0 for sparse configs)
   uint64_t store = 0;           ///< store busy while compute idle (exposed store)
   uint64_t load_act = 0, load_wgt = 0;  ///< only the load engine busy (exposed loads)
   uint64_t dispatch = 0;        ///< no engine busy, command in the core (DRAIN, hand-over)

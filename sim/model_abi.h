@@ -56,6 +56,7 @@ typedef struct bfp_model_config {
   int32_t acc_cols;
   int32_t mem_width;
   int32_t addr_width;
+  int32_t sparsity;
   char config_hash[72]; /* Config::hash(), NUL-terminated */
 } bfp_model_config;
 

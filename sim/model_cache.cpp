@@ -127,6 +127,7 @@ std::string config_mismatch(const bfp_model_config& c, const Config& cfg) {
   chk("buffers.acc_cols", c.acc_cols, cfg.acc_cols);
   chk("memory.data_width", c.mem_width, cfg.mem_width);
   chk("memory.addr_width", c.addr_width, cfg.addr_width);
+  chk("sparsity", c.sparsity, cfg.sparsity);
   const std::string h(c.config_hash, strnlen(c.config_hash, sizeof(c.config_hash)));
   if (h != cfg.hash()) os << "config hash is " << h << " in the model, " << cfg.hash() << " in the config; ";
   std::string s = os.str();

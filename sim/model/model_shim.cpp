@@ -87,6 +87,7 @@ BFP_EXPORT void bfp_model_get_config(bfp_model_config* c) {
   c->acc_cols = bfp::hw::kAccCols;
   c->mem_width = bfp::hw::kMemWidth;
   c->addr_width = bfp::hw::kAddrWidth;
+  c->sparsity = bfp::hw::kSparsity;
   std::strncpy(c->config_hash, bfp::hw::kConfigHash, sizeof(c->config_hash) - 1);
 }
 
