@@ -8,6 +8,7 @@
 #include "golden/bfp.h"
 
 #include <algorithm>
+#include <cfenv>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -79,6 +80,19 @@ int group_exponent(const float* v, int n, const std::string& tensor, const std::
   return std::max(s, -127);
 }
 
+// The FP32 emulation needs IEEE subnormals and round-to-nearest. A library built with -ffast-math that is
+// loaded into the process can switch on flush-to-zero / denormals-are-zero for everyone: refuse to produce
+// silently different codes then.
+void check_fp_environment() {
+  volatile float sub = 0x1p-140f, two = 2.0f, big = 0x1p100f;
+  const float prod = sub * two * big;  // 2^-39; 0 under DAZ (input) or FTZ (the subnormal 2^-139 product)
+  // (compare with normal numbers only: under DAZ a subnormal constant would compare equal to 0)
+  if (prod != 0x1p-39f || std::fegetround() != FE_TONEAREST)
+    throw std::runtime_error(
+        "golden quantizer: the floating-point environment flushes subnormals (FTZ/DAZ) or does not round to "
+        "nearest, so MX-exact FP32 quantization is impossible in this process");
+}
+
 std::function<std::string(int64_t)> flat_namer() {
   return [](int64_t i) { return "index " + std::to_string(i); };
 }
@@ -118,6 +132,7 @@ double dequantize_value(int8_t code, uint8_t exp) { return std::ldexp(static_cas
 std::vector<Block> quantize_vector(const std::vector<float>& x, int block, Rounding r,
                                    const std::string& tensor) {
   if (block < 1) throw InputError("tensor '" + tensor + "': block size must be >= 1, got " + std::to_string(block));
+  check_fp_environment();
   for (size_t i = 0; i < x.size(); ++i)
     if (!std::isfinite(x[i]))
       throw InputError("tensor '" + tensor + "': element at index " + std::to_string(i) + " is " +
@@ -142,6 +157,7 @@ std::vector<Block> quantize_vector(const std::vector<float>& x, int block, Round
 
 BfpMatrix quantize_rows(const Eigen::MatrixXf& x, int block, Rounding r, const std::string& tensor) {
   if (block < 1) throw InputError("tensor '" + tensor + "': block size must be >= 1, got " + std::to_string(block));
+  check_fp_environment();
   const int rows = static_cast<int>(x.rows()), cols = static_cast<int>(x.cols());
   auto namer = [cols](int64_t flat) {
     const int64_t i = cols ? flat / cols : 0, j = cols ? flat % cols : 0;

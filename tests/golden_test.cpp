@@ -13,6 +13,9 @@
 #include <random>
 #include <string>
 #include <vector>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "golden/bfp.h"
 #include "golden/npy.h"
@@ -325,6 +328,24 @@ TEST(Quantize, ErrorsNameTensorAndIndex) {
   EXPECT_STREQ(rounding_name(Rounding::Even), "even");
   EXPECT_THROW(parse_rounding("nearest"), InputError);
 }
+
+#if defined(__SSE__)
+// With flush-to-zero / denormals-are-zero on (as a -ffast-math library can switch on), FP32 emulation of the
+// reference is impossible: the quantizer must refuse instead of returning different codes.
+TEST(Quantize, RefusesFlushToZeroEnvironment) {
+  const unsigned saved = _mm_getcsr();
+  _mm_setcsr(saved | 0x8040);  // FTZ (bit 15) | DAZ (bit 6)
+  bool threw = false;
+  try {
+    quantize_vector({1.0f, 0x1p-130f}, 2, Rounding::Away);
+  } catch (const std::runtime_error&) {
+    threw = true;
+  }
+  _mm_setcsr(saved);
+  EXPECT_TRUE(threw);
+  EXPECT_EQ(codes_of(quantize_vector({0x1p-130f}, 1, Rounding::Away)[0]), std::vector<int>{8});
+}
+#endif
 
 TEST(Quantize, DequantizeValue) {
   EXPECT_EQ(dequantize_value(64, 127), 1.0);                    // 64 * 2^-6
