@@ -54,7 +54,9 @@ int mx_shared_exponent(float amax);
 double dequantize_value(int8_t code, uint8_t exp);
 
 /// Quantizes consecutive groups of `block` values (last group may be short). Throws InputError naming
-/// `tensor` and the index of the first NaN/Inf.
+/// `tensor` and the index of the first NaN/Inf, or of the maximum of a block whose MX scale would be NaN
+/// (the 44 largest FP32 magnitudes, docs/arithmetic.md 2.3); std::runtime_error if the process runs with
+/// flush-to-zero/denormals-are-zero or a non-nearest rounding mode (FP32 emulation impossible).
 std::vector<Block> quantize_vector(const std::vector<float>& x, int block, Rounding r,
                                    const std::string& tensor = "input");
 /// Quantizes each row of x in blocks along the row.
