@@ -38,7 +38,8 @@ nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::G
                {"stall", s.stall},
                {"latency", s.latency},
                {"bandwidth", s.bandwidth},
-               {"schedule", sim::to_string(s.schedule)}};
+               {"schedule", sim::to_string(s.schedule)},
+               {"warmup", s.warmup}};
   j["bit_exact"] = r.bit_exact;
   j["verdict"] = r.bit_exact ? "BIT-EXACT" : "MISMATCH";
   j["code_mismatches"] = r.code_mismatches;
@@ -74,7 +75,8 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
      << " values=" << sim::to_string(s.values) << " relu=" << (s.relu ? "on" : "off") << " stall=" << s.stall
      << " latency=" << s.latency << "\n";
   if (r.bit_exact) {
-    os << "verdict   BIT-EXACT (codes and exponents of all " << s.m << "x" << s.n << " outputs)\n";
+    os << "verdict   BIT-EXACT (codes and exponents of all " << s.m << "x" << s.n << " outputs"
+       << (s.warmup ? ", also in " + std::to_string(s.warmup) + " warm-up runs" : std::string()) << ")\n";
   } else {
     os << "verdict   MISMATCH: " << r.code_mismatches << " codes and " << r.exp_mismatches
        << " block exponents differ\n"
@@ -107,7 +109,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
 Runner add_gemm(CLI::App& app) {
   struct Opts {
     std::string config, values = "normal", dump, schedule = "auto";
-    int m = 0, k = 0, n = 0, latency = 4;
+    int m = 0, k = 0, n = 0, latency = 4, warmup = 0;
     uint64_t seed = 1;
     bool relu = false, json = false;
     double stall = 0.0, bandwidth = 1.0;
@@ -133,6 +135,9 @@ Runner add_gemm(CLI::App& app) {
       ->check(CLI::Range(0.01, 1.0));
   app.add_option("--schedule", o->schedule, "tile order: auto, output (-stationary), weight (-stationary)")
       ->capture_default_str();
+  app.add_option("--warmup", o->warmup, "GEMMs run first on the same model without a reset (also checked)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
   app.add_flag("--json", o->json, "print the result as JSON");
   app.add_option("--dump", o->dump, "write operands and results as .npy files into this directory");
   return [o]() -> int {
@@ -149,6 +154,7 @@ Runner add_gemm(CLI::App& app) {
     s.bandwidth = o->bandwidth;
     s.dump_dir = o->dump;
     s.schedule = sim::parse_schedule(o->schedule);
+    s.warmup = o->warmup;
     sim::check_gemm_spec(cfg, s);  // bad shapes fail before a model is built
     const auto r = sim::run_gemm(sim::load_model(cfg, &std::cerr), s);
     if (o->json)

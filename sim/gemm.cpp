@@ -305,6 +305,7 @@ void check_gemm_spec(const Config& cfg, const GemmSpec& s) {
                                 std::to_string(kMaxSimMemoryBytes));
   if (!(s.stall >= 0.0 && s.stall < 1.0)) throw std::invalid_argument("stall probability must be in [0, 1)");
   if (s.latency < 1) throw std::invalid_argument("memory latency must be >= 1 cycle");
+  if (s.warmup < 0) throw std::invalid_argument("warm-up runs must be >= 0");
   if (!(s.bandwidth > 0.0 && s.bandwidth <= 1.0)) throw std::invalid_argument("bandwidth must be in (0, 1]");
   resolve_schedule(cfg, l, s.n, s.schedule);
 }
@@ -321,6 +322,7 @@ std::string repro_command(const Config& cfg, const GemmSpec& s) {
   os << " --latency " << s.latency;
   if (s.bandwidth != 1.0) os << " --bandwidth " << s.bandwidth;
   if (s.schedule != Schedule::Auto) os << " --schedule " << to_string(s.schedule);
+  if (s.warmup) os << " --warmup " << s.warmup;
   return os.str();
 }
 
@@ -331,18 +333,9 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
   const int B = cfg.block, M = spec.m, K = spec.k, N = spec.n;
   check_gemm_spec(cfg, spec);
   const GemmLayout l = layout_gemm(cfg, M, K, N);
-
-  // operands and golden result
-  Rng rng(spec.seed);
-  const Eigen::MatrixXf a = draw(M, K, B, spec.values, rng);
-  const Eigen::MatrixXf wt = draw(N, K, B, spec.values, rng);
-  const golden::BfpMatrix qa = golden::quantize_rows(a, B, golden::Rounding::Away, "A");
-  const golden::BfpMatrix qw = golden::quantize_rows(wt, B, golden::Rounding::Away, "W");
   const golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
-  const golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
-  const golden::BfpMatrix gc = golden::requantize(acc, B, ap, spec.relu);
+  const int ckb = (N + B - 1) / B;
 
-  // memory image
   MemConfig mc;
   mc.size_bytes = l.bytes;
   mc.beat_bytes = cfg.beat_bytes();
@@ -353,99 +346,119 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
   DriverOptions dopt;
   dopt.cmd_stall = spec.stall;
   dopt.seed = spec.seed * 0x9e3779b97f4a7c15ull + 7;
-  Driver drv(model, mc, dopt);
+  Driver drv(model, mc, dopt);  // resets the model once; warm-up runs leave their state behind
   MemModel& mem = drv.mem();
-  const int ckb = (N + B - 1) / B;
-  // poison the output so that anything the RTL fails to write is a mismatch
-  std::vector<uint8_t> poison(std::max<uint64_t>(uint64_t(M) * l.c_code_stride, uint64_t(M) * l.c_exp_stride), 0xa5);
-  mem.write(l.c_codes, poison.data(), uint64_t(M) * l.c_code_stride);
-  mem.write(l.c_exps, poison.data(), uint64_t(M) * l.c_exp_stride);
-  auto put = [&](const golden::BfpMatrix& q, uint32_t codes, uint32_t exps) {
-    for (int r = 0; r < q.rows; ++r) {
-      mem.write(codes + uint64_t(r) * l.a_code_stride, q.codes.row(r).data(), uint64_t(l.kb) * B);
-      for (int b = 0; b < l.kb; ++b) {
-        const uint8_t e = q.exps(r, b);
-        mem.write(exps + uint64_t(r) * l.a_exp_stride + l.exp_offset(b), &e, 1);
-      }
-    }
-  };
-  put(qa, l.a_codes, l.a_exps);
-  put(qw, l.w_codes, l.w_exps);
 
-  // run
   GemmResult res;
   res.schedule = resolve_schedule(cfg, l, N, spec.schedule);
-  const auto cmds = gemm_commands(cfg, l, M, N, spec.relu, res.schedule);
-  for (const auto& c : cmds) drv.issue(c);
-  const auto t0 = std::chrono::steady_clock::now();
-  drv.run();
-  res.sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Warm-up runs (different operands, ReLU flipped) go first on the same driver without a reset; the
+  // last run is the one with spec.seed, whose cycles are reported. Every run is compared.
+  for (int run = 0; run <= spec.warmup; ++run) {
+    const bool final_run = run == spec.warmup;
+    const uint64_t seed = final_run ? spec.seed : spec.seed + 0x5bd1e995ull * uint64_t(run + 1);
+    const bool relu = final_run ? spec.relu : !spec.relu;
 
-  // read back and compare bit for bit (padding codes of the last block included)
-  golden::BfpMatrix rc;
-  rc.rows = M;
-  rc.cols = N;
-  rc.block = B;
-  rc.codes = golden::CodeMatrix::Zero(M, ckb * B);
-  rc.exps = golden::ExpMatrix::Zero(M, ckb);
-  for (int r = 0; r < M; ++r) {
-    mem.read(l.c_codes + uint64_t(r) * l.c_code_stride, rc.codes.row(r).data(), uint64_t(ckb) * B);
-    mem.read(l.c_exps + uint64_t(r) * l.c_exp_stride, rc.exps.row(r).data(), uint64_t(ckb));
-  }
-  for (int r = 0; r < M; ++r) {
-    for (int c = 0; c < ckb * B; ++c) {
-      const int want = gc.codes(r, c), got = rc.codes(r, c);
-      const int bw = gc.exps(r, c / B), bg = rc.exps(r, c / B);
-      const bool exp_bad = (c % B == 0) && bw != bg;
-      if (want != got) ++res.code_mismatches;
-      if (exp_bad) ++res.exp_mismatches;
-      if ((want != got || exp_bad) && res.first_mismatch.empty()) {
-        std::ostringstream os;
-        os << "C[" << r << "][" << c << "]" << (c >= N ? " (padding)" : "") << ": code expected " << bits8(want)
-           << " got " << bits8(got) << "; block " << c / B << " exponent expected " << bw << " got " << bg
-           << " (accumulator m=" << (c < N ? acc.m(r, c) : 0) << " e=" << (c < N ? acc.e(r, c) : 0) << ")";
-        res.first_mismatch = os.str();
+    // operands and golden result
+    Rng rng(seed);
+    const Eigen::MatrixXf a = draw(M, K, B, spec.values, rng);
+    const Eigen::MatrixXf wt = draw(N, K, B, spec.values, rng);
+    const golden::BfpMatrix qa = golden::quantize_rows(a, B, golden::Rounding::Away, "A");
+    const golden::BfpMatrix qw = golden::quantize_rows(wt, B, golden::Rounding::Away, "W");
+    const golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
+    const golden::BfpMatrix gc = golden::requantize(acc, B, ap, relu);
+
+    // memory image; the output is poisoned so that anything the RTL fails to write is a mismatch
+    std::vector<uint8_t> poison(std::max<uint64_t>(uint64_t(M) * l.c_code_stride, uint64_t(M) * l.c_exp_stride),
+                                0xa5);
+    mem.write(l.c_codes, poison.data(), uint64_t(M) * l.c_code_stride);
+    mem.write(l.c_exps, poison.data(), uint64_t(M) * l.c_exp_stride);
+    auto put = [&](const golden::BfpMatrix& q, uint32_t codes, uint32_t exps) {
+      for (int r = 0; r < q.rows; ++r) {
+        mem.write(codes + uint64_t(r) * l.a_code_stride, q.codes.row(r).data(), uint64_t(l.kb) * B);
+        for (int b = 0; b < l.kb; ++b) {
+          const uint8_t e = q.exps(r, b);
+          mem.write(exps + uint64_t(r) * l.a_exp_stride + l.exp_offset(b), &e, 1);
+        }
+      }
+    };
+    put(qa, l.a_codes, l.a_exps);
+    put(qw, l.w_codes, l.w_exps);
+
+    // run
+    drv.clear_stats();
+    const MemStats mem0 = mem.stats();
+    for (const auto& c : gemm_commands(cfg, l, M, N, relu, res.schedule)) drv.issue(c);
+    const auto t0 = std::chrono::steady_clock::now();
+    drv.run();
+    res.sim_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    // read back and compare bit for bit (padding codes of the last block included)
+    golden::BfpMatrix rc;
+    rc.rows = M;
+    rc.cols = N;
+    rc.block = B;
+    rc.codes = golden::CodeMatrix::Zero(M, ckb * B);
+    rc.exps = golden::ExpMatrix::Zero(M, ckb);
+    for (int r = 0; r < M; ++r) {
+      mem.read(l.c_codes + uint64_t(r) * l.c_code_stride, rc.codes.row(r).data(), uint64_t(ckb) * B);
+      mem.read(l.c_exps + uint64_t(r) * l.c_exp_stride, rc.exps.row(r).data(), uint64_t(ckb));
+    }
+    for (int r = 0; r < M; ++r) {
+      for (int c = 0; c < ckb * B; ++c) {
+        const int want = gc.codes(r, c), got = rc.codes(r, c);
+        const int bw = gc.exps(r, c / B), bg = rc.exps(r, c / B);
+        const bool exp_bad = (c % B == 0) && bw != bg;
+        if (want != got) ++res.code_mismatches;
+        if (exp_bad) ++res.exp_mismatches;
+        if ((want != got || exp_bad) && res.first_mismatch.empty()) {
+          std::ostringstream os;
+          if (!final_run) os << "warm-up run " << run << " (seed " << seed << ", relu " << relu << "): ";
+          os << "C[" << r << "][" << c << "]" << (c >= N ? " (padding)" : "") << ": code expected " << bits8(want)
+             << " got " << bits8(got) << "; block " << c / B << " exponent expected " << bw << " got " << bg
+             << " (accumulator m=" << (c < N ? acc.m(r, c) : 0) << " e=" << (c < N ? acc.e(r, c) : 0) << ")";
+          res.first_mismatch = os.str();
+        }
       }
     }
+    if (!final_run) continue;
+
+    // cycles of the final run
+    const CycleStats& st = drv.stats();
+    CycleBreakdown& cb = res.cycles;
+    cb.total = st.total;
+    if (cfg.sparsity == 0) {
+      cb.compute_stream = std::min(st.compute_stream, st.compute);
+      cb.pipeline = st.compute_overhead();
+    } else {
+      // zero skipping: issue cycles are data-dependent and not visible at the ports; count all as compute
+      cb.compute_stream = st.compute;
+      cb.pipeline = 0;
+    }
+    cb.store = st.store;
+    cb.load_act = st.load_act;
+    cb.load_wgt = st.load_wgt;
+    cb.dispatch = st.dispatch;
+    cb.idle = st.idle;
+    cb.load_busy = st.load_busy;
+    cb.compute_busy = st.compute_busy;
+    cb.store_busy = st.store_busy;
+    res.commands = st.commands;
+    res.macs = uint64_t(M) * uint64_t(N) * uint64_t(K);
+    const double pes = double(cfg.rows) * double(cfg.cols);
+    res.mac_util = st.total ? double(res.macs) / (pes * double(st.total)) : 0.0;
+    res.onchip_util = st.compute_busy ? double(res.macs) / (pes * double(st.compute_busy)) : 0.0;
+    res.read_beats = mem.stats().read_beats - mem0.read_beats;
+    res.write_beats = mem.stats().write_beats - mem0.write_beats;
+
+    // accuracy against the unquantized operands
+    Eigen::MatrixXd ref = a.cast<double>() * wt.cast<double>().transpose();
+    if (relu) ref = ref.cwiseMax(0.0);
+    res.err_rtl = golden::compare(golden::dequantize(rc), ref);
+    res.err_golden = golden::compare(golden::dequantize(gc), ref);
+
+    if (!spec.dump_dir.empty()) dump_gemm(spec.dump_dir, a, wt, qa, qw, gc, rc, ref);
   }
   res.bit_exact = res.code_mismatches == 0 && res.exp_mismatches == 0;
-
-  // cycles
-  const CycleStats& st = drv.stats();
-  CycleBreakdown& cb = res.cycles;
-  cb.total = st.total;
-  if (cfg.sparsity == 0) {
-    cb.compute_stream = std::min(st.compute_stream, st.compute);
-    cb.pipeline = st.compute_overhead();
-  } else {
-    // zero skipping: issue cycles are data-dependent and not visible at the ports; count all as compute
-    cb.compute_stream = st.compute;
-    cb.pipeline = 0;
-  }
-  cb.store = st.store;
-  cb.load_act = st.load_act;
-  cb.load_wgt = st.load_wgt;
-  cb.dispatch = st.dispatch;
-  cb.idle = st.idle;
-  cb.load_busy = st.load_busy;
-  cb.compute_busy = st.compute_busy;
-  cb.store_busy = st.store_busy;
-  res.commands = st.commands;
-  res.macs = uint64_t(M) * uint64_t(N) * uint64_t(K);
-  const double pes = double(cfg.rows) * double(cfg.cols);
-  res.mac_util = st.total ? double(res.macs) / (pes * double(st.total)) : 0.0;
-  res.onchip_util = st.compute_busy ? double(res.macs) / (pes * double(st.compute_busy)) : 0.0;
-  res.read_beats = mem.stats().read_beats;
-  res.write_beats = mem.stats().write_beats;
-
-  // accuracy against the unquantized operands
-  Eigen::MatrixXd ref = a.cast<double>() * wt.cast<double>().transpose();
-  if (spec.relu) ref = ref.cwiseMax(0.0);
-  res.err_rtl = golden::compare(golden::dequantize(rc), ref);
-  res.err_golden = golden::compare(golden::dequantize(gc), ref);
-
-  if (!spec.dump_dir.empty()) dump_gemm(spec.dump_dir, a, wt, qa, qw, gc, rc, ref);
-
   return res;
 }
 

@@ -48,6 +48,9 @@ struct GemmSpec {
   double bandwidth = 1.0; ///< memory read beats per cycle
   std::string dump_dir;   ///< when non-empty: write .npy files of operands and results here
   Schedule schedule = Schedule::Auto;
+  /// GEMMs of the same shape run first on the same model without a reset (operands from other seeds,
+  /// ReLU flipped), to catch state left behind by a previous GEMM; all are compared, the last is reported.
+  int warmup = 0;
 };
 
 /// Where the cycles went: the parts up to `idle` sum to total (see CycleStats).

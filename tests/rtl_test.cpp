@@ -87,7 +87,8 @@ std::string describe(const Config& cfg, const GemmSpec& s) {
   std::ostringstream os;
   os << "config=" << cfg.name << " seed=" << s.seed << " M=" << s.m << " K=" << s.k << " N=" << s.n
      << " values=" << bfp::sim::to_string(s.values) << " relu=" << s.relu << " stall=" << s.stall
-     << " latency=" << s.latency << " schedule=" << bfp::sim::to_string(s.schedule)
+     << " latency=" << s.latency << " bandwidth=" << s.bandwidth << " schedule=" << bfp::sim::to_string(s.schedule)
+     << " warmup=" << s.warmup
      << "\n  repro: " << bfp::sim::repro_command(cfg, s);
   return os.str();
 }
@@ -216,12 +217,41 @@ TEST_P(RtlGemm, MemoryLatencyAndBandwidth) {
   }
 }
 
+TEST_P(RtlGemm, BackToBackGemmsWithoutReset) {
+  // two warm-up GEMMs (other operands, ReLU flipped) on the same model first: no state may leak
+  for (Schedule sched : {Schedule::Output, Schedule::Auto}) {
+    GemmSpec s;
+    s.m = cfg_.rows + 3;
+    s.n = cfg_.acc_cols + cfg_.cols + 1;
+    s.k = 2 * cfg_.block + 7;
+    s.seed = 91;
+    s.values = ValueKind::Mixed;
+    s.stall = 0.2;
+    s.schedule = sched;
+    s.warmup = 2;
+    expect_bit_exact(cfg_, s);
+  }
+}
+
+TEST_P(RtlGemm, LargerGemmWithBackpressure) {
+  GemmSpec s;
+  s.m = 3 * cfg_.rows + 1;
+  s.n = 2 * cfg_.acc_cols + 1;
+  s.k = min_depth() + cfg_.block + 1;  // two K chunks
+  s.seed = 101;
+  s.values = ValueKind::Mixed;
+  s.relu = true;
+  s.stall = 0.3;
+  s.latency = 9;
+  expect_bit_exact(cfg_, s);
+}
+
 TEST_P(RtlGemm, RandomizedShapesValuesAndBackpressure) {
   // master seed per config: the printed per-case seed alone reproduces a case
   const uint64_t master = std::hash<std::string>{}(GetParam()) & 0xffffff;
   std::mt19937_64 rng(master);
   const auto& kinds = bfp::sim::all_value_kinds();
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 25; ++i) {
     GemmSpec s;
     s.seed = master * 100 + i;
     s.m = std::uniform_int_distribution<int>(1, 3 * cfg_.rows + 2)(rng);
@@ -232,6 +262,8 @@ TEST_P(RtlGemm, RandomizedShapesValuesAndBackpressure) {
     s.stall = std::vector<double>{0.0, 0.1, 0.5}[std::uniform_int_distribution<int>(0, 2)(rng)];
     s.latency = std::vector<int>{1, 4, 17}[std::uniform_int_distribution<int>(0, 2)(rng)];
     s.schedule = std::uniform_int_distribution<int>(0, 1)(rng) ? Schedule::Auto : Schedule::Output;
+    s.bandwidth = std::uniform_int_distribution<int>(0, 3)(rng) ? 1.0 : 0.5;
+    s.warmup = std::uniform_int_distribution<int>(0, 3)(rng) ? 0 : 1;
     expect_bit_exact(cfg_, s);
   }
 }
