@@ -7,13 +7,17 @@
 // it fails. The models are built once per config into the model cache (sim/model_cache.h), normally by
 // the build step already (bfp_prebuild_model in sim/CMakeLists.txt).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -299,6 +303,31 @@ TEST_P(RtlGemm, LoadedModelMatchesItsConfig) {
   EXPECT_NE(bfp::sim::config_mismatch(model->compiled(), other).find("acc_cols"), std::string::npos);
 }
 
+TEST_P(RtlGemm, CycleBudgetExceededThrowsAClearError) {
+  auto model = model_for(cfg_);
+  bfp::sim::MemConfig mc;
+  mc.beat_bytes = cfg_.beat_bytes();
+  mc.size_bytes = 1 << 20;
+  mc.latency = 50;
+  bfp::sim::DriverOptions opt;
+  opt.max_cycles = 10;
+  bfp::sim::Driver drv(model, mc, opt);
+  Command c;  // a full activation load that cannot finish within 10 cycles at latency 50
+  c.op = Opcode::LoadAct;
+  c.rows = static_cast<uint16_t>(cfg_.rows);
+  c.count = static_cast<uint16_t>(cfg_.act_depth / cfg_.block);
+  c.code_stride = static_cast<uint32_t>(cfg_.act_depth);
+  c.exp_addr = 1 << 19;
+  c.exp_stride = static_cast<uint32_t>(cfg_.beat_bytes() * 64);
+  drv.issue(c);
+  try {
+    drv.run();
+    FAIL() << "no exception";
+  } catch (const bfp::sim::SimTimeout& e) {
+    EXPECT_NE(std::string(e.what()).find("cycle budget of 10"), std::string::npos) << e.what();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, RtlGemm, testing::ValuesIn(config_files()),
                          [](const testing::TestParamInfo<std::string>& i) { return config_test_name(i.param); });
 
@@ -334,6 +363,56 @@ INSTANTIATE_TEST_SUITE_P(Configs, RtlValues,
                            return config_test_name(std::get<0>(i.param)) + "_" +
                                   sanitize(bfp::sim::to_string(std::get<1>(i.param)));
                          });
+
+// ---- a config with tiny buffers: many K chunks whose exponents need their own beat ---------------------
+
+// r2c2b8 with 16-element buffers: two blocks per K chunk, BEAT = 8, so each chunk's exponents start on a new
+// beat (GemmLayout::exp_offset) and the RTL runs with two-word banks. Written to the build directory (so the
+// repro line names a real file); its model is built at test time (once, cached).
+Config tiny_buffer_config() {
+  const fs::path path = fs::path(BFP_BINARY_DIR) / "tests" / "r2c2b8_tinybuf.yaml";
+  const std::string yaml = R"(# written by tests/rtl_test.cpp
+name: r2c2b8_tinybuf
+array: {rows: 2, cols: 2}
+block_size: 8
+accumulator: {width: 24, guard_bits: 2}
+pipeline: {operand_regs: 1}
+buffers: {act_depth: 16, wgt_depth: 16, acc_cols: 16}
+memory: {data_width: 64, addr_width: 20}
+)";
+  fs::create_directories(path.parent_path());
+  const std::string tmp = path.string() + "." + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp);
+    f << yaml;
+  }
+  fs::rename(tmp, path);  // atomic: parallel test processes may write it at the same time
+  return bfp::load_config(path.string());
+}
+
+TEST(RtlTinyBuffers, ManyKChunksWithPaddedExponentChunks) {
+  Config cfg;
+  try {
+    cfg = tiny_buffer_config();
+  } catch (const std::exception& e) {
+    GTEST_FAIL() << "config rejected: " << e.what();
+  }
+  const auto l = bfp::sim::layout_gemm(cfg, 3, 77, 5);
+  ASSERT_GT(l.chunks, 4);
+  ASSERT_NE(l.exp_chunk_pitch, l.chunk_blocks) << "this case must exercise the padded exponent chunks";
+  uint64_t seed = 111;
+  for (ValueKind kind : {ValueKind::Normal, ValueKind::Mixed}) {
+    GemmSpec s;
+    s.m = 3;
+    s.k = 77;
+    s.n = 5;
+    s.seed = seed++;
+    s.values = kind;
+    s.stall = 0.3;
+    s.warmup = 1;
+    expect_bit_exact(cfg, s);
+  }
+}
 
 // ---- harness unit tests (no RTL) ---------------------------------------------------------------------
 
@@ -436,8 +515,11 @@ TEST(Harness, MemoryAnswersInOrderAfterTheLatencyAndHonoursStrobes) {
 }
 
 TEST(Harness, CommandStreamsObeyTheAlignmentRules) {
-  for (const std::string& rel : config_files()) {
-    const Config cfg = load(rel);
+  std::vector<Config> cfgs;
+  for (const std::string& rel : config_files()) cfgs.push_back(load(rel));
+  cfgs.push_back(tiny_buffer_config());
+  for (const Config& cfg : cfgs) {
+    const std::string rel = cfg.name;
     for (int k : {1, cfg.block - 1, cfg.act_depth, cfg.act_depth + 1, 3 * std::max(cfg.act_depth, cfg.wgt_depth) + 7})
       for (int n : {1, cfg.cols, cfg.acc_cols + 1, 3 * cfg.acc_cols})
         for (Schedule sched : {Schedule::Output, Schedule::Auto}) {
@@ -454,6 +536,32 @@ TEST(Harness, CommandStreamsObeyTheAlignmentRules) {
           EXPECT_EQ(stream, uint64_t(l.kb) * ((m + cfg.rows - 1) / cfg.rows) * ((n + cfg.cols - 1) / cfg.cols));
           EXPECT_EQ(stored_blocks, uint64_t(m) * ((n + cfg.block - 1) / cfg.block)) << "every output block once";
         }
+  }
+}
+
+TEST(Harness, ExponentChunksDoNotOverlap) {
+  const Config cfg = tiny_buffer_config();
+  const auto l = bfp::sim::layout_gemm(cfg, 1, 200, 1);
+  std::set<uint32_t> seen;
+  for (int b = 0; b < l.kb; ++b) {
+    const uint32_t off = l.exp_offset(b);
+    EXPECT_LT(off, l.a_exp_stride);
+    EXPECT_TRUE(seen.insert(off).second) << "block " << b;
+    if (b % l.chunk_blocks == 0) {
+      EXPECT_EQ(off % cfg.beat_bytes(), 0u) << "chunk start of block " << b;
+    }
+  }
+}
+
+TEST(Harness, CliRejectsBadShapesWithExitCode1) {
+  const std::string exe = std::string(BFP_BINARY_DIR) + "/bfpgen";
+  if (!fs::exists(exe)) GTEST_SKIP() << exe << " not built";
+  const std::string cfg = std::string(BFP_SOURCE_DIR) + "/configs/default.yaml";
+  for (const std::string args : {"--m 0 --k 4 --n 4", "--m 4 --k -3 --n 4", "--m 100000 --k 100000 --n 4"}) {
+    const std::string cmd = exe + " gemm --config " + cfg + " " + args + " >/dev/null 2>&1";
+    const int rc = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(rc)) << cmd;
+    EXPECT_EQ(WEXITSTATUS(rc), 1) << cmd;
   }
 }
 
