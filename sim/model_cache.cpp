@@ -288,12 +288,20 @@ std::string build_model(const Config& cfg, std::ostream* log) {
     fs::remove_all(fresh);
     return lib.string();
   }
+  // The same inputs failed to build before: fail at once (many tests would otherwise rebuild in turn).
+  const fs::path failed = dir / "failed";
+  const fs::path logf = dir / "build.log";
+  if (fs::exists(failed) && read_file(failed) == fp && env_or("BFP_MODEL_RETRY", "").empty()) {
+    fs::remove_all(fresh);
+    throw ModelError("the model of config '" + cfg.name + "' failed to build earlier from the same sources (set " +
+                     "BFP_MODEL_RETRY=1 to retry); log: " + logf.string() + "\n" + tail(logf, 25));
+  }
 
   // (Re)build from scratch: verilation regenerates everything anyway.
   const fs::path rtl = dir / "rtl";
   const fs::path build = dir / "build";
-  const fs::path logf = dir / "build.log";
   fs::remove(stamp);
+  fs::remove(failed);
   fs::remove_all(rtl);
   fs::rename(fresh, rtl);
   fs::remove_all(build);
@@ -310,6 +318,7 @@ std::string build_model(const Config& cfg, std::ostream* log) {
   };
   for (const auto& step : steps) {
     const int rc = run_logged(step, logf);
+    if (rc != 0) write_file(failed, fp);
     if (rc != 0)
       throw ModelError("building the model of config '" + cfg.name + "' failed (" + step[0] + " " + step[1] +
                        " exited with " + std::to_string(rc) + "); log: " + logf.string() + "\n" + tail(logf, 25));
