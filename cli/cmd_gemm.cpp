@@ -45,6 +45,8 @@ nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::G
   j["code_mismatches"] = r.code_mismatches;
   j["exp_mismatches"] = r.exp_mismatches;
   j["first_mismatch"] = r.first_mismatch;
+  j["stray_writes"] = r.stray_writes;
+  j["first_stray_write"] = r.first_stray_write;
   j["schedule"] = sim::to_string(r.schedule);
   j["cycles"] = {{"total", c.total},
                  {"compute_stream", c.compute_stream},
@@ -79,8 +81,10 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
        << (s.warmup ? ", also in " + std::to_string(s.warmup) + " warm-up runs" : std::string()) << ")\n";
   } else {
     os << "verdict   MISMATCH: " << r.code_mismatches << " codes and " << r.exp_mismatches
-       << " block exponents differ\n"
+       << " block exponents differ, " << r.stray_writes << " bytes outside the output were written\n"
        << "first     " << r.first_mismatch << "\n";
+    if (r.stray_writes && r.first_mismatch.rfind("stray write", 0) != 0)
+      os << "stray     " << r.first_stray_write << "\n";
   }
   os << "cycles    " << c.total << " total, " << r.commands << " commands, " << sim::to_string(r.schedule)
      << "-stationary schedule\n"

@@ -384,6 +384,9 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     put(qa, l.a_codes, l.a_exps);
     put(qw, l.w_codes, l.w_exps);
 
+    // snapshot: after the run only the output blocks may differ from it
+    std::vector<uint8_t> before(mem.data(), mem.data() + mem.size());
+
     // run
     drv.clear_stats();
     const MemStats mem0 = mem.stats();
@@ -418,6 +421,23 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
              << " (accumulator m=" << (c < N ? acc.m(r, c) : 0) << " e=" << (c < N ? acc.e(r, c) : 0) << ")";
           res.first_mismatch = os.str();
         }
+      }
+    }
+    // stray writes: any byte outside the output blocks that changed
+    for (uint64_t addr = 0; addr < mem.size(); ++addr) {
+      if (mem.data()[addr] == before[addr]) continue;
+      bool output = false;
+      if (addr >= l.c_codes && addr < l.c_codes + uint64_t(M) * l.c_code_stride)
+        output = (addr - l.c_codes) % l.c_code_stride < uint64_t(ckb) * B;
+      else if (addr >= l.c_exps && addr < l.c_exps + uint64_t(M) * l.c_exp_stride)
+        output = (addr - l.c_exps) % l.c_exp_stride < uint64_t(ckb);
+      if (output) continue;
+      if (res.stray_writes++ == 0) {
+        std::ostringstream os;
+        if (!final_run) os << "warm-up run " << run << ": ";
+        os << "byte 0x" << std::hex << addr << std::dec << " outside the output blocks changed from "
+           << bits8(before[addr]) << " to " << bits8(mem.data()[addr]);
+        res.first_stray_write = os.str();
       }
     }
     if (!final_run) continue;
@@ -458,7 +478,8 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
 
     if (!spec.dump_dir.empty()) dump_gemm(spec.dump_dir, a, wt, qa, qw, gc, rc, ref);
   }
-  res.bit_exact = res.code_mismatches == 0 && res.exp_mismatches == 0;
+  res.bit_exact = res.code_mismatches == 0 && res.exp_mismatches == 0 && res.stray_writes == 0;
+  if (res.first_mismatch.empty() && res.stray_writes) res.first_mismatch = "stray write: " + res.first_stray_write;
   return res;
 }
 

@@ -67,10 +67,12 @@ struct CycleBreakdown {
 };
 
 struct GemmResult {
-  bool bit_exact = false;
+  bool bit_exact = false;        ///< every output code and exponent matches and nothing else was written
   uint64_t code_mismatches = 0;  ///< codes that differ (padding included)
   uint64_t exp_mismatches = 0;   ///< block exponents that differ
-  std::string first_mismatch;    ///< "" when bit-exact
+  uint64_t stray_writes = 0;     ///< bytes outside the output blocks that the run changed
+  std::string first_mismatch;    ///< "" when bit-exact (names the first stray write if that is all)
+  std::string first_stray_write; ///< "" when none
   CycleBreakdown cycles;
   uint64_t commands = 0;
   uint64_t macs = 0;             ///< M*N*K

@@ -107,8 +107,9 @@ void expect_bit_exact(const Config& cfg, const GemmSpec& s) {
   } catch (const std::exception& e) {
     FAIL() << "simulation error: " << e.what();
   }
-  EXPECT_TRUE(r.bit_exact) << r.code_mismatches << " codes and " << r.exp_mismatches
-                           << " exponents differ; first: " << r.first_mismatch;
+  EXPECT_TRUE(r.bit_exact) << r.code_mismatches << " codes and " << r.exp_mismatches << " exponents differ, "
+                           << r.stray_writes << " stray bytes written; first: " << r.first_mismatch
+                           << (r.stray_writes ? "; first stray write: " + r.first_stray_write : "");
   // the cycle attribution must account for every cycle
   const auto& c = r.cycles;
   EXPECT_EQ(c.total, c.compute_stream + c.pipeline + c.store + c.load_act + c.load_wgt + c.dispatch + c.idle);
