@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# iCE40 flow: generate the RTL of CONFIG, wrap it in the FPGA shell (fpga/bfp_fpga_shell.sv), synthesize with
+# Yosys synth_ice40 and place and route with nextpnr-ice40 on each DEVICE (up5k: SG48 package, with -dsp;
+# hx8k: CT256, no DSP blocks). Writes into out/ppa/<config>/: yosys_ice40_<dev>.log, nextpnr_ice40_<dev>.log,
+# nextpnr_ice40_<dev>_report.json, ice40_<dev>.asc/.bin when it fits, fpga_ice40_<dev>.json and ppa.md.
+#
+#   fpga/ice40.sh CONFIG [DEVICE...]        DEVICE: up5k, hx8k (default: both)
+#
+# Environment: FREQ_MHZ (clock constraint, default 24), ICE40_SYNTH_OPTS (default "-abc9 -no-rw-check"),
+# ICE40_BREAKDOWN (1: also a hierarchical synthesis for the per-module table; default 1), BFPGEN, PPA_OUT.
+# A design that does not fit is not an error of the flow: the JSON says "fits": false and names the resource.
+source "$(dirname "$0")/../scripts/ppa/lib.sh"
+[[ $# -ge 1 ]] || { sed -n '2,14p' "$0"; exit 2; }
+config=$1; shift
+devices=("$@"); [[ ${#devices[@]} -gt 0 ]] || devices=(up5k hx8k)
+FREQ_MHZ=${FREQ_MHZ:-24}
+# -abc9: timing-driven LUT mapping (fewer LUTs here); -no-rw-check: no bypass logic for a read and a write of
+# the same bfp_sram word in one cycle, which the command dispatcher never issues (docs/ppa.md).
+SYNTH_OPTS=${ICE40_SYNTH_OPTS:--abc9 -no-rw-check}
+ppa_need yosys nextpnr-ice40 icepack python3
+ppa_init "$config"
+shell_sv=$ROOT/fpga/bfp_fpga_shell.sv
+
+for dev in "${devices[@]}"; do
+  case $dev in
+    up5k) pnr_dev=(--up5k --package sg48); dsp=-dsp; pcf=$ROOT/constraints/ice40_up5k_sg48.pcf ;;
+    hx8k) pnr_dev=(--hx8k --package ct256); dsp=; pcf=$ROOT/constraints/ice40_hx8k_ct256.pcf ;;
+    *) ppa_die "unknown device '$dev' (up5k, hx8k)" ;;
+  esac
+  rm -f "$OUT"/ice40_"$dev".{asc,bin,json} "$OUT"/nextpnr_ice40_"$dev"_report.json
+  read_rtl="read_verilog -sv ${RTL_FILES[*]} $shell_sv
+chparam -set MemWidth $MEM_WIDTH -set AddrWidth $ADDR_WIDTH bfp_fpga_shell"
+  cat >"$OUT/ice40_$dev.ys" <<EOF
+$read_rtl
+synth_ice40 $dsp $SYNTH_OPTS -top bfp_fpga_shell -json $OUT/ice40_$dev.json
+tee -o $OUT/yosys_ice40_${dev}_stat.txt stat
+EOF
+  ppa_run "yosys_ice40_$dev.log" yosys -q -l "$OUT/yosys_ice40_$dev.log" "$OUT/ice40_$dev.ys" ||
+    ppa_die "yosys failed, see $OUT/yosys_ice40_$dev.log"
+  if [[ ${ICE40_BREAKDOWN:-1} == 1 ]]; then
+    cat >"$OUT/ice40_${dev}_hier.ys" <<EOF
+$read_rtl
+synth_ice40 $dsp $SYNTH_OPTS -noflatten -top bfp_fpga_shell
+write_json $OUT/ice40_${dev}_hier.json
+EOF
+    ppa_run "yosys_ice40_${dev}_hier.log" yosys -q -l "$OUT/yosys_ice40_${dev}_hier.log" "$OUT/ice40_${dev}_hier.ys" ||
+      ppa_die "yosys failed, see $OUT/yosys_ice40_${dev}_hier.log"
+  else
+    rm -f "$OUT/ice40_${dev}_hier.json"
+  fi
+  # nextpnr exits 1 when timing fails unless --timing-allow-fail, and when the design does not fit:
+  # both are results, not flow errors, so the exit status is only recorded in the log.
+  ppa_run "nextpnr_ice40_$dev.log" nextpnr-ice40 "${pnr_dev[@]}" --pcf "$pcf" --freq "$FREQ_MHZ" \
+    --timing-allow-fail --json "$OUT/ice40_$dev.json" --asc "$OUT/ice40_$dev.asc" \
+    --report "$OUT/nextpnr_ice40_${dev}_report.json" || true
+  [[ -s $OUT/ice40_$dev.asc ]] && { icepack "$OUT/ice40_$dev.asc" "$OUT/ice40_$dev.bin" || true; }
+  [[ -s $OUT/ice40_$dev.asc ]] || rm -f "$OUT/ice40_$dev.asc"
+  $PPA_PY ice40 "$OUT" "$dev" "$FREQ_MHZ"
+done
+$PPA_PY summary "$OUT" >/dev/null

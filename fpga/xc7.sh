@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Xilinx 7-series estimate: generate the RTL of CONFIG and synthesize bfp_top with Yosys
+# `synth_xilinx -family xc7` (synthesis only: no place-and-route, no timing). Writes into out/ppa/<config>/:
+# yosys_xc7.log, yosys_xc7_stat.txt, fpga_xc7.json (LUT, FF, DSP48E1, RAMB18E1/RAMB36E1) and ppa.md.
+# The FPGA shell is not needed here (no pins are assigned), so the counts are those of bfp_top alone.
+#
+#   fpga/xc7.sh CONFIG
+#
+# Environment: BFPGEN, PPA_OUT.
+source "$(dirname "$0")/../scripts/ppa/lib.sh"
+[[ $# -eq 1 ]] || { sed -n '2,9p' "$0"; exit 2; }
+ppa_need yosys python3
+ppa_init "$1"
+
+cat >"$OUT/xc7.ys" <<EOF
+read_verilog -sv ${RTL_FILES[*]}
+synth_xilinx -family xc7 -top bfp_top
+tee -o $OUT/yosys_xc7_stat.txt stat
+EOF
+ppa_run yosys_xc7.log yosys -q -l "$OUT/yosys_xc7.log" "$OUT/xc7.ys" || ppa_die "yosys failed, see $OUT/yosys_xc7.log"
+$PPA_PY xc7 "$OUT"
+$PPA_PY summary "$OUT" >/dev/null

@@ -1,0 +1,615 @@
+#!/usr/bin/env python3
+"""Helpers of the PPA flows (fpga/ice40.sh, fpga/xc7.sh, scripts/ppa/asic.sh, scripts/ppa/sparsity_area.sh).
+
+The shell scripts run the tools; this file only reads their logs and netlists and writes the JSON/Markdown
+reports, so every number in a report comes from a file in the same directory (docs/ppa.md). Standard
+library only.
+
+  ppa.py manifest MANIFEST                   shell assignments NAME=, HASH=, MEM_WIDTH=, ADDR_WIDTH=
+  ppa.py ice40 OUT DEVICE TARGET_MHZ         -> OUT/fpga_ice40_<DEVICE>.json
+  ppa.py xc7 OUT                             -> OUT/fpga_xc7.json
+  ppa.py sram-lib NETLIST_JSON NETLIST_V LIB  SRAM macro liberty + netlist with size-specific macro names
+  ppa.py asic OUT PERIOD_NS                  -> OUT/asic.json
+  ppa.py summary OUT                         -> OUT/ppa.md from the JSON files present
+  ppa.py sparsity-row OUT VARIANT            one JSON line for scripts/ppa/sparsity_area.sh
+  ppa.py sparsity-table ROWS_FILE MD         the Markdown table of scripts/ppa/sparsity_area.sh
+"""
+import json
+import math
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sram_model  # noqa: E402
+
+# ---- module groups --------------------------------------------------------------------------------
+# Every bfp_* module belongs to one group of the area breakdown (docs/ppa.md).
+GROUPS = [
+    ("PE array", ["bfp_pe_array", "bfp_pe", "bfp_acc_align"]),
+    ("operand buffers", ["bfp_operands_dense", "bfp_operands_sparse", "bfp_row_seq", "bfp_sram"]),
+    ("load engines", ["bfp_dma_rd", "bfp_dma_sparse", "bfp_walk_step"]),
+    ("accumulator buffer", ["bfp_acc_buf"]),
+    ("requantizer/store", ["bfp_store", "bfp_requant"]),
+    ("control", ["bfp_core", "bfp_top"]),
+    ("FPGA shell", ["bfp_fpga_shell"]),
+]
+GROUP_OF = {m: g for g, ms in GROUPS for m in ms}
+
+
+def base_name(module):
+    """'$paramod$<hash>\\bfp_pe' or '$paramod\\bfp_pe\\X=1' -> 'bfp_pe'."""
+    m = module.lstrip("\\")
+    if m.startswith("$paramod"):
+        m = m.split("\\")[1]
+    return m
+
+
+def write_json(path, obj):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=2, sort_keys=False)
+        f.write("\n")
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def manifest_info(out):
+    man = read_json(os.path.join(out, "rtl", "manifest.json"))
+    return {"config": man["config_name"], "config_hash": man["config_hash"], "config_values": man["config"]}
+
+
+# ---- netlist hierarchy ----------------------------------------------------------------------------
+def hierarchy_counts(netlist, top):
+    """Instances of every module in the elaborated design: {module: multiplicity}."""
+    mods = netlist["modules"]
+    children = {}
+    for name, mod in mods.items():
+        kids = {}
+        for cell in mod["cells"].values():
+            if cell["type"] in mods and not is_blackbox(mods[cell["type"]]):
+                kids[cell["type"]] = kids.get(cell["type"], 0) + 1
+        children[name] = kids
+    mult = {}
+
+    def walk(name, k):
+        mult[name] = mult.get(name, 0) + k
+        for kid, n in children[name].items():
+            walk(kid, k * n)
+
+    walk(top, 1)
+    return mult
+
+
+def is_blackbox(mod):
+    return "blackbox" in mod.get("attributes", {})
+
+
+def find_top(netlist):
+    for name, mod in netlist["modules"].items():
+        if "top" in mod.get("attributes", {}):
+            return name
+    raise SystemExit("ppa.py: no top module in netlist")
+
+
+def param_int(value):
+    return int(value, 2) if isinstance(value, str) else int(value)
+
+
+# ---- yosys logs -----------------------------------------------------------------------------------
+def stat_cells(path):
+    """Cell counts of the last 'Number of cells' block of a yosys stat output (flat design)."""
+    text = open(path).read()
+    i = text.rfind("Number of cells:")
+    if i < 0:
+        raise SystemExit(f"ppa.py: no 'Number of cells' in {path}")
+    cells = {}
+    for line in text[i:].splitlines()[1:]:
+        m = re.match(r"\s+(\S+)\s+(\d+)\s*$", line)
+        if not m:
+            break
+        cells[m.group(1)] = int(m.group(2))
+    return cells
+
+
+# ---- iCE40 ----------------------------------------------------------------------------------------
+ICE40_DEVICES = {
+    # device: (nextpnr option, package, capacity)
+    "up5k": ("--up5k", "sg48", {"lut4": 5280, "ff": 5280, "sb_mac16": 8, "sb_ram40_4k": 30, "io": 39}),
+    "hx8k": ("--hx8k", "ct256", {"lut4": 7680, "ff": 7680, "sb_mac16": 0, "sb_ram40_4k": 32, "io": 206}),
+}
+BEL_NAMES = {
+    "ICESTORM_LC": "logic cells (ICESTORM_LC: LUT4 + FF)",
+    "ICESTORM_DSP": "DSP blocks (SB_MAC16)",
+    "ICESTORM_RAM": "block RAMs (SB_RAM40_4K)",
+    "SB_IO": "I/O pins (SB_IO)",
+    "ICESTORM_SPRAM": "SPRAM (SB_SPRAM256KA)",
+}
+
+
+def ice40_counts(cells):
+    return {
+        "lut4": cells.get("SB_LUT4", 0),
+        "ff": sum(v for k, v in cells.items() if k.startswith("SB_DFF")),
+        "sb_carry": cells.get("SB_CARRY", 0),
+        "sb_mac16": cells.get("SB_MAC16", 0),
+        "sb_ram40_4k": cells.get("SB_RAM40_4K", 0),
+    }
+
+
+def ice40_breakdown(netlist_path):
+    """Per-group LUT4/FF/carry/DSP/BRAM of the hierarchical (-noflatten) iCE40 synthesis."""
+    net = read_json(netlist_path)
+    top = find_top(net)
+    mult = hierarchy_counts(net, top)
+    groups = {}
+    modules = {}
+    for name, k in mult.items():
+        cells = {}
+        for cell in net["modules"][name]["cells"].values():
+            if cell["type"].startswith("SB_"):
+                cells[cell["type"]] = cells.get(cell["type"], 0) + 1
+        own = ice40_counts(cells)
+        base = base_name(name)
+        g = GROUP_OF.get(base, "other")
+        for dst, key in ((groups, g), (modules, base)):
+            acc = dst.setdefault(key, {k2: 0 for k2 in own})
+            for k2, v in own.items():
+                acc[k2] += v * k
+    return groups, modules
+
+
+def parse_nextpnr_log(path):
+    text = open(path).read() if os.path.exists(path) else ""
+    util = {}
+    # the last utilisation table (after packing)
+    for m in re.finditer(r"Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+(\d+)%", text):
+        util[m.group(1)] = {"used": int(m.group(2)), "available": int(m.group(3))}
+    fmax = None
+    target = None
+    for m in re.finditer(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((PASS|FAIL) at ([\d.]+) MHz\)", text):
+        fmax, target = float(m.group(2)), float(m.group(4))
+    errors = [l.strip() for l in text.splitlines() if l.startswith("ERROR:")]
+    return util, fmax, target, errors
+
+
+def cmd_ice40(out, device, target_mhz):
+    opt, package, cap = ICE40_DEVICES[device]
+    yosys_log = f"yosys_ice40_{device}.log"
+    pnr_log = f"nextpnr_ice40_{device}.log"
+    pnr_report = f"nextpnr_ice40_{device}_report.json"
+    counts = ice40_counts(stat_cells(os.path.join(out, f"yosys_ice40_{device}_stat.txt")))
+    util, fmax, target, errors = parse_nextpnr_log(os.path.join(out, pnr_log))
+    rep_path = os.path.join(out, pnr_report)
+    if os.path.exists(rep_path):
+        rep = read_json(rep_path)
+        for bel, u in rep.get("utilization", {}).items():
+            util[bel] = {"used": u["used"], "available": u["available"]}
+        for clk, f in rep.get("fmax", {}).items():
+            fmax, target = f["achieved"], f["constraint"]
+    over = [b for b, u in util.items() if u["used"] > u["available"]]
+    over += [b for e in errors for b in re.findall(r"cell type '(\w+)'", e) if b not in over]
+    routed = os.path.exists(os.path.join(out, f"ice40_{device}.asc"))
+    fits = routed and not errors
+    res = {
+        "flow": f"yosys synth_ice40{' -dsp' if device == 'up5k' else ''} + nextpnr-ice40 {opt} --package {package}",
+        "device": f"iCE40 {device.upper()}",
+        "package": package,
+        **manifest_info(out),
+        "top": "bfp_fpga_shell (fpga/bfp_fpga_shell.sv, wraps bfp_top)",
+        "fits": fits,
+        "synth_cells": counts,
+        "device_capacity": cap,
+        "pnr_utilization": util,
+        "target_mhz": float(target_mhz),
+        "fmax_mhz": fmax if fits else None,
+        "timing_met": (fits and fmax is not None and fmax >= float(target_mhz)),
+        "logs": {"yosys": yosys_log, "nextpnr": pnr_log,
+                 "nextpnr_report": pnr_report if os.path.exists(rep_path) else None},
+    }
+    if not fits:
+        names = [BEL_NAMES.get(b, b) for b in over]
+        if names:
+            res["not_fit_reason"] = "does not fit the %s: ran out of %s" % (
+                res["device"], ", ".join(names)) + "".join(
+                f"; {b} {util[b]['used']}/{util[b]['available']}" for b in over if b in util)
+        else:
+            res["not_fit_reason"] = "place-and-route failed: " + (errors[0] if errors else "see " + pnr_log)
+        res["resource_exhausted"] = over
+        res["pnr_errors"] = errors
+    bd = os.path.join(out, f"ice40_{device}_hier.json")
+    if os.path.exists(bd):
+        groups, modules = ice40_breakdown(bd)
+        res["breakdown_note"] = ("hierarchical synth_ice40 -noflatten (no cross-module optimization, so sums "
+                                 "exceed the flat counts); log yosys_ice40_%s_hier.log" % device)
+        res["breakdown_by_group"] = groups
+        res["breakdown_by_module"] = modules
+    write_json(os.path.join(out, f"fpga_ice40_{device}.json"), res)
+    print(("fits" if fits else "DOES NOT FIT") + f": {res['device']}" +
+          (f", Fmax {fmax:.1f} MHz" if fits and fmax else "") +
+          ("" if fits else " -- " + res["not_fit_reason"]))
+
+
+# ---- Xilinx 7-series ------------------------------------------------------------------------------
+def cmd_xc7(out):
+    cells = stat_cells(os.path.join(out, "yosys_xc7_stat.txt"))
+    lut = sum(v for k, v in cells.items() if re.fullmatch(r"LUT\d", k))
+    ff = sum(v for k, v in cells.items() if re.fullmatch(r"FD[A-Z]*", k))
+    res = {
+        "flow": "yosys synth_xilinx -family xc7 (synthesis only, no place-and-route)",
+        **manifest_info(out),
+        "top": "bfp_top",
+        "lut": lut,
+        "lut_by_size": {k: v for k, v in sorted(cells.items()) if re.fullmatch(r"LUT\d", k)},
+        "ff": ff,
+        "dsp48e1": cells.get("DSP48E1", 0),
+        "ramb18e1": cells.get("RAMB18E1", 0),
+        "ramb36e1": cells.get("RAMB36E1", 0),
+        "lutram_cells": sum(v for k, v in cells.items() if k.startswith("RAM") and not k.startswith("RAMB")),
+        "srl_cells": sum(v for k, v in cells.items() if k.startswith("SRL")),
+        "carry4": cells.get("CARRY4", 0),
+        "mux_f7_f8": cells.get("MUXF7", 0) + cells.get("MUXF8", 0),
+        "all_cells": cells,
+        "logs": {"yosys": "yosys_xc7.log", "stat": "yosys_xc7_stat.txt"},
+    }
+    write_json(os.path.join(out, "fpga_xc7.json"), res)
+    print(f"xc7: {lut} LUT, {ff} FF, {res['dsp48e1']} DSP48E1, {res['ramb18e1']} RAMB18E1, "
+          f"{res['ramb36e1']} RAMB36E1")
+
+
+# ---- SRAM macros ----------------------------------------------------------------------------------
+def sram_instances(net, mult, cell_type="bfp_sram_macro"):
+    """[(module, instance, width, depth, multiplicity)] of every black-box memory of type cell_type."""
+    out = []
+    for name, k in mult.items():
+        for cname, cell in net["modules"][name]["cells"].items():
+            if cell["type"] == cell_type:
+                p = cell["parameters"]
+                out.append((name, cname, param_int(p["Width"]), param_int(p["Depth"]), k))
+    return out
+
+
+def macro_name(width, depth):
+    return f"bfp_sram_macro_w{width}_d{depth}"
+
+
+def cmd_sram_lib(netlist_json, netlist_v, lib_path):
+    """Writes a liberty with one cell per SRAM size and renames the instances in the Verilog netlist."""
+    net = read_json(netlist_json)
+    sizes = set()
+    for mod in net["modules"].values():
+        for cell in mod["cells"].values():
+            if cell["type"] == "bfp_sram_macro":
+                p = cell["parameters"]
+                sizes.add((param_int(p["Width"]), param_int(p["Depth"])))
+    with open(lib_path, "w") as f:
+        f.write(sram_model.liberty(sorted(sizes)))
+    text = open(netlist_v).read()
+
+    def repl(m):
+        params = dict(re.findall(r"\.(\w+)\(([^)]*)\)", m.group(1)))
+        w = verilog_int(params["Width"])
+        d = verilog_int(params["Depth"])
+        return macro_name(w, d) + " "
+
+    text, n = re.subn(r"\bbfp_sram_macro\s*#\(\s*((?:\.\w+\([^()]*\)\s*,?\s*)*)\)\s*", repl, text)
+    with open(netlist_v, "w") as f:
+        f.write(text)
+    print(f"sram-lib: {len(sizes)} macro sizes, {n} instances renamed")
+
+
+def verilog_int(s):
+    s = s.strip()
+    m = re.fullmatch(r"(\d+)?'s?([bdh])([0-9a-fA-F_]+)", s)
+    if not m:
+        return int(s)
+    return int(m.group(3).replace("_", ""), {"b": 2, "d": 10, "h": 16}[m.group(2)])
+
+
+# ---- ASIC -----------------------------------------------------------------------------------------
+def liberty_areas(path):
+    areas = {}
+    cur = None
+    for line in open(path):
+        m = re.match(r"\s*cell\s*\(\s*\"?(\w+)\"?\s*\)", line)
+        if m:
+            cur = m.group(1)
+        m = re.match(r"\s*area\s*:\s*([\d.]+)", line)
+        if m and cur and cur not in areas:
+            areas[cur] = float(m.group(1))
+    return areas
+
+
+def asic_area(netlist_path, lib_path):
+    """Per-module and per-group standard-cell area (um^2) and SRAM macros of the hierarchical netlist."""
+    net = read_json(netlist_path)
+    areas = liberty_areas(lib_path)
+    top = find_top(net)
+    mult = hierarchy_counts(net, top)
+    groups, modules, cells_total = {}, {}, {}
+    unknown = set()
+    for name, k in mult.items():
+        own = 0.0
+        ncell = 0
+        for cell in net["modules"][name]["cells"].values():
+            t = cell["type"]
+            if t in areas:
+                own += areas[t]
+                ncell += 1
+                cells_total[t] = cells_total.get(t, 0) + k
+            elif t not in net["modules"] and t != "bfp_sram_macro":
+                unknown.add(t)
+        base = base_name(name)
+        g = GROUP_OF.get(base, "other")
+        groups[g] = groups.get(g, 0.0) + own * k
+        mm = modules.setdefault(base, {"instances": 0, "area_um2": 0.0, "cells": 0})
+        mm["instances"] += k
+        mm["area_um2"] += own * k
+        mm["cells"] += ncell * k
+    if unknown:
+        raise SystemExit(f"ppa.py: unmapped cells in {netlist_path}: {sorted(unknown)}")
+    srams = sram_instances(net, mult)
+    return groups, modules, cells_total, srams
+
+
+def parse_sta(path):
+    text = open(path).read()
+    errors = [l for l in text.splitlines() if l.startswith("Error")]
+    if errors:
+        raise SystemExit(f"ppa.py: OpenSTA reported errors in {path}:\n" + "\n".join(errors[:10]))
+    res = {}
+    m = re.search(r"^wns\s+(-?[\d.]+)", text, re.M)
+    if m:
+        res["wns_ns"] = float(m.group(1))
+    m = re.search(r"^tns\s+(-?[\d.]+)", text, re.M)
+    if m:
+        res["tns_ns"] = float(m.group(1))
+    # the first max-delay path of report_checks
+    m = re.search(r"Startpoint: (\S+).*?\nEndpoint: (\S+).*?data arrival time\s*\n.*?\n\s*([\d.]+)\s+clock \S+ \(rise edge\)"
+                  r".*?\n\s*(-?[\d.]+)\s+data required time.*?\n\s*(-?[\d.]+)\s+slack", text, re.S)
+    sp = re.search(r"Startpoint: (.+)", text)
+    ep = re.search(r"Endpoint: (.+)", text)
+    ar = re.search(r"^\s*(-?[\d.]+)\s+data arrival time", text, re.M)
+    sl = re.search(r"^\s*(-?[\d.]+)\s+slack \((MET|VIOLATED)\)", text, re.M)
+    if sp and ep:
+        res["critical_path"] = {"startpoint": sp.group(1).strip(), "endpoint": ep.group(1).strip()}
+        if ar:
+            res["critical_path"]["arrival_ns"] = float(ar.group(1))
+        if sl:
+            res["critical_path"]["slack_ns"] = float(sl.group(1))
+    return res
+
+
+def cmd_asic(out, period_ns):
+    period_ns = float(period_ns)
+    lib = os.environ.get("OSU018_LIB", "/usr/share/qflow/tech/osu018/osu018_stdcells.lib")
+    groups, modules, cells_total, srams = asic_area(os.path.join(out, "asic_hier.json"), lib)
+    std_area = sum(groups.values())
+    sram_by_size = {}
+    for mod, inst, w, d, k in srams:
+        e = sram_by_size.setdefault(macro_name(w, d), {"width_bits": w, "depth_words": d, "instances": 0})
+        e["instances"] += k
+    sram_area = 0.0
+    sram_bits = 0
+    for name, e in sram_by_size.items():
+        mdl = sram_model.macro(e["width_bits"], e["depth_words"])
+        e.update({k: v for k, v in mdl.items() if k not in ("width_bits", "depth_words")})
+        e["total_area_um2"] = e["area_um2"] * e["instances"]
+        sram_area += e["total_area_um2"]
+        sram_bits += e["bits"] * e["instances"]
+    sta = parse_sta(os.path.join(out, "sta.log"))
+    flat_area = None
+    flat_stat = os.path.join(out, "yosys_asic_flat_stat.txt")
+    if os.path.exists(flat_stat):
+        m = re.search(r"Chip area for (?:top )?module '\\?bfp_top':\s*([\d.]+)", open(flat_stat).read())
+        if m:
+            flat_area = float(m.group(1))
+    wns = sta.get("wns_ns")
+    # achievable clock: the constrained period minus the worst slack (setup, ideal clock)
+    crit_ns = period_ns - wns if wns is not None else None
+    res = {
+        "flow": "yosys synth (hierarchical) + dfflibmap + abc -D -constr to osu018 (180 nm); OpenSTA on the "
+                "flattened netlist; bfp_sram as macros from scripts/ppa/sram_model.py",
+        **manifest_info(out),
+        "liberty": lib,
+        "assumptions": [
+            "no wire-load model in osu018: interconnect capacitance and delay are ignored (optimistic)",
+            "ideal clock: no clock tree, skew or jitter",
+            "typical corner of osu018_stdcells.lib (1.8 V)",
+            "on-chip SRAM buffers (bfp_sram) are macros from the model in scripts/ppa/sram_model.py "
+            "(docs/ppa.md, 'SRAM macro model'), not flip-flops",
+            "hierarchical synthesis for the area breakdown: no optimization across module boundaries",
+        ],
+        "target_period_ns": period_ns,
+        "target_clock_mhz": 1000.0 / period_ns,
+        "wns_ns": wns,
+        "tns_ns": sta.get("tns_ns"),
+        "critical_path_ns": crit_ns,
+        "fmax_mhz": (1000.0 / crit_ns) if crit_ns else None,
+        "critical_path": sta.get("critical_path"),
+        "stdcell_area_um2": std_area,
+        "stdcell_area_flat_um2": flat_area,
+        "sram_macro_area_um2": sram_area,
+        "sram_bits": sram_bits,
+        "total_area_um2": std_area + sram_area,
+        "total_area_mm2": (std_area + sram_area) / 1e6,
+        "area_by_group_um2": {g: round(groups.get(g, 0.0), 1) for g, _ in GROUPS if g in groups or g == "operand buffers"},
+        "area_by_module_um2": {k: round(v["area_um2"], 1) for k, v in sorted(modules.items())},
+        "instances_by_module": {k: v["instances"] for k, v in sorted(modules.items())},
+        "sram_macros": sram_by_size,
+        "sram_model": sram_model.describe(),
+        "stdcells": dict(sorted(cells_total.items())),
+        "logs": {"yosys_hier": "yosys_asic_hier.log", "yosys_flat": "yosys_asic_flat.log",
+                 "sta": "sta.log", "sdc": "constraints.sdc", "sram_liberty": "sram_macros.lib"},
+    }
+    if "other" in groups:
+        res["area_by_group_um2"]["other"] = round(groups["other"], 1)
+    res["area_by_group_um2"]["operand buffers (SRAM macros)"] = round(sram_area, 1)
+    write_json(os.path.join(out, "asic.json"), res)
+    print(f"asic: {res['total_area_mm2']:.3f} mm^2 ({std_area/1e6:.3f} std cells + {sram_area/1e6:.3f} SRAM), "
+          + (f"Fmax {res['fmax_mhz']:.1f} MHz (WNS {wns:.3f} ns at {period_ns} ns)" if wns is not None
+             else "no timing"))
+
+
+# ---- Markdown summary -----------------------------------------------------------------------------
+def fmt(v, nd=1):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.{nd}f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def cmd_summary(out):
+    lines = []
+    name = os.path.basename(os.path.normpath(out))
+    lines.append(f"# PPA summary: config `{name}`\n")
+    lines.append("Generated by the PPA flows (docs/ppa.md); every figure comes from a log in this directory "
+                 "(named next to it).\n")
+    for dev in ("up5k", "hx8k"):
+        p = os.path.join(out, f"fpga_ice40_{dev}.json")
+        if not os.path.exists(p):
+            continue
+        r = read_json(p)
+        c = r["synth_cells"]
+        lines.append(f"## {r['device']} ({r['package']}) -- `fpga_ice40_{dev}.json`\n")
+        lines.append(f"Flow: {r['flow']}; top `{r['top']}`. Logs: `{r['logs']['yosys']}`, `{r['logs']['nextpnr']}`.\n")
+        if r["fits"]:
+            lines.append(f"**Fits.** Post-route Fmax **{fmt(r['fmax_mhz'])} MHz** (target {fmt(r['target_mhz'])} MHz, "
+                         f"{'met' if r['timing_met'] else 'not met'}).\n")
+        else:
+            lines.append(f"**Does not fit:** {r['not_fit_reason']}.\n")
+        lines.append("| resource | synthesized | placed / available |")
+        lines.append("|---|---:|---:|")
+        u = r["pnr_utilization"]
+        for key, label, bel in (("lut4", "LUT4", None), ("ff", "FF (SB_DFF*)", None),
+                                ("sb_carry", "SB_CARRY", None), ("sb_mac16", "SB_MAC16", "ICESTORM_DSP"),
+                                ("sb_ram40_4k", "SB_RAM40_4K", "ICESTORM_RAM")):
+            pl = f"{u[bel]['used']} / {u[bel]['available']}" if bel and bel in u else "-"
+            lines.append(f"| {label} | {c[key]} | {pl} |")
+        if "ICESTORM_LC" in u:
+            lc = u["ICESTORM_LC"]
+            lines.append(f"| logic cells (LUT4+FF) | - | {lc['used']} / {lc['available']} |")
+        lines.append("")
+        if "breakdown_by_group" in r:
+            lines.append(f"Per group ({r['breakdown_note']}):\n")
+            lines.append("| group | LUT4 | FF | SB_CARRY | SB_MAC16 | SB_RAM40_4K |")
+            lines.append("|---|---:|---:|---:|---:|---:|")
+            for g, v in sorted(r["breakdown_by_group"].items(), key=lambda kv: -kv[1]["lut4"]):
+                lines.append(f"| {g} | {v['lut4']} | {v['ff']} | {v['sb_carry']} | {v['sb_mac16']} | {v['sb_ram40_4k']} |")
+            lines.append("")
+    p = os.path.join(out, "fpga_xc7.json")
+    if os.path.exists(p):
+        r = read_json(p)
+        lines.append("## Xilinx 7-series (synthesis only) -- `fpga_xc7.json`\n")
+        lines.append(f"Flow: {r['flow']}; top `{r['top']}`. Log: `{r['logs']['yosys']}`.\n")
+        lines.append("| LUT | FF | DSP48E1 | RAMB18E1 | RAMB36E1 | CARRY4 |")
+        lines.append("|---:|---:|---:|---:|---:|---:|")
+        lines.append(f"| {r['lut']} | {r['ff']} | {r['dsp48e1']} | {r['ramb18e1']} | {r['ramb36e1']} | {r['carry4']} |\n")
+    p = os.path.join(out, "asic.json")
+    if os.path.exists(p):
+        r = read_json(p)
+        lines.append("## ASIC estimate, osu018 180 nm -- `asic.json`\n")
+        lines.append(f"Flow: {r['flow']}. Logs: `{r['logs']['yosys_hier']}`, `{r['logs']['yosys_flat']}`, "
+                     f"`{r['logs']['sta']}`; constraints `{r['logs']['sdc']}`.\n")
+        lines.append("Assumptions: " + "; ".join(r["assumptions"]) + ".\n")
+        lines.append(f"- total area **{fmt(r['total_area_mm2'], 3)} mm^2** = standard cells "
+                     f"{fmt(r['stdcell_area_um2'] / 1e6, 3)} mm^2 + SRAM macros {fmt(r['sram_macro_area_um2'] / 1e6, 3)} mm^2 "
+                     f"({fmt(r['sram_bits'])} bits)")
+        if r.get("stdcell_area_flat_um2"):
+            lines.append(f"- flattened timing netlist (with abc buffering): {fmt(r['stdcell_area_flat_um2'] / 1e6, 3)} mm^2 "
+                         "of standard cells")
+        if r.get("fmax_mhz"):
+            cp = r.get("critical_path") or {}
+            lines.append(f"- timing at {fmt(r['target_period_ns'], 2)} ns: WNS {fmt(r['wns_ns'], 3)} ns -> critical path "
+                         f"{fmt(r['critical_path_ns'], 2)} ns, **Fmax {fmt(r['fmax_mhz'])} MHz** (no wire load, ideal clock)")
+            if cp:
+                lines.append(f"- critical path: `{cp.get('startpoint')}` -> `{cp.get('endpoint')}`")
+        lines.append("")
+        lines.append("| group | area (um^2) | share |")
+        lines.append("|---|---:|---:|")
+        tot = r["total_area_um2"]
+        for g, a in sorted(r["area_by_group_um2"].items(), key=lambda kv: -kv[1]):
+            lines.append(f"| {g} | {fmt(a, 0)} | {100 * a / tot:.1f}% |")
+        lines.append("")
+        lines.append("SRAM macros (model: scripts/ppa/sram_model.py):\n")
+        lines.append("| macro | instances | bits each | area each (um^2) | read energy (pJ) | write energy (pJ) |")
+        lines.append("|---|---:|---:|---:|---:|---:|")
+        for n, e in sorted(r["sram_macros"].items()):
+            lines.append(f"| {n} | {e['instances']} | {e['bits']} | {fmt(e['area_um2'], 0)} | "
+                         f"{fmt(e['read_energy_pj'], 2)} | {fmt(e['write_energy_pj'], 2)} |")
+        lines.append("")
+    with open(os.path.join(out, "ppa.md"), "w") as f:
+        f.write("\n".join(lines))
+    print(f"wrote {os.path.join(out, 'ppa.md')}")
+
+
+# ---- sparsity table -------------------------------------------------------------------------------
+def cmd_sparsity_row(out, variant):
+    net = read_json(os.path.join(out, "generic.json"))
+    mult = hierarchy_counts(net, find_top(net))
+    srams = sram_instances(net, mult, "bfp_sram")
+    bits = sum(w * d * k for _, _, w, d, k in srams)
+    cells = stat_cells(os.path.join(out, "yosys_generic_stat.txt"))
+    groups = {}
+    for name, k in mult.items():
+        n = sum(1 for c in net["modules"][name]["cells"].values()
+                if c["type"] not in net["modules"] and c["type"] != "bfp_sram")
+        g = GROUP_OF.get(base_name(name), "other")
+        groups[g] = groups.get(g, 0) + n * k
+    row = {"variant": variant, "generic_cells": sum(groups.values()), "cells_by_group": groups,
+           "sram_bits": bits, "sram_instances": sum(k for *_, k in srams),
+           "stat_top_cells": sum(cells.values())}
+    print(json.dumps(row))
+
+
+def cmd_sparsity_table(rows_file, md, note):
+    rows = [json.loads(l) for l in open(rows_file) if l.strip()]
+    base = rows[0]
+    lines = ["# Area cost of the sparsity knob\n", note + "\n",
+             "| sparsity | generic cells | vs none | SRAM bits | vs none | SRAM macros |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['variant']} | {r['generic_cells']:,} | {r['generic_cells'] / base['generic_cells']:.2f}x | "
+                     f"{r['sram_bits']:,} | {r['sram_bits'] / base['sram_bits']:.2f}x | {r['sram_instances']} |")
+    groups = [g for g, _ in GROUPS if any(g in r["cells_by_group"] for r in rows)]
+    lines += ["", "Generic cells per group:", "", "| sparsity | " + " | ".join(groups) + " |",
+              "|---|" + "---:|" * len(groups)]
+    for r in rows:
+        lines.append(f"| {r['variant']} | " + " | ".join(f"{r['cells_by_group'].get(g, 0):,}" for g in groups) + " |")
+    with open(md, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print(open(md).read())
+
+
+def main(argv):
+    if len(argv) < 2:
+        raise SystemExit(__doc__)
+    cmd, args = argv[1], argv[2:]
+    if cmd == "manifest":
+        man = read_json(args[0])
+        c = man["config"]
+        print(f"NAME={man['config_name']}\nHASH={man['config_hash']}\n"
+              f"MEM_WIDTH={c['memory']['data_width']}\nADDR_WIDTH={c['memory']['addr_width']}")
+    elif cmd == "ice40":
+        cmd_ice40(*args)
+    elif cmd == "xc7":
+        cmd_xc7(*args)
+    elif cmd == "sram-lib":
+        cmd_sram_lib(*args)
+    elif cmd == "asic":
+        cmd_asic(*args)
+    elif cmd == "summary":
+        cmd_summary(*args)
+    elif cmd == "sparsity-row":
+        cmd_sparsity_row(*args)
+    elif cmd == "sparsity-table":
+        cmd_sparsity_table(*args)
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
