@@ -39,7 +39,10 @@ nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::G
                {"latency", s.latency},
                {"bandwidth", s.bandwidth},
                {"schedule", sim::to_string(s.schedule)},
-               {"warmup", s.warmup}};
+               {"warmup", s.warmup},
+               {"prune", s.prune},
+               {"sparse_a", s.sparse_a},
+               {"sparse_c", s.sparse_c}};
   j["bit_exact"] = r.bit_exact;
   j["verdict"] = r.bit_exact ? "BIT-EXACT" : "MISMATCH";
   j["code_mismatches"] = r.code_mismatches;
@@ -47,6 +50,7 @@ nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::G
   j["first_mismatch"] = r.first_mismatch;
   j["stray_writes"] = r.stray_writes;
   j["first_stray_write"] = r.first_stray_write;
+  j["stream_error"] = r.stream_error;
   j["schedule"] = sim::to_string(r.schedule);
   j["cycles"] = {{"total", c.total},
                  {"compute_stream", c.compute_stream},
@@ -75,7 +79,11 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
      << ", memory " << cfg.mem_width << " bit)\n";
   os << "gemm      M=" << s.m << " K=" << s.k << " N=" << s.n << " seed=" << s.seed
      << " values=" << sim::to_string(s.values) << " relu=" << (s.relu ? "on" : "off") << " stall=" << s.stall
-     << " latency=" << s.latency << "\n";
+     << " latency=" << s.latency;
+  if (s.prune) os << " prune=" << s.prune;
+  if (s.sparse_a) os << " sparse-A";
+  if (s.sparse_c) os << " sparse-C";
+  os << "\n";
   if (r.bit_exact) {
     os << "verdict   BIT-EXACT (codes and exponents of all " << s.m << "x" << s.n << " outputs"
        << (s.warmup ? ", also in " + std::to_string(s.warmup) + " warm-up runs" : std::string()) << ")\n";
@@ -113,7 +121,8 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
 Runner add_gemm(CLI::App& app) {
   struct Opts {
     std::string config, values = "normal", dump, schedule = "auto";
-    int m = 0, k = 0, n = 0, latency = 4, warmup = 0;
+    int m = 0, k = 0, n = 0, latency = 4, warmup = 0, prune = 0;
+    bool sparse_a = false, sparse_c = false;
     uint64_t seed = 1;
     bool relu = false, json = false;
     double stall = 0.0, bandwidth = 1.0;
@@ -142,6 +151,11 @@ Runner add_gemm(CLI::App& app) {
   app.add_option("--warmup", o->warmup, "GEMMs run first on the same model without a reset (also checked)")
       ->capture_default_str()
       ->check(CLI::Range(0, 100));
+  app.add_option("--prune", o->prune, "STORE sparsity-scaling threshold: output codes with |c| < T become 0")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 255));
+  app.add_flag("--sparse-a", o->sparse_a, "activations as compressed row streams (LOAD_ACT SPARSE)");
+  app.add_flag("--sparse-c", o->sparse_c, "output written as compressed row streams (STORE SPARSE/FIRST/LAST)");
   app.add_flag("--json", o->json, "print the result as JSON");
   app.add_option("--dump", o->dump, "write operands and results as .npy files into this directory");
   return [o]() -> int {
@@ -159,6 +173,9 @@ Runner add_gemm(CLI::App& app) {
     s.dump_dir = o->dump;
     s.schedule = sim::parse_schedule(o->schedule);
     s.warmup = o->warmup;
+    s.prune = o->prune;
+    s.sparse_a = o->sparse_a;
+    s.sparse_c = o->sparse_c;
     sim::check_gemm_spec(cfg, s);  // bad shapes fail before a model is built
     const auto r = sim::run_gemm(sim::load_model(cfg, &std::cerr), s);
     if (o->json)

@@ -26,8 +26,8 @@ std::array<uint32_t, 8> Command::encode() const {
   w[3] = code_stride;
   w[4] = exp_stride;
   w[5] = static_cast<uint32_t>(count) | (static_cast<uint32_t>(col_offset) << 16);
-  w[6] = valid_cols;
-  w[7] = 0;  // reserved
+  w[6] = static_cast<uint32_t>(valid_cols) | (static_cast<uint32_t>(prune) << 16);
+  w[7] = row_blocks;  // bits 31:16 reserved
   return w;
 }
 
@@ -43,6 +43,8 @@ Command Command::decode(const std::array<uint32_t, 8>& w) {
   c.count = static_cast<uint16_t>(w[5]);
   c.col_offset = static_cast<uint16_t>(w[5] >> 16);
   c.valid_cols = static_cast<uint16_t>(w[6]);
+  c.prune = static_cast<uint8_t>(w[6] >> 16);
+  c.row_blocks = static_cast<uint16_t>(w[7]);
   return c;
 }
 
@@ -55,13 +57,19 @@ std::string Command::str() const {
     case Opcode::Store:
       os << " rows=" << rows << " count=" << count << std::hex << " code=0x" << code_addr << "+r*0x" << code_stride
          << " exp=0x" << exp_addr << "+r*0x" << exp_stride << std::dec;
-      if (op == Opcode::Store) os << " valid_cols=" << valid_cols << ((flags & kFlagRelu) ? " RELU" : "");
+      if (op == Opcode::Store) {
+        os << " valid_cols=" << valid_cols << ((flags & kFlagRelu) ? " RELU" : "");
+        if (prune) os << " prune=" << int(prune);
+        if (flags & kFlagSparse)
+          os << " row_blocks=" << row_blocks << ((flags & kFlagFirst) ? " FIRST" : "") << ((flags & kFlagLast) ? " LAST" : "");
+      }
       break;
     case Opcode::Compute: os << " count=" << count << ((flags & kFlagClear) ? " CLEAR" : ""); break;
     case Opcode::Drain: os << " col_offset=" << col_offset; break;
     default: break;
   }
   if (op == Opcode::LoadAct || op == Opcode::Compute) os << " half=" << ((flags & kFlagActBuf) ? 1 : 0);
+  if (op == Opcode::LoadAct && (flags & kFlagSparse)) os << " SPARSE";
   if (flags & kFlagWait) os << " WAIT";
   return os.str();
 }
@@ -82,8 +90,14 @@ void check_command(const Command& c, const Config& cfg) {
       if (c.rows < 1 || c.rows > banks) fail("rows must be 1.." + std::to_string(banks));
       if (c.count < 1 || c.count * b > depth) fail("count*B must be 1.." + std::to_string(depth) + " elements");
       aligned(c.code_addr, beat, "code_addr");
-      aligned(c.exp_addr, beat, "exp_addr");
       aligned(c.code_stride, beat, "code_stride");
+      if (act && (c.flags & kFlagSparse)) {
+        // row streams (docs/sparse-format.md): header and level-1 mask in the first beat
+        if (cfg.sparsity == 0) fail("SPARSE loads need a config with sparsity");
+        if (4 + (c.count + 7) / 8 > static_cast<int>(beat)) fail("header and level-1 mask exceed one beat");
+        break;
+      }
+      aligned(c.exp_addr, beat, "exp_addr");
       aligned(c.exp_stride, beat, "exp_stride");
       break;
     }
@@ -100,6 +114,13 @@ void check_command(const Command& c, const Config& cfg) {
       if (c.rows < 1 || c.rows > cfg.rows) fail("rows must be 1.." + std::to_string(cfg.rows));
       if (c.count < 1 || c.count * b > cfg.acc_cols) fail("count*B must be 1.." + std::to_string(cfg.acc_cols));
       if (c.valid_cols > c.count * b) fail("valid_cols exceeds count*B");
+      if (c.flags & kFlagSparse) {
+        if (cfg.sparsity == 0) fail("compressed STOREs need a config with sparsity");
+        if (c.row_blocks < c.count) fail("row_blocks is smaller than count");
+        aligned(c.code_addr, beat, "code_addr");
+        aligned(c.code_stride, beat, "code_stride");
+        break;
+      }
       // a block's codes must not straddle a beat; exponents are single bytes (docs/harness.md)
       aligned(c.code_addr, std::min<uint32_t>(beat, static_cast<uint32_t>(b)), "code_addr");
       aligned(c.code_stride, beat, "code_stride");

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "golden/npy.h"
+#include "golden/sparse.h"
 
 namespace bfp::sim {
 
@@ -131,7 +132,7 @@ uint32_t GemmLayout::exp_offset(int b) const {
   return static_cast<uint32_t>((b / chunk_blocks) * exp_chunk_pitch + b % chunk_blocks);
 }
 
-GemmLayout layout_gemm(const Config& cfg, int m, int k, int n) {
+GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bool sparse_c) {
   if (m <= 0 || k <= 0 || n <= 0)
     throw std::invalid_argument("GEMM shape must be positive (got M=" + std::to_string(m) + ", K=" + std::to_string(k) +
                                 ", N=" + std::to_string(n) + ")");
@@ -151,6 +152,14 @@ GemmLayout layout_gemm(const Config& cfg, int m, int k, int n) {
   const int ckb = (n + B - 1) / B;
   l.c_code_stride = roundup(static_cast<uint64_t>(ckb) * B, beat);
   l.c_exp_stride = roundup(ckb, beat);
+  l.sparse_a = sparse_a;
+  l.sparse_c = sparse_c;
+  try {
+    if (sparse_a) l.a_stream_stride = roundup(golden::row_stream_layout(l.kb, B, int(beat)).min_row_stride, beat);
+    if (sparse_c) l.c_stream_stride = roundup(golden::row_stream_layout(ckb, B, int(beat)).min_row_stride, beat);
+  } catch (const golden::InputError& e) {
+    throw std::invalid_argument(std::string("compressed row streams: ") + e.what());
+  }
 
   const uint64_t align = std::max<uint64_t>(beat, 256);
   uint64_t at = align;  // keep address 0 unused: a dropped base address shows up as a mismatch
@@ -159,9 +168,11 @@ GemmLayout layout_gemm(const Config& cfg, int m, int k, int n) {
     at = (at + bytes + align - 1) / align * align;
     return start;
   };
-  const uint64_t a_codes = region(uint64_t(m) * l.a_code_stride), a_exps = region(uint64_t(m) * l.a_exp_stride);
+  const uint64_t a_codes = region(uint64_t(m) * (sparse_a ? l.a_stream_stride : l.a_code_stride));
+  const uint64_t a_exps = region(sparse_a ? 0 : uint64_t(m) * l.a_exp_stride);
   const uint64_t w_codes = region(uint64_t(n) * l.a_code_stride), w_exps = region(uint64_t(n) * l.a_exp_stride);
-  const uint64_t c_codes = region(uint64_t(m) * l.c_code_stride), c_exps = region(uint64_t(m) * l.c_exp_stride);
+  const uint64_t c_codes = region(uint64_t(m) * (sparse_c ? l.c_stream_stride : l.c_code_stride));
+  const uint64_t c_exps = region(sparse_c ? 0 : uint64_t(m) * l.c_exp_stride);
   l.bytes = at;
   const uint64_t limit = cfg.addr_width >= 32 ? (uint64_t{1} << 32) : (uint64_t{1} << cfg.addr_width);
   if (l.bytes > limit)
@@ -194,9 +205,11 @@ Schedule parse_schedule(const std::string& s) {
 }
 
 Schedule resolve_schedule(const Config& cfg, const GemmLayout& l, int n, Schedule want) {
-  const bool weight_ok = l.chunks == 1 && (cfg.cols % cfg.block == 0 || n <= cfg.cols);
+  const bool weight_ok = l.chunks == 1 && (cfg.cols % cfg.block == 0 || n <= cfg.cols) && !l.sparse_c;
   if (want == Schedule::Weight && !weight_ok)
-    throw std::invalid_argument("the weight-stationary schedule needs K <= the buffer depth and C % B == 0 or N <= C");
+    throw std::invalid_argument(l.sparse_c ? "compressed output rows need the output-stationary (M-outer) schedule"
+                                           : "the weight-stationary schedule needs K <= the buffer depth and "
+                                             "C % B == 0 or N <= C");
   if (want == Schedule::Auto) return weight_ok ? Schedule::Weight : Schedule::Output;
   return want;
 }
@@ -206,7 +219,7 @@ Schedule resolve_schedule(const Config& cfg, const GemmLayout& l, int n, Schedul
 // previous unit's COMPUTE, so they overlap it (the hardware's hazard checks keep this safe); weight
 // loads are single-buffered and come right before their COMPUTE.
 std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m, int n, bool relu,
-                                   Schedule schedule) {
+                                   Schedule schedule, int prune) {
   const int R = cfg.rows, C = cfg.cols, B = cfg.block;
   schedule = resolve_schedule(cfg, l, n, schedule);
   struct Unit {
@@ -260,7 +273,18 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     const Unit& u = units[i];
     half[i] = next_half;
     next_half ^= 1;
-    load(Opcode::LoadAct, l.a_codes, l.a_exps, u.m0, std::min(R, m - u.m0), u.kc, half[i]);
+    if (!l.sparse_a) {
+      load(Opcode::LoadAct, l.a_codes, l.a_exps, u.m0, std::min(R, m - u.m0), u.kc, half[i]);
+      return;
+    }
+    Command c;  // row streams: the whole row (one K chunk), exponents inside the stream
+    c.op = Opcode::LoadAct;
+    c.flags = static_cast<uint8_t>(kFlagSparse | (half[i] ? kFlagActBuf : 0));
+    c.rows = static_cast<uint16_t>(std::min(R, m - u.m0));
+    c.code_addr = l.a_codes + static_cast<uint32_t>(u.m0) * l.a_stream_stride;
+    c.code_stride = l.a_stream_stride;
+    c.count = static_cast<uint16_t>(l.kb);
+    cmds.push_back(c);
   };
   load_a(0);
   for (size_t i = 0; i < units.size(); ++i) {
@@ -290,6 +314,17 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
       s.exp_stride = l.c_exp_stride;
       s.count = static_cast<uint16_t>((u.store_valid + B - 1) / B);
       s.valid_cols = static_cast<uint16_t>(u.store_valid);
+      s.prune = static_cast<uint8_t>(prune);
+      if (l.sparse_c) {  // append to the rows' streams; FIRST on a row's first window, LAST on its last
+        s.flags |= kFlagSparse;
+        if (u.store_col == 0) s.flags |= kFlagFirst;
+        if (u.store_col + u.store_valid >= n) s.flags |= kFlagLast;
+        s.code_addr = l.c_codes + static_cast<uint32_t>(u.m0) * l.c_stream_stride;
+        s.code_stride = l.c_stream_stride;
+        s.exp_addr = 0;
+        s.exp_stride = 0;
+        s.row_blocks = static_cast<uint16_t>((n + B - 1) / B);
+      }
       cmds.push_back(s);
     }
   }
@@ -297,7 +332,15 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
 }
 
 void check_gemm_spec(const Config& cfg, const GemmSpec& s) {
-  const GemmLayout l = layout_gemm(cfg, s.m, s.k, s.n);
+  if (s.prune < 0 || s.prune > 255) throw std::invalid_argument("prune threshold must be 0..255");
+  if ((s.sparse_a || s.sparse_c) && cfg.sparsity == 0)
+    throw std::invalid_argument("compressed row streams need a config with sparsity (activations or both)");
+  const GemmLayout l = layout_gemm(cfg, s.m, s.k, s.n, s.sparse_a, s.sparse_c);
+  if (s.sparse_a && l.chunks > 1)
+    throw std::invalid_argument("compressed activations need the whole row in the buffer (K <= " +
+                                std::to_string(l.chunk_blocks * cfg.block) + ")");
+  if (s.sparse_a && 4 + (l.kb + 7) / 8 > cfg.beat_bytes())
+    throw std::invalid_argument("compressed activations: header and level-1 mask must fit one memory beat");
   if (l.bytes > kMaxSimMemoryBytes)
     throw std::invalid_argument("GEMM M=" + std::to_string(s.m) + " K=" + std::to_string(s.k) + " N=" +
                                 std::to_string(s.n) + " needs " + std::to_string(l.bytes) +
@@ -323,6 +366,9 @@ std::string repro_command(const Config& cfg, const GemmSpec& s) {
   if (s.bandwidth != 1.0) os << " --bandwidth " << s.bandwidth;
   if (s.schedule != Schedule::Auto) os << " --schedule " << to_string(s.schedule);
   if (s.warmup) os << " --warmup " << s.warmup;
+  if (s.prune) os << " --prune " << s.prune;
+  if (s.sparse_a) os << " --sparse-a";
+  if (s.sparse_c) os << " --sparse-c";
   return os.str();
 }
 
@@ -332,7 +378,7 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
   const Config& cfg = model->config();
   const int B = cfg.block, M = spec.m, K = spec.k, N = spec.n;
   check_gemm_spec(cfg, spec);
-  const GemmLayout l = layout_gemm(cfg, M, K, N);
+  const GemmLayout l = layout_gemm(cfg, M, K, N, spec.sparse_a, spec.sparse_c);
   const golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
   const int ckb = (N + B - 1) / B;
 
@@ -365,13 +411,14 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     const golden::BfpMatrix qa = golden::quantize_rows(a, B, golden::Rounding::Away, "A");
     const golden::BfpMatrix qw = golden::quantize_rows(wt, B, golden::Rounding::Away, "W");
     const golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
-    const golden::BfpMatrix gc = golden::requantize(acc, B, ap, relu);
+    const golden::BfpMatrix gc = golden::requantize_pruned(acc, B, ap, relu, spec.prune);
 
     // memory image; the output is poisoned so that anything the RTL fails to write is a mismatch
-    std::vector<uint8_t> poison(std::max<uint64_t>(uint64_t(M) * l.c_code_stride, uint64_t(M) * l.c_exp_stride),
-                                0xa5);
-    mem.write(l.c_codes, poison.data(), uint64_t(M) * l.c_code_stride);
-    mem.write(l.c_exps, poison.data(), uint64_t(M) * l.c_exp_stride);
+    const uint64_t c_code_bytes = uint64_t(M) * (l.sparse_c ? l.c_stream_stride : l.c_code_stride);
+    const uint64_t c_exp_bytes = l.sparse_c ? 0 : uint64_t(M) * l.c_exp_stride;
+    std::vector<uint8_t> poison(std::max(c_code_bytes, c_exp_bytes), 0xa5);
+    mem.write(l.c_codes, poison.data(), c_code_bytes);
+    mem.write(l.c_exps, poison.data(), c_exp_bytes);
     auto put = [&](const golden::BfpMatrix& q, uint32_t codes, uint32_t exps) {
       for (int r = 0; r < q.rows; ++r) {
         mem.write(codes + uint64_t(r) * l.a_code_stride, q.codes.row(r).data(), uint64_t(l.kb) * B);
@@ -381,7 +428,12 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
         }
       }
     };
-    put(qa, l.a_codes, l.a_exps);
+    if (l.sparse_a) {
+      const std::vector<uint8_t> streams = golden::encode_rows(qa, cfg.beat_bytes(), l.a_stream_stride);
+      mem.write(l.a_codes, streams.data(), streams.size());
+    } else {
+      put(qa, l.a_codes, l.a_exps);
+    }
     put(qw, l.w_codes, l.w_exps);
 
     // snapshot: after the run only the output blocks may differ from it
@@ -390,7 +442,7 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     // run
     drv.clear_stats();
     const MemStats mem0 = mem.stats();
-    for (const auto& c : gemm_commands(cfg, l, M, N, relu, res.schedule)) drv.issue(c);
+    for (const auto& c : gemm_commands(cfg, l, M, N, relu, res.schedule, spec.prune)) drv.issue(c);
     const auto t0 = std::chrono::steady_clock::now();
     drv.run();
     res.sim_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -402,9 +454,21 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     rc.block = B;
     rc.codes = golden::CodeMatrix::Zero(M, ckb * B);
     rc.exps = golden::ExpMatrix::Zero(M, ckb);
-    for (int r = 0; r < M; ++r) {
-      mem.read(l.c_codes + uint64_t(r) * l.c_code_stride, rc.codes.row(r).data(), uint64_t(ckb) * B);
-      mem.read(l.c_exps + uint64_t(r) * l.c_exp_stride, rc.exps.row(r).data(), uint64_t(ckb));
+    if (l.sparse_c) {
+      try {  // validates the streams completely; a corrupt one is a mismatch, reported with the reason
+        rc = golden::decode_rows(mem.data() + l.c_codes, c_code_bytes, M, N, B, cfg.beat_bytes(), l.c_stream_stride);
+      } catch (const golden::InputError& e) {
+        ++res.code_mismatches;
+        std::string why = std::string("the RTL's compressed output does not decode: ") + e.what();
+        if (!final_run) why = "warm-up run " + std::to_string(run) + ": " + why;
+        if (res.stream_error.empty()) res.stream_error = why;
+        if (res.first_mismatch.empty()) res.first_mismatch = why;
+      }
+    } else {
+      for (int r = 0; r < M; ++r) {
+        mem.read(l.c_codes + uint64_t(r) * l.c_code_stride, rc.codes.row(r).data(), uint64_t(ckb) * B);
+        mem.read(l.c_exps + uint64_t(r) * l.c_exp_stride, rc.exps.row(r).data(), uint64_t(ckb));
+      }
     }
     for (int r = 0; r < M; ++r) {
       for (int c = 0; c < ckb * B; ++c) {
@@ -427,7 +491,9 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     for (uint64_t addr = 0; addr < mem.size(); ++addr) {
       if (mem.data()[addr] == before[addr]) continue;
       bool output = false;
-      if (addr >= l.c_codes && addr < l.c_codes + uint64_t(M) * l.c_code_stride)
+      if (l.sparse_c)
+        output = addr >= l.c_codes && addr < l.c_codes + c_code_bytes;  // the whole stream region
+      else if (addr >= l.c_codes && addr < l.c_codes + uint64_t(M) * l.c_code_stride)
         output = (addr - l.c_codes) % l.c_code_stride < uint64_t(ckb) * B;
       else if (addr >= l.c_exps && addr < l.c_exps + uint64_t(M) * l.c_exp_stride)
         output = (addr - l.c_exps) % l.c_exp_stride < uint64_t(ckb);

@@ -51,6 +51,9 @@ struct GemmSpec {
   /// GEMMs of the same shape run first on the same model without a reset (operands from other seeds,
   /// ReLU flipped), to catch state left behind by a previous GEMM; all are compared, the last is reported.
   int warmup = 0;
+  int prune = 0;          ///< STORE sparsity-scaling threshold T (0..255, 0 = off)
+  bool sparse_a = false;  ///< A as compressed row streams, LOAD_ACT with SPARSE (sparse configs, one K chunk)
+  bool sparse_c = false;  ///< C written as compressed row streams (sparse configs, output-stationary)
 };
 
 /// Where the cycles went: the parts up to `idle` sum to total (see CycleStats).
@@ -73,6 +76,7 @@ struct GemmResult {
   uint64_t stray_writes = 0;     ///< bytes outside the output blocks that the run changed
   std::string first_mismatch;    ///< "" when bit-exact (names the first stray write if that is all)
   std::string first_stray_write; ///< "" when none
+  std::string stream_error;      ///< sparse_c: why the RTL's row streams did not decode ("" when they did)
   CycleBreakdown cycles;
   uint64_t commands = 0;
   uint64_t macs = 0;             ///< M*N*K
@@ -95,17 +99,22 @@ struct GemmLayout {
   uint32_t a_codes = 0, a_exps = 0, w_codes = 0, w_exps = 0, c_codes = 0, c_exps = 0;
   uint32_t a_code_stride = 0, a_exp_stride = 0;  ///< (W^T uses the same strides: both hold K)
   uint32_t c_code_stride = 0, c_exp_stride = 0;
+  bool sparse_a = false;         ///< A stored as row streams (docs/sparse-format.md) at a_codes
+  bool sparse_c = false;         ///< C written as row streams at c_codes
+  uint32_t a_stream_stride = 0;  ///< row stride of A's streams (minimum stride of the format)
+  uint32_t c_stream_stride = 0;  ///< row stride of C's streams
   uint64_t bytes = 0;            ///< memory needed
   /// Byte offset of K block `b`'s exponent within a row.
   uint32_t exp_offset(int b) const;
 };
 /// Throws std::invalid_argument for non-positive shapes or when the operands do not fit the address space.
-GemmLayout layout_gemm(const Config& cfg, int m, int k, int n);
+GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a = false, bool sparse_c = false);
 /// The schedule `want` resolves to (Auto -> Weight when it applies). Throws std::invalid_argument when
 /// Weight is asked for but does not apply.
 Schedule resolve_schedule(const Config& cfg, const GemmLayout& l, int n, Schedule want);
+/// `prune` goes into every STORE; compressed loads/stores follow the layout's sparse_a / sparse_c.
 std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m, int n, bool relu,
-                                   Schedule schedule);
+                                   Schedule schedule, int prune = 0);
 
 /// Largest simulated memory run_gemm allocates.
 constexpr uint64_t kMaxSimMemoryBytes = uint64_t{1} << 30;

@@ -92,7 +92,7 @@ std::string describe(const Config& cfg, const GemmSpec& s) {
   os << "config=" << cfg.name << " seed=" << s.seed << " M=" << s.m << " K=" << s.k << " N=" << s.n
      << " values=" << bfp::sim::to_string(s.values) << " relu=" << s.relu << " stall=" << s.stall
      << " latency=" << s.latency << " bandwidth=" << s.bandwidth << " schedule=" << bfp::sim::to_string(s.schedule)
-     << " warmup=" << s.warmup
+     << " warmup=" << s.warmup << " prune=" << s.prune << " sparse_a=" << s.sparse_a << " sparse_c=" << s.sparse_c
      << "\n  repro: " << bfp::sim::repro_command(cfg, s);
   return os.str();
 }
@@ -113,6 +113,7 @@ void expect_bit_exact(const Config& cfg, const GemmSpec& s) {
   // the cycle attribution must account for every cycle
   const auto& c = r.cycles;
   EXPECT_EQ(c.total, c.compute_stream + c.pipeline + c.store + c.load_act + c.load_wgt + c.dispatch + c.idle);
+  if (!r.stream_error.empty()) ADD_FAILURE() << r.stream_error;
   // dense configs issue every element; sparse ones skip zeros, so COMPUTE may take fewer cycles
   if (cfg.sparsity == 0) {
     EXPECT_EQ(c.compute_stream, static_cast<uint64_t>((s.k + cfg.block - 1) / cfg.block) * cfg.block *
@@ -273,6 +274,75 @@ TEST_P(RtlGemm, RandomizedShapesValuesAndBackpressure) {
   }
 }
 
+TEST_P(RtlGemm, SparsityScalingPrunesSmallOutputCodes) {
+  uint64_t seed = 121;
+  for (int prune : {1, 20, 127, 255}) {
+    GemmSpec s;
+    s.m = cfg_.rows + 1;
+    s.n = cfg_.acc_cols + cfg_.cols - 1;
+    s.k = 2 * cfg_.block + 3;
+    s.seed = seed++;
+    s.values = prune == 20 ? ValueKind::Mixed : ValueKind::Normal;
+    s.relu = prune == 127;
+    s.stall = 0.2;
+    s.prune = prune;
+    expect_bit_exact(cfg_, s);
+  }
+}
+
+// Compressed row streams (docs/sparse-format.md): A loaded with LOAD_ACT SPARSE, C written by compressed
+// STOREs (FIRST on a row's first accumulator-buffer window, LAST on its last). Sparse configs only.
+TEST_P(RtlGemm, CompressedActivationsAndOutput) {
+  if (cfg_.sparsity == 0) GTEST_SKIP() << "config has no sparsity";
+  const int kmax = std::min(min_depth(), 8 * (cfg_.beat_bytes() - 4) * cfg_.block);
+  struct Case {
+    bool a, c;
+    ValueKind values;
+    int prune;
+    double stall;
+    int warmup;
+  };
+  const std::vector<Case> cases = {{true, false, ValueKind::ZeroBlocks, 0, 0.0, 0},
+                                   {false, true, ValueKind::ZeroBlocks, 0, 0.0, 0},
+                                   {true, true, ValueKind::Mixed, 0, 0.3, 1},
+                                   {true, true, ValueKind::Normal, 40, 0.2, 1},
+                                   {false, true, ValueKind::Tiny, 0, 0.1, 0},
+                                   {true, false, ValueKind::AllMax, 0, 0.1, 0}};
+  uint64_t seed = 131;
+  for (const Case& c : cases) {
+    GemmSpec s;
+    s.m = 2 * cfg_.rows + 1;
+    s.n = 2 * cfg_.acc_cols + cfg_.cols + 1;  // several STOREs per output row
+    s.k = std::min(kmax, 3 * cfg_.block + 5);
+    s.seed = seed++;
+    s.values = c.values;
+    s.prune = c.prune;
+    s.stall = c.stall;
+    s.warmup = c.warmup;
+    s.relu = seed % 2;
+    s.sparse_a = c.a;
+    s.sparse_c = c.c;
+    expect_bit_exact(cfg_, s);
+  }
+  // random shapes
+  std::mt19937_64 rng(seed);
+  const auto& kinds = bfp::sim::all_value_kinds();
+  for (int i = 0; i < 10; ++i) {
+    GemmSpec s;
+    s.seed = 200 + i;
+    s.m = std::uniform_int_distribution<int>(1, 3 * cfg_.rows + 2)(rng);
+    s.n = std::uniform_int_distribution<int>(1, 2 * cfg_.acc_cols + 2 * cfg_.cols)(rng);
+    s.k = std::uniform_int_distribution<int>(1, kmax)(rng);
+    s.values = kinds[std::uniform_int_distribution<size_t>(0, kinds.size() - 1)(rng)];
+    s.relu = std::uniform_int_distribution<int>(0, 1)(rng);
+    s.stall = std::vector<double>{0.0, 0.1, 0.5}[std::uniform_int_distribution<int>(0, 2)(rng)];
+    s.prune = std::vector<int>{0, 0, 3, 60}[std::uniform_int_distribution<int>(0, 3)(rng)];
+    s.sparse_a = std::uniform_int_distribution<int>(0, 1)(rng);
+    s.sparse_c = !s.sparse_a || std::uniform_int_distribution<int>(0, 1)(rng);
+    expect_bit_exact(cfg_, s);
+  }
+}
+
 TEST_P(RtlGemm, UnknownOpcodeIsConsumedAndIgnored) {
   auto model = model_for(cfg_);
   bfp::sim::MemConfig mc;
@@ -429,6 +499,8 @@ TEST(Harness, CommandEncodingMatchesTheDocumentedFields) {
   c.count = 0x5678;
   c.col_offset = 0x9abc;
   c.valid_cols = 0xdef0;
+  c.prune = 0x7b;
+  c.row_blocks = 0x4321;
   const auto w = c.encode();
   EXPECT_EQ(w[0], 0x12340605u);
   EXPECT_EQ(w[1], 0x89abcdefu);
@@ -436,8 +508,8 @@ TEST(Harness, CommandEncodingMatchesTheDocumentedFields) {
   EXPECT_EQ(w[3], 0x11111111u);
   EXPECT_EQ(w[4], 0x22222222u);
   EXPECT_EQ(w[5], 0x9abc5678u);
-  EXPECT_EQ(w[6], 0x0000def0u);
-  EXPECT_EQ(w[7], 0u);
+  EXPECT_EQ(w[6], 0x007bdef0u);
+  EXPECT_EQ(w[7], 0x00004321u);
   const Command d = Command::decode(w);
   EXPECT_EQ(d.encode(), w);
 }
@@ -523,11 +595,16 @@ TEST(Harness, CommandStreamsObeyTheAlignmentRules) {
     const std::string rel = cfg.name;
     for (int k : {1, cfg.block - 1, cfg.act_depth, cfg.act_depth + 1, 3 * std::max(cfg.act_depth, cfg.wgt_depth) + 7})
       for (int n : {1, cfg.cols, cfg.acc_cols + 1, 3 * cfg.acc_cols})
-        for (Schedule sched : {Schedule::Output, Schedule::Auto}) {
+        for (int variant = 0; variant < 4; ++variant) {
+          const Schedule sched = variant == 1 ? Schedule::Auto : Schedule::Output;
+          const bool sparse_a = variant == 2, sparse_c = variant >= 2;
+          if ((sparse_a || sparse_c) && cfg.sparsity == 0) continue;
           const int m = 2 * cfg.rows + 1;
-          SCOPED_TRACE(rel + " M=" + std::to_string(m) + " K=" + std::to_string(k) + " N=" + std::to_string(n));
-          const auto l = bfp::sim::layout_gemm(cfg, m, k, n);
-          const auto cmds = bfp::sim::gemm_commands(cfg, l, m, n, false, sched);
+          SCOPED_TRACE(rel + " M=" + std::to_string(m) + " K=" + std::to_string(k) + " N=" + std::to_string(n) +
+                       " variant " + std::to_string(variant));
+          const auto l = bfp::sim::layout_gemm(cfg, m, k, n, sparse_a && k <= std::min(cfg.act_depth, cfg.wgt_depth),
+                                               sparse_c);
+          const auto cmds = bfp::sim::gemm_commands(cfg, l, m, n, false, sched, 17);
           uint64_t stream = 0, stored_blocks = 0;
           for (const auto& c : cmds) {
             EXPECT_NO_THROW(bfp::sim::check_command(c, cfg)) << c.str();
