@@ -28,3 +28,24 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) out
+
+# ---- PPA flows (docs/ppa.md) ---------------------------------------------------------------------------------
+# make fpga [CONFIG=...]   iCE40 UP5K + HX8K place-and-route and Xilinx 7-series synthesis; CONFIG defaults to
+#                          configs/up5k.yaml here (not the file-wide default)
+# make asic [CONFIG=...]   osu018 180 nm area per module + OpenSTA timing (default configs/default.yaml)
+# make sparsity-area       area cost of the sparsity knob on CONFIG (scripts/ppa/sparsity_area.sh)
+# Reports: out/ppa/<config>/{fpga_ice40_up5k.json, fpga_ice40_hx8k.json, fpga_xc7.json, asic.json, ppa.md}.
+FPGA_CONFIG = $(if $(filter file,$(origin CONFIG)),configs/up5k.yaml,$(CONFIG))
+
+.PHONY: fpga asic sparsity-area
+
+fpga: build
+	bash fpga/ice40.sh $(FPGA_CONFIG) up5k hx8k
+	bash fpga/xc7.sh $(FPGA_CONFIG)
+
+asic: build
+	bash scripts/ppa/asic.sh $(CONFIG)
+
+sparsity-area: build
+	bash scripts/ppa/sparsity_area.sh $(CONFIG)
+# ---- end of PPA flows ----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ cat >"$OUT/xc7.ys" <<EOF
 read_verilog -sv ${RTL_FILES[*]}
 synth_xilinx -family xc7 -top bfp_top
 tee -o $OUT/yosys_xc7_stat.txt stat
+write_json $OUT/xc7_hier.json
 EOF
 ppa_run yosys_xc7.log yosys -q -l "$OUT/yosys_xc7.log" "$OUT/xc7.ys" || ppa_die "yosys failed, see $OUT/yosys_xc7.log"
 $PPA_PY xc7 "$OUT"

@@ -11,6 +11,7 @@ library only.
   ppa.py sram-lib NETLIST_JSON NETLIST_V LIB  SRAM macro liberty + netlist with size-specific macro names
   ppa.py asic OUT PERIOD_NS                  -> OUT/asic.json
   ppa.py summary OUT                         -> OUT/ppa.md from the JSON files present
+  ppa.py config-variant MANIFEST NAME K=V..   YAML of the manifest's config with keys replaced (a.b=v)
   ppa.py sparsity-row OUT VARIANT            one JSON line for scripts/ppa/sparsity_area.sh
   ppa.py sparsity-table ROWS_FILE MD         the Markdown table of scripts/ppa/sparsity_area.sh
 """
@@ -139,8 +140,21 @@ def ice40_counts(cells):
     }
 
 
-def ice40_breakdown(netlist_path):
-    """Per-group LUT4/FF/carry/DSP/BRAM of the hierarchical (-noflatten) iCE40 synthesis."""
+def xc7_counts(cells):
+    return {
+        "lut": sum(v for k, v in cells.items() if re.fullmatch(r"LUT\d", k)),
+        "ff": sum(v for k, v in cells.items() if re.fullmatch(r"FD[A-Z]*", k)),
+        "dsp48e1": cells.get("DSP48E1", 0),
+        "ramb18e1": cells.get("RAMB18E1", 0),
+        "ramb36e1": cells.get("RAMB36E1", 0),
+        "lutram": sum(v for k, v in cells.items() if k.startswith("RAM") and not k.startswith("RAMB")),
+        "carry4": cells.get("CARRY4", 0),
+    }
+
+
+def breakdown(netlist_path, counts=None):
+    """Per-group and per-module primitive counts of a hierarchical netlist (instances multiplied out)."""
+    counts = counts or ice40_counts
     net = read_json(netlist_path)
     top = find_top(net)
     mult = hierarchy_counts(net, top)
@@ -149,9 +163,10 @@ def ice40_breakdown(netlist_path):
     for name, k in mult.items():
         cells = {}
         for cell in net["modules"][name]["cells"].values():
-            if cell["type"].startswith("SB_"):
-                cells[cell["type"]] = cells.get(cell["type"], 0) + 1
-        own = ice40_counts(cells)
+            t = cell["type"]
+            if t not in net["modules"] or is_blackbox(net["modules"][t]):
+                cells[t] = cells.get(t, 0) + 1
+        own = counts(cells)
         base = base_name(name)
         g = GROUP_OF.get(base, "other")
         for dst, key in ((groups, g), (modules, base)):
@@ -221,7 +236,7 @@ def cmd_ice40(out, device, target_mhz):
         res["pnr_errors"] = errors
     bd = os.path.join(out, f"ice40_{device}_hier.json")
     if os.path.exists(bd):
-        groups, modules = ice40_breakdown(bd)
+        groups, modules = breakdown(bd)
         res["breakdown_note"] = ("hierarchical synth_ice40 -noflatten (no cross-module optimization, so sums "
                                  "exceed the flat counts); log yosys_ice40_%s_hier.log" % device)
         res["breakdown_by_group"] = groups
@@ -254,6 +269,9 @@ def cmd_xc7(out):
         "all_cells": cells,
         "logs": {"yosys": "yosys_xc7.log", "stat": "yosys_xc7_stat.txt"},
     }
+    hier = os.path.join(out, "xc7_hier.json")
+    if os.path.exists(hier):
+        res["breakdown_by_group"], res["breakdown_by_module"] = breakdown(hier, xc7_counts)
     write_json(os.path.join(out, "fpga_xc7.json"), res)
     print(f"xc7: {lut} LUT, {ff} FF, {res['dsp48e1']} DSP48E1, {res['ramb18e1']} RAMB18E1, "
           f"{res['ramb36e1']} RAMB36E1")
@@ -508,6 +526,14 @@ def cmd_summary(out):
         lines.append("| LUT | FF | DSP48E1 | RAMB18E1 | RAMB36E1 | CARRY4 |")
         lines.append("|---:|---:|---:|---:|---:|---:|")
         lines.append(f"| {r['lut']} | {r['ff']} | {r['dsp48e1']} | {r['ramb18e1']} | {r['ramb36e1']} | {r['carry4']} |\n")
+        if "breakdown_by_group" in r:
+            lines.append("Per group (synth_xilinx keeps the hierarchy):\n")
+            lines.append("| group | LUT | FF | DSP48E1 | RAMB18E1 | RAMB36E1 | LUTRAM cells |")
+            lines.append("|---|---:|---:|---:|---:|---:|---:|")
+            for g, v in sorted(r["breakdown_by_group"].items(), key=lambda kv: -kv[1]["lut"]):
+                lines.append(f"| {g} | {v['lut']} | {v['ff']} | {v['dsp48e1']} | {v['ramb18e1']} | {v['ramb36e1']} | "
+                             f"{v['lutram']} |")
+            lines.append("")
     p = os.path.join(out, "asic.json")
     if os.path.exists(p):
         r = read_json(p)
@@ -547,7 +573,7 @@ def cmd_summary(out):
 
 
 # ---- sparsity table -------------------------------------------------------------------------------
-def cmd_sparsity_row(out, variant):
+def cmd_sparsity_row(out, variant, seconds="0"):
     net = read_json(os.path.join(out, "generic.json"))
     mult = hierarchy_counts(net, find_top(net))
     srams = sram_instances(net, mult, "bfp_sram")
@@ -561,7 +587,8 @@ def cmd_sparsity_row(out, variant):
         groups[g] = groups.get(g, 0) + n * k
     row = {"variant": variant, "generic_cells": sum(groups.values()), "cells_by_group": groups,
            "sram_bits": bits, "sram_instances": sum(k for *_, k in srams),
-           "stat_top_cells": sum(cells.values())}
+           "stat_top_cells": sum(cells.values()), "synth_s": int(seconds),
+           "log": os.path.join(os.path.basename(out), "yosys_generic.log")}
     print(json.dumps(row))
 
 
@@ -569,11 +596,12 @@ def cmd_sparsity_table(rows_file, md, note):
     rows = [json.loads(l) for l in open(rows_file) if l.strip()]
     base = rows[0]
     lines = ["# Area cost of the sparsity knob\n", note + "\n",
-             "| sparsity | generic cells | vs none | SRAM bits | vs none | SRAM macros |",
-             "|---|---:|---:|---:|---:|---:|"]
+             "| sparsity | generic cells | vs none | SRAM bits | vs none | bfp_sram instances | synth time (s) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['variant']} | {r['generic_cells']:,} | {r['generic_cells'] / base['generic_cells']:.2f}x | "
-                     f"{r['sram_bits']:,} | {r['sram_bits'] / base['sram_bits']:.2f}x | {r['sram_instances']} |")
+                     f"{r['sram_bits']:,} | {r['sram_bits'] / base['sram_bits']:.2f}x | {r['sram_instances']} | "
+                     f"{r['synth_s']} |")
     groups = [g for g, _ in GROUPS if any(g in r["cells_by_group"] for r in rows)]
     lines += ["", "Generic cells per group:", "", "| sparsity | " + " | ".join(groups) + " |",
               "|---|" + "---:|" * len(groups)]
@@ -582,6 +610,26 @@ def cmd_sparsity_table(rows_file, md, note):
     with open(md, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(open(md).read())
+
+
+def cmd_config_variant(manifest, name, *overrides):
+    cfg = read_json(manifest)["config"]
+    cfg["name"] = name
+    for o in overrides:
+        key, value = o.split("=", 1)
+        d = cfg
+        parts = key.split(".")
+        for p in parts[:-1]:
+            d = d[p]
+        d[parts[-1]] = int(value) if re.fullmatch(r"\d+", value) else value
+    lines = [f"# Variant of config '{read_json(manifest)['config_name']}' written by scripts/ppa/ppa.py: "
+             + (", ".join(overrides) or "no changes")]
+    for k, v in cfg.items():
+        if isinstance(v, dict):
+            lines.append(f"{k}: {{" + ", ".join(f"{k2}: {v2}" for k2, v2 in v.items()) + "}")
+        else:
+            lines.append(f"{k}: {v}")
+    print("\n".join(lines))
 
 
 def main(argv):
@@ -603,6 +651,8 @@ def main(argv):
         cmd_asic(*args)
     elif cmd == "summary":
         cmd_summary(*args)
+    elif cmd == "config-variant":
+        cmd_config_variant(*args)
     elif cmd == "sparsity-row":
         cmd_sparsity_row(*args)
     elif cmd == "sparsity-table":
