@@ -1,7 +1,9 @@
 #include "sim/driver.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <sstream>
 
 namespace bfp::sim {
@@ -150,6 +152,7 @@ CycleStats& CycleStats::operator+=(const CycleStats& o) {
 Driver::Driver(std::shared_ptr<Model> model, const MemConfig& mem, const DriverOptions& opt)
     : model_(std::move(model)), mem_(mem), opt_(opt), rng_(opt.seed ^ 0x9e3779b97f4a7c15ull),
       stall_(std::clamp(opt.cmd_stall, 0.0, 0.99)) {
+  if (!opt_.trace && std::getenv("BFP_TRACE")) opt_.trace = &std::cerr;
   if (mem.beat_bytes != model_->config().beat_bytes())
     throw std::invalid_argument("driver: memory beat does not match the config's memory.data_width");
   reset();
@@ -169,7 +172,7 @@ void Driver::run() {
   const int block = config().block;
   uint64_t since_progress = 0;
   uint64_t cycles = 0;
-  uint32_t last_engines = 0;
+  uint32_t last_engines = 0, last_op_trace = 0;
   bool was_busy = true;  // a command may still be running from before
   for (;;) {
     bfp_model_inputs in{};
@@ -210,6 +213,19 @@ void Driver::run() {
       ++stats_.idle;
     const bool mem_fire = (in.rd_req_tready && out.rd_req_tvalid) || (in.rd_rsp_tvalid && out.rd_rsp_tready) ||
                           (in.wr_tready && out.wr_tvalid);
+    ++cycle_;
+    if (opt_.trace && (accepted || mem_fire || out.engines_busy != last_engines || out.op != last_op_trace)) {
+      std::ostream& t = *opt_.trace;
+      t << "cycle " << cycle_ << " op=" << out.op << " busy=" << out.busy << " engines(s,c,l)="
+        << ((out.engines_busy >> 2) & 1) << ((out.engines_busy >> 1) & 1) << (out.engines_busy & 1);
+      if (accepted) t << " CMD " << queue_.front().str();
+      if (in.rd_req_tready && out.rd_req_tvalid) t << " RDREQ 0x" << std::hex << out.rd_req_addr << std::dec;
+      if (in.rd_rsp_tvalid && out.rd_rsp_tready) t << " RDRSP";
+      if (in.wr_tready && out.wr_tvalid)
+        t << " WR 0x" << std::hex << out.wr_addr << " strb=" << out.wr_tstrb[1] << "_" << out.wr_tstrb[0] << std::dec;
+      t << "\n";
+    }
+    last_op_trace = out.op;
     mem_.commit(in, out);
     if (accepted) {
       const Command& c = queue_.front();

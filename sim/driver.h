@@ -85,6 +85,9 @@ struct DriverOptions {
   uint64_t seed = 1;             ///< seed of the command stall generator
   uint64_t max_idle = 200000;    ///< cycles without any progress before run() throws SimTimeout
   uint64_t max_cycles = 0;       ///< total budget of one run() (0: unlimited)
+  /// When set: one line per cycle with a handshake or a change of busy/op to this stream ("" = off).
+  /// Defaults to stderr when the environment variable BFP_TRACE is set.
+  std::ostream* trace = nullptr;
 };
 
 class Driver {
@@ -114,6 +117,7 @@ class Driver {
   std::mt19937_64 rng_;
   std::bernoulli_distribution stall_;
   bool cmd_valid_ = false;  // cmd_tvalid raised for queue_.front() and not yet accepted
+  uint64_t cycle_ = 0;      // cycles since construction (trace only)
   CycleStats stats_;
 };
 

@@ -392,6 +392,8 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
   DriverOptions dopt;
   dopt.cmd_stall = spec.stall;
   dopt.seed = spec.seed * 0x9e3779b97f4a7c15ull + 7;
+  // longest legal stretch without a handshake: one COMPUTE over a full buffer, or one memory latency
+  dopt.max_idle = 2000 + 4 * uint64_t(std::max(cfg.act_depth, cfg.wgt_depth)) + 4 * uint64_t(spec.latency);
   Driver drv(model, mc, dopt);  // resets the model once; warm-up runs leave their state behind
   MemModel& mem = drv.mem();
 
