@@ -33,9 +33,9 @@ Runner add_bench(CLI::App& app) {
     bool all_exact = true;
     if (!o->json) {
       std::printf("bench: config '%s': %dx%d PEs, B=%d, act/wgt depth %d/%d, acc_cols %d, memory %d bit, "
-                  "latency %d; dense normal-valued GEMMs, seed 1\n",
+                  "sparsity %s, latency %d; dense normal-valued GEMMs, seed 1\n",
                   cfg.name.c_str(), cfg.rows, cfg.cols, cfg.block, cfg.act_depth, cfg.wgt_depth, cfg.acc_cols,
-                  cfg.mem_width, o->latency);
+                  cfg.mem_width, cfg.sparsity_name(), o->latency);
       std::printf("%-13s %-6s %10s %7s %7s | where the cycles go (%% of all): %6s %6s %6s %6s %6s %6s %6s | %s\n",
                   "M x K x N", "sched", "cycles", "MACutil", "on-chip", "stream", "pipe", "store", "ld_act", "ld_wgt",
                   "issue", "idle", "check");

@@ -27,8 +27,9 @@ std::string part(uint64_t v, uint64_t total) {
 nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::GemmResult& r) {
   const auto& c = r.cycles;
   nlohmann::json j;
-  j["config"] = {{"name", cfg.name}, {"path", cfg.source_path}, {"hash", cfg.hash()}, {"rows", cfg.rows},
-                 {"cols", cfg.cols}, {"block_size", cfg.block}};
+  j["config"] = {{"name", cfg.name},   {"path", cfg.source_path}, {"hash", cfg.hash()},
+                 {"rows", cfg.rows},   {"cols", cfg.cols},         {"block_size", cfg.block},
+                 {"sparsity", cfg.sparsity_name()}};
   j["gemm"] = {{"m", s.m},
                {"k", s.k},
                {"n", s.n},
@@ -76,7 +77,7 @@ nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::G
 void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, const sim::GemmResult& r) {
   const auto& c = r.cycles;
   os << "config    " << cfg.name << " (" << cfg.rows << "x" << cfg.cols << " PEs, B=" << cfg.block
-     << ", memory " << cfg.mem_width << " bit)\n";
+     << ", memory " << cfg.mem_width << " bit, sparsity " << cfg.sparsity_name() << ")\n";
   os << "gemm      M=" << s.m << " K=" << s.k << " N=" << s.n << " seed=" << s.seed
      << " values=" << sim::to_string(s.values) << " relu=" << (s.relu ? "on" : "off") << " stall=" << s.stall
      << " latency=" << s.latency;
