@@ -18,6 +18,8 @@ Runner add_bench(CLI::App& app) {
     int latency = 4;
     std::vector<int> sizes{64, 128, 256, 512};
     std::vector<std::string> schedules{"output", "weight"};
+    std::string values = "normal";
+    bool sparse_a = false;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("--config", o->config, "accelerator config (YAML)")->required()->check(CLI::ExistingFile);
@@ -25,6 +27,11 @@ Runner add_bench(CLI::App& app) {
   app.add_option("--schedules", o->schedules, "tile orders to compare (output, weight, auto)")
       ->capture_default_str();
   app.add_option("--latency", o->latency, "memory read latency in cycles")->capture_default_str();
+  app.add_option("--values", o->values, "operand values (as bfpgen gemm; zero-blocks shows zero skipping)")
+      ->capture_default_str();
+  app.add_flag("--sparse-a", o->sparse_a,
+               "activations as compressed row streams (sparse configs): zero skipping; MACutil then counts "
+               "the dense M*N*K and can exceed 100%");
   app.add_flag("--json", o->json, "print the results as JSON");
   return [o]() -> int {
     const Config cfg = load_config(o->config);
@@ -33,9 +40,10 @@ Runner add_bench(CLI::App& app) {
     bool all_exact = true;
     if (!o->json) {
       std::printf("bench: config '%s': %dx%d PEs, B=%d, act/wgt depth %d/%d, acc_cols %d, memory %d bit, "
-                  "sparsity %s, latency %d; dense normal-valued GEMMs, seed 1\n",
+                  "sparsity %s, latency %d; square GEMMs, %s values%s, seed 1\n",
                   cfg.name.c_str(), cfg.rows, cfg.cols, cfg.block, cfg.act_depth, cfg.wgt_depth, cfg.acc_cols,
-                  cfg.mem_width, cfg.sparsity_name(), o->latency);
+                  cfg.mem_width, cfg.sparsity_name(), o->latency, o->values.c_str(),
+                  o->sparse_a ? ", compressed activations" : "");
       std::printf("%-13s %-6s %10s %7s %7s | where the cycles go (%% of all): %6s %6s %6s %6s %6s %6s %6s | %s\n",
                   "M x K x N", "sched", "cycles", "MACutil", "on-chip", "stream", "pipe", "store", "ld_act", "ld_wgt",
                   "issue", "idle", "check");
@@ -47,6 +55,8 @@ Runner add_bench(CLI::App& app) {
         s.seed = 1;
         s.latency = o->latency;
         s.schedule = sim::parse_schedule(sched_name);
+        s.values = sim::parse_value_kind(o->values);
+        s.sparse_a = o->sparse_a;
         char shape[32];
         std::snprintf(shape, sizeof shape, "%dx%dx%d", sz, sz, sz);
         try {
@@ -97,6 +107,8 @@ Runner add_bench(CLI::App& app) {
                      {"cols", cfg.cols},         {"block_size", cfg.block},     {"mem_width", cfg.mem_width},
                      {"act_depth", cfg.act_depth}, {"wgt_depth", cfg.wgt_depth}, {"acc_cols", cfg.acc_cols}};
       j["latency"] = o->latency;
+      j["values"] = o->values;
+      j["sparse_a"] = o->sparse_a;
       j["results"] = rows;
       std::cout << j.dump(2) << "\n";
     } else {
