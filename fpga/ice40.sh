@@ -8,10 +8,11 @@
 #
 # Environment: FREQ_MHZ (clock constraint, default 48: above what these designs reach, so nextpnr keeps
 # optimizing and the report gives the achieved Fmax), ICE40_SYNTH_OPTS (default "-abc9 -no-rw-check"),
-# ICE40_BREAKDOWN (1: also a hierarchical synthesis for the per-module table; default 1), BFPGEN, PPA_OUT.
+# ICE40_BREAKDOWN (devices that also get a hierarchical synthesis for the per-module table; default up5k),
+# BFPGEN, PPA_OUT.
 # A design that does not fit is not an error of the flow: the JSON says "fits": false and names the resource.
 source "$(dirname "$0")/../scripts/ppa/lib.sh"
-[[ $# -ge 1 ]] || { sed -n '2,14p' "$0"; exit 2; }
+[[ $# -ge 1 ]] || { sed -n "2,12p" "$0"; exit 2; }
 config=$1; shift
 devices=("$@"); [[ ${#devices[@]} -gt 0 ]] || devices=(up5k hx8k)
 FREQ_MHZ=${FREQ_MHZ:-48}
@@ -38,7 +39,7 @@ tee -o $OUT/yosys_ice40_${dev}_stat.txt stat
 EOF
   ppa_run "yosys_ice40_$dev.log" yosys -q -l "$OUT/yosys_ice40_$dev.log" "$OUT/ice40_$dev.ys" ||
     ppa_die "yosys failed, see $OUT/yosys_ice40_$dev.log"
-  if [[ ${ICE40_BREAKDOWN:-1} == 1 ]]; then
+  if [[ " ${ICE40_BREAKDOWN:-up5k} " == *" $dev "* ]]; then
     cat >"$OUT/ice40_${dev}_hier.ys" <<EOF
 $read_rtl
 synth_ice40 $dsp $SYNTH_OPTS -noflatten -top bfp_fpga_shell
