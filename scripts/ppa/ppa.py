@@ -187,7 +187,18 @@ def parse_nextpnr_log(path):
     for m in re.finditer(r"Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((PASS|FAIL) at ([\d.]+) MHz\)", text):
         fmax, target = float(m.group(2)), float(m.group(4))
     errors = [l.strip() for l in text.splitlines() if l.startswith("ERROR:")]
-    return util, fmax, target, errors
+    crit = None
+    i = text.rfind("Critical path report for clock")
+    if i >= 0:
+        block = text[i:].split("Critical path report for cross-domain")[0]
+        src = re.search(r"Source (\S+)", block)
+        sinks = re.findall(r"Sink (\S+)", block)
+        split = re.search(r"([\d.]+) ns logic, ([\d.]+) ns routing", block)
+        if src and sinks:
+            crit = {"source": src.group(1), "sink": sinks[-1]}
+            if split:
+                crit["logic_ns"], crit["routing_ns"] = float(split.group(1)), float(split.group(2))
+    return util, fmax, target, errors, crit
 
 
 def cmd_ice40(out, device, target_mhz):
@@ -196,7 +207,7 @@ def cmd_ice40(out, device, target_mhz):
     pnr_log = f"nextpnr_ice40_{device}.log"
     pnr_report = f"nextpnr_ice40_{device}_report.json"
     counts = ice40_counts(stat_cells(os.path.join(out, f"yosys_ice40_{device}_stat.txt")))
-    util, fmax, target, errors = parse_nextpnr_log(os.path.join(out, pnr_log))
+    util, fmax, target, errors, crit = parse_nextpnr_log(os.path.join(out, pnr_log))
     rep_path = os.path.join(out, pnr_report)
     if os.path.exists(rep_path):
         rep = read_json(rep_path)
@@ -221,6 +232,7 @@ def cmd_ice40(out, device, target_mhz):
         "target_mhz": float(target_mhz),
         "fmax_mhz": fmax if fits else None,
         "timing_met": (fits and fmax is not None and fmax >= float(target_mhz)),
+        "critical_path": crit if fits else None,
         "logs": {"yosys": yosys_log, "nextpnr": pnr_log,
                  "nextpnr_report": pnr_report if os.path.exists(rep_path) else None},
     }
@@ -384,9 +396,6 @@ def parse_sta(path):
     m = re.search(r"^tns\s+(-?[\d.]+)", text, re.M)
     if m:
         res["tns_ns"] = float(m.group(1))
-    # the first max-delay path of report_checks
-    m = re.search(r"Startpoint: (\S+).*?\nEndpoint: (\S+).*?data arrival time\s*\n.*?\n\s*([\d.]+)\s+clock \S+ \(rise edge\)"
-                  r".*?\n\s*(-?[\d.]+)\s+data required time.*?\n\s*(-?[\d.]+)\s+slack", text, re.S)
     sp = re.search(r"Startpoint: (.+)", text)
     ep = re.search(r"Endpoint: (.+)", text)
     ar = re.search(r"^\s*(-?[\d.]+)\s+data arrival time", text, re.M)
@@ -397,6 +406,21 @@ def parse_sta(path):
             res["critical_path"]["arrival_ns"] = float(ar.group(1))
         if sl:
             res["critical_path"]["slack_ns"] = float(sl.group(1))
+        # the modules the path crosses, in order, with the delay spent in each
+        segs = []
+        prev_t = 0.0
+        for m in re.finditer(r"^\s*(-?[\d.]+)\s+(-?[\d.]+) [\^v] (\S+) \((\w+)\)", text[sp.start():], re.M):
+            t = float(m.group(2))
+            inst = m.group(3).rsplit("/", 2)[0] if m.group(3).count("/") >= 2 else "(top)"
+            if segs and segs[-1]["module_path"] == inst:
+                segs[-1]["delay_ns"] = round(segs[-1]["delay_ns"] + t - prev_t, 3)
+                segs[-1]["cells"] += 1
+            else:
+                segs.append({"module_path": inst, "delay_ns": round(t - prev_t, 3), "cells": 1})
+            prev_t = t
+            if "data arrival time" in text[m.end():m.end() + 200].split("\n")[1]:
+                break
+        res["critical_path"]["through"] = segs
     return res
 
 
@@ -418,18 +442,15 @@ def cmd_asic(out, period_ns):
         sram_area += e["total_area_um2"]
         sram_bits += e["bits"] * e["instances"]
     sta = parse_sta(os.path.join(out, "sta.log"))
-    flat_area = None
-    flat_stat = os.path.join(out, "yosys_asic_flat_stat.txt")
-    if os.path.exists(flat_stat):
-        m = re.search(r"Chip area for (?:top )?module '\\?bfp_top':\s*([\d.]+)", open(flat_stat).read())
-        if m:
-            flat_area = float(m.group(1))
+    m = re.search(r"Chip area for top module '\\bfp_top':\s*([\d.]+)", open(os.path.join(out, "yosys_asic_stat.txt")).read())
+    if not m or abs(float(m.group(1)) - std_area) > 1.0:
+        raise SystemExit("ppa.py: standard-cell area %.1f does not match yosys stat (%s)" % (std_area, m and m.group(1)))
     wns = sta.get("wns_ns")
     # achievable clock: the constrained period minus the worst slack (setup, ideal clock)
     crit_ns = period_ns - wns if wns is not None else None
     res = {
         "flow": "yosys synth (hierarchical) + dfflibmap + abc -D -constr to osu018 (180 nm); OpenSTA on the "
-                "flattened netlist; bfp_sram as macros from scripts/ppa/sram_model.py",
+                "mapped netlist; bfp_sram of >= %d words as macros from scripts/ppa/sram_model.py" % sram_model.MIN_DEPTH,
         **manifest_info(out),
         "liberty": lib,
         "assumptions": [
@@ -438,7 +459,8 @@ def cmd_asic(out, period_ns):
             "typical corner of osu018_stdcells.lib (1.8 V)",
             "on-chip SRAM buffers (bfp_sram) are macros from the model in scripts/ppa/sram_model.py "
             "(docs/ppa.md, 'SRAM macro model'), not flip-flops",
-            "hierarchical synthesis for the area breakdown: no optimization across module boundaries",
+            "hierarchical synthesis: no optimization across module boundaries, and nets fanning out across "
+            "modules are not buffered (pessimistic for timing)",
         ],
         "target_period_ns": period_ns,
         "target_clock_mhz": 1000.0 / period_ns,
@@ -448,7 +470,6 @@ def cmd_asic(out, period_ns):
         "fmax_mhz": (1000.0 / crit_ns) if crit_ns else None,
         "critical_path": sta.get("critical_path"),
         "stdcell_area_um2": std_area,
-        "stdcell_area_flat_um2": flat_area,
         "sram_macro_area_um2": sram_area,
         "sram_bits": sram_bits,
         "total_area_um2": std_area + sram_area,
@@ -459,7 +480,7 @@ def cmd_asic(out, period_ns):
         "sram_macros": sram_by_size,
         "sram_model": sram_model.describe(),
         "stdcells": dict(sorted(cells_total.items())),
-        "logs": {"yosys_hier": "yosys_asic_hier.log", "yosys_flat": "yosys_asic_flat.log",
+        "logs": {"yosys": "yosys_asic.log", "yosys_stat": "yosys_asic_stat.txt", "netlist": "asic_netlist.v",
                  "sta": "sta.log", "sdc": "constraints.sdc", "sram_liberty": "sram_macros.lib"},
     }
     if "other" in groups:
@@ -497,6 +518,11 @@ def cmd_summary(out):
         if r["fits"]:
             lines.append(f"**Fits.** Post-route Fmax **{fmt(r['fmax_mhz'])} MHz** (target {fmt(r['target_mhz'])} MHz, "
                          f"{'met' if r['timing_met'] else 'not met'}).\n")
+            cp = r.get("critical_path")
+            if cp:
+                lines.append(f"Critical path: `{cp['source']}` -> `{cp['sink']}`"
+                             + (f" ({cp['logic_ns']} ns logic, {cp['routing_ns']} ns routing)" if "logic_ns" in cp else "")
+                             + ".\n")
         else:
             lines.append(f"**Does not fit:** {r['not_fit_reason']}.\n")
         lines.append("| resource | synthesized | placed / available |")
@@ -538,21 +564,19 @@ def cmd_summary(out):
     if os.path.exists(p):
         r = read_json(p)
         lines.append("## ASIC estimate, osu018 180 nm -- `asic.json`\n")
-        lines.append(f"Flow: {r['flow']}. Logs: `{r['logs']['yosys_hier']}`, `{r['logs']['yosys_flat']}`, "
+        lines.append(f"Flow: {r['flow']}. Logs: `{r['logs']['yosys']}`, `{r['logs']['yosys_stat']}`, "
                      f"`{r['logs']['sta']}`; constraints `{r['logs']['sdc']}`.\n")
         lines.append("Assumptions: " + "; ".join(r["assumptions"]) + ".\n")
         lines.append(f"- total area **{fmt(r['total_area_mm2'], 3)} mm^2** = standard cells "
                      f"{fmt(r['stdcell_area_um2'] / 1e6, 3)} mm^2 + SRAM macros {fmt(r['sram_macro_area_um2'] / 1e6, 3)} mm^2 "
                      f"({fmt(r['sram_bits'])} bits)")
-        if r.get("stdcell_area_flat_um2"):
-            lines.append(f"- flattened timing netlist (with abc buffering): {fmt(r['stdcell_area_flat_um2'] / 1e6, 3)} mm^2 "
-                         "of standard cells")
         if r.get("fmax_mhz"):
             cp = r.get("critical_path") or {}
             lines.append(f"- timing at {fmt(r['target_period_ns'], 2)} ns: WNS {fmt(r['wns_ns'], 3)} ns -> critical path "
                          f"{fmt(r['critical_path_ns'], 2)} ns, **Fmax {fmt(r['fmax_mhz'])} MHz** (no wire load, ideal clock)")
             if cp:
-                lines.append(f"- critical path: `{cp.get('startpoint')}` -> `{cp.get('endpoint')}`")
+                lines.append(f"- critical path: `{cp.get('startpoint')}` -> `{cp.get('endpoint')}`, through "
+                             + " -> ".join(f"`{t['module_path']}` ({t['delay_ns']:.2f} ns)" for t in cp.get("through", [])))
         lines.append("")
         lines.append("| group | area (um^2) | share |")
         lines.append("|---|---:|---:|")
@@ -560,6 +584,14 @@ def cmd_summary(out):
         for g, a in sorted(r["area_by_group_um2"].items(), key=lambda kv: -kv[1]):
             lines.append(f"| {g} | {fmt(a, 0)} | {100 * a / tot:.1f}% |")
         lines.append("")
+        lines.append("| module | instances | area (um^2) | share |")
+        lines.append("|---|---:|---:|---:|")
+        for mname, a in sorted(r["area_by_module_um2"].items(), key=lambda kv: -kv[1]):
+            if a > 0:
+                lines.append(f"| {mname} | {r['instances_by_module'][mname]} | {fmt(a, 0)} | {100 * a / tot:.1f}% |")
+        lines.append("")
+        lines.append("(`bfp_sram` counts every buffer instance; its area is that of the banks shallower than "
+                     f"{r['sram_model']['min_depth_words']} words, kept as flip-flops. The macros are below.)\n")
         lines.append("SRAM macros (model: scripts/ppa/sram_model.py):\n")
         lines.append("| macro | instances | bits each | area each (um^2) | read energy (pJ) | write energy (pJ) |")
         lines.append("|---|---:|---:|---:|---:|---:|")
