@@ -89,7 +89,9 @@ module bfp_dma_sparse #(
 
   assign rd_req_tvalid_o = active_q && !req_done_q && req_ready_hdr && req_beats != 16'd0;
   assign rd_req_addr_o   = AddrWidth'(req_addr);
-  assign rd_rsp_tready_o = active_q && !rsp_done_q;
+  // a beat is accepted only into a segment that has beats; empty segments are stepped over first
+  assign rd_rsp_tready_o = active_q && !rsp_done_q && (!rsp_phb_q || hdr_valid_q[rsp_row]) &&
+                           rsp_beats != 16'd0;
 
   bfp_walk_step u_req_step (
     .done_i   (req_done_q),
