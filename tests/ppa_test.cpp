@@ -2,11 +2,12 @@
 // ctest runs them in parallel): the ASIC flow must report a positive area per group, SRAM macros for the deep
 // banks only, and a clock; the iCE40 flow on a config whose buffers cannot fit a UP5K must say plainly that it
 // does not fit and name the block RAMs. Each test writes its configs and outputs into its own temporary
-// directory (PPA_OUT).
+// directory (PPA_OUT). A third test simulates the FPGA shell around the core (fpga/bfp_fpga_shell_tb.sv).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -137,4 +138,25 @@ TEST(PpaIce40, ConfigTooBigForUp5kIsReportedWithTheResource) {
   EXPECT_NE(std::find(over.begin(), over.end(), "ICESTORM_RAM"), over.end()) << j.dump(2);
   EXPECT_NE(j["not_fit_reason"].get<std::string>().find("SB_RAM40_4K"), std::string::npos) << j.dump(2);
   EXPECT_GT(j["synth_cells"]["sb_ram40_4k"].get<int>(), 30);
+}
+
+TEST(PpaFpgaShell, CommandsAndMemoryTrafficCrossTheByteStreams) {
+  if (!have_tool("iverilog") || !have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
+  TempOut out;
+  // configs/up5k.yaml: 64-bit beats and B=4, as fpga/bfp_fpga_shell_tb.sv expects
+  const fs::path rtl = out.dir() / "rtl";
+  auto r = run("'" + (kBinary / "bfpgen").string() + "' generate configs/up5k.yaml -o '" + rtl.string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::string files;
+  std::ifstream list(rtl / "bfp_top.f");
+  for (std::string line; std::getline(list, line);)
+    if (!line.empty()) files += " '" + (rtl / line).string() + "'";
+  const fs::path vvp = out.dir() / "tb.vvp";
+  r = run("iverilog -g2012 -s bfp_fpga_shell_tb -o '" + vvp.string() + "'" + files +
+          " fpga/bfp_fpga_shell.sv fpga/bfp_fpga_shell_tb.sv");
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run("vvp -n '" + vvp.string() + "'");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("PASS"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("FAIL"), std::string::npos) << r.output;
 }
