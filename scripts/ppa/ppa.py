@@ -219,8 +219,14 @@ def cmd_ice40(out, device, target_mhz):
     over += [b for e in errors for b in re.findall(r"cell type '(\w+)'", e) if b not in over]
     routed = os.path.exists(os.path.join(out, f"ice40_{device}.asc"))
     fits = routed and not errors
+    synth = "synth_ice40"
+    ys = os.path.join(out, f"ice40_{device}.ys")
+    if os.path.exists(ys):
+        m = re.search(r"^(synth_ice40.*?) -json", open(ys).read(), re.M)
+        synth = " ".join(m.group(1).split()) if m else synth
     res = {
-        "flow": f"yosys synth_ice40{' -dsp' if device == 'up5k' else ''} + nextpnr-ice40 {opt} --package {package}",
+        "flow": f"yosys {synth} + nextpnr-ice40 {opt} --package {package} --freq {float(target_mhz):g} "
+                "--timing-allow-fail",
         "device": f"iCE40 {device.upper()}",
         "package": package,
         **manifest_info(out),
