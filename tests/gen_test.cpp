@@ -125,18 +125,19 @@ TEST(ConfigLoad, DefaultConfigValues) {
   const bfp::Config c = load("configs/default.yaml");
   EXPECT_EQ(c.name, "default");
   EXPECT_EQ(c.rows, 8);
-  EXPECT_EQ(c.cols, 8);
-  EXPECT_EQ(c.block, 32);
+  EXPECT_EQ(c.cols, 16);
+  EXPECT_EQ(c.block, 16);
   EXPECT_EQ(c.acc_width, 32);
   EXPECT_EQ(c.guard_bits, 4);
   EXPECT_EQ(c.operand_regs, 1);
-  EXPECT_EQ(c.act_depth, 1024);
-  EXPECT_EQ(c.wgt_depth, 1024);
+  EXPECT_EQ(c.act_depth, 512);
+  EXPECT_EQ(c.wgt_depth, 512);
   EXPECT_EQ(c.acc_cols, 32);
-  EXPECT_EQ(c.mem_width, 64);
+  EXPECT_EQ(c.mem_width, 256);
   EXPECT_EQ(c.addr_width, 32);
-  EXPECT_EQ(c.beat_bytes(), 8);
-  EXPECT_EQ(c.min_acc_width(), 28);
+  EXPECT_EQ(c.sparsity, 2);
+  EXPECT_EQ(c.beat_bytes(), 32);
+  EXPECT_EQ(c.min_acc_width(), 27);  // 17 + log2(16) + 4 + 2
   EXPECT_EQ(c.source_path, (kSource / "configs/default.yaml").string());
 }
 
@@ -169,12 +170,13 @@ TEST(ConfigLoad, FlowStyleEqualsBlockStyle) {
   // The README's example is configs/default.yaml in flow style: same fields, same hash.
   const char* flow =
       "name: default\n"
-      "array: {rows: 8, cols: 8}          # PE array R x C\n"
-      "block_size: 32\n"
+      "array: {rows: 8, cols: 16}         # PE array R x C\n"
+      "block_size: 16\n"
       "accumulator: {width: 32, guard_bits: 4}\n"
       "pipeline: {operand_regs: 1}\n"
-      "buffers: {act_depth: 1024, wgt_depth: 1024, acc_cols: 32}\n"
-      "memory: {data_width: 64, addr_width: 32}\n";
+      "buffers: {act_depth: 512, wgt_depth: 512, acc_cols: 32}\n"
+      "memory: {data_width: 256, addr_width: 32}\n"
+      "sparsity: both\n";
   EXPECT_EQ(bfp::parse_config(flow, "flow.yaml").hash(), load("configs/default.yaml").hash());
 }
 
@@ -492,7 +494,7 @@ TEST_F(Emit, ManifestMatchesFiles) {
   EXPECT_EQ(m["generator"]["version"], bfp::generator_version());
   EXPECT_EQ(m["config_name"], "default");
   EXPECT_EQ(m["config_hash"], cfg.hash());
-  EXPECT_EQ(m["derived"]["beat_bytes"], 8);
+  EXPECT_EQ(m["derived"]["beat_bytes"], 32);
 
   // The config fields in the manifest are a valid config (JSON is YAML) with the same hash.
   EXPECT_EQ(bfp::parse_config(m["config"].dump(), "manifest.json").hash(), cfg.hash());
@@ -637,7 +639,7 @@ TEST_F(Emit, ConfigHeaderCompiles) {
   bfp::generate(cfg, out.string());
   write_text(tmp / "check.cpp",
              "#include \"bfp_config.h\"\n#include \"bfp_config.h\"\n"  // include guard works
-             "static_assert(bfp::hw::kRows == 8 && bfp::hw::kBlockSize == 32 && bfp::hw::kBeatBytes == 8);\n"
+             "static_assert(bfp::hw::kRows == 8 && bfp::hw::kBlockSize == 16 && bfp::hw::kBeatBytes == 32);\n"
              "static_assert(sizeof(bfp::hw::kConfigHash) == 65);\n"
              "int main() { return bfp::hw::kConfigName[0] == 'd' ? 0 : 1; }\n");
   const std::string cmd = "c++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -I'" + out.string() + "' '" +
