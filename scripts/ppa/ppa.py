@@ -618,13 +618,13 @@ def cmd_summary(out):
 def cmd_sparsity_row(out, variant, seconds="0"):
     net = read_json(os.path.join(out, "generic.json"))
     mult = hierarchy_counts(net, find_top(net))
-    srams = sram_instances(net, mult, "bfp_sram")
+    srams = sram_instances(net, mult)
     bits = sum(w * d * k for _, _, w, d, k in srams)
     cells = stat_cells(os.path.join(out, "yosys_generic_stat.txt"))
     groups = {}
     for name, k in mult.items():
         n = sum(1 for c in net["modules"][name]["cells"].values()
-                if c["type"] not in net["modules"] and c["type"] != "bfp_sram")
+                if c["type"] not in net["modules"] and c["type"] != "bfp_sram_macro")
         g = GROUP_OF.get(base_name(name), "other")
         groups[g] = groups.get(g, 0) + n * k
     row = {"variant": variant, "generic_cells": sum(groups.values()), "cells_by_group": groups,
