@@ -12,5 +12,6 @@ Runner add_generate(CLI::App& app);  // cmd_generate.cpp
 Runner add_quantize(CLI::App& app);  // cmd_quantize.cpp
 Runner add_gemm(CLI::App& app);      // cmd_gemm.cpp
 Runner add_bench(CLI::App& app);     // cmd_bench.cpp
+Runner add_run(CLI::App& app);       // cmd_run.cpp
 
 }  // namespace bfp::cli

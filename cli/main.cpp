@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
     reg(s, bfp::cli::add_gemm(*s));
     s = app.add_subcommand("bench", "dense GEMM utilization benchmark on the RTL");
     reg(s, bfp::cli::add_bench(*s));
+    s = app.add_subcommand("run", "run a network (networks/*.yaml) layer by layer through the RTL and the golden model");
+    reg(s, bfp::cli::add_run(*s));
   }
 
   try {

@@ -1,0 +1,179 @@
+// bfpgen run: a whole network (networks/*.yaml, docs/networks.md) layer by layer through the RTL and the
+// golden model (mapper/run.h), with a per-layer table.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.h"
+#include "gen/config.h"
+#include "mapper/network.h"
+#include "mapper/run.h"
+
+namespace bfp::cli {
+
+namespace {
+
+std::string pct(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f%%", 100.0 * v);
+  return b;
+}
+
+std::string repro(const Config& cfg, const std::string& net, const mapper::RunOptions& o, uint64_t seed) {
+  std::ostringstream os;
+  os << "build/bfpgen run --config " << cfg.source_path << " --net " << net << " --seed " << seed;
+  if (o.stall > 0) os << " --stall " << o.stall;
+  if (o.latency != 4) os << " --latency " << o.latency;
+  if (o.bandwidth != 1.0) os << " --bandwidth " << o.bandwidth;
+  if (o.schedule != sim::Schedule::Auto) os << " --schedule " << sim::to_string(o.schedule);
+  if (o.sparse) os << " --sparse";
+  return os.str();
+}
+
+nlohmann::json report_json(const Config& cfg, const mapper::Network& net, const mapper::NetReport& r) {
+  nlohmann::json j;
+  j["network"] = {{"name", net.name}, {"path", net.source_path}, {"seed", r.seed}, {"macs", r.macs}};
+  j["config"] = {{"name", cfg.name},   {"path", cfg.source_path}, {"rows", cfg.rows},
+                 {"cols", cfg.cols},   {"block_size", cfg.block}, {"sparsity", cfg.sparsity_name()}};
+  j["rtl"] = r.rtl;
+  j["bit_exact"] = r.bit_exact;
+  j["verdict"] = !r.rtl ? "NOT RUN" : r.bit_exact ? "BIT-EXACT" : "MISMATCH";
+  j["cycles"] = r.cycles;
+  j["mac_utilization"] = r.util;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : r.layers) {
+    const auto& b = l.breakdown;
+    nlohmann::json x = {{"index", l.index + 1},
+                        {"name", l.name},
+                        {"type", l.type},
+                        {"where", l.where},
+                        {"output", l.out.str()},
+                        {"lowering", l.lowering},
+                        {"gemms", l.gemms},
+                        {"macs", l.macs},
+                        {"cycles", l.cycles},
+                        {"commands", l.commands},
+                        {"mac_utilization", l.util},
+                        {"read_bytes", l.read_bytes},
+                        {"write_bytes", l.write_bytes},
+                        {"zeros_in", l.zeros_in},
+                        {"zeros_out", l.zeros_out},
+                        {"sparse_a", l.sparse_a},
+                        {"sparse_c", l.sparse_c},
+                        {"checked", l.checked},
+                        {"bit_exact", l.bit_exact},
+                        {"sim_seconds", l.sim_seconds}};
+    if (l.checked)
+      x["cycle_breakdown"] = {{"compute_stream", b.compute_stream}, {"pipeline", b.pipeline}, {"store", b.store},
+                              {"load_act", b.load_act},             {"load_wgt", b.load_wgt}, {"dispatch", b.dispatch},
+                              {"idle", b.idle},
+                              {"engine_busy", {{"load", b.load_busy}, {"compute", b.compute_busy}, {"store", b.store_busy}}}};
+    if (!l.bit_exact) x["mismatch"] = l.mismatch;
+    layers.push_back(x);
+  }
+  j["layers"] = layers;
+  j["output"] = {{"shape", r.output.shape.str()},
+                 {"error_vs_fp64", {{"rel_rms", r.error.rel_rms}, {"max_abs", r.error.max_abs}}}};
+  return j;
+}
+
+void print_table(std::ostream& os, const Config& cfg, const mapper::Network& net, const mapper::NetReport& r) {
+  os << "network  " << net.name << " (" << net.layers.size() << " layers, " << r.macs << " MACs), seed " << r.seed
+     << ", input " << net.input.str() << "\n";
+  os << "config   " << cfg.name << " (" << cfg.rows << "x" << cfg.cols << " PEs, B=" << cfg.block << ", memory "
+     << cfg.mem_width << " bit, sparsity " << cfg.sparsity_name() << ")\n\n";
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%3s  %-12s %-8s %-6s %-10s %-28s %10s %10s %7s %13s %19s  %s\n", "#", "layer", "type",
+                "where", "output", "lowering", "MACs", "cycles", "util", "zeros in/out", "bytes read/written",
+                "verdict");
+  os << buf;
+  for (const auto& l : r.layers) {
+    const std::string macs = l.macs ? std::to_string(l.macs) : "-";
+    const std::string cyc = l.checked ? std::to_string(l.cycles) : "-";
+    const std::string util = l.checked ? pct(l.util) : "-";
+    char z[40];
+    std::snprintf(z, sizeof z, "%3.0f%% / %3.0f%%", 100 * l.zeros_in, 100 * l.zeros_out);
+    const std::string bytes = l.checked ? std::to_string(l.read_bytes) + " / " + std::to_string(l.write_bytes) : "-";
+    std::string verdict = !l.checked ? (l.where == "host" ? "- (host)" : "not run") : l.bit_exact ? "BIT-EXACT" : "MISMATCH";
+    if (l.checked && (l.sparse_a || l.sparse_c))
+      verdict += std::string(" (compressed ") + (l.sparse_a ? "A" : "") + (l.sparse_a && l.sparse_c ? "+" : "") +
+                 (l.sparse_c ? "C" : "") + ")";
+    std::snprintf(buf, sizeof buf, "%3d  %-12s %-8s %-6s %-10s %-28s %10s %10s %7s %13s %19s  %s\n", l.index + 1,
+                  l.name.c_str(), l.type.c_str(), l.where.c_str(), l.out.str().c_str(), l.lowering.c_str(), macs.c_str(),
+                  cyc.c_str(), util.c_str(), z, bytes.c_str(), verdict.c_str());
+    os << buf;
+  }
+  os << "\n";
+  if (r.rtl) {
+    os << "total    " << r.cycles << " cycles on the RTL, " << pct(r.util) << " MAC utilization over the GEMM layers ("
+       << cfg.rows * cfg.cols << " PEs)\n";
+    if (r.bit_exact)
+      os << "verdict  BIT-EXACT: every GEMM output (codes and exponents) equals the golden model's\n";
+    else
+      os << "verdict  MISMATCH in " << r.mismatching_layers << " layer(s)\n";
+  } else {
+    os << "verdict  golden model only (--golden-only): nothing ran on the RTL\n";
+  }
+  std::snprintf(buf, sizeof buf, "output   %s; vs the same network in FP64 (unquantized): rel RMS %.3e, max abs %.3e\n",
+                r.output.shape.str().c_str(), r.error.rel_rms, r.error.max_abs);
+  os << buf;
+  for (const auto& l : r.layers)
+    if (!l.bit_exact) os << "mismatch " << l.mismatch << "\n";
+}
+
+}  // namespace
+
+Runner add_run(CLI::App& app) {
+  struct Opts {
+    std::string config, net, schedule = "auto";
+    uint64_t seed = 0;
+    bool json = false, golden_only = false, sparse = false, quiet = false;
+    double stall = 0.0, bandwidth = 1.0;
+    int latency = 4;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("--config", o->config, "accelerator config (YAML)")->required()->check(CLI::ExistingFile);
+  app.add_option("--net", o->net, "network description (YAML, docs/networks.md)")->required()->check(CLI::ExistingFile);
+  auto* seed = app.add_option("--seed", o->seed, "seed of the input and weights (default: the network's seed)");
+  app.add_flag("--json", o->json, "print the report as JSON");
+  app.add_flag("--golden-only", o->golden_only, "run the golden model only (no RTL)");
+  app.add_flag("--sparse", o->sparse,
+               "compressed activations and outputs wherever they apply (configs with sparsity)");
+  app.add_option("--stall", o->stall, "random backpressure probability on every handshake, [0, 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.95));
+  app.add_option("--latency", o->latency, "memory read latency in cycles")->capture_default_str()->check(CLI::Range(1, 10000));
+  app.add_option("--bandwidth", o->bandwidth, "memory read beats per cycle, (0, 1]")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 1.0));
+  app.add_option("--schedule", o->schedule, "tile order of every GEMM: auto, output, weight")->capture_default_str();
+  app.add_flag("--quiet", o->quiet, "no progress lines on stderr");
+  return [o, seed]() -> int {
+    const Config cfg = load_config(o->config);
+    const mapper::Network net = mapper::load_network(o->net);
+    mapper::RunOptions ro;
+    ro.seed_set = seed->count() > 0;
+    ro.seed = o->seed;
+    ro.stall = o->stall;
+    ro.latency = o->latency;
+    ro.bandwidth = o->bandwidth;
+    ro.schedule = sim::parse_schedule(o->schedule);
+    ro.sparse = o->sparse;
+    if (!o->quiet) ro.progress = &std::cerr;
+    std::shared_ptr<sim::Model> model;
+    if (!o->golden_only) model = sim::load_model(cfg, &std::cerr);
+    const mapper::NetReport r = mapper::run_network(net, cfg, model, ro);
+    if (o->json)
+      std::cout << report_json(cfg, net, r).dump(2) << "\n";
+    else
+      print_table(std::cout, cfg, net, r);
+    if (!r.bit_exact) {
+      std::cerr << "repro: " << repro(cfg, o->net, ro, r.seed) << "\n";
+      return 1;
+    }
+    return 0;
+  };
+}
+
+}  // namespace bfp::cli

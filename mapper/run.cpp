@@ -1,0 +1,250 @@
+#include "mapper/run.h"
+
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+#include "golden/sparse.h"
+#include "sim/layer_io.h"
+
+namespace bfp::mapper {
+
+namespace {
+
+std::string bits8(int v) {
+  std::ostringstream os;
+  os << "0x" << std::hex << std::setw(2) << std::setfill('0') << (v & 0xff) << std::dec << " (" << v << ")";
+  return os.str();
+}
+
+std::string dims(int m, int k, int n) {
+  return std::to_string(m) + "x" + std::to_string(k) + " * " + std::to_string(k) + "x" + std::to_string(n);
+}
+
+std::string lowering_text(const Layer& l, const std::vector<GemmOp>& ops) {
+  switch (l.type) {
+    case LayerType::Fc: return "gemm " + dims(ops[0].m, ops[0].k, ops[0].n);
+    case LayerType::Conv2d:
+      if (ops.size() == 1) return "im2col " + dims(ops[0].m, ops[0].k, ops[0].n);
+      return std::to_string(ops.size()) + " x im2col " + dims(ops[0].m, ops[0].k, ops[0].n);
+    case LayerType::MaxPool:
+    case LayerType::AvgPool: {
+      std::string s = type_name(l.type);
+      if (l.global) return s + " global";
+      s += " " + std::to_string(l.kh) + "x" + std::to_string(l.kw) + "/" + std::to_string(l.sh);
+      if (l.sw != l.sh) s += "," + std::to_string(l.sw);
+      if (l.ph || l.pw) s += " pad " + std::to_string(l.ph) + "," + std::to_string(l.pw);
+      return s;
+    }
+    case LayerType::Add: return l.relu ? "add + relu" : "add";
+    case LayerType::Concat: return "concat of " + std::to_string(l.inputs.size());
+    case LayerType::Flatten: return "flatten";
+  }
+  return "";
+}
+
+// Names the first mismatch of one GEMM in layer terms: group, tile, tensor coordinates, bits.
+std::string describe_mismatch(const Config& cfg, const Layer& l, const GemmOp& op, const sim::OperandGemmResult& r,
+                              const golden::AccMatrix& acc) {
+  std::ostringstream os;
+  os << "layer '" << l.name << "' (#" << l.index + 1 << ", " << type_name(l.type) << ")";
+  if (l.groups > 1) os << " group " << op.group;
+  os << " GEMM " << op.m << "x" << op.k << "x" << op.n << ": ";
+  if (r.mismatch_row < 0) {
+    os << r.first_mismatch;
+    return os.str();
+  }
+  const int row = r.mismatch_row, col = r.mismatch_col;
+  const int m0 = row / cfg.rows * cfg.rows, n0 = col / cfg.cols * cfg.cols;
+  os << "tile rows " << m0 << ".." << std::min(m0 + cfg.rows, op.m) - 1 << " x columns " << n0 << ".."
+     << std::min(n0 + cfg.cols, op.n) - 1 << ", C[" << row << "][" << col << "]";
+  if (col >= op.n) {
+    os << " (padding of the last block)";
+  } else if (l.out.flat) {
+    os << " = output feature " << op.n0 + col;
+  } else {
+    os << " = output (y=" << row / l.out.w << ", x=" << row % l.out.w << ", c=" << op.n0 + col << ")";
+  }
+  os << ": code expected " << bits8(r.expected_code) << " got " << bits8(r.actual_code) << "; block "
+     << col / cfg.block << " exponent expected " << r.expected_exp << " got " << r.actual_exp;
+  if (col < op.n) os << " (golden accumulator m=" << acc.m(row, col) << " e=" << acc.e(row, col) << ")";
+  if (r.code_mismatches + r.exp_mismatches > 1)
+    os << "; " << r.code_mismatches << " codes and " << r.exp_mismatches << " exponents differ in this GEMM";
+  if (r.stray_writes) os << "; " << r.stray_writes << " stray bytes written (first: " << r.first_stray_write << ")";
+  return os.str();
+}
+
+[[noreturn]] void layer_error(const Layer& l, const std::string& msg) {
+  throw std::invalid_argument("layer '" + l.name + "' (#" + std::to_string(l.index + 1) + ", " + type_name(l.type) +
+                              "): " + msg);
+}
+
+}  // namespace
+
+NetReport run_network(const Network& net, const Config& cfg, const std::shared_ptr<sim::Model>& model,
+                      const RunOptions& opt) {
+  const uint64_t seed = opt.seed_set ? opt.seed : net.seed;
+  const int B = cfg.block;
+  const golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const int n = int(net.layers.size());
+  if (opt.sparse && cfg.sparsity == 0)
+    throw std::invalid_argument("compressed operands (--sparse) need a config with sparsity (activations or both)");
+
+  // Plan: the GEMMs of every layer, whether compressed operands apply, and the memory the largest needs.
+  struct Plan {
+    std::vector<GemmOp> ops;
+    bool sparse_a = false, sparse_c = false;
+  };
+  std::vector<Plan> plan(static_cast<size_t>(n));
+  uint64_t max_bytes = 4096;
+  for (const Layer& l : net.layers) {
+    Plan& p = plan[size_t(l.index)];
+    p.ops = gemm_ops(l);
+    for (const GemmOp& op : p.ops) {
+      p.sparse_a = opt.sparse && sim::sparse_a_ok(cfg, op.k);
+      p.sparse_c = opt.sparse && sim::sparse_c_ok(cfg, op.n);
+      try {
+        const sim::GemmLayout lay = sim::layout_gemm(cfg, op.m, op.k, op.n, p.sparse_a, p.sparse_c);
+        max_bytes = std::max(max_bytes, lay.bytes);
+        sim::resolve_schedule(cfg, lay, op.n, p.sparse_c ? sim::Schedule::Output : opt.schedule);
+      } catch (const std::invalid_argument& e) {
+        layer_error(l, e.what());
+      }
+    }
+  }
+  if (model && max_bytes > sim::kMaxSimMemoryBytes)
+    throw std::invalid_argument("the largest GEMM needs " + std::to_string(max_bytes) +
+                                " bytes of memory, more than the simulator's limit");
+  std::unique_ptr<sim::Driver> drv;
+  if (model)
+    drv = std::make_unique<sim::Driver>(
+        model, sim::operand_mem_config(cfg, max_bytes, seed, opt.stall, opt.latency, opt.bandwidth),
+        sim::operand_driver_options(cfg, seed, opt.stall, opt.latency));
+
+  NetReport rep;
+  rep.network = net.name;
+  rep.config = cfg.name;
+  rep.seed = seed;
+  rep.rtl = model != nullptr;
+  const double pes = double(cfg.rows) * double(cfg.cols);
+  const Tensor input = make_tensor(net.input, input_values(net, seed), B, "input");
+  std::vector<Tensor> outs(static_cast<size_t>(n));
+  auto tensor_of = [&](int i) -> const Tensor& { return i < 0 ? input : outs[size_t(i)]; };
+
+  for (const Layer& l : net.layers) {
+    const Plan& p = plan[size_t(l.index)];
+    LayerReport r;
+    r.index = l.index;
+    r.name = l.name;
+    r.type = type_name(l.type);
+    r.out = l.out;
+    r.lowering = lowering_text(l, p.ops);
+    r.macs = l.macs();
+    if (l.is_gemm()) {
+      r.where = model ? "rtl" : "golden";
+      r.gemms = int(p.ops.size());
+      r.sparse_a = p.sparse_a;
+      r.sparse_c = p.sparse_c;
+      const Eigen::MatrixXf x = tensor_values(tensor_of(l.inputs[0]));
+      const Eigen::MatrixXf w = layer_weights(l, seed);
+      std::vector<golden::BfpMatrix> gcs;
+      double zeros = 0, elems = 0;
+      for (const GemmOp& op : p.ops) {
+        const std::string tag = l.name + (l.groups > 1 ? "[" + std::to_string(op.group) + "]" : "");
+        const golden::BfpMatrix qa = golden::quantize_rows(gemm_a_values(x, l, op), B, golden::Rounding::Away, tag + ".A");
+        const golden::BfpMatrix qw =
+            golden::quantize_rows(w.middleRows(op.n0, op.n), B, golden::Rounding::Away, tag + ".W");
+        const golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
+        golden::BfpMatrix gc = golden::requantize_pruned(acc, B, ap, l.relu, l.prune);
+        zeros += zero_fraction(qa) * double(qa.rows) * double(qa.cols);
+        elems += double(qa.rows) * double(qa.cols);
+        if (drv) {
+          sim::OperandGemmOptions o;
+          o.relu = l.relu;
+          o.prune = l.prune;
+          o.schedule = opt.schedule;
+          o.sparse_a = p.sparse_a;
+          o.sparse_c = p.sparse_c;
+          const sim::OperandGemmResult g = sim::run_gemm_operands(*drv, qa, qw, gc, o);
+          r.checked = true;
+          r.cycles += g.cycles.total;
+          auto& b = r.breakdown;
+          b.total += g.cycles.total;
+          b.compute_stream += g.cycles.compute_stream;
+          b.pipeline += g.cycles.pipeline;
+          b.store += g.cycles.store;
+          b.load_act += g.cycles.load_act;
+          b.load_wgt += g.cycles.load_wgt;
+          b.dispatch += g.cycles.dispatch;
+          b.idle += g.cycles.idle;
+          b.load_busy += g.cycles.load_busy;
+          b.compute_busy += g.cycles.compute_busy;
+          b.store_busy += g.cycles.store_busy;
+          r.commands += g.commands;
+          r.read_bytes += g.read_beats * uint64_t(cfg.beat_bytes());
+          r.write_bytes += g.write_beats * uint64_t(cfg.beat_bytes());
+          r.sim_seconds += g.sim_seconds;
+          if (!g.bit_exact) {
+            if (r.bit_exact) r.mismatch = describe_mismatch(cfg, l, op, g, acc);
+            r.bit_exact = false;
+          }
+        }
+        gcs.push_back(std::move(gc));
+      }
+      r.zeros_in = elems > 0 ? zeros / elems : 0.0;
+      outs[size_t(l.index)] = gemm_layer_output(l, gcs);
+      r.util = r.cycles ? double(r.macs) / (pes * double(r.cycles)) : 0.0;
+    } else {
+      r.where = "host";
+      std::vector<const Tensor*> ins;
+      for (int i : l.inputs) ins.push_back(&tensor_of(i));
+      r.zeros_in = zero_fraction(ins[0]->q);
+      outs[size_t(l.index)] = run_host_layer(l, ins, B);
+    }
+    r.zeros_out = zero_fraction(outs[size_t(l.index)].q);
+    rep.cycles += r.cycles;
+    rep.macs += r.macs;
+    if (!r.bit_exact) {
+      rep.bit_exact = false;
+      ++rep.mismatching_layers;
+    }
+    if (opt.progress) {
+      *opt.progress << "  layer " << l.index + 1 << "/" << n << " " << l.name << ": " << r.where;
+      if (r.checked) *opt.progress << ", " << r.cycles << " cycles, " << (r.bit_exact ? "bit-exact" : "MISMATCH");
+      *opt.progress << "\n" << std::flush;
+    }
+    rep.layers.push_back(std::move(r));
+  }
+  rep.util = rep.cycles ? double(rep.macs) / (pes * double(rep.cycles)) : 0.0;
+  rep.output = n ? outs.back() : input;
+  rep.output_fp64 = run_network_fp64(net, seed);
+  rep.error = golden::compare(golden::dequantize(rep.output.q), rep.output_fp64);
+  return rep;
+}
+
+Eigen::MatrixXd run_network_fp64(const Network& net, uint64_t seed) {
+  const Eigen::MatrixXd input = input_values(net, seed).cast<double>();
+  std::vector<Eigen::MatrixXd> outs(net.layers.size());
+  auto values_of = [&](int i) -> const Eigen::MatrixXd& { return i < 0 ? input : outs[size_t(i)]; };
+  for (const Layer& l : net.layers) {
+    Eigen::MatrixXd& y = outs[size_t(l.index)];
+    if (l.is_gemm()) {
+      const Eigen::MatrixXd& x = values_of(l.inputs[0]);
+      const Eigen::MatrixXd w = layer_weights(l, seed).cast<double>();
+      y.resize(l.out.pixels(), l.out.c);
+      for (const GemmOp& op : gemm_ops(l)) {
+        const Eigen::MatrixXd a = l.type == LayerType::Fc ? x : im2col(x, l, op.group);
+        y.middleCols(op.n0, op.n) = a * w.middleRows(op.n0, op.n).transpose();
+      }
+      if (l.relu) y = y.cwiseMax(0.0);
+    } else {
+      std::vector<const Eigen::MatrixXd*> ins;
+      for (int i : l.inputs) ins.push_back(&values_of(i));
+      y = host_layer_values(l, ins);
+    }
+  }
+  return net.layers.empty() ? input : outs.back();
+}
+
+}  // namespace bfp::mapper

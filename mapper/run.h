@@ -1,0 +1,80 @@
+// Executes a network layer by layer: every fc/conv2d GEMM on the verilated RTL (sim/layer_io.h) and in the
+// golden model, compared bit for bit; pooling, add, concat and flatten on the host in the golden domain.
+// The golden output of each layer feeds the next, so every layer is checked against the same operands
+// whatever happened before (a mismatching layer does not hide later ones).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "gen/config.h"
+#include "mapper/lower.h"
+#include "mapper/network.h"
+#include "sim/gemm.h"
+#include "sim/model_cache.h"
+
+namespace bfp::mapper {
+
+struct RunOptions {
+  uint64_t seed = 0;       ///< seed of the input and weight initializers
+  bool seed_set = false;   ///< false: use Network::seed
+  double stall = 0.0;      ///< random backpressure on every handshake
+  int latency = 4;         ///< memory read latency
+  double bandwidth = 1.0;  ///< memory read beats per cycle
+  sim::Schedule schedule = sim::Schedule::Auto;
+  /// Compressed activations (LOAD_ACT SPARSE) and outputs (STORE SPARSE) for every GEMM where they apply
+  /// (sparse configs; compressed outputs force the output-stationary schedule).
+  bool sparse = false;
+  std::ostream* progress = nullptr;  ///< one line per layer as it finishes (nullptr: quiet)
+};
+
+/// One row of the per-layer table.
+struct LayerReport {
+  int index = 0;
+  std::string name, type;
+  std::string where;        ///< "rtl" (GEMMs on the RTL and golden), "golden" (GEMM layer, no RTL run), "host"
+  Shape out;
+  std::string lowering;     ///< e.g. "im2col 784x25 * 25x6", "3 groups of 100x27 * 27x2", "maxpool 2x2/2"
+  int gemms = 0;
+  int64_t macs = 0;
+  uint64_t cycles = 0;      ///< RTL cycles of all its GEMMs
+  sim::CycleBreakdown breakdown;  ///< summed over its GEMMs
+  uint64_t commands = 0;
+  double util = 0;          ///< macs / (R * C * cycles)
+  uint64_t read_bytes = 0, write_bytes = 0;  ///< memory traffic of the RTL (beats * BEAT)
+  double zeros_in = 0;      ///< fraction of zero codes in the GEMM A operands (host layers: the input)
+  double zeros_out = 0;     ///< fraction of zero codes in the output
+  bool sparse_a = false, sparse_c = false;  ///< compressed operands used (for all of its GEMMs)
+  bool checked = false;     ///< compared against the RTL
+  bool bit_exact = true;
+  std::string mismatch;     ///< first mismatch: group, tile, tensor coordinates, expected vs actual bits
+  double sim_seconds = 0;
+};
+
+struct NetReport {
+  std::string network, config;
+  uint64_t seed = 0;
+  bool rtl = false;          ///< the GEMMs ran on the RTL
+  std::vector<LayerReport> layers;
+  bool bit_exact = true;     ///< every checked layer is bit-exact
+  int mismatching_layers = 0;
+  uint64_t cycles = 0;
+  int64_t macs = 0;
+  double util = 0;
+  Tensor output;             ///< output of the last layer
+  Eigen::MatrixXd output_fp64;  ///< last layer's output of the same network in double precision, unquantized
+  golden::ErrorStats error;  ///< BFP8 output vs output_fp64
+};
+
+/// Runs `net` on `cfg`. With a model: every GEMM runs on it (one Driver, one memory for the whole network,
+/// no reset between layers). Without (nullptr): golden model only. Throws NetError/std::invalid_argument for
+/// layers that do not fit the config or the memory, and on simulation errors.
+NetReport run_network(const Network& net, const Config& cfg, const std::shared_ptr<sim::Model>& model,
+                      const RunOptions& opt);
+
+/// The same network in double precision on the unquantized FP32 input and weights (accuracy reference).
+Eigen::MatrixXd run_network_fp64(const Network& net, uint64_t seed);
+
+}  // namespace bfp::mapper
