@@ -43,7 +43,10 @@ nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::G
                {"warmup", s.warmup},
                {"prune", s.prune},
                {"sparse_a", s.sparse_a},
-               {"sparse_c", s.sparse_c}};
+               {"sparse_c", s.sparse_c},
+               {"act_sparsity", s.act_sparsity},
+               {"wgt_sparsity", s.wgt_sparsity},
+               {"sparsity_pattern", sim::to_string(s.sparsity_pattern)}};
   j["bit_exact"] = r.bit_exact;
   j["verdict"] = r.bit_exact ? "BIT-EXACT" : "MISMATCH";
   j["code_mismatches"] = r.code_mismatches;
@@ -66,7 +69,44 @@ nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::G
   j["macs"] = r.macs;
   j["mac_utilization"] = r.mac_util;
   j["onchip_utilization"] = r.onchip_util;
-  j["memory"] = {{"read_beats", r.read_beats}, {"write_beats", r.write_beats}};
+  j["memory"] = {{"beat_bytes", cfg.beat_bytes()},
+                 {"read_beats", r.read_beats},
+                 {"write_beats", r.write_beats},
+                 {"read_bytes", r.read_bytes},
+                 {"write_bytes", r.write_bytes},
+                 {"act_read_bytes", r.act_read_bytes},
+                 {"wgt_read_bytes", r.wgt_read_bytes},
+                 {"out_write_bytes", r.out_write_bytes},
+                 {"write_strobe_bytes", r.write_strobe_bytes},
+                 {"act_loads", r.act_loads}};
+  j["useful_macs"] = r.useful_macs;
+  j["useful_mac_utilization"] = r.useful_util;
+  j["dense_mac_utilization"] = r.mac_util;
+  auto comp = [](const golden::CompressionStats& c) {
+    auto ratio = [](size_t a, size_t b) { return b ? double(a) / double(b) : 0.0; };
+    return nlohmann::json{{"dense_bytes", c.dense_bytes},
+                          {"hier_bytes", c.hier_bytes},
+                          {"hier_bytes_moved", c.hier_bytes_moved},
+                          {"flat_bitmap_bytes", c.flat_bitmap_bytes},
+                          {"nnz", c.nnz},
+                          {"nnz_blocks", c.nnz_blocks},
+                          {"elements", c.elements},
+                          {"ratio_hier", ratio(c.dense_bytes, c.hier_bytes)},
+                          {"ratio_hier_moved", ratio(c.dense_bytes, c.hier_bytes_moved)},
+                          {"ratio_flat_bitmap", ratio(c.dense_bytes, c.flat_bitmap_bytes)}};
+  };
+  j["sparsity"] = {{"requested", {{"act", s.act_sparsity}, {"wgt", s.wgt_sparsity},
+                                  {"pattern", sim::to_string(s.sparsity_pattern)}}},
+                   {"forced_zeros", {{"act", r.act_forced_zeros}, {"wgt", r.wgt_forced_zeros}}},
+                   {"zero_codes", {{"act", r.act_zero_codes}, {"wgt", r.wgt_zero_codes}}},
+                   {"achieved", {{"act", r.act_sparsity}, {"wgt", r.wgt_sparsity}, {"out", r.out_sparsity},
+                                 {"out_before_prune", r.out_sparsity_unpruned}}},
+                   {"act_load", s.sparse_a ? "compressed" : "dense"}};
+  if (r.act_compression_valid) {
+    j["compression"] = {{"act", comp(r.act_compression)}, {"out", comp(r.out_compression)}};
+  } else {
+    j["compression"] = nullptr;
+  }
   j["error_vs_fp32"] = {{"rtl", {{"rel_rms", r.err_rtl.rel_rms}, {"max_abs", r.err_rtl.max_abs}}},
                         {"golden", {{"rel_rms", r.err_golden.rel_rms}, {"max_abs", r.err_golden.max_abs}}}};
   j["sim_seconds"] = r.sim_seconds;
@@ -82,6 +122,9 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
      << " values=" << sim::to_string(s.values) << " relu=" << (s.relu ? "on" : "off") << " stall=" << s.stall
      << " latency=" << s.latency;
   if (s.prune) os << " prune=" << s.prune;
+  if (s.act_sparsity > 0 || s.wgt_sparsity > 0)
+    os << " act-sparsity=" << s.act_sparsity << " wgt-sparsity=" << s.wgt_sparsity
+       << " pattern=" << sim::to_string(s.sparsity_pattern);
   if (s.sparse_a) os << " sparse-A";
   if (s.sparse_c) os << " sparse-C";
   os << "\n";
@@ -108,7 +151,35 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
      << part(c.compute_busy, c.total) << ", store " << part(c.store_busy, c.total) << "\n";
   os << "util      " << pct(r.mac_util) << " MAC utilization over all cycles; " << pct(r.onchip_util)
      << " of the cycles the compute engine is busy (data on chip)\n";
-  os << "memory    " << r.read_beats << " beats read, " << r.write_beats << " beats written\n";
+  os << "useful    " << r.useful_macs << " useful MACs (a != 0 and w != 0) of " << r.macs << " (" << pct(r.macs ? double(r.useful_macs) / double(r.macs) : 0.0)
+     << "); utilization " << pct(r.useful_util) << " in useful MACs, " << pct(r.mac_util) << " dense-equivalent\n";
+  char sb[300];
+  std::snprintf(sb, sizeof sb,
+                "sparsity  requested A %.1f%% W %.1f%% (%s; forced zeros A %llu, W %llu); achieved (zero codes) "
+                "A %.2f%%, W %.2f%%, C %.2f%% after pruning (%.2f%% before)\n",
+                100 * s.act_sparsity, 100 * s.wgt_sparsity, sim::to_string(s.sparsity_pattern).c_str(),
+                static_cast<unsigned long long>(r.act_forced_zeros), static_cast<unsigned long long>(r.wgt_forced_zeros),
+                100 * r.act_sparsity, 100 * r.wgt_sparsity, 100 * r.out_sparsity, 100 * r.out_sparsity_unpruned);
+  os << sb;
+  os << "memory    " << r.read_beats << " beats read = " << r.read_bytes << " bytes (A " << r.act_read_bytes
+     << ", W " << r.wgt_read_bytes << "; A " << (s.sparse_a ? "compressed" : "dense") << ", loaded " << r.act_loads
+     << "x), " << r.write_beats << " beats written = " << r.write_bytes << " bytes (C " << r.out_write_bytes << "; "
+     << r.write_strobe_bytes << " bytes with strobe)\n";
+  if (r.act_compression_valid) {
+    auto line = [&](const char* what, const golden::CompressionStats& c) {
+      auto ratio = [](size_t a, size_t b) { return b ? double(a) / double(b) : 0.0; };
+      char b[300];
+      std::snprintf(b, sizeof b,
+                    "compress  %s: dense BFP8 %zu B; hierarchical %zu B exact (%.2fx), %zu B as moved (%.2fx); flat "
+                    "bitmap %zu B (%.2fx)\n",
+                    what, c.dense_bytes, c.hier_bytes, ratio(c.dense_bytes, c.hier_bytes), c.hier_bytes_moved,
+                    ratio(c.dense_bytes, c.hier_bytes_moved), c.flat_bitmap_bytes,
+                    ratio(c.dense_bytes, c.flat_bitmap_bytes));
+      os << b;
+    };
+    line("A", r.act_compression);
+    line("C", r.out_compression);
+  }
   char buf[200];
   std::snprintf(buf, sizeof buf, "error     vs FP32 (double A*W): rel RMS %.3e, max abs %.3e (golden: %.3e, %.3e)\n",
                 r.err_rtl.rel_rms, r.err_rtl.max_abs, r.err_golden.rel_rms, r.err_golden.max_abs);
@@ -123,7 +194,9 @@ Runner add_gemm(CLI::App& app) {
   struct Opts {
     std::string config, values = "normal", dump, schedule = "auto";
     int m = 0, k = 0, n = 0, latency = 4, warmup = 0, prune = 0;
-    bool sparse_a = false, sparse_c = false;
+    bool sparse_a = false, sparse_c = false, dense_a = false;
+    double act_sparsity = 0.0, wgt_sparsity = 0.0;
+    std::string pattern = "random";
     uint64_t seed = 1;
     bool relu = false, json = false;
     double stall = 0.0, bandwidth = 1.0;
@@ -155,7 +228,22 @@ Runner add_gemm(CLI::App& app) {
   app.add_option("--prune", o->prune, "STORE sparsity-scaling threshold: output codes with |c| < T become 0")
       ->capture_default_str()
       ->check(CLI::Range(0, 255));
-  app.add_flag("--sparse-a", o->sparse_a, "activations as compressed row streams (LOAD_ACT SPARSE)");
+  app.add_option("--act-sparsity", o->act_sparsity,
+                 "fraction of A's elements set to zero before quantization, [0, 1]")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--wgt-sparsity", o->wgt_sparsity,
+                 "fraction of W's elements set to zero before quantization, [0, 1]")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--sparsity-pattern", o->pattern,
+                 "where the zeros go: random (positions), blocks (whole BFP blocks), clustered (runs along K)")
+      ->capture_default_str();
+  auto* sa = app.add_flag("--sparse-a", o->sparse_a,
+                          "activations as compressed row streams (LOAD_ACT SPARSE); default when --act-sparsity > 0 "
+                          "on a sparse config and the compressed load applies");
+  auto* da = app.add_flag("--dense-a", o->dense_a, "activations loaded dense even with --act-sparsity > 0");
+  sa->excludes(da);
   app.add_flag("--sparse-c", o->sparse_c, "output written as compressed row streams (STORE SPARSE/FIRST/LAST)");
   app.add_flag("--json", o->json, "print the result as JSON");
   app.add_option("--dump", o->dump, "write operands and results as .npy files into this directory");
@@ -175,8 +263,14 @@ Runner add_gemm(CLI::App& app) {
     s.schedule = sim::parse_schedule(o->schedule);
     s.warmup = o->warmup;
     s.prune = o->prune;
-    s.sparse_a = o->sparse_a;
     s.sparse_c = o->sparse_c;
+    s.act_sparsity = o->act_sparsity;
+    s.wgt_sparsity = o->wgt_sparsity;
+    s.sparsity_pattern = sim::parse_sparsity_pattern(o->pattern);
+    std::string why;
+    s.sparse_a = o->sparse_a || (!o->dense_a && sim::default_sparse_a(cfg, s, &why));
+    if (!o->sparse_a && !o->dense_a && s.act_sparsity > 0 && !s.sparse_a)
+      std::cerr << "note: activations loaded dense: " << why << "\n";
     sim::check_gemm_spec(cfg, s);  // bad shapes fail before a model is built
     const auto r = sim::run_gemm(sim::load_model(cfg, &std::cerr), s);
     if (o->json)

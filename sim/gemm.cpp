@@ -45,6 +45,90 @@ ValueKind parse_value_kind(const std::string& s) {
   throw std::invalid_argument("unknown value kind '" + s + "' (one of: " + names + ")");
 }
 
+std::string to_string(SparsityPattern p) {
+  switch (p) {
+    case SparsityPattern::Random: return "random";
+    case SparsityPattern::Blocks: return "blocks";
+    case SparsityPattern::Clustered: return "clustered";
+  }
+  return "?";
+}
+
+SparsityPattern parse_sparsity_pattern(const std::string& s) {
+  for (SparsityPattern p : {SparsityPattern::Random, SparsityPattern::Blocks, SparsityPattern::Clustered})
+    if (to_string(p) == s) return p;
+  throw std::invalid_argument("unknown sparsity pattern '" + s + "' (one of: random, blocks, clustered)");
+}
+
+std::vector<uint8_t> sparsify(Eigen::MatrixXf& x, int block, double p, SparsityPattern pattern,
+                              std::mt19937_64& rng) {
+  if (!(p >= 0.0 && p <= 1.0)) throw std::invalid_argument("sparsity must be in [0, 1]");
+  if (block < 1) throw std::invalid_argument("sparsify: block size must be >= 1");
+  const int rows = static_cast<int>(x.rows()), cols = static_cast<int>(x.cols());
+  const uint64_t n = uint64_t(rows) * uint64_t(cols);
+  std::vector<uint8_t> mask(n, 0);
+  // k distinct indices out of 0..count-1 (partial Fisher-Yates), passed to `mark`
+  auto choose = [&](uint64_t count, uint64_t k, auto&& mark) {
+    std::vector<uint64_t> idx(count);
+    for (uint64_t i = 0; i < count; ++i) idx[i] = i;
+    for (uint64_t i = 0; i < k; ++i) {
+      const uint64_t j = std::uniform_int_distribution<uint64_t>(i, count - 1)(rng);
+      std::swap(idx[i], idx[j]);
+      mark(idx[i]);
+    }
+  };
+  switch (pattern) {
+    case SparsityPattern::Random: {
+      const uint64_t z = static_cast<uint64_t>(std::llround(p * double(n)));
+      choose(n, z, [&](uint64_t i) { mask[i] = 1; });
+      break;
+    }
+    case SparsityPattern::Blocks: {
+      const uint64_t kb = (uint64_t(cols) + block - 1) / block, nb = uint64_t(rows) * kb;
+      const uint64_t z = static_cast<uint64_t>(std::llround(p * double(nb)));
+      choose(nb, z, [&](uint64_t i) {
+        const uint64_t r = i / kb, b = i % kb;
+        for (uint64_t c = b * block; c < std::min<uint64_t>((b + 1) * block, cols); ++c) mask[r * cols + c] = 1;
+      });
+      break;
+    }
+    case SparsityPattern::Clustered: {
+      const uint64_t z = static_cast<uint64_t>(std::llround(p * double(n)));
+      uint64_t zeros = 0;
+      if (z == n) {
+        std::fill(mask.begin(), mask.end(), 1);
+        zeros = n;
+      }
+      std::uniform_int_distribution<int> row_d(0, std::max(rows - 1, 0)), col_d(0, std::max(cols - 1, 0));
+      std::uniform_int_distribution<int> len_d(1, 2 * block - 1);
+      // runs at random starts; after many tries (few non-zeros left) finish with single elements
+      const uint64_t max_runs = 64 + 16 * n;
+      for (uint64_t run = 0; zeros < z && run < max_runs; ++run) {
+        const int r = row_d(rng), c0 = col_d(rng), len = len_d(rng);
+        for (int c = c0; c < std::min(cols, c0 + len) && zeros < z; ++c) {
+          uint8_t& m = mask[uint64_t(r) * cols + c];
+          if (!m) {
+            m = 1;
+            ++zeros;
+          }
+        }
+      }
+      if (zeros < z) {
+        std::vector<uint64_t> left;
+        for (uint64_t i = 0; i < n; ++i)
+          if (!mask[i]) left.push_back(i);
+        std::shuffle(left.begin(), left.end(), rng);
+        for (uint64_t i = 0; zeros < z; ++i, ++zeros) mask[left[i]] = 1;
+      }
+      break;
+    }
+  }
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      if (mask[uint64_t(r) * cols + c]) x(r, c) = 0.0f;
+  return mask;
+}
+
 namespace {
 
 using Rng = std::mt19937_64;
@@ -333,6 +417,8 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
 
 void check_gemm_spec(const Config& cfg, const GemmSpec& s) {
   if (s.prune < 0 || s.prune > 255) throw std::invalid_argument("prune threshold must be 0..255");
+  if (!(s.act_sparsity >= 0.0 && s.act_sparsity <= 1.0) || !(s.wgt_sparsity >= 0.0 && s.wgt_sparsity <= 1.0))
+    throw std::invalid_argument("activation and weight sparsity must be fractions in [0, 1]");
   if ((s.sparse_a || s.sparse_c) && cfg.sparsity == 0)
     throw std::invalid_argument("compressed row streams need a config with sparsity (activations or both)");
   const GemmLayout l = layout_gemm(cfg, s.m, s.k, s.n, s.sparse_a, s.sparse_c);
@@ -353,6 +439,24 @@ void check_gemm_spec(const Config& cfg, const GemmSpec& s) {
   resolve_schedule(cfg, l, s.n, s.schedule);
 }
 
+bool default_sparse_a(const Config& cfg, const GemmSpec& s, std::string* why) {
+  if (why) why->clear();
+  if (!(s.act_sparsity > 0.0)) return false;
+  if (cfg.sparsity == 0) {
+    if (why) *why = "config '" + cfg.name + "' has sparsity: none";
+    return false;
+  }
+  GemmSpec t = s;
+  t.sparse_a = true;
+  try {
+    check_gemm_spec(cfg, t);
+  } catch (const std::invalid_argument& e) {
+    if (why) *why = e.what();
+    return false;
+  }
+  return true;
+}
+
 // ---- run -------------------------------------------------------------------------------------------
 
 std::string repro_command(const Config& cfg, const GemmSpec& s) {
@@ -367,7 +471,12 @@ std::string repro_command(const Config& cfg, const GemmSpec& s) {
   if (s.schedule != Schedule::Auto) os << " --schedule " << to_string(s.schedule);
   if (s.warmup) os << " --warmup " << s.warmup;
   if (s.prune) os << " --prune " << s.prune;
+  if (s.act_sparsity > 0) os << " --act-sparsity " << s.act_sparsity;
+  if (s.wgt_sparsity > 0) os << " --wgt-sparsity " << s.wgt_sparsity;
+  if ((s.act_sparsity > 0 || s.wgt_sparsity > 0) && s.sparsity_pattern != SparsityPattern::Random)
+    os << " --sparsity-pattern " << to_string(s.sparsity_pattern);
   if (s.sparse_a) os << " --sparse-a";
+  else if (s.act_sparsity > 0) os << " --dense-a";  // explicit: the CLI default would compress
   if (s.sparse_c) os << " --sparse-c";
   return os.str();
 }
@@ -396,6 +505,9 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
   dopt.max_idle = 2000 + 4 * uint64_t(std::max(cfg.act_depth, cfg.wgt_depth)) + 4 * uint64_t(spec.latency);
   Driver drv(model, mc, dopt);  // resets the model once; warm-up runs leave their state behind
   MemModel& mem = drv.mem();
+  mem.add_region("A", l.a_codes, l.w_codes);
+  mem.add_region("W", l.w_codes, l.c_codes);
+  mem.add_region("C", l.c_codes, l.bytes);
 
   GemmResult res;
   res.schedule = resolve_schedule(cfg, l, N, spec.schedule);
@@ -408,10 +520,32 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
 
     // operands and golden result
     Rng rng(seed);
-    const Eigen::MatrixXf a = draw(M, K, B, spec.values, rng);
-    const Eigen::MatrixXf wt = draw(N, K, B, spec.values, rng);
+    Eigen::MatrixXf a = draw(M, K, B, spec.values, rng);
+    Eigen::MatrixXf wt = draw(N, K, B, spec.values, rng);
+    // operand sparsity: zero masks from their own generator (the values above do not depend on it)
+    std::vector<uint8_t> a_mask, w_mask;
+    if (spec.act_sparsity > 0 || spec.wgt_sparsity > 0) {
+      Rng mrng(seed * 0xd1b54a32d192ed03ull + 0x8bb84b93962eacc9ull);
+      a_mask = sparsify(a, B, spec.act_sparsity, spec.sparsity_pattern, mrng);
+      w_mask = sparsify(wt, B, spec.wgt_sparsity, spec.sparsity_pattern, mrng);
+    }
     const golden::BfpMatrix qa = golden::quantize_rows(a, B, golden::Rounding::Away, "A");
     const golden::BfpMatrix qw = golden::quantize_rows(wt, B, golden::Rounding::Away, "W");
+    // zeros must survive quantization (an exact 0.0f always quantizes to code 0; checked, not assumed)
+    auto forced = [&](const std::vector<uint8_t>& mask, const golden::BfpMatrix& q, const char* name) {
+      uint64_t count = 0;
+      for (uint64_t i = 0; i < mask.size(); ++i) {
+        if (!mask[i]) continue;
+        ++count;
+        const int r = int(i / uint64_t(q.cols)), c = int(i % uint64_t(q.cols));
+        if (q.codes(r, c) != 0)
+          throw std::logic_error(std::string("sparsify: ") + name + "[" + std::to_string(r) + "][" +
+                                 std::to_string(c) + "] was set to zero but quantized to code " +
+                                 std::to_string(q.codes(r, c)));
+      }
+      return count;
+    };
+    const uint64_t a_forced = forced(a_mask, qa, "A"), w_forced = forced(w_mask, qw, "W");
     const golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
     const golden::BfpMatrix gc = golden::requantize_pruned(acc, B, ap, relu, spec.prune);
 
@@ -444,7 +578,9 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     // run
     drv.clear_stats();
     const MemStats mem0 = mem.stats();
-    for (const auto& c : gemm_commands(cfg, l, M, N, relu, res.schedule, spec.prune)) drv.issue(c);
+    const std::vector<MemRegion> regions0 = mem.regions();
+    const std::vector<Command> cmds = gemm_commands(cfg, l, M, N, relu, res.schedule, spec.prune);
+    for (const auto& c : cmds) drv.issue(c);
     const auto t0 = std::chrono::steady_clock::now();
     drv.run();
     res.sim_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -537,6 +673,67 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     res.onchip_util = st.compute_busy ? double(res.macs) / (pes * double(st.compute_busy)) : 0.0;
     res.read_beats = mem.stats().read_beats - mem0.read_beats;
     res.write_beats = mem.stats().write_beats - mem0.write_beats;
+
+    // bytes over the memory port, split by region (A, W^T, C: layout_gemm places them in that order)
+    const uint64_t beat = uint64_t(cfg.beat_bytes());
+    res.read_bytes = res.read_beats * beat;
+    res.write_bytes = res.write_beats * beat;
+    res.write_strobe_bytes = mem.stats().write_strobe_bytes - mem0.write_strobe_bytes;
+    auto region_delta = [&](const char* name, bool write) -> uint64_t {
+      for (size_t i = 0; i < mem.regions().size(); ++i)
+        if (mem.regions()[i].name == name)
+          return write ? mem.regions()[i].write_beats - regions0[i].write_beats
+                       : mem.regions()[i].read_beats - regions0[i].read_beats;
+      return 0;
+    };
+    res.act_read_bytes = region_delta("A", false) * beat;
+    res.wgt_read_bytes = region_delta("W", false) * beat;
+    res.out_write_bytes = region_delta("C", true) * beat;
+    uint64_t act_blocks_loaded = 0;
+    for (const Command& c : cmds)
+      if (c.op == Opcode::LoadAct) act_blocks_loaded += uint64_t(c.rows) * c.count;
+    res.act_loads = static_cast<int>(act_blocks_loaded / (uint64_t(M) * uint64_t(l.kb)));
+
+    // sparsity: useful (matched non-zero) products, achieved sparsity, compression of A and C
+    std::vector<uint64_t> a_nz(size_t(K), 0), w_nz(size_t(K), 0);
+    uint64_t a_zero = 0, w_zero = 0;
+    for (int r = 0; r < M; ++r)
+      for (int k = 0; k < K; ++k) {
+        const bool nz = qa.codes(r, k) != 0;
+        a_nz[size_t(k)] += nz;
+        a_zero += !nz;
+      }
+    for (int r = 0; r < N; ++r)
+      for (int k = 0; k < K; ++k) {
+        const bool nz = qw.codes(r, k) != 0;
+        w_nz[size_t(k)] += nz;
+        w_zero += !nz;
+      }
+    res.useful_macs = 0;
+    for (int k = 0; k < K; ++k) res.useful_macs += a_nz[size_t(k)] * w_nz[size_t(k)];
+    res.useful_util = st.total ? double(res.useful_macs) / (pes * double(st.total)) : 0.0;
+    res.act_forced_zeros = a_forced;
+    res.wgt_forced_zeros = w_forced;
+    res.act_zero_codes = a_zero;
+    res.wgt_zero_codes = w_zero;
+    res.act_sparsity = double(a_zero) / (double(M) * double(K));
+    res.wgt_sparsity = double(w_zero) / (double(N) * double(K));
+    auto zero_fraction = [&](const golden::BfpMatrix& q) {
+      uint64_t z = 0;
+      for (int r = 0; r < q.rows; ++r)
+        for (int c = 0; c < q.cols; ++c) z += q.codes(r, c) == 0;
+      return double(z) / (double(q.rows) * double(q.cols));
+    };
+    res.out_sparsity = zero_fraction(gc);
+    res.out_sparsity_unpruned =
+        spec.prune ? zero_fraction(golden::requantize_pruned(acc, B, ap, relu, 0)) : res.out_sparsity;
+    try {  // the format needs B >= 8
+      res.act_compression = golden::compression_stats(qa, cfg.beat_bytes());
+      res.out_compression = golden::compression_stats(gc, cfg.beat_bytes());
+      res.act_compression_valid = true;
+    } catch (const golden::InputError&) {
+      res.act_compression_valid = false;
+    }
 
     // accuracy against the unquantized operands
     Eigen::MatrixXd ref = a.cast<double>() * wt.cast<double>().transpose();

@@ -4,11 +4,13 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "gen/config.h"
 #include "golden/bfp.h"
+#include "golden/sparse.h"
 #include "sim/driver.h"
 
 namespace bfp::sim {
@@ -27,6 +29,22 @@ const std::vector<ValueKind>& all_value_kinds();
 std::string to_string(ValueKind k);
 /// Parses the names printed by to_string ("normal", "wide-exp", ...). Throws std::invalid_argument.
 ValueKind parse_value_kind(const std::string& s);
+
+/// Where --act-sparsity / --wgt-sparsity put their zeros (docs/harness.md "Operand sparsity").
+enum class SparsityPattern {
+  Random,     ///< exactly round(P * elements) elements at uniformly random positions
+  Blocks,     ///< exactly round(P * blocks) whole BFP blocks (B consecutive elements along K) all zero
+  Clustered,  ///< runs of zeros along K (lengths uniform in 1..2B, not block-aligned) until round(P * elements)
+};
+std::string to_string(SparsityPattern p);
+SparsityPattern parse_sparsity_pattern(const std::string& s);  ///< "random", "blocks", "clustered"
+
+/// Sets elements of `x` (rows x cols, blocked along its columns in blocks of `block`) to exactly 0.0f
+/// following `pattern` with target zero fraction `p` in [0, 1] (docs/harness.md). Positions come from
+/// `rng` only (not from the values), so the same seed gives the same mask whatever the values are.
+/// Returns the mask of forced zeros (row-major, rows*cols entries, 1 = forced to zero).
+std::vector<uint8_t> sparsify(Eigen::MatrixXf& x, int block, double p, SparsityPattern pattern,
+                              std::mt19937_64& rng);
 
 /// Order of the tiles (docs/architecture.md "Tiling", docs/harness.md).
 enum class Schedule {
@@ -54,7 +72,18 @@ struct GemmSpec {
   int prune = 0;          ///< STORE sparsity-scaling threshold T (0..255, 0 = off)
   bool sparse_a = false;  ///< A as compressed row streams, LOAD_ACT with SPARSE (sparse configs, one K chunk)
   bool sparse_c = false;  ///< C written as compressed row streams (sparse configs, output-stationary)
+  /// Operand sparsity: fraction of A / W elements set to exactly zero in FP32 before quantization
+  /// (sparsify(); the mask uses its own generator seeded from `seed`, so the non-zero values do not
+  /// depend on it). 0 = untouched operands.
+  double act_sparsity = 0.0, wgt_sparsity = 0.0;
+  SparsityPattern sparsity_pattern = SparsityPattern::Random;
 };
+
+/// Whether A should be loaded compressed by default for `s` (bfpgen gemm / bench without --sparse-a or
+/// --dense-a): yes when s.act_sparsity > 0, the config has sparsity and the compressed load applies
+/// (check_gemm_spec with sparse_a passes). When it returns false and `why` is given, *why says why not
+/// ("" when act_sparsity is 0).
+bool default_sparse_a(const Config& cfg, const GemmSpec& s, std::string* why = nullptr);
 
 /// Where the cycles went: the parts up to `idle` sum to total (see CycleStats).
 struct CycleBreakdown {
@@ -84,6 +113,26 @@ struct GemmResult {
   double onchip_util = 0;        ///< macs / (R*C*compute-busy cycles)
   Schedule schedule = Schedule::Output;  ///< the order used
   uint64_t read_beats = 0, write_beats = 0;
+  // ---- memory traffic in bytes (beats x beat bytes, from the memory model's counters) ----
+  uint64_t read_bytes = 0, write_bytes = 0;  ///< beats x BEAT over the read / write port
+  uint64_t act_read_bytes = 0;   ///< read beats inside A's region (dense codes+exponents or row streams) x BEAT
+  uint64_t wgt_read_bytes = 0;   ///< read beats inside W^T's region x BEAT
+  uint64_t out_write_bytes = 0;  ///< write beats inside C's region x BEAT
+  uint64_t write_strobe_bytes = 0;  ///< bytes actually written (strobe bits set), all regions
+  // ---- sparsity (also filled without a sparsity spec) ----
+  /// Products with a != 0 && w != 0 over the whole GEMM (quantized codes): sum over k of
+  /// (#rows of A with a[m][k] != 0) * (#columns of W with w[k][n] != 0).
+  uint64_t useful_macs = 0;
+  double useful_util = 0;             ///< useful_macs / (R*C*total)
+  uint64_t act_forced_zeros = 0, wgt_forced_zeros = 0;  ///< elements sparsify() set to 0.0f
+  uint64_t act_zero_codes = 0, wgt_zero_codes = 0;      ///< zero codes among the logical elements
+  double act_sparsity = 0, wgt_sparsity = 0;  ///< achieved: zero codes / elements of the quantized A, W
+  double out_sparsity = 0;            ///< zero codes / elements of the golden C (after pruning)
+  double out_sparsity_unpruned = 0;   ///< same before pruning (equal when prune = 0)
+  bool act_compression_valid = false; ///< compression stats need B >= 8 (the format's limit)
+  golden::CompressionStats act_compression;  ///< quantized A in the three encodings (golden)
+  golden::CompressionStats out_compression;  ///< golden C (after pruning) in the three encodings
+  int act_loads = 0;                  ///< how often each element of A is loaded (N tiles for weight-stationary)
   golden::ErrorStats err_rtl;     ///< dequantized RTL output vs double A*W of the FP32 operands
   golden::ErrorStats err_golden;  ///< same for the golden output
   double sim_seconds = 0;        ///< wall-clock time of the RTL simulation

@@ -68,6 +68,8 @@ void MemModel::commit(const bfp_model_inputs& in, const bfp_model_outputs& out) 
     pending_.push_back({cycle_ + static_cast<uint64_t>(cfg_.latency), a});
     credit_ -= 1.0;
     ++stats_.read_beats;
+    for (MemRegion& r : regions_)
+      if (a >= r.lo && a < r.hi) ++r.read_beats;
     stats_.max_outstanding = std::max<uint64_t>(stats_.max_outstanding, pending_.size());
   }
   if (in.wr_tready && out.wr_tvalid) {
@@ -75,9 +77,14 @@ void MemModel::commit(const bfp_model_inputs& in, const bfp_model_outputs& out) 
     if (a % beat) throw MemError("memory: write address " + hex(a) + " is not beat-aligned");
     check(a, beat, "write");
     for (uint64_t b = 0; b < beat; ++b) {
-      if ((out.wr_tstrb[b / 32] >> (b % 32)) & 1u) mem_[a + b] = static_cast<uint8_t>(out.wr_tdata[b / 4] >> (8 * (b % 4)));
+      if ((out.wr_tstrb[b / 32] >> (b % 32)) & 1u) {
+        mem_[a + b] = static_cast<uint8_t>(out.wr_tdata[b / 4] >> (8 * (b % 4)));
+        ++stats_.write_strobe_bytes;
+      }
     }
     ++stats_.write_beats;
+    for (MemRegion& r : regions_)
+      if (a >= r.lo && a < r.hi) ++r.write_beats;
   }
   ++cycle_;
 }

@@ -32,7 +32,16 @@ struct MemConfig {
 struct MemStats {
   uint64_t read_beats = 0;
   uint64_t write_beats = 0;
+  uint64_t write_strobe_bytes = 0;  ///< bytes written with their strobe bit set
   uint64_t max_outstanding = 0;
+};
+
+/// An address range [lo, hi) whose beats are counted separately (the GEMM runner's A, W and C regions).
+struct MemRegion {
+  std::string name;
+  uint64_t lo = 0, hi = 0;
+  uint64_t read_beats = 0;   ///< accepted read requests with an address in [lo, hi)
+  uint64_t write_beats = 0;  ///< accepted writes with an address in [lo, hi)
 };
 
 class MemModel {
@@ -56,6 +65,9 @@ class MemModel {
   /// Read requests accepted but not yet answered.
   size_t outstanding() const { return pending_.size(); }
   const MemStats& stats() const { return stats_; }
+  /// Counts beats in [lo, hi) separately from now on (regions may overlap; each counts its own).
+  void add_region(const std::string& name, uint64_t lo, uint64_t hi) { regions_.push_back({name, lo, hi, 0, 0}); }
+  const std::vector<MemRegion>& regions() const { return regions_; }
 
  private:
   struct Pending {
@@ -73,6 +85,7 @@ class MemModel {
   double credit_ = 0;  // bandwidth token bucket
   bool rsp_valid_ = false;  // rd_rsp_tvalid presented and not yet accepted (must stay up)
   MemStats stats_;
+  std::vector<MemRegion> regions_;
 };
 
 }  // namespace bfp::sim
