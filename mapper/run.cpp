@@ -166,7 +166,17 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
           o.schedule = opt.schedule;
           o.sparse_a = p.sparse_a;
           o.sparse_c = p.sparse_c;
-          const sim::OperandGemmResult g = sim::run_gemm_operands(*drv, qa, qw, gc, o);
+          golden::BfpMatrix corrupted;
+          const bool corrupt = !opt.corrupt_layer.empty() && opt.corrupt_layer == l.name && &op == &p.ops.back();
+          if (corrupt) {
+            if (opt.corrupt_row < 0 || opt.corrupt_row >= gc.rows || opt.corrupt_col < 0 ||
+                opt.corrupt_col >= int(gc.codes.cols()))
+              layer_error(l, "corrupt_row/corrupt_col outside the output");
+            corrupted = gc;
+            int8_t& c = corrupted.codes(opt.corrupt_row, opt.corrupt_col);
+            c = static_cast<int8_t>(static_cast<uint8_t>(c) + 1);
+          }
+          const sim::OperandGemmResult g = sim::run_gemm_operands(*drv, qa, qw, corrupt ? corrupted : gc, o);
           r.checked = true;
           r.cycles += g.cycles.total;
           auto& b = r.breakdown;

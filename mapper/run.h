@@ -28,6 +28,11 @@ struct RunOptions {
   /// (sparse configs; compressed outputs force the output-stationary schedule).
   bool sparse = false;
   std::ostream* progress = nullptr;  ///< one line per layer as it finishes (nullptr: quiet)
+  /// Self-test of the checking path: the expected output of this layer's last GEMM gets code C[row][col]
+  /// incremented (wrapping) before the comparison, so the RTL's (correct) output must be reported as a
+  /// mismatch there. The chain to later layers keeps the true golden output. "" = off.
+  std::string corrupt_layer;
+  int corrupt_row = 0, corrupt_col = 0;
 };
 
 /// One row of the per-layer table.

@@ -1,0 +1,493 @@
+// Network mapper (docs/networks.md): loading and validation of network files, shape inference against
+// hand-derived shapes, im2col lowering against a direct convolution computed here, the host layers on
+// hand-computed values, and end-to-end runs through the RTL (networks/mlp.yaml and a small network with every
+// layer type on configs/test/r2c2b8.yaml), including the mismatch report.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gen/config.h"
+#include "golden/bfp.h"
+#include "mapper/lower.h"
+#include "mapper/network.h"
+#include "mapper/run.h"
+#include "sim/layer_io.h"
+#include "sim/model_cache.h"
+
+namespace fs = std::filesystem;
+using namespace bfp::mapper;
+using bfp::Config;
+
+namespace {
+
+std::string src(const std::string& rel) { return (fs::path(BFP_SOURCE_DIR) / rel).string(); }
+
+Config load_cfg(const std::string& rel) {
+  Config c = bfp::load_config(src(rel));
+  c.source_path = rel;
+  return c;
+}
+
+Network parse(const std::string& text) { return parse_network(text, "n.yaml"); }
+
+// The text of the NetError that parsing `text` throws ("" if none).
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const NetError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const Layer& layer(const Network& n, const std::string& name) { return n.layers.at(size_t(n.find(name))); }
+
+// ---- loading and shape inference -------------------------------------------------------------------------
+
+TEST(NetworkLoad, LenetShapesAndMacs) {
+  const Network n = load_network(src("networks/lenet.yaml"));
+  EXPECT_EQ(n.name, "lenet");
+  ASSERT_EQ(n.layers.size(), 8u);
+  // 28x28x1 -conv5 pad2-> 28x28x6 -pool2-> 14x14x6 -conv5-> 10x10x16 -pool2-> 5x5x16 -> 400 -> 120 -> 84 -> 10
+  const std::vector<std::string> want = {"28x28x6", "14x14x6", "10x10x16", "5x5x16", "400", "120", "84", "10"};
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(n.layers[i].out.str(), want[i]) << n.layers[i].name;
+  EXPECT_EQ(layer(n, "conv1").macs(), 28 * 28 * 6 * 25);
+  EXPECT_EQ(layer(n, "conv2").macs(), 10 * 10 * 16 * 5 * 5 * 6);
+  EXPECT_EQ(layer(n, "fc1").macs(), 400 * 120);
+  EXPECT_EQ(n.macs(), 117600 + 240000 + 48000 + 10080 + 840);
+  EXPECT_EQ(n.input_init, InitKind::Uniform);
+  EXPECT_TRUE(layer(n, "flat").out.flat);
+}
+
+TEST(NetworkLoad, MlpShapes) {
+  const Network n = load_network(src("networks/mlp.yaml"));
+  ASSERT_EQ(n.layers.size(), 3u);
+  EXPECT_TRUE(n.input.flat);
+  EXPECT_EQ(n.input.c, 64);
+  EXPECT_EQ(n.layers[0].out.str(), "48");
+  EXPECT_EQ(n.layers[2].out.str(), "10");
+  EXPECT_FALSE(n.layers[2].relu);
+  EXPECT_TRUE(n.layers[0].relu);
+}
+
+const char* kAllTypes = R"(name: all
+seed: 7
+input: {shape: [9, 7, 5]}
+layers:
+  - {name: c1, type: conv2d, filters: 6, kernel: 3, padding: same, relu: true}
+  - {name: dw, type: conv2d, filters: 6, kernel: 3, stride: [2, 1], padding: 1, groups: 6}
+  - {name: c2, type: conv2d, filters: 6, kernel: 1, input: c1, stride: [2, 1], relu: true}
+  - {name: sum, type: add, inputs: [dw, c2], relu: true}
+  - {name: cat, type: concat, inputs: [sum, c2]}
+  - {name: g, type: conv2d, filters: 4, kernel: [3, 2], stride: [1, 2], padding: [1, 0], groups: 2, prune: 5}
+  - {name: mp, type: maxpool, kernel: 3, stride: 2, padding: 1}
+  - {name: gap, type: avgpool, global: true, input: cat}
+  - {type: flatten}
+  - {name: fc, type: fc, units: 7}
+  - {name: pix, type: fc, units: 3, input: c1}
+)";
+
+TEST(NetworkLoad, ShapeInferenceHandDerived) {
+  const Network n = parse(kAllTypes);
+  // c1: 3x3 same, stride 1: 9x7x6.  dw: (9+2-3)/2+1 = 5, (7+2-3)/1+1 = 7.  c2: 1x1 stride [2,1]: 5x7x6.
+  EXPECT_EQ(layer(n, "c1").out.str(), "9x7x6");
+  EXPECT_EQ(layer(n, "dw").out.str(), "5x7x6");
+  EXPECT_EQ(layer(n, "c2").out.str(), "5x7x6");
+  EXPECT_EQ(layer(n, "sum").out.str(), "5x7x6");
+  EXPECT_EQ(layer(n, "cat").out.str(), "5x7x12");
+  // g: kernel [3,2], stride [1,2], padding [1,0] on 5x7: (5+2-3)/1+1 = 5, (7-2)/2+1 = 3; groups 2 of 6 channels
+  EXPECT_EQ(layer(n, "g").out.str(), "5x3x4");
+  EXPECT_EQ(layer(n, "g").macs(), 5 * 3 * 4 * 3 * 2 * 6);
+  // mp: 3/2 pad 1 on 5x3: (5+2-3)/2+1 = 3, (3+2-3)/2+1 = 2
+  EXPECT_EQ(layer(n, "mp").out.str(), "3x2x4");
+  EXPECT_EQ(layer(n, "gap").out.str(), "1x1x12");
+  EXPECT_EQ(layer(n, "gap").kh, 5);
+  EXPECT_EQ(layer(n, "gap").kw, 7);
+  EXPECT_EQ(n.layers[8].name, "flatten_9");  // default name: type and position
+  EXPECT_EQ(n.layers[8].out.str(), "12");
+  EXPECT_EQ(layer(n, "fc").out.str(), "7");
+  EXPECT_EQ(layer(n, "pix").out.str(), "9x7x3");  // fc on every pixel of c1
+  EXPECT_EQ(layer(n, "pix").macs(), 63 * 6 * 3);
+  EXPECT_EQ(layer(n, "dw").macs(), 5 * 7 * 6 * 9);
+  EXPECT_EQ(layer(n, "mp").sh, 2);
+  EXPECT_EQ(layer(n, "c2").inputs, std::vector<int>{0});
+  EXPECT_EQ(layer(n, "c1").inputs, std::vector<int>{-1});
+  EXPECT_EQ(layer(n, "cat").inputs, (std::vector<int>{3, 2}));
+  // the GEMMs: one per group, K = kh*kw*C_in/groups, N = filters/groups
+  const auto ops = gemm_ops(layer(n, "g"));
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[1].m, 15);
+  EXPECT_EQ(ops[1].k, 3 * 2 * 6);
+  EXPECT_EQ(ops[1].n, 2);
+  EXPECT_EQ(ops[1].n0, 2);
+  EXPECT_EQ(gemm_ops(layer(n, "dw")).size(), 6u);
+  EXPECT_TRUE(gemm_ops(layer(n, "mp")).empty());
+}
+
+TEST(NetworkLoad, PoolStrideDefaultsToKernelAndSamePaddingWithStride) {
+  const Network n = parse(R"(name: p
+input: {shape: [10, 9, 2]}
+layers:
+  - {type: maxpool, kernel: [2, 3]}
+  - {type: conv2d, filters: 1, kernel: 3, stride: 2, padding: same, input: input}
+)");
+  EXPECT_EQ(n.layers[0].out.str(), "5x3x2");  // stride [2, 3]
+  EXPECT_EQ(n.layers[1].out.str(), "5x5x1");  // ceil(10/2), ceil(9/2)
+}
+
+struct BadCase {
+  const char* yaml;
+  const char* expect;  // substring of the message (location, layer, field)
+};
+
+TEST(NetworkLoad, ValidationErrorsNameFileLayerAndField) {
+  const std::string head = "name: x\ninput: {shape: [8, 8, 3]}\nlayers:\n";
+  const std::vector<BadCase> cases = {
+      {"  - {name: c1, type: conv2d, filters: 4, kernel: 9}",
+       "n.yaml:4:50: layer 'c1' (#1, conv2d): field 'kernel': kernel [9, 9] is larger than the padded input 8x8"},
+      {"  - {name: c1, type: conv2d, filters: 4, kernel: 3, groups: 2}",
+       "n.yaml:4:61: layer 'c1' (#1, conv2d): field 'groups': the 3 input channels"},
+      {"  - {name: c1, type: conv2d, filters: 4, kernal: 3}", "n.yaml:4:42: layer 'c1' (#1, conv2d): field 'kernal': unknown field"},
+      {"  - {name: c1, type: conv2d, filters: 4}", "layer 'c1' (#1, conv2d): field 'kernel': missing"},
+      {"  - {name: c1, type: conv2d, filters: \"4\", kernel: 3}", "field 'filters': expected an integer"},
+      {"  - {name: c1, type: conv2d, filters: 0, kernel: 3}", "field 'filters': must be in 1..65535; got 0"},
+      {"  - {name: c1, type: conv2d, filters: 4, kernel: 3}\n  - {name: a, type: add, inputs: [c1, input]}",
+       "n.yaml:5:34: layer 'a' (#2, add): field 'inputs': shapes differ: layer 'c1' (6x6x4) and the network input (8x8x3)"},
+      {"  - {name: c1, type: conv2d, filters: 4, kernel: 3, input: c2}\n  - {name: c2, type: flatten}",
+       "layer 'c1' (#1, conv2d): field 'input': 'c2' is a later layer (#2)"},
+      {"  - {name: c1, type: flatten, input: nope}", "field 'input': no layer called 'nope'"},
+      {"  - {name: c1, type: conv}", "n.yaml:4:22: layer #1: field 'type': expected one of"},
+      {"  - {name: c1, type: flatten}\n  - {name: c1, type: flatten}", "n.yaml:5:12: layer #2: field 'name': duplicate layer name 'c1'"},
+      {"  - {name: input, type: flatten}", "'input' is reserved"},
+      {"  - {type: conv2d, filters: 4, kernel: 3, dilation: 2}", "layer 'conv2d_1' (#1, conv2d): field 'dilation': only dilation 1"},
+      {"  - {type: maxpool, global: true, kernel: 2}", "field 'kernel': not allowed with global: true"},
+      {"  - {type: maxpool, kernel: 2, padding: 2}", "field 'padding': padding [2, 2] is too large"},
+      {"  - {type: conv2d, filters: 4, kernel: 2, padding: same}", "field 'padding': 'same' needs an odd kernel"},
+      {"  - {type: conv2d, filters: 6, kernel: 3, groups: 3, relu: yes}", "field 'relu': expected true or false"},
+      {"  - {type: conv2d, filters: 4, kernel: 3, groups: 3}", "field 'filters': 4 filters are not divisible by 3 groups"},
+      {"  - {type: flatten}\n  - {type: conv2d, filters: 4, kernel: 1}",
+       "layer 'conv2d_2' (#2, conv2d): field 'input': conv2d needs an H x W x C input; layer 'flatten_1' (192) is a vector"},
+      {"  - {type: add, inputs: [input]}", "field 'inputs': expected a sequence of exactly two layer names"},
+      {"  - {type: maxpool, kernel: 2}\n  - {type: concat, inputs: [maxpool_1, input]}", "field 'inputs': spatial sizes differ"},
+      {"  - type: fc\n    units: 3\n    units: 4", "n.yaml:6:5: layer 'fc_1' (#1, fc): field 'units': duplicate field (first given at line 5)"},
+      {"  - {filters: 3}", "layer #1: missing field 'type'"},
+      {"  - [fc, 3]", "layer #1: expected a mapping"},
+  };
+  for (const auto& c : cases) {
+    const std::string msg = error_of(head + c.yaml + "\n");
+    EXPECT_NE(msg.find(c.expect), std::string::npos) << "yaml:\n" << c.yaml << "\nmessage: " << msg;
+  }
+  // top level
+  EXPECT_NE(error_of("name: x\nlayers:\n  - {type: flatten}\n").find("field 'input': missing"), std::string::npos);
+  EXPECT_NE(error_of("name: x\ninput: {shape: [8, 8]}\nlayers:\n  - {type: flatten}\n")
+                .find("n.yaml:2:16: field 'input.shape': expected [H, W, C] or [F]"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: x\ninput: {shape: [8]}\nlayers: []\n").find("field 'layers': expected a non-empty"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: x\ninput: {shape: [8]}\nseed: -1\nlayers: [{type: flatten}]\n").find("field 'seed'"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: x\ninput: {shape: [8]}\nextra: 1\nlayers: [{type: flatten}]\n").find("field 'extra': unknown"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: x\ninput: {shape: [8], init: gauss}\nlayers: [{type: flatten}]\n").find("field 'input.init'"),
+            std::string::npos);
+  EXPECT_NE(error_of("name: [x\n").find("YAML syntax error"), std::string::npos);
+  // a missing file names the path
+  try {
+    load_network("/nonexistent/net.yaml");
+    ADD_FAILURE() << "no error";
+  } catch (const NetError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/net.yaml: cannot open"), std::string::npos);
+  }
+}
+
+// ---- initializers ----------------------------------------------------------------------------------------
+
+TEST(Initializers, WeightsDependOnSeedAndNameOnly) {
+  const Network a = parse("name: a\ninput: {shape: [16]}\nlayers:\n  - {name: f, type: fc, units: 4}\n");
+  const Network b = parse(
+      "name: b\ninput: {shape: [16]}\nlayers:\n  - {name: g, type: fc, units: 16}\n  - {name: f, type: fc, units: 4}\n");
+  EXPECT_EQ(layer_weights(layer(a, "f"), 3), layer_weights(layer(b, "f"), 3));
+  EXPECT_NE(layer_weights(layer(a, "f"), 3), layer_weights(layer(a, "f"), 4));
+  EXPECT_EQ(input_values(a, 9), input_values(b, 9));
+  EXPECT_NE(input_values(a, 9), input_values(a, 10));
+  const Eigen::MatrixXf w = layer_weights(layer(b, "g"), 1);
+  EXPECT_EQ(w.rows(), 16);
+  EXPECT_EQ(w.cols(), 16);
+}
+
+// ---- im2col against a direct convolution ------------------------------------------------------------------
+
+// Direct convolution in double, written independently of the mapper: out[yo][xo][f] = sum over ky, kx, c of
+// x[yo*sh-ph+ky][xo*sw-pw+kx][g*Cg + c] * filter_f[ky][kx][c], g = f / (filters/groups), zero outside the
+// input. filter_f[ky][kx][c] is element (ky*kw + kx)*Cg + c of row f of the weights (docs/networks.md).
+Eigen::MatrixXd direct_conv(const Eigen::MatrixXd& x, const Layer& l, const Eigen::MatrixXd& w) {
+  const int H = l.in.h, W = l.in.w, C = l.in.c, cg = C / l.groups, ng = l.filters / l.groups;
+  const int Ho = (H + 2 * l.ph - l.kh) / l.sh + 1, Wo = (W + 2 * l.pw - l.kw) / l.sw + 1;
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(Ho * Wo, l.filters);
+  for (int yo = 0; yo < Ho; ++yo)
+    for (int xo = 0; xo < Wo; ++xo)
+      for (int f = 0; f < l.filters; ++f) {
+        const int g = f / ng;
+        double s = 0;
+        for (int ky = 0; ky < l.kh; ++ky)
+          for (int kx = 0; kx < l.kw; ++kx) {
+            const int yi = yo * l.sh - l.ph + ky, xi = xo * l.sw - l.pw + kx;
+            if (yi < 0 || yi >= H || xi < 0 || xi >= W) continue;
+            for (int c = 0; c < cg; ++c) s += x(yi * W + xi, g * cg + c) * w(f, (ky * l.kw + kx) * cg + c);
+          }
+        out(yo * Wo + xo, f) = s;
+      }
+  return out;
+}
+
+// The lowered layer: per group, im2col(x) * W_g^T, placed at the group's channels.
+Eigen::MatrixXd lowered_conv(const Eigen::MatrixXd& x, const Layer& l, const Eigen::MatrixXd& w) {
+  Eigen::MatrixXd out(l.out.pixels(), l.out.c);
+  for (const GemmOp& op : gemm_ops(l)) {
+    const Eigen::MatrixXd a = im2col(x, l, op.group);
+    EXPECT_EQ(a.rows(), op.m);
+    EXPECT_EQ(a.cols(), op.k);
+    out.middleCols(op.n0, op.n) = a * w.middleRows(op.n0, op.n).transpose();
+  }
+  return out;
+}
+
+const char* kConvs = R"(name: convs
+input: {shape: [11, 9, 16]}
+layers:
+  - {name: plain, type: conv2d, filters: 5, kernel: 3}
+  - {name: strided, type: conv2d, filters: 7, kernel: [3, 5], stride: [2, 3], padding: [2, 1], input: input}
+  - {name: grouped, type: conv2d, filters: 8, kernel: 2, stride: 1, padding: 1, groups: 4, input: input}
+  - {name: depthwise, type: conv2d, filters: 16, kernel: 3, stride: 2, padding: 1, groups: 16, input: input}
+  - {name: multiplier, type: conv2d, filters: 32, kernel: 1, groups: 16, input: input}
+  - {name: whole, type: conv2d, filters: 3, kernel: [11, 9], input: input}
+)";
+
+TEST(Im2col, MatchesDirectConvolution) {
+  const Network n = parse(kConvs);
+  const Eigen::MatrixXd x = input_values(n, 5).cast<double>();
+  for (const Layer& l : n.layers) {
+    const Eigen::MatrixXd w = layer_weights(l, 5).cast<double>();
+    const Eigen::MatrixXd want = direct_conv(x, l, w);
+    const Eigen::MatrixXd got = lowered_conv(x, l, w);
+    ASSERT_EQ(got.rows(), want.rows()) << l.name;
+    ASSERT_EQ(got.cols(), want.cols()) << l.name;
+    EXPECT_LE((got - want).cwiseAbs().maxCoeff(), 1e-12 * (1 + want.cwiseAbs().maxCoeff())) << l.name;
+  }
+}
+
+// On the values the hardware sees: the input as the BFP8 tensor it is between layers, im2col, MX quantization
+// of A and of W^T, dequantized exactly. With C_in (here Cg = 16 for plain/strided/whole) a multiple of B,
+// re-blocking is lossless, so A * W^T equals the direct convolution of the dequantized input with the
+// dequantized filters; the golden GEMM's requantized output is that within BFP8 rounding.
+TEST(Im2col, QuantizedOperandsMatchDirectConvolutionOnDequantizedValues) {
+  const Network n = parse(kConvs);
+  const bfp::golden::AccParams ap{32, 4};
+  for (int B : {8, 16}) {
+    const Tensor in = make_tensor(n.input, input_values(n, 11), B, "input");
+    const Eigen::MatrixXd xq = bfp::golden::dequantize(in.q);
+    for (const Layer& l : n.layers) {
+      const int cg = l.in.c / l.groups;
+      const Eigen::MatrixXf w = layer_weights(l, 11);
+      Eigen::MatrixXd wq(w.rows(), w.cols());  // dequantized W^T, group by group as the GEMMs see it
+      Eigen::MatrixXd lowered(l.out.pixels(), l.out.c), golden_out(l.out.pixels(), l.out.c);
+      for (const GemmOp& op : gemm_ops(l)) {
+        const auto qw = bfp::golden::quantize_rows(w.middleRows(op.n0, op.n), B, bfp::golden::Rounding::Away, "W");
+        wq.middleRows(op.n0, op.n) = bfp::golden::dequantize(qw);
+        const Eigen::MatrixXf a = gemm_a_values(tensor_values(in), l, op);
+        const auto qa = bfp::golden::quantize_rows(a, B, bfp::golden::Rounding::Away, "A");
+        const Eigen::MatrixXd aq = bfp::golden::dequantize(qa);
+        if (cg % B == 0) {
+          EXPECT_EQ(aq, a.cast<double>()) << l.name << " B=" << B << ": re-blocking must be lossless";
+        }
+        lowered.middleCols(op.n0, op.n) = aq * bfp::golden::dequantize(qw).transpose();
+        const auto acc = bfp::golden::gemm_accumulate(qa, qw, ap);
+        golden_out.middleCols(op.n0, op.n) = bfp::golden::dequantize(bfp::golden::requantize(acc, B, ap, false));
+      }
+      const Eigen::MatrixXd direct = direct_conv(xq, l, wq);
+      if (cg % B == 0) {
+        EXPECT_LE((lowered - direct).cwiseAbs().maxCoeff(), 1e-12 * (1 + direct.cwiseAbs().maxCoeff()))
+            << l.name << " B=" << B;
+      }
+      // BFP8 output: every element within one unit of its block's last place (2^-6 of the block maximum),
+      // plus the accumulator's alignment error; 2% relative RMS is loose but catches any layout error.
+      EXPECT_LT(bfp::golden::compare(golden_out, direct).rel_rms, 0.02) << l.name << " B=" << B;
+    }
+  }
+}
+
+// ---- tensors and host layers -------------------------------------------------------------------------------
+
+TEST(Tensors, ValuesRoundTripExactlyAndConcatCopiesAlignedBlocks) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<float> nd(0, 1);
+  Eigen::MatrixXf v(5, 24);
+  for (int i = 0; i < v.size(); ++i) v.data()[i] = std::ldexp(nd(rng), int(i % 60) - 30);
+  const Tensor t = make_tensor(Shape{1, 5, 24, false}, v, 8, "t");
+  const Tensor u = make_tensor(t.shape, tensor_values(t), 8, "u");
+  EXPECT_EQ(u.q.codes, t.q.codes);  // values of a requantized block reproduce it
+  // aligned: block copy, exponents kept
+  const Tensor s = make_tensor(Shape{1, 5, 3, false}, v.leftCols(3), 8, "s");
+  const auto cat = concat_columns({&t.q, &s.q}, "cat");
+  EXPECT_EQ(cat.cols, 27);
+  EXPECT_EQ(cat.codes.leftCols(24), t.q.codes);
+  EXPECT_EQ(cat.exps.leftCols(3), t.q.exps);
+  EXPECT_EQ(cat.codes.middleCols(24, 8), s.q.codes);
+  // not aligned: re-quantized from the values
+  const auto cat2 = concat_columns({&s.q, &t.q}, "cat2");
+  Eigen::MatrixXf both(5, 27);
+  both << tensor_values(s), tensor_values(t);
+  EXPECT_TRUE(cat2 == bfp::golden::quantize_rows(both, 8, bfp::golden::Rounding::Away, "x"));
+}
+
+TEST(HostLayers, PoolAddFlattenOnHandComputedValues) {
+  const Network n = parse(R"(name: h
+input: {shape: [3, 4, 2]}
+layers:
+  - {name: mp, type: maxpool, kernel: 2, stride: 2, padding: 1}
+  - {name: ap, type: avgpool, kernel: 2, stride: 2, padding: 1, input: input}
+  - {name: gap, type: avgpool, global: true, input: input}
+  - {name: sum, type: add, inputs: [input, input], relu: true}
+  - {name: fl, type: flatten, input: input}
+)");
+  // x(y, x, c) = (c ? -1 : 1) * (4y + x + 1): small integers, exactly representable in BFP8 with B = 4
+  Eigen::MatrixXf x(12, 2);
+  for (int y = 0; y < 3; ++y)
+    for (int xx = 0; xx < 4; ++xx) {
+      x(y * 4 + xx, 0) = float(4 * y + xx + 1);
+      x(y * 4 + xx, 1) = -float(4 * y + xx + 1);
+    }
+  const Tensor in = make_tensor(n.input, x, 4, "in");
+  ASSERT_EQ(tensor_values(in), x);
+  auto run = [&](const std::string& name) { return tensor_values(run_host_layer(layer(n, name), {&in, &in}, 4)); };
+  // maxpool 2/2 pad 1 on 3x4: output 2x3; window (0,0) covers only x(0,0) = 1
+  const Eigen::MatrixXf mp = run("mp");
+  ASSERT_EQ(layer(n, "mp").out.str(), "2x3x2");
+  EXPECT_EQ(mp(0, 0), 1.0f);       // (0,0): {1}
+  EXPECT_EQ(mp(1, 0), 3.0f);       // (0,1): {2, 3}
+  EXPECT_EQ(mp(2, 0), 4.0f);       // (0,2): {4}
+  EXPECT_EQ(mp(3, 0), 9.0f);       // (1,0): {5, 9}
+  EXPECT_EQ(mp(4, 0), 11.0f);      // (1,1): {6, 7, 10, 11}
+  EXPECT_EQ(mp(4, 1), -6.0f);      // channel 1: max of negatives
+  // avgpool with padding counted: (1,1) = (6+7+10+11)/4 = 8.5; (0,0) = 1/4
+  const Eigen::MatrixXf ap = run("ap");
+  EXPECT_EQ(ap(4, 0), 8.5f);
+  EXPECT_EQ(ap(0, 0), 0.25f);
+  EXPECT_EQ(ap(2, 1), -1.0f);      // (0,2): {-4} / 4
+  // global average: mean of 1..12 = 6.5
+  const Eigen::MatrixXf gap = run("gap");
+  EXPECT_EQ(gap(0, 0), 6.5f);
+  EXPECT_EQ(gap(0, 1), -6.5f);
+  // add + relu
+  const Eigen::MatrixXf sum = run("sum");
+  EXPECT_EQ(sum(5, 0), 12.0f);
+  EXPECT_EQ(sum(5, 1), 0.0f);
+  // flatten: pixel by pixel, channels innermost
+  const Eigen::MatrixXf fl = run("fl");
+  ASSERT_EQ(fl.cols(), 24);
+  EXPECT_EQ(fl(0, 2), 2.0f);
+  EXPECT_EQ(fl(0, 3), -2.0f);
+  EXPECT_EQ(fl(0, 23), -12.0f);
+}
+
+// ---- end to end through the RTL ----------------------------------------------------------------------------
+
+TEST(RunNetwork, MlpBitExactOnR2C2B8) {
+  const Config cfg = load_cfg("configs/test/r2c2b8.yaml");
+  const Network n = load_network(src("networks/mlp.yaml"));
+  RunOptions o;
+  const NetReport r = run_network(n, cfg, bfp::sim::load_model(cfg), o);
+  EXPECT_TRUE(r.rtl);
+  EXPECT_TRUE(r.bit_exact);
+  ASSERT_EQ(r.layers.size(), 3u);
+  for (const auto& l : r.layers) {
+    EXPECT_TRUE(l.checked) << l.name;
+    EXPECT_TRUE(l.bit_exact) << l.name << ": " << l.mismatch;
+    EXPECT_EQ(l.where, "rtl");
+    EXPECT_GT(l.cycles, 0u);
+    EXPECT_GT(l.read_bytes, 0u);
+    EXPECT_LE(l.util, 0.5 + 1e-9) << "M = 1 uses one of the two PE rows";
+  }
+  EXPECT_EQ(r.macs, 64 * 48 + 48 * 32 + 32 * 10);
+  EXPECT_EQ(r.output.shape.str(), "10");
+  // the golden-only run gives the same output, and it is close to the FP64 network
+  const NetReport g = run_network(n, cfg, nullptr, o);
+  EXPECT_FALSE(g.rtl);
+  EXPECT_TRUE(g.output.q == r.output.q);
+  EXPECT_LT(r.error.rel_rms, 0.05);
+}
+
+TEST(RunNetwork, EveryLayerTypeWithBackpressure) {
+  const Config cfg = load_cfg("configs/test/r2c2b8.yaml");
+  const Network n = parse(kAllTypes);
+  RunOptions o;
+  o.stall = 0.2;
+  o.latency = 3;
+  const NetReport r = run_network(n, cfg, bfp::sim::load_model(cfg), o);
+  EXPECT_TRUE(r.bit_exact);
+  for (const auto& l : r.layers) {
+    EXPECT_TRUE(l.bit_exact) << l.name << ": " << l.mismatch;
+    EXPECT_EQ(l.checked, l.where == "rtl") << l.name;
+    EXPECT_EQ(l.where, (l.type == "fc" || l.type == "conv2d") ? "rtl" : "host") << l.name;
+  }
+  EXPECT_EQ(r.layers[1].gemms, 6);  // depthwise: one GEMM per channel
+  EXPECT_EQ(r.output.shape.str(), "9x7x3");
+}
+
+TEST(RunNetwork, MismatchNamesLayerTileCoordinatesAndBits) {
+  const Config cfg = load_cfg("configs/test/r2c2b8.yaml");
+  const Network n = parse(kAllTypes);
+  RunOptions o;
+  o.corrupt_layer = "g";  // expected output of group 1 of 'g' (5x3x4, GEMM 15 x 36 x 2), C[7][1] off by one
+  o.corrupt_row = 7;
+  o.corrupt_col = 1;
+  const NetReport r = run_network(n, cfg, bfp::sim::load_model(cfg), o);
+  EXPECT_FALSE(r.bit_exact);
+  EXPECT_EQ(r.mismatching_layers, 1);
+  const LayerReport& g = r.layers.at(5);
+  ASSERT_EQ(g.name, "g");
+  EXPECT_FALSE(g.bit_exact);
+  // C[7][1] of group 1: pixel 7 of a 5x3 output is (y=2, x=1), channel 2 + 1 = 3; tile rows 6..7 (R = 2),
+  // columns 0..1 (C = 2)
+  EXPECT_NE(g.mismatch.find("layer 'g' (#6, conv2d) group 1 GEMM 15x36x2"), std::string::npos) << g.mismatch;
+  EXPECT_NE(g.mismatch.find("tile rows 6..7 x columns 0..1, C[7][1] = output (y=2, x=1, c=3)"), std::string::npos)
+      << g.mismatch;
+  EXPECT_NE(g.mismatch.find("code expected"), std::string::npos);
+  EXPECT_NE(g.mismatch.find("exponent expected"), std::string::npos);
+  for (const auto& l : r.layers)
+    if (l.name != "g") {
+      EXPECT_TRUE(l.bit_exact) << l.name;
+    }
+}
+
+TEST(LayerIo, WrongExpectedOutputIsReportedAtItsElement) {
+  const Config cfg = load_cfg("configs/test/r2c2b8.yaml");
+  std::mt19937_64 rng(1);
+  std::normal_distribution<float> nd(0, 1);
+  Eigen::MatrixXf a(5, 19), w(3, 19);
+  for (int i = 0; i < a.size(); ++i) a.data()[i] = nd(rng);
+  for (int i = 0; i < w.size(); ++i) w.data()[i] = nd(rng);
+  const auto qa = bfp::golden::quantize_rows(a, 8, bfp::golden::Rounding::Away, "A");
+  const auto qw = bfp::golden::quantize_rows(w, 8, bfp::golden::Rounding::Away, "W");
+  const bfp::golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
+  auto gc = bfp::golden::requantize(bfp::golden::gemm_accumulate(qa, qw, ap), 8, ap, false);
+  const uint64_t bytes = bfp::sim::layout_gemm(cfg, 5, 19, 3).bytes;
+  bfp::sim::Driver drv(bfp::sim::load_model(cfg), bfp::sim::operand_mem_config(cfg, bytes, 1, 0, 4, 1.0),
+                       bfp::sim::operand_driver_options(cfg, 1, 0, 4));
+  const auto ok = bfp::sim::run_gemm_operands(drv, qa, qw, gc, {});
+  EXPECT_TRUE(ok.bit_exact) << ok.first_mismatch;
+  EXPECT_TRUE(ok.c == gc);
+  gc.exps(3, 0) ^= 1;  // second GEMM on the same driver, no reset
+  const auto bad = bfp::sim::run_gemm_operands(drv, qa, qw, gc, {});
+  EXPECT_FALSE(bad.bit_exact);
+  EXPECT_EQ(bad.mismatch_row, 3);
+  EXPECT_EQ(bad.mismatch_col, 0);
+  EXPECT_EQ(bad.exp_mismatches, 1u);
+  EXPECT_EQ(bad.code_mismatches, 0u);
+}
+
+}  // namespace
