@@ -49,3 +49,11 @@ asic: build
 sparsity-area: build
 	bash scripts/ppa/sparsity_area.sh $(CONFIG)
 # ---- end of PPA flows ----------------------------------------------------------------------------------------
+
+# ---- sparsity benchmark (docs/sparsity-bench.md) -------------------------------------------------------------
+# make bench-sparsity [CONFIG=...]   256x256x256 GEMM at activation/weight sparsity 0..95% (random, blocks,
+#                                    clustered zeros) plus the same dense GEMM on a `sparsity: none` variant
+.PHONY: bench-sparsity
+
+bench-sparsity: build
+	$(BUILD)/bfpgen bench --sparsity --config $(CONFIG)

@@ -79,6 +79,8 @@ nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::G
                  {"out_write_bytes", r.out_write_bytes},
                  {"write_strobe_bytes", r.write_strobe_bytes},
                  {"act_loads", r.act_loads}};
+  j["sequencer_model"] = {{"computes", r.computes}, {"slowest_row_cycles", r.seq_slowest},
+                          {"mean_row_cycles", r.seq_mean}};
   j["useful_macs"] = r.useful_macs;
   j["useful_mac_utilization"] = r.useful_util;
   j["dense_mac_utilization"] = r.mac_util;
@@ -149,6 +151,15 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
      << "  idle    " << part(c.idle, c.total) << " no command in the core (command stalls)\n"
      << "  engines busy (overlapping): load " << part(c.load_busy, c.total) << ", compute "
      << part(c.compute_busy, c.total) << ", store " << part(c.store_busy, c.total) << "\n";
+  if (r.computes) {
+    char b[300];
+    std::snprintf(b, sizeof b,
+                  "  rows    %llu COMPUTEs; issue cycles per the documented schedule: %llu with the slowest PE row per "
+                  "COMPUTE (%.1f per COMPUTE), %.0f if rows were balanced (mean row)\n",
+                  static_cast<unsigned long long>(r.computes), static_cast<unsigned long long>(r.seq_slowest),
+                  double(r.seq_slowest) / double(r.computes), r.seq_mean);
+    os << b;
+  }
   os << "util      " << pct(r.mac_util) << " MAC utilization over all cycles; " << pct(r.onchip_util)
      << " of the cycles the compute engine is busy (data on chip)\n";
   os << "useful    " << r.useful_macs << " useful MACs (a != 0 and w != 0) of " << r.macs << " (" << pct(r.macs ? double(r.useful_macs) / double(r.macs) : 0.0)

@@ -208,6 +208,72 @@ void dump_gemm(const std::string& dir, const Eigen::MatrixXf& a, const Eigen::Ma
   npy::write_matrix(p("c_fp64_ref"), ref);
 }
 
+// Issue cycles of every COMPUTE per the documented sparse schedule (GemmResult::seq_slowest/seq_mean).
+struct SeqModel {
+  uint64_t computes = 0, slowest = 0;
+  double mean = 0;
+};
+SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vector<Command>& cmds,
+                          const golden::BfpMatrix& qa, const golden::BfpMatrix& qw) {
+  const int B = cfg.block, R = cfg.rows;
+  SeqModel sm;
+  struct Half {
+    int m0 = 0, rows = 0, kb0 = 0, count = 0;
+    bool sparse = false;
+  } half[2];
+  int n0 = 0, nrows = 0, wkb0 = 0;
+  std::vector<uint8_t> wnz;  // element k (within the loaded chunk): some loaded weight is non-zero
+  for (const Command& c : cmds) {
+    if (c.op == Opcode::LoadAct) {
+      Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
+      h.sparse = (c.flags & kFlagSparse) && cfg.sparsity != 0;
+      h.rows = c.rows;
+      if (h.sparse) {
+        h.m0 = int((c.code_addr - l.a_codes) / l.a_stream_stride);
+        h.kb0 = 0;
+      } else {
+        h.m0 = int((c.code_addr - l.a_codes) / l.a_code_stride);
+        h.kb0 = int((c.code_addr - l.a_codes) % l.a_code_stride) / B;
+      }
+      h.count = c.count;
+    } else if (c.op == Opcode::LoadWgt) {
+      n0 = int((c.code_addr - l.w_codes) / l.a_code_stride);
+      wkb0 = int((c.code_addr - l.w_codes) % l.a_code_stride) / B;
+      nrows = c.rows;
+      wnz.assign(size_t(c.count) * B, 0);
+      for (int j = 0; j < nrows; ++j)
+        for (size_t k = 0; k < wnz.size(); ++k) wnz[k] |= qw.codes(n0 + j, wkb0 * B + int(k)) != 0;
+    } else if (c.op == Opcode::Compute) {
+      const Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
+      ++sm.computes;
+      uint64_t worst = 0, sum = 0;
+      for (int r = 0; r < R; ++r) {
+        uint64_t cyc = 0;
+        if (cfg.sparsity == 0) {
+          cyc = uint64_t(c.count) * B;
+        } else if (r < h.rows) {
+          for (int b = 0; b < h.count; ++b) {
+            int present = 0, matched = 0;
+            for (int t = 0; t < B; ++t) {
+              const int k = (h.kb0 + b) * B + t;
+              const bool a = !h.sparse || qa.codes(h.m0 + r, k) != 0;
+              const bool w = cfg.sparsity < 2 || (size_t(b * B + t) < wnz.size() && wnz[size_t(b * B + t)]);
+              present += a;
+              matched += a && w;
+            }
+            if (present) cyc += matched ? uint64_t(matched) : 1;  // empty AND: one idle cycle
+          }
+        }
+        worst = std::max(worst, cyc);
+        sum += cyc;
+      }
+      sm.slowest += worst;
+      sm.mean += double(sum) / double(R);
+    }
+  }
+  return sm;
+}
+
 }  // namespace
 
 // ---- layout and command stream ---------------------------------------------------------------------
@@ -693,6 +759,11 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     for (const Command& c : cmds)
       if (c.op == Opcode::LoadAct) act_blocks_loaded += uint64_t(c.rows) * c.count;
     res.act_loads = static_cast<int>(act_blocks_loaded / (uint64_t(M) * uint64_t(l.kb)));
+
+    const SeqModel sm = model_sequencers(cfg, l, cmds, qa, qw);
+    res.computes = sm.computes;
+    res.seq_slowest = sm.slowest;
+    res.seq_mean = sm.mean;
 
     // sparsity: useful (matched non-zero) products, achieved sparsity, compression of A and C
     std::vector<uint64_t> a_nz(size_t(K), 0), w_nz(size_t(K), 0);

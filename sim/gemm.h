@@ -133,6 +133,14 @@ struct GemmResult {
   golden::CompressionStats act_compression;  ///< quantized A in the three encodings (golden)
   golden::CompressionStats out_compression;  ///< golden C (after pruning) in the three encodings
   int act_loads = 0;                  ///< how often each element of A is loaded (N tiles for weight-stationary)
+  /// Model of the issue schedule of docs/architecture.md "Sparse operation" (not of the RTL): per COMPUTE and
+  /// PE row, the elements the row's sequencer issues (dense configs: count*B; sparse: per non-empty block
+  /// the set bits of level-2 AND weight mask, or 1 idle cycle when that AND is empty). A COMPUTE lasts as long
+  /// as its slowest row. seq_slowest = sum over COMPUTEs of the slowest row, seq_mean = of the mean row
+  /// (what perfectly balanced rows would need); compute_busy - seq_slowest is the per-COMPUTE overhead.
+  uint64_t computes = 0;
+  uint64_t seq_slowest = 0;
+  double seq_mean = 0;
   golden::ErrorStats err_rtl;     ///< dequantized RTL output vs double A*W of the FP32 operands
   golden::ErrorStats err_golden;  ///< same for the golden output
   double sim_seconds = 0;        ///< wall-clock time of the RTL simulation
