@@ -20,9 +20,11 @@ std::string pct(double v) {
   return b;
 }
 
-std::string repro(const Config& cfg, const std::string& net, const mapper::RunOptions& o, uint64_t seed) {
+std::string repro(const Config& cfg, const std::string& net, const std::string& input, const mapper::RunOptions& o,
+                  uint64_t seed) {
   std::ostringstream os;
   os << "build/bfpgen run --config " << cfg.source_path << " --net " << net << " --seed " << seed;
+  if (!input.empty()) os << " --input " << input;
   if (o.stall > 0) os << " --stall " << o.stall;
   if (o.latency != 4) os << " --latency " << o.latency;
   if (o.bandwidth != 1.0) os << " --bandwidth " << o.bandwidth;
@@ -33,7 +35,8 @@ std::string repro(const Config& cfg, const std::string& net, const mapper::RunOp
 
 nlohmann::json report_json(const Config& cfg, const mapper::Network& net, const mapper::NetReport& r) {
   nlohmann::json j;
-  j["network"] = {{"name", net.name}, {"path", net.source_path}, {"seed", r.seed}, {"macs", r.macs}};
+  j["network"] = {{"name", net.name}, {"path", net.source_path}, {"seed", r.seed}, {"macs", r.macs},
+                  {"input_file", net.input_path}};
   j["config"] = {{"name", cfg.name},   {"path", cfg.source_path}, {"rows", cfg.rows},
                  {"cols", cfg.cols},   {"block_size", cfg.block}, {"sparsity", cfg.sparsity_name()}};
   j["rtl"] = r.rtl;
@@ -80,7 +83,9 @@ nlohmann::json report_json(const Config& cfg, const mapper::Network& net, const 
 
 void print_table(std::ostream& os, const Config& cfg, const mapper::Network& net, const mapper::NetReport& r) {
   os << "network  " << net.name << " (" << net.layers.size() << " layers, " << r.macs << " MACs), seed " << r.seed
-     << ", input " << net.input.str() << "\n";
+     << ", input " << net.input.str()
+     << (net.input_path.empty() ? std::string(" (") + mapper::init_name(net.input_init) + ")" : " from " + net.input_path)
+     << "\n";
   os << "config   " << cfg.name << " (" << cfg.rows << "x" << cfg.cols << " PEs, B=" << cfg.block << ", memory "
      << cfg.mem_width << " bit, sparsity " << cfg.sparsity_name() << ")\n\n";
   char buf[512];
@@ -126,7 +131,7 @@ void print_table(std::ostream& os, const Config& cfg, const mapper::Network& net
 
 Runner add_run(CLI::App& app) {
   struct Opts {
-    std::string config, net, schedule = "auto";
+    std::string config, net, schedule = "auto", input;
     uint64_t seed = 0;
     bool json = false, golden_only = false, sparse = false, quiet = false;
     double stall = 0.0, bandwidth = 1.0;
@@ -136,6 +141,8 @@ Runner add_run(CLI::App& app) {
   app.add_option("--config", o->config, "accelerator config (YAML)")->required()->check(CLI::ExistingFile);
   app.add_option("--net", o->net, "network description (YAML, docs/networks.md)")->required()->check(CLI::ExistingFile);
   auto* seed = app.add_option("--seed", o->seed, "seed of the input and weights (default: the network's seed)");
+  app.add_option("--input", o->input, "network input from a .npy file (float32/float64, [H, W, C] or [F])")
+      ->check(CLI::ExistingFile);
   app.add_flag("--json", o->json, "print the report as JSON");
   app.add_flag("--golden-only", o->golden_only, "run the golden model only (no RTL)");
   app.add_flag("--sparse", o->sparse,
@@ -151,7 +158,8 @@ Runner add_run(CLI::App& app) {
   app.add_flag("--quiet", o->quiet, "no progress lines on stderr");
   return [o, seed]() -> int {
     const Config cfg = load_config(o->config);
-    const mapper::Network net = mapper::load_network(o->net);
+    mapper::Network net = mapper::load_network(o->net);
+    if (!o->input.empty()) mapper::set_input_file(net, o->input);
     mapper::RunOptions ro;
     ro.seed_set = seed->count() > 0;
     ro.seed = o->seed;
@@ -169,7 +177,7 @@ Runner add_run(CLI::App& app) {
     else
       print_table(std::cout, cfg, net, r);
     if (!r.bit_exact) {
-      std::cerr << "repro: " << repro(cfg, o->net, ro, r.seed) << "\n";
+      std::cerr << "repro: " << repro(cfg, o->net, o->input, ro, r.seed) << "\n";
       return 1;
     }
     return 0;

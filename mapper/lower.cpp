@@ -79,6 +79,13 @@ Eigen::MatrixXf input_values(const Network& net, uint64_t seed) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
   Eigen::MatrixXf x(net.input.pixels(), net.input.c);
+  if (net.input_data) {
+    if (net.input_data->size() != size_t(x.size()))
+      throw std::logic_error("network input data does not match the input shape " + net.input.str());
+    for (int p = 0; p < x.rows(); ++p)
+      for (int c = 0; c < x.cols(); ++c) x(p, c) = (*net.input_data)[size_t(p) * size_t(x.cols()) + size_t(c)];
+    return x;
+  }
   for (int p = 0; p < x.rows(); ++p)
     for (int c = 0; c < x.cols(); ++c) x(p, c) = net.input_init == InitKind::Normal ? normal(rng) : uniform(rng);
   return x;
@@ -94,6 +101,14 @@ Eigen::MatrixXf layer_weights(const Layer& l, uint64_t seed) {
     k = l.kh * l.kw * (l.in.c / l.groups);
   } else {
     throw std::invalid_argument(std::string("layer '") + l.name + "' (" + type_name(l.type) + ") has no weights");
+  }
+  if (l.weights) {
+    if (l.weights->size() != size_t(rows) * size_t(k))
+      throw std::logic_error("layer '" + l.name + "': weights from " + l.weights_path + " do not match its shape");
+    Eigen::MatrixXf w(rows, k);
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < k; ++c) w(r, c) = (*l.weights)[size_t(r) * size_t(k) + size_t(c)];
+    return w;
   }
   std::mt19937_64 rng(derive_seed(seed, "weights:" + l.name));
   std::normal_distribution<float> normal(0.0f, std::sqrt(2.0f / float(k)));

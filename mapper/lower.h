@@ -37,12 +37,13 @@ golden::BfpMatrix concat_columns(const std::vector<const golden::BfpMatrix*>& pa
 /// Seed of one initializer: splitmix64 of the network seed and an FNV-1a hash of `what`
 /// ("input", "weights:<layer name>"), so a layer's weights depend only on the seed and its name.
 uint64_t derive_seed(uint64_t net_seed, const std::string& what);
-/// The network input (pixels x channels): N(0, 1) or U[0, 1) per Network::input_init, pixel by pixel,
-/// channels innermost, from derive_seed(seed, "input").
+/// The network input (pixels x channels): Network::input_data when it was read from a file, else N(0, 1) or
+/// U[0, 1) per Network::input_init, pixel by pixel, channels innermost, from derive_seed(seed, "input").
 Eigen::MatrixXf input_values(const Network& net, uint64_t seed);
 /// Weights of an fc or conv2d layer as W^T: one row per output channel (fc: unit), K columns. conv2d: K =
 /// kh * kw * (C_in / groups) in (ky, kx, c) order, c innermost; row f belongs to group f / (filters / groups).
-/// fc: K = C_in. He-normal values N(0, 2 / K), row by row, from derive_seed(seed, "weights:" + name).
+/// fc: K = C_in. Layer::weights when they were read from a file, else He-normal values N(0, 2 / K), row by
+/// row, from derive_seed(seed, "weights:" + name).
 Eigen::MatrixXf layer_weights(const Layer& l, uint64_t seed);
 
 /// One GEMM of a lowered fc/conv2d layer: C (M x N) = A (M x K) * W, W^T = rows [n0, n0 + N) of

@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +15,8 @@
 #include <regex>
 #include <set>
 #include <sstream>
+
+#include "golden/npy.h"
 
 namespace bfp::mapper {
 
@@ -68,14 +72,14 @@ constexpr int64_t kMaxElements = 1 << 26;     // elements of one tensor
 constexpr int kMaxKernel = 255;
 
 const std::vector<std::string> kRootKeys = {"name", "seed", "input", "layers"};
-const std::vector<std::string> kInputKeys = {"shape", "init"};
+const std::vector<std::string> kInputKeys = {"shape", "init", "file"};
 
 // Keys a layer of each type accepts (besides name and type).
 const std::map<LayerType, std::vector<std::string>>& layer_keys() {
   static const std::map<LayerType, std::vector<std::string>> k = {
-      {LayerType::Fc, {"input", "units", "relu", "prune"}},
+      {LayerType::Fc, {"input", "units", "relu", "prune", "weights"}},
       {LayerType::Conv2d,
-       {"input", "filters", "kernel", "stride", "padding", "groups", "dilation", "relu", "prune"}},
+       {"input", "filters", "kernel", "stride", "padding", "groups", "dilation", "relu", "prune", "weights"}},
       {LayerType::MaxPool, {"input", "kernel", "stride", "padding", "global"}},
       {LayerType::AvgPool, {"input", "kernel", "stride", "padding", "global"}},
       {LayerType::Add, {"inputs", "relu"}},
@@ -108,6 +112,10 @@ bool is_plain_string(const YAML::Node& n) {
 std::string layer_context(const Layer& l) {
   return "layer '" + l.name + "' (#" + std::to_string(l.index + 1) + ", " + type_name(l.type) + ")";
 }
+
+// File loaders (defined below, after the message helpers).
+void load_input(Network& net, const std::string& path, const std::string& where);
+void load_weights(Network& net, Layer& l);
 
 class Parser {
  public:
@@ -168,6 +176,15 @@ class Parser {
         else if (v == "uniform") net.input_init = InitKind::Uniform;
         else fail(mark_of(i), "field 'input.init'", "expected normal or uniform; got " + describe(i.value));
       }
+      if (in.count("file")) {
+        const Entry& fe = in.at("file");
+        if (!is_plain_string(fe.value) || fe.value.Scalar().empty())
+          fail(mark_of(fe), "field 'input.file'", "expected the path of a .npy file; got " + describe(fe.value));
+        input_file = resolve(fe.value.Scalar());
+        input_file_where = loc(mark_of(fe)) + ": field 'input.file'";
+        if (in.count("init"))
+          fail(mark_of(in.at("init")), "field 'input.init'", "not allowed together with input.file");
+      }
     }
     const Entry& le = top.at("layers");
     if (!le.value.IsSequence() || le.value.size() == 0)
@@ -218,6 +235,9 @@ class Parser {
     // Second pass: fields.
     for (size_t i = 0; i < nodes.size(); ++i) parse_layer(net, net.layers[i], nodes[i]);
     infer_shapes(net);
+    if (!input_file.empty()) load_input(net, input_file, input_file_where);
+    for (Layer& l : net.layers)
+      if (!l.weights_path.empty()) load_weights(net, l);
     return net;
   }
 
@@ -227,6 +247,14 @@ class Parser {
     YAML::Node value;
   };
   std::string origin_;
+  std::string input_file, input_file_where;
+
+  // A path in the network file: relative to the file's directory.
+  std::string resolve(const std::string& p) const {
+    const std::filesystem::path fp(p);
+    if (fp.is_absolute()) return p;
+    return (std::filesystem::path(origin_).parent_path() / fp).lexically_normal().string();
+  }
 
   std::string loc(const YAML::Mark& m) const {
     const int line = m.is_null() ? 1 : m.line + 1;
@@ -373,6 +401,12 @@ class Parser {
       if (d.first != 1 || d.second != 1)
         fail(mark_of(f.at("dilation")), ctx("dilation"), "only dilation 1 is supported");
     }
+    if (f.count("weights")) {
+      const Entry& e = f.at("weights");
+      if (!is_plain_string(e.value) || e.value.Scalar().empty())
+        fail(mark_of(e), ctx("weights"), "expected the path of a .npy file; got " + describe(e.value));
+      l.weights_path = resolve(e.value.Scalar());
+    }
     if (f.count("global")) l.global = bool_value(f.at("global"), ctx("global"));
     const bool pool = l.type == LayerType::MaxPool || l.type == LayerType::AvgPool;
     if (pool && l.global) {
@@ -406,6 +440,105 @@ class Parser {
   if (at.empty()) at = l.where;
   if (at.empty()) at = net.source_path.empty() ? "network '" + net.name + "'" : net.source_path;
   throw NetError(at + ": " + layer_context(l) + ": field '" + field + "': " + msg);
+}
+
+// A float32/float64 .npy array as FP32 values; throws std::runtime_error with the reason.
+struct FloatArray {
+  std::vector<size_t> shape;
+  std::vector<float> values;
+};
+FloatArray read_floats(const std::string& path) {
+  npy::Array a;
+  try {
+    a = npy::read(path);
+  } catch (const npy::Error& e) {
+    throw std::runtime_error(e.what());
+  }
+  FloatArray f;
+  f.shape = a.shape;
+  if (a.dtype == npy::DType::F32) {
+    f.values = a.values<float>();
+  } else if (a.dtype == npy::DType::F64) {
+    const std::vector<double> d = a.values<double>();
+    f.values.resize(d.size());
+    for (size_t i = 0; i < d.size(); ++i) {
+      if (std::isfinite(d[i]) && std::fabs(d[i]) > double(std::numeric_limits<float>::max()))
+        throw std::runtime_error(path + ": element " + std::to_string(i) + " (" + std::to_string(d[i]) +
+                                 ") is outside the FP32 range");
+      f.values[i] = static_cast<float>(d[i]);
+    }
+  } else {
+    throw std::runtime_error(path + ": expected float32 or float64 values, the file holds " + npy::descr(a.dtype));
+  }
+  for (size_t i = 0; i < f.values.size(); ++i)
+    if (!std::isfinite(f.values[i]))
+      throw std::runtime_error(path + ": element " + std::to_string(i) + " is " +
+                               (std::isnan(f.values[i]) ? "NaN" : "infinite"));
+  return f;
+}
+
+std::string shape_text(const std::vector<size_t>& s) {
+  std::string t = "[";
+  for (size_t i = 0; i < s.size(); ++i) t += (i ? ", " : "") + std::to_string(s[i]);
+  return t + "]";
+}
+
+// Input values from a file; `where` prefixes messages ("FILE:LINE:COL: field 'input.file'" or the path).
+void load_input(Network& net, const std::string& path, const std::string& where) {
+  FloatArray f;
+  try {
+    f = read_floats(path);
+  } catch (const std::exception& e) {
+    throw NetError(where + ": " + e.what());
+  }
+  const Shape& s = net.input;
+  std::vector<size_t> want = s.flat ? std::vector<size_t>{size_t(s.c)} : std::vector<size_t>{size_t(s.h), size_t(s.w), size_t(s.c)};
+  std::vector<size_t> got = f.shape;
+  if (got.size() == want.size() + 1 && got[0] == 1) got.erase(got.begin());  // a leading batch of 1
+  if (got != want)
+    throw NetError(where + ": " + path + " has shape " + shape_text(f.shape) + ", the network input is " +
+                   shape_text(want) + (s.flat ? "" : " (H, W, C; channels last)"));
+  net.input_data = std::make_shared<const std::vector<float>>(std::move(f.values));
+  net.input_path = path;
+}
+
+}  // namespace
+
+void set_input_file(Network& net, const std::string& path) { load_input(net, path, path); }
+
+namespace {
+
+// Weights of an fc/conv2d layer from its file, converted to W^T order (docs/networks.md).
+void load_weights(Network& net, Layer& l) {
+  FloatArray f;
+  try {
+    f = read_floats(l.weights_path);
+  } catch (const std::exception& e) {
+    layer_fail(net, l, "weights", e.what());
+  }
+  const int cg = l.in.c / l.groups;
+  const std::vector<size_t> want =
+      l.type == LayerType::Fc ? std::vector<size_t>{size_t(l.units), size_t(l.in.c)}
+                              : std::vector<size_t>{size_t(l.filters), size_t(cg), size_t(l.kh), size_t(l.kw)};
+  if (f.shape != want)
+    layer_fail(net, l, "weights",
+               l.weights_path + " has shape " + shape_text(f.shape) + ", expected " + shape_text(want) +
+                   (l.type == LayerType::Fc ? " (out features, in features)"
+                                            : " (filters, input channels / groups, kernel height, kernel width)"));
+  if (l.type == LayerType::Fc) {
+    l.weights = std::make_shared<const std::vector<float>>(std::move(f.values));
+    return;
+  }
+  // PyTorch OIHW [f][c][ky][kx] -> W^T row f, column (ky*kw + kx)*cg + c
+  std::vector<float> w(f.values.size());
+  const size_t k = size_t(l.kh) * l.kw * cg;
+  for (int fi = 0; fi < l.filters; ++fi)
+    for (int c = 0; c < cg; ++c)
+      for (int ky = 0; ky < l.kh; ++ky)
+        for (int kx = 0; kx < l.kw; ++kx)
+          w[size_t(fi) * k + size_t(ky * l.kw + kx) * cg + c] =
+              f.values[((size_t(fi) * cg + c) * l.kh + ky) * l.kw + kx];
+  l.weights = std::make_shared<const std::vector<float>>(std::move(w));
 }
 
 // "layer 'x' (12x12x6)" / "the network input (28x28x1)".

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -53,6 +54,11 @@ struct Layer {
   int prune = 0;            ///< fc, conv2d: sparsity-scaling threshold of the output STOREs (0 = off)
   Shape in;                 ///< inferred: shape of inputs[0]
   Shape out;                ///< inferred: output shape
+  /// fc, conv2d: weights read from a .npy file (docs/networks.md "Weights and inputs from files"), already in
+  /// W^T order: `out channels` rows of K values, row-major (conv2d: (ky, kx, c), c innermost). nullptr: the
+  /// seeded initializer.
+  std::shared_ptr<const std::vector<float>> weights;
+  std::string weights_path;  ///< the file they came from (as resolved), "" for the initializer
   std::string where;        ///< "FILE:LINE:COL" of the layer's mapping ("" when built in code)
   std::map<std::string, std::string> field_where;  ///< "FILE:LINE:COL" of each field given
 
@@ -68,6 +74,10 @@ struct Network {
   Shape input;
   InitKind input_init = InitKind::Normal;
   std::string input_where;  ///< "FILE:LINE:COL" of input.shape
+  /// Input values read from a .npy file (input.file or set_input_file): pixels x channels, row-major
+  /// (NHWC). nullptr: the seeded initializer.
+  std::shared_ptr<const std::vector<float>> input_data;
+  std::string input_path;   ///< the file they came from, "" for the initializer
   std::vector<Layer> layers;
 
   /// Index of the layer called `name`; -1 for "input"; throws std::out_of_range when there is none.
@@ -83,6 +93,11 @@ struct Network {
 Network load_network(const std::string& path);
 /// Same, from text; `origin` is used as the file name in messages.
 Network parse_network(const std::string& yaml_text, const std::string& origin);
+/// Replaces the network input by the values of a .npy file (float32 or float64, C order) of shape [H, W, C]
+/// or [1, H, W, C] (or [F] / [1, F] for a vector input), which must match input.shape. Values must be finite
+/// FP32 numbers (float64 is rounded to the nearest FP32). Throws NetError naming the file and the problem.
+void set_input_file(Network& net, const std::string& path);
+
 /// Checks every layer's parameters and connections and (re)computes Layer::in/out. Throws NetError naming
 /// the layer and the field (with the YAML location when the network came from a file).
 void infer_shapes(Network& net);

@@ -3,6 +3,11 @@
 // hand-computed values, and end-to-end runs through the RTL (networks/mlp.yaml and a small network with every
 // layer type on configs/test/r2c2b8.yaml), including the mismatch report.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
 
 #include <cmath>
 #include <filesystem>
@@ -12,6 +17,7 @@
 
 #include "gen/config.h"
 #include "golden/bfp.h"
+#include "golden/npy.h"
 #include "mapper/lower.h"
 #include "mapper/network.h"
 #include "mapper/run.h"
@@ -217,6 +223,90 @@ TEST(Initializers, WeightsDependOnSeedAndNameOnly) {
   const Eigen::MatrixXf w = layer_weights(layer(b, "g"), 1);
   EXPECT_EQ(w.rows(), 16);
   EXPECT_EQ(w.cols(), 16);
+}
+
+// Weights and input from .npy files: the seeded values written in the documented file layouts (fc [out, in],
+// conv2d OIHW, input [1, H, W, C]) load back to the same W^T and input, so the network computes the same.
+TEST(Initializers, NpyFilesGiveTheSameNetworkAsTheSeededValues) {
+  const fs::path dir = fs::temp_directory_path() / ("mapper_test_npy_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string body = R"(input: {shape: [6, 5, 4]}
+layers:
+  - {name: c, type: conv2d, filters: 6, kernel: [3, 2], padding: 1, groups: 2, relu: true}
+  - {type: flatten}
+  - {name: f, type: fc, units: 3}
+)";
+  const Network seeded = parse("name: s\nseed: 4\n" + body);
+  const Layer& c = layer(seeded, "c");
+  const Eigen::MatrixXf wc = layer_weights(c, 4), wf = layer_weights(layer(seeded, "f"), 4);
+  // OIHW: element [f][ci][ky][kx] is W^T row f, column (ky*kw + kx)*Cg + ci (Cg = 2)
+  std::vector<float> oihw(size_t(wc.size()));
+  for (int f = 0; f < 6; ++f)
+    for (int ci = 0; ci < 2; ++ci)
+      for (int ky = 0; ky < 3; ++ky)
+        for (int kx = 0; kx < 2; ++kx) oihw[size_t(((f * 2 + ci) * 3 + ky) * 2 + kx)] = wc(f, (ky * 2 + kx) * 2 + ci);
+  bfp::npy::write((dir / "c.npy").string(), {6, 2, 3, 2}, oihw);
+  bfp::npy::write_matrix((dir / "f.npy").string(), wf);  // [out, in]
+  const Eigen::MatrixXf x = input_values(seeded, 4);     // pixels x channels = NHWC
+  std::vector<double> xin(size_t(x.size()));
+  for (int p = 0; p < x.rows(); ++p)
+    for (int ch = 0; ch < 4; ++ch) xin[size_t(p * 4 + ch)] = x(p, ch);
+  bfp::npy::write((dir / "x.npy").string(), {1, 6, 5, 4}, xin);  // float64 is accepted too
+  std::string text = "name: files\nseed: 99\n" + body;
+  text.replace(text.find("input: {shape: [6, 5, 4]}"), 25, "input: {shape: [6, 5, 4], file: x.npy}");
+  text.replace(text.find("relu: true}"), 11, "relu: true, weights: c.npy}");
+  text.replace(text.find("units: 3}"), 9, "units: 3, weights: f.npy}");
+  const Network files = parse_network(text, (dir / "net.yaml").string());  // paths relative to the file
+  EXPECT_EQ(layer_weights(layer(files, "c"), 99), wc);
+  EXPECT_EQ(layer_weights(layer(files, "f"), 99), wf);
+  EXPECT_EQ(input_values(files, 99), x);
+  EXPECT_EQ(files.input_path, (dir / "x.npy").string());
+  const Config cfg = load_cfg("configs/test/r2c2b8.yaml");
+  RunOptions o;
+  o.seed = 4;
+  o.seed_set = true;
+  EXPECT_TRUE(run_network(files, cfg, nullptr, o).output.q == run_network(seeded, cfg, nullptr, o).output.q);
+
+  // errors name the file, the layer and the field
+  auto err = [&](const std::string& t) {
+    try {
+      parse_network(t, (dir / "net.yaml").string());
+    } catch (const NetError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  std::string bad = text;
+  bad.replace(bad.find("weights: c.npy"), 14, "weights: f.npy");
+  EXPECT_NE(err(bad).find("layer 'c' (#1, conv2d): field 'weights': " + (dir / "f.npy").string() +
+                          " has shape [3, 216], expected [6, 2, 3, 2]"),
+            std::string::npos)
+      << err(bad);
+  bad = text;
+  bad.replace(bad.find("weights: c.npy"), 14, "weights: nope.npy");
+  EXPECT_NE(err(bad).find("field 'weights': "), std::string::npos) << err(bad);
+  bfp::npy::write((dir / "i8.npy").string(), {3, 60}, std::vector<int8_t>(180, 1));
+  bad = text;
+  bad.replace(bad.find("weights: f.npy"), 14, "weights: i8.npy");
+  EXPECT_NE(err(bad).find("layer 'f' (#3, fc): field 'weights': " + (dir / "i8.npy").string() +
+                          ": expected float32 or float64"),
+            std::string::npos)
+      << err(bad);
+  std::vector<float> nan(180, 1.0f);
+  nan[7] = std::nanf("");
+  bfp::npy::write((dir / "nan.npy").string(), {3, 60}, nan);
+  bad = text;
+  bad.replace(bad.find("weights: f.npy"), 14, "weights: nan.npy");
+  EXPECT_NE(err(bad).find("element 7 is NaN"), std::string::npos) << err(bad);
+  Network n2 = seeded;
+  try {
+    set_input_file(n2, (dir / "f.npy").string());
+    ADD_FAILURE() << "no error";
+  } catch (const NetError& e) {
+    EXPECT_NE(std::string(e.what()).find("has shape [3, 216], the network input is [6, 5, 4]"), std::string::npos)
+        << e.what();
+  }
+  fs::remove_all(dir);
 }
 
 // ---- im2col against a direct convolution ------------------------------------------------------------------
@@ -462,6 +552,45 @@ TEST(RunNetwork, MismatchNamesLayerTileCoordinatesAndBits) {
     if (l.name != "g") {
       EXPECT_TRUE(l.bit_exact) << l.name;
     }
+}
+
+// Every shipped network, bit-exact on a dense config and, with compressed operands and backpressure, on a
+// sparse one (about 3 s).
+TEST(RunNetwork, ShippedNetworksBitExact) {
+  for (const char* net : {"mlp", "lenet", "resnet_block", "hardnet_block"}) {
+    const Network n = load_network(src(std::string("networks/") + net + ".yaml"));
+    for (const char* c : {"configs/test/r2c2b8.yaml", "configs/test/r4c8b16.yaml"}) {
+      const Config cfg = load_cfg(c);
+      RunOptions o;
+      if (cfg.sparsity) {
+        o.sparse = true;
+        o.stall = 0.2;
+      }
+      const NetReport r = run_network(n, cfg, bfp::sim::load_model(cfg), o);
+      EXPECT_TRUE(r.bit_exact) << net << " on " << c;
+      for (const auto& l : r.layers) {
+        EXPECT_TRUE(l.bit_exact) << net << " on " << c << ": " << l.mismatch;
+      }
+      EXPECT_LT(r.error.rel_rms, 0.05) << net << " on " << c;
+    }
+  }
+}
+
+TEST(RunNetwork, CliExitCodes) {
+  const std::string exe = std::string(BFP_BINARY_DIR) + "/bfpgen";
+  if (!fs::exists(exe)) GTEST_SKIP() << exe << " not built";
+  const std::string cfg = src("configs/test/r2c2b8.yaml");
+  auto rc_of = [](const std::string& cmd) {
+    const int rc = std::system((cmd + " >/dev/null 2>&1").c_str());
+    EXPECT_TRUE(WIFEXITED(rc)) << cmd;
+    return WEXITSTATUS(rc);
+  };
+  EXPECT_EQ(rc_of(exe + " run --config " + cfg + " --net " + src("networks/mlp.yaml") + " --quiet"), 0);
+  EXPECT_EQ(rc_of(exe + " run --config " + cfg + " --net " + src("networks/mlp.yaml") + " --json --seed 3"), 0);
+  const fs::path bad = fs::temp_directory_path() / ("mapper_test_bad_" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(bad) << "name: bad\ninput: {shape: [4]}\nlayers:\n  - {type: conv2d, filters: 2, kernel: 1}\n";
+  EXPECT_EQ(rc_of(exe + " run --config " + cfg + " --net " + bad.string()), 1);
+  fs::remove(bad);
 }
 
 TEST(LayerIo, WrongExpectedOutputIsReportedAtItsElement) {
