@@ -46,7 +46,8 @@ nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::G
                {"sparse_c", s.sparse_c},
                {"act_sparsity", s.act_sparsity},
                {"wgt_sparsity", s.wgt_sparsity},
-               {"sparsity_pattern", sim::to_string(s.sparsity_pattern)}};
+               {"sparsity_pattern", sim::to_string(s.sparsity_pattern)},
+               {"mask", sim::to_string(s.mask)}};
   j["bit_exact"] = r.bit_exact;
   j["verdict"] = r.bit_exact ? "BIT-EXACT" : "MISMATCH";
   j["code_mismatches"] = r.code_mismatches;
@@ -55,6 +56,8 @@ nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::G
   j["stray_writes"] = r.stray_writes;
   j["first_stray_write"] = r.first_stray_write;
   j["stream_error"] = r.stream_error;
+  j["stream_byte_mismatches"] = r.stream_byte_mismatches;
+  j["first_stream_byte_mismatch"] = r.first_stream_byte_mismatch;
   j["schedule"] = sim::to_string(r.schedule);
   j["cycles"] = {{"total", c.total},
                  {"compute_stream", c.compute_stream},
@@ -127,6 +130,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
   if (s.act_sparsity > 0 || s.wgt_sparsity > 0)
     os << " act-sparsity=" << s.act_sparsity << " wgt-sparsity=" << s.wgt_sparsity
        << " pattern=" << sim::to_string(s.sparsity_pattern);
+  if (s.mask != sim::MaskMode::None) os << " mask=" << sim::to_string(s.mask);
   if (s.sparse_a) os << " sparse-A";
   if (s.sparse_c) os << " sparse-C";
   os << "\n";
@@ -137,6 +141,9 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
     os << "verdict   MISMATCH: " << r.code_mismatches << " codes and " << r.exp_mismatches
        << " block exponents differ, " << r.stray_writes << " bytes outside the output were written\n"
        << "first     " << r.first_mismatch << "\n";
+    if (r.stream_byte_mismatches)
+      os << "stream    " << r.stream_byte_mismatches << " defined bytes of the compressed output differ from the golden "
+         << "encoder; first: " << r.first_stream_byte_mismatch << "\n";
     if (r.stray_writes && r.first_mismatch.rfind("stray write", 0) != 0)
       os << "stray     " << r.first_stray_write << "\n";
   }
@@ -207,7 +214,7 @@ Runner add_gemm(CLI::App& app) {
     int m = 0, k = 0, n = 0, latency = 4, warmup = 0, prune = 0;
     bool sparse_a = false, sparse_c = false, dense_a = false;
     double act_sparsity = 0.0, wgt_sparsity = 0.0;
-    std::string pattern = "random";
+    std::string pattern = "random", mask = "none";
     uint64_t seed = 1;
     bool relu = false, json = false;
     double stall = 0.0, bandwidth = 1.0;
@@ -250,6 +257,10 @@ Runner add_gemm(CLI::App& app) {
   app.add_option("--sparsity-pattern", o->pattern,
                  "where the zeros go: random (positions), blocks (whole BFP blocks), clustered (runs along K)")
       ->capture_default_str();
+  app.add_option("--mask", o->mask,
+                 "special operand structure (tests): none, one-per-block (A keeps one element per block), disjoint "
+                 "(A and W zero on complementary K sets: no matched pair)")
+      ->capture_default_str();
   auto* sa = app.add_flag("--sparse-a", o->sparse_a,
                           "activations as compressed row streams (LOAD_ACT SPARSE); default when --act-sparsity > 0 "
                           "on a sparse config and the compressed load applies");
@@ -278,9 +289,10 @@ Runner add_gemm(CLI::App& app) {
     s.act_sparsity = o->act_sparsity;
     s.wgt_sparsity = o->wgt_sparsity;
     s.sparsity_pattern = sim::parse_sparsity_pattern(o->pattern);
+    s.mask = sim::parse_mask_mode(o->mask);
     std::string why;
     s.sparse_a = o->sparse_a || (!o->dense_a && sim::default_sparse_a(cfg, s, &why));
-    if (!o->sparse_a && !o->dense_a && s.act_sparsity > 0 && !s.sparse_a)
+    if (!o->sparse_a && !o->dense_a && (s.act_sparsity > 0 || s.mask != sim::MaskMode::None) && !s.sparse_a)
       std::cerr << "note: activations loaded dense: " << why << "\n";
     sim::check_gemm_spec(cfg, s);  // bad shapes fail before a model is built
     const auto r = sim::run_gemm(sim::load_model(cfg, &std::cerr), s);

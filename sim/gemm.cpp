@@ -129,9 +129,60 @@ std::vector<uint8_t> sparsify(Eigen::MatrixXf& x, int block, double p, SparsityP
   return mask;
 }
 
+std::string to_string(MaskMode m) {
+  switch (m) {
+    case MaskMode::None: return "none";
+    case MaskMode::OnePerBlock: return "one-per-block";
+    case MaskMode::Disjoint: return "disjoint";
+  }
+  return "?";
+}
+
+MaskMode parse_mask_mode(const std::string& s) {
+  for (MaskMode m : {MaskMode::None, MaskMode::OnePerBlock, MaskMode::Disjoint})
+    if (to_string(m) == s) return m;
+  throw std::invalid_argument("unknown mask mode '" + s + "' (one of: none, one-per-block, disjoint)");
+}
+
 namespace {
 
 using Rng = std::mt19937_64;
+
+// MaskMode on top of sparsify(): sets more elements of a / wt to 0.0f and marks them in the masks.
+void apply_mask_mode(MaskMode mode, Eigen::MatrixXf& a, Eigen::MatrixXf& wt, int block, std::vector<uint8_t>& a_mask,
+                     std::vector<uint8_t>& w_mask, Rng& rng) {
+  if (mode == MaskMode::None) return;
+  const int M = int(a.rows()), K = int(a.cols()), N = int(wt.rows());
+  a_mask.resize(size_t(M) * K, 0);
+  w_mask.resize(size_t(N) * K, 0);
+  if (mode == MaskMode::OnePerBlock) {
+    for (int r = 0; r < M; ++r)
+      for (int b0 = 0; b0 < K; b0 += block) {
+        const int len = std::min(block, K - b0);
+        const int keep = b0 + std::uniform_int_distribution<int>(0, len - 1)(rng);
+        for (int c = b0; c < b0 + len; ++c)
+          if (c != keep) {
+            a(r, c) = 0.0f;
+            a_mask[size_t(r) * K + c] = 1;
+          }
+      }
+  } else {
+    for (int k = 0; k < K; ++k) {
+      const bool to_a = std::uniform_int_distribution<int>(0, 1)(rng);  // A keeps k, W is zero there
+      if (to_a) {
+        for (int n = 0; n < N; ++n) {
+          wt(n, k) = 0.0f;
+          w_mask[size_t(n) * K + k] = 1;
+        }
+      } else {
+        for (int m = 0; m < M; ++m) {
+          a(m, k) = 0.0f;
+          a_mask[size_t(m) * K + k] = 1;
+        }
+      }
+    }
+  }
+}
 
 // Draws a rows x cols FP32 matrix blocked along its columns (the K dimension) with the given kind.
 Eigen::MatrixXf draw(int rows, int cols, int block, ValueKind kind, Rng& rng) {
@@ -507,7 +558,7 @@ void check_gemm_spec(const Config& cfg, const GemmSpec& s) {
 
 bool default_sparse_a(const Config& cfg, const GemmSpec& s, std::string* why) {
   if (why) why->clear();
-  if (!(s.act_sparsity > 0.0)) return false;
+  if (!(s.act_sparsity > 0.0) && s.mask == MaskMode::None) return false;
   if (cfg.sparsity == 0) {
     if (why) *why = "config '" + cfg.name + "' has sparsity: none";
     return false;
@@ -541,8 +592,9 @@ std::string repro_command(const Config& cfg, const GemmSpec& s) {
   if (s.wgt_sparsity > 0) os << " --wgt-sparsity " << s.wgt_sparsity;
   if ((s.act_sparsity > 0 || s.wgt_sparsity > 0) && s.sparsity_pattern != SparsityPattern::Random)
     os << " --sparsity-pattern " << to_string(s.sparsity_pattern);
+  if (s.mask != MaskMode::None) os << " --mask " << to_string(s.mask);
   if (s.sparse_a) os << " --sparse-a";
-  else if (s.act_sparsity > 0) os << " --dense-a";  // explicit: the CLI default would compress
+  else if (s.act_sparsity > 0 || s.mask != MaskMode::None) os << " --dense-a";  // explicit: the CLI default would compress
   if (s.sparse_c) os << " --sparse-c";
   return os.str();
 }
@@ -590,10 +642,11 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     Eigen::MatrixXf wt = draw(N, K, B, spec.values, rng);
     // operand sparsity: zero masks from their own generator (the values above do not depend on it)
     std::vector<uint8_t> a_mask, w_mask;
-    if (spec.act_sparsity > 0 || spec.wgt_sparsity > 0) {
+    if (spec.act_sparsity > 0 || spec.wgt_sparsity > 0 || spec.mask != MaskMode::None) {
       Rng mrng(seed * 0xd1b54a32d192ed03ull + 0x8bb84b93962eacc9ull);
       a_mask = sparsify(a, B, spec.act_sparsity, spec.sparsity_pattern, mrng);
       w_mask = sparsify(wt, B, spec.wgt_sparsity, spec.sparsity_pattern, mrng);
+      apply_mask_mode(spec.mask, a, wt, B, a_mask, w_mask, mrng);
     }
     const golden::BfpMatrix qa = golden::quantize_rows(a, B, golden::Rounding::Away, "A");
     const golden::BfpMatrix qw = golden::quantize_rows(wt, B, golden::Rounding::Away, "W");
@@ -661,6 +714,35 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     if (l.sparse_c) {
       try {  // validates the streams completely; a corrupt one is a mismatch, reported with the reason
         rc = golden::decode_rows(mem.data() + l.c_codes, c_code_bytes, M, N, B, cfg.beat_bytes(), l.c_stream_stride);
+        // the defined bytes of every row stream, bit for bit against the golden encoder (masks included)
+        const std::vector<uint8_t> want = golden::encode_rows(gc, cfg.beat_bytes(), l.c_stream_stride);
+        const golden::RowStreamLayout L = golden::row_stream_layout(ckb, B, cfg.beat_bytes());
+        const uint8_t* got = mem.data() + l.c_codes;
+        for (int r = 0; r < M; ++r) {
+          const size_t row = size_t(r) * l.c_stream_stride;
+          const size_t nnzb = size_t(want[row]) | size_t(want[row + 1]) << 8;
+          const size_t nnz = size_t(want[row + 2]) | size_t(want[row + 3]) << 8;
+          const struct {
+            const char* name;
+            size_t off, len;
+          } segs[] = {{"header", 0, 4},
+                      {"level 1", 4, size_t(ckb + 7) / 8},
+                      {"level 2", L.off_l2, nnzb * size_t(B) / 8},
+                      {"exponents", L.off_exp, nnzb},
+                      {"codes", L.off_codes, nnz}};
+          for (const auto& sg : segs)
+            for (size_t i = 0; i < sg.len; ++i) {
+              const size_t at = row + sg.off + i;
+              if (want[at] == got[at]) continue;
+              if (res.stream_byte_mismatches++ == 0) {
+                std::ostringstream os;
+                if (!final_run) os << "warm-up run " << run << ": ";
+                os << "output row " << r << " stream, " << sg.name << " byte " << i << " (row offset " << sg.off + i
+                   << "): golden encoder " << bits8(want[at]) << ", RTL " << bits8(got[at]);
+                res.first_stream_byte_mismatch = os.str();
+              }
+            }
+        }
       } catch (const golden::InputError& e) {
         ++res.code_mismatches;
         std::string why = std::string("the RTL's compressed output does not decode: ") + e.what();
@@ -812,10 +894,14 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
     res.err_rtl = golden::compare(golden::dequantize(rc), ref);
     res.err_golden = golden::compare(golden::dequantize(gc), ref);
 
+    res.out_rtl = rc;
     if (!spec.dump_dir.empty()) dump_gemm(spec.dump_dir, a, wt, qa, qw, gc, rc, ref);
   }
-  res.bit_exact = res.code_mismatches == 0 && res.exp_mismatches == 0 && res.stray_writes == 0;
+  res.bit_exact = res.code_mismatches == 0 && res.exp_mismatches == 0 && res.stray_writes == 0 &&
+                  res.stream_byte_mismatches == 0;
   if (res.first_mismatch.empty() && res.stray_writes) res.first_mismatch = "stray write: " + res.first_stray_write;
+  if (res.first_mismatch.empty() && res.stream_byte_mismatches)
+    res.first_mismatch = "compressed output: " + res.first_stream_byte_mismatch;
   return res;
 }
 

@@ -46,6 +46,16 @@ SparsityPattern parse_sparsity_pattern(const std::string& s);  ///< "random", "b
 std::vector<uint8_t> sparsify(Eigen::MatrixXf& x, int block, double p, SparsityPattern pattern,
                               std::mt19937_64& rng);
 
+/// Special operand structures for tests (--mask), applied after sparsify():
+enum class MaskMode {
+  None,
+  OnePerBlock,  ///< every block of A keeps exactly one element (random position); the rest of it is zero
+  Disjoint,     ///< K is split at random into two sets: A is zero on one, W on the other, so no product
+                ///< a[m][k] * w[k][n] has both factors non-zero (every output is exactly zero)
+};
+std::string to_string(MaskMode m);
+MaskMode parse_mask_mode(const std::string& s);  ///< "none", "one-per-block", "disjoint"
+
 /// Order of the tiles (docs/architecture.md "Tiling", docs/harness.md).
 enum class Schedule {
   Auto,    ///< Weight when it applies, else Output
@@ -77,10 +87,11 @@ struct GemmSpec {
   /// depend on it). 0 = untouched operands.
   double act_sparsity = 0.0, wgt_sparsity = 0.0;
   SparsityPattern sparsity_pattern = SparsityPattern::Random;
+  MaskMode mask = MaskMode::None;  ///< special operand structure (tests), after the sparsity above
 };
 
 /// Whether A should be loaded compressed by default for `s` (bfpgen gemm / bench without --sparse-a or
-/// --dense-a): yes when s.act_sparsity > 0, the config has sparsity and the compressed load applies
+/// --dense-a): yes when s.act_sparsity > 0 or s.mask is set, the config has sparsity and the compressed load applies
 /// (check_gemm_spec with sparse_a passes). When it returns false and `why` is given, *why says why not
 /// ("" when act_sparsity is 0).
 bool default_sparse_a(const Config& cfg, const GemmSpec& s, std::string* why = nullptr);
@@ -106,6 +117,10 @@ struct GemmResult {
   std::string first_mismatch;    ///< "" when bit-exact (names the first stray write if that is all)
   std::string first_stray_write; ///< "" when none
   std::string stream_error;      ///< sparse_c: why the RTL's row streams did not decode ("" when they did)
+  /// sparse_c: bytes of the RTL's row streams that differ from golden::encode_rows of the golden output,
+  /// counting only the bytes the format defines (header, level-1 bytes, used level-2/exponent/code bytes)
+  uint64_t stream_byte_mismatches = 0;
+  std::string first_stream_byte_mismatch;  ///< "" when none: row, segment, offset, expected and actual byte
   CycleBreakdown cycles;
   uint64_t commands = 0;
   uint64_t macs = 0;             ///< M*N*K
@@ -141,6 +156,7 @@ struct GemmResult {
   uint64_t computes = 0;
   uint64_t seq_slowest = 0;
   double seq_mean = 0;
+  golden::BfpMatrix out_rtl;      ///< C as the RTL wrote it (decoded when sparse_c), final run
   golden::ErrorStats err_rtl;     ///< dequantized RTL output vs double A*W of the FP32 operands
   golden::ErrorStats err_golden;  ///< same for the golden output
   double sim_seconds = 0;        ///< wall-clock time of the RTL simulation
