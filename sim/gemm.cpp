@@ -796,24 +796,7 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
 
     // cycles of the final run
     const CycleStats& st = drv.stats();
-    CycleBreakdown& cb = res.cycles;
-    cb.total = st.total;
-    if (cfg.sparsity == 0) {
-      cb.compute_stream = std::min(st.compute_stream, st.compute);
-      cb.pipeline = st.compute_overhead();
-    } else {
-      // zero skipping: issue cycles are data-dependent and not visible at the ports; count all as compute
-      cb.compute_stream = st.compute;
-      cb.pipeline = 0;
-    }
-    cb.store = st.store;
-    cb.load_act = st.load_act;
-    cb.load_wgt = st.load_wgt;
-    cb.dispatch = st.dispatch;
-    cb.idle = st.idle;
-    cb.load_busy = st.load_busy;
-    cb.compute_busy = st.compute_busy;
-    cb.store_busy = st.store_busy;
+    res.cycles = cycle_breakdown(cfg, st);
     res.commands = st.commands;
     res.macs = uint64_t(M) * uint64_t(N) * uint64_t(K);
     const double pes = double(cfg.rows) * double(cfg.cols);
@@ -903,6 +886,28 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
   if (res.first_mismatch.empty() && res.stream_byte_mismatches)
     res.first_mismatch = "compressed output: " + res.first_stream_byte_mismatch;
   return res;
+}
+
+CycleBreakdown cycle_breakdown(const Config& cfg, const CycleStats& st) {
+  CycleBreakdown cb;
+  cb.total = st.total;
+  if (cfg.sparsity == 0) {
+    cb.compute_stream = std::min(st.compute_stream, st.compute);
+    cb.pipeline = st.compute_overhead();
+  } else {
+    // zero skipping: issue cycles are data-dependent and not visible at the ports; count all as compute
+    cb.compute_stream = st.compute;
+    cb.pipeline = 0;
+  }
+  cb.store = st.store;
+  cb.load_act = st.load_act;
+  cb.load_wgt = st.load_wgt;
+  cb.dispatch = st.dispatch;
+  cb.idle = st.idle;
+  cb.load_busy = st.load_busy;
+  cb.compute_busy = st.compute_busy;
+  cb.store_busy = st.store_busy;
+  return cb;
 }
 
 }  // namespace bfp::sim

@@ -109,6 +109,10 @@ struct CycleBreakdown {
   uint64_t load_busy = 0, compute_busy = 0, store_busy = 0;  ///< engines' own busy cycles (overlap)
 };
 
+/// Attributes the driver's cycle counters to the buckets of docs/harness.md ("Where the cycles go").
+CycleBreakdown cycle_breakdown(const Config& cfg, const CycleStats& st);
+
+
 struct GemmResult {
   bool bit_exact = false;        ///< every output code and exponent matches and nothing else was written
   uint64_t code_mismatches = 0;  ///< codes that differ (padding included)

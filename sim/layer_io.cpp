@@ -192,25 +192,8 @@ OperandGemmResult run_gemm_operands(Driver& drv, const golden::BfpMatrix& a, con
   res.bit_exact = res.code_mismatches == 0 && res.exp_mismatches == 0 && res.stray_writes == 0;
   if (res.first_mismatch.empty() && res.stray_writes) res.first_mismatch = "stray write: " + res.first_stray_write;
 
-  // cycles, attributed as run_gemm does
   const CycleStats& st = drv.stats();
-  CycleBreakdown& cb = res.cycles;
-  cb.total = st.total;
-  if (cfg.sparsity == 0) {
-    cb.compute_stream = std::min(st.compute_stream, st.compute);
-    cb.pipeline = st.compute_overhead();
-  } else {
-    cb.compute_stream = st.compute;
-    cb.pipeline = 0;
-  }
-  cb.store = st.store;
-  cb.load_act = st.load_act;
-  cb.load_wgt = st.load_wgt;
-  cb.dispatch = st.dispatch;
-  cb.idle = st.idle;
-  cb.load_busy = st.load_busy;
-  cb.compute_busy = st.compute_busy;
-  cb.store_busy = st.store_busy;
+  res.cycles = cycle_breakdown(cfg, st);
   res.commands = st.commands;
   res.read_beats = mem.stats().read_beats - mem0.read_beats;
   res.write_beats = mem.stats().write_beats - mem0.write_beats;
