@@ -210,7 +210,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
 
 Runner add_gemm(CLI::App& app) {
   struct Opts {
-    std::string config, values = "normal", dump, schedule = "auto";
+    std::string config, values = "normal", dump, schedule = "auto", vcd, fst;
     int m = 0, k = 0, n = 0, latency = 4, warmup = 0, prune = 0;
     bool sparse_a = false, sparse_c = false, dense_a = false;
     double act_sparsity = 0.0, wgt_sparsity = 0.0;
@@ -269,6 +269,8 @@ Runner add_gemm(CLI::App& app) {
   app.add_flag("--sparse-c", o->sparse_c, "output written as compressed row streams (STORE SPARSE/FIRST/LAST)");
   app.add_flag("--json", o->json, "print the result as JSON");
   app.add_option("--dump", o->dump, "write operands and results as .npy files into this directory");
+  app.add_option("--vcd", o->vcd, "write a VCD waveform of the whole run (traced model)")
+      ->excludes(app.add_option("--fst", o->fst, "write an FST waveform of the whole run (traced model)"));
   return [o]() -> int {
     const Config cfg = load_config(o->config);
     sim::GemmSpec s;
@@ -295,7 +297,7 @@ Runner add_gemm(CLI::App& app) {
     if (!o->sparse_a && !o->dense_a && (s.act_sparsity > 0 || s.mask != sim::MaskMode::None) && !s.sparse_a)
       std::cerr << "note: activations loaded dense: " << why << "\n";
     sim::check_gemm_spec(cfg, s);  // bad shapes fail before a model is built
-    const auto r = sim::run_gemm(sim::load_model(cfg, &std::cerr), s);
+    const auto r = sim::run_gemm(sim::load_traced_model(cfg, sim::trace_request(o->vcd, o->fst), &std::cerr), s);
     if (o->json)
       std::cout << gemm_json(cfg, s, r).dump(2) << "\n";
     else

@@ -40,6 +40,7 @@ nlohmann::json report_json(const Config& cfg, const mapper::Network& net, const 
   j["config"] = {{"name", cfg.name},   {"path", cfg.source_path}, {"rows", cfg.rows},
                  {"cols", cfg.cols},   {"block_size", cfg.block}, {"sparsity", cfg.sparsity_name()}};
   j["rtl"] = r.rtl;
+  if (!r.traced_layer.empty()) j["traced_layer"] = r.traced_layer;
   j["bit_exact"] = r.bit_exact;
   j["verdict"] = !r.rtl ? "NOT RUN" : r.bit_exact ? "BIT-EXACT" : "MISMATCH";
   j["cycles"] = r.cycles;
@@ -131,7 +132,7 @@ void print_table(std::ostream& os, const Config& cfg, const mapper::Network& net
 
 Runner add_run(CLI::App& app) {
   struct Opts {
-    std::string config, net, schedule = "auto", input;
+    std::string config, net, schedule = "auto", input, vcd, fst, trace_layer;
     uint64_t seed = 0;
     bool json = false, golden_only = false, sparse = false, quiet = false;
     double stall = 0.0, bandwidth = 1.0;
@@ -156,6 +157,10 @@ Runner add_run(CLI::App& app) {
       ->check(CLI::Range(0.01, 1.0));
   app.add_option("--schedule", o->schedule, "tile order of every GEMM: auto, output, weight")->capture_default_str();
   app.add_flag("--quiet", o->quiet, "no progress lines on stderr");
+  auto* vcd = app.add_option("--vcd", o->vcd, "write a VCD waveform of one layer (--trace-layer) to this file");
+  auto* fst = app.add_option("--fst", o->fst, "write an FST waveform of one layer (--trace-layer) to this file");
+  vcd->excludes(fst);
+  app.add_option("--trace-layer", o->trace_layer, "layer whose cycles go into the waveform (default: the first RTL layer)");
   return [o, seed]() -> int {
     const Config cfg = load_config(o->config);
     mapper::Network net = mapper::load_network(o->net);
@@ -169,9 +174,22 @@ Runner add_run(CLI::App& app) {
     ro.schedule = sim::parse_schedule(o->schedule);
     ro.sparse = o->sparse;
     if (!o->quiet) ro.progress = &std::cerr;
+    sim::TraceRequest trace = sim::trace_request(o->vcd, o->fst);
+    if (!o->trace_layer.empty() && trace.format == sim::TraceFormat::None)
+      throw std::invalid_argument("--trace-layer needs --vcd FILE or --fst FILE");
+    if (trace.format != sim::TraceFormat::None && o->golden_only)
+      throw std::invalid_argument("--vcd/--fst need the RTL (drop --golden-only)");
+    ro.trace_layer = o->trace_layer;
+    if (trace.format != sim::TraceFormat::None) mapper::trace_layer_name(net, o->trace_layer);  // fail before a build
+    trace.enabled = false;  // run_network opens the window around the layer
     std::shared_ptr<sim::Model> model;
-    if (!o->golden_only) model = sim::load_model(cfg, &std::cerr);
+    if (!o->golden_only) model = sim::load_traced_model(cfg, trace, &std::cerr);
     const mapper::NetReport r = mapper::run_network(net, cfg, model, ro);
+    if (model && model->trace_is_open()) {
+      model->trace_close();
+      std::cerr << "waveform: layer '" << r.traced_layer << "' written to " << trace.path << " ("
+                << sim::to_string(trace.format) << ")\n";
+    }
     if (o->json)
       std::cout << report_json(cfg, net, r).dump(2) << "\n";
     else

@@ -82,6 +82,20 @@ std::string describe_mismatch(const Config& cfg, const Layer& l, const GemmOp& o
 
 }  // namespace
 
+std::string trace_layer_name(const Network& net, const std::string& want) {
+  for (const Layer& l : net.layers) {
+    if (want.empty() && l.is_gemm()) return l.name;
+    if (!want.empty() && l.name == want) {
+      if (!l.is_gemm())
+        layer_error(l, "--trace-layer: a " + std::string(type_name(l.type)) +
+                           " layer runs on the host, nothing of it is on the RTL to trace (choose an fc or conv2d layer)");
+      return l.name;
+    }
+  }
+  if (want.empty()) throw std::invalid_argument("network '" + net.name + "' has no fc or conv2d layer to trace");
+  throw std::invalid_argument("--trace-layer: network '" + net.name + "' has no layer named '" + want + "'");
+}
+
 NetReport run_network(const Network& net, const Config& cfg, const std::shared_ptr<sim::Model>& model,
                       const RunOptions& opt) {
   const uint64_t seed = opt.seed_set ? opt.seed : net.seed;
@@ -116,6 +130,10 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
   if (model && max_bytes > sim::kMaxSimMemoryBytes)
     throw std::invalid_argument("the largest GEMM needs " + std::to_string(max_bytes) +
                                 " bytes of memory, more than the simulator's limit");
+  // Waveform window: nothing but the chosen layer's GEMMs goes to the file (not the driver's reset either).
+  const bool tracing = model && model->trace_is_open();
+  const std::string traced = tracing ? trace_layer_name(net, opt.trace_layer) : "";
+  if (tracing) model->trace_enable(false);
   std::unique_ptr<sim::Driver> drv;
   if (model)
     drv = std::make_unique<sim::Driver>(
@@ -123,6 +141,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
         sim::operand_driver_options(cfg, seed, opt.stall, opt.latency));
 
   NetReport rep;
+  rep.traced_layer = traced;
   rep.network = net.name;
   rep.config = cfg.name;
   rep.seed = seed;
@@ -150,6 +169,8 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
       const Eigen::MatrixXf w = layer_weights(l, seed);
       std::vector<golden::BfpMatrix> gcs;
       double zeros = 0, elems = 0;
+      const bool window = tracing && l.name == rep.traced_layer;
+      if (window) model->trace_enable(true);
       for (const GemmOp& op : p.ops) {
         const std::string tag = l.name + (l.groups > 1 ? "[" + std::to_string(op.group) + "]" : "");
         const golden::BfpMatrix qa = golden::quantize_rows(gemm_a_values(x, l, op), B, golden::Rounding::Away, tag + ".A");
@@ -202,6 +223,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
         }
         gcs.push_back(std::move(gc));
       }
+      if (window) model->trace_enable(false);
       r.zeros_in = elems > 0 ? zeros / elems : 0.0;
       outs[size_t(l.index)] = gemm_layer_output(l, gcs);
       r.util = r.cycles ? double(r.macs) / (pes * double(r.cycles)) : 0.0;

@@ -33,7 +33,14 @@ struct RunOptions {
   /// mismatch there. The chain to later layers keeps the true golden output. "" = off.
   std::string corrupt_layer;
   int corrupt_row = 0, corrupt_col = 0;
+  /// When the model has an open waveform file (sim::Model::trace_open): dump only the cycles of this layer's
+  /// GEMMs ("" = the first layer that runs on the RTL); every other cycle is skipped.
+  std::string trace_layer;
 };
+
+/// The layer a waveform window covers: `want` when it names an fc/conv2d layer, the first such layer when
+/// `want` is empty. Throws std::invalid_argument naming `want` otherwise (unknown, host layer, none at all).
+std::string trace_layer_name(const Network& net, const std::string& want);
 
 /// One row of the per-layer table.
 struct LayerReport {
@@ -68,6 +75,7 @@ struct NetReport {
   uint64_t cycles = 0;
   int64_t macs = 0;
   double util = 0;
+  std::string traced_layer;  ///< the layer whose cycles went into the waveform file ("" = no waveform)
   Tensor output;             ///< output of the last layer
   Eigen::MatrixXd output_fp64;  ///< last layer's output of the same network in double precision, unquantized
   golden::ErrorStats error;  ///< BFP8 output vs output_fp64

@@ -9,7 +9,7 @@
 extern "C" {
 #endif
 
-#define BFP_MODEL_ABI_VERSION 1
+#define BFP_MODEL_ABI_VERSION 2
 #define BFP_MODEL_CMD_WORDS 8    /* cmd_tdata_i: 256 bits */
 #define BFP_MODEL_DATA_WORDS 16  /* memory data: up to 512 bits */
 #define BFP_MODEL_STRB_WORDS 2   /* byte strobes: up to 64 bits */
@@ -75,6 +75,23 @@ void bfp_model_step(bfp_model* m);
 void bfp_model_get_outputs(const bfp_model* m, bfp_model_outputs* out);
 /* set_inputs + step + get_outputs in one call (the harness's hot path). */
 void bfp_model_cycle(bfp_model* m, const bfp_model_inputs* in, bfp_model_outputs* out);
+
+/* Waveform tracing (ABI version 2). Only a model built with -DBFP_MODEL_TRACE=vcd|fst traces; the others
+   report BFP_MODEL_TRACE_NONE and refuse to open a file. Each cycle of bfp_model_step() dumps two time
+   points while enabled: 10*n with the clock low and this cycle's inputs applied, 10*n+5 after the rising
+   edge (n counts the instance's cycles from 0, so one clock period is 10 time units). */
+#define BFP_MODEL_TRACE_NONE 0
+#define BFP_MODEL_TRACE_VCD 1
+#define BFP_MODEL_TRACE_FST 2
+/* The trace format compiled into this model. */
+int32_t bfp_model_trace_format(void);
+/* Opens the waveform file of this instance (one per instance, enabled on open). Returns 0, or -1 when the
+   model is not traced, a file was opened before, or the file cannot be written. */
+int32_t bfp_model_trace_open(bfp_model* m, const char* path);
+/* Dumps (on != 0) or skips (0) the following cycles; a skipped stretch shows as a time gap. */
+void bfp_model_trace_enable(bfp_model* m, int32_t on);
+/* Flushes and closes the file (also done by bfp_model_destroy). */
+void bfp_model_trace_close(bfp_model* m);
 
 #ifdef __cplusplus
 }

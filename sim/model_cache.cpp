@@ -51,6 +51,10 @@ class Library {
     sym(create, "bfp_model_create");
     sym(destroy, "bfp_model_destroy");
     sym(cycle, "bfp_model_cycle");
+    sym(trace_format, "bfp_model_trace_format");
+    sym(trace_open, "bfp_model_trace_open");
+    sym(trace_enable, "bfp_model_trace_enable");
+    sym(trace_close, "bfp_model_trace_close");
   }
   ~Library() {
     if (handle_) dlclose(handle_);
@@ -64,6 +68,10 @@ class Library {
   bfp_model* (*create)() = nullptr;
   void (*destroy)(bfp_model*) = nullptr;
   void (*cycle)(bfp_model*, const bfp_model_inputs*, bfp_model_outputs*) = nullptr;
+  int32_t (*trace_format)() = nullptr;
+  int32_t (*trace_open)(bfp_model*, const char*) = nullptr;
+  void (*trace_enable)(bfp_model*, int32_t) = nullptr;
+  void (*trace_close)(bfp_model*) = nullptr;
 
  private:
   template <typename F>
@@ -100,6 +108,7 @@ Model::~Model() {
 
 const bfp_model_outputs& Model::cycle(const bfp_model_inputs& in) {
   lib_->cycle(inst_, &in, &out_);
+  ++cycles_;
   return out_;
 }
 
@@ -110,6 +119,57 @@ void Model::reset(int cycles) {
 }
 
 const std::string& Model::library_path() const { return lib_->path(); }
+
+std::string to_string(TraceFormat f) {
+  switch (f) {
+    case TraceFormat::None: return "none";
+    case TraceFormat::Vcd: return "vcd";
+    case TraceFormat::Fst: return "fst";
+  }
+  return "none";
+}
+
+TraceRequest trace_request(const std::string& vcd, const std::string& fst) {
+  if (!vcd.empty() && !fst.empty()) throw std::invalid_argument("--vcd and --fst exclude each other");
+  TraceRequest t;
+  if (!vcd.empty()) t = {TraceFormat::Vcd, vcd, true};
+  if (!fst.empty()) t = {TraceFormat::Fst, fst, true};
+  return t;
+}
+
+TraceFormat Model::trace_format() const {
+  switch (lib_->trace_format()) {
+    case BFP_MODEL_TRACE_VCD: return TraceFormat::Vcd;
+    case BFP_MODEL_TRACE_FST: return TraceFormat::Fst;
+    default: return TraceFormat::None;
+  }
+}
+
+void Model::trace_open(const std::string& path) {
+  if (trace_format() == TraceFormat::None)
+    throw ModelError("model " + lib_->path() + " is not a traced build: load it with load_model(cfg, log, TraceFormat::" +
+                     "Vcd or Fst)");
+  if (trace_open_) throw ModelError("this model instance already wrote a waveform file (one per instance)");
+  {
+    // Verilator only prints when it cannot open the file: find out first, with a clear message.
+    std::ofstream probe(path, std::ios::binary | std::ios::trunc);
+    if (!probe) throw ModelError("cannot write waveform file " + path + ": " + std::strerror(errno));
+  }
+  if (lib_->trace_open(inst_, path.c_str()) != 0) throw ModelError("cannot open waveform file " + path);
+  trace_open_ = trace_on_ = true;
+}
+
+void Model::trace_enable(bool on) {
+  if (!trace_open_) return;
+  lib_->trace_enable(inst_, on ? 1 : 0);
+  trace_on_ = on;
+}
+
+void Model::trace_close() {
+  if (!trace_open_) return;
+  lib_->trace_close(inst_);
+  trace_on_ = false;
+}
 
 std::string config_mismatch(const bfp_model_config& c, const Config& cfg) {
   std::ostringstream os;
@@ -177,13 +237,14 @@ struct Fnv {
 };
 
 // Fingerprint of every file under `dir` (sorted by relative path) plus the model sources.
-std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src) {
+std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src, TraceFormat trace) {
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(rtl_dir))
     if (e.is_regular_file()) files.push_back(fs::relative(e.path(), rtl_dir));
   std::sort(files.begin(), files.end());
   Fnv f;
   f.add("bfp-model-abi-" + std::to_string(BFP_MODEL_ABI_VERSION));
+  if (trace != TraceFormat::None) f.add("trace-" + to_string(trace));  // never equal to the untraced one
   for (const auto& rel : files) {
     f.add(rel.string());
     f.add(read_file(rtl_dir / rel));
@@ -264,10 +325,11 @@ class FileLock {
 };
 
 // Makes sure an up-to-date library for cfg exists; returns its path.
-std::string build_model(const Config& cfg, std::ostream* log) {
+std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace) {
   const fs::path cache = model_cache_dir();
   const fs::path model_src = fs::path(env_or("BFP_SOURCE_DIR", BFP_SOURCE_DIR)) / "sim";
-  const std::string hash = cfg.hash();
+  // a traced model is another build of the same sources: its own directory, lock and fingerprint
+  const std::string hash = cfg.hash() + (trace == TraceFormat::None ? "" : "-" + to_string(trace));
   const fs::path dir = cache / hash;
   fs::create_directories(dir);
   FileLock lock(cache / (hash + ".lock"));
@@ -281,7 +343,7 @@ std::string build_model(const Config& cfg, std::ostream* log) {
   } catch (const std::exception& e) {
     throw ModelError("generating RTL for config '" + cfg.name + "' into " + fresh.string() + " failed: " + e.what());
   }
-  const std::string fp = fingerprint(fresh, model_src);
+  const std::string fp = fingerprint(fresh, model_src, trace);
   const fs::path lib = dir / ("libbfp_model-" + fp + ".so");
   const fs::path stamp = dir / "stamp";
   if (fs::exists(lib) && fs::exists(stamp) && read_file(stamp) == fp) {
@@ -307,13 +369,13 @@ std::string build_model(const Config& cfg, std::ostream* log) {
   fs::remove_all(build);
   fs::remove(logf);
   if (log)
-    *log << "bfp: building the verilated model of config '" << cfg.name << "' (" << hash.substr(0, 12)
-         << "), log: " << logf.string() << std::endl;
+    *log << "bfp: building the " << (trace == TraceFormat::None ? "" : "traced (" + to_string(trace) + ") ")
+         << "verilated model of config '" << cfg.name << "' (" << hash.substr(0, 12) << "), log: " << logf.string() << std::endl;
   const std::string cmake = env_or("BFP_CMAKE", BFP_CMAKE_COMMAND);
   const std::string jobs = env_or("BFP_MODEL_JOBS", "2");
   const std::vector<std::vector<std::string>> steps = {
       {cmake, "-S", (model_src / "model").string(), "-B", build.string(), "-DBFP_RTL_DIR=" + rtl.string(),
-       "-DCMAKE_BUILD_TYPE=Release"},
+       "-DCMAKE_BUILD_TYPE=Release", "-DBFP_MODEL_TRACE=" + to_string(trace)},
       {cmake, "--build", build.string(), "-j", jobs},
   };
   for (const auto& step : steps) {
@@ -341,10 +403,12 @@ std::string build_model(const Config& cfg, std::ostream* log) {
 
 }  // namespace
 
+std::string source_dir() { return env_or("BFP_SOURCE_DIR", BFP_SOURCE_DIR); }
+
 std::string model_cache_dir() { return env_or("BFP_MODEL_CACHE", std::string(BFP_BINARY_DIR) + "/model-cache"); }
 
-std::shared_ptr<Model> load_model(const Config& cfg, std::ostream* log) {
-  const std::string path = build_model(cfg, log);
+std::shared_ptr<Model> load_model(const Config& cfg, std::ostream* log, TraceFormat trace) {
+  const std::string path = build_model(cfg, log, trace);
   static std::mutex mu;
   static std::map<std::string, std::weak_ptr<const Library>> libs;
   std::shared_ptr<const Library> lib;
@@ -356,7 +420,20 @@ std::shared_ptr<Model> load_model(const Config& cfg, std::ostream* log) {
       libs[path] = lib;
     }
   }
-  return std::make_shared<Model>(lib, cfg);
+  auto m = std::make_shared<Model>(lib, cfg);
+  if (m->trace_format() != trace)
+    throw ModelError("model " + path + " was built with trace format " + to_string(m->trace_format()) + ", not " +
+                     to_string(trace));
+  return m;
+}
+
+std::shared_ptr<Model> load_traced_model(const Config& cfg, const TraceRequest& t, std::ostream* log) {
+  auto m = load_model(cfg, log, t.format);
+  if (t.format != TraceFormat::None) {
+    m->trace_open(t.path);
+    m->trace_enable(t.enabled);
+  }
+  return m;
 }
 
 }  // namespace bfp::sim

@@ -1,5 +1,21 @@
 // Loading verilated bfp_top models at run time. A model is built once per config (keyed by
 // Config::hash()) into a cache directory and dlopened; see docs/harness.md.
+//
+// Waveforms (docs/harness.md "Waveforms"): a traced model is a separate build of the same config
+// (verilator --trace or --trace-fst, cached under <cache>/<hash>-vcd or -fst), so untraced runs keep
+// their speed. Whole GEMM to a VCD from C++:
+//
+//   auto model = bfp::sim::load_model(cfg, &std::cerr, bfp::sim::TraceFormat::Vcd);
+//   model->trace_open("gemm.vcd");          // dumping starts enabled
+//   auto r = bfp::sim::run_gemm(model, spec);  // every cycle (reset included) is in the file
+//   model->trace_close();                   // or let the model go out of scope
+//
+// or in one call: load_traced_model(cfg, {TraceFormat::Vcd, "gemm.vcd"}). A window only (one layer):
+// trace_open(path) then trace_enable(false) at once, trace_enable(true) before the window and
+// trace_enable(false) after it. Time base: cycle n of the instance is dumped at 10n (clock low, inputs
+// applied) and 10n+5 (after the rising edge), VCD timescale 1ps; the top-level ports are the signals
+// bfp_top.* (clk_i, rst_ni, cmd_*, rd_*, wr_*, busy_o, op_o, engines_busy_o) and every signal of the
+// design, all levels, is below bfp_top.bfp_top.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -18,6 +34,19 @@ class ModelError : public std::runtime_error {
 };
 
 class Library;  // a dlopened libbfp_model.so (model_cache.cpp)
+
+/// Waveform format a model is built for (None: the ordinary, untraced model).
+enum class TraceFormat { None, Vcd, Fst };
+std::string to_string(TraceFormat f);  ///< "none", "vcd", "fst"
+
+/// A waveform file to write: format and path (format None: no tracing).
+struct TraceRequest {
+  TraceFormat format = TraceFormat::None;
+  std::string path;
+  bool enabled = true;  ///< dump from the first cycle (false: the caller enables the window it wants)
+};
+/// The request of the CLI options --vcd FILE / --fst FILE ("" = not given; both given: invalid_argument).
+TraceRequest trace_request(const std::string& vcd, const std::string& fst);
 
 /// One instance of a verilated bfp_top. Not thread-safe; instances are independent.
 class Model {
@@ -38,16 +67,34 @@ class Model {
   /// Path of the loaded shared library.
   const std::string& library_path() const;
 
+  /// The waveform format compiled into the model (None for the ordinary model).
+  TraceFormat trace_format() const;
+  /// Opens this instance's waveform file and enables dumping. Throws ModelError when the model is not a
+  /// traced build, a file was opened before on this instance, or the file cannot be written.
+  void trace_open(const std::string& path);
+  /// Dumps (true) or skips (false) the following cycles; no effect before trace_open.
+  void trace_enable(bool on);
+  /// Flushes and closes the file (the destructor does it too).
+  void trace_close();
+  bool trace_is_open() const { return trace_open_; }
+  /// Clock cycles stepped by this instance so far (reset included): cycle n is dumped at time 10n.
+  uint64_t cycles() const { return cycles_; }
+  bool trace_enabled() const { return trace_open_ && trace_on_; }
+
  private:
   std::shared_ptr<const Library> lib_;
   Config cfg_;
   bfp_model_config compiled_{};
   bfp_model* inst_ = nullptr;
   bfp_model_outputs out_{};
+  bool trace_open_ = false, trace_on_ = false;
+  uint64_t cycles_ = 0;
 };
 
 /// Where models are cached: $BFP_MODEL_CACHE, else <build dir>/model-cache.
 std::string model_cache_dir();
+/// The source tree the harness was built from ($BFP_SOURCE_DIR overrides it): holds sim/model and configs/.
+std::string source_dir();
 
 /// Returns a new model instance for `cfg`. Generates the RTL (bfp::generate) into
 /// <cache>/<hash>/rtl and builds sim/model into <cache>/<hash>/build unless an up-to-date build
@@ -55,7 +102,11 @@ std::string model_cache_dir();
 /// on <cache>/<hash>.lock so parallel processes build each model once. Verifies that the model was
 /// compiled for exactly `cfg`. Throws ModelError (with the build log path and its tail on failure).
 /// `log` (optional) receives one line per action ("building model ... (log: ...)").
-std::shared_ptr<Model> load_model(const Config& cfg, std::ostream* log = nullptr);
+/// `trace` != None loads the traced variant (its own cache entry <hash>-vcd / <hash>-fst, built on first use).
+std::shared_ptr<Model> load_model(const Config& cfg, std::ostream* log = nullptr,
+                                  TraceFormat trace = TraceFormat::None);
+/// load_model with t.format, then trace_open(t.path) (and trace_enable(t.enabled)) when t.format != None.
+std::shared_ptr<Model> load_traced_model(const Config& cfg, const TraceRequest& t, std::ostream* log = nullptr);
 
 /// Compares a model's compiled config with `cfg`; returns "" when equal, else the differences.
 std::string config_mismatch(const bfp_model_config& compiled, const Config& cfg);

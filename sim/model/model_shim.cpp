@@ -11,6 +11,18 @@
 #include "bfp_config.h"  // generated next to the RTL: bfp::hw::k* constants of this config
 #include "model_abi.h"
 #include "verilated.h"
+#if VM_TRACE_FST
+#include "verilated_fst_c.h"
+using TraceFile = VerilatedFstC;
+constexpr int32_t kTraceFormat = BFP_MODEL_TRACE_FST;
+#elif VM_TRACE
+#include "verilated_vcd_c.h"
+using TraceFile = VerilatedVcdC;
+constexpr int32_t kTraceFormat = BFP_MODEL_TRACE_VCD;
+#else
+struct TraceFile {};  // untraced model: never instantiated
+constexpr int32_t kTraceFormat = BFP_MODEL_TRACE_NONE;
+#endif
 
 #define BFP_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -71,7 +83,22 @@ struct bfp_model {
   std::unique_ptr<Vbfp_top> top;
   bfp_model_inputs in{};
   bfp_model_outputs out{};
+  uint64_t cycle = 0;                 // cycles stepped, the trace's time base
+  std::unique_ptr<TraceFile> trace;   // open waveform file (traced models only)
+  bool trace_opened = false;          // one file per instance
+  bool trace_on = false;
 };
+
+namespace {
+void trace_dump(bfp_model* m, uint64_t t) {
+#if VM_TRACE
+  if (m->trace_on && m->trace) m->trace->dump(t);
+#else
+  (void)m;
+  (void)t;
+#endif
+}
+}  // namespace
 
 BFP_EXPORT void bfp_model_get_config(bfp_model_config* c) {
   std::memset(c, 0, sizeof(*c));
@@ -95,6 +122,9 @@ BFP_EXPORT bfp_model* bfp_model_create(void) {
   auto* m = new bfp_model;
   m->ctx = std::make_unique<VerilatedContext>();
   m->ctx->fatalOnError(false);  // an $error must not abort the harness process
+#if VM_TRACE
+  m->ctx->traceEverOn(true);  // must precede the model's construction
+#endif
   m->top = std::make_unique<Vbfp_top>(m->ctx.get(), "bfp_top");
   m->top->clk_i = 0;
   m->top->rst_ni = 0;
@@ -105,6 +135,7 @@ BFP_EXPORT bfp_model* bfp_model_create(void) {
 BFP_EXPORT void bfp_model_destroy(bfp_model* m) {
   if (!m) return;
   m->top->final();
+  bfp_model_trace_close(m);
   delete m;
 }
 
@@ -123,6 +154,7 @@ BFP_EXPORT void bfp_model_step(bfp_model* m) {
   put(t.rd_rsp_tdata_i, in.rd_rsp_tdata, bfp::hw::kMemWidth);
   t.wr_tready_i = in.wr_tready & 1u;
   t.eval();
+  trace_dump(m, 10 * m->cycle);
   // 2. sample the outputs the rising edge will see (they decide this cycle's handshakes)
   bfp_model_outputs& o = m->out;
   o.cmd_tready = t.cmd_tready_o;
@@ -139,6 +171,8 @@ BFP_EXPORT void bfp_model_step(bfp_model* m) {
   // 3. rising edge
   t.clk_i = 1;
   t.eval();
+  trace_dump(m, 10 * m->cycle + 5);
+  ++m->cycle;
   m->ctx->timeInc(1);
 }
 
@@ -148,4 +182,41 @@ BFP_EXPORT void bfp_model_cycle(bfp_model* m, const bfp_model_inputs* in, bfp_mo
   m->in = *in;
   bfp_model_step(m);
   *out = m->out;
+}
+
+BFP_EXPORT int32_t bfp_model_trace_format(void) { return kTraceFormat; }
+
+BFP_EXPORT int32_t bfp_model_trace_open(bfp_model* m, const char* path) {
+#if VM_TRACE
+  if (m->trace_opened) return -1;
+  m->trace_opened = true;
+  auto f = std::make_unique<TraceFile>();
+  m->top->trace(f.get(), 99);  // every level of the hierarchy
+  f->open(path);
+  if (!f->isOpen()) return -1;
+  m->trace = std::move(f);
+  m->trace_on = true;
+  return 0;
+#else
+  (void)m;
+  (void)path;
+  return -1;
+#endif
+}
+
+BFP_EXPORT void bfp_model_trace_enable(bfp_model* m, int32_t on) {
+  m->trace_on = on != 0;
+#if VM_TRACE
+  if (!m->trace_on && m->trace) m->trace->flush();
+#endif
+}
+
+BFP_EXPORT void bfp_model_trace_close(bfp_model* m) {
+#if VM_TRACE
+  if (m->trace) {
+    m->trace->close();
+    m->trace.reset();
+  }
+#endif
+  m->trace_on = false;
 }
