@@ -1,5 +1,5 @@
 # The two commands of the README:
-#   make run   - install what is missing, build, generate RTL from configs/default.yaml, run the default workload
+#   make run   - install what is missing, build, generate RTL from configs/default.yaml, run the default network
 #   make test  - install what is missing, build, run the whole test suite through CTest
 BUILD ?= build
 CONFIG ?= configs/default.yaml
@@ -16,9 +16,12 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# NET: the shipped network `make run` simulates (docs/networks.md); every GEMM layer is checked bit for bit
+NET ?= networks/hardnet_block.yaml
+
 run: build
 	$(BUILD)/bfpgen generate $(CONFIG) -o out/default
-	$(BUILD)/bfpgen gemm --config $(CONFIG) --m 64 --k 256 --n 64 --seed 1
+	$(BUILD)/bfpgen run --config $(CONFIG) --net $(NET)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
@@ -57,3 +60,14 @@ sparsity-area: build
 
 bench-sparsity: build
 	$(BUILD)/bfpgen bench --sparsity --config $(CONFIG)
+
+# ---- randomized layer regression (docs/fuzz.md) -----------------------------------------------------------------
+# make fuzz-long [FUZZ_SEED=S] [FUZZ_COUNT=N]   N random layer/GEMM cases on random configs of the fuzz pool,
+#                                               JUnit report in out/fuzz-long.xml (make test runs a short fuzz)
+FUZZ_SEED ?= 1
+FUZZ_COUNT ?= 1000
+.PHONY: fuzz-long
+
+fuzz-long: build
+	@mkdir -p out
+	$(BUILD)/bfpgen fuzz --seed $(FUZZ_SEED) --count $(FUZZ_COUNT) --random-configs --junit out/fuzz-long.xml --quiet

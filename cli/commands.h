@@ -13,5 +13,6 @@ Runner add_quantize(CLI::App& app);  // cmd_quantize.cpp
 Runner add_gemm(CLI::App& app);      // cmd_gemm.cpp
 Runner add_bench(CLI::App& app);     // cmd_bench.cpp
 Runner add_run(CLI::App& app);       // cmd_run.cpp
+Runner add_fuzz(CLI::App& app);      // cmd_fuzz.cpp
 
 }  // namespace bfp::cli

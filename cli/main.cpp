@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
     reg(s, bfp::cli::add_bench(*s));
     s = app.add_subcommand("run", "run a network (networks/*.yaml) layer by layer through the RTL and the golden model");
     reg(s, bfp::cli::add_run(*s));
+    s = app.add_subcommand("fuzz", "randomized layer regression: random layers and GEMMs, RTL vs golden bit for bit");
+    reg(s, bfp::cli::add_fuzz(*s));
   }
 
   try {
