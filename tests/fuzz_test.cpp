@@ -29,6 +29,14 @@ FuzzOptions options(const std::string& cfg_rel) {
   return o;
 }
 
+// The repro with the configs/ path relative to the repository (the test passes an absolute one).
+std::string relative(std::string repro) {
+  const std::string root = std::string(BFP_SOURCE_DIR) + "/";
+  const size_t p = repro.find(root);
+  if (p != std::string::npos) repro.erase(p, root.size());
+  return repro;
+}
+
 class ShortFuzz : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ShortFuzz, EveryCaseBitExact) {
@@ -40,7 +48,7 @@ TEST_P(ShortFuzz, EveryCaseBitExact) {
   for (const auto& rec : s.cases)
     EXPECT_TRUE(rec.r.pass) << "seed " << o.seed << " case " << rec.c.index << " on " << rec.c.cfg.name << ": "
                             << rec.c.kind << " " << rec.c.summary << "\n  " << rec.r.message
-                            << "\n  repro: " << rec.repro;
+                            << "\n  repro: " << relative(rec.repro);
   std::cout << out.str();
 }
 

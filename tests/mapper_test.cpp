@@ -619,4 +619,32 @@ TEST(LayerIo, WrongExpectedOutputIsReportedAtItsElement) {
   EXPECT_EQ(bad.code_mismatches, 0u);
 }
 
+// The per-layer figures use the definitions of bfpgen gemm / docs/sparsity-bench.md: on a dense config (cycles
+// do not depend on the data) a layer's cycles, bytes and utilization equal those of the same GEMM run alone.
+TEST(RunNetwork, LayerFiguresEqualTheSameGemmAlone) {
+  const Config cfg = load_cfg("configs/test/r8c8b32.yaml");
+  auto model = bfp::sim::load_model(cfg);
+  const Network n = load_network(src("networks/lenet.yaml"));
+  const NetReport r = run_network(n, cfg, model, RunOptions{});
+  ASSERT_TRUE(r.bit_exact);
+  for (const char* name : {"conv1", "conv2", "fc1"}) {
+    const Layer& l = layer(n, name);
+    const auto ops = gemm_ops(l);
+    ASSERT_EQ(ops.size(), 1u);
+    bfp::sim::GemmSpec s;
+    s.m = ops[0].m;
+    s.k = ops[0].k;
+    s.n = ops[0].n;
+    const bfp::sim::GemmResult g = bfp::sim::run_gemm(model, s);
+    ASSERT_TRUE(g.bit_exact);
+    const LayerReport& lr = r.layers.at(size_t(l.index));
+    EXPECT_EQ(lr.cycles, g.cycles.total) << name;
+    EXPECT_EQ(lr.read_bytes, g.read_bytes) << name;
+    EXPECT_EQ(lr.write_bytes, g.write_bytes) << name;
+    EXPECT_EQ(uint64_t(lr.macs), g.macs) << name;
+    EXPECT_DOUBLE_EQ(lr.util, g.mac_util) << name;
+    EXPECT_EQ(lr.breakdown.compute_busy, g.cycles.compute_busy) << name;
+  }
+}
+
 }  // namespace
