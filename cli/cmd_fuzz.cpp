@@ -62,7 +62,8 @@ Runner add_fuzz(CLI::App& app) {
     char t[32];
     std::snprintf(t, sizeof t, "%.1f s", s.seconds);
     std::cout << "fuzz: seed " << fo.seed << ": " << s.cases.size() << " cases, " << passed << " passed, " << s.failures
-              << " failed, " << s.errors << " errors (" << t << ")\n";
+              << " failed, " << s.errors << " errors (" << t << "); " << s.chained_cases
+              << " networks chained a layer on the device\n";
     if (s.failures + s.errors) {
       std::cout << "repro of each failing case:\n";
       for (const auto& rec : s.cases)

@@ -30,6 +30,7 @@ std::string repro(const Config& cfg, const std::string& net, const std::string& 
   if (o.bandwidth != 1.0) os << " --bandwidth " << o.bandwidth;
   if (o.schedule != sim::Schedule::Auto) os << " --schedule " << sim::to_string(o.schedule);
   if (o.sparse) os << " --sparse";
+  if (!o.chain) os << " --no-chain";
   return os.str();
 }
 
@@ -66,6 +67,8 @@ nlohmann::json report_json(const Config& cfg, const mapper::Network& net, const 
                         {"sparse_a", l.sparse_a},
                         {"sparse_c", l.sparse_c},
                         {"checked", l.checked},
+                        {"a_in_place", l.a_in_place},
+                        {"host_bytes", l.host_bytes},
                         {"bit_exact", l.bit_exact},
                         {"sim_seconds", l.sim_seconds}};
     if (l.checked)
@@ -105,6 +108,7 @@ void print_table(std::ostream& os, const Config& cfg, const mapper::Network& net
     if (l.checked && (l.sparse_a || l.sparse_c))
       verdict += std::string(" (compressed ") + (l.sparse_a ? "A" : "") + (l.sparse_a && l.sparse_c ? "+" : "") +
                  (l.sparse_c ? "C" : "") + ")";
+    if (l.a_in_place) verdict += " (A in place)";
     std::snprintf(buf, sizeof buf, "%3d  %-12s %-8s %-6s %-10s %-28s %10s %10s %7s %13s %19s  %s\n", l.index + 1,
                   l.name.c_str(), l.type.c_str(), l.where.c_str(), l.out.str().c_str(), l.lowering.c_str(), macs.c_str(),
                   cyc.c_str(), util.c_str(), z, bytes.c_str(), verdict.c_str());
@@ -114,6 +118,9 @@ void print_table(std::ostream& os, const Config& cfg, const mapper::Network& net
   if (r.rtl) {
     os << "total    " << r.cycles << " cycles on the RTL, " << pct(r.util) << " MAC utilization over the GEMM layers ("
        << cfg.rows * cfg.cols << " PEs)\n";
+    if (r.layers_in_place)
+      os << "chained  " << r.layers_in_place
+         << " GEMM layer(s) read their input where the previous layer's STOREs left it (no host copy)\n";
     if (r.bit_exact)
       os << "verdict  BIT-EXACT: every GEMM output (codes and exponents) equals the golden model's\n";
     else
@@ -134,7 +141,7 @@ Runner add_run(CLI::App& app) {
   struct Opts {
     std::string config, net, schedule = "auto", input, vcd, fst, trace_layer;
     uint64_t seed = 0;
-    bool json = false, golden_only = false, sparse = false, quiet = false;
+    bool json = false, golden_only = false, sparse = false, quiet = false, no_chain = false;
     double stall = 0.0, bandwidth = 1.0;
     int latency = 4;
   };
@@ -157,6 +164,8 @@ Runner add_run(CLI::App& app) {
       ->check(CLI::Range(0.01, 1.0));
   app.add_option("--schedule", o->schedule, "tile order of every GEMM: auto, output, weight")->capture_default_str();
   app.add_flag("--quiet", o->quiet, "no progress lines on stderr");
+  app.add_flag("--no-chain", o->no_chain,
+               "the host writes every GEMM's A (default: a layer reads the previous layer's C in place when it can)");
   auto* vcd = app.add_option("--vcd", o->vcd, "write a VCD waveform of one layer (--trace-layer) to this file");
   auto* fst = app.add_option("--fst", o->fst, "write an FST waveform of one layer (--trace-layer) to this file");
   vcd->excludes(fst);
@@ -173,6 +182,7 @@ Runner add_run(CLI::App& app) {
     ro.bandwidth = o->bandwidth;
     ro.schedule = sim::parse_schedule(o->schedule);
     ro.sparse = o->sparse;
+    ro.chain = !o->no_chain;
     if (!o->quiet) ro.progress = &std::cerr;
     sim::TraceRequest trace = sim::trace_request(o->vcd, o->fst);
     if (!o->trace_layer.empty() && trace.format == sim::TraceFormat::None)

@@ -518,6 +518,7 @@ FuzzResult run_fuzz_case(const FuzzCase& c, const std::shared_ptr<sim::Model>& m
       const NetReport rep = run_network(c.net, c.cfg, model, o);
       res.pass = rep.bit_exact;
       res.cycles = rep.cycles;
+      res.in_place = rep.layers_in_place;
       for (const auto& l : rep.layers)
         if (!l.bit_exact) {
           res.message = l.mismatch;
@@ -592,11 +593,14 @@ FuzzSummary run_fuzz(const FuzzOptions& o) {
       }
     }
     if (!rec.r.pass) ++(rec.r.error ? sum.errors : sum.failures);
+    sum.chained_cases += rec.r.in_place > 0;
     if (o.out) {
       char t[64];
       std::snprintf(t, sizeof t, "%.2f s", rec.r.seconds);
       *o.out << "case " << i << " " << (rec.r.pass ? "PASS " : rec.r.error ? "ERROR" : "FAIL ") << " " << rec.c.cfg.name
-             << " " << rec.c.kind << ": " << rec.c.summary << " | " << rec.r.cycles << " cycles " << t << "\n";
+             << " " << rec.c.kind << ": " << rec.c.summary << " | " << rec.r.cycles << " cycles"
+             << (rec.r.in_place ? " (" + std::to_string(rec.r.in_place) + " in place)" : std::string()) << " " << t
+             << "\n";
       if (!rec.r.pass) *o.out << "  " << rec.r.message << "\n  repro: " << rec.repro << "\n";
       o.out->flush();
     }

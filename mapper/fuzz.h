@@ -52,6 +52,7 @@ struct FuzzResult {
   bool error = false;        ///< an exception (timeout, memory error, bad case) rather than a mismatch
   std::string message;       ///< first mismatch or the exception text ("" when passed)
   uint64_t cycles = 0;
+  int in_place = 0;          ///< network cases: GEMM layers that read the previous C in place
   double seconds = 0;        ///< wall-clock, including golden model
 };
 
@@ -79,6 +80,7 @@ struct FuzzCaseRecord {
 struct FuzzSummary {
   std::vector<FuzzCaseRecord> cases;
   int failures = 0, errors = 0;
+  int chained_cases = 0;        ///< network cases with at least one layer reading its input in place
   double seconds = 0;
 };
 

@@ -75,6 +75,14 @@ std::string describe_mismatch(const Config& cfg, const Layer& l, const GemmOp& o
   return os.str();
 }
 
+// Layers whose GEMM A is their input tensor itself (no im2col rearrangement): fc, and 1x1 convolutions with
+// stride 1, no padding and one group.
+bool reads_input_as_is(const Layer& l) {
+  if (l.type == LayerType::Fc) return true;
+  return l.type == LayerType::Conv2d && l.kh == 1 && l.kw == 1 && l.sh == 1 && l.sw == 1 && l.ph == 0 && l.pw == 0 &&
+         l.groups == 1;
+}
+
 [[noreturn]] void layer_error(const Layer& l, const std::string& msg) {
   throw std::invalid_argument("layer '" + l.name + "' (#" + std::to_string(l.index + 1) + ", " + type_name(l.type) +
                               "): " + msg);
@@ -135,9 +143,13 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
   const std::string traced = tracing ? trace_layer_name(net, opt.trace_layer) : "";
   if (tracing) model->trace_enable(false);
   std::unique_ptr<sim::Driver> drv;
+  // chained GEMMs place W^T and C around a C left in memory: room for two layouts side by side (a chain that
+  // would not fit falls back to host-written operands)
+  const uint64_t addr_limit = cfg.addr_width >= 32 ? (uint64_t{1} << 32) : (uint64_t{1} << cfg.addr_width);
+  const uint64_t mem_bytes = opt.chain ? std::min({2 * max_bytes + 1024, addr_limit, sim::kMaxSimMemoryBytes}) : max_bytes;
   if (model)
     drv = std::make_unique<sim::Driver>(
-        model, sim::operand_mem_config(cfg, max_bytes, seed, opt.stall, opt.latency, opt.bandwidth),
+        model, sim::operand_mem_config(cfg, std::max(mem_bytes, max_bytes), seed, opt.stall, opt.latency, opt.bandwidth),
         sim::operand_driver_options(cfg, seed, opt.stall, opt.latency));
 
   NetReport rep;
@@ -151,6 +163,8 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
   std::vector<Tensor> outs(static_cast<size_t>(n));
   auto tensor_of = [&](int i) -> const Tensor& { return i < 0 ? input : outs[size_t(i)]; };
 
+  int resident = -1;            // layer whose (single, dense, bit-exact) C is in device memory
+  sim::GemmLayout resident_layout;
   for (const Layer& l : net.layers) {
     const Plan& p = plan[size_t(l.index)];
     LayerReport r;
@@ -173,7 +187,16 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
       if (window) model->trace_enable(true);
       for (const GemmOp& op : p.ops) {
         const std::string tag = l.name + (l.groups > 1 ? "[" + std::to_string(op.group) + "]" : "");
-        const golden::BfpMatrix qa = golden::quantize_rows(gemm_a_values(x, l, op), B, golden::Rounding::Away, tag + ".A");
+        // in place: A is the producer's C as it is (no re-quantization; the only difference to quantizing its
+        // values is the exponent code of all-zero blocks, docs/networks.md "Re-blocking")
+        sim::GemmLayout chained;
+        const bool in_place = drv && opt.chain && p.ops.size() == 1 && reads_input_as_is(l) && l.inputs[0] >= 0 &&
+                              l.inputs[0] == resident && !p.sparse_a &&
+                              sim::chained_layout(cfg, resident_layout, op.m, op.k, op.n, &chained, p.sparse_c) &&
+                              chained.bytes <= drv->mem().size();
+        const golden::BfpMatrix qa = in_place ? tensor_of(l.inputs[0]).q
+                                              : golden::quantize_rows(gemm_a_values(x, l, op), B,
+                                                                      golden::Rounding::Away, tag + ".A");
         const golden::BfpMatrix qw =
             golden::quantize_rows(w.middleRows(op.n0, op.n), B, golden::Rounding::Away, tag + ".W");
         const golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
@@ -187,6 +210,10 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
           o.schedule = opt.schedule;
           o.sparse_a = p.sparse_a;
           o.sparse_c = p.sparse_c;
+          if (in_place) {
+            o.layout = &chained;
+            o.a_resident = true;
+          }
           golden::BfpMatrix corrupted;
           const bool corrupt = !opt.corrupt_layer.empty() && opt.corrupt_layer == l.name && &op == &p.ops.back();
           if (corrupt) {
@@ -199,6 +226,17 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
           }
           const sim::OperandGemmResult g = sim::run_gemm_operands(*drv, qa, qw, corrupt ? corrupted : gc, o);
           r.checked = true;
+          r.a_in_place = in_place;
+          const sim::GemmLayout used =
+              in_place ? chained : sim::layout_gemm(cfg, op.m, op.k, op.n, p.sparse_a, p.sparse_c);
+          r.host_bytes += uint64_t(op.n) * used.a_code_stride + uint64_t(op.n) * used.a_exp_stride;
+          if (!in_place)
+            r.host_bytes += p.sparse_a ? uint64_t(op.m) * used.a_stream_stride
+                                       : uint64_t(op.m) * (used.a_code_stride + used.a_exp_stride);
+          // this C stays in memory for the next layer when it is the layer's whole, dense, correct output
+          const bool keep = p.ops.size() == 1 && !p.sparse_c && g.bit_exact;
+          resident = keep ? l.index : -1;
+          if (keep) resident_layout = used;
           r.cycles += g.cycles.total;
           auto& b = r.breakdown;
           b.total += g.cycles.total;
@@ -237,6 +275,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
     r.zeros_out = zero_fraction(outs[size_t(l.index)].q);
     rep.cycles += r.cycles;
     rep.macs += r.macs;
+    rep.layers_in_place += r.a_in_place;
     if (!r.bit_exact) {
       rep.bit_exact = false;
       ++rep.mismatching_layers;

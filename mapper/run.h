@@ -36,6 +36,11 @@ struct RunOptions {
   /// When the model has an open waveform file (sim::Model::trace_open): dump only the cycles of this layer's
   /// GEMMs ("" = the first layer that runs on the RTL); every other cycle is skipped.
   std::string trace_layer;
+  /// On-device chaining: an fc (or 1x1/stride-1/unpadded/ungrouped conv2d) layer whose input is the output of
+  /// the GEMM layer that ran last reads that C where it is in device memory (sim::chained_layout) instead of
+  /// the host writing its A, when the strides agree, nothing re-blocks, both are dense and that layer was
+  /// bit-exact. false: every GEMM's operands are written by the host (docs/networks.md).
+  bool chain = true;
 };
 
 /// The layer a waveform window covers: `want` when it names an fc/conv2d layer, the first such layer when
@@ -59,6 +64,8 @@ struct LayerReport {
   double zeros_in = 0;      ///< fraction of zero codes in the GEMM A operands (host layers: the input)
   double zeros_out = 0;     ///< fraction of zero codes in the output
   bool sparse_a = false, sparse_c = false;  ///< compressed operands used (for all of its GEMMs)
+  bool a_in_place = false;  ///< its A was the previous layer's C, read where the RTL wrote it (RunOptions::chain)
+  uint64_t host_bytes = 0;  ///< bytes of A and W^T the host wrote into device memory for it
   bool checked = false;     ///< compared against the RTL
   bool bit_exact = true;
   std::string mismatch;     ///< first mismatch: group, tile, tensor coordinates, expected vs actual bits
@@ -72,6 +79,7 @@ struct NetReport {
   std::vector<LayerReport> layers;
   bool bit_exact = true;     ///< every checked layer is bit-exact
   int mismatching_layers = 0;
+  int layers_in_place = 0;   ///< GEMM layers that read their input in place (RunOptions::chain)
   uint64_t cycles = 0;
   int64_t macs = 0;
   double util = 0;

@@ -66,6 +66,31 @@ DriverOptions operand_driver_options(const Config& cfg, uint64_t seed, double st
   return d;
 }
 
+bool chained_layout(const Config& cfg, const GemmLayout& prev, int m, int k, int n, GemmLayout* out, bool sparse_c) {
+  if (prev.sparse_c) return false;
+  GemmLayout l = layout_gemm(cfg, m, k, n, false, sparse_c);
+  if (l.a_code_stride != prev.c_code_stride || l.a_exp_stride != prev.c_exp_stride) return false;
+  const uint64_t lo = prev.c_codes;
+  const uint64_t hi = std::max(uint64_t(prev.c_codes) + uint64_t(m) * prev.c_code_stride,
+                               uint64_t(prev.c_exps) + uint64_t(m) * prev.c_exp_stride);
+  // W^T and C keep their relative placement; they move as one span
+  const uint64_t span = l.bytes - l.w_codes;
+  const uint64_t align = std::max<uint64_t>(uint64_t(cfg.beat_bytes()), 256);
+  const uint64_t base = (align + span <= lo) ? align : (hi + align - 1) / align * align;
+  const uint64_t shift = base - l.w_codes;
+  l.w_codes = static_cast<uint32_t>(l.w_codes + shift);
+  l.w_exps = static_cast<uint32_t>(l.w_exps + shift);
+  l.c_codes = static_cast<uint32_t>(l.c_codes + shift);
+  l.c_exps = static_cast<uint32_t>(l.c_exps + shift);
+  l.a_codes = prev.c_codes;
+  l.a_exps = prev.c_exps;
+  l.bytes = std::max(hi, base + span);
+  const uint64_t limit = cfg.addr_width >= 32 ? (uint64_t{1} << 32) : (uint64_t{1} << cfg.addr_width);
+  if (l.bytes > limit) return false;
+  *out = l;
+  return true;
+}
+
 OperandGemmResult run_gemm_operands(Driver& drv, const golden::BfpMatrix& a, const golden::BfpMatrix& wt,
                                     const golden::BfpMatrix& expected, const OperandGemmOptions& o) {
   const Config& cfg = drv.config();
@@ -84,7 +109,9 @@ OperandGemmResult run_gemm_operands(Driver& drv, const golden::BfpMatrix& a, con
   if (o.sparse_c && !sparse_c_ok(cfg, N))
     throw std::invalid_argument("compressed outputs do not apply to N=" + std::to_string(N) + " on this config");
   if (o.prune < 0 || o.prune > 255) throw std::invalid_argument("prune threshold must be 0..255");
-  const GemmLayout l = layout_gemm(cfg, M, K, N, o.sparse_a, o.sparse_c);
+  if (o.a_resident && (!o.layout || o.sparse_a))
+    throw std::invalid_argument("an A read in place needs a layout (chained_layout) and a dense load");
+  const GemmLayout l = o.layout ? *o.layout : layout_gemm(cfg, M, K, N, o.sparse_a, o.sparse_c);
   MemModel& mem = drv.mem();
   if (l.bytes > mem.size())
     throw std::invalid_argument("GEMM M=" + std::to_string(M) + " K=" + std::to_string(K) + " N=" + std::to_string(N) +
@@ -99,8 +126,18 @@ OperandGemmResult run_gemm_operands(Driver& drv, const golden::BfpMatrix& a, con
   const uint64_t c_code_bytes = uint64_t(M) * (l.sparse_c ? l.c_stream_stride : l.c_code_stride);
   const uint64_t c_exp_bytes = l.sparse_c ? 0 : uint64_t(M) * l.c_exp_stride;
   std::vector<uint8_t> poison(std::max(c_code_bytes, c_exp_bytes), 0xa5);
-  mem.write(l.c_codes, poison.data(), c_code_bytes);
-  mem.write(l.c_exps, poison.data(), c_exp_bytes);
+  if (l.sparse_c) {
+    mem.write(l.c_codes, poison.data(), c_code_bytes);
+  } else {
+    // the output blocks poisoned, the rest of each row zero: a later GEMM may read this C in place as its A,
+    // and its rows must then look exactly like rows the host writes (padding zero)
+    std::vector<uint8_t> row(std::max(l.c_code_stride, l.c_exp_stride), 0);
+    std::fill(row.begin(), row.begin() + std::min<uint64_t>(row.size(), uint64_t(ckb) * B), 0xa5);
+    for (int r = 0; r < M; ++r) mem.write(l.c_codes + uint64_t(r) * l.c_code_stride, row.data(), l.c_code_stride);
+    std::fill(row.begin(), row.end(), 0);
+    std::fill(row.begin(), row.begin() + ckb, 0xa5);
+    for (int r = 0; r < M; ++r) mem.write(l.c_exps + uint64_t(r) * l.c_exp_stride, row.data(), l.c_exp_stride);
+  }
   auto put = [&](const golden::BfpMatrix& q, uint32_t codes, uint32_t exps) {
     std::vector<uint8_t> zeros(l.a_code_stride, 0);
     for (int r = 0; r < q.rows; ++r) {
@@ -116,7 +153,7 @@ OperandGemmResult run_gemm_operands(Driver& drv, const golden::BfpMatrix& a, con
   if (l.sparse_a) {
     const std::vector<uint8_t> streams = golden::encode_rows(a, cfg.beat_bytes(), l.a_stream_stride);
     mem.write(l.a_codes, streams.data(), streams.size());
-  } else {
+  } else if (!o.a_resident) {
     put(a, l.a_codes, l.a_exps);
   }
   put(wt, l.w_codes, l.w_exps);

@@ -26,7 +26,20 @@ struct OperandGemmOptions {
   Schedule schedule = Schedule::Auto;
   bool sparse_a = false;              ///< A as compressed row streams (LOAD_ACT SPARSE); see sparse_a_ok()
   bool sparse_c = false;              ///< C written as compressed row streams (output-stationary only)
+  /// Layout to use instead of layout_gemm(cfg, M, K, N, ...) at the bottom of memory: regions moved around a
+  /// tensor left in memory by an earlier GEMM (chained_layout). nullptr: layout_gemm.
+  const GemmLayout* layout = nullptr;
+  /// A is already in memory at layout->a_codes / a_exps (an earlier GEMM's C, read in place): the host does not
+  /// write it. Needs `layout` and a dense A.
+  bool a_resident = false;
 };
+
+/// Layout of an M x K x N GEMM whose A is the dense C (M x K) that the GEMM laid out as `prev` left in memory:
+/// the strides of layout_gemm(cfg, M, K, N), A's addresses = prev's C, W^T and C moved clear of prev's C region
+/// (below it when they fit there, else above it). Returns false (and leaves *out alone) when A's strides differ
+/// from prev's C strides (several K chunks with padded exponent chunks), i.e. when the C cannot be read as A.
+bool chained_layout(const Config& cfg, const GemmLayout& prev, int m, int k, int n, GemmLayout* out,
+                    bool sparse_c = false);
 
 struct OperandGemmResult {
   bool bit_exact = false;            ///< every code and exponent of C matches, nothing else was written

@@ -647,4 +647,75 @@ TEST(RunNetwork, LayerFiguresEqualTheSameGemmAlone) {
   }
 }
 
+// On-device chaining: the second GEMM reads the first one's C where the RTL wrote it. Passing the host's idea of
+// A that differs from what is in memory must give a mismatch, so the RTL really reads the resident data.
+TEST(LayerIo, ChainedGemmReadsThePreviousOutputInPlace) {
+  const Config cfg = load_cfg("configs/test/r2c2b8.yaml");
+  std::mt19937_64 rng(2);
+  std::normal_distribution<float> nd(0, 1);
+  Eigen::MatrixXf a(5, 19), w1(13, 19), w2(6, 13);
+  for (auto* m : {&a, &w1, &w2})
+    for (int i = 0; i < m->size(); ++i) m->data()[i] = nd(rng);
+  const auto q = [](const Eigen::MatrixXf& x, const char* n) {
+    return bfp::golden::quantize_rows(x, 8, bfp::golden::Rounding::Away, n);
+  };
+  const bfp::golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const auto qa = q(a, "A"), qw1 = q(w1, "W1"), qw2 = q(w2, "W2");
+  const auto c1 = bfp::golden::requantize(bfp::golden::gemm_accumulate(qa, qw1, ap), 8, ap, true);
+  const auto c2 = bfp::golden::requantize(bfp::golden::gemm_accumulate(c1, qw2, ap), 8, ap, false);
+  const auto l1 = bfp::sim::layout_gemm(cfg, 5, 19, 13);
+  bfp::sim::GemmLayout l2;
+  ASSERT_TRUE(bfp::sim::chained_layout(cfg, l1, 5, 13, 6, &l2));
+  EXPECT_EQ(l2.a_codes, l1.c_codes);
+  EXPECT_EQ(l2.a_exps, l1.c_exps);
+  EXPECT_TRUE(l2.w_codes >= l1.c_exps + 5 * l1.c_exp_stride || l2.c_exps + 5 * l2.c_exp_stride <= l1.c_codes);
+  bfp::sim::Driver drv(bfp::sim::load_model(cfg), bfp::sim::operand_mem_config(cfg, 2 * l2.bytes, 1, 0.2, 4, 1.0),
+                       bfp::sim::operand_driver_options(cfg, 1, 0.2, 4));
+  bfp::sim::OperandGemmOptions o1;
+  o1.relu = true;
+  ASSERT_TRUE(bfp::sim::run_gemm_operands(drv, qa, qw1, c1, o1).bit_exact);
+  bfp::sim::OperandGemmOptions o2;
+  o2.layout = &l2;
+  o2.a_resident = true;
+  const auto g = bfp::sim::run_gemm_operands(drv, c1, qw2, c2, o2);
+  EXPECT_TRUE(g.bit_exact) << g.first_mismatch;
+  // memory still holds C1; claim another A: the expected output no longer matches what the RTL computes
+  auto other = c1;
+  other.codes(2, 3) = static_cast<int8_t>(other.codes(2, 3) == 100 ? 50 : 100);
+  const auto c2x = bfp::golden::requantize(bfp::golden::gemm_accumulate(other, qw2, ap), 8, ap, false);
+  ASSERT_FALSE(c2x == c2);
+  EXPECT_FALSE(bfp::sim::run_gemm_operands(drv, other, qw2, c2x, o2).bit_exact);
+  // several K chunks with padded exponent chunks: the strides differ, no in-place read
+  const Config tiny = bfp::parse_config(
+      "name: t\narray: {rows: 2, cols: 2}\nblock_size: 8\naccumulator: {width: 24, guard_bits: 2}\n"
+      "pipeline: {operand_regs: 1}\nbuffers: {act_depth: 16, wgt_depth: 16, acc_cols: 16}\n"
+      "memory: {data_width: 64, addr_width: 20}\n",
+      "t");
+  const auto t1 = bfp::sim::layout_gemm(tiny, 3, 8, 40);
+  bfp::sim::GemmLayout t2;
+  EXPECT_FALSE(bfp::sim::chained_layout(tiny, t1, 3, 40, 4, &t2));
+}
+
+TEST(RunNetwork, ChainedLayersMatchHostWrittenOnes) {
+  const Config cfg = load_cfg("configs/test/r4c4b16.yaml");
+  const Network n = load_network(src("networks/lenet.yaml"));
+  RunOptions on, off;
+  off.chain = false;
+  on.stall = off.stall = 0.2;
+  auto model = bfp::sim::load_model(cfg);
+  const NetReport a = run_network(n, cfg, model, on);
+  const NetReport b = run_network(n, cfg, model, off);
+  ASSERT_TRUE(a.bit_exact);
+  ASSERT_TRUE(b.bit_exact);
+  EXPECT_EQ(a.layers_in_place, 2);  // fc2 and fc3 read fc1's and fc2's outputs; fc1 reads flatten (host)
+  EXPECT_EQ(b.layers_in_place, 0);
+  for (size_t i = 0; i < a.layers.size(); ++i) {
+    const auto& x = a.layers[i];
+    EXPECT_EQ(x.a_in_place, x.name == "fc2" || x.name == "fc3") << x.name;
+    EXPECT_EQ(x.read_bytes, b.layers[i].read_bytes) << x.name;  // same strides, same beats
+    if (x.a_in_place) EXPECT_LT(x.host_bytes, b.layers[i].host_bytes) << x.name;
+  }
+  EXPECT_TRUE(a.output.q == b.output.q);
+}
+
 }  // namespace
