@@ -46,6 +46,11 @@ Runner add_fuzz(CLI::App& app) {
               << (o->only_case >= 0 ? "case " + std::to_string(o->only_case) : std::to_string(fo.count) + " cases")
               << ", configs " << (fo.random_configs ? "random (fuzz pool)" : fo.config_path) << "\n";
     if (o->quiet) fo.out = &quiet_sink;
+    std::ofstream junit;
+    if (!o->junit.empty()) {  // before the run: a bad path must not cost the whole run
+      junit.open(o->junit);
+      if (!junit) throw std::runtime_error("cannot write the JUnit report " + o->junit);
+    }
     const mapper::FuzzSummary s = mapper::run_fuzz(fo);
     if (o->quiet)
       for (const auto& rec : s.cases)
@@ -53,10 +58,10 @@ Runner add_fuzz(CLI::App& app) {
           std::cout << "case " << rec.c.index << " " << (rec.r.error ? "ERROR" : "FAIL") << " " << rec.c.cfg.name << " "
                     << rec.c.kind << ": " << rec.c.summary << "\n  " << rec.r.message << "\n  repro: " << rec.repro
                     << "\n";
-    if (!o->junit.empty()) {
-      std::ofstream f(o->junit);
-      if (!f) throw std::runtime_error("cannot write " + o->junit);
-      mapper::write_junit(f, fo, s);
+    if (junit.is_open()) {
+      mapper::write_junit(junit, fo, s);
+      junit.close();
+      if (!junit) throw std::runtime_error("writing the JUnit report " + o->junit + " failed");
     }
     const int passed = int(s.cases.size()) - s.failures - s.errors;
     char t[32];
