@@ -7,8 +7,8 @@
 // per block, not per element.
 //
 // Lanes < BlockSize (small FPGAs: the B parallel lanes do not fit): the same arithmetic on Lanes lanes
-// at a time, B/Lanes cycles to find the block maximum, then B/Lanes cycles to shift and round, so valid_o
-// comes 2*B/Lanes cycles after valid_i. The inputs are read again in the second pass instead of being
+// at a time, B/Lanes cycles to find the block maximum, then B/Lanes cycles to shift and round (one
+// register between the two halves of a lane), so valid_o comes 2*B/Lanes + 1 cycles after valid_i. The inputs are read again in the second pass instead of being
 // registered: they must stay stable from valid_i to valid_o, and valid_i must not come while a block is
 // in flight (bfp_store holds the accumulator buffer address until valid_o).
 module bfp_requant #(
@@ -24,7 +24,7 @@ module bfp_requant #(
   input  logic [BlockSize-1:0]          lane_en_i, /// lanes outside the valid columns count as zero
   input  logic [BlockSize*AccWidth-1:0] acc_m_i,  /// lane j mantissa
   input  logic [BlockSize*9-1:0]        acc_e_i,  /// lane j exponent sum
-  output logic                          valid_o,  /// result valid (2*BlockSize/Lanes cycles after valid_i)
+  output logic                          valid_o,  /// result valid 2 (Lanes < B: 2*B/Lanes + 1) cycles after valid_i
   output logic [BlockSize*8-1:0]        codes_o,  /// lane j code at [8j+7:8j]
   output logic [7:0]                    exp_o     /// E8M0 exponent code of the block
 );
@@ -33,27 +33,28 @@ module bfp_requant #(
   // s_j in [-8, AccWidth] is the only range that needs a shifter (below: saturate, above: 0); s_j + 8
   // fits in NarBits bits, so the barrel shifter has NarBits stages instead of ShBits.
   localparam int NarBits = $clog2(AccWidth + 9);
-  localparam logic signed [ShBits-1:0] ShWide = ShBits'(AccWidth);
+  localparam logic signed [ShBits-1:0] ShWide8 = ShBits'(AccWidth + 8);
   localparam logic signed [ShBits-1:0] Bias = ShBits'(266 + GuardBits);
-  localparam logic signed [ShBits-1:0] ShiftBias = ShBits'(260 + GuardBits);
+  localparam logic signed [ShBits-1:0] ShiftBias8 = ShBits'(260 + GuardBits + 8);  // s_j + 8 = X + this - e_j
 
-  // Code of one lane for shift s (docs/arithmetic.md 4.4); msb is the leading-one index of mag. One right
-  // shift covers both directions: T = floor(u * 2^(1-s)) = ({u, 9'b0} >> (s + 8)); then
+  // Code of one lane for shift s = s8 - 8 (docs/arithmetic.md 4.4); msb is the leading-one index of mag.
+  // One right shift covers both directions: T = floor(u * 2^(1-s)) = ({u, 9'b0} >> s8); then
   // q = floor((T + 1) / 2), which is the exact left shift u * 2^-s for s <= 0 (T even) and round-half-away
-  // of u / 2^s for s >= 1. q > 127 iff T >= 255: T >= 256 iff msb + 1 - s >= 8, so only the low 8 bits of
-  // T are needed and the shifter has 8 outputs.
+  // of u / 2^s for s >= 1. q > 127 iff T >= 255: T >= 256 iff msb + 1 - s >= 8, i.e. msb + 1 >= s8, so only
+  // the low 8 bits of T are needed and the shifter has 8 outputs. s < -8 saturates a non-zero u, s > W
+  // gives 0; in between s8 fits in NarBits bits.
   function automatic logic [7:0] lane_code(input logic [AccWidth-1:0] mag, input logic [MsbBits-1:0] msb,
-                                           input logic neg, input logic signed [ShBits-1:0] s);
+                                           input logic neg, input logic signed [ShBits-1:0] s8);
     logic [7:0] t;
     logic [6:0] q7;
     logic       sat;
-    t = 8'({mag, 9'd0} >> NarBits'(s + 12'sd8));
-    if (s < -12'sd8) sat = (mag != '0);
-    else if (s > ShWide) sat = 1'b0;
-    else sat = ((mag != '0) && ($signed(ShBits'({1'b0, msb})) - s >= 12'sd7)) || (t == 8'hff);
-    if (s > ShWide) q7 = 7'd0;
+    t = 8'({mag, 9'd0} >> NarBits'(s8));
+    if (s8 < 12'sd0) sat = (mag != '0);
+    else if (s8 > ShWide8) sat = 1'b0;
+    else sat = ((mag != '0) && ($signed(ShBits'({1'b0, msb})) + 12'sd1 >= s8)) || (t == 8'hff);
+    if (s8 > ShWide8) q7 = 7'd0;
     else if (sat) q7 = 7'd127;
-    else if (s < -12'sd8) q7 = 7'd0;
+    else if (s8 < 12'sd0) q7 = 7'd0;
     else q7 = t[7:1] + 7'(t[0]);  // floor((T + 1) / 2), T <= 254 here
     lane_code = neg ? -{1'b0, q7} : {1'b0, q7};
   endfunction
@@ -126,7 +127,7 @@ module bfp_requant #(
       x_exp = block_exp(s1_tmax_q);
       for (int j = 0; j < BlockSize; j++)
         codes[8*j +: 8] = lane_code(s1_mag_q[j], s1_msb_q[j], s1_neg_q[j],
-                                    x_exp + ShiftBias - $signed({3'b000, s1_e_q[j]}));
+                                    x_exp + ShiftBias8 - $signed({3'b000, s1_e_q[j]}));
     end
 
     always_ff @(posedge clk_i) begin
@@ -136,16 +137,27 @@ module bfp_requant #(
       exp_o   <= s1_any_q ? 8'(x_exp + 12'sd127) : 8'd0;
     end
   end else begin : gen_serial
+    // Cycle c after valid_i (c = 0 is the cycle of valid_i): the front end (ReLU, magnitude, leading one)
+    // works on chunk c mod Chunks; for c < Chunks it updates the block maximum, and every cycle its results
+    // are registered, so that the back end (shift, round) of chunk c - Chunks - 1 runs from registers in
+    // cycles Chunks + 1 .. 2 * Chunks: the long front-end and back-end paths never meet in one cycle.
     localparam int Chunks = BlockSize / Lanes;
     localparam int ChBits = $clog2(Chunks);
+    localparam int CBits  = ChBits + 2;  // c in 0 .. 2 * Chunks
 
-    logic              busy_q, pass_q;  // pass 0: block maximum, pass 1: codes
-    logic [ChBits-1:0] k_q, k;
+    logic              busy_q;
+    logic [CBits-1:0]  c_q, c;
+    logic [ChBits-1:0] k;
+    logic              pass0, back, done;
     logic [9:0]        tmax_q;
     logic              any_q;
 
-    // the Lanes lanes of chunk k (chunk 0 in the cycle of valid_i)
-    assign k = busy_q ? k_q : '0;
+    assign c     = busy_q ? c_q : '0;
+    assign k     = c[ChBits-1:0];
+    assign pass0 = (c < CBits'(Chunks));
+    assign back  = busy_q && (c_q > CBits'(Chunks));
+    assign done  = busy_q && (c_q == CBits'(2 * Chunks));
+
     logic [Lanes*AccWidth-1:0] sel_m;
     logic [Lanes*9-1:0]        sel_e;
     logic [Lanes-1:0]          sel_en;
@@ -153,37 +165,38 @@ module bfp_requant #(
     assign sel_e  = acc_e_i[k*(Lanes*9) +: Lanes*9];
     assign sel_en = lane_en_i[k*Lanes +: Lanes];
 
-    logic                     first, last;
-    logic [9:0]               tmax;
-    logic                     any_nz;
-    logic signed [ShBits-1:0] x_exp;
-    logic [Lanes*8-1:0]       codes;
+    logic [9:0]                 tmax;
+    logic                       any_nz;
+    logic [AccWidth-1:0]        mag   [0:Lanes-1];
+    logic                       neg   [0:Lanes-1];
+    logic [MsbBits-1:0]         msb   [0:Lanes-1];
+    logic [AccWidth-1:0]        mag_q [0:Lanes-1];
+    logic                       neg_q [0:Lanes-1];
+    logic [MsbBits-1:0]         msb_q [0:Lanes-1];
+    logic [8:0]                 e_q   [0:Lanes-1];
+    logic signed [ShBits-1:0]   x_exp, xb_q;  // xb_q = X + 268 + F, fixed from cycle Chunks + 1 on
+    logic [Lanes*8-1:0]         codes;
 
-    assign first = !busy_q;
-    assign last  = (k_q == ChBits'(Chunks - 1));
     assign x_exp = block_exp(tmax_q);
 
     always_comb begin
-      // running maximum over the chunks seen so far (pass 0)
-      tmax   = first ? '0 : tmax_q;
-      any_nz = first ? 1'b0 : any_q;
+      // running maximum over the chunks seen so far
+      tmax   = busy_q ? tmax_q : '0;
+      any_nz = busy_q ? any_q : 1'b0;
       for (int j = 0; j < Lanes; j++) begin
         logic signed [AccWidth-1:0] m;
-        logic [AccWidth-1:0]        mag;
-        logic                       neg;
-        logic [MsbBits-1:0]         msb;
         logic [9:0]                 lead;
         m = sel_m[j*AccWidth +: AccWidth];
         if (!sel_en[j] || (relu_i && m[AccWidth-1])) m = '0;
-        neg  = m[AccWidth-1];
-        mag  = neg ? AccWidth'(-m) : AccWidth'(m);
-        msb  = lead_one(mag);
-        lead = {1'b0, sel_e[j*9 +: 9]} + 10'(msb);
+        neg[j] = m[AccWidth-1];
+        mag[j] = neg[j] ? AccWidth'(-m) : AccWidth'(m);
+        msb[j] = lead_one(mag[j]);
+        lead   = {1'b0, sel_e[j*9 +: 9]} + 10'(msb[j]);
         if (m != '0) begin
           if (lead > tmax) tmax = lead;
           any_nz = 1'b1;
         end
-        codes[8*j +: 8] = lane_code(mag, msb, neg, x_exp + ShiftBias - $signed({3'b000, sel_e[j*9 +: 9]}));
+        codes[8*j +: 8] = lane_code(mag_q[j], msb_q[j], neg_q[j], xb_q - $signed({3'b000, e_q[j]}));
       end
     end
 
@@ -192,27 +205,25 @@ module bfp_requant #(
         busy_q  <= 1'b0;
         valid_o <= 1'b0;
       end else begin
-        valid_o <= busy_q && pass_q && last;
-        if (!busy_q) begin
-          busy_q <= valid_i;
-          pass_q <= 1'b0;
-          k_q    <= ChBits'(1);
-        end else begin
-          k_q <= k_q + 1'b1;
-          if (last) begin
-            pass_q <= 1'b1;
-            if (pass_q) busy_q <= 1'b0;
-          end
-        end
+        valid_o <= done;
+        if (!busy_q) busy_q <= valid_i;
+        else if (done) busy_q <= 1'b0;
+        c_q <= busy_q ? c_q + 1'b1 : CBits'(1);
       end
-      if (!busy_q || !pass_q) begin
+      for (int j = 0; j < Lanes; j++) begin
+        mag_q[j] <= mag[j];
+        neg_q[j] <= neg[j];
+        msb_q[j] <= msb[j];
+        e_q[j]   <= sel_e[j*9 +: 9];
+      end
+      if (pass0) begin
         tmax_q <= tmax;
         any_q  <= any_nz;
-      end else begin
-        // codes enter at the top: after Chunks shifts chunk 0 is at the bottom
-        codes_o <= {codes, codes_o[BlockSize*8-1:Lanes*8]};
-        if (last) exp_o <= any_q ? 8'(x_exp + 12'sd127) : 8'd0;
       end
+      xb_q <= x_exp + ShiftBias8;  // off the back end's path
+      // codes enter at the top: after Chunks shifts chunk 0 is at the bottom
+      if (back) codes_o <= {codes, codes_o[BlockSize*8-1:Lanes*8]};
+      if (done) exp_o <= any_q ? 8'(x_exp + 12'sd127) : 8'd0;
     end
   end
 endmodule
