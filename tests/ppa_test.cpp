@@ -1,8 +1,9 @@
 // PPA flows (docs/ppa.md) on the smallest legal designs, so that they stay fast (about 15-20 s of CPU each;
 // ctest runs them in parallel): the ASIC flow must report a positive area per group, SRAM macros for the deep
 // banks only, and a clock; the iCE40 flow on a config whose buffers cannot fit a UP5K must say plainly that it
-// does not fit and name the block RAMs. Each test writes its configs and outputs into its own temporary
-// directory (PPA_OUT). A third test simulates the FPGA shell around the core (fpga/bfp_fpga_shell_tb.sv).
+// does not fit and name the block RAMs; the shipped configs/up5k.yaml must place and route on the UP5K. Each
+// test writes its configs and outputs into its own temporary directory (PPA_OUT). Another test simulates the
+// FPGA shell around the core (fpga/bfp_fpga_shell_tb.sv).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
