@@ -227,12 +227,13 @@ INSTANTIATE_TEST_SUITE_P(Shapes, RequantRtl,
                          [](const ::testing::TestParamInfo<Shape>& i) { return shape_name(i.param); });
 
 // The whole accelerator with a multi-cycle requantizer, through the Verilator harness: the shipped UP5K
-// config (requant_lanes 1, B=4, dense store) and a sparse 2x2/B=8 variant with 2 lanes (compressed store).
+// configs (requant_lanes 1, B=4, dense store) and a sparse 2x2/B=8 variant with 2 lanes (compressed store).
 // Output widths that are not a multiple of B switch lanes off; --relu and --prune cover the store flags.
 struct GemmCase {
   const char* name;
-  const char* yaml;  // nullptr: configs/up5k.yaml
+  const char* yaml;  // nullptr: configs/<file>
   const char* args;
+  const char* file = "up5k.yaml";
 };
 
 class RequantLanesGemm : public ::testing::TestWithParam<GemmCase> {};
@@ -240,7 +241,7 @@ class RequantLanesGemm : public ::testing::TestWithParam<GemmCase> {};
 TEST_P(RequantLanesGemm, BitExactThroughTheHarness) {
   const GemmCase& g = GetParam();
   TempDir tmp;
-  std::string cfg = (kSource / "configs" / "up5k.yaml").string();
+  std::string cfg = (kSource / "configs" / g.file).string();
   if (g.yaml) {
     cfg = (tmp.dir() / "cfg.yaml").string();
     std::ofstream(cfg) << g.yaml;
@@ -267,6 +268,7 @@ INSTANTIATE_TEST_SUITE_P(
     Configs, RequantLanesGemm,
     ::testing::Values(GemmCase{"up5k", nullptr, "--m 16 --k 64 --n 16 --seed 1"},
                       GemmCase{"up5k_relu_ragged", nullptr, "--m 5 --k 24 --n 14 --seed 2 --relu --prune 3"},
+                      GemmCase{"up5k_1x2", nullptr, "--m 7 --k 40 --n 18 --seed 4 --relu", "up5k_1x2.yaml"},
                       GemmCase{"sparse_lanes2", kSparseLanes2,
                                "--m 12 --k 64 --n 20 --seed 3 --act-sparsity 0.6 --relu"}),
     [](const ::testing::TestParamInfo<GemmCase>& i) { return std::string(i.param.name); });
