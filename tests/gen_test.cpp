@@ -207,12 +207,14 @@ TEST(ConfigLoad, RequantLanesIsOptionalAndDefaultsToBlockSize) {
   const bfp::Config dense = bfp::parse_config(kBase, "a.yaml");
   EXPECT_EQ(dense.requant_lanes, 0);
   EXPECT_EQ(dense.lanes(), 32);
-  const std::string with = edit("  operand_regs:", "  operand_regs: 1\n  requant_lanes: ");
+  auto with = [](int lanes) {
+    return edit("  operand_regs:", "  operand_regs: 1\n  requant_lanes: " + std::to_string(lanes));
+  };
   // writing the default out is the same hardware: same canonical text and hash
-  EXPECT_EQ(bfp::parse_config(with + "32", "a.yaml").canonical(), dense.canonical());
+  EXPECT_EQ(bfp::parse_config(with(32), "a.yaml").canonical(), dense.canonical());
   for (int lanes : {1, 2, 8, 16}) {
     SCOPED_TRACE(lanes);
-    const bfp::Config c = bfp::parse_config(with + std::to_string(lanes), "a.yaml");
+    const bfp::Config c = bfp::parse_config(with(lanes), "a.yaml");
     EXPECT_EQ(c.lanes(), lanes);
     EXPECT_NE(c.canonical().find("pipeline.requant_lanes=" + std::to_string(lanes) + "\n"), std::string::npos);
     EXPECT_NE(c.hash(), dense.hash());
