@@ -43,7 +43,8 @@ const MapSchema kRoot{
     "", {"name", "array", "block_size", "accumulator", "pipeline", "buffers", "memory", "sparsity"}, 7};
 const MapSchema kArray{"array", {"rows", "cols"}};
 const MapSchema kAccumulator{"accumulator", {"width", "guard_bits"}};
-const MapSchema kPipeline{"pipeline", {"operand_regs"}};
+// `requant_lanes` is optional (default block_size, the fully parallel requantizer of docs/architecture.md).
+const MapSchema kPipeline{"pipeline", {"operand_regs", "requant_lanes"}, 1};
 const MapSchema kBuffers{"buffers", {"act_depth", "wgt_depth", "acc_cols"}};
 const MapSchema kMemory{"memory", {"data_width", "addr_width"}};
 
@@ -141,7 +142,7 @@ class Loader {
     for (const auto& [i, schema] : sections) require(sub[i], top.found[i].value, *schema);
 
     Config c;
-    IntField rows, cols, block, width, guard, regs, act, wgt, acc_cols, data_width, addr_width;
+    IntField rows, cols, block, width, guard, regs, lanes, act, wgt, acc_cols, data_width, addr_width;
 
     const Entry& name = top.found[0];
     if (!name.value.IsScalar() || (name.value.Tag() != "?" && name.value.Tag() != "!" &&
@@ -164,6 +165,8 @@ class Loader {
     guard = integer(accum[1], "accumulator.guard_bits", "0..16");
     const std::vector<Entry>& pipe = sub[4].found;
     regs = integer(pipe[0], "pipeline.operand_regs", "1..3");
+    const bool have_lanes = sub[4].seen.size() > 1 && sub[4].seen[1];
+    if (have_lanes) lanes = integer(pipe[1], "pipeline.requant_lanes", "a power of two dividing block_size");
     const std::vector<Entry>& buffers = sub[5].found;
     act = integer(buffers[0], "buffers.act_depth", "a multiple of block_size and of the memory beat, <= 65536");
     wgt = integer(buffers[1], "buffers.wgt_depth", "a multiple of block_size and of the memory beat, <= 65536");
@@ -200,6 +203,13 @@ class Loader {
                block.text + ") + guard_bits " + guard.text + " + 2 = " + std::to_string(min_width) +
                ", so that one block never saturates); got " + width.text);
     range(regs, 1, 3, "operand pipeline registers");
+    if (have_lanes) {
+      if (!is_power_of_two(lanes.value) || lanes.value > block.value)
+        fail(lanes.mark, lanes.path,
+             "requantizer lanes must be a power of two dividing block_size " + block.text + " (1.." + block.text +
+                 "); got " + lanes.text);
+      c.requant_lanes = static_cast<int>(lanes.value);
+    }
     if (!is_power_of_two(data_width.value) || data_width.value < 64 || data_width.value > 512)
       fail(data_width.mark, data_width.path,
            "memory data width must be a power of two in 64..512 (64, 128, 256, 512); got " + data_width.text);
@@ -359,7 +369,10 @@ std::string Config::canonical() const {
     << "block_size=" << block << "\n"
     << "accumulator.width=" << acc_width << "\n"
     << "accumulator.guard_bits=" << guard_bits << "\n"
-    << "pipeline.operand_regs=" << operand_regs << "\n"
+    << "pipeline.operand_regs=" << operand_regs << "\n";
+  // Only when it differs from B, so that configs written before the key keep their hash (same hardware).
+  if (lanes() != block) s << "pipeline.requant_lanes=" << lanes() << "\n";
+  s
     << "buffers.act_depth=" << act_depth << "\n"
     << "buffers.wgt_depth=" << wgt_depth << "\n"
     << "buffers.acc_cols=" << acc_cols << "\n"

@@ -22,6 +22,7 @@ struct Config {
   int acc_width = 32;        ///< `accumulator.width` W, 17+log2(B)+F+2 .. 64
   int guard_bits = 4;        ///< `accumulator.guard_bits` F, 0..16
   int operand_regs = 1;      ///< `pipeline.operand_regs` 1..3
+  int requant_lanes = 0;     ///< `pipeline.requant_lanes` (optional): power of two dividing B; 0 = B
   int act_depth = 1024;      ///< `buffers.act_depth` K elements per activation bank
   int wgt_depth = 1024;      ///< `buffers.wgt_depth` K elements per weight bank
   int acc_cols = 32;         ///< `buffers.acc_cols`  accumulator-buffer columns
@@ -30,6 +31,8 @@ struct Config {
   int sparsity = 0;          ///< `sparsity` (optional, default none): 0 none, 1 activations, 2 both; needs B >= 8
 
   int beat_bytes() const { return mem_width / 8; }
+  /// Requantizer lanes per cycle: `pipeline.requant_lanes`, or B when it is not given.
+  int lanes() const { return requant_lanes > 0 ? requant_lanes : block; }
   /// Smallest legal accumulator width for this block size and guard bits: 17 + log2(B) + F + 2.
   int min_acc_width() const;
   /// `sparsity` as written in YAML: "none", "activations" or "both".

@@ -103,6 +103,7 @@ std::vector<Param> core_params(const Config& c) {
       {"AccWidth", c.acc_width, "accumulator mantissa bits W (accumulator.width)"},
       {"GuardBits", c.guard_bits, "fraction bits below a block product F (accumulator.guard_bits)"},
       {"OperandRegs", c.operand_regs, "registers on the operand broadcast (pipeline.operand_regs)"},
+      {"RequantLanes", c.lanes(), "requantizer lanes per cycle (pipeline.requant_lanes)"},
       {"ActDepth", c.act_depth, "K elements per activation bank (buffers.act_depth)"},
       {"WgtDepth", c.wgt_depth, "K elements per weight bank (buffers.wgt_depth)"},
       {"AccCols", c.acc_cols, "accumulator buffer columns (buffers.acc_cols)"},
@@ -193,6 +194,7 @@ std::string render_header(const Config& c) {
   int_const("kAccWidth", c.acc_width, "accumulator.width: accumulator mantissa bits W");
   int_const("kGuardBits", c.guard_bits, "accumulator.guard_bits: guard bits F");
   int_const("kOperandRegs", c.operand_regs, "pipeline.operand_regs: operand broadcast registers");
+  int_const("kRequantLanes", c.lanes(), "pipeline.requant_lanes: requantizer lanes per cycle");
   int_const("kActDepth", c.act_depth, "buffers.act_depth: K elements per activation bank");
   int_const("kWgtDepth", c.wgt_depth, "buffers.wgt_depth: K elements per weight bank");
   int_const("kAccCols", c.acc_cols, "buffers.acc_cols: accumulator buffer columns");
@@ -238,7 +240,7 @@ nlohmann::json config_json(const Config& c) {
       {"array", {{"rows", c.rows}, {"cols", c.cols}}},
       {"block_size", c.block},
       {"accumulator", {{"width", c.acc_width}, {"guard_bits", c.guard_bits}}},
-      {"pipeline", {{"operand_regs", c.operand_regs}}},
+      {"pipeline", {{"operand_regs", c.operand_regs}, {"requant_lanes", c.lanes()}}},
       {"buffers", {{"act_depth", c.act_depth}, {"wgt_depth", c.wgt_depth}, {"acc_cols", c.acc_cols}}},
       {"memory", {{"data_width", c.mem_width}, {"addr_width", c.addr_width}}},
       {"sparsity", c.sparsity_name()},

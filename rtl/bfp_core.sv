@@ -8,6 +8,7 @@ module bfp_core #(
   parameter int AccWidth    = 32,
   parameter int GuardBits   = 4,
   parameter int OperandRegs = 1,
+  parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (pipeline.requant_lanes)
   parameter int ActDepth    = 1024,
   parameter int WgtDepth    = 1024,
   parameter int AccCols     = 32,
@@ -402,7 +403,8 @@ module bfp_core #(
     .AccCols  (AccCols),
     .MemWidth (MemWidth),
     .AddrWidth(AddrWidth),
-    .Sparse   ((Sparsity != 0) ? 1 : 0)
+    .Sparse   ((Sparsity != 0) ? 1 : 0),
+    .RequantLanes(RequantLanes)
   ) u_store (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),

@@ -1,11 +1,21 @@
 // Output requantizer (docs/arithmetic.md section 4): turns B accumulators (m, e) of one output row into
-// one BFP8 block, with optional fused ReLU. Two register stages: (1) ReLU, magnitude, leading-one
-// position and the block maximum; (2) per-lane shift with round-half-away and saturation to +-127.
-// All B lanes work in parallel so that STORE costs a few cycles per block, not per element.
+// one BFP8 block, with optional fused ReLU.
+//
+// Lanes == BlockSize (every config unless pipeline.requant_lanes says otherwise): two register stages,
+// (1) ReLU, magnitude, leading-one position and the block maximum; (2) per-lane shift with
+// round-half-away and saturation to +-127. All B lanes work in parallel, so STORE costs a few cycles
+// per block, not per element.
+//
+// Lanes < BlockSize (small FPGAs: the B parallel lanes do not fit): the same arithmetic on Lanes lanes
+// at a time, B/Lanes cycles to find the block maximum, then B/Lanes cycles to shift and round (one
+// register between the two halves of a lane), so valid_o comes 2*B/Lanes + 1 cycles after valid_i. The inputs are read again in the second pass instead of being
+// registered: they must stay stable from valid_i to valid_o, and valid_i must not come while a block is
+// in flight (bfp_store holds the accumulator buffer address until valid_o).
 module bfp_requant #(
   parameter int BlockSize = 32,
   parameter int AccWidth  = 32,
-  parameter int GuardBits = 4
+  parameter int GuardBits = 4,
+  parameter int Lanes     = BlockSize  /// lanes requantized per cycle: a power of two dividing BlockSize
 ) (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -14,102 +24,206 @@ module bfp_requant #(
   input  logic [BlockSize-1:0]          lane_en_i, /// lanes outside the valid columns count as zero
   input  logic [BlockSize*AccWidth-1:0] acc_m_i,  /// lane j mantissa
   input  logic [BlockSize*9-1:0]        acc_e_i,  /// lane j exponent sum
-  output logic                          valid_o,  /// result valid (two cycles after valid_i)
+  output logic                          valid_o,  /// result valid 2 (Lanes < B: 2*B/Lanes + 1) cycles after valid_i
   output logic [BlockSize*8-1:0]        codes_o,  /// lane j code at [8j+7:8j]
   output logic [7:0]                    exp_o     /// E8M0 exponent code of the block
 );
   localparam int MsbBits = $clog2(AccWidth);
   localparam int ShBits  = 12;  // signed shift s_j: |s_j| < 2^10
-  localparam logic signed [ShBits-1:0] ShWide = ShBits'(AccWidth);
+  // s_j in [-8, AccWidth] is the only range that needs a shifter (below: saturate, above: 0); s_j + 8
+  // fits in NarBits bits, so the barrel shifter has NarBits stages instead of ShBits.
+  localparam int NarBits = $clog2(AccWidth + 9);
+  localparam logic signed [ShBits-1:0] ShWide8 = ShBits'(AccWidth + 8);
   localparam logic signed [ShBits-1:0] Bias = ShBits'(266 + GuardBits);
-  localparam logic signed [ShBits-1:0] ShiftBias = ShBits'(260 + GuardBits);
+  localparam logic signed [ShBits-1:0] ShiftBias8 = ShBits'(260 + GuardBits + 8);  // s_j + 8 = X + this - e_j
 
-  // ---- stage 1 ------------------------------------------------------------------------------------
-  logic [AccWidth-1:0] mag      [0:BlockSize-1];
-  logic                neg      [0:BlockSize-1];
-  logic [9:0]          lead     [0:BlockSize-1];
-  logic                nonzero  [0:BlockSize-1];
-  logic [9:0]          tmax;
-  logic                any_nz;
+  // Code of one lane for shift s = s8 - 8 (docs/arithmetic.md 4.4); msb is the leading-one index of mag.
+  // One right shift covers both directions: T = floor(u * 2^(1-s)) = ({u, 9'b0} >> s8); then
+  // q = floor((T + 1) / 2), which is the exact left shift u * 2^-s for s <= 0 (T even) and round-half-away
+  // of u / 2^s for s >= 1. q > 127 iff T >= 255: T >= 256 iff msb + 1 - s >= 8, i.e. msb + 1 >= s8, so only
+  // the low 8 bits of T are needed and the shifter has 8 outputs. s < -8 saturates a non-zero u, s > W
+  // gives 0; in between s8 fits in NarBits bits.
+  function automatic logic [7:0] lane_code(input logic [AccWidth-1:0] mag, input logic [MsbBits-1:0] msb,
+                                           input logic neg, input logic signed [ShBits-1:0] s8);
+    logic [7:0] t;
+    logic [6:0] q7;
+    logic       sat;
+    t = 8'({mag, 9'd0} >> NarBits'(s8));
+    if (s8 < 12'sd0) sat = (mag != '0);
+    else if (s8 > ShWide8) sat = 1'b0;
+    else sat = ((mag != '0) && ($signed(ShBits'({1'b0, msb})) + 12'sd1 >= s8)) || (t == 8'hff);
+    if (s8 > ShWide8) q7 = 7'd0;
+    else if (sat) q7 = 7'd127;
+    else if (s8 < 12'sd0) q7 = 7'd0;
+    else q7 = t[7:1] + 7'(t[0]);  // floor((T + 1) / 2), T <= 254 here
+    lane_code = neg ? -{1'b0, q7} : {1'b0, q7};
+  endfunction
 
-  always_comb begin
-    tmax = '0;
-    any_nz = 1'b0;
-    for (int j = 0; j < BlockSize; j++) begin
-      logic signed [AccWidth-1:0] m;
-      logic [MsbBits-1:0] msb;
-      m = acc_m_i[j*AccWidth +: AccWidth];
-      if (!lane_en_i[j] || (relu_i && m[AccWidth-1])) m = '0;
-      neg[j] = m[AccWidth-1];
-      mag[j] = neg[j] ? AccWidth'(-m) : AccWidth'(m);
-      nonzero[j] = (m != '0);
-      msb = '0;
-      for (int b = 0; b < AccWidth; b++) if (mag[j][b]) msb = MsbBits'(b);
-      lead[j] = {1'b0, acc_e_i[j*9 +: 9]} + 10'(msb);
-      if (nonzero[j] && (!any_nz || lead[j] > tmax)) tmax = lead[j];
-      if (nonzero[j]) any_nz = 1'b1;
-    end
-  end
+  // Index of the leading one of a non-zero magnitude (0 for 0).
+  function automatic logic [MsbBits-1:0] lead_one(input logic [AccWidth-1:0] mag);
+    lead_one = '0;
+    for (int b = 0; b < AccWidth; b++) if (mag[b]) lead_one = MsbBits'(b);
+  endfunction
 
-  logic                s1_valid_q, s1_any_q;
-  logic [9:0]          s1_tmax_q;
-  logic [AccWidth-1:0] s1_mag_q [0:BlockSize-1];
-  logic                s1_neg_q [0:BlockSize-1];
-  logic [8:0]          s1_e_q   [0:BlockSize-1];
+  // X = max t_j - 266 - F, clamped to [-127, 127]
+  function automatic logic signed [ShBits-1:0] block_exp(input logic [9:0] tmax);
+    block_exp = $signed({2'b00, tmax}) - Bias;
+    if (block_exp > 12'sd127) block_exp = 12'sd127;
+    if (block_exp < -12'sd127) block_exp = -12'sd127;
+  endfunction
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) s1_valid_q <= 1'b0;
-    else s1_valid_q <= valid_i;
-    s1_any_q  <= any_nz;
-    s1_tmax_q <= tmax;
-    for (int j = 0; j < BlockSize; j++) begin
-      s1_mag_q[j] <= mag[j];
-      s1_neg_q[j] <= neg[j];
-      s1_e_q[j]   <= acc_e_i[j*9 +: 9];
-    end
-  end
+  if (Lanes >= BlockSize) begin : gen_parallel
+    // ---- stage 1 ----------------------------------------------------------------------------------
+    logic [AccWidth-1:0] mag      [0:BlockSize-1];
+    logic                neg      [0:BlockSize-1];
+    logic [MsbBits-1:0]  msb      [0:BlockSize-1];
+    logic [9:0]          lead     [0:BlockSize-1];
+    logic                nonzero  [0:BlockSize-1];
+    logic [9:0]          tmax;
+    logic                any_nz;
 
-  // ---- stage 2 ------------------------------------------------------------------------------------
-  logic signed [ShBits-1:0] x_exp;
-  logic [BlockSize*8-1:0]   codes;
-
-  always_comb begin
-    x_exp = $signed({2'b00, s1_tmax_q}) - Bias;
-    if (x_exp > 12'sd127) x_exp = 12'sd127;
-    if (x_exp < -12'sd127) x_exp = -12'sd127;
-    for (int j = 0; j < BlockSize; j++) begin
-      logic signed [ShBits-1:0] s;
-      logic [AccWidth+7:0] up;
-      logic [AccWidth:0]   rnd;
-      logic [AccWidth:0]   q;
-      logic [6:0]          q7;
-      logic [7:0]          c;
-      s = x_exp + ShiftBias - $signed({3'b000, s1_e_q[j]});
-      up  = '0;
-      rnd = '0;
-      if (s <= 0) begin
-        // exact left shift; anything >= 128 saturates
-        if (s < -12'sd8) q = (s1_mag_q[j] != '0) ? (AccWidth+1)'(128) : '0;
-        else begin
-          up = (AccWidth+8)'(s1_mag_q[j]) << (-s);
-          q = (up > (AccWidth+8)'(127)) ? (AccWidth+1)'(128) : (AccWidth+1)'(up);
-        end
-      end else if (s > ShWide) begin
-        q = '0;
-      end else begin
-        rnd = (AccWidth+1)'(s1_mag_q[j]) + ((AccWidth+1)'(1) << (s - 1));
-        q = rnd >> s;
+    always_comb begin
+      tmax = '0;
+      any_nz = 1'b0;
+      for (int j = 0; j < BlockSize; j++) begin
+        logic signed [AccWidth-1:0] m;
+        m = acc_m_i[j*AccWidth +: AccWidth];
+        if (!lane_en_i[j] || (relu_i && m[AccWidth-1])) m = '0;
+        neg[j] = m[AccWidth-1];
+        mag[j] = neg[j] ? AccWidth'(-m) : AccWidth'(m);
+        nonzero[j] = (m != '0);
+        msb[j] = lead_one(mag[j]);
+        lead[j] = {1'b0, acc_e_i[j*9 +: 9]} + 10'(msb[j]);
+        if (nonzero[j] && (!any_nz || lead[j] > tmax)) tmax = lead[j];
+        if (nonzero[j]) any_nz = 1'b1;
       end
-      q7 = (q > (AccWidth+1)'(127)) ? 7'd127 : q[6:0];
-      c = s1_neg_q[j] ? -{1'b0, q7} : {1'b0, q7};
-      codes[8*j +: 8] = c;
     end
-  end
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) valid_o <= 1'b0;
-    else valid_o <= s1_valid_q;
-    codes_o <= codes;
-    exp_o   <= s1_any_q ? 8'(x_exp + 12'sd127) : 8'd0;
+    logic                s1_valid_q, s1_any_q;
+    logic [9:0]          s1_tmax_q;
+    logic [AccWidth-1:0] s1_mag_q [0:BlockSize-1];
+    logic [MsbBits-1:0]  s1_msb_q [0:BlockSize-1];
+    logic                s1_neg_q [0:BlockSize-1];
+    logic [8:0]          s1_e_q   [0:BlockSize-1];
+
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) s1_valid_q <= 1'b0;
+      else s1_valid_q <= valid_i;
+      s1_any_q  <= any_nz;
+      s1_tmax_q <= tmax;
+      for (int j = 0; j < BlockSize; j++) begin
+        s1_mag_q[j] <= mag[j];
+        s1_msb_q[j] <= msb[j];
+        s1_neg_q[j] <= neg[j];
+        s1_e_q[j]   <= acc_e_i[j*9 +: 9];
+      end
+    end
+
+    // ---- stage 2 ----------------------------------------------------------------------------------
+    logic signed [ShBits-1:0] x_exp;
+    logic [BlockSize*8-1:0]   codes;
+
+    always_comb begin
+      x_exp = block_exp(s1_tmax_q);
+      for (int j = 0; j < BlockSize; j++)
+        codes[8*j +: 8] = lane_code(s1_mag_q[j], s1_msb_q[j], s1_neg_q[j],
+                                    x_exp + ShiftBias8 - $signed({3'b000, s1_e_q[j]}));
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) valid_o <= 1'b0;
+      else valid_o <= s1_valid_q;
+      codes_o <= codes;
+      exp_o   <= s1_any_q ? 8'(x_exp + 12'sd127) : 8'd0;
+    end
+  end else begin : gen_serial
+    // Cycle c after valid_i (c = 0 is the cycle of valid_i): the front end (ReLU, magnitude, leading one)
+    // works on chunk c mod Chunks; for c < Chunks it updates the block maximum, and every cycle its results
+    // are registered, so that the back end (shift, round) of chunk c - Chunks - 1 runs from registers in
+    // cycles Chunks + 1 .. 2 * Chunks: the long front-end and back-end paths never meet in one cycle.
+    localparam int Chunks = BlockSize / Lanes;
+    localparam int ChBits = $clog2(Chunks);
+    localparam int CBits  = ChBits + 2;  // c in 0 .. 2 * Chunks
+
+    logic              busy_q;
+    logic [CBits-1:0]  c_q, c;
+    logic [ChBits-1:0] k;
+    logic              pass0, back, done;
+    logic [9:0]        tmax_q;
+    logic              any_q;
+
+    assign c     = busy_q ? c_q : '0;
+    assign k     = c[ChBits-1:0];
+    assign pass0 = (c < CBits'(Chunks));
+    assign back  = busy_q && (c_q > CBits'(Chunks));
+    assign done  = busy_q && (c_q == CBits'(2 * Chunks));
+
+    logic [Lanes*AccWidth-1:0] sel_m;
+    logic [Lanes*9-1:0]        sel_e;
+    logic [Lanes-1:0]          sel_en;
+    assign sel_m  = acc_m_i[k*(Lanes*AccWidth) +: Lanes*AccWidth];
+    assign sel_e  = acc_e_i[k*(Lanes*9) +: Lanes*9];
+    assign sel_en = lane_en_i[k*Lanes +: Lanes];
+
+    logic [9:0]                 tmax;
+    logic                       any_nz;
+    logic [AccWidth-1:0]        mag   [0:Lanes-1];
+    logic                       neg   [0:Lanes-1];
+    logic [MsbBits-1:0]         msb   [0:Lanes-1];
+    logic [AccWidth-1:0]        mag_q [0:Lanes-1];
+    logic                       neg_q [0:Lanes-1];
+    logic [MsbBits-1:0]         msb_q [0:Lanes-1];
+    logic [8:0]                 e_q   [0:Lanes-1];
+    logic signed [ShBits-1:0]   x_exp, xb_q;  // xb_q = X + 268 + F, fixed from cycle Chunks + 1 on
+    logic [Lanes*8-1:0]         codes;
+
+    assign x_exp = block_exp(tmax_q);
+
+    always_comb begin
+      // running maximum over the chunks seen so far
+      tmax   = busy_q ? tmax_q : '0;
+      any_nz = busy_q ? any_q : 1'b0;
+      for (int j = 0; j < Lanes; j++) begin
+        logic signed [AccWidth-1:0] m;
+        logic [9:0]                 lead;
+        m = sel_m[j*AccWidth +: AccWidth];
+        if (!sel_en[j] || (relu_i && m[AccWidth-1])) m = '0;
+        neg[j] = m[AccWidth-1];
+        mag[j] = neg[j] ? AccWidth'(-m) : AccWidth'(m);
+        msb[j] = lead_one(mag[j]);
+        lead   = {1'b0, sel_e[j*9 +: 9]} + 10'(msb[j]);
+        if (m != '0) begin
+          if (lead > tmax) tmax = lead;
+          any_nz = 1'b1;
+        end
+        codes[8*j +: 8] = lane_code(mag_q[j], msb_q[j], neg_q[j], xb_q - $signed({3'b000, e_q[j]}));
+      end
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) begin
+        busy_q  <= 1'b0;
+        valid_o <= 1'b0;
+      end else begin
+        valid_o <= done;
+        if (!busy_q) busy_q <= valid_i;
+        else if (done) busy_q <= 1'b0;
+        c_q <= busy_q ? c_q + 1'b1 : CBits'(1);
+      end
+      for (int j = 0; j < Lanes; j++) begin
+        mag_q[j] <= mag[j];
+        neg_q[j] <= neg[j];
+        msb_q[j] <= msb[j];
+        e_q[j]   <= sel_e[j*9 +: 9];
+      end
+      if (pass0) begin
+        tmax_q <= tmax;
+        any_q  <= any_nz;
+      end
+      xb_q <= x_exp + ShiftBias8;  // off the back end's path
+      // codes enter at the top: after Chunks shifts chunk 0 is at the bottom
+      if (back) codes_o <= {codes, codes_o[BlockSize*8-1:Lanes*8]};
+      if (done) exp_o <= any_q ? 8'(x_exp + 12'sd127) : 8'd0;
+    end
   end
 endmodule

@@ -16,6 +16,7 @@ module bfp_store #(
   parameter int MemWidth  = 64,
   parameter int AddrWidth = 32,
   parameter int Sparse    = 0,  /// build the compressed writer
+  parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (bfp_requant Lanes)
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,                               /// derived
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
 ) (
@@ -85,7 +86,8 @@ module bfp_store #(
   bfp_requant #(
     .BlockSize(BlockSize),
     .AccWidth (AccWidth),
-    .GuardBits(GuardBits)
+    .GuardBits(GuardBits),
+    .Lanes    (RequantLanes)
   ) u_requant (
     .clk_i    (clk_i),
     .rst_ni   (rst_ni),
@@ -207,8 +209,10 @@ module bfp_store #(
 
   logic writing_dense, writing_sparse;
   assign writing_dense  = (state_q == SCode) || (state_q == SExp);
-  assign writing_sparse = (state_q == SMask) || (state_q == SSExp) || (state_q == SCodes) ||
-                          (state_q == SL1) || (state_q == SHdr);
+  // (Sparse != 0): without the compressed writer its states are unreachable; say so, so that synthesis
+  // drops the whole compressed datapath of a dense config
+  assign writing_sparse = (Sparse != 0) && ((state_q == SMask) || (state_q == SSExp) || (state_q == SCodes) ||
+                                            (state_q == SL1) || (state_q == SHdr));
 
   logic [31:0] wr_byte;
   assign wr_byte     = writing_sparse ? sp_byte : (state_q == SExp) ? exp_byte : code_byte;

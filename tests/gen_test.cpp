@@ -203,6 +203,25 @@ TEST(ConfigLoad, SparsityIsOptionalAndDefaultsToNone) {
   EXPECT_EQ(bfp::parse_config(std::string(kBase) + "sparsity: both\n", "a.yaml").sparsity, 2);
 }
 
+TEST(ConfigLoad, RequantLanesIsOptionalAndDefaultsToBlockSize) {
+  const bfp::Config dense = bfp::parse_config(kBase, "a.yaml");
+  EXPECT_EQ(dense.requant_lanes, 0);
+  EXPECT_EQ(dense.lanes(), 32);
+  auto with = [](int lanes) {
+    return edit("  operand_regs:", "  operand_regs: 1\n  requant_lanes: " + std::to_string(lanes));
+  };
+  // writing the default out is the same hardware: same canonical text and hash
+  EXPECT_EQ(bfp::parse_config(with(32), "a.yaml").canonical(), dense.canonical());
+  for (int lanes : {1, 2, 8, 16}) {
+    SCOPED_TRACE(lanes);
+    const bfp::Config c = bfp::parse_config(with(lanes), "a.yaml");
+    EXPECT_EQ(c.lanes(), lanes);
+    EXPECT_NE(c.canonical().find("pipeline.requant_lanes=" + std::to_string(lanes) + "\n"), std::string::npos);
+    EXPECT_NE(c.hash(), dense.hash());
+  }
+  EXPECT_EQ(bfp::load_config((kSource / "configs/up5k.yaml").string()).lanes(), 1);
+}
+
 TEST(ConfigHash, CanonicalTextNamesEveryField) {
   const bfp::Config c = bfp::parse_config(kBase, "a.yaml");
   const std::string t = c.canonical();
@@ -283,6 +302,14 @@ TEST(ConfigErrors, Table) {
        {"bad.yaml:10:17: key 'pipeline.operand_regs': ", "1..3", "got 0"}},
       {"regs 4", edit("  operand_regs:", "  operand_regs: 4"),
        {"bad.yaml:10:17: key 'pipeline.operand_regs': ", "got 4"}},
+      {"requant lanes 0", edit("  operand_regs:", "  operand_regs: 1\n  requant_lanes: 0"),
+       {"bad.yaml:11:18: key 'pipeline.requant_lanes': ", "power of two dividing block_size 32", "got 0"}},
+      {"requant lanes 3", edit("  operand_regs:", "  operand_regs: 1\n  requant_lanes: 3"),
+       {"bad.yaml:11:18: key 'pipeline.requant_lanes': ", "1..32", "got 3"}},
+      {"requant lanes above B", edit("  operand_regs:", "  operand_regs: 1\n  requant_lanes: 64"),
+       {"bad.yaml:11:18: key 'pipeline.requant_lanes': ", "got 64"}},
+      {"requant lanes not an integer", edit("  operand_regs:", "  operand_regs: 1\n  requant_lanes: two"),
+       {"bad.yaml:11:18: key 'pipeline.requant_lanes': ", "two"}},
       {"act depth not a multiple", edit("  act_depth:", "  act_depth: 1000"),
        {"bad.yaml:12:14: key 'buffers.act_depth': ", "multiple of 32", "65536", "got 1000"}},
       {"act depth 0", edit("  act_depth:", "  act_depth: 0"), {"bad.yaml:12:14: key 'buffers.act_depth': "}},
@@ -554,7 +581,7 @@ TEST_F(Emit, TopLevelPortsParametersAndInstance) {
   const std::map<std::string, int> params = {
       {"Rows", 4},      {"Cols", 8},       {"BlockSize", 16}, {"AccWidth", 28},  {"GuardBits", 0},
       {"OperandRegs", 2}, {"ActDepth", 256}, {"WgtDepth", 512}, {"AccCols", 16}, {"MemWidth", 128},
-      {"AddrWidth", 32}, {"Sparsity", c.sparsity}};
+      {"AddrWidth", 32}, {"Sparsity", c.sparsity}, {"RequantLanes", 16}};
   for (const auto& [name, value] : params) {
     SCOPED_TRACE(name);
     EXPECT_TRUE(std::regex_search(
@@ -628,7 +655,7 @@ TEST_F(Emit, ConfigHeader) {
                                                 {"kAccWidth", 28},  {"kGuardBits", 0},  {"kOperandRegs", 2},
                                                 {"kActDepth", 256}, {"kWgtDepth", 512}, {"kAccCols", 16},
                                                 {"kMemWidth", 128}, {"kAddrWidth", 32}, {"kBeatBytes", 16},
-                                                {"kSparsity", c.sparsity}})
+                                                {"kSparsity", c.sparsity}, {"kRequantLanes", 16}})
     EXPECT_NE(h.find("constexpr int " + name + " = " + std::to_string(value) + ";"), std::string::npos) << name;
   EXPECT_NE(h.find("constexpr char kConfigName[] = \"r4c8b16\";"), std::string::npos);
   EXPECT_NE(h.find("constexpr char kConfigHash[] = \"" + c.hash() + "\";"), std::string::npos);

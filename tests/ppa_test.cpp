@@ -1,8 +1,9 @@
 // PPA flows (docs/ppa.md) on the smallest legal designs, so that they stay fast (about 15-20 s of CPU each;
 // ctest runs them in parallel): the ASIC flow must report a positive area per group, SRAM macros for the deep
 // banks only, and a clock; the iCE40 flow on a config whose buffers cannot fit a UP5K must say plainly that it
-// does not fit and name the block RAMs. Each test writes its configs and outputs into its own temporary
-// directory (PPA_OUT). A third test simulates the FPGA shell around the core (fpga/bfp_fpga_shell_tb.sv).
+// does not fit and name the block RAMs; the shipped configs/up5k.yaml must place and route on the UP5K. Each
+// test writes its configs and outputs into its own temporary directory (PPA_OUT). Another test simulates the
+// FPGA shell around the core (fpga/bfp_fpga_shell_tb.sv).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -138,6 +139,26 @@ TEST(PpaIce40, ConfigTooBigForUp5kIsReportedWithTheResource) {
   EXPECT_NE(std::find(over.begin(), over.end(), "ICESTORM_RAM"), over.end()) << j.dump(2);
   EXPECT_NE(j["not_fit_reason"].get<std::string>().find("SB_RAM40_4K"), std::string::npos) << j.dump(2);
   EXPECT_GT(j["synth_cells"]["sb_ram40_4k"].get<int>(), 30);
+}
+
+// The shipped UP5K config (configs/up5k.yaml, the default of `make fpga`) must place and route on the UP5K
+// with the flow's default synthesis options and report a post-route Fmax (~1.5-2 min, one core).
+TEST(PpaIce40, ShippedUp5kConfigPlacesAndRoutes) {
+  for (const char* tool : {"yosys", "nextpnr-ice40", "icepack", "python3"})
+    if (!have_tool(tool)) GTEST_SKIP() << tool << " not installed";
+  TempOut out;
+  const auto r = run(out.env() + "ICE40_BREAKDOWN=0 fpga/ice40.sh configs/up5k.yaml up5k");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("fits: iCE40 UP5K, Fmax"), std::string::npos) << r.output;
+  const auto j = read_json(out.dir() / "up5k" / "fpga_ice40_up5k.json");
+  EXPECT_TRUE(j["fits"].get<bool>()) << j.dump(2);
+  ASSERT_TRUE(j["fmax_mhz"].is_number()) << j.dump(2);
+  EXPECT_GT(j["fmax_mhz"].get<double>(), 1.0);
+  const auto& lc = j["pnr_utilization"]["ICESTORM_LC"];
+  EXPECT_LE(lc["used"].get<int>(), lc["available"].get<int>());
+  EXPECT_EQ(lc["available"].get<int>(), 5280);
+  EXPECT_LE(j["pnr_utilization"]["ICESTORM_DSP"]["used"].get<int>(), 8);
+  EXPECT_TRUE(fs::exists(out.dir() / "up5k" / "ice40_up5k.bin"));  // a bitstream: routed for real
 }
 
 TEST(PpaFpgaShell, CommandsAndMemoryTrafficCrossTheByteStreams) {
