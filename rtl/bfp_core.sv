@@ -233,13 +233,18 @@ module bfp_core #(
 
   // ---- operands: buffers and sequencing -----------------------------------------------------------
   localparam int PerRow = (Sparsity != 0) ? 1 : 0;
-  localparam int CtlRows = (PerRow != 0) ? Rows : 1;
+  // sparsity: both splits each PE row into up to 4 column groups with their own sequencers, so weight
+  // zeros shared by a group's Cols/4 columns are skipped (docs/architecture.md, "Sparse operation")
+  localparam int WgtGroups = (Sparsity != 2) ? 1 :
+                             (Cols % 4 == 0) ? 4 : (Cols % 2 == 0) ? 2 : 1;
+  localparam int CtlRows = (PerRow != 0) ? Rows * WgtGroups : 1;
   localparam int WgtRows = (PerRow != 0) ? Rows : 1;
+  localparam int ActUnits = (PerRow != 0) ? Rows * WgtGroups : Rows;
 
   logic                      issuing, comp_run_q, comp_draining_q;
   logic [7:0]                drain_cnt_q;
   logic [CtlRows-1:0]        op_valid, op_last;
-  logic [Rows*8-1:0]         act, act_e;
+  logic [ActUnits*8-1:0]     act, act_e;
   logic [WgtRows*Cols*8-1:0] wgt, wgt_e;
 
   if (Sparsity == 0) begin : gen_dense
@@ -285,7 +290,8 @@ module bfp_core #(
       .MemWidth  (MemWidth),
       .BankBits  (BankBits),
       .WordBits  (WordBits),
-      .UseWgtMask(Sparsity == 2 ? 1 : 0)
+      .UseWgtMask(Sparsity == 2 ? 1 : 0),
+      .Groups    (WgtGroups)
     ) u_operands (
       .clk_i            (clk_i),
       .rst_ni           (rst_ni),
@@ -347,7 +353,8 @@ module bfp_core #(
     .AccWidth   (AccWidth),
     .GuardBits  (GuardBits),
     .OperandRegs(OperandRegs),
-    .PerRow     (PerRow)
+    .PerRow     (PerRow),
+    .Groups     (WgtGroups)
   ) u_array (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
