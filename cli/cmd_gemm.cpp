@@ -259,7 +259,8 @@ Runner add_gemm(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--mask", o->mask,
                  "special operand structure (tests): none, one-per-block (A keeps one element per block), disjoint "
-                 "(A and W zero on complementary K sets: no matched pair)")
+                 "(A and W zero on complementary K sets: no matched pair), wgt-quarters (W column j of each C-wide tile "
+                 "non-zero only at k % 4 == floor(4j/C): each PE column group needs its own quarter of K)")
       ->capture_default_str();
   auto* sa = app.add_flag("--sparse-a", o->sparse_a,
                           "activations as compressed row streams (LOAD_ACT SPARSE); default when --act-sparsity > 0 "

@@ -70,7 +70,7 @@ module bfp_core #(
   logic [7:0]  prune_q;
   logic [31:0] code_addr_q, exp_addr_q, code_stride_q, exp_stride_q;
 
-  logic load_busy, comp_busy, store_busy;
+  logic load_busy, comp_busy, store_busy, drain_blocked;
   logic load_wgt_q, load_half_q, comp_half_q;
   logic can_start, dispatch;
 
@@ -81,7 +81,7 @@ module bfp_core #(
       OpLoadAct: can_start = !load_busy && !(comp_busy && comp_half_q == flags_q[FlagActBuf]);
       OpLoadWgt: can_start = !load_busy && !comp_busy;
       OpCompute: can_start = !comp_busy && !(load_busy && (load_wgt_q || load_half_q == flags_q[FlagActBuf]));
-      OpDrain:   can_start = !comp_busy && !store_busy;
+      OpDrain:   can_start = !comp_busy && !drain_blocked;
       OpStore:   can_start = !store_busy;
       default:   can_start = 1'b1;  // unknown opcodes are dropped
     endcase
@@ -234,13 +234,18 @@ module bfp_core #(
 
   // ---- operands: buffers and sequencing -----------------------------------------------------------
   localparam int PerRow = (Sparsity != 0) ? 1 : 0;
-  localparam int CtlRows = (PerRow != 0) ? Rows : 1;
+  // sparsity: both splits each PE row into up to 4 column groups with their own sequencers, so weight
+  // zeros shared by a group's Cols/4 columns are skipped (docs/architecture.md, "Sparse operation")
+  localparam int WgtGroups = (Sparsity != 2) ? 1 :
+                             (Cols % 4 == 0) ? 4 : (Cols % 2 == 0) ? 2 : 1;
+  localparam int CtlRows = (PerRow != 0) ? Rows * WgtGroups : 1;
   localparam int WgtRows = (PerRow != 0) ? Rows : 1;
+  localparam int ActUnits = (PerRow != 0) ? Rows * WgtGroups : Rows;
 
   logic                      issuing, comp_run_q, comp_draining_q;
   logic [7:0]                drain_cnt_q;
   logic [CtlRows-1:0]        op_valid, op_last;
-  logic [Rows*8-1:0]         act, act_e;
+  logic [ActUnits*8-1:0]     act, act_e;
   logic [WgtRows*Cols*8-1:0] wgt, wgt_e;
 
   if (Sparsity == 0) begin : gen_dense
@@ -286,7 +291,8 @@ module bfp_core #(
       .MemWidth  (MemWidth),
       .BankBits  (BankBits),
       .WordBits  (WordBits),
-      .UseWgtMask(Sparsity == 2 ? 1 : 0)
+      .UseWgtMask(Sparsity == 2 ? 1 : 0),
+      .Groups    (WgtGroups)
     ) u_operands (
       .clk_i            (clk_i),
       .rst_ni           (rst_ni),
@@ -348,7 +354,8 @@ module bfp_core #(
     .AccWidth   (AccWidth),
     .GuardBits  (GuardBits),
     .OperandRegs(OperandRegs),
-    .PerRow     (PerRow)
+    .PerRow     (PerRow),
+    .Groups     (WgtGroups)
   ) u_array (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
@@ -377,23 +384,48 @@ module bfp_core #(
     end
   end
 
-  bfp_acc_buf #(
-    .Rows     (Rows),
-    .Cols     (Cols),
-    .BlockSize(BlockSize),
-    .AccWidth (AccWidth),
-    .AccCols  (AccCols)
-  ) u_acc_buf (
-    .clk_i       (clk_i),
-    .drain_i     (start_drain),
-    .drain_slot_i(drain_slot),
-    .pe_m_i      (pe_m),
-    .pe_e_i      (pe_e),
-    .rd_row_i    (acc_row),
-    .rd_block_i  (acc_block),
-    .rd_m_o      (acc_m),
-    .rd_e_o      (acc_e)
-  );
+  // Sparse configs keep two accumulator buffers: a STORE reads the one the DRAINs before it wrote, and
+  // later DRAINs write the other, so a DRAIN waits only for a STORE still reading the buffer it writes.
+  // Zero skipping makes COMPUTE short enough that the store engine sets the pace; this takes DRAIN off
+  // its critical path. `none` keeps one buffer (cheapest; its COMPUTE is long anyway).
+  localparam int AccBufs = (Sparsity != 0) ? 2 : 1;
+  logic drain_buf_q, store_buf_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      drain_buf_q <= 1'b0;
+      store_buf_q <= 1'b0;
+    end else if (start_store && AccBufs > 1) begin
+      store_buf_q <= drain_buf_q;
+      drain_buf_q <= !drain_buf_q;
+    end
+  end
+  assign drain_blocked = store_busy && (AccBufs == 1 || store_buf_q == drain_buf_q);
+
+  logic [AccBufs*BlockSize*AccWidth-1:0] buf_m;
+  logic [AccBufs*BlockSize*9-1:0]        buf_e;
+  for (genvar a = 0; a < AccBufs; a++) begin : gen_acc_buf
+    bfp_acc_buf #(
+      .Rows     (Rows),
+      .Cols     (Cols),
+      .BlockSize(BlockSize),
+      .AccWidth (AccWidth),
+      .AccCols  (AccCols)
+    ) u_acc_buf (
+      .clk_i       (clk_i),
+      .drain_i     (start_drain && (AccBufs == 1 || drain_buf_q == a[0])),
+      .drain_slot_i(drain_slot),
+      .pe_m_i      (pe_m),
+      .pe_e_i      (pe_e),
+      .rd_row_i    (acc_row),
+      .rd_block_i  (acc_block),
+      .rd_m_o      (buf_m[a*BlockSize*AccWidth +: BlockSize*AccWidth]),
+      .rd_e_o      (buf_e[a*BlockSize*9 +: BlockSize*9])
+    );
+  end
+  assign acc_m = (AccBufs > 1 && store_buf_q) ? buf_m[(AccBufs-1)*BlockSize*AccWidth +: BlockSize*AccWidth]
+                                              : buf_m[0 +: BlockSize*AccWidth];
+  assign acc_e = (AccBufs > 1 && store_buf_q) ? buf_e[(AccBufs-1)*BlockSize*9 +: BlockSize*9]
+                                              : buf_e[0 +: BlockSize*9];
 
   bfp_store #(
     .Rows     (Rows),

@@ -1,9 +1,13 @@
 // Operand side of a zero-skipping array (sparsity: activations | both). Every PE row has its own
-// sequencer (bfp_row_seq) and therefore its own read port into a private copy of the weight buffer:
-// rows advance independently, each over its own non-zero (matched) elements. Activation codes are kept
-// packed as loaded (compressed or dense); their masks and exponents live in the sequencers. The weight
-// copies are written together, so loading weights costs the same as in the dense array; the price of
-// skipping is Rows x the weight buffer area, reported by the PPA flow.
+// sequencers (bfp_row_seq) and therefore its own read port into a private copy of the weight buffer:
+// rows advance independently, each over its own non-zero (matched) elements. With `both` each row is
+// split into Groups groups of Cols/Groups columns, each walked by its own sequencer against its own
+// weight non-zero mask, so a weight zero is skipped when the group's few columns share it (one group:
+// all Cols columns must be zero). Every group reads the row's activations at its own position, so it
+// has its own copy of the row's packed activation codes (written together, like the weight copies).
+// Activation codes are kept packed as loaded (compressed or dense); their masks and exponents live in
+// the sequencers. The price of skipping is Rows x the weight buffer plus Rows x Groups x the activation
+// row buffer, reported by the PPA flow.
 module bfp_operands_sparse #(
   parameter int Rows       = 8,
   parameter int Cols       = 8,
@@ -14,6 +18,7 @@ module bfp_operands_sparse #(
   parameter int BankBits   = 3,
   parameter int WordBits   = 7,
   parameter int UseWgtMask = 1,  /// sparsity: both
+  parameter int Groups     = 1,  /// weight column groups per PE row (divides Cols), one sequencer each
   parameter int RowBits    = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
   input  logic                  clk_i,
@@ -42,10 +47,10 @@ module bfp_operands_sparse #(
   input  logic                  start_i,
   input  logic                  half_i,
   output logic                  busy_o,
-  output logic [Rows-1:0]       valid_o,
-  output logic [Rows-1:0]       last_o,
-  output logic [Rows*8-1:0]     act_o,
-  output logic [Rows*8-1:0]     act_e_o,
+  output logic [Rows*Groups-1:0]   valid_o,   /// unit r*Groups + g: row r, column group g
+  output logic [Rows*Groups-1:0]   last_o,
+  output logic [Rows*Groups*8-1:0] act_o,
+  output logic [Rows*Groups*8-1:0] act_e_o,
   output logic [Rows*Cols*8-1:0] wgt_o,
   output logic [Rows*Cols*8-1:0] wgt_e_o
 );
@@ -60,15 +65,19 @@ module bfp_operands_sparse #(
   localparam int WgtAw  = $clog2(WgtWords > 1 ? WgtWords : 2);
   localparam int WgtEAw = $clog2(WgtExpWords > 1 ? WgtExpWords : 2);
   localparam int KBits  = $clog2(NumBlocks * BlockSize) + 1;
+  localparam int GroupCols = Cols / Groups;
 
-  // ---- weight non-zero mask (element k: some loaded weight of row k of W is non-zero) ---------------
-  logic [ActDepth-1:0] wgt_nz_q;
+  // ---- weight non-zero masks (bit g*ActDepth + k: some loaded weight of row k of W in column group g
+  // is non-zero); a LOAD_WGT writes one column (bank) at a time, so only its group's mask changes ------
+  logic [Groups*ActDepth-1:0] wgt_nz_q;
+  logic [BankBits-1:0]        wgt_grp;
+  assign wgt_grp = BankBits'(32'(bank_sel_i) / GroupCols);
   always_ff @(posedge clk_i) begin
     if (wgt_load_start_i) wgt_nz_q <= '0;
     else if (bank_we_i && bank_wgt_i && !bank_exp_i) begin
       for (int b = 0; b < Beat; b++) begin
         if (32'(bank_addr_i) * Beat + b < ActDepth && bank_wdata_i[8*b +: 8] != 8'd0)
-          wgt_nz_q[32'(bank_addr_i) * Beat + b] <= 1'b1;
+          wgt_nz_q[32'(wgt_grp) * ActDepth + 32'(bank_addr_i) * Beat + b] <= 1'b1;
       end
     end
   end
@@ -77,11 +86,11 @@ module bfp_operands_sparse #(
   assign busy_o = |row_busy;
 
   for (genvar r = 0; r < Rows; r++) begin : gen_row
-    // sequencer and its metadata
-    logic                 valid, last;
-    logic [KBits-1:0]     k;
-    logic [15:0]          code_idx;
-    logic [7:0]           exp;
+    // sequencers and their metadata
+    logic [Groups-1:0]       valid, last;
+    logic [Groups*KBits-1:0] k;
+    logic [Groups*16-1:0]    code_idx;
+    logic [Groups*8-1:0]     exp;
     logic                 mine, meta_l1_we, meta_l2_we, meta_exp_we;
     logic [NumBlocks-1:0] meta_l1;
     logic [15:0]          meta_word;
@@ -106,7 +115,8 @@ module bfp_operands_sparse #(
       .BlockSize (BlockSize),
       .NumBlocks (NumBlocks),
       .MemWidth  (MemWidth),
-      .UseWgtMask(UseWgtMask)
+      .UseWgtMask(UseWgtMask),
+      .Groups    (Groups)
     ) u_seq (
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
@@ -129,59 +139,70 @@ module bfp_operands_sparse #(
       .exp_o      (exp)
     );
 
-    // packed activation codes, two halves
-    logic                 half_q;
-    logic [BeatLog-1:0]   code_sel_q, wsel_q, wesel_q;
-    logic [MemWidth-1:0]  code_word [0:1];
-    logic [KBits-1:0]     kblk;
-    assign kblk = k >> BlockLog;
+    logic half_q;
+    always_ff @(posedge clk_i) if (start_i) half_q <= half_i;
 
-    always_ff @(posedge clk_i) begin
-      if (!rst_ni) begin
-        valid_o[r] <= 1'b0;
-      end else begin
-        valid_o[r] <= valid;
+    // per column group: its copy of the packed activation codes (two halves) and its read registers
+    logic [Groups*BeatLog-1:0] wsel_q, wesel_q;
+    for (genvar g = 0; g < Groups; g++) begin : gen_grp
+      localparam int U = r * Groups + g;
+      logic [KBits-1:0]    kg;
+      logic [15:0]         idx;
+      logic [BeatLog-1:0]  code_sel_q;
+      logic [MemWidth-1:0] code_word [0:1];
+      assign kg   = k[g*KBits +: KBits];
+      assign idx  = code_idx[g*16 +: 16];
+
+      always_ff @(posedge clk_i) begin
+        if (!rst_ni) begin
+          valid_o[U] <= 1'b0;
+        end else begin
+          valid_o[U] <= valid[g];
+        end
+        last_o[U]                     <= last[g];
+        act_e_o[8*U +: 8]             <= exp[g*8 +: 8];
+        code_sel_q                    <= idx[BeatLog-1:0];
+        wsel_q[g*BeatLog +: BeatLog]  <= kg[BeatLog-1:0];
+        wesel_q[g*BeatLog +: BeatLog] <= BeatLog'(kg >> BlockLog);
       end
-      if (start_i) half_q <= half_i;
-      last_o[r]          <= last;
-      act_e_o[8*r +: 8]  <= exp;
-      code_sel_q         <= code_idx[BeatLog-1:0];
-      wsel_q             <= k[BeatLog-1:0];
-      wesel_q            <= kblk[BeatLog-1:0];
+
+      for (genvar h = 0; h < 2; h++) begin : gen_half
+        logic wr;
+        assign wr = (bank_we_i && !bank_wgt_i && !bank_exp_i && bank_half_i == h[0] &&
+                     bank_sel_i == BankBits'(r)) ||
+                    (mine && sp_seg_i == 2'd3 && bank_half_i == h[0]);
+        bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
+          .clk_i  (clk_i),
+          .we_i   (wr),
+          .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : bank_addr_i[ActAw-1:0]),
+          .wdata_i(sp_we_i ? sp_wdata_i : bank_wdata_i),
+          .re_i   (valid[g] && half_q == h[0]),
+          .raddr_i(idx[BeatLog +: ActAw]),
+          .rdata_o(code_word[h])
+        );
+      end
+      assign act_o[8*U +: 8] = code_word[half_q][8*code_sel_q +: 8];
+
+      logic unused_idx;
+      assign unused_idx = ^idx;
     end
 
-    for (genvar h = 0; h < 2; h++) begin : gen_half
-      logic wr;
-      assign wr = (bank_we_i && !bank_wgt_i && !bank_exp_i && bank_half_i == h[0] &&
-                   bank_sel_i == BankBits'(r)) ||
-                  (mine && sp_seg_i == 2'd3 && bank_half_i == h[0]);
-      bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
-        .clk_i  (clk_i),
-        .we_i   (wr),
-        .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : bank_addr_i[ActAw-1:0]),
-        .wdata_i(sp_we_i ? sp_wdata_i : bank_wdata_i),
-        .re_i   (valid && half_q == h[0]),
-        .raddr_i(code_idx[BeatLog +: ActAw]),
-        .rdata_o(code_word[h])
-      );
-    end
-    assign act_o[8*r +: 8] = code_word[half_q][8*code_sel_q +: 8];
-
-    logic unused_idx;
-    assign unused_idx = ^code_idx;
-
-    // this row's private copy of the weight buffer
+    // this row's private copy of the weight buffer; column c is read by its group's sequencer
     for (genvar c = 0; c < Cols; c++) begin : gen_wgt
+      localparam int G = c / GroupCols;
       logic [MemWidth-1:0] wcode, wexp;
+      logic [KBits-1:0]    kc, kblk;
       logic wr_sel;
+      assign kc     = k[G*KBits +: KBits];
+      assign kblk   = kc >> BlockLog;
       assign wr_sel = bank_we_i && bank_wgt_i && bank_sel_i == BankBits'(c);
       bfp_sram #(.Width(MemWidth), .Depth(WgtWords)) u_code (
         .clk_i  (clk_i),
         .we_i   (wr_sel && !bank_exp_i),
         .waddr_i(bank_addr_i[WgtAw-1:0]),
         .wdata_i(bank_wdata_i),
-        .re_i   (valid),
-        .raddr_i(WgtAw'(k >> BeatLog)),
+        .re_i   (valid[G]),
+        .raddr_i(WgtAw'(kc >> BeatLog)),
         .rdata_o(wcode)
       );
       bfp_sram #(.Width(MemWidth), .Depth(WgtExpWords)) u_exp (
@@ -189,12 +210,12 @@ module bfp_operands_sparse #(
         .we_i   (wr_sel && bank_exp_i),
         .waddr_i(bank_addr_i[WgtEAw-1:0]),
         .wdata_i(bank_wdata_i),
-        .re_i   (valid),
+        .re_i   (valid[G]),
         .raddr_i(WgtEAw'(kblk >> BeatLog)),
         .rdata_o(wexp)
       );
-      assign wgt_o[8*(r*Cols+c) +: 8]   = wcode[8*wsel_q +: 8];
-      assign wgt_e_o[8*(r*Cols+c) +: 8] = wexp[8*wesel_q +: 8];
+      assign wgt_o[8*(r*Cols+c) +: 8]   = wcode[8*wsel_q[G*BeatLog +: BeatLog] +: 8];
+      assign wgt_e_o[8*(r*Cols+c) +: 8] = wexp[8*wesel_q[G*BeatLog +: BeatLog] +: 8];
     end
   end
 endmodule

@@ -1,14 +1,18 @@
-// Zero-skipping sequencer of one PE row (sparsity: activations | both). It walks the row's non-empty
-// blocks (level-1 mask, next set bit) and, inside a block, the set bits of the level-2 mask ANDed with
-// the weight non-zero mask (both), lowest first: one matched element per cycle, so cycles scale with
-// matched non-zeros, not with K. Codes stay packed; the packed index of an element is the block's base
-// plus a prefix popcount of the block mask below it. Skipped elements have a zero product, so the
-// block dot products (exact integers) are unchanged. Metadata of both activation halves lives here.
+// Zero-skipping sequencers of one PE row (sparsity: activations | both). The row's activation metadata
+// (level-1 and level-2 masks, exponents of both halves) is stored once; Groups walkers read it, one per
+// group of weight columns. A walker visits the row's non-empty blocks (level-1 mask, next set bit) and,
+// inside a block, the set bits of the level-2 mask ANDed with its group's weight non-zero mask (both),
+// lowest first: one matched element per cycle, so cycles scale with the matched non-zeros of the group,
+// not with K. With Groups > 1 a weight zero shared by the few columns of one group is skipped even when
+// other columns need that k. Codes stay packed; the packed index of an element is the block's base plus
+// a prefix popcount of the block mask below it. Skipped elements have a zero product, so the block dot
+// products (exact integers) are unchanged.
 module bfp_row_seq #(
   parameter int BlockSize = 16,
   parameter int NumBlocks = 32,  /// blocks per activation half (ActDepth / BlockSize)
   parameter int MemWidth  = 64,
   parameter int UseWgtMask = 1,    /// AND with the weight non-zero mask (sparsity: both)
+  parameter int Groups    = 1,     /// walkers, one per group of weight columns
   parameter int BlkBits   = (NumBlocks > 1) ? $clog2(NumBlocks) : 1,  /// derived
   parameter int KBits     = $clog2(NumBlocks * BlockSize) + 1          /// derived
 ) (
@@ -26,13 +30,14 @@ module bfp_row_seq #(
   // compute
   input  logic                           start_i,       /// pulse: walk half `half_i`
   input  logic                           half_i,
-  input  logic [NumBlocks*BlockSize-1:0] wgt_nz_i,      /// element k: some weight of row k is non-zero
+  /// bit g*NumBlocks*BlockSize + k: some weight of row k in column group g is non-zero
+  input  logic [Groups*NumBlocks*BlockSize-1:0] wgt_nz_i,
   output logic                           busy_o,
-  output logic                           valid_o,       /// an element is issued this cycle
-  output logic                           last_o,        /// it is the last issued element of its block
-  output logic [KBits-1:0]               k_o,           /// element index (weight buffer address)
-  output logic [15:0]                    code_idx_o,    /// packed code index (activation buffer address)
-  output logic [7:0]                     exp_o          /// activation block exponent
+  output logic [Groups-1:0]              valid_o,       /// walker g issues an element this cycle
+  output logic [Groups-1:0]              last_o,        /// it is the last issued element of its block
+  output logic [Groups*KBits-1:0]        k_o,           /// element index (weight buffer address)
+  output logic [Groups*16-1:0]           code_idx_o,    /// packed code index (activation buffer address)
+  output logic [Groups*8-1:0]            exp_o          /// activation block exponent
 );
   localparam int L2Bits  = NumBlocks * BlockSize;
   localparam int L2Words = (L2Bits + MemWidth - 1) / MemWidth;
@@ -51,16 +56,6 @@ module bfp_row_seq #(
     if (exp_we_i) exp_q[meta_half_i][word_i*MemWidth +: MemWidth] <= wdata_i;
   end
 
-  // ---- walk state -----------------------------------------------------------------------------------
-  logic                 active_q, half_q;
-  logic [BlkBits-1:0]   kb_q;
-  logic [BlkBits:0]     ord_q;
-  logic [BlockSize-1:0] rem_q, amask_q;
-  logic [15:0]          base_q;
-
-  logic [NumBlocks-1:0] l1;
-  assign l1 = l1_q[half_q];
-
   // next non-empty block after `from` (or from block 0 when `first`)
   function automatic logic [BlkBits:0] next_block(input logic [NumBlocks-1:0] bits,
                                                   input logic [BlkBits-1:0] from, input logic first);
@@ -77,60 +72,78 @@ module bfp_row_seq #(
     l2_mask = l2[ord*BlockSize +: BlockSize];
   endfunction
 
-  logic [PosBits-1:0]   pos;
-  logic [BlockSize-1:0] rem_next, below;
-  logic [CntBits-1:0]   below_cnt;
-  logic                 advance;
+  logic [Groups-1:0] walk_busy;
+  assign busy_o = |walk_busy;
 
-  always_comb begin
-    pos = '0;
-    for (int b = BlockSize - 1; b >= 0; b--) if (rem_q[b]) pos = PosBits'(b);
-    below = amask_q & ((BlockSize'(1) << pos) - BlockSize'(1));
-    below_cnt = '0;
-    for (int b = 0; b < BlockSize; b++) below_cnt = below_cnt + CntBits'(below[b]);
-    rem_next = rem_q & (rem_q - BlockSize'(1));
-  end
+  // ---- walkers ----------------------------------------------------------------------------------------
+  for (genvar g = 0; g < Groups; g++) begin : gen_walk
+    logic                 active_q, half_q;
+    logic [BlkBits-1:0]   kb_q;
+    logic [BlkBits:0]     ord_q;
+    logic [BlockSize-1:0] rem_q, amask_q;
+    logic [15:0]          base_q;
 
-  assign valid_o    = active_q && (rem_q != '0);
-  assign last_o     = valid_o && (rem_next == '0);
-  assign advance    = active_q && (rem_q == '0 || rem_next == '0);
-  assign k_o        = KBits'({kb_q, pos});
-  assign code_idx_o = base_q + 16'(below_cnt);
-  assign exp_o      = exp_q[half_q][ord_q*8 +: 8];
-  assign busy_o     = active_q;
+    logic [NumBlocks-1:0] l1;
+    assign l1 = l1_q[half_q];
+    logic                 valid, last_e;
 
-  // block entered next: mask, matched mask, packed base
-  logic [BlkBits:0]     nb;
-  logic [BlkBits:0]     nord;
-  logic [BlockSize-1:0] nmask, nwmask;
-  logic [CntBits-1:0]   amask_cnt;
+    logic [PosBits-1:0]   pos;
+    logic [BlockSize-1:0] rem_next, below;
+    logic [CntBits-1:0]   below_cnt;
+    logic                 advance;
 
-  always_comb begin
-    nb = next_block(start_i ? l1_q[half_i] : l1, kb_q, start_i);
-    nord = start_i ? '0 : ord_q + 1'b1;
-    nmask = l2_mask(start_i ? l2_q[half_i] : l2_q[half_q], nord);
-    nwmask = (UseWgtMask != 0) ? wgt_nz_i[nb[BlkBits-1:0]*BlockSize +: BlockSize] : '1;
-    amask_cnt = '0;
-    for (int b = 0; b < BlockSize; b++) amask_cnt = amask_cnt + CntBits'(amask_q[b]);
-  end
+    always_comb begin
+      pos = '0;
+      for (int b = BlockSize - 1; b >= 0; b--) if (rem_q[b]) pos = PosBits'(b);
+      below = amask_q & ((BlockSize'(1) << pos) - BlockSize'(1));
+      below_cnt = '0;
+      for (int b = 0; b < BlockSize; b++) below_cnt = below_cnt + CntBits'(below[b]);
+      rem_next = rem_q & (rem_q - BlockSize'(1));
+    end
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      active_q <= 1'b0;
-    end else if (start_i || advance) begin
-      if (start_i) half_q <= half_i;
-      if (nb[BlkBits]) begin
+    assign valid      = active_q && (rem_q != '0);
+    assign last_e     = valid && (rem_next == '0);
+    assign advance    = active_q && (rem_q == '0 || rem_next == '0);
+    assign valid_o[g] = valid;
+    assign last_o[g]  = last_e;
+    assign k_o[g*KBits +: KBits]    = KBits'({kb_q, pos});
+    assign code_idx_o[g*16 +: 16]   = base_q + 16'(below_cnt);
+    assign exp_o[g*8 +: 8]          = exp_q[half_q][ord_q*8 +: 8];
+    assign walk_busy[g] = active_q;
+
+    // block entered next: mask, matched mask, packed base
+    logic [BlkBits:0]     nb;
+    logic [BlkBits:0]     nord;
+    logic [BlockSize-1:0] nmask, nwmask;
+    logic [CntBits-1:0]   amask_cnt;
+
+    always_comb begin
+      nb = next_block(start_i ? l1_q[half_i] : l1, kb_q, start_i);
+      nord = start_i ? '0 : ord_q + 1'b1;
+      nmask = l2_mask(start_i ? l2_q[half_i] : l2_q[half_q], nord);
+      nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*NumBlocks*BlockSize + nb[BlkBits-1:0]*BlockSize +: BlockSize] : '1;
+      amask_cnt = '0;
+      for (int b = 0; b < BlockSize; b++) amask_cnt = amask_cnt + CntBits'(amask_q[b]);
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) begin
         active_q <= 1'b0;
-      end else begin
-        active_q <= 1'b1;
-        kb_q     <= nb[BlkBits-1:0];
-        ord_q    <= nord;
-        amask_q  <= nmask;
-        rem_q    <= nmask & nwmask;
-        base_q   <= start_i ? 16'd0 : base_q + 16'(amask_cnt);
+      end else if (start_i || advance) begin
+        if (start_i) half_q <= half_i;
+        if (nb[BlkBits]) begin
+          active_q <= 1'b0;
+        end else begin
+          active_q <= 1'b1;
+          kb_q     <= nb[BlkBits-1:0];
+          ord_q    <= nord;
+          amask_q  <= nmask;
+          rem_q    <= nmask & nwmask;
+          base_q   <= start_i ? 16'd0 : base_q + 16'(amask_cnt);
+        end
+      end else if (valid) begin
+        rem_q <= rem_next;
       end
-    end else if (valid_o) begin
-      rem_q <= rem_next;
     end
   end
 endmodule

@@ -134,14 +134,16 @@ std::string to_string(MaskMode m) {
     case MaskMode::None: return "none";
     case MaskMode::OnePerBlock: return "one-per-block";
     case MaskMode::Disjoint: return "disjoint";
+    case MaskMode::WgtQuarters: return "wgt-quarters";
   }
   return "?";
 }
 
 MaskMode parse_mask_mode(const std::string& s) {
-  for (MaskMode m : {MaskMode::None, MaskMode::OnePerBlock, MaskMode::Disjoint})
+  for (MaskMode m : {MaskMode::None, MaskMode::OnePerBlock, MaskMode::Disjoint, MaskMode::WgtQuarters})
     if (to_string(m) == s) return m;
-  throw std::invalid_argument("unknown mask mode '" + s + "' (one of: none, one-per-block, disjoint)");
+  throw std::invalid_argument("unknown mask mode '" + s +
+                              "' (one of: none, one-per-block, disjoint, wgt-quarters)");
 }
 
 namespace {
@@ -149,8 +151,8 @@ namespace {
 using Rng = std::mt19937_64;
 
 // MaskMode on top of sparsify(): sets more elements of a / wt to 0.0f and marks them in the masks.
-void apply_mask_mode(MaskMode mode, Eigen::MatrixXf& a, Eigen::MatrixXf& wt, int block, std::vector<uint8_t>& a_mask,
-                     std::vector<uint8_t>& w_mask, Rng& rng) {
+void apply_mask_mode(MaskMode mode, Eigen::MatrixXf& a, Eigen::MatrixXf& wt, int block, int cols,
+                     std::vector<uint8_t>& a_mask, std::vector<uint8_t>& w_mask, Rng& rng) {
   if (mode == MaskMode::None) return;
   const int M = int(a.rows()), K = int(a.cols()), N = int(wt.rows());
   a_mask.resize(size_t(M) * K, 0);
@@ -166,6 +168,15 @@ void apply_mask_mode(MaskMode mode, Eigen::MatrixXf& a, Eigen::MatrixXf& wt, int
             a_mask[size_t(r) * K + c] = 1;
           }
       }
+  } else if (mode == MaskMode::WgtQuarters) {
+    for (int n = 0; n < N; ++n) {
+      const int quarter = 4 * (n % cols) / cols;
+      for (int k = 0; k < K; ++k)
+        if (k % 4 != quarter) {
+          wt(n, k) = 0.0f;
+          w_mask[size_t(n) * K + k] = 1;
+        }
+    }
   } else {
     for (int k = 0; k < K; ++k) {
       const bool to_a = std::uniform_int_distribution<int>(0, 1)(rng);  // A keeps k, W is zero there
@@ -266,14 +277,15 @@ struct SeqModel {
 };
 SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vector<Command>& cmds,
                           const golden::BfpMatrix& qa, const golden::BfpMatrix& qw) {
-  const int B = cfg.block, R = cfg.rows;
+  const int B = cfg.block, R = cfg.rows, G = wgt_skip_groups(cfg), GC = cfg.cols / G;
   SeqModel sm;
   struct Half {
     int m0 = 0, rows = 0, kb0 = 0, count = 0;
     bool sparse = false;
   } half[2];
   int n0 = 0, nrows = 0, wkb0 = 0;
-  std::vector<uint8_t> wnz;  // element k (within the loaded chunk): some loaded weight is non-zero
+  // wnz[g][k]: element k (within the loaded chunk) has a non-zero loaded weight in column group g
+  std::vector<std::vector<uint8_t>> wnz(static_cast<size_t>(G));
   for (const Command& c : cmds) {
     if (c.op == Opcode::LoadAct) {
       Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
@@ -291,41 +303,50 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
       n0 = int((c.code_addr - l.w_codes) / l.a_code_stride);
       wkb0 = int((c.code_addr - l.w_codes) % l.a_code_stride) / B;
       nrows = c.rows;
-      wnz.assign(size_t(c.count) * B, 0);
+      for (auto& m : wnz) m.assign(size_t(c.count) * B, 0);
       for (int j = 0; j < nrows; ++j)
-        for (size_t k = 0; k < wnz.size(); ++k) wnz[k] |= qw.codes(n0 + j, wkb0 * B + int(k)) != 0;
+        for (size_t k = 0; k < wnz[0].size(); ++k)
+          wnz[size_t(j / GC)][k] |= qw.codes(n0 + j, wkb0 * B + int(k)) != 0;
     } else if (c.op == Opcode::Compute) {
       const Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
       ++sm.computes;
       uint64_t worst = 0, sum = 0;
       for (int r = 0; r < R; ++r) {
-        uint64_t cyc = 0;
-        if (cfg.sparsity == 0) {
-          cyc = uint64_t(c.count) * B;
-        } else if (r < h.rows) {
-          for (int b = 0; b < h.count; ++b) {
-            int present = 0, matched = 0;
-            for (int t = 0; t < B; ++t) {
-              const int k = (h.kb0 + b) * B + t;
-              const bool a = !h.sparse || qa.codes(h.m0 + r, k) != 0;
-              const bool w = cfg.sparsity < 2 || (size_t(b * B + t) < wnz.size() && wnz[size_t(b * B + t)]);
-              present += a;
-              matched += a && w;
+        for (int g = 0; g < G; ++g) {
+          const std::vector<uint8_t>& wm = wnz[size_t(g)];
+          uint64_t cyc = 0;
+          if (cfg.sparsity == 0) {
+            cyc = uint64_t(c.count) * B;
+          } else if (r < h.rows) {
+            for (int b = 0; b < h.count; ++b) {
+              int present = 0, matched = 0;
+              for (int t = 0; t < B; ++t) {
+                const int k = (h.kb0 + b) * B + t;
+                const bool a = !h.sparse || qa.codes(h.m0 + r, k) != 0;
+                const bool w = cfg.sparsity < 2 || (size_t(b * B + t) < wm.size() && wm[size_t(b * B + t)]);
+                present += a;
+                matched += a && w;
+              }
+              if (present) cyc += matched ? uint64_t(matched) : 1;  // empty AND: one idle cycle
             }
-            if (present) cyc += matched ? uint64_t(matched) : 1;  // empty AND: one idle cycle
           }
+          worst = std::max(worst, cyc);
+          sum += cyc;
         }
-        worst = std::max(worst, cyc);
-        sum += cyc;
       }
       sm.slowest += worst;
-      sm.mean += double(sum) / double(R);
+      sm.mean += double(sum) / double(R * G);
     }
   }
   return sm;
 }
 
 }  // namespace
+
+int wgt_skip_groups(const Config& cfg) {
+  if (cfg.sparsity != 2) return 1;
+  return cfg.cols % 4 == 0 ? 4 : cfg.cols % 2 == 0 ? 2 : 1;
+}
 
 // ---- layout and command stream ---------------------------------------------------------------------
 
@@ -646,7 +667,7 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
       Rng mrng(seed * 0xd1b54a32d192ed03ull + 0x8bb84b93962eacc9ull);
       a_mask = sparsify(a, B, spec.act_sparsity, spec.sparsity_pattern, mrng);
       w_mask = sparsify(wt, B, spec.wgt_sparsity, spec.sparsity_pattern, mrng);
-      apply_mask_mode(spec.mask, a, wt, B, a_mask, w_mask, mrng);
+      apply_mask_mode(spec.mask, a, wt, B, cfg.cols, a_mask, w_mask, mrng);
     }
     const golden::BfpMatrix qa = golden::quantize_rows(a, B, golden::Rounding::Away, "A");
     const golden::BfpMatrix qw = golden::quantize_rows(wt, B, golden::Rounding::Away, "W");

@@ -52,9 +52,11 @@ enum class MaskMode {
   OnePerBlock,  ///< every block of A keeps exactly one element (random position); the rest of it is zero
   Disjoint,     ///< K is split at random into two sets: A is zero on one, W on the other, so no product
                 ///< a[m][k] * w[k][n] has both factors non-zero (every output is exactly zero)
+  WgtQuarters,  ///< column j of every Cols-wide N tile of W is zero except at the k with k % 4 == floor(4j/Cols):
+                ///< every quarter of the PE columns needs a different quarter of K (weight column groups)
 };
 std::string to_string(MaskMode m);
-MaskMode parse_mask_mode(const std::string& s);  ///< "none", "one-per-block", "disjoint"
+MaskMode parse_mask_mode(const std::string& s);  ///< "none", "one-per-block", "disjoint", "wgt-quarters"
 
 /// Order of the tiles (docs/architecture.md "Tiling", docs/harness.md).
 enum class Schedule {
@@ -94,6 +96,10 @@ struct GemmSpec {
 /// --dense-a): yes when s.act_sparsity > 0 or s.mask is set, the config has sparsity and the compressed load applies
 /// (check_gemm_spec with sparse_a passes). When it returns false and `why` is given, *why says why not
 /// ("" when act_sparsity is 0).
+/// Weight column groups per PE row with their own sequencer (rtl/bfp_core.sv WgtGroups): 4 (or 2, or 1 when
+/// Cols is not a multiple of 4 or 2) with `sparsity: both`, else 1.
+int wgt_skip_groups(const Config& cfg);
+
 bool default_sparse_a(const Config& cfg, const GemmSpec& s, std::string* why = nullptr);
 
 /// Where the cycles went: the parts up to `idle` sum to total (see CycleStats).
@@ -153,10 +159,11 @@ struct GemmResult {
   golden::CompressionStats out_compression;  ///< golden C (after pruning) in the three encodings
   int act_loads = 0;                  ///< how often each element of A is loaded (N tiles for weight-stationary)
   /// Model of the issue schedule of docs/architecture.md "Sparse operation" (not of the RTL): per COMPUTE and
-  /// PE row, the elements the row's sequencer issues (dense configs: count*B; sparse: per non-empty block
-  /// the set bits of level-2 AND weight mask, or 1 idle cycle when that AND is empty). A COMPUTE lasts as long
-  /// as its slowest row. seq_slowest = sum over COMPUTEs of the slowest row, seq_mean = of the mean row
-  /// (what perfectly balanced rows would need); compute_busy - seq_slowest is the per-COMPUTE overhead.
+  /// sequencer (PE row x weight column group, wgt_skip_groups), the elements it issues (dense configs:
+  /// count*B; sparse: per non-empty block the set bits of level-2 AND the group's weight mask, or 1 idle cycle
+  /// when that AND is empty). A COMPUTE lasts as long as its slowest sequencer. seq_slowest = sum over
+  /// COMPUTEs of the slowest sequencer, seq_mean = of the mean one (what perfectly balanced sequencers would
+  /// need); compute_busy - seq_slowest is the per-COMPUTE overhead.
   uint64_t computes = 0;
   uint64_t seq_slowest = 0;
   double seq_mean = 0;
