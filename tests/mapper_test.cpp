@@ -713,7 +713,9 @@ TEST(RunNetwork, ChainedLayersMatchHostWrittenOnes) {
     const auto& x = a.layers[i];
     EXPECT_EQ(x.a_in_place, x.name == "fc2" || x.name == "fc3") << x.name;
     EXPECT_EQ(x.read_bytes, b.layers[i].read_bytes) << x.name;  // same strides, same beats
-    if (x.a_in_place) EXPECT_LT(x.host_bytes, b.layers[i].host_bytes) << x.name;
+    if (x.a_in_place) {
+      EXPECT_LT(x.host_bytes, b.layers[i].host_bytes) << x.name;
+    }
   }
   EXPECT_TRUE(a.output.q == b.output.q);
 }

@@ -320,7 +320,9 @@ TEST_P(SparseRtl, WeightSparsityPerGroupRandom) {
     s.wgt_sparsity = w;
     s.sparse_a = sparse(cfg_);
     const GemmResult r = run_checked(cfg_, s);
-    if (cfg_.sparsity == 2) EXPECT_LT(r.seq_mean, prev) << "weight sparsity " << w;
+    if (cfg_.sparsity == 2) {
+      EXPECT_LT(r.seq_mean, prev) << "weight sparsity " << w;
+    }
     prev = r.seq_mean;
     if (HasFailure()) return;
   }
