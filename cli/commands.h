@@ -13,5 +13,8 @@ Runner add_quantize(CLI::App& app);  // cmd_quantize.cpp
 Runner add_gemm(CLI::App& app);      // cmd_gemm.cpp
 Runner add_bench(CLI::App& app);     // cmd_bench.cpp
 Runner add_run(CLI::App& app);       // cmd_run.cpp
+Runner add_report(CLI::App& app);    // cmd_report.cpp
+Runner add_sweep(CLI::App& app);     // cmd_sweep.cpp
+std::string self_exe();              // cmd_report.cpp: path of the running bfpgen
 
 }  // namespace bfp::cli

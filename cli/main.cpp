@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
     reg(s, bfp::cli::add_bench(*s));
     s = app.add_subcommand("run", "run a network (networks/*.yaml) layer by layer through the RTL and the golden model");
     reg(s, bfp::cli::add_run(*s));
+    s = app.add_subcommand("report", "PPA report: area, clock, power from measured activity, TOPS/W (docs/ppa.md)");
+    reg(s, bfp::cli::add_report(*s));
+    s = app.add_subcommand("sweep", "PPA report over a grid of configs, one comparison table (docs/ppa.md)");
+    reg(s, bfp::cli::add_sweep(*s));
   }
 
   try {
