@@ -38,7 +38,8 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
   std::vector<std::string> scope_names;  // index -> dotted path without the top
   std::map<std::string, VcdVar> vars;    // id code -> var
   std::string tok;
-  uint64_t line = 1;
+  uint64_t line = 1;   // line of the reading position
+  uint64_t tline = 1;  // line of the last token read
   bool in_defs = true;
   bool dumpvars = false;
 
@@ -49,6 +50,7 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
     while ((c = in.get()) != EOF && std::isspace(c))
       if (c == '\n') ++line;
     if (c == EOF) return false;
+    tline = line;
     do {
       t.push_back(static_cast<char>(c));
     } while ((c = in.get()) != EOF && !std::isspace(c));
@@ -63,12 +65,12 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
   };
   auto change = [&](const std::string& id, const std::string& raw) {
     auto it = vars.find(id);
-    if (it == vars.end()) fail(line, "value change of undeclared identifier '" + id + "'");
+    if (it == vars.end()) fail(tline, "value change of undeclared identifier '" + id + "'");
     VcdVar& v = it->second;
     std::string nv = extend(raw, v.width);
     for (char& ch : nv) {
       ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (ch != '0' && ch != '1' && ch != 'x' && ch != 'z') fail(line, "bad value '" + raw + "'");
+      if (ch != '0' && ch != '1' && ch != 'x' && ch != 'z') fail(tline, "bad value '" + raw + "'");
     }
     if (!v.value.empty() && !dumpvars) {
       uint64_t n = 0;
@@ -84,28 +86,28 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
     if (in_defs) {
       if (tok == "$scope") {
         std::string kind, name;
-        if (!next(kind) || !next(name)) fail(line, "truncated $scope");
+        if (!next(kind) || !next(name)) fail(tline, "truncated $scope");
         scope_stack.push_back(name);
         skip_to_end();
       } else if (tok == "$upscope") {
-        if (scope_stack.empty()) fail(line, "$upscope without $scope");
+        if (scope_stack.empty()) fail(tline, "$upscope without $scope");
         scope_stack.pop_back();
         skip_to_end();
       } else if (tok == "$var") {
         std::string type, size, id, ref;
-        if (!next(type) || !next(size) || !next(id) || !next(ref)) fail(line, "truncated $var");
+        if (!next(type) || !next(size) || !next(id) || !next(ref)) fail(tline, "truncated $var");
         std::string rest;
         while (next(rest) && rest != "$end") {
           if (rest[0] == '[') ref += rest;  // "data [7:0]": the range belongs to the name
         }
-        if (scope_stack.empty()) fail(line, "$var outside a $scope");
+        if (scope_stack.empty()) fail(tline, "$var outside a $scope");
         int width = 0;
         try {
           width = std::stoi(size);
         } catch (...) {
-          fail(line, "bad $var size '" + size + "'");
+          fail(tline, "bad $var size '" + size + "'");
         }
-        if (width <= 0) fail(line, "bad $var size '" + size + "'");
+        if (width <= 0) fail(tline, "bad $var size '" + size + "'");
         std::string path;
         for (size_t i = 1; i < scope_stack.size(); ++i) path += (path.empty() ? "" : ".") + scope_stack[i];
         size_t si = scope_names.size();
@@ -113,7 +115,7 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
           if (scope_names[i] == path) si = i;
         if (si == scope_names.size()) scope_names.push_back(path);
         VcdVar& v = vars[id];
-        if (!v.scopes.empty() && v.width != width) fail(line, "alias '" + id + "' with a different width");
+        if (!v.scopes.empty() && v.width != width) fail(tline, "alias '" + id + "' with a different width");
         v.width = width;
         v.scopes.push_back(si);
         res.scopes[path].bits += static_cast<uint64_t>(width);
@@ -126,7 +128,7 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
       } else if (tok[0] == '$') {
         skip_to_end();  // $date, $version, $timescale, $comment
       } else {
-        fail(line, "unexpected '" + tok + "' in the header");
+        fail(tline, "unexpected '" + tok + "' in the header");
       }
       continue;
     }
@@ -135,7 +137,7 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
       try {
         res.end_time = std::stoull(tok.substr(1));
       } catch (...) {
-        fail(line, "bad timestamp '" + tok + "'");
+        fail(tline, "bad timestamp '" + tok + "'");
       }
     } else if (c == '$') {
       if (tok == "$dumpvars" || tok == "$dumpall") dumpvars = true;
@@ -144,16 +146,16 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
       // $dumpon/$dumpoff: ignored
     } else if (c == 'b' || c == 'B') {
       std::string id;
-      if (!next(id)) fail(line, "vector value without identifier");
+      if (!next(id)) fail(tline, "vector value without identifier");
       change(id, tok.substr(1));
     } else if (c == 'r' || c == 'R') {
       std::string id;
       next(id);  // real values carry no bits
     } else if (c == '0' || c == '1' || c == 'x' || c == 'X' || c == 'z' || c == 'Z') {
-      if (tok.size() < 2) fail(line, "scalar value without identifier");
+      if (tok.size() < 2) fail(tline, "scalar value without identifier");
       change(tok.substr(1), tok.substr(0, 1));
     } else {
-      fail(line, "unexpected '" + tok + "'");
+      fail(tline, "unexpected '" + tok + "'");
     }
   }
   if (in_defs) fail(line, "no $enddefinitions");
