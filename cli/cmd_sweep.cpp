@@ -26,7 +26,7 @@ struct Point {
 };
 
 std::string point_name(const std::string& base, const Point& p) {
-  return base + "-r" + std::to_string(p.rows) + "c" + std::to_string(p.cols) + "b" + std::to_string(p.block) + "-" +
+  return base + "-sweep-r" + std::to_string(p.rows) + "c" + std::to_string(p.cols) + "b" + std::to_string(p.block) + "-" +
          p.sparsity;
 }
 
