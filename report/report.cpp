@@ -34,7 +34,8 @@ double sig(double v, int digits = 4) {
 
 std::string fmt(double v, int prec = 3) {
   char b[64];
-  if (std::fabs(v) >= 1e5 || (std::fabs(v) < 1e-3 && v != 0)) std::snprintf(b, sizeof b, "%.*g", prec, v);
+  if (std::fabs(v) >= 1e5) std::snprintf(b, sizeof b, "%.0f", v);
+  else if (std::fabs(v) < 1e-3 && v != 0) std::snprintf(b, sizeof b, "%.*g", std::max(prec, 2), v);
   else std::snprintf(b, sizeof b, "%.*f", prec, v);
   return b;
 }
