@@ -167,7 +167,7 @@ Runner add_sweep(CLI::App& app) {
       }
       for (const auto& run : r["runs"]) {
         char b[512];
-        std::snprintf(b, sizeof b, "| %s | %dx%d | %d | %s | %.3f | %.1f | %.4f | %.2f | %.4f | %.1f | %.3f | %.2f |\n",
+        std::snprintf(b, sizeof b, "| %s | %dx%d | %d | %s | %.3f | %.1f | %.4g | %.2f | %.4g | %.1f | %.4g | %.1f |\n",
                       r["point"].get<std::string>().c_str(), r["rows"].get<int>(), r["cols"].get<int>(),
                       r["block_size"].get<int>(), r["sparsity"].get<std::string>().c_str(), r["area_mm2"].get<double>(),
                       r["fmax_mhz"].get<double>(), r["peak_tops"].get<double>(), run["act_sparsity"].get<double>(),
