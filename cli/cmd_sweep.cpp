@@ -38,6 +38,12 @@ std::string variant_yaml(const std::string& base_path, const std::string& name, 
   n["array"]["cols"] = p.cols;
   n["block_size"] = p.block;
   n["sparsity"] = p.sparsity;
+  // a larger block needs a wider accumulator (docs/config.md: width >= 17 + log2(B) + guard_bits + 2)
+  int lg = 0;
+  while ((1 << (lg + 1)) <= p.block) ++lg;
+  const int guard = n["accumulator"]["guard_bits"] ? n["accumulator"]["guard_bits"].as<int>() : 0;
+  const int need = 17 + lg + guard + 2;
+  if (n["accumulator"]["width"] && n["accumulator"]["width"].as<int>() < need) n["accumulator"]["width"] = need;
   YAML::Emitter e;
   e << n;
   return "# " + base_path + " with array " + std::to_string(p.rows) + "x" + std::to_string(p.cols) + ", block_size " +
