@@ -37,10 +37,16 @@ clean:
 #                          configs/up5k.yaml here (not the file-wide default)
 # make asic [CONFIG=...]   osu018 180 nm area per module + OpenSTA timing (default configs/default.yaml)
 # make sparsity-area       area cost of the sparsity knob on CONFIG (scripts/ppa/sparsity_area.sh)
+# make report [CONFIG=...] bfpgen report: power from measured activity and TOPS/W at REPORT_SPARSITY (default 0,0.9)
+#                          on a REPORT_GEMM (default 64x256x64) GEMM -> out/report/<config>/
+# make sweep [SWEEP_FULL=1] bfpgen sweep over array/block/sparsity variants of configs/test/r2c2b8.yaml -> out/sweep/
 # Reports: out/ppa/<config>/{fpga_ice40_up5k.json, fpga_ice40_hx8k.json, fpga_xc7.json, asic.json, ppa.md}.
 FPGA_CONFIG = $(if $(filter file,$(origin CONFIG)),configs/up5k.yaml,$(CONFIG))
 
-.PHONY: fpga asic sparsity-area
+.PHONY: fpga asic sparsity-area report sweep
+REPORT_GEMM ?= 64x256x64
+REPORT_SPARSITY ?= 0,0.9
+CONFIG_NAME = $(basename $(notdir $(CONFIG)))
 
 fpga: build
 	bash fpga/ice40.sh $(FPGA_CONFIG) up5k hx8k
@@ -51,6 +57,13 @@ asic: build
 
 sparsity-area: build
 	bash scripts/ppa/sparsity_area.sh $(CONFIG)
+
+report: build
+	$(BUILD)/bfpgen report --config $(CONFIG) --gemm $(REPORT_GEMM) --act-sparsity $(REPORT_SPARSITY) \
+	  -o out/report/$(CONFIG_NAME)
+
+sweep: build
+	$(BUILD)/bfpgen sweep $(if $(SWEEP_FULL),--full) -o out/sweep
 # ---- end of PPA flows ----------------------------------------------------------------------------------------
 
 # ---- sparsity benchmark (docs/sparsity-bench.md) -------------------------------------------------------------

@@ -14,5 +14,8 @@ Runner add_gemm(CLI::App& app);      // cmd_gemm.cpp
 Runner add_bench(CLI::App& app);     // cmd_bench.cpp
 Runner add_run(CLI::App& app);       // cmd_run.cpp
 Runner add_fuzz(CLI::App& app);      // cmd_fuzz.cpp
+Runner add_report(CLI::App& app);    // cmd_report.cpp
+Runner add_sweep(CLI::App& app);     // cmd_sweep.cpp
+std::string self_exe();              // cmd_report.cpp: path of the running bfpgen
 
 }  // namespace bfp::cli

@@ -30,6 +30,10 @@ int main(int argc, char** argv) {
     reg(s, bfp::cli::add_run(*s));
     s = app.add_subcommand("fuzz", "randomized layer regression: random layers and GEMMs, RTL vs golden bit for bit");
     reg(s, bfp::cli::add_fuzz(*s));
+    s = app.add_subcommand("report", "PPA report: area, clock, power from measured activity, TOPS/W (docs/ppa.md)");
+    reg(s, bfp::cli::add_report(*s));
+    s = app.add_subcommand("sweep", "PPA report over a grid of configs, one comparison table (docs/ppa.md)");
+    reg(s, bfp::cli::add_sweep(*s));
   }
 
   try {

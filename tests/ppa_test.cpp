@@ -13,7 +13,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+
+#include "report/power.h"
 
 namespace fs = std::filesystem;
 
@@ -114,6 +117,37 @@ TEST(PpaAsic, SmallDesignHasAreaPerGroupSramMacrosAndClock) {
   for (const char* f : {"yosys_asic.log", "yosys_asic_stat.txt", "sta.log", "constraints.sdc", "sram_macros.lib",
                         "asic_netlist.v", "ppa.md"})
     EXPECT_TRUE(fs::exists(dir / f)) << f;
+
+  // per-instance power of the same netlist (scripts/ppa/power.sh, input of bfpgen report): the instances' own
+  // cells add up to OpenSTA's design total at both activities, and activity 1 costs more than activity 0
+  const auto p = run("bash scripts/ppa/power.sh '" + dir.string() + "'");
+  ASSERT_EQ(p.status, 0) << p.output;
+  const auto np = bfp::report::read_netlist_power(dir.string());
+  EXPECT_EQ(np.sram_macros.size(), 3u);
+  for (const char* m : {"bfp_pe", "bfp_acc_align", "bfp_requant", "bfp_store", "bfp_acc_buf", "bfp_core"}) {
+    bool found = false;
+    for (const auto& [path, ip] : np.instances) found |= ip.module == m && ip.cells > 0;
+    EXPECT_TRUE(found) << m;
+  }
+  for (int a : {0, 1}) {
+    std::ifstream tot(dir / ("power_total_a" + std::to_string(a) + ".txt"));
+    std::string line, word;
+    double total = -1;
+    while (std::getline(tot, line))
+      if (line.rfind("Total", 0) == 0) {
+        std::istringstream s(line);
+        double i, sw, l;
+        s >> word >> i >> sw >> l >> total;
+        break;
+      }
+    double sum = 0;
+    for (const auto& [path, ip] : np.instances) sum += a ? ip.p1_w : ip.p0_w;
+    EXPECT_GT(total, 0) << "activity " << a;
+    EXPECT_NEAR(sum, total, 1e-3 * total) << "activity " << a;
+  }
+  double p0 = 0, p1 = 0;
+  for (const auto& [path, ip] : np.instances) p0 += ip.p0_w, p1 += ip.p1_w;
+  EXPECT_GT(p1, 1.5 * p0);
 }
 
 TEST(PpaIce40, ConfigTooBigForUp5kIsReportedWithTheResource) {

@@ -1,0 +1,68 @@
+// bfpgen report: area, clock, power from measured activity, TOPS, TOPS/W, TOPS/mm^2 and energies of one config
+// on a GEMM workload at one or more activation sparsities, at 180 nm and scaled (docs/ppa.md, "Report").
+// The heavy steps are the scripts of scripts/ppa/ (asic.sh, power.sh, activity.sh); the figures are computed
+// by report/ from their outputs.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "report/pipeline.h"
+
+#ifndef BFP_REPO_DIR
+#error "BFP_REPO_DIR must be defined by the build"
+#endif
+
+namespace bfp::cli {
+
+std::string self_exe() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("bfpgen") : p.string();
+}
+
+Runner add_report(CLI::App& app) {
+  struct Opts {
+    std::string config, gemm = "64x256x64", out, net, ppa_out;
+    std::vector<std::string> sparsity{"0"};
+    uint64_t seed = 1;
+    bool rerun_asic = false;
+  };
+  auto o = std::make_shared<Opts>();
+  app.add_option("--config", o->config, "config YAML")->required()->check(CLI::ExistingFile);
+  app.add_option("--gemm", o->gemm, "GEMM workload MxKxN (default 64x256x64)");
+  app.add_option("--net", o->net, "network workload (not supported yet: use --gemm)");
+  app.add_option("--act-sparsity", o->sparsity, "activation sparsities, e.g. 0,0.9 (one activity run each)");
+  app.add_option("--seed", o->seed, "operand seed");
+  app.add_option("-o,--out", o->out, "output directory (report.json, report.md, SVG plots, runs/)")->required();
+  app.add_option("--ppa-out", o->ppa_out, "ASIC flow output root (default out/ppa of the source tree)");
+  app.add_flag("--rerun-asic", o->rerun_asic, "rerun the ASIC flow even when out/ppa/<config>/asic.json matches");
+  return [o]() {
+    if (!o->net.empty())
+      throw std::runtime_error("--net is not supported yet: the activity runs use bfpgen gemm (give --gemm MxKxN)");
+    report::ReportOptions r;
+    r.config = o->config;
+    report::parse_gemm_shape(o->gemm, r.m, r.k, r.n);
+    r.act_sparsity = report::parse_sparsities(o->sparsity);
+    r.seed = o->seed;
+    r.out_dir = o->out;
+    r.ppa_out = o->ppa_out;
+    r.repo = BFP_REPO_DIR;
+    r.bfpgen = self_exe();
+    r.rerun_asic = o->rerun_asic;
+    const auto rep = report::run_report(r);
+    for (const auto& run : rep["runs"])
+      std::cout << "act sparsity " << run["act_sparsity"].get<double>() << ": " << run["effective_tops"].get<double>()
+                << " effective TOPS, " << run["tops_per_w"].get<double>() << " TOPS/W, "
+                << run["energy_per_mac_pj"].get<double>() << " pJ/MAC (180 nm, " << rep["fmax_mhz"].get<double>()
+                << " MHz, " << rep["area_mm2"].get<double>() << " mm^2)\n";
+    if (rep.contains("horowitz_check"))
+      std::cout << "Horowitz check (45 nm): PE array " << rep["horowitz_check"]["pe_array_energy_per_mac_pj_45nm"].get<double>()
+                << " pJ/MAC = " << rep["horowitz_check"]["pe_array_ratio"].get<double>() << "x of 0.23 pJ\n";
+    std::cout << "wrote " << o->out << "/report.json, report.md, *.svg\n";
+    return 0;
+  };
+}
+
+}  // namespace bfp::cli

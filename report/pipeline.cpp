@@ -1,0 +1,136 @@
+#include "pipeline.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "gen/config.h"
+#include "report.h"
+
+namespace bfp::report {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string q(const std::string& s) {
+  std::string o = "'";
+  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return o + "'";
+}
+
+void step(const std::string& what, const std::string& cmd) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::cerr << "report: " << what << "\n";
+  const int rc = std::system(cmd.c_str());
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (rc != 0) throw std::runtime_error(what + " failed (exit " + std::to_string(rc) + "): " + cmd);
+  std::cerr << "report: " << what << " done (" << static_cast<int>(s) << " s)\n";
+}
+
+bool newer(const fs::path& a, const fs::path& b) {
+  return fs::exists(a) && fs::exists(b) && fs::last_write_time(a) >= fs::last_write_time(b);
+}
+
+std::string sp_name(double p) {
+  std::ostringstream o;
+  o << "act" << p;
+  return o.str();
+}
+
+}  // namespace
+
+void parse_gemm_shape(const std::string& s, int& m, int& k, int& n) {
+  char x1 = 0, x2 = 0;
+  std::istringstream in(s);
+  long a = 0, b = 0, c = 0;
+  std::string rest;
+  if (!(in >> a >> x1 >> b >> x2 >> c) || (x1 != 'x' && x1 != 'X') || (x2 != 'x' && x2 != 'X') || (in >> rest) ||
+      a <= 0 || b <= 0 || c <= 0 || a > 1 << 20 || b > 1 << 20 || c > 1 << 20)
+    throw std::invalid_argument("--gemm: expected MxKxN with positive integers, got '" + s + "'");
+  m = static_cast<int>(a), k = static_cast<int>(b), n = static_cast<int>(c);
+}
+
+std::vector<double> parse_sparsities(const std::vector<std::string>& items) {
+  std::vector<double> v;
+  for (const std::string& item : items) {
+    std::stringstream ss(item);
+    std::string tok;
+    while (std::getline(ss, tok, ',')) {
+      if (tok.empty()) continue;
+      size_t used = 0;
+      double p = -1;
+      try {
+        p = std::stod(tok, &used);
+      } catch (...) {
+        used = 0;
+      }
+      if (used != tok.size() || !(p >= 0 && p <= 1))
+        throw std::invalid_argument("--act-sparsity: '" + tok + "' is not a number in [0, 1]");
+      v.push_back(p);
+    }
+  }
+  if (v.empty()) throw std::invalid_argument("--act-sparsity: no value");
+  return v;
+}
+
+json run_report(const ReportOptions& opt) {
+  const Config cfg = load_config(opt.config);  // validates the config and names it
+  const fs::path repo = opt.repo;
+  const fs::path ppa_out = opt.ppa_out.empty() ? repo / "out" / "ppa" : fs::path(opt.ppa_out);
+  const fs::path asic_dir = ppa_out / cfg.name;
+  const std::string env = "PPA_OUT=" + q(fs::absolute(ppa_out).string()) + " BFPGEN=" + q(opt.bfpgen) + " ";
+  fs::create_directories(opt.out_dir);
+
+  // 1. ASIC flow, unless asic.json already belongs to this config
+  bool need_asic = opt.rerun_asic || !fs::exists(asic_dir / "asic.json");
+  if (!need_asic) {
+    std::ifstream in(asic_dir / "asic.json");
+    const json a = json::parse(in);
+    need_asic = a.value("config_hash", "") != cfg.hash();
+  }
+  if (need_asic)
+    step("ASIC flow (scripts/ppa/asic.sh " + opt.config + ")",
+         env + "bash " + q((repo / "scripts/ppa/asic.sh").string()) + " " + q(opt.config));
+  else
+    std::cerr << "report: using " << (asic_dir / "asic.json").string() << " (same config hash; --rerun-asic to redo)\n";
+  // 2. per-instance power at activity 0 and 1
+  if (!newer(asic_dir / "power_inst_a1.txt", asic_dir / "asic.json") ||
+      !newer(asic_dir / "power_hier.txt", asic_dir / "asic.json"))
+    step("power at activity 0 and 1 (scripts/ppa/power.sh)",
+         "bash " + q((repo / "scripts/ppa/power.sh").string()) + " " + q(asic_dir.string()));
+  // 3. activity runs
+  std::vector<Run> runs;
+  for (double p : opt.act_sparsity) {
+    const fs::path run_dir = fs::absolute(fs::path(opt.out_dir) / "runs" / sp_name(p));
+    std::ostringstream args;
+    args << " --m " << opt.m << " --k " << opt.k << " --n " << opt.n << " --seed " << opt.seed << " --act-sparsity " << p;
+    step("activity run, act sparsity " + std::to_string(p).substr(0, 4) + " (scripts/ppa/activity.sh)",
+         env + "bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " + q(opt.config) + " " +
+             q(run_dir.string()) + " --" + args.str());
+    runs.push_back(load_run(run_dir.string(), p));
+  }
+  // 4. report
+  const NetlistPower np = read_netlist_power(asic_dir.string());
+  json rep = build_report(asic_dir.string(), np, runs);
+  rep["command"] = {{"config", opt.config}, {"gemm", std::to_string(opt.m) + "x" + std::to_string(opt.k) + "x" +
+                                                         std::to_string(opt.n)},
+                    {"seed", opt.seed}, {"act_sparsity", opt.act_sparsity}};
+  {
+    std::ofstream f(fs::path(opt.out_dir) / "report.json");
+    f << rep.dump(2) << "\n";
+  }
+  {
+    std::ofstream f(fs::path(opt.out_dir) / "report.md");
+    f << render_markdown(rep);
+  }
+  write_plots(rep, opt.out_dir);
+  std::cerr << "report: wrote " << (fs::path(opt.out_dir) / "report.json").string() << ", report.md and plots\n";
+  return rep;
+}
+
+}  // namespace bfp::report

@@ -1,0 +1,32 @@
+// The steps of `bfpgen report` (and of every design point of `bfpgen sweep`): ASIC flow, per-instance power,
+// activity runs, report files (docs/ppa.md, "Report").
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace bfp::report {
+
+struct ReportOptions {
+  std::string config;                   // YAML path
+  int m = 64, k = 256, n = 64;          // GEMM workload
+  std::vector<double> act_sparsity{0};  // one activity run each
+  uint64_t seed = 1;
+  std::string out_dir;                  // report files
+  std::string ppa_out;                  // ASIC flow root (default <repo>/out/ppa)
+  std::string repo;                     // source tree with scripts/ppa
+  std::string bfpgen;                   // the bfpgen binary
+  bool rerun_asic = false;              // run asic.sh even when a matching asic.json exists
+};
+
+/// Parses "MxKxN" (positive integers). Throws std::invalid_argument naming the option on bad input.
+void parse_gemm_shape(const std::string& s, int& m, int& k, int& n);
+
+/// Parses "0,0.9" or "0 0.9" into values in [0, 1]. Throws std::invalid_argument on bad input.
+std::vector<double> parse_sparsities(const std::vector<std::string>& items);
+
+/// Runs everything and writes out_dir/report.json, report.md and the SVG plots; returns the report JSON.
+/// Progress goes to stderr. Throws std::runtime_error (naming the step and its log) when a step fails.
+nlohmann::json run_report(const ReportOptions& opt);
+
+}  // namespace bfp::report

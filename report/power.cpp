@@ -1,0 +1,147 @@
+#include "power.h"
+
+#include <array>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace bfp::report {
+namespace {
+
+std::string dotted(std::string p) {
+  for (char& c : p)
+    if (c == '/') c = '.';
+  return p;
+}
+
+std::string parent(const std::string& p) {
+  const size_t i = p.rfind('/');
+  return i == std::string::npos ? "" : p.substr(0, i);
+}
+
+// "$paramod$<hash>\\bfp_pe" or "$paramod\bfp_pe\X=1" -> "bfp_pe"
+std::string base_module(const std::string& ref) {
+  std::string m = ref;
+  const size_t i = m.find("bfp_");
+  if (i == std::string::npos) return m;
+  m = m.substr(i);
+  const size_t j = m.find('\\');
+  return j == std::string::npos ? m : m.substr(0, j);
+}
+
+std::map<std::string, std::array<double, 4>> read_inst(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path + " (run scripts/ppa/power.sh)");
+  std::map<std::string, std::array<double, 4>> res;
+  std::string l;
+  int n = 0;
+  while (std::getline(in, l)) {
+    ++n;
+    std::istringstream s(l);
+    std::array<double, 4> v{};
+    std::string name;
+    if (!(s >> v[0] >> v[1] >> v[2] >> v[3] >> name)) continue;  // header lines
+    res[name] = v;
+  }
+  if (res.empty()) throw std::runtime_error(path + ": no instance lines");
+  return res;
+}
+
+}  // namespace
+
+std::string module_group(const std::string& m) {
+  static const std::map<std::string, std::string> g = {
+      {"bfp_pe_array", "PE array"}, {"bfp_pe", "PE array"}, {"bfp_acc_align", "PE array"},
+      {"bfp_operands_dense", "operand buffers"}, {"bfp_operands_sparse", "operand buffers"},
+      {"bfp_row_seq", "operand buffers"}, {"bfp_sram", "operand buffers"},
+      {"bfp_dma_rd", "load engines"}, {"bfp_dma_sparse", "load engines"}, {"bfp_walk_step", "load engines"},
+      {"bfp_acc_buf", "accumulator buffer"}, {"bfp_store", "requantizer/store"},
+      {"bfp_requant", "requantizer/store"}, {"bfp_core", "control"}, {"bfp_top", "control"}};
+  auto it = g.find(m);
+  return it == g.end() ? "other" : it->second;
+}
+
+NetlistPower read_netlist_power(const std::string& dir) {
+  NetlistPower np;
+  const auto a0 = read_inst(dir + "/power_inst_a0.txt");
+  const auto a1 = read_inst(dir + "/power_inst_a1.txt");
+  std::map<std::string, std::string> module_of;  // slash path -> module
+  {
+    const std::string path = dir + "/power_hier.txt";
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read " + path + " (run scripts/ppa/power.sh)");
+    std::string inst, ref;
+    while (in >> inst >> ref) {
+      if (ref.rfind("bfp_sram_macro", 0) == 0) {
+        // .../u_code/gen_macro.u_macro -> the bfp_sram instance .../u_code
+        np.sram_macros[dotted(parent(inst))] = ref;
+      } else {
+        module_of[inst] = base_module(ref);
+      }
+    }
+  }
+  np.instances[""].module = "bfp_top";
+  for (const auto& [path, m] : module_of) np.instances[dotted(path)].module = m;
+  for (const auto& [leaf, v0] : a0) {
+    if (module_of.count(leaf)) continue;  // a hierarchical instance: OpenSTA reports 0 for it
+    auto it1 = a1.find(leaf);
+    if (it1 == a1.end()) throw std::runtime_error(dir + ": instance " + leaf + " missing from power_inst_a1.txt");
+    const std::string owner = dotted(parent(leaf));
+    auto it = np.instances.find(owner);
+    if (it == np.instances.end()) throw std::runtime_error(dir + ": leaf " + leaf + " has no known parent instance");
+    InstancePower& ip = it->second;
+    ip.cells += 1;
+    ip.p0_w += v0[3];
+    ip.p1_w += it1->second[3];
+    ip.leakage_w += v0[2];
+  }
+  return np;
+}
+
+WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uint64_t cycles) {
+  if (cycles == 0) throw std::invalid_argument("weight_power: zero cycles");
+  WeightedPower w;
+  std::map<std::string, ScopeToggles> per_inst;
+  ScopeToggles all;
+  for (const auto& [scope, t] : toggles) {
+    std::string p = scope;
+    while (!np.instances.count(p)) {
+      const size_t i = p.rfind('.');
+      p = i == std::string::npos ? "" : p.substr(0, i);
+    }
+    per_inst[p].bits += t.bits;
+    per_inst[p].toggles += t.toggles;
+    all.bits += t.bits;
+    all.toggles += t.toggles;
+  }
+  const double cyc = static_cast<double>(cycles);
+  w.mean_toggle_rate = all.bits ? all.toggles / (static_cast<double>(all.bits) * cyc) : 0.0;
+  std::map<std::string, ScopeToggles> per_group;
+  for (const auto& [path, ip] : np.instances) {
+    if (ip.cells == 0) continue;
+    double r = w.mean_toggle_rate;
+    auto it = per_inst.find(path);
+    if (it != per_inst.end() && it->second.bits > 0) {
+      r = it->second.toggles / (static_cast<double>(it->second.bits) * cyc);
+      ++w.instances_measured;
+      ScopeToggles& g = per_group[module_group(ip.module)];
+      g.bits += it->second.bits;
+      g.toggles += it->second.toggles;
+    } else {
+      ++w.instances_unmeasured;
+      w.unmeasured.push_back(path.empty() ? "(top)" : path);
+    }
+    w.rate_by_instance[path.empty() ? "(top)" : path] = r;
+    const double p = ip.p0_w + r * (ip.p1_w - ip.p0_w);
+    w.leakage_w += ip.leakage_w;
+    w.clock_w += ip.p0_w - ip.leakage_w;
+    w.dynamic_w += r * (ip.p1_w - ip.p0_w);
+    w.total_w += p;
+    w.total_by_group_w[module_group(ip.module)] += p;
+    w.dynamic_by_group_w[module_group(ip.module)] += r * (ip.p1_w - ip.p0_w);
+  }
+  for (const auto& [g, t] : per_group) w.rate_by_group[g] = t.toggles / (static_cast<double>(t.bits) * cyc);
+  return w;
+}
+
+}  // namespace bfp::report

@@ -1,0 +1,56 @@
+// The PPA report of `bfpgen report` and `bfpgen sweep`: figures from the ASIC flow (asic.json), the
+// per-instance power (scripts/ppa/power.sh) and activity runs (scripts/ppa/activity.sh), JSON + Markdown + SVG.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "power.h"
+#include "toggles.h"
+
+namespace bfp::report {
+
+/// Cited constants (docs/ppa.md, "Constants").
+struct Constants {
+  // M. Horowitz, "Computing's Energy Problem (and what we can do about it)", ISSCC 2014, 45 nm, 0.9 V
+  static constexpr double kHorowitzMult8Pj = 0.2;
+  static constexpr double kHorowitzAdd8Pj = 0.03;
+  static constexpr double kHorowitzAdd32Pj = 0.1;
+  static constexpr double kDram64bitLowPj = 1300;   // 1.3-2.6 nJ per 64-bit DRAM access
+  static constexpr double kDram64bitHighPj = 2600;
+  static constexpr double kSram64bit8kbPj = 10;     // 64-bit read of an 8 KB SRAM
+};
+
+/// One activity run (a directory written by scripts/ppa/activity.sh).
+struct Run {
+  double act_sparsity = 0;  // requested
+  std::string dir;
+  nlohmann::json gemm;      // bfpgen gemm --json
+  CoverageToggles cov;
+  uint64_t cycles = 0;      // simulated clock cycles (coverage.dat.cycles)
+};
+
+/// Loads RUN_DIR/gemm.json, coverage.dat and coverage.dat.cycles. Throws naming the file.
+Run load_run(const std::string& dir, double act_sparsity);
+
+/// Builds the report JSON. `asic_dir` holds asic.json and the power files; `nodes_nm` the scaled nodes.
+nlohmann::json build_report(const std::string& asic_dir, const NetlistPower& np, const std::vector<Run>& runs,
+                            const std::vector<double>& nodes_nm = {45, 40, 28});
+
+std::string render_markdown(const nlohmann::json& rep);
+
+/// Writes area_breakdown.svg, tops_per_w_vs_sparsity.svg and effective_tops_vs_sparsity.svg into `dir`;
+/// returns the file names.
+std::vector<std::string> write_plots(const nlohmann::json& rep, const std::string& dir);
+
+/// Minimal SVG charts (no dependencies).
+struct Series {
+  std::string name;
+  std::vector<double> x, y;
+};
+std::string svg_bars(const std::string& title, const std::vector<std::pair<std::string, double>>& bars,
+                     const std::string& unit);
+std::string svg_lines(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                      const std::vector<Series>& series);
+
+}  // namespace bfp::report

@@ -1,0 +1,240 @@
+#include "toggles.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+namespace bfp::report {
+namespace {
+
+[[noreturn]] void fail(uint64_t line, const std::string& what) {
+  throw std::runtime_error("VCD line " + std::to_string(line) + ": " + what);
+}
+
+struct VcdVar {
+  std::vector<size_t> scopes;  // indexes into the scope list (aliases)
+  int width = 1;
+  std::string value;           // current value, MSB first, width chars; empty before the first value
+  bool is_clock = false;
+};
+
+// Right-aligns a VCD vector value to `width` bits (VCD left-extends with 0, or with x/z when the MSB is x/z).
+std::string extend(const std::string& v, int width) {
+  if (static_cast<int>(v.size()) >= width) return v.substr(v.size() - width);
+  const char pad = (v.empty() || v[0] == '1') ? '0' : (v[0] == 'x' || v[0] == 'z' ? v[0] : '0');
+  return std::string(width - v.size(), pad) + v;
+}
+
+bool known(char c) { return c == '0' || c == '1'; }
+
+}  // namespace
+
+VcdToggles count_vcd(std::istream& in, const std::string& clock) {
+  VcdToggles res;
+  std::vector<std::string> scope_stack;
+  std::vector<std::string> scope_names;  // index -> dotted path without the top
+  std::map<std::string, VcdVar> vars;    // id code -> var
+  std::string tok;
+  uint64_t line = 1;   // line of the reading position
+  uint64_t tline = 1;  // line of the last token read
+  bool in_defs = true;
+  bool dumpvars = false;
+
+  // A tokenizer that tracks line numbers.
+  auto next = [&](std::string& t) -> bool {
+    t.clear();
+    int c;
+    while ((c = in.get()) != EOF && std::isspace(c))
+      if (c == '\n') ++line;
+    if (c == EOF) return false;
+    tline = line;
+    do {
+      t.push_back(static_cast<char>(c));
+    } while ((c = in.get()) != EOF && !std::isspace(c));
+    if (c == '\n') ++line;
+    return true;
+  };
+  auto skip_to_end = [&]() {
+    std::string t;
+    while (next(t))
+      if (t == "$end") return;
+    fail(line, "missing $end");
+  };
+  auto change = [&](const std::string& id, const std::string& raw) {
+    auto it = vars.find(id);
+    if (it == vars.end()) fail(tline, "value change of undeclared identifier '" + id + "'");
+    VcdVar& v = it->second;
+    std::string nv = extend(raw, v.width);
+    for (char& ch : nv) {
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (ch != '0' && ch != '1' && ch != 'x' && ch != 'z') fail(tline, "bad value '" + raw + "'");
+    }
+    if (!v.value.empty() && !dumpvars) {
+      uint64_t n = 0;
+      for (int i = 0; i < v.width; ++i)
+        if (known(v.value[i]) && known(nv[i]) && v.value[i] != nv[i]) ++n;
+      for (size_t s : v.scopes) res.scopes[scope_names[s]].toggles += n;
+      if (v.is_clock && v.value.back() == '0' && nv.back() == '1') ++res.clock_edges;
+    }
+    v.value = std::move(nv);
+  };
+
+  while (next(tok)) {
+    if (in_defs) {
+      if (tok == "$scope") {
+        std::string kind, name;
+        if (!next(kind) || !next(name)) fail(tline, "truncated $scope");
+        scope_stack.push_back(name);
+        skip_to_end();
+      } else if (tok == "$upscope") {
+        if (scope_stack.empty()) fail(tline, "$upscope without $scope");
+        scope_stack.pop_back();
+        skip_to_end();
+      } else if (tok == "$var") {
+        std::string type, size, id, ref;
+        if (!next(type) || !next(size) || !next(id) || !next(ref)) fail(tline, "truncated $var");
+        std::string rest;
+        while (next(rest) && rest != "$end") {
+          if (rest[0] == '[') ref += rest;  // "data [7:0]": the range belongs to the name
+        }
+        if (scope_stack.empty()) fail(tline, "$var outside a $scope");
+        int width = 0;
+        try {
+          width = std::stoi(size);
+        } catch (...) {
+          fail(tline, "bad $var size '" + size + "'");
+        }
+        if (width <= 0) fail(tline, "bad $var size '" + size + "'");
+        std::string path;
+        for (size_t i = 1; i < scope_stack.size(); ++i) path += (path.empty() ? "" : ".") + scope_stack[i];
+        size_t si = scope_names.size();
+        for (size_t i = 0; i < scope_names.size(); ++i)
+          if (scope_names[i] == path) si = i;
+        if (si == scope_names.size()) scope_names.push_back(path);
+        VcdVar& v = vars[id];
+        if (!v.scopes.empty() && v.width != width) fail(tline, "alias '" + id + "' with a different width");
+        v.width = width;
+        v.scopes.push_back(si);
+        res.scopes[path].bits += static_cast<uint64_t>(width);
+        std::string base = ref.substr(0, ref.find('['));
+        std::string full = scope_stack[0] + (path.empty() ? "" : "." + path) + "." + base;
+        if (!clock.empty() && (clock == full || clock == base)) v.is_clock = true;
+      } else if (tok == "$enddefinitions") {
+        skip_to_end();
+        in_defs = false;
+      } else if (tok[0] == '$') {
+        skip_to_end();  // $date, $version, $timescale, $comment
+      } else {
+        fail(tline, "unexpected '" + tok + "' in the header");
+      }
+      continue;
+    }
+    const char c = tok[0];
+    if (c == '#') {
+      try {
+        res.end_time = std::stoull(tok.substr(1));
+      } catch (...) {
+        fail(tline, "bad timestamp '" + tok + "'");
+      }
+    } else if (c == '$') {
+      if (tok == "$dumpvars" || tok == "$dumpall") dumpvars = true;
+      else if (tok == "$end") dumpvars = false;
+      else if (tok == "$comment") skip_to_end();
+      // $dumpon/$dumpoff: ignored
+    } else if (c == 'b' || c == 'B') {
+      std::string id;
+      if (!next(id)) fail(tline, "vector value without identifier");
+      change(id, tok.substr(1));
+    } else if (c == 'r' || c == 'R') {
+      std::string id;
+      next(id);  // real values carry no bits
+    } else if (c == '0' || c == '1' || c == 'x' || c == 'X' || c == 'z' || c == 'Z') {
+      if (tok.size() < 2) fail(tline, "scalar value without identifier");
+      change(tok.substr(1), tok.substr(0, 1));
+    } else {
+      fail(tline, "unexpected '" + tok + "'");
+    }
+  }
+  if (in_defs) fail(line, "no $enddefinitions");
+  return res;
+}
+
+namespace {
+
+// Coverage records: C '<\001key\002value>...' count
+std::map<std::string, std::string> cov_fields(const std::string& rec) {
+  std::map<std::string, std::string> f;
+  size_t i = 0;
+  while ((i = rec.find('\001', i)) != std::string::npos) {
+    const size_t k = i + 1;
+    const size_t v = rec.find('\002', k);
+    if (v == std::string::npos) break;
+    size_t e = rec.find('\001', v + 1);
+    f[rec.substr(k, v - k)] = rec.substr(v + 1, (e == std::string::npos ? rec.size() : e) - v - 1);
+    i = v + 1;
+  }
+  return f;
+}
+
+std::string strip_top(const std::string& h) {
+  // "bfp_top.bfp_top.u_core.x" -> "u_core.x"; "bfp_top.bfp_top" -> ""
+  size_t a = h.find('.');
+  if (a == std::string::npos) return "";
+  size_t b = h.find('.', a + 1);
+  return b == std::string::npos ? "" : h.substr(b + 1);
+}
+
+std::string source_line(const std::string& file, int lineno, std::map<std::string, std::vector<std::string>>& cache) {
+  auto it = cache.find(file);
+  if (it == cache.end()) {
+    std::vector<std::string> lines;
+    std::ifstream f(file);
+    for (std::string l; std::getline(f, l);) lines.push_back(l);
+    it = cache.emplace(file, std::move(lines)).first;
+  }
+  return lineno >= 1 && lineno <= static_cast<int>(it->second.size()) ? it->second[lineno - 1] : "";
+}
+
+}  // namespace
+
+CoverageToggles parse_coverage(std::istream& in) {
+  CoverageToggles res;
+  std::map<std::string, std::vector<std::string>> files;
+  std::string l;
+  uint64_t n = 0;
+  while (std::getline(in, l)) {
+    ++n;
+    if (l.empty() || l[0] == '#') continue;
+    const size_t q1 = l.find('\'');
+    const size_t q2 = l.rfind('\'');
+    if (l.rfind("C ", 0) != 0 || q1 == std::string::npos || q2 <= q1)
+      throw std::runtime_error("coverage line " + std::to_string(n) + ": not a 'C' record");
+    uint64_t count = 0;
+    try {
+      count = std::stoull(l.substr(q2 + 1));
+    } catch (...) {
+      throw std::runtime_error("coverage line " + std::to_string(n) + ": no count");
+    }
+    auto f = cov_fields(l.substr(q1 + 1, q2 - q1 - 1));
+    const std::string& page = f["page"];
+    const std::string scope = strip_top(f["h"]);
+    if (f["h"].find('*') != std::string::npos)
+      throw std::runtime_error("coverage line " + std::to_string(n) +
+                               ": merged hierarchy '" + f["h"] + "' (write the coverage per instance)");
+    if (page.rfind("v_toggle/", 0) == 0) {
+      ScopeToggles& s = res.scopes[scope];
+      s.bits += 1;
+      s.toggles += count;
+    } else if (page.rfind("v_branch/bfp_sram", 0) == 0 && f["o"] == "if") {
+      const std::string src = source_line(f["f"], std::atoi(f["l"].c_str()), files);
+      if (src.find("we_i") != std::string::npos) res.srams[scope].writes += count;
+      else if (src.find("re_i") != std::string::npos) res.srams[scope].reads += count;
+    }
+  }
+  return res;
+}
+
+}  // namespace bfp::report

@@ -1,0 +1,49 @@
+// Switching activity per RTL scope, from a VCD file or from a Verilator coverage file (docs/ppa.md, "Power").
+#pragma once
+#include <cstdint>
+#include <istream>
+#include <map>
+#include <string>
+
+namespace bfp::report {
+
+/// Toggle statistics of the signals declared directly in one scope (not in its sub-scopes).
+struct ScopeToggles {
+  uint64_t bits = 0;     // signal bits declared in the scope
+  uint64_t toggles = 0;  // 0<->1 changes of those bits over the run
+};
+
+/// Scope path (dot-separated, without the top module's name) -> toggles.
+using ToggleMap = std::map<std::string, ScopeToggles>;
+
+struct VcdToggles {
+  ToggleMap scopes;
+  uint64_t end_time = 0;        // last timestamp of the file
+  uint64_t clock_edges = 0;     // rising edges of `clock` (0 when no clock was named or found)
+};
+
+/// Counts per-bit 0<->1 changes in a VCD stream, per scope. The initial values ($dumpvars or the first value of
+/// a signal) are not toggles; changes to or from x/z are not counted. A variable declared in several scopes
+/// under one identifier code (an alias) counts in each. `clock` (full dotted name, e.g. "top.clk_i", or a
+/// bare signal name) is counted in rising edges. The top scope's name is dropped from the returned paths.
+/// Throws std::runtime_error with the line number on malformed input.
+VcdToggles count_vcd(std::istream& in, const std::string& clock = "");
+
+/// SRAM accesses of one bfp_sram instance, from the branch coverage of its `if (we_i)` / `if (re_i)`.
+struct SramAccesses {
+  uint64_t writes = 0;
+  uint64_t reads = 0;
+};
+
+struct CoverageToggles {
+  ToggleMap scopes;                               // from the toggle points (one per signal bit)
+  std::map<std::string, SramAccesses> srams;      // bfp_sram instance path -> accesses
+};
+
+/// Parses a Verilator coverage.dat written with per-instance hierarchy (forcePerInstance): toggle points
+/// ("v_toggle" pages, one per bit, count = changes) summed per scope, and the taken counts of bfp_sram's
+/// write and read branches (the source line, from the point's file, names we_i or re_i). The first hierarchy
+/// component (the model name) and the top module's name are dropped from the paths.
+CoverageToggles parse_coverage(std::istream& in);
+
+}  // namespace bfp::report

@@ -1,0 +1,43 @@
+// End to end `bfpgen report` on the smallest config (label long: the ASIC flow, OpenSTA power and a coverage
+// model build take ~5-8 minutes on 2 cores). Everything goes to a temporary directory (--ppa-out, -o).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+TEST(ReportEndToEnd, SmallConfigAtTwoSparsities) {
+  if (std::system("command -v yosys >/dev/null && command -v sta >/dev/null") != 0) GTEST_SKIP() << "yosys/sta missing";
+  std::string t = (fs::temp_directory_path() / "bfpgen_report_e2e.XXXXXX").string();
+  ASSERT_NE(::mkdtemp(t.data()), nullptr);
+  const fs::path dir = t;
+  const std::string cmd = "cd '" BFP_SOURCE_DIR "' && '" BFP_BINARY_DIR "/bfpgen' report --config configs/test/r2c2b8.yaml"
+                          " --gemm 8x32x8 --act-sparsity 0,0.75 -o '" + (dir / "rep").string() + "' --ppa-out '" +
+                          (dir / "ppa").string() + "' > '" + (dir / "log").string() + "' 2>&1";
+  const int st = std::system(cmd.c_str());
+  std::ifstream logf(dir / "log");
+  std::string log((std::istreambuf_iterator<char>(logf)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << log;
+  std::ifstream in(dir / "rep" / "report.json");
+  const auto rep = nlohmann::json::parse(in);
+  ASSERT_EQ(rep["runs"].size(), 2u);
+  for (const auto& r : rep["runs"]) {
+    EXPECT_TRUE(r["bit_exact"].get<bool>());
+    EXPECT_GT(r["tops_per_w"].get<double>(), 0);
+    EXPECT_GT(r["sram_reads"].get<uint64_t>(), 0u);
+    EXPECT_TRUE(r["instances_unmeasured"].empty()) << r["instances_unmeasured"].dump();
+    // the harness counts cycles from reset release; the activity model counts every clock
+    EXPECT_GE(r["cycles"].get<uint64_t>(), r["harness_cycles"].get<uint64_t>());
+  }
+  // fewer non-zero activations toggle less: measured, not assumed
+  EXPECT_LT(rep["runs"][1]["switching_activity_power_mw"].get<double>(),
+            rep["runs"][0]["switching_activity_power_mw"].get<double>());
+  for (const char* f : {"report.md", "area_breakdown.svg", "tops_per_w_vs_sparsity.svg", "effective_tops_vs_sparsity.svg"})
+    EXPECT_TRUE(fs::exists(dir / "rep" / f)) << f;
+  fs::remove_all(dir);
+}

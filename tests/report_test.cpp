@@ -1,0 +1,319 @@
+// Unit tests of the PPA report (report/, docs/ppa.md "Power from measured activity" and "Report"): technology
+// scaling against the values printed in Stillmaker & Baas 2017 (erratum), the VCD toggle counter and the
+// Verilator coverage parser on hand-written files with known counts, the activity-weighted power on a synthetic
+// netlist, and the keys and units of the report JSON. The end-to-end `bfpgen report` run is in
+// report_long_test.cpp (label long: it builds a coverage model).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "report/pipeline.h"
+#include "report/power.h"
+#include "report/report.h"
+#include "report/tech_scaling.h"
+#include "report/toggles.h"
+
+namespace fs = std::filesystem;
+using namespace bfp::report;
+using nlohmann::json;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "bfpgen_report_test.XXXXXX").string();
+    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
+    dir_ = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  const fs::path& path() const { return dir_; }
+  void write(const std::string& name, const std::string& text) const { std::ofstream(dir_ / name) << text; }
+
+ private:
+  fs::path dir_;
+};
+
+const NodeFit& fit(double node) {
+  for (const NodeFit& f : node_fits())
+    if (f.node_nm == node) return f;
+  throw std::runtime_error("no node");
+}
+
+}  // namespace
+
+// ---- technology scaling --------------------------------------------------------------------------------
+
+TEST(TechScaling, ErratumWorkedExample) {
+  // The erratum of Stillmaker & Baas 2017 (Sec. 4.2.1): EnergyFactor(32 nm HP, 0.9 V) = 0.4571,
+  // EnergyFactor(65 nm, 1.3 V) = 2.604, and a 1 pJ/op design at 65 nm/1.3 V is 0.1755 pJ/op at 32 nm/0.9 V.
+  EXPECT_NEAR(fit_energy(fit(32), 0.9), 0.4571, 5e-4);
+  EXPECT_NEAR(fit_energy(fit(65), 1.3), 2.604, 5e-4);
+  EXPECT_NEAR(fit_energy(fit(32), 0.9) / fit_energy(fit(65), 1.3) * 1.0, 0.1755, 5e-4);
+}
+
+TEST(TechScaling, PaperNodesAreExactAndAreaFromTable) {
+  const ScaleFactors s = scale_from_180(45);
+  EXPECT_FALSE(s.interpolated);
+  EXPECT_DOUBLE_EQ(s.area, 0.053);  // the paper's area table, 180 nm -> 45 nm
+  EXPECT_DOUBLE_EQ(s.vdd_v, 1.0);
+  // ratios of the fitted polynomials at the nominal supplies
+  EXPECT_NEAR(s.energy, fit_energy(fit(45), 1.0) / fit_energy(fit(180), 1.8), 1e-12);
+  EXPECT_NEAR(s.delay, fit_delay(fit(45), 1.0) / fit_delay(fit(180), 1.8), 1e-12);
+  // energy shrinks by ~55x, delay by ~6x: order of magnitude checks of the coefficients
+  EXPECT_GT(1 / s.energy, 40);
+  EXPECT_LT(1 / s.energy, 70);
+  EXPECT_GT(1 / s.delay, 4);
+  EXPECT_LT(1 / s.delay, 9);
+  const ScaleFactors one = scale_from_180(180);
+  EXPECT_DOUBLE_EQ(one.energy, 1.0);
+  EXPECT_DOUBLE_EQ(one.delay, 1.0);
+  EXPECT_DOUBLE_EQ(one.area, 1.0);
+}
+
+TEST(TechScaling, InterpolatedNodesLieBetweenNeighbours) {
+  const ScaleFactors a = scale_from_180(45), b = scale_from_180(32), c = scale_from_180(20);
+  const ScaleFactors s40 = scale_from_180(40), s28 = scale_from_180(28);
+  EXPECT_TRUE(s40.interpolated);
+  EXPECT_TRUE(s28.interpolated);
+  // (the paper's delay is not monotonic in the node: HP20 at 0.9 V is slower than HP32 at 0.9 V)
+  for (auto [x, mid, y] : {std::tuple{b.energy, s40.energy, a.energy}, std::tuple{b.area, s40.area, a.area},
+                           std::tuple{b.delay, s40.delay, a.delay}, std::tuple{c.energy, s28.energy, b.energy},
+                           std::tuple{c.delay, s28.delay, b.delay}, std::tuple{c.area, s28.area, b.area}}) {
+    EXPECT_LT(std::min(x, y), mid);
+    EXPECT_LT(mid, std::max(x, y));
+  }
+  // geometric in node size: 40 nm is log(45/40)/log(45/32) of the way from 45 to 32 nm
+  const double t = std::log(45.0 / 40) / std::log(45.0 / 32);
+  EXPECT_NEAR(std::log(s40.area), (1 - t) * std::log(a.area) + t * std::log(b.area), 1e-12);
+  EXPECT_THROW(scale_from_180(5), std::invalid_argument);
+  EXPECT_THROW(scale_from_180(250), std::invalid_argument);
+}
+
+// ---- VCD toggle counter --------------------------------------------------------------------------------
+
+constexpr const char* kVcd = R"($date today $end
+$timescale 1ns $end
+$scope module top $end
+$var wire 1 ! clk $end
+$var wire 4 " data [3:0] $end
+$scope module u_a $end
+$var wire 4 " data_in [3:0] $end
+$var reg 1 # q $end
+$upscope $end
+$upscope $end
+$enddefinitions $end
+#0
+$dumpvars
+0!
+b0000 "
+x#
+$end
+#5
+1!
+b0101 "
+0#
+#10
+0!
+b1111 "
+1#
+#15
+1!
+bz "
+#20
+0!
+b1 "
+x#
+#25
+1!
+b0 "
+)";
+
+TEST(VcdToggles, HandWrittenFileHasKnownCounts) {
+  std::istringstream in(kVcd);
+  const VcdToggles t = count_vcd(in, "top.clk");
+  // data: 0000->0101 (2), ->1111 (2), ->zzzz (0), ->0001 (0: from z), ->0000 (1) = 5, in both scopes (alias)
+  // clk: 6 changes after the initial value -> 5 toggles; q: x->0 (0), 0->1 (1), 1->x (0) = 1
+  ASSERT_EQ(t.scopes.count(""), 1u);
+  ASSERT_EQ(t.scopes.count("u_a"), 1u);
+  EXPECT_EQ(t.scopes.at("").bits, 5u);
+  EXPECT_EQ(t.scopes.at("").toggles, 5u + 5u);
+  EXPECT_EQ(t.scopes.at("u_a").bits, 5u);
+  EXPECT_EQ(t.scopes.at("u_a").toggles, 5u + 1u);
+  EXPECT_EQ(t.clock_edges, 3u);
+  EXPECT_EQ(t.end_time, 25u);
+}
+
+TEST(VcdToggles, MalformedInputNamesTheLine) {
+  std::istringstream in("$scope module top $end\n$var wire 1 ! a $end\n$upscope $end\n$enddefinitions $end\n#0\n0?\n");
+  try {
+    count_vcd(in);
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("line 6"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("undeclared"), std::string::npos) << e.what();
+  }
+  std::istringstream no_defs("$scope module top $end\n");
+  EXPECT_THROW(count_vcd(no_defs), std::runtime_error);
+}
+
+// ---- Verilator coverage parser -------------------------------------------------------------------------
+
+std::string cov_rec(const std::string& file, int line, const std::string& page, const std::string& o,
+                    const std::string& h, uint64_t n) {
+  return "C '\001f\002" + file + "\001l\002" + std::to_string(line) + "\001page\002" + page + "\001o\002" + o +
+         "\001h\002" + h + "' " + std::to_string(n) + "\n";
+}
+
+TEST(Coverage, TogglesPerScopeAndSramAccesses) {
+  TempDir d;
+  d.write("bfp_sram.sv", "module bfp_sram;\n  always_ff @(posedge clk_i) begin\n    if (we_i) mem_q[waddr_i] <= wdata_i;\n"
+                         "    if (re_i) rdata_o <= mem_q[raddr_i];\n  end\nendmodule\n");
+  const std::string f = (d.path() / "bfp_sram.sv").string();
+  std::string text = "# SystemC::Coverage-3\n";
+  text += cov_rec(f, 1, "v_toggle/bfp_pe", "acc[0]", "bfp_top.bfp_top.u_core.u_pe", 10);
+  text += cov_rec(f, 1, "v_toggle/bfp_pe", "acc[1]", "bfp_top.bfp_top.u_core.u_pe", 4);
+  text += cov_rec(f, 1, "v_toggle/bfp_top", "busy_o", "bfp_top.bfp_top", 7);
+  text += cov_rec(f, 3, "v_branch/bfp_sram__D20", "if", "bfp_top.bfp_top.u_core.u_buf", 11);
+  text += cov_rec(f, 3, "v_branch/bfp_sram__D20", "else", "bfp_top.bfp_top.u_core.u_buf", 89);
+  text += cov_rec(f, 4, "v_branch/bfp_sram__D20", "if", "bfp_top.bfp_top.u_core.u_buf", 42);
+  text += cov_rec(f, 2, "v_line/bfp_sram__D20", "block", "bfp_top.bfp_top.u_core.u_buf", 100);
+  std::istringstream in(text);
+  const CoverageToggles c = parse_coverage(in);
+  EXPECT_EQ(c.scopes.at("u_core.u_pe").bits, 2u);
+  EXPECT_EQ(c.scopes.at("u_core.u_pe").toggles, 14u);
+  EXPECT_EQ(c.scopes.at("").toggles, 7u);
+  EXPECT_EQ(c.srams.at("u_core.u_buf").writes, 11u);
+  EXPECT_EQ(c.srams.at("u_core.u_buf").reads, 42u);
+  // a file written without per-instance hierarchy is refused, not silently mis-mapped
+  std::istringstream merged(cov_rec(f, 1, "v_toggle/bfp_pe", "a", "bfp_top.bfp_top.u_core.g[*].u_pe", 1));
+  EXPECT_THROW(parse_coverage(merged), std::runtime_error);
+}
+
+// ---- activity-weighted power ---------------------------------------------------------------------------
+
+TEST(Power, WeightsEachInstanceByItsMappedScopes) {
+  NetlistPower np;
+  np.instances[""] = {"bfp_top", 1, 1.0, 3.0, 0.1};
+  np.instances["u_core.u_array"] = {"bfp_pe_array", 2, 2.0, 10.0, 0.2};
+  np.instances["u_core.u_array.gen_row[0].u_pe"] = {"bfp_pe", 3, 1.0, 5.0, 0.0};
+  np.instances["u_core.u_store"] = {"bfp_store", 1, 0.5, 1.5, 0.0};  // no RTL scope: gets the mean rate
+  ToggleMap t;
+  t[""] = {10, 10};                                // rate 10 / (10 x 100) = 0.01
+  t["u_core.u_array"] = {10, 100};                 // + generate scope below -> u_core.u_array
+  t["u_core.u_array.gen_row[0]"] = {10, 100};      //   together 200 / (20 x 100) = 0.1
+  t["u_core.u_array.gen_row[0].u_pe"] = {5, 250};  // 0.5
+  const WeightedPower w = weight_power(np, t, 100);
+  const double mean = (10 + 200 + 250) / (35.0 * 100);
+  EXPECT_NEAR(w.rate_by_instance.at("(top)"), 0.01, 1e-12);
+  EXPECT_NEAR(w.rate_by_instance.at("u_core.u_array"), 0.1, 1e-12);
+  EXPECT_NEAR(w.rate_by_instance.at("u_core.u_array.gen_row[0].u_pe"), 0.5, 1e-12);
+  EXPECT_NEAR(w.rate_by_instance.at("u_core.u_store"), mean, 1e-12);
+  const double expect = (1 + 0.01 * 2) + (2 + 0.1 * 8) + (1 + 0.5 * 4) + (0.5 + mean * 1);
+  EXPECT_NEAR(w.total_w, expect, 1e-12);
+  EXPECT_NEAR(w.leakage_w, 0.3, 1e-12);
+  EXPECT_NEAR(w.total_by_group_w.at("PE array"), 2 + 0.8 + 1 + 2, 1e-12);
+  EXPECT_EQ(w.instances_unmeasured, 1u);
+  EXPECT_NEAR(w.leakage_w + w.clock_w + w.dynamic_w, w.total_w, 1e-12);
+}
+
+// Files in the format of scripts/ppa/power.sh (OpenSTA report_power -instances, power_hier.txt).
+void write_power_files(const TempDir& d) {
+  const std::string head = "   Internal  Switching    Leakage      Total\n      Power      Power      Power      Power\n"
+                           "--------------------------------------------\n";
+  d.write("power_inst_a0.txt", head + "1e-3 0 1e-9 1.000001e-3 u_core/_1_\n0 0 0 0 u_core\n"
+                                      "2e-3 0 2e-9 2.000002e-3 u_core/u_pe/_2_\n0 0 0 0 u_core/u_buf/gen_macro.u_macro\n"
+                                      "5e-4 0 0 5e-4 _3_\n");
+  d.write("power_inst_a1.txt", head + "3e-3 1e-3 1e-9 4.000001e-3 u_core/_1_\n0 0 0 0 u_core\n"
+                                      "4e-3 2e-3 2e-9 6.000002e-3 u_core/u_pe/_2_\n0 0 0 0 u_core/u_buf/gen_macro.u_macro\n"
+                                      "5e-4 5e-4 0 1e-3 _3_\n");
+  d.write("power_hier.txt", "u_core $paramod$ab\\bfp_core\nu_core/u_pe $paramod$cd\\bfp_pe\n"
+                            "u_core/u_buf $paramod$ef\\bfp_sram\nu_core/u_buf/gen_macro.u_macro bfp_sram_macro_w64_d32\n");
+}
+
+TEST(Power, ReadsOpenStaInstanceReports) {
+  TempDir d;
+  write_power_files(d);
+  const NetlistPower np = read_netlist_power(d.path().string());
+  EXPECT_EQ(np.instances.at("u_core").module, "bfp_core");
+  EXPECT_EQ(np.instances.at("u_core.u_pe").module, "bfp_pe");
+  EXPECT_NEAR(np.instances.at("u_core.u_pe").p1_w, 6.000002e-3, 1e-15);
+  EXPECT_NEAR(np.instances.at("").p0_w, 5e-4, 1e-15);
+  EXPECT_EQ(np.instances.at("u_core").cells, 1u);
+  EXPECT_EQ(np.sram_macros.at("u_core.u_buf"), "bfp_sram_macro_w64_d32");
+  EXPECT_THROW(read_netlist_power((d.path() / "missing").string()), std::runtime_error);
+}
+
+// ---- report JSON: keys, units, figures -----------------------------------------------------------------
+
+TEST(ReportJson, KeysUnitsAndFigures) {
+  TempDir d;
+  write_power_files(d);
+  json asic = {{"config", "t"}, {"config_hash", "h"}, {"fmax_mhz", 100.0}, {"critical_path_ns", 10.0},
+               {"total_area_mm2", 2.0}, {"config_values", {{"array", {{"rows", 2}, {"cols", 4}}}}},
+               {"area_by_group_um2", {{"PE array", 1.5e6}, {"control", 0.5e6}}},
+               {"sram_macros", {{"bfp_sram_macro_w64_d32", {{"read_energy_pj", 10.0}, {"write_energy_pj", 20.0}}}}}};
+  d.write("asic.json", asic.dump());
+  bfp::report::Run run;
+  run.act_sparsity = 0.5;
+  run.dir = d.path().string();
+  run.cycles = 1000;  // 10 us at 100 MHz
+  run.gemm = {{"macs", 8000}, {"useful_macs", 4000}, {"memory", {{"read_bytes", 800}, {"write_bytes", 200}}},
+              {"sparsity", {{"achieved", {{"act", 0.5}}}}}, {"gemm", {{"m", 1}}}, {"bit_exact", true},
+              {"cycles", {{"total", 990}}}};
+  run.cov.scopes[""] = {10, 5000};  // rate 0.5 everywhere (all instances get the mean)
+  run.cov.srams["u_core.u_buf"] = {3, 7};  // 3 writes, 7 reads
+  const json rep = build_report(d.path().string(), read_netlist_power(d.path().string()), std::vector<bfp::report::Run>{run});
+  for (const char* k : {"area_mm2", "fmax_mhz", "peak_tops", "peak_tops_per_mm2", "area_by_group_mm2"})
+    EXPECT_TRUE(rep.contains(k)) << k;
+  const json& r = rep["runs"][0];
+  for (const char* k : {"tops_per_w", "effective_tops", "useful_tops", "energy_per_mac_pj", "chip_power_mw",
+                        "sram_energy_nj", "logic_power_mw", "dram_energy_nj_low", "effective_tops_per_mm2"})
+    EXPECT_TRUE(r.contains(k)) << k;
+  EXPECT_NEAR(rep["peak_tops"].get<double>(), 2.0 * 8 * 100e6 / 1e12, 1e-15);
+  EXPECT_NEAR(rep["area_by_group_mm2"]["PE array"].get<double>(), 1.5, 1e-12);
+  // logic: P0 + 0.5 (P1 - P0) per instance; sums 3.5e-3 + 1e-3 ... computed by hand:
+  const double logic_w = (1.000001e-3 + 0.5 * 3e-3) + (2.000002e-3 + 0.5 * 4e-3) + (5e-4 + 0.5 * 5e-4);
+  EXPECT_NEAR(r["logic_power_mw"].get<double>(), logic_w * 1e3, 1e-9);
+  EXPECT_NEAR(r["sram_energy_nj"].get<double>(), (7 * 10.0 + 3 * 20.0) / 1e3, 1e-12);
+  const double chip_pj = logic_w * 10e-6 * 1e12 + 130.0;
+  EXPECT_NEAR(r["energy_per_mac_pj"].get<double>(), chip_pj / 8000, 1e-9);
+  EXPECT_NEAR(r["effective_tops"].get<double>(), 2 * 8000 / 10e-6 / 1e12, 1e-15);
+  EXPECT_NEAR(r["tops_per_w"].get<double>(), 2 * 8000 / (chip_pj * 1e-12) / 1e12, 1e-9);
+  EXPECT_NEAR(r["dram_energy_nj_low"].get<double>(), 1000 / 8.0 * 1300 / 1e3, 1e-9);
+  ASSERT_EQ(rep["scaled"].size(), 3u);
+  EXPECT_EQ(rep["scaled"][0]["node_nm"].get<double>(), 45);
+  EXPECT_NEAR(rep["scaled"][0]["runs"][0]["tops_per_w"].get<double>() * scale_from_180(45).energy,
+              r["tops_per_w"].get<double>(), 1e-9);
+  EXPECT_TRUE(rep.contains("horowitz_check"));
+  // the Markdown and the plots come out of the same JSON
+  EXPECT_NE(render_markdown(rep).find("TOPS/W"), std::string::npos);
+  const auto files = write_plots(rep, d.path().string());
+  EXPECT_EQ(files.size(), 3u);
+  for (const auto& f : files) EXPECT_GT(fs::file_size(d.path() / f), 200u) << f;
+  // a run whose coverage lacks a macro's accesses is an error, not a zero
+  run.cov.srams.clear();
+  EXPECT_THROW(build_report(d.path().string(), read_netlist_power(d.path().string()), std::vector<bfp::report::Run>{run}), std::runtime_error);
+}
+
+TEST(ReportOptions, ParsesShapesAndSparsities) {
+  int m, k, n;
+  parse_gemm_shape("64x256x32", m, k, n);
+  EXPECT_EQ(m, 64);
+  EXPECT_EQ(k, 256);
+  EXPECT_EQ(n, 32);
+  for (const char* bad : {"64x256", "0x1x1", "ax1x1", "1x1x1x1", "-1x2x3"})
+    EXPECT_THROW(parse_gemm_shape(bad, m, k, n), std::invalid_argument) << bad;
+  EXPECT_EQ(parse_sparsities({"0,0.9"}), (std::vector<double>{0, 0.9}));
+  EXPECT_EQ(parse_sparsities({"0", "0.5"}), (std::vector<double>{0, 0.5}));
+  EXPECT_THROW(parse_sparsities({"1.5"}), std::invalid_argument);
+  EXPECT_THROW(parse_sparsities({"x"}), std::invalid_argument);
+}
