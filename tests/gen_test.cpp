@@ -20,6 +20,7 @@
 #include "gen/emit.h"
 #include "gen/rtl_embed.h"
 #include "gen/sha256.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -27,25 +28,8 @@ namespace {
 
 const fs::path kSource = BFP_SOURCE_DIR;
 
-/// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "bfpgen_gen_test.XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
+struct TempDir : bfp::test::TempDir {
+  TempDir() : bfp::test::TempDir("bfpgen_gen_test") {}
 };
 
 std::string read_file(const fs::path& p) {

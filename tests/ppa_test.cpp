@@ -17,6 +17,7 @@
 #include <string>
 
 #include "report/power.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -53,25 +54,12 @@ nlohmann::json read_json(const fs::path& p) {
 }
 
 /// A temporary PPA_OUT directory, removed at scope exit.
-class TempOut {
- public:
-  TempOut() {
-    std::string tmpl = (fs::temp_directory_path() / "bfpgen_ppa_test.XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    dir_ = tmpl;
-  }
-  ~TempOut() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  const fs::path& dir() const { return dir_; }
+struct TempOut : bfp::test::TempDir {
+  TempOut() : bfp::test::TempDir("bfpgen_ppa_test") {}
   /// Environment prefix for the flow scripts.
   std::string env() const {
-    return "PPA_OUT='" + dir_.string() + "' BFPGEN='" + (kBinary / "bfpgen").string() + "' ";
+    return "PPA_OUT='" + path().string() + "' BFPGEN='" + (kBinary / "bfpgen").string() + "' ";
   }
-
- private:
-  fs::path dir_;
 };
 
 }  // namespace
@@ -83,14 +71,14 @@ TEST(PpaAsic, SmallDesignHasAreaPerGroupSramMacrosAndClock) {
   TempOut out;
   // One PE, B=4 (half the synthesis time of configs/test/r2c2b8.yaml); 128-element buffers make 16-word code
   // banks (macros) and 4-word exponent banks (flip-flops).
-  const fs::path cfg = out.dir() / "tiny.yaml";
+  const fs::path cfg = out.path() / "tiny.yaml";
   std::ofstream(cfg) << "name: tiny\narray: {rows: 1, cols: 1}\nblock_size: 4\n"
                         "accumulator: {width: 21, guard_bits: 0}\npipeline: {operand_regs: 1}\n"
                         "buffers: {act_depth: 128, wgt_depth: 128, acc_cols: 4}\n"
                         "memory: {data_width: 64, addr_width: 20}\nsparsity: none\n";
   const auto r = run(out.env() + "scripts/ppa/asic.sh '" + cfg.string() + "'");
   ASSERT_EQ(r.status, 0) << r.output;
-  const fs::path dir = out.dir() / "tiny";
+  const fs::path dir = out.path() / "tiny";
   const auto j = read_json(dir / "asic.json");
   EXPECT_EQ(j["config"], "tiny");
   EXPECT_GT(j["total_area_um2"].get<double>(), 0.0);
@@ -156,7 +144,7 @@ TEST(PpaIce40, ConfigTooBigForUp5kIsReportedWithTheResource) {
   TempOut out;
   // One PE, but 8192-element buffers: three 64-bit x 1024-word code banks alone need 48 SB_RAM40_4K (UP5K: 30).
   // RAM use does not depend on logic optimization, so this stays impossible whatever the RTL's logic becomes.
-  const fs::path cfg = out.dir() / "bigbuf.yaml";
+  const fs::path cfg = out.path() / "bigbuf.yaml";
   std::ofstream(cfg) << "name: bigbuf\narray: {rows: 1, cols: 1}\nblock_size: 4\n"
                         "accumulator: {width: 21, guard_bits: 0}\npipeline: {operand_regs: 1}\n"
                         "buffers: {act_depth: 8192, wgt_depth: 8192, acc_cols: 4}\n"
@@ -166,7 +154,7 @@ TEST(PpaIce40, ConfigTooBigForUp5kIsReportedWithTheResource) {
                      "' up5k");
   ASSERT_EQ(r.status, 0) << r.output;  // not fitting is a result, not a flow error
   EXPECT_NE(r.output.find("DOES NOT FIT"), std::string::npos) << r.output;
-  const auto j = read_json(out.dir() / "bigbuf" / "fpga_ice40_up5k.json");
+  const auto j = read_json(out.path() / "bigbuf" / "fpga_ice40_up5k.json");
   EXPECT_FALSE(j["fits"].get<bool>());
   EXPECT_TRUE(j["fmax_mhz"].is_null());
   const auto& over = j["resource_exhausted"];
@@ -184,7 +172,7 @@ TEST(PpaIce40, ShippedUp5kConfigPlacesAndRoutes) {
   const auto r = run(out.env() + "ICE40_BREAKDOWN=0 fpga/ice40.sh configs/up5k.yaml up5k");
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("fits: iCE40 UP5K, Fmax"), std::string::npos) << r.output;
-  const auto j = read_json(out.dir() / "up5k" / "fpga_ice40_up5k.json");
+  const auto j = read_json(out.path() / "up5k" / "fpga_ice40_up5k.json");
   EXPECT_TRUE(j["fits"].get<bool>()) << j.dump(2);
   ASSERT_TRUE(j["fmax_mhz"].is_number()) << j.dump(2);
   EXPECT_GT(j["fmax_mhz"].get<double>(), 1.0);
@@ -192,21 +180,21 @@ TEST(PpaIce40, ShippedUp5kConfigPlacesAndRoutes) {
   EXPECT_LE(lc["used"].get<int>(), lc["available"].get<int>());
   EXPECT_EQ(lc["available"].get<int>(), 5280);
   EXPECT_LE(j["pnr_utilization"]["ICESTORM_DSP"]["used"].get<int>(), 8);
-  EXPECT_TRUE(fs::exists(out.dir() / "up5k" / "ice40_up5k.bin"));  // a bitstream: routed for real
+  EXPECT_TRUE(fs::exists(out.path() / "up5k" / "ice40_up5k.bin"));  // a bitstream: routed for real
 }
 
 TEST(PpaFpgaShell, CommandsAndMemoryTrafficCrossTheByteStreams) {
   if (!have_tool("iverilog") || !have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
   TempOut out;
   // configs/up5k.yaml: 64-bit beats and B=4, as fpga/bfp_fpga_shell_tb.sv expects
-  const fs::path rtl = out.dir() / "rtl";
+  const fs::path rtl = out.path() / "rtl";
   auto r = run("'" + (kBinary / "bfpgen").string() + "' generate configs/up5k.yaml -o '" + rtl.string() + "'");
   ASSERT_EQ(r.status, 0) << r.output;
   std::string files;
   std::ifstream list(rtl / "bfp_top.f");
   for (std::string line; std::getline(list, line);)
     if (!line.empty()) files += " '" + (rtl / line).string() + "'";
-  const fs::path vvp = out.dir() / "tb.vvp";
+  const fs::path vvp = out.path() / "tb.vvp";
   r = run("iverilog -g2012 -s bfp_fpga_shell_tb -o '" + vvp.string() + "'" + files +
           " fpga/bfp_fpga_shell.sv fpga/bfp_fpga_shell_tb.sv");
   ASSERT_EQ(r.status, 0) << r.output;

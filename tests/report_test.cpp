@@ -17,6 +17,7 @@
 #include "report/report.h"
 #include "report/tech_scaling.h"
 #include "report/toggles.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace bfp::report;
@@ -24,22 +25,8 @@ using nlohmann::json;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "bfpgen_report_test.XXXXXX").string();
-    if (!::mkdtemp(t.data())) throw std::runtime_error("mkdtemp failed");
-    dir_ = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  const fs::path& path() const { return dir_; }
-  void write(const std::string& name, const std::string& text) const { std::ofstream(dir_ / name) << text; }
-
- private:
-  fs::path dir_;
+struct TempDir : bfp::test::TempDir {
+  TempDir() : bfp::test::TempDir("bfpgen_report_test") {}
 };
 
 const NodeFit& fit(double node) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "golden/bfp.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -79,21 +80,8 @@ std::string shape_name(const Shape& s) {
          std::to_string(s.lanes);
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "bfpgen_requant_test.XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    dir_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  const fs::path& dir() const { return dir_; }
-
- private:
-  fs::path dir_;
+struct TempDir : bfp::test::TempDir {
+  TempDir() : bfp::test::TempDir("bfpgen_requant_test") {}
 };
 
 const char* kBench = R"(
@@ -206,11 +194,11 @@ TEST_P(RequantRtl, MatchesGoldenBitExact) {
   std::cout << "seed " << seed << " (repro: BFP_SEED=" << seed
             << " build/tests/requant_rtl_test --gtest_filter='*" << shape_name(s) << "*')\n";
   TempDir tmp;
-  write_vectors(s, n, seed, tmp.dir());
-  std::ofstream(tmp.dir() / "tb.sv") << kBench;
+  write_vectors(s, n, seed, tmp.path());
+  std::ofstream(tmp.path() / "tb.sv") << kBench;
   std::ostringstream defs;
   defs << " -DB=" << s.block << " -DW=" << s.width << " -DF=" << s.guard << " -DL=" << s.lanes << " -DN=" << n;
-  const std::string d = "'" + tmp.dir().string() + "'";
+  const std::string d = "'" + tmp.path().string() + "'";
   RunResult r = run("iverilog -g2012 -s requant_tb" + defs.str() + " -o " + d + "/tb.vvp " + d + "/tb.sv '" +
                     (kSource / "rtl" / "bfp_requant.sv").string() + "'");
   ASSERT_EQ(r.status, 0) << r.output;
@@ -243,7 +231,7 @@ TEST_P(RequantLanesGemm, BitExactThroughTheHarness) {
   TempDir tmp;
   std::string cfg = (kSource / "configs" / g.file).string();
   if (g.yaml) {
-    cfg = (tmp.dir() / "cfg.yaml").string();
+    cfg = (tmp.path() / "cfg.yaml").string();
     std::ofstream(cfg) << g.yaml;
   }
   const std::string cmd = "cd '" + kSource.string() + "' && '" + (fs::path(BFP_BINARY_DIR) / "bfpgen").string() +
