@@ -1,5 +1,7 @@
 #include "pipeline.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <stdexcept>
 
 #include "gen/config.h"
+#include "gen/emit.h"
 #include "report.h"
 
 namespace bfp::report {
@@ -30,6 +33,24 @@ void step(const std::string& what, const std::string& cmd) {
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (rc != 0) throw std::runtime_error(what + " failed (exit " + std::to_string(rc) + "): " + cmd);
   std::cerr << "report: " << what << " done (" << static_cast<int>(s) << " s)\n";
+}
+
+// The "files" list (path, bytes, sha256) of a generated manifest.json; empty when there is none.
+json manifest_files(const fs::path& manifest) {
+  std::ifstream in(manifest);
+  if (!in) return json::array();
+  return json::parse(in).value("files", json::array());
+}
+
+// True when `rtl_dir` holds exactly the RTL the current generator emits for `cfg`: a changed RTL source with an
+// unchanged config must not reuse an old synthesis.
+bool same_rtl(const Config& cfg, const fs::path& rtl_dir) {
+  const fs::path tmp = fs::temp_directory_path() / ("bfpgen-report-rtl-" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  generate(cfg, tmp.string());
+  const bool same = manifest_files(tmp / "manifest.json") == manifest_files(rtl_dir / "manifest.json");
+  fs::remove_all(tmp);
+  return same;
 }
 
 bool newer(const fs::path& a, const fs::path& b) {
@@ -91,13 +112,13 @@ json run_report(const ReportOptions& opt) {
   if (!need_asic) {
     std::ifstream in(asic_dir / "asic.json");
     const json a = json::parse(in);
-    need_asic = a.value("config_hash", "") != cfg.hash();
+    need_asic = a.value("config_hash", "") != cfg.hash() || !same_rtl(cfg, asic_dir / "rtl");
   }
   if (need_asic)
     step("ASIC flow (scripts/ppa/asic.sh " + opt.config + ")",
          env + "bash " + q((repo / "scripts/ppa/asic.sh").string()) + " " + q(opt.config));
   else
-    std::cerr << "report: using " << (asic_dir / "asic.json").string() << " (same config hash; --rerun-asic to redo)\n";
+    std::cerr << "report: using " << (asic_dir / "asic.json").string() << " (same config and RTL; --rerun-asic to redo)\n";
   // 2. per-instance power at activity 0 and 1
   if (!newer(asic_dir / "power_inst_a1.txt", asic_dir / "asic.json") ||
       !newer(asic_dir / "power_hier.txt", asic_dir / "asic.json"))
