@@ -31,18 +31,19 @@ Runner add_report(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   app.add_option("--config", o->config, "config YAML")->required()->check(CLI::ExistingFile);
-  app.add_option("--gemm", o->gemm, "GEMM workload MxKxN (default 64x256x64)");
-  app.add_option("--net", o->net, "network workload (not supported yet: use --gemm)");
-  app.add_option("--act-sparsity", o->sparsity, "activation sparsities, e.g. 0,0.9 (one activity run each)");
+  auto* gemm = app.add_option("--gemm", o->gemm, "GEMM workload MxKxN (default 64x256x64)");
+  auto* net = app.add_option("--net", o->net, "network workload (networks/*.yaml) instead of --gemm: one activity run")
+                  ->check(CLI::ExistingFile);
+  auto* sp = app.add_option("--act-sparsity", o->sparsity, "activation sparsities, e.g. 0,0.9 (one activity run each)");
   app.add_option("--seed", o->seed, "operand seed");
   app.add_option("-o,--out", o->out, "output directory (report.json, report.md, SVG plots, runs/)")->required();
   app.add_option("--ppa-out", o->ppa_out, "ASIC flow output root (default out/ppa of the source tree)");
+  net->excludes(gemm)->excludes(sp);
   app.add_flag("--rerun-asic", o->rerun_asic, "rerun the ASIC flow even when out/ppa/<config>/asic.json matches");
   return [o]() {
-    if (!o->net.empty())
-      throw std::runtime_error("--net is not supported yet: the activity runs use bfpgen gemm (give --gemm MxKxN)");
     report::ReportOptions r;
     r.config = o->config;
+    r.net = o->net;
     report::parse_gemm_shape(o->gemm, r.m, r.k, r.n);
     r.act_sparsity = report::parse_sparsities(o->sparsity);
     r.seed = o->seed;

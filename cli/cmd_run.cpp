@@ -36,7 +36,7 @@ std::string repro(const Config& cfg, const std::string& net, const std::string& 
 
 nlohmann::json report_json(const Config& cfg, const mapper::Network& net, const mapper::NetReport& r) {
   nlohmann::json j;
-  j["network"] = {{"name", net.name}, {"path", net.source_path}, {"seed", r.seed}, {"macs", r.macs},
+  j["network"] = {{"name", net.name}, {"path", net.source_path}, {"seed", r.seed}, {"macs", r.macs}, {"useful_macs", r.useful_macs},
                   {"input_file", net.input_path}};
   j["config"] = {{"name", cfg.name},   {"path", cfg.source_path}, {"rows", cfg.rows},
                  {"cols", cfg.cols},   {"block_size", cfg.block}, {"sparsity", cfg.sparsity_name()}};
@@ -57,6 +57,7 @@ nlohmann::json report_json(const Config& cfg, const mapper::Network& net, const 
                         {"lowering", l.lowering},
                         {"gemms", l.gemms},
                         {"macs", l.macs},
+                        {"useful_macs", l.useful_macs},
                         {"cycles", l.cycles},
                         {"commands", l.commands},
                         {"mac_utilization", l.util},

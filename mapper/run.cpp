@@ -251,6 +251,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
           b.compute_busy += g.cycles.compute_busy;
           b.store_busy += g.cycles.store_busy;
           r.commands += g.commands;
+          r.useful_macs += g.useful_macs;
           r.read_bytes += g.read_beats * uint64_t(cfg.beat_bytes());
           r.write_bytes += g.write_beats * uint64_t(cfg.beat_bytes());
           r.sim_seconds += g.sim_seconds;
@@ -275,6 +276,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
     r.zeros_out = zero_fraction(outs[size_t(l.index)].q);
     rep.cycles += r.cycles;
     rep.macs += r.macs;
+    rep.useful_macs += r.useful_macs;
     rep.layers_in_place += r.a_in_place;
     if (!r.bit_exact) {
       rep.bit_exact = false;

@@ -56,6 +56,7 @@ struct LayerReport {
   std::string lowering;     ///< e.g. "im2col 784x25 * 25x6", "3 groups of 100x27 * 27x2", "maxpool 2x2/2"
   int gemms = 0;
   int64_t macs = 0;
+  uint64_t useful_macs = 0;  ///< RTL GEMM products with a != 0 and w != 0 (as `bfpgen gemm`)
   uint64_t cycles = 0;      ///< RTL cycles of all its GEMMs
   sim::CycleBreakdown breakdown;  ///< summed over its GEMMs
   uint64_t commands = 0;
@@ -82,6 +83,7 @@ struct NetReport {
   int layers_in_place = 0;   ///< GEMM layers that read their input in place (RunOptions::chain)
   uint64_t cycles = 0;
   int64_t macs = 0;
+  uint64_t useful_macs = 0;  ///< RTL GEMM products with a != 0 and w != 0 (as `bfpgen gemm`)
   double util = 0;
   std::string traced_layer;  ///< the layer whose cycles went into the waveform file ("" = no waveform)
   Tensor output;             ///< output of the last layer

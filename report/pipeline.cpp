@@ -126,7 +126,16 @@ json run_report(const ReportOptions& opt) {
          "bash " + q((repo / "scripts/ppa/power.sh").string()) + " " + q(asic_dir.string()));
   // 3. activity runs
   std::vector<Run> runs;
-  for (double p : opt.act_sparsity) {
+  if (!opt.net.empty()) {
+    // A network brings its own activations (and ReLU zeros): one run, plotted at its achieved sparsity.
+    const fs::path run_dir = fs::absolute(fs::path(opt.out_dir) / "runs" / "net");
+    step("activity run, network " + opt.net + " (scripts/ppa/activity.sh)",
+         env + "ACTIVITY_CMD=run bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " + q(opt.config) + " " +
+             q(run_dir.string()) + " -- --net " + q(opt.net) + " --seed " + std::to_string(opt.seed));
+    runs.push_back(load_run(run_dir.string(), 0));
+    runs.back().act_sparsity = runs.back().gemm["sparsity"]["achieved"]["act"].get<double>();
+  }
+  for (double p : opt.net.empty() ? opt.act_sparsity : std::vector<double>{}) {
     const fs::path run_dir = fs::absolute(fs::path(opt.out_dir) / "runs" / sp_name(p));
     std::ostringstream args;
     args << " --m " << opt.m << " --k " << opt.k << " --n " << opt.n << " --seed " << opt.seed << " --act-sparsity " << p;
@@ -138,7 +147,8 @@ json run_report(const ReportOptions& opt) {
   // 4. report
   const NetlistPower np = read_netlist_power(asic_dir.string());
   json rep = build_report(asic_dir.string(), np, runs);
-  rep["command"] = {{"config", opt.config}, {"gemm", std::to_string(opt.m) + "x" + std::to_string(opt.k) + "x" +
+  if (!opt.net.empty()) rep["workload_network"] = opt.net;
+  rep["command"] = {{"config", opt.config}, {"net", opt.net}, {"gemm", std::to_string(opt.m) + "x" + std::to_string(opt.k) + "x" +
                                                          std::to_string(opt.n)},
                     {"seed", opt.seed}, {"act_sparsity", opt.act_sparsity}};
   {

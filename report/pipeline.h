@@ -10,6 +10,7 @@ namespace bfp::report {
 struct ReportOptions {
   std::string config;                   // YAML path
   int m = 64, k = 256, n = 64;          // GEMM workload
+  std::string net;                      // network YAML instead of the GEMM (one run, bfpgen run)
   std::vector<double> act_sparsity{0};  // one activity run each
   uint64_t seed = 1;
   std::string out_dir;                  // report files

@@ -42,11 +42,34 @@ std::string fmt(double v, int prec = 3) {
 
 }  // namespace
 
+json network_as_gemm(const json& run) {
+  double macs = 0, useful = 0, rd = 0, wr = 0, zeros = 0;
+  for (const json& l : run.at("layers")) {
+    if (l.at("where") != "rtl") continue;  // host layers cost no device cycles and no device energy
+    const double m = l.at("macs").get<double>();
+    macs += m;
+    useful += l.at("useful_macs").get<double>();
+    rd += l.at("read_bytes").get<double>();
+    wr += l.at("write_bytes").get<double>();
+    zeros += m * l.at("zeros_in").get<double>();
+  }
+  json g;
+  g["gemm"] = "network " + run.at("network").at("name").get<std::string>();
+  g["macs"] = macs;
+  g["useful_macs"] = useful;
+  g["memory"] = {{"read_bytes", rd}, {"write_bytes", wr}};
+  g["cycles"] = {{"total", run.at("cycles")}};
+  g["bit_exact"] = run.at("bit_exact");
+  g["sparsity"] = {{"achieved", {{"act", macs > 0 ? zeros / macs : 0.0}}}};
+  return g;
+}
+
 Run load_run(const std::string& dir, double act_sparsity) {
   Run r;
   r.act_sparsity = act_sparsity;
   r.dir = dir;
-  r.gemm = read_json_file(dir + "/gemm.json");
+  r.gemm = fs::exists(dir + "/run.json") ? network_as_gemm(read_json_file(dir + "/run.json"))
+                                         : read_json_file(dir + "/gemm.json");
   {
     std::ifstream in(dir + "/coverage.dat");
     if (!in) throw std::runtime_error("cannot read " + dir + "/coverage.dat");
@@ -191,7 +214,8 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
     jr["pe_array_energy_per_mac_pj"] = pe_w * t_s * 1e12 / macs;
     jr["pe_array_switching_energy_per_mac_pj"] = pe_dyn_w * t_s * 1e12 / macs;
     jr["energy_per_external_byte_pj"] = bytes > 0 ? chip_pj / bytes : 0.0;
-    jr["files"] = {{"gemm_json", fs::absolute(run.dir + "/gemm.json").string()},
+    const std::string workload_json = fs::exists(run.dir + "/run.json") ? "/run.json" : "/gemm.json";
+    jr["files"] = {{"workload_json", fs::absolute(run.dir + workload_json).string()},
                    {"coverage", fs::absolute(run.dir + "/coverage.dat").string()},
                    {"cycles", fs::absolute(run.dir + "/coverage.dat.cycles").string()}};
     jruns.push_back(jr);

@@ -25,13 +25,18 @@ struct Constants {
 struct Run {
   double act_sparsity = 0;  // requested
   std::string dir;
-  nlohmann::json gemm;      // bfpgen gemm --json
+  nlohmann::json gemm;      // bfpgen gemm --json, or the same figures summed from bfpgen run --json
   CoverageToggles cov;
   uint64_t cycles = 0;      // simulated clock cycles (coverage.dat.cycles)
 };
 
-/// Loads RUN_DIR/gemm.json, coverage.dat and coverage.dat.cycles. Throws naming the file.
+/// Loads RUN_DIR/gemm.json (or run.json of a network: see network_as_gemm), coverage.dat and coverage.dat.cycles. Throws naming the file.
 Run load_run(const std::string& dir, double act_sparsity);
+
+/// The figures the report takes from `bfpgen gemm --json`, summed over the RTL layers of `bfpgen run --json`:
+/// macs, useful_macs, memory read/write bytes, cycles.total, bit_exact, the workload name, and as "achieved
+/// activation sparsity" the zero fraction of all RTL layers' A operands weighted by their MACs.
+nlohmann::json network_as_gemm(const nlohmann::json& run);
 
 /// Builds the report JSON. `asic_dir` holds asic.json and the power files; `nodes_nm` the scaled nodes.
 nlohmann::json build_report(const std::string& asic_dir, const NetlistPower& np, const std::vector<Run>& runs,

@@ -234,6 +234,8 @@ OperandGemmResult run_gemm_operands(Driver& drv, const golden::BfpMatrix& a, con
   res.commands = st.commands;
   res.read_beats = mem.stats().read_beats - mem0.read_beats;
   res.write_beats = mem.stats().write_beats - mem0.write_beats;
+  for (int k = 0; k < a.cols; ++k)
+    res.useful_macs += uint64_t((a.codes.col(k).array() != 0).count()) * uint64_t((wt.codes.col(k).array() != 0).count());
   return res;
 }
 

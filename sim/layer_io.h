@@ -52,6 +52,7 @@ struct OperandGemmResult {
   CycleBreakdown cycles;             ///< same attribution as run_gemm
   uint64_t commands = 0;
   uint64_t read_beats = 0, write_beats = 0;
+  uint64_t useful_macs = 0;          ///< products with a != 0 and w != 0 (the definition of run_gemm)
   Schedule schedule = Schedule::Output;  ///< the order used
   double sim_seconds = 0;
 };

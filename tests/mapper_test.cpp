@@ -503,6 +503,17 @@ TEST(RunNetwork, MlpBitExactOnR2C2B8) {
     EXPECT_LE(l.util, 0.5 + 1e-9) << "M = 1 uses one of the two PE rows";
   }
   EXPECT_EQ(r.macs, 64 * 48 + 48 * 32 + 32 * 10);
+  // useful MACs (a != 0 and w != 0): fc2 and fc3 read ReLU outputs, so some of their products are zero
+  uint64_t useful = 0;
+  for (const auto& l : r.layers) {
+    EXPECT_GT(l.useful_macs, 0u) << l.name;
+    EXPECT_LE(l.useful_macs, uint64_t(l.macs)) << l.name;
+    if (l.name != "fc1") {
+      EXPECT_LT(l.useful_macs, uint64_t(l.macs)) << l.name;
+    }
+    useful += l.useful_macs;
+  }
+  EXPECT_EQ(r.useful_macs, useful);
   EXPECT_EQ(r.output.shape.str(), "10");
   // the golden-only run gives the same output, and it is close to the FP64 network
   const NetReport g = run_network(n, cfg, nullptr, o);

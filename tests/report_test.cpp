@@ -304,3 +304,26 @@ TEST(ReportOptions, ParsesShapesAndSparsities) {
   EXPECT_THROW(parse_sparsities({"1.5"}), std::invalid_argument);
   EXPECT_THROW(parse_sparsities({"x"}), std::invalid_argument);
 }
+
+// A network's figures are those of its RTL layers only; the hand-made numbers make every sum distinguishable.
+TEST(ReportNetwork, SumsRtlLayersOnly) {
+  const nlohmann::json run = {
+      {"network", {{"name", "toy"}}},
+      {"cycles", 700},
+      {"bit_exact", true},
+      {"layers",
+       {{{"where", "rtl"}, {"macs", 1000}, {"useful_macs", 400}, {"read_bytes", 64}, {"write_bytes", 32},
+         {"zeros_in", 0.5}},
+        {{"where", "host"}, {"macs", 0}, {"useful_macs", 0}, {"read_bytes", 0}, {"write_bytes", 0},
+         {"zeros_in", 0.9}},
+        {{"where", "rtl"}, {"macs", 3000}, {"useful_macs", 900}, {"read_bytes", 128}, {"write_bytes", 96},
+         {"zeros_in", 0.1}}}}};
+  const nlohmann::json g = bfp::report::network_as_gemm(run);
+  EXPECT_EQ(g["macs"].get<double>(), 4000);
+  EXPECT_EQ(g["useful_macs"].get<double>(), 1300);
+  EXPECT_EQ(g["memory"]["read_bytes"].get<double>(), 192);
+  EXPECT_EQ(g["memory"]["write_bytes"].get<double>(), 128);
+  EXPECT_EQ(g["cycles"]["total"].get<int>(), 700);
+  EXPECT_DOUBLE_EQ(g["sparsity"]["achieved"]["act"].get<double>(), (1000 * 0.5 + 3000 * 0.1) / 4000);
+  EXPECT_EQ(g["gemm"], "network toy");
+}

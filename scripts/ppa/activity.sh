@@ -5,6 +5,7 @@
 #
 #   scripts/ppa/activity.sh CONFIG RUN_DIR -- <bfpgen gemm options other than --config/--json>
 #
+# ACTIVITY_CMD=run runs `bfpgen run` (options: --net NET ...) instead and writes RUN_DIR/run.json.
 # Writes RUN_DIR/gemm.json (bfpgen gemm --json), RUN_DIR/coverage.dat, RUN_DIR/coverage.dat.cycles and
 # RUN_DIR/gemm.log. The variant's sources are assembled in $PPA_OUT/activity-model/src (sim/ is not touched:
 # model_shim.cpp there is sim/model/model_shim.cpp with renaming macros before it and activity/shim_hook.inc
@@ -13,10 +14,12 @@
 # Environment: BFPGEN (default build/bfpgen), PPA_OUT (default out/ppa).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-[[ $# -ge 3 && $3 == -- ]] || { sed -n '2,13p' "$0"; exit 2; }
+[[ $# -ge 3 && $3 == -- ]] || { sed -n '2,14p' "$0"; exit 2; }
 config=$1 run=$2; shift 3
 [[ -f $config ]] || { echo "activity.sh: error: no config file '$config'" >&2; exit 1; }
 bfpgen=${BFPGEN:-$ROOT/build/bfpgen}
+cmd=${ACTIVITY_CMD:-gemm}
+[[ $cmd == gemm || $cmd == run ]] || { echo "activity.sh: error: ACTIVITY_CMD must be gemm or run, not '$cmd'" >&2; exit 1; }
 [[ -x $bfpgen ]] || { echo "activity.sh: error: $bfpgen not found: build first (make build)" >&2; exit 1; }
 base=${PPA_OUT:-$ROOT/out/ppa}/activity-model
 src=$base/src
@@ -37,11 +40,11 @@ for f in sim/model_abi.h sim/model/CMakeLists.txt sim/model/model_shim.cpp; do
   if cmp -s "$src/$f.new" "$src/$f"; then rm "$src/$f.new"; else mv "$src/$f.new" "$src/$f"; fi
 done
 run=$(cd "$run" && pwd)
-rm -f "$run/coverage.dat" "$run/coverage.dat.cycles"
+rm -f "$run/coverage.dat" "$run/coverage.dat.cycles" "$run/gemm.json" "$run/run.json"
 t0=$SECONDS
 rc=0
 BFP_SOURCE_DIR=$src BFP_MODEL_CACHE=$base/cache BFP_COV_OUT=$run/coverage.dat \
-  "$bfpgen" gemm --config "$config" --json "$@" >"$run/gemm.json" 2>"$run/gemm.log" || rc=$?
-echo "  bfpgen gemm (activity model) -> $run/gemm.json ($((SECONDS - t0)) s, exit $rc)"
-[[ $rc -eq 0 ]] || { echo "activity.sh: error: bfpgen gemm failed (exit $rc), see $run/gemm.log" >&2; tail -5 "$run/gemm.log" >&2; exit 1; }
-[[ -s $run/coverage.dat && -s $run/coverage.dat.cycles ]] || { echo "activity.sh: error: the activity model wrote no coverage (see $run/gemm.log)" >&2; exit 1; }
+  "$bfpgen" "$cmd" --config "$config" --json "$@" >"$run/$cmd.json" 2>"$run/$cmd.log" || rc=$?
+echo "  bfpgen $cmd (activity model) -> $run/$cmd.json ($((SECONDS - t0)) s, exit $rc)"
+[[ $rc -eq 0 ]] || { echo "activity.sh: error: bfpgen $cmd failed (exit $rc), see $run/$cmd.log" >&2; tail -5 "$run/$cmd.log" >&2; exit 1; }
+[[ -s $run/coverage.dat && -s $run/coverage.dat.cycles ]] || { echo "activity.sh: error: the activity model wrote no coverage (see $run/$cmd.log)" >&2; exit 1; }
