@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "commands.h"
-#include "gen/config.h"
+#include "config/config.h"
 #include "sim/gemm.h"
 
 namespace bfp::cli {

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "commands.h"
-#include "gen/config.h"
+#include "config/config.h"
 #include "sim/gemm.h"
 
 namespace bfp::cli {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "commands.h"
-#include "gen/config.h"
+#include "config/config.h"
 #include "gen/emit.h"
 
 namespace bfp::cli {

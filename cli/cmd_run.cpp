@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
-#include "gen/config.h"
+#include "config/config.h"
 #include "mapper/network.h"
 #include "mapper/run.h"
 

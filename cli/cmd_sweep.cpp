@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "commands.h"
-#include "gen/config.h"
+#include "config/config.h"
 #include "report/pipeline.h"
 #include "report/report.h"
 

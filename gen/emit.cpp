@@ -17,7 +17,7 @@
 #include <stdexcept>
 
 #include "gen/rtl_embed.h"
-#include "gen/sha256.h"
+#include "config/sha256.h"
 
 #ifndef BFP_VERSION
 #error "BFP_VERSION must be defined by the build"

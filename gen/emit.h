@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "gen/config.h"
+#include "config/config.h"
 
 namespace bfp {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "mapper/network.h"
 #include "sim/gemm.h"
 #include "sim/model_cache.h"

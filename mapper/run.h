@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "mapper/lower.h"
 #include "mapper/network.h"
 #include "sim/gemm.h"

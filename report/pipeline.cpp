@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "gen/emit.h"
 #include "report.h"
 

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "sim/mem_model.h"
 #include "sim/model_cache.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "golden/bfp.h"
 #include "golden/sparse.h"
 #include "sim/driver.h"

@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <string>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "golden/bfp.h"
 #include "sim/driver.h"
 #include "sim/gemm.h"

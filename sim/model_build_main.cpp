@@ -6,7 +6,7 @@
 #include <exception>
 #include <iostream>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "sim/model_cache.h"
 
 int main(int argc, char** argv) {

@@ -22,7 +22,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "sim/model_abi.h"
 
 namespace bfp::sim {

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "mapper/fuzz.h"
 
 namespace fs = std::filesystem;

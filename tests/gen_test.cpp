@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "gen/emit.h"
 #include "gen/rtl_embed.h"
-#include "gen/sha256.h"
+#include "config/sha256.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;

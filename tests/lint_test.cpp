@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "gen/emit.h"
 
 namespace fs = std::filesystem;

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "golden/bfp.h"
 #include "golden/npy.h"
 #include "mapper/lower.h"

@@ -23,7 +23,7 @@
 #include <tuple>
 #include <vector>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "sim/driver.h"
 #include "sim/gemm.h"
 #include "sim/mem_model.h"

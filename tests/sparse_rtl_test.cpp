@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "sim/gemm.h"
 #include "sim/model_cache.h"
 

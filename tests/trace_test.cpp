@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "gen/config.h"
+#include "config/config.h"
 #include "mapper/network.h"
 #include "mapper/run.h"
 #include "sim/gemm.h"

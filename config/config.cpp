@@ -6,7 +6,7 @@
 // earliest structural problem in the file (unknown or duplicate key, a section that is not a mapping), then a
 // missing key, then the first bad value in schema order (the order of configs/default.yaml); checks that
 // depend on other fields (accumulator width, buffer sizes) run after those fields passed theirs.
-#include "gen/config.h"
+#include "config/config.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "gen/sha256.h"
+#include "config/sha256.h"
 
 namespace bfp {
 namespace {

@@ -1,4 +1,4 @@
-#include "gen/sha256.h"
+#include "config/sha256.h"
 
 #include <openssl/evp.h>
 
