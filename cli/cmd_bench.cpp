@@ -74,17 +74,17 @@ Config write_none_variant(const Config& cfg, const std::string& dir) {
   }
   std::filesystem::rename(tmp, path);
   Config v = load_config(path.string());
-  if (v.sparsity != 0) throw std::runtime_error(path.string() + ": variant still has sparsity");
+  if (v.sparse()) throw std::runtime_error(path.string() + ": variant still has sparsity");
   Config a = v, b = cfg;  // everything else must be unchanged
   a.name = b.name = "";
-  a.sparsity = b.sparsity = 0;
+  a.sparsity = b.sparsity = Sparsity::None;
   if (a.canonical() != b.canonical()) throw std::runtime_error(path.string() + ": variant differs in more than sparsity");
   return v;
 }
 
 int run_sparsity_bench(const SparsityBenchOpts& o) {
   const Config cfg = load_config(o.config);
-  if (cfg.sparsity == 0)
+  if (!cfg.sparse())
     std::fprintf(stderr, "note: config '%s' has sparsity: none; nothing is skipped and activations load dense\n",
                  cfg.name.c_str());
   const std::string dir = o.work_dir.empty()

@@ -1,11 +1,12 @@
-// YAML config loading and validation (docs/config.md).
+// YAML config loading and validation (docs/config.md), driven by the field table (config/fields.def).
 //
-// The loader walks a fixed schema instead of calling yaml-cpp's as<T>(): every key is required, unknown and
-// duplicate keys are rejected, integers must be plain decimal scalars (a quoted "8" is a string, 8.0 is not an
-// integer), and every error names the file, line, column and dotted key. One error is reported: first the
+// The loader walks a fixed schema instead of calling yaml-cpp's as<T>(): required keys must be given, unknown
+// and duplicate keys are rejected, integers must be plain decimal scalars (a quoted "8" is a string, 8.0 is not
+// an integer), and every error names the file, line, column and dotted key. One error is reported: first the
 // earliest structural problem in the file (unknown or duplicate key, a section that is not a mapping), then a
-// missing key, then the first bad value in schema order (the order of configs/default.yaml); checks that
-// depend on other fields (accumulator width, buffer sizes) run after those fields passed theirs.
+// missing key, then the first value of the wrong type in table order, then the first value out of range in
+// table order, where a check that depends on other keys (accumulator width, buffer sizes) checks those first.
+// Config::with() runs the same loader on the config's own YAML with a key replaced.
 #include "config/config.h"
 
 #include <yaml-cpp/yaml.h>
@@ -16,48 +17,67 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <regex>
 #include <sstream>
 #include <utility>
 #include <vector>
 
-#include "config/sha256.h"
+#include "config/fields.h"
 
 namespace bfp {
 namespace {
 
 // ---- schema --------------------------------------------------------------------------------------------
 
-/// A mapping in the schema: its dotted path ("" for the root), its keys in document order, and how many of
-/// them (from the front) are required; the rest are optional.
+/// A mapping in the schema: its dotted path ("" for the root) and its keys in document order. A root key is
+/// either a field or a section; a section is required when one of its keys is.
 struct MapSchema {
-  const char* path;
-  std::vector<const char*> keys;
-  size_t required = keys.size();
+  std::string path;
+  std::vector<std::string> keys;
+  std::vector<bool> required;
+  std::vector<int> field;  ///< index into config_fields(), -1 for a section
 };
 
-// `sparsity` came with the sparse operand path (docs/architecture.md); it is optional (default none) so that
-// configs written before it stay valid.
-const MapSchema kRoot{
-    "", {"name", "array", "block_size", "accumulator", "pipeline", "buffers", "memory", "sparsity"}, 7};
-const MapSchema kArray{"array", {"rows", "cols"}};
-const MapSchema kAccumulator{"accumulator", {"width", "guard_bits"}};
-// `requant_lanes` is optional (default block_size, the fully parallel requantizer of docs/architecture.md).
-const MapSchema kPipeline{"pipeline", {"operand_regs", "requant_lanes"}, 1};
-const MapSchema kBuffers{"buffers", {"act_depth", "wgt_depth", "acc_cols"}};
-const MapSchema kMemory{"memory", {"data_width", "addr_width"}};
+struct Schema {
+  MapSchema root;
+  std::map<std::string, MapSchema> sections;
+};
 
-constexpr int kMaxDepth = 65536;   // buffers.act_depth / wgt_depth upper bound (16-bit block count * B fits)
-constexpr int kMaxAccCols = 1024;  // buffers.acc_cols upper bound
-
-std::string join(const std::vector<const char*>& keys) {
+std::string join(const std::vector<std::string>& keys) {
   std::string out;
-  for (const char* k : keys) {
-    if (!out.empty()) out += ", ";
-    out += k;
-  }
+  for (const std::string& k : keys) out += (out.empty() ? "" : ", ") + k;
   return out;
+}
+
+const Schema& schema() {
+  static const Schema s = [] {
+    Schema sc;
+    const std::vector<Field>& fields = config_fields();
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const Field& f = fields[i];
+      const std::string section = f.section();
+      MapSchema* m = &sc.root;
+      if (!section.empty()) {
+        size_t k = 0;
+        while (k < sc.root.keys.size() && sc.root.keys[k] != section) ++k;
+        if (k == sc.root.keys.size()) {
+          sc.root.keys.push_back(section);
+          sc.root.required.push_back(false);
+          sc.root.field.push_back(-1);
+          sc.sections[section].path = section;
+        }
+        if (f.required) sc.root.required[k] = true;
+        m = &sc.sections[section];
+      }
+      m->keys.push_back(f.leaf());
+      m->required.push_back(f.required);
+      m->field.push_back(static_cast<int>(i));
+    }
+    return sc;
+  }();
+  return s;
 }
 
 std::string child_path(const std::string& parent, const std::string& key) {
@@ -87,6 +107,10 @@ std::string describe(const YAML::Node& n) {
   }
 }
 
+bool is_string(const YAML::Node& n) {
+  return n.IsScalar() && (n.Tag() == "?" || n.Tag() == "!" || n.Tag() == "tag:yaml.org,2002:str");
+}
+
 // ---- loader --------------------------------------------------------------------------------------------
 
 /// One `key: value` pair of a mapping; the key node carries the mark used when the value has none.
@@ -95,9 +119,9 @@ struct Entry {
   YAML::Node value;
 };
 
-/// An integer field after type checking: value, the text as written, and where it was written.
-struct IntField {
-  std::string path;
+/// A field's value after its type check: the integer (Int fields), the text as written, and where.
+struct Value {
+  bool present = false;
   long long value = 0;
   std::string text;
   YAML::Mark mark;
@@ -105,155 +129,81 @@ struct IntField {
 
 class Loader {
  public:
-  explicit Loader(std::string origin) : origin_(std::move(origin)) {}
+  /// `positions` false: messages name `origin` without line and column (Config::with, whose YAML is made up).
+  Loader(std::string origin, bool positions) : origin_(std::move(origin)), positions_(positions) {}
 
-  Config load(const std::string& text) {
+  Config load_text(const std::string& text) {
     std::vector<YAML::Node> docs;
     try {
       docs = YAML::LoadAll(text);
     } catch (const YAML::Exception& e) {
       fail_at(e.mark, "YAML syntax error: " + e.msg);
     }
+    const MapSchema& root_schema = schema().root;
     if (docs.empty() || docs[0].IsNull())
-      fail_at(YAML::Mark(), "the config is empty; expected a mapping with keys " + join(kRoot.keys));
+      fail_at(YAML::Mark(), "the config is empty; expected a mapping with keys " + join(root_schema.keys));
     if (docs.size() > 1)
       fail_at(docs[1].Mark(), "expected a single YAML document, found " + std::to_string(docs.size()));
-    const YAML::Node& root = docs[0];
-    if (!root.IsMap())
-      fail_at(root.Mark(), "the config must be a mapping with keys " + join(kRoot.keys) + "; got " +
-                               describe(root));
+    if (!docs[0].IsMap())
+      fail_at(docs[0].Mark(), "the config must be a mapping with keys " + join(root_schema.keys) + "; got " +
+                                  describe(docs[0]));
+    return load(docs[0]);
+  }
+
+  /// Validates a mapping (the document's root) against the schema.
+  Config load(const YAML::Node& root) {
+    const Schema& sc = schema();
+    const std::vector<Field>& fields = config_fields();
 
     // Structure first: the earliest unknown/duplicate key or non-mapping section, then missing keys.
-    Scan top = scan(root, kRoot);
-    const std::vector<std::pair<size_t, const MapSchema*>> sections = {
-        {1, &kArray}, {3, &kAccumulator}, {4, &kPipeline}, {5, &kBuffers}, {6, &kMemory}};
-    std::vector<Scan> sub(kRoot.keys.size());
-    for (const auto& [i, schema] : sections) {
-      if (!top.seen[i]) continue;
+    const Scan top = scan(root, sc.root);
+    std::map<std::string, Scan> sub;
+    for (size_t i = 0; i < sc.root.keys.size(); ++i) {
+      if (sc.root.field[i] >= 0 || !top.seen[i]) continue;
+      const MapSchema& section = sc.sections.at(sc.root.keys[i]);
       const Entry& e = top.found[i];
       if (e.value.IsMap())
-        sub[i] = scan(e.value, *schema);
+        sub[section.path] = scan(e.value, section);
       else
-        note(mark_of(e), schema->path,
-             "expected a mapping with keys " + join(schema->keys) + "; got " + describe(e.value));
+        note(mark_of(e), section.path,
+             "expected a mapping with keys " + join(section.keys) + "; got " + describe(e.value));
     }
     if (first_problem_) throw *first_problem_;
-    require(top, root, kRoot);
-    for (const auto& [i, schema] : sections) require(sub[i], top.found[i].value, *schema);
+    require(top, root, sc.root);
+    for (size_t i = 0; i < sc.root.keys.size(); ++i)
+      if (sc.root.field[i] < 0 && top.seen[i])
+        require(sub.at(sc.root.keys[i]), top.found[i].value, sc.sections.at(sc.root.keys[i]));
 
-    Config c;
-    IntField rows, cols, block, width, guard, regs, lanes, act, wgt, acc_cols, data_width, addr_width;
-
-    const Entry& name = top.found[0];
-    if (!name.value.IsScalar() || (name.value.Tag() != "?" && name.value.Tag() != "!" &&
-                                   name.value.Tag() != "tag:yaml.org,2002:str"))
-      fail(mark_of(name), "name",
-           "expected a string of letters, digits, '_' and '-'; got " + describe(name.value));
-    c.name = name.value.Scalar();
-    static const std::regex kNameRe("[A-Za-z0-9_-]+");
-    if (!std::regex_match(c.name, kNameRe))
-      fail(mark_of(name), "name",
-           "must be non-empty and use only letters, digits, '_' and '-' ([A-Za-z0-9_-]+); got '" + c.name +
-               "'");
-
-    const std::vector<Entry>& array = sub[1].found;
-    rows = integer(array[0], "array.rows", "1..64");
-    cols = integer(array[1], "array.cols", "1..64");
-    block = integer(top.found[2], "block_size", "a power of two in 4..64");
-    const std::vector<Entry>& accum = sub[3].found;
-    width = integer(accum[0], "accumulator.width", "17 + log2(block_size) + guard_bits + 2 .. 64");
-    guard = integer(accum[1], "accumulator.guard_bits", "0..16");
-    const std::vector<Entry>& pipe = sub[4].found;
-    regs = integer(pipe[0], "pipeline.operand_regs", "1..3");
-    const bool have_lanes = sub[4].seen.size() > 1 && sub[4].seen[1];
-    if (have_lanes) lanes = integer(pipe[1], "pipeline.requant_lanes", "a power of two dividing block_size");
-    const std::vector<Entry>& buffers = sub[5].found;
-    act = integer(buffers[0], "buffers.act_depth", "a multiple of block_size and of the memory beat, <= 65536");
-    wgt = integer(buffers[1], "buffers.wgt_depth", "a multiple of block_size and of the memory beat, <= 65536");
-    acc_cols = integer(buffers[2], "buffers.acc_cols", "a multiple of block_size and of array.cols, <= 1024");
-    const std::vector<Entry>& memory = sub[6].found;
-    data_width = integer(memory[0], "memory.data_width", "a power of two in 64..512");
-    addr_width = integer(memory[1], "memory.addr_width", "16..32");
-    if (top.seen[7]) {
-      const Entry& e = top.found[7];
-      const std::string allowed = "one of none, activations, both";
-      if (!e.value.IsScalar() || (e.value.Tag() != "?" && e.value.Tag() != "!" &&
-                                  e.value.Tag() != "tag:yaml.org,2002:str"))
-        fail(mark_of(e), "sparsity", "expected " + allowed + "; got " + describe(e.value));
-      const std::string& v = e.value.Scalar();
-      if (v == "none") c.sparsity = 0;
-      else if (v == "activations") c.sparsity = 1;
-      else if (v == "both") c.sparsity = 2;
-      else fail(mark_of(e), "sparsity", "expected " + allowed + "; got '" + v + "'");
+    // Then types, in table order; the name and sparsity are complete after this.
+    vals_.assign(fields.size(), Value{});
+    checked_.assign(fields.size(), false);
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const Field& f = fields[i];
+      const std::string section = f.section();
+      if (!section.empty() && !sub.count(section)) continue;  // an optional section left out
+      const Scan& s = section.empty() ? top : sub.at(section);
+      const MapSchema& m = section.empty() ? sc.root : sc.sections.at(section);
+      size_t k = 0;
+      while (m.field[k] != static_cast<int>(i)) ++k;
+      if (s.seen[k]) vals_[i] = parse(f, s.found[k]);
     }
 
-    // Ranges, in document order; a check that depends on other fields runs after they passed theirs.
-    range(rows, 1, 64, "PE rows");
-    range(cols, 1, 64, "PE columns");
-    if (!is_power_of_two(block.value) || block.value < 4 || block.value > 64)
-      fail(block.mark, block.path,
-           "block size must be a power of two in 4..64 (4, 8, 16, 32, 64); got " + block.text);
-    range(guard, 0, 16, "guard bits");
-    c.block = static_cast<int>(block.value);
-    c.guard_bits = static_cast<int>(guard.value);
-    const int min_width = c.min_acc_width();
-    if (width.value < min_width || width.value > 64)
-      fail(width.mark, width.path,
-           "accumulator width must be in " + std::to_string(min_width) + "..64 (at least 17 + log2(block_size " +
-               block.text + ") + guard_bits " + guard.text + " + 2 = " + std::to_string(min_width) +
-               ", so that one block never saturates); got " + width.text);
-    range(regs, 1, 3, "operand pipeline registers");
-    if (have_lanes) {
-      if (!is_power_of_two(lanes.value) || lanes.value > block.value)
-        fail(lanes.mark, lanes.path,
-             "requantizer lanes must be a power of two dividing block_size " + block.text + " (1.." + block.text +
-                 "); got " + lanes.text);
-      c.requant_lanes = static_cast<int>(lanes.value);
-    }
-    if (!is_power_of_two(data_width.value) || data_width.value < 64 || data_width.value > 512)
-      fail(data_width.mark, data_width.path,
-           "memory data width must be a power of two in 64..512 (64, 128, 256, 512); got " + data_width.text);
-    range(addr_width, 16, 32, "byte-address width");
-    const long long beat = data_width.value / 8;
-    const long long depth_unit = lcm(block.value, beat);
-    for (const IntField* f : {&act, &wgt}) {
-      if (f->value <= 0 || f->value % depth_unit != 0 || f->value > kMaxDepth)
-        fail(f->mark, f->path,
-             std::string(f == &act ? "activation" : "weight") + " bank depth must be a positive multiple of " +
-                 std::to_string(depth_unit) + " (block_size " + block.text + " and the " + std::to_string(beat) +
-                 "-byte memory beat) and at most " + std::to_string(kMaxDepth) + "; got " + f->text);
-    }
-    const long long cols_unit = lcm(block.value, cols.value);
-    if (acc_cols.value <= 0 || acc_cols.value % cols_unit != 0 || acc_cols.value > kMaxAccCols)
-      fail(acc_cols.mark, acc_cols.path,
-           "accumulator buffer columns must be a positive multiple of " + std::to_string(cols_unit) +
-               " (block_size " + block.text + " and array.cols " + cols.text + ") and at most " +
-               std::to_string(kMaxAccCols) +
-               (cols_unit > kMaxAccCols ? " (no legal value: change array.cols or block_size)" : "") + "; got " +
-               acc_cols.text);
-    if (c.sparsity != 0 && block.value < 8)
-      fail(mark_of(top.found[7]), "sparsity",
-           "sparse operation needs block_size >= 8 (a level-2 mask is whole bytes, docs/sparse-format.md); "
-           "got sparsity " + std::string(c.sparsity_name()) + " with block_size " + block.text);
-
-    c.rows = static_cast<int>(rows.value);
-    c.cols = static_cast<int>(cols.value);
-    c.acc_width = static_cast<int>(width.value);
-    c.operand_regs = static_cast<int>(regs.value);
-    c.act_depth = static_cast<int>(act.value);
-    c.wgt_depth = static_cast<int>(wgt.value);
-    c.acc_cols = static_cast<int>(acc_cols.value);
-    c.mem_width = static_cast<int>(data_width.value);
-    c.addr_width = static_cast<int>(addr_width.value);
-    return c;
+    // Then ranges, in table order.
+    for (size_t i = 0; i < fields.size(); ++i) check(i);
+    return c_;
   }
 
  private:
   std::string origin_;
+  bool positions_;
   std::optional<ConfigError> first_problem_;
   int first_problem_pos_ = 0;
+  Config c_;
+  std::vector<Value> vals_;
+  std::vector<bool> checked_;
 
   std::string location(const YAML::Mark& m) const {
+    if (!positions_) return origin_;
     const int line = m.is_null() ? 1 : m.line + 1;
     const int col = m.is_null() ? 1 : m.column + 1;
     return origin_ + ":" + std::to_string(line) + ":" + std::to_string(col);
@@ -300,8 +250,8 @@ class Loader {
       while (i < s.keys.size() && k != s.keys[i]) ++i;
       if (i == s.keys.size()) {
         note(key.Mark(), child_path(s.path, k),
-             "unknown key; allowed keys " + std::string(s.path[0] ? "in '" + std::string(s.path) + "' " : "") +
-                 "are " + join(s.keys));
+             "unknown key; allowed keys " + (s.path.empty() ? std::string() : "in '" + s.path + "' ") + "are " +
+                 join(s.keys));
       } else if (sc.seen[i]) {
         note(key.Mark(), child_path(s.path, k),
              "duplicate key (first given at line " + std::to_string(sc.found[i].key.Mark().line + 1) + ")");
@@ -313,37 +263,145 @@ class Loader {
     return sc;
   }
 
-  /// Rejects the first key of the schema that `map` lacks, at the position of the mapping.
+  /// Rejects the first required key of the schema that `map` lacks, at the position of the mapping.
   void require(const Scan& sc, const YAML::Node& map, const MapSchema& s) const {
-    for (size_t i = 0; i < s.required; ++i)
-      if (!sc.seen[i])
+    for (size_t i = 0; i < s.keys.size(); ++i)
+      if (s.required[i] && !sc.seen[i])
         fail(map.Mark(), child_path(s.path, s.keys[i]),
-             "required key is missing" + std::string(s.path[0] ? " from '" + std::string(s.path) + "'" : "") +
+             "required key is missing" + (s.path.empty() ? std::string() : " from '" + s.path + "'") +
                  " (see docs/config.md)");
   }
 
-  /// Type check of an integer field: a plain (or !!int) decimal scalar.
-  IntField integer(const Entry& e, const std::string& path, const std::string& allowed) const {
-    IntField f;
-    f.path = path;
-    f.mark = mark_of(e);
+  /// Type check of one given value. Text and Sparsity values are stored in the config; an integer is kept for
+  /// check().
+  Value parse(const Field& f, const Entry& e) {
+    Value v;
+    v.present = true;
+    v.mark = mark_of(e);
     const YAML::Node& n = e.value;
-    const std::string expected = "expected an integer (" + allowed + "); got ";
-    if (!n.IsScalar()) fail(f.mark, path, expected + describe(n));
-    if (n.Tag() != "?" && n.Tag() != "tag:yaml.org,2002:int") fail(f.mark, path, expected + describe(n));
-    f.text = n.Scalar();
+    switch (f.type) {
+      case FieldType::Text: {
+        if (!is_string(n))
+          fail(v.mark, f.key, "expected a string of letters, digits, '_' and '-'; got " + describe(n));
+        v.text = n.Scalar();
+        const std::regex pattern(f.allowed_text);
+        if (!std::regex_match(v.text, pattern))
+          fail(v.mark, f.key,
+               "must be non-empty and use only letters, digits, '_' and '-' (" + f.allowed() + "); got '" + v.text +
+                   "'");
+        c_.*f.text_member = v.text;
+        return v;
+      }
+      case FieldType::Sparsity: {
+        if (!is_string(n)) fail(v.mark, f.key, "expected " + f.allowed() + "; got " + describe(n));
+        v.text = n.Scalar();
+        const std::optional<Sparsity> s = parse_sparsity(v.text);
+        if (!s) fail(v.mark, f.key, "expected " + f.allowed() + "; got '" + v.text + "'");
+        c_.*f.sparsity_member = *s;
+        return v;
+      }
+      case FieldType::Int: break;
+    }
+    // a plain (or !!int) decimal scalar
+    const std::string expected = "expected an integer (" + f.allowed() + "); got ";
+    if (!n.IsScalar()) fail(v.mark, f.key, expected + describe(n));
+    if (n.Tag() != "?" && n.Tag() != "tag:yaml.org,2002:int") fail(v.mark, f.key, expected + describe(n));
+    v.text = n.Scalar();
     static const std::regex kIntRe("[-+]?[0-9]+");
-    if (!std::regex_match(f.text, kIntRe)) fail(f.mark, path, expected + describe(n));
+    if (!std::regex_match(v.text, kIntRe)) fail(v.mark, f.key, expected + describe(n));
     errno = 0;
-    f.value = std::strtoll(f.text.c_str(), nullptr, 10);
-    if (errno == ERANGE) f.value = f.text[0] == '-' ? LLONG_MIN : LLONG_MAX;  // reported by the range check
-    return f;
+    v.value = std::strtoll(v.text.c_str(), nullptr, 10);
+    if (errno == ERANGE) v.value = v.text[0] == '-' ? LLONG_MIN : LLONG_MAX;  // reported by the range check
+    return v;
   }
 
-  void range(const IntField& f, long long lo, long long hi, const std::string& what) const {
-    if (f.value < lo || f.value > hi)
-      fail(f.mark, f.path,
-           what + " must be in " + std::to_string(lo) + ".." + std::to_string(hi) + "; got " + f.text);
+  /// The range check of field `i` (once); an integer that passes is stored in the config.
+  void check(size_t i) {
+    if (checked_[i]) return;
+    checked_[i] = true;
+    const Field& f = config_fields()[i];
+    const Value& v = vals_[i];
+    if (!v.present) return;  // an optional key left out keeps its default
+    switch (f.check) {
+      case FieldCheck::Parsed: break;
+      case FieldCheck::Range:
+        if (v.value < f.lo || v.value > f.hi)
+          fail(v.mark, f.key,
+               std::string(f.noun) + " must be in " + std::to_string(f.lo) + ".." + std::to_string(f.hi) +
+                   "; got " + v.text);
+        break;
+      case FieldCheck::Pow2:
+        if (!is_power_of_two(v.value) || v.value < f.lo || v.value > f.hi) {
+          std::string list;
+          for (long long p = 1; p <= f.hi; p *= 2)
+            if (p >= f.lo) list += (list.empty() ? "" : ", ") + std::to_string(p);
+          fail(v.mark, f.key,
+               std::string(f.noun) + " must be a power of two in " + std::to_string(f.lo) + ".." +
+                   std::to_string(f.hi) + " (" + list + "); got " + v.text);
+        }
+        break;
+      case FieldCheck::Custom: check_custom(f, v); break;
+    }
+    if (f.type == FieldType::Int) c_.*f.int_member = static_cast<int>(v.value);
+  }
+
+  /// The value of `key` after its own check passed (a Custom rule's dependency).
+  const Value& need(const std::string& key) {
+    const std::vector<Field>& fields = config_fields();
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (key == fields[i].key) {
+        check(i);
+        return vals_[i];
+      }
+    throw std::logic_error("config/config.cpp: a check needs unknown key '" + key + "'");
+  }
+
+  /// The rules across keys (config/fields.def, CHECK Custom), by key.
+  void check_custom(const Field& f, const Value& v) {
+    const std::string key = f.key;
+    const std::string what = f.noun ? f.noun : "";
+    if (key == "accumulator.width") {
+      const Value& block = need("block_size");
+      const Value& guard = need("accumulator.guard_bits");
+      const int min_width = c_.min_acc_width();
+      if (v.value < min_width || v.value > f.hi)
+        fail(v.mark, key,
+             what + " must be in " + std::to_string(min_width) + ".." + std::to_string(f.hi) +
+                 " (at least 17 + log2(block_size " + block.text + ") + guard_bits " + guard.text + " + 2 = " +
+                 std::to_string(min_width) + ", so that one block never saturates); got " + v.text);
+    } else if (key == "pipeline.requant_lanes") {
+      const Value& block = need("block_size");
+      if (!is_power_of_two(v.value) || v.value > block.value)
+        fail(v.mark, key,
+             what + " must be a power of two dividing block_size " + block.text + " (1.." + block.text + "); got " +
+                 v.text);
+    } else if (key == "buffers.act_depth" || key == "buffers.wgt_depth") {
+      const Value& block = need("block_size");
+      const long long beat = need("memory.data_width").value / 8;
+      const long long unit = lcm(block.value, beat);
+      if (v.value <= 0 || v.value % unit != 0 || v.value > f.hi)
+        fail(v.mark, key,
+             what + " must be a positive multiple of " + std::to_string(unit) + " (block_size " + block.text +
+                 " and the " + std::to_string(beat) + "-byte memory beat) and at most " + std::to_string(f.hi) +
+                 "; got " + v.text);
+    } else if (key == "buffers.acc_cols") {
+      const Value& block = need("block_size");
+      const Value& cols = need("array.cols");
+      const long long unit = lcm(block.value, cols.value);
+      if (v.value <= 0 || v.value % unit != 0 || v.value > f.hi)
+        fail(v.mark, key,
+             what + " must be a positive multiple of " + std::to_string(unit) + " (block_size " + block.text +
+                 " and array.cols " + cols.text + ") and at most " + std::to_string(f.hi) +
+                 (unit > f.hi ? " (no legal value: change array.cols or block_size)" : "") + "; got " + v.text);
+    } else if (key == "sparsity") {
+      const Value& block = need("block_size");
+      if (c_.sparse() && block.value < 8)
+        fail(v.mark, key,
+             "sparse operation needs block_size >= 8 (a level-2 mask is whole bytes, docs/sparse-format.md); "
+             "got sparsity " + std::string(c_.sparsity_name()) + " with block_size " + block.text);
+    } else {
+      throw std::logic_error("config/fields.def: key '" + key + "' has CHECK Custom but config/config.cpp no rule");
+    }
   }
 };
 
@@ -351,41 +409,8 @@ class Loader {
 
 int Config::min_acc_width() const { return 17 + log2_exact(block) + guard_bits + 2; }
 
-const char* Config::sparsity_name() const {
-  switch (sparsity) {
-    case 0: return "none";
-    case 1: return "activations";
-    case 2: return "both";
-    default: return "invalid";
-  }
-}
-
-std::string Config::canonical() const {
-  std::ostringstream s;
-  s << "bfpgen-config 1\n"
-    << "name=" << name << "\n"
-    << "array.rows=" << rows << "\n"
-    << "array.cols=" << cols << "\n"
-    << "block_size=" << block << "\n"
-    << "accumulator.width=" << acc_width << "\n"
-    << "accumulator.guard_bits=" << guard_bits << "\n"
-    << "pipeline.operand_regs=" << operand_regs << "\n";
-  // Only when it differs from B, so that configs written before the key keep their hash (same hardware).
-  if (lanes() != block) s << "pipeline.requant_lanes=" << lanes() << "\n";
-  s
-    << "buffers.act_depth=" << act_depth << "\n"
-    << "buffers.wgt_depth=" << wgt_depth << "\n"
-    << "buffers.acc_cols=" << acc_cols << "\n"
-    << "memory.data_width=" << mem_width << "\n"
-    << "memory.addr_width=" << addr_width << "\n"
-    << "sparsity=" << sparsity_name() << "\n";
-  return s.str();
-}
-
-std::string Config::hash() const { return sha256_hex(canonical()); }
-
 Config parse_config(const std::string& yaml_text, const std::string& origin) {
-  return Loader(origin).load(yaml_text);
+  return Loader(origin, true).load_text(yaml_text);
 }
 
 Config load_config(const std::string& path) {
@@ -399,6 +424,38 @@ Config load_config(const std::string& path) {
   Config c = parse_config(text.str(), path);
   c.source_path = path;
   return c;
+}
+
+Config Config::with(const std::string& key, const std::string& value) const { return with({{key, value}}); }
+
+Config Config::with(const std::vector<std::pair<std::string, std::string>>& changes) const {
+  std::string origin = source_path.empty() ? "config '" + name + "'" : source_path;
+  for (size_t i = 0; i < changes.size(); ++i)
+    origin += (i ? ", " : " with ") + changes[i].first + "=" + changes[i].second;
+  YAML::Node root = YAML::Load(to_yaml(*this));
+  for (const auto& [key, value] : changes) {
+    const Field* f = find_field(key);
+    if (!f) {
+      std::vector<std::string> keys;
+      for (const Field& g : config_fields()) keys.push_back(g.key);
+      throw ConfigError(origin + ": key '" + key + "': unknown key; config keys are " + join(keys));
+    }
+    // The value is read as YAML, like the right-hand side of `key: value` in a file.
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(value);
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(origin + ": key '" + key + "': YAML syntax error: " + e.msg);
+    }
+    if (docs.size() > 1) throw ConfigError(origin + ": key '" + key + "': expected one value, got a YAML stream");
+    const YAML::Node node = docs.empty() ? YAML::Node(YAML::NodeType::Null) : docs[0];
+    const std::string section = f->section();
+    if (section.empty())
+      root[f->leaf()] = node;
+    else
+      root[section][f->leaf()] = node;
+  }
+  return Loader(origin, false).load(root);
 }
 
 }  // namespace bfp

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "gen/rtl_embed.h"
+#include "config/fields.h"
 #include "config/sha256.h"
 
 #ifndef BFP_VERSION
@@ -95,23 +96,16 @@ struct Param {
   std::string doc;
 };
 
+/// One per hardware field of config/fields.def, in table order.
 std::vector<Param> core_params(const Config& c) {
-  return {
-      {"Rows", c.rows, "PE rows R (array.rows)"},
-      {"Cols", c.cols, "PE columns C (array.cols)"},
-      {"BlockSize", c.block, "elements per BFP block B (block_size)"},
-      {"AccWidth", c.acc_width, "accumulator mantissa bits W (accumulator.width)"},
-      {"GuardBits", c.guard_bits, "fraction bits below a block product F (accumulator.guard_bits)"},
-      {"OperandRegs", c.operand_regs, "registers on the operand broadcast (pipeline.operand_regs)"},
-      {"RequantLanes", c.lanes(), "requantizer lanes per cycle (pipeline.requant_lanes)"},
-      {"ActDepth", c.act_depth, "K elements per activation bank (buffers.act_depth)"},
-      {"WgtDepth", c.wgt_depth, "K elements per weight bank (buffers.wgt_depth)"},
-      {"AccCols", c.acc_cols, "accumulator buffer columns (buffers.acc_cols)"},
-      {"MemWidth", c.mem_width, "memory port data bits per beat (memory.data_width)"},
-      {"AddrWidth", c.addr_width, "memory byte-address bits (memory.addr_width)"},
-      {"Sparsity", c.sparsity, "zero skipping: 0 none, 1 activations, 2 both (sparsity: " +
-                                   std::string(c.sparsity_name()) + ")"},
-  };
+  std::vector<Param> params;
+  for (const Field& f : config_fields()) {
+    if (!f.hardware()) continue;
+    // an enumerated value shows its spelling next to the number
+    const std::string value = f.type == FieldType::Int ? "" : ": " + hw_value_text(f, hw_value(c, f));
+    params.push_back({f.sv, hw_value(c, f), std::string(f.doc) + " (" + f.key + value + ")"});
+  }
+  return params;
 }
 
 std::string banner(const Config& c, const std::string& source) {
@@ -179,29 +173,34 @@ std::string render_top(const Config& c) {
 
 // ---- bfp_config.h --------------------------------------------------------------------------------------
 
+/// Every hardware field as X("yaml.key", kConstant): code that must cover all of them (the model's
+/// bfp_model_get_config, sim/model/model_shim.cpp) expands this instead of keeping its own list.
+std::string field_list_macro() {
+  std::vector<std::string> lines{"#define BFP_HW_CONFIG_FIELDS(X)"};
+  for (const Field& f : config_fields())
+    if (f.hardware()) lines.push_back("  X(\"" + std::string(f.key) + "\", " + f.header_constant() + ")");
+  size_t w = 0;
+  for (const std::string& l : lines) w = std::max(w, l.size());
+  std::string out = comment(
+      "Every hardware field of the config as X(YAML key, constant above), in the order of config/fields.def, for "
+      "code that must cover all of them (the verilated model's bfp_model_get_config, sim/model/model_shim.cpp).");
+  for (size_t i = 0; i < lines.size(); ++i)
+    out += i + 1 < lines.size() ? pad(lines[i], w) + " \\\n" : lines[i] + "\n";
+  return out;
+}
+
 std::string render_header(const Config& c) {
   struct Constant {
     std::string decl;
     std::string doc;
   };
   std::vector<Constant> consts;
-  auto int_const = [&](const char* name, int v, const char* doc) {
-    consts.push_back({std::string("constexpr int ") + name + " = " + std::to_string(v) + ";", doc});
-  };
-  int_const("kRows", c.rows, "array.rows: PE rows R");
-  int_const("kCols", c.cols, "array.cols: PE columns C");
-  int_const("kBlockSize", c.block, "block_size: elements per BFP block B");
-  int_const("kAccWidth", c.acc_width, "accumulator.width: accumulator mantissa bits W");
-  int_const("kGuardBits", c.guard_bits, "accumulator.guard_bits: guard bits F");
-  int_const("kOperandRegs", c.operand_regs, "pipeline.operand_regs: operand broadcast registers");
-  int_const("kRequantLanes", c.lanes(), "pipeline.requant_lanes: requantizer lanes per cycle");
-  int_const("kActDepth", c.act_depth, "buffers.act_depth: K elements per activation bank");
-  int_const("kWgtDepth", c.wgt_depth, "buffers.wgt_depth: K elements per weight bank");
-  int_const("kAccCols", c.acc_cols, "buffers.acc_cols: accumulator buffer columns");
-  int_const("kMemWidth", c.mem_width, "memory.data_width: memory port bits per beat");
-  int_const("kAddrWidth", c.addr_width, "memory.addr_width: byte-address bits");
-  int_const("kSparsity", c.sparsity, "sparsity: 0 none, 1 activations, 2 both");
-  int_const("kBeatBytes", c.beat_bytes(), "derived: memory.data_width / 8, bytes per memory beat");
+  for (const Field& f : config_fields())
+    if (f.hardware())
+      consts.push_back({"constexpr int " + f.header_constant() + " = " + std::to_string(hw_value(c, f)) + ";",
+                        std::string(f.key) + ": " + f.doc});
+  consts.push_back({"constexpr int kBeatBytes = " + std::to_string(c.beat_bytes()) + ";",
+                    "derived: memory.data_width / 8, bytes per memory beat"});
   consts.push_back({"constexpr char kConfigName[] = \"" + c.name + "\";", "name"});
   consts.push_back({"constexpr char kConfigHash[] = \"" + c.hash() + "\";",
                     "SHA-256 of the canonical config (docs/config.md)"});
@@ -228,23 +227,27 @@ std::string render_header(const Config& c) {
     else
       s << "/// " << k.doc << "\n" << k.decl << "\n";
   }
-  s << "\n}  // namespace bfp::hw\n";
+  s << "\n}  // namespace bfp::hw\n\n" << field_list_macro();
   return s.str();
 }
 
 // ---- manifest.json -------------------------------------------------------------------------------------
 
+/// The config in the shape of its YAML file, with the hardware values (pipeline.requant_lanes always given).
 nlohmann::json config_json(const Config& c) {
-  return {
-      {"name", c.name},
-      {"array", {{"rows", c.rows}, {"cols", c.cols}}},
-      {"block_size", c.block},
-      {"accumulator", {{"width", c.acc_width}, {"guard_bits", c.guard_bits}}},
-      {"pipeline", {{"operand_regs", c.operand_regs}, {"requant_lanes", c.lanes()}}},
-      {"buffers", {{"act_depth", c.act_depth}, {"wgt_depth", c.wgt_depth}, {"acc_cols", c.acc_cols}}},
-      {"memory", {{"data_width", c.mem_width}, {"addr_width", c.addr_width}}},
-      {"sparsity", c.sparsity_name()},
-  };
+  nlohmann::json j = nlohmann::json::object();
+  for (const Field& f : config_fields()) {
+    nlohmann::json value;
+    if (f.type == FieldType::Int)
+      value = hw_value(c, f);
+    else
+      value = field_text(c, f);
+    if (f.section().empty())
+      j[f.leaf()] = value;
+    else
+      j[f.section()][f.leaf()] = value;
+  }
+  return j;
 }
 
 std::string render_manifest(const Config& c, std::vector<GeneratedFile> files) {

@@ -375,7 +375,7 @@ void draw_network_case(Rng& r, FuzzCase& c) {
   c.latency = pick<int>(r, {1, 2, 4, 4, 9, 17});
   c.bandwidth = pick<double>(r, {1.0, 1.0, 1.0, 0.5, 0.25});
   c.schedule = pick<sim::Schedule>(r, {sim::Schedule::Auto, sim::Schedule::Auto, sim::Schedule::Output});
-  c.sparse = cfg.sparsity != 0 && chance(r, 0.5);
+  c.sparse = cfg.sparse() && chance(r, 0.5);
   std::ostringstream os;
   os << what << " | in " << dist_name(in_d) << " " << in_s.str() << ", w " << dist_name(w_d) << " " << w_s.str()
      << " | stall " << c.stall << " lat " << c.latency << " bw " << c.bandwidth << " " << sim::to_string(c.schedule)
@@ -408,8 +408,8 @@ void draw_gemm_case(Rng& r, FuzzCase& c) {
   s.wgt_sparsity = w.p;
   s.sparsity_pattern = a.p > 0 ? a.pattern : w.pattern;
   s.mask = chance(r, 0.85) ? sim::MaskMode::None : pick<sim::MaskMode>(r, {sim::MaskMode::OnePerBlock, sim::MaskMode::Disjoint});
-  const bool want_sparse_c = cfg.sparsity != 0 && chance(r, 0.4);
-  const bool want_sparse_a = cfg.sparsity != 0 && chance(r, 0.6);
+  const bool want_sparse_c = cfg.sparse() && chance(r, 0.4);
+  const bool want_sparse_a = cfg.sparse() && chance(r, 0.6);
   // resolve the combinations the harness does not run (weight-stationary where it does not apply,
   // compressed operands where the format or the schedule excludes them)
   auto ok = [&](const sim::GemmSpec& t) {

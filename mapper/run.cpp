@@ -110,7 +110,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
   const int B = cfg.block;
   const golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
   const int n = int(net.layers.size());
-  if (opt.sparse && cfg.sparsity == 0)
+  if (opt.sparse && !cfg.sparse())
     throw std::invalid_argument("compressed operands (--sparse) need a config with sparsity (activations or both)");
 
   // Plan: the GEMMs of every layer, whether compressed operands apply, and the memory the largest needs.

@@ -95,7 +95,7 @@ void check_command(const Command& c, const Config& cfg) {
       aligned(c.code_stride, beat, "code_stride");
       if (act && (c.flags & kFlagSparse)) {
         // row streams (docs/sparse-format.md): header and level-1 mask in the first beat
-        if (cfg.sparsity == 0) fail("SPARSE loads need a config with sparsity");
+        if (!cfg.sparse()) fail("SPARSE loads need a config with sparsity");
         if (4 + (c.count + 7) / 8 > static_cast<int>(beat)) fail("header and level-1 mask exceed one beat");
         break;
       }
@@ -117,7 +117,7 @@ void check_command(const Command& c, const Config& cfg) {
       if (c.count < 1 || c.count * b > cfg.acc_cols) fail("count*B must be 1.." + std::to_string(cfg.acc_cols));
       if (c.valid_cols > c.count * b) fail("valid_cols exceeds count*B");
       if (c.flags & kFlagSparse) {
-        if (cfg.sparsity == 0) fail("compressed STOREs need a config with sparsity");
+        if (!cfg.sparse()) fail("compressed STOREs need a config with sparsity");
         if (c.row_blocks < c.count) fail("row_blocks is smaller than count");
         aligned(c.code_addr, beat, "code_addr");
         aligned(c.code_stride, beat, "code_stride");

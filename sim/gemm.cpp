@@ -289,7 +289,7 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
   for (const Command& c : cmds) {
     if (c.op == Opcode::LoadAct) {
       Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
-      h.sparse = (c.flags & kFlagSparse) && cfg.sparsity != 0;
+      h.sparse = (c.flags & kFlagSparse) && cfg.sparse();
       h.rows = c.rows;
       if (h.sparse) {
         h.m0 = int((c.code_addr - l.a_codes) / l.a_stream_stride);
@@ -315,7 +315,7 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
         for (int g = 0; g < G; ++g) {
           const std::vector<uint8_t>& wm = wnz[size_t(g)];
           uint64_t cyc = 0;
-          if (cfg.sparsity == 0) {
+          if (!cfg.sparse()) {
             cyc = uint64_t(c.count) * B;
           } else if (r < h.rows) {
             for (int b = 0; b < h.count; ++b) {
@@ -323,7 +323,7 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
               for (int t = 0; t < B; ++t) {
                 const int k = (h.kb0 + b) * B + t;
                 const bool a = !h.sparse || qa.codes(h.m0 + r, k) != 0;
-                const bool w = cfg.sparsity < 2 || (size_t(b * B + t) < wm.size() && wm[size_t(b * B + t)]);
+                const bool w = cfg.sparsity != Sparsity::Both || (size_t(b * B + t) < wm.size() && wm[size_t(b * B + t)]);
                 present += a;
                 matched += a && w;
               }
@@ -344,7 +344,7 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
 }  // namespace
 
 int wgt_skip_groups(const Config& cfg) {
-  if (cfg.sparsity != 2) return 1;
+  if (cfg.sparsity != Sparsity::Both) return 1;
   return cfg.cols % 4 == 0 ? 4 : cfg.cols % 2 == 0 ? 2 : 1;
 }
 
@@ -557,7 +557,7 @@ void check_gemm_spec(const Config& cfg, const GemmSpec& s) {
   if (s.prune < 0 || s.prune > 255) throw std::invalid_argument("prune threshold must be 0..255");
   if (!(s.act_sparsity >= 0.0 && s.act_sparsity <= 1.0) || !(s.wgt_sparsity >= 0.0 && s.wgt_sparsity <= 1.0))
     throw std::invalid_argument("activation and weight sparsity must be fractions in [0, 1]");
-  if ((s.sparse_a || s.sparse_c) && cfg.sparsity == 0)
+  if ((s.sparse_a || s.sparse_c) && !cfg.sparse())
     throw std::invalid_argument("compressed row streams need a config with sparsity (activations or both)");
   const GemmLayout l = layout_gemm(cfg, s.m, s.k, s.n, s.sparse_a, s.sparse_c);
   if (s.sparse_a && l.chunks > 1)
@@ -580,7 +580,7 @@ void check_gemm_spec(const Config& cfg, const GemmSpec& s) {
 bool default_sparse_a(const Config& cfg, const GemmSpec& s, std::string* why) {
   if (why) why->clear();
   if (!(s.act_sparsity > 0.0) && s.mask == MaskMode::None) return false;
-  if (cfg.sparsity == 0) {
+  if (!cfg.sparse()) {
     if (why) *why = "config '" + cfg.name + "' has sparsity: none";
     return false;
   }
@@ -912,7 +912,7 @@ GemmResult run_gemm(const std::shared_ptr<Model>& model, const GemmSpec& spec) {
 CycleBreakdown cycle_breakdown(const Config& cfg, const CycleStats& st) {
   CycleBreakdown cb;
   cb.total = st.total;
-  if (cfg.sparsity == 0) {
+  if (!cfg.sparse()) {
     cb.compute_stream = std::min(st.compute_stream, st.compute);
     cb.pipeline = st.compute_overhead();
   } else {

@@ -22,7 +22,7 @@ std::string bits8(int v) {
 }  // namespace
 
 bool sparse_a_ok(const Config& cfg, int k) {
-  if (cfg.sparsity == 0 || k < 1) return false;
+  if (!cfg.sparse() || k < 1) return false;
   const int kb = (k + cfg.block - 1) / cfg.block;
   const int chunk_blocks = std::min(cfg.act_depth, cfg.wgt_depth) / cfg.block;
   if (kb > chunk_blocks) return false;
@@ -36,7 +36,7 @@ bool sparse_a_ok(const Config& cfg, int k) {
 }
 
 bool sparse_c_ok(const Config& cfg, int n) {
-  if (cfg.sparsity == 0 || n < 1) return false;
+  if (!cfg.sparse() || n < 1) return false;
   try {
     golden::row_stream_layout((n + cfg.block - 1) / cfg.block, cfg.block, cfg.beat_bytes());
   } catch (const golden::InputError&) {

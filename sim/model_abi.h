@@ -9,7 +9,7 @@
 extern "C" {
 #endif
 
-#define BFP_MODEL_ABI_VERSION 2
+#define BFP_MODEL_ABI_VERSION 3
 #define BFP_MODEL_CMD_WORDS 8    /* cmd_tdata_i: 256 bits */
 #define BFP_MODEL_DATA_WORDS 16  /* memory data: up to 512 bits */
 #define BFP_MODEL_STRB_WORDS 2   /* byte strobes: up to 64 bits */
@@ -42,22 +42,23 @@ typedef struct bfp_model_outputs {
   uint32_t engines_busy; /* {store, compute, load} */
 } bfp_model_outputs;
 
-/* The configuration the model was compiled for, copied from the generated bfp_config.h. */
+/* One hardware field of the configuration: its YAML key (config/fields.def) and the value the RTL was
+   generated with (a sparsity as 0 none, 1 activations, 2 both). */
+#define BFP_MODEL_KEY_CHARS 32
+typedef struct bfp_model_field {
+  char key[BFP_MODEL_KEY_CHARS]; /* NUL-terminated, e.g. "array.rows" */
+  int32_t value;
+} bfp_model_field;
+
+/* The configuration the model was compiled for, copied from the generated bfp_config.h (ABI version 3:
+   every field by key, so that the harness checks all of them without the two sides listing them). */
+#define BFP_MODEL_MAX_FIELDS 32
 typedef struct bfp_model_config {
   int32_t abi_version;  /* BFP_MODEL_ABI_VERSION of the shim */
-  int32_t rows;
-  int32_t cols;
-  int32_t block;
-  int32_t acc_width;
-  int32_t guard_bits;
-  int32_t operand_regs;
-  int32_t act_depth;
-  int32_t wgt_depth;
-  int32_t acc_cols;
-  int32_t mem_width;
-  int32_t addr_width;
-  int32_t sparsity;
-  char config_hash[72]; /* Config::hash(), NUL-terminated */
+  int32_t num_fields;   /* entries of fields[] used, in the order of config/fields.def */
+  bfp_model_field fields[BFP_MODEL_MAX_FIELDS];
+  char config_name[256]; /* Config::name, NUL-terminated (a longer name is cut; the hash covers it) */
+  char config_hash[72];  /* Config::hash(), NUL-terminated */
 } bfp_model_config;
 
 typedef struct bfp_model bfp_model;

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <vector>
 
+#include "config/fields.h"
 #include "gen/emit.h"
 
 #ifndef BFP_SOURCE_DIR
@@ -173,21 +174,26 @@ void Model::trace_close() {
 
 std::string config_mismatch(const bfp_model_config& c, const Config& cfg) {
   std::ostringstream os;
-  auto chk = [&](const char* name, int compiled, int expected) {
-    if (compiled != expected) os << name << " is " << compiled << " in the model, " << expected << " in the config; ";
-  };
-  chk("rows", c.rows, cfg.rows);
-  chk("cols", c.cols, cfg.cols);
-  chk("block_size", c.block, cfg.block);
-  chk("accumulator.width", c.acc_width, cfg.acc_width);
-  chk("accumulator.guard_bits", c.guard_bits, cfg.guard_bits);
-  chk("pipeline.operand_regs", c.operand_regs, cfg.operand_regs);
-  chk("buffers.act_depth", c.act_depth, cfg.act_depth);
-  chk("buffers.wgt_depth", c.wgt_depth, cfg.wgt_depth);
-  chk("buffers.acc_cols", c.acc_cols, cfg.acc_cols);
-  chk("memory.data_width", c.mem_width, cfg.mem_width);
-  chk("memory.addr_width", c.addr_width, cfg.addr_width);
-  chk("sparsity", c.sparsity, cfg.sparsity);
+  std::map<std::string, int32_t> model;  // what the model reports, by YAML key
+  for (int i = 0; i < std::clamp(c.num_fields, 0, BFP_MODEL_MAX_FIELDS); ++i)
+    model[std::string(c.fields[i].key, strnlen(c.fields[i].key, sizeof(c.fields[i].key)))] = c.fields[i].value;
+  const std::string name(c.config_name, strnlen(c.config_name, sizeof(c.config_name)));
+  if (name != cfg.name.substr(0, sizeof(c.config_name) - 1))
+    os << "name is '" << name << "' in the model, '" << cfg.name << "' in the config; ";
+  for (const Field& f : config_fields()) {
+    if (!f.hardware()) continue;  // the name, checked above
+    const auto it = model.find(f.key);
+    if (it == model.end()) {
+      os << f.key << " is missing from the model; ";
+      continue;
+    }
+    const int expected = hw_value(cfg, f);
+    if (it->second != expected)
+      os << f.key << " is " << hw_value_text(f, it->second) << " in the model, " << hw_value_text(f, expected)
+         << " in the config; ";
+    model.erase(it);
+  }
+  for (const auto& [key, value] : model) os << key << " (" << value << " in the model) is not a config field; ";
   const std::string h(c.config_hash, strnlen(c.config_hash, sizeof(c.config_hash)));
   if (h != cfg.hash()) os << "config hash is " << h << " in the model, " << cfg.hash() << " in the config; ";
   std::string s = os.str();

@@ -108,7 +108,8 @@ std::shared_ptr<Model> load_model(const Config& cfg, std::ostream* log = nullptr
 /// load_model with t.format, then trace_open(t.path) (and trace_enable(t.enabled)) when t.format != None.
 std::shared_ptr<Model> load_traced_model(const Config& cfg, const TraceRequest& t, std::ostream* log = nullptr);
 
-/// Compares a model's compiled config with `cfg`; returns "" when equal, else the differences.
+/// Compares a model's compiled config with `cfg` field by field (every field of config/fields.def, named by its
+/// YAML key) and by hash; returns "" when equal, else the differences.
 std::string config_mismatch(const bfp_model_config& compiled, const Config& cfg);
 
 }  // namespace bfp::sim

@@ -119,7 +119,7 @@ TEST(ConfigLoad, DefaultConfigValues) {
   EXPECT_EQ(c.acc_cols, 32);
   EXPECT_EQ(c.mem_width, 256);
   EXPECT_EQ(c.addr_width, 32);
-  EXPECT_EQ(c.sparsity, 2);
+  EXPECT_EQ(c.sparsity, bfp::Sparsity::Both);
   EXPECT_EQ(c.beat_bytes(), 32);
   EXPECT_EQ(c.min_acc_width(), 27);  // 17 + log2(16) + 4 + 2
   EXPECT_EQ(c.source_path, (kSource / "configs/default.yaml").string());
@@ -180,11 +180,11 @@ TEST(ConfigLoad, KeyOrderAndExplicitIntTagDoNotMatter) {
 
 TEST(ConfigLoad, SparsityIsOptionalAndDefaultsToNone) {
   const bfp::Config dense = bfp::parse_config(kBase, "a.yaml");
-  EXPECT_EQ(dense.sparsity, 0);
+  EXPECT_EQ(dense.sparsity, bfp::Sparsity::None);
   EXPECT_STREQ(dense.sparsity_name(), "none");
   EXPECT_EQ(bfp::parse_config(std::string(kBase) + "sparsity: none\n", "a.yaml").canonical(), dense.canonical());
-  EXPECT_EQ(bfp::parse_config(std::string(kBase) + "sparsity: activations\n", "a.yaml").sparsity, 1);
-  EXPECT_EQ(bfp::parse_config(std::string(kBase) + "sparsity: both\n", "a.yaml").sparsity, 2);
+  EXPECT_EQ(bfp::parse_config(std::string(kBase) + "sparsity: activations\n", "a.yaml").sparsity, bfp::Sparsity::Activations);
+  EXPECT_EQ(bfp::parse_config(std::string(kBase) + "sparsity: both\n", "a.yaml").sparsity, bfp::Sparsity::Both);
 }
 
 TEST(ConfigLoad, RequantLanesIsOptionalAndDefaultsToBlockSize) {
@@ -565,7 +565,7 @@ TEST_F(Emit, TopLevelPortsParametersAndInstance) {
   const std::map<std::string, int> params = {
       {"Rows", 4},      {"Cols", 8},       {"BlockSize", 16}, {"AccWidth", 28},  {"GuardBits", 0},
       {"OperandRegs", 2}, {"ActDepth", 256}, {"WgtDepth", 512}, {"AccCols", 16}, {"MemWidth", 128},
-      {"AddrWidth", 32}, {"Sparsity", c.sparsity}, {"RequantLanes", 16}};
+      {"AddrWidth", 32}, {"Sparsity", static_cast<int>(c.sparsity)}, {"RequantLanes", 16}};
   for (const auto& [name, value] : params) {
     SCOPED_TRACE(name);
     EXPECT_TRUE(std::regex_search(
@@ -639,7 +639,7 @@ TEST_F(Emit, ConfigHeader) {
                                                 {"kAccWidth", 28},  {"kGuardBits", 0},  {"kOperandRegs", 2},
                                                 {"kActDepth", 256}, {"kWgtDepth", 512}, {"kAccCols", 16},
                                                 {"kMemWidth", 128}, {"kAddrWidth", 32}, {"kBeatBytes", 16},
-                                                {"kSparsity", c.sparsity}, {"kRequantLanes", 16}})
+                                                {"kSparsity", static_cast<int>(c.sparsity)}, {"kRequantLanes", 16}})
     EXPECT_NE(h.find("constexpr int " + name + " = " + std::to_string(value) + ";"), std::string::npos) << name;
   EXPECT_NE(h.find("constexpr char kConfigName[] = \"r4c8b16\";"), std::string::npos);
   EXPECT_NE(h.find("constexpr char kConfigHash[] = \"" + c.hash() + "\";"), std::string::npos);

@@ -573,7 +573,7 @@ TEST(RunNetwork, ShippedNetworksBitExact) {
     for (const char* c : {"configs/test/r2c2b8.yaml", "configs/test/r4c8b16.yaml"}) {
       const Config cfg = load_cfg(c);
       RunOptions o;
-      if (cfg.sparsity) {
+      if (cfg.sparse()) {
         o.sparse = true;
         o.stall = 0.2;
       }

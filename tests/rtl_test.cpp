@@ -115,7 +115,7 @@ void expect_bit_exact(const Config& cfg, const GemmSpec& s) {
   EXPECT_EQ(c.total, c.compute_stream + c.pipeline + c.store + c.load_act + c.load_wgt + c.dispatch + c.idle);
   if (!r.stream_error.empty()) ADD_FAILURE() << r.stream_error;
   // dense configs issue every element; sparse ones skip zeros, so COMPUTE may take fewer cycles
-  if (cfg.sparsity == 0) {
+  if (!cfg.sparse()) {
     EXPECT_EQ(c.compute_stream, static_cast<uint64_t>((s.k + cfg.block - 1) / cfg.block) * cfg.block *
                                   static_cast<uint64_t>((s.m + cfg.rows - 1) / cfg.rows) *
                                   static_cast<uint64_t>((s.n + cfg.cols - 1) / cfg.cols))
@@ -293,7 +293,7 @@ TEST_P(RtlGemm, SparsityScalingPrunesSmallOutputCodes) {
 // Compressed row streams (docs/sparse-format.md): A loaded with LOAD_ACT SPARSE, C written by compressed
 // STOREs (FIRST on a row's first accumulator-buffer window, LAST on its last). Sparse configs only.
 TEST_P(RtlGemm, CompressedActivationsAndOutput) {
-  if (cfg_.sparsity == 0) GTEST_SKIP() << "config has no sparsity";
+  if (!cfg_.sparse()) GTEST_SKIP() << "config has no sparsity";
   const int kmax = std::min(min_depth(), 8 * (cfg_.beat_bytes() - 4) * cfg_.block);
   struct Case {
     bool a, c;
@@ -347,7 +347,7 @@ TEST_P(RtlGemm, CompressedActivationsAndOutput) {
 // the response walker steps over empty segments while the next row's beats arrive (regression for a hang
 // in bfp_dma_sparse, see docs/harness.md).
 TEST_P(RtlGemm, CompressedActivationsWithEmptyRows) {
-  if (cfg_.sparsity == 0) GTEST_SKIP() << "config has no sparsity";
+  if (!cfg_.sparse()) GTEST_SKIP() << "config has no sparsity";
   for (int latency : {1, 2, 3}) {
     for (int i = 0; i < 12; ++i) {
       GemmSpec s;
@@ -620,7 +620,7 @@ TEST(Harness, CommandStreamsObeyTheAlignmentRules) {
         for (int variant = 0; variant < 4; ++variant) {
           const Schedule sched = variant == 1 ? Schedule::Auto : Schedule::Output;
           const bool sparse_a = variant == 2, sparse_c = variant >= 2;
-          if ((sparse_a || sparse_c) && cfg.sparsity == 0) continue;
+          if ((sparse_a || sparse_c) && !cfg.sparse()) continue;
           const int m = 2 * cfg.rows + 1;
           SCOPED_TRACE(rel + " M=" + std::to_string(m) + " K=" + std::to_string(k) + " N=" + std::to_string(n) +
                        " variant " + std::to_string(variant));

@@ -133,7 +133,7 @@ GemmResult run_checked(const Config& cfg, const GemmSpec& s) {
   return r;
 }
 
-bool sparse(const Config& cfg) { return cfg.sparsity != 0; }
+bool sparse(const Config& cfg) { return cfg.sparse(); }
 
 class SparseRtl : public testing::TestWithParam<std::string> {
  protected:
@@ -298,7 +298,7 @@ TEST_P(SparseRtl, WeightColumnGroupsSkipTheirOwnZeros) {
     s.stall = v == 1 ? 0.2 : 0.0;
     const GemmResult r = run_checked(cfg_, s);
     if (v == 0) {
-      const uint64_t per = cfg_.sparsity == 2 ? uint64_t(s.k / 4) : uint64_t(s.k);
+      const uint64_t per = cfg_.sparsity == bfp::Sparsity::Both ? uint64_t(s.k / 4) : uint64_t(s.k);
       EXPECT_EQ(r.seq_slowest, r.computes * per)
           << "each column group must issue only its own quarter of K (" << bfp::sim::wgt_skip_groups(cfg_)
           << " groups)";
@@ -320,7 +320,7 @@ TEST_P(SparseRtl, WeightSparsityPerGroupRandom) {
     s.wgt_sparsity = w;
     s.sparse_a = sparse(cfg_);
     const GemmResult r = run_checked(cfg_, s);
-    if (cfg_.sparsity == 2) {
+    if (cfg_.sparsity == bfp::Sparsity::Both) {
       EXPECT_LT(r.seq_mean, prev) << "weight sparsity " << w;
     }
     prev = r.seq_mean;
@@ -411,9 +411,10 @@ INSTANTIATE_TEST_SUITE_P(Configs, SparseRtl, testing::ValuesIn(config_files()),
 
 // The suite above runs on every config; make sure those cover every value of the knob.
 TEST(SparseHarness, EveryKnobValueHasAConfig) {
-  std::map<int, std::string> seen;
+  std::map<bfp::Sparsity, std::string> seen;
   for (const std::string& rel : config_files()) seen[load(rel).sparsity] += rel + " ";
-  for (int v : {0, 1, 2}) EXPECT_TRUE(seen.count(v)) << "no config with sparsity " << v;
+  for (bfp::Sparsity v : {bfp::Sparsity::None, bfp::Sparsity::Activations, bfp::Sparsity::Both})
+    EXPECT_TRUE(seen.count(v)) << "no config with sparsity " << bfp::to_string(v);
 }
 
 TEST(SparseHarness, SparsifyHitsTheRequestedFractionWithTheRequestedStructure) {

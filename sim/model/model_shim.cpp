@@ -100,21 +100,23 @@ void trace_dump(bfp_model* m, uint64_t t) {
 }
 }  // namespace
 
+// Every hardware field comes from the list the generated header carries (BFP_HW_CONFIG_FIELDS, one entry per
+// row of config/fields.def), so a new config field reaches the harness's check without an edit here.
+#define BFP_MODEL_COUNT_FIELD(KEY, CONSTANT) +1
+static_assert(0 BFP_HW_CONFIG_FIELDS(BFP_MODEL_COUNT_FIELD) <= BFP_MODEL_MAX_FIELDS,
+              "more config fields than the ABI holds");
+#undef BFP_MODEL_COUNT_FIELD
+
 BFP_EXPORT void bfp_model_get_config(bfp_model_config* c) {
   std::memset(c, 0, sizeof(*c));
   c->abi_version = BFP_MODEL_ABI_VERSION;
-  c->rows = bfp::hw::kRows;
-  c->cols = bfp::hw::kCols;
-  c->block = bfp::hw::kBlockSize;
-  c->acc_width = bfp::hw::kAccWidth;
-  c->guard_bits = bfp::hw::kGuardBits;
-  c->operand_regs = bfp::hw::kOperandRegs;
-  c->act_depth = bfp::hw::kActDepth;
-  c->wgt_depth = bfp::hw::kWgtDepth;
-  c->acc_cols = bfp::hw::kAccCols;
-  c->mem_width = bfp::hw::kMemWidth;
-  c->addr_width = bfp::hw::kAddrWidth;
-  c->sparsity = bfp::hw::kSparsity;
+#define BFP_MODEL_ADD_FIELD(KEY, CONSTANT)                                                     \
+  static_assert(sizeof(KEY) <= BFP_MODEL_KEY_CHARS, "config key " KEY " is too long for the ABI"); \
+  std::memcpy(c->fields[c->num_fields].key, KEY, sizeof(KEY));                                 \
+  c->fields[c->num_fields++].value = bfp::hw::CONSTANT;
+  BFP_HW_CONFIG_FIELDS(BFP_MODEL_ADD_FIELD)
+#undef BFP_MODEL_ADD_FIELD
+  std::strncpy(c->config_name, bfp::hw::kConfigName, sizeof(c->config_name) - 1);
   std::strncpy(c->config_hash, bfp::hw::kConfigHash, sizeof(c->config_hash) - 1);
 }
 
