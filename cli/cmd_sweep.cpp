@@ -22,7 +22,8 @@ Runner add_sweep(CLI::App& app) {
   app.add_option("--knobs", s.knobs, "sparsity knobs (default none both; --full: none activations both)");
   app.add_flag("--full", s.full, "the full grid (12 points, about an hour on 2 cores)");
   app.add_option("--seed", s.seed, "operand seed");
-  app.add_option("-o,--out", s.out, "output directory (sweep.json, sweep.md, sweep_tops_per_w.svg, points/)")->required();
+  app.add_option("-o,--out", s.out, "output directory (sweep.json, sweep.md, sweep_tops_per_w.svg, points/)")
+      ->required();
   app.add_option("--ppa-out", s.ppa_out, "ASIC flow output root (default out/ppa of the source tree)");
   return [o]() {
     report::SweepOptions opt = o->sweep;

@@ -58,7 +58,8 @@ std::vector<SweepPoint> sweep_points(const SweepOptions& opt) {
   if (arrays.empty()) arrays = opt.full ? std::vector<std::string>{"2x2", "4x4"} : std::vector<std::string>{"2x2"};
   if (blocks.empty()) blocks = {"8", "16"};
   if (knobs.empty())
-    knobs = opt.full ? std::vector<std::string>{"none", "activations", "both"} : std::vector<std::string>{"none", "both"};
+    knobs = opt.full ? std::vector<std::string>{"none", "activations", "both"}
+                     : std::vector<std::string>{"none", "both"};
   std::vector<SweepPoint> points;
   for (const auto& a : arrays) {
     int r = 0, c = 0;
@@ -91,7 +92,8 @@ Config sweep_variant(const Config& base, const SweepPoint& p) {
       {"sparsity", p.sparsity}};
   Config probe = base;  // a larger block needs a wider accumulator (docs/config.md)
   probe.block = p.block;
-  if (base.acc_width < probe.min_acc_width()) keys.push_back({"accumulator.width", std::to_string(probe.min_acc_width())});
+  if (base.acc_width < probe.min_acc_width())
+    keys.push_back({"accumulator.width", std::to_string(probe.min_acc_width())});
   return base.with(keys);
 }
 

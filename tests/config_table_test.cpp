@@ -21,6 +21,7 @@
 #include "gen/emit.h"
 #include "gen/rtl_embed.h"
 #include "sim/model_cache.h"
+#include "support/read_file.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -32,13 +33,7 @@ namespace {
 
 const fs::path kSource = BFP_SOURCE_DIR;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + p.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using bfp::test::read_file;
 
 Config load(const std::string& rel) { return bfp::load_config((kSource / rel).string()); }
 
@@ -58,7 +53,10 @@ std::string rendered(const Config& c, const std::string& path) {
   throw std::runtime_error("render() has no " + path);
 }
 
-std::string escape(const std::string& s) { return std::regex_replace(s, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)"); }
+/// `s` as a regular expression that matches it literally.
+std::string escape(const std::string& s) {
+  return std::regex_replace(s, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
+}
 
 /// `cfg` with field `f` changed to another value of its type (not necessarily a legal config).
 Config changed(const Config& cfg, const Field& f) {

@@ -20,6 +20,7 @@
 #include "gen/emit.h"
 #include "gen/rtl_embed.h"
 #include "config/sha256.h"
+#include "support/read_file.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -32,13 +33,7 @@ struct TempDir : bfp::test::TempDir {
   TempDir() : bfp::test::TempDir("bfpgen_gen_test") {}
 };
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + p.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using bfp::test::read_file;
 
 void write_text(const fs::path& p, const std::string& text) {
   std::ofstream out(p, std::ios::binary);

@@ -110,9 +110,9 @@ static_assert(0 BFP_HW_CONFIG_FIELDS(BFP_MODEL_COUNT_FIELD) <= BFP_MODEL_MAX_FIE
 BFP_EXPORT void bfp_model_get_config(bfp_model_config* c) {
   std::memset(c, 0, sizeof(*c));
   c->abi_version = BFP_MODEL_ABI_VERSION;
-#define BFP_MODEL_ADD_FIELD(KEY, CONSTANT)                                                     \
+#define BFP_MODEL_ADD_FIELD(KEY, CONSTANT)                                                         \
   static_assert(sizeof(KEY) <= BFP_MODEL_KEY_CHARS, "config key " KEY " is too long for the ABI"); \
-  std::memcpy(c->fields[c->num_fields].key, KEY, sizeof(KEY));                                 \
+  std::memcpy(c->fields[c->num_fields].key, KEY, sizeof(KEY));                                     \
   c->fields[c->num_fields++].value = bfp::hw::CONSTANT;
   BFP_HW_CONFIG_FIELDS(BFP_MODEL_ADD_FIELD)
 #undef BFP_MODEL_ADD_FIELD
