@@ -59,17 +59,23 @@ std::set<std::string> cli_subcommands() {
 
 }  // namespace
 
-TEST(Docs, ReadmeExampleConfigIsTheShippedDefault) {
-  const std::string readme = read_text(kRoot / "README.md");
-  const size_t head = readme.find("## Example config");
-  ASSERT_NE(head, std::string::npos) << "README.md has no '## Example config' section";
-  const size_t open = readme.find("```yaml\n", head);
-  ASSERT_NE(open, std::string::npos) << "no ```yaml block after '## Example config'";
+// The first ```yaml block after `heading` in `doc` must be configs/default.yaml, byte for byte.
+static void expect_default_config_copy(const std::string& doc, const std::string& heading) {
+  const std::string text = read_text(kRoot / doc);
+  const size_t head = text.find(heading);
+  ASSERT_NE(head, std::string::npos) << doc << " has no '" << heading << "'";
+  const size_t open = text.find("```yaml\n", head);
+  ASSERT_NE(open, std::string::npos) << doc << ": no ```yaml block after '" << heading << "'";
   const size_t body = open + 8;
-  const size_t close = readme.find("```", body);
+  const size_t close = text.find("```", body);
   ASSERT_NE(close, std::string::npos);
-  EXPECT_EQ(readme.substr(body, close - body), read_text(kRoot / "configs/default.yaml"))
-      << "README.md's example config differs from configs/default.yaml: paste the file into the README";
+  EXPECT_EQ(text.substr(body, close - body), read_text(kRoot / "configs/default.yaml"))
+      << doc << "'s example config differs from configs/default.yaml: paste the file into it";
+}
+
+TEST(Docs, ExampleConfigsAreTheShippedDefault) {
+  expect_default_config_copy("README.md", "## Example config");
+  expect_default_config_copy("docs/config.md", "# Accelerator configuration");
 }
 
 TEST(Docs, ReadmeShowsEverySubcommandAndNoOther) {
