@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.h"
+#include "gen/emit.h"
 
 #ifndef BFP_VERSION
 #error "BFP_VERSION must be defined by the build"
@@ -13,7 +14,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"bfpgen - sparse BFP8 DNN accelerator generator"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("bfpgen ") + BFP_VERSION);
+  app.set_version_flag("--version", std::string("bfpgen ") + BFP_VERSION + " (source " + bfp::source_revision() + ")");
 
   std::map<CLI::App*, bfp::cli::Runner> runners;
   auto reg = [&](CLI::App* sub, bfp::cli::Runner r) { runners[sub] = std::move(r); };

@@ -257,7 +257,7 @@ std::string render_manifest(const Config& c, std::vector<GeneratedFile> files) {
   for (const GeneratedFile& f : files)
     list.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.content.size()}});
   nlohmann::json m = {
-      {"generator", {{"name", "bfpgen"}, {"version", generator_version()}}},
+      {"generator", {{"name", "bfpgen"}, {"version", generator_version()}, {"source_revision", source_revision()}}},
       {"config_name", c.name},
       {"config_hash", c.hash()},
       {"config", config_json(c)},

@@ -14,6 +14,10 @@ namespace bfp {
 
 /// bfpgen's version (the build's BFP_VERSION), as printed in every provenance banner.
 const char* generator_version();
+/// `git describe --always --dirty --tags` of the source tree bfpgen was built from ("unknown" outside git).
+/// Recorded in manifest.json and printed by `bfpgen --version`; not in the RTL banners, so that regenerating
+/// with a newer build of the same sources keeps the Verilog bytes.
+const char* source_revision();
 
 /// One output file: name relative to the output directory, exact content and its SHA-256 (hex).
 struct GeneratedFile {

@@ -245,8 +245,10 @@ struct Fnv {
 // Fingerprint of every file under `dir` (sorted by relative path) plus the model sources.
 std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src, TraceFormat trace) {
   std::vector<fs::path> files;
+  // manifest.json is left out: it only repeats the other files' hashes plus the generator's source revision,
+  // which changes with every commit and would rebuild every model for nothing
   for (const auto& e : fs::recursive_directory_iterator(rtl_dir))
-    if (e.is_regular_file()) files.push_back(fs::relative(e.path(), rtl_dir));
+    if (e.is_regular_file() && e.path().filename() != "manifest.json") files.push_back(fs::relative(e.path(), rtl_dir));
   std::sort(files.begin(), files.end());
   Fnv f;
   f.add("bfp-model-abi-" + std::to_string(BFP_MODEL_ABI_VERSION));
