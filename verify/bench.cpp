@@ -1,0 +1,235 @@
+#include "verify/bench.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+namespace bfp::verify {
+
+namespace {
+
+// The config text with its top-level `sparsity:` key set to `value` (appended when missing) and `-sparsity-<value>`
+// appended to its name, so the variant gets its own name and model. Throws when there is no top-level
+// `name:` line (a flow-style document); the caller checks the result with parse_config.
+std::string config_variant_text(const std::string& yaml, const std::string& value) {
+  std::istringstream in(yaml);
+  std::ostringstream out;
+  std::string line;
+  bool named = false, set = false;
+  const std::regex name_re(R"(^name:\s*([A-Za-z0-9_-]+)(.*)$)"), sp_re(R"(^sparsity:.*$)");
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (std::regex_match(line, m, name_re)) {
+      out << "name: " << m[1].str() << "-sparsity-" << value << "\n";
+      named = true;
+    } else if (std::regex_match(line, sp_re)) {
+      out << "sparsity: " << value << "  # changed by bfpgen bench --sparsity\n";
+      set = true;
+    } else {
+      out << line << "\n";
+    }
+  }
+  if (!named) throw std::runtime_error("config has no top-level 'name:' line; cannot write its sparsity variant");
+  if (!set) out << "sparsity: " << value << "  # added by bfpgen bench --sparsity\n";
+  return out.str();
+}
+
+double ratio(size_t a, size_t b) { return b ? double(a) / double(b) : 0.0; }
+
+}  // namespace
+
+// integrator: switch to Config::with + to_yaml
+Config write_sparsity_variant(const Config& cfg, const std::string& value, const std::string& dir) {
+  std::ifstream f(cfg.source_path);
+  if (!f) throw std::runtime_error("cannot read " + cfg.source_path);
+  std::stringstream text;
+  text << f.rdbuf();
+  const std::string variant = config_variant_text(text.str(), value);
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path path = std::filesystem::path(dir) / (cfg.name + "-sparsity-" + value + ".yaml");
+  const std::string tmp = path.string() + "." + std::to_string(::getpid());
+  {
+    std::ofstream o(tmp);
+    o << "# " << cfg.source_path << " with sparsity: " << value << " (written by bfpgen bench --sparsity)\n" << variant;
+  }
+  std::filesystem::rename(tmp, path);
+  Config v = load_config(path.string());
+  if (v.sparsity_name() != value) throw std::runtime_error(path.string() + ": variant has sparsity " + v.sparsity_name());
+  Config a = v, b = cfg;  // everything else must be unchanged
+  a.name = b.name = "";
+  a.sparsity = b.sparsity;
+  if (a.canonical() != b.canonical()) throw std::runtime_error(path.string() + ": variant differs in more than sparsity");
+  return v;
+}
+
+// ---- dense benchmark ------------------------------------------------------------------------------------
+
+void to_json(nlohmann::json& j, const BenchRow& row) {
+  const GemmResult& r = row.r;
+  nlohmann::json b = r.cycles;
+  b.erase("total");
+  b.erase("engine_busy");
+  j = {{"m", row.size},
+       {"k", row.size},
+       {"n", row.size},
+       {"schedule", to_string(r.schedule)},
+       {"cycles", r.cycles.total},
+       {"mac_utilization", r.mac_util},
+       {"onchip_utilization", r.onchip_util},
+       {"breakdown", b},
+       {"engine_busy", nlohmann::json(r.cycles)["engine_busy"]},
+       {"bit_exact", r.bit_exact},
+       {"sim_seconds", r.sim_seconds}};
+}
+
+std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
+                                const std::function<void(const BenchRow&)>& on_row) {
+  auto model = sim::load_model(cfg, &std::cerr);
+  std::vector<BenchRow> rows;
+  for (int sz : o.sizes) {
+    for (const std::string& sched_name : o.schedules) {
+      GemmSpec s;
+      s.m = s.k = s.n = sz;
+      s.seed = 1;
+      s.latency = o.latency;
+      s.schedule = host::parse_schedule(sched_name);
+      s.values = parse_value_kind(o.values);
+      s.sparse_a = o.sparse_a;
+      BenchRow row;
+      row.size = sz;
+      row.schedule = sched_name;
+      try {
+        check_gemm_spec(cfg, s);
+      } catch (const std::exception& e) {
+        row.skipped = e.what();
+      }
+      if (row.skipped.empty()) row.r = run_gemm(model, s);
+      if (on_row) on_row(row);
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+// ---- sparsity benchmark ---------------------------------------------------------------------------------
+
+double SparsityBench::zero_sparsity_throughput_vs_none() const {
+  return double(rows.front().r.cycles.total) / double(rows[dense].r.cycles.total);
+}
+
+SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& o, std::ostream* log) {
+  SparsityBench b;
+  b.cfg = cfg;
+  b.opt = o;
+  if (cfg.sparsity == 0 && log)
+    *log << "note: config '" << cfg.name << "' has sparsity: none; nothing is skipped and activations load dense\n";
+  const std::string dir = o.work_dir.empty()
+                              ? (std::filesystem::temp_directory_path() / "bfpgen-bench-sparsity").string()
+                              : o.work_dir;
+  b.none_cfg = write_sparsity_variant(cfg, "none", dir);
+  auto model = sim::load_model(cfg, log);
+  auto none_model = sim::load_model(b.none_cfg, log);
+
+  auto base_spec = [&]() {
+    GemmSpec s;
+    s.m = s.k = s.n = o.size;
+    s.seed = o.seed;
+    s.latency = o.latency;
+    s.values = parse_value_kind(o.values);
+    return s;
+  };
+  b.rows.push_back(SparsityBenchRow{"sparsity: none, dense data", true, base_spec(), {}, 0});
+  const std::vector<std::pair<double, double>> points = {{0.0, 0.0},  {0.5, 0.0},  {0.75, 0.0}, {0.9, 0.0},
+                                                         {0.95, 0.0}, {0.9, 0.5}, {0.9, 0.9}};
+  for (const std::string& pname : o.patterns) {
+    const SparsityPattern pat = parse_sparsity_pattern(pname);
+    for (const auto& [pa, pw] : points) {
+      if (pa == 0.0 && pw == 0.0 && &pname != &o.patterns.front()) continue;  // the dense row once
+      GemmSpec s = base_spec();
+      s.act_sparsity = pa;
+      s.wgt_sparsity = pw;
+      s.sparsity_pattern = pat;
+      s.sparse_a = default_sparse_a(cfg, s);
+      if (pa == 0.0 && pw == 0.0) b.dense = b.rows.size();
+      b.rows.push_back(SparsityBenchRow{pa == 0.0 && pw == 0.0 ? "dense data" : pname, false, s, {}, 0});
+    }
+  }
+  for (SparsityBenchRow& row : b.rows) {
+    const Config& rc = row.is_none ? b.none_cfg : b.cfg;
+    check_gemm_spec(rc, row.spec);
+    row.r = run_gemm(row.is_none ? none_model : model, row.spec);
+    b.all_exact = b.all_exact && row.r.bit_exact;
+    if (!row.r.bit_exact && log)
+      *log << "MISMATCH: " << row.r.first_mismatch << "\n  repro: " << repro_command(rc, row.spec) << "\n";
+  }
+  for (SparsityBenchRow& row : b.rows)
+    row.speedup = double(b.rows[b.dense].r.cycles.total) / double(row.r.cycles.total);
+  return b;
+}
+
+void to_json(nlohmann::json& j, const SparsityBench& b) {
+  const Config& cfg = b.cfg;
+  j["config"] = {{"name", cfg.name}, {"path", cfg.source_path}, {"hash", cfg.hash()}, {"rows", cfg.rows},
+                 {"cols", cfg.cols}, {"block_size", cfg.block}, {"mem_width", cfg.mem_width},
+                 {"act_depth", cfg.act_depth}, {"wgt_depth", cfg.wgt_depth}, {"acc_cols", cfg.acc_cols},
+                 {"sparsity", cfg.sparsity_name()}};
+  j["none_config"] = {{"name", b.none_cfg.name}, {"path", b.none_cfg.source_path}, {"hash", b.none_cfg.hash()}};
+  j["m"] = j["k"] = j["n"] = b.opt.size;
+  j["seed"] = b.opt.seed;
+  j["latency"] = b.opt.latency;
+  j["values"] = b.opt.values;
+  nlohmann::json res = nlohmann::json::array();
+  for (const SparsityBenchRow& row : b.rows) {
+    const GemmResult& r = row.r;
+    const sim::CycleBreakdown& c = r.cycles;
+    const Config& rc = row.is_none ? b.none_cfg : b.cfg;
+    nlohmann::json x;
+    x["label"] = row.label;
+    x["config"] = rc.name;
+    x["config_sparsity"] = rc.sparsity_name();
+    x["act_sparsity"] = row.spec.act_sparsity;
+    x["wgt_sparsity"] = row.spec.wgt_sparsity;
+    x["pattern"] = to_string(row.spec.sparsity_pattern);
+    x["act_load"] = row.spec.sparse_a ? "compressed" : "dense";
+    x["schedule"] = to_string(r.schedule);
+    x["cycles"] = c.total;
+    x["speedup_vs_dense"] = row.speedup;
+    x["useful_macs"] = r.useful_macs;
+    x["useful_mac_utilization"] = r.useful_util;
+    x["dense_mac_utilization"] = r.mac_util;
+    x["read_bytes"] = r.read_bytes;
+    x["write_bytes"] = r.write_bytes;
+    x["act_read_bytes"] = r.act_read_bytes;
+    x["wgt_read_bytes"] = r.wgt_read_bytes;
+    x["out_write_bytes"] = r.out_write_bytes;
+    if (r.act_compression_valid) {
+      const auto& a = r.act_compression;
+      x["act_compression"] = {{"dense_bytes", a.dense_bytes},
+                              {"hier_bytes", a.hier_bytes},
+                              {"hier_bytes_moved", a.hier_bytes_moved},
+                              {"flat_bitmap_bytes", a.flat_bitmap_bytes},
+                              {"ratio_hier", ratio(a.dense_bytes, a.hier_bytes)},
+                              {"ratio_hier_moved", ratio(a.dense_bytes, a.hier_bytes_moved)},
+                              {"ratio_flat_bitmap", ratio(a.dense_bytes, a.flat_bitmap_bytes)}};
+    }
+    x["achieved_sparsity"] = {{"act", r.act_sparsity}, {"wgt", r.wgt_sparsity}, {"out", r.out_sparsity}};
+    x["breakdown"] = {{"compute", c.compute_stream + c.pipeline}, {"store", c.store}, {"load_act", c.load_act},
+                      {"load_wgt", c.load_wgt}, {"dispatch", c.dispatch}, {"idle", c.idle}};
+    x["engine_busy"] = nlohmann::json(c)["engine_busy"];
+    x["sequencer_model"] = {{"computes", r.computes}, {"slowest_row_cycles", r.seq_slowest},
+                            {"mean_row_cycles", r.seq_mean}};
+    x["commands"] = r.commands;
+    x["bit_exact"] = r.bit_exact;
+    x["repro"] = repro_command(rc, row.spec);
+    res.push_back(x);
+  }
+  j["results"] = res;
+  j["zero_sparsity_throughput_vs_none"] = b.zero_sparsity_throughput_vs_none();
+}
+
+}  // namespace bfp::verify
