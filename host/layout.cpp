@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "golden/sparse.h"
 
@@ -13,18 +14,18 @@ uint32_t roundup(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a -
 
 }  // namespace
 
+const std::pair<Schedule, const char*> kScheduleNames[] = {
+    {Schedule::Auto, "auto"}, {Schedule::Output, "output"}, {Schedule::Weight, "weight"}};
+
 std::string to_string(Schedule s) {
-  switch (s) {
-    case Schedule::Auto: return "auto";
-    case Schedule::Output: return "output";
-    case Schedule::Weight: return "weight";
-  }
+  for (const auto& [value, name] : kScheduleNames)
+    if (value == s) return name;
   return "?";
 }
 
 Schedule parse_schedule(const std::string& s) {
-  for (Schedule x : {Schedule::Auto, Schedule::Output, Schedule::Weight})
-    if (to_string(x) == s) return x;
+  for (const auto& [value, name] : kScheduleNames)
+    if (s == name) return value;
   throw std::invalid_argument("unknown schedule '" + s + "' (one of: auto, output, weight)");
 }
 

@@ -1,7 +1,6 @@
 #include "mapper/run.h"
 
 #include <algorithm>
-#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 
@@ -12,12 +11,6 @@
 namespace bfp::mapper {
 
 namespace {
-
-std::string bits8(int v) {
-  std::ostringstream os;
-  os << "0x" << std::hex << std::setw(2) << std::setfill('0') << (v & 0xff) << std::dec << " (" << v << ")";
-  return os.str();
-}
 
 std::string dims(int m, int k, int n) {
   return std::to_string(m) + "x" + std::to_string(k) + " * " + std::to_string(k) + "x" + std::to_string(n);
@@ -67,7 +60,7 @@ std::string describe_mismatch(const Config& cfg, const Layer& l, const GemmOp& o
   } else {
     os << " = output (y=" << row / l.out.w << ", x=" << row % l.out.w << ", c=" << op.n0 + col << ")";
   }
-  os << ": code expected " << bits8(r.expected_code) << " got " << bits8(r.actual_code) << "; block "
+  os << ": code expected " << sim::bits8(r.expected_code) << " got " << sim::bits8(r.actual_code) << "; block "
      << col / cfg.block << " exponent expected " << r.expected_exp << " got " << r.actual_exp;
   if (col < op.n) os << " (golden accumulator m=" << acc.m(row, col) << " e=" << acc.e(row, col) << ")";
   if (r.code_mismatches + r.exp_mismatches > 1)

@@ -11,13 +11,13 @@
 
 namespace bfp::sim {
 
-namespace {
-
 std::string bits8(int v) {
   std::ostringstream os;
   os << "0x" << std::hex << std::setw(2) << std::setfill('0') << (v & 0xff) << std::dec << " (" << v << ")";
   return os.str();
 }
+
+namespace {
 
 // [lo, hi) of the bytes a tensor occupies (codes and exponents; row streams when compressed).
 struct Span {
@@ -82,17 +82,10 @@ void compare_streams(const Config& cfg, const host::GemmLayout& l, int M, int ck
 }  // namespace
 
 CycleBreakdown& CycleBreakdown::operator+=(const CycleBreakdown& o) {
-  total += o.total;
-  compute_stream += o.compute_stream;
-  pipeline += o.pipeline;
-  store += o.store;
-  load_act += o.load_act;
-  load_wgt += o.load_wgt;
-  dispatch += o.dispatch;
-  idle += o.idle;
-  load_busy += o.load_busy;
-  compute_busy += o.compute_busy;
-  store_busy += o.store_busy;
+  using C = CycleBreakdown;
+  for (uint64_t C::*f : {&C::total, &C::compute_stream, &C::pipeline, &C::store, &C::load_act, &C::load_wgt,
+                         &C::dispatch, &C::idle, &C::load_busy, &C::compute_busy, &C::store_busy})
+    this->*f += o.*f;
   return *this;
 }
 

@@ -69,6 +69,9 @@ struct GemmRun {
   double sim_seconds = 0;        ///< wall-clock time of the RTL simulation
 };
 
+/// A code or exponent byte as the mismatch messages print it: "0x7f (127)".
+std::string bits8(int v);
+
 /// Memory timing of a run (docs/harness.md "Memory model").
 struct MemTiming {
   double stall = 0.0;      ///< random backpressure probability on every handshake

@@ -6,8 +6,6 @@
 
 namespace bfp::verify {
 
-namespace {
-
 nlohmann::json compression_json(const golden::CompressionStats& c) {
   auto ratio = [](size_t a, size_t b) { return b ? double(a) / double(b) : 0.0; };
   return nlohmann::json{{"dense_bytes", c.dense_bytes},
@@ -21,8 +19,6 @@ nlohmann::json compression_json(const golden::CompressionStats& c) {
                         {"ratio_hier_moved", ratio(c.dense_bytes, c.hier_bytes_moved)},
                         {"ratio_flat_bitmap", ratio(c.dense_bytes, c.flat_bitmap_bytes)}};
 }
-
-}  // namespace
 
 void to_json(nlohmann::json& j, const GemmSpec& s) {
   j = {{"m", s.m},

@@ -96,5 +96,7 @@ std::string repro_command(const Config& cfg, const GemmSpec& spec);
 /// `bfpgen gemm --json`: config, spec, verdict, cycles, memory, sparsity, compression, error, repro.
 nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult& r);
 void to_json(nlohmann::json& j, const GemmSpec& s);
+/// A's or C's compression figures: bytes in the three encodings, nnz, blocks, elements and the ratios.
+nlohmann::json compression_json(const golden::CompressionStats& c);
 
 }  // namespace bfp::verify
