@@ -11,11 +11,11 @@
 #include <vector>
 
 #include "config/config.h"
+#include "host/layout.h"
 #include "mapper/lower.h"
 #include "mapper/network.h"
-#include "host/layout.h"
-#include "sim/runner.h"
 #include "sim/model_cache.h"
+#include "sim/runner.h"
 
 namespace bfp::mapper {
 

@@ -16,8 +16,8 @@
 
 #include "config/config.h"
 #include "mapper/network.h"
-#include "verify/random_gemm.h"
 #include "sim/model_cache.h"
+#include "verify/random_gemm.h"
 
 namespace bfp::verify {
 

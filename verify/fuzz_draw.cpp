@@ -1,10 +1,9 @@
+// Drawing the cases of `bfpgen fuzz` (docs/fuzz.md): networks from templates, raw GEMM specs, the config pool.
 #include "verify/fuzz.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <map>
 #include <random>
 #include <sstream>
 #include <stdexcept>
