@@ -1,11 +1,11 @@
-// bfpgen fuzz: randomized layer regression (mapper/fuzz.h, docs/fuzz.md). Every case runs through the RTL and
+// bfpgen fuzz: randomized layer regression (verify/fuzz.h, docs/fuzz.md). Every case runs through the RTL and
 // the golden model; each failure prints the one-line command that reproduces exactly that case.
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "commands.h"
-#include "mapper/fuzz.h"
+#include "verify/fuzz.h"
 #include "sim/model_cache.h"
 
 namespace bfp::cli {
@@ -31,7 +31,7 @@ Runner add_fuzz(CLI::App& app) {
   return [o]() -> int {
     if (o->config.empty() && !o->random_configs)
       throw std::invalid_argument("give --config CONFIG or --random-configs");
-    mapper::FuzzOptions fo;
+    verify::FuzzOptions fo;
     fo.seed = o->seed;
     fo.count = o->count;
     fo.only_case = o->only_case;
@@ -51,7 +51,7 @@ Runner add_fuzz(CLI::App& app) {
       junit.open(o->junit);
       if (!junit) throw std::runtime_error("cannot write the JUnit report " + o->junit);
     }
-    const mapper::FuzzSummary s = mapper::run_fuzz(fo);
+    const verify::FuzzSummary s = verify::run_fuzz(fo);
     if (o->quiet)
       for (const auto& rec : s.cases)
         if (!rec.r.pass)
@@ -59,7 +59,7 @@ Runner add_fuzz(CLI::App& app) {
                     << rec.c.kind << ": " << rec.c.summary << "\n  " << rec.r.message << "\n  repro: " << rec.repro
                     << "\n";
     if (junit.is_open()) {
-      mapper::write_junit(junit, fo, s);
+      verify::write_junit(junit, fo, s);
       junit.close();
       if (!junit) throw std::runtime_error("writing the JUnit report " + o->junit + " failed");
     }

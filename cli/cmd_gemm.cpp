@@ -1,4 +1,4 @@
-// bfpgen gemm: one random GEMM through the golden model and the RTL (sim/gemm.h).
+// bfpgen gemm: one random GEMM through the golden model and the RTL (verify/random_gemm.h).
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -6,131 +6,25 @@
 
 #include "commands.h"
 #include "config/config.h"
-#include "sim/gemm.h"
+#include "format.h"
+#include "verify/random_gemm.h"
 
 namespace bfp::cli {
 
 namespace {
 
-std::string pct(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f%%", 100.0 * v);
-  return b;
-}
-
-std::string part(uint64_t v, uint64_t total) {
-  return std::to_string(v) + " (" + (total ? pct(double(v) / double(total)) : std::string("-")) + ")";
-}
-
-}  // namespace
-
-nlohmann::json gemm_json(const Config& cfg, const sim::GemmSpec& s, const sim::GemmResult& r) {
-  const auto& c = r.cycles;
-  nlohmann::json j;
-  j["config"] = {{"name", cfg.name},   {"path", cfg.source_path}, {"hash", cfg.hash()},
-                 {"rows", cfg.rows},   {"cols", cfg.cols},         {"block_size", cfg.block},
-                 {"sparsity", cfg.sparsity_name()}};
-  j["gemm"] = {{"m", s.m},
-               {"k", s.k},
-               {"n", s.n},
-               {"seed", s.seed},
-               {"values", sim::to_string(s.values)},
-               {"relu", s.relu},
-               {"stall", s.stall},
-               {"latency", s.latency},
-               {"bandwidth", s.bandwidth},
-               {"schedule", sim::to_string(s.schedule)},
-               {"warmup", s.warmup},
-               {"prune", s.prune},
-               {"sparse_a", s.sparse_a},
-               {"sparse_c", s.sparse_c},
-               {"act_sparsity", s.act_sparsity},
-               {"wgt_sparsity", s.wgt_sparsity},
-               {"sparsity_pattern", sim::to_string(s.sparsity_pattern)},
-               {"mask", sim::to_string(s.mask)}};
-  j["bit_exact"] = r.bit_exact;
-  j["verdict"] = r.bit_exact ? "BIT-EXACT" : "MISMATCH";
-  j["code_mismatches"] = r.code_mismatches;
-  j["exp_mismatches"] = r.exp_mismatches;
-  j["first_mismatch"] = r.first_mismatch;
-  j["stray_writes"] = r.stray_writes;
-  j["first_stray_write"] = r.first_stray_write;
-  j["stream_error"] = r.stream_error;
-  j["stream_byte_mismatches"] = r.stream_byte_mismatches;
-  j["first_stream_byte_mismatch"] = r.first_stream_byte_mismatch;
-  j["schedule"] = sim::to_string(r.schedule);
-  j["cycles"] = {{"total", c.total},
-                 {"compute_stream", c.compute_stream},
-                 {"pipeline", c.pipeline},
-                 {"store", c.store},
-                 {"load_act", c.load_act},
-                 {"load_wgt", c.load_wgt},
-                 {"dispatch", c.dispatch},
-                 {"idle", c.idle},
-                 {"engine_busy", {{"load", c.load_busy}, {"compute", c.compute_busy}, {"store", c.store_busy}}}};
-  j["commands"] = r.commands;
-  j["macs"] = r.macs;
-  j["mac_utilization"] = r.mac_util;
-  j["onchip_utilization"] = r.onchip_util;
-  j["memory"] = {{"beat_bytes", cfg.beat_bytes()},
-                 {"read_beats", r.read_beats},
-                 {"write_beats", r.write_beats},
-                 {"read_bytes", r.read_bytes},
-                 {"write_bytes", r.write_bytes},
-                 {"act_read_bytes", r.act_read_bytes},
-                 {"wgt_read_bytes", r.wgt_read_bytes},
-                 {"out_write_bytes", r.out_write_bytes},
-                 {"write_strobe_bytes", r.write_strobe_bytes},
-                 {"act_loads", r.act_loads}};
-  j["sequencer_model"] = {{"computes", r.computes}, {"slowest_row_cycles", r.seq_slowest},
-                          {"mean_row_cycles", r.seq_mean}};
-  j["useful_macs"] = r.useful_macs;
-  j["useful_mac_utilization"] = r.useful_util;
-  j["dense_mac_utilization"] = r.mac_util;
-  auto comp = [](const golden::CompressionStats& c) {
-    auto ratio = [](size_t a, size_t b) { return b ? double(a) / double(b) : 0.0; };
-    return nlohmann::json{{"dense_bytes", c.dense_bytes},
-                          {"hier_bytes", c.hier_bytes},
-                          {"hier_bytes_moved", c.hier_bytes_moved},
-                          {"flat_bitmap_bytes", c.flat_bitmap_bytes},
-                          {"nnz", c.nnz},
-                          {"nnz_blocks", c.nnz_blocks},
-                          {"elements", c.elements},
-                          {"ratio_hier", ratio(c.dense_bytes, c.hier_bytes)},
-                          {"ratio_hier_moved", ratio(c.dense_bytes, c.hier_bytes_moved)},
-                          {"ratio_flat_bitmap", ratio(c.dense_bytes, c.flat_bitmap_bytes)}};
-  };
-  j["sparsity"] = {{"requested", {{"act", s.act_sparsity}, {"wgt", s.wgt_sparsity},
-                                  {"pattern", sim::to_string(s.sparsity_pattern)}}},
-                   {"forced_zeros", {{"act", r.act_forced_zeros}, {"wgt", r.wgt_forced_zeros}}},
-                   {"zero_codes", {{"act", r.act_zero_codes}, {"wgt", r.wgt_zero_codes}}},
-                   {"achieved", {{"act", r.act_sparsity}, {"wgt", r.wgt_sparsity}, {"out", r.out_sparsity},
-                                 {"out_before_prune", r.out_sparsity_unpruned}}},
-                   {"act_load", s.sparse_a ? "compressed" : "dense"}};
-  if (r.act_compression_valid) {
-    j["compression"] = {{"act", comp(r.act_compression)}, {"out", comp(r.out_compression)}};
-  } else {
-    j["compression"] = nullptr;
-  }
-  j["error_vs_fp32"] = {{"rtl", {{"rel_rms", r.err_rtl.rel_rms}, {"max_abs", r.err_rtl.max_abs}}},
-                        {"golden", {{"rel_rms", r.err_golden.rel_rms}, {"max_abs", r.err_golden.max_abs}}}};
-  j["sim_seconds"] = r.sim_seconds;
-  if (!r.bit_exact) j["repro"] = sim::repro_command(cfg, s);
-  return j;
-}
-
-void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, const sim::GemmResult& r) {
+void print_gemm(std::ostream& os, const Config& cfg, const verify::GemmSpec& s, const verify::GemmResult& r) {
   const auto& c = r.cycles;
   os << "config    " << cfg.name << " (" << cfg.rows << "x" << cfg.cols << " PEs, B=" << cfg.block
      << ", memory " << cfg.mem_width << " bit, sparsity " << cfg.sparsity_name() << ")\n";
   os << "gemm      M=" << s.m << " K=" << s.k << " N=" << s.n << " seed=" << s.seed
-     << " values=" << sim::to_string(s.values) << " relu=" << (s.relu ? "on" : "off") << " stall=" << s.stall
+     << " values=" << verify::to_string(s.values) << " relu=" << (s.relu ? "on" : "off") << " stall=" << s.stall
      << " latency=" << s.latency;
   if (s.prune) os << " prune=" << s.prune;
   if (s.act_sparsity > 0 || s.wgt_sparsity > 0)
     os << " act-sparsity=" << s.act_sparsity << " wgt-sparsity=" << s.wgt_sparsity
-       << " pattern=" << sim::to_string(s.sparsity_pattern);
-  if (s.mask != sim::MaskMode::None) os << " mask=" << sim::to_string(s.mask);
+       << " pattern=" << verify::to_string(s.sparsity_pattern);
+  if (s.mask != verify::MaskMode::None) os << " mask=" << verify::to_string(s.mask);
   if (s.sparse_a) os << " sparse-A";
   if (s.sparse_c) os << " sparse-C";
   os << "\n";
@@ -147,7 +41,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
     if (r.stray_writes && r.first_mismatch.rfind("stray write", 0) != 0)
       os << "stray     " << r.first_stray_write << "\n";
   }
-  os << "cycles    " << c.total << " total, " << r.commands << " commands, " << sim::to_string(r.schedule)
+  os << "cycles    " << c.total << " total, " << r.commands << " commands, " << verify::to_string(r.schedule)
      << "-stationary schedule\n"
      << "  compute " << part(c.compute_stream, c.total) << " streaming + " << part(c.pipeline, c.total)
      << " pipeline fill/drain\n"
@@ -175,7 +69,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
   std::snprintf(sb, sizeof sb,
                 "sparsity  requested A %.1f%% W %.1f%% (%s; forced zeros A %llu, W %llu); achieved (zero codes) "
                 "A %.2f%%, W %.2f%%, C %.2f%% after pruning (%.2f%% before)\n",
-                100 * s.act_sparsity, 100 * s.wgt_sparsity, sim::to_string(s.sparsity_pattern).c_str(),
+                100 * s.act_sparsity, 100 * s.wgt_sparsity, verify::to_string(s.sparsity_pattern).c_str(),
                 static_cast<unsigned long long>(r.act_forced_zeros), static_cast<unsigned long long>(r.wgt_forced_zeros),
                 100 * r.act_sparsity, 100 * r.wgt_sparsity, 100 * r.out_sparsity, 100 * r.out_sparsity_unpruned);
   os << sb;
@@ -205,8 +99,10 @@ void print_gemm(std::ostream& os, const Config& cfg, const sim::GemmSpec& s, con
   std::snprintf(buf, sizeof buf, "sim       %.2f s (%.2f Mcycles/s)\n", r.sim_seconds,
                 r.sim_seconds > 0 ? double(c.total) / r.sim_seconds / 1e6 : 0.0);
   os << buf;
-  if (!r.bit_exact) os << "repro     " << sim::repro_command(cfg, s) << "\n";
+  if (!r.bit_exact) os << "repro     " << verify::repro_command(cfg, s) << "\n";
 }
+
+}  // namespace
 
 Runner add_gemm(CLI::App& app) {
   struct Opts {
@@ -274,36 +170,36 @@ Runner add_gemm(CLI::App& app) {
       ->excludes(app.add_option("--fst", o->fst, "write an FST waveform of the whole run (traced model)"));
   return [o]() -> int {
     const Config cfg = load_config(o->config);
-    sim::GemmSpec s;
+    verify::GemmSpec s;
     s.m = o->m;
     s.k = o->k;
     s.n = o->n;
     s.seed = o->seed;
-    s.values = sim::parse_value_kind(o->values);
+    s.values = verify::parse_value_kind(o->values);
     s.relu = o->relu;
     s.stall = o->stall;
     s.latency = o->latency;
     s.bandwidth = o->bandwidth;
     s.dump_dir = o->dump;
-    s.schedule = sim::parse_schedule(o->schedule);
+    s.schedule = host::parse_schedule(o->schedule);
     s.warmup = o->warmup;
     s.prune = o->prune;
     s.sparse_c = o->sparse_c;
     s.act_sparsity = o->act_sparsity;
     s.wgt_sparsity = o->wgt_sparsity;
-    s.sparsity_pattern = sim::parse_sparsity_pattern(o->pattern);
-    s.mask = sim::parse_mask_mode(o->mask);
+    s.sparsity_pattern = verify::parse_sparsity_pattern(o->pattern);
+    s.mask = verify::parse_mask_mode(o->mask);
     std::string why;
-    s.sparse_a = o->sparse_a || (!o->dense_a && sim::default_sparse_a(cfg, s, &why));
-    if (!o->sparse_a && !o->dense_a && (s.act_sparsity > 0 || s.mask != sim::MaskMode::None) && !s.sparse_a)
+    s.sparse_a = o->sparse_a || (!o->dense_a && verify::default_sparse_a(cfg, s, &why));
+    if (!o->sparse_a && !o->dense_a && (s.act_sparsity > 0 || s.mask != verify::MaskMode::None) && !s.sparse_a)
       std::cerr << "note: activations loaded dense: " << why << "\n";
-    sim::check_gemm_spec(cfg, s);  // bad shapes fail before a model is built
-    const auto r = sim::run_gemm(sim::load_traced_model(cfg, sim::trace_request(o->vcd, o->fst), &std::cerr), s);
+    verify::check_gemm_spec(cfg, s);  // bad shapes fail before a model is built
+    const auto r = verify::run_gemm(sim::load_traced_model(cfg, sim::trace_request(o->vcd, o->fst), &std::cerr), s);
     if (o->json)
-      std::cout << gemm_json(cfg, s, r).dump(2) << "\n";
+      std::cout << verify::gemm_json(cfg, s, r).dump(2) << "\n";
     else
       print_gemm(std::cout, cfg, s, r);
-    if (!r.bit_exact && o->json) std::cerr << "repro: " << sim::repro_command(cfg, s) << "\n";
+    if (!r.bit_exact && o->json) std::cerr << "repro: " << verify::repro_command(cfg, s) << "\n";
     return r.bit_exact ? 0 : 1;
   };
 }

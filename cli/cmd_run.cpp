@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "format.h"
 #include "config/config.h"
 #include "mapper/network.h"
 #include "mapper/run.h"
@@ -13,12 +14,6 @@
 namespace bfp::cli {
 
 namespace {
-
-std::string pct(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f%%", 100.0 * v);
-  return b;
-}
 
 std::string repro(const Config& cfg, const std::string& net, const std::string& input, const mapper::RunOptions& o,
                   uint64_t seed) {
@@ -28,62 +23,10 @@ std::string repro(const Config& cfg, const std::string& net, const std::string& 
   if (o.stall > 0) os << " --stall " << o.stall;
   if (o.latency != 4) os << " --latency " << o.latency;
   if (o.bandwidth != 1.0) os << " --bandwidth " << o.bandwidth;
-  if (o.schedule != sim::Schedule::Auto) os << " --schedule " << sim::to_string(o.schedule);
+  if (o.schedule != host::Schedule::Auto) os << " --schedule " << host::to_string(o.schedule);
   if (o.sparse) os << " --sparse";
   if (!o.chain) os << " --no-chain";
   return os.str();
-}
-
-nlohmann::json report_json(const Config& cfg, const mapper::Network& net, const mapper::NetReport& r) {
-  nlohmann::json j;
-  j["network"] = {{"name", net.name}, {"path", net.source_path}, {"seed", r.seed}, {"macs", r.macs}, {"useful_macs", r.useful_macs},
-                  {"input_file", net.input_path}};
-  j["config"] = {{"name", cfg.name},   {"path", cfg.source_path}, {"rows", cfg.rows},
-                 {"cols", cfg.cols},   {"block_size", cfg.block}, {"sparsity", cfg.sparsity_name()}};
-  j["rtl"] = r.rtl;
-  if (!r.traced_layer.empty()) j["traced_layer"] = r.traced_layer;
-  j["bit_exact"] = r.bit_exact;
-  j["verdict"] = !r.rtl ? "NOT RUN" : r.bit_exact ? "BIT-EXACT" : "MISMATCH";
-  j["cycles"] = r.cycles;
-  j["mac_utilization"] = r.util;
-  nlohmann::json layers = nlohmann::json::array();
-  for (const auto& l : r.layers) {
-    const auto& b = l.breakdown;
-    nlohmann::json x = {{"index", l.index + 1},
-                        {"name", l.name},
-                        {"type", l.type},
-                        {"where", l.where},
-                        {"output", l.out.str()},
-                        {"lowering", l.lowering},
-                        {"gemms", l.gemms},
-                        {"macs", l.macs},
-                        {"useful_macs", l.useful_macs},
-                        {"cycles", l.cycles},
-                        {"commands", l.commands},
-                        {"mac_utilization", l.util},
-                        {"read_bytes", l.read_bytes},
-                        {"write_bytes", l.write_bytes},
-                        {"zeros_in", l.zeros_in},
-                        {"zeros_out", l.zeros_out},
-                        {"sparse_a", l.sparse_a},
-                        {"sparse_c", l.sparse_c},
-                        {"checked", l.checked},
-                        {"a_in_place", l.a_in_place},
-                        {"host_bytes", l.host_bytes},
-                        {"bit_exact", l.bit_exact},
-                        {"sim_seconds", l.sim_seconds}};
-    if (l.checked)
-      x["cycle_breakdown"] = {{"compute_stream", b.compute_stream}, {"pipeline", b.pipeline}, {"store", b.store},
-                              {"load_act", b.load_act},             {"load_wgt", b.load_wgt}, {"dispatch", b.dispatch},
-                              {"idle", b.idle},
-                              {"engine_busy", {{"load", b.load_busy}, {"compute", b.compute_busy}, {"store", b.store_busy}}}};
-    if (!l.bit_exact) x["mismatch"] = l.mismatch;
-    layers.push_back(x);
-  }
-  j["layers"] = layers;
-  j["output"] = {{"shape", r.output.shape.str()},
-                 {"error_vs_fp64", {{"rel_rms", r.error.rel_rms}, {"max_abs", r.error.max_abs}}}};
-  return j;
 }
 
 void print_table(std::ostream& os, const Config& cfg, const mapper::Network& net, const mapper::NetReport& r) {
@@ -181,7 +124,7 @@ Runner add_run(CLI::App& app) {
     ro.stall = o->stall;
     ro.latency = o->latency;
     ro.bandwidth = o->bandwidth;
-    ro.schedule = sim::parse_schedule(o->schedule);
+    ro.schedule = host::parse_schedule(o->schedule);
     ro.sparse = o->sparse;
     ro.chain = !o->no_chain;
     if (!o->quiet) ro.progress = &std::cerr;
@@ -202,7 +145,7 @@ Runner add_run(CLI::App& app) {
                 << sim::to_string(trace.format) << ")\n";
     }
     if (o->json)
-      std::cout << report_json(cfg, net, r).dump(2) << "\n";
+      std::cout << mapper::run_json(cfg, net, r).dump(2) << "\n";
     else
       print_table(std::cout, cfg, net, r);
     if (!r.bit_exact) {

@@ -1,22 +1,16 @@
 #include "mapper/run.h"
 
 #include <algorithm>
-#include <iomanip>
 #include <sstream>
 #include <stdexcept>
 
 #include "golden/sparse.h"
-#include "sim/layer_io.h"
+#include "host/plan.h"
+#include "sim/runner.h"
 
 namespace bfp::mapper {
 
 namespace {
-
-std::string bits8(int v) {
-  std::ostringstream os;
-  os << "0x" << std::hex << std::setw(2) << std::setfill('0') << (v & 0xff) << std::dec << " (" << v << ")";
-  return os.str();
-}
 
 std::string dims(int m, int k, int n) {
   return std::to_string(m) + "x" + std::to_string(k) + " * " + std::to_string(k) + "x" + std::to_string(n);
@@ -45,7 +39,7 @@ std::string lowering_text(const Layer& l, const std::vector<GemmOp>& ops) {
 }
 
 // Names the first mismatch of one GEMM in layer terms: group, tile, tensor coordinates, bits.
-std::string describe_mismatch(const Config& cfg, const Layer& l, const GemmOp& op, const sim::OperandGemmResult& r,
+std::string describe_mismatch(const Config& cfg, const Layer& l, const GemmOp& op, const sim::GemmRun& r,
                               const golden::AccMatrix& acc) {
   std::ostringstream os;
   os << "layer '" << l.name << "' (#" << l.index + 1 << ", " << type_name(l.type) << ")";
@@ -66,7 +60,7 @@ std::string describe_mismatch(const Config& cfg, const Layer& l, const GemmOp& o
   } else {
     os << " = output (y=" << row / l.out.w << ", x=" << row % l.out.w << ", c=" << op.n0 + col << ")";
   }
-  os << ": code expected " << bits8(r.expected_code) << " got " << bits8(r.actual_code) << "; block "
+  os << ": code expected " << sim::bits8(r.expected_code) << " got " << sim::bits8(r.actual_code) << "; block "
      << col / cfg.block << " exponent expected " << r.expected_exp << " got " << r.actual_exp;
   if (col < op.n) os << " (golden accumulator m=" << acc.m(row, col) << " e=" << acc.e(row, col) << ")";
   if (r.code_mismatches + r.exp_mismatches > 1)
@@ -81,6 +75,19 @@ bool reads_input_as_is(const Layer& l) {
   if (l.type == LayerType::Fc) return true;
   return l.type == LayerType::Conv2d && l.kh == 1 && l.kw == 1 && l.sh == 1 && l.sw == 1 && l.ph == 0 && l.pw == 0 &&
          l.groups == 1;
+}
+
+// The plan options of every GEMM of layer `l`: compressed operands wherever they apply with --sparse (which
+// forces the output-stationary schedule where C is compressed).
+host::PlanOptions gemm_options(const Layer& l, const RunOptions& opt) {
+  host::PlanOptions po;
+  po.schedule = opt.schedule;
+  po.sparse_a = opt.sparse ? host::Compress::IfApplicable : host::Compress::No;
+  po.sparse_c = opt.sparse ? host::Compress::IfApplicable : host::Compress::No;
+  po.relu = l.relu;
+  po.prune = l.prune;
+  po.memory_limit = 0;  // run_network checks the largest GEMM against the simulator's memory itself
+  return po;
 }
 
 [[noreturn]] void layer_error(const Layer& l, const std::string& msg) {
@@ -124,18 +131,17 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
     Plan& p = plan[size_t(l.index)];
     p.ops = gemm_ops(l);
     for (const GemmOp& op : p.ops) {
-      p.sparse_a = opt.sparse && sim::sparse_a_ok(cfg, op.k);
-      p.sparse_c = opt.sparse && sim::sparse_c_ok(cfg, op.n);
       try {
-        const sim::GemmLayout lay = sim::layout_gemm(cfg, op.m, op.k, op.n, p.sparse_a, p.sparse_c);
-        max_bytes = std::max(max_bytes, lay.bytes);
-        sim::resolve_schedule(cfg, lay, op.n, p.sparse_c ? sim::Schedule::Output : opt.schedule);
+        const host::GemmPlan gp = host::plan_gemm(cfg, {op.m, op.k, op.n}, gemm_options(l, opt));
+        p.sparse_a = gp.sparse_a();
+        p.sparse_c = gp.sparse_c();
+        max_bytes = std::max(max_bytes, gp.layout.bytes);
       } catch (const std::invalid_argument& e) {
         layer_error(l, e.what());
       }
     }
   }
-  if (model && max_bytes > sim::kMaxSimMemoryBytes)
+  if (model && max_bytes > host::kMaxSimMemoryBytes)
     throw std::invalid_argument("the largest GEMM needs " + std::to_string(max_bytes) +
                                 " bytes of memory, more than the simulator's limit");
   // Waveform window: nothing but the chosen layer's GEMMs goes to the file (not the driver's reset either).
@@ -145,12 +151,10 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
   std::unique_ptr<sim::Driver> drv;
   // chained GEMMs place W^T and C around a C left in memory: room for two layouts side by side (a chain that
   // would not fit falls back to host-written operands)
-  const uint64_t addr_limit = cfg.addr_width >= 32 ? (uint64_t{1} << 32) : (uint64_t{1} << cfg.addr_width);
-  const uint64_t mem_bytes = opt.chain ? std::min({2 * max_bytes + 1024, addr_limit, sim::kMaxSimMemoryBytes}) : max_bytes;
+  const uint64_t mem_bytes =
+      opt.chain ? std::min({2 * max_bytes + 1024, host::address_limit(cfg), host::kMaxSimMemoryBytes}) : max_bytes;
   if (model)
-    drv = std::make_unique<sim::Driver>(
-        model, sim::operand_mem_config(cfg, std::max(mem_bytes, max_bytes), seed, opt.stall, opt.latency, opt.bandwidth),
-        sim::operand_driver_options(cfg, seed, opt.stall, opt.latency));
+    drv = sim::make_driver(model, std::max(mem_bytes, max_bytes), seed, {opt.stall, opt.latency, opt.bandwidth});
 
   NetReport rep;
   rep.traced_layer = traced;
@@ -164,7 +168,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
   auto tensor_of = [&](int i) -> const Tensor& { return i < 0 ? input : outs[size_t(i)]; };
 
   int resident = -1;            // layer whose (single, dense, bit-exact) C is in device memory
-  sim::GemmLayout resident_layout;
+  host::GemmLayout resident_layout;
   for (const Layer& l : net.layers) {
     const Plan& p = plan[size_t(l.index)];
     LayerReport r;
@@ -189,10 +193,10 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
         const std::string tag = l.name + (l.groups > 1 ? "[" + std::to_string(op.group) + "]" : "");
         // in place: A is the producer's C as it is (no re-quantization; the only difference to quantizing its
         // values is the exponent code of all-zero blocks, docs/networks.md "Re-blocking")
-        sim::GemmLayout chained;
+        host::GemmLayout chained;
         const bool in_place = drv && opt.chain && p.ops.size() == 1 && reads_input_as_is(l) && l.inputs[0] >= 0 &&
                               l.inputs[0] == resident && !p.sparse_a &&
-                              sim::chained_layout(cfg, resident_layout, op.m, op.k, op.n, &chained, p.sparse_c) &&
+                              host::chained_layout(cfg, resident_layout, op.m, op.k, op.n, &chained, p.sparse_c) &&
                               chained.bytes <= drv->mem().size();
         const golden::BfpMatrix qa = in_place ? tensor_of(l.inputs[0]).q
                                               : golden::quantize_rows(gemm_a_values(x, l, op), B,
@@ -204,16 +208,12 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
         zeros += zero_fraction(qa) * double(qa.rows) * double(qa.cols);
         elems += double(qa.rows) * double(qa.cols);
         if (drv) {
-          sim::OperandGemmOptions o;
-          o.relu = l.relu;
-          o.prune = l.prune;
-          o.schedule = opt.schedule;
-          o.sparse_a = p.sparse_a;
-          o.sparse_c = p.sparse_c;
+          host::PlanOptions po = gemm_options(l, opt);
           if (in_place) {
-            o.layout = &chained;
-            o.a_resident = true;
+            po.layout = &chained;
+            po.a_resident = true;
           }
+          const host::GemmPlan gp = host::plan_gemm(cfg, {op.m, op.k, op.n}, po);
           golden::BfpMatrix corrupted;
           const bool corrupt = !opt.corrupt_layer.empty() && opt.corrupt_layer == l.name && &op == &p.ops.back();
           if (corrupt) {
@@ -224,11 +224,10 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
             int8_t& c = corrupted.codes(opt.corrupt_row, opt.corrupt_col);
             c = static_cast<int8_t>(static_cast<uint8_t>(c) + 1);
           }
-          const sim::OperandGemmResult g = sim::run_gemm_operands(*drv, qa, qw, corrupt ? corrupted : gc, o);
+          const sim::GemmRun g = sim::run_gemm(*drv, gp, qa, qw, corrupt ? corrupted : gc);
           r.checked = true;
           r.a_in_place = in_place;
-          const sim::GemmLayout used =
-              in_place ? chained : sim::layout_gemm(cfg, op.m, op.k, op.n, p.sparse_a, p.sparse_c);
+          const host::GemmLayout& used = gp.layout;
           r.host_bytes += uint64_t(op.n) * used.a_code_stride + uint64_t(op.n) * used.a_exp_stride;
           if (!in_place)
             r.host_bytes += p.sparse_a ? uint64_t(op.m) * used.a_stream_stride
@@ -238,22 +237,11 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
           resident = keep ? l.index : -1;
           if (keep) resident_layout = used;
           r.cycles += g.cycles.total;
-          auto& b = r.breakdown;
-          b.total += g.cycles.total;
-          b.compute_stream += g.cycles.compute_stream;
-          b.pipeline += g.cycles.pipeline;
-          b.store += g.cycles.store;
-          b.load_act += g.cycles.load_act;
-          b.load_wgt += g.cycles.load_wgt;
-          b.dispatch += g.cycles.dispatch;
-          b.idle += g.cycles.idle;
-          b.load_busy += g.cycles.load_busy;
-          b.compute_busy += g.cycles.compute_busy;
-          b.store_busy += g.cycles.store_busy;
+          r.breakdown += g.cycles;
           r.commands += g.commands;
           r.useful_macs += g.useful_macs;
-          r.read_bytes += g.read_beats * uint64_t(cfg.beat_bytes());
-          r.write_bytes += g.write_beats * uint64_t(cfg.beat_bytes());
+          r.read_bytes += g.read_bytes;
+          r.write_bytes += g.write_bytes;
           r.sim_seconds += g.sim_seconds;
           if (!g.bit_exact) {
             if (r.bit_exact) r.mismatch = describe_mismatch(cfg, l, op, g, acc);

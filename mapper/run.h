@@ -1,19 +1,21 @@
-// Executes a network layer by layer: every fc/conv2d GEMM on the verilated RTL (sim/layer_io.h) and in the
+// Executes a network layer by layer: every fc/conv2d GEMM on the verilated RTL (sim/runner.h) and in the
 // golden model, compared bit for bit; pooling, add, concat and flatten on the host in the golden domain.
 // The golden output of each layer feeds the next, so every layer is checked against the same operands
 // whatever happened before (a mismatching layer does not hide later ones).
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "host/layout.h"
 #include "mapper/lower.h"
 #include "mapper/network.h"
-#include "sim/gemm.h"
 #include "sim/model_cache.h"
+#include "sim/runner.h"
 
 namespace bfp::mapper {
 
@@ -23,7 +25,7 @@ struct RunOptions {
   double stall = 0.0;      ///< random backpressure on every handshake
   int latency = 4;         ///< memory read latency
   double bandwidth = 1.0;  ///< memory read beats per cycle
-  sim::Schedule schedule = sim::Schedule::Auto;
+  host::Schedule schedule = host::Schedule::Auto;
   /// Compressed activations (LOAD_ACT SPARSE) and outputs (STORE SPARSE) for every GEMM where they apply
   /// (sparse configs; compressed outputs force the output-stationary schedule).
   bool sparse = false;
@@ -37,7 +39,7 @@ struct RunOptions {
   /// GEMMs ("" = the first layer that runs on the RTL); every other cycle is skipped.
   std::string trace_layer;
   /// On-device chaining: an fc (or 1x1/stride-1/unpadded/ungrouped conv2d) layer whose input is the output of
-  /// the GEMM layer that ran last reads that C where it is in device memory (sim::chained_layout) instead of
+  /// the GEMM layer that ran last reads that C where it is in device memory (host::chained_layout) instead of
   /// the host writing its A, when the strides agree, nothing re-blocks, both are dense and that layer was
   /// bit-exact. false: every GEMM's operands are written by the host (docs/networks.md).
   bool chain = true;
@@ -99,5 +101,14 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
 
 /// The same network in double precision on the unquantized FP32 input and weights (accuracy reference).
 Eigen::MatrixXd run_network_fp64(const Network& net, uint64_t seed);
+
+// JSON of `bfpgen run --json` (mapper/run_json.cpp; docs/networks.md). from_json reads what is there and
+// leaves the rest at its default (the output shape, tensors and error stats are not read back).
+void to_json(nlohmann::json& j, const LayerReport& l);
+void from_json(const nlohmann::json& j, LayerReport& l);
+/// network name/seed/macs/useful_macs, rtl, bit_exact, cycles, mac_utilization, layers
+void from_json(const nlohmann::json& j, NetReport& r);
+/// The whole report as `bfpgen run --json` prints it.
+nlohmann::json run_json(const Config& cfg, const Network& net, const NetReport& r);
 
 }  // namespace bfp::mapper

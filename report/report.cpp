@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "mapper/run.h"
 #include "tech_scaling.h"
 
 namespace bfp::report {
@@ -43,23 +44,24 @@ std::string fmt(double v, int prec = 3) {
 }  // namespace
 
 json network_as_gemm(const json& run) {
+  const mapper::NetReport net = run.get<mapper::NetReport>();  // the struct `bfpgen run --json` was written from
   double macs = 0, useful = 0, rd = 0, wr = 0, zeros = 0;
-  for (const json& l : run.at("layers")) {
-    if (l.at("where") != "rtl") continue;  // host layers cost no device cycles and no device energy
-    const double m = l.at("macs").get<double>();
+  for (const mapper::LayerReport& l : net.layers) {
+    if (l.where != "rtl") continue;  // host layers cost no device cycles and no device energy
+    const double m = double(l.macs);
     macs += m;
-    useful += l.at("useful_macs").get<double>();
-    rd += l.at("read_bytes").get<double>();
-    wr += l.at("write_bytes").get<double>();
-    zeros += m * l.at("zeros_in").get<double>();
+    useful += double(l.useful_macs);
+    rd += double(l.read_bytes);
+    wr += double(l.write_bytes);
+    zeros += m * l.zeros_in;
   }
   json g;
-  g["gemm"] = "network " + run.at("network").at("name").get<std::string>();
+  g["gemm"] = "network " + net.network;
   g["macs"] = macs;
   g["useful_macs"] = useful;
   g["memory"] = {{"read_bytes", rd}, {"write_bytes", wr}};
-  g["cycles"] = {{"total", run.at("cycles")}};
-  g["bit_exact"] = run.at("bit_exact");
+  g["cycles"] = {{"total", net.cycles}};
+  g["bit_exact"] = net.bit_exact;
   g["sparsity"] = {{"achieved", {{"act", macs > 0 ? zeros / macs : 0.0}}}};
   return g;
 }

@@ -36,7 +36,7 @@ struct MemStats {
   uint64_t max_outstanding = 0;
 };
 
-/// An address range [lo, hi) whose beats are counted separately (the GEMM runner's A, W and C regions).
+/// An address range [lo, hi) whose beats are counted separately (sim/runner.cpp: the A, W and C of each GEMM).
 struct MemRegion {
   std::string name;
   uint64_t lo = 0, hi = 0;
@@ -68,6 +68,8 @@ class MemModel {
   /// Counts beats in [lo, hi) separately from now on (regions may overlap; each counts its own).
   void add_region(const std::string& name, uint64_t lo, uint64_t hi) { regions_.push_back({name, lo, hi, 0, 0}); }
   const std::vector<MemRegion>& regions() const { return regions_; }
+  /// Forgets every region (the runner sets the regions of each GEMM it runs).
+  void clear_regions() { regions_.clear(); }
 
  private:
   struct Pending {

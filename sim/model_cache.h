@@ -7,7 +7,7 @@
 //
 //   auto model = bfp::sim::load_model(cfg, &std::cerr, bfp::sim::TraceFormat::Vcd);
 //   model->trace_open("gemm.vcd");          // dumping starts enabled
-//   auto r = bfp::sim::run_gemm(model, spec);  // every cycle (reset included) is in the file
+//   auto r = bfp::verify::run_gemm(model, spec);  // every cycle (reset included) is in the file
 //   model->trace_close();                   // or let the model go out of scope
 //
 // or in one call: load_traced_model(cfg, {TraceFormat::Vcd, "gemm.vcd"}). A window only (one layer):

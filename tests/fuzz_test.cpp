@@ -9,11 +9,11 @@
 #include <string>
 
 #include "config/config.h"
-#include "mapper/fuzz.h"
+#include "verify/fuzz.h"
 
 namespace fs = std::filesystem;
 using namespace bfp;
-using namespace bfp::mapper;
+using namespace bfp::verify;
 
 namespace {
 

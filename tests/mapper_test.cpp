@@ -21,7 +21,9 @@
 #include "mapper/lower.h"
 #include "mapper/network.h"
 #include "mapper/run.h"
-#include "sim/layer_io.h"
+#include "host/plan.h"
+#include "sim/runner.h"
+#include "verify/random_gemm.h"
 #include "sim/model_cache.h"
 
 namespace fs = std::filesystem;
@@ -615,14 +617,13 @@ TEST(LayerIo, WrongExpectedOutputIsReportedAtItsElement) {
   const auto qw = bfp::golden::quantize_rows(w, 8, bfp::golden::Rounding::Away, "W");
   const bfp::golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
   auto gc = bfp::golden::requantize(bfp::golden::gemm_accumulate(qa, qw, ap), 8, ap, false);
-  const uint64_t bytes = bfp::sim::layout_gemm(cfg, 5, 19, 3).bytes;
-  bfp::sim::Driver drv(bfp::sim::load_model(cfg), bfp::sim::operand_mem_config(cfg, bytes, 1, 0, 4, 1.0),
-                       bfp::sim::operand_driver_options(cfg, 1, 0, 4));
-  const auto ok = bfp::sim::run_gemm_operands(drv, qa, qw, gc, {});
+  const auto plan = bfp::host::plan_gemm(cfg, {5, 19, 3});
+  const auto drv = bfp::sim::make_driver(bfp::sim::load_model(cfg), plan.layout.bytes, 1, {});
+  const auto ok = bfp::sim::run_gemm(*drv, plan, qa, qw, gc);
   EXPECT_TRUE(ok.bit_exact) << ok.first_mismatch;
-  EXPECT_TRUE(ok.c == gc);
+  EXPECT_TRUE(ok.out_rtl == gc);
   gc.exps(3, 0) ^= 1;  // second GEMM on the same driver, no reset
-  const auto bad = bfp::sim::run_gemm_operands(drv, qa, qw, gc, {});
+  const auto bad = bfp::sim::run_gemm(*drv, plan, qa, qw, gc);
   EXPECT_FALSE(bad.bit_exact);
   EXPECT_EQ(bad.mismatch_row, 3);
   EXPECT_EQ(bad.mismatch_col, 0);
@@ -642,11 +643,11 @@ TEST(RunNetwork, LayerFiguresEqualTheSameGemmAlone) {
     const Layer& l = layer(n, name);
     const auto ops = gemm_ops(l);
     ASSERT_EQ(ops.size(), 1u);
-    bfp::sim::GemmSpec s;
+    bfp::verify::GemmSpec s;
     s.m = ops[0].m;
     s.k = ops[0].k;
     s.n = ops[0].n;
-    const bfp::sim::GemmResult g = bfp::sim::run_gemm(model, s);
+    const bfp::verify::GemmResult g = bfp::verify::run_gemm(model, s);
     ASSERT_TRUE(g.bit_exact);
     const LayerReport& lr = r.layers.at(size_t(l.index));
     EXPECT_EQ(lr.cycles, g.cycles.total) << name;
@@ -674,37 +675,37 @@ TEST(LayerIo, ChainedGemmReadsThePreviousOutputInPlace) {
   const auto qa = q(a, "A"), qw1 = q(w1, "W1"), qw2 = q(w2, "W2");
   const auto c1 = bfp::golden::requantize(bfp::golden::gemm_accumulate(qa, qw1, ap), 8, ap, true);
   const auto c2 = bfp::golden::requantize(bfp::golden::gemm_accumulate(c1, qw2, ap), 8, ap, false);
-  const auto l1 = bfp::sim::layout_gemm(cfg, 5, 19, 13);
-  bfp::sim::GemmLayout l2;
-  ASSERT_TRUE(bfp::sim::chained_layout(cfg, l1, 5, 13, 6, &l2));
+  const auto l1 = bfp::host::layout_gemm(cfg, 5, 19, 13);
+  bfp::host::GemmLayout l2;
+  ASSERT_TRUE(bfp::host::chained_layout(cfg, l1, 5, 13, 6, &l2));
   EXPECT_EQ(l2.a_codes, l1.c_codes);
   EXPECT_EQ(l2.a_exps, l1.c_exps);
   EXPECT_TRUE(l2.w_codes >= l1.c_exps + 5 * l1.c_exp_stride || l2.c_exps + 5 * l2.c_exp_stride <= l1.c_codes);
-  bfp::sim::Driver drv(bfp::sim::load_model(cfg), bfp::sim::operand_mem_config(cfg, 2 * l2.bytes, 1, 0.2, 4, 1.0),
-                       bfp::sim::operand_driver_options(cfg, 1, 0.2, 4));
-  bfp::sim::OperandGemmOptions o1;
+  const auto drv = bfp::sim::make_driver(bfp::sim::load_model(cfg), 2 * l2.bytes, 1, {0.2, 4, 1.0});
+  bfp::host::PlanOptions o1;
   o1.relu = true;
-  ASSERT_TRUE(bfp::sim::run_gemm_operands(drv, qa, qw1, c1, o1).bit_exact);
-  bfp::sim::OperandGemmOptions o2;
+  ASSERT_TRUE(bfp::sim::run_gemm(*drv, bfp::host::plan_gemm(cfg, {5, 19, 13}, o1), qa, qw1, c1).bit_exact);
+  bfp::host::PlanOptions o2;
   o2.layout = &l2;
   o2.a_resident = true;
-  const auto g = bfp::sim::run_gemm_operands(drv, c1, qw2, c2, o2);
+  const auto p2 = bfp::host::plan_gemm(cfg, {5, 13, 6}, o2);
+  const auto g = bfp::sim::run_gemm(*drv, p2, c1, qw2, c2);
   EXPECT_TRUE(g.bit_exact) << g.first_mismatch;
   // memory still holds C1; claim another A: the expected output no longer matches what the RTL computes
   auto other = c1;
   other.codes(2, 3) = static_cast<int8_t>(other.codes(2, 3) == 100 ? 50 : 100);
   const auto c2x = bfp::golden::requantize(bfp::golden::gemm_accumulate(other, qw2, ap), 8, ap, false);
   ASSERT_FALSE(c2x == c2);
-  EXPECT_FALSE(bfp::sim::run_gemm_operands(drv, other, qw2, c2x, o2).bit_exact);
+  EXPECT_FALSE(bfp::sim::run_gemm(*drv, p2, other, qw2, c2x).bit_exact);
   // several K chunks with padded exponent chunks: the strides differ, no in-place read
   const Config tiny = bfp::parse_config(
       "name: t\narray: {rows: 2, cols: 2}\nblock_size: 8\naccumulator: {width: 24, guard_bits: 2}\n"
       "pipeline: {operand_regs: 1}\nbuffers: {act_depth: 16, wgt_depth: 16, acc_cols: 16}\n"
       "memory: {data_width: 64, addr_width: 20}\n",
       "t");
-  const auto t1 = bfp::sim::layout_gemm(tiny, 3, 8, 40);
-  bfp::sim::GemmLayout t2;
-  EXPECT_FALSE(bfp::sim::chained_layout(tiny, t1, 3, 40, 4, &t2));
+  const auto t1 = bfp::host::layout_gemm(tiny, 3, 8, 40);
+  bfp::host::GemmLayout t2;
+  EXPECT_FALSE(bfp::host::chained_layout(tiny, t1, 3, 40, 4, &t2));
 }
 
 TEST(RunNetwork, ChainedLayersMatchHostWrittenOnes) {

@@ -25,42 +25,27 @@
 
 #include "config/config.h"
 #include "sim/driver.h"
-#include "sim/gemm.h"
+#include "host/plan.h"
 #include "sim/mem_model.h"
 #include "sim/model_cache.h"
+#include "support/rtl_configs.h"
+#include "verify/random_gemm.h"
 
 namespace fs = std::filesystem;
 using bfp::Config;
 using bfp::sim::Command;
-using bfp::sim::GemmResult;
-using bfp::sim::GemmSpec;
 using bfp::sim::Opcode;
-using bfp::sim::Schedule;
-using bfp::sim::ValueKind;
+using bfp::test::config_files;
+using bfp::test::load;
+using bfp::test::model_for;
+using bfp::verify::GemmResult;
+using bfp::verify::GemmSpec;
+using bfp::verify::Schedule;
+using bfp::verify::ValueKind;
 
 namespace {
 
 // ---- configs -----------------------------------------------------------------------------------------
-
-// Config files relative to the source directory: the default config first, then configs/test/*.yaml.
-std::vector<std::string> config_files() {
-  std::vector<std::string> files{"configs/default.yaml"};
-  std::vector<std::string> tests;
-  const fs::path dir = fs::path(BFP_SOURCE_DIR) / "configs" / "test";
-  if (fs::is_directory(dir))
-    for (const auto& e : fs::directory_iterator(dir))
-      if (e.path().extension() == ".yaml") tests.push_back("configs/test/" + e.path().filename().string());
-  std::sort(tests.begin(), tests.end());
-  files.insert(files.end(), tests.begin(), tests.end());
-  return files;
-}
-
-// Loads a config; source_path is kept relative to the source tree so repro lines work from there.
-Config load(const std::string& rel) {
-  Config cfg = bfp::load_config((fs::path(BFP_SOURCE_DIR) / rel).string());
-  cfg.source_path = rel;
-  return cfg;
-}
 
 std::string sanitize(std::string s) {
   for (char& c : s)
@@ -79,21 +64,13 @@ std::string config_test_name(const std::string& rel) {
   }
 }
 
-// One model per config and process (each ctest process runs one test; the cache makes reloading cheap).
-std::shared_ptr<bfp::sim::Model> model_for(const Config& cfg) {
-  static std::map<std::string, std::shared_ptr<bfp::sim::Model>> models;
-  auto& m = models[cfg.hash()];
-  if (!m) m = bfp::sim::load_model(cfg, &std::cerr);
-  return m;
-}
-
 std::string describe(const Config& cfg, const GemmSpec& s) {
   std::ostringstream os;
   os << "config=" << cfg.name << " seed=" << s.seed << " M=" << s.m << " K=" << s.k << " N=" << s.n
-     << " values=" << bfp::sim::to_string(s.values) << " relu=" << s.relu << " stall=" << s.stall
-     << " latency=" << s.latency << " bandwidth=" << s.bandwidth << " schedule=" << bfp::sim::to_string(s.schedule)
+     << " values=" << bfp::verify::to_string(s.values) << " relu=" << s.relu << " stall=" << s.stall
+     << " latency=" << s.latency << " bandwidth=" << s.bandwidth << " schedule=" << bfp::verify::to_string(s.schedule)
      << " warmup=" << s.warmup << " prune=" << s.prune << " sparse_a=" << s.sparse_a << " sparse_c=" << s.sparse_c
-     << "\n  repro: " << bfp::sim::repro_command(cfg, s);
+     << "\n  repro: " << bfp::verify::repro_command(cfg, s);
   return os.str();
 }
 
@@ -103,7 +80,7 @@ void expect_bit_exact(const Config& cfg, const GemmSpec& s) {
   SCOPED_TRACE(what);
   GemmResult r;
   try {
-    r = bfp::sim::run_gemm(model_for(cfg), s);
+    r = bfp::verify::run_gemm(model_for(cfg), s);
   } catch (const std::exception& e) {
     FAIL() << "simulation error: " << e.what();
   }
@@ -256,7 +233,7 @@ TEST_P(RtlGemm, RandomizedShapesValuesAndBackpressure) {
   // master seed per config: the printed per-case seed alone reproduces a case
   const uint64_t master = std::hash<std::string>{}(GetParam()) & 0xffffff;
   std::mt19937_64 rng(master);
-  const auto& kinds = bfp::sim::all_value_kinds();
+  const auto& kinds = bfp::verify::all_value_kinds();
   for (int i = 0; i < 25; ++i) {
     GemmSpec s;
     s.seed = master * 100 + i;
@@ -326,7 +303,7 @@ TEST_P(RtlGemm, CompressedActivationsAndOutput) {
   }
   // random shapes
   std::mt19937_64 rng(seed);
-  const auto& kinds = bfp::sim::all_value_kinds();
+  const auto& kinds = bfp::verify::all_value_kinds();
   for (int i = 0; i < 10; ++i) {
     GemmSpec s;
     s.seed = 200 + i;
@@ -451,10 +428,10 @@ TEST_P(RtlValues, BitExact) {
 
 INSTANTIATE_TEST_SUITE_P(Configs, RtlValues,
                          testing::Combine(testing::ValuesIn(config_files()),
-                                          testing::ValuesIn(bfp::sim::all_value_kinds())),
+                                          testing::ValuesIn(bfp::verify::all_value_kinds())),
                          [](const testing::TestParamInfo<std::tuple<std::string, ValueKind>>& i) {
                            return config_test_name(std::get<0>(i.param)) + "_" +
-                                  sanitize(bfp::sim::to_string(std::get<1>(i.param)));
+                                  sanitize(bfp::verify::to_string(std::get<1>(i.param)));
                          });
 
 // ---- a config with tiny buffers: many K chunks whose exponents need their own beat ---------------------
@@ -490,7 +467,7 @@ TEST(RtlTinyBuffers, ManyKChunksWithPaddedExponentChunks) {
   } catch (const std::exception& e) {
     GTEST_FAIL() << "config rejected: " << e.what();
   }
-  const auto l = bfp::sim::layout_gemm(cfg, 3, 77, 5);
+  const auto l = bfp::host::layout_gemm(cfg, 3, 77, 5);
   ASSERT_GT(l.chunks, 4);
   ASSERT_NE(l.exp_chunk_pitch, l.chunk_blocks) << "this case must exercise the padded exponent chunks";
   uint64_t seed = 111;
@@ -624,9 +601,9 @@ TEST(Harness, CommandStreamsObeyTheAlignmentRules) {
           const int m = 2 * cfg.rows + 1;
           SCOPED_TRACE(rel + " M=" + std::to_string(m) + " K=" + std::to_string(k) + " N=" + std::to_string(n) +
                        " variant " + std::to_string(variant));
-          const auto l = bfp::sim::layout_gemm(cfg, m, k, n, sparse_a && k <= std::min(cfg.act_depth, cfg.wgt_depth),
+          const auto l = bfp::host::layout_gemm(cfg, m, k, n, sparse_a && k <= std::min(cfg.act_depth, cfg.wgt_depth),
                                                sparse_c);
-          const auto cmds = bfp::sim::gemm_commands(cfg, l, m, n, false, sched, 17);
+          const auto cmds = bfp::host::gemm_commands(cfg, l, m, n, false, sched, 17);
           uint64_t stream = 0, stored_blocks = 0;
           for (const auto& c : cmds) {
             EXPECT_NO_THROW(bfp::sim::check_command(c, cfg)) << c.str();
@@ -641,7 +618,7 @@ TEST(Harness, CommandStreamsObeyTheAlignmentRules) {
 
 TEST(Harness, ExponentChunksDoNotOverlap) {
   const Config cfg = tiny_buffer_config();
-  const auto l = bfp::sim::layout_gemm(cfg, 1, 200, 1);
+  const auto l = bfp::host::layout_gemm(cfg, 1, 200, 1);
   std::set<uint32_t> seen;
   for (int b = 0; b < l.kb; ++b) {
     const uint32_t off = l.exp_offset(b);
@@ -667,14 +644,14 @@ TEST(Harness, CliRejectsBadShapesWithExitCode1) {
 
 TEST(Harness, BadShapesAreRejected) {
   const Config cfg = load("configs/default.yaml");
-  EXPECT_THROW(bfp::sim::layout_gemm(cfg, 0, 1, 1), std::invalid_argument);
-  EXPECT_THROW(bfp::sim::layout_gemm(cfg, 1, -1, 1), std::invalid_argument);
+  EXPECT_THROW(bfp::host::layout_gemm(cfg, 0, 1, 1), std::invalid_argument);
+  EXPECT_THROW(bfp::host::layout_gemm(cfg, 1, -1, 1), std::invalid_argument);
   Config small = cfg;
   small.addr_width = 16;
-  EXPECT_THROW(bfp::sim::layout_gemm(small, 256, 256, 256), std::invalid_argument);
+  EXPECT_THROW(bfp::host::layout_gemm(small, 256, 256, 256), std::invalid_argument);
   GemmSpec s;
   s.m = s.k = s.n = 20000;
-  EXPECT_THROW(bfp::sim::check_gemm_spec(cfg, s), std::invalid_argument);
+  EXPECT_THROW(bfp::verify::check_gemm_spec(cfg, s), std::invalid_argument);
 }
 
 }  // namespace

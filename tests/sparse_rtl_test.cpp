@@ -25,37 +25,24 @@
 #include <vector>
 
 #include "config/config.h"
-#include "sim/gemm.h"
+#include "host/seq_model.h"
 #include "sim/model_cache.h"
+#include "support/rtl_configs.h"
+#include "verify/random_gemm.h"
 
 namespace fs = std::filesystem;
 using bfp::Config;
-using bfp::sim::GemmResult;
-using bfp::sim::GemmSpec;
-using bfp::sim::MaskMode;
-using bfp::sim::Schedule;
-using bfp::sim::SparsityPattern;
-using bfp::sim::ValueKind;
+using bfp::test::config_files;
+using bfp::test::load;
+using bfp::test::model_for;
+using bfp::verify::GemmResult;
+using bfp::verify::GemmSpec;
+using bfp::verify::MaskMode;
+using bfp::verify::Schedule;
+using bfp::verify::SparsityPattern;
+using bfp::verify::ValueKind;
 
 namespace {
-
-std::vector<std::string> config_files() {
-  std::vector<std::string> files{"configs/default.yaml"};
-  std::vector<std::string> tests;
-  const fs::path dir = fs::path(BFP_SOURCE_DIR) / "configs" / "test";
-  if (fs::is_directory(dir))
-    for (const auto& e : fs::directory_iterator(dir))
-      if (e.path().extension() == ".yaml") tests.push_back("configs/test/" + e.path().filename().string());
-  std::sort(tests.begin(), tests.end());
-  files.insert(files.end(), tests.begin(), tests.end());
-  return files;
-}
-
-Config load(const std::string& rel) {
-  Config cfg = bfp::load_config((fs::path(BFP_SOURCE_DIR) / rel).string());
-  cfg.source_path = rel;
-  return cfg;
-}
 
 std::string config_test_name(const std::string& rel) {
   std::string s = fs::path(rel).stem().string();
@@ -68,20 +55,13 @@ std::string config_test_name(const std::string& rel) {
   return s;
 }
 
-std::shared_ptr<bfp::sim::Model> model_for(const Config& cfg) {
-  static std::map<std::string, std::shared_ptr<bfp::sim::Model>> models;
-  auto& m = models[cfg.hash()];
-  if (!m) m = bfp::sim::load_model(cfg, &std::cerr);
-  return m;
-}
-
 std::string describe(const Config& cfg, const GemmSpec& s) {
   std::ostringstream os;
   os << "config=" << cfg.name << " (sparsity " << cfg.sparsity_name() << ") seed=" << s.seed << " M=" << s.m
      << " K=" << s.k << " N=" << s.n << " act=" << s.act_sparsity << " wgt=" << s.wgt_sparsity
-     << " pattern=" << bfp::sim::to_string(s.sparsity_pattern) << " mask=" << bfp::sim::to_string(s.mask)
+     << " pattern=" << bfp::verify::to_string(s.sparsity_pattern) << " mask=" << bfp::verify::to_string(s.mask)
      << " prune=" << s.prune << " sparse_a=" << s.sparse_a << " sparse_c=" << s.sparse_c
-     << "\n  repro: " << bfp::sim::repro_command(cfg, s);
+     << "\n  repro: " << bfp::verify::repro_command(cfg, s);
   return os.str();
 }
 
@@ -102,7 +82,7 @@ GemmResult run_checked(const Config& cfg, const GemmSpec& s) {
   SCOPED_TRACE(what);
   GemmResult r;
   try {
-    r = bfp::sim::run_gemm(model_for(cfg), s);
+    r = bfp::verify::run_gemm(model_for(cfg), s);
   } catch (const std::exception& e) {
     ADD_FAILURE() << "simulation error: " << e.what();
     return r;
@@ -300,7 +280,7 @@ TEST_P(SparseRtl, WeightColumnGroupsSkipTheirOwnZeros) {
     if (v == 0) {
       const uint64_t per = cfg_.sparsity == bfp::Sparsity::Both ? uint64_t(s.k / 4) : uint64_t(s.k);
       EXPECT_EQ(r.seq_slowest, r.computes * per)
-          << "each column group must issue only its own quarter of K (" << bfp::sim::wgt_skip_groups(cfg_)
+          << "each column group must issue only its own quarter of K (" << bfp::host::wgt_skip_groups(cfg_)
           << " groups)";
     }
     if (HasFailure()) return;
@@ -386,7 +366,7 @@ TEST_P(SparseRtl, Randomized) {
     s.m = std::uniform_int_distribution<int>(1, 3 * cfg_.rows + 2)(rng);
     s.n = std::uniform_int_distribution<int>(1, 2 * cfg_.acc_cols + cfg_.cols)(rng);
     s.k = std::uniform_int_distribution<int>(1, std::min(kmax(cfg_), 6 * cfg_.block))(rng);
-    s.values = pick(bfp::sim::all_value_kinds());
+    s.values = pick(bfp::verify::all_value_kinds());
     s.act_sparsity = pick(levels);
     s.wgt_sparsity = pick(levels);
     s.sparsity_pattern = pick(pats);
@@ -422,10 +402,10 @@ TEST(SparseHarness, SparsifyHitsTheRequestedFractionWithTheRequestedStructure) {
   const int kb = (cols + B - 1) / B;
   for (SparsityPattern pat : {SparsityPattern::Random, SparsityPattern::Blocks, SparsityPattern::Clustered})
     for (double p : {0.0, 0.1, 0.5, 0.9, 0.99, 1.0}) {
-      SCOPED_TRACE(bfp::sim::to_string(pat) + " p=" + std::to_string(p));
+      SCOPED_TRACE(bfp::verify::to_string(pat) + " p=" + std::to_string(p));
       Eigen::MatrixXf x = Eigen::MatrixXf::Constant(rows, cols, 1.5f);
       std::mt19937_64 rng(42);
-      const std::vector<uint8_t> mask = bfp::sim::sparsify(x, B, p, pat, rng);
+      const std::vector<uint8_t> mask = bfp::verify::sparsify(x, B, p, pat, rng);
       ASSERT_EQ(mask.size(), size_t(rows) * cols);
       size_t zeros = 0, masked = 0;
       for (int r = 0; r < rows; ++r)
@@ -460,10 +440,10 @@ TEST(SparseHarness, SparsifyHitsTheRequestedFractionWithTheRequestedStructure) {
   // same generator state -> same mask, whatever the values
   Eigen::MatrixXf a = Eigen::MatrixXf::Constant(8, 64, 1.0f), b = Eigen::MatrixXf::Constant(8, 64, -3.0f);
   std::mt19937_64 r1(7), r2(7);
-  EXPECT_EQ(bfp::sim::sparsify(a, 16, 0.6, SparsityPattern::Clustered, r1),
-            bfp::sim::sparsify(b, 16, 0.6, SparsityPattern::Clustered, r2));
+  EXPECT_EQ(bfp::verify::sparsify(a, 16, 0.6, SparsityPattern::Clustered, r1),
+            bfp::verify::sparsify(b, 16, 0.6, SparsityPattern::Clustered, r2));
   std::mt19937_64 r3(1);
-  EXPECT_THROW(bfp::sim::sparsify(a, 16, 1.5, SparsityPattern::Random, r3), std::invalid_argument);
+  EXPECT_THROW(bfp::verify::sparsify(a, 16, 1.5, SparsityPattern::Random, r3), std::invalid_argument);
 }
 
 // Counters on a case small enough to work out by hand: r4c8b16 (4x8 PEs, B = 16, BEAT = 16 bytes, sparsity

@@ -18,7 +18,7 @@
 #include "config/config.h"
 #include "mapper/network.h"
 #include "mapper/run.h"
-#include "sim/gemm.h"
+#include "verify/random_gemm.h"
 #include "sim/model_cache.h"
 
 namespace fs = std::filesystem;
@@ -120,8 +120,8 @@ std::string port(const Vcd& v, const std::string& name) {
   return it == v.id_of.end() ? "" : it->second;
 }
 
-sim::GemmSpec small_gemm() {
-  sim::GemmSpec s;
+verify::GemmSpec small_gemm() {
+  verify::GemmSpec s;
   s.m = 5;
   s.k = 21;
   s.n = 5;
@@ -149,15 +149,15 @@ int run_cli(const std::string& args, std::string* out = nullptr) {
 
 TEST(Trace, WholeGemmVcdParsesAndStaysBitExact) {
   const Config c = cfg();
-  const sim::GemmSpec s = small_gemm();
-  const sim::GemmResult plain = sim::run_gemm(sim::load_model(c), s);
+  const verify::GemmSpec s = small_gemm();
+  const verify::GemmResult plain = verify::run_gemm(sim::load_model(c), s);
   ASSERT_TRUE(plain.bit_exact) << plain.first_mismatch;
 
   const fs::path file = tmp("gemm.vcd");
   auto model = sim::load_traced_model(c, {sim::TraceFormat::Vcd, file.string()});
   EXPECT_EQ(model->trace_format(), sim::TraceFormat::Vcd);
   EXPECT_NE(model->library_path(), sim::load_model(c)->library_path()) << "traced model must be cached apart";
-  const sim::GemmResult r = sim::run_gemm(model, s);
+  const verify::GemmResult r = verify::run_gemm(model, s);
   model->trace_close();
   EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
   // tracing observes, it does not change anything: same output bits and the same cycles
@@ -193,16 +193,16 @@ TEST(Trace, WindowHoldsExactlyTheEnabledCycles) {
   const Config c = cfg();
   const fs::path file = tmp("window.vcd");
   auto model = sim::load_traced_model(c, {sim::TraceFormat::Vcd, file.string(), /*enabled=*/false});
-  sim::GemmSpec s = small_gemm();
-  ASSERT_TRUE(sim::run_gemm(model, s).bit_exact);
+  verify::GemmSpec s = small_gemm();
+  ASSERT_TRUE(verify::run_gemm(model, s).bit_exact);
   const uint64_t from = model->cycles();
   model->trace_enable(true);
   s.seed = 8;
-  ASSERT_TRUE(sim::run_gemm(model, s).bit_exact);
+  ASSERT_TRUE(verify::run_gemm(model, s).bit_exact);
   model->trace_enable(false);
   const uint64_t to = model->cycles();
   s.seed = 9;
-  ASSERT_TRUE(sim::run_gemm(model, s).bit_exact);
+  ASSERT_TRUE(verify::run_gemm(model, s).bit_exact);
   model->trace_close();
   const Vcd v = read_vcd(file);
   ASSERT_EQ(v.error, "");
@@ -254,7 +254,7 @@ TEST(Trace, UntracedModelRefusesAndFstWorks) {
   auto model = sim::load_traced_model(c, {sim::TraceFormat::Fst, file.string()});
   EXPECT_EQ(model->trace_format(), sim::TraceFormat::Fst);
   EXPECT_THROW(model->trace_open(tmp("again.fst").string()), sim::ModelError);  // one file per instance
-  EXPECT_TRUE(sim::run_gemm(model, small_gemm()).bit_exact);
+  EXPECT_TRUE(verify::run_gemm(model, small_gemm()).bit_exact);
   model->trace_close();
   EXPECT_GT(fs::file_size(file), 200u);
 }

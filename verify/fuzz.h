@@ -16,10 +16,12 @@
 
 #include "config/config.h"
 #include "mapper/network.h"
-#include "sim/gemm.h"
 #include "sim/model_cache.h"
+#include "verify/random_gemm.h"
 
-namespace bfp::mapper {
+namespace bfp::verify {
+
+using namespace mapper;
 
 /// The configs `--random-configs` draws from: the shipped default and test configs plus two derived ones
 /// (odd array sizes and tiny buffers; block size 4), see docs/fuzz.md. `source_dir` holds configs/.
@@ -34,13 +36,13 @@ struct FuzzCase {
   std::string summary;       ///< one line: template, shapes, values, sparsity, memory options
   // kind "net":
   std::string network_yaml;  ///< the network (docs/networks.md format; its input and weights are overridden)
-  Network net;               ///< parsed, with input_data and every GEMM layer's weights set
+  mapper::Network net;               ///< parsed, with input_data and every GEMM layer's weights set
   double stall = 0.0, bandwidth = 1.0;
   int latency = 4;
-  sim::Schedule schedule = sim::Schedule::Auto;
+  Schedule schedule = Schedule::Auto;
   bool sparse = false;       ///< compressed operands wherever they apply
   // kind "gemm":
-  sim::GemmSpec gemm;
+  GemmSpec gemm;
 };
 
 /// Draws case `index` of `seed` on `cfg` (fixed config) or on a config of `pool` (random configs: the pool
@@ -91,4 +93,4 @@ FuzzSummary run_fuzz(const FuzzOptions& o);
 /// JUnit XML: one testsuite, one testcase per case (failure/error elements carry the message and the repro).
 void write_junit(std::ostream& os, const FuzzOptions& o, const FuzzSummary& s);
 
-}  // namespace bfp::mapper
+}  // namespace bfp::verify

@@ -1,10 +1,9 @@
-#include "mapper/fuzz.h"
+// Drawing the cases of `bfpgen fuzz` (docs/fuzz.md): networks from templates, raw GEMM specs, the config pool.
+#include "verify/fuzz.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <map>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -12,7 +11,9 @@
 #include "mapper/lower.h"
 #include "mapper/run.h"
 
-namespace bfp::mapper {
+namespace bfp::verify {
+
+using namespace mapper;  // networks, lowering and run_network
 
 namespace {
 
@@ -79,22 +80,22 @@ Eigen::MatrixXf draw_values(int rows, int cols, int block, Dist d, float scale, 
   return x;
 }
 
-struct Sparsity {
+struct DrawnSparsity {
   double p = 0.0;
-  sim::SparsityPattern pattern = sim::SparsityPattern::Random;
+  SparsityPattern pattern = SparsityPattern::Random;
   std::string str() const {
     if (p <= 0.0) return "dense";
     std::ostringstream os;
-    os << p * 100 << "% " << sim::to_string(pattern);
+    os << p * 100 << "% " << to_string(pattern);
     return os.str();
   }
 };
 
-Sparsity draw_sparsity(Rng& r) {
-  Sparsity s;
+DrawnSparsity draw_sparsity(Rng& r) {
+  DrawnSparsity s;
   s.p = pick<double>(r, {0.0, 0.0, 0.0, 0.3, 0.5, 0.75, 0.9, 0.99, 1.0});
-  s.pattern = pick<sim::SparsityPattern>(
-      r, {sim::SparsityPattern::Random, sim::SparsityPattern::Blocks, sim::SparsityPattern::Clustered});
+  s.pattern = pick<SparsityPattern>(
+      r, {SparsityPattern::Random, SparsityPattern::Blocks, SparsityPattern::Clustered});
   return s;
 }
 
@@ -321,7 +322,7 @@ std::string draw_network_yaml(Rng& r, const Config& cfg, int index, int shrink, 
 uint64_t network_bytes(const Network& net, const Config& cfg) {
   uint64_t bytes = 0;
   for (const Layer& l : net.layers)
-    for (const GemmOp& op : gemm_ops(l)) bytes = std::max(bytes, sim::layout_gemm(cfg, op.m, op.k, op.n).bytes);
+    for (const GemmOp& op : gemm_ops(l)) bytes = std::max(bytes, host::layout_gemm(cfg, op.m, op.k, op.n).bytes);
   return bytes;
 }
 
@@ -336,7 +337,7 @@ void draw_network_case(Rng& r, FuzzCase& c) {
     try {
       c.net = parse_network(c.network_yaml, "fuzz case " + std::to_string(c.index));
       const uint64_t bytes = network_bytes(c.net, cfg);
-      const uint64_t limit = std::min<uint64_t>(sim::kMaxSimMemoryBytes, uint64_t{1} << std::min(cfg.addr_width, 40));
+      const uint64_t limit = std::min<uint64_t>(host::kMaxSimMemoryBytes, uint64_t{1} << std::min(cfg.addr_width, 40));
       if (c.net.macs() <= mac_cap && bytes <= limit / 2) break;
     } catch (const std::exception&) {
       // a combination the format rejects (e.g. a kernel larger than a pooled input): draw again
@@ -347,10 +348,10 @@ void draw_network_case(Rng& r, FuzzCase& c) {
   // input values and sparsity
   const Dist in_d = pick<Dist>(r, {Dist::Normal, Dist::Normal, Dist::Uniform, Dist::WideExp, Dist::ZeroBlocks,
                                    Dist::Tiny, Dist::Huge, Dist::AllMax, Dist::Mixed});
-  const Sparsity in_s = draw_sparsity(r);
+  const DrawnSparsity in_s = draw_sparsity(r);
   const Shape& s = c.net.input;
   Eigen::MatrixXf x = draw_values(s.pixels(), s.c, B, in_d, 1.0f, has_add, r);
-  if (in_s.p > 0) sim::sparsify(x, B, in_s.p, in_s.pattern, r);
+  if (in_s.p > 0) sparsify(x, B, in_s.p, in_s.pattern, r);
   auto flat = [](const Eigen::MatrixXf& m) {
     auto v = std::make_shared<std::vector<float>>(size_t(m.size()));
     for (int i = 0; i < m.rows(); ++i)
@@ -361,24 +362,24 @@ void draw_network_case(Rng& r, FuzzCase& c) {
   c.net.input_path = "(fuzz)";
   // weights of every GEMM layer
   const Dist w_d = pick<Dist>(r, {Dist::Normal, Dist::Normal, Dist::WideExp, Dist::ZeroBlocks, Dist::AllMax, Dist::Mixed});
-  const Sparsity w_s = draw_sparsity(r);
+  const DrawnSparsity w_s = draw_sparsity(r);
   for (Layer& l : c.net.layers) {
     if (!l.is_gemm()) continue;
     const int rows = l.type == LayerType::Fc ? l.units : l.filters;
     const int k = l.type == LayerType::Fc ? l.in.c : l.kh * l.kw * (l.in.c / l.groups);
     Eigen::MatrixXf wt = draw_values(rows, k, B, w_d, std::sqrt(2.0f / float(k)), true, r);
-    if (w_s.p > 0) sim::sparsify(wt, B, w_s.p, w_s.pattern, r);
+    if (w_s.p > 0) sparsify(wt, B, w_s.p, w_s.pattern, r);
     l.weights = flat(wt);
     l.weights_path = "(fuzz)";
   }
   c.stall = pick<double>(r, {0.0, 0.0, 0.1, 0.3, 0.5});
   c.latency = pick<int>(r, {1, 2, 4, 4, 9, 17});
   c.bandwidth = pick<double>(r, {1.0, 1.0, 1.0, 0.5, 0.25});
-  c.schedule = pick<sim::Schedule>(r, {sim::Schedule::Auto, sim::Schedule::Auto, sim::Schedule::Output});
+  c.schedule = pick<Schedule>(r, {Schedule::Auto, Schedule::Auto, Schedule::Output});
   c.sparse = cfg.sparse() && chance(r, 0.5);
   std::ostringstream os;
   os << what << " | in " << dist_name(in_d) << " " << in_s.str() << ", w " << dist_name(w_d) << " " << w_s.str()
-     << " | stall " << c.stall << " lat " << c.latency << " bw " << c.bandwidth << " " << sim::to_string(c.schedule)
+     << " | stall " << c.stall << " lat " << c.latency << " bw " << c.bandwidth << " " << to_string(c.schedule)
      << (c.sparse ? " sparse" : "");
   c.summary = os.str();
 }
@@ -387,7 +388,7 @@ void draw_network_case(Rng& r, FuzzCase& c) {
 
 void draw_gemm_case(Rng& r, FuzzCase& c) {
   const Config& cfg = c.cfg;
-  sim::GemmSpec& s = c.gemm;
+  GemmSpec& s = c.gemm;
   s.seed = r();
   const int chunk = std::min(cfg.act_depth, cfg.wgt_depth);
   s.m = chance(r, 0.7) ? uni(r, 1, 3 * cfg.rows + 2) : uni(r, 1, 40);
@@ -395,70 +396,53 @@ void draw_gemm_case(Rng& r, FuzzCase& c) {
   s.n = chance(r, 0.7) ? uni(r, 1, 3 * cfg.cols + 1) : uni(r, 1, 2 * cfg.acc_cols + cfg.cols + 1);
   // keep the simulated work bounded on the small arrays
   while (int64_t(s.m) * s.k * s.n > 300000) s.k = std::max(1, s.k / 2);
-  s.values = pick(r, sim::all_value_kinds());
+  s.values = pick(r, all_value_kinds());
   s.relu = chance(r, 0.5);
   s.stall = pick<double>(r, {0.0, 0.0, 0.1, 0.3, 0.5});
   s.latency = pick<int>(r, {1, 2, 4, 4, 9, 17});
   s.bandwidth = pick<double>(r, {1.0, 1.0, 1.0, 0.5, 0.25});
-  s.schedule = pick<sim::Schedule>(r, {sim::Schedule::Auto, sim::Schedule::Output, sim::Schedule::Weight});
+  s.schedule = pick<Schedule>(r, {Schedule::Auto, Schedule::Output, Schedule::Weight});
   s.warmup = chance(r, 0.2) ? 1 : 0;
   s.prune = chance(r, 0.7) ? 0 : pick<int>(r, {1, 8, 64, 127, 128, 255, uni(r, 1, 255)});
-  const Sparsity a = draw_sparsity(r), w = draw_sparsity(r);
+  const DrawnSparsity a = draw_sparsity(r), w = draw_sparsity(r);
   s.act_sparsity = a.p;
   s.wgt_sparsity = w.p;
   s.sparsity_pattern = a.p > 0 ? a.pattern : w.pattern;
-  s.mask = chance(r, 0.85) ? sim::MaskMode::None : pick<sim::MaskMode>(r, {sim::MaskMode::OnePerBlock, sim::MaskMode::Disjoint});
+  s.mask = chance(r, 0.85) ? MaskMode::None : pick<MaskMode>(r, {MaskMode::OnePerBlock, MaskMode::Disjoint});
   const bool want_sparse_c = cfg.sparse() && chance(r, 0.4);
   const bool want_sparse_a = cfg.sparse() && chance(r, 0.6);
   // resolve the combinations the harness does not run (weight-stationary where it does not apply,
   // compressed operands where the format or the schedule excludes them)
-  auto ok = [&](const sim::GemmSpec& t) {
+  auto ok = [&](const GemmSpec& t) {
     try {
-      sim::check_gemm_spec(cfg, t);
+      check_gemm_spec(cfg, t);
       return true;
     } catch (const std::invalid_argument&) {
       return false;
     }
   };
-  if (!ok(s)) s.schedule = sim::Schedule::Auto;
+  if (!ok(s)) s.schedule = Schedule::Auto;
   if (want_sparse_c) {
-    sim::GemmSpec t = s;
+    GemmSpec t = s;
     t.sparse_c = true;
-    t.schedule = sim::Schedule::Output;
+    t.schedule = Schedule::Output;
     if (ok(t)) s = t;
   }
   if (want_sparse_a) {
-    sim::GemmSpec t = s;
+    GemmSpec t = s;
     t.sparse_a = true;
     if (ok(t)) s = t;
   }
-  sim::check_gemm_spec(cfg, s);  // a spec the fuzzer cannot fix is a bug of the fuzzer: the case errors
+  check_gemm_spec(cfg, s);  // a spec the fuzzer cannot fix is a bug of the fuzzer: the case errors
   std::ostringstream os;
-  os << "gemm " << s.m << "x" << s.k << "x" << s.n << " " << sim::to_string(s.values) << (s.relu ? " relu" : "")
+  os << "gemm " << s.m << "x" << s.k << "x" << s.n << " " << to_string(s.values) << (s.relu ? " relu" : "")
      << " act " << a.str() << " wgt " << w.str();
-  if (s.mask != sim::MaskMode::None) os << " mask " << sim::to_string(s.mask);
+  if (s.mask != MaskMode::None) os << " mask " << to_string(s.mask);
   if (s.prune) os << " prune " << s.prune;
   if (s.warmup) os << " warmup";
-  os << " | stall " << s.stall << " lat " << s.latency << " bw " << s.bandwidth << " " << sim::to_string(s.schedule)
+  os << " | stall " << s.stall << " lat " << s.latency << " bw " << s.bandwidth << " " << to_string(s.schedule)
      << (s.sparse_a ? " sparse-A" : "") << (s.sparse_c ? " sparse-C" : "");
   c.summary = os.str();
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string o;
-  for (char ch : s) {
-    switch (ch) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') o += ' ';
-        else o += ch;
-    }
-  }
-  return o;
 }
 
 // Derived pool configs (YAML kept here so that a repro needs nothing but the seed and the case).
@@ -504,137 +488,4 @@ FuzzCase draw_fuzz_case(uint64_t seed, int index, const Config* cfg, const std::
   return c;
 }
 
-FuzzResult run_fuzz_case(const FuzzCase& c, const std::shared_ptr<sim::Model>& model) {
-  FuzzResult res;
-  const auto t0 = std::chrono::steady_clock::now();
-  try {
-    if (c.kind == "net") {
-      RunOptions o;
-      o.stall = c.stall;
-      o.latency = c.latency;
-      o.bandwidth = c.bandwidth;
-      o.schedule = c.schedule;
-      o.sparse = c.sparse;
-      const NetReport rep = run_network(c.net, c.cfg, model, o);
-      res.pass = rep.bit_exact;
-      res.cycles = rep.cycles;
-      res.in_place = rep.layers_in_place;
-      for (const auto& l : rep.layers)
-        if (!l.bit_exact) {
-          res.message = l.mismatch;
-          break;
-        }
-    } else {
-      const sim::GemmResult g = sim::run_gemm(model, c.gemm);
-      res.pass = g.bit_exact;
-      res.cycles = g.cycles.total;
-      if (!g.bit_exact)
-        res.message = (g.first_mismatch.empty() ? g.stream_error : g.first_mismatch) +
-                      (g.first_stream_byte_mismatch.empty() ? "" : "; stream bytes: " + g.first_stream_byte_mismatch);
-    }
-  } catch (const std::exception& e) {
-    res.pass = false;
-    res.error = true;
-    res.message = e.what();
-  }
-  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return res;
-}
-
-std::string fuzz_repro(const FuzzOptions& o, int index) {
-  std::ostringstream os;
-  os << "build/bfpgen fuzz --seed " << o.seed << " --case " << index;
-  if (o.random_configs) os << " --random-configs";
-  else os << " --config " << o.config_path;
-  return os.str();
-}
-
-FuzzSummary run_fuzz(const FuzzOptions& o) {
-  FuzzSummary sum;
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<Config> pool;
-  Config fixed;
-  if (o.random_configs) {
-    pool = fuzz_config_pool(o.source_dir);
-  } else {
-    fixed = load_config(o.config_path);
-    fixed.source_path = o.config_path;
-  }
-  std::map<std::string, std::shared_ptr<sim::Model>> models;
-  const int first = o.only_case >= 0 ? o.only_case : 0;
-  const int last = o.only_case >= 0 ? o.only_case + 1 : o.count;
-  for (int i = first; i < last; ++i) {
-    FuzzCaseRecord rec;
-    rec.repro = fuzz_repro(o, i);
-    try {
-      rec.c = draw_fuzz_case(o.seed, i, o.random_configs ? nullptr : &fixed, o.random_configs ? &pool : nullptr);
-    } catch (const std::exception& e) {
-      rec.c.index = i;
-      rec.c.seed = o.seed;
-      rec.c.cfg = o.random_configs ? pool.front() : fixed;
-      rec.c.kind = "draw";
-      rec.c.summary = "(case could not be drawn)";
-      rec.r.error = true;
-      rec.r.message = e.what();
-    }
-    if (o.out && o.show) {
-      *o.out << "case " << i << " on " << rec.c.cfg.name << " (" << rec.c.cfg.source_path << "): " << rec.c.summary << "\n";
-      if (rec.c.kind == "net") *o.out << rec.c.network_yaml;
-      if (rec.c.kind == "gemm") *o.out << "  as a GEMM: " << sim::repro_command(rec.c.cfg, rec.c.gemm) << "\n";
-    }
-    if (rec.c.kind != "draw") {
-      auto& m = models[rec.c.cfg.hash()];
-      try {
-        if (!m) m = sim::load_model(rec.c.cfg, o.log);
-        rec.r = run_fuzz_case(rec.c, m);
-      } catch (const std::exception& e) {
-        rec.r.error = true;
-        rec.r.message = e.what();
-      }
-    }
-    if (!rec.r.pass) ++(rec.r.error ? sum.errors : sum.failures);
-    sum.chained_cases += rec.r.in_place > 0;
-    if (o.out) {
-      char t[64];
-      std::snprintf(t, sizeof t, "%.2f s", rec.r.seconds);
-      *o.out << "case " << i << " " << (rec.r.pass ? "PASS " : rec.r.error ? "ERROR" : "FAIL ") << " " << rec.c.cfg.name
-             << " " << rec.c.kind << ": " << rec.c.summary << " | " << rec.r.cycles << " cycles"
-             << (rec.r.in_place ? " (" + std::to_string(rec.r.in_place) + " in place)" : std::string()) << " " << t
-             << "\n";
-      if (!rec.r.pass) *o.out << "  " << rec.r.message << "\n  repro: " << rec.repro << "\n";
-      o.out->flush();
-    }
-    sum.cases.push_back(std::move(rec));
-  }
-  sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return sum;
-}
-
-void write_junit(std::ostream& os, const FuzzOptions& o, const FuzzSummary& s) {
-  os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  os << "<testsuites tests=\"" << s.cases.size() << "\" failures=\"" << s.failures << "\" errors=\"" << s.errors
-     << "\" time=\"" << s.seconds << "\">\n";
-  os << "  <testsuite name=\"bfpgen-fuzz\" tests=\"" << s.cases.size() << "\" failures=\"" << s.failures
-     << "\" errors=\"" << s.errors << "\" skipped=\"0\" time=\"" << s.seconds << "\">\n";
-  os << "    <properties>\n      <property name=\"seed\" value=\"" << o.seed << "\"/>\n"
-     << "      <property name=\"configs\" value=\""
-     << xml_escape(o.random_configs ? "random (fuzz pool)" : o.config_path) << "\"/>\n    </properties>\n";
-  for (const auto& rec : s.cases) {
-    os << "    <testcase classname=\"fuzz." << xml_escape(rec.c.cfg.name) << "\" name=\"case " << rec.c.index << ": "
-       << xml_escape(rec.c.kind + " " + rec.c.summary) << "\" time=\"" << rec.r.seconds << "\">\n";
-    if (!rec.r.pass) {
-      const char* tag = rec.r.error ? "error" : "failure";
-      os << "      <" << tag << " message=\"" << xml_escape(rec.r.message.substr(0, 400)) << "\" type=\""
-         << (rec.r.error ? "exception" : "mismatch") << "\">" << xml_escape(rec.r.message) << "\nrepro: "
-         << xml_escape(rec.repro) << "</" << tag << ">\n";
-    }
-    os << "      <system-out>" << xml_escape("seed " + std::to_string(o.seed) + " case " + std::to_string(rec.c.index) +
-                                             " config " + rec.c.cfg.name + " cycles " + std::to_string(rec.r.cycles) +
-                                             "\nrepro: " + rec.repro)
-       << "</system-out>\n";
-    os << "    </testcase>\n";
-  }
-  os << "  </testsuite>\n</testsuites>\n";
-}
-
-}  // namespace bfp::mapper
+}  // namespace bfp::verify

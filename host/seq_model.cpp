@@ -1,0 +1,78 @@
+#include "host/seq_model.h"
+
+#include <algorithm>
+
+namespace bfp::host {
+
+int wgt_skip_groups(const Config& cfg) {
+  if (cfg.sparsity != Sparsity::Both) return 1;
+  return cfg.cols % 4 == 0 ? 4 : cfg.cols % 2 == 0 ? 2 : 1;
+}
+
+SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vector<Command>& cmds,
+                          const golden::BfpMatrix& qa, const golden::BfpMatrix& qw) {
+  const int B = cfg.block, R = cfg.rows, G = wgt_skip_groups(cfg), GC = cfg.cols / G;
+  SeqModel sm;
+  struct Half {
+    int m0 = 0, rows = 0, kb0 = 0, count = 0;
+    bool sparse = false;
+  } half[2];
+  int n0 = 0, nrows = 0, wkb0 = 0;
+  // wnz[g][k]: element k (within the loaded chunk) has a non-zero loaded weight in column group g
+  std::vector<std::vector<uint8_t>> wnz(static_cast<size_t>(G));
+  for (const Command& c : cmds) {
+    if (c.op == Opcode::LoadAct) {
+      Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
+      h.sparse = (c.flags & kFlagSparse) && cfg.sparse();
+      h.rows = c.rows;
+      if (h.sparse) {
+        h.m0 = int((c.code_addr - l.a_codes) / l.a_stream_stride);
+        h.kb0 = 0;
+      } else {
+        h.m0 = int((c.code_addr - l.a_codes) / l.a_code_stride);
+        h.kb0 = int((c.code_addr - l.a_codes) % l.a_code_stride) / B;
+      }
+      h.count = c.count;
+    } else if (c.op == Opcode::LoadWgt) {
+      n0 = int((c.code_addr - l.w_codes) / l.a_code_stride);
+      wkb0 = int((c.code_addr - l.w_codes) % l.a_code_stride) / B;
+      nrows = c.rows;
+      for (auto& m : wnz) m.assign(size_t(c.count) * B, 0);
+      for (int j = 0; j < nrows; ++j)
+        for (size_t k = 0; k < wnz[0].size(); ++k)
+          wnz[size_t(j / GC)][k] |= qw.codes(n0 + j, wkb0 * B + int(k)) != 0;
+    } else if (c.op == Opcode::Compute) {
+      const Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
+      ++sm.computes;
+      uint64_t worst = 0, sum = 0;
+      for (int r = 0; r < R; ++r) {
+        for (int g = 0; g < G; ++g) {
+          const std::vector<uint8_t>& wm = wnz[size_t(g)];
+          uint64_t cyc = 0;
+          if (!cfg.sparse()) {
+            cyc = uint64_t(c.count) * B;
+          } else if (r < h.rows) {
+            for (int b = 0; b < h.count; ++b) {
+              int present = 0, matched = 0;
+              for (int t = 0; t < B; ++t) {
+                const int k = (h.kb0 + b) * B + t;
+                const bool a = !h.sparse || qa.codes(h.m0 + r, k) != 0;
+                const bool w = cfg.sparsity != Sparsity::Both || (size_t(b * B + t) < wm.size() && wm[size_t(b * B + t)]);
+                present += a;
+                matched += a && w;
+              }
+              if (present) cyc += matched ? uint64_t(matched) : 1;  // empty AND: one idle cycle
+            }
+          }
+          worst = std::max(worst, cyc);
+          sum += cyc;
+        }
+      }
+      sm.slowest += worst;
+      sm.mean += double(sum) / double(R * G);
+    }
+  }
+  return sm;
+}
+
+}  // namespace bfp::host

@@ -1,0 +1,31 @@
+// A performance model of the sparse issue schedule (docs/architecture.md "Sparse operation"), not of the RTL:
+// per COMPUTE and sequencer (PE row x weight column group) the elements it issues. `bfpgen gemm` and the
+// sparsity benchmark report it next to the measured cycles.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "config/config.h"
+#include "golden/bfp.h"
+#include "host/layout.h"
+#include "host/tiling.h"
+
+namespace bfp::host {
+
+/// Weight column groups per PE row with their own sequencer (rtl/bfp_core.sv WgtGroups): 4 (or 2, or 1 when
+/// Cols is not a multiple of 4 or 2) with `sparsity: both`, else 1.
+int wgt_skip_groups(const Config& cfg);
+
+/// Issue cycles of the COMPUTEs of a command stream. Per COMPUTE and sequencer: dense configs count*B; sparse
+/// configs per non-empty block the set bits of level-2 AND the group's weight mask, or 1 idle cycle when that AND
+/// is empty. A COMPUTE lasts as long as its slowest sequencer.
+struct SeqModel {
+  uint64_t computes = 0;
+  uint64_t slowest = 0;  ///< sum over COMPUTEs of the slowest sequencer
+  double mean = 0;       ///< sum over COMPUTEs of the mean sequencer (perfectly balanced sequencers)
+};
+/// `qa` (M x K) and `qw` (W^T, N x K) are the quantized operands at the addresses of `l`.
+SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vector<Command>& cmds,
+                          const golden::BfpMatrix& qa, const golden::BfpMatrix& qw);
+
+}  // namespace bfp::host

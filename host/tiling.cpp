@@ -1,0 +1,124 @@
+#include "host/tiling.h"
+
+#include <algorithm>
+
+namespace bfp::host {
+
+// Both schedules are a list of units (one COMPUTE each, plus the loads it needs and the DRAIN/STORE
+// that follow it). Activation loads alternate between the two halves and are issued right after the
+// previous unit's COMPUTE, so they overlap it (the hardware's hazard checks keep this safe); weight
+// loads are single-buffered and come right before their COMPUTE.
+std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m, int n, bool relu,
+                                   Schedule schedule, int prune) {
+  const int R = cfg.rows, C = cfg.cols, B = cfg.block;
+  schedule = resolve_schedule(cfg, l, n, schedule);
+  struct Unit {
+    int m0, n0, kc;
+    bool load_a, load_w, clear, drain;
+    int drain_offset;
+    bool store;
+    int store_col;  // first output column in the accumulator buffer
+    int store_valid;
+  };
+  std::vector<Unit> units;
+  if (schedule == Schedule::Output) {
+    for (int m0 = 0; m0 < m; m0 += R) {
+      int buf_base = 0;  // output column held by accumulator-buffer column 0
+      for (int n0 = 0; n0 < n; n0 += C) {
+        for (int kc = 0; kc < l.chunks; ++kc) {
+          Unit u{m0, n0, kc, l.chunks > 1 || (n0 == 0 && kc == 0), true, kc == 0, kc == l.chunks - 1,
+                 n0 - buf_base, false, buf_base, 0};
+          if (u.drain && (n0 + C - buf_base == cfg.acc_cols || n0 + C >= n)) {
+            u.store = true;
+            u.store_valid = std::min(n - buf_base, cfg.acc_cols);
+            buf_base += cfg.acc_cols;
+          }
+          units.push_back(u);
+        }
+      }
+    }
+  } else {
+    for (int n0 = 0; n0 < n; n0 += C)
+      for (int m0 = 0; m0 < m; m0 += R)
+        units.push_back(Unit{m0, n0, 0, true, m0 == 0, true, true, 0, true, n0, std::min(C, n - n0)});
+  }
+
+  std::vector<Command> cmds;
+  auto chunk_count = [&](int kc) { return std::min(l.chunk_blocks, l.kb - kc * l.chunk_blocks); };
+  auto load = [&](Opcode op, uint32_t codes, uint32_t exps, int row0, int rows, int kc, int half) {
+    Command c;
+    c.op = op;
+    c.flags = half ? kFlagActBuf : 0;
+    c.rows = static_cast<uint16_t>(rows);
+    c.code_addr = codes + row0 * l.a_code_stride + static_cast<uint32_t>(kc * l.chunk_blocks * B);
+    c.exp_addr = exps + row0 * l.a_exp_stride + static_cast<uint32_t>(kc * l.exp_chunk_pitch);
+    c.code_stride = l.a_code_stride;
+    c.exp_stride = l.a_exp_stride;
+    c.count = static_cast<uint16_t>(chunk_count(kc));
+    cmds.push_back(c);
+  };
+  int next_half = 0;
+  std::vector<int> half(units.size(), 0);
+  auto load_a = [&](size_t i) {
+    const Unit& u = units[i];
+    half[i] = next_half;
+    next_half ^= 1;
+    if (!l.sparse_a) {
+      load(Opcode::LoadAct, l.a_codes, l.a_exps, u.m0, std::min(R, m - u.m0), u.kc, half[i]);
+      return;
+    }
+    Command c;  // row streams: the whole row (one K chunk), exponents inside the stream
+    c.op = Opcode::LoadAct;
+    c.flags = static_cast<uint8_t>(kFlagSparse | (half[i] ? kFlagActBuf : 0));
+    c.rows = static_cast<uint16_t>(std::min(R, m - u.m0));
+    c.code_addr = l.a_codes + static_cast<uint32_t>(u.m0) * l.a_stream_stride;
+    c.code_stride = l.a_stream_stride;
+    c.count = static_cast<uint16_t>(l.kb);
+    cmds.push_back(c);
+  };
+  load_a(0);
+  for (size_t i = 0; i < units.size(); ++i) {
+    const Unit& u = units[i];
+    if (!u.load_a) half[i] = half[i - 1];
+    if (u.load_w) load(Opcode::LoadWgt, l.w_codes, l.w_exps, u.n0, std::min(C, n - u.n0), u.kc, 0);
+    Command c;
+    c.op = Opcode::Compute;
+    c.flags = static_cast<uint8_t>((u.clear ? kFlagClear : 0) | (half[i] ? kFlagActBuf : 0));
+    c.count = static_cast<uint16_t>(chunk_count(u.kc));
+    cmds.push_back(c);
+    if (i + 1 < units.size() && units[i + 1].load_a) load_a(i + 1);  // prefetch into the other half
+    if (u.drain) {
+      Command d;
+      d.op = Opcode::Drain;
+      d.col_offset = static_cast<uint16_t>(u.drain_offset);
+      cmds.push_back(d);
+    }
+    if (u.store) {
+      Command s;
+      s.op = Opcode::Store;
+      s.flags = relu ? kFlagRelu : 0;
+      s.rows = static_cast<uint16_t>(std::min(R, m - u.m0));
+      s.code_addr = l.c_codes + u.m0 * l.c_code_stride + static_cast<uint32_t>(u.store_col);
+      s.exp_addr = l.c_exps + u.m0 * l.c_exp_stride + static_cast<uint32_t>(u.store_col / B);
+      s.code_stride = l.c_code_stride;
+      s.exp_stride = l.c_exp_stride;
+      s.count = static_cast<uint16_t>((u.store_valid + B - 1) / B);
+      s.valid_cols = static_cast<uint16_t>(u.store_valid);
+      s.prune = static_cast<uint8_t>(prune);
+      if (l.sparse_c) {  // append to the rows' streams; FIRST on a row's first window, LAST on its last
+        s.flags |= kFlagSparse;
+        if (u.store_col == 0) s.flags |= kFlagFirst;
+        if (u.store_col + u.store_valid >= n) s.flags |= kFlagLast;
+        s.code_addr = l.c_codes + static_cast<uint32_t>(u.m0) * l.c_stream_stride;
+        s.code_stride = l.c_stream_stride;
+        s.exp_addr = 0;
+        s.exp_stride = 0;
+        s.row_blocks = static_cast<uint16_t>((n + B - 1) / B);
+      }
+      cmds.push_back(s);
+    }
+  }
+  return cmds;
+}
+
+}  // namespace bfp::host

@@ -1,0 +1,192 @@
+#include "verify/bench.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace bfp::verify {
+
+// The variant is written to a file (not only built in memory) so that the bench's repro commands and the
+// model cache name a config the user can open and rerun.
+Config write_sparsity_variant(const Config& cfg, const std::string& value, const std::string& dir) {
+  const Config v = cfg.with({{"sparsity", value}, {"name", cfg.name + "-sparsity-" + value}});
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path path = std::filesystem::path(dir) / (v.name + ".yaml");
+  const std::string tmp = path.string() + "." + std::to_string(::getpid());
+  {
+    std::ofstream o(tmp);
+    o << "# " << (cfg.source_path.empty() ? cfg.name : cfg.source_path) << " with sparsity: " << value
+      << " (written by bfpgen bench --sparsity)\n"
+      << to_yaml(v);
+    if (!o.flush()) throw std::runtime_error("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, path);
+  Config loaded = load_config(path.string());  // what a rerun reads; source_path now names the file
+  if (loaded.canonical() != v.canonical()) throw std::logic_error(path.string() + ": to_yaml did not round-trip");
+  return loaded;
+}
+
+// ---- dense benchmark ------------------------------------------------------------------------------------
+
+void to_json(nlohmann::json& j, const BenchRow& row) {
+  const GemmResult& r = row.r;
+  nlohmann::json b = r.cycles;
+  b.erase("total");
+  b.erase("engine_busy");
+  j = {{"m", row.size},
+       {"k", row.size},
+       {"n", row.size},
+       {"schedule", to_string(r.schedule)},
+       {"cycles", r.cycles.total},
+       {"mac_utilization", r.mac_util},
+       {"onchip_utilization", r.onchip_util},
+       {"breakdown", b},
+       {"engine_busy", nlohmann::json(r.cycles)["engine_busy"]},
+       {"bit_exact", r.bit_exact},
+       {"sim_seconds", r.sim_seconds}};
+}
+
+std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
+                                const std::function<void(const BenchRow&)>& on_row) {
+  auto model = sim::load_model(cfg, &std::cerr);
+  std::vector<BenchRow> rows;
+  for (int sz : o.sizes) {
+    for (const std::string& sched_name : o.schedules) {
+      GemmSpec s;
+      s.m = s.k = s.n = sz;
+      s.seed = 1;
+      s.latency = o.latency;
+      s.schedule = host::parse_schedule(sched_name);
+      s.values = parse_value_kind(o.values);
+      s.sparse_a = o.sparse_a;
+      BenchRow row;
+      row.size = sz;
+      row.schedule = sched_name;
+      try {
+        check_gemm_spec(cfg, s);
+      } catch (const std::exception& e) {
+        row.skipped = e.what();
+      }
+      if (row.skipped.empty()) row.r = run_gemm(model, s);
+      if (on_row) on_row(row);
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+// ---- sparsity benchmark ---------------------------------------------------------------------------------
+
+double SparsityBench::zero_sparsity_throughput_vs_none() const {
+  return double(rows.front().r.cycles.total) / double(rows[dense].r.cycles.total);
+}
+
+SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& o, std::ostream* log) {
+  SparsityBench b;
+  b.cfg = cfg;
+  b.opt = o;
+  if (!cfg.sparse() && log)
+    *log << "note: config '" << cfg.name << "' has sparsity: none; nothing is skipped and activations load dense\n";
+  const std::string dir = o.work_dir.empty()
+                              ? (std::filesystem::temp_directory_path() / "bfpgen-bench-sparsity").string()
+                              : o.work_dir;
+  b.none_cfg = write_sparsity_variant(cfg, "none", dir);
+  auto model = sim::load_model(cfg, log);
+  auto none_model = sim::load_model(b.none_cfg, log);
+
+  auto base_spec = [&]() {
+    GemmSpec s;
+    s.m = s.k = s.n = o.size;
+    s.seed = o.seed;
+    s.latency = o.latency;
+    s.values = parse_value_kind(o.values);
+    return s;
+  };
+  b.rows.push_back(SparsityBenchRow{"sparsity: none, dense data", true, base_spec(), {}, 0});
+  const std::vector<std::pair<double, double>> points = {{0.0, 0.0},  {0.5, 0.0},  {0.75, 0.0}, {0.9, 0.0},
+                                                         {0.95, 0.0}, {0.9, 0.5}, {0.9, 0.9}};
+  for (const std::string& pname : o.patterns) {
+    const SparsityPattern pat = parse_sparsity_pattern(pname);
+    for (const auto& [pa, pw] : points) {
+      if (pa == 0.0 && pw == 0.0 && &pname != &o.patterns.front()) continue;  // the dense row once
+      GemmSpec s = base_spec();
+      s.act_sparsity = pa;
+      s.wgt_sparsity = pw;
+      s.sparsity_pattern = pat;
+      s.sparse_a = default_sparse_a(cfg, s);
+      if (pa == 0.0 && pw == 0.0) b.dense = b.rows.size();
+      b.rows.push_back(SparsityBenchRow{pa == 0.0 && pw == 0.0 ? "dense data" : pname, false, s, {}, 0});
+    }
+  }
+  for (SparsityBenchRow& row : b.rows) {
+    const Config& rc = row.is_none ? b.none_cfg : b.cfg;
+    check_gemm_spec(rc, row.spec);
+    row.r = run_gemm(row.is_none ? none_model : model, row.spec);
+    b.all_exact = b.all_exact && row.r.bit_exact;
+    if (!row.r.bit_exact && log)
+      *log << "MISMATCH: " << row.r.first_mismatch << "\n  repro: " << repro_command(rc, row.spec) << "\n";
+  }
+  for (SparsityBenchRow& row : b.rows)
+    row.speedup = double(b.rows[b.dense].r.cycles.total) / double(row.r.cycles.total);
+  return b;
+}
+
+void to_json(nlohmann::json& j, const SparsityBench& b) {
+  const Config& cfg = b.cfg;
+  j["config"] = {{"name", cfg.name}, {"path", cfg.source_path}, {"hash", cfg.hash()}, {"rows", cfg.rows},
+                 {"cols", cfg.cols}, {"block_size", cfg.block}, {"mem_width", cfg.mem_width},
+                 {"act_depth", cfg.act_depth}, {"wgt_depth", cfg.wgt_depth}, {"acc_cols", cfg.acc_cols},
+                 {"sparsity", cfg.sparsity_name()}};
+  j["none_config"] = {{"name", b.none_cfg.name}, {"path", b.none_cfg.source_path}, {"hash", b.none_cfg.hash()}};
+  j["m"] = j["k"] = j["n"] = b.opt.size;
+  j["seed"] = b.opt.seed;
+  j["latency"] = b.opt.latency;
+  j["values"] = b.opt.values;
+  nlohmann::json res = nlohmann::json::array();
+  for (const SparsityBenchRow& row : b.rows) {
+    const GemmResult& r = row.r;
+    const sim::CycleBreakdown& c = r.cycles;
+    const Config& rc = row.is_none ? b.none_cfg : b.cfg;
+    nlohmann::json x;
+    x["label"] = row.label;
+    x["config"] = rc.name;
+    x["config_sparsity"] = rc.sparsity_name();
+    x["act_sparsity"] = row.spec.act_sparsity;
+    x["wgt_sparsity"] = row.spec.wgt_sparsity;
+    x["pattern"] = to_string(row.spec.sparsity_pattern);
+    x["act_load"] = row.spec.sparse_a ? "compressed" : "dense";
+    x["schedule"] = to_string(r.schedule);
+    x["cycles"] = c.total;
+    x["speedup_vs_dense"] = row.speedup;
+    x["useful_macs"] = r.useful_macs;
+    x["useful_mac_utilization"] = r.useful_util;
+    x["dense_mac_utilization"] = r.mac_util;
+    x["read_bytes"] = r.read_bytes;
+    x["write_bytes"] = r.write_bytes;
+    x["act_read_bytes"] = r.act_read_bytes;
+    x["wgt_read_bytes"] = r.wgt_read_bytes;
+    x["out_write_bytes"] = r.out_write_bytes;
+    if (r.act_compression_valid) {
+      x["act_compression"] = compression_json(r.act_compression);
+      for (const char* k : {"nnz", "nnz_blocks", "elements"}) x["act_compression"].erase(k);  // the table's columns
+    }
+    x["achieved_sparsity"] = {{"act", r.act_sparsity}, {"wgt", r.wgt_sparsity}, {"out", r.out_sparsity}};
+    x["breakdown"] = {{"compute", c.compute_stream + c.pipeline}, {"store", c.store}, {"load_act", c.load_act},
+                      {"load_wgt", c.load_wgt}, {"dispatch", c.dispatch}, {"idle", c.idle}};
+    x["engine_busy"] = nlohmann::json(c)["engine_busy"];
+    x["sequencer_model"] = {{"computes", r.computes}, {"slowest_row_cycles", r.seq_slowest},
+                            {"mean_row_cycles", r.seq_mean}};
+    x["commands"] = r.commands;
+    x["bit_exact"] = r.bit_exact;
+    x["repro"] = repro_command(rc, row.spec);
+    res.push_back(x);
+  }
+  j["results"] = res;
+  j["zero_sparsity_throughput_vs_none"] = b.zero_sparsity_throughput_vs_none();
+}
+
+}  // namespace bfp::verify

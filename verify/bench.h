@@ -1,0 +1,79 @@
+// The benchmarks of `bfpgen bench`: dense GEMM utilization per size and schedule, and the sparsity table of
+// docs/sparsity-bench.md (activation/weight sparsity points plus the same dense GEMM on a `sparsity: none`
+// variant of the config). Every GEMM goes through run_gemm (verify/random_gemm.h) and is checked bit for bit.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "verify/random_gemm.h"
+
+namespace bfp::verify {
+
+// ---- dense benchmark ------------------------------------------------------------------------------------
+
+struct BenchOptions {
+  int latency = 4;
+  std::vector<int> sizes{64, 128, 256, 512};
+  std::vector<std::string> schedules{"output", "weight"};
+  std::string values = "normal";
+  bool sparse_a = false;
+};
+
+/// One square GEMM of the dense benchmark: run, or skipped because the spec does not apply.
+struct BenchRow {
+  int size = 0;             ///< M = K = N
+  std::string schedule;     ///< as asked (the result has the one used)
+  std::string skipped;      ///< why it did not run ("" = it ran)
+  GemmResult r;
+};
+/// {m, k, n, schedule, cycles, mac_utilization, onchip_utilization, breakdown, engine_busy, bit_exact, sim_seconds}
+void to_json(nlohmann::json& j, const BenchRow& row);
+
+/// Runs every size x schedule on `cfg` (seed 1); `on_row` sees each row as soon as it is done.
+std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
+                                const std::function<void(const BenchRow&)>& on_row = {});
+
+// ---- sparsity benchmark ---------------------------------------------------------------------------------
+
+struct SparsityBenchOptions {
+  int size = 256;
+  uint64_t seed = 1;
+  int latency = 4;
+  std::string values = "normal";
+  std::vector<std::string> patterns{"random", "blocks", "clustered"};
+  std::string work_dir;  ///< where the sparsity: none variant of the config is written ("" = <tmp>/bfpgen-bench-sparsity)
+};
+
+struct SparsityBenchRow {
+  std::string label;
+  bool is_none = false;  ///< on the sparsity: none variant
+  GemmSpec spec;
+  GemmResult r;
+  double speedup = 0;    ///< cycles of the dense-data row on the config / cycles
+};
+
+struct SparsityBench {
+  Config cfg, none_cfg;
+  SparsityBenchOptions opt;
+  std::vector<SparsityBenchRow> rows;  ///< rows[0]: sparsity: none, dense data
+  size_t dense = 0;                    ///< index of the dense-data row on the config
+  bool all_exact = true;
+  /// cycles of sparsity: none / cycles of the config, both on dense data
+  double zero_sparsity_throughput_vs_none() const;
+};
+void to_json(nlohmann::json& j, const SparsityBench& b);
+
+/// Runs the sparsity table on `cfg` (loaded from its source_path). Notes and mismatches go to `log`.
+SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& o, std::ostream* log);
+
+/// Writes the variant of cfg's file with top-level `sparsity: value` ("-sparsity-<value>" appended to its name)
+/// into `dir` (atomically) and loads it; throws when the variant differs from cfg in more than name and sparsity.
+// integrator: switch to Config::with + to_yaml
+Config write_sparsity_variant(const Config& cfg, const std::string& value, const std::string& dir);
+
+}  // namespace bfp::verify

@@ -1,0 +1,258 @@
+#include "verify/random_gemm.h"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+#include "host/seq_model.h"
+
+namespace bfp::verify {
+
+namespace {
+
+// Adds the check of one run to `res`: counts summed, the first message of any run kept. A warm-up run's
+// messages name it (`tag`; a code mismatch also names its seed and ReLU: `tag_codes`); a code mismatch also
+// names the golden accumulator.
+void add_check(GemmResult& res, const sim::GemmRun& g, const std::string& tag, const std::string& tag_codes,
+               const golden::AccMatrix& acc, int n) {
+  res.code_mismatches += g.code_mismatches;
+  res.exp_mismatches += g.exp_mismatches;
+  res.stray_writes += g.stray_writes;
+  res.stream_byte_mismatches += g.stream_byte_mismatches;
+  if (res.stream_error.empty() && !g.stream_error.empty()) res.stream_error = tag + g.stream_error;
+  if (res.first_stray_write.empty() && !g.first_stray_write.empty()) res.first_stray_write = tag + g.first_stray_write;
+  if (res.first_stream_byte_mismatch.empty() && !g.first_stream_byte_mismatch.empty())
+    res.first_stream_byte_mismatch = tag + g.first_stream_byte_mismatch;
+  if (!res.first_mismatch.empty()) return;
+  if (!g.stream_error.empty()) {
+    res.first_mismatch = tag + g.stream_error;
+  } else if (g.mismatch_row >= 0) {
+    const int r = g.mismatch_row, c = g.mismatch_col;
+    std::ostringstream os;
+    os << tag_codes << g.first_mismatch << " (accumulator m=" << (c < n ? acc.m(r, c) : 0)
+       << " e=" << (c < n ? acc.e(r, c) : 0) << ")";
+    res.first_mismatch = os.str();
+    res.mismatch_row = r;
+    res.mismatch_col = c;
+    res.expected_code = g.expected_code;
+    res.actual_code = g.actual_code;
+    res.expected_exp = g.expected_exp;
+    res.actual_exp = g.actual_exp;
+  }
+}
+
+double zero_fraction(const golden::BfpMatrix& q) {
+  uint64_t z = 0;
+  for (int r = 0; r < q.rows; ++r)
+    for (int c = 0; c < q.cols; ++c) z += q.codes(r, c) == 0;
+  return double(z) / (double(q.rows) * double(q.cols));
+}
+
+// The statistics of the random path beyond the runner's: utilization, sparsity achieved, compression, the
+// sequencer model and how often A is loaded.
+void add_stats(const Config& cfg, const GemmSpec& spec, const host::GemmPlan& plan, const golden::BfpMatrix& qa,
+               const golden::BfpMatrix& qw, const golden::BfpMatrix& gc, GemmResult& res) {
+  const int M = spec.m, K = spec.k, N = spec.n;
+  const auto& cyc = res.cycles;
+  res.macs = uint64_t(M) * uint64_t(N) * uint64_t(K);
+  const double pes = double(cfg.rows) * double(cfg.cols);
+  res.mac_util = cyc.total ? double(res.macs) / (pes * double(cyc.total)) : 0.0;
+  res.onchip_util = cyc.compute_busy ? double(res.macs) / (pes * double(cyc.compute_busy)) : 0.0;
+  uint64_t act_blocks_loaded = 0;
+  for (const host::Command& c : plan.commands)
+    if (c.op == host::Opcode::LoadAct) act_blocks_loaded += uint64_t(c.rows) * c.count;
+  res.act_loads = static_cast<int>(act_blocks_loaded / (uint64_t(M) * uint64_t(plan.layout.kb)));
+
+  const host::SeqModel sm = host::model_sequencers(cfg, plan.layout, plan.commands, qa, qw);
+  res.computes = sm.computes;
+  res.seq_slowest = sm.slowest;
+  res.seq_mean = sm.mean;
+
+  uint64_t a_zero = 0, w_zero = 0;
+  for (int r = 0; r < M; ++r)
+    for (int k = 0; k < K; ++k) a_zero += qa.codes(r, k) == 0;
+  for (int r = 0; r < N; ++r)
+    for (int k = 0; k < K; ++k) w_zero += qw.codes(r, k) == 0;
+  res.useful_util = cyc.total ? double(res.useful_macs) / (pes * double(cyc.total)) : 0.0;
+  res.act_zero_codes = a_zero;
+  res.wgt_zero_codes = w_zero;
+  res.act_sparsity = double(a_zero) / (double(M) * double(K));
+  res.wgt_sparsity = double(w_zero) / (double(N) * double(K));
+  res.out_sparsity = zero_fraction(gc);
+  try {  // the format needs B >= 8
+    res.act_compression = golden::compression_stats(qa, cfg.beat_bytes());
+    res.out_compression = golden::compression_stats(gc, cfg.beat_bytes());
+    res.act_compression_valid = true;
+  } catch (const golden::InputError&) {
+    res.act_compression_valid = false;
+  }
+}
+
+// Elements a mask marks as forced zeros; each must have quantized to code 0 (checked, not assumed).
+uint64_t forced_zeros(const std::vector<uint8_t>& mask, const golden::BfpMatrix& q, const char* name) {
+  uint64_t count = 0;
+  for (uint64_t i = 0; i < mask.size(); ++i) {
+    if (!mask[i]) continue;
+    ++count;
+    const int r = int(i / uint64_t(q.cols)), c = int(i % uint64_t(q.cols));
+    if (q.codes(r, c) != 0)
+      throw std::logic_error(std::string("sparsify: ") + name + "[" + std::to_string(r) + "][" + std::to_string(c) +
+                             "] was set to zero but quantized to code " + std::to_string(q.codes(r, c)));
+  }
+  return count;
+}
+
+}  // namespace
+
+host::GemmPlan plan_spec(const Config& cfg, const GemmSpec& s) {
+  host::PlanOptions o;
+  o.schedule = s.schedule;
+  o.sparse_a = s.sparse_a ? host::Compress::Yes : host::Compress::No;
+  o.sparse_c = s.sparse_c ? host::Compress::Yes : host::Compress::No;
+  o.relu = s.relu;
+  o.prune = s.prune;
+  return host::plan_gemm(cfg, {s.m, s.k, s.n}, o);
+}
+
+void check_gemm_spec(const Config& cfg, const GemmSpec& s) {
+  if (!(s.act_sparsity >= 0.0 && s.act_sparsity <= 1.0) || !(s.wgt_sparsity >= 0.0 && s.wgt_sparsity <= 1.0))
+    throw std::invalid_argument("activation and weight sparsity must be fractions in [0, 1]");
+  plan_spec(cfg, s);
+  if (!(s.stall >= 0.0 && s.stall < 1.0)) throw std::invalid_argument("stall probability must be in [0, 1)");
+  if (s.latency < 1) throw std::invalid_argument("memory latency must be >= 1 cycle");
+  if (s.warmup < 0) throw std::invalid_argument("warm-up runs must be >= 0");
+  if (!(s.bandwidth > 0.0 && s.bandwidth <= 1.0)) throw std::invalid_argument("bandwidth must be in (0, 1]");
+}
+
+bool default_sparse_a(const Config& cfg, const GemmSpec& s, std::string* why) {
+  if (why) why->clear();
+  if (!(s.act_sparsity > 0.0) && s.mask == MaskMode::None) return false;
+  if (!cfg.sparse()) {
+    if (why) *why = "config '" + cfg.name + "' has sparsity: none";
+    return false;
+  }
+  GemmSpec t = s;
+  t.sparse_a = true;
+  try {
+    check_gemm_spec(cfg, t);
+  } catch (const std::invalid_argument& e) {
+    if (why) *why = e.what();
+    return false;
+  }
+  return true;
+}
+
+std::string repro_command(const Config& cfg, const GemmSpec& s) {
+  std::ostringstream os;
+  os << "build/bfpgen gemm --config " << (cfg.source_path.empty() ? "<config.yaml>" : cfg.source_path)
+     << " --m " << s.m << " --k " << s.k << " --n " << s.n << " --seed " << s.seed << " --values "
+     << to_string(s.values);
+  if (s.relu) os << " --relu";
+  if (s.stall > 0) os << " --stall " << s.stall;
+  os << " --latency " << s.latency;
+  if (s.bandwidth != 1.0) os << " --bandwidth " << s.bandwidth;
+  if (s.schedule != Schedule::Auto) os << " --schedule " << to_string(s.schedule);
+  if (s.warmup) os << " --warmup " << s.warmup;
+  if (s.prune) os << " --prune " << s.prune;
+  if (s.act_sparsity > 0) os << " --act-sparsity " << s.act_sparsity;
+  if (s.wgt_sparsity > 0) os << " --wgt-sparsity " << s.wgt_sparsity;
+  if ((s.act_sparsity > 0 || s.wgt_sparsity > 0) && s.sparsity_pattern != SparsityPattern::Random)
+    os << " --sparsity-pattern " << to_string(s.sparsity_pattern);
+  if (s.mask != MaskMode::None) os << " --mask " << to_string(s.mask);
+  if (s.sparse_a) os << " --sparse-a";
+  else if (s.act_sparsity > 0 || s.mask != MaskMode::None) os << " --dense-a";  // explicit: the CLI default would compress
+  if (s.sparse_c) os << " --sparse-c";
+  return os.str();
+}
+
+GemmResult run_gemm(const Config& cfg, const GemmSpec& spec) { return run_gemm(sim::load_model(cfg), spec); }
+
+GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& spec) {
+  const Config& cfg = model->config();
+  const int B = cfg.block, M = spec.m, K = spec.k, N = spec.n;
+  check_gemm_spec(cfg, spec);
+  const golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
+  // one driver: warm-up runs leave their state behind
+  const auto drv = sim::make_driver(model, plan_spec(cfg, spec).layout.bytes, spec.seed,
+                                    sim::MemTiming{spec.stall, spec.latency, spec.bandwidth});
+
+  GemmResult res;
+  GemmResult check;  // the bit-for-bit checks of every run
+  double sim_seconds = 0;
+  // Warm-up runs (different operands, ReLU flipped) go first on the same driver without a reset; the
+  // last run is the one with spec.seed, whose cycles are reported. Every run is compared.
+  for (int run = 0; run <= spec.warmup; ++run) {
+    const bool final_run = run == spec.warmup;
+    const uint64_t seed = final_run ? spec.seed : spec.seed + 0x5bd1e995ull * uint64_t(run + 1);
+    const bool relu = final_run ? spec.relu : !spec.relu;
+
+    // operands and golden result
+    Rng rng(seed);
+    Eigen::MatrixXf a = draw(M, K, B, spec.values, rng);
+    Eigen::MatrixXf wt = draw(N, K, B, spec.values, rng);
+    // operand sparsity: zero masks from their own generator (the values above do not depend on it)
+    std::vector<uint8_t> a_mask, w_mask;
+    if (spec.act_sparsity > 0 || spec.wgt_sparsity > 0 || spec.mask != MaskMode::None) {
+      Rng mrng(seed * 0xd1b54a32d192ed03ull + 0x8bb84b93962eacc9ull);
+      a_mask = sparsify(a, B, spec.act_sparsity, spec.sparsity_pattern, mrng);
+      w_mask = sparsify(wt, B, spec.wgt_sparsity, spec.sparsity_pattern, mrng);
+      apply_mask_mode(spec.mask, a, wt, B, cfg.cols, a_mask, w_mask, mrng);
+    }
+    const golden::BfpMatrix qa = golden::quantize_rows(a, B, golden::Rounding::Away, "A");
+    const golden::BfpMatrix qw = golden::quantize_rows(wt, B, golden::Rounding::Away, "W");
+    const uint64_t a_forced = forced_zeros(a_mask, qa, "A"), w_forced = forced_zeros(w_mask, qw, "W");
+    const golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
+    const golden::BfpMatrix gc = golden::requantize_pruned(acc, B, ap, relu, spec.prune);
+
+    GemmSpec this_run = spec;
+    this_run.relu = relu;
+    const host::GemmPlan plan = plan_spec(cfg, this_run);
+    sim::GemmRun g = sim::run_gemm(*drv, plan, qa, qw, gc);
+    sim_seconds += g.sim_seconds;
+    std::string tag, tag_codes;
+    if (!final_run) {
+      tag = "warm-up run " + std::to_string(run) + ": ";
+      tag_codes = "warm-up run " + std::to_string(run) + " (seed " + std::to_string(seed) + ", relu " +
+                  std::to_string(int(relu)) + "): ";
+    }
+    add_check(check, g, tag, tag_codes, acc, N);
+    if (!final_run) continue;
+
+    static_cast<sim::GemmRun&>(res) = std::move(g);
+    add_stats(cfg, spec, plan, qa, qw, gc, res);
+    res.act_forced_zeros = a_forced;
+    res.wgt_forced_zeros = w_forced;
+    res.out_sparsity_unpruned =
+        spec.prune ? zero_fraction(golden::requantize_pruned(acc, B, ap, relu, 0)) : res.out_sparsity;
+    // accuracy against the unquantized operands
+    Eigen::MatrixXd ref = a.cast<double>() * wt.cast<double>().transpose();
+    if (relu) ref = ref.cwiseMax(0.0);
+    res.err_rtl = golden::compare(golden::dequantize(res.out_rtl), ref);
+    res.err_golden = golden::compare(golden::dequantize(gc), ref);
+    if (!spec.dump_dir.empty()) dump_gemm(spec.dump_dir, a, wt, qa, qw, gc, res.out_rtl, ref);
+  }
+  // the checks of all runs replace the final run's
+  res.code_mismatches = check.code_mismatches;
+  res.exp_mismatches = check.exp_mismatches;
+  res.stray_writes = check.stray_writes;
+  res.stream_byte_mismatches = check.stream_byte_mismatches;
+  res.stream_error = check.stream_error;
+  res.first_stray_write = check.first_stray_write;
+  res.first_stream_byte_mismatch = check.first_stream_byte_mismatch;
+  res.first_mismatch = check.first_mismatch;
+  res.mismatch_row = check.mismatch_row;
+  res.mismatch_col = check.mismatch_col;
+  res.expected_code = check.expected_code;
+  res.actual_code = check.actual_code;
+  res.expected_exp = check.expected_exp;
+  res.actual_exp = check.actual_exp;
+  res.sim_seconds = sim_seconds;
+  res.bit_exact = res.code_mismatches == 0 && res.exp_mismatches == 0 && res.stray_writes == 0 &&
+                  res.stream_byte_mismatches == 0;
+  if (res.first_mismatch.empty() && res.stray_writes) res.first_mismatch = "stray write: " + res.first_stray_write;
+  if (res.first_mismatch.empty() && res.stream_byte_mismatches)
+    res.first_mismatch = "compressed output: " + res.first_stream_byte_mismatch;
+  return res;
+}
+
+}  // namespace bfp::verify
