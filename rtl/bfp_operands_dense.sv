@@ -1,3 +1,4 @@
+// bfp-group: operand buffers
 // Operand side of a dense array (sparsity: none): one element counter walks K for every row in
 // lockstep and reads the double-buffered activation banks and the weight banks. The cheapest variant:
 // one read address for all banks, one valid/last for the whole array.
