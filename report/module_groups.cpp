@@ -19,15 +19,16 @@ std::map<std::string, std::string> read_module_groups(const std::string& rtl_dir
     const std::string path = rtl_dir + "/" + name;
     std::ifstream in(path);
     if (!in) throw std::runtime_error("cannot read " + path + " (listed in " + filelist + ")");
-    std::string group;
-    std::vector<std::string> modules;
+    std::vector<std::string> tags, modules;
     std::smatch m;
     for (std::string l; std::getline(in, l);) {
-      if (group.empty() && modules.empty() && std::regex_match(l, m, tag)) group = m[1];
+      if (std::regex_match(l, m, tag)) tags.push_back(m[1]);
       if (std::regex_search(l, m, decl)) modules.push_back(m[1]);
     }
-    if (group.empty()) throw std::runtime_error(path + ": no '// bfp-group: <group>' line before its first module");
-    for (const std::string& mod : modules) groups[mod] = group;
+    if (tags.size() != 1)
+      throw std::runtime_error(path + ": " + std::to_string(tags.size()) +
+                               " '// bfp-group: <group>' lines, expected one");
+    for (const std::string& mod : modules) groups[mod] = tags[0];
   }
   return groups;
 }

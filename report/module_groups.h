@@ -7,8 +7,8 @@
 namespace bfp::report {
 
 /// module -> group for every module declared by the files of `rtl_dir`/bfp_top.f (a `bfpgen generate` output).
-/// Each file must name its group with a '// bfp-group: NAME' line before its first `module`. Throws
-/// std::runtime_error naming the file when the filelist or a file is unreadable or a file has no tag.
+/// Each file names the group of its modules with exactly one '// bfp-group: NAME' line (its last). Throws
+/// std::runtime_error naming the file when the filelist or a file is unreadable or a file has no or two tags.
 std::map<std::string, std::string> read_module_groups(const std::string& rtl_dir);
 
 /// The group of `module` in `groups`, "other" when it has none.

@@ -1,4 +1,3 @@
-// bfp-group: PE array
 // Aligned accumulation step of docs/arithmetic.md section 3: adds one block product p (exponent sum pe)
 // to the accumulator (m, e). Combinational; the PE registers the result. The larger exponent wins, the
 // other operand is shifted right arithmetically (shift clamped to W-1, so far-away values become 0 or
@@ -47,3 +46,4 @@ module bfp_acc_align #(
     end
   end
 endmodule
+// bfp-group: PE array

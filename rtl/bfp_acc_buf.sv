@@ -1,4 +1,3 @@
-// bfp-group: accumulator buffer
 // Accumulator buffer: Rows x AccCols accumulators (m, e) in registers. DRAIN copies the whole PE array
 // into one slot of Cols columns in a single cycle; STORE reads one block of BlockSize columns of one row
 // per cycle. It decouples the PE tile width (Cols) from the output block width (BlockSize), so a block
@@ -49,3 +48,4 @@ module bfp_acc_buf #(
   assign rd_m_o = all_m[base*AccWidth +: BlockSize*AccWidth];
   assign rd_e_o = all_e[base*9 +: BlockSize*9];
 endmodule
+// bfp-group: accumulator buffer

@@ -1,4 +1,3 @@
-// bfp-group: control
 // Accelerator core: command dispatcher, double-buffered activation buffers, weight buffers, load
 // engine, PE array, accumulator buffer and store engine (docs/architecture.md). The generated bfp_top
 // instantiates this module with the parameters of one config.
@@ -467,3 +466,4 @@ module bfp_core #(
     .wr_tstrb_o   (wr_tstrb_o)
   );
 endmodule
+// bfp-group: control

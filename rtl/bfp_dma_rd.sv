@@ -1,4 +1,3 @@
-// bfp-group: load engines
 // Load engine for LOAD_ACT / LOAD_WGT. For each of `rows` rows it reads the row's code beats and then
 // its exponent beats. Requests and responses walk the same (row, phase, beat) sequence with two
 // independent counters, so any number of requests may be outstanding and memory latency is hidden;
@@ -133,3 +132,4 @@ module bfp_dma_rd #(
   logic unused_addr;
   assign unused_addr = ^req_addr;
 endmodule
+// bfp-group: load engines

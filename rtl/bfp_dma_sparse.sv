@@ -1,4 +1,3 @@
-// bfp-group: load engines
 // Load engine for compressed activations (LOAD_ACT with SPARSE, docs/sparse-format.md). Phase A fetches
 // the first beat of every row stream (header + level-1 mask); phase B fetches, row by row, only the used
 // beats of the level-2, exponent and code segments, whose lengths the headers give. Requests and
@@ -169,3 +168,4 @@ module bfp_dma_sparse #(
   logic unused_addr;
   assign unused_addr = ^req_addr;
 endmodule
+// bfp-group: load engines

@@ -1,4 +1,3 @@
-// bfp-group: operand buffers
 // Operand side of a dense array (sparsity: none): one element counter walks K for every row in
 // lockstep and reads the double-buffered activation banks and the weight banks. The cheapest variant:
 // one read address for all banks, one valid/last for the whole array.
@@ -133,3 +132,4 @@ module bfp_operands_dense #(
     assign wgt_e_o[8*c +: 8] = exp_word[8*exp_sel_q +: 8];
   end
 endmodule
+// bfp-group: operand buffers

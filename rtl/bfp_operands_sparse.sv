@@ -1,4 +1,3 @@
-// bfp-group: operand buffers
 // Operand side of a zero-skipping array (sparsity: activations | both). Every PE row has its own
 // sequencers (bfp_row_seq) and therefore its own read port into a private copy of the weight buffer:
 // rows advance independently, each over its own non-zero (matched) elements. With `both` each row is
@@ -220,3 +219,4 @@ module bfp_operands_sparse #(
     end
   end
 endmodule
+// bfp-group: operand buffers

@@ -1,4 +1,3 @@
-// bfp-group: PE array
 // One processing element: an 8x8 signed multiply per cycle, an exact block dot-product adder, and the
 // aligned block accumulator (docs/arithmetic.md section 3). Pipeline: multiply | block sum | align.
 // The block sum is exact, so the element order inside a block never matters; only whole blocks are
@@ -88,3 +87,4 @@ module bfp_pe #(
   assign acc_m_o = acc_m_q;
   assign acc_e_o = acc_e_q;
 endmodule
+// bfp-group: PE array

@@ -1,4 +1,3 @@
-// bfp-group: PE array
 // Output-stationary broadcast array of Rows x Cols PEs. Row i receives activation element A[i][k] and
 // its block exponent, column j receives W[k][j]; every PE consumes one pair per cycle. OperandRegs
 // register stages on the broadcast give synthesis room to buffer the high-fanout operand nets. With
@@ -74,3 +73,4 @@ module bfp_pe_array #(
     end
   end
 endmodule
+// bfp-group: PE array

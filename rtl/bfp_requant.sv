@@ -1,4 +1,3 @@
-// bfp-group: requantizer/store
 // Output requantizer (docs/arithmetic.md section 4): turns B accumulators (m, e) of one output row into
 // one BFP8 block, with optional fused ReLU.
 //
@@ -228,3 +227,4 @@ module bfp_requant #(
     end
   end
 endmodule
+// bfp-group: requantizer/store

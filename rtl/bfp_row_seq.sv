@@ -1,4 +1,3 @@
-// bfp-group: operand buffers
 // Zero-skipping sequencers of one PE row (sparsity: activations | both). The row's activation metadata
 // (level-1 and level-2 masks, exponents of both halves) is stored once; Groups walkers read it, one per
 // group of weight columns. A walker visits the row's non-empty blocks (level-1 mask, next set bit) and,
@@ -148,3 +147,4 @@ module bfp_row_seq #(
     end
   end
 endmodule
+// bfp-group: operand buffers

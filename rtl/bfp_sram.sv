@@ -1,4 +1,3 @@
-// bfp-group: operand buffers
 // Simple dual-port memory: one write port, one read port with a registered read (one cycle latency).
 // Written in the plain style that Yosys maps to block RAM and Verilator to a C array; buffers of the
 // accelerator are built from it so that synthesis flows can later swap it for an SRAM macro.
@@ -22,3 +21,4 @@ module bfp_sram #(
     if (re_i) rdata_o <= mem_q[raddr_i];
   end
 endmodule
+// bfp-group: operand buffers

@@ -1,4 +1,3 @@
-// bfp-group: requantizer/store
 // STORE engine: for each row r < rows and output block b < count it reads one block of accumulators,
 // requantizes it (bfp_requant, optional ReLU), prunes codes with |code| < threshold (sparsity scaling;
 // a block left all-zero gets exponent 0) and writes it to memory with byte strobes, so nothing needs a
@@ -344,3 +343,4 @@ module bfp_store #(
   logic unused_bits;
   assign unused_bits = ^{wr_byte[BeatLog-1:0], code_byte, exp_byte, sp_byte};
 endmodule
+// bfp-group: requantizer/store

@@ -1,4 +1,3 @@
-// bfp-group: load engines
 // Next position of the compressed-load walker (bfp_dma_sparse): phase A visits (row, segment 0) for
 // every row, phase B visits segments 1..3 of each row. Combinational; the request and the response side
 // of the loader each use one copy so that both walk the identical sequence.
@@ -44,3 +43,4 @@ module bfp_walk_step (
     end
   end
 endmodule
+// bfp-group: load engines

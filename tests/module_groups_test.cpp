@@ -1,5 +1,5 @@
 // Module groups of the PPA reports (docs/ppa.md, "Module groups"): every file of a generated RTL directory
-// names its group with a '// bfp-group:' tag, the C++ reader (report/module_groups.cpp) and the flows' Python
+// names its group with one `// bfp-group:` line, the C++ reader (report/module_groups.cpp) and the flows' Python
 // reader (scripts/ppa/module_groups.py) agree, and a file without a tag is an error naming it.
 #include <gtest/gtest.h>
 
@@ -84,10 +84,9 @@ TEST(ReportModuleGroups, PythonReaderAgrees) {
   EXPECT_NE(with_shell.find("bfp_fpga_shell FPGA shell\n"), std::string::npos) << with_shell;
 }
 
-TEST(ReportModuleGroups, FileWithoutTagIsAnErrorNamingIt) {
+TEST(ReportModuleGroups, FileWithoutOrWithTwoTagsIsAnErrorNamingIt) {
   TempDir d;
   const fs::path rtl = generate(d, "configs/test/r2c2b8.yaml");
-  // drop the tag of bfp_pe.sv (a tag after the module declaration does not count either)
   std::ifstream in(rtl / "bfp_pe.sv");
   std::stringstream text;
   text << in.rdbuf();
@@ -95,15 +94,18 @@ TEST(ReportModuleGroups, FileWithoutTagIsAnErrorNamingIt) {
   const std::string tag = "// bfp-group: PE array\n";
   const size_t at = s.find(tag);
   ASSERT_NE(at, std::string::npos);
-  s.erase(at, tag.size());
-  std::ofstream(rtl / "bfp_pe.sv") << s << tag;
-  try {
-    read_module_groups(rtl.string());
-    FAIL() << "no error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("bfp_pe.sv: no '// bfp-group: <group>' line"), std::string::npos) << e.what();
+  for (const auto& [edited, count] : {std::pair{s.substr(0, at) + s.substr(at + tag.size()), "0"},
+                                      std::pair{s + "// bfp-group: control\n", "2"}}) {
+    std::ofstream(rtl / "bfp_pe.sv") << edited;
+    const std::string msg = std::string("bfp_pe.sv: ") + count + " '// bfp-group: <group>' lines, expected one";
+    try {
+      read_module_groups(rtl.string());
+      ADD_FAILURE() << "no error with " << count << " tags";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(msg), std::string::npos) << e.what();
+    }
+    const std::string py = python_groups(rtl);
+    EXPECT_NE(py.find(msg), std::string::npos) << py;
   }
-  const std::string py = python_groups(rtl);
-  EXPECT_NE(py.find("bfp_pe.sv: no '// bfp-group: <group>' line"), std::string::npos) << py;
   EXPECT_THROW(read_module_groups((d / "missing").string()), std::runtime_error);
 }

@@ -1,4 +1,3 @@
-// bfp-group: FPGA shell
 // FPGA shell around the generated bfp_top, used only by the FPGA flows (fpga/ice40.sh, fpga/xc7.sh).
 //
 // Why it exists: bfp_top has ~600 I/O bits (256-bit command, MemWidth-bit read and write data, two
@@ -130,3 +129,4 @@ module bfp_fpga_shell #(
     end
   end
 endmodule
+// bfp-group: FPGA shell

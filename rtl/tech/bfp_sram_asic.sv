@@ -1,4 +1,3 @@
-// bfp-group: operand buffers
 // ASIC-flow replacement of rtl/bfp_sram.sv, read by scripts/ppa/asic.sh instead of the generated
 // bfp_sram.sv. Same parameters and ports. A memory of at least MinDepth words becomes a black-box SRAM
 // macro (bfp_sram_macro, sized by its parameters; area, energy and timing come from

@@ -1,10 +1,10 @@
 """Area/power groups of the modules of a generated RTL directory (docs/ppa.md, "Module groups").
 
-Every .sv file names the group of the modules it declares with a '// bfp-group: NAME' line before its first
-`module` (the rtl/*.sv leaves in their first comment line, the generated bfp_top.sv in its header, the FPGA
-shell rtl/fpga/bfp_fpga_shell.sv likewise). The reports read the groups from the generated output, so a new
-module gets its group where it is written. report/module_groups.cpp is the C++ reader of the same tags.
-Standard library only.
+Every .sv file names the group of the modules it declares with one '// bfp-group: NAME' line, its last line
+(the rtl/*.sv leaves, the generated bfp_top.sv, the FPGA shell rtl/fpga/bfp_fpga_shell.sv). At the end, not in
+the header, so that no line of code moves: Yosys names cells after source lines, and a shifted line changes
+the synthesis result. The reports read the groups from the generated output, so a new module gets its group
+where it is written. report/module_groups.cpp is the C++ reader of the same tags. Standard library only.
 """
 import os
 import re
@@ -15,18 +15,18 @@ MODULE = re.compile(r"^\s*module\s+(\w+)")
 
 def file_groups(path):
     """{module: group} of the modules one .sv file declares."""
-    group, modules = None, []
+    tags, modules = [], []
     with open(path) as f:
         for line in f:
             t = TAG.match(line)
-            if t and group is None and not modules:
-                group = t.group(1)
+            if t:
+                tags.append(t.group(1))
             m = MODULE.match(line)
             if m:
                 modules.append(m.group(1))
-    if group is None:
-        raise SystemExit(f"module_groups.py: {path}: no '// bfp-group: <group>' line before its first module")
-    return {m: group for m in modules}
+    if len(tags) != 1:
+        raise SystemExit(f"module_groups.py: {path}: {len(tags)} '// bfp-group: <group>' lines, expected one")
+    return {m: tags[0] for m in modules}
 
 
 def read(rtl_dir, extra=()):
