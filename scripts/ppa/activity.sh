@@ -15,7 +15,7 @@
 # Environment: BFPGEN (default build/bfpgen), PPA_OUT (default out/ppa).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-[[ $# -ge 3 && $3 == -- ]] || { sed -n '2,16p' "$0"; exit 2; }
+[[ $# -ge 3 && $3 == -- ]] || { sed -n '2,15p' "$0"; exit 2; }
 config=$1 run=$2; shift 3
 [[ -f $config ]] || { echo "activity.sh: error: no config file '$config'" >&2; exit 1; }
 bfpgen=${BFPGEN:-$ROOT/build/bfpgen}
@@ -28,8 +28,9 @@ run=$(cd "$run" && pwd)
 rm -f "$run/coverage.dat" "$run/coverage.dat.cycles" "$run/gemm.json" "$run/run.json"
 t0=$SECONDS
 rc=0
-BFP_REAL_CMAKE=${BFP_CMAKE:-cmake} BFP_SOURCE_DIR=$ROOT BFP_MODEL_CACHE=$base/cache BFP_CMAKE=$ROOT/scripts/ppa/cmake_coverage.sh \
-  BFP_COV_OUT=$run/coverage.dat \
+# the model cache calls cmake_coverage.sh, which calls the cmake the caller chose
+BFP_REAL_CMAKE=${BFP_CMAKE:-cmake} BFP_CMAKE=$ROOT/scripts/ppa/cmake_coverage.sh \
+  BFP_SOURCE_DIR=$ROOT BFP_MODEL_CACHE=$base/cache BFP_COV_OUT=$run/coverage.dat \
   "$bfpgen" "$cmd" --config "$config" --json "$@" >"$run/$cmd.json" 2>"$run/$cmd.log" || rc=$?
 echo "  bfpgen $cmd (activity model) -> $run/$cmd.json ($((SECONDS - t0)) s, exit $rc)"
 [[ $rc -eq 0 ]] || { echo "activity.sh: error: bfpgen $cmd failed (exit $rc), see $run/$cmd.log" >&2; tail -5 "$run/$cmd.log" >&2; exit 1; }
