@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# iCE40 flow: generate the RTL of CONFIG, wrap it in the FPGA shell (fpga/bfp_fpga_shell.sv), synthesize with
+# iCE40 flow: generate the RTL of CONFIG, wrap it in the FPGA shell (rtl/fpga/bfp_fpga_shell.sv), synthesize with
 # Yosys synth_ice40 and place and route with nextpnr-ice40 on each DEVICE (up5k: SG48 package, with -dsp;
 # hx8k: CT256, no DSP blocks). Writes into out/ppa/<config>/: yosys_ice40_<dev>.log, nextpnr_ice40_<dev>.log,
 # nextpnr_ice40_<dev>_report.json, ice40_<dev>.asc/.bin when it fits, fpga_ice40_<dev>.json and ppa.md.
@@ -21,7 +21,7 @@ FREQ_MHZ=${FREQ_MHZ:-48}
 SYNTH_OPTS=${ICE40_SYNTH_OPTS:--abc9 -no-rw-check}
 ppa_need yosys nextpnr-ice40 icepack python3
 ppa_init "$config"
-shell_sv=$ROOT/fpga/bfp_fpga_shell.sv
+shell_sv=$ROOT/rtl/fpga/bfp_fpga_shell.sv
 
 for dev in "${devices[@]}"; do
   case $dev in

@@ -167,7 +167,7 @@ std::string render_top(const Config& c) {
   for (size_t i = 0; i < ports.size(); ++i)
     s << "    ." << pad(ports[i].name, name_w - 1) << " (" << ports[i].name << ")"
       << (i + 1 < ports.size() ? "," : "") << "\n";
-  s << "  );\nendmodule\n";
+  s << "  );\nendmodule\n// bfp-group: control\n";  // area/power group of the PPA reports, as in rtl/*.sv
   return s.str();
 }
 

@@ -145,7 +145,8 @@ json run_report(const ReportOptions& opt) {
     runs.push_back(load_run(run_dir.string(), p));
   }
   // 4. report
-  const NetlistPower np = read_netlist_power(asic_dir.string());
+  NetlistPower np = read_netlist_power(asic_dir.string());
+  np.module_groups = read_module_groups((asic_dir / "rtl").string());  // the RTL the netlist was synthesized from
   json rep = build_report(asic_dir.string(), np, runs);
   if (!opt.net.empty()) rep["workload_network"] = opt.net;
   rep["command"] = {{"config", opt.config}, {"net", opt.net}, {"gemm", std::to_string(opt.m) + "x" + std::to_string(opt.k) + "x" +

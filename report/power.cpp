@@ -49,18 +49,6 @@ std::map<std::string, std::array<double, 4>> read_inst(const std::string& path) 
 
 }  // namespace
 
-std::string module_group(const std::string& m) {
-  static const std::map<std::string, std::string> g = {
-      {"bfp_pe_array", "PE array"}, {"bfp_pe", "PE array"}, {"bfp_acc_align", "PE array"},
-      {"bfp_operands_dense", "operand buffers"}, {"bfp_operands_sparse", "operand buffers"},
-      {"bfp_row_seq", "operand buffers"}, {"bfp_sram", "operand buffers"},
-      {"bfp_dma_rd", "load engines"}, {"bfp_dma_sparse", "load engines"}, {"bfp_walk_step", "load engines"},
-      {"bfp_acc_buf", "accumulator buffer"}, {"bfp_store", "requantizer/store"},
-      {"bfp_requant", "requantizer/store"}, {"bfp_core", "control"}, {"bfp_top", "control"}};
-  auto it = g.find(m);
-  return it == g.end() ? "other" : it->second;
-}
-
 NetlistPower read_netlist_power(const std::string& dir) {
   NetlistPower np;
   const auto a0 = read_inst(dir + "/power_inst_a0.txt");
@@ -124,7 +112,7 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
     if (it != per_inst.end() && it->second.bits > 0) {
       r = it->second.toggles / (static_cast<double>(it->second.bits) * cyc);
       ++w.instances_measured;
-      ScopeToggles& g = per_group[module_group(ip.module)];
+      ScopeToggles& g = per_group[module_group(np.module_groups, ip.module)];
       g.bits += it->second.bits;
       g.toggles += it->second.toggles;
     } else {
@@ -137,8 +125,8 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
     w.clock_w += ip.p0_w - ip.leakage_w;
     w.dynamic_w += r * (ip.p1_w - ip.p0_w);
     w.total_w += p;
-    w.total_by_group_w[module_group(ip.module)] += p;
-    w.dynamic_by_group_w[module_group(ip.module)] += r * (ip.p1_w - ip.p0_w);
+    w.total_by_group_w[module_group(np.module_groups, ip.module)] += p;
+    w.dynamic_by_group_w[module_group(np.module_groups, ip.module)] += r * (ip.p1_w - ip.p0_w);
   }
   for (const auto& [g, t] : per_group) w.rate_by_group[g] = t.toggles / (static_cast<double>(t.bits) * cyc);
   return w;

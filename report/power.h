@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "module_groups.h"
 #include "toggles.h"
 
 namespace bfp::report {
@@ -21,14 +22,12 @@ struct InstancePower {
 struct NetlistPower {
   std::map<std::string, InstancePower> instances;  // dotted instance path ("" = top) -> own cells
   std::map<std::string, std::string> sram_macros;  // dotted bfp_sram instance path -> macro cell name
+  std::map<std::string, std::string> module_groups;  // module -> group (read_module_groups of the netlist's RTL)
 };
 
 /// Reads power_inst_a0.txt, power_inst_a1.txt and power_hier.txt of scripts/ppa/power.sh from `dir`.
 /// Throws std::runtime_error naming the file on a missing file or a malformed line.
 NetlistPower read_netlist_power(const std::string& dir);
-
-/// Area/power group of a module, as in scripts/ppa/ppa.py GROUPS ("other" when unknown).
-std::string module_group(const std::string& module);
 
 struct WeightedPower {
   double leakage_w = 0;
@@ -47,7 +46,8 @@ struct WeightedPower {
 
 /// P = sum over netlist instances of P0 + r x (P1 - P0), r = the toggle rate of the RTL scopes mapped onto the
 /// instance: every RTL scope goes to the netlist instance with the longest path that is a prefix of it at a
-/// '.' boundary (generate blocks without an instance belong to their enclosing instance).
+/// '.' boundary (generate blocks without an instance belong to their enclosing instance). Per-group figures
+/// use np.module_groups (modules without a group count as "other").
 WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uint64_t cycles);
 
 }  // namespace bfp::report

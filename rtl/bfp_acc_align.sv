@@ -46,3 +46,4 @@ module bfp_acc_align #(
     end
   end
 endmodule
+// bfp-group: PE array

@@ -48,3 +48,4 @@ module bfp_acc_buf #(
   assign rd_m_o = all_m[base*AccWidth +: BlockSize*AccWidth];
   assign rd_e_o = all_e[base*9 +: BlockSize*9];
 endmodule
+// bfp-group: accumulator buffer

@@ -466,3 +466,4 @@ module bfp_core #(
     .wr_tstrb_o   (wr_tstrb_o)
   );
 endmodule
+// bfp-group: control

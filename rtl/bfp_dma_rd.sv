@@ -132,3 +132,4 @@ module bfp_dma_rd #(
   logic unused_addr;
   assign unused_addr = ^req_addr;
 endmodule
+// bfp-group: load engines

@@ -168,3 +168,4 @@ module bfp_dma_sparse #(
   logic unused_addr;
   assign unused_addr = ^req_addr;
 endmodule
+// bfp-group: load engines

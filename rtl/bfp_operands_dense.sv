@@ -132,3 +132,4 @@ module bfp_operands_dense #(
     assign wgt_e_o[8*c +: 8] = exp_word[8*exp_sel_q +: 8];
   end
 endmodule
+// bfp-group: operand buffers

@@ -219,3 +219,4 @@ module bfp_operands_sparse #(
     end
   end
 endmodule
+// bfp-group: operand buffers

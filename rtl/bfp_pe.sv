@@ -87,3 +87,4 @@ module bfp_pe #(
   assign acc_m_o = acc_m_q;
   assign acc_e_o = acc_e_q;
 endmodule
+// bfp-group: PE array

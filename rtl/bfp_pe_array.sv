@@ -73,3 +73,4 @@ module bfp_pe_array #(
     end
   end
 endmodule
+// bfp-group: PE array

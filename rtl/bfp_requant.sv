@@ -227,3 +227,4 @@ module bfp_requant #(
     end
   end
 endmodule
+// bfp-group: requantizer/store

@@ -147,3 +147,4 @@ module bfp_row_seq #(
     end
   end
 endmodule
+// bfp-group: operand buffers

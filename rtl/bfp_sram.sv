@@ -21,3 +21,4 @@ module bfp_sram #(
     if (re_i) rdata_o <= mem_q[raddr_i];
   end
 endmodule
+// bfp-group: operand buffers

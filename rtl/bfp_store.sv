@@ -343,3 +343,4 @@ module bfp_store #(
   logic unused_bits;
   assign unused_bits = ^{wr_byte[BeatLog-1:0], code_byte, exp_byte, sp_byte};
 endmodule
+// bfp-group: requantizer/store

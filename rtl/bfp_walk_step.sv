@@ -43,3 +43,4 @@ module bfp_walk_step (
     end
   end
 endmodule
+// bfp-group: load engines

@@ -3,7 +3,7 @@
 // banks only, and a clock; the iCE40 flow on a config whose buffers cannot fit a UP5K must say plainly that it
 // does not fit and name the block RAMs; the shipped configs/up5k.yaml must place and route on the UP5K. Each
 // test writes its configs and outputs into its own temporary directory (PPA_OUT). Another test simulates the
-// FPGA shell around the core (fpga/bfp_fpga_shell_tb.sv).
+// FPGA shell around the core (rtl/fpga/bfp_fpga_shell_tb.sv).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -186,7 +186,7 @@ TEST(PpaIce40, ShippedUp5kConfigPlacesAndRoutes) {
 TEST(PpaFpgaShell, CommandsAndMemoryTrafficCrossTheByteStreams) {
   if (!have_tool("iverilog") || !have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
   TempOut out;
-  // configs/up5k.yaml: 64-bit beats and B=4, as fpga/bfp_fpga_shell_tb.sv expects
+  // configs/up5k.yaml: 64-bit beats and B=4, as rtl/fpga/bfp_fpga_shell_tb.sv expects
   const fs::path rtl = out.path() / "rtl";
   auto r = run("'" + (kBinary / "bfpgen").string() + "' generate configs/up5k.yaml -o '" + rtl.string() + "'");
   ASSERT_EQ(r.status, 0) << r.output;
@@ -196,7 +196,7 @@ TEST(PpaFpgaShell, CommandsAndMemoryTrafficCrossTheByteStreams) {
     if (!line.empty()) files += " '" + (rtl / line).string() + "'";
   const fs::path vvp = out.path() / "tb.vvp";
   r = run("iverilog -g2012 -s bfp_fpga_shell_tb -o '" + vvp.string() + "'" + files +
-          " fpga/bfp_fpga_shell.sv fpga/bfp_fpga_shell_tb.sv");
+          " rtl/fpga/bfp_fpga_shell.sv rtl/fpga/bfp_fpga_shell_tb.sv");
   ASSERT_EQ(r.status, 0) << r.output;
   r = run("vvp -n '" + vvp.string() + "'");
   EXPECT_EQ(r.status, 0) << r.output;

@@ -1,4 +1,4 @@
-// `bfpgen quantize` against scripts/mx_reference.py (an independent, stdlib-only transliteration of the OCP MX
+// `bfpgen quantize` against tests/oracle/mx_reference.py (an independent, stdlib-only transliteration of the OCP MX
 // reference library's int8 path): identical stdout and exit status on many inputs, both rounding modes, block
 // sizes 1, 2, 7, 32 and partial last blocks. Random cases print their seed and a repro command; rerun one with
 // BFP_SEED=<seed> (it replaces the base seed of every random test) and --gtest_filter.
@@ -21,7 +21,7 @@
 namespace {
 
 const std::string kBfpgen = std::string(BFP_BINARY_DIR) + "/bfpgen";
-const std::string kScript = std::string(BFP_SOURCE_DIR) + "/scripts/mx_reference.py";
+const std::string kScript = std::string(BFP_SOURCE_DIR) + "/tests/oracle/mx_reference.py";
 
 struct Result {
   int status = -1;
@@ -83,7 +83,7 @@ Pair run_both(const std::string& name, const std::string& input, const std::stri
 }
 
 std::string repro(const Pair& p, const std::string& args) {
-  return "\n  repro: build/bfpgen quantize" + args + " < " + p.input_file + "\n         python3 scripts/mx_reference.py" +
+  return "\n  repro: build/bfpgen quantize" + args + " < " + p.input_file + "\n         python3 tests/oracle/mx_reference.py" +
          args + " < " + p.input_file;
 }
 

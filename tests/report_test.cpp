@@ -193,6 +193,7 @@ TEST(Power, WeightsEachInstanceByItsMappedScopes) {
   np.instances["u_core.u_array"] = {"bfp_pe_array", 2, 2.0, 10.0, 0.2};
   np.instances["u_core.u_array.gen_row[0].u_pe"] = {"bfp_pe", 3, 1.0, 5.0, 0.0};
   np.instances["u_core.u_store"] = {"bfp_store", 1, 0.5, 1.5, 0.0};  // no RTL scope: gets the mean rate
+  np.module_groups = {{"bfp_pe_array", "PE array"}, {"bfp_pe", "PE array"}};  // read_module_groups in bfpgen report
   ToggleMap t;
   t[""] = {10, 10};                                // rate 10 / (10 x 100) = 0.01
   t["u_core.u_array"] = {10, 100};                 // + generate scope below -> u_core.u_array

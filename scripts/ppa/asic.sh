@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ASIC estimate on the osu018 180 nm standard cells (package qflow-tech-osu018) with open tools:
-#   1. generate the RTL of CONFIG; bfp_sram is replaced by scripts/ppa/bfp_sram_asic.sv, which turns every
+#   1. generate the RTL of CONFIG; bfp_sram is replaced by rtl/tech/bfp_sram_asic.sv, which turns every
 #      memory of >= 16 words into a black-box SRAM macro (scripts/ppa/sram_model.py) and keeps shallower ones
 #      as flip-flops;
 #   2. Yosys, hierarchical (one synthesis per distinct module, area per module):
@@ -45,7 +45,7 @@ printf 'set_driving_cell BUFX4\nset_load 0.02\n' >"$OUT/abc.constr"
 rtl=()
 for f in "${RTL_FILES[@]}"; do [[ $(basename "$f") == bfp_sram.sv ]] || rtl+=("$f"); done
 cat >"$OUT/asic.ys" <<EOF
-read_verilog -sv ${rtl[*]} $ROOT/scripts/ppa/bfp_sram_asic.sv
+read_verilog -sv ${rtl[*]} $ROOT/rtl/tech/bfp_sram_asic.sv
 hierarchy -check -top bfp_top
 synth -top bfp_top
 dfflibmap -liberty $LIB

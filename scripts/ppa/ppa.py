@@ -22,20 +22,12 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import module_groups  # noqa: E402
 import sram_model  # noqa: E402
 
-# ---- module groups --------------------------------------------------------------------------------
-# Every bfp_* module belongs to one group of the area breakdown (docs/ppa.md).
-GROUPS = [
-    ("PE array", ["bfp_pe_array", "bfp_pe", "bfp_acc_align"]),
-    ("operand buffers", ["bfp_operands_dense", "bfp_operands_sparse", "bfp_row_seq", "bfp_sram"]),
-    ("load engines", ["bfp_dma_rd", "bfp_dma_sparse", "bfp_walk_step"]),
-    ("accumulator buffer", ["bfp_acc_buf"]),
-    ("requantizer/store", ["bfp_store", "bfp_requant"]),
-    ("control", ["bfp_core", "bfp_top"]),
-    ("FPGA shell", ["bfp_fpga_shell"]),
-]
-GROUP_OF = {m: g for g, ms in GROUPS for m in ms}
+# Module -> area/power group comes from the '// bfp-group:' tags of the generated RTL (module_groups.py).
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FPGA_SHELL = os.path.join(ROOT, "rtl", "fpga", "bfp_fpga_shell.sv")
 
 
 def base_name(module):
@@ -152,7 +144,7 @@ def xc7_counts(cells):
     }
 
 
-def breakdown(netlist_path, counts=None):
+def breakdown(netlist_path, group_of, counts=None):
     """Per-group and per-module primitive counts of a hierarchical netlist (instances multiplied out)."""
     counts = counts or ice40_counts
     net = read_json(netlist_path)
@@ -168,7 +160,7 @@ def breakdown(netlist_path, counts=None):
                 cells[t] = cells.get(t, 0) + 1
         own = counts(cells)
         base = base_name(name)
-        g = GROUP_OF.get(base, "other")
+        g = group_of.get(base, "other")
         for dst, key in ((groups, g), (modules, base)):
             acc = dst.setdefault(key, {k2: 0 for k2 in own})
             for k2, v in own.items():
@@ -230,7 +222,7 @@ def cmd_ice40(out, device, target_mhz):
         "device": f"iCE40 {device.upper()}",
         "package": package,
         **manifest_info(out),
-        "top": "bfp_fpga_shell (fpga/bfp_fpga_shell.sv, wraps bfp_top)",
+        "top": "bfp_fpga_shell (rtl/fpga/bfp_fpga_shell.sv, wraps bfp_top)",
         "fits": fits,
         "synth_cells": counts,
         "device_capacity": cap,
@@ -254,7 +246,7 @@ def cmd_ice40(out, device, target_mhz):
         res["pnr_errors"] = errors
     bd = os.path.join(out, f"ice40_{device}_hier.json")
     if os.path.exists(bd):
-        groups, modules = breakdown(bd)
+        groups, modules = breakdown(bd, module_groups.read(os.path.join(out, "rtl"), [FPGA_SHELL])[0])
         res["breakdown_note"] = ("hierarchical synth_ice40 -noflatten (no cross-module optimization, so sums "
                                  "exceed the flat counts); log yosys_ice40_%s_hier.log" % device)
         res["breakdown_by_group"] = groups
@@ -289,7 +281,8 @@ def cmd_xc7(out):
     }
     hier = os.path.join(out, "xc7_hier.json")
     if os.path.exists(hier):
-        res["breakdown_by_group"], res["breakdown_by_module"] = breakdown(hier, xc7_counts)
+        group_of = module_groups.read(os.path.join(out, "rtl"))[0]
+        res["breakdown_by_group"], res["breakdown_by_module"] = breakdown(hier, group_of, xc7_counts)
     write_json(os.path.join(out, "fpga_xc7.json"), res)
     print(f"xc7: {lut} LUT, {ff} FF, {res['dsp48e1']} DSP48E1, {res['ramb18e1']} RAMB18E1, "
           f"{res['ramb36e1']} RAMB36E1")
@@ -358,7 +351,7 @@ def liberty_areas(path):
     return areas
 
 
-def asic_area(netlist_path, lib_path):
+def asic_area(netlist_path, lib_path, group_of):
     """Per-module and per-group standard-cell area (um^2) and SRAM macros of the hierarchical netlist."""
     net = read_json(netlist_path)
     areas = liberty_areas(lib_path)
@@ -378,7 +371,7 @@ def asic_area(netlist_path, lib_path):
             elif t not in net["modules"] and t != "bfp_sram_macro":
                 unknown.add(t)
         base = base_name(name)
-        g = GROUP_OF.get(base, "other")
+        g = group_of.get(base, "other")
         groups[g] = groups.get(g, 0.0) + own * k
         mm = modules.setdefault(base, {"instances": 0, "area_um2": 0.0, "cells": 0})
         mm["instances"] += k
@@ -433,7 +426,8 @@ def parse_sta(path):
 def cmd_asic(out, period_ns):
     period_ns = float(period_ns)
     lib = os.environ.get("OSU018_LIB", "/usr/share/qflow/tech/osu018/osu018_stdcells.lib")
-    groups, modules, cells_total, srams = asic_area(os.path.join(out, "asic_hier.json"), lib)
+    group_of, group_order = module_groups.read(os.path.join(out, "rtl"))
+    groups, modules, cells_total, srams = asic_area(os.path.join(out, "asic_hier.json"), lib, group_of)
     std_area = sum(groups.values())
     sram_by_size = {}
     for mod, inst, w, d, k in srams:
@@ -483,7 +477,7 @@ def cmd_asic(out, period_ns):
         "sram_bits": sram_bits,
         "total_area_um2": std_area + sram_area,
         "total_area_mm2": (std_area + sram_area) / 1e6,
-        "area_by_group_um2": {g: round(groups.get(g, 0.0), 1) for g, _ in GROUPS if g in groups or g == "operand buffers"},
+        "area_by_group_um2": {g: round(groups.get(g, 0.0), 1) for g in group_order if g in groups or g == "operand buffers"},
         "area_by_module_um2": {k: round(v["area_um2"], 1) for k, v in sorted(modules.items())},
         "instances_by_module": {k: v["instances"] for k, v in sorted(modules.items())},
         "sram_macros": sram_by_size,
@@ -621,12 +615,14 @@ def cmd_sparsity_row(out, variant, seconds="0"):
     srams = sram_instances(net, mult)
     bits = sum(w * d * k for _, _, w, d, k in srams)
     cells = stat_cells(os.path.join(out, "yosys_generic_stat.txt"))
+    group_of, group_order = module_groups.read(os.path.join(out, "rtl"))
     groups = {}
     for name, k in mult.items():
         n = sum(1 for c in net["modules"][name]["cells"].values()
                 if c["type"] not in net["modules"] and c["type"] != "bfp_sram_macro")
-        g = GROUP_OF.get(base_name(name), "other")
+        g = group_of.get(base_name(name), "other")
         groups[g] = groups.get(g, 0) + n * k
+    groups = {g: groups[g] for g in group_order + ["other"] if g in groups}
     row = {"variant": variant, "generic_cells": sum(groups.values()), "cells_by_group": groups,
            "sram_bits": bits, "sram_instances": sum(k for *_, k in srams),
            "stat_top_cells": sum(cells.values()), "synth_s": int(seconds),
@@ -644,7 +640,9 @@ def cmd_sparsity_table(rows_file, md, note):
         lines.append(f"| {r['variant']} | {r['generic_cells']:,} | {r['generic_cells'] / base['generic_cells']:.2f}x | "
                      f"{r['sram_bits']:,} | {r['sram_bits'] / base['sram_bits']:.2f}x | {r['sram_instances']} | "
                      f"{r['synth_s']} |")
-    groups = [g for g, _ in GROUPS if any(g in r["cells_by_group"] for r in rows)]
+    groups = []  # columns: the groups of any row, in the rows' order ("other" left out)
+    for r in rows:
+        groups += [g for g in r["cells_by_group"] if g != "other" and g not in groups]
     lines += ["", "Generic cells per group:", "", "| sparsity | " + " | ".join(groups) + " |",
               "|---|" + "---:|" * len(groups)]
     for r in rows:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Area cost of the sparsity knob: the same config with sparsity none / activations / both, each synthesized
 # with the Yosys generic flow (`synth -top bfp_top; stat`, hierarchical) with every bfp_sram a black box (the ASIC
-# flow's scripts/ppa/bfp_sram_asic.sv with MinDepth 1: a black box instantiated inside bfp_sram, because Yosys
+# flow's rtl/tech/bfp_sram_asic.sv with MinDepth 1: a black box instantiated inside bfp_sram, because Yosys
 # 0.23 drops a black box whose outputs feed an unpacked array directly, as the activation banks do), so logic is
 # counted in generic cells and the buffers in SRAM bits. Writes out/ppa/sparsity/<name>_<variant>/ (RTL,
 # yosys_generic.log, yosys_generic_stat.txt, generic.json) and the table out/ppa/sparsity_area.md.
@@ -31,7 +31,7 @@ for v in none activations both; do
   rtl=()
   for f in "${RTL_FILES[@]}"; do [[ $(basename "$f") == bfp_sram.sv ]] || rtl+=("$f"); done
   cat >"$OUT/generic.ys" <<EOS
-read_verilog -sv ${rtl[*]} $ROOT/scripts/ppa/bfp_sram_asic.sv
+read_verilog -sv ${rtl[*]} $ROOT/rtl/tech/bfp_sram_asic.sv
 chparam -set MinDepth 1 bfp_sram
 hierarchy -check -top bfp_top
 synth -top bfp_top

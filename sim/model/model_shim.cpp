@@ -11,6 +11,13 @@
 #include "bfp_config.h"  // generated next to the RTL: bfp::hw::k* constants of this config
 #include "model_abi.h"
 #include "verilated.h"
+#ifdef BFP_MODEL_COVERAGE
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "verilated_cov.h"
+#endif
 #if VM_TRACE_FST
 #include "verilated_fst_c.h"
 using TraceFile = VerilatedFstC;
@@ -134,8 +141,33 @@ BFP_EXPORT bfp_model* bfp_model_create(void) {
   return m;
 }
 
+#ifdef BFP_MODEL_COVERAGE
+// Coverage hook of the activity model (sim/model/CMakeLists.txt, BFP_MODEL_COVERAGE=ON; scripts/ppa/activity.sh):
+// counts the clock cycles and, when the model is destroyed, writes Verilator's coverage (toggle counts per bit,
+// executions per branch) to $BFP_COV_OUT and the cycle count to $BFP_COV_OUT.cycles.
+namespace {
+unsigned long long g_cov_cycles = 0;  // one model per process in the activity runs
+
+void coverage_write(bfp_model* m) {
+  const char* path = std::getenv("BFP_COV_OUT");
+  if (!path || !*path) return;
+  // one record per instance: by default Verilator merges the instances of a module into one wildcard scope
+  m->ctx->coveragep()->forcePerInstance(true);
+  m->ctx->coveragep()->write(path);
+  const std::string cyc = std::string(path) + ".cycles";
+  if (FILE* f = std::fopen(cyc.c_str(), "w")) {
+    std::fprintf(f, "%llu\n", g_cov_cycles);
+    std::fclose(f);
+  }
+}
+}  // namespace
+#endif
+
 BFP_EXPORT void bfp_model_destroy(bfp_model* m) {
   if (!m) return;
+#ifdef BFP_MODEL_COVERAGE
+  coverage_write(m);  // before final(), as the counts were taken
+#endif
   m->top->final();
   bfp_model_trace_close(m);
   delete m;
@@ -176,6 +208,9 @@ BFP_EXPORT void bfp_model_step(bfp_model* m) {
   trace_dump(m, 10 * m->cycle + 5);
   ++m->cycle;
   m->ctx->timeInc(1);
+#ifdef BFP_MODEL_COVERAGE
+  ++g_cov_cycles;
+#endif
 }
 
 BFP_EXPORT void bfp_model_get_outputs(const bfp_model* m, bfp_model_outputs* out) { *out = m->out; }

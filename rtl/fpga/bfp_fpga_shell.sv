@@ -129,3 +129,4 @@ module bfp_fpga_shell #(
     end
   end
 endmodule
+// bfp-group: FPGA shell

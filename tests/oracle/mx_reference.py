@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent reference for `bfpgen quantize`: the MXINT8 path of the OCP MX reference library.
 
-Usage: python3 scripts/mx_reference.py --block N [--rounding away|even] [--json] < numbers.txt
+Usage: python3 tests/oracle/mx_reference.py --block N [--rounding away|even] [--json] < numbers.txt
 
 Same input and output as `bfpgen quantize` (docs/quantize.md): whitespace-separated FP32 numbers on stdin
 (strtof syntax: decimal, hex floats, inf/nan which are rejected), one line `E: c0 c1 ...` per block, or one
