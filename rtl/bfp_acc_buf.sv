@@ -16,29 +16,36 @@ module bfp_acc_buf #(
   input  logic                          drain_i,      /// copy the PE array into slot drain_slot_i
   input  logic [SlotBits-1:0]           drain_slot_i, /// column offset / Cols
   input  logic [Rows*Cols*AccWidth-1:0] pe_m_i,       /// PE (i, j) at index i*Cols + j
-  input  logic [Rows*Cols*9-1:0]        pe_e_i,
+  input  logic [Rows*Cols*bfp_pkg::EXP_W-1:0]        pe_e_i,
   input  logic [RowBits-1:0]            rd_row_i,     /// row to read
   input  logic [BlkBits-1:0]            rd_block_i,   /// block (BlockSize columns) to read
   output logic [BlockSize*AccWidth-1:0] rd_m_o,       /// lane j = column rd_block_i*BlockSize + j
-  output logic [BlockSize*9-1:0]        rd_e_o
+  output logic [BlockSize*bfp_pkg::EXP_W-1:0]        rd_e_o
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (AccCols < Cols || AccCols % Cols != 0 || AccCols % BlockSize != 0) begin : gen_bad_acc_cols
+    $error("bfp_acc_buf: AccCols must be a multiple of Cols and of BlockSize");
+  end
+`endif
+
   localparam int Slots = AccCols / Cols;
 
   logic [Rows*AccCols*AccWidth-1:0] all_m;  // row i, column c at index i*AccCols + c
-  logic [Rows*AccCols*9-1:0]        all_e;
+  logic [Rows*AccCols*bfp_pkg::EXP_W-1:0]        all_e;
 
   for (genvar i = 0; i < Rows; i++) begin : gen_row
     for (genvar s = 0; s < Slots; s++) begin : gen_slot
       logic [Cols*AccWidth-1:0] m_q;
-      logic [Cols*9-1:0]        e_q;
+      logic [Cols*bfp_pkg::EXP_W-1:0]        e_q;
       always_ff @(posedge clk_i) begin
         if (drain_i && drain_slot_i == SlotBits'(s)) begin
           m_q <= pe_m_i[i*Cols*AccWidth +: Cols*AccWidth];
-          e_q <= pe_e_i[i*Cols*9 +: Cols*9];
+          e_q <= pe_e_i[i*Cols*bfp_pkg::EXP_W +: Cols*bfp_pkg::EXP_W];
         end
       end
       assign all_m[(i*AccCols + s*Cols)*AccWidth +: Cols*AccWidth] = m_q;
-      assign all_e[(i*AccCols + s*Cols)*9 +: Cols*9]               = e_q;
+      assign all_e[(i*AccCols + s*Cols)*bfp_pkg::EXP_W +: Cols*bfp_pkg::EXP_W]               = e_q;
     end
   end
 
@@ -46,5 +53,5 @@ module bfp_acc_buf #(
   logic [LaneBits-1:0] base;  // first lane of the block read
   assign base   = LaneBits'(rd_row_i) * LaneBits'(AccCols) + LaneBits'(rd_block_i) * LaneBits'(BlockSize);
   assign rd_m_o = all_m[base*AccWidth +: BlockSize*AccWidth];
-  assign rd_e_o = all_e[base*9 +: BlockSize*9];
+  assign rd_e_o = all_e[base*bfp_pkg::EXP_W +: BlockSize*bfp_pkg::EXP_W];
 endmodule

@@ -33,6 +33,14 @@ module bfp_dma_rd #(
   output logic [WordBits-1:0]  bank_addr_o,
   output logic [MemWidth-1:0]  bank_wdata_o
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (MemWidth < 64 || (MemWidth & (MemWidth - 1)) != 0 || BlockSize < 1 || (BlockSize & (BlockSize - 1)) != 0)
+  begin : gen_bad_widths
+    $error("bfp_dma_rd: MemWidth and BlockSize must be powers of two, MemWidth >= 64");
+  end
+`endif
+
   localparam int Beat = MemWidth / 8;
   localparam int BeatLog = $clog2(Beat);
   localparam int BlockLog = $clog2(BlockSize);

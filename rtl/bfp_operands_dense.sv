@@ -33,6 +33,14 @@ module bfp_operands_dense #(
   output logic [Cols*8-1:0]    wgt_o,
   output logic [Cols*8-1:0]    wgt_e_o
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (ActDepth % BlockSize != 0 || ActDepth % (MemWidth / 8) != 0 || WgtDepth % BlockSize != 0 || WgtDepth % (MemWidth / 8) != 0)
+  begin : gen_bad_depth
+    $error("bfp_operands_dense: ActDepth and WgtDepth must be multiples of BlockSize and of the beat");
+  end
+`endif
+
   localparam int Beat        = MemWidth / 8;
   localparam int BeatLog     = $clog2(Beat);
   localparam int BlockLog    = $clog2(BlockSize);
@@ -107,28 +115,28 @@ module bfp_operands_dense #(
   end
 
   for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
-    logic [MemWidth-1:0] code_word, exp_word;
-    logic wr_sel;
-    assign wr_sel = bank_we_i && bank_wgt_i && bank_sel_i == BankBits'(c);
-    bfp_sram #(.Width(MemWidth), .Depth(WgtWords)) u_code (
-      .clk_i  (clk_i),
-      .we_i   (wr_sel && !bank_exp_i),
-      .waddr_i(bank_addr_i[WgtAw-1:0]),
-      .wdata_i(bank_wdata_i),
-      .re_i   (active_q),
-      .raddr_i(k_q[BeatLog +: WgtAw]),
-      .rdata_o(code_word)
+    bfp_wgt_bank #(
+      .MemWidth (MemWidth),
+      .WgtDepth (WgtDepth),
+      .BlockSize(BlockSize),
+      .BankBits (BankBits),
+      .WordBits (WordBits),
+      .Bank     (c)
+    ) u_bank (
+      .clk_i       (clk_i),
+      .bank_we_i   (bank_we_i),
+      .bank_wgt_i  (bank_wgt_i),
+      .bank_sel_i  (bank_sel_i),
+      .bank_exp_i  (bank_exp_i),
+      .bank_addr_i (bank_addr_i),
+      .bank_wdata_i(bank_wdata_i),
+      .re_i        (active_q),
+      .code_raddr_i(k_q[BeatLog +: WgtAw]),
+      .exp_raddr_i (kblk[BeatLog +: WgtEAw]),
+      .code_sel_i  (code_sel_q),
+      .exp_sel_i   (exp_sel_q),
+      .code_o      (wgt_o[8*c +: 8]),
+      .exp_o       (wgt_e_o[8*c +: 8])
     );
-    bfp_sram #(.Width(MemWidth), .Depth(WgtExpWords)) u_exp (
-      .clk_i  (clk_i),
-      .we_i   (wr_sel && bank_exp_i),
-      .waddr_i(bank_addr_i[WgtEAw-1:0]),
-      .wdata_i(bank_wdata_i),
-      .re_i   (active_q),
-      .raddr_i(kblk[BeatLog +: WgtEAw]),
-      .rdata_o(exp_word)
-    );
-    assign wgt_o[8*c +: 8]   = code_word[8*code_sel_q +: 8];
-    assign wgt_e_o[8*c +: 8] = exp_word[8*exp_sel_q +: 8];
   end
 endmodule

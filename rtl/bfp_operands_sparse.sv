@@ -40,7 +40,7 @@ module bfp_operands_sparse #(
   // compressed activation writes (bfp_dma_sparse)
   input  logic                  sp_we_i,
   input  logic [RowBits-1:0]    sp_row_i,
-  input  logic [1:0]            sp_seg_i,
+  input  logic [bfp_pkg::SEG_W-1:0] sp_seg_i,
   input  logic [15:0]           sp_word_i,
   input  logic [MemWidth-1:0]   sp_wdata_i,
   // compute
@@ -54,6 +54,20 @@ module bfp_operands_sparse #(
   output logic [Rows*Cols*8-1:0] wgt_o,
   output logic [Rows*Cols*8-1:0] wgt_e_o
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (BlockSize < 8 || (BlockSize & (BlockSize - 1)) != 0) begin : gen_bad_block
+    $error("bfp_operands_sparse: BlockSize must be a power of two >= 8 (level-2 masks are whole bytes)");
+  end
+  if (Groups < 1 || Cols % Groups != 0) begin : gen_bad_groups
+    $error("bfp_operands_sparse: Groups must divide Cols");
+  end
+  if (ActDepth % BlockSize != 0 || ActDepth % (MemWidth / 8) != 0 || WgtDepth % BlockSize != 0 || WgtDepth % (MemWidth / 8) != 0)
+  begin : gen_bad_depth
+    $error("bfp_operands_sparse: ActDepth and WgtDepth must be multiples of BlockSize and of the beat");
+  end
+`endif
+
   localparam int Beat        = MemWidth / 8;
   localparam int BeatLog     = $clog2(Beat);
   localparam int BlockLog    = $clog2(BlockSize);
@@ -97,16 +111,16 @@ module bfp_operands_sparse #(
 
     assign mine = sp_we_i && sp_row_i == RowBits'(r);
     always_comb begin
-      meta_l1_we  = act_load_start_i || (mine && sp_seg_i == 2'd0);
+      meta_l1_we  = act_load_start_i || (mine && sp_seg_i == bfp_pkg::SEG_HDR);
       meta_l1     = '0;
       if (act_load_start_i) begin
         if (!act_load_sparse_i && 16'(r) < act_load_rows_i)
           for (int b = 0; b < NumBlocks; b++) meta_l1[b] = (16'(b) < act_load_count_i);
       end else begin
-        meta_l1 = sp_wdata_i[32 +: NumBlocks];
+        meta_l1 = sp_wdata_i[8*bfp_pkg::ROW_L1_OFFSET +: NumBlocks];  // row-stream level-1 mask
       end
-      meta_l2_we  = mine && sp_seg_i == 2'd1;
-      meta_exp_we = (mine && sp_seg_i == 2'd2) ||
+      meta_l2_we  = mine && sp_seg_i == bfp_pkg::SEG_L2;
+      meta_exp_we = (mine && sp_seg_i == bfp_pkg::SEG_EXP) ||
                     (bank_we_i && !bank_wgt_i && bank_exp_i && bank_sel_i == BankBits'(r));
       meta_word   = sp_we_i ? sp_word_i : 16'(bank_addr_i);
     end
@@ -170,7 +184,7 @@ module bfp_operands_sparse #(
         logic wr;
         assign wr = (bank_we_i && !bank_wgt_i && !bank_exp_i && bank_half_i == h[0] &&
                      bank_sel_i == BankBits'(r)) ||
-                    (mine && sp_seg_i == 2'd3 && bank_half_i == h[0]);
+                    (mine && sp_seg_i == bfp_pkg::SEG_CODES && bank_half_i == h[0]);
         bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
           .clk_i  (clk_i),
           .we_i   (wr),
@@ -190,32 +204,32 @@ module bfp_operands_sparse #(
     // this row's private copy of the weight buffer; column c is read by its group's sequencer
     for (genvar c = 0; c < Cols; c++) begin : gen_wgt
       localparam int G = c / GroupCols;
-      logic [MemWidth-1:0] wcode, wexp;
-      logic [KBits-1:0]    kc, kblk;
-      logic wr_sel;
-      assign kc     = k[G*KBits +: KBits];
-      assign kblk   = kc >> BlockLog;
-      assign wr_sel = bank_we_i && bank_wgt_i && bank_sel_i == BankBits'(c);
-      bfp_sram #(.Width(MemWidth), .Depth(WgtWords)) u_code (
-        .clk_i  (clk_i),
-        .we_i   (wr_sel && !bank_exp_i),
-        .waddr_i(bank_addr_i[WgtAw-1:0]),
-        .wdata_i(bank_wdata_i),
-        .re_i   (valid[G]),
-        .raddr_i(WgtAw'(kc >> BeatLog)),
-        .rdata_o(wcode)
+      logic [KBits-1:0] kc, kblk;
+      assign kc   = k[G*KBits +: KBits];
+      assign kblk = kc >> BlockLog;
+      bfp_wgt_bank #(
+        .MemWidth (MemWidth),
+        .WgtDepth (WgtDepth),
+        .BlockSize(BlockSize),
+        .BankBits (BankBits),
+        .WordBits (WordBits),
+        .Bank     (c)
+      ) u_bank (
+        .clk_i       (clk_i),
+        .bank_we_i   (bank_we_i),
+        .bank_wgt_i  (bank_wgt_i),
+        .bank_sel_i  (bank_sel_i),
+        .bank_exp_i  (bank_exp_i),
+        .bank_addr_i (bank_addr_i),
+        .bank_wdata_i(bank_wdata_i),
+        .re_i        (valid[G]),
+        .code_raddr_i(WgtAw'(kc >> BeatLog)),
+        .exp_raddr_i (WgtEAw'(kblk >> BeatLog)),
+        .code_sel_i  (wsel_q[G*BeatLog +: BeatLog]),
+        .exp_sel_i   (wesel_q[G*BeatLog +: BeatLog]),
+        .code_o      (wgt_o[8*(r*Cols+c) +: 8]),
+        .exp_o       (wgt_e_o[8*(r*Cols+c) +: 8])
       );
-      bfp_sram #(.Width(MemWidth), .Depth(WgtExpWords)) u_exp (
-        .clk_i  (clk_i),
-        .we_i   (wr_sel && bank_exp_i),
-        .waddr_i(bank_addr_i[WgtEAw-1:0]),
-        .wdata_i(bank_wdata_i),
-        .re_i   (valid[G]),
-        .raddr_i(WgtEAw'(kblk >> BeatLog)),
-        .rdata_o(wexp)
-      );
-      assign wgt_o[8*(r*Cols+c) +: 8]   = wcode[8*wsel_q[G*BeatLog +: BeatLog] +: 8];
-      assign wgt_e_o[8*(r*Cols+c) +: 8] = wexp[8*wesel_q[G*BeatLog +: BeatLog] +: 8];
     end
   end
 endmodule

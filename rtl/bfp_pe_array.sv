@@ -26,8 +26,18 @@ module bfp_pe_array #(
   input  logic [WgtRows*Cols*8-1:0]     wgt_i,    /// column j code (of row i at (i*Cols+j) if PerRow)
   input  logic [WgtRows*Cols*8-1:0]     wgt_e_i,  /// column j exponent
   output logic [Rows*Cols*AccWidth-1:0] acc_m_o,  /// PE (i, j) at index i*Cols + j
-  output logic [Rows*Cols*9-1:0]        acc_e_o
+  output logic [Rows*Cols*bfp_pkg::EXP_W-1:0]        acc_e_o
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (Groups < 1 || Cols % Groups != 0 || (PerRow == 0 && Groups != 1)) begin : gen_bad_groups
+    $error("bfp_pe_array: Groups must divide Cols (and be 1 without PerRow)");
+  end
+  if (OperandRegs < 1) begin : gen_bad_regs
+    $error("bfp_pe_array: OperandRegs must be at least 1");
+  end
+`endif
+
   localparam int OpBits = 2 * CtlRows + 16 * (ActUnits + WgtRows * Cols);
   localparam int GroupCols = (PerRow != 0) ? Cols / Groups : Cols;
 
@@ -68,7 +78,7 @@ module bfp_pe_array #(
         .act_e_i(act_e[8*U +: 8]),
         .wgt_e_i(wgt_e[8*(((PerRow != 0) ? i * Cols : 0) + j) +: 8]),
         .acc_m_o(acc_m_o[(i*Cols+j)*AccWidth +: AccWidth]),
-        .acc_e_o(acc_e_o[(i*Cols+j)*9 +: 9])
+        .acc_e_o(acc_e_o[(i*Cols+j)*bfp_pkg::EXP_W +: bfp_pkg::EXP_W])
       );
     end
   end

@@ -39,6 +39,14 @@ module bfp_row_seq #(
   output logic [Groups*16-1:0]           code_idx_o,    /// packed code index (activation buffer address)
   output logic [Groups*8-1:0]            exp_o          /// activation block exponent
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (BlockSize < 8 || (BlockSize & (BlockSize - 1)) != 0 || NumBlocks < 1 || Groups < 1 || MemWidth % 8 != 0)
+  begin : gen_bad_params
+    $error("bfp_row_seq: BlockSize must be a power of two >= 8, NumBlocks and Groups >= 1");
+  end
+`endif
+
   localparam int L2Bits  = NumBlocks * BlockSize;
   localparam int L2Words = (L2Bits + MemWidth - 1) / MemWidth;
   localparam int ExpWords = (NumBlocks * 8 + MemWidth - 1) / MemWidth;

@@ -14,6 +14,13 @@ module bfp_sram #(
   input  logic [AddrBits-1:0]   raddr_i,  /// read word address
   output logic [Width-1:0]      rdata_o   /// read data, valid the cycle after re_i
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (Width < 1 || Depth < 1) begin : gen_bad_size
+    $error("bfp_sram: Width and Depth must be at least 1");
+  end
+`endif
+
   logic [Width-1:0] mem_q [0:Depth-1];
 
   always_ff @(posedge clk_i) begin
