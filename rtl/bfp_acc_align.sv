@@ -8,12 +8,12 @@ module bfp_acc_align #(
   parameter int GuardBits = 4,   /// F: fraction bits kept below a block product
   parameter int ProdWidth = 22   /// bits of the signed block dot product
 ) (
-  input  logic signed [AccWidth-1:0]  acc_m_i,  /// accumulator mantissa
+  input  logic signed [AccWidth-1:0]  acc_m_i,                /// accumulator mantissa
   input  logic        [bfp_pkg::EXP_W-1:0]           acc_e_i,  /// accumulator exponent sum
-  input  logic signed [ProdWidth-1:0] prod_i,   /// block dot product p
-  input  logic        [bfp_pkg::EXP_W-1:0]           prod_e_i, /// Ea + Ew of the block
-  output logic signed [AccWidth-1:0]  acc_m_o,
-  output logic        [bfp_pkg::EXP_W-1:0]           acc_e_o
+  input  logic signed [ProdWidth-1:0] prod_i,                 /// block dot product p
+  input  logic        [bfp_pkg::EXP_W-1:0]           prod_e_i,  /// Ea + Ew of the block
+  output logic signed [AccWidth-1:0]  acc_m_o,                /// mantissa of the aligned sum
+  output logic        [bfp_pkg::EXP_W-1:0]           acc_e_o  /// exponent sum of the aligned sum
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__

@@ -3,24 +3,24 @@
 // per cycle. It decouples the PE tile width (Cols) from the output block width (BlockSize), so a block
 // may span several PE tiles (Cols < BlockSize) or a tile several blocks.
 module bfp_acc_buf #(
-  parameter int Rows      = 8,
-  parameter int Cols      = 8,
-  parameter int BlockSize = 32,
-  parameter int AccWidth  = 32,
-  parameter int AccCols   = 32,
-  parameter int SlotBits  = (AccCols / Cols > 1) ? $clog2(AccCols / Cols) : 1,          /// derived
-  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,                               /// derived
+  parameter int Rows      = 8,                              /// PE rows R
+  parameter int Cols      = 8,                              /// PE columns C
+  parameter int BlockSize = 32,                             /// elements per BFP block B (a power of two)
+  parameter int AccWidth  = 32,                             /// accumulator mantissa bits W
+  parameter int AccCols   = 32,                             /// accumulator buffer columns
+  parameter int SlotBits  = (AccCols / Cols > 1) ? $clog2(AccCols / Cols) : 1,  /// derived
+  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,  /// derived
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
 ) (
-  input  logic                          clk_i,
-  input  logic                          drain_i,      /// copy the PE array into slot drain_slot_i
-  input  logic [SlotBits-1:0]           drain_slot_i, /// column offset / Cols
-  input  logic [Rows*Cols*AccWidth-1:0] pe_m_i,       /// PE (i, j) at index i*Cols + j
-  input  logic [Rows*Cols*bfp_pkg::EXP_W-1:0]        pe_e_i,
-  input  logic [RowBits-1:0]            rd_row_i,     /// row to read
-  input  logic [BlkBits-1:0]            rd_block_i,   /// block (BlockSize columns) to read
-  output logic [BlockSize*AccWidth-1:0] rd_m_o,       /// lane j = column rd_block_i*BlockSize + j
-  output logic [BlockSize*bfp_pkg::EXP_W-1:0]        rd_e_o
+  input  logic                          clk_i,                /// clock
+  input  logic                          drain_i,              /// copy the PE array into slot drain_slot_i
+  input  logic [SlotBits-1:0]           drain_slot_i,         /// column offset / Cols
+  input  logic [Rows*Cols*AccWidth-1:0] pe_m_i,               /// PE (i, j) at index i*Cols + j
+  input  logic [Rows*Cols*bfp_pkg::EXP_W-1:0]        pe_e_i,  /// PE (i, j) exponent sum at index i*Cols + j
+  input  logic [RowBits-1:0]            rd_row_i,             /// row to read
+  input  logic [BlkBits-1:0]            rd_block_i,           /// block (BlockSize columns) to read
+  output logic [BlockSize*AccWidth-1:0] rd_m_o,               /// lane j = column rd_block_i*BlockSize + j
+  output logic [BlockSize*bfp_pkg::EXP_W-1:0]        rd_e_o   /// lane j exponent sum
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__

@@ -6,35 +6,35 @@ module bfp_core #(
   parameter int Cols         = 8,          /// PE columns C (array.cols), 1..64
   parameter int BlockSize    = 32,         /// elements per BFP block B (block_size), a power of two in 4..64
   parameter int AccWidth     = 32,         /// accumulator mantissa bits W (accumulator.width), up to 64
-  parameter int GuardBits    = 4,          /// fraction bits below a block product F (accumulator.guard_bits), 0..16
-  parameter int OperandRegs  = 1,          /// registers on the operand broadcast (pipeline.operand_regs), 1..3
+  parameter int GuardBits    = 4,  /// fraction bits below a block product F (accumulator.guard_bits), 0..16
+  parameter int OperandRegs  = 1,  /// registers on the operand broadcast (pipeline.operand_regs), 1..3
   parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (pipeline.requant_lanes)
   parameter int ActDepth     = 1024,       /// K elements per activation bank (buffers.act_depth)
   parameter int WgtDepth     = 1024,       /// K elements per weight bank (buffers.wgt_depth)
-  parameter int AccCols      = 32,         /// accumulator buffer columns (buffers.acc_cols), multiple of B and C
+  parameter int AccCols      = 32,  /// accumulator buffer columns (buffers.acc_cols), multiple of B and C
   parameter int MemWidth     = 64,         /// memory port data bits per beat (memory.data_width), 64..512
   parameter int AddrWidth    = 32,         /// memory byte-address bits (memory.addr_width), 16..32
   parameter int Sparsity     = 0           /// zero skipping: 0 none, 1 activations, 2 both (sparsity)
 ) (
-  input  logic                  clk_i,            /// clock
-  input  logic                  rst_ni,           /// active-low synchronous reset
-  input  logic                  cmd_tvalid_i,     /// command valid
-  output logic                  cmd_tready_o,     /// command accepted when high together with cmd_tvalid_i
+  input  logic                  clk_i,               /// clock
+  input  logic                  rst_ni,              /// active-low synchronous reset
+  input  logic                  cmd_tvalid_i,        /// command valid
+  output logic                  cmd_tready_o,        /// command accepted when high together with cmd_tvalid_i
   input  logic [bfp_pkg::CMD_BITS-1:0] cmd_tdata_i,  /// command: fields at bfp_pkg::CMD_<FIELD>_LSB
-  output logic                  rd_req_tvalid_o,  /// read request valid
-  input  logic                  rd_req_tready_i,  /// read request accepted
-  output logic [AddrWidth-1:0]  rd_req_addr_o,    /// byte address of one beat (beat-aligned)
-  input  logic                  rd_rsp_tvalid_i,  /// read data valid (responses in request order)
-  output logic                  rd_rsp_tready_o,  /// read data accepted
-  input  logic [MemWidth-1:0]   rd_rsp_tdata_i,   /// one beat, byte b at [8b+7:8b]
-  output logic                  wr_tvalid_o,      /// write valid (posted writes)
-  input  logic                  wr_tready_i,      /// write accepted
-  output logic [AddrWidth-1:0]  wr_addr_o,        /// byte address of one beat (beat-aligned)
-  output logic [MemWidth-1:0]   wr_tdata_o,       /// beat data, byte b at [8b+7:8b]
-  output logic [MemWidth/8-1:0] wr_tstrb_o,       /// byte enables, bit b for byte b
-  output logic                  busy_o,           /// a command is executing (including pipeline drain)
-  output logic [3:0]            op_o,             /// opcode of the most downstream busy engine, 0 when idle
-  output logic [2:0]            engines_busy_o    /// {store, compute, load} engine busy
+  output logic                  rd_req_tvalid_o,     /// read request valid
+  input  logic                  rd_req_tready_i,     /// read request accepted
+  output logic [AddrWidth-1:0]  rd_req_addr_o,       /// byte address of one beat (beat-aligned)
+  input  logic                  rd_rsp_tvalid_i,     /// read data valid (responses in request order)
+  output logic                  rd_rsp_tready_o,     /// read data accepted
+  input  logic [MemWidth-1:0]   rd_rsp_tdata_i,      /// one beat, byte b at [8b+7:8b]
+  output logic                  wr_tvalid_o,         /// write valid (posted writes)
+  input  logic                  wr_tready_i,         /// write accepted
+  output logic [AddrWidth-1:0]  wr_addr_o,           /// byte address of one beat (beat-aligned)
+  output logic [MemWidth-1:0]   wr_tdata_o,          /// beat data, byte b at [8b+7:8b]
+  output logic [MemWidth/8-1:0] wr_tstrb_o,          /// byte enables, bit b for byte b
+  output logic                  busy_o,              /// a command is executing (including pipeline drain)
+  output logic [3:0]            op_o,  /// opcode of the most downstream busy engine, 0 when idle
+  output logic [2:0]            engines_busy_o       /// {store, compute, load} engine busy
 );
   // ---- parameter checks: the ranges config/config.cpp enforces, so a hand instantiation fails the same way.
   // Plain-text $error in a generate block works in Verilator and Yosys; Icarus 11 cannot elaborate it.
@@ -193,7 +193,7 @@ module bfp_core #(
   logic [AddrWidth-1:0] dma_req_addr, sdma_req_addr;
   logic                sp_we;
   logic [RowBits-1:0]  sp_row;
-  logic [1:0]          sp_seg;
+  logic [bfp_pkg::SEG_W-1:0] sp_seg;
   logic [15:0]         sp_word;
   logic [MemWidth-1:0] sp_wdata;
 

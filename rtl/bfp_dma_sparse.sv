@@ -4,31 +4,31 @@
 // responses walk the same sequence independently (in-order memory), so latency is exposed once per
 // command, not per row.
 module bfp_dma_sparse #(
-  parameter int MemWidth  = 64,
-  parameter int AddrWidth = 32,
-  parameter int BlockSize = 16,
-  parameter int Rows      = 8,
+  parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
+  parameter int AddrWidth = 32,                            /// memory byte-address bits
+  parameter int BlockSize = 16,                            /// elements per BFP block B (a power of two)
+  parameter int Rows      = 8,                             /// PE rows R
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
-  input  logic                 clk_i,
-  input  logic                 rst_ni,
-  input  logic                 start_i,        /// pulse: begin with the fields below
-  input  logic [15:0]          rows_i,
-  input  logic [15:0]          count_i,        /// KB: blocks per row of the tensor
-  input  logic [31:0]          addr_i,         /// row stream of row 0
-  input  logic [31:0]          stride_i,       /// bytes between row streams
-  output logic                 busy_o,
-  output logic                 rd_req_tvalid_o,
-  input  logic                 rd_req_tready_i,
-  output logic [AddrWidth-1:0] rd_req_addr_o,
-  input  logic                 rd_rsp_tvalid_i,
-  output logic                 rd_rsp_tready_o,
-  input  logic [MemWidth-1:0]  rd_rsp_tdata_i,
-  output logic                 we_o,           /// one response beat to store
-  output logic [RowBits-1:0]   row_o,
-  output logic [bfp_pkg::SEG_W-1:0] seg_o,          /// 0 header+L1, 1 level-2 masks, 2 exponents, 3 codes
-  output logic [15:0]          word_o,         /// beat index inside the segment
-  output logic [MemWidth-1:0]  wdata_o
+  input  logic                 clk_i,            /// clock
+  input  logic                 rst_ni,           /// active-low synchronous reset
+  input  logic                 start_i,          /// pulse: begin with the fields below
+  input  logic [15:0]          rows_i,           /// rows of the command
+  input  logic [15:0]          count_i,          /// KB: blocks per row of the tensor
+  input  logic [31:0]          addr_i,           /// row stream of row 0
+  input  logic [31:0]          stride_i,         /// bytes between row streams
+  output logic                 busy_o,           /// a load is in progress
+  output logic                 rd_req_tvalid_o,  /// read request valid
+  input  logic                 rd_req_tready_i,  /// read request accepted
+  output logic [AddrWidth-1:0] rd_req_addr_o,    /// beat-aligned byte address of the read
+  input  logic                 rd_rsp_tvalid_i,  /// read data valid (in request order)
+  output logic                 rd_rsp_tready_o,  /// read data accepted
+  input  logic [MemWidth-1:0]  rd_rsp_tdata_i,   /// one beat of read data, byte b at [8b+7:8b]
+  output logic                 we_o,             /// one response beat to store
+  output logic [RowBits-1:0]   row_o,            /// row of the beat
+  output logic [bfp_pkg::SEG_W-1:0] seg_o,       /// 0 header+L1, 1 level-2 masks, 2 exponents, 3 codes
+  output logic [15:0]          word_o,           /// beat index inside the segment
+  output logic [MemWidth-1:0]  wdata_o           /// beat data
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__

@@ -9,50 +9,50 @@
 // the sequencers. The price of skipping is Rows x the weight buffer plus Rows x Groups x the activation
 // row buffer, reported by the PPA flow.
 module bfp_operands_sparse #(
-  parameter int Rows       = 8,
-  parameter int Cols       = 8,
-  parameter int BlockSize  = 16,
-  parameter int ActDepth   = 512,
-  parameter int WgtDepth   = 512,
-  parameter int MemWidth   = 64,
-  parameter int BankBits   = 3,
-  parameter int WordBits   = 7,
-  parameter int UseWgtMask = 1,  /// sparsity: both
+  parameter int Rows       = 8,                             /// PE rows R
+  parameter int Cols       = 8,                             /// PE columns C
+  parameter int BlockSize  = 16,                            /// elements per BFP block B (a power of two)
+  parameter int ActDepth   = 512,                           /// K elements per activation bank
+  parameter int WgtDepth   = 512,                           /// K elements per weight bank
+  parameter int MemWidth   = 64,                            /// memory beat bits (a power of two)
+  parameter int BankBits   = 3,                             /// bits of a bank index
+  parameter int WordBits   = 7,                             /// bits of a word address inside a bank
+  parameter int UseWgtMask = 1,                             /// sparsity: both
   parameter int Groups     = 1,  /// weight column groups per PE row (divides Cols), one sequencer each
   parameter int RowBits    = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
-  input  logic                  clk_i,
-  input  logic                  rst_ni,
+  input  logic                  clk_i,              /// clock
+  input  logic                  rst_ni,             /// active-low synchronous reset
   // dense buffer writes from the load engine (LOAD_WGT, LOAD_ACT without SPARSE)
-  input  logic                  bank_we_i,
-  input  logic                  bank_wgt_i,
-  input  logic                  bank_half_i,
-  input  logic [BankBits-1:0]   bank_sel_i,
-  input  logic                  bank_exp_i,
-  input  logic [WordBits-1:0]   bank_addr_i,
-  input  logic [MemWidth-1:0]   bank_wdata_i,
+  input  logic                  bank_we_i,          /// the load engine writes one beat
+  input  logic                  bank_wgt_i,         /// 1: into the weight banks, 0: the activation banks
+  input  logic                  bank_half_i,        /// activation half written
+  input  logic [BankBits-1:0]   bank_sel_i,         /// bank written (activation row or weight column)
+  input  logic                  bank_exp_i,         /// 1: exponent memory, 0: code memory
+  input  logic [WordBits-1:0]   bank_addr_i,        /// word address inside the bank
+  input  logic [MemWidth-1:0]   bank_wdata_i,       /// beat data
   // LOAD_ACT / LOAD_WGT dispatch: initialise masks
-  input  logic                  act_load_start_i, /// pulse with the fields below
-  input  logic                  act_load_sparse_i,
-  input  logic [15:0]           act_load_rows_i,
-  input  logic [15:0]           act_load_count_i,
-  input  logic                  wgt_load_start_i,
+  input  logic                  act_load_start_i,   /// pulse with the fields below
+  input  logic                  act_load_sparse_i,  /// the LOAD_ACT reads row streams
+  input  logic [15:0]           act_load_rows_i,    /// its rows
+  input  logic [15:0]           act_load_count_i,   /// its blocks per row
+  input  logic                  wgt_load_start_i,   /// pulse: LOAD_WGT starts (clears the masks)
   // compressed activation writes (bfp_dma_sparse)
-  input  logic                  sp_we_i,
-  input  logic [RowBits-1:0]    sp_row_i,
-  input  logic [bfp_pkg::SEG_W-1:0] sp_seg_i,
-  input  logic [15:0]           sp_word_i,
-  input  logic [MemWidth-1:0]   sp_wdata_i,
+  input  logic                  sp_we_i,            /// bfp_dma_sparse delivers a beat
+  input  logic [RowBits-1:0]    sp_row_i,           /// its row
+  input  logic [bfp_pkg::SEG_W-1:0] sp_seg_i,       /// its segment (bfp_pkg::SEG_*)
+  input  logic [15:0]           sp_word_i,          /// its beat index inside the segment
+  input  logic [MemWidth-1:0]   sp_wdata_i,         /// its data
   // compute
-  input  logic                  start_i,
-  input  logic                  half_i,
-  output logic                  busy_o,
-  output logic [Rows*Groups-1:0]   valid_o,   /// unit r*Groups + g: row r, column group g
-  output logic [Rows*Groups-1:0]   last_o,
-  output logic [Rows*Groups*8-1:0] act_o,
-  output logic [Rows*Groups*8-1:0] act_e_o,
-  output logic [Rows*Cols*8-1:0] wgt_o,
-  output logic [Rows*Cols*8-1:0] wgt_e_o
+  input  logic                  start_i,            /// pulse: COMPUTE starts
+  input  logic                  half_i,             /// activation half to read
+  output logic                  busy_o,             /// some walker is still issuing
+  output logic [Rows*Groups-1:0]   valid_o,         /// unit r*Groups + g: row r, column group g
+  output logic [Rows*Groups-1:0]   last_o,          /// unit U: the element is the last issued of its block
+  output logic [Rows*Groups*8-1:0] act_o,           /// unit U code at [8U+7:8U]
+  output logic [Rows*Groups*8-1:0] act_e_o,         /// unit U block exponent
+  output logic [Rows*Cols*8-1:0] wgt_o,             /// PE (r, c) weight code at index r*Cols + c
+  output logic [Rows*Cols*8-1:0] wgt_e_o            /// PE (r, c) weight block exponent
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__

@@ -3,22 +3,22 @@
 // The block sum is exact, so the element order inside a block never matters; only whole blocks are
 // aligned, once every B cycles, which keeps the barrel shifters off the per-element path.
 module bfp_pe #(
-  parameter int BlockSize = 32,  /// B
-  parameter int AccWidth  = 32,  /// W
-  parameter int GuardBits = 4,   /// F
+  parameter int BlockSize = 32,                     /// B
+  parameter int AccWidth  = 32,                     /// W
+  parameter int GuardBits = 4,                      /// F
   parameter int ProdWidth = 17 + $clog2(BlockSize)  /// derived: do not override
 ) (
-  input  logic                       clk_i,
-  input  logic                       rst_ni,
-  input  logic                       clear_i,  /// reset the accumulator to (0, 0)
-  input  logic                       valid_i,  /// an element pair is present
-  input  logic                       last_i,   /// it is the last element of its block
-  input  logic signed [7:0]          act_i,    /// activation code
-  input  logic signed [7:0]          wgt_i,    /// weight code
-  input  logic        [7:0]          act_e_i,  /// activation block exponent (E8M0)
-  input  logic        [7:0]          wgt_e_i,  /// weight block exponent (E8M0)
-  output logic signed [AccWidth-1:0] acc_m_o,  /// accumulator mantissa
-  output logic        [bfp_pkg::EXP_W-1:0]          acc_e_o   /// accumulator exponent sum
+  input  logic                       clk_i,                  /// clock
+  input  logic                       rst_ni,                 /// active-low synchronous reset
+  input  logic                       clear_i,                /// reset the accumulator to (0, 0)
+  input  logic                       valid_i,                /// an element pair is present
+  input  logic                       last_i,                 /// it is the last element of its block
+  input  logic signed [7:0]          act_i,                  /// activation code
+  input  logic signed [7:0]          wgt_i,                  /// weight code
+  input  logic        [7:0]          act_e_i,                /// activation block exponent (E8M0)
+  input  logic        [7:0]          wgt_e_i,                /// weight block exponent (E8M0)
+  output logic signed [AccWidth-1:0] acc_m_o,                /// accumulator mantissa
+  output logic        [bfp_pkg::EXP_W-1:0]          acc_e_o  /// accumulator exponent sum
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__

@@ -4,29 +4,29 @@
 // PerRow, each row is split into Groups groups of Cols/Groups columns that follow their own schedules
 // (valid/last, activation code and exponent per group); PE (i, j) belongs to unit i*Groups + j/(Cols/Groups).
 module bfp_pe_array #(
-  parameter int Rows        = 8,
-  parameter int Cols        = 8,
-  parameter int BlockSize   = 32,
-  parameter int AccWidth    = 32,
-  parameter int GuardBits   = 4,
-  parameter int OperandRegs = 1,  /// register stages on the operand broadcast, >= 1
+  parameter int Rows        = 8,                         /// PE rows R
+  parameter int Cols        = 8,                         /// PE columns C
+  parameter int BlockSize   = 32,                        /// elements per BFP block B (a power of two)
+  parameter int AccWidth    = 32,                        /// accumulator mantissa bits W
+  parameter int GuardBits   = 4,                         /// fraction bits below a block product F
+  parameter int OperandRegs = 1,                         /// register stages on the operand broadcast, >= 1
   parameter int PerRow      = 0,  /// rows follow their own schedules: per-row valid/last and weights
   parameter int Groups      = 1,  /// with PerRow: column groups per row with their own schedules
-  parameter int WgtRows     = (PerRow != 0) ? Rows : 1,           /// derived
+  parameter int WgtRows     = (PerRow != 0) ? Rows : 1,  /// derived
   parameter int CtlRows     = (PerRow != 0) ? Rows * Groups : 1,  /// derived
   parameter int ActUnits    = (PerRow != 0) ? Rows * Groups : Rows  /// derived
 ) (
-  input  logic                          clk_i,
-  input  logic                          rst_ni,
-  input  logic                          clear_i,  /// reset every accumulator
+  input  logic                          clk_i,                /// clock
+  input  logic                          rst_ni,               /// active-low synchronous reset
+  input  logic                          clear_i,              /// reset every accumulator
   input  logic [CtlRows-1:0]            valid_i,  /// operands present this cycle (per unit if PerRow)
-  input  logic [CtlRows-1:0]            last_i,   /// last element of a block
-  input  logic [ActUnits*8-1:0]         act_i,    /// row (unit) i code at [8i+7:8i]
-  input  logic [ActUnits*8-1:0]         act_e_i,  /// row (unit) i exponent
-  input  logic [WgtRows*Cols*8-1:0]     wgt_i,    /// column j code (of row i at (i*Cols+j) if PerRow)
-  input  logic [WgtRows*Cols*8-1:0]     wgt_e_i,  /// column j exponent
-  output logic [Rows*Cols*AccWidth-1:0] acc_m_o,  /// PE (i, j) at index i*Cols + j
-  output logic [Rows*Cols*bfp_pkg::EXP_W-1:0]        acc_e_o
+  input  logic [CtlRows-1:0]            last_i,               /// last element of a block
+  input  logic [ActUnits*8-1:0]         act_i,                /// row (unit) i code at [8i+7:8i]
+  input  logic [ActUnits*8-1:0]         act_e_i,              /// row (unit) i exponent
+  input  logic [WgtRows*Cols*8-1:0]     wgt_i,  /// column j code (of row i at (i*Cols+j) if PerRow)
+  input  logic [WgtRows*Cols*8-1:0]     wgt_e_i,              /// column j exponent
+  output logic [Rows*Cols*AccWidth-1:0] acc_m_o,              /// PE (i, j) at index i*Cols + j
+  output logic [Rows*Cols*bfp_pkg::EXP_W-1:0]        acc_e_o  /// PE (i, j) exponent sum at index i*Cols + j
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__

@@ -12,21 +12,21 @@
 // registered: they must stay stable from valid_i to valid_o, and valid_i must not come while a block is
 // in flight (bfp_store holds the accumulator buffer address until valid_o).
 module bfp_requant #(
-  parameter int BlockSize = 32,
-  parameter int AccWidth  = 32,
-  parameter int GuardBits = 4,
+  parameter int BlockSize = 32,        /// elements per BFP block B (a power of two)
+  parameter int AccWidth  = 32,        /// accumulator mantissa bits W
+  parameter int GuardBits = 4,         /// fraction bits below a block product F
   parameter int Lanes     = BlockSize  /// lanes requantized per cycle: a power of two dividing BlockSize
 ) (
-  input  logic                          clk_i,
-  input  logic                          rst_ni,
-  input  logic                          valid_i,  /// a block is presented
-  input  logic                          relu_i,   /// apply ReLU before quantizing
-  input  logic [BlockSize-1:0]          lane_en_i, /// lanes outside the valid columns count as zero
-  input  logic [BlockSize*AccWidth-1:0] acc_m_i,  /// lane j mantissa
+  input  logic                          clk_i,      /// clock
+  input  logic                          rst_ni,     /// active-low synchronous reset
+  input  logic                          valid_i,    /// a block is presented
+  input  logic                          relu_i,     /// apply ReLU before quantizing
+  input  logic [BlockSize-1:0]          lane_en_i,  /// lanes outside the valid columns count as zero
+  input  logic [BlockSize*AccWidth-1:0] acc_m_i,    /// lane j mantissa
   input  logic [BlockSize*bfp_pkg::EXP_W-1:0]        acc_e_i,  /// lane j exponent sum
   output logic                          valid_o,  /// result valid 2 (Lanes < B: 2*B/Lanes + 1) cycles after valid_i
-  output logic [BlockSize*8-1:0]        codes_o,  /// lane j code at [8j+7:8j]
-  output logic [7:0]                    exp_o     /// E8M0 exponent code of the block
+  output logic [BlockSize*8-1:0]        codes_o,    /// lane j code at [8j+7:8j]
+  output logic [7:0]                    exp_o       /// E8M0 exponent code of the block
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__
@@ -113,7 +113,7 @@ module bfp_requant #(
     logic [AccWidth-1:0] s1_mag_q [0:BlockSize-1];
     logic [MsbBits-1:0]  s1_msb_q [0:BlockSize-1];
     logic                s1_neg_q [0:BlockSize-1];
-    logic [8:0]          s1_e_q   [0:BlockSize-1];
+    logic [bfp_pkg::EXP_W-1:0] s1_e_q [0:BlockSize-1];
 
     always_ff @(posedge clk_i) begin
       if (!rst_ni) s1_valid_q <= 1'b0;
@@ -182,7 +182,7 @@ module bfp_requant #(
     logic [AccWidth-1:0]        mag_q [0:Lanes-1];
     logic                       neg_q [0:Lanes-1];
     logic [MsbBits-1:0]         msb_q [0:Lanes-1];
-    logic [8:0]                 e_q   [0:Lanes-1];
+    logic [bfp_pkg::EXP_W-1:0] e_q   [0:Lanes-1];
     logic signed [ShBits-1:0]   x_exp, xb_q;  // xb_q = X + 268 + F, fixed from cycle Chunks + 1 on
     logic [Lanes*8-1:0]         codes;
 

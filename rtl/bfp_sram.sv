@@ -2,11 +2,11 @@
 // Written in the plain style that Yosys maps to block RAM and Verilator to a C array; buffers of the
 // accelerator are built from it so that synthesis flows can later swap it for an SRAM macro.
 module bfp_sram #(
-  parameter int Width = 64,  /// bits per word
-  parameter int Depth = 16,  /// words
+  parameter int Width = 64,                                 /// bits per word
+  parameter int Depth = 16,                                 /// words
   parameter int AddrBits = (Depth > 1) ? $clog2(Depth) : 1  /// derived: do not override
 ) (
-  input  logic                  clk_i,
+  input  logic                  clk_i,    /// clock
   input  logic                  we_i,     /// write enable
   input  logic [AddrBits-1:0]   waddr_i,  /// write word address
   input  logic [Width-1:0]      wdata_i,  /// write data

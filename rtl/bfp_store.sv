@@ -8,46 +8,46 @@
 // written by several STOREs (FIRST resets them, LAST flushes level 1 and writes the header): the output
 // of an N-wide layer needs no more than AccCols accumulator columns.
 module bfp_store #(
-  parameter int Rows      = 8,
-  parameter int BlockSize = 32,
-  parameter int AccWidth  = 32,
-  parameter int GuardBits = 4,
-  parameter int AccCols   = 32,
-  parameter int MemWidth  = 64,
-  parameter int AddrWidth = 32,
-  parameter int Sparse    = 0,  /// build the compressed writer
+  parameter int Rows      = 8,                              /// PE rows R
+  parameter int BlockSize = 32,                             /// elements per BFP block B (a power of two)
+  parameter int AccWidth  = 32,                             /// accumulator mantissa bits W
+  parameter int GuardBits = 4,                              /// fraction bits below a block product F
+  parameter int AccCols   = 32,                             /// accumulator buffer columns
+  parameter int MemWidth  = 64,                             /// memory beat bits (a power of two)
+  parameter int AddrWidth = 32,                             /// memory byte-address bits
+  parameter int Sparse    = 0,                              /// build the compressed writer
   parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (bfp_requant Lanes)
-  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,                               /// derived
+  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,  /// derived
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
 ) (
-  input  logic                          clk_i,
-  input  logic                          rst_ni,
-  input  logic                          start_i,      /// pulse: begin with the fields below
-  input  logic [15:0]                   rows_i,
-  input  logic [15:0]                   count_i,      /// blocks per row
-  input  logic [15:0]                   valid_cols_i, /// columns >= this count as zero
-  input  logic                          relu_i,
-  input  logic [7:0]                    prune_i,      /// codes with |code| < prune_i become 0
-  input  logic                          sparse_i,     /// write compressed chunk row streams
-  input  logic                          first_i,      /// compressed: rows start here (reset counts)
-  input  logic                          last_i,       /// compressed: rows end here (header)
-  input  logic [15:0]                   row_blocks_i, /// compressed: blocks of a whole row (offsets)
-  input  logic [31:0]                   code_addr_i,
-  input  logic [31:0]                   exp_addr_i,
-  input  logic [31:0]                   code_stride_i,
-  input  logic [31:0]                   exp_stride_i,
-  output logic                          busy_o,       /// a store is in progress
+  input  logic                          clk_i,          /// clock
+  input  logic                          rst_ni,         /// active-low synchronous reset
+  input  logic                          start_i,        /// pulse: begin with the fields below
+  input  logic [15:0]                   rows_i,         /// rows to store
+  input  logic [15:0]                   count_i,        /// blocks per row
+  input  logic [15:0]                   valid_cols_i,   /// columns >= this count as zero
+  input  logic                          relu_i,         /// apply ReLU
+  input  logic [7:0]                    prune_i,        /// codes with |code| < prune_i become 0
+  input  logic                          sparse_i,       /// write compressed chunk row streams
+  input  logic                          first_i,        /// compressed: rows start here (reset counts)
+  input  logic                          last_i,         /// compressed: rows end here (header)
+  input  logic [15:0]                   row_blocks_i,   /// compressed: blocks of a whole row (offsets)
+  input  logic [31:0]                   code_addr_i,    /// row 0: codes (dense) or row stream (compressed)
+  input  logic [31:0]                   exp_addr_i,     /// byte address of row 0's exponents
+  input  logic [31:0]                   code_stride_i,  /// bytes between consecutive rows' codes
+  input  logic [31:0]                   exp_stride_i,   /// bytes between consecutive rows' exponents
+  output logic                          busy_o,         /// a store is in progress
   // accumulator buffer read port
-  output logic [RowBits-1:0]            acc_row_o,
-  output logic [BlkBits-1:0]            acc_block_o,
-  input  logic [BlockSize*AccWidth-1:0] acc_m_i,
-  input  logic [BlockSize*bfp_pkg::EXP_W-1:0] acc_e_i,
+  output logic [RowBits-1:0]            acc_row_o,      /// accumulator buffer row to read
+  output logic [BlkBits-1:0]            acc_block_o,  /// accumulator buffer block (BlockSize columns) to read
+  input  logic [BlockSize*AccWidth-1:0] acc_m_i,        /// lane j accumulator mantissa
+  input  logic [BlockSize*bfp_pkg::EXP_W-1:0] acc_e_i,  /// lane j exponent sum
   // memory write port
-  output logic                          wr_tvalid_o,
-  input  logic                          wr_tready_i,
-  output logic [AddrWidth-1:0]          wr_addr_o,
-  output logic [MemWidth-1:0]           wr_tdata_o,
-  output logic [MemWidth/8-1:0]         wr_tstrb_o
+  output logic                          wr_tvalid_o,    /// write valid
+  input  logic                          wr_tready_i,    /// write accepted
+  output logic [AddrWidth-1:0]          wr_addr_o,      /// beat-aligned byte address of the write
+  output logic [MemWidth-1:0]           wr_tdata_o,     /// beat data, byte b at [8b+7:8b]
+  output logic [MemWidth/8-1:0]         wr_tstrb_o      /// byte enables, bit b for byte b
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__
