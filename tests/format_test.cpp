@@ -3,9 +3,6 @@
 // functions evaluated by Icarus), the golden model's own constants and row-stream layout, and the RTL sources
 // (no bare copies of the format left in rtl/*.sv).
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +18,7 @@
 #include "golden/sparse.h"
 #include "host/command.h"
 #include "host/command_format.h"
+#include "support/run_cmd.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -37,20 +35,6 @@ std::string read_file(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string run(const std::string& cmd, int* status) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) {
-    *status = -1;
-    return out;
-  }
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int st = ::pclose(p);
-  *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
 }
 
 Command sample() {
@@ -164,8 +148,7 @@ TEST(CommandFormat, PackageDeclaresTheTable) {
 // The SystemVerilog row_off_* functions of the package, run by Icarus, against the C++ ones of the table and the
 // golden model's own row_stream_layout.
 TEST(CommandFormat, PackageRowOffsetsMatchHostAndGolden) {
-  const bool have = std::system("command -v iverilog >/dev/null 2>&1 && command -v vvp >/dev/null 2>&1") == 0;
-  if (!have) GTEST_SKIP() << "iverilog not installed";
+  if (!bfp::test::have_tool("iverilog") || !bfp::test::have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
   TempDir tmp;
   std::ofstream(tmp.path() / "bfp_pkg.sv") << bfp::package_source();
   std::ostringstream tb;
@@ -184,11 +167,11 @@ TEST(CommandFormat, PackageRowOffsetsMatchHostAndGolden) {
   tb << "  end\nendmodule\n";
   std::ofstream(tmp.path() / "tb.sv") << tb.str();
   const std::string d = "'" + tmp.path().string() + "'";
-  int st = 0;
-  std::string out = run("iverilog -g2012 -s tb -o " + d + "/tb.vvp " + d + "/bfp_pkg.sv " + d + "/tb.sv", &st);
-  ASSERT_EQ(st, 0) << out;
-  out = run("vvp -n " + d + "/tb.vvp", &st);
-  ASSERT_EQ(st, 0) << out;
+  auto r = bfp::test::run_cmd("iverilog -g2012 -s tb -o " + d + "/tb.vvp " + d + "/bfp_pkg.sv " + d + "/tb.sv");
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = bfp::test::run_cmd("vvp -n " + d + "/tb.vvp");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const std::string& out = r.output;
   std::istringstream in(out);
   for (const auto& [kb, block, beat] : cases) {
     SCOPED_TRACE("kb " + std::to_string(kb) + " block " + std::to_string(block) + " beat " + std::to_string(beat));

@@ -4,9 +4,6 @@
 // checks are hidden from it) must still read every leaf. Also: every parameter and port of every leaf has a
 // `///` doc comment.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -17,33 +14,16 @@
 #include <vector>
 
 #include "gen/emit_pkg.h"
+#include "support/run_cmd.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
+using bfp::test::have_tool;
+using bfp::test::RunResult;
 
 namespace {
 
 const fs::path kSource = BFP_SOURCE_DIR;
-
-struct RunResult {
-  int status = -1;
-  std::string output;
-};
-
-RunResult run(const std::string& cmd) {
-  RunResult r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.output.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-bool have_tool(const char* tool) {
-  return std::system(("command -v " + std::string(tool) + " >/dev/null 2>&1").c_str()) == 0;
-}
 
 std::vector<fs::path> leaf_files() {
   std::vector<fs::path> v;
@@ -124,7 +104,7 @@ TEST_P(RtlParams, Verilator) {
   Sources src;
   std::string cmd = "verilator --lint-only -Wall -Wno-fatal -Werror-USERERROR --top-module " + c.module;
   for (const auto& [p, v] : c.params) cmd += " -G" + p + "=" + std::to_string(v);
-  const RunResult r = run(cmd + " " + src.args());
+  const RunResult r = bfp::test::run_cmd(cmd + " " + src.args());
   if (c.message.empty()) {
     EXPECT_EQ(r.status, 0) << cmd << "\n" << r.output;
     EXPECT_EQ(r.output.find("USERERROR"), std::string::npos) << r.output;
@@ -152,7 +132,7 @@ TEST_P(RtlParams, Yosys) {
   std::ofstream(tmp.path() / "params_top.sv") << inst;
   const std::string script = "read_verilog -sv " + src.yosys_args() + " " + (tmp.path() / "params_top.sv").string() +
                              "; hierarchy -top params_top";
-  const RunResult r = run("yosys -q -p \"" + script + "\"");
+  const RunResult r = bfp::test::run_cmd("yosys -q -p \"" + script + "\"");
   if (c.message.empty()) {
     EXPECT_EQ(r.status, 0) << script << "\n" << r.output;
   } else {
@@ -172,7 +152,7 @@ TEST(RtlParamsIcarus, EveryLeafElaborates) {
   Sources src;
   for (const auto& f : leaf_files()) {
     const std::string top = f.stem().string();
-    const RunResult r = run("iverilog -g2012 -s " + top + " -o /dev/null " + src.args());
+    const RunResult r = bfp::test::run_cmd("iverilog -g2012 -s " + top + " -o /dev/null " + src.args());
     EXPECT_EQ(r.status, 0) << top << "\n" << r.output;
   }
 }
