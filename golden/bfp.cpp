@@ -333,13 +333,13 @@ BfpMatrix requantize(const AccMatrix& acc, int block, const AccParams& ap, bool 
         }
       }
       if (tmax == std::numeric_limits<int>::min()) continue;  // 4.3: all zero -> zero codes, E = 0
-      const int X = std::clamp(tmax - 266 - F, -127, 127);
+      const int X = std::clamp(tmax - kAccBias - F, -127, 127);
       out.exps(i, b) = static_cast<uint8_t>(X + 127);
       for (int t = 0; t < block; ++t) {
         const int64_t m = mv[static_cast<size_t>(t)];
         if (m == 0) continue;
         const u128 u = m < 0 ? u128{uint64_t{0} - static_cast<uint64_t>(m)} : u128{static_cast<uint64_t>(m)};
-        const int s = X + 260 + F - ev[static_cast<size_t>(t)];  // 4.4
+        const int s = X + kShiftBias + F - ev[static_cast<size_t>(t)];  // 4.4
         u128 q;
         if (s <= 0) {
           q = (-s >= 8) ? u128{128} : (u << -s);  // u >= 1, so a shift >= 8 is >= 128 (saturates below)
@@ -357,7 +357,7 @@ BfpMatrix requantize(const AccMatrix& acc, int block, const AccParams& ap, bool 
 }
 
 double acc_value(int64_t m, int32_t e, const AccParams& ap) {
-  return std::ldexp(static_cast<double>(m), e - 266 - ap.guard_bits);
+  return std::ldexp(static_cast<double>(m), e - kAccBias - ap.guard_bits);
 }
 
 ErrorStats compare(const Eigen::MatrixXd& x, const Eigen::MatrixXd& ref) {

@@ -11,6 +11,17 @@ namespace bfp::golden {
 
 enum class Rounding { Away, Even };
 
+// Constants of docs/arithmetic.md, written here from the spec (not shared with the RTL's format table, so the
+// golden model stays an independent implementation; tests/format_test.cpp checks that the two agree).
+/// Bits of an exponent sum e = Ea + Ew (sections 3 and 4: 9-bit unsigned, 0..508).
+constexpr int kExpSumBits = 9;
+/// An accumulator (m, e) is worth m * 2^(e - kAccBias - F): the E8M0 bias 127 of both operands plus the
+/// 6 fraction bits of both codes (2 * 127 + 2 * 6). Also X = max_j t_j - kAccBias - F (section 4.3).
+constexpr int kAccBias = 266;
+/// Requantizer shift s_j = X + kShiftBias + F - e_j (section 4.4): kAccBias minus the 6 fraction bits of
+/// an output code.
+constexpr int kShiftBias = 260;
+
 /// Thrown for NaN/Inf inputs and shape errors; the message names the tensor and the flat index.
 class InputError : public std::runtime_error {
  public:

@@ -4,19 +4,18 @@
 
 #include "config/config.h"
 #include "host/layout.h"
-// integrator: include host/command.h and drop the using-declarations below once Command lives in host/
-#include "sim/driver.h"
+#include "host/command.h"
 
 namespace bfp::host {
 
-using sim::Command;
-using sim::Opcode;
-using sim::kFlagActBuf;
-using sim::kFlagClear;
-using sim::kFlagFirst;
-using sim::kFlagLast;
-using sim::kFlagRelu;
-using sim::kFlagSparse;
+using host::Command;
+using host::Opcode;
+using host::kFlagActBuf;
+using host::kFlagClear;
+using host::kFlagFirst;
+using host::kFlagLast;
+using host::kFlagRelu;
+using host::kFlagSparse;
 
 /// The command stream for an M x K x N GEMM with the operands where `l` puts them. `schedule` is resolved
 /// with resolve_schedule; `prune` goes into every STORE; compressed loads/stores follow l.sparse_a / sparse_c.

@@ -8,19 +8,27 @@ module bfp_acc_align #(
   parameter int GuardBits = 4,   /// F: fraction bits kept below a block product
   parameter int ProdWidth = 22   /// bits of the signed block dot product
 ) (
-  input  logic signed [AccWidth-1:0]  acc_m_i,  /// accumulator mantissa
-  input  logic        [8:0]           acc_e_i,  /// accumulator exponent sum
-  input  logic signed [ProdWidth-1:0] prod_i,   /// block dot product p
-  input  logic        [8:0]           prod_e_i, /// Ea + Ew of the block
-  output logic signed [AccWidth-1:0]  acc_m_o,
-  output logic        [8:0]           acc_e_o
+  input  logic signed [AccWidth-1:0]  acc_m_i,                /// accumulator mantissa
+  input  logic        [bfp_pkg::EXP_W-1:0]           acc_e_i,  /// accumulator exponent sum
+  input  logic signed [ProdWidth-1:0] prod_i,                 /// block dot product p
+  input  logic        [bfp_pkg::EXP_W-1:0]           prod_e_i,  /// Ea + Ew of the block
+  output logic signed [AccWidth-1:0]  acc_m_o,                /// mantissa of the aligned sum
+  output logic        [bfp_pkg::EXP_W-1:0]           acc_e_o  /// exponent sum of the aligned sum
 );
-  localparam logic [8:0] MaxShift = 9'(AccWidth - 1);
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (AccWidth < ProdWidth + GuardBits + 2) begin : gen_bad_width
+    $error("bfp_acc_align: AccWidth must be at least ProdWidth + GuardBits + 2");
+  end
+`endif
+
+  localparam int ExpW = bfp_pkg::EXP_W;
+  localparam logic [ExpW-1:0] MaxShift = ExpW'(AccWidth - 1);
   localparam logic signed [AccWidth:0] SatMax = (AccWidth+1)'((64'd1 << (AccWidth - 1)) - 1);
   localparam logic signed [AccWidth:0] SatMin = -(AccWidth+1)'(64'd1 << (AccWidth - 1));
 
   logic signed [AccWidth-1:0] prod_scaled;
-  logic        [8:0]          e_new, sh_acc, sh_prod;
+  logic        [bfp_pkg::EXP_W-1:0]          e_new, sh_acc, sh_prod;
   logic signed [AccWidth-1:0] acc_shifted, prod_shifted;
   logic signed [AccWidth:0]   sum;
 

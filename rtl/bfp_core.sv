@@ -2,40 +2,75 @@
 // engine, PE array, accumulator buffer and store engine (docs/architecture.md). The generated bfp_top
 // instantiates this module with the parameters of one config.
 module bfp_core #(
-  parameter int Rows        = 8,
-  parameter int Cols        = 8,
-  parameter int BlockSize   = 32,
-  parameter int AccWidth    = 32,
-  parameter int GuardBits   = 4,
-  parameter int OperandRegs = 1,
+  parameter int Rows         = 8,          /// PE rows R (array.rows), 1..64
+  parameter int Cols         = 8,          /// PE columns C (array.cols), 1..64
+  parameter int BlockSize    = 32,         /// elements per BFP block B (block_size), a power of two in 4..64
+  parameter int AccWidth     = 32,         /// accumulator mantissa bits W (accumulator.width), up to 64
+  parameter int GuardBits    = 4,  /// fraction bits below a block product F (accumulator.guard_bits), 0..16
+  parameter int OperandRegs  = 1,  /// registers on the operand broadcast (pipeline.operand_regs), 1..3
   parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (pipeline.requant_lanes)
-  parameter int ActDepth    = 1024,
-  parameter int WgtDepth    = 1024,
-  parameter int AccCols     = 32,
-  parameter int MemWidth    = 64,
-  parameter int AddrWidth   = 32,
-  parameter int Sparsity    = 0   /// 0 none, 1 activations, 2 both (docs/architecture.md)
+  parameter int ActDepth     = 1024,       /// K elements per activation bank (buffers.act_depth)
+  parameter int WgtDepth     = 1024,       /// K elements per weight bank (buffers.wgt_depth)
+  parameter int AccCols      = 32,  /// accumulator buffer columns (buffers.acc_cols), multiple of B and C
+  parameter int MemWidth     = 64,         /// memory port data bits per beat (memory.data_width), 64..512
+  parameter int AddrWidth    = 32,         /// memory byte-address bits (memory.addr_width), 16..32
+  parameter int Sparsity     = 0           /// zero skipping: 0 none, 1 activations, 2 both (sparsity)
 ) (
-  input  logic                  clk_i,
-  input  logic                  rst_ni,
-  input  logic                  cmd_tvalid_i,
-  output logic                  cmd_tready_o,
-  input  logic [255:0]          cmd_tdata_i,
-  output logic                  rd_req_tvalid_o,
-  input  logic                  rd_req_tready_i,
-  output logic [AddrWidth-1:0]  rd_req_addr_o,
-  input  logic                  rd_rsp_tvalid_i,
-  output logic                  rd_rsp_tready_o,
-  input  logic [MemWidth-1:0]   rd_rsp_tdata_i,
-  output logic                  wr_tvalid_o,
-  input  logic                  wr_tready_i,
-  output logic [AddrWidth-1:0]  wr_addr_o,
-  output logic [MemWidth-1:0]   wr_tdata_o,
-  output logic [MemWidth/8-1:0] wr_tstrb_o,
-  output logic                  busy_o,
-  output logic [3:0]            op_o,
-  output logic [2:0]            engines_busy_o  /// {store, compute, load} engine busy
+  input  logic                  clk_i,               /// clock
+  input  logic                  rst_ni,              /// active-low synchronous reset
+  input  logic                  cmd_tvalid_i,        /// command valid
+  output logic                  cmd_tready_o,        /// command accepted when high together with cmd_tvalid_i
+  input  logic [bfp_pkg::CMD_BITS-1:0] cmd_tdata_i,  /// command: fields at bfp_pkg::CMD_<FIELD>_LSB
+  output logic                  rd_req_tvalid_o,     /// read request valid
+  input  logic                  rd_req_tready_i,     /// read request accepted
+  output logic [AddrWidth-1:0]  rd_req_addr_o,       /// byte address of one beat (beat-aligned)
+  input  logic                  rd_rsp_tvalid_i,     /// read data valid (responses in request order)
+  output logic                  rd_rsp_tready_o,     /// read data accepted
+  input  logic [MemWidth-1:0]   rd_rsp_tdata_i,      /// one beat, byte b at [8b+7:8b]
+  output logic                  wr_tvalid_o,         /// write valid (posted writes)
+  input  logic                  wr_tready_i,         /// write accepted
+  output logic [AddrWidth-1:0]  wr_addr_o,           /// byte address of one beat (beat-aligned)
+  output logic [MemWidth-1:0]   wr_tdata_o,          /// beat data, byte b at [8b+7:8b]
+  output logic [MemWidth/8-1:0] wr_tstrb_o,          /// byte enables, bit b for byte b
+  output logic                  busy_o,              /// a command is executing (including pipeline drain)
+  output logic [3:0]            op_o,  /// opcode of the most downstream busy engine, 0 when idle
+  output logic [2:0]            engines_busy_o       /// {store, compute, load} engine busy
 );
+  // ---- parameter checks: the ranges config/config.cpp enforces, so a hand instantiation fails the same way.
+  // Plain-text $error in a generate block works in Verilator and Yosys; Icarus 11 cannot elaborate it.
+`ifndef __ICARUS__
+  if (Rows < 1 || Rows > 64 || Cols < 1 || Cols > 64) begin : gen_bad_shape
+    $error("bfp_core: Rows and Cols must be in 1..64");
+  end
+  if (BlockSize < 4 || BlockSize > 64 || (BlockSize & (BlockSize - 1)) != 0) begin : gen_bad_block
+    $error("bfp_core: BlockSize must be a power of two in 4..64");
+  end
+  if (GuardBits < 0 || GuardBits > 16 || AccWidth > 64 || AccWidth < 19 + $clog2(BlockSize) + GuardBits)
+  begin : gen_bad_acc
+    $error("bfp_core: need GuardBits in 0..16 and 17 + log2(BlockSize) + GuardBits + 2 <= AccWidth <= 64");
+  end
+  if (OperandRegs < 1 || OperandRegs > 3) begin : gen_bad_regs
+    $error("bfp_core: OperandRegs must be in 1..3");
+  end
+  if (MemWidth < 64 || MemWidth > 512 || (MemWidth & (MemWidth - 1)) != 0) begin : gen_bad_mem
+    $error("bfp_core: MemWidth must be a power of two in 64..512");
+  end
+  if (AddrWidth < 16 || AddrWidth > 32) begin : gen_bad_addr
+    $error("bfp_core: AddrWidth must be in 16..32");
+  end
+  if (ActDepth < 1 || ActDepth % BlockSize != 0 || ActDepth % (MemWidth / 8) != 0 || ActDepth > 65536 ||
+      WgtDepth < 1 || WgtDepth % BlockSize != 0 || WgtDepth % (MemWidth / 8) != 0 || WgtDepth > 65536)
+  begin : gen_bad_depth
+    $error("bfp_core: ActDepth and WgtDepth must be multiples of BlockSize and of the beat, at most 65536");
+  end
+  if (AccCols < 1 || AccCols % BlockSize != 0 || AccCols % Cols != 0 || AccCols > 1024) begin : gen_bad_acc_cols
+    $error("bfp_core: AccCols must be a multiple of BlockSize and of Cols, at most 1024");
+  end
+  if (Sparsity < 0 || Sparsity > 2 || (Sparsity != 0 && BlockSize < 8)) begin : gen_bad_sparsity
+    $error("bfp_core: Sparsity must be 0, 1 or 2, and sparse configs need BlockSize >= 8");
+  end
+`endif
+
   localparam int Beat       = MemWidth / 8;
   localparam int ActWords   = ActDepth / Beat;
   localparam int WgtWords   = WgtDepth / Beat;
@@ -50,25 +85,34 @@ module bfp_core #(
   // element issue -> accumulator updated: SRAM read, operand registers, multiply, block sum, align
   localparam int PipeDepth  = OperandRegs + 4;
 
-  localparam logic [7:0] OpLoadAct = 8'd1;
-  localparam logic [7:0] OpLoadWgt = 8'd2;
-  localparam logic [7:0] OpCompute = 8'd3;
-  localparam logic [7:0] OpDrain   = 8'd4;
-  localparam logic [7:0] OpStore   = 8'd5;
+  localparam logic [bfp_pkg::CMD_OPCODE_W-1:0] OpLoadAct = bfp_pkg::OP_LOAD_ACT;
+  localparam logic [bfp_pkg::CMD_OPCODE_W-1:0] OpLoadWgt = bfp_pkg::OP_LOAD_WGT;
+  localparam logic [bfp_pkg::CMD_OPCODE_W-1:0] OpCompute = bfp_pkg::OP_COMPUTE;
+  localparam logic [bfp_pkg::CMD_OPCODE_W-1:0] OpDrain   = bfp_pkg::OP_DRAIN;
+  localparam logic [bfp_pkg::CMD_OPCODE_W-1:0] OpStore   = bfp_pkg::OP_STORE;
 
   // ---- command dispatch ---------------------------------------------------------------------------
   // Three engines run concurrently: load (LOAD_*), compute (COMPUTE) and store (STORE); DRAIN executes
   // in its dispatch cycle. Commands are dispatched strictly in order; a command waits in the pending
   // register until the engines it depends on are free (rules in docs/architecture.md), so a LOAD_ACT
   // into one activation half overlaps the COMPUTE on the other half and the STORE of the last tile.
-  localparam int FlagClear = 0, FlagRelu = 1, FlagActBuf = 2, FlagSparse = 3, FlagFirst = 4, FlagLast = 5,
-                 FlagWait = 6;
+  localparam int FlagClear = bfp_pkg::FLAG_CLEAR, FlagRelu = bfp_pkg::FLAG_RELU, FlagActBuf = bfp_pkg::FLAG_ACT_BUF,
+                 FlagSparse = bfp_pkg::FLAG_SPARSE, FlagFirst = bfp_pkg::FLAG_FIRST, FlagLast = bfp_pkg::FLAG_LAST,
+                 FlagWait = bfp_pkg::FLAG_WAIT;
 
-  logic        pend_q;
-  logic [7:0]  op_q, flags_q;
-  logic [15:0] rows_q, count_q, col_offset_q, valid_cols_q, row_blocks_q;
-  logic [7:0]  prune_q;
-  logic [31:0] code_addr_q, exp_addr_q, code_stride_q, exp_stride_q;
+  logic                                pend_q;
+  logic [bfp_pkg::CMD_OPCODE_W-1:0]      op_q;
+  logic [bfp_pkg::CMD_FLAGS_W-1:0]       flags_q;
+  logic [bfp_pkg::CMD_ROWS_W-1:0]        rows_q;
+  logic [bfp_pkg::CMD_COUNT_W-1:0]       count_q;
+  logic [bfp_pkg::CMD_COL_OFFSET_W-1:0]  col_offset_q;
+  logic [bfp_pkg::CMD_VALID_COLS_W-1:0]  valid_cols_q;
+  logic [bfp_pkg::CMD_ROW_BLOCKS_W-1:0]  row_blocks_q;
+  logic [bfp_pkg::CMD_PRUNE_W-1:0]       prune_q;
+  logic [bfp_pkg::CMD_CODE_ADDR_W-1:0]   code_addr_q;
+  logic [bfp_pkg::CMD_EXP_ADDR_W-1:0]    exp_addr_q;
+  logic [bfp_pkg::CMD_CODE_STRIDE_W-1:0] code_stride_q;
+  logic [bfp_pkg::CMD_EXP_STRIDE_W-1:0]  exp_stride_q;
 
   logic load_busy, comp_busy, store_busy, drain_blocked;
   logic load_wgt_q, load_half_q, comp_half_q;
@@ -95,18 +139,18 @@ module bfp_core #(
       op_q   <= '0;
     end else if (!pend_q && cmd_tvalid_i) begin
       pend_q        <= 1'b1;
-      op_q          <= cmd_tdata_i[7:0];
-      flags_q       <= cmd_tdata_i[15:8];
-      rows_q        <= cmd_tdata_i[31:16];
-      code_addr_q   <= cmd_tdata_i[63:32];
-      exp_addr_q    <= cmd_tdata_i[95:64];
-      code_stride_q <= cmd_tdata_i[127:96];
-      exp_stride_q  <= cmd_tdata_i[159:128];
-      count_q       <= cmd_tdata_i[175:160];
-      col_offset_q  <= cmd_tdata_i[191:176];
-      valid_cols_q  <= cmd_tdata_i[207:192];
-      prune_q       <= cmd_tdata_i[215:208];
-      row_blocks_q  <= cmd_tdata_i[239:224];
+      op_q          <= cmd_tdata_i[bfp_pkg::CMD_OPCODE_LSB +: bfp_pkg::CMD_OPCODE_W];
+      flags_q       <= cmd_tdata_i[bfp_pkg::CMD_FLAGS_LSB +: bfp_pkg::CMD_FLAGS_W];
+      rows_q        <= cmd_tdata_i[bfp_pkg::CMD_ROWS_LSB +: bfp_pkg::CMD_ROWS_W];
+      code_addr_q   <= cmd_tdata_i[bfp_pkg::CMD_CODE_ADDR_LSB +: bfp_pkg::CMD_CODE_ADDR_W];
+      exp_addr_q    <= cmd_tdata_i[bfp_pkg::CMD_EXP_ADDR_LSB +: bfp_pkg::CMD_EXP_ADDR_W];
+      code_stride_q <= cmd_tdata_i[bfp_pkg::CMD_CODE_STRIDE_LSB +: bfp_pkg::CMD_CODE_STRIDE_W];
+      exp_stride_q  <= cmd_tdata_i[bfp_pkg::CMD_EXP_STRIDE_LSB +: bfp_pkg::CMD_EXP_STRIDE_W];
+      count_q       <= cmd_tdata_i[bfp_pkg::CMD_COUNT_LSB +: bfp_pkg::CMD_COUNT_W];
+      col_offset_q  <= cmd_tdata_i[bfp_pkg::CMD_COL_OFFSET_LSB +: bfp_pkg::CMD_COL_OFFSET_W];
+      valid_cols_q  <= cmd_tdata_i[bfp_pkg::CMD_VALID_COLS_LSB +: bfp_pkg::CMD_VALID_COLS_W];
+      prune_q       <= cmd_tdata_i[bfp_pkg::CMD_PRUNE_LSB +: bfp_pkg::CMD_PRUNE_W];
+      row_blocks_q  <= cmd_tdata_i[bfp_pkg::CMD_ROW_BLOCKS_LSB +: bfp_pkg::CMD_ROW_BLOCKS_W];
     end else if (dispatch) begin
       pend_q <= 1'b0;
     end
@@ -136,7 +180,7 @@ module bfp_core #(
   end
 
   logic unused_cmd;
-  assign unused_cmd = ^{cmd_tdata_i[255:240], cmd_tdata_i[223:216], flags_q[7]};
+  assign unused_cmd = ^{cmd_tdata_i & bfp_pkg::CMD_RESERVED, flags_q[7]};
 
   // ---- load engine --------------------------------------------------------------------------------
   logic                bank_we, bank_exp, bank_half;
@@ -149,7 +193,7 @@ module bfp_core #(
   logic [AddrWidth-1:0] dma_req_addr, sdma_req_addr;
   logic                sp_we;
   logic [RowBits-1:0]  sp_row;
-  logic [1:0]          sp_seg;
+  logic [bfp_pkg::SEG_W-1:0] sp_seg;
   logic [15:0]         sp_word;
   logic [MemWidth-1:0] sp_wdata;
 
@@ -345,7 +389,7 @@ module bfp_core #(
 
   // ---- PE array -----------------------------------------------------------------------------------
   logic [Rows*Cols*AccWidth-1:0] pe_m;
-  logic [Rows*Cols*9-1:0]        pe_e;
+  logic [Rows*Cols*bfp_pkg::EXP_W-1:0]        pe_e;
 
   bfp_pe_array #(
     .Rows       (Rows),
@@ -375,7 +419,7 @@ module bfp_core #(
   logic [RowBits-1:0]            acc_row;
   logic [BlkBits-1:0]            acc_block;
   logic [BlockSize*AccWidth-1:0] acc_m;
-  logic [BlockSize*9-1:0]        acc_e;
+  logic [BlockSize*bfp_pkg::EXP_W-1:0]        acc_e;
 
   always_comb begin
     drain_slot = '0;
@@ -402,7 +446,7 @@ module bfp_core #(
   assign drain_blocked = store_busy && (AccBufs == 1 || store_buf_q == drain_buf_q);
 
   logic [AccBufs*BlockSize*AccWidth-1:0] buf_m;
-  logic [AccBufs*BlockSize*9-1:0]        buf_e;
+  logic [AccBufs*BlockSize*bfp_pkg::EXP_W-1:0]        buf_e;
   for (genvar a = 0; a < AccBufs; a++) begin : gen_acc_buf
     bfp_acc_buf #(
       .Rows     (Rows),
@@ -419,13 +463,13 @@ module bfp_core #(
       .rd_row_i    (acc_row),
       .rd_block_i  (acc_block),
       .rd_m_o      (buf_m[a*BlockSize*AccWidth +: BlockSize*AccWidth]),
-      .rd_e_o      (buf_e[a*BlockSize*9 +: BlockSize*9])
+      .rd_e_o      (buf_e[a*BlockSize*bfp_pkg::EXP_W +: BlockSize*bfp_pkg::EXP_W])
     );
   end
   assign acc_m = (AccBufs > 1 && store_buf_q) ? buf_m[(AccBufs-1)*BlockSize*AccWidth +: BlockSize*AccWidth]
                                               : buf_m[0 +: BlockSize*AccWidth];
-  assign acc_e = (AccBufs > 1 && store_buf_q) ? buf_e[(AccBufs-1)*BlockSize*9 +: BlockSize*9]
-                                              : buf_e[0 +: BlockSize*9];
+  assign acc_e = (AccBufs > 1 && store_buf_q) ? buf_e[(AccBufs-1)*BlockSize*bfp_pkg::EXP_W +: BlockSize*bfp_pkg::EXP_W]
+                                              : buf_e[0 +: BlockSize*bfp_pkg::EXP_W];
 
   bfp_store #(
     .Rows     (Rows),

@@ -3,36 +3,44 @@
 // independent counters, so any number of requests may be outstanding and memory latency is hidden;
 // responses come back in order and go straight into the bank selected by the row.
 module bfp_dma_rd #(
-  parameter int MemWidth  = 64,
-  parameter int AddrWidth = 32,
-  parameter int BlockSize = 32,
+  parameter int MemWidth  = 64,  /// memory beat bits (a power of two)
+  parameter int AddrWidth = 32,  /// memory byte-address bits
+  parameter int BlockSize = 32,  /// elements per BFP block B (a power of two)
   parameter int BankBits  = 3,   /// bits of a bank (row) index
   parameter int WordBits  = 7    /// bits of a word address inside a bank
 ) (
-  input  logic                 clk_i,
-  input  logic                 rst_ni,
-  input  logic                 start_i,       /// pulse: begin with the fields below
-  input  logic [15:0]          rows_i,
-  input  logic [15:0]          count_i,       /// blocks per row
-  input  logic [31:0]          code_addr_i,
-  input  logic [31:0]          exp_addr_i,
-  input  logic [31:0]          code_stride_i,
-  input  logic [31:0]          exp_stride_i,
-  output logic                 busy_o,        /// a load is in progress
+  input  logic                 clk_i,            /// clock
+  input  logic                 rst_ni,           /// active-low synchronous reset
+  input  logic                 start_i,          /// pulse: begin with the fields below
+  input  logic [15:0]          rows_i,           /// rows of the command
+  input  logic [15:0]          count_i,          /// blocks per row
+  input  logic [31:0]          code_addr_i,      /// byte address of row 0's codes
+  input  logic [31:0]          exp_addr_i,       /// byte address of row 0's exponents
+  input  logic [31:0]          code_stride_i,    /// bytes between consecutive rows' codes
+  input  logic [31:0]          exp_stride_i,     /// bytes between consecutive rows' exponents
+  output logic                 busy_o,           /// a load is in progress
   // memory read port
-  output logic                 rd_req_tvalid_o,
-  input  logic                 rd_req_tready_i,
-  output logic [AddrWidth-1:0] rd_req_addr_o,
-  input  logic                 rd_rsp_tvalid_i,
-  output logic                 rd_rsp_tready_o,
-  input  logic [MemWidth-1:0]  rd_rsp_tdata_i,
+  output logic                 rd_req_tvalid_o,  /// read request valid
+  input  logic                 rd_req_tready_i,  /// read request accepted
+  output logic [AddrWidth-1:0] rd_req_addr_o,    /// beat-aligned byte address of the read
+  input  logic                 rd_rsp_tvalid_i,  /// read data valid (in request order)
+  output logic                 rd_rsp_tready_o,  /// read data accepted
+  input  logic [MemWidth-1:0]  rd_rsp_tdata_i,   /// one beat of read data, byte b at [8b+7:8b]
   // bank write port
-  output logic                 bank_we_o,
-  output logic [BankBits-1:0]  bank_sel_o,    /// row index
-  output logic                 bank_exp_o,    /// 1: exponent memory, 0: code memory
-  output logic [WordBits-1:0]  bank_addr_o,
-  output logic [MemWidth-1:0]  bank_wdata_o
+  output logic                 bank_we_o,        /// write one beat into a bank
+  output logic [BankBits-1:0]  bank_sel_o,       /// row index
+  output logic                 bank_exp_o,       /// 1: exponent memory, 0: code memory
+  output logic [WordBits-1:0]  bank_addr_o,      /// word address inside the bank
+  output logic [MemWidth-1:0]  bank_wdata_o      /// beat data
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (MemWidth < 64 || (MemWidth & (MemWidth - 1)) != 0 || BlockSize < 1 || (BlockSize & (BlockSize - 1)) != 0)
+  begin : gen_bad_widths
+    $error("bfp_dma_rd: MemWidth and BlockSize must be powers of two, MemWidth >= 64");
+  end
+`endif
+
   localparam int Beat = MemWidth / 8;
   localparam int BeatLog = $clog2(Beat);
   localparam int BlockLog = $clog2(BlockSize);

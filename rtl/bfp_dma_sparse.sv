@@ -4,39 +4,43 @@
 // responses walk the same sequence independently (in-order memory), so latency is exposed once per
 // command, not per row.
 module bfp_dma_sparse #(
-  parameter int MemWidth  = 64,
-  parameter int AddrWidth = 32,
-  parameter int BlockSize = 16,
-  parameter int Rows      = 8,
+  parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
+  parameter int AddrWidth = 32,                            /// memory byte-address bits
+  parameter int BlockSize = 16,                            /// elements per BFP block B (a power of two)
+  parameter int Rows      = 8,                             /// PE rows R
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
-  input  logic                 clk_i,
-  input  logic                 rst_ni,
-  input  logic                 start_i,        /// pulse: begin with the fields below
-  input  logic [15:0]          rows_i,
-  input  logic [15:0]          count_i,        /// KB: blocks per row of the tensor
-  input  logic [31:0]          addr_i,         /// row stream of row 0
-  input  logic [31:0]          stride_i,       /// bytes between row streams
-  output logic                 busy_o,
-  output logic                 rd_req_tvalid_o,
-  input  logic                 rd_req_tready_i,
-  output logic [AddrWidth-1:0] rd_req_addr_o,
-  input  logic                 rd_rsp_tvalid_i,
-  output logic                 rd_rsp_tready_o,
-  input  logic [MemWidth-1:0]  rd_rsp_tdata_i,
-  output logic                 we_o,           /// one response beat to store
-  output logic [RowBits-1:0]   row_o,
-  output logic [1:0]           seg_o,          /// 0 header+L1, 1 level-2 masks, 2 exponents, 3 codes
-  output logic [15:0]          word_o,         /// beat index inside the segment
-  output logic [MemWidth-1:0]  wdata_o
+  input  logic                 clk_i,            /// clock
+  input  logic                 rst_ni,           /// active-low synchronous reset
+  input  logic                 start_i,          /// pulse: begin with the fields below
+  input  logic [15:0]          rows_i,           /// rows of the command
+  input  logic [15:0]          count_i,          /// KB: blocks per row of the tensor
+  input  logic [31:0]          addr_i,           /// row stream of row 0
+  input  logic [31:0]          stride_i,         /// bytes between row streams
+  output logic                 busy_o,           /// a load is in progress
+  output logic                 rd_req_tvalid_o,  /// read request valid
+  input  logic                 rd_req_tready_i,  /// read request accepted
+  output logic [AddrWidth-1:0] rd_req_addr_o,    /// beat-aligned byte address of the read
+  input  logic                 rd_rsp_tvalid_i,  /// read data valid (in request order)
+  output logic                 rd_rsp_tready_o,  /// read data accepted
+  input  logic [MemWidth-1:0]  rd_rsp_tdata_i,   /// one beat of read data, byte b at [8b+7:8b]
+  output logic                 we_o,             /// one response beat to store
+  output logic [RowBits-1:0]   row_o,            /// row of the beat
+  output logic [bfp_pkg::SEG_W-1:0] seg_o,       /// 0 header+L1, 1 level-2 masks, 2 exponents, 3 codes
+  output logic [15:0]          word_o,           /// beat index inside the segment
+  output logic [MemWidth-1:0]  wdata_o           /// beat data
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (MemWidth < 64 || (MemWidth & (MemWidth - 1)) != 0 || BlockSize < 8 || (BlockSize & (BlockSize - 1)) != 0)
+  begin : gen_bad_widths
+    $error("bfp_dma_sparse: MemWidth must be a power of two >= 64 and BlockSize a power of two >= 8");
+  end
+`endif
+
   localparam int Beat     = MemWidth / 8;
   localparam int BeatLog  = $clog2(Beat);
   localparam int BlockLog = $clog2(BlockSize);
-
-  function automatic logic [31:0] rup(input logic [31:0] x);
-    rup = (x + 32'(Beat - 1)) & ~32'(Beat - 1);
-  endfunction
 
   logic        active_q;
   logic [15:0] rows_q;
@@ -45,24 +49,27 @@ module bfp_dma_sparse #(
   logic [15:0] nnz_q  [0:Rows-1];
   logic [Rows-1:0] hdr_valid_q;
 
-  // beats of segment `seg` of row `row`
-  function automatic logic [15:0] seg_beats(input logic [1:0] seg, input logic [15:0] nnzb,
+  // beats of segment `seg` of row `row` (the result of the package function is named before the cast:
+  // Icarus 11 cannot cast a function call)
+  function automatic logic [15:0] seg_beats(input logic [bfp_pkg::SEG_W-1:0] seg, input logic [15:0] nnzb,
                                             input logic [15:0] nnz);
+    logic [31:0] seg_bytes;
     unique case (seg)
-      2'd0: seg_beats = 16'd1;
-      2'd1: seg_beats = 16'(rup(32'(nnzb) << (BlockLog - 3)) >> BeatLog);
-      2'd2: seg_beats = 16'(rup(32'(nnzb)) >> BeatLog);
-      default: seg_beats = 16'(rup(32'(nnz)) >> BeatLog);
+      bfp_pkg::SEG_HDR: seg_bytes = 32'(Beat);
+      bfp_pkg::SEG_L2:  seg_bytes = bfp_pkg::row_rup(32'(nnzb) << (BlockLog - 3), Beat);
+      bfp_pkg::SEG_EXP: seg_bytes = bfp_pkg::row_rup(32'(nnzb), Beat);
+      default:          seg_bytes = bfp_pkg::row_rup(32'(nnz), Beat);
     endcase
+    seg_beats = 16'(seg_bytes >> BeatLog);
   endfunction
 
   // walker positions (request side and response side)
   logic        req_done_q, req_phb_q, rsp_done_q, rsp_phb_q;
   logic [15:0] req_row_q, req_beat_q, rsp_row_q, rsp_beat_q;
-  logic [1:0]  req_seg_q, rsp_seg_q;
+  logic [bfp_pkg::SEG_W-1:0] req_seg_q, rsp_seg_q;
   logic        req_done_n, req_phb_n, rsp_done_n, rsp_phb_n;
   logic [15:0] req_row_n, req_beat_n, rsp_row_n, rsp_beat_n;
-  logic [1:0]  req_seg_n, rsp_seg_n;
+  logic [bfp_pkg::SEG_W-1:0] req_seg_n, rsp_seg_n;
   logic [15:0] req_beats, rsp_beats;
   logic        req_ready_hdr, req_skip, rsp_skip;
   logic [RowBits-1:0] req_row, rsp_row;
@@ -79,9 +86,9 @@ module bfp_dma_sparse #(
   logic [31:0] seg_off, req_addr;
   always_comb begin
     unique case (req_seg_q)
-      2'd0: seg_off = 32'd0;
-      2'd1: seg_off = off_l2_q;
-      2'd2: seg_off = off_exp_q;
+      bfp_pkg::SEG_HDR: seg_off = 32'd0;
+      bfp_pkg::SEG_L2: seg_off = off_l2_q;
+      bfp_pkg::SEG_EXP: seg_off = off_exp_q;
       default: seg_off = off_codes_q;
     endcase
     req_addr = addr_q + 32'(req_row_q) * stride_q + seg_off + (32'(req_beat_q) << BeatLog);
@@ -135,10 +142,9 @@ module bfp_dma_sparse #(
       rows_q      <= rows_i;
       addr_q      <= addr_i;
       stride_q    <= stride_i;
-      off_l2_q    <= rup(32'd4 + ((32'(count_i) + 32'd7) >> 3));
-      off_exp_q   <= rup(32'd4 + ((32'(count_i) + 32'd7) >> 3)) + rup(32'(count_i) << (BlockLog - 3));
-      off_codes_q <= rup(32'd4 + ((32'(count_i) + 32'd7) >> 3)) + rup(32'(count_i) << (BlockLog - 3))
-                     + rup(32'(count_i));
+      off_l2_q    <= bfp_pkg::row_off_l2(32'(count_i), Beat);
+      off_exp_q   <= bfp_pkg::row_off_exp(32'(count_i), BlockLog, Beat);
+      off_codes_q <= bfp_pkg::row_off_codes(32'(count_i), BlockLog, Beat);
       hdr_valid_q <= '0;
       {req_done_q, req_phb_q, req_row_q, req_seg_q, req_beat_q} <= '0;
       {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_seg_q, rsp_beat_q} <= '0;
@@ -150,8 +156,8 @@ module bfp_dma_sparse #(
         {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_seg_q, rsp_beat_q} <=
             {rsp_done_n, rsp_phb_n, rsp_row_n, rsp_seg_n, rsp_beat_n};
       if (rsp_fire && !rsp_phb_q) begin
-        nnzb_q[rsp_row]      <= rd_rsp_tdata_i[15:0];
-        nnz_q[rsp_row]       <= rd_rsp_tdata_i[31:16];
+        nnzb_q[rsp_row]      <= rd_rsp_tdata_i[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W];
+        nnz_q[rsp_row]       <= rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
         hdr_valid_q[rsp_row] <= 1'b1;
       end
       if (rsp_done_q) active_q <= 1'b0;

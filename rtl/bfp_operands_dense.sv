@@ -2,37 +2,45 @@
 // lockstep and reads the double-buffered activation banks and the weight banks. The cheapest variant:
 // one read address for all banks, one valid/last for the whole array.
 module bfp_operands_dense #(
-  parameter int Rows      = 8,
-  parameter int Cols      = 8,
-  parameter int BlockSize = 32,
-  parameter int ActDepth  = 1024,
-  parameter int WgtDepth  = 1024,
-  parameter int MemWidth  = 64,
-  parameter int BankBits  = 3,
-  parameter int WordBits  = 7
+  parameter int Rows      = 8,     /// PE rows R
+  parameter int Cols      = 8,     /// PE columns C
+  parameter int BlockSize = 32,    /// elements per BFP block B (a power of two)
+  parameter int ActDepth  = 1024,  /// K elements per activation bank
+  parameter int WgtDepth  = 1024,  /// K elements per weight bank
+  parameter int MemWidth  = 64,    /// memory beat bits (a power of two)
+  parameter int BankBits  = 3,     /// bits of a bank index
+  parameter int WordBits  = 7      /// bits of a word address inside a bank
 ) (
-  input  logic                 clk_i,
-  input  logic                 rst_ni,
+  input  logic                 clk_i,         /// clock
+  input  logic                 rst_ni,        /// active-low synchronous reset
   // buffer writes from the load engine
-  input  logic                 bank_we_i,
-  input  logic                 bank_wgt_i,   /// 1: weight banks, 0: activation banks
-  input  logic                 bank_half_i,  /// activation half written
-  input  logic [BankBits-1:0]  bank_sel_i,
-  input  logic                 bank_exp_i,
-  input  logic [WordBits-1:0]  bank_addr_i,
-  input  logic [MemWidth-1:0]  bank_wdata_i,
+  input  logic                 bank_we_i,     /// the load engine writes one beat
+  input  logic                 bank_wgt_i,    /// 1: weight banks, 0: activation banks
+  input  logic                 bank_half_i,   /// activation half written
+  input  logic [BankBits-1:0]  bank_sel_i,    /// bank written (activation row or weight column)
+  input  logic                 bank_exp_i,    /// 1: exponent memory, 0: code memory
+  input  logic [WordBits-1:0]  bank_addr_i,   /// word address inside the bank
+  input  logic [MemWidth-1:0]  bank_wdata_i,  /// beat data
   // compute
-  input  logic                 start_i,      /// pulse: issue count_i blocks from half half_i
-  input  logic                 half_i,
-  input  logic [15:0]          count_i,
-  output logic                 busy_o,       /// elements are still being issued
-  output logic                 valid_o,      /// operands below are valid (one cycle after issue)
-  output logic                 last_o,
-  output logic [Rows*8-1:0]    act_o,
-  output logic [Rows*8-1:0]    act_e_o,
-  output logic [Cols*8-1:0]    wgt_o,
-  output logic [Cols*8-1:0]    wgt_e_o
+  input  logic                 start_i,       /// pulse: issue count_i blocks from half half_i
+  input  logic                 half_i,        /// activation half to read
+  input  logic [15:0]          count_i,       /// blocks to issue
+  output logic                 busy_o,        /// elements are still being issued
+  output logic                 valid_o,       /// operands below are valid (one cycle after issue)
+  output logic                 last_o,        /// the element is the last of its block
+  output logic [Rows*8-1:0]    act_o,         /// row i code at [8i+7:8i]
+  output logic [Rows*8-1:0]    act_e_o,       /// row i block exponent
+  output logic [Cols*8-1:0]    wgt_o,         /// column j code at [8j+7:8j]
+  output logic [Cols*8-1:0]    wgt_e_o        /// column j block exponent
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (ActDepth % BlockSize != 0 || ActDepth % (MemWidth / 8) != 0 || WgtDepth % BlockSize != 0 || WgtDepth % (MemWidth / 8) != 0)
+  begin : gen_bad_depth
+    $error("bfp_operands_dense: ActDepth and WgtDepth must be multiples of BlockSize and of the beat");
+  end
+`endif
+
   localparam int Beat        = MemWidth / 8;
   localparam int BeatLog     = $clog2(Beat);
   localparam int BlockLog    = $clog2(BlockSize);
@@ -107,29 +115,29 @@ module bfp_operands_dense #(
   end
 
   for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
-    logic [MemWidth-1:0] code_word, exp_word;
-    logic wr_sel;
-    assign wr_sel = bank_we_i && bank_wgt_i && bank_sel_i == BankBits'(c);
-    bfp_sram #(.Width(MemWidth), .Depth(WgtWords)) u_code (
-      .clk_i  (clk_i),
-      .we_i   (wr_sel && !bank_exp_i),
-      .waddr_i(bank_addr_i[WgtAw-1:0]),
-      .wdata_i(bank_wdata_i),
-      .re_i   (active_q),
-      .raddr_i(k_q[BeatLog +: WgtAw]),
-      .rdata_o(code_word)
+    bfp_wgt_bank #(
+      .MemWidth (MemWidth),
+      .WgtDepth (WgtDepth),
+      .BlockSize(BlockSize),
+      .BankBits (BankBits),
+      .WordBits (WordBits),
+      .Bank     (c)
+    ) u_bank (
+      .clk_i       (clk_i),
+      .bank_we_i   (bank_we_i),
+      .bank_wgt_i  (bank_wgt_i),
+      .bank_sel_i  (bank_sel_i),
+      .bank_exp_i  (bank_exp_i),
+      .bank_addr_i (bank_addr_i),
+      .bank_wdata_i(bank_wdata_i),
+      .re_i        (active_q),
+      .code_raddr_i(k_q[BeatLog +: WgtAw]),
+      .exp_raddr_i (kblk[BeatLog +: WgtEAw]),
+      .code_sel_i  (code_sel_q),
+      .exp_sel_i   (exp_sel_q),
+      .code_o      (wgt_o[8*c +: 8]),
+      .exp_o       (wgt_e_o[8*c +: 8])
     );
-    bfp_sram #(.Width(MemWidth), .Depth(WgtExpWords)) u_exp (
-      .clk_i  (clk_i),
-      .we_i   (wr_sel && bank_exp_i),
-      .waddr_i(bank_addr_i[WgtEAw-1:0]),
-      .wdata_i(bank_wdata_i),
-      .re_i   (active_q),
-      .raddr_i(kblk[BeatLog +: WgtEAw]),
-      .rdata_o(exp_word)
-    );
-    assign wgt_o[8*c +: 8]   = code_word[8*code_sel_q +: 8];
-    assign wgt_e_o[8*c +: 8] = exp_word[8*exp_sel_q +: 8];
   end
 endmodule
 // bfp-group: operand buffers

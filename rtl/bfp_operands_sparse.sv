@@ -9,51 +9,65 @@
 // the sequencers. The price of skipping is Rows x the weight buffer plus Rows x Groups x the activation
 // row buffer, reported by the PPA flow.
 module bfp_operands_sparse #(
-  parameter int Rows       = 8,
-  parameter int Cols       = 8,
-  parameter int BlockSize  = 16,
-  parameter int ActDepth   = 512,
-  parameter int WgtDepth   = 512,
-  parameter int MemWidth   = 64,
-  parameter int BankBits   = 3,
-  parameter int WordBits   = 7,
-  parameter int UseWgtMask = 1,  /// sparsity: both
+  parameter int Rows       = 8,                             /// PE rows R
+  parameter int Cols       = 8,                             /// PE columns C
+  parameter int BlockSize  = 16,                            /// elements per BFP block B (a power of two)
+  parameter int ActDepth   = 512,                           /// K elements per activation bank
+  parameter int WgtDepth   = 512,                           /// K elements per weight bank
+  parameter int MemWidth   = 64,                            /// memory beat bits (a power of two)
+  parameter int BankBits   = 3,                             /// bits of a bank index
+  parameter int WordBits   = 7,                             /// bits of a word address inside a bank
+  parameter int UseWgtMask = 1,                             /// sparsity: both
   parameter int Groups     = 1,  /// weight column groups per PE row (divides Cols), one sequencer each
   parameter int RowBits    = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
-  input  logic                  clk_i,
-  input  logic                  rst_ni,
+  input  logic                  clk_i,              /// clock
+  input  logic                  rst_ni,             /// active-low synchronous reset
   // dense buffer writes from the load engine (LOAD_WGT, LOAD_ACT without SPARSE)
-  input  logic                  bank_we_i,
-  input  logic                  bank_wgt_i,
-  input  logic                  bank_half_i,
-  input  logic [BankBits-1:0]   bank_sel_i,
-  input  logic                  bank_exp_i,
-  input  logic [WordBits-1:0]   bank_addr_i,
-  input  logic [MemWidth-1:0]   bank_wdata_i,
+  input  logic                  bank_we_i,          /// the load engine writes one beat
+  input  logic                  bank_wgt_i,         /// 1: into the weight banks, 0: the activation banks
+  input  logic                  bank_half_i,        /// activation half written
+  input  logic [BankBits-1:0]   bank_sel_i,         /// bank written (activation row or weight column)
+  input  logic                  bank_exp_i,         /// 1: exponent memory, 0: code memory
+  input  logic [WordBits-1:0]   bank_addr_i,        /// word address inside the bank
+  input  logic [MemWidth-1:0]   bank_wdata_i,       /// beat data
   // LOAD_ACT / LOAD_WGT dispatch: initialise masks
-  input  logic                  act_load_start_i, /// pulse with the fields below
-  input  logic                  act_load_sparse_i,
-  input  logic [15:0]           act_load_rows_i,
-  input  logic [15:0]           act_load_count_i,
-  input  logic                  wgt_load_start_i,
+  input  logic                  act_load_start_i,   /// pulse with the fields below
+  input  logic                  act_load_sparse_i,  /// the LOAD_ACT reads row streams
+  input  logic [15:0]           act_load_rows_i,    /// its rows
+  input  logic [15:0]           act_load_count_i,   /// its blocks per row
+  input  logic                  wgt_load_start_i,   /// pulse: LOAD_WGT starts (clears the masks)
   // compressed activation writes (bfp_dma_sparse)
-  input  logic                  sp_we_i,
-  input  logic [RowBits-1:0]    sp_row_i,
-  input  logic [1:0]            sp_seg_i,
-  input  logic [15:0]           sp_word_i,
-  input  logic [MemWidth-1:0]   sp_wdata_i,
+  input  logic                  sp_we_i,            /// bfp_dma_sparse delivers a beat
+  input  logic [RowBits-1:0]    sp_row_i,           /// its row
+  input  logic [bfp_pkg::SEG_W-1:0] sp_seg_i,       /// its segment (bfp_pkg::SEG_*)
+  input  logic [15:0]           sp_word_i,          /// its beat index inside the segment
+  input  logic [MemWidth-1:0]   sp_wdata_i,         /// its data
   // compute
-  input  logic                  start_i,
-  input  logic                  half_i,
-  output logic                  busy_o,
-  output logic [Rows*Groups-1:0]   valid_o,   /// unit r*Groups + g: row r, column group g
-  output logic [Rows*Groups-1:0]   last_o,
-  output logic [Rows*Groups*8-1:0] act_o,
-  output logic [Rows*Groups*8-1:0] act_e_o,
-  output logic [Rows*Cols*8-1:0] wgt_o,
-  output logic [Rows*Cols*8-1:0] wgt_e_o
+  input  logic                  start_i,            /// pulse: COMPUTE starts
+  input  logic                  half_i,             /// activation half to read
+  output logic                  busy_o,             /// some walker is still issuing
+  output logic [Rows*Groups-1:0]   valid_o,         /// unit r*Groups + g: row r, column group g
+  output logic [Rows*Groups-1:0]   last_o,          /// unit U: the element is the last issued of its block
+  output logic [Rows*Groups*8-1:0] act_o,           /// unit U code at [8U+7:8U]
+  output logic [Rows*Groups*8-1:0] act_e_o,         /// unit U block exponent
+  output logic [Rows*Cols*8-1:0] wgt_o,             /// PE (r, c) weight code at index r*Cols + c
+  output logic [Rows*Cols*8-1:0] wgt_e_o            /// PE (r, c) weight block exponent
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (BlockSize < 8 || (BlockSize & (BlockSize - 1)) != 0) begin : gen_bad_block
+    $error("bfp_operands_sparse: BlockSize must be a power of two >= 8 (level-2 masks are whole bytes)");
+  end
+  if (Groups < 1 || Cols % Groups != 0) begin : gen_bad_groups
+    $error("bfp_operands_sparse: Groups must divide Cols");
+  end
+  if (ActDepth % BlockSize != 0 || ActDepth % (MemWidth / 8) != 0 || WgtDepth % BlockSize != 0 || WgtDepth % (MemWidth / 8) != 0)
+  begin : gen_bad_depth
+    $error("bfp_operands_sparse: ActDepth and WgtDepth must be multiples of BlockSize and of the beat");
+  end
+`endif
+
   localparam int Beat        = MemWidth / 8;
   localparam int BeatLog     = $clog2(Beat);
   localparam int BlockLog    = $clog2(BlockSize);
@@ -97,16 +111,16 @@ module bfp_operands_sparse #(
 
     assign mine = sp_we_i && sp_row_i == RowBits'(r);
     always_comb begin
-      meta_l1_we  = act_load_start_i || (mine && sp_seg_i == 2'd0);
+      meta_l1_we  = act_load_start_i || (mine && sp_seg_i == bfp_pkg::SEG_HDR);
       meta_l1     = '0;
       if (act_load_start_i) begin
         if (!act_load_sparse_i && 16'(r) < act_load_rows_i)
           for (int b = 0; b < NumBlocks; b++) meta_l1[b] = (16'(b) < act_load_count_i);
       end else begin
-        meta_l1 = sp_wdata_i[32 +: NumBlocks];
+        meta_l1 = sp_wdata_i[8*bfp_pkg::ROW_L1_OFFSET +: NumBlocks];  // row-stream level-1 mask
       end
-      meta_l2_we  = mine && sp_seg_i == 2'd1;
-      meta_exp_we = (mine && sp_seg_i == 2'd2) ||
+      meta_l2_we  = mine && sp_seg_i == bfp_pkg::SEG_L2;
+      meta_exp_we = (mine && sp_seg_i == bfp_pkg::SEG_EXP) ||
                     (bank_we_i && !bank_wgt_i && bank_exp_i && bank_sel_i == BankBits'(r));
       meta_word   = sp_we_i ? sp_word_i : 16'(bank_addr_i);
     end
@@ -170,7 +184,7 @@ module bfp_operands_sparse #(
         logic wr;
         assign wr = (bank_we_i && !bank_wgt_i && !bank_exp_i && bank_half_i == h[0] &&
                      bank_sel_i == BankBits'(r)) ||
-                    (mine && sp_seg_i == 2'd3 && bank_half_i == h[0]);
+                    (mine && sp_seg_i == bfp_pkg::SEG_CODES && bank_half_i == h[0]);
         bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
           .clk_i  (clk_i),
           .we_i   (wr),
@@ -190,32 +204,32 @@ module bfp_operands_sparse #(
     // this row's private copy of the weight buffer; column c is read by its group's sequencer
     for (genvar c = 0; c < Cols; c++) begin : gen_wgt
       localparam int G = c / GroupCols;
-      logic [MemWidth-1:0] wcode, wexp;
-      logic [KBits-1:0]    kc, kblk;
-      logic wr_sel;
-      assign kc     = k[G*KBits +: KBits];
-      assign kblk   = kc >> BlockLog;
-      assign wr_sel = bank_we_i && bank_wgt_i && bank_sel_i == BankBits'(c);
-      bfp_sram #(.Width(MemWidth), .Depth(WgtWords)) u_code (
-        .clk_i  (clk_i),
-        .we_i   (wr_sel && !bank_exp_i),
-        .waddr_i(bank_addr_i[WgtAw-1:0]),
-        .wdata_i(bank_wdata_i),
-        .re_i   (valid[G]),
-        .raddr_i(WgtAw'(kc >> BeatLog)),
-        .rdata_o(wcode)
+      logic [KBits-1:0] kc, kblk;
+      assign kc   = k[G*KBits +: KBits];
+      assign kblk = kc >> BlockLog;
+      bfp_wgt_bank #(
+        .MemWidth (MemWidth),
+        .WgtDepth (WgtDepth),
+        .BlockSize(BlockSize),
+        .BankBits (BankBits),
+        .WordBits (WordBits),
+        .Bank     (c)
+      ) u_bank (
+        .clk_i       (clk_i),
+        .bank_we_i   (bank_we_i),
+        .bank_wgt_i  (bank_wgt_i),
+        .bank_sel_i  (bank_sel_i),
+        .bank_exp_i  (bank_exp_i),
+        .bank_addr_i (bank_addr_i),
+        .bank_wdata_i(bank_wdata_i),
+        .re_i        (valid[G]),
+        .code_raddr_i(WgtAw'(kc >> BeatLog)),
+        .exp_raddr_i (WgtEAw'(kblk >> BeatLog)),
+        .code_sel_i  (wsel_q[G*BeatLog +: BeatLog]),
+        .exp_sel_i   (wesel_q[G*BeatLog +: BeatLog]),
+        .code_o      (wgt_o[8*(r*Cols+c) +: 8]),
+        .exp_o       (wgt_e_o[8*(r*Cols+c) +: 8])
       );
-      bfp_sram #(.Width(MemWidth), .Depth(WgtExpWords)) u_exp (
-        .clk_i  (clk_i),
-        .we_i   (wr_sel && bank_exp_i),
-        .waddr_i(bank_addr_i[WgtEAw-1:0]),
-        .wdata_i(bank_wdata_i),
-        .re_i   (valid[G]),
-        .raddr_i(WgtEAw'(kblk >> BeatLog)),
-        .rdata_o(wexp)
-      );
-      assign wgt_o[8*(r*Cols+c) +: 8]   = wcode[8*wsel_q[G*BeatLog +: BeatLog] +: 8];
-      assign wgt_e_o[8*(r*Cols+c) +: 8] = wexp[8*wesel_q[G*BeatLog +: BeatLog] +: 8];
     end
   end
 endmodule

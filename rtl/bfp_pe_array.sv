@@ -4,30 +4,40 @@
 // PerRow, each row is split into Groups groups of Cols/Groups columns that follow their own schedules
 // (valid/last, activation code and exponent per group); PE (i, j) belongs to unit i*Groups + j/(Cols/Groups).
 module bfp_pe_array #(
-  parameter int Rows        = 8,
-  parameter int Cols        = 8,
-  parameter int BlockSize   = 32,
-  parameter int AccWidth    = 32,
-  parameter int GuardBits   = 4,
-  parameter int OperandRegs = 1,  /// register stages on the operand broadcast, >= 1
+  parameter int Rows        = 8,                         /// PE rows R
+  parameter int Cols        = 8,                         /// PE columns C
+  parameter int BlockSize   = 32,                        /// elements per BFP block B (a power of two)
+  parameter int AccWidth    = 32,                        /// accumulator mantissa bits W
+  parameter int GuardBits   = 4,                         /// fraction bits below a block product F
+  parameter int OperandRegs = 1,                         /// register stages on the operand broadcast, >= 1
   parameter int PerRow      = 0,  /// rows follow their own schedules: per-row valid/last and weights
   parameter int Groups      = 1,  /// with PerRow: column groups per row with their own schedules
-  parameter int WgtRows     = (PerRow != 0) ? Rows : 1,           /// derived
+  parameter int WgtRows     = (PerRow != 0) ? Rows : 1,  /// derived
   parameter int CtlRows     = (PerRow != 0) ? Rows * Groups : 1,  /// derived
   parameter int ActUnits    = (PerRow != 0) ? Rows * Groups : Rows  /// derived
 ) (
-  input  logic                          clk_i,
-  input  logic                          rst_ni,
-  input  logic                          clear_i,  /// reset every accumulator
+  input  logic                          clk_i,                /// clock
+  input  logic                          rst_ni,               /// active-low synchronous reset
+  input  logic                          clear_i,              /// reset every accumulator
   input  logic [CtlRows-1:0]            valid_i,  /// operands present this cycle (per unit if PerRow)
-  input  logic [CtlRows-1:0]            last_i,   /// last element of a block
-  input  logic [ActUnits*8-1:0]         act_i,    /// row (unit) i code at [8i+7:8i]
-  input  logic [ActUnits*8-1:0]         act_e_i,  /// row (unit) i exponent
-  input  logic [WgtRows*Cols*8-1:0]     wgt_i,    /// column j code (of row i at (i*Cols+j) if PerRow)
-  input  logic [WgtRows*Cols*8-1:0]     wgt_e_i,  /// column j exponent
-  output logic [Rows*Cols*AccWidth-1:0] acc_m_o,  /// PE (i, j) at index i*Cols + j
-  output logic [Rows*Cols*9-1:0]        acc_e_o
+  input  logic [CtlRows-1:0]            last_i,               /// last element of a block
+  input  logic [ActUnits*8-1:0]         act_i,                /// row (unit) i code at [8i+7:8i]
+  input  logic [ActUnits*8-1:0]         act_e_i,              /// row (unit) i exponent
+  input  logic [WgtRows*Cols*8-1:0]     wgt_i,  /// column j code (of row i at (i*Cols+j) if PerRow)
+  input  logic [WgtRows*Cols*8-1:0]     wgt_e_i,              /// column j exponent
+  output logic [Rows*Cols*AccWidth-1:0] acc_m_o,              /// PE (i, j) at index i*Cols + j
+  output logic [Rows*Cols*bfp_pkg::EXP_W-1:0]        acc_e_o  /// PE (i, j) exponent sum at index i*Cols + j
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (Groups < 1 || Cols % Groups != 0 || (PerRow == 0 && Groups != 1)) begin : gen_bad_groups
+    $error("bfp_pe_array: Groups must divide Cols (and be 1 without PerRow)");
+  end
+  if (OperandRegs < 1) begin : gen_bad_regs
+    $error("bfp_pe_array: OperandRegs must be at least 1");
+  end
+`endif
+
   localparam int OpBits = 2 * CtlRows + 16 * (ActUnits + WgtRows * Cols);
   localparam int GroupCols = (PerRow != 0) ? Cols / Groups : Cols;
 
@@ -68,7 +78,7 @@ module bfp_pe_array #(
         .act_e_i(act_e[8*U +: 8]),
         .wgt_e_i(wgt_e[8*(((PerRow != 0) ? i * Cols : 0) + j) +: 8]),
         .acc_m_o(acc_m_o[(i*Cols+j)*AccWidth +: AccWidth]),
-        .acc_e_o(acc_e_o[(i*Cols+j)*9 +: 9])
+        .acc_e_o(acc_e_o[(i*Cols+j)*bfp_pkg::EXP_W +: bfp_pkg::EXP_W])
       );
     end
   end

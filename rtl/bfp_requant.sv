@@ -12,30 +12,39 @@
 // registered: they must stay stable from valid_i to valid_o, and valid_i must not come while a block is
 // in flight (bfp_store holds the accumulator buffer address until valid_o).
 module bfp_requant #(
-  parameter int BlockSize = 32,
-  parameter int AccWidth  = 32,
-  parameter int GuardBits = 4,
+  parameter int BlockSize = 32,        /// elements per BFP block B (a power of two)
+  parameter int AccWidth  = 32,        /// accumulator mantissa bits W
+  parameter int GuardBits = 4,         /// fraction bits below a block product F
   parameter int Lanes     = BlockSize  /// lanes requantized per cycle: a power of two dividing BlockSize
 ) (
-  input  logic                          clk_i,
-  input  logic                          rst_ni,
-  input  logic                          valid_i,  /// a block is presented
-  input  logic                          relu_i,   /// apply ReLU before quantizing
-  input  logic [BlockSize-1:0]          lane_en_i, /// lanes outside the valid columns count as zero
-  input  logic [BlockSize*AccWidth-1:0] acc_m_i,  /// lane j mantissa
-  input  logic [BlockSize*9-1:0]        acc_e_i,  /// lane j exponent sum
+  input  logic                          clk_i,      /// clock
+  input  logic                          rst_ni,     /// active-low synchronous reset
+  input  logic                          valid_i,    /// a block is presented
+  input  logic                          relu_i,     /// apply ReLU before quantizing
+  input  logic [BlockSize-1:0]          lane_en_i,  /// lanes outside the valid columns count as zero
+  input  logic [BlockSize*AccWidth-1:0] acc_m_i,    /// lane j mantissa
+  input  logic [BlockSize*bfp_pkg::EXP_W-1:0]        acc_e_i,  /// lane j exponent sum
   output logic                          valid_o,  /// result valid 2 (Lanes < B: 2*B/Lanes + 1) cycles after valid_i
-  output logic [BlockSize*8-1:0]        codes_o,  /// lane j code at [8j+7:8j]
-  output logic [7:0]                    exp_o     /// E8M0 exponent code of the block
+  output logic [BlockSize*8-1:0]        codes_o,    /// lane j code at [8j+7:8j]
+  output logic [7:0]                    exp_o       /// E8M0 exponent code of the block
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (Lanes < 1 || Lanes > BlockSize || BlockSize % Lanes != 0 || (Lanes & (Lanes - 1)) != 0)
+  begin : gen_bad_lanes
+    $error("bfp_requant: Lanes must be a power of two dividing BlockSize");
+  end
+`endif
+
   localparam int MsbBits = $clog2(AccWidth);
+  localparam int LeadBits = bfp_pkg::EXP_W + 1;  // exponent sum plus leading-one position
   localparam int ShBits  = 12;  // signed shift s_j: |s_j| < 2^10
   // s_j in [-8, AccWidth] is the only range that needs a shifter (below: saturate, above: 0); s_j + 8
   // fits in NarBits bits, so the barrel shifter has NarBits stages instead of ShBits.
   localparam int NarBits = $clog2(AccWidth + 9);
   localparam logic signed [ShBits-1:0] ShWide8 = ShBits'(AccWidth + 8);
-  localparam logic signed [ShBits-1:0] Bias = ShBits'(266 + GuardBits);
-  localparam logic signed [ShBits-1:0] ShiftBias8 = ShBits'(260 + GuardBits + 8);  // s_j + 8 = X + this - e_j
+  localparam logic signed [ShBits-1:0] Bias = ShBits'(bfp_pkg::REQUANT_BIAS + GuardBits);
+  localparam logic signed [ShBits-1:0] ShiftBias8 = ShBits'(bfp_pkg::SHIFT_BIAS + GuardBits + 8);  // s_j + 8 = X + this - e_j
 
   // Code of one lane for shift s = s8 - 8 (docs/arithmetic.md 4.4); msb is the leading-one index of mag.
   // One right shift covers both directions: T = floor(u * 2^(1-s)) = ({u, 9'b0} >> s8); then
@@ -65,8 +74,8 @@ module bfp_requant #(
     for (int b = 0; b < AccWidth; b++) if (mag[b]) lead_one = MsbBits'(b);
   endfunction
 
-  // X = max t_j - 266 - F, clamped to [-127, 127]
-  function automatic logic signed [ShBits-1:0] block_exp(input logic [9:0] tmax);
+  // X = max t_j - REQUANT_BIAS - F, clamped to [-127, 127]
+  function automatic logic signed [ShBits-1:0] block_exp(input logic [bfp_pkg::EXP_W:0] tmax);
     block_exp = $signed({2'b00, tmax}) - Bias;
     if (block_exp > 12'sd127) block_exp = 12'sd127;
     if (block_exp < -12'sd127) block_exp = -12'sd127;
@@ -77,9 +86,9 @@ module bfp_requant #(
     logic [AccWidth-1:0] mag      [0:BlockSize-1];
     logic                neg      [0:BlockSize-1];
     logic [MsbBits-1:0]  msb      [0:BlockSize-1];
-    logic [9:0]          lead     [0:BlockSize-1];
+    logic [bfp_pkg::EXP_W:0]          lead     [0:BlockSize-1];
     logic                nonzero  [0:BlockSize-1];
-    logic [9:0]          tmax;
+    logic [bfp_pkg::EXP_W:0]          tmax;
     logic                any_nz;
 
     always_comb begin
@@ -93,18 +102,18 @@ module bfp_requant #(
         mag[j] = neg[j] ? AccWidth'(-m) : AccWidth'(m);
         nonzero[j] = (m != '0);
         msb[j] = lead_one(mag[j]);
-        lead[j] = {1'b0, acc_e_i[j*9 +: 9]} + 10'(msb[j]);
+        lead[j] = {1'b0, acc_e_i[j*bfp_pkg::EXP_W +: bfp_pkg::EXP_W]} + LeadBits'(msb[j]);
         if (nonzero[j] && (!any_nz || lead[j] > tmax)) tmax = lead[j];
         if (nonzero[j]) any_nz = 1'b1;
       end
     end
 
     logic                s1_valid_q, s1_any_q;
-    logic [9:0]          s1_tmax_q;
+    logic [bfp_pkg::EXP_W:0]          s1_tmax_q;
     logic [AccWidth-1:0] s1_mag_q [0:BlockSize-1];
     logic [MsbBits-1:0]  s1_msb_q [0:BlockSize-1];
     logic                s1_neg_q [0:BlockSize-1];
-    logic [8:0]          s1_e_q   [0:BlockSize-1];
+    logic [bfp_pkg::EXP_W-1:0] s1_e_q [0:BlockSize-1];
 
     always_ff @(posedge clk_i) begin
       if (!rst_ni) s1_valid_q <= 1'b0;
@@ -115,7 +124,7 @@ module bfp_requant #(
         s1_mag_q[j] <= mag[j];
         s1_msb_q[j] <= msb[j];
         s1_neg_q[j] <= neg[j];
-        s1_e_q[j]   <= acc_e_i[j*9 +: 9];
+        s1_e_q[j]   <= acc_e_i[j*bfp_pkg::EXP_W +: bfp_pkg::EXP_W];
       end
     end
 
@@ -149,7 +158,7 @@ module bfp_requant #(
     logic [CBits-1:0]  c_q, c;
     logic [ChBits-1:0] k;
     logic              pass0, back, done;
-    logic [9:0]        tmax_q;
+    logic [bfp_pkg::EXP_W:0]        tmax_q;
     logic              any_q;
 
     assign c     = busy_q ? c_q : '0;
@@ -159,13 +168,13 @@ module bfp_requant #(
     assign done  = busy_q && (c_q == CBits'(2 * Chunks));
 
     logic [Lanes*AccWidth-1:0] sel_m;
-    logic [Lanes*9-1:0]        sel_e;
+    logic [Lanes*bfp_pkg::EXP_W-1:0]        sel_e;
     logic [Lanes-1:0]          sel_en;
     assign sel_m  = acc_m_i[k*(Lanes*AccWidth) +: Lanes*AccWidth];
-    assign sel_e  = acc_e_i[k*(Lanes*9) +: Lanes*9];
+    assign sel_e  = acc_e_i[k*(Lanes*bfp_pkg::EXP_W) +: Lanes*bfp_pkg::EXP_W];
     assign sel_en = lane_en_i[k*Lanes +: Lanes];
 
-    logic [9:0]                 tmax;
+    logic [bfp_pkg::EXP_W:0]                 tmax;
     logic                       any_nz;
     logic [AccWidth-1:0]        mag   [0:Lanes-1];
     logic                       neg   [0:Lanes-1];
@@ -173,7 +182,7 @@ module bfp_requant #(
     logic [AccWidth-1:0]        mag_q [0:Lanes-1];
     logic                       neg_q [0:Lanes-1];
     logic [MsbBits-1:0]         msb_q [0:Lanes-1];
-    logic [8:0]                 e_q   [0:Lanes-1];
+    logic [bfp_pkg::EXP_W-1:0] e_q   [0:Lanes-1];
     logic signed [ShBits-1:0]   x_exp, xb_q;  // xb_q = X + 268 + F, fixed from cycle Chunks + 1 on
     logic [Lanes*8-1:0]         codes;
 
@@ -185,13 +194,13 @@ module bfp_requant #(
       any_nz = busy_q ? any_q : 1'b0;
       for (int j = 0; j < Lanes; j++) begin
         logic signed [AccWidth-1:0] m;
-        logic [9:0]                 lead;
+        logic [bfp_pkg::EXP_W:0]                 lead;
         m = sel_m[j*AccWidth +: AccWidth];
         if (!sel_en[j] || (relu_i && m[AccWidth-1])) m = '0;
         neg[j] = m[AccWidth-1];
         mag[j] = neg[j] ? AccWidth'(-m) : AccWidth'(m);
         msb[j] = lead_one(mag[j]);
-        lead   = {1'b0, sel_e[j*9 +: 9]} + 10'(msb[j]);
+        lead   = {1'b0, sel_e[j*bfp_pkg::EXP_W +: bfp_pkg::EXP_W]} + LeadBits'(msb[j]);
         if (m != '0) begin
           if (lead > tmax) tmax = lead;
           any_nz = 1'b1;
@@ -214,7 +223,7 @@ module bfp_requant #(
         mag_q[j] <= mag[j];
         neg_q[j] <= neg[j];
         msb_q[j] <= msb[j];
-        e_q[j]   <= sel_e[j*9 +: 9];
+        e_q[j]   <= sel_e[j*bfp_pkg::EXP_W +: bfp_pkg::EXP_W];
       end
       if (pass0) begin
         tmax_q <= tmax;

@@ -8,37 +8,45 @@
 // a prefix popcount of the block mask below it. Skipped elements have a zero product, so the block dot
 // products (exact integers) are unchanged.
 module bfp_row_seq #(
-  parameter int BlockSize = 16,
+  parameter int BlockSize = 16,  /// elements per BFP block B (a power of two)
   parameter int NumBlocks = 32,  /// blocks per activation half (ActDepth / BlockSize)
-  parameter int MemWidth  = 64,
-  parameter int UseWgtMask = 1,    /// AND with the weight non-zero mask (sparsity: both)
-  parameter int Groups    = 1,     /// walkers, one per group of weight columns
+  parameter int MemWidth  = 64,  /// bits of a metadata write word
+  parameter int UseWgtMask = 1,  /// AND with the weight non-zero mask (sparsity: both)
+  parameter int Groups    = 1,   /// walkers, one per group of weight columns
   parameter int BlkBits   = (NumBlocks > 1) ? $clog2(NumBlocks) : 1,  /// derived
-  parameter int KBits     = $clog2(NumBlocks * BlockSize) + 1          /// derived
+  parameter int KBits     = $clog2(NumBlocks * BlockSize) + 1  /// derived
 ) (
-  input  logic                           clk_i,
-  input  logic                           rst_ni,
+  input  logic                           clk_i,        /// clock
+  input  logic                           rst_ni,       /// active-low synchronous reset
   // metadata writes (from the load engine)
-  input  logic                           meta_half_i,   /// activation half written
-  input  logic                           l1_we_i,       /// write the level-1 mask
-  input  logic [NumBlocks-1:0]           l1_i,
-  input  logic                           l2_we_i,       /// write one word of packed level-2 masks
-  input  logic                           l2_fill_i,     /// set every level-2 mask to all ones (dense load)
-  input  logic                           exp_we_i,      /// write one word of packed exponents
-  input  logic [15:0]                    word_i,        /// word index for l2_we_i / exp_we_i
-  input  logic [MemWidth-1:0]            wdata_i,
+  input  logic                           meta_half_i,  /// activation half written
+  input  logic                           l1_we_i,      /// write the level-1 mask
+  input  logic [NumBlocks-1:0]           l1_i,         /// level-1 mask: bit b set for a non-empty block b
+  input  logic                           l2_we_i,      /// write one word of packed level-2 masks
+  input  logic                           l2_fill_i,    /// set every level-2 mask to all ones (dense load)
+  input  logic                           exp_we_i,     /// write one word of packed exponents
+  input  logic [15:0]                    word_i,       /// word index for l2_we_i / exp_we_i
+  input  logic [MemWidth-1:0]            wdata_i,      /// write data (packed masks or exponents)
   // compute
-  input  logic                           start_i,       /// pulse: walk half `half_i`
-  input  logic                           half_i,
+  input  logic                           start_i,      /// pulse: walk half `half_i`
+  input  logic                           half_i,       /// activation half to walk
   /// bit g*NumBlocks*BlockSize + k: some weight of row k in column group g is non-zero
   input  logic [Groups*NumBlocks*BlockSize-1:0] wgt_nz_i,
-  output logic                           busy_o,
-  output logic [Groups-1:0]              valid_o,       /// walker g issues an element this cycle
-  output logic [Groups-1:0]              last_o,        /// it is the last issued element of its block
-  output logic [Groups*KBits-1:0]        k_o,           /// element index (weight buffer address)
-  output logic [Groups*16-1:0]           code_idx_o,    /// packed code index (activation buffer address)
-  output logic [Groups*8-1:0]            exp_o          /// activation block exponent
+  output logic                           busy_o,       /// a walker is still issuing
+  output logic [Groups-1:0]              valid_o,      /// walker g issues an element this cycle
+  output logic [Groups-1:0]              last_o,       /// it is the last issued element of its block
+  output logic [Groups*KBits-1:0]        k_o,          /// element index (weight buffer address)
+  output logic [Groups*16-1:0]           code_idx_o,   /// packed code index (activation buffer address)
+  output logic [Groups*8-1:0]            exp_o         /// activation block exponent
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (BlockSize < 8 || (BlockSize & (BlockSize - 1)) != 0 || NumBlocks < 1 || Groups < 1 || MemWidth % 8 != 0)
+  begin : gen_bad_params
+    $error("bfp_row_seq: BlockSize must be a power of two >= 8, NumBlocks and Groups >= 1");
+  end
+`endif
+
   localparam int L2Bits  = NumBlocks * BlockSize;
   localparam int L2Words = (L2Bits + MemWidth - 1) / MemWidth;
   localparam int ExpWords = (NumBlocks * 8 + MemWidth - 1) / MemWidth;

@@ -2,11 +2,11 @@
 // Written in the plain style that Yosys maps to block RAM and Verilator to a C array; buffers of the
 // accelerator are built from it so that synthesis flows can later swap it for an SRAM macro.
 module bfp_sram #(
-  parameter int Width = 64,  /// bits per word
-  parameter int Depth = 16,  /// words
+  parameter int Width = 64,                                 /// bits per word
+  parameter int Depth = 16,                                 /// words
   parameter int AddrBits = (Depth > 1) ? $clog2(Depth) : 1  /// derived: do not override
 ) (
-  input  logic                  clk_i,
+  input  logic                  clk_i,    /// clock
   input  logic                  we_i,     /// write enable
   input  logic [AddrBits-1:0]   waddr_i,  /// write word address
   input  logic [Width-1:0]      wdata_i,  /// write data
@@ -14,6 +14,13 @@ module bfp_sram #(
   input  logic [AddrBits-1:0]   raddr_i,  /// read word address
   output logic [Width-1:0]      rdata_o   /// read data, valid the cycle after re_i
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (Width < 1 || Depth < 1) begin : gen_bad_size
+    $error("bfp_sram: Width and Depth must be at least 1");
+  end
+`endif
+
   logic [Width-1:0] mem_q [0:Depth-1];
 
   always_ff @(posedge clk_i) begin

@@ -8,47 +8,55 @@
 // written by several STOREs (FIRST resets them, LAST flushes level 1 and writes the header): the output
 // of an N-wide layer needs no more than AccCols accumulator columns.
 module bfp_store #(
-  parameter int Rows      = 8,
-  parameter int BlockSize = 32,
-  parameter int AccWidth  = 32,
-  parameter int GuardBits = 4,
-  parameter int AccCols   = 32,
-  parameter int MemWidth  = 64,
-  parameter int AddrWidth = 32,
-  parameter int Sparse    = 0,  /// build the compressed writer
+  parameter int Rows      = 8,                              /// PE rows R
+  parameter int BlockSize = 32,                             /// elements per BFP block B (a power of two)
+  parameter int AccWidth  = 32,                             /// accumulator mantissa bits W
+  parameter int GuardBits = 4,                              /// fraction bits below a block product F
+  parameter int AccCols   = 32,                             /// accumulator buffer columns
+  parameter int MemWidth  = 64,                             /// memory beat bits (a power of two)
+  parameter int AddrWidth = 32,                             /// memory byte-address bits
+  parameter int Sparse    = 0,                              /// build the compressed writer
   parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (bfp_requant Lanes)
-  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,                               /// derived
+  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,  /// derived
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
 ) (
-  input  logic                          clk_i,
-  input  logic                          rst_ni,
-  input  logic                          start_i,      /// pulse: begin with the fields below
-  input  logic [15:0]                   rows_i,
-  input  logic [15:0]                   count_i,      /// blocks per row
-  input  logic [15:0]                   valid_cols_i, /// columns >= this count as zero
-  input  logic                          relu_i,
-  input  logic [7:0]                    prune_i,      /// codes with |code| < prune_i become 0
-  input  logic                          sparse_i,     /// write compressed chunk row streams
-  input  logic                          first_i,      /// compressed: rows start here (reset counts)
-  input  logic                          last_i,       /// compressed: rows end here (header)
-  input  logic [15:0]                   row_blocks_i, /// compressed: blocks of a whole row (offsets)
-  input  logic [31:0]                   code_addr_i,
-  input  logic [31:0]                   exp_addr_i,
-  input  logic [31:0]                   code_stride_i,
-  input  logic [31:0]                   exp_stride_i,
-  output logic                          busy_o,       /// a store is in progress
+  input  logic                          clk_i,          /// clock
+  input  logic                          rst_ni,         /// active-low synchronous reset
+  input  logic                          start_i,        /// pulse: begin with the fields below
+  input  logic [15:0]                   rows_i,         /// rows to store
+  input  logic [15:0]                   count_i,        /// blocks per row
+  input  logic [15:0]                   valid_cols_i,   /// columns >= this count as zero
+  input  logic                          relu_i,         /// apply ReLU
+  input  logic [7:0]                    prune_i,        /// codes with |code| < prune_i become 0
+  input  logic                          sparse_i,       /// write compressed chunk row streams
+  input  logic                          first_i,        /// compressed: rows start here (reset counts)
+  input  logic                          last_i,         /// compressed: rows end here (header)
+  input  logic [15:0]                   row_blocks_i,   /// compressed: blocks of a whole row (offsets)
+  input  logic [31:0]                   code_addr_i,    /// row 0: codes (dense) or row stream (compressed)
+  input  logic [31:0]                   exp_addr_i,     /// byte address of row 0's exponents
+  input  logic [31:0]                   code_stride_i,  /// bytes between consecutive rows' codes
+  input  logic [31:0]                   exp_stride_i,   /// bytes between consecutive rows' exponents
+  output logic                          busy_o,         /// a store is in progress
   // accumulator buffer read port
-  output logic [RowBits-1:0]            acc_row_o,
-  output logic [BlkBits-1:0]            acc_block_o,
-  input  logic [BlockSize*AccWidth-1:0] acc_m_i,
-  input  logic [BlockSize*9-1:0]        acc_e_i,
+  output logic [RowBits-1:0]            acc_row_o,      /// accumulator buffer row to read
+  output logic [BlkBits-1:0]            acc_block_o,  /// accumulator buffer block (BlockSize columns) to read
+  input  logic [BlockSize*AccWidth-1:0] acc_m_i,        /// lane j accumulator mantissa
+  input  logic [BlockSize*bfp_pkg::EXP_W-1:0] acc_e_i,  /// lane j exponent sum
   // memory write port
-  output logic                          wr_tvalid_o,
-  input  logic                          wr_tready_i,
-  output logic [AddrWidth-1:0]          wr_addr_o,
-  output logic [MemWidth-1:0]           wr_tdata_o,
-  output logic [MemWidth/8-1:0]         wr_tstrb_o
+  output logic                          wr_tvalid_o,    /// write valid
+  input  logic                          wr_tready_i,    /// write accepted
+  output logic [AddrWidth-1:0]          wr_addr_o,      /// beat-aligned byte address of the write
+  output logic [MemWidth-1:0]           wr_tdata_o,     /// beat data, byte b at [8b+7:8b]
+  output logic [MemWidth/8-1:0]         wr_tstrb_o      /// byte enables, bit b for byte b
 );
+  // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
+`ifndef __ICARUS__
+  if (MemWidth < 64 || (MemWidth & (MemWidth - 1)) != 0 || AccCols % BlockSize != 0 || (Sparse != 0 && BlockSize < 8))
+  begin : gen_bad_params
+    $error("bfp_store: MemWidth must be a power of two >= 64, AccCols a multiple of BlockSize, Sparse needs BlockSize >= 8");
+  end
+`endif
+
   localparam int Beat      = MemWidth / 8;
   localparam int BeatLog   = $clog2(Beat);
   localparam int BlockLog  = $clog2(BlockSize);
@@ -155,15 +163,18 @@ module bfp_store #(
   logic [CntBits-1:0]     blk_nnz;
   logic [15:0]            code_beats;
 
-  function automatic logic [31:0] rup(input logic [31:0] x);
-    rup = (x + 32'(Beat - 1)) & ~32'(Beat - 1);
-  endfunction
+  logic [8*bfp_pkg::ROW_HDR_BYTES-1:0] hdr_word;  // row-stream header: nnzb and nnz
+  always_comb begin
+    hdr_word = '0;
+    hdr_word[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W] = nnzb_q;
+    hdr_word[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W]   = nnz_q;
+  end
 
   always_comb begin
     // segment offsets of a row of row_blocks blocks
-    off_l2    = rup(32'd4 + ((32'(row_blocks_q) + 32'd7) >> 3));
-    off_exp   = off_l2 + rup(32'(row_blocks_q) << (BlockLog - 3));
-    off_codes = off_exp + rup(32'(row_blocks_q));
+    off_l2    = bfp_pkg::row_off_l2(32'(row_blocks_q), Beat);
+    off_exp   = bfp_pkg::row_off_exp(32'(row_blocks_q), BlockLog, Beat);
+    off_codes = bfp_pkg::row_off_codes(32'(row_blocks_q), BlockLog, Beat);
     // compact the non-zero codes of the block, in element order
     compact = '0;
     blk_nnz = '0;
@@ -195,14 +206,14 @@ module bfp_store #(
         sp_strb = win_en[beat_q[BlockLog:0]*Beat +: Beat];
       end
       SL1: begin  // one byte of level-1 bits: blocks 8*(bdone-1)/8 ..
-        sp_byte = code_base_q + 32'd4 + ((32'(bdone_q) - 32'd1) >> 3);
+        sp_byte = code_base_q + 32'(bfp_pkg::ROW_L1_OFFSET) + ((32'(bdone_q) - 32'd1) >> 3);
         sp_data = MemWidth'(l1acc_q) << (8 * sp_byte[BeatLog-1:0]);
         sp_strb = (MemWidth/8)'(1) << sp_byte[BeatLog-1:0];
       end
       default: begin  // SHdr
         sp_byte = code_base_q;
-        sp_data = MemWidth'({nnz_q, nnzb_q});
-        sp_strb = (MemWidth/8)'(4'hf);
+        sp_data = MemWidth'(hdr_word);
+        sp_strb = (MemWidth/8)'({bfp_pkg::ROW_HDR_BYTES{1'b1}});
       end
     endcase
   end
@@ -225,6 +236,32 @@ module bfp_store #(
   logic wr_fire, last_blk;
   assign wr_fire  = wr_tvalid_o && wr_tready_i;
   assign last_blk = (blk_q + 16'd1 == count_q);
+
+  // Where the store goes after a block: the next block of the row, else the next row (or done). A dense
+  // block moves on after its exponent (SExp); a compressed one after SNext when no level-1 byte is due,
+  // after SL1 when no header is due, and after SHdr (only reached at the end of a row: hdr_after_l1_q
+  // needs last_blk).
+  logic        l1_flush, advance;
+  assign l1_flush = bdone_q[2:0] == 3'd7 || (last_blk && last_q);
+  assign advance  = (state_q == SExp && wr_fire) || (state_q == SNext && !l1_flush) ||
+                    (state_q == SL1 && wr_fire && !hdr_after_l1_q) || (state_q == SHdr && wr_fire);
+  logic [15:0] adv_blk, adv_row;
+  logic [31:0] adv_code_base;
+  state_e      adv_state;
+  always_comb begin
+    if (!last_blk) begin
+      adv_blk       = blk_q + 16'd1;
+      adv_row       = row_q;
+      adv_code_base = code_base_q;
+      adv_state     = SRead;
+    end else begin
+      adv_blk       = '0;
+      adv_row       = row_q + 16'd1;
+      adv_code_base = code_base_q + code_stride_q;
+      if (row_q + 16'd1 == rows_q) adv_state = SIdle;
+      else adv_state = SRead;
+    end
+  end
 
   assign r       = RowBits'(row_q);
   assign nnzb_q  = nnzb_a[r];
@@ -278,18 +315,7 @@ module bfp_store #(
             state_q <= SExp;
           end else beat_q <= beat_q + 16'd1;
         end
-        SExp: if (wr_fire) begin
-          state_q <= SRead;
-          if (last_blk) begin
-            blk_q       <= '0;
-            row_q       <= row_q + 16'd1;
-            code_base_q <= code_base_q + code_stride_q;
-            exp_base_q  <= exp_base_q + exp_stride_q;
-            if (row_q + 16'd1 == rows_q) state_q <= SIdle;
-          end else begin
-            blk_q <= blk_q + 16'd1;
-          end
-        end
+        SExp: if (wr_fire && last_blk) exp_base_q <= exp_base_q + exp_stride_q;  // advances below
         SMask: if (wr_fire) state_q <= SSExp;
         SSExp: if (wr_fire) state_q <= SCodes;
         SCodes: if (wr_fire) begin
@@ -305,38 +331,21 @@ module bfp_store #(
           bdone_a[r] <= bdone_q + 16'd1;
           l1acc_a[r] <= l1acc_q | (8'(mask_q != '0) << bdone_q[2:0]);
           hdr_after_l1_q <= last_blk && last_q;
-          if (bdone_q[2:0] == 3'd7 || (last_blk && last_q)) state_q <= SL1;
-          else if (!last_blk) begin
-            blk_q   <= blk_q + 16'd1;
-            state_q <= SRead;
-          end else begin
-            blk_q       <= '0;
-            row_q       <= row_q + 16'd1;
-            code_base_q <= code_base_q + code_stride_q;
-            state_q     <= (row_q + 16'd1 == rows_q) ? SIdle : SRead;
-          end
+          if (l1_flush) state_q <= SL1;
         end
         SL1: if (wr_fire) begin
           l1acc_a[r] <= '0;
           if (hdr_after_l1_q) state_q <= SHdr;
-          else if (!last_blk) begin
-            blk_q   <= blk_q + 16'd1;
-            state_q <= SRead;
-          end else begin
-            blk_q       <= '0;
-            row_q       <= row_q + 16'd1;
-            code_base_q <= code_base_q + code_stride_q;
-            state_q     <= (row_q + 16'd1 == rows_q) ? SIdle : SRead;
-          end
         end
-        SHdr: if (wr_fire) begin
-          blk_q       <= '0;
-          row_q       <= row_q + 16'd1;
-          code_base_q <= code_base_q + code_stride_q;
-          state_q     <= (row_q + 16'd1 == rows_q) ? SIdle : SRead;
-        end
+        SHdr: ;  // advances below
         default: state_q <= SIdle;
       endcase
+      if (advance) begin
+        blk_q       <= adv_blk;
+        row_q       <= adv_row;
+        code_base_q <= adv_code_base;
+        state_q     <= adv_state;
+      end
     end
   end
 

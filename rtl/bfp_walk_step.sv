@@ -2,18 +2,18 @@
 // every row, phase B visits segments 1..3 of each row. Combinational; the request and the response side
 // of the loader each use one copy so that both walk the identical sequence.
 module bfp_walk_step (
-  input  logic        done_i,
-  input  logic        phase_b_i,
-  input  logic [15:0] row_i,
-  input  logic [1:0]  seg_i,
-  input  logic [15:0] beat_i,
-  input  logic [15:0] nbeats_i,  /// beats of the current segment
-  input  logic [15:0] nrows_i,
-  output logic        done_o,
-  output logic        phase_b_o,
-  output logic [15:0] row_o,
-  output logic [1:0]  seg_o,
-  output logic [15:0] beat_o
+  input  logic        done_i,               /// the walk is over
+  input  logic        phase_b_i,            /// phase B (segments after every row's first beat)
+  input  logic [15:0] row_i,                /// row
+  input  logic [bfp_pkg::SEG_W-1:0] seg_i,  /// segment (bfp_pkg::SEG_*)
+  input  logic [15:0] beat_i,               /// beat inside the segment
+  input  logic [15:0] nbeats_i,             /// beats of the current segment
+  input  logic [15:0] nrows_i,              /// rows of the command
+  output logic        done_o,               /// next position: walk over
+  output logic        phase_b_o,            /// next position: phase B
+  output logic [15:0] row_o,                /// next position: row
+  output logic [bfp_pkg::SEG_W-1:0] seg_o,  /// next position: segment
+  output logic [15:0] beat_o                /// next position: beat
 );
   always_comb begin
     done_o    = done_i;
@@ -30,13 +30,13 @@ module bfp_walk_step (
         else begin
           phase_b_o = 1'b1;
           row_o     = '0;
-          seg_o     = 2'd1;
+          seg_o     = bfp_pkg::SEG_L2;  // phase B starts at the first segment after the header
         end
-      end else if (seg_i != 2'd3) begin
-        seg_o = seg_i + 2'd1;
+      end else if (seg_i != bfp_pkg::SEG_CODES) begin
+        seg_o = seg_i + 2'd1;  // segments are numbered in memory order
       end else if (row_i + 16'd1 < nrows_i) begin
         row_o = row_i + 16'd1;
-        seg_o = 2'd1;
+        seg_o = bfp_pkg::SEG_L2;
       end else begin
         done_o = 1'b1;
       end

@@ -11,46 +11,15 @@
 #include <string>
 
 #include "config/config.h"
+#include "host/command.h"
 #include "sim/mem_model.h"
 #include "sim/model_cache.h"
 
 namespace bfp::sim {
 
-enum class Opcode : uint8_t { None = 0, LoadAct = 1, LoadWgt = 2, Compute = 3, Drain = 4, Store = 5 };
-const char* opcode_name(Opcode op);
-
-constexpr uint8_t kFlagClear = 1;  ///< COMPUTE: reset the accumulators first
-constexpr uint8_t kFlagRelu = 2;   ///< STORE: fused ReLU
-constexpr uint8_t kFlagActBuf = 4; ///< LOAD_ACT, COMPUTE: activation half 1 (else half 0)
-constexpr uint8_t kFlagSparse = 8; ///< LOAD_ACT reads / STORE writes compressed row streams
-constexpr uint8_t kFlagFirst = 16; ///< compressed STORE: the rows start with this command
-constexpr uint8_t kFlagLast = 32;  ///< compressed STORE: the rows end with this command
-constexpr uint8_t kFlagWait = 64;  ///< start only when every engine is idle
-
-/// One command, field by field as in docs/architecture.md.
-struct Command {
-  Opcode op = Opcode::None;
-  uint8_t flags = 0;
-  uint16_t rows = 0;
-  uint32_t code_addr = 0;
-  uint32_t exp_addr = 0;
-  uint32_t code_stride = 0;
-  uint32_t exp_stride = 0;
-  uint16_t count = 0;
-  uint16_t col_offset = 0;
-  uint16_t valid_cols = 0;
-  uint8_t prune = 0;        ///< STORE: sparsity-scaling threshold (0 = off)
-  uint16_t row_blocks = 0;  ///< compressed STORE: blocks of a whole output row
-
-  /// The 256-bit command as eight 32-bit words (word n = cmd_tdata_i[32n+31:32n]).
-  std::array<uint32_t, 8> encode() const;
-  static Command decode(const std::array<uint32_t, 8>& w);
-  std::string str() const;
-};
-
-/// Throws std::invalid_argument when `c` breaks an alignment or size rule of docs/architecture.md for
-/// this config (see docs/harness.md for the STORE address rule).
-void check_command(const Command& c, const Config& cfg);
+// The driver speaks the host's command format (host/command.h).
+using host::Command;
+using host::Opcode;
 
 /// Thrown when the simulation makes no progress or exceeds its cycle budget.
 class SimTimeout : public std::runtime_error {

@@ -448,9 +448,9 @@ TEST_F(Emit, WritesExactlyTheRenderedFiles) {
   EXPECT_EQ(snapshot(out), expected);
   // Leaf modules, the top, filelist, header and manifest.
   for (const auto& leaf : bfp::embedded_rtl()) EXPECT_TRUE(expected.count(leaf.name)) << leaf.name;
-  for (const char* name : {"bfp_top.sv", "bfp_top.f", "bfp_config.h", "manifest.json"})
+  for (const char* name : {"bfp_pkg.sv", "bfp_top.sv", "bfp_top.f", "bfp_config.h", "manifest.json"})
     EXPECT_TRUE(expected.count(name)) << name;
-  EXPECT_EQ(files.size(), bfp::embedded_rtl().size() + 4);
+  EXPECT_EQ(files.size(), bfp::embedded_rtl().size() + 5);
   // Nothing else was left next to the output.
   EXPECT_EQ(entries(tmp.path()), std::vector<std::string>{"out"});
 }
@@ -483,8 +483,9 @@ TEST_F(Emit, ProvenanceHeaders) {
     EXPECT_EQ(f.content.rfind(line + "\n", 0), 0u) << f.content.substr(0, 200);
     EXPECT_EQ(f.content.find("Z\n"), std::string::npos);  // no ISO timestamps
     if (leaves.count(f.path)) {
-      // banner, source name, blank line, then the hand-written file unchanged
+      // banner, source name, blank line, `line directive, then the hand-written file unchanged
       EXPECT_NE(f.content.find("// Source: rtl/" + f.path), std::string::npos);
+      EXPECT_NE(f.content.find("\n\n`line 1 \"rtl/" + f.path + "\" 0\n"), std::string::npos);
       const std::string& src = leaves[f.path];
       ASSERT_GE(f.content.size(), src.size());
       EXPECT_EQ(f.content.substr(f.content.size() - src.size()), src);
@@ -530,6 +531,7 @@ TEST_F(Emit, Filelist) {
   std::vector<std::string> expected;
   for (const auto& leaf : bfp::embedded_rtl()) expected.push_back(leaf.name);
   std::sort(expected.begin(), expected.end());
+  expected.insert(expected.begin(), "bfp_pkg.sv");  // first: every leaf refers to it
   expected.push_back("bfp_top.sv");
   EXPECT_EQ(lines, expected);
   for (const auto& l : lines) EXPECT_TRUE(fs::is_regular_file(out / l)) << l;
@@ -660,7 +662,8 @@ TEST_F(Emit, DifferentConfigsDifferentOutput) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].path, b[i].path);
-    if (a[i].path == "bfp_top.f") continue;  // the file list does not depend on the config
+    // the file list does not depend on the config; the package only through its banner
+    if (a[i].path == "bfp_top.f") continue;
     EXPECT_NE(a[i].sha256, b[i].sha256) << a[i].path;
   }
 }

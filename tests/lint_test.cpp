@@ -110,7 +110,9 @@ class Lint : public ::testing::TestWithParam<std::string> {
 
 TEST_P(Lint, VerilatorWallClean) {
   ASSERT_TRUE(have_tool("verilator")) << "verilator not found in PATH";
-  const auto r = run_in(rtl_->dir(), "verilator --lint-only -Wall -f bfp_top.f --top-module bfp_top");
+  // -Werror-USERERROR: a failed parameter check ($error) is an error even where warnings are not
+  const auto r =
+      run_in(rtl_->dir(), "verilator --lint-only -Wall -Werror-USERERROR -f bfp_top.f --top-module bfp_top");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_EQ(r.output.find("%Warning"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("%Error"), std::string::npos) << r.output;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "gen/emit_pkg.h"
 #include "golden/bfp.h"
 #include "support/temp_dir.h"
 
@@ -196,10 +197,12 @@ TEST_P(RequantRtl, MatchesGoldenBitExact) {
   TempDir tmp;
   write_vectors(s, n, seed, tmp.path());
   std::ofstream(tmp.path() / "tb.sv") << kBench;
+  std::ofstream(tmp.path() / "bfp_pkg.sv") << bfp::package_source();  // bfp_requant refers to bfp_pkg::
   std::ostringstream defs;
   defs << " -DB=" << s.block << " -DW=" << s.width << " -DF=" << s.guard << " -DL=" << s.lanes << " -DN=" << n;
   const std::string d = "'" + tmp.path().string() + "'";
-  RunResult r = run("iverilog -g2012 -s requant_tb" + defs.str() + " -o " + d + "/tb.vvp " + d + "/tb.sv '" +
+  RunResult r = run("iverilog -g2012 -s requant_tb" + defs.str() + " -o " + d + "/tb.vvp " + d + "/bfp_pkg.sv " + d +
+                    "/tb.sv '" +
                     (kSource / "rtl" / "bfp_requant.sv").string() + "'");
   ASSERT_EQ(r.status, 0) << r.output;
   r = run("cd " + d + " && vvp -n tb.vvp");

@@ -33,8 +33,8 @@
 
 namespace fs = std::filesystem;
 using bfp::Config;
-using bfp::sim::Command;
-using bfp::sim::Opcode;
+using bfp::host::Command;
+using bfp::host::Opcode;
 using bfp::test::config_files;
 using bfp::test::load;
 using bfp::test::model_for;
@@ -489,7 +489,7 @@ TEST(RtlTinyBuffers, ManyKChunksWithPaddedExponentChunks) {
 TEST(Harness, CommandEncodingMatchesTheDocumentedFields) {
   Command c;
   c.op = Opcode::Store;
-  c.flags = bfp::sim::kFlagRelu | bfp::sim::kFlagActBuf;
+  c.flags = bfp::host::kFlagRelu | bfp::host::kFlagActBuf;
   c.rows = 0x1234;
   c.code_addr = 0x89abcdef;
   c.exp_addr = 0x01020304;
@@ -606,7 +606,7 @@ TEST(Harness, CommandStreamsObeyTheAlignmentRules) {
           const auto cmds = bfp::host::gemm_commands(cfg, l, m, n, false, sched, 17);
           uint64_t stream = 0, stored_blocks = 0;
           for (const auto& c : cmds) {
-            EXPECT_NO_THROW(bfp::sim::check_command(c, cfg)) << c.str();
+            EXPECT_NO_THROW(bfp::host::check_command(c, cfg)) << c.str();
             if (c.op == Opcode::Compute) stream += c.count;
             if (c.op == Opcode::Store) stored_blocks += uint64_t(c.rows) * c.count;
           }

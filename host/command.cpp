@@ -1,0 +1,171 @@
+// Command encoding, decoding and checking (host/command.h), driven by the table of host/command_format.h.
+#include "host/command.h"
+
+#include <algorithm>
+#include <sstream>
+#include <stdexcept>
+
+namespace bfp::host {
+
+const char* opcode_name(Opcode op) {
+  switch (op) {
+    case Opcode::None: return "IDLE";
+    case Opcode::LoadAct: return "LOAD_ACT";
+    case Opcode::LoadWgt: return "LOAD_WGT";
+    case Opcode::Compute: return "COMPUTE";
+    case Opcode::Drain: return "DRAIN";
+    case Opcode::Store: return "STORE";
+  }
+  return "UNKNOWN";
+}
+
+namespace {
+
+constexpr bool same(const char* a, const char* b) {
+  while (*a && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+// The enum and flag constants of command.h are defined by position in the table; these pin the positions.
+static_assert(same(fmt::kOpcodes[0].name, "LOAD_ACT") && same(fmt::kOpcodes[1].name, "LOAD_WGT") &&
+                  same(fmt::kOpcodes[2].name, "COMPUTE") && same(fmt::kOpcodes[3].name, "DRAIN") &&
+                  same(fmt::kOpcodes[4].name, "STORE"),
+              "host/command.h's Opcode follows the order of fmt::kOpcodes");
+static_assert(same(fmt::kFlagDefs[0].name, "CLEAR") && same(fmt::kFlagDefs[1].name, "RELU") &&
+                  same(fmt::kFlagDefs[2].name, "ACT_BUF") && same(fmt::kFlagDefs[3].name, "SPARSE") &&
+                  same(fmt::kFlagDefs[4].name, "FIRST") && same(fmt::kFlagDefs[5].name, "LAST") &&
+                  same(fmt::kFlagDefs[6].name, "WAIT"),
+              "host/command.h's kFlag* follow the order of fmt::kFlagDefs");
+
+using Words = std::array<uint32_t, fmt::kCommandWords>;
+
+uint32_t field_mask(const fmt::Field& f) { return f.width == 32 ? ~0u : ((1u << f.width) - 1u); }
+
+void put(Words& w, fmt::FieldId id, uint32_t v) {
+  const fmt::Field& f = fmt::kFields[id];
+  w[static_cast<size_t>(f.lsb / 32)] |= (v & field_mask(f)) << (f.lsb % 32);
+}
+
+uint32_t get(const Words& w, fmt::FieldId id) {
+  const fmt::Field& f = fmt::kFields[id];
+  return (w[static_cast<size_t>(f.lsb / 32)] >> (f.lsb % 32)) & field_mask(f);
+}
+
+}  // namespace
+
+Words Command::encode() const {
+  Words w{};
+  put(w, fmt::kOpcode, static_cast<uint32_t>(op));
+  put(w, fmt::kFlags, flags);
+  put(w, fmt::kRows, rows);
+  put(w, fmt::kCodeAddr, code_addr);
+  put(w, fmt::kExpAddr, exp_addr);
+  put(w, fmt::kCodeStride, code_stride);
+  put(w, fmt::kExpStride, exp_stride);
+  put(w, fmt::kCount, count);
+  put(w, fmt::kColOffset, col_offset);
+  put(w, fmt::kValidCols, valid_cols);
+  put(w, fmt::kPrune, prune);
+  put(w, fmt::kRowBlocks, row_blocks);
+  return w;
+}
+
+Command Command::decode(const Words& w) {
+  Command c;
+  c.op = static_cast<Opcode>(get(w, fmt::kOpcode));
+  c.flags = static_cast<uint8_t>(get(w, fmt::kFlags));
+  c.rows = static_cast<uint16_t>(get(w, fmt::kRows));
+  c.code_addr = get(w, fmt::kCodeAddr);
+  c.exp_addr = get(w, fmt::kExpAddr);
+  c.code_stride = get(w, fmt::kCodeStride);
+  c.exp_stride = get(w, fmt::kExpStride);
+  c.count = static_cast<uint16_t>(get(w, fmt::kCount));
+  c.col_offset = static_cast<uint16_t>(get(w, fmt::kColOffset));
+  c.valid_cols = static_cast<uint16_t>(get(w, fmt::kValidCols));
+  c.prune = static_cast<uint8_t>(get(w, fmt::kPrune));
+  c.row_blocks = static_cast<uint16_t>(get(w, fmt::kRowBlocks));
+  return c;
+}
+
+std::string Command::str() const {
+  std::ostringstream os;
+  os << opcode_name(op);
+  switch (op) {
+    case Opcode::LoadAct:
+    case Opcode::LoadWgt:
+    case Opcode::Store:
+      os << " rows=" << rows << " count=" << count << std::hex << " code=0x" << code_addr << "+r*0x" << code_stride
+         << " exp=0x" << exp_addr << "+r*0x" << exp_stride << std::dec;
+      if (op == Opcode::Store) {
+        os << " valid_cols=" << valid_cols << ((flags & kFlagRelu) ? " RELU" : "");
+        if (prune) os << " prune=" << int(prune);
+        if (flags & kFlagSparse)
+          os << " row_blocks=" << row_blocks << ((flags & kFlagFirst) ? " FIRST" : "") << ((flags & kFlagLast) ? " LAST" : "");
+      }
+      break;
+    case Opcode::Compute: os << " count=" << count << ((flags & kFlagClear) ? " CLEAR" : ""); break;
+    case Opcode::Drain: os << " col_offset=" << col_offset; break;
+    default: break;
+  }
+  if (op == Opcode::LoadAct || op == Opcode::Compute) os << " half=" << ((flags & kFlagActBuf) ? 1 : 0);
+  if (op == Opcode::LoadAct && (flags & kFlagSparse)) os << " SPARSE";
+  if (flags & kFlagWait) os << " WAIT";
+  return os.str();
+}
+
+void check_command(const Command& c, const Config& cfg) {
+  const uint32_t beat = static_cast<uint32_t>(cfg.beat_bytes());
+  const int b = cfg.block;
+  auto fail = [&](const std::string& why) { throw std::invalid_argument("command " + c.str() + ": " + why); };
+  auto aligned = [&](uint32_t v, uint32_t a, const char* name) {
+    if (v % a) fail(std::string(name) + " is not a multiple of " + std::to_string(a) + " bytes");
+  };
+  switch (c.op) {
+    case Opcode::LoadAct:
+    case Opcode::LoadWgt: {
+      const bool act = c.op == Opcode::LoadAct;
+      const int banks = act ? cfg.rows : cfg.cols;
+      const int depth = act ? cfg.act_depth : cfg.wgt_depth;
+      if (c.rows < 1 || c.rows > banks) fail("rows must be 1.." + std::to_string(banks));
+      if (c.count < 1 || c.count * b > depth) fail("count*B must be 1.." + std::to_string(depth) + " elements");
+      aligned(c.code_addr, beat, "code_addr");
+      aligned(c.code_stride, beat, "code_stride");
+      if (act && (c.flags & kFlagSparse)) {
+        // row streams (docs/sparse-format.md): header and level-1 mask in the first beat
+        if (!cfg.sparse()) fail("SPARSE loads need a config with sparsity");
+        if (fmt::kRowL1Offset + (c.count + 7) / 8 > static_cast<int>(beat)) fail("header and level-1 mask exceed one beat");
+        break;
+      }
+      aligned(c.exp_addr, beat, "exp_addr");
+      aligned(c.exp_stride, beat, "exp_stride");
+      break;
+    }
+    case Opcode::Compute: {
+      const int depth = std::min(cfg.act_depth, cfg.wgt_depth);
+      if (c.count < 1 || c.count * b > depth) fail("count*B must be 1.." + std::to_string(depth) + " elements");
+      break;
+    }
+    case Opcode::Drain:
+      if (c.col_offset % cfg.cols || c.col_offset + cfg.cols > cfg.acc_cols)
+        fail("col_offset must be a multiple of C with col_offset + C <= AccCols");
+      break;
+    case Opcode::Store:
+      if (c.rows < 1 || c.rows > cfg.rows) fail("rows must be 1.." + std::to_string(cfg.rows));
+      if (c.count < 1 || c.count * b > cfg.acc_cols) fail("count*B must be 1.." + std::to_string(cfg.acc_cols));
+      if (c.valid_cols > c.count * b) fail("valid_cols exceeds count*B");
+      if (c.flags & kFlagSparse) {
+        if (!cfg.sparse()) fail("compressed STOREs need a config with sparsity");
+        if (c.row_blocks < c.count) fail("row_blocks is smaller than count");
+        aligned(c.code_addr, beat, "code_addr");
+        aligned(c.code_stride, beat, "code_stride");
+        break;
+      }
+      // a block's codes must not straddle a beat; exponents are single bytes (docs/harness.md)
+      aligned(c.code_addr, std::min<uint32_t>(beat, static_cast<uint32_t>(b)), "code_addr");
+      aligned(c.code_stride, beat, "code_stride");
+      aligned(c.exp_stride, beat, "exp_stride");
+      break;
+    default: fail("unknown opcode"); break;
+  }
+}
+
+}  // namespace bfp::host

@@ -1,0 +1,61 @@
+// The host's view of one accelerator command (docs/architecture.md, "Command format"): the Command struct,
+// its opcodes and flag bits, encoding to and decoding from the 256-bit command word, and the driver's
+// legality check. Field positions, opcode values and flag bits all come from host/command_format.h, the
+// table the RTL package bfp_pkg.sv is generated from.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "config/config.h"
+#include "host/command_format.h"
+
+namespace bfp::host {
+
+enum class Opcode : uint8_t {
+  None = 0,
+  LoadAct = fmt::kOpcodes[0].value,
+  LoadWgt = fmt::kOpcodes[1].value,
+  Compute = fmt::kOpcodes[2].value,
+  Drain = fmt::kOpcodes[3].value,
+  Store = fmt::kOpcodes[4].value,
+};
+/// The opcode's name as in docs/architecture.md ("LOAD_ACT"), "IDLE" for None, "UNKNOWN" otherwise.
+const char* opcode_name(Opcode op);
+
+constexpr uint8_t kFlagClear = 1u << fmt::kFlagDefs[0].bit;   ///< COMPUTE: reset the accumulators first
+constexpr uint8_t kFlagRelu = 1u << fmt::kFlagDefs[1].bit;    ///< STORE: fused ReLU
+constexpr uint8_t kFlagActBuf = 1u << fmt::kFlagDefs[2].bit;  ///< LOAD_ACT, COMPUTE: activation half 1 (else 0)
+constexpr uint8_t kFlagSparse = 1u << fmt::kFlagDefs[3].bit;  ///< LOAD_ACT reads / STORE writes row streams
+constexpr uint8_t kFlagFirst = 1u << fmt::kFlagDefs[4].bit;   ///< compressed STORE: the rows start here
+constexpr uint8_t kFlagLast = 1u << fmt::kFlagDefs[5].bit;    ///< compressed STORE: the rows end here
+constexpr uint8_t kFlagWait = 1u << fmt::kFlagDefs[6].bit;    ///< start only when every engine is idle
+
+/// One command, field by field as in docs/architecture.md.
+struct Command {
+  Opcode op = Opcode::None;
+  uint8_t flags = 0;
+  uint16_t rows = 0;
+  uint32_t code_addr = 0;
+  uint32_t exp_addr = 0;
+  uint32_t code_stride = 0;
+  uint32_t exp_stride = 0;
+  uint16_t count = 0;
+  uint16_t col_offset = 0;
+  uint16_t valid_cols = 0;
+  uint8_t prune = 0;        ///< STORE: sparsity-scaling threshold (0 = off)
+  uint16_t row_blocks = 0;  ///< compressed STORE: blocks of a whole output row
+
+  /// The 256-bit command as eight 32-bit words (word n = cmd_tdata_i[32n+31:32n]); every field is placed
+  /// as fmt::kFields says, reserved bits are 0.
+  std::array<uint32_t, fmt::kCommandWords> encode() const;
+  /// Inverse of encode(); reserved bits are ignored.
+  static Command decode(const std::array<uint32_t, fmt::kCommandWords>& w);
+  std::string str() const;
+};
+
+/// Throws std::invalid_argument when `c` breaks an alignment or size rule of docs/architecture.md for
+/// this config (see docs/harness.md for the STORE address rule).
+void check_command(const Command& c, const Config& cfg);
+
+}  // namespace bfp::host
