@@ -25,6 +25,7 @@ std::map<std::string, std::string> read_module_groups(const std::string& rtl_dir
       if (std::regex_match(l, m, tag)) tags.push_back(m[1]);
       if (std::regex_search(l, m, decl)) modules.push_back(m[1]);
     }
+    if (modules.empty() && tags.empty()) continue;  // a package (bfp_pkg.sv) declares no module: nothing to group
     if (tags.size() != 1)
       throw std::runtime_error(path + ": " + std::to_string(tags.size()) +
                                " '// bfp-group: <group>' lines, expected one");

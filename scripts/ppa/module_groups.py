@@ -24,6 +24,8 @@ def file_groups(path):
             m = MODULE.match(line)
             if m:
                 modules.append(m.group(1))
+    if not modules and not tags:
+        return {}  # a package (bfp_pkg.sv) declares no module: nothing to group
     if len(tags) != 1:
         raise SystemExit(f"module_groups.py: {path}: {len(tags)} '// bfp-group: <group>' lines, expected one")
     return {m: tags[0] for m in modules}
