@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The two commands of the README:
 #   make run   - install what is missing, build, generate RTL from configs/default.yaml, run the default network
 #   make test  - install what is missing, build, run the whole test suite through CTest

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfpgen bench: dense GEMM utilization on the RTL and where the cycles go, or (--sparsity) the sparsity table of
 // docs/sparsity-bench.md. The runs are verify/bench.h; this file parses the options and prints the tables. Not a
 // test, but every run is also checked bit for bit and the table says so.

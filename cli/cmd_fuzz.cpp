@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfpgen fuzz: randomized layer regression (verify/fuzz.h, docs/fuzz.md). Every case runs through the RTL and
 // the golden model; each failure prints the one-line command that reproduces exactly that case.
 #include <fstream>

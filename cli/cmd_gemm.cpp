@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfpgen gemm: one random GEMM through the golden model and the RTL (verify/random_gemm.h).
 #include <cstdio>
 #include <iostream>

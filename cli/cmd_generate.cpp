@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `bfpgen generate CONFIG -o DIR [--json]`: validates the config, renders every file in memory and writes them
 // atomically into DIR (gen/emit.h). Prints the files written, one path per line, or a JSON object.
 #include <filesystem>

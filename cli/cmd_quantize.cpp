@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `bfpgen quantize --block N [--rounding away|even] [--json]`: reads whitespace-separated FP32 numbers from
 // stdin and prints their MXINT8 blocks (docs/quantize.md, docs/arithmetic.md section 2). All output is
 // buffered and printed only on success, so a failing run prints nothing on stdout.

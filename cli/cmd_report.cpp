@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfpgen report: area, clock, power from measured activity, TOPS, TOPS/W, TOPS/mm^2 and energies of one config
 // on a GEMM workload at one or more activation sparsities, at 180 nm and scaled (docs/ppa.md, "Report").
 // The heavy steps are the scripts of scripts/ppa/ (asic.sh, power.sh, activity.sh); the figures are computed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfpgen run: a whole network (networks/*.yaml, docs/networks.md) layer by layer through the RTL and the
 // golden model (mapper/run.h), with a per-layer table.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfpgen sweep: the options of report::run_sweep (report/sweep.h; docs/ppa.md, "Sweep").
 #include <iostream>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sub-commands of the bfpgen CLI. Each registers its options on a CLI11 sub-command and returns the
 // callback that runs it; the callback returns the process exit code.
 #pragma once

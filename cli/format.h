@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Number formatting shared by the CLI's text tables.
 #pragma once
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfpgen: generator, quantizer and simulation front end for the BFP8 PE-array accelerator.
 #include <exception>
 #include <iostream>

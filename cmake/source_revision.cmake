@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Writes OUT (a C++ header) with BFP_SOURCE_REVISION = `git describe` of the source tree SRC, or "unknown"
 # outside a git checkout. Run at every build (target bfp_source_revision); OUT is rewritten only when the
 # revision changed, so an unchanged tree recompiles nothing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // YAML config loading and validation (docs/config.md), driven by the field table (config/fields.def).
 //
 // The loader walks a fixed schema instead of calling yaml-cpp's as<T>(): required keys must be given, unknown

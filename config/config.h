@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Accelerator configuration: the one source of truth for generator, harness and golden model.
 // Loaded from YAML (docs/config.md); every key is validated, errors name file, line and key. The fields are
 // the rows of config/fields.def; config/fields.h walks them.

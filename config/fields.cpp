@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The runtime table of config/fields.def, and what is defined by walking it: canonical text, equality and the
 // YAML writer.
 #include "config/fields.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The config schema as data: the rows of config/fields.def, for code that must cover every config field
 // (loader, canonical text, YAML writer, emitter, model ABI check, tests) without listing them again.
 #pragma once

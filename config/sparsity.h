@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `sparsity` config key (docs/config.md): which operands the RTL skips zeros of.
 #pragma once
 #include <optional>

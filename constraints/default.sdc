@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # ASIC timing constraints of config 'default' (scripts/ppa/asic.sh, docs/ppa.md): a 100 MHz target clock on
 # clk_i, ideal (no clock tree, skew or jitter); I/O paths get the full period (the accelerator's ports are
 # registered or feed registers on both sides of a real system), inputs driven by a BUFX4, outputs load 0.02 pF.

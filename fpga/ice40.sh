@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # iCE40 flow: generate the RTL of CONFIG, wrap it in the FPGA shell (rtl/fpga/bfp_fpga_shell.sv), synthesize with
 # Yosys synth_ice40 and place and route with nextpnr-ice40 on each DEVICE (up5k: SG48 package, with -dsp;
 # hx8k: CT256, no DSP blocks). Writes into out/ppa/<config>/: yosys_ice40_<dev>.log, nextpnr_ice40_<dev>.log,

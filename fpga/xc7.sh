@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Xilinx 7-series estimate: generate the RTL of CONFIG and synthesize bfp_top with Yosys
 # `synth_xilinx -family xc7` (synthesis only: no place-and-route, no timing). Writes into out/ppa/<config>/:
 # yosys_xc7.log, yosys_xc7_stat.txt, fpga_xc7.json (LUT, FF, DSP48E1, RAMB18E1/RAMB36E1) and ppa.md.

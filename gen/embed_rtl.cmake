@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Build-time script (cmake -P): turns the hand-written RTL files listed in LIST (one absolute path per line)
 # into OUT, a C++ source defining bfp::embedded_rtl() (gen/rtl_embed.h). Files are stored as byte arrays, so
 # any content survives unchanged.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Emitter (docs/generated-output.md): builds every output file as text in memory from a validated Config,
 // then writes them all through a temporary directory that replaces the output directory in one rename.
 #include "gen/emit.h"
@@ -111,7 +112,8 @@ std::vector<Param> core_params(const Config& c) {
 }
 
 std::string banner(const Config& c, const std::string& source) {
-  return provenance_line(c) + "\n// Source: " + source + "\n";
+  // SPDX: generated files carry the license of the sources they are made from (LICENSE, Apache-2.0)
+  return provenance_line(c) + "\n// SPDX-License-Identifier: Apache-2.0\n// Source: " + source + "\n";
 }
 
 std::string render_top(const Config& c) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Emitter: turns a validated Config into the files of one accelerator (docs/generated-output.md).
 //
 // Everything is rendered in memory first (render), then written in one step (write_output) into a temporary

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Renders bfp_pkg.sv from the command/format table (host/command_format.h), so the RTL's opcodes, field
 // slices and format constants are the host's by construction. Yosys 0.23 rejects `import bfp_pkg::*`, so
 // the leaves write bfp_pkg::NAME; every name is upper case (true constants, docs/style).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfp_pkg.sv: the SystemVerilog view of the command/format table (host/command_format.h).
 #pragma once
 #include <string>

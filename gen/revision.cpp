@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The source revision this bfpgen was built from; its own file so that a new revision recompiles one file.
 #include "gen/emit.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The hand-written RTL leaf modules (rtl/*.sv), embedded into bfp_gen at build time by embed_rtl.cmake.
 #pragma once
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden model of docs/arithmetic.md. Every function cites the spec step it implements.
 //
 // Section 2 (quantization) reproduces the FP32 arithmetic of the MX reference library (microxcaling,

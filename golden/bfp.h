@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden model of docs/arithmetic.md: MX-compatible quantizer, BFP8 GEMM with aligned accumulation,
 // output requantization. Everything here is bit-exact against the RTL; see the spec for every step.
 #pragma once

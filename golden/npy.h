@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Minimal NumPy .npy (format version 1.0) writer and reader: little-endian int8, uint8, int32, int64,
 // float32, float64; C order; any shape (including 0-d and empty arrays). Used by `bfpgen gemm --dump` and
 // by tests. Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden model of sparsity scaling and of the row-stream format of docs/sparse-format.md. Every offset and
 // bit position below is the one named in that document's "Byte layout" table.
 #include "golden/sparse.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden model of sparse storage: sparsity scaling (pruning, docs/architecture.md "Sparse operation") and the
 // hierarchical bit-mask row-stream format of docs/sparse-format.md (encoder, validating decoder, size
 // statistics). Only the documented format is modelled here; nothing depends on how the RTL produces it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command encoding, decoding and checking (host/command.h), driven by the table of host/command_format.h.
 #include "host/command.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The host's view of one accelerator command (docs/architecture.md, "Command format"): the Command struct,
 // its opcodes and flag bits, encoding to and decoding from the 256-bit command word, and the driver's
 // legality check. Field positions, opcode values and flag bits all come from host/command_format.h, the

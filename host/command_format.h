@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command and data-format table: the one place that says where each field of the 256-bit command word
 // sits, which opcodes and flag bits exist, the exponent width and requantizer biases of the RTL datapath and
 // the constants of a compressed row stream (docs/architecture.md "Command format", docs/arithmetic.md,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where a GEMM's operands live in device memory (docs/architecture.md "Tensor layout in external memory") and
 // the tile order (schedule) that applies to them. Pure host-side arithmetic: no simulator, no golden model.
 #pragma once

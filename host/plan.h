@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan_gemm: the one place that answers "does this GEMM fit, can its operands be compressed, which schedule,
 // where do the operands go and which commands run it" (docs/harness.md). Every GEMM runner path (bfpgen gemm,
 // bench, run, fuzz) plans through it; the simulator's runner (sim/runner.h) executes a plan.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A performance model of the sparse issue schedule (docs/architecture.md "Sparse operation"), not of the RTL:
 // per COMPUTE and sequencer (PE row x weight column group) the elements it issues. `bfpgen gemm` and the
 // sparsity benchmark report it next to the measured cycles.

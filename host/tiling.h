@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tiling / command-stream compiler: the commands of docs/architecture.md "Tiling" for one GEMM.
 #pragma once
 #include <vector>

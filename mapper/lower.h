@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Lowering of network layers (docs/networks.md): activation tensors in BFP8, seeded initializers, fc and
 // conv2d as GEMMs (conv2d by host-side im2col, one GEMM per group), and the host implementations of pooling,
 // residual add, concatenation and flatten in the golden domain.

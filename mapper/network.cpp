@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Network description loading (docs/networks.md): a fixed schema walked by hand, so that unknown, duplicate
 // and missing keys, wrong types and bad values all give one error naming the file, line, column, layer and
 // field. Shape inference (infer_shapes) runs on the result and reports in the same form.

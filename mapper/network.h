@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Network intermediate representation: the layers of a networks/*.yaml file (docs/networks.md), their
 // connections and their inferred shapes. Loading validates everything; every error names the file, line and
 // column, the layer (name and position) and the field.

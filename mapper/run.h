@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Executes a network layer by layer: every fc/conv2d GEMM on the verilated RTL (sim/runner.h) and in the
 // golden model, compared bit for bit; pooling, add, concat and flatten on the host in the golden domain.
 // The golden output of each layer feeds the next, so every layer is checked against the same operands

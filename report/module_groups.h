@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Area/power group of each module, read from the '// bfp-group: NAME' tags of generated RTL (docs/ppa.md,
 // "Module groups"); scripts/ppa/module_groups.py reads the same tags for the flows' JSON.
 #pragma once

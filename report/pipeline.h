@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The steps of `bfpgen report` (and of every design point of `bfpgen sweep`): ASIC flow, per-instance power,
 // activity runs, report files (docs/ppa.md, "Report").
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Activity-weighted power of the mapped netlist (docs/ppa.md, "Power from measured activity").
 #pragma once
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The PPA report of `bfpgen report` and `bfpgen sweep`: figures from the ASIC flow (asic.json), the
 // per-instance power (scripts/ppa/power.sh) and activity runs (scripts/ppa/activity.sh), JSON + Markdown + SVG.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfpgen sweep (docs/ppa.md, "Sweep"): the grid, the configs of its points and the comparison table.
 #include "sweep.h"
 

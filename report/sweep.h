@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `bfpgen sweep`: `bfpgen report` over a grid of design points (array size x block size x sparsity knob) derived
 // from a base config, one comparison table (Markdown + JSON) and plot (docs/ppa.md, "Sweep").
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Technology scaling of delay, energy, power and area from 180 nm to 45, 40, 32, 28 and 20 nm with the fitted equations of
 // A. Stillmaker and B. Baas, "Scaling equations for the accurate prediction of CMOS device performance from
 // 180 nm to 7 nm", Integration, the VLSI Journal 58 (2017) 74-81 (with its published erratum to Sec. 4.2.1).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Switching activity per RTL scope, from a VCD file or from a Verilator coverage file (docs/ppa.md, "Power").
 #pragma once
 #include <cstdint>

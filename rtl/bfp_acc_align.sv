@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Aligned accumulation step of docs/arithmetic.md section 3: adds one block product p (exponent sum pe)
 // to the accumulator (m, e). Combinational; the PE registers the result. The larger exponent wins, the
 // other operand is shifted right arithmetically (shift clamped to W-1, so far-away values become 0 or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Accumulator buffer: Rows x AccCols accumulators (m, e) in registers. DRAIN copies the whole PE array
 // into one slot of Cols columns in a single cycle; STORE reads one block of BlockSize columns of one row
 // per cycle. It decouples the PE tile width (Cols) from the output block width (BlockSize), so a block

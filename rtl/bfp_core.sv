@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Accelerator core: command dispatcher, double-buffered activation buffers, weight buffers, load
 // engine, PE array, accumulator buffer and store engine (docs/architecture.md). The generated bfp_top
 // instantiates this module with the parameters of one config.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load engine for LOAD_ACT / LOAD_WGT. For each of `rows` rows it reads the row's code beats and then
 // its exponent beats. Requests and responses walk the same (row, phase, beat) sequence with two
 // independent counters, so any number of requests may be outstanding and memory latency is hidden;

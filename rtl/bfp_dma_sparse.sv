@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Load engine for compressed activations (LOAD_ACT with SPARSE, docs/sparse-format.md). Phase A fetches
 // the first beat of every row stream (header + level-1 mask); phase B fetches, row by row, only the used
 // beats of the level-2, exponent and code segments, whose lengths the headers give. Requests and

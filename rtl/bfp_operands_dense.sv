@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Operand side of a dense array (sparsity: none): one element counter walks K for every row in
 // lockstep and reads the double-buffered activation banks and the weight banks. The cheapest variant:
 // one read address for all banks, one valid/last for the whole array.
@@ -115,14 +116,8 @@ module bfp_operands_dense #(
   end
 
   for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
-    bfp_wgt_bank #(
-      .MemWidth (MemWidth),
-      .WgtDepth (WgtDepth),
-      .BlockSize(BlockSize),
-      .BankBits (BankBits),
-      .WordBits (WordBits),
-      .Bank     (c)
-    ) u_bank (
+    bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
+                   .WordBits(WordBits), .Bank(c)) u_bank (
       .clk_i       (clk_i),
       .bank_we_i   (bank_we_i),
       .bank_wgt_i  (bank_wgt_i),

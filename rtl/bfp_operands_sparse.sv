@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Operand side of a zero-skipping array (sparsity: activations | both). Every PE row has its own
 // sequencers (bfp_row_seq) and therefore its own read port into a private copy of the weight buffer:
 // rows advance independently, each over its own non-zero (matched) elements. With `both` each row is
@@ -207,14 +208,8 @@ module bfp_operands_sparse #(
       logic [KBits-1:0] kc, kblk;
       assign kc   = k[G*KBits +: KBits];
       assign kblk = kc >> BlockLog;
-      bfp_wgt_bank #(
-        .MemWidth (MemWidth),
-        .WgtDepth (WgtDepth),
-        .BlockSize(BlockSize),
-        .BankBits (BankBits),
-        .WordBits (WordBits),
-        .Bank     (c)
-      ) u_bank (
+      bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
+                     .WordBits(WordBits), .Bank(c)) u_bank (
         .clk_i       (clk_i),
         .bank_we_i   (bank_we_i),
         .bank_wgt_i  (bank_wgt_i),

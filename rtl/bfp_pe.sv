@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One processing element: an 8x8 signed multiply per cycle, an exact block dot-product adder, and the
 // aligned block accumulator (docs/arithmetic.md section 3). Pipeline: multiply | block sum | align.
 // The block sum is exact, so the element order inside a block never matters; only whole blocks are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Output-stationary broadcast array of Rows x Cols PEs. Row i receives activation element A[i][k] and
 // its block exponent, column j receives W[k][j]; every PE consumes one pair per cycle. OperandRegs
 // register stages on the broadcast give synthesis room to buffer the high-fanout operand nets. With

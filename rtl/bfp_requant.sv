@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Output requantizer (docs/arithmetic.md section 4): turns B accumulators (m, e) of one output row into
 // one BFP8 block, with optional fused ReLU.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Zero-skipping sequencers of one PE row (sparsity: activations | both). The row's activation metadata
 // (level-1 and level-2 masks, exponents of both halves) is stored once; Groups walkers read it, one per
 // group of weight columns. A walker visits the row's non-empty blocks (level-1 mask, next set bit) and,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Simple dual-port memory: one write port, one read port with a registered read (one cycle latency).
 // Written in the plain style that Yosys maps to block RAM and Verilator to a C array; buffers of the
 // accelerator are built from it so that synthesis flows can later swap it for an SRAM macro.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // STORE engine: for each row r < rows and output block b < count it reads one block of accumulators,
 // requantizes it (bfp_requant, optional ReLU), prunes codes with |code| < threshold (sparsity scaling;
 // a block left all-zero gets exponent 0) and writes it to memory with byte strobes, so nothing needs a

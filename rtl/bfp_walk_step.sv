@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Next position of the compressed-load walker (bfp_dma_sparse): phase A visits (row, segment 0) for
 // every row, phase B visits segments 1..3 of each row. Combinational; the request and the response side
 // of the loader each use one copy so that both walk the identical sequence.

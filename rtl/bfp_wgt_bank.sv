@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One weight bank: the codes and the block exponents of one column of W^T (one PE column), each in its own
 // bfp_sram, written a beat at a time by LOAD_WGT and read one element per cycle. The byte of the read word is
 // selected one cycle after the read address, when the word arrives. bfp_operands_dense has one bank per

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages bfpgen needs; a no-op when they are all present.
 # Used by `make run`, `make test` and .ci/run. Needs root (or sudo) only when something is missing.
 set -euo pipefail

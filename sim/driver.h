@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Host-side command driver: owns a model instance and the external memory, feeds the command stream
 // (docs/architecture.md, "Command format"), clocks the model and attributes every cycle to the opcode
 // that op_o reports.

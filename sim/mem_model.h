@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Byte-addressed external memory behind the bfp_top memory ports: in-order read responses after a
 // configurable latency, a bandwidth limit, a posted write port with byte strobes, and optional random
 // backpressure on every handshake (docs/harness.md).

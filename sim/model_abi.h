@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C ABI between a verilated bfp_top model (libbfp_model.so, built from sim/model for one config) and
 // the harness that dlopens it (sim/model_cache.cpp). Plain C structs of uint32_t words so that the
 // harness never sees Verilator types and one harness binary can load models of different configs.

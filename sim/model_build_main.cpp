@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfp_model_build [--keep-going] CONFIG.yaml...: builds (or finds up to date in the model cache) the
 // verilated model of every config, one after the other. Run at build time by bfp_prebuild_model
 // (sim/CMakeLists.txt) with --keep-going: a model that does not build is reported but does not fail the

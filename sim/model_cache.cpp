@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Model cache: generate RTL, build sim/model into a shared library once per config, dlopen it.
 #include "sim/model_cache.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loading verilated bfp_top models at run time. A model is built once per config (keyed by
 // Config::hash()) into a cache directory and dlopened; see docs/harness.md.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The GEMM runner: executes one planned GEMM (host/plan.h) on the verilated RTL and checks it bit for bit.
 // Every path that runs a GEMM on the RTL goes through run_gemm here: `bfpgen gemm` and the benchmarks
 // (random operands, verify/random_gemm.h), `bfpgen run` (network layers, mapper/run.h), the fuzzer.

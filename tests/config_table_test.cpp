@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The field table (config/fields.def) against everything that must cover every config field: the emitted
 // bfp_top.sv, bfp_config.h and manifest.json, the model ABI and the harness's mismatch check, rtl/bfp_core.sv's
 // parameters and docs/config.md's key table; and the YAML writer and Config::with() built on it.

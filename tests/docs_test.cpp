@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Docs that repeat a fact the code holds are checked against the code: the README's example config is
 // configs/default.yaml, the README names every subcommand `bfpgen --help` lists (and no other), and
 // docs/code-map.md names every top-level folder and only paths that exist.

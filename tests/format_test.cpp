@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command/format table (host/command_format.h) against everything that must agree with it: a hand-written
 // copy of the command layout, docs/architecture.md's command tables, the emitted package bfp_pkg.sv (its
 // functions evaluated by Icarus), the golden model's own constants and row-stream layout, and the RTL sources

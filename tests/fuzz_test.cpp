@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Randomized layer regression (mapper/fuzz.h, docs/fuzz.md): a short fixed-seed fuzz on every
 // configs/test/*.yaml config (random networks and GEMMs through the RTL, bit for bit), the case derivation
 // (case I depends on (seed, I) only), the config pool and the JUnit report. The long run is `make fuzz-long`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Generator tests: config validation (every error names file, line, column and key), canonical text and hash,
 // emitted files (provenance, determinism, manifest, filelist, header, bfp_top ports) and atomic output.
 #include <gtest/gtest.h>
@@ -480,7 +481,8 @@ TEST_F(Emit, ProvenanceHeaders) {
   for (const auto& f : bfp::render(cfg)) {
     SCOPED_TRACE(f.path);
     if (f.path == "bfp_top.f" || f.path == "manifest.json") continue;
-    EXPECT_EQ(f.content.rfind(line + "\n", 0), 0u) << f.content.substr(0, 200);
+    EXPECT_EQ(f.content.rfind(line + "\n// SPDX-License-Identifier: Apache-2.0\n// Source: ", 0), 0u)
+        << f.content.substr(0, 200);
     EXPECT_EQ(f.content.find("Z\n"), std::string::npos);  // no ISO timestamps
     if (leaves.count(f.path)) {
       // banner, source name, blank line, `line directive, then the hand-written file unchanged

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit and property tests of the golden model (golden/bfp.h) against docs/arithmetic.md.
 //
 // Unit tests use expected values derived by hand from the spec (derivation in the comments). Property tests

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // host/: plan_gemm answers fit, compression and schedule once (the messages name the reason), IfApplicable
 // falls back to dense operands, and the JSON of the result structs reads back into the same structs.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Lint of the generated RTL for configs/default.yaml and every configs/test/*.yaml: each config is generated into
 // a temporary directory, then Verilator (-Wall, no warnings allowed), Icarus Verilog and Yosys (hierarchy + proc)
 // must accept it; the smallest config also goes through a full Yosys synthesis. These are the tools the flows

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Network mapper (docs/networks.md): loading and validation of network files, shape inference against
 // hand-derived shapes, im2col lowering against a direct convolution computed here, the host layers on
 // hand-computed values, and end-to-end runs through the RTL (networks/mlp.yaml and a small network with every

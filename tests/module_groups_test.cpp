@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Module groups of the PPA reports (docs/ppa.md, "Module groups"): every file of a generated RTL directory
 // names its group with one `// bfp-group:` line, the C++ reader (report/module_groups.cpp) and the flows' Python
 // reader (scripts/ppa/module_groups.py) agree, and a file without a tag is an error naming it.

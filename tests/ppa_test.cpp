@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PPA flows (docs/ppa.md) on the smallest legal designs, so that they stay fast (about 15-20 s of CPU each;
 // ctest runs them in parallel): the ASIC flow must report a positive area per group, SRAM macros for the deep
 // banks only, and a clock; the iCE40 flow on a config whose buffers cannot fit a UP5K must say plainly that it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `bfpgen quantize` against tests/oracle/mx_reference.py (an independent, stdlib-only transliteration of the OCP MX
 // reference library's int8 path): identical stdout and exit status on many inputs, both rounding modes, block
 // sizes 1, 2, 7, 32 and partial last blocks. Random cases print their seed and a repro command; rerun one with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // End to end `bfpgen report` on the smallest config (label long: the ASIC flow, OpenSTA power and a coverage
 // model build take ~5-8 minutes on 2 cores). Everything goes to a temporary directory (--ppa-out, -o).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit tests of the PPA report (report/, docs/ppa.md "Power from measured activity" and "Report"): technology
 // scaling against the values printed in Stillmaker & Baas 2017 (erratum), the VCD toggle counter and the
 // Verilator coverage parser on hand-written files with known counts, the activity-weighted power on a synthetic

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfp_requant alone against the golden requantizer (docs/arithmetic.md section 4), bit-exact, for several
 // (B, W, F, Lanes) including Lanes < B (pipeline.requant_lanes, the multi-cycle requantizer of small FPGAs).
 // Vectors aim at every branch of the shift: random full-width mantissas, small ones, the extremes +-2^(W-1),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The hand-written leaves (rtl/*.sv) check their parameters at elaboration: a leaf instantiated with an illegal
 // parameter must fail in Verilator (lint, and so the model build, which adds -Werror-USERERROR) and in Yosys,
 // naming the rule, while its default parameters pass; Icarus 11 (which cannot elaborate $error there, so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RTL against the golden model, bit for bit: random GEMMs through the verilated bfp_top of every config
 // (configs/default.yaml and configs/test/*.yaml), with shapes that do not divide the array, K larger
 // than the buffers, every operand value kind, ReLU on/off and random backpressure on every handshake.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tests of golden/sparse.h: sparsity scaling (prune), the row-stream format of docs/sparse-format.md
 // (encoder, validating decoder) and the compression statistics.
 //

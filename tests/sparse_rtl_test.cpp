@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sparse operation of the RTL against the golden model (issue 3, item 6): operand sparsity from 0% to 100%
 // (all-zero tensors) with random, whole-block and clustered zeros, exactly one non-zero per block, activation
 // and weight masks that never match, weight sparsity with `both`, pruning thresholds, compressed activations

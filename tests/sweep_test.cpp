@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bfpgen sweep's library part (report/sweep.h): the grid, the configs of its points (Config::with, so an illegal
 // combination names its key) and a sweep whose every point fails before any flow runs.
 #include <gtest/gtest.h>

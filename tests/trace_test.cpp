@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Waveform tracing (docs/harness.md "Waveforms"): traced model variants of configs/test/r2c2b8.yaml (built
 // here on first use, cached apart from the untraced model), a whole GEMM dumped to a VCD that parses and has
 // one clock period per model cycle with the top-level ports, a window (enable/disable) holding exactly the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `bfpgen --version` and manifest.json name the source revision bfpgen was built from (git describe), so that
 // generated RTL can be traced back to the exact sources of its leaf modules and generator.
 #include <gtest/gtest.h>

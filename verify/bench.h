@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The benchmarks of `bfpgen bench`: dense GEMM utilization per size and schedule, and the sparsity table of
 // docs/sparsity-bench.md (activation/weight sparsity points plus the same dense GEMM on a `sparsity: none`
 // variant of the config). Every GEMM goes through run_gemm (verify/random_gemm.h) and is checked bit for bit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Running the cases of `bfpgen fuzz` (docs/fuzz.md) and the JUnit report.
 #include "verify/fuzz.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Randomized layer regression (`bfpgen fuzz`, docs/fuzz.md): each case is a small network (fc, conv2d with
 // strides, padding, groups and depthwise, optionally with pooling, residual add, concatenation, flatten and a
 // second GEMM layer) or a raw GEMM, with drawn shapes (also ones that do not divide the array or the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Drawing the cases of `bfpgen fuzz` (docs/fuzz.md): networks from templates, raw GEMM specs, the config pool.
 #include "verify/fuzz.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `bfpgen gemm --json` (docs/harness.md): the runner's JSON (sim/runner_json.cpp) plus the config, the spec and
 // the statistics of the random path.
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One random GEMM through the RTL and the golden model: draw FP32 operands (verify/stimulus.h), quantize, plan
 // (host/plan.h), run on the RTL with the one runner (sim/runner.h), compare bit for bit, and add the statistics
 // of the random path (utilization, sparsity achieved, compression, sequencer model, error vs FP32). Used by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stimulus of the random GEMMs (docs/harness.md "Operand values", "Operand sparsity"): FP32 operand value
 // distributions, forced zeros (sparsify), special zero structures for tests (MaskMode) and the .npy dump of a
 // GEMM's operands and results.

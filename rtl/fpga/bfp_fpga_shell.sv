@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // FPGA shell around the generated bfp_top, used only by the FPGA flows (fpga/ice40.sh, fpga/xc7.sh).
 //
 // Why it exists: bfp_top has ~600 I/O bits (256-bit command, MemWidth-bit read and write data, two

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Smoke test of the FPGA shell (tests/ppa_test.cpp runs it with Icarus on configs/up5k.yaml's RTL): sends a
 // LOAD_WGT command of one block as 32 bytes, checks that the two read requests (codes, then exponents) come
 // out as 5-byte frames 0x01 + address, answers each with one beat of bytes on port 1; then DRAIN (the reset

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ASIC-flow replacement of rtl/bfp_sram.sv, read by scripts/ppa/asic.sh instead of the generated
 // bfp_sram.sv. Same parameters and ports. A memory of at least MinDepth words becomes a black-box SRAM
 // macro (bfp_sram_macro, sized by its parameters; area, energy and timing come from

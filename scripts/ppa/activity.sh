@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Switching activity of a real workload: runs `bfpgen gemm` on the coverage variant of the verilated model
 # (sim/model configured with -DBFP_MODEL_COVERAGE=ON: Verilator toggle + line coverage, and the shim's coverage
 # hook), so the run leaves per-bit toggle counts and per-branch execution counts (Verilator coverage.dat) and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ASIC estimate on the osu018 180 nm standard cells (package qflow-tech-osu018) with open tools:
 #   1. generate the RTL of CONFIG; bfp_sram is replaced by rtl/tech/bfp_sram_asic.sv, which turns every
 #      memory of >= 16 words into a black-box SRAM macro (scripts/ppa/sram_model.py) and keeps shallower ones

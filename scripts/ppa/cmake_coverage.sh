@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The cmake that scripts/ppa/activity.sh hands to the model cache (BFP_CMAKE, sim/model_cache.cpp): a configure
 # call gets -DBFP_MODEL_COVERAGE=ON (Verilator toggle + line coverage and the shim's coverage hook,
 # sim/model/CMakeLists.txt); build, install, script and tool-mode calls pass through unchanged.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared part of the PPA flows (fpga/ice40.sh, fpga/xc7.sh, scripts/ppa/asic.sh); source it.
 # ppa_init CONFIG generates the RTL of CONFIG into $OUT/rtl (OUT = ${PPA_OUT:-out/ppa}/<config name>) and sets
 #   ROOT, OUT, NAME, HASH, MEM_WIDTH, ADDR_WIDTH, RTL_FILES (array, absolute paths in filelist order), PPA_PY.

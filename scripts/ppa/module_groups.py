@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Area/power groups of the modules of a generated RTL directory (docs/ppa.md, "Module groups").
 
 Every .sv file names the group of the modules it declares with one '// bfp-group: NAME' line, its last line

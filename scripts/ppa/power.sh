@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Per-instance power of the mapped ASIC netlist at switching activity 0 and 1 (OpenSTA), the input of the
 # activity-weighted power of `bfpgen report` (docs/ppa.md, "Power from measured activity").
 #

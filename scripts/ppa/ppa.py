@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Helpers of the PPA flows (fpga/ice40.sh, fpga/xc7.sh, scripts/ppa/asic.sh, scripts/ppa/sparsity_area.sh).
 
 The shell scripts run the tools; this file only reads their logs and netlists and writes the JSON/Markdown

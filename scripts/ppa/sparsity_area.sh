@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Area cost of the sparsity knob: the same config with sparsity none / activations / both, each synthesized
 # with the Yosys generic flow (`synth -top bfp_top; stat`, hierarchical) with every bfp_sram a black box (the ASIC
 # flow's rtl/tech/bfp_sram_asic.sv with MinDepth 1: a black box instantiated inside bfp_sram, because Yosys

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """SRAM macro model of the ASIC flow (docs/ppa.md, "SRAM macro model").
 
 The accelerator's buffers are bfp_sram instances: simple dual-port memories (one write port, one read port,

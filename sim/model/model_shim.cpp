@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C ABI (sim/model_abi.h) around the verilated bfp_top of one config. Compiled together with the
 // verilated model into libbfp_model.so by sim/model/CMakeLists.txt. Port widths differ between
 // configs (CData/SData/IData/QData/VlWide<N>), so every copy goes through the put()/get() templates

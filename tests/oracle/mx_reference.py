@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Independent reference for `bfpgen quantize`: the MXINT8 path of the OCP MX reference library.
 
 Usage: python3 tests/oracle/mx_reference.py --block N [--rounding away|even] [--json] < numbers.txt

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Whole-file reads for tests: the text of a file, or an exception naming it.
 #pragma once
 #include <filesystem>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fixtures shared by the RTL suites (rtl_test.cpp, sparse_rtl_test.cpp): the configs they run on and one
 // verilated model per config and process.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Running a tool from a test: its exit status and everything it printed (stdout and stderr together).
 #pragma once
 #include <stdio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scratch directories for tests: every test that writes files gets its own, so parallel ctest runs never
 // share a path, and nothing is left behind in /tmp when the test ends (or fails).
 #pragma once
