@@ -4,14 +4,14 @@
 // docs/code-map.md names every top-level folder and only paths that exist.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+
+#include "support/run_cmd.h"
 
 namespace fs = std::filesystem;
 
@@ -27,21 +27,10 @@ std::string read_text(const fs::path& p) {
   return os.str();
 }
 
-// stdout of a shell command (the CLI's own help, so the subcommand list is the code's, not a copy)
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  ::pclose(p);
-  return out;
-}
-
 // Subcommand names from the "Subcommands:" section of `bfpgen --help`.
 std::set<std::string> cli_subcommands() {
-  const std::string help = run("'" + std::string(BFP_BINARY_DIR) + "/bfpgen' --help");
+  // the CLI's own help, so the subcommand list is the code's, not a copy
+  const std::string help = bfp::test::run_cmd("'" + std::string(BFP_BINARY_DIR) + "/bfpgen' --help").output;
   std::set<std::string> subs;
   std::istringstream in(help);
   bool in_section = false;
