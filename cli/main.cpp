@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
     reg(s, bfp::cli::add_report(*s));
     s = app.add_subcommand("sweep", "PPA report over a grid of configs, one comparison table (docs/ppa.md)");
     reg(s, bfp::cli::add_sweep(*s));
+    s = app.add_subcommand("train", "train a network on Fashion-MNIST with the BFP8 training passes, RTL steps bit-exact");
+    reg(s, bfp::cli::add_train(*s));
   }
 
   try {

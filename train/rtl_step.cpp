@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "train/rtl_step.h"
+
+#include <algorithm>
+
+#include "golden/sparse.h"
+#include "host/plan.h"
+
+namespace bfp::train {
+
+PassTotals& PassTotals::operator+=(const RtlJob& j) {
+  ++gemms;
+  cycles += j.run.cycles.total;
+  macs += uint64_t(j.m) * uint64_t(j.k) * uint64_t(j.n);
+  useful_macs += j.run.useful_macs;
+  read_bytes += j.run.read_bytes;
+  write_bytes += j.run.write_bytes;
+  dense_bytes += j.dense_bytes;
+  compressed_bytes += j.compressed_bytes;
+  bit_exact = bit_exact && j.run.bit_exact;
+  return *this;
+}
+
+namespace {
+
+host::GemmPlan plan_job(const Config& cfg, const GemmJob& j, const RtlOptions& opt) {
+  host::PlanOptions po;
+  po.relu = j.relu;
+  po.prune = j.prune;
+  if (opt.sparse && cfg.sparse()) {
+    po.sparse_a = host::Compress::IfApplicable;
+    po.sparse_c = host::Compress::IfApplicable;
+  }
+  return host::plan_gemm(cfg, {j.a.rows, j.a.cols, j.wt.rows}, po);
+}
+
+}  // namespace
+
+RtlStepReport run_step_on_rtl(const std::shared_ptr<sim::Model>& model, const TrainNet& tn, const BfpStep& step,
+                              int64_t step_index, const RtlOptions& opt) {
+  const Config& cfg = model->config();
+  RtlStepReport rep;
+  rep.step = step_index;
+  if (step.jobs.empty()) throw std::invalid_argument("run_step_on_rtl: the step kept no GEMMs (keep_jobs)");
+  std::vector<host::GemmPlan> plans;
+  uint64_t bytes = 0;
+  for (const GemmJob& j : step.jobs) {
+    try {
+      plans.push_back(plan_job(cfg, j, opt));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("training step " + std::to_string(step_index) + ", GEMM " + j.name(tn) + ": " +
+                                  e.what());
+    }
+    bytes = std::max(bytes, plans.back().layout.bytes);
+  }
+  const auto drv = sim::make_driver(model, bytes, opt.seed, opt.timing);
+  const int beat = cfg.beat_bytes();
+  for (size_t i = 0; i < step.jobs.size(); ++i) {
+    const GemmJob& j = step.jobs[i];
+    RtlJob r;
+    r.name = j.name(tn);
+    r.layer = j.layer;
+    r.pass = j.pass;
+    r.m = j.a.rows;
+    r.k = j.a.cols;
+    r.n = j.wt.rows;
+    r.sparse_a = plans[i].sparse_a();
+    r.sparse_c = plans[i].sparse_c();
+    r.a_zeros = count_zeros(j.a).fraction();
+    r.wt_zeros = count_zeros(j.wt).fraction();
+    r.c_zeros = count_zeros(j.c).fraction();
+    const golden::CompressionStats sa = golden::compression_stats(j.a, beat), sw = golden::compression_stats(j.wt, beat),
+                                   sc = golden::compression_stats(j.c, beat);
+    r.dense_bytes = sa.dense_bytes + sw.dense_bytes + sc.dense_bytes;
+    r.compressed_bytes = (r.sparse_a ? sa.hier_bytes_moved : sa.dense_bytes) + sw.dense_bytes +
+                         (r.sparse_c ? sc.hier_bytes_moved : sc.dense_bytes);
+    r.run = sim::run_gemm(*drv, plans[i], j.a, j.wt, j.c);
+    rep.sim_seconds += r.run.sim_seconds;
+    (j.pass == Pass::Fw ? rep.fw : j.pass == Pass::Bw ? rep.bw : rep.wg) += r;
+    rep.total += r;
+    if (!r.run.bit_exact && rep.bit_exact) {
+      rep.bit_exact = false;
+      rep.first_mismatch = r.name + ": " + r.run.first_mismatch;
+    }
+    rep.jobs.push_back(std::move(r));
+  }
+  return rep;
+}
+
+}  // namespace bfp::train
