@@ -247,6 +247,27 @@ void acc_add(int64_t& m, int32_t& e, int64_t p, int32_t pe, const AccParams& ap)
   e = E;
 }
 
+namespace {
+
+// acc_add in 64-bit arithmetic, for W <= 62 and F <= 30 (then p * 2^F, both aligned terms and their sum fit
+// int64). The same steps as acc_add; anything acc_add would reject is handed to it, so it throws the same error.
+inline void acc_add_fast(int64_t& m, int32_t& e, int32_t p, int32_t pe, const AccParams& ap, int64_t lo, int64_t hi) {
+  const int W = ap.width;
+  const int64_t pm = static_cast<int64_t>(p) * (int64_t{1} << ap.guard_bits);
+  if (pm < lo || pm > hi || m < lo || m > hi || pe < 0 || pe > 508 || e < 0 || e > 508) {
+    acc_add(m, e, p, pe, ap);
+    return;
+  }
+  auto asr64 = [](int64_t v, int sh) { return v >= 0 ? (v >> sh) : ~((~v) >> sh); };
+  const int32_t E = (m == 0) ? pe : std::max(e, pe);
+  const int64_t t1 = (m == 0) ? 0 : asr64(m, std::min(E - e, W - 1));
+  const int64_t t2 = asr64(pm, std::min(E - pe, W - 1));
+  m = std::clamp(t1 + t2, lo, hi);
+  e = E;
+}
+
+}  // namespace
+
 void gemm_accumulate_range(const BfpMatrix& a, const BfpMatrix& wt, const AccParams& ap, int kb_begin, int kb_end,
                            AccMatrix& acc) {
   check_bfp(a, "gemm: A");
@@ -258,6 +279,7 @@ void gemm_accumulate_range(const BfpMatrix& a, const BfpMatrix& wt, const AccPar
     throw InputError("gemm: K differs (A is " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + ", W^T is " +
                      std::to_string(wt.rows) + "x" + std::to_string(wt.cols) + ")");
   const int M = a.rows, N = wt.rows, KB = a.kblocks(), B = a.block;
+  if (B > 65536) throw InputError("gemm: block size " + std::to_string(B) + " above 65536 (block products must fit 32 bits)");
   if (kb_begin < 0 || kb_end < kb_begin || kb_end > KB)
     throw InputError("gemm: K block range [" + std::to_string(kb_begin) + ", " + std::to_string(kb_end) +
                      ") outside [0, " + std::to_string(KB) + ")");
@@ -268,18 +290,30 @@ void gemm_accumulate_range(const BfpMatrix& a, const BfpMatrix& wt, const AccPar
   if (acc.m.rows() != M || acc.m.cols() != N || acc.e.rows() != M || acc.e.cols() != N)
     throw InputError("gemm: accumulator is " + std::to_string(acc.m.rows()) + "x" + std::to_string(acc.m.cols()) +
                      ", expected " + std::to_string(M) + "x" + std::to_string(N));
+  const bool fast = ap.width <= 62 && ap.guard_bits <= 30;
+  const int64_t lo = fast ? -(int64_t{1} << (ap.width - 1)) : 0, hi = fast ? (int64_t{1} << (ap.width - 1)) - 1 : 0;
+  // Loop order i, kb, j: every output still accumulates its K blocks in increasing order (spec 3), and an
+  // all-zero A block can be skipped for the whole row of outputs, since a zero product leaves the accumulator
+  // unchanged (spec 3.2); this keeps the golden model fast on the sparse operands of training.
   for (int i = 0; i < M; ++i) {
     const int8_t* ar = a.codes.data() + static_cast<Eigen::Index>(i) * a.codes.cols();
-    for (int j = 0; j < N; ++j) {
-      const int8_t* wr = wt.codes.data() + static_cast<Eigen::Index>(j) * wt.codes.cols();
-      int64_t& m = acc.m(i, j);
-      int32_t& e = acc.e(i, j);
-      for (int kb = kb_begin; kb < kb_end; ++kb) {
-        int64_t p = 0;  // spec 3.1: exact block dot product
-        const int64_t base = static_cast<int64_t>(kb) * B;
-        for (int t = 0; t < B; ++t) p += static_cast<int64_t>(ar[base + t]) * static_cast<int64_t>(wr[base + t]);
-        const int32_t pe = static_cast<int32_t>(a.exps(i, kb)) + static_cast<int32_t>(wt.exps(j, kb));
-        acc_add(m, e, p, pe, ap);
+    for (int kb = kb_begin; kb < kb_end; ++kb) {
+      const int8_t* ab = ar + static_cast<int64_t>(kb) * B;
+      bool any = false;
+      for (int t = 0; t < B; ++t) any = any || ab[t] != 0;
+      if (!any) continue;
+      const int32_t ea = static_cast<int32_t>(a.exps(i, kb));
+      for (int j = 0; j < N; ++j) {
+        const int8_t* wb = wt.codes.data() + static_cast<Eigen::Index>(j) * wt.codes.cols() + static_cast<int64_t>(kb) * B;
+        // spec 3.1: exact block dot product (|p| <= B * 2^14 fits int32 for B <= 2^16; check_bfp bounds B)
+        int32_t p = 0;
+        for (int t = 0; t < B; ++t) p += static_cast<int32_t>(ab[t]) * static_cast<int32_t>(wb[t]);
+        if (p == 0) continue;
+        const int32_t pe = ea + static_cast<int32_t>(wt.exps(j, kb));
+        if (fast)
+          acc_add_fast(acc.m(i, j), acc.e(i, j), p, pe, ap, lo, hi);
+        else
+          acc_add(acc.m(i, j), acc.e(i, j), p, pe, ap);
       }
     }
   }
