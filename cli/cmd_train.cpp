@@ -26,7 +26,7 @@ struct Opts {
   std::string config, net, data = train::default_data_dir(), arithmetic = "bfp8", scaling = "off", save, load;
   int epochs = 1, batch = 32, max_train = -1, max_test = -1, rtl_every = 0, eval_batch = 500;
   int64_t max_steps = -1, warmup = 0, ramp = 0;
-  double lr = 0.05, momentum = 0.9, stall = 0.0;
+  double lr = 0.05, momentum = 0.9, lr_decay = 1.0, stall = 0.0;
   int latency = 4;
   uint64_t seed = 1;
   std::vector<int64_t> rtl_steps;
@@ -56,7 +56,7 @@ train::Knobs parse_scaling(const std::string& s) {
 std::string repro(const Opts& o, int64_t step) {
   std::ostringstream os;
   os << "build/bfpgen train --config " << o.config << " --net " << o.net << " --data " << o.data << " --batch "
-     << o.batch << " --lr " << o.lr << " --momentum " << o.momentum << " --seed " << o.seed << " --sparsity-scaling "
+     << o.batch << " --lr " << o.lr << " --lr-decay " << o.lr_decay << " --momentum " << o.momentum << " --seed " << o.seed << " --sparsity-scaling "
      << o.scaling << " --warmup " << o.warmup << " --ramp " << o.ramp;
   if (o.max_train >= 0) os << " --max-train " << o.max_train;
   if (!o.load.empty()) os << " --load " << o.load;
@@ -101,6 +101,9 @@ Runner add_train(CLI::App& app) {
   app.add_option("--epochs", o->epochs, "epochs over the training set")->capture_default_str()->check(CLI::Range(1, 1000));
   app.add_option("--batch", o->batch, "images per step")->capture_default_str()->check(CLI::Range(1, 4096));
   app.add_option("--lr", o->lr, "SGD learning rate")->capture_default_str()->check(CLI::Range(1e-9, 100.0));
+  app.add_option("--lr-decay", o->lr_decay, "learning-rate factor per epoch (epoch e uses lr * decay^e)")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-6, 1.0));
   app.add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str()->check(CLI::Range(0.0, 0.999));
   app.add_option("--seed", o->seed, "seed of the weight initialization and the data order")->capture_default_str();
   app.add_option("--arithmetic", o->arithmetic, "bfp8 (the accelerator's passes) or fp32 (reference loop)")
@@ -150,6 +153,7 @@ Runner add_train(CLI::App& app) {
     to.batch = o->batch;
     to.lr = float(o->lr);
     to.momentum = float(o->momentum);
+    to.lr_decay = float(o->lr_decay);
     to.seed = o->seed;
     to.schedule = {knobs, o->warmup, o->ramp};
     to.arith = {cfg.block, {cfg.acc_width, cfg.guard_bits}};
@@ -192,6 +196,7 @@ Runner add_train(CLI::App& app) {
                           {"arithmetic", o->arithmetic},
                           {"batch", o->batch},
                           {"lr", o->lr},
+                          {"lr_decay", o->lr_decay},
                           {"momentum", o->momentum},
                           {"seed", o->seed},
                           {"sparsity_scaling", {{"t_act", knobs.t_act}, {"t_err", knobs.t_err},

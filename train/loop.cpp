@@ -49,12 +49,12 @@ int argmax_row(const Eigen::MatrixXd& m, int64_t r) {
   return int(best);
 }
 
-void sgd(const TrainNet& tn, Params& p, const std::vector<Eigen::MatrixXf>& grad, const TrainOptions& opt,
+void sgd(const TrainNet& tn, Params& p, const std::vector<Eigen::MatrixXf>& grad, const TrainOptions& opt, float lr,
          int64_t step) {
   for (int i : tn.gemm_layers) {
     Eigen::MatrixXf& v = p.v[size_t(i)];
     v = opt.momentum * v + grad[size_t(i)];
-    p.w[size_t(i)] -= opt.lr * v;
+    p.w[size_t(i)] -= lr * v;
     if (!p.w[size_t(i)].allFinite())
       throw TrainError("training diverged at step " + std::to_string(step + 1) + ": the weights of " +
                        layer_ref(tn.layer(i)) + " are no longer finite (lower --lr)");
@@ -93,6 +93,7 @@ TrainReport train(const TrainNet& tn, Params& p, const DataSplit& data, const Tr
     er.epoch = e + 1;
     er.sparsity.layers.resize(tn.gemm_layers.size());
     const std::vector<int> order = epoch_order(tr.count(), opt.seed, e);
+    const float lr = opt.lr * std::pow(opt.lr_decay, float(e));
     double loss_sum = 0;
     int64_t correct = 0, seen = 0;
     for (size_t b0 = 0; b0 < order.size(); b0 += size_t(opt.batch)) {
@@ -125,7 +126,7 @@ TrainReport train(const TrainNet& tn, Params& p, const DataSplit& data, const Tr
         correct += r.correct;
         grad = std::move(r.grad);
       }
-      sgd(tn, p, grad, opt, step);
+      sgd(tn, p, grad, opt, lr, step);
       seen += int64_t(b1 - b0);
       ++step;
       ++er.steps;

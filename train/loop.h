@@ -32,6 +32,7 @@ struct TrainOptions {
   int batch = 32;
   float lr = 0.05f;
   float momentum = 0.9f;
+  float lr_decay = 1.0f;   ///< the learning rate of epoch e (0-based) is lr * lr_decay^e
   uint64_t seed = 1;       ///< weight initialization and data order
   Schedule schedule;
   Arith arith;
