@@ -75,6 +75,16 @@ sweep: build
 bench-sparsity: build
 	$(BUILD)/bfpgen bench --sparsity --config $(CONFIG)
 
+# ---- training benchmark (docs/training.md) ----------------------------------------------------------------------
+# make train-bench   FP32 and BFP8 training of networks/fmnist_mlp.yaml and fmnist_cnn.yaml on the full
+#                    Fashion-MNIST at four sparsity-scaling settings, the last step of each on the RTL
+#                    (about an hour on two cores); JSON per run in out/train-bench, table by scripts/train-table.py
+.PHONY: train-bench
+
+train-bench: build
+	bash scripts/train-bench.sh all out/train-bench
+	python3 scripts/train-table.py out/train-bench
+
 # ---- randomized layer regression (docs/fuzz.md) -----------------------------------------------------------------
 # make fuzz-long [FUZZ_SEED=S] [FUZZ_COUNT=N]   N random layer/GEMM cases on random configs of the fuzz pool,
 #                                               JUnit report in out/fuzz-long.xml (make test runs a short fuzz)

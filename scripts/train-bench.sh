@@ -35,8 +35,8 @@ run() {
 t0=$SECONDS
 case $which in
   mlp) run mlp fmnist_mlp.yaml 5 1875 ;;
-  cnn) run cnn fmnist_cnn.yaml 3 1875 ;;
-  all) run mlp fmnist_mlp.yaml 5 1875 & run cnn fmnist_cnn.yaml 3 1875 & wait ;;
+  cnn) run cnn fmnist_cnn.yaml 2 1875 ;;
+  all) run mlp fmnist_mlp.yaml 5 1875 & run cnn fmnist_cnn.yaml 2 1875 & wait ;;
   *) echo "usage: $0 [mlp|cnn|all] [OUT]" >&2; exit 2 ;;
 esac
 echo "train-bench: done in $((SECONDS - t0)) s; results in $out"

@@ -146,7 +146,11 @@ TrainReport train(const TrainNet& tn, Params& p, const DataSplit& data, const Tr
     if (!opt.save_dir.empty()) save_checkpoint(opt.save_dir, tn, p, {e + 1, step});
     if (opt.log) {
       *opt.log << "epoch " << er.epoch << ": loss " << er.loss << ", train accuracy " << 100 * er.train_accuracy
-               << "%, test accuracy " << 100 * er.test_accuracy << "%";
+               << "%, test accuracy ";
+      if (data.test.count() > 0)
+        *opt.log << 100 * er.test_accuracy << "%";
+      else
+        *opt.log << "- (no test images)";
       if (opt.arithmetic == Arithmetic::Bfp8)
         *opt.log << ", sparsity act " << 100 * er.sparsity.act.fraction() << "% err "
                  << 100 * er.sparsity.err.fraction() << "% (T_act " << er.knobs.t_act << ", T_err " << er.knobs.t_err
