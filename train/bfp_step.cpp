@@ -3,6 +3,7 @@
 #include "train/bfp_step.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "golden/reblock.h"
@@ -211,8 +212,10 @@ BfpStep bfp_step(const TrainNet& tn, const Params& p, const Eigen::MatrixXf& ima
     GemmJob wg;
     wg.layer = i;
     wg.pass = Pass::Wg;
+    const auto t0 = std::chrono::steady_clock::now();
     wg.a = golden::reblock_transposed(f.a[size_t(i)], ar.block);
     wg.wt = golden::reblock_transposed(err, ar.block);
+    s.reblock_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     wg.c = run_golden(wg, ar);
     s.reblock_bytes += 2 * (wg.a.codes.size() + wg.a.exps.size() + wg.wt.codes.size() + wg.wt.exps.size());
     s.grad[size_t(i)] = values(wg.c).transpose();  // C is K x N = (W^T)^T

@@ -73,6 +73,7 @@ struct BfpStep {
   std::vector<GemmJob> jobs;
   std::vector<LayerSparsity> sparsity;
   int64_t reblock_bytes = 0;  ///< bytes the host read + wrote to re-block WG operands (codes + exponents)
+  double reblock_seconds = 0;  ///< host time spent re-blocking
 };
 
 /// Runs one training step on a batch of images (batch x H*W, values in [0, 1]) with labels. `keep_jobs`

@@ -110,6 +110,7 @@ TrainReport train(const TrainNet& tn, Params& p, const DataSplit& data, const Tr
         loss_sum += s.loss * double(b1 - b0);
         correct += s.correct;
         er.reblock_bytes += s.reblock_bytes;
+        er.reblock_seconds += s.reblock_seconds;
         for (size_t li = 0; li < s.sparsity.size(); ++li) {
           LayerSparsity& acc = er.sparsity.layers[li];
           acc.layer = s.sparsity[li].layer;

@@ -63,6 +63,7 @@ struct EpochReport {
   Knobs knobs;              ///< thresholds at the epoch's last step
   EpochSparsity sparsity;   ///< BFP8 only
   int64_t reblock_bytes = 0;
+  double reblock_seconds = 0;  ///< host time spent re-blocking WG operands
   double seconds = 0;       ///< wall-clock time of the epoch (steps + evaluation)
 };
 

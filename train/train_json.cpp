@@ -22,6 +22,7 @@ void to_json(nlohmann::json& j, const EpochReport& e) {
        {"t_err", e.knobs.t_err},
        {"sparsity", {{"act", e.sparsity.act}, {"err", e.sparsity.err}, {"bw_out", e.sparsity.bw_out}, {"layers", layers}}},
        {"reblock_bytes", e.reblock_bytes},
+       {"reblock_seconds", e.reblock_seconds},
        {"seconds", e.seconds}};
 }
 
