@@ -22,7 +22,7 @@ std::string hex32(uint32_t v) {
   return buf;
 }
 
-/// A gzFile that is closed on every path out of read_idx; the close result is only checked explicitly.
+/// Closes the file when a DataError leaves read_idx (its result adds nothing then); Reader::close checks it.
 struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }
 };
@@ -37,7 +37,7 @@ class Reader {
     errno = 0;
     // gzopen reads raw files transparently: whether the file is gzipped is decided by its magic bytes.
     file_.reset(gzopen(path.c_str(), "rb"));
-    if (!file_) fail(std::string("cannot open: ") + (errno ? std::strerror(errno) : "out of memory"));
+    if (!file_) fail(std::string("cannot open: ") + (errno ? std::strerror(errno) : "zlib could not allocate its state"));
     gzbuffer(file_.get(), 1u << 17);  // fewer read() calls for the 47 MB training images
   }
 

@@ -30,7 +30,9 @@ std::string dims_text(const std::vector<uint32_t>& dims);
 /// Validates: magic (two zero bytes, type 0x08, 1..4 dims), every dim >= 1, the product of dims <= max_bytes
 /// (computed without overflow, checked before allocating), the file holds exactly that many data bytes
 /// (truncated data and trailing bytes are errors), and the gzip stream (corrupt data, bad CRC, cut-off stream).
-/// Throws DataError naming the file and what is wrong.
+/// Throws DataError naming the file and what is wrong. Bytes after the end of a gzip stream that are not another
+/// gzip member are ignored by zlib (gunzip ignores them too, with a warning); trailing bytes of the decompressed
+/// data are errors.
 IdxArray read_idx(const std::string& path, size_t max_bytes = size_t{1} << 28);
 
 }  // namespace bfp::train
