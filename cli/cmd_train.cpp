@@ -87,6 +87,21 @@ void print_rtl_step(std::ostream& os, const Config& cfg, const train::RtlStepRep
   }
 }
 
+/// Interim sparsity per GEMM layer and pass in the last epoch.
+void print_sparsity(std::ostream& os, const train::TrainNet& tn, const train::EpochReport& e) {
+  os << "interim sparsity in epoch " << e.epoch << " (zero codes; FW out = activations as stored, BW/WG in = errors "
+     << "after the ReLU mask, BW out = errors as stored):\n";
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "  %-12s %10s %12s %10s\n", "layer", "FW out", "BW/WG in", "BW out");
+  os << buf;
+  for (const train::LayerSparsity& l : e.sparsity.layers) {
+    const std::string bw = l.bw_out.elements ? pct(l.bw_out.fraction()) : "-";
+    std::snprintf(buf, sizeof buf, "  %-12s %10s %12s %10s\n", tn.layer(l.layer).name.c_str(), pct(l.act.fraction()).c_str(),
+                  pct(l.err.fraction()).c_str(), bw.c_str());
+    os << buf;
+  }
+}
+
 }  // namespace
 
 Runner add_train(CLI::App& app) {
@@ -185,6 +200,7 @@ Runner add_train(CLI::App& app) {
               << " images, testing on " << data.test.count() << ", " << o->arithmetic << ", batch " << o->batch
               << ", sparsity scaling " << o->scaling << "\n";
     const train::TrainReport rep = train::train(tn, p, data, to, start_epoch);
+    if (to.log && !fp32 && !rep.epochs.empty()) print_sparsity(*to.log, tn, rep.epochs.back());
     bool exact = true;
     std::string mismatch;
     int64_t mismatch_step = -1;
