@@ -26,7 +26,7 @@ struct Opts {
   std::string config, net, data = train::default_data_dir(), arithmetic = "bfp8", scaling = "off", save, load;
   int epochs = 1, batch = 32, max_train = -1, max_test = -1, rtl_every = 0, eval_batch = 500;
   int64_t max_steps = -1, warmup = 0, ramp = 0;
-  double lr = 0.05, momentum = 0.9, lr_decay = 1.0, stall = 0.0;
+  double lr = 0.02, momentum = 0.9, lr_decay = 0.7, stall = 0.0;
   int latency = 4;
   uint64_t seed = 1;
   std::vector<int64_t> rtl_steps;
@@ -145,7 +145,7 @@ Runner add_train(CLI::App& app) {
   app.add_option("--save", o->save, "write a checkpoint (FP32 master weights + momentum, .npy) to DIR after every epoch");
   app.add_option("--load", o->load, "resume from a checkpoint DIR")->check(CLI::ExistingDirectory);
   app.add_flag("--json", o->json, "print the report as JSON on stdout");
-  app.add_flag("--quiet", o->quiet, "no progress lines on stderr");
+  app.add_flag("--quiet", o->quiet, "with --json: no progress lines on stderr");
   return [o]() -> int {
     const Config cfg = load_config(o->config);
     const train::Knobs knobs = parse_scaling(o->scaling);
