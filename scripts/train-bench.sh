@@ -14,7 +14,8 @@ out=${2:-$ROOT/out/train-bench}
 bfpgen=${BFPGEN:-$ROOT/build/bfpgen}
 config=${CONFIG:-$ROOT/configs/default.yaml}
 mkdir -p "$out"
-settings=(off 32,32 48,48 64,64)
+# SETTINGS="off 32,32 ..." overrides the sparsity-scaling settings; a run whose JSON exists is not repeated
+read -r -a settings <<<"${SETTINGS:-off 32,32 48,48 64,64 64,16}"
 
 # run NAME NET EPOCHS STEPS_PER_EPOCH: the five runs of one network, one after the other
 run() {
@@ -22,9 +23,12 @@ run() {
   local last=$((epochs * spe - 1))
   local common=(--config "$config" --net "$ROOT/networks/$net" --epochs "$epochs" --batch 32 --lr 0.02 --lr-decay 0.7
                 --momentum 0.9 --seed 1 --json)
-  echo "[$name] fp32"
-  "$bfpgen" train "${common[@]}" --arithmetic fp32 >"$out/$name-fp32.json" 2>"$out/$name-fp32.log"
+  if [[ ! -s $out/$name-fp32.json ]]; then
+    echo "[$name] fp32"
+    "$bfpgen" train "${common[@]}" --arithmetic fp32 >"$out/$name-fp32.json" 2>"$out/$name-fp32.log"
+  fi
   for s in "${settings[@]}"; do
+    [[ -s $out/$name-bfp8-${s/,/-}.json ]] && continue
     echo "[$name] bfp8 sparsity scaling $s"
     # the thresholds ramp up over the first epoch; the last step runs on the RTL
     "$bfpgen" train "${common[@]}" --sparsity-scaling "$s" --ramp "$spe" --rtl-steps "$last" \

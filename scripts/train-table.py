@@ -28,9 +28,10 @@ def main():
         base_acc = fp32["epochs"][-1]["test_accuracy"]
         rows.append((net, fp32, None))
         off_cycles = None
-        for s in ("off", "32-32", "48-48", "64-64"):
-            p = out / f"{net}-bfp8-{s}.json"
-            if p.exists():
+        runs = sorted(out.glob(f"{net}-bfp8-*.json"), key=lambda p: (p.stem != f"{net}-bfp8-off", p.stem))
+        for p in runs:
+            s = p.stem[len(f"{net}-bfp8-"):]
+            if p.stat().st_size:
                 r = load(p)
                 if s == "off" and r["rtl_steps"]:
                     off_cycles = r["rtl_steps"][-1]["total"]["cycles"]
