@@ -2,8 +2,8 @@
 // Golden side of training (docs/training.md, issue 10): every FW/BW/WG GEMM of a BFP8 step against FP64
 // computations written here with plain loops (a direct convolution and convolution-transpose, not im2col or
 // the flipped kernel of train/), the gradients of the FP64 reference against finite differences, the BFP8
-// gradients against the reference, sparsity scaling, the ReLU mask and the loss. Random tests print their
-// seed; BFP_SEED=<n> reruns one.
+// gradients against the reference, and sparsity scaling. Random tests print their seed; BFP_SEED=<n> reruns
+// one.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -360,7 +360,8 @@ TEST_P(TrainPasses, EveryGemmAgainstFp64) {
   err[kFc1] = masked(job(s, kFc2, Pass::Bw).c, job(s, kFc1, Pass::Fw).c);
   // Host layers store their errors too, blocked along the channels: after the flatten, after the pool.
   const BfpMatrix d_pool = quantize(unflatten(dequantize(job(s, kFc1, Pass::Bw).c), kBatch, pool.out.c), bs);
-  err[kConv2] = masked(quantize(pool_backward(pool, conv2_out, dequantize(d_pool), kBatch), bs), job(s, kConv2, Pass::Fw).c);
+  err[kConv2] = masked(quantize(pool_backward(pool, conv2_out, dequantize(d_pool), kBatch), bs),
+                       job(s, kConv2, Pass::Fw).c);
   err[kConv1] = masked(job(s, kConv2, Pass::Bw).c, job(s, kConv1, Pass::Fw).c);
 
   // BW: fc runs dY W with W (in x out) quantized along out; conv against the direct convolution-transpose.
@@ -369,7 +370,8 @@ TEST_P(TrainPasses, EveryGemmAgainstFp64) {
     const std::string name = tn.layer(i).name + " BW";
     EXPECT_EQ(diff(bw.a, err[size_t(i)]), "") << name << " A is not the masked error";
     EXPECT_EQ(check_rounding(bw.wt, p.w[size_t(i)].transpose(), name + " W"), "");
-    EXPECT_EQ(check_product(bw.a, false, bw.wt, true, mul_bt(dequantize(bw.a), p.w[size_t(i)].transpose().cast<double>()), name), "");
+    const MatrixXd dx = mul_bt(dequantize(bw.a), p.w[size_t(i)].transpose().cast<double>());  // dY W^T_master
+    EXPECT_EQ(check_product(bw.a, false, bw.wt, true, dx, name), "");
     EXPECT_FALSE(bw.relu);
   }
   const GemmJob& bw2 = job(s, kConv2, Pass::Bw);
@@ -454,7 +456,8 @@ TEST_P(GradCheck, ReferenceGradientsMatchFiniteDifferences) {
     ASSERT_EQ(r.grad[size_t(i)].rows(), w[size_t(i)].rows());
     ASSERT_EQ(r.grad[size_t(i)].cols(), w[size_t(i)].cols());
     for (int n = 0; n < 16; ++n) {
-      const int64_t row = int64_t(rng() % uint64_t(w[size_t(i)].rows())), col = int64_t(rng() % uint64_t(w[size_t(i)].cols()));
+      const int64_t row = int64_t(rng() % uint64_t(w[size_t(i)].rows()));
+      const int64_t col = int64_t(rng() % uint64_t(w[size_t(i)].cols()));
       double& wi = w[size_t(i)](row, col);
       const double w0 = wi;
       wi = w0 + h;
@@ -478,7 +481,9 @@ INSTANTIATE_TEST_SUITE_P(Nets, GradCheck, ::testing::Values(kMlpNet, kCnnNet),
 
 // ---- BFP8 step against the reference, sparsity scaling ---------------------------------------------------
 
-double rel_rms(const MatrixXd& x, const MatrixXd& ref) { return std::sqrt((x - ref).squaredNorm() / ref.squaredNorm()); }
+double rel_rms(const MatrixXd& x, const MatrixXd& ref) {
+  return std::sqrt((x - ref).squaredNorm() / ref.squaredNorm());
+}
 
 // Without ReLU and max pooling the BFP8 step differs from FP64 only by the rounding of its operands: 2%
 // relative RMS per layer on average (a wrong orientation or blocking gives ~100%, a zero gradient 100%).
@@ -533,89 +538,55 @@ TEST(TrainStep, Bfp8GradientsFollowTheFp64Reference) {
     }
     for (int i : tn.gemm_layers) {
       const double e = std::sqrt(err2[size_t(i)] / ref2[size_t(i)]);
-      std::cout << tn.net.name << " " << tn.layer(i).name << ": relative RMS over " << kRuns << " batches " << e << "\n";
+      std::cout << tn.net.name << " " << tn.layer(i).name << ": relative RMS over " << kRuns << " batches " << e
+                << "\n";
       EXPECT_LT(e, linear || i == tn.gemm_layers.back() ? 0.08 : 0.3) << tn.net.name << " " << tn.layer(i).name;
     }
   }
 }
 
+// Pruning can only add zeros to the first layer's output (its input does not depend on it); further on it
+// changes the inputs and so the ReLU patterns, so there the rise is checked over 4 batches (over 300 seeds a
+// single nearly dead batch sometimes ended up with fewer zeros).
 TEST(TrainStep, SparsityScalingRaisesZerosWithinTheBounds) {
   const uint64_t seed = test::train_seed(13);
   SCOPED_TRACE(test::train_repro(seed, kBinary));
-  std::mt19937_64 rng(seed);
   const TrainNet tn = test::train_net(kPassNet, 7, 6, 7);
-  const Params p = bfp::train::init_params(tn, seed);
-  const test::Batch data = test::random_batch(kBatch, 42, 7, rng);
   const Arith ar;
   bfp::train::ZeroCount act[2], err[2];
-  for (int on = 0; on < 2; ++on) {
-    const bfp::train::Knobs k = on ? bfp::train::Knobs{32, 32} : bfp::train::Knobs{};
-    const BfpStep s = bfp::train::bfp_step(tn, p, data.images, data.labels, ar, k, true);
-    for (const GemmJob& j : s.jobs) {
-      EXPECT_EQ(check_result(j, ar), "") << j.name(tn);
-      const int want = j.pass == Pass::Bw ? k.t_err : j.pass == Pass::Fw && j.layer != kFc3 ? k.t_act : 0;
-      EXPECT_EQ(j.prune, want) << j.name(tn);
-    }
-    ASSERT_EQ(s.sparsity.size(), tn.gemm_layers.size());
-    for (const auto& sp : s.sparsity) {
-      const BfpMatrix& out = job(s, sp.layer, Pass::Fw).c;
-      EXPECT_EQ(sp.act.zeros, (dequantize(out).array() == 0).count()) << tn.layer(sp.layer).name;
-      EXPECT_EQ(sp.act.elements, int64_t(out.rows) * out.cols);
-      if (sp.layer != tn.gemm_layers.front()) {
-        EXPECT_EQ(sp.bw_out.zeros, (dequantize(job(s, sp.layer, Pass::Bw).c).array() == 0).count());
+  for (uint64_t run = 0; run < 4; ++run) {
+    std::mt19937_64 rng(seed + run);
+    const Params p = bfp::train::init_params(tn, seed + run);
+    const test::Batch data = test::random_batch(kBatch, 42, 7, rng);
+    int64_t first_zeros[2] = {0, 0};
+    for (int on = 0; on < 2; ++on) {
+      const bfp::train::Knobs k = on ? bfp::train::Knobs{32, 32} : bfp::train::Knobs{};
+      const BfpStep s = bfp::train::bfp_step(tn, p, data.images, data.labels, ar, k, true);
+      for (const GemmJob& j : s.jobs) {
+        EXPECT_EQ(check_result(j, ar), "") << j.name(tn);
+        const int want = j.pass == Pass::Bw ? k.t_err : j.pass == Pass::Fw && j.layer != kFc3 ? k.t_act : 0;
+        EXPECT_EQ(j.prune, want) << j.name(tn);
       }
-      if (sp.layer == kFc3) continue;  // the logits and their error are never pruned
-      act[on] += sp.act;
-      err[on] += sp.err;
+      ASSERT_EQ(s.sparsity.size(), tn.gemm_layers.size());
+      for (const auto& sp : s.sparsity) {
+        const BfpMatrix& out = job(s, sp.layer, Pass::Fw).c;
+        EXPECT_EQ(sp.act.zeros, (dequantize(out).array() == 0).count()) << tn.layer(sp.layer).name;
+        EXPECT_EQ(sp.act.elements, int64_t(out.rows) * out.cols);
+        if (sp.layer != tn.gemm_layers.front()) {
+          EXPECT_EQ(sp.bw_out.zeros, (dequantize(job(s, sp.layer, Pass::Bw).c).array() == 0).count());
+        }
+        if (sp.layer == kFc3) continue;  // the logits and their error are never pruned
+        act[on] += sp.act;
+        err[on] += sp.err;
+      }
+      first_zeros[on] = s.sparsity.front().act.zeros;
     }
-    std::cout << (on ? "T 32,32" : "T off") << ": hidden activations " << act[on].fraction() << " zero, errors "
-              << err[on].fraction() << " zero\n";
+    EXPECT_GT(first_zeros[1], first_zeros[0]) << "run " << run;
   }
+  std::cout << "hidden activations zero: " << act[0].fraction() << " without, " << act[1].fraction()
+            << " with T 32,32; errors: " << err[0].fraction() << ", " << err[1].fraction() << "\n";
   EXPECT_GT(act[1].fraction(), act[0].fraction() + 0.05);
   EXPECT_GT(err[1].fraction(), err[0].fraction() + 0.05);
-}
-
-// ---- host pieces -----------------------------------------------------------------------------------------
-
-BfpMatrix blocks(int rows, int cols, int block) {
-  BfpMatrix m;
-  m.rows = rows;
-  m.cols = cols;
-  m.block = block;
-  m.codes = bfp::golden::CodeMatrix::Zero(rows, m.kblocks() * block);
-  m.exps = bfp::golden::ExpMatrix::Zero(rows, m.kblocks());
-  return m;
-}
-
-TEST(TrainHost, ReluMaskZeroesWhereTheStoredOutputIsNotPositive) {
-  // One row of 6 elements in blocks of 4 (the second block is partial).
-  BfpMatrix err = blocks(1, 6, 4), out = blocks(1, 6, 4);
-  const int8_t e[6] = {5, -7, 9, 100, -3, 4}, o[6] = {1, 0, -2, 3, 0, -128};
-  for (int c = 0; c < 6; ++c) err.codes(0, c) = e[c], out.codes(0, c) = o[c];
-  err.exps << 120, 130;
-  out.exps << 127, 127;
-  bfp::train::relu_mask(err, out);
-  const int8_t want[8] = {5, 0, 0, 100, 0, 0, 0, 0};
-  for (int c = 0; c < 8; ++c) EXPECT_EQ(err.codes(0, c), want[c]) << c;
-  EXPECT_EQ(err.exps(0, 0), 120);  // a block that keeps a code keeps its exponent
-  EXPECT_EQ(err.exps(0, 1), 0);    // all codes masked: the canonical empty block
-  BfpMatrix other = blocks(2, 6, 4);
-  EXPECT_THROW(bfp::train::relu_mask(err, other), std::logic_error);
-}
-
-TEST(TrainHost, SoftmaxCrossEntropyByHand) {
-  MatrixXf z(2, 3);
-  z << 1, 2, 3,  //
-      5, 5, 0;   // a tie: the first maximum is the prediction
-  const auto r = bfp::train::softmax_cross_entropy(z, {2, 1});
-  // Row 0: p = e^(1, 2, 3) / (e + e^2 + e^3) = (0.09003057, 0.24472847, 0.66524096), loss -ln 0.66524096.
-  // Row 1: p = (e^5, e^5, 1) / (2 e^5 + 1) = (0.49832117, 0.49832117, 0.00335766), loss -ln 0.49832117.
-  EXPECT_NEAR(r.loss, (0.40760596 + 0.69651049) / 2, 1e-6);
-  EXPECT_EQ(r.correct, 1);  // row 0 predicts 2 (right), row 1 predicts 0 (label 1)
-  const double want[2][3] = {{0.09003057 / 2, 0.24472847 / 2, (0.66524096 - 1) / 2},
-                             {0.49832117 / 2, (0.49832117 - 1) / 2, 0.00335766 / 2}};
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 3; ++j) EXPECT_NEAR(r.dlogits(i, j), want[i][j], 1e-7) << i << "," << j;
 }
 
 }  // namespace

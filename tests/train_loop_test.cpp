@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The training loop around the BFP8 step (docs/training.md sections 5 and 7, issue 10): the sparsity-scaling
-// schedule, the data order, networks and checkpoints that training must refuse, a diverging run that must stop
-// with a clear error and leave the earlier checkpoint intact, and `bfpgen train` on the command line.
+// The host side of training (docs/training.md sections 4, 5 and 7, issue 10): the ReLU mask, the loss, the
+// sparsity-scaling schedule, the data order, networks and checkpoints that training must refuse, a diverging
+// run that must stop with a clear error and leave the earlier checkpoint intact, and `bfpgen train`.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,6 +19,8 @@
 #include "support/run_cmd.h"
 #include "support/temp_dir.h"
 #include "support/train_support.h"
+#include "golden/bfp.h"
+#include "train/bfp_step.h"
 #include "train/checkpoint.h"
 #include "train/loop.h"
 
@@ -26,6 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace test = bfp::test;
+using bfp::golden::BfpMatrix;
 using bfp::train::Knobs;
 using bfp::train::Params;
 using bfp::train::Schedule;
@@ -76,6 +79,49 @@ TEST(TrainOrder, DeterministicPermutationThatChangesWithEpochAndSeed) {
   EXPECT_NE(a, bfp::train::epoch_order(257, 6, 0));
   EXPECT_TRUE(bfp::train::epoch_order(0, 5, 0).empty());
   EXPECT_EQ(bfp::train::epoch_order(1, 5, 3), std::vector<int>{0});
+}
+
+// ---- host pieces -----------------------------------------------------------------------------------------
+
+BfpMatrix blocks(int rows, int cols, int block) {
+  BfpMatrix m;
+  m.rows = rows;
+  m.cols = cols;
+  m.block = block;
+  m.codes = bfp::golden::CodeMatrix::Zero(rows, m.kblocks() * block);
+  m.exps = bfp::golden::ExpMatrix::Zero(rows, m.kblocks());
+  return m;
+}
+
+TEST(TrainHost, ReluMaskZeroesWhereTheStoredOutputIsNotPositive) {
+  // One row of 6 elements in blocks of 4 (the second block is partial).
+  BfpMatrix err = blocks(1, 6, 4), out = blocks(1, 6, 4);
+  const int8_t e[6] = {5, -7, 9, 100, -3, 4}, o[6] = {1, 0, -2, 3, 0, -128};
+  for (int c = 0; c < 6; ++c) err.codes(0, c) = e[c], out.codes(0, c) = o[c];
+  err.exps << 120, 130;
+  out.exps << 127, 127;
+  bfp::train::relu_mask(err, out);
+  const int8_t want[8] = {5, 0, 0, 100, 0, 0, 0, 0};
+  for (int c = 0; c < 8; ++c) EXPECT_EQ(err.codes(0, c), want[c]) << c;
+  EXPECT_EQ(err.exps(0, 0), 120);  // a block that keeps a code keeps its exponent
+  EXPECT_EQ(err.exps(0, 1), 0);    // all codes masked: the canonical empty block
+  BfpMatrix other = blocks(2, 6, 4);
+  EXPECT_THROW(bfp::train::relu_mask(err, other), std::logic_error);
+}
+
+TEST(TrainHost, SoftmaxCrossEntropyByHand) {
+  Eigen::MatrixXf z(2, 3);
+  z << 1, 2, 3,  //
+      5, 5, 0;   // a tie: the first maximum is the prediction
+  const auto r = bfp::train::softmax_cross_entropy(z, {2, 1});
+  // Row 0: p = e^(1, 2, 3) / (e + e^2 + e^3) = (0.09003057, 0.24472847, 0.66524096), loss -ln 0.66524096.
+  // Row 1: p = (e^5, e^5, 1) / (2 e^5 + 1) = (0.49832117, 0.49832117, 0.00335766), loss -ln 0.49832117.
+  EXPECT_NEAR(r.loss, (0.40760596 + 0.69651049) / 2, 1e-6);
+  EXPECT_EQ(r.correct, 1);  // row 0 predicts 2 (right), row 1 predicts 0 (label 1)
+  const double want[2][3] = {{0.09003057 / 2, 0.24472847 / 2, (0.66524096 - 1) / 2},
+                             {0.49832117 / 2, (0.49832117 - 1) / 2, 0.00335766 / 2}};
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j) EXPECT_NEAR(r.dlogits(i, j), want[i][j], 1e-7) << i << "," << j;
 }
 
 // ---- networks that training refuses --------------------------------------------------------------------
