@@ -81,9 +81,11 @@ std::string where(const std::string& what, int r, int c) {
 //   the test's sums are far from saturating the W bits, a saturated one would show as a violation). ReLU is
 //   1-Lipschitz, so relu(acc) is as close to relu(P).
 // - Section 4: X = floor(log2 max |acc|) keeps every |acc| 2^(6 - X) below 128; rounding to nearest costs
-//   half a unit 2^(E - 133) and the clamp at 127 at most one unit.
-// - Pruning with T <= 64: a zeroed code had |acc| < (T - 1/2) units; a block's maximum has a code >= 64 and
-//   survives, so exponent code 0 means every acc of the block was 0.
+//   half a unit 2^(E - 133), the clamp at 127 at most one unit.
+// - Pruning with 1 <= T <= 64: a zeroed code was below T, so |acc| < (T - 1/2) units; a block's maximum has a
+//   code >= 64 and survives, so exponent code 0 means every acc of the block was 0.
+// The accumulator term is ~2^-(11 + F) of a unit per block, so a result rounded the wrong way (or truncated)
+// by more than that shows.
 // - The FP64 sum of P itself is exact to KB * 2^-52 * sum |terms|.
 std::string check_result(const GemmJob& j, const Arith& ar) {
   const BfpMatrix &a = j.a, &w = j.wt, &c = j.c;
@@ -122,7 +124,8 @@ std::string check_result(const GemmJob& j, const Arith& ar) {
         continue;
       }
       const double u = unit(c, r, n);
-      const double bound = (code == 0 ? std::max(1, j.prune) : 1) * u + acc_bound;
+      const double units = code == 0 && j.prune > 0 ? j.prune - 0.5 : std::abs(code) == 127 ? 1.0 : 0.5;
+      const double bound = units * u + acc_bound;
       if (std::fabs(code * u - exact) > bound) {
         os << where("C", r, n) << ": " << code * u << " (code " << code << ") but the exact product is " << exact
            << ", bound " << bound;
