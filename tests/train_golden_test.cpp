@@ -16,7 +16,6 @@
 
 #include "golden/bfp.h"
 #include "golden/reblock.h"
-#include "golden/reblock.h"
 #include "support/train_support.h"
 #include "train/bfp_step.h"
 #include "train/ref_step.h"
@@ -294,6 +293,8 @@ struct PassCase {
   const char* name;
   Arith ar;
 };
+// Test names and ctest entries show the name only (not the bytes of the struct, which hold a pointer).
+void PrintTo(const PassCase& c, std::ostream* os) { *os << c.name; }
 
 class TrainPasses : public ::testing::TestWithParam<PassCase> {};
 
@@ -385,7 +386,11 @@ TEST_P(TrainPasses, EveryGemmAgainstFp64) {
   for (int i : tn.gemm_layers) {
     const GemmJob& wg = job(s, i, Pass::Wg);
     EXPECT_EQ(diff(wg.wt, bfp::golden::reblock_transposed(err[size_t(i)], bs)), "") << tn.layer(i).name;
+    EXPECT_FALSE(wg.relu);
+    EXPECT_EQ(wg.prune, 0);
     EXPECT_EQ(diff(wg.wt, bfp::golden::reblock_transposed(err[size_t(i)], bs)), "") << tn.layer(i).name;
+    EXPECT_FALSE(wg.relu);
+    EXPECT_EQ(wg.prune, 0);
     const MatrixXd ref = mul_at(dequantize(job(s, i, Pass::Fw).a), dequantize(err[size_t(i)]));
     EXPECT_EQ(check_product(wg.a, true, wg.wt, true, ref, tn.layer(i).name + " WG"), "");
     EXPECT_TRUE(s.grad[size_t(i)].cast<double>() == dequantize(wg.c).transpose()) << tn.layer(i).name;
@@ -438,7 +443,13 @@ std::vector<bfp::train::Mat<double>> as_double(const Params& p) {
   return w;
 }
 
-class GradCheck : public ::testing::TestWithParam<const char*> {};
+struct NetCase {
+  const char* name;
+  const char* yaml;
+};
+void PrintTo(const NetCase& c, std::ostream* os) { *os << c.name; }
+
+class GradCheck : public ::testing::TestWithParam<NetCase> {};
 
 // Central differences with h = 1e-6: the truncation error (h^2 times the third derivative) is ~1e-12, the
 // rounding of the loss difference ~1e-16 * loss / h ~ 1e-10 absolute, hence |fd - g| <= 1e-5 max(|fd|, |g|) +
@@ -448,7 +459,7 @@ TEST_P(GradCheck, ReferenceGradientsMatchFiniteDifferences) {
   const uint64_t seed = test::train_seed(7);
   SCOPED_TRACE(test::train_repro(seed, kBinary));
   std::mt19937_64 rng(seed);
-  const TrainNet tn = test::train_net(GetParam(), 6, 6, 5);
+  const TrainNet tn = test::train_net(GetParam().yaml, 6, 6, 5);
   std::vector<bfp::train::Mat<double>> w = as_double(bfp::train::init_params(tn, seed));
   const test::Batch data = test::random_batch(6, 36, 5, rng);
   const MatrixXd x = data.images.cast<double>();
@@ -477,10 +488,8 @@ TEST_P(GradCheck, ReferenceGradientsMatchFiniteDifferences) {
   EXPECT_EQ(checked, 16 * int(tn.gemm_layers.size()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Nets, GradCheck, ::testing::Values(kMlpNet, kCnnNet),
-                         [](const ::testing::TestParamInfo<const char*>& i) {
-                           return std::string(i.param == kMlpNet ? "mlp" : "cnn");
-                         });
+INSTANTIATE_TEST_SUITE_P(Nets, GradCheck, ::testing::Values(NetCase{"mlp", kMlpNet}, NetCase{"cnn", kCnnNet}),
+                         [](const ::testing::TestParamInfo<NetCase>& i) { return std::string(i.param.name); });
 
 // ---- BFP8 step against the reference, sparsity scaling ---------------------------------------------------
 

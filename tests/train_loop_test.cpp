@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -132,6 +133,8 @@ struct BadNet {
   const char* layer;   // the layer the message must name
   const char* field;
 };
+
+void PrintTo(const BadNet& b, std::ostream* os) { *os << b.name; }
 
 class TrainNetRejects : public ::testing::TestWithParam<BadNet> {};
 

@@ -7,6 +7,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <cstdlib>
+#include <iostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,11 +23,14 @@ inline uint64_t train_seed(uint64_t fallback) {
   return fallback;
 }
 
-/// "seed N; rerun: BFP_SEED=N build/tests/BINARY --gtest_filter=Suite.Test" for the running test.
+/// "seed N; rerun: BFP_SEED=N build/tests/BINARY --gtest_filter=Suite.Test" for the running test, also printed
+/// on stdout (use it in SCOPED_TRACE so that every failure repeats it).
 inline std::string train_repro(uint64_t seed, const std::string& binary) {
   const auto* t = ::testing::UnitTest::GetInstance()->current_test_info();
-  return "seed " + std::to_string(seed) + "; rerun: BFP_SEED=" + std::to_string(seed) + " build/tests/" + binary +
-         " --gtest_filter=" + t->test_suite_name() + "." + t->name();
+  const std::string line = "seed " + std::to_string(seed) + "; rerun: BFP_SEED=" + std::to_string(seed) +
+                           " build/tests/" + binary + " --gtest_filter=" + t->test_suite_name() + "." + t->name();
+  std::cout << line << "\n";
+  return line;
 }
 
 /// A training network from YAML text (origin "test.yaml" in messages) for images of h x w with `classes`.
