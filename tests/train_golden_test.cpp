@@ -418,14 +418,7 @@ INSTANTIATE_TEST_SUITE_P(Arith, TrainPasses,
 
 // ---- finite differences on the FP64 reference -------------------------------------------------------------
 
-const char* const kMlpNet = R"(
-name: mlp
-input: {shape: [36]}
-layers:
-  - {name: fc1, type: fc, units: 13, relu: true}
-  - {name: fc2, type: fc, units: 11, relu: true}
-  - {name: fc3, type: fc, units: 5}
-)";
+const char* const kMlpNet = test::kSmallMlp;
 const char* const kCnnNet = R"(
 name: cnn
 input: {shape: [6, 6, 1]}

@@ -38,14 +38,7 @@ using bfp::train::TrainNet;
 
 const char* const kBinary = "train_loop_test";
 
-const char* const kMlp = R"(
-name: mlp
-input: {shape: [36]}
-layers:
-  - {name: fc1, type: fc, units: 13, relu: true}
-  - {name: fc2, type: fc, units: 11, relu: true}
-  - {name: fc3, type: fc, units: 5}
-)";
+const char* const kMlp = test::kSmallMlp;
 
 void expect_knobs(const Knobs& got, int t_act, int t_err, int64_t step) {
   EXPECT_EQ(got.t_act, t_act) << "step " << step;
@@ -84,14 +77,9 @@ TEST(TrainOrder, DeterministicPermutationThatChangesWithEpochAndSeed) {
 
 // ---- host pieces -----------------------------------------------------------------------------------------
 
+// rows x cols codes 0 in blocks of `block` (the quantization of zeros: every exponent code 1).
 BfpMatrix blocks(int rows, int cols, int block) {
-  BfpMatrix m;
-  m.rows = rows;
-  m.cols = cols;
-  m.block = block;
-  m.codes = bfp::golden::CodeMatrix::Zero(rows, m.kblocks() * block);
-  m.exps = bfp::golden::ExpMatrix::Zero(rows, m.kblocks());
-  return m;
+  return bfp::golden::quantize_rows(Eigen::MatrixXf::Zero(rows, cols), block, bfp::golden::Rounding::Away, "zeros");
 }
 
 TEST(TrainHost, ReluMaskZeroesWhereTheStoredOutputIsNotPositive) {

@@ -33,6 +33,16 @@ inline std::string train_repro(uint64_t seed, const std::string& binary) {
   return line;
 }
 
+/// A small MLP for 6x6 images (as a vector of 36) and 5 classes.
+inline constexpr const char* kSmallMlp = R"(
+name: mlp
+input: {shape: [36]}
+layers:
+  - {name: fc1, type: fc, units: 13, relu: true}
+  - {name: fc2, type: fc, units: 11, relu: true}
+  - {name: fc3, type: fc, units: 5}
+)";
+
 /// A training network from YAML text (origin "test.yaml" in messages) for images of h x w with `classes`.
 inline train::TrainNet train_net(const std::string& yaml, int h, int w, int classes) {
   return train::make_train_net(mapper::parse_network(yaml, "test.yaml"), h, w, classes);
