@@ -135,7 +135,8 @@ Runner add_train(CLI::App& app) {
   app.add_option("--max-test", o->max_test, "use only the first N test images (-1: all)")->capture_default_str();
   app.add_option("--max-steps", o->max_steps, "stop after N steps in total (-1: all epochs)")->capture_default_str();
   app.add_option("--eval-batch", o->eval_batch, "test images per forward pass")->capture_default_str()->check(CLI::Range(1, 100000));
-  auto* steps = app.add_option("--rtl-steps", o->rtl_steps, "steps (0-based) whose GEMMs also run on the RTL");
+  auto* steps = app.add_option("--rtl-steps", o->rtl_steps, "steps (0-based, e.g. 0,2) whose GEMMs also run on the RTL")
+                    ->delimiter(',');
   auto* every = app.add_option("--rtl-every", o->rtl_every, "run every N-th step on the RTL")->check(CLI::PositiveNumber);
   steps->excludes(every);
   app.add_option("--stall", o->stall, "RTL steps: random backpressure probability on every handshake, [0, 0.95]")

@@ -2,6 +2,7 @@
 #include "train/rtl_step.h"
 
 #include <algorithm>
+#include <string>
 
 #include "golden/sparse.h"
 #include "host/plan.h"
@@ -32,6 +33,17 @@ host::GemmPlan plan_job(const Config& cfg, const GemmJob& j, const RtlOptions& o
     po.sparse_c = host::Compress::IfApplicable;
   }
   return host::plan_gemm(cfg, {j.a.rows, j.a.cols, j.wt.rows}, po);
+}
+
+/// What a mismatch report needs to reproduce the GEMM by hand: its place in the step, the plan and the counts.
+std::string mismatch_text(const RtlJob& r, size_t index, size_t jobs, const host::GemmPlan& plan) {
+  const sim::GemmRun& g = r.run;
+  return "GEMM " + std::to_string(index + 1) + " of " + std::to_string(jobs) + ", " + r.name + " (relu " +
+         (plan.relu ? "on" : "off") + ", prune " + std::to_string(plan.prune) + ", A " +
+         (plan.sparse_a() ? "compressed" : "dense") + ", C " + (plan.sparse_c() ? "compressed" : "dense") + ", " +
+         host::to_string(plan.schedule) + " schedule): " + std::to_string(g.code_mismatches) + " codes, " +
+         std::to_string(g.exp_mismatches) + " exponents, " + std::to_string(g.stray_writes) + " stray bytes, " +
+         std::to_string(g.stream_byte_mismatches) + " stream bytes differ; first: " + g.first_mismatch;
 }
 
 }  // namespace
@@ -80,7 +92,7 @@ RtlStepReport run_step_on_rtl(const std::shared_ptr<sim::Model>& model, const Tr
     rep.total += r;
     if (!r.run.bit_exact && rep.bit_exact) {
       rep.bit_exact = false;
-      rep.first_mismatch = r.name + ": " + r.run.first_mismatch;
+      rep.first_mismatch = mismatch_text(r, i, step.jobs.size(), plans[i]);
     }
     rep.jobs.push_back(std::move(r));
   }

@@ -42,7 +42,9 @@ struct RtlStepReport {
   std::vector<RtlJob> jobs;
   PassTotals fw, bw, wg, total;
   bool bit_exact = true;
-  std::string first_mismatch;  ///< "" when bit-exact: job name and the runner's first mismatch
+  /// "" when bit-exact; else the first failing GEMM: its index, name and plan (relu, prune, compressed A/C,
+  /// schedule), how many codes/exponents/bytes differ and the runner's first mismatch
+  std::string first_mismatch;
   double sim_seconds = 0;
   const PassTotals& of(Pass p) const { return p == Pass::Fw ? fw : p == Pass::Bw ? bw : wg; }
 };
