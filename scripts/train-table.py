@@ -28,7 +28,10 @@ def main():
         base_acc = fp32["epochs"][-1]["test_accuracy"]
         rows.append((net, fp32, None))
         off_cycles = None
-        runs = sorted(out.glob(f"{net}-bfp8-*.json"), key=lambda p: (p.stem != f"{net}-bfp8-off", p.stem))
+        def order(p):  # off first, then by (T_act, T_err)
+            s = p.stem[len(f"{net}-bfp8-"):]
+            return (0, 0, 0) if s == "off" else (1, *map(int, s.split("-")))
+        runs = sorted(out.glob(f"{net}-bfp8-*.json"), key=order)
         for p in runs:
             s = p.stem[len(f"{net}-bfp8-"):]
             if p.stat().st_size:
