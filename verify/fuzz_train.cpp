@@ -233,7 +233,7 @@ void run_train_case(const FuzzCase& c, const std::shared_ptr<sim::Model>& model,
   res.pass = rep.bit_exact;
   res.cycles = rep.total.cycles;
   res.gemms = int(rep.total.gemms);
-  if (!rep.bit_exact) res.message = "training step, GEMM " + rep.first_mismatch;
+  if (!rep.bit_exact) res.message = "training step: " + rep.first_mismatch;  // names the GEMM (layer, pass, shape)
 }
 
 }  // namespace detail
