@@ -74,6 +74,16 @@ TEST(FuzzCases, CaseDependsOnSeedAndIndexOnly) {
     ASSERT_TRUE(a.net.input_data && b.net.input_data);
     EXPECT_EQ(*a.net.input_data, *b.net.input_data);
   }
+  // a training case likewise, with its batch, labels and weights
+  const FuzzCase ta = draw_fuzz_case(7, 5, nullptr, &pool, parse_fuzz_kinds("train"));
+  const FuzzCase tb = draw_fuzz_case(7, 5, nullptr, &pool, parse_fuzz_kinds("train"));
+  EXPECT_EQ(ta.summary, tb.summary);
+  EXPECT_EQ(ta.network_yaml, tb.network_yaml);
+  EXPECT_EQ(ta.train.labels, tb.train.labels);
+  ASSERT_EQ(ta.train.images.size(), tb.train.images.size());
+  EXPECT_TRUE((ta.train.images.array() == tb.train.images.array()).all());
+  for (int l : ta.train.tn.gemm_layers)
+    EXPECT_TRUE((ta.train.params.w[size_t(l)].array() == tb.train.params.w[size_t(l)].array()).all());
   std::set<std::string> summaries;
   for (int i = 0; i < 40; ++i) summaries.insert(draw_fuzz_case(7, i, nullptr, &pool).summary);
   EXPECT_GT(summaries.size(), 35u);
