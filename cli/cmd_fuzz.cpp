@@ -19,7 +19,8 @@ Runner add_fuzz(CLI::App& app) {
     std::string config, junit, kinds = "net,gemm,train";
   };
   auto o = std::make_shared<Opts>();
-  app.add_option("--seed", o->seed, "seed of the whole run; case I draws from (seed, I) only")->capture_default_str();
+  app.add_option("--seed", o->seed, "seed of the whole run; case I draws from (seed, I) and --kinds only")
+      ->capture_default_str();
   app.add_option("--count", o->count, "number of cases (0..count-1)")->capture_default_str()->check(CLI::Range(1, 10000000));
   app.add_option("--case", o->only_case, "run only case I (reproduces it exactly; prints it)")->check(CLI::NonNegativeNumber);
   auto* cfg = app.add_option("--config", o->config, "accelerator config (YAML) for every case")->check(CLI::ExistingFile);

@@ -26,8 +26,9 @@ std::vector<host::GemmShape> train_step_shapes(const train::TrainNet& tn, int ba
     const Layer& l = tn.layer(*it);
     const mapper::GemmOp op = mapper::gemm_ops(l).front();
     if (*it > first)  // BW: dY (fc) or the im2col of dY for the flipped kernel (conv), to C_in outputs
-      backward.push_back(l.type == LayerType::Fc ? host::GemmShape{batch, op.n, op.k}
-                                                 : host::GemmShape{batch * int(l.in.pixels()), l.kh * l.kw * op.n, l.in.c});
+      backward.push_back(l.type == LayerType::Fc
+                             ? host::GemmShape{batch, op.n, op.k}
+                             : host::GemmShape{batch * int(l.in.pixels()), l.kh * l.kw * op.n, l.in.c});
     backward.push_back({op.k, batch * op.m, op.n});  // WG: A^T dY, reduced along the batch
   }
   shapes.insert(shapes.end(), backward.begin(), backward.end());
@@ -75,7 +76,9 @@ struct DrawnNet {
   int h = 1, w = 1, classes = 2;
 };
 
-std::string dims_str(const Dims& d) { return std::to_string(d.h) + "x" + std::to_string(d.w) + "x" + std::to_string(d.c); }
+std::string dims_str(const Dims& d) {
+  return std::to_string(d.h) + "x" + std::to_string(d.w) + "x" + std::to_string(d.c);
+}
 
 // An MLP ([H*W] or [H, W, 1] + flatten, 0..3 hidden fc) or a CNN ([maxpool], conv, [maxpool], [conv], flatten,
 // [fc]), ending in the fc of the logits; `shrink` makes everything smaller on a redraw.
@@ -176,7 +179,8 @@ void draw_train_case(Rng& r, FuzzCase& c) {
     const int shrink = std::min(attempt / 3, 4);
     d = draw_train_net(r, cfg, c.index, shrink);
     // batch 1..20; one time in five a multiple of the block where one fits
-    batch = chance(r, 0.2) && cfg.block <= 20 ? cfg.block * uni(r, 1, 20 / cfg.block) : uni(r, 1, std::max(1, 20 >> shrink));
+    batch = chance(r, 0.2) && cfg.block <= 20 ? cfg.block * uni(r, 1, 20 / cfg.block)
+                                              : uni(r, 1, std::max(1, 20 >> shrink));
     try {
       t.tn = train::make_train_net(mapper::parse_network(d.yaml, "fuzz case " + std::to_string(c.index)), d.h, d.w,
                                    d.classes);
