@@ -16,16 +16,20 @@ Runner add_fuzz(CLI::App& app) {
     uint64_t seed = 1;
     int count = 100, only_case = -1;
     bool random_configs = false, show = false, quiet = false;
-    std::string config, junit;
+    std::string config, junit, kinds = "net,gemm,train";
   };
   auto o = std::make_shared<Opts>();
-  app.add_option("--seed", o->seed, "seed of the whole run; case I draws from (seed, I) only")->capture_default_str();
+  app.add_option("--seed", o->seed, "seed of the whole run; case I draws from (seed, I) and --kinds only")
+      ->capture_default_str();
   app.add_option("--count", o->count, "number of cases (0..count-1)")->capture_default_str()->check(CLI::Range(1, 10000000));
   app.add_option("--case", o->only_case, "run only case I (reproduces it exactly; prints it)")->check(CLI::NonNegativeNumber);
   auto* cfg = app.add_option("--config", o->config, "accelerator config (YAML) for every case")->check(CLI::ExistingFile);
   auto* rnd = app.add_flag("--random-configs", o->random_configs,
                            "draw each case's config from the fuzz pool (docs/fuzz.md): 5 shipped + 2 derived configs");
   cfg->excludes(rnd);
+  app.add_option("--kinds", o->kinds,
+                 "case kinds to draw, comma-separated: net (networks), gemm (raw GEMMs), train (training steps)")
+      ->capture_default_str();
   app.add_option("--junit", o->junit, "write a JUnit XML report (one testcase per case) to this file");
   app.add_flag("--show", o->show, "print each case's network (YAML) or GEMM command before running it");
   app.add_flag("--quiet", o->quiet, "print failures and the summary only");
@@ -33,6 +37,7 @@ Runner add_fuzz(CLI::App& app) {
     if (o->config.empty() && !o->random_configs)
       throw std::invalid_argument("give --config CONFIG or --random-configs");
     verify::FuzzOptions fo;
+    fo.kinds = verify::parse_fuzz_kinds(o->kinds);
     fo.seed = o->seed;
     fo.count = o->count;
     fo.only_case = o->only_case;
@@ -45,7 +50,8 @@ Runner add_fuzz(CLI::App& app) {
     fo.log = &std::cerr;
     std::cout << "fuzz: seed " << fo.seed << ", "
               << (o->only_case >= 0 ? "case " + std::to_string(o->only_case) : std::to_string(fo.count) + " cases")
-              << ", configs " << (fo.random_configs ? "random (fuzz pool)" : fo.config_path) << "\n";
+              << ", configs " << (fo.random_configs ? "random (fuzz pool)" : fo.config_path) << ", kinds "
+              << fo.kinds.str() << "\n";
     if (o->quiet) fo.out = &quiet_sink;
     std::ofstream junit;
     if (!o->junit.empty()) {  // before the run: a bad path must not cost the whole run
@@ -69,7 +75,8 @@ Runner add_fuzz(CLI::App& app) {
     std::snprintf(t, sizeof t, "%.1f s", s.seconds);
     std::cout << "fuzz: seed " << fo.seed << ": " << s.cases.size() << " cases, " << passed << " passed, " << s.failures
               << " failed, " << s.errors << " errors (" << t << "); " << s.chained_cases
-              << " networks chained a layer on the device\n";
+              << " networks chained a layer on the device; " << s.train_cases << " training steps ("
+              << s.train_gemms << " FW/BW/WG GEMMs)\n";
     if (s.failures + s.errors) {
       std::cout << "repro of each failing case:\n";
       for (const auto& rec : s.cases)

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "mapper/run.h"
+#include "verify/fuzz_internal.h"
 
 namespace bfp::verify {
 
@@ -55,6 +56,8 @@ FuzzResult run_fuzz_case(const FuzzCase& c, const std::shared_ptr<sim::Model>& m
           res.message = l.mismatch;
           break;
         }
+    } else if (c.kind == "train") {
+      detail::run_train_case(c, model, res);
     } else {
       const GemmResult g = run_gemm(model, c.gemm);
       res.pass = g.bit_exact;
@@ -77,6 +80,7 @@ std::string fuzz_repro(const FuzzOptions& o, int index) {
   os << "build/bfpgen fuzz --seed " << o.seed << " --case " << index;
   if (o.random_configs) os << " --random-configs";
   else os << " --config " << o.config_path;
+  if (!o.kinds.all()) os << " --kinds " << o.kinds.str();
   return os.str();
 }
 
@@ -98,7 +102,8 @@ FuzzSummary run_fuzz(const FuzzOptions& o) {
     FuzzCaseRecord rec;
     rec.repro = fuzz_repro(o, i);
     try {
-      rec.c = draw_fuzz_case(o.seed, i, o.random_configs ? nullptr : &fixed, o.random_configs ? &pool : nullptr);
+      rec.c = draw_fuzz_case(o.seed, i, o.random_configs ? nullptr : &fixed, o.random_configs ? &pool : nullptr,
+                             o.kinds);
     } catch (const std::exception& e) {
       rec.c.index = i;
       rec.c.seed = o.seed;
@@ -110,7 +115,7 @@ FuzzSummary run_fuzz(const FuzzOptions& o) {
     }
     if (o.out && o.show) {
       *o.out << "case " << i << " on " << rec.c.cfg.name << " (" << rec.c.cfg.source_path << "): " << rec.c.summary << "\n";
-      if (rec.c.kind == "net") *o.out << rec.c.network_yaml;
+      if (rec.c.kind == "net" || rec.c.kind == "train") *o.out << rec.c.network_yaml;
       if (rec.c.kind == "gemm") *o.out << "  as a GEMM: " << repro_command(rec.c.cfg, rec.c.gemm) << "\n";
     }
     if (rec.c.kind != "draw") {
@@ -125,12 +130,17 @@ FuzzSummary run_fuzz(const FuzzOptions& o) {
     }
     if (!rec.r.pass) ++(rec.r.error ? sum.errors : sum.failures);
     sum.chained_cases += rec.r.in_place > 0;
+    if (rec.c.kind == "train") {
+      ++sum.train_cases;
+      sum.train_gemms += rec.r.gemms;
+    }
     if (o.out) {
       char t[64];
       std::snprintf(t, sizeof t, "%.2f s", rec.r.seconds);
       *o.out << "case " << i << " " << (rec.r.pass ? "PASS " : rec.r.error ? "ERROR" : "FAIL ") << " " << rec.c.cfg.name
              << " " << rec.c.kind << ": " << rec.c.summary << " | " << rec.r.cycles << " cycles"
-             << (rec.r.in_place ? " (" + std::to_string(rec.r.in_place) + " in place)" : std::string()) << " " << t
+             << (rec.r.in_place ? " (" + std::to_string(rec.r.in_place) + " in place)" : std::string())
+             << (rec.r.gemms ? " (" + std::to_string(rec.r.gemms) + " GEMMs)" : std::string()) << " " << t
              << "\n";
       if (!rec.r.pass) *o.out << "  " << rec.r.message << "\n  repro: " << rec.repro << "\n";
       o.out->flush();
@@ -149,7 +159,8 @@ void write_junit(std::ostream& os, const FuzzOptions& o, const FuzzSummary& s) {
      << "\" errors=\"" << s.errors << "\" skipped=\"0\" time=\"" << s.seconds << "\">\n";
   os << "    <properties>\n      <property name=\"seed\" value=\"" << o.seed << "\"/>\n"
      << "      <property name=\"configs\" value=\""
-     << xml_escape(o.random_configs ? "random (fuzz pool)" : o.config_path) << "\"/>\n    </properties>\n";
+     << xml_escape(o.random_configs ? "random (fuzz pool)" : o.config_path) << "\"/>\n"
+     << "      <property name=\"kinds\" value=\"" << o.kinds.str() << "\"/>\n    </properties>\n";
   for (const auto& rec : s.cases) {
     os << "    <testcase classname=\"fuzz." << xml_escape(rec.c.cfg.name) << "\" name=\"case " << rec.c.index << ": "
        << xml_escape(rec.c.kind + " " + rec.c.summary) << "\" time=\"" << rec.r.seconds << "\">\n";

@@ -11,21 +11,14 @@
 
 #include "mapper/lower.h"
 #include "mapper/run.h"
+#include "verify/fuzz_internal.h"
 
 namespace bfp::verify {
 
 using namespace mapper;  // networks, lowering and run_network
+using namespace detail;  // the case stream's helpers and the layer YAML (verify/fuzz_internal.h)
 
 namespace {
-
-using Rng = std::mt19937_64;
-
-int uni(Rng& r, int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(r); }
-bool chance(Rng& r, double p) { return std::uniform_real_distribution<double>(0.0, 1.0)(r) < p; }
-template <class T>
-T pick(Rng& r, const std::vector<T>& v) {
-  return v[size_t(uni(r, 0, int(v.size()) - 1))];
-}
 
 // ---- values ------------------------------------------------------------------------------------------
 
@@ -102,34 +95,6 @@ DrawnSparsity draw_sparsity(Rng& r) {
 
 // ---- network cases -------------------------------------------------------------------------------------
 
-struct Dims {
-  int h = 1, w = 1, c = 1;
-  bool flat = false;
-};
-
-std::string pair(int a, int b) { return a == b ? std::to_string(a) : "[" + std::to_string(a) + ", " + std::to_string(b) + "]"; }
-
-struct Conv {
-  int filters = 1, kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, groups = 1;
-  bool relu = false;
-  int prune = 0;
-  Dims out(const Dims& in) const {
-    return {(in.h + 2 * ph - kh) / sh + 1, (in.w + 2 * pw - kw) / sw + 1, filters, false};
-  }
-  std::string yaml(const std::string& name, const std::string& input) const {
-    std::ostringstream os;
-    os << "  - {name: " << name << ", type: conv2d, filters: " << filters << ", kernel: " << pair(kh, kw);
-    if (sh != 1 || sw != 1) os << ", stride: " << pair(sh, sw);
-    if (ph || pw) os << ", padding: " << pair(ph, pw);
-    if (groups != 1) os << ", groups: " << groups;
-    if (relu) os << ", relu: true";
-    if (prune) os << ", prune: " << prune;
-    if (!input.empty()) os << ", input: " << input;
-    os << "}\n";
-    return os.str();
-  }
-};
-
 int draw_prune(Rng& r) { return chance(r, 0.75) ? 0 : pick<int>(r, {1, 2, 8, 64, 100, 127, uni(r, 1, 127)}); }
 
 // A convolution of `in`; `same` = odd kernel with (k-1)/2 padding (output H, W = ceil(in / stride)).
@@ -170,27 +135,6 @@ Conv draw_conv(Rng& r, const Dims& in, int max_filters, bool same, int stride) {
   return c;
 }
 
-struct Pool {
-  bool max = true, global = false;
-  int k = 2, s = 2, p = 0;
-  Dims out(const Dims& in) const {
-    if (global) return {1, 1, in.c, false};
-    return {(in.h + 2 * p - k) / s + 1, (in.w + 2 * p - k) / s + 1, in.c, false};
-  }
-  std::string yaml(const std::string& name) const {
-    std::ostringstream os;
-    os << "  - {name: " << name << ", type: " << (max ? "maxpool" : "avgpool");
-    if (global) {
-      os << ", global: true}\n";
-      return os.str();
-    }
-    os << ", kernel: " << k << ", stride: " << s;
-    if (p) os << ", padding: " << p;
-    os << "}\n";
-    return os.str();
-  }
-};
-
 Pool draw_pool(Rng& r, const Dims& in, bool allow_global) {
   Pool p;
   p.max = chance(r, 0.5);
@@ -200,16 +144,6 @@ Pool draw_pool(Rng& r, const Dims& in, bool allow_global) {
   p.p = p.k >= 2 && chance(r, 0.3) ? uni(r, 0, p.k / 2) : 0;
   p.s = pick<int>(r, {1, 2, 2, 3});
   return p;
-}
-
-std::string fc_yaml(const std::string& name, int units, bool relu, int prune, const std::string& input = "") {
-  std::ostringstream os;
-  os << "  - {name: " << name << ", type: fc, units: " << units;
-  if (relu) os << ", relu: true";
-  if (prune) os << ", prune: " << prune;
-  if (!input.empty()) os << ", input: " << input;
-  os << "}\n";
-  return os.str();
 }
 
 // Draws a network of one of the templates; `shrink` (0, 1, ...) makes everything smaller on a retry.
@@ -373,9 +307,10 @@ void draw_network_case(Rng& r, FuzzCase& c) {
     l.weights = flat(wt);
     l.weights_path = "(fuzz)";
   }
-  c.stall = pick<double>(r, {0.0, 0.0, 0.1, 0.3, 0.5});
-  c.latency = pick<int>(r, {1, 2, 4, 4, 9, 17});
-  c.bandwidth = pick<double>(r, {1.0, 1.0, 1.0, 0.5, 0.25});
+  const DrawnMemory mem = draw_memory(r);
+  c.stall = mem.stall;
+  c.latency = mem.latency;
+  c.bandwidth = mem.bandwidth;
   c.schedule = pick<Schedule>(r, {Schedule::Auto, Schedule::Auto, Schedule::Output});
   c.sparse = cfg.sparse() && chance(r, 0.5);
   std::ostringstream os;
@@ -399,9 +334,10 @@ void draw_gemm_case(Rng& r, FuzzCase& c) {
   while (int64_t(s.m) * s.k * s.n > 300000) s.k = std::max(1, s.k / 2);
   s.values = pick(r, all_value_kinds());
   s.relu = chance(r, 0.5);
-  s.stall = pick<double>(r, {0.0, 0.0, 0.1, 0.3, 0.5});
-  s.latency = pick<int>(r, {1, 2, 4, 4, 9, 17});
-  s.bandwidth = pick<double>(r, {1.0, 1.0, 1.0, 0.5, 0.25});
+  const DrawnMemory mem = draw_memory(r);
+  s.stall = mem.stall;
+  s.latency = mem.latency;
+  s.bandwidth = mem.bandwidth;
   s.schedule = pick<Schedule>(r, {Schedule::Auto, Schedule::Output, Schedule::Weight});
   s.warmup = chance(r, 0.2) ? 1 : 0;
   s.prune = chance(r, 0.7) ? 0 : pick<int>(r, {1, 8, 64, 127, 128, 255, uni(r, 1, 255)});
@@ -476,16 +412,55 @@ std::vector<Config> fuzz_config_pool(const std::string& source_dir) {
   return pool;
 }
 
-FuzzCase draw_fuzz_case(uint64_t seed, int index, const Config* cfg, const std::vector<Config>* pool) {
+std::string FuzzKinds::str() const {
+  std::string s;
+  for (const auto& [on, name] : {std::pair{net, "net"}, std::pair{gemm, "gemm"}, std::pair{train, "train"}})
+    if (on) s += (s.empty() ? "" : ",") + std::string(name);
+  return s;
+}
+
+FuzzKinds parse_fuzz_kinds(const std::string& list) {
+  FuzzKinds k{false, false, false};
+  std::istringstream is(list);
+  std::string w;
+  while (std::getline(is, w, ',')) {
+    if (w == "net") k.net = true;
+    else if (w == "gemm") k.gemm = true;
+    else if (w == "train") k.train = true;
+    else
+      throw std::invalid_argument("--kinds: unknown kind '" + w + "' in '" + list +
+                                  "' (a comma-separated list of net, gemm, train)");
+  }
+  if (!k.net && !k.gemm && !k.train) throw std::invalid_argument("--kinds: no kind given (net, gemm, train)");
+  return k;
+}
+
+FuzzCase draw_fuzz_case(uint64_t seed, int index, const Config* cfg, const std::vector<Config>* pool,
+                        const FuzzKinds& kinds) {
   if (!cfg && (!pool || pool->empty())) throw std::invalid_argument("fuzz: no config and no config pool");
   Rng r(derive_seed(seed, "fuzz-case:" + std::to_string(index)));
   FuzzCase c;
   c.seed = seed;
   c.index = index;
   c.cfg = cfg ? *cfg : (*pool)[size_t(uni(r, 0, int(pool->size()) - 1))];
-  c.kind = chance(r, 0.7) ? "net" : "gemm";
+  // The kind draw is the one of the fuzzer before "train" existed (u < 0.7: net, else gemm); train takes the
+  // tops of both shares, [0.6, 0.7) and [0.9, 1), so that every other case keeps its old draws exactly, and
+  // --kinds net,gemm turns those train cases back into their old net or gemm case: the old fuzzer, case by case.
+  const double u = std::uniform_real_distribution<double>(0.0, 1.0)(r);
+  const std::string old_kind = u < 0.7 ? "net" : "gemm";
+  const bool train_share = (u >= 0.6 && u < 0.7) || u >= 0.9;
+  auto allowed = [&](const std::string& k) { return k == "net" ? kinds.net : k == "gemm" ? kinds.gemm : kinds.train; };
+  if (train_share && allowed("train")) c.kind = "train";
+  else if (allowed(old_kind)) c.kind = old_kind;
+  else {  // the drawn kind is left out: one more draw among the allowed ones, in proportion to their shares
+    const double net = kinds.net ? 0.6 : 0.0, gemm = kinds.gemm ? 0.2 : 0.0, train = kinds.train ? 0.2 : 0.0;
+    const double v = std::uniform_real_distribution<double>(0.0, net + gemm + train)(r);
+    c.kind = v < net ? "net" : v < net + gemm ? "gemm" : "train";
+    if (!allowed(c.kind)) c.kind = kinds.train ? "train" : kinds.gemm ? "gemm" : "net";  // v at the upper bound
+  }
   if (c.kind == "net") draw_network_case(r, c);
-  else draw_gemm_case(r, c);
+  else if (c.kind == "gemm") draw_gemm_case(r, c);
+  else draw_train_case(r, c);
   return c;
 }
 
