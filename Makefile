@@ -70,10 +70,16 @@ sweep: build
 # ---- sparsity benchmark (docs/sparsity-bench.md) -------------------------------------------------------------
 # make bench-sparsity [CONFIG=...]   256x256x256 GEMM at activation/weight sparsity 0..95% (random, blocks,
 #                                    clustered zeros) plus the same dense GEMM on a `sparsity: none` variant
-.PHONY: bench-sparsity
+# make bench-train [CONFIG=...] [TRAIN_NET=...]   one training step (FW, BW, WG on the RTL) after 20 golden steps
+#                                    at sparsity scaling off, 16/16, 32/32, 48/48, plus off on `sparsity: none`
+TRAIN_NET ?= networks/fmnist_mlp.yaml
+.PHONY: bench-sparsity bench-train
 
 bench-sparsity: build
 	$(BUILD)/bfpgen bench --sparsity --config $(CONFIG)
+
+bench-train: build
+	$(BUILD)/bfpgen bench --sparsity --train --config $(CONFIG) --net $(TRAIN_NET)
 
 # ---- randomized layer regression (docs/fuzz.md) -----------------------------------------------------------------
 # make fuzz-long [FUZZ_SEED=S] [FUZZ_COUNT=N]   N random layer/GEMM cases on random configs of the fuzz pool,

@@ -84,6 +84,9 @@ TEST(TrainBench, TinyMlpOnSparseConfigIsBitExactAndScalingSavesCycles) {
     EXPECT_EQ(r.rtl.step, 3);
     EXPECT_EQ(r.rtl.total.gemms, 5u);  // FW and WG of fc1 and fc2, BW of fc2 (none below the first layer)
     EXPECT_EQ(r.rtl.total.cycles, r.rtl.fw.cycles + r.rtl.bw.cycles + r.rtl.wg.cycles);
+    // act/err are the hidden layer's (fc1: batch x 24), not the logits'
+    EXPECT_EQ(r.rtl.act.elements, 8 * 24);
+    EXPECT_EQ(r.rtl.err.elements, 8 * 24);
   }
   // the dense baseline runs the very same step: same operands, same sparsity, same MACs
   EXPECT_EQ(none.rtl.act.zeros, off.rtl.act.zeros);
@@ -91,6 +94,12 @@ TEST(TrainBench, TinyMlpOnSparseConfigIsBitExactAndScalingSavesCycles) {
   EXPECT_EQ(none.rtl.total.macs, off.rtl.total.macs);
   EXPECT_EQ(none.loss, off.loss);
   EXPECT_DOUBLE_EQ(off.speedup, 1.0);
+  // ... on the dense hardware (nothing compressed there), and with compressed row streams on the sparse config
+  bool none_compressed = false, off_compressed = false;
+  for (const auto& j : none.rtl.jobs) none_compressed = none_compressed || j.sparse_a || j.sparse_c;
+  for (const auto& j : off.rtl.jobs) off_compressed = off_compressed || j.sparse_a;
+  EXPECT_FALSE(none_compressed);
+  EXPECT_TRUE(off_compressed);
   // thresholds of 32 (of 127) zero most interim codes, and the sparse config skips them
   EXPECT_GT(scaled.rtl.act.fraction(), off.rtl.act.fraction());
   EXPECT_GT(scaled.rtl.err.fraction(), off.rtl.err.fraction());
@@ -153,7 +162,7 @@ json train_json() {
                {"sparsity", {{"act", {{"elements", 100}, {"zeros", 70}, {"sparsity", 0.7}}},
                              {"err", {{"elements", 100}, {"zeros", 90}, {"sparsity", 0.9}}}}},
                {"jobs", json::array({{{"m", 10}, {"k", 10}, {"n", 10}, {"a_zeros", 0.5}},
-                                     {{"m", 10}, {"k", 30}, {"n", 10}, {"a_zeros", 0.1}}})}};
+                                     {{"m", 10}, {"k", 10}, {"n", 30}, {"a_zeros", 0.1}}})}};
   return {{"network", "tiny"},
           {"config", "r2c2b8"},
           {"batch", 8},
