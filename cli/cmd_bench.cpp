@@ -134,6 +134,16 @@ void print_train_bench(const verify::TrainBench& b) {
       b.seconds);
 }
 
+// Prints a sparsity table as JSON or Markdown; the exit status says whether every row was bit-exact.
+template <class Bench>
+int finish(const Bench& b, bool json, void (*print)(const Bench&)) {
+  if (json)
+    std::cout << nlohmann::json(b).dump(2) << "\n";
+  else
+    print(b);
+  return b.all_exact ? 0 : 1;
+}
+
 void print_bench_header(const Config& cfg, const verify::BenchOptions& o) {
   std::printf("bench: config '%s': %dx%d PEs, B=%d, act/wgt depth %d/%d, acc_cols %d, memory %d bit, "
               "sparsity %s, latency %d; square GEMMs, %s values%s, seed 1\n",
@@ -223,12 +233,7 @@ Runner add_bench(CLI::App& app) {
       to.seed = o->seed;
       to.latency = o->latency;
       to.work_dir = o->work_dir;
-      const verify::TrainBench b = verify::run_train_bench(cfg, to, &std::cerr);
-      if (o->json)
-        std::cout << nlohmann::json(b).dump(2) << "\n";
-      else
-        print_train_bench(b);
-      return b.all_exact ? 0 : 1;
+      return finish(verify::run_train_bench(cfg, to, &std::cerr), o->json, print_train_bench);
     }
     if (o->sparsity) {
       verify::SparsityBenchOptions so;
@@ -238,12 +243,7 @@ Runner add_bench(CLI::App& app) {
       so.values = o->values;
       so.patterns = o->patterns;
       so.work_dir = o->work_dir;
-      const verify::SparsityBench b = verify::run_sparsity_bench(cfg, so, &std::cerr);
-      if (o->json)
-        std::cout << nlohmann::json(b).dump(2) << "\n";
-      else
-        print_sparsity_bench(b);
-      return b.all_exact ? 0 : 1;
+      return finish(verify::run_sparsity_bench(cfg, so, &std::cerr), o->json, print_sparsity_bench);
     }
     verify::BenchOptions bo;
     bo.latency = o->latency;
