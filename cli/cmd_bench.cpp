@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "config/config.h"
 #include "verify/bench.h"
+#include "verify/train_bench.h"
 
 namespace bfp::cli {
 
@@ -95,6 +96,54 @@ void print_sparsity_bench(const verify::SparsityBench& b) {
       cfg.beat_bytes());
 }
 
+// The table of docs/sparsity-bench.md, "Training step".
+void print_train_bench(const verify::TrainBench& b) {
+  const Config& cfg = b.cfg;
+  const verify::TrainBenchOptions& o = b.opt;
+  std::printf("bench --sparsity --train: network '%s' (%s), batch %d, step %lld measured on the RTL after %lld golden "
+              "steps from seed %llu (%d Fashion-MNIST images, lr %g, momentum %g); config '%s' (%s; %dx%d PEs, B=%d, "
+              "memory %d bit), latency %d\n",
+              b.network.c_str(), o.net.c_str(), o.batch, static_cast<long long>(o.steps),
+              static_cast<long long>(o.steps), static_cast<unsigned long long>(o.seed), b.train_images, o.lr,
+              o.momentum, cfg.name.c_str(), cfg.source_path.c_str(), cfg.rows, cfg.cols, cfg.block, cfg.mem_width,
+              o.latency);
+  std::printf("sparsity: none variant: %s\n\n", b.none_cfg.source_path.c_str());
+  std::printf("| hardware | scaling T_act/T_err | act | err | FW cycles | BW cycles | WG cycles | total cycles | "
+              "speed-up | dense-eq util | useful util | bytes moved | dense bytes | moved / dense | check |\n");
+  std::printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+  const double pes = double(cfg.rows) * double(cfg.cols);
+  for (const auto& row : b.rows) {
+    const auto& r = row.rtl;
+    const double pc = pes * double(r.total.cycles);
+    const uint64_t moved = r.total.read_bytes + r.total.write_bytes;
+    std::printf("| %s | %s | %.1f%% | %.1f%% | %llu | %llu | %llu | %llu | %.2fx | %.1f%% | %.1f%% | %llu | %llu | %.2f | %s |\n",
+                row.is_none ? "sparsity: none" : cfg.sparsity_name(), row.setting.c_str(), 100 * r.act.fraction(),
+                100 * r.err.fraction(), static_cast<unsigned long long>(r.fw.cycles),
+                static_cast<unsigned long long>(r.bw.cycles), static_cast<unsigned long long>(r.wg.cycles),
+                static_cast<unsigned long long>(r.total.cycles), row.speedup,
+                pc > 0 ? 100 * double(r.total.macs) / pc : 0.0, pc > 0 ? 100 * double(r.total.useful_macs) / pc : 0.0,
+                static_cast<unsigned long long>(moved), static_cast<unsigned long long>(r.total.dense_bytes),
+                ratio(moved, r.total.dense_bytes), r.bit_exact ? "bit-exact" : "MISMATCH");
+  }
+  std::printf(
+      "\nact = zero codes of the hidden layers' FW outputs as stored, err = of the errors entering their BW/WG GEMMs\n"
+      "(after the ReLU mask), both of the measured step. speed-up = total cycles of the `off` row on this config /\n"
+      "total cycles. dense-eq util = sum M*N*K / (R*C*cycles); useful util = MACs with a != 0 and w != 0 /\n"
+      "(R*C*cycles). bytes moved = memory port traffic (read + write) of all GEMMs; dense bytes = their A, W^T and C\n"
+      "stored dense once (codes + exponents). %.0f s in all.\n",
+      b.seconds);
+}
+
+// Prints a sparsity table as JSON or Markdown; the exit status says whether every row was bit-exact.
+template <class Bench>
+int finish(const Bench& b, bool json, void (*print)(const Bench&)) {
+  if (json)
+    std::cout << nlohmann::json(b).dump(2) << "\n";
+  else
+    print(b);
+  return b.all_exact ? 0 : 1;
+}
+
 void print_bench_header(const Config& cfg, const verify::BenchOptions& o) {
   std::printf("bench: config '%s': %dx%d PEs, B=%d, act/wgt depth %d/%d, acc_cols %d, memory %d bit, "
               "sparsity %s, latency %d; square GEMMs, %s values%s, seed 1\n",
@@ -139,6 +188,8 @@ Runner add_bench(CLI::App& app) {
     uint64_t seed = 1;
     std::vector<std::string> patterns{"random", "blocks", "clustered"};
     std::string work_dir;
+    bool train = false;
+    verify::TrainBenchOptions t;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("--config", o->config, "accelerator config (YAML)")->required()->check(CLI::ExistingFile);
@@ -162,8 +213,28 @@ Runner add_bench(CLI::App& app) {
   app.add_option("--work-dir", o->work_dir,
                  "--sparsity: where the sparsity: none config variant is written (default: <tmp>/bfpgen-bench-sparsity)");
 
+  app.add_flag("--train", o->train,
+                             "--sparsity: one training step instead (docs/sparsity-bench.md, 'Training step'): "
+                             "--steps golden steps per --settings value, then the next step on the RTL");
+  app.add_option("--net", o->t.net, "--train: network (YAML)")->check(CLI::ExistingFile);
+  app.add_option("--data", o->t.data, "--train: Fashion-MNIST folder (default /usr/share/datasets/fashion-mnist)");
+  app.add_option("--batch", o->t.batch, "--train: images per step")->capture_default_str();
+  app.add_option("--steps", o->t.steps, "--train: golden steps before the measured one")->capture_default_str();
+  app.add_option("--settings", o->t.settings,
+                 "--train: sparsity-scaling settings, off or T_ACT/T_ERR (codes 0..127); off is always measured")
+      ->delimiter(',')
+      ->capture_default_str();
+
   return [o]() -> int {
     const Config cfg = load_config(o->config);
+    if (o->train && !o->sparsity) throw std::invalid_argument("--train needs --sparsity");
+    if (o->train) {
+      verify::TrainBenchOptions to = o->t;
+      to.seed = o->seed;
+      to.latency = o->latency;
+      to.work_dir = o->work_dir;
+      return finish(verify::run_train_bench(cfg, to, &std::cerr), o->json, print_train_bench);
+    }
     if (o->sparsity) {
       verify::SparsityBenchOptions so;
       so.size = o->size;
@@ -172,12 +243,7 @@ Runner add_bench(CLI::App& app) {
       so.values = o->values;
       so.patterns = o->patterns;
       so.work_dir = o->work_dir;
-      const verify::SparsityBench b = verify::run_sparsity_bench(cfg, so, &std::cerr);
-      if (o->json)
-        std::cout << nlohmann::json(b).dump(2) << "\n";
-      else
-        print_sparsity_bench(b);
-      return b.all_exact ? 0 : 1;
+      return finish(verify::run_sparsity_bench(cfg, so, &std::cerr), o->json, print_sparsity_bench);
     }
     verify::BenchOptions bo;
     bo.latency = o->latency;

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "report/pipeline.h"
+#include "verify/train_bench.h"
 
 #ifndef BFP_REPO_DIR
 #error "BFP_REPO_DIR must be defined by the build"
@@ -25,7 +26,8 @@ std::string self_exe() {
 
 Runner add_report(CLI::App& app) {
   struct Opts {
-    std::string config, gemm = "64x256x64", out, net, ppa_out;
+    std::string config, gemm = "64x256x64", out, net, ppa_out, train, data, scaling = "off";
+    int train_steps = 20, train_batch = 32;
     std::vector<std::string> sparsity{"0"};
     uint64_t seed = 1;
     bool rerun_asic = false;
@@ -40,11 +42,30 @@ Runner add_report(CLI::App& app) {
   app.add_option("-o,--out", o->out, "output directory (report.json, report.md, SVG plots, runs/)")->required();
   app.add_option("--ppa-out", o->ppa_out, "ASIC flow output root (default out/ppa of the source tree)");
   net->excludes(gemm)->excludes(sp);
+  auto* train = app.add_option("--train", o->train,
+                               "network (YAML) to train: the workload is one training step (bfpgen train, all FW, "
+                               "BW and WG GEMMs on the RTL) instead of --gemm")
+                    ->check(CLI::ExistingFile);
+  train->excludes(gemm)->excludes(sp)->excludes(net);
+  app.add_option("--train-steps", o->train_steps, "--train: golden steps before the measured step")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  app.add_option("--train-batch", o->train_batch, "--train: images per step")->capture_default_str()->check(CLI::Range(1, 4096));
+  app.add_option("--train-scaling", o->scaling, "--train: sparsity scaling, off or T_ACT/T_ERR (codes 0..127)")
+      ->capture_default_str();
+  app.add_option("--data", o->data, "--train: Fashion-MNIST folder (default: bfpgen train's)");
   app.add_flag("--rerun-asic", o->rerun_asic, "rerun the ASIC flow even when out/ppa/<config>/asic.json matches");
   return [o]() {
     report::ReportOptions r;
     r.config = o->config;
     r.net = o->net;
+    r.train_net = o->train;
+    r.train_steps = o->train_steps;
+    r.train_batch = o->train_batch;
+    const auto knobs = verify::parse_scaling_setting(o->scaling, "--train-scaling");
+    r.t_act = knobs.t_act;
+    r.t_err = knobs.t_err;
+    r.data = o->data;
     report::parse_gemm_shape(o->gemm, r.m, r.k, r.n);
     r.act_sparsity = report::parse_sparsities(o->sparsity);
     r.seed = o->seed;
@@ -54,6 +75,7 @@ Runner add_report(CLI::App& app) {
     r.bfpgen = self_exe();
     r.rerun_asic = o->rerun_asic;
     const auto rep = report::run_report(r);
+    if (rep.contains("workload_training")) std::cout << "workload: " << rep["runs"][0]["workload"].get<std::string>() << "\n";
     for (const auto& run : rep["runs"])
       std::cout << "act sparsity " << run["act_sparsity"].get<double>() << ": " << run["effective_tops"].get<double>()
                 << " effective TOPS, " << run["tops_per_w"].get<double>() << " TOPS/W, "

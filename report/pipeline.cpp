@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "gen/emit.h"
 #include "report.h"
+#include "train_workload.h"
 
 namespace bfp::report {
 namespace fs = std::filesystem;
@@ -136,7 +137,27 @@ json run_report(const ReportOptions& opt) {
     runs.push_back(load_run(run_dir.string(), 0));
     runs.back().act_sparsity = runs.back().gemm["sparsity"]["achieved"]["act"].get<double>();
   }
-  for (double p : opt.net.empty() ? opt.act_sparsity : std::vector<double>{}) {
+  if (!opt.train_net.empty()) {
+    // One training step: golden steps (fast) bring the weights and interim data to a realistic state, then
+    // every FW, BW and WG GEMM of the next step runs on the activity model. Only the images the steps use are
+    // loaded (one epoch); --epochs only has to be large enough for --max-steps to end the run.
+    const fs::path run_dir = fs::absolute(fs::path(opt.out_dir) / "runs" / "train");
+    const int64_t images = (int64_t(opt.train_steps) + 1) * opt.train_batch;
+    std::ostringstream args;
+    args << " --net " << q(opt.train_net) << " --batch " << opt.train_batch << " --seed " << opt.seed
+         << " --sparsity-scaling " << opt.t_act << "," << opt.t_err << " --max-train " << images
+         << " --max-test 0 --epochs 1000 --max-steps " << opt.train_steps + 1 << " --rtl-steps " << opt.train_steps
+         << " --quiet";
+    if (!opt.data.empty()) args << " --data " << q(opt.data);
+    step("activity run, training step " + std::to_string(opt.train_steps) + " of " + opt.train_net +
+             " (scripts/ppa/activity.sh)",
+         env + "ACTIVITY_CMD=train bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " + q(opt.config) +
+             " " + q(run_dir.string()) + " --" + args.str());
+    runs.push_back(load_run(run_dir.string(), 0));
+    runs.back().act_sparsity = runs.back().gemm["sparsity"]["achieved"]["act"].get<double>();
+  }
+  const bool gemm_runs = opt.net.empty() && opt.train_net.empty();
+  for (double p : gemm_runs ? opt.act_sparsity : std::vector<double>{}) {
     const fs::path run_dir = fs::absolute(fs::path(opt.out_dir) / "runs" / sp_name(p));
     std::ostringstream args;
     args << " --m " << opt.m << " --k " << opt.k << " --n " << opt.n << " --seed " << opt.seed << " --act-sparsity " << p;
@@ -150,9 +171,13 @@ json run_report(const ReportOptions& opt) {
   np.module_groups = read_module_groups((asic_dir / "rtl").string());  // the RTL the netlist was synthesized from
   json rep = build_report(asic_dir.string(), np, runs);
   if (!opt.net.empty()) rep["workload_network"] = opt.net;
+  if (!opt.train_net.empty()) rep["workload_training"] = runs.front().gemm["training"];
   rep["command"] = {{"config", opt.config}, {"net", opt.net}, {"gemm", std::to_string(opt.m) + "x" + std::to_string(opt.k) + "x" +
                                                          std::to_string(opt.n)},
                     {"seed", opt.seed}, {"act_sparsity", opt.act_sparsity}};
+  if (!opt.train_net.empty())
+    rep["command"]["train"] = {{"net", opt.train_net}, {"steps", opt.train_steps}, {"batch", opt.train_batch},
+                               {"t_act", opt.t_act}, {"t_err", opt.t_err}, {"data", opt.data}};
   {
     std::ofstream f(fs::path(opt.out_dir) / "report.json");
     f << rep.dump(2) << "\n";
@@ -160,6 +185,7 @@ json run_report(const ReportOptions& opt) {
   {
     std::ofstream f(fs::path(opt.out_dir) / "report.md");
     f << render_markdown(rep);
+    if (rep.contains("workload_training")) f << "\n" << training_markdown(rep["workload_training"]);
   }
   write_plots(rep, opt.out_dir);
   std::cerr << "report: wrote " << (fs::path(opt.out_dir) / "report.json").string() << ", report.md and plots\n";

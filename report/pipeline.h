@@ -13,6 +13,12 @@ struct ReportOptions {
   int m = 64, k = 256, n = 64;          // GEMM workload
   std::string net;                      // network YAML instead of the GEMM (one run, bfpgen run)
   std::vector<double> act_sparsity{0};  // one activity run each
+  // A training step instead (bfpgen train: `train_steps` golden steps, then step train_steps on the RTL)
+  std::string train_net;                // network YAML ("" = no training step)
+  int train_steps = 20;
+  int train_batch = 32;
+  int t_act = 0, t_err = 0;             // sparsity-scaling thresholds from the first step (0 = off)
+  std::string data;                     // Fashion-MNIST folder ("" = bfpgen train's default)
   uint64_t seed = 1;
   std::string out_dir;                  // report files
   std::string ppa_out;                  // ASIC flow root (default <repo>/out/ppa)

@@ -11,6 +11,7 @@
 
 #include "mapper/run.h"
 #include "tech_scaling.h"
+#include "train_workload.h"
 
 namespace bfp::report {
 namespace fs = std::filesystem;
@@ -42,6 +43,13 @@ std::string fmt(double v, int prec = 3) {
   return b;
 }
 
+// The workload JSON an activity run left (scripts/ppa/activity.sh): a training step, a network or a GEMM.
+std::string workload_file(const std::string& dir) {
+  for (const char* f : {"/train.json", "/run.json"})
+    if (fs::exists(dir + f)) return f;
+  return "/gemm.json";
+}
+
 }  // namespace
 
 json network_as_gemm(const json& run) {
@@ -71,8 +79,9 @@ Run load_run(const std::string& dir, double act_sparsity) {
   Run r;
   r.act_sparsity = act_sparsity;
   r.dir = dir;
-  r.gemm = fs::exists(dir + "/run.json") ? network_as_gemm(read_json_file(dir + "/run.json"))
-                                         : read_json_file(dir + "/gemm.json");
+  const std::string wf = workload_file(dir);
+  const json w = read_json_file(dir + wf);
+  r.gemm = wf == "/train.json" ? training_step_as_gemm(w) : wf == "/run.json" ? network_as_gemm(w) : w;
   {
     std::ifstream in(dir + "/coverage.dat");
     if (!in) throw std::runtime_error("cannot read " + dir + "/coverage.dat");
@@ -217,8 +226,7 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
     jr["pe_array_energy_per_mac_pj"] = pe_w * t_s * 1e12 / macs;
     jr["pe_array_switching_energy_per_mac_pj"] = pe_dyn_w * t_s * 1e12 / macs;
     jr["energy_per_external_byte_pj"] = bytes > 0 ? chip_pj / bytes : 0.0;
-    const std::string workload_json = fs::exists(run.dir + "/run.json") ? "/run.json" : "/gemm.json";
-    jr["files"] = {{"workload_json", fs::absolute(run.dir + workload_json).string()},
+    jr["files"] = {{"workload_json", fs::absolute(run.dir + workload_file(run.dir)).string()},
                    {"coverage", fs::absolute(run.dir + "/coverage.dat").string()},
                    {"cycles", fs::absolute(run.dir + "/coverage.dat.cycles").string()}};
     jruns.push_back(jr);

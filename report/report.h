@@ -31,7 +31,8 @@ struct Run {
   uint64_t cycles = 0;      // simulated clock cycles (coverage.dat.cycles)
 };
 
-/// Loads RUN_DIR/gemm.json (or run.json of a network: see network_as_gemm), coverage.dat and coverage.dat.cycles. Throws naming the file.
+/// Loads RUN_DIR/gemm.json (or run.json of a network: see network_as_gemm; or train.json of a training step:
+/// training_step_as_gemm), coverage.dat and coverage.dat.cycles. Throws naming the file.
 Run load_run(const std::string& dir, double act_sparsity);
 
 /// The figures the report takes from `bfpgen gemm --json`, summed over the RTL layers of `bfpgen run --json`:

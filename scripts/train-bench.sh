@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The accuracy-versus-sparsity benchmark of docs/training.md: for each network, the FP32 reference loop, the
-# BFP8 loop without sparsity scaling and with three settings, on the full Fashion-MNIST, each run's last step
+# BFP8 loop without sparsity scaling and with five settings, on the full Fashion-MNIST, each run's last step
 # also on the RTL (cycles and bytes per training step at the trained state). One JSON per run in OUT
 # (default out/train-bench); scripts/train-table.py turns them into the table of docs/training.md.
 #   scripts/train-bench.sh [mlp|cnn|all] [OUT]
@@ -15,7 +15,7 @@ bfpgen=${BFPGEN:-$ROOT/build/bfpgen}
 config=${CONFIG:-$ROOT/configs/default.yaml}
 mkdir -p "$out"
 # SETTINGS="off 32,32 ..." overrides the sparsity-scaling settings; a run whose JSON exists is not repeated
-read -r -a settings <<<"${SETTINGS:-off 32,32 48,48 64,64 64,16}"
+read -r -a settings <<<"${SETTINGS:-off 32,32 48,48 64,64 64,16 64,8}"
 
 # run NAME NET EPOCHS STEPS_PER_EPOCH: the five runs of one network, one after the other
 run() {

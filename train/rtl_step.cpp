@@ -67,6 +67,11 @@ RtlStepReport run_step_on_rtl(const std::shared_ptr<sim::Model>& model, const Tr
   const Config& cfg = model->config();
   RtlStepReport rep;
   rep.step = step_index;
+  rep.sparsity = step.sparsity;
+  for (size_t i = 0; i + 1 < step.sparsity.size(); ++i) {
+    rep.act += step.sparsity[i].act;
+    rep.err += step.sparsity[i].err;
+  }
   if (step.jobs.empty()) throw std::invalid_argument("run_step_on_rtl: the step kept no GEMMs (keep_jobs)");
   std::vector<host::GemmPlan> plans;
   uint64_t bytes = 0;

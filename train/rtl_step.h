@@ -46,6 +46,10 @@ struct RtlStepReport {
   /// schedule), how many codes/exponents/bytes differ and the runner's first mismatch
   std::string first_mismatch;
   double sim_seconds = 0;
+  /// The step's interim sparsity (BfpStep::sparsity), and summed over the hidden layers (every GEMM layer but
+  /// the last) as EpochSparsity sums it: what the sparsity benchmark and `bfpgen report --train` name.
+  std::vector<LayerSparsity> sparsity;
+  ZeroCount act, err;
   const PassTotals& of(Pass p) const { return p == Pass::Fw ? fw : p == Pass::Bw ? bw : wg; }
 };
 

@@ -9,10 +9,12 @@ void to_json(nlohmann::json& j, const ZeroCount& z) {
   j = {{"elements", z.elements}, {"zeros", z.zeros}, {"sparsity", z.fraction()}};
 }
 
+void to_json(nlohmann::json& j, const LayerSparsity& l) {
+  j = {{"layer", l.layer}, {"act", l.act}, {"err", l.err}, {"bw_out", l.bw_out}};
+}
+
 void to_json(nlohmann::json& j, const EpochReport& e) {
-  nlohmann::json layers = nlohmann::json::array();
-  for (const LayerSparsity& l : e.sparsity.layers)
-    layers.push_back({{"layer", l.layer}, {"act", l.act}, {"err", l.err}, {"bw_out", l.bw_out}});
+  const nlohmann::json layers = e.sparsity.layers;
   j = {{"epoch", e.epoch},
        {"steps", e.steps},
        {"loss", e.loss},
@@ -62,7 +64,8 @@ void to_json(nlohmann::json& j, const RtlJob& r) {
 }
 
 void to_json(nlohmann::json& j, const RtlStepReport& r) {
-  j = {{"step", r.step},       {"bit_exact", r.bit_exact}, {"first_mismatch", r.first_mismatch},
+  j = {{"sparsity", {{"act", r.act}, {"err", r.err}, {"layers", r.sparsity}}},
+       {"step", r.step},       {"bit_exact", r.bit_exact}, {"first_mismatch", r.first_mismatch},
        {"fw", r.fw},           {"bw", r.bw},               {"wg", r.wg},
        {"total", r.total},     {"jobs", r.jobs},           {"sim_seconds", r.sim_seconds}};
 }

@@ -10,6 +10,7 @@
 namespace bfp::train {
 
 void to_json(nlohmann::json& j, const ZeroCount& z);        ///< {elements, zeros, sparsity}
+void to_json(nlohmann::json& j, const LayerSparsity& l);  ///< {layer, act, err, bw_out}
 void to_json(nlohmann::json& j, const EpochReport& e);
 void to_json(nlohmann::json& j, const PassTotals& t);       ///< gemms, cycles, macs, useful_macs, bytes, bit_exact
 void to_json(nlohmann::json& j, const RtlJob& r);

@@ -136,12 +136,15 @@ SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& 
   return b;
 }
 
+nlohmann::json bench_config_json(const Config& cfg) {
+  return {{"name", cfg.name},         {"path", cfg.source_path},       {"hash", cfg.hash()},
+          {"rows", cfg.rows},         {"cols", cfg.cols},              {"block_size", cfg.block},
+          {"mem_width", cfg.mem_width}, {"act_depth", cfg.act_depth}, {"wgt_depth", cfg.wgt_depth},
+          {"acc_cols", cfg.acc_cols}, {"sparsity", cfg.sparsity_name()}};
+}
+
 void to_json(nlohmann::json& j, const SparsityBench& b) {
-  const Config& cfg = b.cfg;
-  j["config"] = {{"name", cfg.name}, {"path", cfg.source_path}, {"hash", cfg.hash()}, {"rows", cfg.rows},
-                 {"cols", cfg.cols}, {"block_size", cfg.block}, {"mem_width", cfg.mem_width},
-                 {"act_depth", cfg.act_depth}, {"wgt_depth", cfg.wgt_depth}, {"acc_cols", cfg.acc_cols},
-                 {"sparsity", cfg.sparsity_name()}};
+  j["config"] = bench_config_json(b.cfg);
   j["none_config"] = {{"name", b.none_cfg.name}, {"path", b.none_cfg.source_path}, {"hash", b.none_cfg.hash()}};
   j["m"] = j["k"] = j["n"] = b.opt.size;
   j["seed"] = b.opt.seed;

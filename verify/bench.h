@@ -68,6 +68,8 @@ struct SparsityBench {
   double zero_sparsity_throughput_vs_none() const;
 };
 void to_json(nlohmann::json& j, const SparsityBench& b);
+/// {name, path, hash, rows, cols, block_size, mem_width, act_depth, wgt_depth, acc_cols, sparsity}
+nlohmann::json bench_config_json(const Config& cfg);
 
 /// Runs the sparsity table on `cfg` (loaded from its source_path). Notes and mismatches go to `log`.
 SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& o, std::ostream* log);

@@ -7,7 +7,9 @@
 #
 #   scripts/ppa/activity.sh CONFIG RUN_DIR -- <bfpgen gemm options other than --config/--json>
 #
-# ACTIVITY_CMD=run runs `bfpgen run` (options: --net NET ...) instead and writes RUN_DIR/run.json.
+# ACTIVITY_CMD=run runs `bfpgen run` (options: --net NET ...) instead and writes RUN_DIR/run.json;
+# ACTIVITY_CMD=train runs `bfpgen train` (options: --net NET --rtl-steps S --max-steps S+1 ...: one RTL step)
+# and writes RUN_DIR/train.json.
 # Writes RUN_DIR/gemm.json (bfpgen gemm --json), RUN_DIR/coverage.dat, RUN_DIR/coverage.dat.cycles and
 # RUN_DIR/gemm.log. No source file is copied or edited: bfpgen's model cache builds sim/model of this tree with
 # the cmake of scripts/ppa/cmake_coverage.sh, which adds -DBFP_MODEL_COVERAGE=ON, into a cache of its own,
@@ -16,17 +18,17 @@
 # Environment: BFPGEN (default build/bfpgen), PPA_OUT (default out/ppa).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-[[ $# -ge 3 && $3 == -- ]] || { sed -n '2,15p' "$0"; exit 2; }
+[[ $# -ge 3 && $3 == -- ]] || { sed -n '2,18p' "$0"; exit 2; }
 config=$1 run=$2; shift 3
 [[ -f $config ]] || { echo "activity.sh: error: no config file '$config'" >&2; exit 1; }
 bfpgen=${BFPGEN:-$ROOT/build/bfpgen}
 cmd=${ACTIVITY_CMD:-gemm}
-[[ $cmd == gemm || $cmd == run ]] || { echo "activity.sh: error: ACTIVITY_CMD must be gemm or run, not '$cmd'" >&2; exit 1; }
+[[ $cmd == gemm || $cmd == run || $cmd == train ]] || { echo "activity.sh: error: ACTIVITY_CMD must be gemm, run or train, not '$cmd'" >&2; exit 1; }
 [[ -x $bfpgen ]] || { echo "activity.sh: error: $bfpgen not found: build first (make build)" >&2; exit 1; }
 base=${PPA_OUT:-$ROOT/out/ppa}/activity-model
 mkdir -p "$base/cache" "$run"
 run=$(cd "$run" && pwd)
-rm -f "$run/coverage.dat" "$run/coverage.dat.cycles" "$run/gemm.json" "$run/run.json"
+rm -f "$run/coverage.dat" "$run/coverage.dat.cycles" "$run/gemm.json" "$run/run.json" "$run/train.json"
 t0=$SECONDS
 rc=0
 # the model cache calls cmake_coverage.sh, which calls the cmake the caller chose
