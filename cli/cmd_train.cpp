@@ -193,7 +193,7 @@ Runner add_train(CLI::App& app) {
       to.on_rtl_step = [&](int64_t s, const train::BfpStep& st) {
         rtl.push_back(train::run_step_on_rtl(model, tn, st, s, ro));
         if (to.log) print_rtl_step(*to.log, cfg, rtl.back());
-        if (!rtl.back().bit_exact) *to.log << "  first mismatch: " << rtl.back().first_mismatch << "\n";
+        if (to.log && !rtl.back().bit_exact) *to.log << "  first mismatch: " << rtl.back().first_mismatch << "\n";
       };
     }
     if (to.log)

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "mapper/lower.h"
 #include "mapper/network.h"
 
 namespace bfp::train {
@@ -18,30 +19,16 @@ namespace bfp::train {
 template <typename S>
 using Mat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
 
-/// im2col of a batch for conv2d layer `l` (groups 1): rows b * out.pixels() + y_o * W_out + x_o, columns
-/// (ky * kw + kx) * C_in + c, zero in the padding (the order of mapper::im2col and of the layer's W^T).
+/// im2col of a batch for conv2d layer `l` (groups 1): mapper::im2col of every image, stacked; rows
+/// b * out.pixels() + y_o * W_out + x_o, columns (ky * kw + kx) * C_in + c, zero in the padding (the order of the
+/// layer's W^T).
 template <typename S>
 Mat<S> im2col_batch(const mapper::Layer& l, const Mat<S>& x, int batch) {
-  const mapper::Shape& in = l.in;
-  const int64_t pin = in.pixels(), pout = l.out.pixels();
-  if (x.rows() != batch * pin || x.cols() != in.c)
+  const int64_t pin = l.in.pixels(), pout = l.out.pixels();
+  if (x.rows() != batch * pin || x.cols() != l.in.c)
     throw std::invalid_argument("im2col: input of layer '" + l.name + "' has the wrong shape");
-  const int c = in.c;
-  Mat<S> a = Mat<S>::Zero(batch * pout, int64_t(l.kh) * l.kw * c);
-  for (int b = 0; b < batch; ++b)
-    for (int yo = 0; yo < l.out.h; ++yo)
-      for (int xo = 0; xo < l.out.w; ++xo) {
-        const int64_t row = b * pout + int64_t(yo) * l.out.w + xo;
-        for (int ky = 0; ky < l.kh; ++ky) {
-          const int y = yo * l.sh - l.ph + ky;
-          if (y < 0 || y >= in.h) continue;
-          for (int kx = 0; kx < l.kw; ++kx) {
-            const int xi = xo * l.sw - l.pw + kx;
-            if (xi < 0 || xi >= in.w) continue;
-            a.block(row, int64_t(ky * l.kw + kx) * c, 1, c) = x.block(b * pin + int64_t(y) * in.w + xi, 0, 1, c);
-          }
-        }
-      }
+  Mat<S> a(batch * pout, int64_t(l.kh) * l.kw * l.in.c);
+  for (int b = 0; b < batch; ++b) a.middleRows(b * pout, pout) = mapper::im2col(Mat<S>(x.middleRows(b * pin, pin)), l, 0);
   return a;
 }
 
