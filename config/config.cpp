@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "config/fields.h"
+#include "config/yaml_load.h"
 
 namespace bfp {
 namespace {
@@ -136,7 +137,7 @@ class Loader {
   Config load_text(const std::string& text) {
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(text);
+      docs = load_all_documents(text);
     } catch (const YAML::Exception& e) {
       fail_at(e.mark, "YAML syntax error: " + e.msg);
     }
@@ -444,7 +445,7 @@ Config Config::with(const std::vector<std::pair<std::string, std::string>>& chan
     // The value is read as YAML, like the right-hand side of `key: value` in a file.
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(value);
+      docs = load_all_documents(value);
     } catch (const YAML::Exception& e) {
       throw ConfigError(origin + ": key '" + key + "': YAML syntax error: " + e.msg);
     }

@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/yaml_load.h"
 #include "golden/npy.h"
 
 namespace bfp::mapper {
@@ -125,7 +126,7 @@ class Parser {
   Network parse(const std::string& text) {
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(text);
+      docs = load_all_documents(text);
     } catch (const YAML::Exception& e) {
       throw NetError(loc(e.mark) + ": YAML syntax error: " + e.msg);
     }

@@ -723,7 +723,7 @@ TEST(AccumulateProperty, SaturationIsClampedRunningSum) {
     for (int k = 0; k < 40; ++k) {
       const int64_t p = sign * pd(g);
       acc_add(m, e, p, 300, ap);
-      sum += static_cast<__int128>(p) << F;
+      sum += static_cast<__int128>(p) * (static_cast<__int128>(1) << F);  // p * 2^F (a left shift of a negative p is UB)
       const __int128 want = sum > hi ? hi : sum < lo ? lo : sum;
       ASSERT_EQ(m, static_cast<int64_t>(want)) << "W " << W << " step " << k;
       ASSERT_EQ(e, 300);
