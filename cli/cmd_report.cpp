@@ -62,7 +62,7 @@ Runner add_report(CLI::App& app) {
     r.train_net = o->train;
     r.train_steps = o->train_steps;
     r.train_batch = o->train_batch;
-    const auto knobs = verify::parse_scaling_setting(o->scaling, "--train-scaling");
+    const auto knobs = train::parse_knobs(o->scaling, "--train-scaling");
     r.t_act = knobs.t_act;
     r.t_err = knobs.t_err;
     r.data = o->data;

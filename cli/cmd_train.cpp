@@ -26,32 +26,15 @@ struct Opts {
   std::string config, net, data = train::default_data_dir(), arithmetic = "bfp8", scaling = "off", save, load;
   int epochs = 1, batch = 32, max_train = -1, max_test = -1, rtl_every = 0, eval_batch = 500;
   int64_t max_steps = -1, warmup = 0, ramp = 0;
-  double lr = 0.02, momentum = 0.9, lr_decay = 0.7, stall = 0.0;
+  double stall = 0.0;
+  // SGD defaults are TrainOptions' (train/loop.h), so the CLI and library callers train alike
+  double lr = train::TrainOptions{}.lr, momentum = train::TrainOptions{}.momentum,
+         lr_decay = train::TrainOptions{}.lr_decay;
   int latency = 4;
   uint64_t seed = 1;
   std::vector<int64_t> rtl_steps;
   bool json = false, quiet = false;
 };
-
-/// "off" or "T_ACT,T_ERR" (codes 0..127).
-train::Knobs parse_scaling(const std::string& s) {
-  if (s == "off") return {};
-  const auto comma = s.find(',');
-  train::Knobs k;
-  try {
-    if (comma == std::string::npos) throw std::invalid_argument("no comma");
-    size_t p1 = 0, p2 = 0;
-    const std::string a = s.substr(0, comma), b = s.substr(comma + 1);
-    k.t_act = std::stoi(a, &p1);
-    k.t_err = std::stoi(b, &p2);
-    if (p1 != a.size() || p2 != b.size()) throw std::invalid_argument("trailing characters");
-  } catch (const std::exception&) {
-    throw std::invalid_argument("--sparsity-scaling: expected 'off' or T_ACT,T_ERR (e.g. 32,16), got '" + s + "'");
-  }
-  if (k.t_act < 0 || k.t_act > 127 || k.t_err < 0 || k.t_err > 127)
-    throw std::invalid_argument("--sparsity-scaling: thresholds must be in 0..127, got '" + s + "'");
-  return k;
-}
 
 std::string repro(const Opts& o, int64_t step) {
   std::ostringstream os;
@@ -125,7 +108,7 @@ Runner add_train(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"bfp8", "fp32"}));
   app.add_option("--sparsity-scaling", o->scaling,
-                 "final thresholds T_ACT,T_ERR (codes 0..127) of interim activations and errors, or off")
+                 "final thresholds T_ACT,T_ERR (or T_ACT/T_ERR; codes 0..127) of interim activations and errors, or off")
       ->capture_default_str();
   app.add_option("--warmup", o->warmup, "steps with sparsity scaling off")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_option("--ramp", o->ramp, "steps over which the thresholds rise linearly after the warm-up")
@@ -149,7 +132,7 @@ Runner add_train(CLI::App& app) {
   app.add_flag("--quiet", o->quiet, "with --json: no progress lines on stderr");
   return [o]() -> int {
     const Config cfg = load_config(o->config);
-    const train::Knobs knobs = parse_scaling(o->scaling);
+    const train::Knobs knobs = train::parse_knobs(o->scaling, "--sparsity-scaling");
     const bool fp32 = o->arithmetic == "fp32";
     if (fp32 && (!o->rtl_steps.empty() || o->rtl_every > 0))
       throw std::invalid_argument("--rtl-steps/--rtl-every need --arithmetic bfp8");

@@ -39,17 +39,18 @@ std::string write_tiny_mlp(const fs::path& dir) {
 }  // namespace
 
 TEST(TrainBenchSetting, ParsesOffAndThresholds) {
-  using bfp::verify::parse_scaling_setting;
-  EXPECT_EQ(parse_scaling_setting("off", "--settings").t_act, 0);
-  const auto k = parse_scaling_setting("32/16", "--settings");
+  using bfp::train::parse_knobs;
+  EXPECT_EQ(parse_knobs("off", "--settings").t_act, 0);
+  const auto k = parse_knobs("32/16", "--settings");
   EXPECT_EQ(k.t_act, 32);
   EXPECT_EQ(k.t_err, 16);
-  EXPECT_EQ(parse_scaling_setting("0/127", "--settings").t_err, 127);
-  EXPECT_EQ(bfp::verify::scaling_setting_name(k), "32/16");
-  EXPECT_EQ(bfp::verify::scaling_setting_name({}), "off");
-  for (const char* bad : {"", "32", "32/", "/16", "128/0", "-1/2", "a/b", "32/16/1", "32,16", " 32/16", "0032/1"}) {
+  EXPECT_EQ(parse_knobs("0/127", "--settings").t_err, 127);
+  EXPECT_EQ(parse_knobs("32,16", "--sparsity-scaling").t_err, 16);  // bfpgen train's form
+  EXPECT_EQ(bfp::train::knobs_name(k), "32/16");
+  EXPECT_EQ(bfp::train::knobs_name({}), "off");
+  for (const char* bad : {"", "32", "32/", "/16", "128/0", "-1/2", "a/b", "32/16/1", "32,16,", " 32/16", "0032/1"}) {
     try {
-      parse_scaling_setting(bad, "--settings");
+      parse_knobs(bad, "--settings");
       ADD_FAILURE() << "accepted '" << bad << "'";
     } catch (const std::invalid_argument& e) {
       EXPECT_NE(std::string(e.what()).find("--settings"), std::string::npos) << e.what();

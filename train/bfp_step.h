@@ -38,6 +38,12 @@ struct Knobs {
   int t_err = 0;
 };
 
+/// A sparsity-scaling setting as the CLI takes it: "off", or T_ACT and T_ERR (codes 0..127) separated by one '/'
+/// or ',' ("32/16", "32,16"). `what` names the option in the std::invalid_argument thrown for anything else.
+Knobs parse_knobs(const std::string& s, const std::string& what);
+/// "off" when both thresholds are 0, else "T_ACT/T_ERR".
+std::string knobs_name(const Knobs& k);
+
 /// Arithmetic of the accelerator the step models (block size, accumulator W and F).
 struct Arith {
   int block = 16;

@@ -30,9 +30,9 @@ struct TrainOptions {
   Arithmetic arithmetic = Arithmetic::Bfp8;
   int epochs = 1;
   int batch = 32;
-  float lr = 0.05f;
+  float lr = 0.02f;
   float momentum = 0.9f;
-  float lr_decay = 1.0f;   ///< the learning rate of epoch e (0-based) is lr * lr_decay^e
+  float lr_decay = 0.7f;   ///< the learning rate of epoch e (0-based) is lr * lr_decay^e
   uint64_t seed = 1;       ///< weight initialization and data order
   Schedule schedule;
   Arith arith;

@@ -17,28 +17,6 @@
 
 namespace bfp::verify {
 
-train::Knobs parse_scaling_setting(const std::string& s, const std::string& what) {
-  if (s == "off") return {};
-  const auto bad = [&](const std::string& why) {
-    return std::invalid_argument(what + ": expected 'off' or T_ACT/T_ERR with codes 0..127 (e.g. 32/16), got '" + s +
-                                 "' (" + why + ")");
-  };
-  const auto slash = s.find('/');
-  if (slash == std::string::npos) throw bad("no '/'");
-  auto code = [&](const std::string& t) {
-    if (t.empty() || t.size() > 3 || t.find_first_not_of("0123456789") != std::string::npos) throw bad("not a code");
-    const int v = std::stoi(t);
-    if (v > 127) throw bad("threshold above 127");
-    return v;
-  };
-  return {code(s.substr(0, slash)), code(s.substr(slash + 1))};
-}
-
-std::string scaling_setting_name(const train::Knobs& k) {
-  if (k.t_act == 0 && k.t_err == 0) return "off";
-  return std::to_string(k.t_act) + "/" + std::to_string(k.t_err);
-}
-
 namespace {
 
 // Epochs that hold steps 0..steps over `images` images.
@@ -62,7 +40,7 @@ std::string repro(const Config& cfg, const TrainBenchOptions& o, const std::stri
 std::vector<train::Knobs> settings_with_off(const std::vector<std::string>& names) {
   std::vector<train::Knobs> ks{train::Knobs{}};
   for (const std::string& s : names) {
-    const train::Knobs k = parse_scaling_setting(s, "--settings");
+    const train::Knobs k = train::parse_knobs(s, "--settings");
     bool seen = false;
     for (const train::Knobs& x : ks) seen = seen || (x.t_act == k.t_act && x.t_err == k.t_err);
     if (!seen) ks.push_back(k);
@@ -111,7 +89,7 @@ TrainBench run_train_bench(const Config& cfg, const TrainBenchOptions& o, std::o
   b.rows[0].is_none = true;
   for (const train::Knobs& k : knobs) {
     TrainBenchRow row;
-    row.setting = scaling_setting_name(k);
+    row.setting = train::knobs_name(k);
     row.knobs = k;
     const auto r0 = std::chrono::steady_clock::now();
     train::TrainOptions to;

@@ -17,11 +17,6 @@
 
 namespace bfp::verify {
 
-/// "off" or "T_ACT/T_ERR" (codes 0..127). `what` names the option in the error (std::invalid_argument).
-train::Knobs parse_scaling_setting(const std::string& s, const std::string& what);
-/// The inverse: "off" when both thresholds are 0.
-std::string scaling_setting_name(const train::Knobs& k);
-
 struct TrainBenchOptions {
   std::string net;                ///< network YAML (networks/, trainable layers of docs/training.md)
   std::string data;               ///< Fashion-MNIST folder ("" = train::default_data_dir())
