@@ -327,6 +327,18 @@ AccMatrix gemm_accumulate(const BfpMatrix& a, const BfpMatrix& wt, const AccPara
   return acc;
 }
 
+void add_bias(AccMatrix& acc, const BfpMatrix& bias, const AccParams& ap) {
+  if (bias.rows != 1 || bias.cols != acc.m.cols() || bias.block < 1)
+    throw InputError("add_bias: bias is " + std::to_string(bias.rows) + "x" + std::to_string(bias.cols) +
+                     ", expected 1x" + std::to_string(acc.m.cols()));
+  for (int j = 0; j < bias.cols; ++j) {
+    // Spec 4b: the bias element is the block product b_j * 64 of exponent sum Eb + 127 (a weight of 1.0).
+    const int64_t p = int64_t{bias.codes(0, j)} * 64;
+    const int32_t pe = int32_t{bias.exps(0, j / bias.block)} + 127;
+    for (Eigen::Index i = 0; i < acc.m.rows(); ++i) acc_add(acc.m(i, j), acc.e(i, j), p, pe, ap);
+  }
+}
+
 BfpMatrix requantize(const AccMatrix& acc, int block, const AccParams& ap, bool relu) {
   check_params(ap);
   if (block < 1) throw InputError("requantize: block size must be >= 1, got " + std::to_string(block));

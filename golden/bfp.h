@@ -98,6 +98,10 @@ AccMatrix gemm_accumulate(const BfpMatrix& a, const BfpMatrix& wt, const AccPara
 void gemm_accumulate_range(const BfpMatrix& a, const BfpMatrix& wt, const AccParams& ap, int kb_begin,
                            int kb_end, AccMatrix& acc);
 
+/// Adds a per-output-column bias to every row of `acc` (spec section 4b): `bias` is 1 x N (N = acc columns),
+/// blocked along N with the output's block size; element j enters as one more section-3 step with
+/// p = b_j * 2^6, pe = Eb + 127. Throws InputError for a shape that does not match.
+void add_bias(AccMatrix& acc, const BfpMatrix& bias, const AccParams& ap);
 /// Requantizes accumulators to a row-blocked BFP8 matrix of acc.m.cols() logical columns (spec section 4).
 BfpMatrix requantize(const AccMatrix& acc, int block, const AccParams& ap, bool relu);
 

@@ -34,6 +34,8 @@ struct PlanOptions {
   Compress sparse_c = Compress::No;  ///< C written as row streams, STORE SPARSE (output-stationary)
   bool relu = false;
   int prune = 0;                     ///< STORE sparsity-scaling threshold T (0..255, 0 = off)
+  /// A per-output-column bias (1 x N, blocked along N) is added before requantization (docs/arithmetic.md 4b).
+  bool bias = false;
   /// Layout to use instead of layout_gemm (e.g. chained_layout: A is an earlier GEMM's C). nullptr: layout_gemm.
   const GemmLayout* layout = nullptr;
   /// A is already in memory at layout->a_codes / a_exps (an earlier GEMM's C, read in place): the runner does
@@ -50,6 +52,7 @@ struct GemmPlan {
   Schedule schedule = Schedule::Output;  ///< resolved (never Auto)
   bool relu = false;
   int prune = 0;
+  bool bias = false;  ///< the GEMM adds a bias row (PlanOptions::bias)
   bool a_resident = false;
   std::vector<Command> commands;
   bool sparse_a() const { return layout.sparse_a; }

@@ -131,7 +131,10 @@ std::unique_ptr<Driver> make_driver(const std::shared_ptr<Model>& model, uint64_
 }
 
 GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& a, const golden::BfpMatrix& wt,
-                 const golden::BfpMatrix& expected) {
+                 const golden::BfpMatrix& expected, const golden::BfpMatrix* bias) {
+  if (p.bias != (bias != nullptr))
+    throw std::invalid_argument(p.bias ? "run_gemm: the plan adds a bias but none was given"
+                                       : "run_gemm: a bias was given but the plan has none");
   const Config& cfg = drv.config();
   MemModel& mem = drv.mem();
   check_operands(cfg, p, a, wt, expected, mem);

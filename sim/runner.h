@@ -86,11 +86,12 @@ std::unique_ptr<Driver> make_driver(const std::shared_ptr<Model>& model, uint64_
                                     const MemTiming& timing);
 
 /// Runs `plan` on `drv` with A = `a` (M x K), W^T = `wt` (N x K), both blocked along K with the config's block
-/// size, and compares C with `expected` (M x N). Throws std::invalid_argument for operands that do not match the
+/// size, and compares C with `expected` (M x N). `bias` (1 x N, blocked along N) must be given exactly when the plan
+/// has one (GemmPlan::bias; docs/arithmetic.md 4b). Throws std::invalid_argument for operands that do not match the
 /// plan or a layout larger than the driver's memory, and on simulation errors (timeouts, memory errors); never on
 /// mismatches: those are in the result.
 GemmRun run_gemm(Driver& drv, const host::GemmPlan& plan, const golden::BfpMatrix& a, const golden::BfpMatrix& wt,
-                 const golden::BfpMatrix& expected);
+                 const golden::BfpMatrix& expected, const golden::BfpMatrix* bias = nullptr);
 
 // JSON (sim/runner_json.cpp), keys as `bfpgen gemm --json` prints them (docs/harness.md).
 /// {total, compute_stream, pipeline, store, load_act, load_wgt, dispatch, idle, engine_busy: {load, compute, store}}
