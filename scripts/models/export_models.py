@@ -23,6 +23,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_util import check, count_macs, export_torch, op_types, tensor  # noqa: E402
 import archs  # noqa: E402
+import onnx_ref  # noqa: E402
 import ops_models  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -65,6 +66,10 @@ def export(name, builder, what, out_dir, rows):
     m.graph.name = name
     check(m)
     macs = count_macs(m)
+    # the graph must mean what torch computed (hand-built nodes, export quirks): an independent interpreter
+    err = onnx_ref.rel_rms(onnx_ref.run(m, x), y)
+    if not err < 1e-5:
+        sys.exit(f"export_models.py: {name}: the ONNX graph's output differs from torch's (relative RMS {err:.2e})")
     path = os.path.join(out_dir, name + ".onnx")
     onnx.save(m, path)
     np.save(os.path.join(out_dir, name + ".input.npy"), np.ascontiguousarray(x, dtype=np.float32))

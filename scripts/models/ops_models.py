@@ -148,6 +148,11 @@ def conv_then(layer, c=4, h=8):
     return Lambda(lambda s, x: s.op(s.conv(x)), conv=nn.Conv2d(3, c, 3, padding=1), op=layer), img(h=h, w=h)
 
 
+def relu6():
+    m, x = conv_then(nn.ReLU6())
+    return m, x * 8.0
+
+
 def t(module_and_x):
     return from_torch(*module_and_x)
 
@@ -182,8 +187,8 @@ OPS = {
     "relu_after_add": (lambda: t((Lambda(lambda s, x: F.relu(s.c1(x) + x), c1=nn.Conv2d(4, 4, 3, padding=1)),
                                   img(4))),
                        "standalone Relu after a residual Add"),
-    "relu6": (lambda: t(conv_then(nn.ReLU6())), "Clip(min=0, max=6) as torch exports ReLU6 (min/max as Constant "
-                                               "node inputs) after a conv"),
+    "relu6": (lambda: t(relu6()), "Clip(min=0, max=6) as torch exports ReLU6 (min/max as Constant node inputs) "
+                                 "after a conv; the input is scaled so both bounds clip"),
     "maxpool": (lambda: t(conv_then(nn.MaxPool2d(3, stride=2, padding=1))), "MaxPool k3 s2 p1 after a conv"),
     "maxpool_k2": (lambda: t(conv_then(nn.MaxPool2d(2, stride=2))), "MaxPool k2 s2 (HarDNet-68 downsampling)"),
     "avgpool_exclude_pad": (lambda: t(conv_then(nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
