@@ -75,9 +75,9 @@ def export(name, builder, what, out_dir, rows):
     np.save(os.path.join(out_dir, name + ".input.npy"), np.ascontiguousarray(x, dtype=np.float32))
     np.save(os.path.join(out_dir, name + ".expected.npy"), np.ascontiguousarray(y, dtype=np.float32))
     size = os.path.getsize(path)
-    rows.append((name, op_summary(m), list(x.shape), list(y.shape), macs, params, size, what))
+    rows.append((name, op_summary(m), list(x.shape), list(y.shape), macs, params, size, err, what))
     print(f"{name:24s} {str(list(x.shape)):18s} -> {str(list(y.shape)):16s} {macs:>14,d} MAC {params:>12,d} params "
-          f"{size:>12,d} B  {op_summary(m)}", flush=True)
+          f"{size:>12,d} B  ref {err:.1e}  {op_summary(m)}", flush=True)
 
 
 def write_manifest(out_dir, set_name, rows):
@@ -86,11 +86,14 @@ def write_manifest(out_dir, set_name, rows):
              "docs/models.md describes them). Per model: NAME.onnx (opset 13), NAME.input.npy (NCHW float32) "
              "and NAME.expected.npy (PyTorch 1.13 FP32 eval-mode output). MACs are of the whole batch "
              "(Conv/Gemm/MatMul nodes); params are the model's parameters (for torch modules `parameters()`, "
-             "BN running stats not counted; for hand-built graphs every initializer element).", "",
-             "| file | ops in the graph | input | output | MACs | params | bytes | what it tests |",
-             "|---|---|---|---|---|---|---|---|"]
-    for name, ops, xs, ys, macs, params, size, what in rows:
-        lines.append(f"| `{name}.onnx` | {ops} | {xs} | {ys} | {macs:,} | {params:,} | {size:,} | {what} |")
+             "BN running stats not counted; for hand-built graphs every initializer element); ref err is the relative "
+             "RMS difference between the expected output and scripts/models/onnx_ref.py's float64 evaluation of the "
+             "ONNX graph (the export fails above 1e-5).", "",
+             "| file | ops in the graph | input | output | MACs | params | bytes | ref err | what it tests |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, ops, xs, ys, macs, params, size, err, what in rows:
+        lines.append(f"| `{name}.onnx` | {ops} | {xs} | {ys} | {macs:,} | {params:,} | {size:,} | {err:.1e} | "
+                     f"{what} |")
     with open(os.path.join(out_dir, "MANIFEST.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
