@@ -52,30 +52,16 @@ def conv(**kw):
     return from_torch(nn.Conv2d(**kw), img(kw["in_channels"]))
 
 
-def conv_asym_pads():
-    # pads [top, left, bottom, right] = [0, 1, 2, 1]: torch exports F.pad + conv as Pad + Conv, so the Conv with
-    # asymmetric pads is written by hand; torch computes the expected output through F.pad
-    c = nn.Conv2d(3, 4, 3, bias=True).eval()
-    x = img(h=7, w=9)
-    pads = [0, 1, 2, 1]
+def conv_asym(pads, stride, h, w):
+    """Conv with asymmetric pads [top, left, bottom, right]: torch exports F.pad + conv as Pad + Conv, so the
+    node is written by hand and torch computes the expected output through F.pad."""
+    c = nn.Conv2d(3, 4, 3, stride=stride, bias=True).eval()
+    x = img(h=h, w=w)
     with torch.no_grad():
         y = c(F.pad(x, (pads[1], pads[3], pads[0], pads[2])))
     node = helper.make_node("Conv", ["input", "w", "b"], ["output"], kernel_shape=[3, 3], pads=pads,
-                            strides=[1, 1])
-    m = build([node], x.shape, y.shape, {"w": tensor(c.weight), "b": tensor(c.bias)}, "conv_asym_pads")
-    return m, tensor(x), tensor(y)
-
-
-def conv_asym_pads_stride2():
-    # TF-style "same" padding for an even input and stride 2: one extra row/column at the end
-    c = nn.Conv2d(3, 4, 3, stride=2, bias=True).eval()
-    x = img(h=8, w=8)
-    pads = [0, 0, 1, 1]
-    with torch.no_grad():
-        y = c(F.pad(x, (pads[1], pads[3], pads[0], pads[2])))
-    node = helper.make_node("Conv", ["input", "w", "b"], ["output"], kernel_shape=[3, 3], pads=pads,
-                            strides=[2, 2])
-    m = build([node], x.shape, y.shape, {"w": tensor(c.weight), "b": tensor(c.bias)}, "conv_asym_pads_stride2")
+                            strides=[stride, stride])
+    m = build([node], x.shape, y.shape, {"w": tensor(c.weight), "b": tensor(c.bias)}, "conv_asym")
     return m, tensor(x), tensor(y)
 
 
@@ -169,8 +155,9 @@ OPS = {
                        "depthwise Conv (group=4=C), no bias (HarDNet-39DS's DWConvLayer)"),
     "conv_stride2": (lambda: conv(in_channels=3, out_channels=4, kernel_size=3, stride=2, padding=1),
                      "Conv stride 2, symmetric pads 1, 8x8 -> 4x4"),
-    "conv_asym_pads": (conv_asym_pads, "Conv with asymmetric pads [t,l,b,r]=[0,1,2,1] (hand-built node)"),
-    "conv_asym_pads_stride2": (conv_asym_pads_stride2,
+    "conv_asym_pads": (lambda: conv_asym([0, 1, 2, 1], 1, 7, 9),
+                       "Conv with asymmetric pads [t,l,b,r]=[0,1,2,1] (hand-built node)"),
+    "conv_asym_pads_stride2": (lambda: conv_asym([0, 0, 1, 1], 2, 8, 8),
                                "Conv stride 2, pads [0,0,1,1] (TF 'same' for an even input; hand-built)"),
     "conv_dilation2": (lambda: conv(in_channels=3, out_channels=4, kernel_size=3, padding=2, dilation=2),
                        "Conv dilation 2, pads 2 (effective 5x5 kernel)"),
@@ -197,7 +184,8 @@ OPS = {
     "avgpool_include_pad": (avgpool_pad_count_include,
                             "AveragePool k3 s2 p1 count_include_pad=1 after a conv (hand-built; torch would "
                             "export Pad + AveragePool)"),
-    "avgpool_k2": (lambda: t(conv_then(nn.AvgPool2d(2, count_include_pad=False))), "AveragePool k2 s2, no pads (count_include_pad=False, else torch exports a zero Pad)"),
+    "avgpool_k2": (lambda: t(conv_then(nn.AvgPool2d(2, count_include_pad=False))),
+                   "AveragePool k2 s2, no pads (count_include_pad=False, else torch exports a zero Pad)"),
     "gap": (lambda: t(conv_then(nn.AdaptiveAvgPool2d(1))), "GlobalAveragePool (nn.AdaptiveAvgPool2d(1))"),
     "concat": (lambda: t((Lambda(lambda s, x: s.c3(torch.cat([s.c1(x), x], 1)), c1=nn.Conv2d(3, 5, 3, padding=1),
                                  c3=nn.Conv2d(8, 4, 1)), img())),
