@@ -4,7 +4,8 @@
 
 For every model NAME it writes NAME.onnx, NAME.input.npy (NCHW float32, the layout torch takes) and
 NAME.expected.npy (torch's FP32 eval-mode output), checks the ONNX with onnx.checker (full check, strict shape
-inference) and writes MANIFEST.md into each output directory. Needs Debian's python3-torch and python3-onnx;
+inference) and against onnx_ref.py's float64 evaluation of the graph (relative RMS < 1e-5), and writes
+MANIFEST.md into each output directory. Needs Debian's python3-torch and python3-onnx;
 run with /usr/bin/python3 (see `make models`, `make models-full`).
 
   --set tiny   per-operator models       -> tests/data/onnx/ops/
@@ -108,22 +109,20 @@ def main():
     torch.set_num_threads(1)  # the same float summation order on every machine
     torch.use_deterministic_algorithms(True)
     sets = ["tiny", "small"] if args.set == "committed" else [args.set]
-    found = False
+    if args.only and not any(args.only in SETS[s][1] for s in sets):
+        sys.exit(f"export_models.py: no model '{args.only}' in --set {args.set}")
     for s in sets:
         default_dir, models = SETS[s]
+        if args.only and args.only not in models:
+            continue
         out_dir = args.out or os.path.join(ROOT, default_dir)
         os.makedirs(out_dir, exist_ok=True)
         rows = []
         for name, (builder, what) in models.items():
-            if args.only and name != args.only:
-                continue
-            found = True
-            export(name, builder, what, out_dir, rows)
+            if not args.only or name == args.only:
+                export(name, builder, what, out_dir, rows)
         if not args.only:
             write_manifest(out_dir, s, rows)
-    if args.only and not found:
-        sys.exit(f"export_models.py: no model '{args.only}' in --set {args.set}")
-
 
 if __name__ == "__main__":
     main()
