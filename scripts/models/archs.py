@@ -7,6 +7,8 @@ floored at 0.1), so
 the activations keep a realistic scale through 68 layers (with the default mean 0 / var 1 they shrink layer
 after layer and every class would score the same) and the folded BN of the importer is non-trivial.
 """
+import zlib
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -66,27 +68,36 @@ class SmallCNN(nn.Module):
         return torch.softmax(self.fc(torch.flatten(x, 1)), 1)   # flatten, fc + bias, softmax
 
 
-def net(module, x_shape, calib_n=8):
-    return calibrate_bn(module, x_shape, calib_n), torch.randn(*x_shape)
+def net(make_module, x_shape, calib_n=8, same_as=None, **export_options):
+    """same_as: draw weights and input with that model's seed, so export variants of one network share them."""
+    if same_as:
+        torch.manual_seed(zlib.crc32(same_as.encode()))
+    return calibrate_bn(make_module(), x_shape, calib_n), torch.randn(*x_shape), export_options
 
 
 # name -> (builder, description)
 SMALL = {
-    "small_cnn": (lambda: net(SmallCNN(), (2, 3, 16, 16)),
+    "small_cnn": (lambda: net(SmallCNN, (2, 3, 16, 16)),
                   "conv+BN+ReLU, conv+BN+ReLU6, maxpool 3/2/1, residual add, concat, avgpool 2, GAP, flatten, "
                   "fc with bias, softmax; batch 2"),
-    "hardnet68_tiny": (lambda: net(HarDNet("hardnet68", width=1 / 16, num_classes=10), (2, 3, 32, 32)),
+    "small_cnn_opset17": (lambda: net(SmallCNN, (2, 3, 16, 16), same_as="small_cnn", opset=17),
+                          "small_cnn (same weights and input) exported at opset 17, the highest PyTorch 1.13 "
+                          "writes (BatchNormalization-15, Relu-14 versions)"),
+    "small_cnn_bn_folded": (lambda: net(SmallCNN, (2, 3, 16, 16), same_as="small_cnn", keep_bn=False),
+                            "small_cnn (same weights and input) exported as torch does by default "
+                            "(TrainingMode.EVAL): the exporter folds BN into the convs, which then carry a bias"),
+    "hardnet68_tiny": (lambda: net(lambda: HarDNet("hardnet68", width=1 / 16, num_classes=10), (2, 3, 32, 32)),
                        "HarDNet-68 with every layer and link, channels x1/16, 10 classes, 32x32, batch 2"),
-    "hardnet39ds_tiny": (lambda: net(HarDNet("hardnet39ds", width=1 / 8, num_classes=10), (2, 3, 32, 32)),
+    "hardnet39ds_tiny": (lambda: net(lambda: HarDNet("hardnet39ds", width=1 / 8, num_classes=10), (2, 3, 32, 32)),
                          "HarDNet-39DS with every layer and link, channels x1/8, 10 classes, 32x32, batch 2"),
-    "resnet18_tiny": (lambda: net(ResNet18(width=1 / 16, num_classes=10), (2, 3, 32, 32)),
+    "resnet18_tiny": (lambda: net(lambda: ResNet18(width=1 / 16, num_classes=10), (2, 3, 32, 32)),
                       "ResNet-18 with every layer, channels x1/16, 10 classes, 32x32, batch 2"),
 }
 
 FULL = {
-    "hardnet68": (lambda: net(HarDNet("hardnet68"), (1, 3, 224, 224), 4),
+    "hardnet68": (lambda: net(lambda: HarDNet("hardnet68"), (1, 3, 224, 224), 4),
                   "HarDNet-68 (ICCV 2019 / reference code), 224x224, batch 1"),
-    "hardnet39ds": (lambda: net(HarDNet("hardnet39ds"), (1, 3, 224, 224), 4),
+    "hardnet39ds": (lambda: net(lambda: HarDNet("hardnet39ds"), (1, 3, 224, 224), 4),
                     "HarDNet-39DS (ICCV 2019 / reference code), 224x224, batch 1"),
-    "resnet18": (lambda: net(ResNet18(), (1, 3, 224, 224), 4), "ResNet-18 (torchvision), 224x224, batch 1"),
+    "resnet18": (lambda: net(ResNet18, (1, 3, 224, 224), 4), "ResNet-18 (torchvision), 224x224, batch 1"),
 }

@@ -43,13 +43,13 @@ def seed_of(name):
 def make(name, builder):
     torch.manual_seed(seed_of(name))
     out = builder()
-    if isinstance(out[0], torch.nn.Module):  # architectures: (module, input); export here
-        module, x = out
+    if isinstance(out[0], torch.nn.Module):  # architectures: (module, input[, export options]); export here
+        module, x = out[:2]
         module.eval()
         with torch.no_grad():
             y = module(x)
         params = sum(p.numel() for p in module.parameters())
-        return export_torch(module, x), tensor(x), tensor(y), params
+        return export_torch(module, x, **(out[2] if len(out) > 2 else {})), tensor(x), tensor(y), params
     m, x, y = out
     params = sum(int(np.prod(i.dims)) for i in m.graph.initializer)
     return m, x, y, params
@@ -89,7 +89,7 @@ def write_manifest(out_dir, set_name, rows):
              "(Conv/Gemm/MatMul nodes); params are the model's parameters (for torch modules `parameters()`, "
              "BN running stats not counted; for hand-built graphs every initializer element); ref err is the relative "
              "RMS difference between the expected output and scripts/models/onnx_ref.py's float64 evaluation of the "
-             "ONNX graph (the export fails above 1e-5).", "",
+             "ONNX graph (the export fails above 1e-5). Opset 13 unless the name says otherwise.", "",
              "| file | ops in the graph | input | output | MACs | params | bytes | ref err | what it tests |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name, ops, xs, ys, macs, params, size, err, what in rows:

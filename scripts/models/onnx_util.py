@@ -11,10 +11,10 @@ from onnx import helper, numpy_helper, shape_inference, TensorProto
 OPSET = 13  # PyTorch 1.13's default; every op the importer supports has its final semantics here
 
 
-def export_torch(model, x):
-    """Export an eval-mode module to ONNX, keeping BatchNormalization nodes.
+def export_torch(model, x, opset=OPSET, keep_bn=True):
+    """Export an eval-mode module to ONNX, keeping BatchNormalization nodes unless keep_bn is False.
 
-    TrainingMode.EVAL (the default) folds Conv+BN into one Conv and drops Dropout; PRESERVE with the module
+    TrainingMode.EVAL (torch's default) folds Conv+BN into one Conv and drops Dropout; PRESERVE with the module
     in eval mode exports the eval-mode computation but leaves the BN nodes for the importer to fold.
     """
     model.eval()
@@ -23,8 +23,9 @@ def export_torch(model, x):
         # the warning is about modules in training mode, whose parameters folding could change; ours are in
         # eval mode and onnx_ref.py checks every exported graph against torch's output
         warnings.filterwarnings("ignore", message="It is recommended that constant folding be turned off")
-        torch.onnx.export(model, x, buf, opset_version=OPSET, input_names=["input"], output_names=["output"],
-                          training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
+        mode = torch.onnx.TrainingMode.PRESERVE if keep_bn else torch.onnx.TrainingMode.EVAL
+        torch.onnx.export(model, x, buf, opset_version=opset, input_names=["input"], output_names=["output"],
+                          training=mode, do_constant_folding=True)
     return clean(onnx.load_from_string(buf.getvalue()))
 
 
