@@ -176,6 +176,9 @@ OPS = {
                        "standalone Relu after a residual Add"),
     "relu6": (lambda: t(relu6()), "Clip(min=0, max=6) as torch exports ReLU6 (min/max as Constant node inputs) "
                                  "after a conv; the input is scaled so both bounds clip"),
+    "clamp_min": (lambda: t((Lambda(lambda s, x: torch.clamp(s.conv(x), min=-0.25),
+                                    conv=nn.Conv2d(3, 4, 3, padding=1)), img())),
+                  "torch.clamp(min=-0.25) after a conv: Clip with the min input only (max input name empty)"),
     "maxpool": (lambda: t(conv_then(nn.MaxPool2d(3, stride=2, padding=1))), "MaxPool k3 s2 p1 after a conv"),
     "maxpool_k2": (lambda: t(conv_then(nn.MaxPool2d(2, stride=2))), "MaxPool k2 s2 (HarDNet-68 downsampling)"),
     "avgpool_exclude_pad": (lambda: t(conv_then(nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
