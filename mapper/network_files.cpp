@@ -70,15 +70,20 @@ void check_batch_shape(const Shape& s, const std::vector<size_t>& shape, const s
                  (s.flat ? " (N, F)" : " (N, H, W, C; channels last)"));
 }
 
-}  // namespace
-
-void load_input(Network& net, const std::string& path, const std::string& where) {
-  FloatArray f;
+// read_floats with its reason as a NetError prefixed by `where`.
+FloatArray read_floats_at(const std::string& path, const std::string& where) {
   try {
-    f = read_floats(path);
+    return read_floats(path);
   } catch (const std::exception& e) {
     throw NetError(where + ": " + e.what());
   }
+}
+
+}  // namespace
+
+// Network input values from a file (input.file, --input).
+void load_input(Network& net, const std::string& path, const std::string& where) {
+  FloatArray f = read_floats_at(path, where);
   check_batch_shape(net.input, f.shape, path, where, "the network input");
   net.input_data = std::make_shared<const std::vector<float>>(std::move(f.values));
   net.input_path = path;
@@ -86,12 +91,7 @@ void load_input(Network& net, const std::string& path, const std::string& where)
 
 // The expected output of the last layer (docs/networks.md "Expected output").
 void load_expected(Network& net, const std::string& path, const std::string& where) {
-  FloatArray f;
-  try {
-    f = read_floats(path);
-  } catch (const std::exception& e) {
-    throw NetError(where + ": " + e.what());
-  }
+  FloatArray f = read_floats_at(path, where);
   check_batch_shape(net.shape_of(int(net.layers.size()) - 1), f.shape, path, where,
                     "the output of the last layer" +
                         (net.layers.empty() ? std::string() : " '" + net.layers.back().name + "'"));
