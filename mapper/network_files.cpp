@@ -79,6 +79,15 @@ FloatArray read_floats_at(const std::string& path, const std::string& where) {
   }
 }
 
+// read_floats for a layer's field: the reason as a layer_fail message.
+FloatArray read_layer_floats(const Network& net, const Layer& l, const std::string& field, const std::string& path) {
+  try {
+    return read_floats(path);
+  } catch (const std::exception& e) {
+    layer_fail(net, l, field, e.what());
+  }
+}
+
 }  // namespace
 
 // Network input values from a file (input.file, --input).
@@ -101,12 +110,7 @@ void load_expected(Network& net, const std::string& path, const std::string& whe
 
 // Weights of an fc/conv2d layer from its file, converted to W^T order (docs/networks.md).
 void load_weights(Network& net, Layer& l) {
-  FloatArray f;
-  try {
-    f = read_floats(l.weights_path);
-  } catch (const std::exception& e) {
-    layer_fail(net, l, "weights", e.what());
-  }
+  FloatArray f = read_layer_floats(net, l, "weights", l.weights_path);
   const int cg = l.in.c / l.groups;
   const std::vector<size_t> want =
       l.type == LayerType::Fc ? std::vector<size_t>{size_t(l.units), size_t(l.in.c)}
@@ -134,12 +138,7 @@ void load_weights(Network& net, Layer& l) {
 
 // The bias of an fc/conv2d layer from its file: one value per output channel.
 void load_bias(Network& net, Layer& l) {
-  FloatArray f;
-  try {
-    f = read_floats(l.bias_path);
-  } catch (const std::exception& e) {
-    layer_fail(net, l, "bias", e.what());
-  }
+  FloatArray f = read_layer_floats(net, l, "bias", l.bias_path);
   const size_t outs = size_t(l.type == LayerType::Fc ? l.units : l.filters);
   if (f.shape != std::vector<size_t>{outs})
     layer_fail(net, l, "bias",
