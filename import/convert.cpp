@@ -304,17 +304,19 @@ Imported Converter::run() {
   for (const auto& i : g.input())
     if (!init_names.count(i.name())) ins.push_back(&i);
   if (ins.size() != 1) {
-    std::string msg = origin + ": the graph has " + std::to_string(ins.size()) +
-                      " inputs without an initializer; exactly one (the network input) is supported";
-    for (size_t k = 0; k < ins.size(); ++k) {
-      msg += (k ? ", '" : " (found '") + ins[k]->name() + "'";
+    // A weight that is a graph input instead of an initializer is the usual cause: name its node.
+    for (const auto* i : ins)
       for (int ni = 0; ni < g.node_size(); ++ni)
         for (int p = 1; p < g.node(ni).input_size(); ++p)
-          if (g.node(ni).input(p) == ins[k]->name())
-            msg += " = operand " + std::to_string(p) + " of " + g.node(ni).op_type() + " '" + g.node(ni).name() + "' (#" +
-                   std::to_string(ni) + "), a weight without initializer";
-    }
-    throw ImportError(msg + (ins.empty() ? "" : ")"));
+          if (g.node(ni).input(p) == i->name())
+            throw ImportError(origin + ": node " + g.node(ni).op_type() + " '" + g.node(ni).name() + "' (#" +
+                              std::to_string(ni) + "), opset " + std::to_string(model_.opset) + ": operand " +
+                              std::to_string(p) + " '" + i->name() +
+                              "' has no initializer (it is a graph input; weights must be initializers)");
+    std::string names;
+    for (const auto* i : ins) names += (names.empty() ? "'" : ", '") + i->name() + "'";
+    throw ImportError(origin + ": the graph has " + std::to_string(ins.size()) + " inputs without an initializer" +
+                      (names.empty() ? "" : " (" + names + ")") + "; exactly one, the network input, is supported");
   }
   const onnx::ValueInfoProto& in = *ins[0];
   out_.input_name = in.name();

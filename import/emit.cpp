@@ -3,6 +3,7 @@
 #include "import/emit.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -101,6 +102,10 @@ class Staging {
     std::string tmpl = (parent / ("." + out.filename().string() + ".import.XXXXXX")).string();
     if (!::mkdtemp(tmpl.data())) throw ImportError(out.string() + ": cannot create a temporary folder next to it");
     path_ = tmpl;
+    // mkdtemp makes it 0700; the renamed folder should look like any other (0777 less the umask)
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    fs::permissions(path_, static_cast<fs::perms>(0777 & ~mask), ec);
   }
   ~Staging() {
     if (path_.empty()) return;
