@@ -101,3 +101,16 @@ FUZZ_COUNT ?= 1000
 fuzz-long: build
 	@mkdir -p out
 	$(BUILD)/bfpgen fuzz --seed $(FUZZ_SEED) --count $(FUZZ_COUNT) --random-configs --junit out/fuzz-long.xml --quiet
+
+# ---- ONNX models (docs/models.md) -------------------------------------------------------------------------------
+# make models        regenerate the committed ONNX test models tests/data/onnx/ops/ and tests/data/onnx/models/
+# make models-full   full-size 224x224 HarDNet-68, HarDNet-39DS and ResNet-18 -> $(BUILD)/models/ (not committed)
+# Both need Debian's python3-torch and python3-onnx (only for regeneration; make test uses the committed files).
+MODELS_PYTHON ?= /usr/bin/python3
+.PHONY: models models-full
+
+models:
+	$(MODELS_PYTHON) scripts/models/export_models.py --set committed
+
+models-full:
+	$(MODELS_PYTHON) scripts/models/export_models.py --set full --out $(BUILD)/models
