@@ -261,7 +261,10 @@ std::string import_summary(const ImportResult& r) {
   for (const auto& [t, k] : types) s << (first ? "" : ", ") << k << " " << t, first = false;
   s << "), input [" << n.batch << ", " << n.input.str().substr(1) << ", " << n.macs << " MACs\n";
   for (const auto& f : n.foldings) s << "  folded  " << f << "\n";
-  for (const auto& f : n.fused) s << "  fused   " << f << "\n";
+  // fusions are many and mechanical (a ReLU per conv): counted here, each listed in the YAML header
+  if (!n.fused.empty())
+    s << "  fused   " << n.fused.size() << " node(s) into the layer before them (Relu/Clip as relu: true, Add as bias; "
+      << "listed in the YAML header)\n";
   for (const auto& f : n.dropped) s << "  dropped " << f << "\n";
   s << "  wrote " << r.files.size() << " files\n";
   return s.str();
