@@ -176,7 +176,9 @@ std::string network_yaml(const Imported& net, bool has_input, bool has_expected)
     if (l.pad_t || l.pad_l || l.pad_b || l.pad_r) y << ", padding: " << padding_text(l);
     if (l.dh != 1 || l.dw != 1) y << ", dilation: " << pair_text(l.dh, l.dw);
     if (l.groups != 1) y << ", groups: " << l.groups;
-    if (l.type == "avgpool" && !l.global && !l.count_include_pad) y << ", count_include_pad: false";
+    // without padding the divisor is kh * kw either way: only a padded window needs the key
+    const bool padded = l.pad_t || l.pad_l || l.pad_b || l.pad_r;
+    if (l.type == "avgpool" && padded && !l.count_include_pad) y << ", count_include_pad: false";
     if (l.has_min) y << ", min: " << num(l.min);
     if (l.has_max) y << ", max: " << num(l.max);
     if (l.relu) y << ", relu: true";

@@ -137,7 +137,7 @@ TEST(Import, PerOperatorLayersAndFields) {
       {"maxpool_k2", "conv2d maxpool", {{1, "kernel", "2"}, {1, "stride", "2"}, {1, "padding", "<missing>"}}},
       {"avgpool_exclude_pad", "conv2d avgpool", {{1, "kernel", "3"}, {1, "stride", "2"}, {1, "padding", "1"}, {1, "count_include_pad", "false"}}},
       {"avgpool_include_pad", "conv2d avgpool", {{1, "padding", "1"}, {1, "count_include_pad", "<missing>"}}},
-      {"avgpool_k2", "conv2d avgpool", {{1, "kernel", "2"}, {1, "stride", "2"}}},
+      {"avgpool_k2", "conv2d avgpool", {{1, "kernel", "2"}, {1, "stride", "2"}, {1, "count_include_pad", "<missing>"}}},
       {"gap", "conv2d avgpool", {{1, "global", "true"}, {1, "kernel", "<missing>"}}},
       {"concat", "conv2d concat conv2d", {{1, "inputs", "[c1.Conv, input]"}, {2, "kernel", "1"}, {2, "filters", "4"}}},
       {"flatten_linear", "conv2d flatten fc", {{2, "units", "5"}}},
