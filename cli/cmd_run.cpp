@@ -33,7 +33,7 @@ std::string repro(const Config& cfg, const std::string& net, const std::string& 
 
 void print_table(std::ostream& os, const Config& cfg, const mapper::Network& net, const mapper::NetReport& r) {
   os << "network  " << net.name << " (" << net.layers.size() << " layers, " << r.macs << " MACs), seed " << r.seed
-     << ", input " << net.input.str()
+     << ", input " << net.input.str() << (net.batch() > 1 ? " x batch " + std::to_string(net.batch()) : "")
      << (net.input_path.empty() ? std::string(" (") + mapper::init_name(net.input_init) + ")" : " from " + net.input_path)
      << "\n";
   os << "config   " << cfg.name << " (" << cfg.rows << "x" << cfg.cols << " PEs, B=" << cfg.block << ", memory "
@@ -77,6 +77,14 @@ void print_table(std::ostream& os, const Config& cfg, const mapper::Network& net
   std::snprintf(buf, sizeof buf, "output   %s; vs the same network in FP64 (unquantized): rel RMS %.3e, max abs %.3e\n",
                 r.output.shape.str().c_str(), r.error.rel_rms, r.error.max_abs);
   os << buf;
+  if (r.top1_agree >= 0)
+    os << "top-1    " << r.top1_agree << " of " << r.batch << " image(s): the BFP8 output's largest feature is the FP64 path's\n";
+  if (r.has_expected) {
+    std::snprintf(buf, sizeof buf, "expected %s: FP64 path vs it: rel RMS %.3e, max abs %.3e: %s\n",
+                  net.expected_path.c_str(), r.fp64_vs_expected.rel_rms, r.fp64_vs_expected.max_abs,
+                  r.expected_ok ? "OK" : "DIFFERS");
+    os << buf;
+  }
   for (const auto& l : r.layers)
     if (!l.bit_exact) os << "mismatch " << l.mismatch << "\n";
 }
@@ -85,7 +93,7 @@ void print_table(std::ostream& os, const Config& cfg, const mapper::Network& net
 
 Runner add_run(CLI::App& app) {
   struct Opts {
-    std::string config, net, schedule = "auto", input, vcd, fst, trace_layer;
+    std::string config, net, schedule = "auto", input, expected, vcd, fst, trace_layer;
     uint64_t seed = 0;
     bool json = false, golden_only = false, sparse = false, quiet = false, no_chain = false;
     double stall = 0.0, bandwidth = 1.0;
@@ -98,7 +106,12 @@ Runner add_run(CLI::App& app) {
       ->check(CLI::ExistingFile);
   auto* seed = app.add_option("--seed", o->seed, "seed of the input and weights (default: the network's seed)");
   app.add_option("--input", o->input,
-                 "network input from a .npy file (float32/float64, [H, W, C] or [F]; for an .onnx model its layout, NCHW)")
+                 "network input from a .npy file (float32/float64, [N, H, W, C] or [N, F]; for an .onnx model its "
+                 "layout, [N, C, H, W])")
+      ->check(CLI::ExistingFile);
+  app.add_option("--expected", o->expected,
+                 "the framework's FP32 output of the last layer (.npy; for an .onnx model its layout); overrides "
+                 "expected_output")
       ->check(CLI::ExistingFile);
   app.add_flag("--json", o->json, "print the report as JSON");
   app.add_flag("--golden-only", o->golden_only, "run the golden model only (no RTL)");
@@ -121,7 +134,8 @@ Runner add_run(CLI::App& app) {
   app.add_option("--trace-layer", o->trace_layer, "layer whose cycles go into the waveform (default: the first RTL layer)");
   return [o, seed]() -> int {
     const Config cfg = load_config(o->config);
-    onnx_import::LoadedNetwork loaded = onnx_import::load_network_any(o->net, o->input);  // .onnx: imported first
+    // .onnx: imported into a temporary folder first, --input/--expected in the model's layout
+    onnx_import::LoadedNetwork loaded = onnx_import::load_network_any(o->net, o->input, o->expected);
     mapper::Network& net = loaded.net;
     if (!o->quiet) std::cerr << loaded.summary;
     mapper::RunOptions ro;
@@ -154,6 +168,9 @@ Runner add_run(CLI::App& app) {
       std::cout << mapper::run_json(cfg, net, r).dump(2) << "\n";
     else
       print_table(std::cout, cfg, net, r);
+    if (r.has_expected && !r.expected_ok)  // a warning: the exit status is about bit-exactness
+      std::cerr << "warning: the FP64 path differs from " << net.expected_path << " (rel RMS " << r.fp64_vs_expected.rel_rms
+                << " > " << mapper::kExpectedTolerance << "): the network description does not compute what the framework did\n";
     if (!r.bit_exact) {
       std::cerr << "repro: " << repro(cfg, o->net, o->input, ro, r.seed) << "\n";
       return 1;

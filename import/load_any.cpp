@@ -37,6 +37,7 @@ LoadedNetwork load_network_any(const std::string& path, const std::string& input
   if (!is_onnx_path(path)) {
     r.net = mapper::load_network(path);
     if (!input_npy.empty()) mapper::set_input_file(r.net, input_npy);
+    if (!expected_npy.empty()) mapper::set_expected_file(r.net, expected_npy);
     return r;
   }
   auto dir = std::make_shared<ScratchDir>();
@@ -50,6 +51,9 @@ LoadedNetwork load_network_any(const std::string& path, const std::string& input
   o.expected_npy = expected_npy;
   const ImportResult res = import_onnx(o);
   r.net = mapper::load_network(res.yaml_path);
+  // messages and the run table name the user's files, not their converted copies in the temporary folder
+  if (!input_npy.empty()) r.net.input_path = input_npy;
+  if (!expected_npy.empty()) r.net.expected_path = expected_npy;
   r.from_onnx = true;
   r.summary = import_summary(res);
   r.files = dir;

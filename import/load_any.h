@@ -19,8 +19,8 @@ struct LoadedNetwork {
 /// True for a path ending in ".onnx" (any case).
 bool is_onnx_path(const std::string& path);
 
-/// Loads `path`: a YAML network (mapper::load_network; `input_npy` then replaces its input with
-/// mapper::set_input_file, NHWC) or an ONNX model (import_onnx into a temporary folder with `input_npy` and
+/// Loads `path`: a YAML network (mapper::load_network; `input_npy` / `expected_npy` then replace its input
+/// and expected output with mapper::set_input_file / set_expected_file, NHWC) or an ONNX model (import_onnx into a temporary folder with `input_npy` and
 /// `expected_npy` in the ONNX layout, then mapper::load_network of the YAML). Throws ImportError / NetError.
 LoadedNetwork load_network_any(const std::string& path, const std::string& input_npy = "",
                                const std::string& expected_npy = "");

@@ -13,9 +13,9 @@
 
 namespace bfp::mapper {
 
-/// An activation tensor between layers, in BFP8: `q` has one row per pixel (row y*W + x) and one column per
-/// channel, blocked along the channels (exactly the layout of a GEMM output C, docs/architecture.md).
-/// A vector is one row.
+/// An activation tensor between layers, in BFP8: `q` has one row per pixel of the batch (row (n*H + y)*W + x)
+/// and one column per channel, blocked along the channels (exactly the layout of a GEMM output C,
+/// docs/architecture.md). A vector is one row per image.
 struct Tensor {
   Shape shape;
   golden::BfpMatrix q;
@@ -47,8 +47,12 @@ Eigen::MatrixXf input_values(const Network& net, uint64_t seed);
 /// row, from derive_seed(seed, "weights:" + name).
 Eigen::MatrixXf layer_weights(const Layer& l, uint64_t seed);
 
+/// Bias of an fc or conv2d layer, one value per output channel: Layer::bias (bias: PATH), or N(0, 0.1^2)
+/// values from derive_seed(seed, "bias:" + name) (bias: random); empty without a bias.
+Eigen::VectorXf layer_bias(const Layer& l, uint64_t seed);
+
 /// One GEMM of a lowered fc/conv2d layer: C (M x N) = A (M x K) * W, W^T = rows [n0, n0 + N) of
-/// layer_weights. M = output pixels; fc: K = C_in (one GEMM); conv2d: K = kh*kw*C_in/groups, N =
+/// layer_weights. M = output pixels of the whole batch; fc: K = C_in (one GEMM); conv2d: K = kh*kw*C_in/groups, N =
 /// filters/groups, one GEMM per group.
 struct GemmOp {
   int group = 0;
@@ -56,10 +60,14 @@ struct GemmOp {
   int n0 = 0;  ///< first output channel
 };
 std::vector<GemmOp> gemm_ops(const Layer& l);
+/// The bias operand of one GEMM: elements [n0, n0 + N) of `bias` as a 1 x N row MX-quantized along N with
+/// rounding away (docs/arithmetic.md 4b).
+golden::BfpMatrix gemm_bias(const Eigen::VectorXf& bias, const GemmOp& op, int block, const std::string& name);
 
-/// im2col of the exact input values x (pixels x channels of shape `l.in`) for group `group` of conv2d layer
-/// l: row y_o*W_out + x_o, column (ky*kw + kx)*Cg + c holds x at pixel (y_o*sh - ph + ky, x_o*sw - pw + kx),
-/// channel group*Cg + c, or 0 in the padding (Cg = C_in / groups).
+/// im2col of the exact input values x (rows x channels of shape `l.in`) for group `group` of conv2d layer
+/// l: row (n*H_out + y_o)*W_out + x_o, column (ky*kw + kx)*Cg + c holds x of image n at pixel
+/// (y_o*sh - ph + ky*dh, x_o*sw - pw + kx*dw), channel group*Cg + c, or 0 in the padding (Cg = C_in / groups;
+/// ph, pw are the top and left padding).
 Eigen::MatrixXf im2col(const Eigen::MatrixXf& x, const Layer& l, int group);
 Eigen::MatrixXd im2col(const Eigen::MatrixXd& x, const Layer& l, int group);  ///< same, in double
 /// The A operand of a GEMM op, before quantization: fc: x itself; conv2d: im2col(x, l, op.group).
@@ -69,9 +77,10 @@ Eigen::MatrixXf gemm_a_values(const Eigen::MatrixXf& x, const Layer& l, const Ge
 /// output C itself, or the groups' outputs concatenated along the channels (concat_columns).
 Tensor gemm_layer_output(const Layer& l, const std::vector<golden::BfpMatrix>& outputs);
 
-/// A host layer (maxpool, avgpool, add, concat, flatten) on values (pixels x channels) in double: max over
-/// the window (padding ignored), sum / (kh * kw) (padding counts as zero), sum (then ReLU if set), columns
-/// side by side, one row of H*W*C values (pixel by pixel, channels innermost).
+/// A host layer (maxpool, avgpool, add, concat, flatten, clip, softmax) on values (rows x channels) in double,
+/// image by image: max over the window (padding ignored), sum / (kh * kw) (count_include_pad) or sum / (input
+/// elements in the window), sum (then ReLU if set), columns side by side, one row of H*W*C values per image
+/// (pixel by pixel, channels innermost), min(max(x, min), max), exp(x - max) / sum over each row.
 Eigen::MatrixXd host_layer_values(const Layer& l, const std::vector<const Eigen::MatrixXd*>& inputs);
 /// Runs a host layer on the exact values of its BFP8 inputs (host_layer_values), rounds the result to FP32
 /// and quantizes it along its channels with the MX quantizer (docs/networks.md "Host layers"); concat

@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include <cerrno>
@@ -31,6 +32,8 @@ const char* type_name(LayerType t) {
     case LayerType::Add: return "add";
     case LayerType::Concat: return "concat";
     case LayerType::Flatten: return "flatten";
+    case LayerType::Clip: return "clip";
+    case LayerType::Softmax: return "softmax";
   }
   return "?";
 }
@@ -44,8 +47,8 @@ std::string Shape::str() const {
 
 int64_t Layer::macs() const {
   switch (type) {
-    case LayerType::Fc: return int64_t(in.pixels()) * in.c * units;
-    case LayerType::Conv2d: return int64_t(out.pixels()) * out.c * kh * kw * (in.c / groups);
+    case LayerType::Fc: return int64_t(in.rows()) * in.c * units;
+    case LayerType::Conv2d: return int64_t(out.rows()) * out.c * kh * kw * (in.c / groups);
     default: return 0;
   }
 }
@@ -72,21 +75,34 @@ namespace {
 constexpr int kMaxDim = 65535;                // H, W, C, units, filters
 constexpr int64_t kMaxElements = 1 << 26;     // elements of one tensor
 constexpr int kMaxKernel = 255;
+constexpr int kMaxBatch = 4096;
+constexpr int64_t kMaxGemmElements = int64_t{1} << 28;  // of one GEMM's A (im2col) before quantization
 
-const std::vector<std::string> kRootKeys = {"name", "seed", "input", "layers"};
-const std::vector<std::string> kInputKeys = {"shape", "init", "file"};
+const std::vector<std::string> kRootKeys = {"name", "seed", "input", "layers", "expected_output"};
+const std::vector<std::string> kInputKeys = {"shape", "batch", "init", "file"};
+const std::vector<LayerType> kTypes = {LayerType::Fc,     LayerType::Conv2d,  LayerType::MaxPool,
+                                       LayerType::AvgPool, LayerType::Add,    LayerType::Concat,
+                                       LayerType::Flatten, LayerType::Clip,   LayerType::Softmax};
+
+std::string type_list() {
+  std::string s;
+  for (LayerType t : kTypes) s += (s.empty() ? "" : ", ") + std::string(type_name(t));
+  return s;
+}
 
 // Keys a layer of each type accepts (besides name and type).
 const std::map<LayerType, std::vector<std::string>>& layer_keys() {
   static const std::map<LayerType, std::vector<std::string>> k = {
-      {LayerType::Fc, {"input", "units", "relu", "prune", "weights"}},
+      {LayerType::Fc, {"input", "units", "relu", "prune", "weights", "bias"}},
       {LayerType::Conv2d,
-       {"input", "filters", "kernel", "stride", "padding", "groups", "dilation", "relu", "prune", "weights"}},
+       {"input", "filters", "kernel", "stride", "padding", "groups", "dilation", "relu", "prune", "weights", "bias"}},
       {LayerType::MaxPool, {"input", "kernel", "stride", "padding", "global"}},
-      {LayerType::AvgPool, {"input", "kernel", "stride", "padding", "global"}},
+      {LayerType::AvgPool, {"input", "kernel", "stride", "padding", "global", "count_include_pad"}},
       {LayerType::Add, {"inputs", "relu"}},
       {LayerType::Concat, {"inputs"}},
       {LayerType::Flatten, {"input"}},
+      {LayerType::Clip, {"input", "min", "max"}},
+      {LayerType::Softmax, {"input"}},
   };
   return k;
 }
@@ -118,6 +134,8 @@ std::string layer_context(const Layer& l) {
 // File loaders (defined below, after the message helpers).
 void load_input(Network& net, const std::string& path, const std::string& where);
 void load_weights(Network& net, Layer& l);
+void load_bias(Network& net, Layer& l);
+void load_expected(Network& net, const std::string& path, const std::string& where);
 
 class Parser {
  public:
@@ -167,6 +185,15 @@ class Parser {
         net.input = Shape{1, 1, d[0], true};
       else
         net.input = Shape{d[0], d[1], d[2], false};
+      if (in.count("batch")) {
+        const Entry& b = in.at("batch");
+        net.input.n = int(int_value(b.value, mark_of(b), "field 'input.batch'", 1, kMaxBatch));
+        if (net.input.elements() > kMaxElements)
+          fail(mark_of(b), "field 'input.batch'",
+               "a batch of " + std::to_string(net.input.n) + " inputs of " + net.input.str() + " has " +
+                   std::to_string(net.input.elements()) + " elements, more than " + std::to_string(kMaxElements) +
+                   " (2^26, the limit per tensor, batch included)");
+      }
       if (net.input.elements() > kMaxElements)
         fail(mark_of(s), ctx, "the input has " + std::to_string(net.input.elements()) + " elements, more than " +
                                   std::to_string(kMaxElements));
@@ -210,16 +237,13 @@ class Parser {
         if (k == "type" && !has_type) type_key = it->first, type_value = it->second, has_type = true;
         if (k == "name" && !has_name) name_key = it->first, name_value_node = it->second, has_name = true;
       }
-      if (!has_type) fail(n.Mark(), ctx, "missing field 'type' (one of fc, conv2d, maxpool, avgpool, add, concat, flatten)");
+      if (!has_type) fail(n.Mark(), ctx, "missing field 'type' (one of " + type_list() + ")");
       const std::string t = type_value.IsScalar() ? type_value.Scalar() : "";
       bool known = false;
-      for (LayerType lt : {LayerType::Fc, LayerType::Conv2d, LayerType::MaxPool, LayerType::AvgPool, LayerType::Add,
-                           LayerType::Concat, LayerType::Flatten})
+      for (LayerType lt : kTypes)
         if (t == type_name(lt)) l.type = lt, known = true;
       const YAML::Mark tm = type_value.Mark().is_null() ? type_key.Mark() : type_value.Mark();
-      if (!known)
-        fail(tm, ctx + ": field 'type'",
-             "expected one of fc, conv2d, maxpool, avgpool, add, concat, flatten; got " + describe(type_value));
+      if (!known) fail(tm, ctx + ": field 'type'", "expected one of " + type_list() + "; got " + describe(type_value));
       if (has_name) {
         l.name = name_value(Entry{name_key, name_value_node}, ctx + ": field 'name'");
         if (l.name == "input")
@@ -238,8 +262,16 @@ class Parser {
     for (size_t i = 0; i < nodes.size(); ++i) parse_layer(net, net.layers[i], nodes[i]);
     infer_shapes(net);
     if (!input_file.empty()) load_input(net, input_file, input_file_where);
-    for (Layer& l : net.layers)
+    for (Layer& l : net.layers) {
       if (!l.weights_path.empty()) load_weights(net, l);
+      if (l.bias_kind == Layer::Bias::File) load_bias(net, l);
+    }
+    if (top.count("expected_output")) {
+      const Entry& e = top.at("expected_output");
+      if (!is_plain_string(e.value) || e.value.Scalar().empty())
+        fail(mark_of(e), "field 'expected_output'", "expected the path of a .npy file; got " + describe(e.value));
+      load_expected(net, resolve(e.value.Scalar()), loc(mark_of(e)) + ": field 'expected_output'");
+    }
     return net;
   }
 
@@ -325,6 +357,17 @@ class Parser {
     return v;
   }
 
+  // A finite number (an integer or a decimal/exponent float, not quoted).
+  double float_value(const Entry& e, const std::string& ctx) const {
+    static const std::regex re("[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?");
+    if (!e.value.IsScalar() || e.value.Tag() != "?" || !std::regex_match(e.value.Scalar(), re))
+      fail(mark_of(e), ctx, "expected a number; got " + describe(e.value));
+    const double v = std::strtod(e.value.Scalar().c_str(), nullptr);
+    if (!std::isfinite(v) || std::fabs(v) > double(std::numeric_limits<float>::max()))
+      fail(mark_of(e), ctx, "must be a finite FP32 number; got " + e.value.Scalar());
+    return v;
+  }
+
   bool bool_value(const Entry& e, const std::string& ctx) const {
     if (e.value.IsScalar() && e.value.Tag() == "?") {
       if (e.value.Scalar() == "true") return true;
@@ -398,10 +441,27 @@ class Parser {
     if (f.count("relu")) l.relu = bool_value(f.at("relu"), ctx("relu"));
     if (f.count("prune")) l.prune = int(int_value(f.at("prune").value, mark_of(f.at("prune")), ctx("prune"), 0, 127));
     if (f.count("groups")) l.groups = int(int_value(f.at("groups").value, mark_of(f.at("groups")), ctx("groups"), 1, kMaxDim));
-    if (f.count("dilation")) {
-      const auto d = pair_value(f.at("dilation"), ctx("dilation"), 1, kMaxKernel);
-      if (d.first != 1 || d.second != 1)
-        fail(mark_of(f.at("dilation")), ctx("dilation"), "only dilation 1 is supported");
+    if (f.count("dilation")) std::tie(l.dh, l.dw) = pair_value(f.at("dilation"), ctx("dilation"), 1, kMaxKernel);
+    if (f.count("bias")) {
+      const Entry& e = f.at("bias");
+      if (!is_plain_string(e.value) || e.value.Scalar().empty())
+        fail(mark_of(e), ctx("bias"), "expected 'random' or the path of a .npy file; got " + describe(e.value));
+      if (e.value.Scalar() == "random" && e.value.Tag() == "?") {
+        l.bias_kind = Layer::Bias::Random;
+      } else {
+        l.bias_kind = Layer::Bias::File;
+        l.bias_path = resolve(e.value.Scalar());
+      }
+    }
+    if (f.count("count_include_pad")) l.count_include_pad = bool_value(f.at("count_include_pad"), ctx("count_include_pad"));
+    if (l.type == LayerType::Clip) {
+      if (!f.count("min") && !f.count("max"))
+        fail(node.Mark(), ctx("min"), "a clip layer needs min, max or both");
+      if (f.count("min")) l.has_min = true, l.clip_min = float_value(f.at("min"), ctx("min"));
+      if (f.count("max")) l.has_max = true, l.clip_max = float_value(f.at("max"), ctx("max"));
+      if (l.has_min && l.has_max && l.clip_min > l.clip_max)
+        fail(mark_of(f.at("max")), ctx("max"), "max (" + f.at("max").value.Scalar() + ") is below min (" +
+                                                   f.at("min").value.Scalar() + ")");
     }
     if (f.count("weights")) {
       const Entry& e = f.at("weights");
@@ -425,11 +485,22 @@ class Parser {
     if (f.count("padding")) {
       const Entry& e = f.at("padding");
       if (e.value.IsScalar() && e.value.Scalar() == "same") {
-        if (l.kh % 2 == 0 || l.kw % 2 == 0)
-          fail(mark_of(e), ctx("padding"), "'same' needs an odd kernel; give the padding as numbers");
-        l.ph = (l.kh - 1) / 2;
-        l.pw = (l.kw - 1) / 2;
+        if (l.eff_kh() % 2 == 0 || l.eff_kw() % 2 == 0)
+          fail(mark_of(e), ctx("padding"),
+               "'same' needs an odd kernel (with dilation: an odd (k - 1) * d + 1); give the padding as numbers");
+        l.ph = (l.eff_kh() - 1) / 2;
+        l.pw = (l.eff_kw() - 1) / 2;
+      } else if (e.value.IsSequence() && e.value.size() == 4) {
+        int p[4];
+        for (size_t i = 0; i < 4; ++i) p[i] = int(int_value(e.value[i], e.value[i].Mark(), ctx("padding"), 0, kMaxKernel));
+        l.ph = p[0], l.pw = p[1];
+        if (p[2] != p[0]) l.pb = p[2];  // -1 (symmetric) otherwise
+        if (p[3] != p[1]) l.pr = p[3];
       } else {
+        if (e.value.IsSequence() && e.value.size() != 2)
+          fail(mark_of(e), ctx("padding"),
+               "expected an integer, [vertical, horizontal], [top, left, bottom, right] or same; got a sequence of " +
+                   std::to_string(e.value.size()));
         std::tie(l.ph, l.pw) = pair_value(e, ctx("padding"), 0, kMaxKernel);
       }
     }
@@ -485,6 +556,22 @@ std::string shape_text(const std::vector<size_t>& s) {
   return t + "]";
 }
 
+// A file's shape against a tensor's: [N, H, W, C] / [N, F], the leading N optional when it is 1.
+void check_batch_shape(const Shape& s, const std::vector<size_t>& shape, const std::string& path,
+                       const std::string& where, const std::string& what) {
+  std::vector<size_t> want = s.flat ? std::vector<size_t>{size_t(s.n), size_t(s.c)}
+                                    : std::vector<size_t>{size_t(s.n), size_t(s.h), size_t(s.w), size_t(s.c)};
+  std::vector<size_t> got = shape;
+  if (s.n == 1 && got.size() + 1 == want.size()) got.insert(got.begin(), 1);  // no batch dimension
+  if (got == want) return;
+  if (s.n == 1)  // the message of batch-less networks names the shape without the batch
+    throw NetError(where + ": " + path + " has shape " + shape_text(shape) + ", " + what + " is " +
+                   shape_text(std::vector<size_t>(want.begin() + 1, want.end())) +
+                   (s.flat ? "" : " (H, W, C; channels last)"));
+  throw NetError(where + ": " + path + " has shape " + shape_text(shape) + ", " + what + " is " + shape_text(want) +
+                 (s.flat ? " (N, F)" : " (N, H, W, C; channels last)"));
+}
+
 // Input values from a file; `where` prefixes messages ("FILE:LINE:COL: field 'input.file'" or the path).
 void load_input(Network& net, const std::string& path, const std::string& where) {
   FloatArray f;
@@ -493,20 +580,30 @@ void load_input(Network& net, const std::string& path, const std::string& where)
   } catch (const std::exception& e) {
     throw NetError(where + ": " + e.what());
   }
-  const Shape& s = net.input;
-  std::vector<size_t> want = s.flat ? std::vector<size_t>{size_t(s.c)} : std::vector<size_t>{size_t(s.h), size_t(s.w), size_t(s.c)};
-  std::vector<size_t> got = f.shape;
-  if (got.size() == want.size() + 1 && got[0] == 1) got.erase(got.begin());  // a leading batch of 1
-  if (got != want)
-    throw NetError(where + ": " + path + " has shape " + shape_text(f.shape) + ", the network input is " +
-                   shape_text(want) + (s.flat ? "" : " (H, W, C; channels last)"));
+  check_batch_shape(net.input, f.shape, path, where, "the network input");
   net.input_data = std::make_shared<const std::vector<float>>(std::move(f.values));
   net.input_path = path;
+}
+
+// The expected output of the last layer (docs/networks.md "Expected output").
+void load_expected(Network& net, const std::string& path, const std::string& where) {
+  FloatArray f;
+  try {
+    f = read_floats(path);
+  } catch (const std::exception& e) {
+    throw NetError(where + ": " + e.what());
+  }
+  check_batch_shape(net.shape_of(int(net.layers.size()) - 1), f.shape, path, where,
+                    "the output of the last layer" +
+                        (net.layers.empty() ? std::string() : " '" + net.layers.back().name + "'"));
+  net.expected = std::make_shared<const std::vector<float>>(std::move(f.values));
+  net.expected_path = path;
 }
 
 }  // namespace
 
 void set_input_file(Network& net, const std::string& path) { load_input(net, path, path); }
+void set_expected_file(Network& net, const std::string& path) { load_expected(net, path, path); }
 
 namespace {
 
@@ -543,23 +640,46 @@ void load_weights(Network& net, Layer& l) {
   l.weights = std::make_shared<const std::vector<float>>(std::move(w));
 }
 
+// The bias of an fc/conv2d layer from its file: one value per output channel.
+void load_bias(Network& net, Layer& l) {
+  FloatArray f;
+  try {
+    f = read_floats(l.bias_path);
+  } catch (const std::exception& e) {
+    layer_fail(net, l, "bias", e.what());
+  }
+  const size_t outs = size_t(l.type == LayerType::Fc ? l.units : l.filters);
+  if (f.shape != std::vector<size_t>{outs})
+    layer_fail(net, l, "bias",
+               l.bias_path + " has shape " + shape_text(f.shape) + ", expected [" + std::to_string(outs) + "] (" +
+                   (l.type == LayerType::Fc ? "units" : "filters") + ")");
+  l.bias = std::make_shared<const std::vector<float>>(std::move(f.values));
+}
+
 // "layer 'x' (12x12x6)" / "the network input (28x28x1)".
 std::string producer(const Network& net, int i) {
   return (i < 0 ? std::string("the network input") : "layer '" + net.layers[size_t(i)].name + "'") + " (" +
          net.shape_of(i).str() + ")";
 }
 
-int out_dim(int in, int k, int s, int p) { return (in + 2 * p - k) / s + 1; }
+int out_dim(int in, int k, int s, int p0, int p1) { return (in + p0 + p1 - k) / s + 1; }
+
+std::string pads_text(const Layer& l) {
+  if (l.pad_b() == l.ph && l.pad_r() == l.pw) return "[" + std::to_string(l.ph) + ", " + std::to_string(l.pw) + "]";
+  return "[" + std::to_string(l.ph) + ", " + std::to_string(l.pw) + ", " + std::to_string(l.pad_b()) + ", " +
+         std::to_string(l.pad_r()) + "]";
+}
 
 }  // namespace
 
 void infer_shapes(Network& net) {
   const Shape& s0 = net.input;
-  if (s0.h < 1 || s0.w < 1 || s0.c < 1 || s0.h > kMaxDim || s0.w > kMaxDim || s0.c > kMaxDim ||
-      s0.elements() > kMaxElements)
+  if (s0.h < 1 || s0.w < 1 || s0.c < 1 || s0.h > kMaxDim || s0.w > kMaxDim || s0.c > kMaxDim || s0.n < 1 ||
+      s0.n > kMaxBatch || s0.elements() > kMaxElements)
     throw NetError((net.input_where.empty() ? "network '" + net.name + "'" : net.input_where) +
-                   ": field 'input.shape': dimensions must be in 1.." + std::to_string(kMaxDim) + " and the input at most " +
-                   std::to_string(kMaxElements) + " elements; got " + s0.str());
+                   ": field 'input.shape': dimensions must be in 1.." + std::to_string(kMaxDim) + ", the batch in 1.." +
+                   std::to_string(kMaxBatch) + " and the input at most " + std::to_string(kMaxElements) +
+                   " elements (batch included); got " + std::to_string(s0.n) + " x " + s0.str());
   if (s0.flat && (s0.h != 1 || s0.w != 1))
     throw NetError("network '" + net.name + "': a vector input must be 1 x 1 x F");
   for (size_t i = 0; i < net.layers.size(); ++i) {
@@ -582,7 +702,7 @@ void infer_shapes(Network& net) {
     switch (l.type) {
       case LayerType::Fc:
         if (l.units < 1) layer_fail(net, l, "units", "must be >= 1");
-        out = Shape{in.h, in.w, l.units, in.flat};
+        out = Shape{in.h, in.w, l.units, in.flat, in.n};
         break;
       case LayerType::Conv2d:
       case LayerType::MaxPool:
@@ -600,29 +720,49 @@ void infer_shapes(Network& net) {
                            " groups");
         } else {
           l.groups = 1;
-          if (l.global) l.kh = in.h, l.kw = in.w, l.sh = 1, l.sw = 1, l.ph = 0, l.pw = 0;
+          l.dh = l.dw = 1;
+          if (l.global) l.kh = in.h, l.kw = in.w, l.sh = 1, l.sw = 1, l.ph = 0, l.pw = 0, l.pb = l.pr = -1;
         }
         if (l.kh < 1 || l.kw < 1) layer_fail(net, l, "kernel", "must be >= 1");
         if (l.sh < 1 || l.sw < 1) layer_fail(net, l, "stride", "must be >= 1");
-        if (l.ph < 0 || l.pw < 0) layer_fail(net, l, "padding", "must be >= 0");
-        // A window must always contain an input element: padding below the kernel size (pools: at most half
-        // of it, as in PyTorch).
-        const bool pad_bad = pool ? (2 * l.ph > l.kh || 2 * l.pw > l.kw) : (l.ph >= l.kh || l.pw >= l.kw);
+        if (l.dh < 1 || l.dw < 1) layer_fail(net, l, "dilation", "must be >= 1");
+        if (l.ph < 0 || l.pw < 0 || l.pad_b() < 0 || l.pad_r() < 0) layer_fail(net, l, "padding", "must be >= 0");
+        const int ekh = l.eff_kh(), ekw = l.eff_kw();
+        // A window must always contain an input element: padding on each side below the (dilated) kernel size
+        // (pools: at most half of it, as in PyTorch).
+        const int pmax_v = std::max(l.ph, l.pad_b()), pmax_h = std::max(l.pw, l.pad_r());
+        const bool pad_bad = pool ? (2 * pmax_v > l.kh || 2 * pmax_h > l.kw) : (pmax_v >= ekh || pmax_h >= ekw);
+        const std::string kernel_text = "[" + std::to_string(l.kh) + ", " + std::to_string(l.kw) + "]" +
+                                        (l.dh > 1 || l.dw > 1 ? " (dilated: [" + std::to_string(ekh) + ", " +
+                                                                    std::to_string(ekw) + "])"
+                                                              : "");
         if (pad_bad)
           layer_fail(net, l, "padding",
-                     "padding [" + std::to_string(l.ph) + ", " + std::to_string(l.pw) + "] is too large for kernel [" +
-                         std::to_string(l.kh) + ", " + std::to_string(l.kw) + "] (" +
-                         (pool ? "at most half the kernel" : "must be smaller than the kernel") + ")");
-        if (in.h + 2 * l.ph < l.kh || in.w + 2 * l.pw < l.kw)
+                     "padding " + pads_text(l) + " is too large for kernel " + kernel_text + " (" +
+                         (pool ? "at most half the kernel on each side" : "must be smaller than the kernel on each side") +
+                         ")");
+        const int hp = in.h + l.ph + l.pad_b(), wp = in.w + l.pw + l.pad_r();
+        if (hp < ekh || wp < ekw)
           layer_fail(net, l, "kernel",
-                     "kernel [" + std::to_string(l.kh) + ", " + std::to_string(l.kw) + "] is larger than the padded input " +
-                         std::to_string(in.h + 2 * l.ph) + "x" + std::to_string(in.w + 2 * l.pw) + " (" +
-                         producer(net, l.inputs[0]) + ", padding [" + std::to_string(l.ph) + ", " +
-                         std::to_string(l.pw) + "])");
-        out = Shape{out_dim(in.h, l.kh, l.sh, l.ph), out_dim(in.w, l.kw, l.sw, l.pw),
-                    l.type == LayerType::Conv2d ? l.filters : in.c, false};
+                     "kernel " + kernel_text + " is larger than the padded input " + std::to_string(hp) + "x" +
+                         std::to_string(wp) + " (" + producer(net, l.inputs[0]) + ", padding " + pads_text(l) + ")");
+        out = Shape{out_dim(in.h, ekh, l.sh, l.ph, l.pad_b()), out_dim(in.w, ekw, l.sw, l.pw, l.pad_r()),
+                    l.type == LayerType::Conv2d ? l.filters : in.c, false, in.n};
+        if (l.type == LayerType::Conv2d) {
+          const int64_t a_elems = int64_t(out.rows()) * l.kh * l.kw * (in.c / l.groups);
+          if (a_elems > kMaxGemmElements)
+            layer_fail(net, l, "kernel",
+                       "the im2col operand of each group is " + std::to_string(out.rows()) + " x " +
+                           std::to_string(int64_t(l.kh) * l.kw * (in.c / l.groups)) + " = " + std::to_string(a_elems) +
+                           " elements (batch " + std::to_string(in.n) + " included), more than " +
+                           std::to_string(kMaxGemmElements) + " (2^28)");
+        }
         break;
       }
+      case LayerType::Clip:
+      case LayerType::Softmax:
+        out = in;
+        break;
       case LayerType::Add: {
         if (l.inputs.size() != 2) layer_fail(net, l, "inputs", "add takes exactly two inputs");
         const Shape& b = net.shape_of(l.inputs[1]);
@@ -648,16 +788,18 @@ void infer_shapes(Network& net) {
         break;
       }
       case LayerType::Flatten:
-        if (in.elements() > kMaxDim)
+        if (in.image_elements() > kMaxDim)
           layer_fail(net, l, "input",
-                     "flattening " + producer(net, l.inputs[0]) + " gives " + std::to_string(in.elements()) +
+                     "flattening " + producer(net, l.inputs[0]) + " gives " + std::to_string(in.image_elements()) +
                          " features, more than " + std::to_string(kMaxDim));
-        out = Shape{1, 1, int(in.elements()), true};
+        out = Shape{1, 1, int(in.image_elements()), true, in.n};  // one row per image
         break;
     }
     if (out.elements() > kMaxElements)
       layer_fail(net, l, "type",
-                 "the output " + out.str() + " has more than " + std::to_string(kMaxElements) + " elements");
+                 "the output " + out.str() + (out.n > 1 ? " x batch " + std::to_string(out.n) : "") + " has " +
+                     std::to_string(out.elements()) + " elements, more than " + std::to_string(kMaxElements) +
+                     " (2^26, the limit per tensor, batch included)");
     l.out = out;
   }
 }

@@ -29,9 +29,25 @@ std::string lowering_text(const Layer& l, const std::vector<GemmOp>& ops) {
       if (l.global) return s + " global";
       s += " " + std::to_string(l.kh) + "x" + std::to_string(l.kw) + "/" + std::to_string(l.sh);
       if (l.sw != l.sh) s += "," + std::to_string(l.sw);
-      if (l.ph || l.pw) s += " pad " + std::to_string(l.ph) + "," + std::to_string(l.pw);
+      if (l.pad_b() != l.ph || l.pad_r() != l.pw)
+        s += " pad " + std::to_string(l.ph) + "," + std::to_string(l.pw) + "," + std::to_string(l.pad_b()) + "," +
+             std::to_string(l.pad_r());
+      else if (l.ph || l.pw)
+        s += " pad " + std::to_string(l.ph) + "," + std::to_string(l.pw);
+      if (l.type == LayerType::AvgPool && !l.count_include_pad && (l.ph || l.pw || l.pad_b() || l.pad_r()))
+        s += " excl";
       return s;
     }
+    case LayerType::Clip: {
+      std::ostringstream os;
+      os << "clip [";
+      if (l.has_min) os << l.clip_min; else os << "-inf";
+      os << ", ";
+      if (l.has_max) os << l.clip_max; else os << "inf";
+      os << "]";
+      return os.str();
+    }
+    case LayerType::Softmax: return l.out.flat ? "softmax" : "softmax over C";
     case LayerType::Add: return l.relu ? "add + relu" : "add";
     case LayerType::Concat: return "concat of " + std::to_string(l.inputs.size());
     case LayerType::Flatten: return "flatten";
@@ -58,8 +74,12 @@ std::string describe_mismatch(const Config& cfg, const Layer& l, const GemmOp& o
     os << " (padding of the last block)";
   } else if (l.out.flat) {
     os << " = output feature " << op.n0 + col;
+    if (l.out.n > 1) os << " of image " << row;
   } else {
-    os << " = output (y=" << row / l.out.w << ", x=" << row % l.out.w << ", c=" << op.n0 + col << ")";
+    const int pix = row % l.out.pixels();
+    os << " = output (";
+    if (l.out.n > 1) os << "n=" << row / l.out.pixels() << ", ";
+    os << "y=" << pix / l.out.w << ", x=" << pix % l.out.w << ", c=" << op.n0 + col << ")";
   }
   os << ": code expected " << sim::bits8(r.expected_code) << " got " << sim::bits8(r.actual_code) << "; block "
      << col / cfg.block << " exponent expected " << r.expected_exp << " got " << r.actual_exp;
@@ -75,18 +95,19 @@ std::string describe_mismatch(const Config& cfg, const Layer& l, const GemmOp& o
 bool reads_input_as_is(const Layer& l) {
   if (l.type == LayerType::Fc) return true;
   return l.type == LayerType::Conv2d && l.kh == 1 && l.kw == 1 && l.sh == 1 && l.sw == 1 && l.ph == 0 && l.pw == 0 &&
-         l.groups == 1;
+         l.pad_b() == 0 && l.pad_r() == 0 && l.groups == 1;
 }
 
 // The plan options of every GEMM of layer `l`: compressed operands wherever they apply with --sparse (which
 // forces the output-stationary schedule where C is compressed).
-host::PlanOptions gemm_options(const Layer& l, const RunOptions& opt) {
+host::PlanOptions gemm_options(const Layer& l, const RunOptions& opt, bool rtl) {
   host::PlanOptions po;
   po.schedule = opt.schedule;
   po.sparse_a = opt.sparse ? host::Compress::IfApplicable : host::Compress::No;
   po.sparse_c = opt.sparse ? host::Compress::IfApplicable : host::Compress::No;
   po.relu = l.relu;
   po.prune = l.prune;
+  po.bias = rtl && l.bias_kind != Layer::Bias::None;  // the golden-only path adds it itself
   po.memory_limit = 0;  // run_network checks the largest GEMM against the simulator's memory itself
   return po;
 }
@@ -133,7 +154,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
     p.ops = gemm_ops(l);
     for (const GemmOp& op : p.ops) {
       try {
-        const host::GemmPlan gp = host::plan_gemm(cfg, {op.m, op.k, op.n}, gemm_options(l, opt));
+        const host::GemmPlan gp = host::plan_gemm(cfg, {op.m, op.k, op.n}, gemm_options(l, opt, model != nullptr));
         p.sparse_a = gp.sparse_a();
         p.sparse_c = gp.sparse_c();
         max_bytes = std::max(max_bytes, gp.layout.bytes);
@@ -186,6 +207,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
       r.sparse_c = p.sparse_c;
       const Eigen::MatrixXf x = tensor_values(tensor_of(l.inputs[0]));
       const Eigen::MatrixXf w = layer_weights(l, seed);
+      const Eigen::VectorXf bias = layer_bias(l, seed);
       std::vector<golden::BfpMatrix> gcs;
       double zeros = 0, elems = 0;
       const bool window = tracing && l.name == rep.traced_layer;
@@ -204,12 +226,17 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
                                                                       golden::Rounding::Away, tag + ".A");
         const golden::BfpMatrix qw =
             golden::quantize_rows(w.middleRows(op.n0, op.n), B, golden::Rounding::Away, tag + ".W");
-        const golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
+        golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
+        golden::BfpMatrix qb;  // 1 x N, blocked along N (docs/arithmetic.md 4b)
+        if (bias.size()) {
+          qb = gemm_bias(bias, op, B, tag + ".bias");
+          golden::add_bias(acc, qb, ap);
+        }
         golden::BfpMatrix gc = golden::requantize_pruned(acc, B, ap, l.relu, l.prune);
         zeros += zero_fraction(qa) * double(qa.rows) * double(qa.cols);
         elems += double(qa.rows) * double(qa.cols);
         if (drv) {
-          host::PlanOptions po = gemm_options(l, opt);
+          host::PlanOptions po = gemm_options(l, opt, true);
           if (in_place) {
             po.layout = &chained;
             po.a_resident = true;
@@ -225,7 +252,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
             int8_t& c = corrupted.codes(opt.corrupt_row, opt.corrupt_col);
             c = static_cast<int8_t>(static_cast<uint8_t>(c) + 1);
           }
-          const sim::GemmRun g = sim::run_gemm(*drv, gp, qa, qw, corrupt ? corrupted : gc);
+          const sim::GemmRun g = sim::run_gemm(*drv, gp, qa, qw, corrupt ? corrupted : gc, bias.size() ? &qb : nullptr);
           r.checked = true;
           r.a_in_place = in_place;
           const host::GemmLayout& used = gp.layout;
@@ -281,8 +308,36 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
   rep.util = rep.cycles ? double(rep.macs) / (pes * double(rep.cycles)) : 0.0;
   rep.output = n ? outs.back() : input;
   rep.output_fp64 = run_network_fp64(net, seed);
-  rep.error = golden::compare(golden::dequantize(rep.output.q), rep.output_fp64);
+  const Eigen::MatrixXd out_values = golden::dequantize(rep.output.q);
+  rep.error = golden::compare(out_values, rep.output_fp64);
+  rep.batch = net.batch();
+  if (rep.output.shape.flat) {
+    const std::vector<int> a = row_argmax(out_values), b = row_argmax(rep.output_fp64);
+    rep.top1_agree = 0;
+    for (size_t i = 0; i < a.size(); ++i) rep.top1_agree += a[i] == b[i];
+  }
+  if (net.expected) {
+    const Eigen::MatrixXd& y = rep.output_fp64;
+    if (net.expected->size() != size_t(y.size()))
+      throw std::logic_error("the expected output does not match the last layer's output");
+    Eigen::MatrixXd e(y.rows(), y.cols());
+    for (int64_t r = 0; r < y.rows(); ++r)
+      for (int64_t c = 0; c < y.cols(); ++c) e(r, c) = (*net.expected)[size_t(r * y.cols() + c)];
+    rep.has_expected = true;
+    rep.fp64_vs_expected = golden::compare(y, e);
+    rep.expected_ok = rep.fp64_vs_expected.rel_rms <= kExpectedTolerance;
+  }
   return rep;
+}
+
+std::vector<int> row_argmax(const Eigen::MatrixXd& m) {
+  std::vector<int> idx(size_t(m.rows()), 0);
+  for (int64_t r = 0; r < m.rows(); ++r) {
+    Eigen::Index i = 0;
+    m.row(r).maxCoeff(&i);
+    idx[size_t(r)] = int(i);
+  }
+  return idx;
 }
 
 Eigen::MatrixXd run_network_fp64(const Network& net, uint64_t seed) {
@@ -294,11 +349,13 @@ Eigen::MatrixXd run_network_fp64(const Network& net, uint64_t seed) {
     if (l.is_gemm()) {
       const Eigen::MatrixXd& x = values_of(l.inputs[0]);
       const Eigen::MatrixXd w = layer_weights(l, seed).cast<double>();
-      y.resize(l.out.pixels(), l.out.c);
+      const Eigen::VectorXd bias = layer_bias(l, seed).cast<double>();
+      y.resize(l.out.rows(), l.out.c);
       for (const GemmOp& op : gemm_ops(l)) {
         const Eigen::MatrixXd a = l.type == LayerType::Fc ? x : im2col(x, l, op.group);
         y.middleCols(op.n0, op.n) = a * w.middleRows(op.n0, op.n).transpose();
       }
+      if (bias.size()) y.rowwise() += bias.transpose();
       if (l.relu) y = y.cwiseMax(0.0);
     } else {
       std::vector<const Eigen::MatrixXd*> ins;

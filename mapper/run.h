@@ -92,7 +92,20 @@ struct NetReport {
   Tensor output;             ///< output of the last layer
   Eigen::MatrixXd output_fp64;  ///< last layer's output of the same network in double precision, unquantized
   golden::ErrorStats error;  ///< BFP8 output vs output_fp64
+  int batch = 1;
+  /// Vector outputs: images whose BFP8 output has its maximum at the same feature as output_fp64 (top-1
+  /// agreement; the first maximum counts on ties). -1 for spatial outputs.
+  int top1_agree = -1;
+  /// Network::expected given: output_fp64 against it (docs/networks.md "Expected output").
+  bool has_expected = false;
+  golden::ErrorStats fp64_vs_expected;
+  bool expected_ok = false;  ///< fp64_vs_expected.rel_rms <= kExpectedTolerance
 };
+
+/// Relative RMS error up to which the FP64 path agrees with a framework's FP32 output.
+constexpr double kExpectedTolerance = 1e-5;
+/// Index of the first maximum of every row.
+std::vector<int> row_argmax(const Eigen::MatrixXd& m);
 
 /// Runs `net` on `cfg`. With a model: every GEMM runs on it (one Driver, one memory for the whole network,
 /// no reset between layers). Without (nullptr): golden model only. Throws NetError/std::invalid_argument for

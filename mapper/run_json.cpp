@@ -95,7 +95,7 @@ void from_json(const nlohmann::json& j, NetReport& r) {
 nlohmann::json run_json(const Config& cfg, const Network& net, const NetReport& r) {
   nlohmann::json j;
   j["network"] = {{"name", net.name}, {"path", net.source_path}, {"seed", r.seed}, {"macs", r.macs}, {"useful_macs", r.useful_macs},
-                  {"input_file", net.input_path}};
+                  {"input_file", net.input_path}, {"batch", net.batch()}};
   j["config"] = {{"name", cfg.name},   {"path", cfg.source_path}, {"rows", cfg.rows},
                  {"cols", cfg.cols},   {"block_size", cfg.block}, {"sparsity", cfg.sparsity_name()}};
   j["rtl"] = r.rtl;
@@ -106,7 +106,15 @@ nlohmann::json run_json(const Config& cfg, const Network& net, const NetReport& 
   j["mac_utilization"] = r.util;
   j["layers"] = r.layers;
   j["output"] = {{"shape", r.output.shape.str()},
+                 {"batch", r.batch},
                  {"error_vs_fp64", {{"rel_rms", r.error.rel_rms}, {"max_abs", r.error.max_abs}}}};
+  if (r.top1_agree >= 0) j["output"]["top1_agreement"] = {{"agree", r.top1_agree}, {"images", r.batch}};
+  if (r.has_expected)
+    j["output"]["fp64_vs_expected"] = {{"path", net.expected_path},
+                                       {"rel_rms", r.fp64_vs_expected.rel_rms},
+                                       {"max_abs", r.fp64_vs_expected.max_abs},
+                                       {"tolerance", kExpectedTolerance},
+                                       {"ok", r.expected_ok}};
   return j;
 }
 

@@ -172,7 +172,7 @@ TEST(NetworkLoad, ValidationErrorsNameFileLayerAndField) {
       {"  - {name: c1, type: conv}", "n.yaml:4:22: layer #1: field 'type': expected one of"},
       {"  - {name: c1, type: flatten}\n  - {name: c1, type: flatten}", "n.yaml:5:12: layer #2: field 'name': duplicate layer name 'c1'"},
       {"  - {name: input, type: flatten}", "'input' is reserved"},
-      {"  - {type: conv2d, filters: 4, kernel: 3, dilation: 2}", "layer 'conv2d_1' (#1, conv2d): field 'dilation': only dilation 1"},
+      {"  - {type: conv2d, filters: 4, kernel: 3, dilation: 256}", "layer 'conv2d_1' (#1, conv2d): field 'dilation': must be in 1..255"},
       {"  - {type: maxpool, global: true, kernel: 2}", "field 'kernel': not allowed with global: true"},
       {"  - {type: maxpool, kernel: 2, padding: 2}", "field 'padding': padding [2, 2] is too large"},
       {"  - {type: conv2d, filters: 4, kernel: 2, padding: same}", "field 'padding': 'same' needs an odd kernel"},

@@ -36,6 +36,9 @@ TrainNet make_train_net(mapper::Network net, int height, int width, int classes)
                      " does not take the dataset's " + std::to_string(height) + "x" + std::to_string(width) +
                      " images; use [" + std::to_string(height) + ", " + std::to_string(width) + ", 1] or [" +
                      std::to_string(height * width) + "]");
+  if (net.input.n != 1)
+    throw TrainError((net.input_where.empty() ? file : net.input_where) +
+                     ": field 'input.batch': a training network takes its batches from bfpgen train (no input.batch)");
   if (net.input_data)
     throw TrainError(file + ": field 'input.file': a training network takes its input from the dataset");
   if (net.layers.empty()) throw TrainError(file + ": the network has no layers");
@@ -51,6 +54,8 @@ TrainNet make_train_net(mapper::Network net, int height, int width, int classes)
       case LayerType::Conv2d:
         if (l.groups != 1) fail(l, "groups", "grouped convolution cannot be trained yet (groups must be 1)");
         if (l.sh != 1 || l.sw != 1) fail(l, "stride", "strided convolution cannot be trained yet (stride must be 1)");
+        if (l.dh != 1 || l.dw != 1) fail(l, "dilation", "dilated convolution cannot be trained yet");
+        if (l.pad_b() != l.ph || l.pad_r() != l.pw) fail(l, "padding", "asymmetric padding cannot be trained yet");
         break;
       case LayerType::MaxPool:
         if (l.ph != 0 || l.pw != 0) fail(l, "padding", "a padded maxpool cannot be trained (padding must be 0)");
@@ -62,6 +67,7 @@ TrainNet make_train_net(mapper::Network net, int height, int width, int classes)
         fail(l, "type", std::string("layer type '") + mapper::type_name(l.type) +
                             "' cannot be trained (supported: fc, conv2d, maxpool, flatten)");
     }
+    if (l.bias_kind != Layer::Bias::None) fail(l, "bias", "biases cannot be trained yet");
     if (l.prune != 0)
       fail(l, "prune", "not used in training: sparsity scaling is set by bfpgen train --t-act/--t-err");
     if (l.is_gemm()) tn.gemm_layers.push_back(l.index);
