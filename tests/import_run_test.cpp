@@ -10,6 +10,8 @@
 #include "import/emit.h"
 #include "import/load_any.h"
 #include "mapper/run.h"
+#include "sim/model_cache.h"
+#include "support/onnx_builder.h"
 #include "support/run_cmd.h"
 #include "support/temp_dir.h"
 
@@ -93,4 +95,34 @@ TEST(ImportRun, CliRunsAnOnnxModel) {
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("folded  BatchNormalization"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(": OK"), std::string::npos) << r.output;
+}
+
+// An imported model through the RTL: batch 2, conv + ReLU, max pool, a flatten whose fc columns were permuted,
+// an fc from a MatMul. Bias-free, so it runs before the RTL has a bias path; every GEMM bit-exact.
+TEST(ImportRun, ImportedModelBitExactOnTheRtl) {
+  bfp::test::TempDir tmp;
+  bfp::test::OnnxBuilder b({2, 3, 8, 8});
+  b.init("w", {8, 3, 3, 3}).init("fw", {128, 10});
+  auto& conv = b.node("Conv", {"x", "w"}, {"c"}, "conv");
+  bfp::test::OnnxBuilder::attr(conv, "pads", {1, 1, 1, 1});
+  b.node("Relu", {"c"}, {"r"}, "relu");
+  auto& pool = b.node("MaxPool", {"r"}, {"p"}, "pool");
+  bfp::test::OnnxBuilder::attr(pool, "kernel_shape", {2, 2});
+  bfp::test::OnnxBuilder::attr(pool, "strides", {2, 2});
+  b.node("Flatten", {"p"}, {"f"}, "flat");
+  b.node("MatMul", {"f", "fw"}, {"y"}, "fc");
+  b.output("y", {2, 10});
+  b.save((tmp / "m.onnx").string());
+  const auto loaded = load_network_any((tmp / "m.onnx").string());
+  ASSERT_EQ(loaded.net.batch(), 2);
+  for (const char* c : {"configs/test/r2c2b8.yaml", "configs/test/r4c4b16.yaml"}) {
+    SCOPED_TRACE(c);
+    const bfp::Config cfg = bfp::load_config((fs::path(BFP_SOURCE_DIR) / c).string());
+    const auto r = bfp::mapper::run_network(loaded.net, cfg, bfp::sim::load_model(cfg), bfp::mapper::RunOptions{});
+    EXPECT_TRUE(r.rtl);
+    EXPECT_TRUE(r.bit_exact);
+    int rtl_layers = 0;
+    for (const auto& l : r.layers) rtl_layers += l.where == "rtl" && l.checked;
+    EXPECT_EQ(rtl_layers, 2);
+  }
 }
