@@ -95,6 +95,18 @@ TEST(ImportErrors, DeclaredDimsMustMatchTheStoredData) {
   EXPECT_NE(m.find("initializer 'w': the declared dims hold 9 elements, float_data holds 6"), std::string::npos) << m;
 }
 
+TEST(ImportErrors, FileLargerThan2GiBRefusedBeforeReading) {
+  bfp::test::TempDir tmp;
+  std::ofstream(tmp / "big.onnx", std::ios::binary) << "x";
+  std::error_code ec;
+  fs::resize_file(tmp / "big.onnx", uint64_t(1) << 31, ec);  // sparse: no 2 GiB are written
+  if (ec) GTEST_SKIP() << "cannot make a sparse 2 GiB file here: " << ec.message();
+  const std::string m = import_error(tmp / "big.onnx");
+  EXPECT_NE(m.find("the ONNX model is 2147483648 bytes, more than the 2147483647 bytes protobuf can parse"),
+            std::string::npos)
+      << m;
+}
+
 TEST(ImportErrors, OpsetAbove17) {
   const std::string m = bad("opset18");
   EXPECT_NE(m.find("opset 18 is not supported (opsets 7..17"), std::string::npos) << m;
