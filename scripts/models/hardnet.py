@@ -2,9 +2,8 @@
 """HarDNet-68 and HarDNet-39DS (Chao et al., "HarDNet: A Low Memory Traffic Network", ICCV 2019).
 
 Follows the authors' reference code (github.com/PingoLH/Pytorch-HarDNet, hardnet.py at de9662f) layer for
-layer, with the same module names so a state_dict would load. Differences: the classifier flattens with
-torch.flatten (the reference's x.view(x.data.size(0), -1) traces into Shape/Gather nodes; same values), and
-`width` / `n_layers` make the scaled-down test variants (width=1, n_layers=None is the paper's network).
+layer, with the same module names so a state_dict would load. `width` / `n_layers` make the scaled-down test
+variants (width=1, n_layers=None is the paper's network).
 """
 import torch
 import torch.nn as nn
@@ -13,6 +12,13 @@ import torch.nn as nn
 def scaled(c, width, even=False):
     v = max(1, int(round(c * width)))
     return v + (v % 2) if even else v
+
+
+class Flatten(nn.Module):
+    """The reference's flatten (exports as Reshape with a constant shape; ResNet-18's torch.flatten as Flatten)."""
+
+    def forward(self, x):
+        return x.view(x.size(0), -1)
 
 
 class ConvLayer(nn.Sequential):
@@ -113,7 +119,7 @@ class HarDNet(nn.Module):
             ch = ch_list[i]
             if down[i]:
                 self.base.append(nn.MaxPool2d(2, stride=2) if max_pool else DWConvLayer(ch, stride=2))
-        self.base.append(nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(1), nn.Dropout(drop),
+        self.base.append(nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), Flatten(), nn.Dropout(drop),
                                        nn.Linear(ch, num_classes)))
 
     def forward(self, x):
