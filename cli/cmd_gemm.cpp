@@ -28,6 +28,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const verify::GemmSpec& s, 
   if (s.mask != verify::MaskMode::None) os << " mask=" << verify::to_string(s.mask);
   if (s.sparse_a) os << " sparse-A";
   if (s.sparse_c) os << " sparse-C";
+  if (s.bias) os << " bias (scale " << s.bias_scale << ")";
   os << "\n";
   if (r.bit_exact) {
     os << "verdict   BIT-EXACT (codes and exponents of all " << s.m << "x" << s.n << " outputs"
@@ -113,8 +114,8 @@ Runner add_gemm(CLI::App& app) {
     double act_sparsity = 0.0, wgt_sparsity = 0.0;
     std::string pattern = "random", mask = "none";
     uint64_t seed = 1;
-    bool relu = false, json = false;
-    double stall = 0.0, bandwidth = 1.0;
+    bool relu = false, json = false, bias = false;
+    double stall = 0.0, bandwidth = 1.0, bias_scale = 1.0;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("--config", o->config, "accelerator config (YAML)")->required()->check(CLI::ExistingFile);
@@ -165,6 +166,13 @@ Runner add_gemm(CLI::App& app) {
   auto* da = app.add_flag("--dense-a", o->dense_a, "activations loaded dense even with --act-sparsity > 0");
   sa->excludes(da);
   app.add_flag("--sparse-c", o->sparse_c, "output written as compressed row streams (STORE SPARSE/FIRST/LAST)");
+  app.add_flag("--bias", o->bias,
+               "add a random per-output-column bias before requantization (LOAD_BIAS, STORE BIAS; "
+               "docs/arithmetic.md 4b); needs a config with bias: true");
+  app.add_option("--bias-scale", o->bias_scale,
+                 "bias values drawn like --values times this times the RMS of the FP32 product A*W")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e30));
   app.add_flag("--json", o->json, "print the result as JSON");
   app.add_option("--dump", o->dump, "write operands and results as .npy files into this directory");
   app.add_option("--vcd", o->vcd, "write a VCD waveform of the whole run (traced model)")
@@ -186,6 +194,8 @@ Runner add_gemm(CLI::App& app) {
     s.warmup = o->warmup;
     s.prune = o->prune;
     s.sparse_c = o->sparse_c;
+    s.bias = o->bias;
+    s.bias_scale = o->bias_scale;
     s.act_sparsity = o->act_sparsity;
     s.wgt_sparsity = o->wgt_sparsity;
     s.sparsity_pattern = verify::parse_sparsity_pattern(o->pattern);

@@ -302,6 +302,15 @@ class Loader {
         c_.*f.sparsity_member = *s;
         return v;
       }
+      case FieldType::Bool: {
+        // a plain YAML boolean; quoted "true" is a string and rejected like any other non-boolean
+        const bool plain = n.IsScalar() && (n.Tag() == "?" || n.Tag() == "tag:yaml.org,2002:bool");
+        v.text = n.IsScalar() ? n.Scalar() : "";
+        if (!plain || (v.text != "true" && v.text != "false"))
+          fail(v.mark, f.key, "expected " + f.allowed() + "; got " + describe(n));
+        c_.*f.bool_member = v.text == "true";
+        return v;
+      }
       case FieldType::Int: break;
     }
     // a plain (or !!int) decimal scalar

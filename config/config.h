@@ -61,7 +61,8 @@ Config parse_config(const std::string& yaml_text, const std::string& origin);
 
 /// The config as a YAML document in block style, keys in document order, that parse_config() reads back to an
 /// equal Config. Every key is written except an optional one left at a default that stands for another key
-/// (pipeline.requant_lanes when not given). No comments: callers put their own first.
+/// (pipeline.requant_lanes when not given) or an optional bool at its default (bias: true). No comments: callers
+/// put their own first.
 std::string to_yaml(const Config& cfg);
 
 }  // namespace bfp

@@ -18,10 +18,12 @@ struct Members {
   std::string Config::*text = nullptr;
   int Config::*integer = nullptr;
   Sparsity Config::*sparsity = nullptr;
+  bool Config::*boolean = nullptr;
 };
-Members members(std::string Config::*m) { return {FieldType::Text, m, nullptr, nullptr}; }
-Members members(int Config::*m) { return {FieldType::Int, nullptr, m, nullptr}; }
-Members members(Sparsity Config::*m) { return {FieldType::Sparsity, nullptr, nullptr, m}; }
+Members members(std::string Config::*m) { return {FieldType::Text, m, nullptr, nullptr, nullptr}; }
+Members members(int Config::*m) { return {FieldType::Int, nullptr, m, nullptr, nullptr}; }
+Members members(Sparsity Config::*m) { return {FieldType::Sparsity, nullptr, nullptr, m, nullptr}; }
+Members members(bool Config::*m) { return {FieldType::Bool, nullptr, nullptr, nullptr, m}; }
 
 Field make_field(const char* key, const char* member, Members m, const char* sv, bool required,
                  const char* default_from, FieldCheck check, int lo, int hi, const char* noun, const char* allowed,
@@ -30,6 +32,7 @@ Field make_field(const char* key, const char* member, Members m, const char* sv,
   f.text_member = m.text;
   f.int_member = m.integer;
   f.sparsity_member = m.sparsity;
+  f.bool_member = m.boolean;
   return f;
 }
 
@@ -59,6 +62,8 @@ void check_table(const std::vector<Field>& fields) {
     if ((f.check == FieldCheck::Range || f.check == FieldCheck::Pow2) &&
         (f.type != FieldType::Int || !f.noun || f.lo > f.hi))
       bad_row(f, "Range/Pow2 needs an int field, a NOUN and LO <= HI");
+    if (f.type == FieldType::Bool && (f.check != FieldCheck::Parsed || f.required || f.default_from))
+      bad_row(f, "a bool field is optional and Parsed (true or false)");
     if ((f.check == FieldCheck::Custom || f.check == FieldCheck::Parsed) && !f.allowed_text &&
         f.type != FieldType::Sparsity)
       bad_row(f, "Custom/Parsed needs ALLOWED");
@@ -130,6 +135,7 @@ std::string field_text(const Config& cfg, const Field& f) {
   switch (f.type) {
     case FieldType::Text: return cfg.*f.text_member;
     case FieldType::Int: return std::to_string(cfg.*f.int_member);
+    case FieldType::Bool: return cfg.*f.bool_member ? "true" : "false";
     case FieldType::Sparsity: return to_string(cfg.*f.sparsity_member);
   }
   return "";
@@ -142,6 +148,7 @@ int hw_value(const Config& cfg, const Field& f) {
       return v <= 0 && f.default_from ? hw_value(cfg, *find_field(f.default_from)) : v;
     }
     case FieldType::Sparsity: return static_cast<int>(cfg.*f.sparsity_member);
+    case FieldType::Bool: return cfg.*f.bool_member ? 1 : 0;
     case FieldType::Text: break;
   }
   throw std::logic_error(std::string("config field '") + f.key + "' has no hardware value");
@@ -149,14 +156,19 @@ int hw_value(const Config& cfg, const Field& f) {
 
 std::string hw_value_text(const Field& f, int value) {
   if (f.type == FieldType::Sparsity && value >= 0 && value <= 2) return to_string(static_cast<Sparsity>(value));
+  if (f.type == FieldType::Bool && (value == 0 || value == 1)) return value ? "true" : "false";
   return std::to_string(value);
 }
 
 bool in_canonical(const Config& cfg, const Field& f) {
+  if (f.type == FieldType::Bool) return cfg.*f.bool_member != Config{}.*f.bool_member;
   return !f.default_from || hw_value(cfg, f) != hw_value(cfg, *find_field(f.default_from));
 }
 
-bool in_yaml(const Config& cfg, const Field& f) { return !f.default_from || cfg.*f.int_member != 0; }
+bool in_yaml(const Config& cfg, const Field& f) {
+  if (f.type == FieldType::Bool) return in_canonical(cfg, f);
+  return !f.default_from || cfg.*f.int_member != 0;
+}
 
 // ---- defined by the table ------------------------------------------------------------------------------
 

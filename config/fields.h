@@ -9,7 +9,7 @@
 
 namespace bfp {
 
-enum class FieldType { Text, Int, Sparsity };
+enum class FieldType { Text, Int, Bool, Sparsity };
 /// How a value is validated once its type is right (config/fields.def, column CHECK).
 enum class FieldCheck { Parsed, Range, Pow2, Custom };
 
@@ -28,6 +28,7 @@ struct Field {
   const char* doc;           ///< one line
   std::string Config::*text_member = nullptr;       ///< FieldType::Text
   int Config::*int_member = nullptr;                ///< FieldType::Int
+  bool Config::*bool_member = nullptr;              ///< FieldType::Bool
   Sparsity Config::*sparsity_member = nullptr;      ///< FieldType::Sparsity
 
   /// "array" for "array.rows", "" for a top-level key.
@@ -55,13 +56,15 @@ const Field* find_field(const std::string& key);
 /// gives its initial value ("0" for pipeline.requant_lanes).
 std::string field_text(const Config& cfg, const Field& f);
 /// The value the hardware gets (Verilog parameter, bfp_config.h constant, model ABI, manifest.json): the
-/// member, the value of `default_from` for a left-out key, a Sparsity as 0/1/2. Not for the name.
+/// member, the value of `default_from` for a left-out key, a bool as 0/1, a Sparsity as 0/1/2. Not for the name.
 int hw_value(const Config& cfg, const Field& f);
-/// A hardware value as a person reads it: "8", a Sparsity by its spelling.
+/// A hardware value as a person reads it: "8", "true", a Sparsity by its spelling.
 std::string hw_value_text(const Field& f, int value);
-/// Whether canonical() has a line for the field: always, except a default_from key equal to its default.
+/// Whether canonical() has a line for the field: always, except a default_from key equal to its default and an
+/// optional bool at its initial value (so configs older than such a key keep their hash).
 bool in_canonical(const Config& cfg, const Field& f);
-/// Whether to_yaml() writes the key: always, except a default_from key that was left out.
+/// Whether to_yaml() writes the key: always, except a default_from key that was left out and an optional bool at
+/// its initial value.
 bool in_yaml(const Config& cfg, const Field& f);
 
 }  // namespace bfp

@@ -244,6 +244,8 @@ nlohmann::json config_json(const Config& c) {
     nlohmann::json value;
     if (f.type == FieldType::Int)
       value = hw_value(c, f);
+    else if (f.type == FieldType::Bool)
+      value = hw_value(c, f) != 0;
     else
       value = field_text(c, f);
     if (f.section().empty())

@@ -16,6 +16,7 @@ const char* opcode_name(Opcode op) {
     case Opcode::Compute: return "COMPUTE";
     case Opcode::Drain: return "DRAIN";
     case Opcode::Store: return "STORE";
+    case Opcode::LoadBias: return "LOAD_BIAS";
   }
   return "UNKNOWN";
 }
@@ -29,12 +30,12 @@ constexpr bool same(const char* a, const char* b) {
 // The enum and flag constants of command.h are defined by position in the table; these pin the positions.
 static_assert(same(fmt::kOpcodes[0].name, "LOAD_ACT") && same(fmt::kOpcodes[1].name, "LOAD_WGT") &&
                   same(fmt::kOpcodes[2].name, "COMPUTE") && same(fmt::kOpcodes[3].name, "DRAIN") &&
-                  same(fmt::kOpcodes[4].name, "STORE"),
+                  same(fmt::kOpcodes[4].name, "STORE") && same(fmt::kOpcodes[5].name, "LOAD_BIAS"),
               "host/command.h's Opcode follows the order of fmt::kOpcodes");
 static_assert(same(fmt::kFlagDefs[0].name, "CLEAR") && same(fmt::kFlagDefs[1].name, "RELU") &&
                   same(fmt::kFlagDefs[2].name, "ACT_BUF") && same(fmt::kFlagDefs[3].name, "SPARSE") &&
                   same(fmt::kFlagDefs[4].name, "FIRST") && same(fmt::kFlagDefs[5].name, "LAST") &&
-                  same(fmt::kFlagDefs[6].name, "WAIT"),
+                  same(fmt::kFlagDefs[6].name, "WAIT") && same(fmt::kFlagDefs[7].name, "BIAS"),
               "host/command.h's kFlag* follow the order of fmt::kFlagDefs");
 
 using Words = std::array<uint32_t, fmt::kCommandWords>;
@@ -93,11 +94,12 @@ std::string Command::str() const {
   switch (op) {
     case Opcode::LoadAct:
     case Opcode::LoadWgt:
+    case Opcode::LoadBias:
     case Opcode::Store:
       os << " rows=" << rows << " count=" << count << std::hex << " code=0x" << code_addr << "+r*0x" << code_stride
          << " exp=0x" << exp_addr << "+r*0x" << exp_stride << std::dec;
       if (op == Opcode::Store) {
-        os << " valid_cols=" << valid_cols << ((flags & kFlagRelu) ? " RELU" : "");
+        os << " valid_cols=" << valid_cols << ((flags & kFlagRelu) ? " RELU" : "") << ((flags & kFlagBias) ? " BIAS" : "");
         if (prune) os << " prune=" << int(prune);
         if (flags & kFlagSparse)
           os << " row_blocks=" << row_blocks << ((flags & kFlagFirst) ? " FIRST" : "") << ((flags & kFlagLast) ? " LAST" : "");
@@ -149,7 +151,14 @@ void check_command(const Command& c, const Config& cfg) {
       if (c.col_offset % cfg.cols || c.col_offset + cfg.cols > cfg.acc_cols)
         fail("col_offset must be a multiple of C with col_offset + C <= AccCols");
       break;
+    case Opcode::LoadBias:
+      // one row of `count` blocks at any byte address (the bias buffer realigns it); Config::bias builds the buffer
+      if (!cfg.bias) fail("LOAD_BIAS needs a config with bias: true");
+      if (c.rows != 1) fail("rows must be 1");
+      if (c.count < 1 || c.count * b > cfg.acc_cols) fail("count*B must be 1.." + std::to_string(cfg.acc_cols));
+      break;
     case Opcode::Store:
+      if ((c.flags & kFlagBias) && !cfg.bias) fail("STORE BIAS needs a config with bias: true");
       if (c.rows < 1 || c.rows > cfg.rows) fail("rows must be 1.." + std::to_string(cfg.rows));
       if (c.count < 1 || c.count * b > cfg.acc_cols) fail("count*B must be 1.." + std::to_string(cfg.acc_cols));
       if (c.valid_cols > c.count * b) fail("valid_cols exceeds count*B");

@@ -20,6 +20,7 @@ enum class Opcode : uint8_t {
   Compute = fmt::kOpcodes[2].value,
   Drain = fmt::kOpcodes[3].value,
   Store = fmt::kOpcodes[4].value,
+  LoadBias = fmt::kOpcodes[5].value,
 };
 /// The opcode's name as in docs/architecture.md ("LOAD_ACT"), "IDLE" for None, "UNKNOWN" otherwise.
 const char* opcode_name(Opcode op);
@@ -31,6 +32,7 @@ constexpr uint8_t kFlagSparse = 1u << fmt::kFlagDefs[3].bit;  ///< LOAD_ACT read
 constexpr uint8_t kFlagFirst = 1u << fmt::kFlagDefs[4].bit;   ///< compressed STORE: the rows start here
 constexpr uint8_t kFlagLast = 1u << fmt::kFlagDefs[5].bit;    ///< compressed STORE: the rows end here
 constexpr uint8_t kFlagWait = 1u << fmt::kFlagDefs[6].bit;    ///< start only when every engine is idle
+constexpr uint8_t kFlagBias = 1u << fmt::kFlagDefs[7].bit;    ///< STORE: add the bias buffer first
 
 /// One command, field by field as in docs/architecture.md.
 struct Command {

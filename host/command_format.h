@@ -39,7 +39,7 @@ constexpr Field kFields[kNumFields] = {
     {"exp_addr", 64, 32, "byte address of the first exponent of row 0"},
     {"code_stride", 96, 32, "bytes between consecutive rows' codes"},
     {"exp_stride", 128, 32, "bytes between consecutive rows' exponents"},
-    {"count", 160, 16, "blocks (LOAD_*, COMPUTE: K blocks; STORE: output blocks per row)"},
+    {"count", 160, 16, "blocks (LOAD_*, COMPUTE: K blocks; STORE: output blocks per row; LOAD_BIAS: bias blocks)"},
     {"col_offset", 176, 16, "DRAIN: accumulator-buffer column of PE column 0 (multiple of C)"},
     {"valid_cols", 192, 16, "STORE: accumulator columns that hold real outputs; the rest count as zero"},
     {"prune", 208, 8, "STORE: sparsity-scaling threshold T; codes with |c| < T become 0 (0 = off)"},
@@ -53,13 +53,14 @@ struct OpcodeDef {
   const char* doc;
 };
 
-constexpr int kNumOpcodes = 5;
+constexpr int kNumOpcodes = 6;
 constexpr OpcodeDef kOpcodes[kNumOpcodes] = {
     {"LOAD_ACT", 1, "load activation rows into activation half ACT_BUF"},
     {"LOAD_WGT", 2, "load weight rows (columns of W) into the weight banks"},
     {"COMPUTE", 3, "stream count*B elements through the array"},
     {"DRAIN", 4, "copy the PE accumulators into the accumulator buffer at col_offset"},
     {"STORE", 5, "requantize accumulator-buffer rows and write them to memory"},
+    {"LOAD_BIAS", 6, "load count bias blocks (one row, any byte address) into the bias buffer"},
 };
 
 /// One bit of the flags field (bit number inside `flags`, not inside the command word).
@@ -69,7 +70,7 @@ struct FlagDef {
   const char* doc;
 };
 
-constexpr int kNumFlags = 7;
+constexpr int kNumFlags = 8;
 constexpr FlagDef kFlagDefs[kNumFlags] = {
     {"CLEAR", 0, "COMPUTE: reset the accumulators first"},
     {"RELU", 1, "STORE: fused ReLU"},
@@ -78,6 +79,7 @@ constexpr FlagDef kFlagDefs[kNumFlags] = {
     {"FIRST", 4, "compressed STORE: the rows start with this command"},
     {"LAST", 5, "compressed STORE: the rows end with this command"},
     {"WAIT", 6, "start only when every engine is idle"},
+    {"BIAS", 7, "STORE: add the bias buffer (column c to accumulator-buffer column c) before requantizing"},
 };
 
 // ---- datapath constants (docs/arithmetic.md) ----------------------------------------------------------

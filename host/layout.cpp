@@ -38,7 +38,7 @@ uint64_t address_limit(const Config& cfg) {
   return cfg.addr_width >= 32 ? (uint64_t{1} << 32) : (uint64_t{1} << cfg.addr_width);
 }
 
-GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bool sparse_c) {
+GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bool sparse_c, bool bias) {
   if (m <= 0 || k <= 0 || n <= 0)
     throw std::invalid_argument("GEMM shape must be positive (got M=" + std::to_string(m) + ", K=" + std::to_string(k) +
                                 ", N=" + std::to_string(n) + ")");
@@ -79,6 +79,7 @@ GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bo
   const uint64_t w_codes = region(uint64_t(n) * l.a_code_stride), w_exps = region(uint64_t(n) * l.a_exp_stride);
   const uint64_t c_codes = region(uint64_t(m) * (sparse_c ? l.c_stream_stride : l.c_code_stride));
   const uint64_t c_exps = region(sparse_c ? 0 : uint64_t(m) * l.c_exp_stride);
+  const uint64_t bias_codes = bias ? region(l.c_code_stride) : 0, bias_exps = bias ? region(l.c_exp_stride) : 0;
   l.bytes = at;
   const uint64_t limit = address_limit(cfg);
   if (l.bytes > limit)
@@ -92,17 +93,21 @@ GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bo
   l.w_exps = static_cast<uint32_t>(w_exps);
   l.c_codes = static_cast<uint32_t>(c_codes);
   l.c_exps = static_cast<uint32_t>(c_exps);
+  l.bias = bias;
+  l.bias_codes = static_cast<uint32_t>(bias_codes);
+  l.bias_exps = static_cast<uint32_t>(bias_exps);
   return l;
 }
 
-bool chained_layout(const Config& cfg, const GemmLayout& prev, int m, int k, int n, GemmLayout* out, bool sparse_c) {
+bool chained_layout(const Config& cfg, const GemmLayout& prev, int m, int k, int n, GemmLayout* out, bool sparse_c,
+                    bool bias) {
   if (prev.sparse_c) return false;
-  GemmLayout l = layout_gemm(cfg, m, k, n, false, sparse_c);
+  GemmLayout l = layout_gemm(cfg, m, k, n, false, sparse_c, bias);
   if (l.a_code_stride != prev.c_code_stride || l.a_exp_stride != prev.c_exp_stride) return false;
   const uint64_t lo = prev.c_codes;
   const uint64_t hi = std::max(uint64_t(prev.c_codes) + uint64_t(m) * prev.c_code_stride,
                                uint64_t(prev.c_exps) + uint64_t(m) * prev.c_exp_stride);
-  // W^T and C keep their relative placement; they move as one span
+  // W^T, C and the bias keep their relative placement; they move as one span
   const uint64_t span = l.bytes - l.w_codes;
   const uint64_t align = std::max<uint64_t>(uint64_t(cfg.beat_bytes()), 256);
   const uint64_t base = (align + span <= lo) ? align : (hi + align - 1) / align * align;
@@ -111,6 +116,10 @@ bool chained_layout(const Config& cfg, const GemmLayout& prev, int m, int k, int
   l.w_exps = static_cast<uint32_t>(l.w_exps + shift);
   l.c_codes = static_cast<uint32_t>(l.c_codes + shift);
   l.c_exps = static_cast<uint32_t>(l.c_exps + shift);
+  if (bias) {
+    l.bias_codes = static_cast<uint32_t>(l.bias_codes + shift);
+    l.bias_exps = static_cast<uint32_t>(l.bias_exps + shift);
+  }
   l.a_codes = prev.c_codes;
   l.a_exps = prev.c_exps;
   l.bytes = std::max(hi, base + span);

@@ -19,7 +19,8 @@ enum class Schedule {
 std::string to_string(Schedule s);
 Schedule parse_schedule(const std::string& s);  ///< "auto", "output", "weight"
 
-/// Byte addresses and strides of A (M x K), W^T (N x K) and C (M x N) for an M x K x N GEMM.
+/// Byte addresses and strides of A (M x K), W^T (N x K), C (M x N) and the optional bias row (1 x N) for an
+/// M x K x N GEMM.
 struct GemmLayout {
   int kb = 0;                    ///< K blocks
   int chunk_blocks = 0;          ///< K blocks per chunk (buffer depth)
@@ -32,6 +33,10 @@ struct GemmLayout {
   bool sparse_c = false;         ///< C written as row streams at c_codes
   uint32_t a_stream_stride = 0;  ///< row stride of A's streams (minimum stride of the format)
   uint32_t c_stream_stride = 0;  ///< row stride of C's streams
+  /// A bias row (docs/arithmetic.md 4b) laid out like one dense row of C: N codes at bias_codes, ceil(N/B)
+  /// exponents at bias_exps, each region c_code_stride / c_exp_stride bytes. Both 0 without a bias.
+  bool bias = false;
+  uint32_t bias_codes = 0, bias_exps = 0;
   uint64_t bytes = 0;            ///< memory needed
   /// Byte offset of K block `b`'s exponent within a row.
   uint32_t exp_offset(int b) const;
@@ -41,14 +46,16 @@ struct GemmLayout {
 uint64_t address_limit(const Config& cfg);
 
 /// Throws std::invalid_argument for non-positive shapes or when the operands do not fit the address space.
-GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a = false, bool sparse_c = false);
+/// `bias` adds the bias row's two regions after the others.
+GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a = false, bool sparse_c = false,
+                       bool bias = false);
 
 /// Layout of an M x K x N GEMM whose A is the dense C (M x K) that the GEMM laid out as `prev` left in memory:
 /// the strides of layout_gemm(cfg, M, K, N), A's addresses = prev's C, W^T and C moved clear of prev's C region
 /// (below it when they fit there, else above it). Returns false (and leaves *out alone) when A's strides differ
 /// from prev's C strides (several K chunks with padded exponent chunks), i.e. when the C cannot be read as A.
 bool chained_layout(const Config& cfg, const GemmLayout& prev, int m, int k, int n, GemmLayout* out,
-                    bool sparse_c = false);
+                    bool sparse_c = false, bool bias = false);
 
 /// The schedule `want` resolves to (Auto -> Weight when it applies). Throws std::invalid_argument when
 /// Weight is asked for but does not apply.

@@ -69,8 +69,9 @@ bool can_compress_c(const Config& cfg, int n, std::string* why) {
 
 GemmPlan plan_gemm(const Config& cfg, const GemmShape& s, const PlanOptions& o) {
   if (o.prune < 0 || o.prune > 255) throw std::invalid_argument("prune threshold must be 0..255");
-  // TODO(bias-hw): the RTL bias path (docs/arithmetic.md 4b) is being built; until then no plan adds one.
-  if (o.bias) throw std::invalid_argument("a GEMM bias is not supported on the RTL yet");
+  if (o.bias && !cfg.bias)
+    throw std::invalid_argument("a GEMM bias needs the bias hardware: config '" + cfg.name +
+                                "' has bias: false (docs/config.md)");
   bool sparse_a = o.sparse_a == Compress::Yes, sparse_c = o.sparse_c == Compress::Yes;
   if ((sparse_a || sparse_c) && !cfg.sparse()) throw std::invalid_argument(kNeedsSparsity);
   if (o.sparse_a == Compress::IfApplicable) sparse_a = can_compress_a(cfg, s.k);
@@ -79,9 +80,12 @@ GemmPlan plan_gemm(const Config& cfg, const GemmShape& s, const PlanOptions& o) 
     throw std::invalid_argument("an A read in place needs a layout (chained_layout) and a dense load");
   GemmPlan p;
   p.shape = s;
-  p.layout = o.layout ? *o.layout : layout_gemm(cfg, s.m, s.k, s.n, sparse_a, sparse_c);
+  p.layout = o.layout ? *o.layout : layout_gemm(cfg, s.m, s.k, s.n, sparse_a, sparse_c, o.bias);
   if (o.layout && (o.layout->sparse_a != sparse_a || o.layout->sparse_c != sparse_c))
     throw std::invalid_argument("the given layout's compressed operands differ from the plan's");
+  if (o.layout && o.layout->bias != o.bias)
+    throw std::invalid_argument(o.bias ? "the given layout has no bias region (layout_gemm/chained_layout bias)"
+                                       : "the given layout has a bias region but the plan adds no bias");
   if (sparse_a) check_sparse_a(cfg, p.layout);
   if (o.memory_limit && p.layout.bytes > o.memory_limit)
     throw std::invalid_argument(shape_text(s) + " needs " + std::to_string(p.layout.bytes) +
@@ -92,6 +96,7 @@ GemmPlan plan_gemm(const Config& cfg, const GemmShape& s, const PlanOptions& o) 
   p.schedule = resolve_schedule(cfg, p.layout, s.n, force_output ? Schedule::Output : o.schedule);
   p.relu = o.relu;
   p.prune = o.prune;
+  p.bias = o.bias;
   p.a_resident = o.a_resident;
   p.commands = gemm_commands(cfg, p.layout, s.m, s.n, o.relu, p.schedule, o.prune);
   return p;

@@ -34,7 +34,8 @@ struct PlanOptions {
   Compress sparse_c = Compress::No;  ///< C written as row streams, STORE SPARSE (output-stationary)
   bool relu = false;
   int prune = 0;                     ///< STORE sparsity-scaling threshold T (0..255, 0 = off)
-  /// A per-output-column bias (1 x N, blocked along N) is added before requantization (docs/arithmetic.md 4b).
+  /// A per-output-column bias (1 x N, blocked along N) is added before requantization (docs/arithmetic.md 4b):
+  /// LOAD_BIAS + STORE BIAS. Needs a config with `bias: true`; a given `layout` must have its bias region.
   bool bias = false;
   /// Layout to use instead of layout_gemm (e.g. chained_layout: A is an earlier GEMM's C). nullptr: layout_gemm.
   const GemmLayout* layout = nullptr;

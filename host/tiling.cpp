@@ -8,7 +8,9 @@ namespace bfp::host {
 // Both schedules are a list of units (one COMPUTE each, plus the loads it needs and the DRAIN/STORE
 // that follow it). Activation loads alternate between the two halves and are issued right after the
 // previous unit's COMPUTE, so they overlap it (the hardware's hazard checks keep this safe); weight
-// loads are single-buffered and come right before their COMPUTE.
+// loads are single-buffered and come right before their COMPUTE. With a bias (l.bias) every STORE adds it
+// (flag BIAS); a LOAD_BIAS of the STORE's output columns comes right before the STORE whenever they differ
+// from the columns loaded last, so a GEMM whose windows repeat (N <= AccCols, or one N tile) loads it once.
 std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m, int n, bool relu,
                                    Schedule schedule, int prune) {
   const int R = cfg.rows, C = cfg.cols, B = cfg.block;
@@ -58,6 +60,19 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     c.count = static_cast<uint16_t>(chunk_count(kc));
     cmds.push_back(c);
   };
+  int bias_col = -1, bias_valid = 0;  // output columns in the bias buffer (-1: none yet)
+  auto load_bias = [&](int col, int valid) {
+    if (col == bias_col && valid == bias_valid) return;
+    bias_col = col;
+    bias_valid = valid;
+    Command c;  // one row; the bias buffer takes any byte offset
+    c.op = Opcode::LoadBias;
+    c.rows = 1;
+    c.code_addr = l.bias_codes + static_cast<uint32_t>(col);
+    c.exp_addr = l.bias_exps + static_cast<uint32_t>(col / B);
+    c.count = static_cast<uint16_t>((valid + B - 1) / B);
+    cmds.push_back(c);
+  };
   int next_half = 0;
   std::vector<int> half(units.size(), 0);
   auto load_a = [&](size_t i) {
@@ -95,9 +110,10 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
       cmds.push_back(d);
     }
     if (u.store) {
+      if (l.bias) load_bias(u.store_col, u.store_valid);
       Command s;
       s.op = Opcode::Store;
-      s.flags = relu ? kFlagRelu : 0;
+      s.flags = static_cast<uint8_t>((relu ? kFlagRelu : 0) | (l.bias ? kFlagBias : 0));
       s.rows = static_cast<uint16_t>(std::min(R, m - u.m0));
       s.code_addr = l.c_codes + u.m0 * l.c_code_stride + static_cast<uint32_t>(u.store_col);
       s.exp_addr = l.c_exps + u.m0 * l.c_exp_stride + static_cast<uint32_t>(u.store_col / B);

@@ -12,6 +12,7 @@ namespace bfp::host {
 using host::Command;
 using host::Opcode;
 using host::kFlagActBuf;
+using host::kFlagBias;
 using host::kFlagClear;
 using host::kFlagFirst;
 using host::kFlagLast;
@@ -19,7 +20,8 @@ using host::kFlagRelu;
 using host::kFlagSparse;
 
 /// The command stream for an M x K x N GEMM with the operands where `l` puts them. `schedule` is resolved
-/// with resolve_schedule; `prune` goes into every STORE; compressed loads/stores follow l.sparse_a / sparse_c.
+/// with resolve_schedule; `prune` goes into every STORE; compressed loads/stores follow l.sparse_a / sparse_c,
+/// the bias (LOAD_BIAS, STORE BIAS) l.bias.
 std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m, int n, bool relu,
                                    Schedule schedule, int prune = 0);
 

@@ -219,7 +219,8 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
         host::GemmLayout chained;
         const bool in_place = drv && opt.chain && p.ops.size() == 1 && reads_input_as_is(l) && l.inputs[0] >= 0 &&
                               l.inputs[0] == resident && !p.sparse_a &&
-                              host::chained_layout(cfg, resident_layout, op.m, op.k, op.n, &chained, p.sparse_c) &&
+                              host::chained_layout(cfg, resident_layout, op.m, op.k, op.n, &chained, p.sparse_c,
+                                                     bias.size() > 0) &&
                               chained.bytes <= drv->mem().size();
         const golden::BfpMatrix qa = in_place ? tensor_of(l.inputs[0]).q
                                               : golden::quantize_rows(gemm_a_values(x, l, op), B,
@@ -257,6 +258,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
           r.a_in_place = in_place;
           const host::GemmLayout& used = gp.layout;
           r.host_bytes += uint64_t(op.n) * used.a_code_stride + uint64_t(op.n) * used.a_exp_stride;
+          if (gp.bias) r.host_bytes += uint64_t(used.c_code_stride) + used.c_exp_stride;  // the bias row
           if (!in_place)
             r.host_bytes += p.sparse_a ? uint64_t(op.m) * used.a_stream_stride
                                        : uint64_t(op.m) * (used.a_code_stride + used.a_exp_stride);

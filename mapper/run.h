@@ -69,7 +69,7 @@ struct LayerReport {
   double zeros_out = 0;     ///< fraction of zero codes in the output
   bool sparse_a = false, sparse_c = false;  ///< compressed operands used (for all of its GEMMs)
   bool a_in_place = false;  ///< its A was the previous layer's C, read where the RTL wrote it (RunOptions::chain)
-  uint64_t host_bytes = 0;  ///< bytes of A and W^T the host wrote into device memory for it
+  uint64_t host_bytes = 0;  ///< bytes of A, W^T and the bias the host wrote into device memory for it
   bool checked = false;     ///< compared against the RTL
   bool bit_exact = true;
   std::string mismatch;     ///< first mismatch: group, tile, tensor coordinates, expected vs actual bits

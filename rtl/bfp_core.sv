@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Accelerator core: command dispatcher, double-buffered activation buffers, weight buffers, load
-// engine, PE array, accumulator buffer and store engine (docs/architecture.md). The generated bfp_top
+// engine, PE array, accumulator buffer, bias buffer and store engine (docs/architecture.md). The generated bfp_top
 // instantiates this module with the parameters of one config.
 module bfp_core #(
   parameter int Rows         = 8,          /// PE rows R (array.rows), 1..64
@@ -15,7 +15,8 @@ module bfp_core #(
   parameter int AccCols      = 32,  /// accumulator buffer columns (buffers.acc_cols), multiple of B and C
   parameter int MemWidth     = 64,         /// memory port data bits per beat (memory.data_width), 64..512
   parameter int AddrWidth    = 32,         /// memory byte-address bits (memory.addr_width), 16..32
-  parameter int Sparsity     = 0           /// zero skipping: 0 none, 1 activations, 2 both (sparsity)
+  parameter int Sparsity     = 0,          /// zero skipping: 0 none, 1 activations, 2 both (sparsity)
+  parameter int Bias         = 1           /// per-output-column bias: 1 bias buffer and STORE BIAS, 0 none (bias)
 ) (
   input  logic                  clk_i,               /// clock
   input  logic                  rst_ni,              /// active-low synchronous reset
@@ -70,6 +71,9 @@ module bfp_core #(
   if (Sparsity < 0 || Sparsity > 2 || (Sparsity != 0 && BlockSize < 8)) begin : gen_bad_sparsity
     $error("bfp_core: Sparsity must be 0, 1 or 2, and sparse configs need BlockSize >= 8");
   end
+  if (Bias < 0 || Bias > 1) begin : gen_bad_bias
+    $error("bfp_core: Bias must be 0 or 1");
+  end
 `endif
 
   localparam int Beat       = MemWidth / 8;
@@ -91,6 +95,7 @@ module bfp_core #(
   localparam logic [bfp_pkg::CMD_OPCODE_W-1:0] OpCompute = bfp_pkg::OP_COMPUTE;
   localparam logic [bfp_pkg::CMD_OPCODE_W-1:0] OpDrain   = bfp_pkg::OP_DRAIN;
   localparam logic [bfp_pkg::CMD_OPCODE_W-1:0] OpStore   = bfp_pkg::OP_STORE;
+  localparam logic [bfp_pkg::CMD_OPCODE_W-1:0] OpLoadBias = bfp_pkg::OP_LOAD_BIAS;
 
   // ---- command dispatch ---------------------------------------------------------------------------
   // Three engines run concurrently: load (LOAD_*), compute (COMPUTE) and store (STORE); DRAIN executes
@@ -99,7 +104,7 @@ module bfp_core #(
   // into one activation half overlaps the COMPUTE on the other half and the STORE of the last tile.
   localparam int FlagClear = bfp_pkg::FLAG_CLEAR, FlagRelu = bfp_pkg::FLAG_RELU, FlagActBuf = bfp_pkg::FLAG_ACT_BUF,
                  FlagSparse = bfp_pkg::FLAG_SPARSE, FlagFirst = bfp_pkg::FLAG_FIRST, FlagLast = bfp_pkg::FLAG_LAST,
-                 FlagWait = bfp_pkg::FLAG_WAIT;
+                 FlagWait = bfp_pkg::FLAG_WAIT, FlagBias = bfp_pkg::FLAG_BIAS;
 
   logic                                pend_q;
   logic [bfp_pkg::CMD_OPCODE_W-1:0]      op_q;
@@ -116,7 +121,7 @@ module bfp_core #(
   logic [bfp_pkg::CMD_EXP_STRIDE_W-1:0]  exp_stride_q;
 
   logic load_busy, comp_busy, store_busy, drain_blocked;
-  logic load_wgt_q, load_half_q, comp_half_q;
+  logic load_wgt_q, load_half_q, comp_half_q, load_bias_q, store_bias_q;
   logic can_start, dispatch;
 
   assign cmd_tready_o = !pend_q;
@@ -125,9 +130,12 @@ module bfp_core #(
     unique case (op_q)
       OpLoadAct: can_start = !load_busy && !(comp_busy && comp_half_q == flags_q[FlagActBuf]);
       OpLoadWgt: can_start = !load_busy && !comp_busy;
-      OpCompute: can_start = !comp_busy && !(load_busy && (load_wgt_q || load_half_q == flags_q[FlagActBuf]));
+      OpCompute: can_start = !comp_busy &&
+                             !(load_busy && !load_bias_q && (load_wgt_q || load_half_q == flags_q[FlagActBuf]));
       OpDrain:   can_start = !comp_busy && !drain_blocked;
-      OpStore:   can_start = !store_busy;
+      // the bias buffer: not rewritten while a STORE BIAS reads it, not read while a LOAD_BIAS writes it
+      OpStore:   can_start = !store_busy && !(flags_q[FlagBias] && load_busy && load_bias_q);
+      OpLoadBias: can_start = (Bias == 0) || (!load_busy && !(store_busy && store_bias_q));
       default:   can_start = 1'b1;  // unknown opcodes are dropped
     endcase
     if (flags_q[FlagWait] && (load_busy || comp_busy || store_busy)) can_start = 1'b0;
@@ -158,7 +166,7 @@ module bfp_core #(
   end
 
   logic start_load, start_comp, start_drain, start_store;
-  assign start_load  = dispatch && (op_q == OpLoadAct || op_q == OpLoadWgt);
+  assign start_load  = dispatch && (op_q == OpLoadAct || op_q == OpLoadWgt || (Bias != 0 && op_q == OpLoadBias));
   assign start_comp  = dispatch && op_q == OpCompute;
   assign start_drain = dispatch && op_q == OpDrain;
   assign start_store = dispatch && op_q == OpStore;
@@ -166,9 +174,11 @@ module bfp_core #(
   always_ff @(posedge clk_i) begin
     if (start_load) begin
       load_wgt_q  <= (op_q == OpLoadWgt);
+      load_bias_q <= (op_q == OpLoadBias);
       load_half_q <= flags_q[FlagActBuf];
     end
     if (start_comp) comp_half_q <= flags_q[FlagActBuf];
+    if (start_store) store_bias_q <= (Bias != 0) && flags_q[FlagBias];
   end
 
   assign busy_o = pend_q || load_busy || comp_busy || store_busy;
@@ -176,15 +186,15 @@ module bfp_core #(
   always_comb begin
     if (comp_busy) op_o = OpCompute[3:0];
     else if (store_busy) op_o = OpStore[3:0];
-    else if (load_busy) op_o = load_wgt_q ? OpLoadWgt[3:0] : OpLoadAct[3:0];
+    else if (load_busy) op_o = load_bias_q ? OpLoadBias[3:0] : load_wgt_q ? OpLoadWgt[3:0] : OpLoadAct[3:0];
     else op_o = 4'd0;
   end
 
   logic unused_cmd;
-  assign unused_cmd = ^{cmd_tdata_i & bfp_pkg::CMD_RESERVED, flags_q[7]};
+  assign unused_cmd = ^{cmd_tdata_i & bfp_pkg::CMD_RESERVED};
 
   // ---- load engine --------------------------------------------------------------------------------
-  logic                bank_we, bank_exp, bank_half;
+  logic                bank_we, bank_exp, bank_half, op_bank_we;
   logic [BankBits-1:0] bank_sel;
   logic [WordBits-1:0] bank_addr;
   logic [MemWidth-1:0] bank_wdata;
@@ -203,17 +213,21 @@ module bfp_core #(
   assign load_busy         = dma_busy || sdma_busy;
   // the activation half being written; at dispatch it comes straight from the command
   assign bank_half         = start_load ? flags_q[FlagActBuf] : load_half_q;
+  // a LOAD_BIAS writes the bias buffer, not the operand banks
+  assign op_bank_we        = bank_we && !(Bias != 0 && load_bias_q);
 
   bfp_dma_rd #(
     .MemWidth (MemWidth),
     .AddrWidth(AddrWidth),
     .BlockSize(BlockSize),
     .BankBits (BankBits),
-    .WordBits (WordBits)
+    .WordBits (WordBits),
+    .Skew     (Bias)
   ) u_dma (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
     .start_i        (start_dense_load),
+    .skew_i         (op_q == OpLoadBias),
     .rows_i         (rows_q),
     .count_i        (count_q),
     .code_addr_i    (code_addr_q),
@@ -306,7 +320,7 @@ module bfp_core #(
     ) u_operands (
       .clk_i       (clk_i),
       .rst_ni      (rst_ni),
-      .bank_we_i   (bank_we),
+      .bank_we_i   (op_bank_we),
       .bank_wgt_i  (load_wgt_q),
       .bank_half_i (bank_half),
       .bank_sel_i  (bank_sel),
@@ -341,7 +355,7 @@ module bfp_core #(
     ) u_operands (
       .clk_i            (clk_i),
       .rst_ni           (rst_ni),
-      .bank_we_i        (bank_we),
+      .bank_we_i        (op_bank_we),
       .bank_wgt_i       (load_wgt_q),
       .bank_half_i      (bank_half),
       .bank_sel_i       (bank_sel),
@@ -472,6 +486,35 @@ module bfp_core #(
   assign acc_e = (AccBufs > 1 && store_buf_q) ? buf_e[(AccBufs-1)*BlockSize*bfp_pkg::EXP_W +: BlockSize*bfp_pkg::EXP_W]
                                               : buf_e[0 +: BlockSize*bfp_pkg::EXP_W];
 
+  // ---- bias buffer ----------------------------------------------------------------------------------
+  logic [BlockSize*AccWidth-1:0]       bias_m;
+  logic [BlockSize*bfp_pkg::EXP_W-1:0] bias_e;
+  if (Bias != 0) begin : gen_bias
+    bfp_bias_buf #(
+      .BlockSize(BlockSize),
+      .AccWidth (AccWidth),
+      .GuardBits(GuardBits),
+      .AccCols  (AccCols),
+      .MemWidth (MemWidth)
+    ) u_bias (
+      .clk_i      (clk_i),
+      .start_i    (start_load && op_q == OpLoadBias),
+      .code_addr_i(code_addr_q),
+      .exp_addr_i (exp_addr_q),
+      .we_i       (bank_we && load_bias_q),
+      .exp_i      (bank_exp),
+      .wdata_i    (bank_wdata),
+      .rd_block_i (acc_block),
+      .acc_m_i    (acc_m),
+      .acc_e_i    (acc_e),
+      .m_o        (bias_m),
+      .e_o        (bias_e)
+    );
+  end else begin : gen_no_bias
+    assign bias_m = '0;
+    assign bias_e = '0;
+  end
+
   bfp_store #(
     .Rows     (Rows),
     .BlockSize(BlockSize),
@@ -481,7 +524,8 @@ module bfp_core #(
     .MemWidth (MemWidth),
     .AddrWidth(AddrWidth),
     .Sparse   ((Sparsity != 0) ? 1 : 0),
-    .RequantLanes(RequantLanes)
+    .RequantLanes(RequantLanes),
+    .Bias     (Bias)
   ) u_store (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),
@@ -490,6 +534,7 @@ module bfp_core #(
     .count_i      (count_q),
     .valid_cols_i (valid_cols_q),
     .relu_i       (flags_q[FlagRelu]),
+    .bias_i       (flags_q[FlagBias]),
     .prune_i      (prune_q),
     .sparse_i     (flags_q[FlagSparse]),
     .first_i      (flags_q[FlagFirst]),
@@ -504,6 +549,8 @@ module bfp_core #(
     .acc_block_o  (acc_block),
     .acc_m_i      (acc_m),
     .acc_e_i      (acc_e),
+    .bias_m_i     (bias_m),
+    .bias_e_i     (bias_e),
     .wr_tvalid_o  (wr_tvalid_o),
     .wr_tready_i  (wr_tready_i),
     .wr_addr_o    (wr_addr_o),

@@ -2,17 +2,20 @@
 // Load engine for LOAD_ACT / LOAD_WGT. For each of `rows` rows it reads the row's code beats and then
 // its exponent beats. Requests and responses walk the same (row, phase, beat) sequence with two
 // independent counters, so any number of requests may be outstanding and memory latency is hidden;
-// responses come back in order and go straight into the bank selected by the row.
+// responses come back in order and go straight into the bank selected by the row. A skewed load (LOAD_BIAS)
+// may start at any byte: it reads from the beat below each start and one beat more when the offset needs it.
 module bfp_dma_rd #(
   parameter int MemWidth  = 64,  /// memory beat bits (a power of two)
   parameter int AddrWidth = 32,  /// memory byte-address bits
   parameter int BlockSize = 32,  /// elements per BFP block B (a power of two)
   parameter int BankBits  = 3,   /// bits of a bank (row) index
-  parameter int WordBits  = 7    /// bits of a word address inside a bank
+  parameter int WordBits  = 7,   /// bits of a word address inside a bank
+  parameter int Skew      = 0    /// build skewed loads (skew_i)
 ) (
   input  logic                 clk_i,            /// clock
   input  logic                 rst_ni,           /// active-low synchronous reset
   input  logic                 start_i,          /// pulse: begin with the fields below
+  input  logic                 skew_i,           /// the addresses may be unaligned (needs Skew)
   input  logic [15:0]          rows_i,           /// rows of the command
   input  logic [15:0]          count_i,          /// blocks per row
   input  logic [31:0]          code_addr_i,      /// byte address of row 0's codes
@@ -62,8 +65,11 @@ module bfp_dma_rd #(
   logic [21:0] rsp_beat_q;
 
   logic [21:0] code_beats, exp_beats;
-  assign code_beats = 22'(((22'(count_i) << BlockLog) + 22'(Beat - 1)) >> BeatLog);
-  assign exp_beats  = 22'((22'(count_i) + 22'(Beat - 1)) >> BeatLog);
+  logic [31:0] code_skew, exp_skew;  // byte offset of each start inside its beat (0 unless skewed)
+  assign code_skew  = (Skew != 0 && skew_i) ? 32'(code_addr_i[BeatLog-1:0]) : 32'd0;
+  assign exp_skew   = (Skew != 0 && skew_i) ? 32'(exp_addr_i[BeatLog-1:0]) : 32'd0;
+  assign code_beats = 22'(((22'(count_i) << BlockLog) + 22'(code_skew) + 22'(Beat - 1)) >> BeatLog);
+  assign exp_beats  = 22'((22'(count_i) + 22'(exp_skew) + 22'(Beat - 1)) >> BeatLog);
 
   logic [31:0] req_addr;
   assign req_addr = (req_phase_q ? req_exp_base_q : req_code_base_q) + (32'(req_beat_q) << BeatLog);
@@ -94,8 +100,8 @@ module bfp_dma_rd #(
         req_phase_q     <= 1'b0;
         req_row_q       <= '0;
         req_beat_q      <= '0;
-        req_code_base_q <= code_addr_i;
-        req_exp_base_q  <= exp_addr_i;
+        req_code_base_q <= code_addr_i - code_skew;
+        req_exp_base_q  <= exp_addr_i - exp_skew;
         rsp_phase_q     <= 1'b0;
         rsp_row_q       <= '0;
         rsp_beat_q      <= '0;

@@ -7,7 +7,8 @@
 // r*code_stride; non-empty blocks append their level-2 mask, exponent and packed non-zero codes, level-1
 // bits are written a byte at a time. The per-row counts survive between commands, so a row may be
 // written by several STOREs (FIRST resets them, LAST flushes level 1 and writes the header): the output
-// of an N-wide layer needs no more than AccCols accumulator columns.
+// of an N-wide layer needs no more than AccCols accumulator columns. A STORE BIAS (Bias configs) takes
+// the block from bfp_bias_buf instead, which adds the bias and registers it: one cycle more per block.
 module bfp_store #(
   parameter int Rows      = 8,                              /// PE rows R
   parameter int BlockSize = 32,                             /// elements per BFP block B (a power of two)
@@ -18,6 +19,7 @@ module bfp_store #(
   parameter int AddrWidth = 32,                             /// memory byte-address bits
   parameter int Sparse    = 0,                              /// build the compressed writer
   parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (bfp_requant Lanes)
+  parameter int Bias      = 0,                              /// build the STORE BIAS path
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,  /// derived
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
 ) (
@@ -28,6 +30,7 @@ module bfp_store #(
   input  logic [15:0]                   count_i,        /// blocks per row
   input  logic [15:0]                   valid_cols_i,   /// columns >= this count as zero
   input  logic                          relu_i,         /// apply ReLU
+  input  logic                          bias_i,         /// requantize bias_m_i/bias_e_i (needs Bias)
   input  logic [7:0]                    prune_i,        /// codes with |code| < prune_i become 0
   input  logic                          sparse_i,       /// write compressed chunk row streams
   input  logic                          first_i,        /// compressed: rows start here (reset counts)
@@ -43,6 +46,8 @@ module bfp_store #(
   output logic [BlkBits-1:0]            acc_block_o,  /// accumulator buffer block (BlockSize columns) to read
   input  logic [BlockSize*AccWidth-1:0] acc_m_i,        /// lane j accumulator mantissa
   input  logic [BlockSize*bfp_pkg::EXP_W-1:0] acc_e_i,  /// lane j exponent sum
+  input  logic [BlockSize*AccWidth-1:0] bias_m_i,  /// the same block plus bias, one cycle after acc_m_i
+  input  logic [BlockSize*bfp_pkg::EXP_W-1:0] bias_e_i,  /// its exponent sums
   // memory write port
   output logic                          wr_tvalid_o,    /// write valid
   input  logic                          wr_tready_i,    /// write accepted
@@ -72,7 +77,7 @@ module bfp_store #(
   state_e state_q;
 
   logic [15:0] rows_q, count_q, valid_cols_q, row_q, blk_q;
-  logic        relu_q, sparse_q, last_q;
+  logic        relu_q, sparse_q, last_q, bias_q, read_d_q;
   logic [7:0]  prune_q;
   logic [15:0] row_blocks_q;
   logic [31:0] code_base_q, exp_base_q, code_stride_q, exp_stride_q;
@@ -90,7 +95,12 @@ module bfp_store #(
     assign lane_en[j] = col < {16'd0, valid_cols_q};
   end
 
-  assign rq_valid = (state_q == SRead);
+  // with a bias the block reaches the requantizer through bfp_bias_buf's register, a cycle after SRead
+  logic [BlockSize*AccWidth-1:0]       rq_m;
+  logic [BlockSize*bfp_pkg::EXP_W-1:0] rq_e;
+  assign rq_valid = (Bias != 0 && bias_q) ? read_d_q : (state_q == SRead);
+  assign rq_m     = (Bias != 0 && bias_q) ? bias_m_i : acc_m_i;
+  assign rq_e     = (Bias != 0 && bias_q) ? bias_e_i : acc_e_i;
 
   bfp_requant #(
     .BlockSize(BlockSize),
@@ -103,8 +113,8 @@ module bfp_store #(
     .valid_i  (rq_valid),
     .relu_i   (relu_q),
     .lane_en_i(lane_en),
-    .acc_m_i  (acc_m_i),
-    .acc_e_i  (acc_e_i),
+    .acc_m_i  (rq_m),
+    .acc_e_i  (rq_e),
     .valid_o  (rq_valid_o),
     .codes_o  (rq_codes),
     .exp_o    (rq_exp)
@@ -271,6 +281,11 @@ module bfp_store #(
   assign l1acc_q = l1acc_a[r];
 
   always_ff @(posedge clk_i) begin
+    if (!rst_ni) read_d_q <= 1'b0;
+    else read_d_q <= (state_q == SRead);
+  end
+
+  always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       state_q <= SIdle;
     end else begin
@@ -280,6 +295,7 @@ module bfp_store #(
           count_q       <= count_i;
           valid_cols_q  <= valid_cols_i;
           relu_q        <= relu_i;
+          bias_q        <= bias_i && (Bias != 0);
           prune_q       <= prune_i;
           sparse_q      <= sparse_i && (Sparse != 0);
           last_q        <= last_i;

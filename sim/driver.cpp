@@ -123,7 +123,7 @@ void Driver::run() {
                                                           : "cycle budget of " + std::to_string(opt_.max_cycles) +
                                                                 " exceeded")
          << " at cycle " << stats_.total << ": op_o=" << out.op << " ("
-         << opcode_name(static_cast<Opcode>(out.op <= 5 ? out.op : 0)) << ") busy_o=" << out.busy
+         << opcode_name(static_cast<Opcode>(out.op <= static_cast<uint32_t>(Opcode::LoadBias) ? out.op : 0)) << ") busy_o=" << out.busy
          << ", commands accepted " << stats_.commands << ", still queued " << queue_.size()
          << (queue_.empty() ? "" : " (next: " + queue_.front().str() + ")")
          << ", outstanding read responses " << mem_.outstanding();

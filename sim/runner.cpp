@@ -30,7 +30,8 @@ Span span(uint32_t codes, uint64_t code_bytes, uint32_t exps, uint64_t exp_bytes
 }
 
 void check_operands(const Config& cfg, const host::GemmPlan& p, const golden::BfpMatrix& a,
-                    const golden::BfpMatrix& wt, const golden::BfpMatrix& expected, const MemModel& mem) {
+                    const golden::BfpMatrix& wt, const golden::BfpMatrix& expected, const golden::BfpMatrix* bias,
+                    const MemModel& mem) {
   const int B = cfg.block, M = p.shape.m, K = p.shape.k, N = p.shape.n;
   if (a.block != B || wt.block != B || expected.block != B)
     throw std::invalid_argument("operands must be blocked with the config's block size " + std::to_string(B));
@@ -42,6 +43,10 @@ void check_operands(const Config& cfg, const host::GemmPlan& p, const golden::Bf
     throw std::invalid_argument("expected output is " + std::to_string(expected.rows) + " x " +
                                 std::to_string(expected.cols) + ", not " + std::to_string(M) + " x " +
                                 std::to_string(N));
+  if (p.bias && (!bias || bias->block != B || bias->rows != 1 || bias->cols != N))
+    throw std::invalid_argument("the bias must be 1 x " + std::to_string(N) + " blocked with the config's block size " +
+                                std::to_string(B) + "; it is " + std::to_string(bias->rows) + " x " +
+                                std::to_string(bias->cols) + " with block size " + std::to_string(bias->block));
   if (p.layout.bytes > mem.size())
     throw std::invalid_argument("GEMM M=" + std::to_string(M) + " K=" + std::to_string(K) + " N=" + std::to_string(N) +
                                 " needs " + std::to_string(p.layout.bytes) + " bytes, the driver's memory has " +
@@ -137,7 +142,7 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
                                        : "run_gemm: a bias was given but the plan has none");
   const Config& cfg = drv.config();
   MemModel& mem = drv.mem();
-  check_operands(cfg, p, a, wt, expected, mem);
+  check_operands(cfg, p, a, wt, expected, bias, mem);
   const host::GemmLayout& l = p.layout;
   const int B = cfg.block, M = p.shape.m, N = p.shape.n;
   const int ckb = (N + B - 1) / B;
@@ -179,6 +184,14 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
     put(a, l.a_codes, l.a_exps);
   }
   put(wt, l.w_codes, l.w_exps);
+  if (p.bias) {  // like one dense row of C, padding zero
+    std::vector<uint8_t> row(l.c_code_stride, 0);
+    std::copy(bias->codes.data(), bias->codes.data() + uint64_t(ckb) * B, row.begin());
+    mem.write(l.bias_codes, row.data(), l.c_code_stride);
+    row.assign(l.c_exp_stride, 0);
+    std::copy(bias->exps.data(), bias->exps.data() + ckb, row.begin());
+    mem.write(l.bias_exps, row.data(), l.c_exp_stride);
+  }
   const std::vector<uint8_t> before(mem.data(), mem.data() + mem.size());  // only the output may differ from it
 
   // traffic by tensor: beats inside each operand's bytes
@@ -190,6 +203,7 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
   mem.add_region("A", sa.lo, sa.hi);
   mem.add_region("W", sw.lo, sw.hi);
   mem.add_region("C", sc.lo, sc.hi);
+  if (p.bias) mem.add_region("bias", l.bias_codes, uint64_t(l.bias_exps) + l.c_exp_stride);
 
   // run
   drv.clear_stats();
@@ -242,7 +256,7 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
       }
     }
   }
-  // stray writes: any byte outside the output blocks that changed
+  // stray writes: any byte outside the output blocks (the bias row included) that changed
   for (uint64_t addr = 0; addr < mem.size(); ++addr) {
     if (mem.data()[addr] == before[addr]) continue;
     bool output = false;

@@ -65,6 +65,7 @@ Config changed(const Config& cfg, const Field& f) {
   switch (f.type) {
     case FieldType::Text: c.*f.text_member += "x"; break;
     case FieldType::Int: c.*f.int_member = bfp::hw_value(cfg, f) == 1 ? 2 : 1; break;
+    case FieldType::Bool: c.*f.bool_member = !(cfg.*f.bool_member); break;
     case FieldType::Sparsity:
       c.*f.sparsity_member = cfg.sparse() ? bfp::Sparsity::None : bfp::Sparsity::Both;
       break;
@@ -219,6 +220,8 @@ TEST(ConfigTable, EveryFieldIsInTheManifest) {
       ++n;
       if (f.type == FieldType::Int)
         EXPECT_EQ(v.get<int>(), bfp::hw_value(c, f));
+      else if (f.type == FieldType::Bool)
+        EXPECT_EQ(v.get<bool>(), bfp::hw_value(c, f) != 0);
       else
         EXPECT_EQ(v.get<std::string>(), bfp::field_text(c, f));
     }

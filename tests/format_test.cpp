@@ -69,6 +69,8 @@ TEST(CommandFormat, EncodeMatchesTheDocumentedLayout) {
   EXPECT_EQ(static_cast<int>(Opcode::Drain), 4);
   EXPECT_EQ(bfp::host::kFlagClear, 1);
   EXPECT_EQ(bfp::host::kFlagWait, 64);
+  EXPECT_EQ(static_cast<int>(Opcode::LoadBias), 6);
+  EXPECT_EQ(bfp::host::kFlagBias, 128);
 }
 
 TEST(CommandFormat, DecodeInvertsEncodeAndIgnoresReservedBits) {

@@ -39,7 +39,9 @@ void to_json(nlohmann::json& j, const GemmSpec& s) {
        {"act_sparsity", s.act_sparsity},
        {"wgt_sparsity", s.wgt_sparsity},
        {"sparsity_pattern", to_string(s.sparsity_pattern)},
-       {"mask", to_string(s.mask)}};
+       {"mask", to_string(s.mask)},
+       {"bias", s.bias},
+       {"bias_scale", s.bias_scale}};
 }
 
 nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult& r) {

@@ -2,6 +2,7 @@
 #include "verify/random_gemm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
@@ -112,6 +113,7 @@ host::GemmPlan plan_spec(const Config& cfg, const GemmSpec& s) {
   o.sparse_c = s.sparse_c ? host::Compress::Yes : host::Compress::No;
   o.relu = s.relu;
   o.prune = s.prune;
+  o.bias = s.bias;
   return host::plan_gemm(cfg, {s.m, s.k, s.n}, o);
 }
 
@@ -119,6 +121,7 @@ void check_gemm_spec(const Config& cfg, const GemmSpec& s) {
   if (!(s.act_sparsity >= 0.0 && s.act_sparsity <= 1.0) || !(s.wgt_sparsity >= 0.0 && s.wgt_sparsity <= 1.0))
     throw std::invalid_argument("activation and weight sparsity must be fractions in [0, 1]");
   plan_spec(cfg, s);
+  if (!(s.bias_scale >= 0.0 && s.bias_scale <= 1e30)) throw std::invalid_argument("bias scale must be in [0, 1e30]");
   if (!(s.stall >= 0.0 && s.stall < 1.0)) throw std::invalid_argument("stall probability must be in [0, 1)");
   if (s.latency < 1) throw std::invalid_argument("memory latency must be >= 1 cycle");
   if (s.warmup < 0) throw std::invalid_argument("warm-up runs must be >= 0");
@@ -163,6 +166,8 @@ std::string repro_command(const Config& cfg, const GemmSpec& s) {
   if (s.sparse_a) os << " --sparse-a";
   else if (s.act_sparsity > 0 || s.mask != MaskMode::None) os << " --dense-a";  // explicit: the CLI default would compress
   if (s.sparse_c) os << " --sparse-c";
+  if (s.bias) os << " --bias";
+  if (s.bias && s.bias_scale != 1.0) os << " --bias-scale " << s.bias_scale;
   return os.str();
 }
 
@@ -202,13 +207,27 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     const golden::BfpMatrix qa = golden::quantize_rows(a, B, golden::Rounding::Away, "A");
     const golden::BfpMatrix qw = golden::quantize_rows(wt, B, golden::Rounding::Away, "W");
     const uint64_t a_forced = forced_zeros(a_mask, qa, "A"), w_forced = forced_zeros(w_mask, qw, "W");
-    const golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
+    golden::AccMatrix acc = golden::gemm_accumulate(qa, qw, ap);
+    Eigen::MatrixXd ref = a.cast<double>() * wt.cast<double>().transpose();
+    golden::BfpMatrix qb;
+    if (spec.bias) {
+      // its own generator: A and W do not depend on whether a bias is drawn
+      Rng brng(seed * 0x9fb21c651e98df25ull + 0x2f8e0d1a5c3b7e49ull);
+      const double rms = ref.size() ? std::sqrt(ref.squaredNorm() / double(ref.size())) : 0.0;
+      // N(0, 1) times the scale, kept where FP32 and the quantizer work (the `huge` and `tiny` kinds leave it)
+      double scale = spec.bias_scale * (rms > 0 ? rms : 1.0);
+      if (scale > 0) scale = std::min(std::max(scale, std::ldexp(1.0, -100)), std::ldexp(1.0, 100));
+      const Eigen::MatrixXf b = draw(1, N, B, ValueKind::Normal, brng) * float(scale);
+      qb = golden::quantize_rows(b, B, golden::Rounding::Away, "bias");
+      golden::add_bias(acc, qb, ap);
+      ref.rowwise() += b.cast<double>().row(0);
+    }
     const golden::BfpMatrix gc = golden::requantize_pruned(acc, B, ap, relu, spec.prune);
 
     GemmSpec this_run = spec;
     this_run.relu = relu;
     const host::GemmPlan plan = plan_spec(cfg, this_run);
-    sim::GemmRun g = sim::run_gemm(*drv, plan, qa, qw, gc);
+    sim::GemmRun g = sim::run_gemm(*drv, plan, qa, qw, gc, spec.bias ? &qb : nullptr);
     sim_seconds += g.sim_seconds;
     std::string tag, tag_codes;
     if (!final_run) {
@@ -226,7 +245,6 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     res.out_sparsity_unpruned =
         spec.prune ? zero_fraction(golden::requantize_pruned(acc, B, ap, relu, 0)) : res.out_sparsity;
     // accuracy against the unquantized operands
-    Eigen::MatrixXd ref = a.cast<double>() * wt.cast<double>().transpose();
     if (relu) ref = ref.cwiseMax(0.0);
     res.err_rtl = golden::compare(golden::dequantize(res.out_rtl), ref);
     res.err_golden = golden::compare(golden::dequantize(gc), ref);

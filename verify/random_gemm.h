@@ -44,6 +44,11 @@ struct GemmSpec {
   double act_sparsity = 0.0, wgt_sparsity = 0.0;
   SparsityPattern sparsity_pattern = SparsityPattern::Random;
   MaskMode mask = MaskMode::None;  ///< special operand structure (tests), after the sparsity above
+  /// A per-output-column bias (docs/arithmetic.md 4b; LOAD_BIAS + STORE BIAS): 1 x N, N(0, 1) from its own
+  /// generator seeded from `seed` times bias_scale * the RMS of the FP32 product A*W (bias_scale alone when that
+  /// is 0; the factor is clamped to 2^-100..2^100), quantized along N with rounding away.
+  bool bias = false;
+  double bias_scale = 1.0;
 };
 
 /// Whether A should be loaded compressed by default for `s` (bfpgen gemm / bench without --sparse-a or
