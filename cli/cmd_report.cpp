@@ -35,7 +35,7 @@ Runner add_report(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   app.add_option("--config", o->config, "config YAML")->required()->check(CLI::ExistingFile);
   auto* gemm = app.add_option("--gemm", o->gemm, "GEMM workload MxKxN (default 64x256x64)");
-  auto* net = app.add_option("--net", o->net, "network workload (networks/*.yaml) instead of --gemm: one activity run")
+  auto* net = app.add_option("--net", o->net, "network workload (networks/*.yaml or an .onnx model) instead of --gemm: one activity run")
                   ->check(CLI::ExistingFile);
   auto* sp = app.add_option("--act-sparsity", o->sparsity, "activation sparsities, e.g. 0,0.9 (one activity run each)");
   app.add_option("--seed", o->seed, "operand seed");

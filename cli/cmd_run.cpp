@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "format.h"
 #include "config/config.h"
+#include "import/load_any.h"
 #include "mapper/network.h"
 #include "mapper/run.h"
 
@@ -100,12 +101,17 @@ Runner add_run(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   app.add_option("--config", o->config, "accelerator config (YAML)")->required()->check(CLI::ExistingFile);
-  app.add_option("--net", o->net, "network description (YAML, docs/networks.md)")->required()->check(CLI::ExistingFile);
+  app.add_option("--net", o->net, "network description (YAML, docs/networks.md) or ONNX model (.onnx, docs/import.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
   auto* seed = app.add_option("--seed", o->seed, "seed of the input and weights (default: the network's seed)");
-  app.add_option("--input", o->input, "network input from a .npy file (float32/float64, [N, H, W, C] or [N, F])")
+  app.add_option("--input", o->input,
+                 "network input from a .npy file (float32/float64, [N, H, W, C] or [N, F]; for an .onnx model its "
+                 "layout, [N, C, H, W])")
       ->check(CLI::ExistingFile);
   app.add_option("--expected", o->expected,
-                 "the framework's FP32 output of the last layer (.npy); overrides expected_output")
+                 "the framework's FP32 output of the last layer (.npy; for an .onnx model its layout); overrides "
+                 "expected_output")
       ->check(CLI::ExistingFile);
   app.add_flag("--json", o->json, "print the report as JSON");
   app.add_flag("--golden-only", o->golden_only, "run the golden model only (no RTL)");
@@ -128,9 +134,10 @@ Runner add_run(CLI::App& app) {
   app.add_option("--trace-layer", o->trace_layer, "layer whose cycles go into the waveform (default: the first RTL layer)");
   return [o, seed]() -> int {
     const Config cfg = load_config(o->config);
-    mapper::Network net = mapper::load_network(o->net);
-    if (!o->input.empty()) mapper::set_input_file(net, o->input);
-    if (!o->expected.empty()) mapper::set_expected_file(net, o->expected);
+    // .onnx: imported into a temporary folder first, --input/--expected in the model's layout
+    onnx_import::LoadedNetwork loaded = onnx_import::load_network_any(o->net, o->input, o->expected);
+    mapper::Network& net = loaded.net;
+    if (!o->quiet) std::cerr << loaded.summary;
     mapper::RunOptions ro;
     ro.seed_set = seed->count() > 0;
     ro.seed = o->seed;

@@ -18,6 +18,7 @@ Runner add_fuzz(CLI::App& app);      // cmd_fuzz.cpp
 Runner add_report(CLI::App& app);    // cmd_report.cpp
 Runner add_sweep(CLI::App& app);     // cmd_sweep.cpp
 Runner add_train(CLI::App& app);     // cmd_train.cpp
+Runner add_import(CLI::App& app);    // cmd_import.cpp
 std::string self_exe();              // cmd_report.cpp: path of the running bfpgen
 
 }  // namespace bfp::cli

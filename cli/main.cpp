@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
     reg(s, bfp::cli::add_sweep(*s));
     s = app.add_subcommand("train", "train a network on Fashion-MNIST with the BFP8 training passes, RTL steps bit-exact");
     reg(s, bfp::cli::add_train(*s));
+    s = app.add_subcommand("import", "convert an ONNX model into a network YAML with .npy weights (docs/import.md)");
+    reg(s, bfp::cli::add_import(*s));
   }
 
   try {

@@ -2,10 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages bfpgen needs; a no-op when they are all present.
 # Used by `make run`, `make test` and .ci/run. Needs root (or sudo) only when something is missing.
+#   scripts/install-deps.sh           what the build and `make test` need
+#   scripts/install-deps.sh --models  also python3-torch and python3-onnx, for the model scripts in
+#                                     scripts/models/ (make models, make_bad_onnx.py; not needed by make test)
 set -euo pipefail
 pkgs=(build-essential cmake verilator yosys iverilog libeigen3-dev libyaml-cpp-dev
       libgtest-dev googletest nlohmann-json3-dev libcli11-dev libssl-dev nextpnr-ice40 fpga-icestorm opensta qflow-tech-osu018
-      zlib1g-dev dataset-fashion-mnist)
+      zlib1g-dev dataset-fashion-mnist libonnx-dev libprotobuf-dev)
+case "${1:-}" in
+  "") ;;
+  --models) pkgs+=(python3-torch python3-onnx python3-numpy) ;;
+  *) echo "install-deps: unknown option '$1' (usage: install-deps.sh [--models])" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
