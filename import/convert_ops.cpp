@@ -388,6 +388,14 @@ void op_batchnorm(Converter& c) {
 }
 
 void op_identity(Converter& c) {
+  // PyTorch's TrainingMode.PRESERVE export routes BatchNorm's parameters through Identity nodes: a constant
+  // stays a constant under another name.
+  if (c.input(0).is_const) {
+    Value v = c.input(0);
+    c.set_output(v);
+    c.note_dropped("Identity");
+    return;
+  }
   c.act(0, "input");
   c.set_output(c.alias_of(0));
   c.note_dropped("Identity");

@@ -419,3 +419,39 @@ TEST(Import, FlattenedOutputGetsItsExpectedPermuted) {
       for (int c = 0; c < 2; ++c) EXPECT_EQ(got[size_t((y * 3 + x) * 2 + c)], float((c * 2 + y) * 3 + x));
   EXPECT_EQ(types(YAML::LoadFile(r.yaml_path)), "clip flatten");
 }
+
+// PyTorch's TrainingMode.PRESERVE export (the way to keep BatchNormalization nodes) passes weights and BN
+// parameters through Identity nodes: the import must see through them and fold exactly as with plain
+// initializers.
+TEST(Import, IdentityOfAConstantIsThatConstant) {
+  bfp::test::TempDir tmp;
+  auto import_yaml = [&](bool via_identity, const std::string& dir) {
+    OnnxBuilder b({1, 3, 4, 4});
+    const std::vector<std::string> params = {"w", "g", "be", "mu", "var"};
+    b.init("w", {2, 3, 1, 1});
+    b.init("g", {2}, {1.5f, 0.75f}).init("be", {2}, {0.25f, -0.5f});
+    b.init("mu", {2}, {0.125f, -1.0f}).init("var", {2}, {2.0f, 0.5f});
+    std::vector<std::string> in;
+    for (const std::string& p : params) {
+      if (via_identity) b.node("Identity", {p}, {p + "_id"}, "id_" + p);
+      in.push_back(via_identity ? p + "_id" : p);
+    }
+    b.node("Conv", {"x", in[0]}, {"c"}, "conv");
+    b.node("BatchNormalization", {"c", in[1], in[2], in[3], in[4]}, {"y"}, "bn");
+    b.output("y", {1, 2, 4, 4});
+    b.save((tmp / (dir + ".onnx")).string());
+    bfp::onnx_import::ImportOptions o;
+    o.model = (tmp / (dir + ".onnx")).string();
+    o.out_dir = (tmp / dir).string();
+    const auto r = bfp::onnx_import::import_onnx(o);
+    const YAML::Node y = YAML::LoadFile(r.yaml_path);
+    const fs::path base = fs::path(r.yaml_path).parent_path();
+    return std::make_pair(types(y), std::make_pair(bfp::test::read_file(base / y["layers"][0]["weights"].Scalar()),
+                                                   bfp::test::read_file(base / y["layers"][0]["bias"].Scalar())));
+  };
+  const auto plain = import_yaml(false, "plain");
+  const auto via = import_yaml(true, "via");
+  EXPECT_EQ(plain.first, "conv2d");
+  EXPECT_EQ(via.first, "conv2d");
+  EXPECT_EQ(via.second, plain.second);  // same folded weights and bias, byte for byte
+}
