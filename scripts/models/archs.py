@@ -100,4 +100,8 @@ FULL = {
     "hardnet39ds": (lambda: net(lambda: HarDNet("hardnet39ds"), (1, 3, 224, 224), 4),
                     "HarDNet-39DS (ICCV 2019 / reference code), 224x224, batch 1"),
     "resnet18": (lambda: net(ResNet18, (1, 3, 224, 224), 4), "ResNet-18 (torchvision), 224x224, batch 1"),
+    # The same network at 96x96: the workload of `bfpgen report --net`, whose coverage-instrumented activity
+    # run of the 224x224 model would take hours on two cores (docs/networks.md).
+    "hardnet39ds_96": (lambda: net(lambda: HarDNet("hardnet39ds"), (1, 3, 96, 96), 4),
+                       "HarDNet-39DS (all layers and channels) at 96x96, batch 1"),
 }
