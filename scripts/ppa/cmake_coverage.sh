@@ -8,5 +8,5 @@ set -euo pipefail
 cmake=${BFP_REAL_CMAKE:-cmake}
 case ${1:-} in
   --build | --install | -E | -P) exec "$cmake" "$@" ;;
-  *) exec "$cmake" "$@" -DBFP_MODEL_COVERAGE=ON ;;
+  *) exec "$cmake" "$@" -DBFP_MODEL_COVERAGE=ON ${BFP_COVERAGE_OPT:+"-DBFP_MODEL_COVERAGE_OPT=$BFP_COVERAGE_OPT"} ;;
 esac
