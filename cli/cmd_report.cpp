@@ -30,7 +30,7 @@ Runner add_report(CLI::App& app) {
     int train_steps = 20, train_batch = 32;
     std::vector<std::string> sparsity{"0"};
     uint64_t seed = 1;
-    bool rerun_asic = false;
+    bool rerun_asic = false, reuse_runs = false;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("--config", o->config, "config YAML")->required()->check(CLI::ExistingFile);
@@ -55,6 +55,9 @@ Runner add_report(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--data", o->data, "--train: Fashion-MNIST folder (default: bfpgen train's)");
   app.add_flag("--rerun-asic", o->rerun_asic, "rerun the ASIC flow even when out/ppa/<config>/asic.json matches");
+  app.add_flag("--reuse-runs", o->reuse_runs,
+               "keep the activity runs an earlier report left in OUT/runs when they were made for the same config "
+               "and workload (after a synthesis-only change; the RTL's simulation must be unchanged)");
   return [o]() {
     report::ReportOptions r;
     r.config = o->config;
@@ -71,6 +74,7 @@ Runner add_report(CLI::App& app) {
     r.seed = o->seed;
     r.out_dir = o->out;
     r.ppa_out = o->ppa_out;
+    r.reuse_runs = o->reuse_runs;
     r.repo = BFP_REPO_DIR;
     r.bfpgen = self_exe();
     r.rerun_asic = o->rerun_asic;

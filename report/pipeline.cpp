@@ -59,6 +59,29 @@ bool newer(const fs::path& a, const fs::path& b) {
   return fs::exists(a) && fs::exists(b) && fs::last_write_time(a) >= fs::last_write_time(b);
 }
 
+// One activity run: runs `cmd` into run_dir, or, with reuse, keeps what an earlier report left there when that run
+// was made for the same config and the same workload command (run_dir/activity.key, written after a run succeeds).
+// The RTL is not compared: reuse is for synthesis-side changes that leave the simulation as it was.
+void activity_step(const ReportOptions& opt, const Config& cfg, const std::string& what, const fs::path& run_dir,
+                   const std::string& workload_args, const std::string& cmd) {
+  const json key = {{"config_hash", cfg.hash()}, {"workload", workload_args}};
+  const fs::path key_file = run_dir / "activity.key";
+  if (opt.reuse_runs) {
+    std::ifstream in(key_file);
+    json old;
+    if (in) old = json::parse(in, nullptr, false);
+    if (old == key && fs::exists(run_dir / "coverage.dat") && fs::exists(run_dir / "coverage.dat.cycles")) {
+      std::cerr << "report: " << what << ": reusing " << run_dir.string() << " (--reuse-runs: same config and workload)\n";
+      return;
+    }
+    std::cerr << "report: " << what << ": nothing to reuse in " << run_dir.string()
+              << (in ? " (made for another config or workload)" : " (no activity.key)") << ", running it\n";
+  }
+  fs::remove(key_file);
+  step(what, cmd);
+  std::ofstream(key_file) << key.dump() << "\n";
+}
+
 std::string sp_name(double p) {
   std::ostringstream o;
   o << "act" << p;
@@ -131,9 +154,10 @@ json run_report(const ReportOptions& opt) {
   if (!opt.net.empty()) {
     // A network brings its own activations (and ReLU zeros): one run, plotted at its achieved sparsity.
     const fs::path run_dir = fs::absolute(fs::path(opt.out_dir) / "runs" / "net");
-    step("activity run, network " + opt.net + " (scripts/ppa/activity.sh)",
-         env + "ACTIVITY_CMD=run bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " + q(opt.config) + " " +
-             q(run_dir.string()) + " -- --net " + q(opt.net) + " --seed " + std::to_string(opt.seed));
+    const std::string args = " --net " + q(opt.net) + " --seed " + std::to_string(opt.seed);
+    activity_step(opt, cfg, "activity run, network " + opt.net + " (scripts/ppa/activity.sh)", run_dir, "run" + args,
+                  env + "ACTIVITY_CMD=run bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " +
+                      q(opt.config) + " " + q(run_dir.string()) + " --" + args);
     runs.push_back(load_run(run_dir.string(), 0));
     runs.back().act_sparsity = runs.back().gemm["sparsity"]["achieved"]["act"].get<double>();
   }
@@ -149,10 +173,12 @@ json run_report(const ReportOptions& opt) {
          << " --max-test 0 --epochs 1000 --max-steps " << opt.train_steps + 1 << " --rtl-steps " << opt.train_steps
          << " --quiet";
     if (!opt.data.empty()) args << " --data " << q(opt.data);
-    step("activity run, training step " + std::to_string(opt.train_steps) + " of " + opt.train_net +
-             " (scripts/ppa/activity.sh)",
-         env + "ACTIVITY_CMD=train bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " + q(opt.config) +
-             " " + q(run_dir.string()) + " --" + args.str());
+    activity_step(opt, cfg,
+                  "activity run, training step " + std::to_string(opt.train_steps) + " of " + opt.train_net +
+                      " (scripts/ppa/activity.sh)",
+                  run_dir, "train" + args.str(),
+                  env + "ACTIVITY_CMD=train bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " +
+                      q(opt.config) + " " + q(run_dir.string()) + " --" + args.str());
     runs.push_back(load_run(run_dir.string(), 0));
     runs.back().act_sparsity = runs.back().gemm["sparsity"]["achieved"]["act"].get<double>();
   }
@@ -161,9 +187,10 @@ json run_report(const ReportOptions& opt) {
     const fs::path run_dir = fs::absolute(fs::path(opt.out_dir) / "runs" / sp_name(p));
     std::ostringstream args;
     args << " --m " << opt.m << " --k " << opt.k << " --n " << opt.n << " --seed " << opt.seed << " --act-sparsity " << p;
-    step("activity run, act sparsity " + std::to_string(p).substr(0, 4) + " (scripts/ppa/activity.sh)",
-         env + "bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " + q(opt.config) + " " +
-             q(run_dir.string()) + " --" + args.str());
+    activity_step(opt, cfg, "activity run, act sparsity " + std::to_string(p).substr(0, 4) + " (scripts/ppa/activity.sh)",
+                  run_dir, "gemm" + args.str(),
+                  env + "bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " + q(opt.config) + " " +
+                      q(run_dir.string()) + " --" + args.str());
     runs.push_back(load_run(run_dir.string(), p));
   }
   // 4. report

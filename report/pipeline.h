@@ -25,6 +25,8 @@ struct ReportOptions {
   std::string repo;                     // source tree with scripts/ppa
   std::string bfpgen;                   // the bfpgen binary
   bool rerun_asic = false;              // run asic.sh even when a matching asic.json exists
+  bool reuse_runs = false;              // keep activity runs an earlier report left in out_dir/runs (same config
+                                        // and workload; see activity.key), e.g. after a synthesis-only change
 };
 
 /// Parses "MxKxN" (positive integers). Throws std::invalid_argument naming the option on bad input.

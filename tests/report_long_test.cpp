@@ -12,7 +12,7 @@
 
 namespace fs = std::filesystem;
 
-TEST(ReportEndToEnd, SmallConfigAtTwoSparsities) {
+TEST(ReportEndToEnd, SmallConfigAtTwoSparsitiesAndReuse) {
   if (std::system("command -v yosys >/dev/null && command -v sta >/dev/null") != 0) GTEST_SKIP() << "yosys/sta missing";
   std::string t = (fs::temp_directory_path() / "bfpgen_report_e2e.XXXXXX").string();
   ASSERT_NE(::mkdtemp(t.data()), nullptr);
@@ -40,5 +40,21 @@ TEST(ReportEndToEnd, SmallConfigAtTwoSparsities) {
             rep["runs"][0]["switching_activity_power_mw"].get<double>());
   for (const char* f : {"report.md", "area_breakdown.svg", "tops_per_w_vs_sparsity.svg", "effective_tops_vs_sparsity.svg"})
     EXPECT_TRUE(fs::exists(dir / "rep" / f)) << f;
+
+  // --reuse-runs keeps a run made for the same config and workload and redoes one whose key differs
+  {
+    std::ofstream(dir / "rep" / "runs" / "act0.75" / "activity.key") << "{\"config_hash\":\"x\",\"workload\":\"y\"}\n";
+    const int st2 = std::system((cmd.substr(0, cmd.find(" > ")) + " --reuse-runs > '" + (dir / "log2").string() + "' 2>&1").c_str());
+    std::ifstream l2(dir / "log2");
+    const std::string log2((std::istreambuf_iterator<char>(l2)), std::istreambuf_iterator<char>());
+    ASSERT_TRUE(WIFEXITED(st2) && WEXITSTATUS(st2) == 0) << log2;
+    EXPECT_NE(log2.find("act sparsity 0.00 (scripts/ppa/activity.sh): reusing"), std::string::npos) << log2;
+    EXPECT_NE(log2.find("made for another config or workload"), std::string::npos) << log2;
+    std::ifstream in2(dir / "rep" / "report.json");
+    const auto rep2 = nlohmann::json::parse(in2);
+    ASSERT_EQ(rep2["runs"].size(), 2u);
+    for (int i = 0; i < 2; ++i)  // the same runs, so the same figures (the second was simulated again: deterministic)
+      EXPECT_EQ(rep2["runs"][i]["switching_activity_power_mw"], rep["runs"][i]["switching_activity_power_mw"]) << i;
+  }
   fs::remove_all(dir);
 }
