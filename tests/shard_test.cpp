@@ -181,7 +181,7 @@ TEST(ShardCli, BenchAndSweepShardsListThePartitionOfTheirRows) {
   const auto rows = listed(kBfpgen + " bench --config '" + kR2c2b8 + "' --sizes 8 16 --schedules output weight", "2/3");
   EXPECT_EQ(rows, (std::vector<std::string>{"row 1 8x8x8 weight"}));
   bfp::test::TempDir tmp("shard_test");
-  expect_partition(kBfpgen + " sweep --full -o '" + (tmp / "never").string() + "'", 5, 12);
+  expect_partition(kBfpgen + " sweep --full --base '" + kR2c2b8 + "' -o '" + (tmp / "never").string() + "'", 5, 12);
   EXPECT_FALSE(fs::exists(tmp / "never")) << "sweep --list wrote its output directory";
 }
 
