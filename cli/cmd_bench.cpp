@@ -227,7 +227,7 @@ Runner add_bench(CLI::App& app) {
                  "--train: sparsity-scaling settings, off or T_ACT/T_ERR (codes 0..127); off is always measured")
       ->delimiter(',')
       ->capture_default_str();
-  add_shard_options(app, o->shard, o->list, "rows (--sizes x --schedules, sizes outermost)");
+  add_shard_options(app, o->shard, o->list, "rows", "--sizes x --schedules, sizes outermost");
 
   return [o]() -> int {
     // the sparsity tables' speed-ups refer to their own dense row, so a shard of them would be no table

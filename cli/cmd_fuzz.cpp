@@ -36,7 +36,7 @@ Runner add_fuzz(CLI::App& app) {
   app.add_option("--junit", o->junit, "write a JUnit XML report (one testcase per case) to this file");
   app.add_flag("--show", o->show, "print each case's network (YAML) or GEMM command before running it");
   app.add_flag("--quiet", o->quiet, "print failures and the summary only");
-  add_shard_options(app, o->shard, o->list, "cases");
+  add_shard_options(app, o->shard, o->list, "cases", "0..count-1");
   app.get_option("--shard")->excludes("--case");
   return [o]() -> int {
     if (o->config.empty() && !o->random_configs)

@@ -29,7 +29,7 @@ Runner add_sweep(CLI::App& app) {
   app.add_option("-o,--out", s.out, "output directory (sweep.json, sweep.md, sweep_tops_per_w.svg, points/)")
       ->required();
   app.add_option("--ppa-out", s.ppa_out, "ASIC flow output root (default out/ppa of the source tree)");
-  add_shard_options(app, o->shard, o->list, "points (sweep order: arrays, blocks, knobs)");
+  add_shard_options(app, o->shard, o->list, "points", "arrays outermost, then blocks, then knobs");
   return [o]() {
     report::SweepOptions opt = o->sweep;
     opt.act_sparsity = report::parse_sparsities(o->sparsity);

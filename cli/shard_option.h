@@ -10,11 +10,12 @@
 namespace bfp::cli {
 
 /// Registers --shard on `app` into `text` (checked at parse time with verify::parse_shard) and --list into
-/// `list`; `what` names the things being sharded ("cases", "rows", "points").
-inline void add_shard_options(CLI::App& app, std::string& text, bool& list, const std::string& what) {
+/// `list`; `what` names the things being sharded ("cases", "rows", "points"), `order` how they are numbered.
+inline void add_shard_options(CLI::App& app, std::string& text, bool& list, const std::string& what,
+                              const std::string& order) {
   app.add_option("--shard", text,
-                 "run only shard I of N (1 <= I <= N): the " + what + " i (0-based) with i mod N == I-1; the N shards "
-                 "together are the unsharded run (docs/fuzz.md, \"Sharding\")")
+                 "run only shard I of N (1 <= I <= N): the " + what + " i (0-based; " + order + ") with i mod N == I-1; "
+                 "the N shards together are the unsharded run (docs/fuzz.md, \"Sharding\")")
       ->type_name("I/N")
       ->check(CLI::Validator(
           [](std::string& s) {
