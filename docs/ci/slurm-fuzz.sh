@@ -14,6 +14,8 @@
 # Outputs: FUZZ_OUT/shard-I-of-N.xml and .log per task, FUZZ_OUT/fuzz.xml merged. A task's exit status is
 # bfpgen's (1 when a case failed), so Slurm marks failing tasks; the merge exits 1 when any case failed and 2
 # when a shard report is missing (a task that died before writing it).
+# A task writes its report when it ends: one killed at --time leaves none (the merge then names it missing), so
+# choose N for the time limit (1,000 random-config cases took 71-176 s on 2 shared cores, docs/fuzz.md).
 # Models: every task loads the pool's verilated models from build/model-cache (flock-protected; the first task
 # to need one builds it). On a file system without working flock, build them once first (run this script as
 # task 1 of 1 with FUZZ_COUNT=50) or give each node its own cache (BFP_MODEL_CACHE=/local/dir).
