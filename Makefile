@@ -24,8 +24,11 @@ run: build
 	$(BUILD)/bfpgen generate $(CONFIG) -o out/default
 	$(BUILD)/bfpgen run --config $(CONFIG) --net $(NET)
 
+# JUNIT: CTest's JUnit report of `make test`, relative to $(BUILD) (build/junit.xml; README, docs/fuzz.md)
+JUNIT ?= junit.xml
+
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long --output-junit $(JUNIT)
 
 bench: build
 	$(BUILD)/bfpgen bench --config $(CONFIG)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "shard_option.h"
 #include "config/config.h"
 #include "verify/bench.h"
 #include "verify/train_bench.h"
@@ -190,6 +191,8 @@ Runner add_bench(CLI::App& app) {
     std::string work_dir;
     bool train = false;
     verify::TrainBenchOptions t;
+    std::string shard;
+    bool list = false;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("--config", o->config, "accelerator config (YAML)")->required()->check(CLI::ExistingFile);
@@ -224,8 +227,13 @@ Runner add_bench(CLI::App& app) {
                  "--train: sparsity-scaling settings, off or T_ACT/T_ERR (codes 0..127); off is always measured")
       ->delimiter(',')
       ->capture_default_str();
+  add_shard_options(app, o->shard, o->list, "rows", "--sizes x --schedules, sizes outermost");
 
   return [o]() -> int {
+    // the sparsity tables' speed-ups refer to their own dense row, so a shard of them would be no table
+    if ((o->sparsity || o->train) && (!o->shard.empty() || o->list))
+      throw std::invalid_argument("--shard and --list apply to the dense benchmark, not to --sparsity (its speed-ups "
+                                  "refer to its own dense row)");
     const Config cfg = load_config(o->config);
     if (o->train && !o->sparsity) throw std::invalid_argument("--train needs --sparsity");
     if (o->train) {
@@ -251,7 +259,19 @@ Runner add_bench(CLI::App& app) {
     bo.schedules = o->schedules;
     bo.values = o->values;
     bo.sparse_a = o->sparse_a;
+    bo.shard = shard_of(o->shard);
+    if (o->list) {
+      const auto all = verify::bench_rows(bo);
+      for (size_t i = 0; i < all.size(); ++i)
+        if (bo.shard.selects(i)) std::printf("row %zu %dx%dx%d %s\n", i, all[i].first, all[i].first, all[i].first,
+                                              all[i].second.c_str());
+      return 0;
+    }
     if (!o->json) print_bench_header(cfg, bo);
+    if (!o->json && !bo.shard.whole())
+      std::printf("shard %s: %llu of the %zu rows (row i with i mod N == I-1, sizes outermost)\n", bo.shard.str().c_str(),
+                  static_cast<unsigned long long>(bo.shard.size_of(verify::bench_rows(bo).size())),
+                  verify::bench_rows(bo).size());
     const auto rows = verify::run_bench(cfg, bo, [&](const verify::BenchRow& row) {
       if (!o->json) print_bench_row(row);
     });
@@ -270,6 +290,7 @@ Runner add_bench(CLI::App& app) {
       j["latency"] = o->latency;
       j["values"] = o->values;
       j["sparse_a"] = o->sparse_a;
+      j["shard"] = bo.shard.str();
       j["results"] = results;
       std::cout << j.dump(2) << "\n";
     } else {

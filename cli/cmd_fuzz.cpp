@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "shard_option.h"
 #include "verify/fuzz.h"
 #include "sim/model_cache.h"
 
@@ -17,6 +18,8 @@ Runner add_fuzz(CLI::App& app) {
     int count = 100, only_case = -1;
     bool random_configs = false, show = false, quiet = false;
     std::string config, junit, kinds = "net,gemm,train";
+    std::string shard;
+    bool list = false;
   };
   auto o = std::make_shared<Opts>();
   app.add_option("--seed", o->seed, "seed of the whole run; case I draws from (seed, I) and --kinds only")
@@ -33,6 +36,8 @@ Runner add_fuzz(CLI::App& app) {
   app.add_option("--junit", o->junit, "write a JUnit XML report (one testcase per case) to this file");
   app.add_flag("--show", o->show, "print each case's network (YAML) or GEMM command before running it");
   app.add_flag("--quiet", o->quiet, "print failures and the summary only");
+  add_shard_options(app, o->shard, o->list, "cases", "0..count-1");
+  app.get_option("--shard")->excludes("--case");
   return [o]() -> int {
     if (o->config.empty() && !o->random_configs)
       throw std::invalid_argument("give --config CONFIG or --random-configs");
@@ -45,11 +50,19 @@ Runner add_fuzz(CLI::App& app) {
     fo.config_path = o->config;
     fo.source_dir = sim::source_dir();
     fo.show = o->show || o->only_case >= 0;
+    fo.shard = shard_of(o->shard);
+    if (o->list) {
+      verify::list_fuzz_cases(fo, std::cout);
+      return 0;
+    }
     std::ostringstream quiet_sink;
     fo.out = &std::cout;
     fo.log = &std::cerr;
     std::cout << "fuzz: seed " << fo.seed << ", "
               << (o->only_case >= 0 ? "case " + std::to_string(o->only_case) : std::to_string(fo.count) + " cases")
+              << (fo.shard.whole() ? ""
+                                   : ", shard " + fo.shard.str() + " (" + std::to_string(fo.shard.size_of(fo.count)) +
+                                         " of them)")
               << ", configs " << (fo.random_configs ? "random (fuzz pool)" : fo.config_path) << ", kinds "
               << fo.kinds.str() << "\n";
     if (o->quiet) fo.out = &quiet_sink;
@@ -73,7 +86,8 @@ Runner add_fuzz(CLI::App& app) {
     const int passed = int(s.cases.size()) - s.failures - s.errors;
     char t[32];
     std::snprintf(t, sizeof t, "%.1f s", s.seconds);
-    std::cout << "fuzz: seed " << fo.seed << ": " << s.cases.size() << " cases, " << passed << " passed, " << s.failures
+    std::cout << "fuzz: seed " << fo.seed << (fo.shard.whole() ? "" : " shard " + fo.shard.str()) << ": "
+              << s.cases.size() << " cases, " << passed << " passed, " << s.failures
               << " failed, " << s.errors << " errors (" << t << "); " << s.chained_cases
               << " networks chained a layer on the device; " << s.train_cases << " training steps ("
               << s.train_gemms << " FW/BW/WG GEMMs)\n";

@@ -28,7 +28,8 @@ std::string hms(double s) {
 std::string sweep_markdown(const SweepOptions& opt, const json& out) {
   std::ostringstream md;
   md << "# bfpgen sweep\n\nBase `" << opt.base << "`, GEMM " << opt.gemm << ", osu018 180 nm, measured activity "
-     << "(docs/ppa.md). Wall time " << hms(out["seconds"].get<int>()) << ".\n\n"
+     << "(docs/ppa.md). Wall time " << hms(out["seconds"].get<int>()) << "."
+     << (opt.shard.whole() ? "" : " Shard " + opt.shard.str() + " of the grid (docs/fuzz.md, \"Sharding\").") << "\n\n"
      << "| point | array | B | sparsity | area (mm^2) | clock (MHz) | peak TOPS | act sparsity | effective TOPS | "
         "chip power (mW) | TOPS/W | pJ/MAC |\n|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& r : out["points"]) {
@@ -112,11 +113,15 @@ bool run_sweep(const SweepOptions& opt, std::ostream& progress) {
   json rows = json::array();
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<Series> series;
+  const size_t in_shard = opt.shard.size_of(points.size());
+  size_t done = 0;
   for (size_t i = 0; i < points.size(); ++i) {
+    if (!opt.shard.selects(i)) continue;
+    ++done;
     const SweepPoint& p = points[i];
     const std::string name = sweep_point_name(base_cfg.name, p);
     const fs::path cfg_path = fs::path(opt.out) / "configs" / (name + ".yaml");
-    json row = {{"point", name}, {"rows", p.rows}, {"cols", p.cols}, {"block_size", p.block}, {"sparsity", p.sparsity}};
+    json row = {{"point", name}, {"index", i}, {"rows", p.rows}, {"cols", p.cols}, {"block_size", p.block}, {"sparsity", p.sparsity}};
     const auto tp = std::chrono::steady_clock::now();
     try {
       const Config variant = sweep_variant(base_cfg, p);  // an illegal combination fails here, with the reason
@@ -151,13 +156,15 @@ bool run_sweep(const SweepOptions& opt, std::ostream& progress) {
     const double pt = std::chrono::duration<double>(now - tp).count();
     row["seconds"] = static_cast<int>(pt);
     rows.push_back(row);
-    const double eta = el / (i + 1) * (points.size() - i - 1);
-    progress << "[" << i + 1 << "/" << points.size() << "] " << name << ": "
+    const double eta = el / double(done) * double(in_shard - done);
+    progress << "[" << done << "/" << in_shard << (opt.shard.whole() ? "" : " of shard " + opt.shard.str()) << "] "
+             << name << ": "
              << (row["status"] == "ok" ? "ok" : row["status"].get<std::string>()) << " (" << static_cast<int>(pt)
              << " s; elapsed " << hms(el) << ", ETA " << hms(eta) << ")" << std::endl;
   }
   const json out = {
-      {"base", opt.base}, {"gemm", opt.gemm}, {"act_sparsity", opt.act_sparsity}, {"points", rows},
+      {"base", opt.base}, {"gemm", opt.gemm}, {"act_sparsity", opt.act_sparsity}, {"shard", opt.shard.str()},
+      {"points", rows},
       {"seconds", static_cast<int>(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count())}};
   std::ofstream(fs::path(opt.out) / "sweep.json") << out.dump(2) << "\n";
   std::ofstream(fs::path(opt.out) / "sweep.md") << sweep_markdown(opt, out);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "verify/shard.h"
 
 namespace bfp::report {
 
@@ -24,6 +25,7 @@ struct SweepOptions {
   std::string ppa_out;  // ASIC flow root (default <repo>/out/ppa)
   std::string repo;     // source tree with scripts/ppa
   std::string bfpgen;   // the bfpgen binary
+  verify::Shard shard;  // `--shard I/N`: only the points i (0-based, sweep_points order) with i mod N == I-1
 };
 
 /// One design point: the keys of the base config it replaces.
@@ -44,9 +46,10 @@ std::string sweep_point_name(const std::string& base, const SweepPoint& p);
 /// illegal combination breaks.
 Config sweep_variant(const Config& base, const SweepPoint& p);
 
-/// Runs the report of every point (a failed point is a row with its reason; the sweep goes on), writes
-/// out/configs/<point>.yaml, out/points/<point>/, out/sweep.json, sweep.md and sweep_tops_per_w.svg, and prints
-/// one progress line per point to `progress`. Returns true when every point succeeded.
+/// Runs the report of every point of opt.shard (a failed point is a row with its reason; the sweep goes on), writes
+/// out/configs/<point>.yaml, out/points/<point>/, out/sweep.json, sweep.md and sweep_tops_per_w.svg (of the
+/// shard's points; sweep.json records "shard" and each point's "index"), and prints one progress line per point to
+/// `progress`. Returns true when every point succeeded.
 bool run_sweep(const SweepOptions& opt, std::ostream& progress);
 
 }  // namespace bfp::report

@@ -38,7 +38,8 @@ void to_json(nlohmann::json& j, const BenchRow& row) {
   nlohmann::json b = r.cycles;
   b.erase("total");
   b.erase("engine_busy");
-  j = {{"m", row.size},
+  j = {{"row", row.index},
+       {"m", row.size},
        {"k", row.size},
        {"n", row.size},
        {"schedule", to_string(r.schedule)},
@@ -51,31 +52,41 @@ void to_json(nlohmann::json& j, const BenchRow& row) {
        {"sim_seconds", r.sim_seconds}};
 }
 
+std::vector<std::pair<int, std::string>> bench_rows(const BenchOptions& o) {
+  std::vector<std::pair<int, std::string>> v;
+  for (int sz : o.sizes)
+    for (const std::string& sched : o.schedules) v.emplace_back(sz, sched);
+  return v;
+}
+
 std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
                                 const std::function<void(const BenchRow&)>& on_row) {
-  auto model = sim::load_model(cfg, &std::cerr);
+  const auto all = bench_rows(o);
   std::vector<BenchRow> rows;
-  for (int sz : o.sizes) {
-    for (const std::string& sched_name : o.schedules) {
-      GemmSpec s;
-      s.m = s.k = s.n = sz;
-      s.seed = 1;
-      s.latency = o.latency;
-      s.schedule = host::parse_schedule(sched_name);
-      s.values = parse_value_kind(o.values);
-      s.sparse_a = o.sparse_a;
-      BenchRow row;
-      row.size = sz;
-      row.schedule = sched_name;
-      try {
-        check_gemm_spec(cfg, s);
-      } catch (const std::exception& e) {
-        row.skipped = e.what();
-      }
-      if (row.skipped.empty()) row.r = run_gemm(model, s);
-      if (on_row) on_row(row);
-      rows.push_back(std::move(row));
+  if (o.shard.size_of(all.size()) == 0) return rows;  // a shard with no rows builds no model
+  auto model = sim::load_model(cfg, &std::cerr);
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!o.shard.selects(i)) continue;
+    const auto& [sz, sched_name] = all[i];
+    GemmSpec s;
+    s.m = s.k = s.n = sz;
+    s.seed = 1;
+    s.latency = o.latency;
+    s.schedule = host::parse_schedule(sched_name);
+    s.values = parse_value_kind(o.values);
+    s.sparse_a = o.sparse_a;
+    BenchRow row;
+    row.size = sz;
+    row.index = int(i);
+    row.schedule = sched_name;
+    try {
+      check_gemm_spec(cfg, s);
+    } catch (const std::exception& e) {
+      row.skipped = e.what();
     }
+    if (row.skipped.empty()) row.r = run_gemm(model, s);
+    if (on_row) on_row(row);
+    rows.push_back(std::move(row));
   }
   return rows;
 }

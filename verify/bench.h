@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "verify/random_gemm.h"
+#include "verify/shard.h"
 
 namespace bfp::verify {
 
@@ -23,19 +24,24 @@ struct BenchOptions {
   std::vector<std::string> schedules{"output", "weight"};
   std::string values = "normal";
   bool sparse_a = false;
+  Shard shard;  ///< `--shard I/N`: only the rows i (sizes x schedules, 0-based, sizes outermost) with i mod N == I-1
 };
 
 /// One square GEMM of the dense benchmark: run, or skipped because the spec does not apply.
 struct BenchRow {
+  int index = 0;            ///< row i of the unsharded run (bench_rows)
   int size = 0;             ///< M = K = N
   std::string schedule;     ///< as asked (the result has the one used)
   std::string skipped;      ///< why it did not run ("" = it ran)
   GemmResult r;
 };
-/// {m, k, n, schedule, cycles, mac_utilization, onchip_utilization, breakdown, engine_busy, bit_exact, sim_seconds}
+/// {row, m, k, n, schedule, cycles, mac_utilization, onchip_utilization, breakdown, engine_busy, bit_exact, sim_seconds}
 void to_json(nlohmann::json& j, const BenchRow& row);
 
-/// Runs every size x schedule on `cfg` (seed 1); `on_row` sees each row as soon as it is done.
+/// The rows of the dense benchmark as (size, schedule), sizes outermost: row i of the run is element i.
+std::vector<std::pair<int, std::string>> bench_rows(const BenchOptions& o);
+/// Runs the rows of bench_rows(o) that o.shard selects on `cfg` (seed 1); `on_row` sees each row as soon as it
+/// is done.
 std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
                                 const std::function<void(const BenchRow&)>& on_row = {});
 

@@ -84,21 +84,53 @@ std::string fuzz_repro(const FuzzOptions& o, int index) {
   return os.str();
 }
 
-FuzzSummary run_fuzz(const FuzzOptions& o) {
-  FuzzSummary sum;
-  const auto t0 = std::chrono::steady_clock::now();
-  std::vector<Config> pool;
-  Config fixed;
+std::vector<int> fuzz_case_indices(const FuzzOptions& o) {
+  if (o.only_case >= 0) return {o.only_case};
+  std::vector<int> v;
+  for (int i = 0; i < o.count; ++i)
+    if (o.shard.selects(uint64_t(i))) v.push_back(i);
+  return v;
+}
+
+namespace {
+
+// The pool (random configs) or the one config of a run.
+void load_run_configs(const FuzzOptions& o, std::vector<Config>& pool, Config& fixed) {
   if (o.random_configs) {
     pool = fuzz_config_pool(o.source_dir);
   } else {
     fixed = load_config(o.config_path);
     fixed.source_path = o.config_path;
   }
+}
+
+}  // namespace
+
+void list_fuzz_cases(const FuzzOptions& o, std::ostream& os) {
+  std::vector<Config> pool;
+  Config fixed;
+  load_run_configs(o, pool, fixed);
+  for (int i : fuzz_case_indices(o)) {
+    std::string line;
+    try {
+      const FuzzCase c = draw_fuzz_case(o.seed, i, o.random_configs ? nullptr : &fixed,
+                                        o.random_configs ? &pool : nullptr, o.kinds);
+      line = c.cfg.name + " " + c.kind + ": " + c.summary;
+    } catch (const std::exception& e) {
+      line = "draw: (case could not be drawn) " + std::string(e.what());
+    }
+    os << "case " << i << " " << line << " | repro: " << fuzz_repro(o, i) << "\n";
+  }
+}
+
+FuzzSummary run_fuzz(const FuzzOptions& o) {
+  FuzzSummary sum;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<Config> pool;
+  Config fixed;
+  load_run_configs(o, pool, fixed);
   std::map<std::string, std::shared_ptr<sim::Model>> models;
-  const int first = o.only_case >= 0 ? o.only_case : 0;
-  const int last = o.only_case >= 0 ? o.only_case + 1 : o.count;
-  for (int i = first; i < last; ++i) {
+  for (int i : fuzz_case_indices(o)) {
     FuzzCaseRecord rec;
     rec.repro = fuzz_repro(o, i);
     try {
@@ -155,12 +187,18 @@ void write_junit(std::ostream& os, const FuzzOptions& o, const FuzzSummary& s) {
   os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   os << "<testsuites tests=\"" << s.cases.size() << "\" failures=\"" << s.failures << "\" errors=\"" << s.errors
      << "\" time=\"" << s.seconds << "\">\n";
-  os << "  <testsuite name=\"bfpgen-fuzz\" tests=\"" << s.cases.size() << "\" failures=\"" << s.failures
+  // each shard's suite has its own name, so that a merged report (scripts/junit_merge.py) keeps them apart
+  const std::string suite = o.shard.whole() ? "bfpgen-fuzz" : "bfpgen-fuzz shard " + o.shard.str();
+  os << "  <testsuite name=\"" << suite << "\" tests=\"" << s.cases.size() << "\" failures=\"" << s.failures
      << "\" errors=\"" << s.errors << "\" skipped=\"0\" time=\"" << s.seconds << "\">\n";
   os << "    <properties>\n      <property name=\"seed\" value=\"" << o.seed << "\"/>\n"
      << "      <property name=\"configs\" value=\""
      << xml_escape(o.random_configs ? "random (fuzz pool)" : o.config_path) << "\"/>\n"
-     << "      <property name=\"kinds\" value=\"" << o.kinds.str() << "\"/>\n    </properties>\n";
+     << "      <property name=\"kinds\" value=\"" << o.kinds.str() << "\"/>\n"
+     << (o.only_case >= 0 ? "      <property name=\"case\" value=\"" + std::to_string(o.only_case)
+                          : "      <property name=\"count\" value=\"" + std::to_string(o.count))
+     << "\"/>\n"
+     << "      <property name=\"shard\" value=\"" << o.shard.str() << "\"/>\n    </properties>\n";
   for (const auto& rec : s.cases) {
     os << "    <testcase classname=\"fuzz." << xml_escape(rec.c.cfg.name) << "\" name=\"case " << rec.c.index << ": "
        << xml_escape(rec.c.kind + " " + rec.c.summary) << "\" time=\"" << rec.r.seconds << "\">\n";

@@ -24,6 +24,7 @@
 #include "train/bfp_step.h"
 #include "train/net.h"
 #include "verify/random_gemm.h"
+#include "verify/shard.h"
 
 namespace bfp::verify {
 
@@ -109,6 +110,7 @@ struct FuzzOptions {
   std::string config_path;      ///< fixed config (not random_configs)
   std::string source_dir;       ///< repository root (configs/ for the pool)
   FuzzKinds kinds;              ///< the kinds drawn (`--kinds`; part of the repro when not all)
+  Shard shard;                  ///< `--shard I/N`: only the cases i of 0..count-1 with i mod N == I-1
   bool show = false;            ///< print each case's network / GEMM spec
   std::ostream* out = nullptr;  ///< one line per case, failures with their repro
   std::ostream* log = nullptr;  ///< model build messages
@@ -131,9 +133,15 @@ struct FuzzSummary {
 
 /// The one-line command that reproduces case `index` of `o` exactly.
 std::string fuzz_repro(const FuzzOptions& o, int index);
-/// Runs cases [0, count) (or only_case), loading each config's model once.
+/// The cases a run covers, in order: only_case, or the cases of [0, count) that o.shard selects.
+std::vector<int> fuzz_case_indices(const FuzzOptions& o);
+/// Runs the cases of fuzz_case_indices(o), loading each config's model once.
 FuzzSummary run_fuzz(const FuzzOptions& o);
-/// JUnit XML: one testsuite, one testcase per case (failure/error elements carry the message and the repro).
+/// `--list`: draws the cases of fuzz_case_indices(o) without simulating anything and prints one line each,
+/// "case I CONFIG KIND: SUMMARY | repro: COMMAND"; the lines of the N shards of a run are the run's lines.
+void list_fuzz_cases(const FuzzOptions& o, std::ostream& os);
+/// JUnit XML: one testsuite (named "bfpgen-fuzz", plus " shard I/N" when sharded, with the properties seed,
+/// configs, kinds and shard), one testcase per case (failure/error elements carry the message and the repro).
 void write_junit(std::ostream& os, const FuzzOptions& o, const FuzzSummary& s);
 
 }  // namespace bfp::verify
