@@ -26,7 +26,7 @@ module bfp_acc_align #(
   localparam int ExpW = bfp_pkg::EXP_W;
   localparam logic [ExpW-1:0] MaxShift = ExpW'(AccWidth - 1);
   localparam logic signed [AccWidth:0] SatMax = (AccWidth+1)'((64'd1 << (AccWidth - 1)) - 1);
-  localparam logic signed [AccWidth:0] SatMin = -(AccWidth+1)'(64'd1 << (AccWidth - 1));
+  localparam logic signed [AccWidth:0] SatMin = -((AccWidth+1)'(64'd1 << (AccWidth - 1)));
 
   logic signed [AccWidth-1:0] prod_scaled;
   logic        [bfp_pkg::EXP_W-1:0]          e_new, sh_acc, sh_prod;

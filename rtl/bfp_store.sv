@@ -212,7 +212,7 @@ module bfp_store #(
         sp_strb = (MemWidth/8)'(1) << sp_byte[BeatLog-1:0];
       end
       SCodes: begin
-        sp_byte = code_base_q + off_codes + (32'(nnz_q) & ~32'(Beat - 1)) + (32'(beat_q) << BeatLog);
+        sp_byte = code_base_q + off_codes + (32'(nnz_q) & ~(32'(Beat - 1))) + (32'(beat_q) << BeatLog);
         sp_data = window[beat_q[BlockLog:0]*MemWidth +: MemWidth];
         sp_strb = win_en[beat_q[BlockLog:0]*Beat +: Beat];
       end
