@@ -68,7 +68,7 @@ module dma_rd_sb #(
   logic [7:0]  nreq_q = '0, nrsp_q = '0, nwr_q = '0;
   assign req_ready = req_ready_free && cnt_q != 3'd4;
   assign rsp_valid = rsp_valid_free && cnt_q != 3'd0;
-  assign rsp_data  = {8'd0, fs_q[rd_q], 16'd0, fa_q[rd_q]} ^ 64'hA5A5_0000_0000_0000;  // any data, tagged
+  assign rsp_data  = {24'd0, fs_q[rd_q], fa_q[rd_q]};  // tagged: sequence number [39:32], address [31:0]
   logic req_fire, rsp_fire;
   assign req_fire = req_valid && req_ready;
   assign rsp_fire = rsp_valid && rsp_ready;
