@@ -117,3 +117,16 @@ models:
 
 models-full:
 	$(MODELS_PYTHON) scripts/models/export_models.py --set full --out $(BUILD)/models
+
+# ---- formal proofs (docs/formal.md) -------------------------------------------------------------------------------
+# make formal [FORMAL=names]   every proof of verify/formal/proofs.tsv (Yosys 0.23 + yosys-smtbmc + z3), each with
+#                              its run time; FORMAL=fast runs the ones make test runs; work files in build/formal/
+# make formal-bites            each proof on its mutant (verify/formal/bites.tsv): every one must fail
+FORMAL ?= all
+.PHONY: formal formal-bites
+
+formal: build
+	bash scripts/formal/run.sh --bfpgen $(BUILD)/bfpgen --out $(BUILD)/formal $(FORMAL)
+
+formal-bites: build
+	bash scripts/formal/run.sh --bites --bfpgen $(BUILD)/bfpgen --out $(BUILD)/formal-bites $(FORMAL)

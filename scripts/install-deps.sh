@@ -10,6 +10,7 @@ pkgs=(build-essential cmake verilator yosys iverilog libeigen3-dev libyaml-cpp-d
       libgtest-dev googletest nlohmann-json3-dev libcli11-dev libssl-dev nextpnr-ice40 fpga-icestorm opensta qflow-tech-osu018
       zlib1g-dev dataset-fashion-mnist libonnx-dev libprotobuf-dev)
 pkgs+=(python3)  # scripts/junit_merge.py, which tests/shard_test.cpp runs (the JUnit merge of sharded fuzz runs)
+pkgs+=(z3)  # formal proofs: yosys-smtbmc solver (docs/formal.md)
 case "${1:-}" in
   "") ;;
   --models) pkgs+=(python3-torch python3-onnx python3-numpy) ;;

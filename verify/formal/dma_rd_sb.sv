@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: Apache-2.0
+// Proof (e1): rtl/bfp_dma_rd neither drops nor duplicates a beat under arbitrary stalls (BMC).
+// Environment: one command (start_i in the first cycle after reset, free rows/count/addresses/strides/skew
+// within small bounds) and an in-order memory with a request FIFO of depth 4: rd_req_tready_i and
+// rd_rsp_tvalid_i are free every cycle (tready only while the FIFO has room, tvalid only while it holds a
+// request). A response carries its request's address and sequence number. Scoreboard:
+//   - responses are written out in request order, one bank write per accepted response, none otherwise;
+//   - the k-th bank write lands at the position (row, code/exponent, beat) whose spec address (LOAD_ACT /
+//     LOAD_WGT in docs/architecture.md: row base + row * stride + beat * BEAT, skewed loads from the beat
+//     below) is the address that was requested for it;
+//   - no position is written twice, no request is made past the last beat, and when busy_o falls every
+//     position of the command has been written exactly once.
+module dma_rd_sb #(
+  parameter int Skew = 1
+) (
+  input logic        clk_i,
+  input logic        rst_ni,
+  input logic        skew_i,
+  input logic [15:0] rows_i,
+  input logic [15:0] count_i,
+  input logic [31:0] code_addr_i,
+  input logic [31:0] exp_addr_i,
+  input logic [31:0] code_stride_i,
+  input logic [31:0] exp_stride_i,
+  input logic        req_ready_free,
+  input logic        rsp_valid_free
+);
+  localparam int MemWidth = 64, Beat = 8, BlockSize = 8;
+  localparam int MaxRows = 3, MaxBeats = 4;  // per row and phase: count <= 2 blocks of 8 codes, skew <= 1
+
+  logic init_q = 1'b1, started_q = 1'b0;
+  logic start;
+  always_ff @(posedge clk_i) init_q <= 1'b0;
+  always_comb if (init_q) assume (!rst_ni);
+  assign start = rst_ni && !init_q && !started_q;
+  always_ff @(posedge clk_i) if (start) started_q <= 1'b1;
+  // the command fields stay put (the harness reads them after start) and are small
+  logic [15:0] rows_q; logic [15:0] count_q; logic skew_q;
+  logic [31:0] ca_q, ea_q, cs_q, es_q;
+  always_ff @(posedge clk_i) if (start) begin
+    rows_q <= rows_i; count_q <= count_i; skew_q <= skew_i;
+    ca_q <= code_addr_i; ea_q <= exp_addr_i; cs_q <= code_stride_i; es_q <= exp_stride_i;
+  end
+  always_comb if (start) assume (rows_i >= 1 && rows_i <= MaxRows && count_i >= 1 && count_i <= 2 &&
+                                 code_stride_i[2:0] == 3'd0 && exp_stride_i[2:0] == 3'd0 &&
+                                 (Skew != 0 || !skew_i) && (skew_i || (code_addr_i[2:0] == 3'd0 && exp_addr_i[2:0] == 3'd0)));
+  always_comb if (!init_q) assume (rst_ni);
+
+  // ---- DUT ----
+  logic        busy, req_valid, req_ready, rsp_valid, rsp_ready, we, bexp;
+  logic [31:0] req_addr;
+  logic [63:0] rsp_data, wdata;
+  logic [1:0]  sel;
+  logic [6:0]  waddr;
+  bfp_dma_rd #(.MemWidth(MemWidth), .AddrWidth(32), .BlockSize(BlockSize), .BankBits(2), .WordBits(7),
+               .Skew(Skew)) u_dut (
+    .clk_i, .rst_ni, .start_i(start), .skew_i, .rows_i, .count_i, .code_addr_i, .exp_addr_i, .code_stride_i,
+    .exp_stride_i, .busy_o(busy), .rd_req_tvalid_o(req_valid), .rd_req_tready_i(req_ready),
+    .rd_req_addr_o(req_addr), .rd_rsp_tvalid_i(rsp_valid), .rd_rsp_tready_o(rsp_ready),
+    .rd_rsp_tdata_i(rsp_data), .bank_we_o(we), .bank_sel_o(sel), .bank_exp_o(bexp), .bank_addr_o(waddr),
+    .bank_wdata_o(wdata));
+
+  // ---- in-order memory: FIFO of (address, sequence number) ----
+  logic [31:0] fa_q [0:3];
+  logic [7:0]  fs_q [0:3];
+  logic [2:0]  cnt_q = '0;
+  logic [1:0]  rd_q = '0, wr_q = '0;
+  logic [7:0]  nreq_q = '0, nrsp_q = '0, nwr_q = '0;
+  assign req_ready = req_ready_free && cnt_q != 3'd4;
+  assign rsp_valid = rsp_valid_free && cnt_q != 3'd0;
+  assign rsp_data  = {24'd0, fs_q[rd_q], fa_q[rd_q]};  // tagged: sequence number [39:32], address [31:0]
+  logic req_fire, rsp_fire;
+  assign req_fire = req_valid && req_ready;
+  assign rsp_fire = rsp_valid && rsp_ready;
+  always_ff @(posedge clk_i) begin
+    if (req_fire) begin fa_q[wr_q] <= req_addr; fs_q[wr_q] <= nreq_q; wr_q <= wr_q + 2'd1; nreq_q <= nreq_q + 8'd1; end
+    if (rsp_fire) begin rd_q <= rd_q + 2'd1; nrsp_q <= nrsp_q + 8'd1; end
+    cnt_q <= cnt_q + 3'(req_fire) - 3'(rsp_fire);
+    if (we) nwr_q <= nwr_q + 8'd1;
+  end
+
+  // ---- spec: beats per row and phase, address of each position ----
+  logic [31:0] cskew, eskew;
+  logic [2:0]  cbeats, ebeats;
+  assign cskew  = skew_q ? {29'd0, ca_q[2:0]} : 32'd0;
+  assign eskew  = skew_q ? {29'd0, ea_q[2:0]} : 32'd0;
+  assign cbeats = 3'((32'(count_q) * BlockSize + cskew + Beat - 1) / Beat);
+  assign ebeats = 3'((32'(count_q) + eskew + Beat - 1) / Beat);
+  logic [31:0] want_addr;
+  // row * stride for row < 3 without a multiplier (the solver's cost, not a change of meaning)
+  function automatic logic [31:0] times(input logic [1:0] r, input logic [31:0] x);
+    times = (r == 2'd0) ? 32'd0 : (r == 2'd1) ? x : x + x;
+  endfunction
+  assign want_addr = bexp ? (ea_q - eskew + times(sel, es_q) + 32'(waddr) * Beat)
+                          : (ca_q - cskew + times(sel, cs_q) + 32'(waddr) * Beat);
+
+  // positions written: bit row*2*MaxBeats + phase*MaxBeats + beat
+  logic [2*MaxRows*MaxBeats-1:0] seen_q = '0, expect;
+  always_comb begin
+    expect = '0;
+    for (int r = 0; r < MaxRows; r++)
+      for (int b = 0; b < MaxBeats; b++) begin
+        if (r < 32'(rows_q) && b < 32'(cbeats)) expect[r*2*MaxBeats + b] = 1'b1;
+        if (r < 32'(rows_q) && b < 32'(ebeats)) expect[r*2*MaxBeats + MaxBeats + b] = 1'b1;
+      end
+  end
+  logic [31:0] pos;
+  assign pos = 32'(sel) * 2 * MaxBeats + (bexp ? MaxBeats : 0) + 32'(waddr);
+  always_ff @(posedge clk_i) if (we && pos < 2 * MaxRows * MaxBeats) seen_q[pos] <= 1'b1;
+  logic busy_q = 1'b0;
+  always_ff @(posedge clk_i) busy_q <= busy;
+
+  always_comb if (started_q) begin
+    assert (we == rsp_fire);                                    // every accepted response is written, once
+    if (we) begin
+      assert (wdata == rsp_data);                               // the beat that came back, unchanged
+      assert (wdata[39:32] == nwr_q);                           // in order: none skipped, none repeated
+      assert (pos < 2 * MaxRows * MaxBeats && expect[pos]);     // a position of the command
+      assert (!seen_q[pos]);                                    // written once
+      assert (wdata[31:0] == want_addr);                        // and it is the beat of that position
+    end
+    if (req_fire) assert (nreq_q < 8'($countones(expect)));     // no request past the last beat
+    if (busy_q && !busy) assert (seen_q == expect && nreq_q == nwr_q);  // done: all written
+    if (!busy) assert (!req_valid && !we);
+  end
+  // not vacuous: a whole command completes under stalls (checked with yosys-smtbmc -c)
+  logic [3:0] stalls_q = '0;
+  always_ff @(posedge clk_i) if (started_q && req_valid && !req_ready && stalls_q != 4'hf) stalls_q <= stalls_q + 4'd1;
+  always_comb cover (busy_q && !busy && rows_q == 2 && stalls_q >= 2);
+endmodule

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+// Proof (d): one block survives the bit-mask encoding of docs/sparse-format.md and the RTL decoder
+// rtl/bfp_row_seq. The encoder here is written from the spec (level-1 bit, level-2 mask, exponent, non-zero
+// codes packed in element order); the block's B codes and exponent are free. The walker must visit exactly
+// the non-zero elements, lowest first, each once, and point each at the packed code of that element; the
+// exponent and the last-element flag must be right; the decoded block (visited codes, zeros elsewhere)
+// equals the original. The RTL encoder in bfp_store is not part of this proof (docs/formal.md).
+module sparse_block_rt (
+  input logic        clk_i,
+  input logic [63:0] codes_i,  // c[t] at [8t+7:8t], held
+  input logic [7:0]  exp_i     // E, held
+);
+  localparam int B = 8;
+  logic [7:0] cyc_q = '0;
+  always_ff @(posedge clk_i) if (cyc_q != 8'hff) cyc_q <= cyc_q + 8'd1;
+  logic [63:0] c_q; logic [7:0] e_q;
+  always_ff @(posedge clk_i) begin c_q <= codes_i; e_q <= exp_i; end
+  always_comb if (cyc_q != 0) assume (codes_i == c_q && exp_i == e_q);
+
+  // ---- reference encoder ----
+  logic [B-1:0]  mask;
+  logic [63:0]   pk;
+  logic [3:0]    n;
+  always_comb begin
+    pk = '0; n = '0;
+    for (int t = 0; t < B; t++) begin
+      mask[t] = codes_i[8*t +: 8] != 8'd0;
+      if (mask[t]) begin pk[8*n +: 8] = codes_i[8*t +: 8]; n = n + 4'd1; end
+    end
+  end
+
+  // ---- RTL decoder: metadata writes in cycles 1 and 2, start in cycle 3 ----
+  logic        busy, valid, last;
+  logic [3:0]  k;
+  logic [15:0] idx;
+  logic [7:0]  e;
+  bfp_row_seq #(.BlockSize(B), .NumBlocks(1), .MemWidth(64), .UseWgtMask(0), .Groups(1)) u_dut (
+    .clk_i, .rst_ni(cyc_q != 0), .meta_half_i(1'b0), .l1_we_i(cyc_q == 1), .l1_i(|mask),
+    .l2_we_i(cyc_q == 1), .l2_fill_i(1'b0), .exp_we_i(cyc_q == 2), .word_i(16'd0),
+    .wdata_i(cyc_q == 1 ? {56'd0, mask} : {56'd0, exp_i}), .start_i(cyc_q == 3), .half_i(1'b0),
+    .wgt_nz_i('1), .busy_o(busy), .valid_o(valid), .last_o(last), .k_o(k), .code_idx_o(idx), .exp_o(e));
+
+  logic [B-1:0] seen_q = '0;
+  logic [3:0]   prev_q;
+  logic         any_q = 1'b0;
+  logic [63:0]  decoded_q = '0;
+  always_ff @(posedge clk_i) if (valid) begin
+    seen_q[k[2:0]] <= 1'b1; prev_q <= k; any_q <= 1'b1;
+    decoded_q[8*k[2:0] +: 8] <= pk[8*idx[2:0] +: 8];
+  end
+  always_comb if (cyc_q >= 4) begin
+    if (valid) begin
+      assert (k < B && idx < 16'(n));                   // an element of the block, a stored code
+      assert (mask[k[2:0]] && !seen_q[k[2:0]]);         // a non-zero one, once
+      assert (!any_q || k > prev_q);                    // lowest first
+      assert (pk[8*idx[2:0] +: 8] == codes_i[8*k[2:0] +: 8]);  // its own code
+      assert (e == exp_i);
+      assert (last == ((mask & ~seen_q & ~(8'd1 << k[2:0])) == '0));
+    end
+    if (!busy) begin
+      assert (!valid && seen_q == mask);               // every non-zero element visited
+      assert (decoded_q == codes_i);                    // round trip: the block is back
+    end
+  end
+  always_comb cover (cyc_q >= 4 && !busy && mask == 8'hff);
+endmodule
