@@ -114,3 +114,15 @@ models:
 
 models-full:
 	$(MODELS_PYTHON) scripts/models/export_models.py --set full --out $(BUILD)/models
+
+# ---- parser fuzzing (docs/fuzz.md "Parser fuzzing") --------------------------------------------------------------
+# make fuzz-parsers [FUZZ_RUNS=N] [FUZZ_SEED=S]   libFuzzer + ASan/UBSan harnesses of the config, network, .npy,
+#                                                row-stream and ONNX parsers, built with clang in $(BUILD)/fuzz-parsers
+#                                                (not the GCC build); N (10^6) executions each, table in
+#                                                out/fuzz-parsers/bench.md (make test runs a short pass)
+FUZZ_RUNS ?= 1000000
+FUZZ_BUILD ?= $(abspath $(BUILD))/fuzz-parsers
+.PHONY: fuzz-parsers
+
+fuzz-parsers: deps
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SEED=$(FUZZ_SEED) bash scripts/fuzz_parsers.sh bench

@@ -9,6 +9,7 @@ set -euo pipefail
 pkgs=(build-essential cmake verilator yosys iverilog libeigen3-dev libyaml-cpp-dev
       libgtest-dev googletest nlohmann-json3-dev libcli11-dev libssl-dev nextpnr-ice40 fpga-icestorm opensta qflow-tech-osu018
       zlib1g-dev dataset-fashion-mnist libonnx-dev libprotobuf-dev)
+pkgs+=(clang libclang-rt-14-dev)  # parser fuzzing: libFuzzer + ASan/UBSan (scripts/fuzz_parsers.sh)
 case "${1:-}" in
   "") ;;
   --models) pkgs+=(python3-torch python3-onnx python3-numpy) ;;
