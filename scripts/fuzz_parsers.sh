@@ -97,14 +97,14 @@ run() {
   local h="$1" runs="$2" maxtime="$3" timeout="$4"
   local work="$OUT/work/$h" sd="$OUT/seeds/$h" reg="$ROOT/tests/data/fuzz-corpus/$h"
   seeds "$h" "$sd"
-  rm -rf "$work"
-  mkdir -p "$work" "$reg"
+  rm -rf "$work" "$OUT/tmp/$h"
+  mkdir -p "$work" "$reg" "$OUT/tmp/$h"
   local cmd=("$BUILD/fuzz_$h" -seed="$SEED" -runs="$runs" -max_total_time="$maxtime" -timeout="$timeout" -rss_limit_mb=2048
              -max_len="$(max_len "$h")" -print_final_stats=1 -artifact_prefix="$OUT/$h-" "$work" "$sd" "$reg")
   echo "== $h: $(ls "$sd" | wc -l) seeds, $(ls "$reg" | wc -l) regression inputs"
   echo "   rerun: FUZZ_SEED=$SEED scripts/fuzz_parsers.sh ${MODE} $h   (libFuzzer: ${cmd[*]})"
   local rc=0
-  (cd "$OUT" && "${cmd[@]}") > "$OUT/$h.log" 2>&1 || rc=$?
+  (cd "$OUT" && TMPDIR="$OUT/tmp/$h" "${cmd[@]}") > "$OUT/$h.log" 2>&1 || rc=$?
   grep -E '^(#[0-9]+.*(INITED|DONE)|Done [0-9]+ runs|stat::number_of_executed_units|stat::peak_rss_mb)' "$OUT/$h.log" |
     sed 's/^/   /'
   if [ $rc -ne 0 ]; then

@@ -30,8 +30,10 @@ void remove_sandbox() {
 // The files the seeds in tests/fuzz_parsers/seeds/network/ name: the shapes of
 // input {shape: [6, 5, 4]} -> conv2d c (filters 6, kernel [3, 2], padding 1, groups 2) -> flatten -> fc f (units 3).
 void make_sandbox() {
-  char tmpl[] = "/tmp/bfp-fuzz-network-XXXXXX";
-  const char* dir = mkdtemp(tmpl);
+  // in $TMPDIR (scripts/fuzz_parsers.sh points it into FUZZ_OUT: a run stopped by a crash or ^C, which skips
+  // atexit, leaves its sandbox there rather than in /tmp)
+  std::string tmpl = (std::filesystem::temp_directory_path() / "bfp-fuzz-network-XXXXXX").string();
+  const char* dir = mkdtemp(tmpl.data());
   if (!dir) std::abort();
   const std::filesystem::path d(dir);
   g_origin = (d / "net.yaml").string();
