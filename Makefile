@@ -130,3 +130,15 @@ formal: build
 
 formal-bites: build
 	bash scripts/formal/run.sh --bites --bfpgen $(BUILD)/bfpgen --out $(BUILD)/formal-bites $(FORMAL)
+
+# ---- parser fuzzing (docs/fuzz.md "Parser fuzzing") --------------------------------------------------------------
+# make fuzz-parsers [FUZZ_RUNS=N] [FUZZ_SEED=S]   libFuzzer + ASan/UBSan harnesses of the config, network, .npy,
+#                                                row-stream and ONNX parsers, built with clang in $(BUILD)/fuzz-parsers
+#                                                (not the GCC build); N (10^6) executions each, table in
+#                                                out/fuzz-parsers/bench.md (make test runs a short pass)
+FUZZ_RUNS ?= 1000000
+FUZZ_BUILD ?= $(abspath $(BUILD))/fuzz-parsers
+.PHONY: fuzz-parsers
+
+fuzz-parsers: deps
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SEED=$(FUZZ_SEED) bash scripts/fuzz_parsers.sh bench
