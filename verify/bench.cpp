@@ -53,8 +53,11 @@ void to_json(nlohmann::json& j, const BenchRow& row) {
 
 std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
                                 const std::function<void(const BenchRow&)>& on_row) {
-  auto model = sim::load_model(cfg, &std::cerr);
+  // Every option and every row's spec is checked before the model is built (which can take minutes): a bad
+  // option fails at once, and so does a run in which no row applies.
+  const ValueKind values = parse_value_kind(o.values);
   std::vector<BenchRow> rows;
+  std::vector<GemmSpec> specs;
   for (int sz : o.sizes) {
     for (const std::string& sched_name : o.schedules) {
       GemmSpec s;
@@ -62,7 +65,7 @@ std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
       s.seed = 1;
       s.latency = o.latency;
       s.schedule = host::parse_schedule(sched_name);
-      s.values = parse_value_kind(o.values);
+      s.values = values;
       s.sparse_a = o.sparse_a;
       BenchRow row;
       row.size = sz;
@@ -72,10 +75,20 @@ std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
       } catch (const std::exception& e) {
         row.skipped = e.what();
       }
-      if (row.skipped.empty()) row.r = run_gemm(model, s);
-      if (on_row) on_row(row);
       rows.push_back(std::move(row));
+      specs.push_back(s);
     }
+  }
+  size_t runnable = 0;
+  for (const BenchRow& row : rows) runnable += row.skipped.empty();
+  if (runnable == 0)
+    throw std::invalid_argument("no benchmark row applies to config '" + cfg.name + "'" +
+                                (rows.empty() ? std::string(" (no sizes or schedules given)")
+                                              : ": every size x schedule is invalid; the first: " + rows[0].skipped));
+  auto model = sim::load_model(cfg, &std::cerr);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].skipped.empty()) rows[i].r = run_gemm(model, specs[i]);
+    if (on_row) on_row(rows[i]);
   }
   return rows;
 }
@@ -92,12 +105,12 @@ SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& 
   b.opt = o;
   if (!cfg.sparse() && log)
     *log << "note: config '" << cfg.name << "' has sparsity: none; nothing is skipped and activations load dense\n";
+  // Options first, then the rows' specs, then the models (whose builds take minutes): see run_bench.
+  if (o.patterns.empty()) throw std::invalid_argument("--patterns: give at least one sparsity pattern");
+  for (const std::string& pname : o.patterns) parse_sparsity_pattern(pname);
   const std::string dir = o.work_dir.empty()
                               ? (std::filesystem::temp_directory_path() / "bfpgen-bench-sparsity").string()
                               : o.work_dir;
-  b.none_cfg = write_sparsity_variant(cfg, "none", dir);
-  auto model = sim::load_model(cfg, log);
-  auto none_model = sim::load_model(b.none_cfg, log);
 
   auto base_spec = [&]() {
     GemmSpec s;
@@ -123,9 +136,12 @@ SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& 
       b.rows.push_back(SparsityBenchRow{pa == 0.0 && pw == 0.0 ? "dense data" : pname, false, s, {}, 0});
     }
   }
+  b.none_cfg = write_sparsity_variant(cfg, "none", dir);
+  for (SparsityBenchRow& row : b.rows) check_gemm_spec(row.is_none ? b.none_cfg : b.cfg, row.spec);
+  auto model = sim::load_model(cfg, log);
+  auto none_model = sim::load_model(b.none_cfg, log);
   for (SparsityBenchRow& row : b.rows) {
     const Config& rc = row.is_none ? b.none_cfg : b.cfg;
-    check_gemm_spec(rc, row.spec);
     row.r = run_gemm(row.is_none ? none_model : model, row.spec);
     b.all_exact = b.all_exact && row.r.bit_exact;
     if (!row.r.bit_exact && log)
