@@ -435,8 +435,9 @@ Config parse_config(const std::string& yaml_text, const std::string& origin) {
 
 Config load_config(const std::string& path) {
   std::string text;
-  const std::string err = read_file_bounded(path, kMaxConfigFileBytes, text);
-  if (!err.empty()) throw ConfigError(path + ": cannot read config file: " + err);
+  bool opened = false;
+  const std::string err = read_file_bounded(path, kMaxConfigFileBytes, text, &opened);
+  if (!err.empty()) throw ConfigError(path + (opened ? ": cannot read config file: " : ": cannot open config file: ") + err);
   Config c = parse_config(text, path);
   c.source_path = path;
   return c;

@@ -66,9 +66,10 @@ std::string printable(const std::string& s, size_t max) {
   return out;
 }
 
-std::string read_file_bounded(const std::string& path, size_t max_bytes, std::string& out) {
+std::string read_file_bounded(const std::string& path, size_t max_bytes, std::string& out, bool* opened) {
   out.clear();
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (opened) *opened = fd >= 0;
   if (fd < 0) return std::strerror(errno);
   struct stat st{};
   if (::fstat(fd, &st) == 0) {

@@ -34,7 +34,8 @@ std::string printable(const std::string& s, size_t max = 100);
 
 /// Reads the whole file `path` into `out` unless it is larger than `max_bytes` (also for a device or pipe that
 /// never ends, such as /dev/zero: at most max_bytes + 1 bytes are read). Returns "" or the reason it failed
-/// ("is a directory", "the file is N bytes, more than the limit of M", strerror).
-std::string read_file_bounded(const std::string& path, size_t max_bytes, std::string& out);
+/// ("is a directory", "the file is N bytes, more than the limit of M", strerror). `opened` (optional) tells
+/// whether the file could be opened at all.
+std::string read_file_bounded(const std::string& path, size_t max_bytes, std::string& out, bool* opened = nullptr);
 
 }  // namespace bfp

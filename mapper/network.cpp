@@ -728,8 +728,9 @@ Network parse_network(const std::string& text, const std::string& origin) {
 
 Network load_network(const std::string& path) {
   std::string text;
-  const std::string err = read_file_bounded(path, kMaxNetworkFileBytes, text);
-  if (!err.empty()) throw NetError(path + ": cannot read network file: " + err);
+  bool opened = false;
+  const std::string err = read_file_bounded(path, kMaxNetworkFileBytes, text, &opened);
+  if (!err.empty()) throw NetError(path + (opened ? ": cannot read network file: " : ": cannot open network file: ") + err);
   return parse_network(text, path);
 }
 
