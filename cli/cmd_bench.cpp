@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "options.h"
 #include "shard_option.h"
 #include "config/config.h"
 #include "verify/bench.h"
@@ -210,7 +211,7 @@ Runner add_bench(CLI::App& app) {
                "sparsity table instead (docs/sparsity-bench.md): one --size GEMM at activation sparsity 0/50/75/90/95% "
                "and 90% + weight sparsity 50/90%, plus the same dense GEMM on a sparsity: none variant of the config");
   app.add_option("--size", o->size, "--sparsity: M = K = N")->capture_default_str();
-  app.add_option("--seed", o->seed, "--sparsity: seed of operands and masks")->capture_default_str();
+  app.add_option("--seed", o->seed, "--sparsity: seed of operands and masks")->check(seed_check())->capture_default_str();
   app.add_option("--patterns", o->patterns, "--sparsity: sparsity patterns (random, blocks, clustered)")
       ->capture_default_str();
   app.add_option("--work-dir", o->work_dir,

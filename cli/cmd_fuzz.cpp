@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "options.h"
 #include "shard_option.h"
 #include "verify/fuzz.h"
 #include "sim/model_cache.h"
@@ -23,6 +24,7 @@ Runner add_fuzz(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   app.add_option("--seed", o->seed, "seed of the whole run; case I draws from (seed, I) and --kinds only")
+      ->check(seed_check())
       ->capture_default_str();
   app.add_option("--count", o->count, "number of cases (0..count-1)")->capture_default_str()->check(CLI::Range(1, 10000000));
   app.add_option("--case", o->only_case, "run only case I (reproduces it exactly; prints it)")->check(CLI::NonNegativeNumber);

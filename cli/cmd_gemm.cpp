@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "options.h"
 #include "config/config.h"
 #include "format.h"
 #include "verify/random_gemm.h"
@@ -122,20 +123,20 @@ Runner add_gemm(CLI::App& app) {
   app.add_option("--m", o->m, "rows of A and C")->required();
   app.add_option("--k", o->k, "reduction dimension")->required();
   app.add_option("--n", o->n, "columns of W and C")->required();
-  app.add_option("--seed", o->seed, "seed of the operands and of the backpressure")->capture_default_str();
+  app.add_option("--seed", o->seed, "seed of the operands and of the backpressure")->check(seed_check())->capture_default_str();
   app.add_option("--values", o->values,
                  "operand values: normal, wide-exp, zero-blocks, all-max, tiny, huge, mixed")
       ->capture_default_str();
   app.add_flag("--relu", o->relu, "fused ReLU in the output requantization");
   app.add_option("--stall", o->stall, "random backpressure probability on every handshake, [0, 1)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.95));
+      ->check(finite_range(0.0, 0.95));
   app.add_option("--latency", o->latency, "memory read latency in cycles")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
   app.add_option("--bandwidth", o->bandwidth, "memory read beats per cycle, (0, 1]")
       ->capture_default_str()
-      ->check(CLI::Range(0.01, 1.0));
+      ->check(finite_range(0.01, 1.0));
   app.add_option("--schedule", o->schedule, "tile order: auto, output (-stationary), weight (-stationary)")
       ->capture_default_str();
   app.add_option("--warmup", o->warmup, "GEMMs run first on the same model without a reset (also checked)")
@@ -147,11 +148,11 @@ Runner add_gemm(CLI::App& app) {
   app.add_option("--act-sparsity", o->act_sparsity,
                  "fraction of A's elements set to zero before quantization, [0, 1]")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(finite_range(0.0, 1.0));
   app.add_option("--wgt-sparsity", o->wgt_sparsity,
                  "fraction of W's elements set to zero before quantization, [0, 1]")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(finite_range(0.0, 1.0));
   app.add_option("--sparsity-pattern", o->pattern,
                  "where the zeros go: random (positions), blocks (whole BFP blocks), clustered (runs along K)")
       ->capture_default_str();
@@ -172,7 +173,7 @@ Runner add_gemm(CLI::App& app) {
   app.add_option("--bias-scale", o->bias_scale,
                  "bias values drawn like --values times this times the RMS of the FP32 product A*W")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1e30));
+      ->check(finite_range(0.0, 1e30));
   app.add_flag("--json", o->json, "print the result as JSON");
   app.add_option("--dump", o->dump, "write operands and results as .npy files into this directory");
   app.add_option("--vcd", o->vcd, "write a VCD waveform of the whole run (traced model)")

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "options.h"
 #include "report/pipeline.h"
 #include "verify/train_bench.h"
 
@@ -38,7 +39,7 @@ Runner add_report(CLI::App& app) {
   auto* net = app.add_option("--net", o->net, "network workload (networks/*.yaml or an .onnx model) instead of --gemm: one activity run")
                   ->check(CLI::ExistingFile);
   auto* sp = app.add_option("--act-sparsity", o->sparsity, "activation sparsities, e.g. 0,0.9 (one activity run each)");
-  app.add_option("--seed", o->seed, "operand seed");
+  app.add_option("--seed", o->seed, "operand seed")->check(seed_check());
   app.add_option("-o,--out", o->out, "output directory (report.json, report.md, SVG plots, runs/)")->required();
   app.add_option("--ppa-out", o->ppa_out, "ASIC flow output root (default out/ppa of the source tree)");
   net->excludes(gemm)->excludes(sp);

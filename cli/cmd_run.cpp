@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "options.h"
 #include "format.h"
 #include "config/config.h"
 #include "import/load_any.h"
@@ -104,7 +105,7 @@ Runner add_run(CLI::App& app) {
   app.add_option("--net", o->net, "network description (YAML, docs/networks.md) or ONNX model (.onnx, docs/import.md)")
       ->required()
       ->check(CLI::ExistingFile);
-  auto* seed = app.add_option("--seed", o->seed, "seed of the input and weights (default: the network's seed)");
+  auto* seed = app.add_option("--seed", o->seed, "seed of the input and weights (default: the network's seed)")->check(seed_check());
   app.add_option("--input", o->input,
                  "network input from a .npy file (float32/float64, [N, H, W, C] or [N, F]; for an .onnx model its "
                  "layout, [N, C, H, W])")
@@ -119,11 +120,11 @@ Runner add_run(CLI::App& app) {
                "compressed activations and outputs wherever they apply (configs with sparsity)");
   app.add_option("--stall", o->stall, "random backpressure probability on every handshake, [0, 1)")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.95));
+      ->check(finite_range(0.0, 0.95));
   app.add_option("--latency", o->latency, "memory read latency in cycles")->capture_default_str()->check(CLI::Range(1, 10000));
   app.add_option("--bandwidth", o->bandwidth, "memory read beats per cycle, (0, 1]")
       ->capture_default_str()
-      ->check(CLI::Range(0.01, 1.0));
+      ->check(finite_range(0.01, 1.0));
   app.add_option("--schedule", o->schedule, "tile order of every GEMM: auto, output, weight")->capture_default_str();
   app.add_flag("--quiet", o->quiet, "no progress lines on stderr");
   app.add_flag("--no-chain", o->no_chain,

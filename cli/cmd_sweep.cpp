@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "options.h"
 #include "shard_option.h"
 #include "report/pipeline.h"
 #include "report/sweep.h"
@@ -18,14 +19,14 @@ Runner add_sweep(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   report::SweepOptions& s = o->sweep;
-  app.add_option("--base", s.base, "base config (default configs/test/r2c2b8.yaml)")->check(CLI::ExistingFile);
+  app.add_option("--base", s.base, "base config (default configs/test/r2c2b8.yaml of the source tree)")->check(CLI::ExistingFile);
   app.add_option("--gemm", s.gemm, "GEMM workload MxKxN of every point (default 16x64x16)");
   app.add_option("--act-sparsity", o->sparsity, "activation sparsities of every point (default 0,0.9)");
   app.add_option("--arrays", s.arrays, "array sizes RxC (default 2x2; --full: 2x2 4x4)");
   app.add_option("--blocks", s.blocks, "block sizes (default 8 16)");
   app.add_option("--knobs", s.knobs, "sparsity knobs (default none both; --full: none activations both)");
   app.add_flag("--full", s.full, "the full grid (12 points, about an hour on 2 cores)");
-  app.add_option("--seed", s.seed, "operand seed");
+  app.add_option("--seed", s.seed, "operand seed")->check(seed_check());
   app.add_option("-o,--out", s.out, "output directory (sweep.json, sweep.md, sweep_tops_per_w.svg, points/)")
       ->required();
   app.add_option("--ppa-out", s.ppa_out, "ASIC flow output root (default out/ppa of the source tree)");

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "options.h"
 #include "config/config.h"
 #include "format.h"
 #include "mapper/network.h"
@@ -98,12 +99,12 @@ Runner add_train(CLI::App& app) {
   app.add_option("--data", o->data, "Fashion-MNIST folder (gzipped IDX files)")->capture_default_str();
   app.add_option("--epochs", o->epochs, "epochs over the training set")->capture_default_str()->check(CLI::Range(1, 1000));
   app.add_option("--batch", o->batch, "images per step")->capture_default_str()->check(CLI::Range(1, 4096));
-  app.add_option("--lr", o->lr, "SGD learning rate")->capture_default_str()->check(CLI::Range(1e-9, 100.0));
+  app.add_option("--lr", o->lr, "SGD learning rate")->capture_default_str()->check(finite_range(1e-9, 100.0));
   app.add_option("--lr-decay", o->lr_decay, "learning-rate factor per epoch (epoch e uses lr * decay^e)")
       ->capture_default_str()
-      ->check(CLI::Range(1e-6, 1.0));
-  app.add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str()->check(CLI::Range(0.0, 0.999));
-  app.add_option("--seed", o->seed, "seed of the weight initialization and the data order")->capture_default_str();
+      ->check(finite_range(1e-6, 1.0));
+  app.add_option("--momentum", o->momentum, "SGD momentum")->capture_default_str()->check(finite_range(0.0, 0.999));
+  app.add_option("--seed", o->seed, "seed of the weight initialization and the data order")->check(seed_check())->capture_default_str();
   app.add_option("--arithmetic", o->arithmetic, "bfp8 (the accelerator's passes) or fp32 (reference loop)")
       ->capture_default_str()
       ->check(CLI::IsMember({"bfp8", "fp32"}));
@@ -124,7 +125,7 @@ Runner add_train(CLI::App& app) {
   steps->excludes(every);
   app.add_option("--stall", o->stall, "RTL steps: random backpressure probability on every handshake, [0, 0.95]")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.95));
+      ->check(finite_range(0.0, 0.95));
   app.add_option("--latency", o->latency, "RTL steps: memory read latency in cycles")->capture_default_str()->check(CLI::Range(1, 10000));
   app.add_option("--save", o->save, "write a checkpoint (FP32 master weights + momentum, .npy) to DIR after every epoch");
   app.add_option("--load", o->load, "resume from a checkpoint DIR")->check(CLI::ExistingDirectory);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // bfpgen: generator, quantizer and simulation front end for the BFP8 PE-array accelerator.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <map>
@@ -7,10 +10,43 @@
 
 #include "commands.h"
 #include "gen/emit.h"
+#include "gen/scratch.h"
 
 #ifndef BFP_VERSION
 #error "BFP_VERSION must be defined by the build"
 #endif
+
+namespace {
+
+/// An error message for the terminal: control bytes copied from an input file (escape sequences, carriage returns)
+/// as \xNN; line breaks and tabs stay, as the messages use them (a build log's tail).
+std::string terminal_safe(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\x%02x", c);
+      out += b;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+/// Flushes stdout; false (with errno) when anything written to it was lost: a full disk, a closed pipe. Every
+/// subcommand's report goes through std::cout or printf, so one check here covers them all.
+bool stdout_ok() {
+  std::cout.flush();
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int e = errno;
+  const bool ok = flushed && !std::ferror(stdout) && std::cout.good();
+  errno = e;
+  return ok;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"bfpgen - sparse BFP8 DNN accelerator generator"};
@@ -42,6 +78,8 @@ int main(int argc, char** argv) {
     reg(s, bfp::cli::add_import(*s));
   }
 
+  // an interrupted run removes its temporary output folders and ends its model build (gen/scratch.h)
+  bfp::scratch::install_signal_handlers();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -49,12 +87,20 @@ int main(int argc, char** argv) {
   }
   for (auto& [sub, run] : runners) {
     if (!sub->parsed()) continue;
+    int rc = 1;
     try {
-      return run();
+      rc = run();
     } catch (const std::exception& e) {
-      std::cerr << "bfpgen " << sub->get_name() << ": error: " << e.what() << "\n";
-      return 1;
+      std::cerr << "bfpgen " << sub->get_name() << ": error: " << terminal_safe(e.what()) << "\n";
+      rc = 1;
     }
+    if (!stdout_ok()) {
+      const int e = errno;
+      std::cerr << "bfpgen " << sub->get_name() << ": error: cannot write to standard output"
+                << (e ? std::string(": ") + std::strerror(e) : std::string()) << "; the output is incomplete\n";
+      return rc ? rc : 1;
+    }
+    return rc;
   }
   return 1;
 }

@@ -20,12 +20,12 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <utility>
 #include <vector>
 
 #include "config/fields.h"
+#include "config/text_check.h"
 #include "config/yaml_load.h"
 
 namespace bfp {
@@ -86,6 +86,10 @@ std::string child_path(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
 }
 
+/// Longest config value: the name is the only text and the model ABI's config_name holds 255 characters; any
+/// valid integer is far shorter. Checked before any other rule looks at the text.
+constexpr size_t kMaxValueChars = 255;
+
 bool is_power_of_two(long long v) { return v > 0 && (v & (v - 1)) == 0; }
 
 long long gcd(long long a, long long b) { return b == 0 ? a : gcd(b, a % b); }
@@ -104,7 +108,7 @@ std::string describe(const YAML::Node& n) {
     case YAML::NodeType::Sequence: return "a sequence";
     case YAML::NodeType::Map: return "a mapping";
     case YAML::NodeType::Scalar:
-      return (n.Tag() == "!" ? "the quoted string '" : "'") + n.Scalar() + "'";
+      return (n.Tag() == "!" ? "the quoted string '" : "'") + printable(n.Scalar()) + "'";
     default: return "an undefined value";
   }
 }
@@ -281,16 +285,19 @@ class Loader {
     v.present = true;
     v.mark = mark_of(e);
     const YAML::Node& n = e.value;
+    if (n.IsScalar() && n.Scalar().size() > kMaxValueChars)
+      fail(v.mark, f.key,
+           "the value is " + std::to_string(n.Scalar().size()) + " characters long, more than " +
+               std::to_string(kMaxValueChars) + " (no config value is longer): '" + printable(n.Scalar(), 40) + "'");
     switch (f.type) {
       case FieldType::Text: {
         if (!is_string(n))
           fail(v.mark, f.key, "expected a string of letters, digits, '_' and '-'; got " + describe(n));
         v.text = n.Scalar();
-        const std::regex pattern(f.allowed_text);
-        if (!std::regex_match(v.text, pattern))
+        if (!matches_class_plus(f.allowed_text, v.text))
           fail(v.mark, f.key,
-               "must be non-empty and use only letters, digits, '_' and '-' (" + f.allowed() + "); got '" + v.text +
-                   "'");
+               "must be non-empty and use only letters, digits, '_' and '-' (" + f.allowed() + "); got '" +
+                   printable(v.text) + "'");
         c_.*f.text_member = v.text;
         return v;
       }
@@ -298,7 +305,7 @@ class Loader {
         if (!is_string(n)) fail(v.mark, f.key, "expected " + f.allowed() + "; got " + describe(n));
         v.text = n.Scalar();
         const std::optional<Sparsity> s = parse_sparsity(v.text);
-        if (!s) fail(v.mark, f.key, "expected " + f.allowed() + "; got '" + v.text + "'");
+        if (!s) fail(v.mark, f.key, "expected " + f.allowed() + "; got '" + printable(v.text) + "'");
         c_.*f.sparsity_member = *s;
         return v;
       }
@@ -318,8 +325,7 @@ class Loader {
     if (!n.IsScalar()) fail(v.mark, f.key, expected + describe(n));
     if (n.Tag() != "?" && n.Tag() != "tag:yaml.org,2002:int") fail(v.mark, f.key, expected + describe(n));
     v.text = n.Scalar();
-    static const std::regex kIntRe("[-+]?[0-9]+");
-    if (!std::regex_match(v.text, kIntRe)) fail(v.mark, f.key, expected + describe(n));
+    if (!is_decimal(v.text, /*allow_sign=*/true)) fail(v.mark, f.key, expected + describe(n));
     errno = 0;
     v.value = std::strtoll(v.text.c_str(), nullptr, 10);
     if (errno == ERANGE) v.value = v.text[0] == '-' ? LLONG_MIN : LLONG_MAX;  // reported by the range check
@@ -421,18 +427,18 @@ class Loader {
 int Config::min_acc_width() const { return 17 + log2_exact(block) + guard_bits + 2; }
 
 Config parse_config(const std::string& yaml_text, const std::string& origin) {
+  if (yaml_text.size() > kMaxConfigFileBytes)
+    throw ConfigError(origin + ": the config is " + std::to_string(yaml_text.size()) + " bytes, more than the limit of " +
+                      std::to_string(kMaxConfigFileBytes) + " (a config is about 1 kB; see docs/config.md)");
   return Loader(origin, true).load_text(yaml_text);
 }
 
 Config load_config(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw ConfigError(path + ": cannot read config file: is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot open config file: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ConfigError(path + ": cannot read config file: " + std::strerror(errno));
-  Config c = parse_config(text.str(), path);
+  std::string text;
+  bool opened = false;
+  const std::string err = read_file_bounded(path, kMaxConfigFileBytes, text, &opened);
+  if (!err.empty()) throw ConfigError(path + (opened ? ": cannot read config file: " : ": cannot open config file: ") + err);
+  Config c = parse_config(text, path);
   c.source_path = path;
   return c;
 }

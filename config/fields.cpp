@@ -3,11 +3,11 @@
 // YAML writer.
 #include "config/fields.h"
 
-#include <regex>
 #include <set>
 #include <stdexcept>
 
 #include "config/sha256.h"
+#include "config/text_check.h"
 
 namespace bfp {
 namespace {
@@ -48,7 +48,10 @@ void check_table(const std::vector<Field>& fields) {
   for (const Field& f : fields) {
     const std::string key = f.key;
     if (!keys.insert(key).second) bad_row(f, "duplicate key");
-    if (!std::regex_match(key, std::regex("[a-z_]+(\\.[a-z_]+)?"))) bad_row(f, "keys are 'key' or 'section.key'");
+    const size_t dot = key.find('.');
+    const auto name_ok = [](const std::string& k) { return matches_class_plus("[a-z_]+", k); };
+    if (!name_ok(key.substr(0, dot)) || (dot != std::string::npos && !name_ok(key.substr(dot + 1))))
+      bad_row(f, "keys are 'key' or 'section.key'");
     if (f.section() != section) {  // to_yaml() writes each section once
       if (!section.empty()) closed_sections.insert(section);
       section = f.section();
@@ -59,6 +62,8 @@ void check_table(const std::vector<Field>& fields) {
       bad_row(f, "only the name is not a Verilog parameter (the model ABI carries it as config_name)");
     if (f.type == FieldType::Text && (f.check != FieldCheck::Parsed || !f.required))
       bad_row(f, "a text field is required and Parsed");
+    if (f.type == FieldType::Text && !(f.allowed_text && is_class_plus_pattern(f.allowed_text)))
+      bad_row(f, "a text field's ALLOWED is a pattern \"[CLASS]+\" (config/text_check.h)");
     if ((f.check == FieldCheck::Range || f.check == FieldCheck::Pow2) &&
         (f.type != FieldType::Int || !f.noun || f.lo > f.hi))
       bad_row(f, "Range/Pow2 needs an int field, a NOUN and LO <= HI");

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "gen/emit_pkg.h"
 #include "host/command_format.h"
 #include "gen/rtl_embed.h"
+#include "gen/scratch.h"
 #include "config/fields.h"
 #include "config/sha256.h"
 
@@ -287,12 +289,20 @@ std::string random_suffix() {
   return s.str();
 }
 
-/// Creates a new, empty directory `parent/.<base>.<tag>-<random>` and returns it.
-fs::path make_unique_dir(const fs::path& parent, const std::string& base, const char* tag) {
+constexpr const char* kTmpTag = "bfpgen-tmp";
+constexpr const char* kOldTag = "bfpgen-old";
+
+/// Creates a new, empty directory `parent/.<base>.<tag>-<pid>-<random>` and returns it (the PID tells a later
+/// run whether the owner still runs: gen/scratch.h). With `guard`, the directory is registered for removal on
+/// SIGINT/SIGTERM before it exists, so that an interrupt leaves nothing at any moment.
+fs::path make_unique_dir(const fs::path& parent, const std::string& base, const char* tag,
+                         std::unique_ptr<scratch::DirGuard>* guard = nullptr) {
   for (int attempt = 0; attempt < 100; ++attempt) {
-    fs::path p = parent / ("." + base.substr(0, 100) + "." + tag + "-" + random_suffix());
+    fs::path p = parent / ("." + base.substr(0, 100) + "." + scratch::owned_tag(tag) + random_suffix());
+    if (guard) *guard = std::make_unique<scratch::DirGuard>(p.string());
     std::error_code ec;
     if (fs::create_directory(p, ec)) return p;
+    if (guard) guard->reset();
     if (ec) throw std::runtime_error("cannot create directory '" + p.string() + "': " + ec.message());
   }
   throw std::runtime_error("cannot create a temporary directory in '" + parent.string() + "'");
@@ -331,7 +341,7 @@ void swap_into_place(const fs::path& from, const fs::path& to) {
     throw std::runtime_error("cannot replace '" + to.string() + "' with '" + from.string() +
                              "': " + std::strerror(errno));
 #endif
-  const fs::path old = make_unique_dir(to.parent_path(), to.filename().string(), "bfpgen-old");
+  const fs::path old = make_unique_dir(to.parent_path(), to.filename().string(), kOldTag);
   fs::remove(old);  // rename() needs a free name: keep the unique name, drop the directory
   std::error_code ec;
   fs::rename(to, old, ec);
@@ -415,7 +425,11 @@ void write_output(const std::vector<GeneratedFile>& files, const std::string& ou
   fs::create_directories(parent, ec);
   if (ec) throw std::runtime_error("cannot create directory '" + parent.string() + "': " + ec.message());
 
-  const fs::path tmp = make_unique_dir(parent, out.filename().string(), "bfpgen-tmp");
+  // What an earlier, killed run left beside the output (its PID no longer runs) goes first.
+  const char* const tags[] = {kTmpTag, kOldTag};
+  scratch::remove_stale_siblings(parent.string(), out.filename().string().substr(0, 100), tags, 2);
+  std::unique_ptr<scratch::DirGuard> guard;
+  const fs::path tmp = make_unique_dir(parent, out.filename().string(), kTmpTag, &guard);
   try {
     for (const GeneratedFile& f : files) {
       const fs::path p = tmp / f.path;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "golden/npy.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -37,6 +40,40 @@ size_t product(const std::vector<size_t>& shape) {
   size_t n = 1;
   for (size_t d : shape) n *= d;
   return n;
+}
+
+/// The element count of `shape` if its data fits kMaxBytes (so no product can overflow), else throws.
+size_t checked_product(const std::vector<size_t>& shape, size_t item, const std::string& name) {
+  size_t n = 1;
+  for (size_t d : shape) {
+    if (d != 0 && n > kMaxBytes / item / d) {
+      std::string dims;
+      for (size_t x : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(x);
+      throw Error("npy: " + name + ": shape (" + dims + ") needs more than " + std::to_string(kMaxBytes) +
+                  " bytes of data, the limit of the reader");
+    }
+    n *= d;
+  }
+  for (size_t d : shape)
+    if (d == 0) return 0;
+  return n;
+}
+
+/// `s` with control bytes as \xNN and cut after 200 characters, for messages that quote a header.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < 200; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x7f) {
+      char b[8];
+      std::snprintf(b, sizeof b, "\\x%02x", c);
+      out += b;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > 200) out += "... (" + std::to_string(s.size()) + " characters)";
+  return out;
 }
 
 }  // namespace
@@ -84,7 +121,7 @@ struct HeaderParser {
   const std::string& name;
   size_t i = 0;
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error("npy: " + name + ": bad header (" + what + "): " + s);
+    throw Error("npy: " + name + ": bad header (" + printable(what) + "): " + printable(s));
   }
   void ws() {
     while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
@@ -126,6 +163,7 @@ struct HeaderParser {
       size_t j = i;
       while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
       if (j == i) fail("expected a dimension");
+      if (j - i > 18) fail("dimension " + s.substr(i, std::min<size_t>(j - i, 30)) + "... is too large");
       v.push_back(static_cast<size_t>(std::stoull(s.substr(i, j - i))));
       i = j;
       if (!eat(',')) {
@@ -139,8 +177,12 @@ struct HeaderParser {
 
 }  // namespace
 
-Array decode(const std::string& c, const std::string& name) {
-  if (!host_little_endian()) throw Error("npy: big-endian hosts are not supported");
+namespace {
+
+constexpr size_t kMaxHeader = size_t(1) << 20;  // numpy writes < 100 bytes; version 2.0 allows 4 GiB
+
+/// Where the header of `c` ends (the data starts), from the first 12 bytes of `c`; throws on a bad preamble.
+size_t header_end(const std::string& c, const std::string& name) {
   if (c.size() < 10 || c.compare(0, 6, "\x93NUMPY") != 0) throw Error("npy: " + name + ": not a .npy file");
   const auto byte = [&](size_t k) { return static_cast<size_t>(static_cast<uint8_t>(c[k])); };
   const int major = static_cast<int>(byte(6));
@@ -155,10 +197,20 @@ Array decode(const std::string& c, const std::string& name) {
   } else {
     throw Error("npy: " + name + ": unsupported format version " + std::to_string(major));
   }
-  if (c.size() < hstart + hlen) throw Error("npy: " + name + ": truncated header");
-  const std::string header = c.substr(hstart, hlen);
+  if (hlen > kMaxHeader)
+    throw Error("npy: " + name + ": the header is " + std::to_string(hlen) + " bytes, more than the limit of " +
+                std::to_string(kMaxHeader));
+  return hstart + hlen;
+}
+
+/// Parses the header of `c` (complete up to header_end) into a's dtype and shape; returns the data's size in
+/// bytes (at most kMaxBytes).
+size_t parse_header(const std::string& c, const std::string& name, Array& a) {
+  const size_t end = header_end(c, name);
+  const size_t hstart = c[6] == 1 ? 10 : 12;
+  if (c.size() < end) throw Error("npy: " + name + ": truncated header");
+  const std::string header = c.substr(hstart, end - hstart);
   HeaderParser p{header, name};
-  Array a;
   bool have_descr = false, have_order = false, have_shape = false;
   p.expect('{');
   while (!p.eat('}')) {
@@ -175,7 +227,7 @@ Array decode(const std::string& c, const std::string& name) {
           a.dtype = t.t;
           found = true;
         }
-      if (!found) throw Error("npy: " + name + ": unsupported dtype '" + d + "'");
+      if (!found) throw Error("npy: " + name + ": unsupported dtype '" + printable(d) + "'");
       have_descr = true;
     } else if (key == "fortran_order") {
       const std::string w = p.word();
@@ -186,7 +238,7 @@ Array decode(const std::string& c, const std::string& name) {
       a.shape = p.tuple();
       have_shape = true;
     } else {
-      p.fail("unknown key '" + key + "'");
+      p.fail("unknown key '" + printable(key) + "'");
     }
     if (!p.eat(',')) {
       p.expect('}');
@@ -194,8 +246,16 @@ Array decode(const std::string& c, const std::string& name) {
     }
   }
   if (!have_descr || !have_order || !have_shape) p.fail("missing key");
-  const size_t nbytes = a.size() * item_size(a.dtype);
-  const size_t dstart = hstart + hlen;
+  return checked_product(a.shape, item_size(a.dtype), name) * item_size(a.dtype);
+}
+
+}  // namespace
+
+Array decode(const std::string& c, const std::string& name) {
+  if (!host_little_endian()) throw Error("npy: big-endian hosts are not supported");
+  Array a;
+  const size_t nbytes = parse_header(c, name, a);
+  const size_t dstart = header_end(c, name);
   if (c.size() != dstart + nbytes)
     throw Error("npy: " + name + ": data is " + std::to_string(c.size() - dstart) + " bytes, shape needs " +
                 std::to_string(nbytes));
@@ -204,9 +264,31 @@ Array decode(const std::string& c, const std::string& name) {
 }
 
 Array read(const std::string& path) {
+  // The header says how many bytes follow, so the reader never reads more than that plus one (a device such as
+  // /dev/zero never ends; a forged shape is refused by parse_header before any data is read).
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error("npy: cannot read " + path + ": is a directory");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("npy: cannot open " + path);
-  std::string content((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string content;
+  const auto fill = [&](size_t want) {  // reads until content holds `want` bytes or the file ends
+    char buf[65536];
+    while (content.size() < want) {
+      f.read(buf, static_cast<std::streamsize>(std::min(sizeof buf, want - content.size())));
+      if (f.gcount() <= 0) break;
+      content.append(buf, size_t(f.gcount()));
+    }
+    if (f.bad()) throw Error("npy: error reading " + path);
+  };
+  fill(12);
+  const size_t dstart = header_end(content, path);
+  fill(dstart);
+  Array probe;
+  const size_t nbytes = parse_header(content, path, probe);
+  fill(dstart + nbytes + 1);  // one byte more: is the file longer than its shape says?
+  if (content.size() > dstart + nbytes)
+    throw Error("npy: " + path + ": the file holds more than the " + std::to_string(nbytes) +
+                " bytes of data its shape needs");
   return decode(content, path);
 }
 

@@ -80,6 +80,11 @@ struct Array {
   }
 };
 
+/// Largest data the reader accepts (bytes; 1 GiB): a shape needing more is refused before any allocation, so
+/// a forged shape can neither overflow the element count nor exhaust memory, and read() stops reading a file
+/// (or a device such as /dev/zero) at this size plus the largest header.
+constexpr size_t kMaxBytes = size_t(1) << 30;
+
 /// Parses file content (versions 1.0 and 2.0, C order, the six types above).
 Array decode(const std::string& content, const std::string& name = "<memory>");
 /// Reads and parses a file.

@@ -102,11 +102,11 @@ Eigen::MatrixXf layer_weights(const Layer& l, uint64_t seed) {
     rows = l.filters;
     k = l.kh * l.kw * (l.in.c / l.groups);
   } else {
-    throw std::invalid_argument(std::string("layer '") + l.name + "' (" + type_name(l.type) + ") has no weights");
+    throw std::invalid_argument(layer_at(l) + "layer '" + l.name + "' (" + type_name(l.type) + ") has no weights");
   }
   if (l.weights) {
     if (l.weights->size() != size_t(rows) * size_t(k))
-      throw std::logic_error("layer '" + l.name + "': weights from " + l.weights_path + " do not match its shape");
+      throw std::logic_error(layer_at(l) + "layer '" + l.name + "': weights from " + l.weights_path + " do not match its shape");
     Eigen::MatrixXf w(rows, k);
     for (int r = 0; r < rows; ++r)
       for (int c = 0; c < k; ++c) w(r, c) = (*l.weights)[size_t(r) * size_t(k) + size_t(c)];
@@ -126,7 +126,7 @@ Eigen::VectorXf layer_bias(const Layer& l, uint64_t seed) {
   Eigen::VectorXf b(outs);
   if (l.bias_kind == Layer::Bias::File) {
     if (!l.bias || l.bias->size() != size_t(outs))
-      throw std::logic_error("layer '" + l.name + "': bias from " + l.bias_path + " does not match its shape");
+      throw std::logic_error(layer_at(l) + "layer '" + l.name + "': bias from " + l.bias_path + " does not match its shape");
     for (int i = 0; i < outs; ++i) b(i) = (*l.bias)[size_t(i)];
     return b;
   }
@@ -158,11 +158,11 @@ template <typename Mat>
 Mat im2col_t(const Mat& x, const Layer& l, int group) {
   const Shape& in = l.in;
   if (x.rows() != in.rows() || x.cols() != in.c)
-    throw std::invalid_argument("im2col: input of layer '" + l.name + "' is " + std::to_string(x.rows()) + " x " +
+    throw std::invalid_argument(layer_at(l) + "im2col: input of layer '" + l.name + "' is " + std::to_string(x.rows()) + " x " +
                                 std::to_string(x.cols()) + ", expected " + std::to_string(in.rows()) + " x " +
                                 std::to_string(in.c));
   if (l.type != LayerType::Conv2d || group < 0 || group >= l.groups)
-    throw std::invalid_argument("im2col: layer '" + l.name + "' is not a conv2d with group " + std::to_string(group));
+    throw std::invalid_argument(layer_at(l) + "im2col: layer '" + l.name + "' is not a conv2d with group " + std::to_string(group));
   const int cg = in.c / l.groups, c0 = group * cg;
   const int ho = l.out.h, wo = l.out.w;
   Mat a = Mat::Zero(int64_t(l.out.rows()), int64_t(l.kh) * l.kw * cg);
@@ -205,16 +205,16 @@ Tensor gemm_layer_output(const Layer& l, const std::vector<golden::BfpMatrix>& o
     t.q = concat_columns(parts, l.name);
   }
   if (t.q.rows != l.out.rows() || t.q.cols != l.out.c)
-    throw std::logic_error("layer '" + l.name + "': GEMM outputs do not form a " + l.out.str() + " tensor");
+    throw std::logic_error(layer_at(l) + "layer '" + l.name + "': GEMM outputs do not form a " + l.out.str() + " tensor");
   return t;
 }
 
 Eigen::MatrixXd host_layer_values(const Layer& l, const std::vector<const Eigen::MatrixXd*>& inputs) {
-  if (inputs.empty()) throw std::invalid_argument("layer '" + l.name + "': no inputs");
+  if (inputs.empty()) throw std::invalid_argument(layer_at(l) + "layer '" + l.name + "': no inputs");
   const Shape& in = l.in;
   const Eigen::MatrixXd& x = *inputs[0];
   if (x.rows() != in.rows() || x.cols() != in.c)
-    throw std::invalid_argument("layer '" + l.name + "': input values do not match its input shape " + in.str() +
+    throw std::invalid_argument(layer_at(l) + "layer '" + l.name + "': input values do not match its input shape " + in.str() +
                                 " (batch " + std::to_string(in.n) + ")");
   switch (l.type) {
     case LayerType::MaxPool:
@@ -284,12 +284,12 @@ Eigen::MatrixXd host_layer_values(const Layer& l, const std::vector<const Eigen:
       return v;
     }
     default:
-      throw std::invalid_argument("layer '" + l.name + "' (" + type_name(l.type) + ") is not a host layer");
+      throw std::invalid_argument(layer_at(l) + "layer '" + l.name + "' (" + type_name(l.type) + ") is not a host layer");
   }
 }
 
 Tensor run_host_layer(const Layer& l, const std::vector<const Tensor*>& inputs, int block) {
-  if (inputs.empty()) throw std::invalid_argument("layer '" + l.name + "': no inputs");
+  if (inputs.empty()) throw std::invalid_argument(layer_at(l) + "layer '" + l.name + "': no inputs");
   if (l.type == LayerType::Concat) {  // block copy when the parts are block-aligned
     std::vector<const golden::BfpMatrix*> parts;
     for (const Tensor* t : inputs) parts.push_back(&t->q);

@@ -9,15 +9,16 @@
 #include <algorithm>
 #include <cmath>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <regex>
 #include <set>
 #include <sstream>
 
+#include "config/text_check.h"
 #include "config/yaml_load.h"
 #include "mapper/network_files.h"
 
@@ -118,7 +119,7 @@ std::string describe(const YAML::Node& n) {
     case YAML::NodeType::Null: return "nothing (null)";
     case YAML::NodeType::Sequence: return n.size() ? "a sequence of " + std::to_string(n.size()) : "an empty sequence";
     case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Scalar: return (n.Tag() == "!" ? "the quoted string '" : "'") + n.Scalar() + "'";
+    case YAML::NodeType::Scalar: return (n.Tag() == "!" ? "the quoted string '" : "'") + printable(n.Scalar()) + "'";
     default: return "an undefined value";
   }
 }
@@ -155,6 +156,7 @@ class Parser {
     if (!root.IsMap())
       throw NetError(loc(root.Mark()) + ": the network must be a mapping with keys " + join(kRootKeys) + "; got " +
                      describe(root));
+    check_scalar_lengths(root);
     auto top = entries(root, kRootKeys, "", {"name", "input", "layers"});
 
     Network net;
@@ -301,6 +303,30 @@ class Parser {
     throw NetError(loc(m) + ": " + ctx + ": " + msg);
   }
 
+  // Every key and value at most kMaxScalarChars long; the first longer one fails naming its key. An explicit
+  // stack, not recursion: the depth is the file's nesting.
+  void check_scalar_lengths(const YAML::Node& root) const {
+    std::vector<std::pair<YAML::Node, std::string>> todo = {{root, ""}};
+    while (!todo.empty()) {
+      const YAML::Node n = todo.back().first;
+      const std::string key = todo.back().second;
+      todo.pop_back();
+      if (n.IsScalar() && n.Scalar().size() > kMaxScalarChars)
+        fail(n.Mark(), key.empty() ? "a value" : "field '" + key + "'",
+             "the " + std::string(key.empty() ? "value" : "value or key") + " is " + std::to_string(n.Scalar().size()) +
+                 " characters long, more than " + std::to_string(kMaxScalarChars) + ": '" + printable(n.Scalar(), 40) +
+                 "'");
+      if (n.IsSequence())
+        for (const auto& x : n) todo.emplace_back(x, key);
+      if (n.IsMap())
+        for (auto it = n.begin(); it != n.end(); ++it) {
+          const std::string k = it->first.IsScalar() ? printable(it->first.Scalar(), 40) : key;
+          todo.emplace_back(it->first, k);
+          todo.emplace_back(it->second, k);
+        }
+    }
+  }
+
   // The entries of a mapping by key; unknown and duplicate keys fail, as do missing required ones.
   std::map<std::string, Entry> entries(const YAML::Node& map, const std::vector<std::string>& allowed,
                                        const std::string& prefix, const std::vector<std::string>& required,
@@ -314,7 +340,7 @@ class Parser {
       bool ok = false;
       for (const auto& a : allowed) ok = ok || a == k;
       if (!ok)
-        fail(it->first.Mark(), where(k), "unknown field (allowed: " + join(allowed) + ")");
+        fail(it->first.Mark(), where(printable(k)), "unknown field (allowed: " + join(allowed) + ")");
       if (out.count(k))
         fail(it->first.Mark(), where(k),
              "duplicate field (first given at line " + std::to_string(out.at(k).key.Mark().line + 1) + ")");
@@ -325,9 +351,39 @@ class Parser {
     return out;
   }
 
+  // [A-Za-z_][A-Za-z0-9_.-]* (a loop, not std::regex: see config/text_check.h)
+  static bool is_name(const std::string& s) {
+    if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+    for (char c : s)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) return false;
+    return true;
+  }
+
+  // [+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?
+  static bool is_number(const std::string& s) {
+    size_t i = 0;
+    const auto digits = [&] {
+      const size_t from = i;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      return i - from;
+    };
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    size_t mantissa = digits();
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      mantissa += digits();
+    }
+    if (mantissa == 0) return false;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+      ++i;
+      if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+      if (digits() == 0) return false;
+    }
+    return i == s.size();
+  }
+
   std::string name_value(const Entry& e, const std::string& ctx) const {
-    static const std::regex re("[A-Za-z_][A-Za-z0-9_.-]*");
-    if (!is_plain_string(e.value) || !std::regex_match(e.value.Scalar(), re))
+    if (!is_plain_string(e.value) || !is_name(e.value.Scalar()))
       fail(mark_of(e), ctx, "expected a name of letters, digits, '_', '.' and '-' starting with a letter or '_'; got " +
                                 describe(e.value));
     return e.value.Scalar();
@@ -335,34 +391,31 @@ class Parser {
 
   long long int_value(const YAML::Node& n, const YAML::Mark& m, const std::string& ctx, long long lo,
                       long long hi) const {
-    static const std::regex re("[+-]?[0-9]+");
-    if (!n.IsScalar() || n.Tag() != "?" || !std::regex_match(n.Scalar(), re))
+    if (!n.IsScalar() || n.Tag() != "?" || !is_decimal(n.Scalar(), /*allow_sign=*/true))
       fail(m, ctx, "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi) + "; got " + describe(n));
     errno = 0;
     const long long v = std::strtoll(n.Scalar().c_str(), nullptr, 10);
     if (errno == ERANGE || v < lo || v > hi)
-      fail(m, ctx, "must be in " + std::to_string(lo) + ".." + std::to_string(hi) + "; got " + n.Scalar());
+      fail(m, ctx, "must be in " + std::to_string(lo) + ".." + std::to_string(hi) + "; got " + printable(n.Scalar()));
     return v;
   }
 
   uint64_t u64_value(const Entry& e, const std::string& ctx) const {
-    static const std::regex re("[0-9]+");
-    if (!e.value.IsScalar() || e.value.Tag() != "?" || !std::regex_match(e.value.Scalar(), re))
+    if (!e.value.IsScalar() || e.value.Tag() != "?" || !is_decimal(e.value.Scalar(), /*allow_sign=*/false))
       fail(mark_of(e), ctx, "expected an unsigned integer; got " + describe(e.value));
     errno = 0;
     const unsigned long long v = std::strtoull(e.value.Scalar().c_str(), nullptr, 10);
-    if (errno == ERANGE) fail(mark_of(e), ctx, "does not fit 64 bits: " + e.value.Scalar());
+    if (errno == ERANGE) fail(mark_of(e), ctx, "does not fit 64 bits: " + printable(e.value.Scalar()));
     return v;
   }
 
   // A finite number (an integer or a decimal/exponent float, not quoted).
   double float_value(const Entry& e, const std::string& ctx) const {
-    static const std::regex re("[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?");
-    if (!e.value.IsScalar() || e.value.Tag() != "?" || !std::regex_match(e.value.Scalar(), re))
+    if (!e.value.IsScalar() || e.value.Tag() != "?" || !is_number(e.value.Scalar()))
       fail(mark_of(e), ctx, "expected a number; got " + describe(e.value));
     const double v = std::strtod(e.value.Scalar().c_str(), nullptr);
     if (!std::isfinite(v) || std::fabs(v) > double(std::numeric_limits<float>::max()))
-      fail(mark_of(e), ctx, "must be a finite FP32 number; got " + e.value.Scalar());
+      fail(mark_of(e), ctx, "must be a finite FP32 number; got " + printable(e.value.Scalar()));
     return v;
   }
 
@@ -395,11 +448,11 @@ class Parser {
     for (const Layer& o : net.layers) {
       if (o.name != r) continue;
       if (o.index >= l.index)
-        fail(m, ctx, "'" + r + "' is " + (o.index == l.index ? "this layer" : "a later layer (#" + std::to_string(o.index + 1) + ")") +
+        fail(m, ctx, "'" + printable(r) + "' is " + (o.index == l.index ? "this layer" : "a later layer (#" + std::to_string(o.index + 1) + ")") +
                          "; a layer can only use the network input and earlier layers");
       return o.index;
     }
-    fail(m, ctx, "no layer called '" + r + "' (use 'input' for the network input)");
+    fail(m, ctx, "no layer called '" + printable(r) + "' (use 'input' for the network input)");
   }
 
   void parse_layer(Network& net, Layer& l, const YAML::Node& node) {
@@ -665,17 +718,20 @@ void infer_shapes(Network& net) {
   }
 }
 
-Network parse_network(const std::string& text, const std::string& origin) { return Parser(origin).parse(text); }
+Network parse_network(const std::string& text, const std::string& origin) {
+  if (text.size() > kMaxNetworkFileBytes)
+    throw NetError(origin + ": the network description is " + std::to_string(text.size()) +
+                   " bytes, more than the limit of " + std::to_string(kMaxNetworkFileBytes) +
+                   " (weights belong in .npy files, docs/networks.md)");
+  return Parser(origin).parse(text);
+}
 
 Network load_network(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw NetError(path + ": cannot read network file: is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw NetError(path + ": cannot open network file: " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw NetError(path + ": cannot read network file: " + std::strerror(errno));
-  return parse_network(ss.str(), path);
+  std::string text;
+  bool opened = false;
+  const std::string err = read_file_bounded(path, kMaxNetworkFileBytes, text, &opened);
+  if (!err.empty()) throw NetError(path + (opened ? ": cannot read network file: " : ": cannot open network file: ") + err);
+  return parse_network(text, path);
 }
 
 }  // namespace bfp::mapper

@@ -90,6 +90,10 @@ struct Layer {
   int64_t macs() const;
 };
 
+/// "FILE:LINE:COL: " of the layer's mapping in its network file, "" for a layer built in code: the prefix of
+/// every error about the layer found after loading (lowering, planning), so that it points at the YAML.
+inline std::string layer_at(const Layer& l) { return l.where.empty() ? std::string() : l.where + ": "; }
+
 struct Network {
   std::string name;
   std::string source_path;  ///< file it was loaded from ("" when parsed from text)

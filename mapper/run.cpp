@@ -113,7 +113,7 @@ host::PlanOptions gemm_options(const Layer& l, const RunOptions& opt, bool rtl) 
 }
 
 [[noreturn]] void layer_error(const Layer& l, const std::string& msg) {
-  throw std::invalid_argument("layer '" + l.name + "' (#" + std::to_string(l.index + 1) + ", " + type_name(l.type) +
+  throw std::invalid_argument(layer_at(l) + "layer '" + l.name + "' (#" + std::to_string(l.index + 1) + ", " + type_name(l.type) +
                               "): " + msg);
 }
 

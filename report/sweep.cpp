@@ -99,7 +99,9 @@ Config sweep_variant(const Config& base, const SweepPoint& p) {
   return base.with(keys);
 }
 
-bool run_sweep(const SweepOptions& opt, std::ostream& progress) {
+bool run_sweep(const SweepOptions& options, std::ostream& progress) {
+  SweepOptions opt = options;
+  if (opt.base.empty()) opt.base = (fs::path(opt.repo.empty() ? "." : opt.repo) / kDefaultSweepBase).string();
   const std::vector<SweepPoint> points = sweep_points(opt);
   ReportOptions base;
   parse_gemm_shape(opt.gemm, base.m, base.k, base.n);

@@ -12,8 +12,12 @@
 
 namespace bfp::report {
 
+/// The base config when none is given, relative to the source tree (SweepOptions::repo), not to the current
+/// directory, so that `bfpgen sweep` works from anywhere like the other defaults (out/ppa, scripts/ppa).
+constexpr const char* kDefaultSweepBase = "configs/test/r2c2b8.yaml";
+
 struct SweepOptions {
-  std::string base = "configs/test/r2c2b8.yaml";  // base config
+  std::string base;                               // base config ("": kDefaultSweepBase of `repo`)
   std::string gemm = "16x64x16";                  // GEMM workload MxKxN of every point
   std::vector<double> act_sparsity{0, 0.9};       // activation sparsities of every point
   std::vector<std::string> arrays;                // "RxC"; empty: 2x2 (full: 2x2 4x4)

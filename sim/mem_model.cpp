@@ -21,7 +21,8 @@ MemModel::MemModel(const MemConfig& cfg)
     throw MemError("memory: beat of " + std::to_string(cfg_.beat_bytes) + " bytes is not a power of two <= 64");
   if (cfg_.latency < 1) throw MemError("memory: latency must be >= 1 cycle");
   if (!(cfg_.bandwidth > 0.0 && cfg_.bandwidth <= 1.0)) throw MemError("memory: bandwidth must be in (0, 1] beats/cycle");
-  if (cfg_.stall < 0.0 || cfg_.stall >= 1.0) throw MemError("memory: stall probability must be in [0, 1)");
+  if (!(cfg_.stall >= 0.0 && cfg_.stall < 1.0))  // written so that NaN fails too
+    throw MemError("memory: stall probability must be in [0, 1)");
 }
 
 void MemModel::check(uint64_t addr, uint64_t n, const char* what) const {

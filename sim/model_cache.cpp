@@ -4,12 +4,17 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <iterator>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +30,7 @@
 
 #include "config/fields.h"
 #include "gen/emit.h"
+#include "gen/scratch.h"
 
 #ifndef BFP_SOURCE_DIR
 #error "BFP_SOURCE_DIR must be defined by the build"
@@ -278,35 +284,112 @@ std::string tail(const fs::path& p, int n) {
   return out;
 }
 
-// Runs argv with stdout and stderr appended to `log`; returns the exit status (or -1).
-int run_logged(const std::vector<std::string>& argv, const fs::path& log) {
+// How a build step ended: its exit code, or the signal that killed it.
+struct StepStatus {
+  int code = 0;    ///< exit code (valid when !signaled); -1 when it could not be started
+  int signal = 0;  ///< the signal that ended it, 0 if it exited
+  bool ok() const { return code == 0 && signal == 0; }
+};
+
+// Runs argv with stdout and stderr appended to `log`, in a process group of its own (cmake, make and the
+// compilers): the group is what an interrupted bfpgen ends (gen/scratch.h), and its id is written to `pgid_file`
+// so that a later run can end it if this process is killed outright (SIGKILL leaves no handler to run).
+StepStatus run_logged(const std::vector<std::string>& argv, const fs::path& log, const fs::path& pgid_file) {
   {
     std::ofstream l(log, std::ios::app);
     l << "$";
     for (const auto& a : argv) l << " " << a;
     l << "\n";
   }
+  // the group does not get the terminal's Ctrl-C: this process's handler passes it on (gen/scratch.h)
+  scratch::install_signal_handlers();
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  // The interrupting signals stay blocked from before the spawn until the group is registered: one that arrives
+  // in between (the child may run before this thread does) is then delivered with the group known to the handler.
+  sigset_t interrupts, old_mask, child_mask;
+  sigemptyset(&interrupts);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&interrupts, sig);
+  pthread_sigmask(SIG_BLOCK, &interrupts, &old_mask);
+  child_mask = old_mask;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigdelset(&child_mask, sig);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setpgroup(&attr, 0);  // a new group led by the child
+  posix_spawnattr_setsigmask(&attr, &child_mask);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid;
-  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
+  const int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) {
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     std::ofstream(log, std::ios::app) << "cannot start " << argv[0] << ": " << std::strerror(rc) << "\n";
-    return -1;
+    return {-1, 0};
   }
+  scratch::GroupGuard group(pid);  // ended on SIGINT/SIGTERM, or if this function is left by an exception
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+  std::ofstream(pgid_file) << pid << "\n";
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
+    if (errno != EINTR) return {-1, 0};
   }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  // cmake has ended; anything of its group still running (a compiler make did not wait for) goes with it
+  ::kill(-pid, SIGKILL);
+  group.release();
+  if (WIFSIGNALED(status)) return {0, WTERMSIG(status)};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0};
+}
+
+// True if a failed build step was not a compile error but a process killed from outside: the step itself died of
+// a signal, or its log shows a compiler or make job killed by one (the OOM killer sends SIGKILL; a shell
+// reports 128 + signal, make "Error 137"). Such a build is retried by the next run instead of being recorded as
+// failed.
+bool killed_build(const StepStatus& st, const fs::path& log, std::string* why) {
+  if (st.signal) {
+    *why = "killed by signal " + std::to_string(st.signal) + " (" + strsignal(st.signal) + ")";
+    return true;
+  }
+  if (st.code > 128 && st.code <= 128 + 64) {
+    *why = "exited with " + std::to_string(st.code) + " = 128 + signal " + std::to_string(st.code - 128);
+    return true;
+  }
+  std::ifstream f(log);
+  static const char* const kMarks[] = {"Killed signal terminated program", "Error 137", "Error 143", "Error 130",
+                                       "Killed\n", "Terminated\n", "virtual memory exhausted",
+                                       "out of memory allocating", "Cannot allocate memory"};
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  for (const char* m : kMarks)
+    if (text.find(m) != std::string::npos) {
+      std::string mark(m);
+      if (!mark.empty() && mark.back() == '\n') mark.pop_back();
+      *why = "a compile job was killed or ran out of memory (the log says '" + mark + "')";
+      return true;
+    }
+  return false;
+}
+
+// Scratch folders of builds whose process is gone (killed outright): ends what is left of their process group
+// and removes them. Runs under the model's lock, so no live build of this model is touched.
+void remove_stale_work(const fs::path& dir) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string n = it->path().filename().string();
+    if (n.rfind("work-", 0) != 0) continue;
+    const long owner = std::strtol(n.c_str() + 5, nullptr, 10);
+    if (owner > 0 && scratch::process_alive(pid_t(owner))) continue;
+    std::ifstream pg(it->path() / "pgid");
+    long pgid = 0;
+    if (pg >> pgid && pgid > 1) ::kill(-pid_t(pgid), SIGKILL);
+    std::error_code rec;
+    fs::remove_all(it->path(), rec);
+  }
 }
 
 // An exclusive flock held for the lifetime of the object.
@@ -334,6 +417,11 @@ class FileLock {
 };
 
 // Makes sure an up-to-date library for cfg exists; returns its path.
+//
+// Layout of <cache>/<hash>/: libbfp_model-<fingerprint>.so and `stamp` (the published model), rtl/ (the RTL
+// of the last build), build.log, `failed` (the fingerprint of sources that failed to compile), and while a
+// build runs work-<pid>-<n>/ with its own rtl/ and build/: a fresh folder per build, so that nothing a killed
+// earlier build left (or is still writing, if its compilers outlived it) can break this one.
 std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace) {
   const fs::path cache = model_cache_dir();
   const fs::path model_src = fs::path(env_or("BFP_SOURCE_DIR", BFP_SOURCE_DIR)) / "sim";
@@ -342,11 +430,25 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace)
   const fs::path dir = cache / hash;
   fs::create_directories(dir);
   FileLock lock(cache / (hash + ".lock"));
+  remove_stale_work(dir);
+  std::error_code ignored;  // the scratch folders of older versions (best effort: nothing reads them)
+  fs::remove_all(dir / "rtl.new", ignored);
+  fs::remove_all(dir / "build", ignored);
 
-  // Generate into a scratch directory: a changed generator or leaf RTL changes the fingerprint.
-  const fs::path fresh = dir / "rtl.new";
-  fs::remove_all(fresh);
-  fs::create_directories(fresh);
+  static std::atomic<unsigned> counter{0};
+  const fs::path work = dir / ("work-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  struct RemoveWork {
+    fs::path p;
+    ~RemoveWork() {
+      std::error_code ec;
+      fs::remove_all(p, ec);
+    }
+  } remove_work{work};
+  fs::remove_all(work);
+  fs::create_directories(work);
+
+  // Generate into the scratch folder: a changed generator or leaf RTL changes the fingerprint.
+  const fs::path fresh = work / "rtl";
   try {
     bfp::generate(cfg, fresh.string());
   } catch (const std::exception& e) {
@@ -355,27 +457,21 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace)
   const std::string fp = fingerprint(fresh, model_src, trace);
   const fs::path lib = dir / ("libbfp_model-" + fp + ".so");
   const fs::path stamp = dir / "stamp";
-  if (fs::exists(lib) && fs::exists(stamp) && read_file(stamp) == fp) {
-    fs::remove_all(fresh);
-    return lib.string();
-  }
-  // The same inputs failed to build before: fail at once (many tests would otherwise rebuild in turn).
+  if (fs::exists(lib) && fs::exists(stamp) && read_file(stamp) == fp) return lib.string();
+  // The same inputs failed to compile before: fail at once (many tests would otherwise rebuild in turn).
   const fs::path failed = dir / "failed";
   const fs::path logf = dir / "build.log";
-  if (fs::exists(failed) && read_file(failed) == fp && env_or("BFP_MODEL_RETRY", "").empty()) {
-    fs::remove_all(fresh);
+  if (fs::exists(failed) && read_file(failed) == fp && env_or("BFP_MODEL_RETRY", "").empty())
     throw ModelError("the model of config '" + cfg.name + "' failed to build earlier from the same sources (set " +
                      "BFP_MODEL_RETRY=1 to retry); log: " + logf.string() + "\n" + tail(logf, 25));
-  }
 
-  // (Re)build from scratch: verilation regenerates everything anyway.
+  // Build from scratch: verilation regenerates everything anyway.
   const fs::path rtl = dir / "rtl";
-  const fs::path build = dir / "build";
+  const fs::path build = work / "build";
   fs::remove(stamp);
   fs::remove(failed);
   fs::remove_all(rtl);
-  fs::rename(fresh, rtl);
-  fs::remove_all(build);
+  fs::copy(fresh, rtl, fs::copy_options::recursive);  // kept for reading; the build uses its own copy
   fs::remove(logf);
   if (log)
     *log << "bfp: building the " << (trace == TraceFormat::None ? "" : "traced (" + to_string(trace) + ") ")
@@ -383,16 +479,23 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace)
   const std::string cmake = env_or("BFP_CMAKE", BFP_CMAKE_COMMAND);
   const std::string jobs = env_or("BFP_MODEL_JOBS", "2");
   const std::vector<std::vector<std::string>> steps = {
-      {cmake, "-S", (model_src / "model").string(), "-B", build.string(), "-DBFP_RTL_DIR=" + rtl.string(),
+      {cmake, "-S", (model_src / "model").string(), "-B", build.string(), "-DBFP_RTL_DIR=" + fresh.string(),
        "-DCMAKE_BUILD_TYPE=Release", "-DBFP_MODEL_TRACE=" + to_string(trace)},
       {cmake, "--build", build.string(), "-j", jobs},
   };
   for (const auto& step : steps) {
-    const int rc = run_logged(step, logf);
-    if (rc != 0) write_file(failed, fp);
-    if (rc != 0)
-      throw ModelError("building the model of config '" + cfg.name + "' failed (" + step[0] + " " + step[1] +
-                       " exited with " + std::to_string(rc) + "); log: " + logf.string() + "\n" + tail(logf, 25));
+    const StepStatus st = run_logged(step, logf, work / "pgid");
+    if (st.ok()) continue;
+    const std::string what = step[0] + " " + step[1];
+    std::string why;
+    if (killed_build(st, logf, &why))  // not the sources' fault: the next run builds again
+      throw ModelError("building the model of config '" + cfg.name + "' was interrupted (" + what + ": " + why +
+                       "); not a compile error, so the next run retries it; log: " + logf.string() + "\n" +
+                       tail(logf, 25));
+    write_file(failed, fp);
+    throw ModelError("building the model of config '" + cfg.name + "' failed (" + what + " " +
+                     (st.code < 0 ? std::string("could not be started") : "exited with " + std::to_string(st.code)) +
+                     "); log: " + logf.string() + "\n" + tail(logf, 25));
   }
   const fs::path built = build / "libbfp_model.so";
   if (!fs::exists(built))

@@ -61,10 +61,13 @@ std::vector<std::pair<int, std::string>> bench_rows(const BenchOptions& o) {
 
 std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
                                 const std::function<void(const BenchRow&)>& on_row) {
+  // Every option and every row's spec is checked before the model is built (which can take minutes): a bad
+  // option fails at once, and so does a run in which no row applies.
+  const ValueKind values = parse_value_kind(o.values);
   const auto all = bench_rows(o);
   std::vector<BenchRow> rows;
-  if (o.shard.size_of(all.size()) == 0) return rows;  // a shard with no rows builds no model
-  auto model = sim::load_model(cfg, &std::cerr);
+  std::vector<GemmSpec> specs;
+  if (!all.empty() && o.shard.size_of(all.size()) == 0) return rows;  // a shard with no rows builds no model
   for (size_t i = 0; i < all.size(); ++i) {
     if (!o.shard.selects(i)) continue;
     const auto& [sz, sched_name] = all[i];
@@ -73,7 +76,7 @@ std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
     s.seed = 1;
     s.latency = o.latency;
     s.schedule = host::parse_schedule(sched_name);
-    s.values = parse_value_kind(o.values);
+    s.values = values;
     s.sparse_a = o.sparse_a;
     BenchRow row;
     row.size = sz;
@@ -84,9 +87,19 @@ std::vector<BenchRow> run_bench(const Config& cfg, const BenchOptions& o,
     } catch (const std::exception& e) {
       row.skipped = e.what();
     }
-    if (row.skipped.empty()) row.r = run_gemm(model, s);
-    if (on_row) on_row(row);
     rows.push_back(std::move(row));
+    specs.push_back(s);
+  }
+  size_t runnable = 0;
+  for (const BenchRow& row : rows) runnable += row.skipped.empty();
+  if (runnable == 0)
+    throw std::invalid_argument("no benchmark row applies to config '" + cfg.name + "'" +
+                                (rows.empty() ? std::string(" (no sizes or schedules given)")
+                                              : ": every size x schedule is invalid; the first: " + rows[0].skipped));
+  auto model = sim::load_model(cfg, &std::cerr);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i].skipped.empty()) rows[i].r = run_gemm(model, specs[i]);
+    if (on_row) on_row(rows[i]);
   }
   return rows;
 }
@@ -103,12 +116,12 @@ SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& 
   b.opt = o;
   if (!cfg.sparse() && log)
     *log << "note: config '" << cfg.name << "' has sparsity: none; nothing is skipped and activations load dense\n";
+  // Options first, then the rows' specs, then the models (whose builds take minutes): see run_bench.
+  if (o.patterns.empty()) throw std::invalid_argument("--patterns: give at least one sparsity pattern");
+  for (const std::string& pname : o.patterns) parse_sparsity_pattern(pname);
   const std::string dir = o.work_dir.empty()
                               ? (std::filesystem::temp_directory_path() / "bfpgen-bench-sparsity").string()
                               : o.work_dir;
-  b.none_cfg = write_sparsity_variant(cfg, "none", dir);
-  auto model = sim::load_model(cfg, log);
-  auto none_model = sim::load_model(b.none_cfg, log);
 
   auto base_spec = [&]() {
     GemmSpec s;
@@ -134,9 +147,12 @@ SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& 
       b.rows.push_back(SparsityBenchRow{pa == 0.0 && pw == 0.0 ? "dense data" : pname, false, s, {}, 0});
     }
   }
+  b.none_cfg = write_sparsity_variant(cfg, "none", dir);
+  for (SparsityBenchRow& row : b.rows) check_gemm_spec(row.is_none ? b.none_cfg : b.cfg, row.spec);
+  auto model = sim::load_model(cfg, log);
+  auto none_model = sim::load_model(b.none_cfg, log);
   for (SparsityBenchRow& row : b.rows) {
     const Config& rc = row.is_none ? b.none_cfg : b.cfg;
-    check_gemm_spec(rc, row.spec);
     row.r = run_gemm(row.is_none ? none_model : model, row.spec);
     b.all_exact = b.all_exact && row.r.bit_exact;
     if (!row.r.bit_exact && log)

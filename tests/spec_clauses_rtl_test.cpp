@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: Apache-2.0
+// Two clauses of docs/arithmetic.md that no other test pinned down (issue 15, "Spec gaps"):
+//
+// - 4a: a block whose codes pruning (sparsity scaling) zeroes entirely gets exponent code 0, not the exponent
+//   that requantization chose. Checked on the golden model and on the RTL's output itself, each against the
+//   spec (not against each other), on blocks whose unpruned exponent is not 0 (else the check could not fail).
+// - 1 and 4b: "the hardware accepts -128 in memory and treats it as the integer -128", for operands and for the
+//   bias. The quantizers never produce -128, so these operands are written as codes into memory directly (the
+//   runner stores the given BFP8 matrices); the golden accumulation is first checked against an exact integer
+//   dot product computed here, then the RTL against the golden model.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "config/config.h"
+#include "golden/bfp.h"
+#include "golden/sparse.h"
+#include "host/plan.h"
+#include "sim/model_cache.h"
+#include "sim/runner.h"
+#include "support/rtl_configs.h"
+
+namespace {
+
+using bfp::golden::AccMatrix;
+using bfp::golden::AccParams;
+using bfp::golden::BfpMatrix;
+
+/// `rows` x `cols` codes blocked by `block`, from `pick(rng)`; every exponent drawn from [lo, hi].
+template <class Pick>
+BfpMatrix codes_matrix(int rows, int cols, int block, std::mt19937_64& rng, Pick pick, int lo = 120, int hi = 134) {
+  BfpMatrix m;
+  m.rows = rows;
+  m.cols = cols;
+  m.block = block;
+  const int kb = (cols + block - 1) / block;
+  m.codes = bfp::golden::CodeMatrix::Zero(rows, int64_t(kb) * block);
+  m.exps = bfp::golden::ExpMatrix::Zero(rows, kb);
+  std::uniform_int_distribution<int> e(lo, hi);
+  for (int i = 0; i < rows; ++i) {
+    for (int c = 0; c < cols; ++c) m.codes(i, c) = static_cast<int8_t>(pick(rng));
+    for (int b = 0; b < kb; ++b) m.exps(i, b) = static_cast<uint8_t>(e(rng));
+  }
+  return m;
+}
+
+// ---- 4a: pruned blocks ---------------------------------------------------------------------------------------
+
+TEST(SpecClauses, GoldenPrunedAllZeroBlockGetsExponentZero) {
+  const AccParams ap{32, 4};
+  const int B = 8;
+  AccMatrix acc;
+  acc.m.setZero(1, 2 * B);
+  acc.e.setZero(1, 2 * B);
+  // block 0: values 1..8 at exponent sum 266 + F (units of 1): X = floor(log2 8) = 3, codes round(v * 2^3)
+  // = 8..64, all below T = 100; block 1: one value 100 * 2^3 -> code 100 survives T = 100
+  for (int j = 0; j < B; ++j) acc.m(0, j) = j + 1, acc.e(0, j) = 266 + ap.guard_bits;
+  acc.m(0, B) = 800, acc.e(0, B) = 266 + ap.guard_bits;
+  const BfpMatrix plain = bfp::golden::requantize(acc, B, ap, false);
+  ASSERT_EQ(plain.exps(0, 0), 127 + 3);
+  ASSERT_EQ(plain.codes(0, 7), 64);
+  const BfpMatrix pruned = bfp::golden::requantize_pruned(acc, B, ap, false, 100);
+  for (int j = 0; j < B; ++j) EXPECT_EQ(pruned.codes(0, j), 0);
+  EXPECT_EQ(pruned.exps(0, 0), 0) << "a block pruned to all zeros gets exponent code 0 (docs/arithmetic.md 4a)";
+  EXPECT_EQ(pruned.exps(0, 1), plain.exps(0, 1)) << "a block with a surviving code keeps its exponent";
+  EXPECT_EQ(pruned.codes(0, B), plain.codes(0, B));
+}
+
+class SpecClausesRtl : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SpecClausesRtl, PrunedAllZeroBlocksGetExponentZero) {
+  const bfp::Config cfg = bfp::test::load(GetParam());
+  const int B = cfg.block;
+  const AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const uint64_t seed = 7001;
+  SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
+               " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*PrunedAllZero*')");
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> code(-127, 127);
+  const int m = cfg.rows + 1, k = 2 * B, n = 3 * B;
+  const BfpMatrix a = codes_matrix(m, k, B, rng, code);
+  const BfpMatrix wt = codes_matrix(n, k, B, rng, code);
+  const AccMatrix acc = bfp::golden::gemm_accumulate(a, wt, ap);
+  const BfpMatrix plain = bfp::golden::requantize(acc, B, ap, false);
+  const auto model = bfp::test::model_for(cfg);
+  for (int t : {100, 128}) {  // blocks whose largest code is below 100 / every block (|c| <= 127)
+    bfp::host::PlanOptions po;
+    po.prune = t;
+    const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {m, k, n}, po);
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, seed, {});
+    const BfpMatrix expected = bfp::golden::requantize_pruned(acc, B, ap, false, t);
+    const bfp::sim::GemmRun r = bfp::sim::run_gemm(*drv, plan, a, wt, expected);
+    int whole = 0;
+    for (int i = 0; i < m; ++i)
+      for (int b = 0; b < plain.kblocks(); ++b) {
+        bool all_pruned = true, any_small = false;
+        for (int j = 0; j < B; ++j) {
+          const int c = plain.codes(i, b * B + j);
+          all_pruned = all_pruned && std::abs(c) < t;
+          any_small = any_small || (c != 0 && std::abs(c) < t);
+        }
+        if (!all_pruned || !any_small || plain.exps(i, b) == 0) continue;  // only blocks the rule changes
+        ++whole;
+        for (int j = 0; j < B; ++j) EXPECT_EQ(int(r.out_rtl.codes(i, b * B + j)), 0) << "T " << t << " row " << i;
+        EXPECT_EQ(int(r.out_rtl.exps(i, b)), 0)
+            << "T " << t << ": row " << i << " block " << b << " was pruned to zeros; its unpruned exponent code "
+            << int(plain.exps(i, b)) << " must become 0 (docs/arithmetic.md 4a)";
+      }
+    EXPECT_GT(whole, 0) << "T " << t << ": no block was pruned whole; the check did not run";
+    EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
+  }
+}
+
+// ---- 1 and 4b: -128 in memory ----------------------------------------------------------------------------------
+
+TEST_P(SpecClausesRtl, MinusOneTwentyEightInMemoryIsTheInteger) {
+  const bfp::Config cfg = bfp::test::load(GetParam());
+  const int B = cfg.block;
+  const AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const uint64_t seed = 7002;
+  SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
+               " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*MinusOneTwentyEight*')");
+  std::mt19937_64 rng(seed);
+  // mostly -128, with the other extremes and some zeros (zero skipping on sparse configs)
+  std::uniform_int_distribution<int> pick(0, 9);
+  const auto code = [&pick](std::mt19937_64& g) {
+    switch (pick(g)) {
+      case 0: return 0;
+      case 1: return 127;
+      case 2: return -127;
+      case 3: return 1;
+      default: return -128;
+    }
+  };
+  const int m = cfg.rows + 1, n = cfg.cols + B, k = B;  // one K block: the accumulator is the exact product
+  const BfpMatrix a = codes_matrix(m, k, B, rng, code);
+  const BfpMatrix wt = codes_matrix(n, k, B, rng, code);
+  AccMatrix acc = bfp::golden::gemm_accumulate(a, wt, ap);
+  // the golden model against the clause itself: m = sum a*w * 2^F with -128 as the integer -128
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j) {
+      int64_t p = 0;
+      for (int t = 0; t < k; ++t) p += int64_t(a.codes(i, t)) * int64_t(wt.codes(j, t));
+      ASSERT_EQ(acc.m(i, j), p * (int64_t(1) << ap.guard_bits)) << "golden accumulator (" << i << ", " << j << ")";
+      if (p) {
+        ASSERT_EQ(acc.e(i, j), int(a.exps(i, 0)) + int(wt.exps(j, 0)));
+      }
+    }
+  int minus128 = 0;
+  for (int i = 0; i < m; ++i)
+    for (int t = 0; t < k; ++t) minus128 += a.codes(i, t) == -128;
+  ASSERT_GT(minus128, 0);
+  const auto model = bfp::test::model_for(cfg);
+  {
+    bfp::host::PlanOptions po;
+    po.relu = false;
+    const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {m, k, n}, po);
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, seed, {});
+    const bfp::sim::GemmRun r =
+        bfp::sim::run_gemm(*drv, plan, a, wt, bfp::golden::requantize(acc, B, ap, false));
+    EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
+  }
+  if (cfg.sparse()) {  // the same operands as compressed row streams, where the plan allows them
+    bfp::host::PlanOptions po;
+    po.sparse_a = bfp::host::Compress::IfApplicable;
+    po.sparse_c = bfp::host::Compress::IfApplicable;
+    const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {m, k, n}, po);
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, seed, {});
+    const bfp::sim::GemmRun r =
+        bfp::sim::run_gemm(*drv, plan, a, wt, bfp::golden::requantize(acc, B, ap, false));
+    EXPECT_TRUE(r.bit_exact) << "compressed A " << plan.sparse_a() << ", C " << plan.sparse_c() << ": "
+                             << r.first_mismatch;
+  }
+  if (cfg.bias) {  // 4b: a bias code -128 is the integer -128
+    const BfpMatrix bias = codes_matrix(1, n, B, rng, code, 125, 131);
+    AccMatrix with_bias = acc;
+    bfp::golden::add_bias(with_bias, bias, ap);
+    bfp::host::PlanOptions po;
+    po.bias = true;
+    const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {m, k, n}, po);
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, seed, {});
+    const bfp::sim::GemmRun r =
+        bfp::sim::run_gemm(*drv, plan, a, wt, bfp::golden::requantize(with_bias, B, ap, false), &bias);
+    EXPECT_TRUE(r.bit_exact) << "with bias: " << r.first_mismatch;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, SpecClausesRtl,
+                         ::testing::Values("configs/test/r2c2b8.yaml", "configs/test/r4c8b16.yaml"),
+                         [](const ::testing::TestParamInfo<std::string>& i) {
+                           std::string s = i.param.substr(i.param.rfind('/') + 1);
+                           return s.substr(0, s.find('.'));
+                         });
+
+}  // namespace
