@@ -21,11 +21,21 @@ module sparse_block_rt (
   logic [B-1:0]  mask;
   logic [63:0]   pk;
   logic [3:0]    n;
+  // (constant part-selects only: Yosys turns a variable-index write into logic whose out-of-range arm is x, and
+  // the bit-level engine reads x as a free value)
   always_comb begin
     pk = '0; n = '0;
     for (int t = 0; t < B; t++) begin
       mask[t] = codes_i[8*t +: 8] != 8'd0;
-      if (mask[t]) begin pk[8*n +: 8] = codes_i[8*t +: 8]; n = n + 4'd1; end
+      n = n + 4'(mask[t]);
+    end
+    for (int j = 0; j < B; j++) begin  // the j-th stored code: the code of the j-th non-zero element
+      logic [3:0] seen;
+      seen = '0;
+      for (int t = 0; t < B; t++) begin
+        if (mask[t] && seen == 4'(j)) pk[8*j +: 8] = codes_i[8*t +: 8];
+        seen = seen + 4'(mask[t]);
+      end
     end
   end
 
@@ -44,7 +54,7 @@ module sparse_block_rt (
   logic [3:0]   prev_q;
   logic         any_q = 1'b0;
   logic [63:0]  decoded_q = '0;
-  always_ff @(posedge clk_i) if (valid) begin
+  always_ff @(posedge clk_i) if (valid && cyc_q != 0) begin  // not in the reset cycle: the DUT's state is free there
     seen_q[k[2:0]] <= 1'b1; prev_q <= k; any_q <= 1'b1;
     decoded_q[8*k[2:0] +: 8] <= pk[8*idx[2:0] +: 8];
   end
