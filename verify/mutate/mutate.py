@@ -235,8 +235,12 @@ def find_sites(path, text):
             site.mutants += [("stuck", e, "0", "1'b0", site.line), ("stuck", e, "1", "1'b1", site.line),
                              ("stuck", e, "!(...)", f"!({e})", site.line)]
         else:
-            site.mutants += [("stuck", e, "'0", f"(({e}) ^ ({e}))", site.line),
-                             ("stuck", e, "'1", f"(~(({e}) ^ ({e})))", site.line)]
+            # a right-hand side that is already the constant is not mutated to it
+            zero = re.fullmatch(r"(\d+'[sS]?[bBoOdDhH]0+|'0|0+)", e.replace("_", "")) is not None
+            if not zero:
+                site.mutants.append(("stuck", e, "'0", f"(({e}) ^ ({e}))", site.line))
+            if e != "'1":
+                site.mutants.append(("stuck", e, "'1", f"(~(({e}) ^ ({e})))", site.line))
         sites.append(site)
 
     while i < n:
@@ -555,50 +559,91 @@ def cmd_run(a):
         say(f"mutant {m['id']:3d} {m['file']}:{m['line']} {m['kind']} {m['orig']} -> {m['rep']}: {verdict}"
             f"{' by ' + by if by and verdict == 'killed' else ''} ({secs:.1f} s) [{m['sig']}]")
     t_end = time.monotonic()
+    # merge with an earlier run's results (a rerun of some mutants with --only replaces just those rows)
+    res_path = os.path.join(out, "results.tsv")
+    rows = {}
+    if only and os.path.exists(res_path):
+        rows = {int(r["id"]): r for r in read_tsv(res_path)}
+    for r in results:
+        rows[r["id"]] = {"id": r["id"], "file": r["file"], "line": r["line"], "kind": r["kind"], "original": r["orig"],
+                         "mutated": r["rep"], "verdict": "killed" if r["verdict"] == "killed" else "survived",
+                         "by": r["by"] if r["verdict"] == "killed" else "", "seconds": f"{r['secs']:.1f}",
+                         "signature": r["sig"], "statement": r["stmt"]}
+    cols = ["id", "file", "line", "kind", "original", "mutated", "verdict", "by", "seconds", "signature", "statement"]
+    with open(res_path, "w", encoding="utf-8") as f:
+        f.write("\t".join(cols) + "\n")
+        for k in sorted(rows):
+            f.write("\t".join(str(rows[k][c]) for c in cols) + "\n")
+    timing = {"seed": a.seed, "drawn_from": len(muts), "files": len(rtl_files), "total": t_end - t_start,
+              "setup": sum(setup.values()), "mutants": t_end - t_mut, "ran": len(results)}
+    with open(os.path.join(out, "timing.txt"), "a" if only else "w", encoding="utf-8") as f:
+        f.write(" ".join(f"{k}={v:.0f}" if isinstance(v, float) else f"{k}={v}" for k, v in timing.items()) + "\n")
+    score = report(out, a.equivalent, say)
+    if a.min_score is not None and score < a.min_score:
+        sys.exit(f"mutate: score {score:.1f}% is below {a.min_score}%")
+
+
+def read_tsv(path):
+    with open(path, encoding="utf-8") as f:
+        head = f.readline().rstrip("\n").split("\t")
+        return [dict(zip(head, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
+
+
+def report(out, equivalent, say=print):
+    """results.md from results.tsv and the kept list of equivalent mutants; returns the score in percent."""
+    eq = read_equivalent(equivalent)
+    results = read_tsv(os.path.join(out, "results.tsv"))
+    for r in results:
+        if r["verdict"] == "survived" and r["signature"] in eq:
+            r["verdict"], r["by"] = "equivalent", eq[r["signature"]]
+    timing = open(os.path.join(out, "timing.txt"), encoding="utf-8").read().split("\n")[0]
+    t = dict(kv.split("=", 1) for kv in timing.split())
     killed = sum(r["verdict"] == "killed" for r in results)
     equiv = sum(r["verdict"] == "equivalent" for r in results)
     surv = [r for r in results if r["verdict"] == "survived"]
+    timeouts = sum("(timeout)" in r["by"] for r in results)
     nonequiv = len(results) - equiv
     score = 100.0 * killed / nonequiv if nonequiv else 100.0
-    with open(os.path.join(out, "results.tsv"), "w", encoding="utf-8") as f:
-        f.write("id\tfile\tline\tkind\toriginal\tmutated\tverdict\tby\tseconds\tsignature\n")
-        for r in results:
-            f.write(f"{r['id']}\t{r['file']}\t{r['line']}\t{r['kind']}\t{r['orig']}\t{r['rep']}\t{r['verdict']}\t"
-                    f"{r['by']}\t{r['secs']:.1f}\t{r['sig']}\n")
-    md = [f"Mutants: {len(results)} (seed {a.seed}, of {len(muts)} in {len(rtl_files)} rtl/ files); killed {killed}, "
-          f"equivalent {equiv}, survived {len(surv)}; **mutation score {killed}/{nonequiv} = {score:.1f}%** of the "
-          f"non-equivalent mutants.", "",
-          f"Time: {t_end - t_start:.0f} s in all; {sum(setup.values()):.0f} s for mutant 0 on every config (including "
-          f"the one model build per config); {t_end - t_mut:.0f} s for the mutants, "
-          f"{(t_end - t_mut) / max(1, len(results)):.1f} s per mutant.", "",
+    md = [f"Mutants: {len(results)} (seed {t['seed']}, drawn from {t['drawn_from']} in {t['files']} rtl/ files); killed "
+          f"{killed} ({timeouts} of them by timeout), equivalent {equiv}, survived {len(surv)}; **mutation score "
+          f"{killed}/{nonequiv} = {score:.1f}%** of the non-equivalent mutants.", "",
+          f"Time of the full run: {t['total']} s; {t['setup']} s of it for mutant 0 on every config (including the "
+          f"one model build per config), {t['mutants']} s for {t['ran']} mutants "
+          f"({float(t['mutants']) / max(1, int(t['ran'])):.1f} s per mutant).", "",
           "| kind | mutants | killed | equivalent | survived |", "|---|---|---|---|---|"]
+
+    def counts(rs):
+        return (f"{len(rs)} | {sum(r['verdict'] == 'killed' for r in rs)} | "
+                f"{sum(r['verdict'] == 'equivalent' for r in rs)} | {sum(r['verdict'] == 'survived' for r in rs)} |")
     for k in sorted({r["kind"] for r in results}):
-        rs = [r for r in results if r["kind"] == k]
-        md.append(f"| {k} | {len(rs)} | {sum(r['verdict'] == 'killed' for r in rs)} | "
-                  f"{sum(r['verdict'] == 'equivalent' for r in rs)} | {sum(r['verdict'] == 'survived' for r in rs)} |")
+        md.append(f"| {k} | " + counts([r for r in results if r["kind"] == k]))
     md += ["", "| file | mutants | killed | equivalent | survived |", "|---|---|---|---|---|"]
     for fn in sorted({r["file"] for r in results}):
-        rs = [r for r in results if r["file"] == fn]
-        md.append(f"| {fn} | {len(rs)} | {sum(r['verdict'] == 'killed' for r in rs)} | "
-                  f"{sum(r['verdict'] == 'equivalent' for r in rs)} | {sum(r['verdict'] == 'survived' for r in rs)} |")
-    md += ["", "| id | file:line | kind | original -> mutated | verdict |", "|---|---|---|---|---|"]
+        md.append(f"| {fn} | " + counts([r for r in results if r["file"] == fn]))
 
     def cell(x):
         return x.replace("|", "\\|")
+    md += ["", "Survivors and equivalent mutants:", "",
+           "| id | file:line | kind | original -> mutated | verdict | signature |", "|---|---|---|---|---|---|"]
     for r in results:
-        v = r["verdict"] + (f": {r['by']}" if r["by"] else "")
-        md.append(f"| {r['id']} | {r['file']}:{r['line']} | {r['kind']} | `{cell(r['orig'])}` -> `{cell(r['rep'])}` | "
-                  f"{cell(v)} |")
+        if r["verdict"] != "killed":
+            v = r["verdict"] + (f": {r['by']}" if r["by"] else "")
+            md.append(f"| {r['id']} | {r['file']}:{r['line']} | {r['kind']} | `{cell(r['original'])}` -> "
+                      f"`{cell(r['mutated'])}` | {cell(v)} | {r['signature']} |")
+    md += ["", "All mutants:", "", "| id | file:line | kind | original -> mutated | verdict |", "|---|---|---|---|---|"]
+    for r in results:
+        v = r["verdict"] + (f": {r['by']}" if r["by"] and r["verdict"] == "killed" else "")
+        md.append(f"| {r['id']} | {r['file']}:{r['line']} | {r['kind']} | `{cell(r['original'])}` -> "
+                  f"`{cell(r['mutated'])}` | {cell(v)} |")
     with open(os.path.join(out, "results.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(md) + "\n")
     say(md[0])
     say(md[2])
     for r in surv:
-        say(f"SURVIVED mutant {r['id']} {r['file']}:{r['line']} {r['kind']} {r['orig']} -> {r['rep']} "
-            f"[{r['sig']}]: {r['stmt']}")
+        say(f"SURVIVED mutant {r['id']} {r['file']}:{r['line']} {r['kind']} {r['original']} -> {r['mutated']} "
+            f"[{r['signature']}]: {r['statement']}")
     say(f"results: {out}/results.md, {out}/results.tsv")
-    if a.min_score is not None and score < a.min_score:
-        sys.exit(f"mutate: score {score:.1f}% is below {a.min_score}%")
+    return score
 
 
 def main():
@@ -607,10 +652,12 @@ def main():
     p = sub.add_parser("list")
     p.add_argument("files", nargs="+")
     p = sub.add_parser("schema")
-    p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--count", type=int, default=240)
     p.add_argument("--min-per-file", type=int, default=6)
     p.add_argument("--out", required=True)
+    p.add_argument("--pick", action="append", help="take the mutant with this signature (repeatable; ids in this "
+                   "order) instead of drawing --count")
     p.add_argument("files", nargs="+")
     p = sub.add_parser("run", help="build the schema, run the kill suite per mutant, write the results")
     p.add_argument("--bfpgen", default="build/bfpgen")
@@ -632,16 +679,30 @@ def main():
                                                          "equivalent.tsv"))
     p.add_argument("--only", type=int, action="append", help="run only this mutant id (repeatable)")
     p.add_argument("--min-score", type=float, help="fail below this score (percent)")
+    p = sub.add_parser("report", help="rewrite DIR/results.md from DIR/results.tsv and the equivalent list")
+    p.add_argument("--out", default="out/mutate")
+    p.add_argument("--equivalent", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                         "equivalent.tsv"))
     a = ap.parse_args()
     if a.cmd == "run":
         return cmd_run(a)
+    if a.cmd == "report":
+        report(a.out, a.equivalent)
+        return
     files = sorted(a.files, key=os.path.basename)
     muts = all_mutants(files)
     if a.cmd == "list":
         for i, m in enumerate(muts, 1):
             print(f"{i}\t{m['file']}:{m['line']}\t{m['kind']}\t{m['orig']} -> {m['rep']}\t{m['sig']}")
         return
-    chosen = choose(muts, a.seed, a.count, a.min_per_file)
+    if a.pick:
+        by_sig = {m["sig"]: i for i, m in enumerate(muts)}
+        missing = [p for p in a.pick if p not in by_sig]
+        if missing:
+            sys.exit(f"mutate: no mutant has the signature {', '.join(missing)}")
+        chosen = [by_sig[p] for p in a.pick]
+    else:
+        chosen = choose(muts, a.seed, a.count, a.min_per_file)
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "mutants.tsv"), "w", encoding="utf-8") as f:
         f.write("id\tfile\tline\tkind\toriginal\tmutated\tsignature\tstatement\n")
