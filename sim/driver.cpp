@@ -43,8 +43,10 @@ void Driver::reset() {
 }
 
 void Driver::issue(const Command& c, bool check) {
-  if (check) check_command(c, config());
-  queue_.push_back(c);
+  Command cmd = c;
+  cmd.flags |= extra_flags_;
+  if (check) check_command(cmd, config());
+  queue_.push_back(cmd);
 }
 
 // op_o is the opcode of the most downstream busy engine, 0 when all are idle (rtl/bfp_core.sv, docs/architecture.md):

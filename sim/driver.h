@@ -73,6 +73,8 @@ class Driver {
   void reset();
   /// Queues a command (checked with check_command unless `check` is false: tests send illegal ones).
   void issue(const Command& c, bool check = true);
+  /// Flags ORed into every command issued from now on (tests: kFlagWait serializes the engines).
+  void set_extra_flags(uint8_t flags) { extra_flags_ = flags; }
   /// Clocks until every queued command was accepted and busy_o is low.
   void run();
   /// Statistics since construction (or clear_stats()).
@@ -95,6 +97,7 @@ class Driver {
   std::deque<Opcode> loads_;
   uint32_t load_op_ = 0;
   void check_op(const bfp_model_outputs& out, bool load_started);
+  uint8_t extra_flags_ = 0;  // set_extra_flags
 };
 
 }  // namespace bfp::sim

@@ -186,6 +186,39 @@ TEST_P(SpecClausesRtl, MinusOneTwentyEightInMemoryIsTheInteger) {
   }
 }
 
+// docs/architecture.md, command flags: WAIT makes a command start only when every engine is idle. The host never
+// sets it, so no other test ran it (mutation testing, docs/mutation.md, found that reading another flag bit in its
+// place went unnoticed). With WAIT on every command no two engines may be busy in the same cycle; without it the
+// same GEMM overlaps loads with computes (the check can see overlap), and both runs are bit-exact.
+TEST_P(SpecClausesRtl, WaitFlagSerializesTheEngines) {
+  const bfp::Config cfg = bfp::test::load(GetParam());
+  const int B = cfg.block;
+  const AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const uint64_t seed = 7004;
+  SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
+               " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*WaitFlag*')");
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> code(-127, 127);
+  const int m = 3 * cfg.rows + 1, k = 3 * B, n = 2 * cfg.cols + 1;
+  const BfpMatrix a = codes_matrix(m, k, B, rng, code);
+  const BfpMatrix wt = codes_matrix(n, k, B, rng, code);
+  const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, wt, ap), B, ap, false);
+  const auto model = bfp::test::model_for(cfg);
+  const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {m, k, n}, {});
+  uint64_t overlap[2] = {0, 0};
+  for (int wait : {0, 1}) {
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, seed, {});
+    if (wait) drv->set_extra_flags(bfp::host::kFlagWait);
+    const bfp::sim::GemmRun r = bfp::sim::run_gemm(*drv, plan, a, wt, expected);
+    EXPECT_TRUE(r.bit_exact) << (wait ? "with" : "without") << " WAIT: " << r.first_mismatch;
+    const bfp::sim::CycleStats& st = drv->stats();
+    // cycles with two or more engines busy: the per-engine busy counts minus the cycles with any engine busy
+    overlap[wait] = st.load_busy + st.compute_busy + st.store_busy - (st.compute + st.store + st.load());
+  }
+  EXPECT_GT(overlap[0], 0u) << "without WAIT the engines never overlapped: the check below cannot fail";
+  EXPECT_EQ(overlap[1], 0u) << "with WAIT on every command, two engines were busy in the same cycle";
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, SpecClausesRtl,
                          ::testing::Values("configs/test/r2c2b8.yaml", "configs/test/r4c8b16.yaml"),
                          [](const ::testing::TestParamInfo<std::string>& i) {
