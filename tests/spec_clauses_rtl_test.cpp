@@ -186,6 +186,36 @@ TEST_P(SpecClausesRtl, MinusOneTwentyEightInMemoryIsTheInteger) {
   }
 }
 
+// docs/arithmetic.md, aligned accumulation: a zero accumulator takes the product's exponent, whatever exponent it
+// had. Block 0 and block 1 cancel exactly (acc = 0 at exponent sum 260), block 2 is a small product at exponent sum
+// 240: aligned to 260 instead, it would lose all its bits (mutation testing, docs/mutation.md: `acc_m_i == '0` ->
+// `acc_m_i == '1` in rtl/bfp_acc_align.sv survived the fuzz, which almost never cancels to exactly zero).
+TEST_P(SpecClausesRtl, ZeroAccumulatorTakesTheProductExponent) {
+  const bfp::Config cfg = bfp::test::load(GetParam());
+  const int B = cfg.block;
+  const AccParams ap{cfg.acc_width, cfg.guard_bits};
+  SCOPED_TRACE("config " + GetParam() + " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*ZeroAccumulator*')");
+  const int m = cfg.rows, n = cfg.cols, k = 3 * B;
+  std::mt19937_64 rng(0);
+  const auto zero = [](std::mt19937_64&) { return 0; };
+  BfpMatrix a = codes_matrix(m, k, B, rng, zero), wt = codes_matrix(n, k, B, rng, zero);
+  for (int i = 0; i < m; ++i) {
+    a.codes(i, 0) = 64, a.codes(i, B) = 64, a.codes(i, 2 * B) = 3;
+    a.exps(i, 0) = 130, a.exps(i, 1) = 130, a.exps(i, 2) = 120;
+  }
+  for (int j = 0; j < n; ++j) {
+    wt.codes(j, 0) = 64, wt.codes(j, B) = -64, wt.codes(j, 2 * B) = 5;
+    wt.exps(j, 0) = 130, wt.exps(j, 1) = 130, wt.exps(j, 2) = 120;
+  }
+  const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, wt, ap), B, ap, false);
+  ASSERT_NE(expected.codes(0, 0), 0) << "the golden result must keep the last product, or the test cannot fail";
+  const auto model = bfp::test::model_for(cfg);
+  const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {m, k, n}, {});
+  auto drv = bfp::sim::make_driver(model, plan.layout.bytes, 1, {});
+  const bfp::sim::GemmRun r = bfp::sim::run_gemm(*drv, plan, a, wt, expected);
+  EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
+}
+
 // docs/architecture.md, command flags: WAIT makes a command start only when every engine is idle. The host never
 // sets it, so no other test ran it (mutation testing, docs/mutation.md, found that reading another flag bit in its
 // place went unnoticed). With WAIT on every command no two engines may be busy in the same cycle; without it the
