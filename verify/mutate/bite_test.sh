@@ -24,7 +24,7 @@ for m in 1 2; do
     echo "mutate_bite: FAIL: mutant $m ($(sed -n "$((m + 1))p" "$out/rtl/mutants.tsv" | cut -f2-6)) survived the fuzz"
     status=1
   else
-    echo "mutate_bite: mutant $m killed: $(grep -m1 -o 'driver: .*\|MISMATCH.*\|mismatch.*' "$out/mutant$m.log" | cut -c1-160)"
+    echo "mutate_bite: mutant $m killed: $(grep -m1 -o 'driver: .*\|first: .*' "$out/mutant$m.log" | cut -c1-160)"
   fi
 done
 [[ $status == 0 ]] && echo "mutate_bite: ok (mutant 0 passes, mutants 1 and 2 are killed)"

@@ -439,6 +439,8 @@ def write_schema(path, text, sites, chosen_by_site, out_path):
                 break
     for (a, b, r) in sorted(edits, reverse=True):
         text = text[:a] + r + text[b:]
+    if os.path.exists(out_path) and open(out_path, encoding="utf-8").read() == text:
+        return  # unchanged: another run may be reading it
     with open(out_path, "w", encoding="utf-8") as f:
         f.write(text)
 
@@ -506,10 +508,11 @@ def cmd_run(a):
     top_sites = sum(len(find_sites(t, open(t, encoding="utf-8").read())) for t in tops)
     muts = all_mutants(rtl_files)
     chosen = choose(muts, a.seed, a.count, a.min_per_file)
-    schema = os.path.join(out, "rtl")
+    schema = os.path.abspath(a.schema) if a.schema else os.path.join(out, "rtl")
     os.makedirs(schema, exist_ok=True)
     for f in os.listdir(schema):
-        os.remove(os.path.join(schema, f))
+        if f not in {os.path.basename(p) for p in rtl_files}:
+            os.remove(os.path.join(schema, f))
     for mid, ci in enumerate(chosen, 1):
         muts[ci]["id"] = mid
     for path in rtl_files:
@@ -521,7 +524,8 @@ def cmd_run(a):
                 by_site.setdefault(muts[ci]["site"], []).append((muts[ci]["id"], muts[ci]["expr"]))
         write_schema(path, text, sites, by_site, os.path.join(schema, os.path.basename(path)))
     eq = read_equivalent(a.equivalent)
-    env = dict(os.environ, BFP_RTL_SOURCE_DIR=schema, BFP_MODEL_CACHE=os.path.join(out, "model-cache"),
+    env = dict(os.environ, BFP_RTL_SOURCE_DIR=schema,
+               BFP_MODEL_CACHE=os.path.abspath(a.model_cache) if a.model_cache else os.path.join(out, "model-cache"),
                BFP_MODEL_RETRY="1")
     if a.model_opt:
         env["BFP_MODEL_OPT"] = a.model_opt
@@ -550,7 +554,7 @@ def cmd_run(a):
     t_mut = time.monotonic()
     for ci in chosen:
         m = muts[ci]
-        if only and m["id"] not in only:
+        if (only and m["id"] not in only) or (a.from_id and m["id"] < a.from_id):
             continue
         verdict, by, secs = "survived", "", 0.0
         for cfg in a.config:
@@ -567,6 +571,8 @@ def cmd_run(a):
             verdict, by = "equivalent", eq[m["sig"]]
         m.update(verdict=verdict, by=by, secs=secs)
         results.append(m)
+        with open(os.path.join(out, "results.partial.tsv"), "a", encoding="utf-8") as f:
+            f.write(f"{m['id']}\t{verdict}\t{by}\t{secs:.1f}\t{m['sig']}\n")
         say(f"mutant {m['id']:3d} {m['file']}:{m['line']} {m['kind']} {m['orig']} -> {m['rep']}: {verdict}"
             f"{' by ' + by if by and verdict == 'killed' else ''} ({secs:.1f} s) [{m['sig']}]")
     t_end = time.monotonic()
@@ -598,6 +604,34 @@ def read_tsv(path):
     with open(path, encoding="utf-8") as f:
         head = f.readline().rstrip("\n").split("\t")
         return [dict(zip(head, line.rstrip("\n").split("\t"))) for line in f if line.strip()]
+
+
+LOG_LINE = re.compile(r"^mutant +(?P<id>\d+) .*: (?:killed by (?P<by>.*)|(?P<v>survived|equivalent)) "
+                      r"\((?P<s>[\d.]+) s\) \[(?P<sig>[0-9a-f]+)\]$")
+
+
+def results_from_logs(out, logs, rtl_dir):
+    """results.tsv from the run.log files of runs of the same draw (later lines win): for runs split over
+    several processes (--from-id) or stopped early."""
+    by_sig = {m["sig"]: m for m in all_mutants(sorted(os.path.join(rtl_dir, f) for f in os.listdir(rtl_dir)
+                                                      if f.endswith(".sv")))}
+    rows = {}
+    for log in logs:
+        for line in open(log, encoding="utf-8"):
+            g = LOG_LINE.match(line.rstrip("\n"))
+            if not g:
+                continue
+            m = by_sig[g["sig"]]
+            killed = g["by"] is not None
+            rows[int(g["id"])] = {"id": g["id"], "file": m["file"], "line": m["line"], "kind": m["kind"],
+                                  "original": m["orig"], "mutated": m["rep"],
+                                  "verdict": "killed" if killed else "survived", "by": g["by"] or "",
+                                  "seconds": g["s"], "signature": g["sig"], "statement": m["stmt"]}
+    cols = ["id", "file", "line", "kind", "original", "mutated", "verdict", "by", "seconds", "signature", "statement"]
+    with open(os.path.join(out, "results.tsv"), "w", encoding="utf-8") as f:
+        f.write("\t".join(cols) + "\n")
+        for k in sorted(rows):
+            f.write("\t".join(str(rows[k][c]) for c in cols) + "\n")
 
 
 def report(out, equivalent, say=print):
@@ -688,15 +722,22 @@ def main():
     p.add_argument("--equivalent", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                          "equivalent.tsv"))
     p.add_argument("--only", type=int, action="append", help="run only this mutant id (repeatable)")
+    p.add_argument("--from-id", type=int, help="run only the mutants with this id and above")
+    p.add_argument("--schema", help="folder of the schema (default OUT/rtl; several runs may share one)")
+    p.add_argument("--model-cache", help="model cache of the schema models (default OUT/model-cache)")
     p.add_argument("--min-score", type=float, help="fail below this score (percent)")
     p = sub.add_parser("report", help="rewrite DIR/results.md from DIR/results.tsv and the equivalent list")
     p.add_argument("--out", default="out/mutate")
+    p.add_argument("--log", action="append", help="first rebuild DIR/results.tsv from these run.log files")
+    p.add_argument("--rtl", default="rtl")
     p.add_argument("--equivalent", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                          "equivalent.tsv"))
     a = ap.parse_args()
     if a.cmd == "run":
         return cmd_run(a)
     if a.cmd == "report":
+        if a.log:
+            results_from_logs(a.out, a.log, a.rtl)
         report(a.out, a.equivalent)
         return
     files = sorted(a.files, key=os.path.basename)
