@@ -216,6 +216,41 @@ TEST_P(SpecClausesRtl, ZeroAccumulatorTakesTheProductExponent) {
   EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
 }
 
+// docs/architecture.md, dispatch rules: a LOAD_ACT into the activation half a COMPUTE is reading waits for it. The
+// host alternates the halves, so its streams never meet this rule (mutation testing, docs/mutation.md: reading
+// another flag bit in its place survived). With every LOAD_ACT's and COMPUTE's half
+// forced to 0, each LOAD_ACT of the next M tile meets the COMPUTE still reading half 0, and the GEMM must stay
+// bit-exact (and the same with every half forced to 1).
+TEST_P(SpecClausesRtl, LoadActWaitsForTheComputeReadingItsHalf) {
+  const bfp::Config cfg = bfp::test::load(GetParam());
+  const int B = cfg.block;
+  const AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const uint64_t seed = 7005;
+  SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
+               " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*LoadActWaits*')");
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> code(-127, 127);
+  const int m = 4 * cfg.rows, k = 2 * B, n = cfg.cols;
+  const BfpMatrix a = codes_matrix(m, k, B, rng, code);
+  const BfpMatrix wt = codes_matrix(n, k, B, rng, code);
+  const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, wt, ap), B, ap, false);
+  const auto model = bfp::test::model_for(cfg);
+  const bfp::host::GemmPlan planned = bfp::host::plan_gemm(cfg, {m, k, n}, {});
+  for (int half : {0, 1}) {  // both: the rule must compare the half, not some other flag
+    bfp::host::GemmPlan plan = planned;
+    int changed = 0;
+    for (auto& c : plan.commands) {
+      if (c.op != bfp::host::Opcode::LoadAct && c.op != bfp::host::Opcode::Compute) continue;
+      changed += ((c.flags & bfp::host::kFlagActBuf) != 0) != (half == 1);
+      c.flags = static_cast<uint8_t>((c.flags & ~bfp::host::kFlagActBuf) | (half ? bfp::host::kFlagActBuf : 0));
+    }
+    ASSERT_GT(changed, 0) << "the plan already used only half " << half << ": forcing it changes nothing";
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, seed, {});
+    const bfp::sim::GemmRun r = bfp::sim::run_gemm(*drv, plan, a, wt, expected);
+    EXPECT_TRUE(r.bit_exact) << "every LOAD_ACT and COMPUTE on half " << half << ": " << r.first_mismatch;
+  }
+}
+
 // docs/architecture.md, command flags: WAIT makes a command start only when every engine is idle. The host never
 // sets it, so no other test ran it (mutation testing, docs/mutation.md, found that reading another flag bit in its
 // place went unnoticed). With WAIT on every command no two engines may be busy in the same cycle; without it the
