@@ -150,7 +150,7 @@ fuzz-parsers: deps
 #     MUTATE_CONFIGS; survivors not listed in verify/mutate/equivalent.tsv lower the score -> out/mutate/results.md
 MUTATE_SEED ?= 1
 MUTATE_COUNT ?= 210
-MUTATE_CONFIGS ?= verify/mutate/r2c2b8-both.yaml configs/test/r2c2b8.yaml
+MUTATE_CONFIGS ?= verify/mutate/r2c2b8-both.yaml configs/test/r2c2b8.yaml verify/mutate/r2c2b8-serial.yaml
 MUTATE_GTESTS = rtl_test:*/r2c2b8_* spec_clauses_rtl_test:*/r2c2b8 sparse_rtl_test:*/r2c2b8_* bias_rtl_test:*/r2c2b8
 .PHONY: mutate
 mutate: build
