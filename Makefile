@@ -142,3 +142,19 @@ FUZZ_BUILD ?= $(abspath $(BUILD))/fuzz-parsers
 
 fuzz-parsers: deps
 	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SEED=$(FUZZ_SEED) bash scripts/fuzz_parsers.sh bench
+
+# ---- mutation testing (docs/mutation.md) ---------------------------------------------------------------------
+# make mutate [MUTATE_SEED=1] [MUTATE_COUNT=210]   MUTATE_COUNT mutants (operator, constant, bit-index, stuck-at) of
+#     rtl/*.sv, drawn with MUTATE_SEED, built as ONE mutant-schema model per config and selected at run time;
+#     each must fail the kill suite (a deterministic fuzz, then the RTL GoogleTest suites of r2c2b8) on one of
+#     MUTATE_CONFIGS; survivors not listed in verify/mutate/equivalent.tsv lower the score -> out/mutate/results.md
+MUTATE_SEED ?= 1
+MUTATE_COUNT ?= 210
+MUTATE_CONFIGS ?= verify/mutate/r2c2b8-both.yaml configs/test/r2c2b8.yaml verify/mutate/r2c2b8-serial.yaml
+MUTATE_GTESTS = rtl_test:*/r2c2b8_* spec_clauses_rtl_test:*/r2c2b8 sparse_rtl_test:*/r2c2b8_* bias_rtl_test:*/r2c2b8
+.PHONY: mutate
+mutate: build
+	python3 verify/mutate/mutate.py run --bfpgen $(BUILD)/bfpgen --seed $(MUTATE_SEED) --count $(MUTATE_COUNT) \
+	  $(foreach c,$(MUTATE_CONFIGS),--config $(c)) $(foreach g,$(MUTATE_GTESTS),--gtest '$(BUILD)/tests/$(g)') \
+	  --out out/mutate
+# ---- end of mutation testing ---------------------------------------------------------------------------------

@@ -38,11 +38,52 @@ Driver::Driver(std::shared_ptr<Model> model, const MemConfig& mem, const DriverO
 void Driver::reset() {
   model_->reset();
   cmd_valid_ = false;
+  loads_.clear();
+  load_op_ = 0;
 }
 
 void Driver::issue(const Command& c, bool check) {
-  if (check) check_command(c, config());
-  queue_.push_back(c);
+  Command cmd = c;
+  cmd.flags |= extra_flags_;
+  if (check) check_command(cmd, config());
+  queue_.push_back(cmd);
+}
+
+// op_o is the opcode of the most downstream busy engine, 0 when all are idle (rtl/bfp_core.sv, docs/architecture.md):
+// COMPUTE while the compute engine is busy, else STORE while the store engine is, else the opcode of the load the
+// load engine runs. That load is one the driver sent: in the first cycle the load engine is busy alone, op_o must
+// name one of the loads accepted and not yet matched (older ones are passed over: illegal commands a test sent, or
+// loads that ran entirely under a COMPUTE or STORE), and it must not change until the load ends. Found by
+// mutation testing (docs/mutation.md): no result depends on op_o, so a wrong encoding was invisible.
+void Driver::check_op(const bfp_model_outputs& out, bool load_started) {
+  const bool load_b = out.engines_busy & 1u, comp_b = out.engines_busy & 2u, store_b = out.engines_busy & 4u;
+  if (!load_b || load_started) load_op_ = 0;  // 0: the running load's opcode not seen yet
+  uint32_t expect = 0;
+  if (comp_b) {
+    expect = static_cast<uint32_t>(Opcode::Compute);
+  } else if (store_b) {
+    expect = static_cast<uint32_t>(Opcode::Store);
+  } else if (load_b) {
+    if (load_op_ == 0) {
+      auto it = std::find_if(loads_.begin(), loads_.end(), [&](Opcode o) { return static_cast<uint32_t>(o) == out.op; });
+      if (it == loads_.end()) {
+        std::ostringstream os;
+        os << "driver: at cycle " << stats_.total << " the load engine runs with op_o=" << out.op
+           << ", which is not the opcode of a load command sent (" << loads_.size() << " not yet seen)";
+        throw std::runtime_error(os.str());
+      }
+      load_op_ = out.op;
+      loads_.erase(loads_.begin(), it + 1);
+    }
+    expect = load_op_;
+  }
+  if (out.op != expect) {
+    std::ostringstream os;
+    os << "driver: at cycle " << stats_.total << " op_o=" << out.op << " but engines_busy_o (store,compute,load)="
+       << store_b << comp_b << load_b << " means op_o=" << expect << " ("
+       << opcode_name(static_cast<Opcode>(expect)) << ")";
+    throw std::runtime_error(os.str());
+  }
 }
 
 void Driver::run() {
@@ -75,6 +116,7 @@ void Driver::run() {
     ++stats_.total;
     ++cycles;
     const bool load_b = out.engines_busy & 1u, comp_b = out.engines_busy & 2u, store_b = out.engines_busy & 4u;
+    check_op(out, load_b && !(last_engines & 1u));
     stats_.load_busy += load_b;
     stats_.compute_busy += comp_b;
     stats_.store_busy += store_b;
@@ -106,6 +148,7 @@ void Driver::run() {
     mem_.commit(in, out);
     if (accepted) {
       const Command& c = queue_.front();
+      if (c.op == Opcode::LoadAct || c.op == Opcode::LoadWgt || c.op == Opcode::LoadBias) loads_.push_back(c.op);
       if (c.op == Opcode::Compute) stats_.compute_stream += static_cast<uint64_t>(c.count) * block;
       ++stats_.commands;
       ++stats_.by_opcode[static_cast<uint8_t>(c.op) & 15];

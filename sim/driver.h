@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Host-side command driver: owns a model instance and the external memory, feeds the command stream
 // (docs/architecture.md, "Command format"), clocks the model and attributes every cycle to the opcode
-// that op_o reports.
+// that op_o reports; every cycle it checks op_o against engines_busy_o and the load commands it sent (a wrong
+// status encoding changes no result, so nothing else would see it).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -72,6 +73,8 @@ class Driver {
   void reset();
   /// Queues a command (checked with check_command unless `check` is false: tests send illegal ones).
   void issue(const Command& c, bool check = true);
+  /// Flags ORed into every command issued from now on (tests: kFlagWait serializes the engines).
+  void set_extra_flags(uint8_t flags) { extra_flags_ = flags; }
   /// Clocks until every queued command was accepted and busy_o is low.
   void run();
   /// Statistics since construction (or clear_stats()).
@@ -89,6 +92,12 @@ class Driver {
   bool cmd_valid_ = false;  // cmd_tvalid raised for queue_.front() and not yet accepted
   uint64_t cycle_ = 0;      // cycles since construction (trace only)
   CycleStats stats_;
+  // op_o check (check_op): the load commands accepted and not yet started, oldest first, and the opcode op_o
+  // reported when the running load started (0: load engine idle)
+  std::deque<Opcode> loads_;
+  uint32_t load_op_ = 0;
+  void check_op(const bfp_model_outputs& out, bool load_started);
+  uint8_t extra_flags_ = 0;  // set_extra_flags
 };
 
 }  // namespace bfp::sim

@@ -426,7 +426,22 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace)
   const fs::path cache = model_cache_dir();
   const fs::path model_src = fs::path(env_or("BFP_SOURCE_DIR", BFP_SOURCE_DIR)) / "sim";
   // a traced model is another build of the same sources: its own directory, lock and fingerprint
-  const std::string hash = cfg.hash() + (trace == TraceFormat::None ? "" : "-" + to_string(trace));
+  std::string hash = cfg.hash() + (trace == TraceFormat::None ? "" : "-" + to_string(trace));
+  // leaves read from $BFP_RTL_SOURCE_DIR (mutation testing, gen/emit.cpp): a cache folder of their own, so a
+  // mutant model never replaces the model of the shipped RTL (which other processes may be using)
+  const std::string rtl_override = env_or("BFP_RTL_SOURCE_DIR", "");
+  if (!rtl_override.empty()) {
+    Fnv d;
+    d.add(fs::absolute(rtl_override).lexically_normal().string());
+    hash += "-rtl-" + d.hex().substr(0, 12);
+  }
+  // $BFP_MODEL_OPT (e.g. -O1): optimization flags of the verilated model, for quick throwaway builds
+  const std::string model_opt = env_or("BFP_MODEL_OPT", "");
+  if (!model_opt.empty()) {
+    Fnv d;
+    d.add(model_opt);
+    hash += "-opt-" + d.hex().substr(0, 8);
+  }
   const fs::path dir = cache / hash;
   fs::create_directories(dir);
   FileLock lock(cache / (hash + ".lock"));
@@ -480,7 +495,8 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace)
   const std::string jobs = env_or("BFP_MODEL_JOBS", "2");
   const std::vector<std::vector<std::string>> steps = {
       {cmake, "-S", (model_src / "model").string(), "-B", build.string(), "-DBFP_RTL_DIR=" + fresh.string(),
-       "-DCMAKE_BUILD_TYPE=Release", "-DBFP_MODEL_TRACE=" + to_string(trace)},
+       "-DCMAKE_BUILD_TYPE=Release", "-DBFP_MODEL_TRACE=" + to_string(trace),
+       "-DBFP_MODEL_OPT=" + model_opt},
       {cmake, "--build", build.string(), "-j", jobs},
   };
   for (const auto& step : steps) {

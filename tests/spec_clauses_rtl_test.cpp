@@ -186,6 +186,104 @@ TEST_P(SpecClausesRtl, MinusOneTwentyEightInMemoryIsTheInteger) {
   }
 }
 
+// docs/arithmetic.md, aligned accumulation: a zero accumulator takes the product's exponent, whatever exponent it
+// had. Block 0 and block 1 cancel exactly (acc = 0 at exponent sum 260), block 2 is a small product at exponent sum
+// 240: aligned to 260 instead, it would lose all its bits (mutation testing, docs/mutation.md: `acc_m_i == '0` ->
+// `acc_m_i == '1` in rtl/bfp_acc_align.sv survived the fuzz, which almost never cancels to exactly zero).
+TEST_P(SpecClausesRtl, ZeroAccumulatorTakesTheProductExponent) {
+  const bfp::Config cfg = bfp::test::load(GetParam());
+  const int B = cfg.block;
+  const AccParams ap{cfg.acc_width, cfg.guard_bits};
+  SCOPED_TRACE("config " + GetParam() + " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*ZeroAccumulator*')");
+  const int m = cfg.rows, n = cfg.cols, k = 3 * B;
+  std::mt19937_64 rng(0);
+  const auto zero = [](std::mt19937_64&) { return 0; };
+  BfpMatrix a = codes_matrix(m, k, B, rng, zero), wt = codes_matrix(n, k, B, rng, zero);
+  for (int i = 0; i < m; ++i) {
+    a.codes(i, 0) = 64, a.codes(i, B) = 64, a.codes(i, 2 * B) = 3;
+    a.exps(i, 0) = 130, a.exps(i, 1) = 130, a.exps(i, 2) = 120;
+  }
+  for (int j = 0; j < n; ++j) {
+    wt.codes(j, 0) = 64, wt.codes(j, B) = -64, wt.codes(j, 2 * B) = 5;
+    wt.exps(j, 0) = 130, wt.exps(j, 1) = 130, wt.exps(j, 2) = 120;
+  }
+  const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, wt, ap), B, ap, false);
+  ASSERT_NE(expected.codes(0, 0), 0) << "the golden result must keep the last product, or the test cannot fail";
+  const auto model = bfp::test::model_for(cfg);
+  const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {m, k, n}, {});
+  auto drv = bfp::sim::make_driver(model, plan.layout.bytes, 1, {});
+  const bfp::sim::GemmRun r = bfp::sim::run_gemm(*drv, plan, a, wt, expected);
+  EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
+}
+
+// docs/architecture.md, dispatch rules: a LOAD_ACT into the activation half a COMPUTE is reading waits for it. The
+// host alternates the halves, so its streams never meet this rule (mutation testing, docs/mutation.md: reading
+// another flag bit in its place survived). With every LOAD_ACT's and COMPUTE's half
+// forced to 0, each LOAD_ACT of the next M tile meets the COMPUTE still reading half 0, and the GEMM must stay
+// bit-exact (and the same with every half forced to 1).
+TEST_P(SpecClausesRtl, LoadActWaitsForTheComputeReadingItsHalf) {
+  const bfp::Config cfg = bfp::test::load(GetParam());
+  const int B = cfg.block;
+  const AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const uint64_t seed = 7005;
+  SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
+               " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*LoadActWaits*')");
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> code(-127, 127);
+  const int m = 4 * cfg.rows, k = 2 * B, n = cfg.cols;
+  const BfpMatrix a = codes_matrix(m, k, B, rng, code);
+  const BfpMatrix wt = codes_matrix(n, k, B, rng, code);
+  const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, wt, ap), B, ap, false);
+  const auto model = bfp::test::model_for(cfg);
+  const bfp::host::GemmPlan planned = bfp::host::plan_gemm(cfg, {m, k, n}, {});
+  for (int half : {0, 1}) {  // both: the rule must compare the half, not some other flag
+    bfp::host::GemmPlan plan = planned;
+    int changed = 0;
+    for (auto& c : plan.commands) {
+      if (c.op != bfp::host::Opcode::LoadAct && c.op != bfp::host::Opcode::Compute) continue;
+      changed += ((c.flags & bfp::host::kFlagActBuf) != 0) != (half == 1);
+      c.flags = static_cast<uint8_t>((c.flags & ~bfp::host::kFlagActBuf) | (half ? bfp::host::kFlagActBuf : 0));
+    }
+    ASSERT_GT(changed, 0) << "the plan already used only half " << half << ": forcing it changes nothing";
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, seed, {});
+    const bfp::sim::GemmRun r = bfp::sim::run_gemm(*drv, plan, a, wt, expected);
+    EXPECT_TRUE(r.bit_exact) << "every LOAD_ACT and COMPUTE on half " << half << ": " << r.first_mismatch;
+  }
+}
+
+// docs/architecture.md, command flags: WAIT makes a command start only when every engine is idle. The host never
+// sets it, so no other test ran it (mutation testing, docs/mutation.md, found that reading another flag bit in its
+// place went unnoticed). With WAIT on every command no two engines may be busy in the same cycle; without it the
+// same GEMM overlaps loads with computes (the check can see overlap), and both runs are bit-exact.
+TEST_P(SpecClausesRtl, WaitFlagSerializesTheEngines) {
+  const bfp::Config cfg = bfp::test::load(GetParam());
+  const int B = cfg.block;
+  const AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const uint64_t seed = 7004;
+  SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
+               " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*WaitFlag*')");
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> code(-127, 127);
+  const int m = 3 * cfg.rows + 1, k = 3 * B, n = 2 * cfg.cols + 1;
+  const BfpMatrix a = codes_matrix(m, k, B, rng, code);
+  const BfpMatrix wt = codes_matrix(n, k, B, rng, code);
+  const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, wt, ap), B, ap, false);
+  const auto model = bfp::test::model_for(cfg);
+  const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {m, k, n}, {});
+  uint64_t overlap[2] = {0, 0};
+  for (int wait : {0, 1}) {
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, seed, {});
+    if (wait) drv->set_extra_flags(bfp::host::kFlagWait);
+    const bfp::sim::GemmRun r = bfp::sim::run_gemm(*drv, plan, a, wt, expected);
+    EXPECT_TRUE(r.bit_exact) << (wait ? "with" : "without") << " WAIT: " << r.first_mismatch;
+    const bfp::sim::CycleStats& st = drv->stats();
+    // cycles with two or more engines busy: the per-engine busy counts minus the cycles with any engine busy
+    overlap[wait] = st.load_busy + st.compute_busy + st.store_busy - (st.compute + st.store + st.load());
+  }
+  EXPECT_GT(overlap[0], 0u) << "without WAIT the engines never overlapped: the check below cannot fail";
+  EXPECT_EQ(overlap[1], 0u) << "with WAIT on every command, two engines were busy in the same cycle";
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, SpecClausesRtl,
                          ::testing::Values("configs/test/r2c2b8.yaml", "configs/test/r4c8b16.yaml"),
                          [](const ::testing::TestParamInfo<std::string>& i) {

@@ -4,8 +4,10 @@
 // configs (CData/SData/IData/QData/VlWide<N>), so every copy goes through the put()/get() templates
 // below and this file compiles unchanged for any config.
 #include <cstdint>
+#include <cstdlib>  // getenv (BFP_MUTANT)
 #include <cstring>
 #include <memory>
+#include <string>
 #include <type_traits>
 
 #include "Vbfp_top.h"
@@ -132,6 +134,14 @@ BFP_EXPORT bfp_model* bfp_model_create(void) {
   auto* m = new bfp_model;
   m->ctx = std::make_unique<VerilatedContext>();
   m->ctx->fatalOnError(false);  // an $error must not abort the harness process
+  {
+    // Mutation testing (docs/mutation.md): a mutant-schema model reads the selected mutant from the plusarg
+    // +bfp_mutant=N, taken from $BFP_MUTANT (unset: no plusarg, mutant 0 = the original design).
+    const char* mutant = std::getenv("BFP_MUTANT");
+    const std::string arg = std::string("+bfp_mutant=") + (mutant && *mutant ? mutant : "0");
+    const char* argv[] = {"bfp_model", arg.c_str()};
+    m->ctx->commandArgs(2, argv);
+  }
 #if VM_TRACE
   m->ctx->traceEverOn(true);  // must precede the model's construction
 #endif
