@@ -142,3 +142,13 @@ FUZZ_BUILD ?= $(abspath $(BUILD))/fuzz-parsers
 
 fuzz-parsers: deps
 	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_SEED=$(FUZZ_SEED) bash scripts/fuzz_parsers.sh bench
+
+# ---- coverage (docs/coverage.md) ------------------------------------------------------------------------------
+# make coverage [CONFIG=...]   Verilator line + toggle coverage and the harness's functional bins of CONFIG's RTL
+#                              (default configs/default.yaml) from its RTL-suite tests, a fuzz run and the directed
+#                              runs of scripts/coverage/directed.txt on the coverage model; report, lcov and HTML in
+#                              out/coverage/<name>/ (scripts/coverage/run.sh; fails when a target is missed)
+.PHONY: coverage
+
+coverage: build
+	BUILD=$(abspath $(BUILD)) COV_JOBS=$(JOBS) bash scripts/coverage/run.sh $(CONFIG)
