@@ -13,7 +13,6 @@ OUTDIR/summary.json. Exit status 1 when a target is missed or an unexcluded coun
 input (a malformed exclusion or bins line names the file and line)."""
 import argparse
 import collections
-import fnmatch
 import glob
 import json
 import os
@@ -72,13 +71,17 @@ def load_exclusions(path):
             parts = line.rstrip("\n").split("\t")
             if len(parts) != 3 or parts[0] not in ("toggle", "line", "bin") or not parts[2].strip():
                 die(f"{path}:{n}: want KIND<TAB>PATTERN<TAB>REASON with KIND toggle, line or bin")
-            rows.append({"kind": parts[0], "pattern": parts[1], "reason": parts[2], "used": 0, "line": n})
+            try:
+                rx = re.compile(parts[1])
+            except re.error as e:
+                die(f"{path}:{n}: bad regular expression '{parts[1]}': {e}")
+            rows.append({"kind": parts[0], "pattern": parts[1], "re": rx, "reason": parts[2], "used": 0, "line": n})
     return rows
 
 
 def excluded(rows, kind, ident):
     for r in rows:
-        if r["kind"] == kind and fnmatch.fnmatchcase(ident, r["pattern"]):
+        if r["kind"] == kind and r["re"].fullmatch(ident):
             r["used"] += 1
             return r
     return None
@@ -193,15 +196,25 @@ def main():
     md += [f"| {n} | {c} | {s} |" for n, c, s in bin_rows]
     md += ["", "## Exclusions (scripts/coverage/exclusions.tsv)", "", "| kind | pattern | points | reason |",
            "|---|---|---|---|"]
-    md += [f"| {r['kind']} | `{r['pattern']}` | {r['used']} | {r['reason']} |" for r in excl]
+    md += [f"| {r['kind']} | `{r['pattern']}` | {r['used']} | {r['reason']} |".replace("|`", "| `")
+           for r in ({**r, "pattern": r["pattern"].replace("|", "\\|")} for r in excl)]
     if a.dat:
         md += ["", "## Unhit lines/branches (file:line:kind, instance)", ""]
         md += [f"- {i} ({h})" for i, h in unhit["line"]] or ["none"]
-        md += ["", "## Unhit toggle bits (module:signal[bit]: instances)", ""]
+        md += ["", "## Unhit toggle bits (module:signal: unhit bits over all instances, instances, bits)", ""]
         by = collections.OrderedDict()
         for i, h in unhit["toggle"]:
-            by.setdefault(i, []).append(h)
-        md += [f"- {i}: {len(hs)} instance(s), e.g. {hs[0]}" for i, hs in by.items()] or ["none"]
+            sig, _, bit = i.partition("[")
+            e = by.setdefault(sig, [0, set(), set()])
+            e[0] += 1
+            e[1].add(h)
+            if bit:
+                e[2].add(bit.rstrip("]"))
+        def bits(b):
+            nums = sorted(int(x) for x in b if x.isdigit())
+            return f" bits {nums[0]}..{nums[-1]}" if len(nums) > 1 else (f" bit {nums[0]}" if nums else "")
+        md += [f"- {sig}: {n} point(s) in {len(hs)} instance(s){bits(b)}, e.g. {sorted(hs)[0]}"
+               for sig, (n, hs, b) in sorted(by.items(), key=lambda kv: -kv[1][0])] or ["none"]
     with open(os.path.join(a.out, "summary.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(md) + "\n")
     print("\n".join(md[: 6 if a.dat else 4]))
