@@ -143,10 +143,25 @@ TEST(FuncCoverage, RtlRunCountsAndReportFailsOnUnhitBins) {
   const auto r = bfp::verify::run_gemm(bfp::test::model_for(cfg), s);
   funccov::set_dir("");
   ASSERT_TRUE(r.bit_exact) << r.first_mismatch;
+  // the same kind of GEMM with WAIT on every command (start only when every engine is idle): the host never sets
+  // it (host/tiling.cpp), the RTL implements it; the result must not change, and the WAIT bins count
+  {
+    funccov::set_dir((t.p / "data").string());
+    auto plan = bfp::host::plan_gemm(cfg, {5, 20, 7}, {});
+    for (auto& c : plan.commands) c.flags |= bfp::host::kFlagWait;
+    const BfpMatrix a = quantize(Eigen::MatrixXf::Random(5, 20), 8), w = quantize(Eigen::MatrixXf::Random(7, 20), 8);
+    const bfp::golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
+    const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, w, ap), 8, ap, false);
+    const auto drv = bfp::sim::make_driver(bfp::test::model_for(cfg), plan.layout.bytes, 1, {});
+    const auto rw = bfp::sim::run_gemm(*drv, plan, a, w, expected);
+    funccov::set_dir("");
+    ASSERT_TRUE(rw.bit_exact) << rw.first_mismatch;
+  }
   const auto counts = funccov::counts(cfg);
   for (const char* b : {"cmd.LOAD_ACT", "cmd.LOAD_WGT", "cmd.COMPUTE", "cmd.COMPUTE+CLEAR", "cmd.DRAIN",
                         "cmd.STORE", "cmd.STORE+RELU", "relu.on", "tile.m_edge", "backpressure.cmd_gap",
-                        "backpressure.rd_req_held", "backpressure.wr_held"})
+                        "backpressure.rd_req_held", "backpressure.wr_held", "cmd.LOAD_ACT+WAIT", "cmd.COMPUTE+WAIT",
+                        "cmd.STORE+WAIT"})
     EXPECT_GT(counts.count(b) ? counts.at(b) : 0, 0u) << b;
   EXPECT_EQ(counts.count("relu.off"), 0u);
   const fs::path dir = t.p / "data" / (cfg.name + "-" + cfg.hash().substr(0, 12));
