@@ -158,3 +158,12 @@ mutate: build
 	  $(foreach c,$(MUTATE_CONFIGS),--config $(c)) $(foreach g,$(MUTATE_GTESTS),--gtest '$(BUILD)/tests/$(g)') \
 	  --out out/mutate
 # ---- end of mutation testing ---------------------------------------------------------------------------------
+# ---- coverage (docs/coverage.md) ------------------------------------------------------------------------------
+# make coverage [CONFIG=...]   Verilator line + toggle coverage and the harness's functional bins of CONFIG's RTL
+#                              (default configs/default.yaml) from its RTL-suite tests, a fuzz run and the directed
+#                              runs of scripts/coverage/directed.txt on the coverage model; report, lcov and HTML in
+#                              out/coverage/<name>/ (scripts/coverage/run.sh; fails when a target is missed)
+.PHONY: coverage
+
+coverage: build
+	BUILD=$(abspath $(BUILD)) COV_JOBS=$(JOBS) bash scripts/coverage/run.sh $(CONFIG)

@@ -12,6 +12,7 @@ pkgs=(build-essential cmake verilator yosys iverilog libeigen3-dev libyaml-cpp-d
 pkgs+=(python3)  # scripts/junit_merge.py, which tests/shard_test.cpp runs (the JUnit merge of sharded fuzz runs)
 pkgs+=(z3)  # formal proofs: yosys-smtbmc solver (docs/formal.md)
 pkgs+=(clang libclang-rt-14-dev)  # parser fuzzing: libFuzzer + ASan/UBSan (scripts/fuzz_parsers.sh)
+pkgs+=(lcov)  # make coverage: genhtml of the Verilator coverage (scripts/coverage/run.sh, docs/coverage.md)
 case "${1:-}" in
   "") ;;
   --models) pkgs+=(python3-torch python3-onnx python3-numpy) ;;

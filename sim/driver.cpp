@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/driver.h"
 
+#include "sim/func_cov.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 namespace bfp::sim {
 
@@ -23,6 +26,11 @@ CycleStats& CycleStats::operator+=(const CycleStats& o) {
   compute_stream += o.compute_stream;
   commands += o.commands;
   for (size_t i = 0; i < by_opcode.size(); ++i) by_opcode[i] += o.by_opcode[i];
+  cmd_held += o.cmd_held;
+  cmd_gap += o.cmd_gap;
+  rd_req_held += o.rd_req_held;
+  rd_rsp_held += o.rd_rsp_held;
+  wr_held += o.wr_held;
   return *this;
 }
 
@@ -92,6 +100,9 @@ void Driver::run() {
   uint64_t cycles = 0;
   uint32_t last_engines = 0, last_op_trace = 0;
   bool was_busy = true;  // a command may still be running from before
+  const bool count_bins = funccov::enabled();  // functional coverage (docs/coverage.md)
+  std::vector<std::string> bins;
+  const CycleStats at_start = stats_;
   for (;;) {
     bfp_model_inputs in{};
     in.rst_n = 1;
@@ -111,10 +122,22 @@ void Driver::run() {
       if (mem_.outstanding())
         throw SimTimeout("driver: all commands done but " + std::to_string(mem_.outstanding()) +
                          " read responses were never consumed");
+      if (count_bins) {
+        const funccov::Handshakes h{stats_.cmd_held - at_start.cmd_held, stats_.cmd_gap - at_start.cmd_gap,
+                                    stats_.rd_req_held - at_start.rd_req_held,
+                                    stats_.rd_rsp_held - at_start.rd_rsp_held, stats_.wr_held - at_start.wr_held};
+        for (auto& b : funccov::handshake_bins(h)) bins.push_back(std::move(b));
+        funccov::record(config(), bins);
+      }
       return;
     }
     ++stats_.total;
     ++cycles;
+    stats_.cmd_held += cmd_valid_ && !out.cmd_tready;
+    stats_.cmd_gap += !cmd_valid_ && !queue_.empty();
+    stats_.rd_req_held += out.rd_req_tvalid && !in.rd_req_tready;
+    stats_.rd_rsp_held += in.rd_rsp_tvalid && !out.rd_rsp_tready;
+    stats_.wr_held += out.wr_tvalid && !in.wr_tready;
     const bool load_b = out.engines_busy & 1u, comp_b = out.engines_busy & 2u, store_b = out.engines_busy & 4u;
     check_op(out, load_b && !(last_engines & 1u));
     stats_.load_busy += load_b;
@@ -149,6 +172,8 @@ void Driver::run() {
     if (accepted) {
       const Command& c = queue_.front();
       if (c.op == Opcode::LoadAct || c.op == Opcode::LoadWgt || c.op == Opcode::LoadBias) loads_.push_back(c.op);
+      if (count_bins)
+        for (auto& b : funccov::command_bins(c)) bins.push_back(std::move(b));
       if (c.op == Opcode::Compute) stats_.compute_stream += static_cast<uint64_t>(c.count) * block;
       ++stats_.commands;
       ++stats_.by_opcode[static_cast<uint8_t>(c.op) & 15];

@@ -45,6 +45,12 @@ struct CycleStats {
   uint64_t compute_stream = 0;  ///< sum of count*B over COMPUTE commands: cycles an element issues
   uint64_t commands = 0;        ///< commands accepted
   std::array<uint64_t, 16> by_opcode{};  ///< commands accepted per opcode (0..15)
+  // handshakes held (functional coverage of backpressure, docs/coverage.md): cycles in which
+  uint64_t cmd_held = 0;     ///< cmd_tvalid high, cmd_tready low (the core holds a command back)
+  uint64_t cmd_gap = 0;      ///< a command was queued but the host kept cmd_tvalid low (DriverOptions::cmd_stall)
+  uint64_t rd_req_held = 0;  ///< rd_req_tvalid high, rd_req_tready low (memory holds a read request)
+  uint64_t rd_rsp_held = 0;  ///< rd_rsp_tvalid high, rd_rsp_tready low (the core holds a read response)
+  uint64_t wr_held = 0;      ///< wr_tvalid high, wr_tready low (memory holds a write)
   uint64_t load() const { return load_act + load_wgt; }
   /// COMPUTE cycles in which no element issued: pipeline fill/drain of the array.
   uint64_t compute_overhead() const { return compute > compute_stream ? compute - compute_stream : 0; }

@@ -250,7 +250,7 @@ struct Fnv {
 };
 
 // Fingerprint of every file under `dir` (sorted by relative path) plus the model sources.
-std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src, TraceFormat trace) {
+std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src, TraceFormat trace, bool coverage) {
   std::vector<fs::path> files;
   // manifest.json is left out: it only repeats the other files' hashes plus the generator's source revision,
   // which changes with every commit and would rebuild every model for nothing
@@ -260,6 +260,7 @@ std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src, Trac
   Fnv f;
   f.add("bfp-model-abi-" + std::to_string(BFP_MODEL_ABI_VERSION));
   if (trace != TraceFormat::None) f.add("trace-" + to_string(trace));  // never equal to the untraced one
+  if (coverage) f.add("coverage");
   for (const auto& rel : files) {
     f.add(rel.string());
     f.add(read_file(rtl_dir / rel));
@@ -422,11 +423,12 @@ class FileLock {
 // of the last build), build.log, `failed` (the fingerprint of sources that failed to compile), and while a
 // build runs work-<pid>-<n>/ with its own rtl/ and build/: a fresh folder per build, so that nothing a killed
 // earlier build left (or is still writing, if its compilers outlived it) can break this one.
-std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace) {
+std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace, bool coverage) {
   const fs::path cache = model_cache_dir();
   const fs::path model_src = fs::path(env_or("BFP_SOURCE_DIR", BFP_SOURCE_DIR)) / "sim";
-  // a traced model is another build of the same sources: its own directory, lock and fingerprint
-  std::string hash = cfg.hash() + (trace == TraceFormat::None ? "" : "-" + to_string(trace));
+  // a traced or coverage model is another build of the same sources: its own directory, lock and fingerprint
+  std::string hash =
+      cfg.hash() + (trace == TraceFormat::None ? "" : "-" + to_string(trace)) + (coverage ? "-cov" : "");
   // leaves read from $BFP_RTL_SOURCE_DIR (mutation testing, gen/emit.cpp): a cache folder of their own, so a
   // mutant model never replaces the model of the shipped RTL (which other processes may be using)
   const std::string rtl_override = env_or("BFP_RTL_SOURCE_DIR", "");
@@ -469,7 +471,7 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace)
   } catch (const std::exception& e) {
     throw ModelError("generating RTL for config '" + cfg.name + "' into " + fresh.string() + " failed: " + e.what());
   }
-  const std::string fp = fingerprint(fresh, model_src, trace);
+  const std::string fp = fingerprint(fresh, model_src, trace, coverage);
   const fs::path lib = dir / ("libbfp_model-" + fp + ".so");
   const fs::path stamp = dir / "stamp";
   if (fs::exists(lib) && fs::exists(stamp) && read_file(stamp) == fp) return lib.string();
@@ -490,15 +492,17 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace)
   fs::remove(logf);
   if (log)
     *log << "bfp: building the " << (trace == TraceFormat::None ? "" : "traced (" + to_string(trace) + ") ")
+         << (coverage ? "coverage " : "")
          << "verilated model of config '" << cfg.name << "' (" << hash.substr(0, 12) << "), log: " << logf.string() << std::endl;
   const std::string cmake = env_or("BFP_CMAKE", BFP_CMAKE_COMMAND);
   const std::string jobs = env_or("BFP_MODEL_JOBS", "2");
-  const std::vector<std::vector<std::string>> steps = {
+  std::vector<std::vector<std::string>> steps = {
       {cmake, "-S", (model_src / "model").string(), "-B", build.string(), "-DBFP_RTL_DIR=" + fresh.string(),
        "-DCMAKE_BUILD_TYPE=Release", "-DBFP_MODEL_TRACE=" + to_string(trace),
        "-DBFP_MODEL_OPT=" + model_opt},
       {cmake, "--build", build.string(), "-j", jobs},
   };
+  if (coverage) steps[0].push_back("-DBFP_MODEL_COVERAGE=ON");
   for (const auto& step : steps) {
     const StepStatus st = run_logged(step, logf, work / "pgid");
     if (st.ok()) continue;
@@ -535,8 +539,36 @@ std::string source_dir() { return env_or("BFP_SOURCE_DIR", BFP_SOURCE_DIR); }
 
 std::string model_cache_dir() { return env_or("BFP_MODEL_CACHE", std::string(BFP_BINARY_DIR) + "/model-cache"); }
 
+bool coverage_variant(const Config& cfg) {
+  const char* dir = std::getenv("BFP_COV_DIR");
+  if (!dir || !*dir) return false;
+  const char* list = std::getenv("BFP_COV_CONFIGS");
+  if (!list || !*list) return true;
+  // the hashes of the listed config files, read once per value of the variable
+  static std::mutex mu;
+  static std::string parsed_list;
+  static std::vector<std::string> hashes;
+  std::lock_guard<std::mutex> g(mu);
+  if (parsed_list != list) {
+    std::vector<std::string> h;
+    std::stringstream ss(list);
+    for (std::string item; std::getline(ss, item, ',');) {
+      if (item.empty()) continue;
+      try {
+        h.push_back(load_config(item).hash());
+      } catch (const std::exception& e) {
+        throw ModelError("BFP_COV_CONFIGS names config file '" + item + "', which does not load: " + e.what());
+      }
+    }
+    hashes = std::move(h);
+    parsed_list = list;
+  }
+  return std::find(hashes.begin(), hashes.end(), cfg.hash()) != hashes.end();
+}
+
 std::shared_ptr<Model> load_model(const Config& cfg, std::ostream* log, TraceFormat trace) {
-  const std::string path = build_model(cfg, log, trace);
+  // the coverage variant replaces the ordinary model only (a traced model stays the traced one)
+  const std::string path = build_model(cfg, log, trace, trace == TraceFormat::None && coverage_variant(cfg));
   static std::mutex mu;
   static std::map<std::string, std::weak_ptr<const Library>> libs;
   std::shared_ptr<const Library> lib;

@@ -103,11 +103,19 @@ std::string source_dir();
 /// on <cache>/<hash>.lock so parallel processes build each model once. Verifies that the model was
 /// compiled for exactly `cfg`. Throws ModelError (with the build log path and its tail on failure).
 /// `log` (optional) receives one line per action ("building model ... (log: ...)").
-/// `trace` != None loads the traced variant (its own cache entry <hash>-vcd / <hash>-fst, built on first use).
+/// `trace` != None loads the traced variant (its own cache entry <hash>-vcd / <hash>-fst, built on first use);
+/// with trace None, coverage_variant(cfg) chooses the coverage variant (<hash>-cov, docs/coverage.md).
 std::shared_ptr<Model> load_model(const Config& cfg, std::ostream* log = nullptr,
                                   TraceFormat trace = TraceFormat::None);
 /// load_model with t.format, then trace_open(t.path) (and trace_enable(t.enabled)) when t.format != None.
 std::shared_ptr<Model> load_traced_model(const Config& cfg, const TraceRequest& t, std::ostream* log = nullptr);
+
+/// True when load_model(cfg) loads the coverage variant of cfg's model instead of the ordinary one
+/// (docs/coverage.md): $BFP_COV_DIR is set and $BFP_COV_CONFIGS is empty or lists (comma-separated config file
+/// paths) a config with cfg's hash. The coverage variant is sim/model built with -DBFP_MODEL_COVERAGE=ON (Verilator
+/// line + toggle coverage, 10-80x slower), cached under <cache>/<hash>-cov; its instances add their counts to a
+/// file under $BFP_COV_DIR/<name>-<hash12>/ when destroyed. Throws ModelError for a listed file that does not load.
+bool coverage_variant(const Config& cfg);
 
 /// Compares a model's compiled config with `cfg` field by field (every field of config/fields.def, named by its
 /// YAML key) and by hash; returns "" when equal, else the differences.

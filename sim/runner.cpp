@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "golden/sparse.h"
+#include "sim/func_cov.h"
 
 namespace bfp::sim {
 
@@ -212,6 +213,7 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
   const auto t0 = std::chrono::steady_clock::now();
   drv.run();
   res.sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (funccov::enabled()) funccov::record(cfg, funccov::gemm_bins(cfg, p, a, wt));  // docs/coverage.md
 
   // read back and compare bit for bit (padding codes of the last block included)
   golden::BfpMatrix& rc = res.out_rtl;

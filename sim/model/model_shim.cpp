@@ -15,10 +15,19 @@
 #include "model_abi.h"
 #include "verilated.h"
 #ifdef BFP_MODEL_COVERAGE
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
+#include "Vbfp_top__Syms.h"  // the coverage counters, vlSymsp->__Vcoverage (summed over instances below)
+#include "Vbfp_top___024root.h"
 #include "verilated_cov.h"
 #endif
 #if VM_TRACE_FST
@@ -153,22 +162,73 @@ BFP_EXPORT bfp_model* bfp_model_create(void) {
 }
 
 #ifdef BFP_MODEL_COVERAGE
-// Coverage hook of the activity model (sim/model/CMakeLists.txt, BFP_MODEL_COVERAGE=ON; scripts/ppa/activity.sh):
-// counts the clock cycles and, when the model is destroyed, writes Verilator's coverage (toggle counts per bit,
-// executions per branch) to $BFP_COV_OUT and the cycle count to $BFP_COV_OUT.cycles.
+// Coverage hook of the coverage variant (sim/model/CMakeLists.txt, BFP_MODEL_COVERAGE=ON). Every instance's
+// counters are added, when it is destroyed, to sums kept for the life of this loaded library (several instances
+// of a config in one process, one after the other or side by side, count once each); the sums are then written
+// in Verilator's coverage.dat format:
+//  - $BFP_COV_OUT (scripts/ppa/activity.sh): that file, plus the clock cycles of all instances in
+//    $BFP_COV_OUT.cycles (toggle counts per bit and executions per branch: the power flow's activity);
+//  - $BFP_COV_DIR (`make coverage`, docs/coverage.md): DIR/<config name>-<first 12 hex digits of the config
+//    hash>/rtl-<pid>-<n>.dat, one file per process and load of the library (n makes it unique), merged per config
+//    by scripts/coverage/run.sh.
+// Each write holds the sums so far, so the file is complete after every destroyed instance.
 namespace {
-unsigned long long g_cov_cycles = 0;  // one model per process in the activity runs
+struct CovSums {
+  std::vector<uint64_t> counts;  // per coverage point, all destroyed instances of this load of the library
+  unsigned long long cycles = 0;  // clock cycles of all instances
+  std::string dir_file;           // the file of this load under $BFP_COV_DIR ("" until the first write)
+};
+CovSums& cov_sums() {
+  static CovSums* s = new CovSums;  // never destroyed: instances may be destroyed during static destruction
+  return *s;
+}
+
+// A new file DIR/<config>-<hash12>/rtl-<pid>-<n>.dat (created empty, so no other load or process picks it).
+std::string coverage_dir_file(const char* dir) {
+  const std::string hash(bfp::hw::kConfigHash);
+  const std::string sub = std::string(dir) + "/" + bfp::hw::kConfigName + "-" + hash.substr(0, 12);
+  ::mkdir(dir, 0755);
+  ::mkdir(sub.c_str(), 0755);
+  for (int n = 0; n < 100000; ++n) {
+    const std::string f = sub + "/rtl-" + std::to_string(::getpid()) + "-" + std::to_string(n) + ".dat";
+    const int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd >= 0) {
+      ::close(fd);
+      return f;
+    }
+    if (errno != EEXIST) break;
+  }
+  std::fprintf(stderr, "bfp_model: cannot create a coverage file under %s\n", sub.c_str());
+  return "";
+}
 
 void coverage_write(bfp_model* m) {
-  const char* path = std::getenv("BFP_COV_OUT");
-  if (!path || !*path) return;
+  const char* out = std::getenv("BFP_COV_OUT");
+  const char* dir = std::getenv("BFP_COV_DIR");
+  const bool to_out = out && *out, to_dir = dir && *dir;
+  if (!to_out && !to_dir) return;
+  // add this instance's counters to the sums and put the sums into its counters, which Verilator then writes
+  auto& points = m->top->rootp->vlSymsp->__Vcoverage;
+  constexpr std::size_t n = sizeof(points) / sizeof(points[0]);
+  CovSums& s = cov_sums();
+  s.counts.resize(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    s.counts[i] += points[i];
+    points[i] = static_cast<uint32_t>(std::min<uint64_t>(s.counts[i], UINT32_MAX));
+  }
   // one record per instance: by default Verilator merges the instances of a module into one wildcard scope
   m->ctx->coveragep()->forcePerInstance(true);
-  m->ctx->coveragep()->write(path);
-  const std::string cyc = std::string(path) + ".cycles";
-  if (FILE* f = std::fopen(cyc.c_str(), "w")) {
-    std::fprintf(f, "%llu\n", g_cov_cycles);
-    std::fclose(f);
+  if (to_out) {
+    m->ctx->coveragep()->write(out);
+    const std::string cyc = std::string(out) + ".cycles";
+    if (FILE* f = std::fopen(cyc.c_str(), "w")) {
+      std::fprintf(f, "%llu\n", s.cycles);
+      std::fclose(f);
+    }
+  }
+  if (to_dir) {
+    if (s.dir_file.empty()) s.dir_file = coverage_dir_file(dir);
+    if (!s.dir_file.empty()) m->ctx->coveragep()->write(s.dir_file.c_str());
   }
 }
 }  // namespace
@@ -220,7 +280,7 @@ BFP_EXPORT void bfp_model_step(bfp_model* m) {
   ++m->cycle;
   m->ctx->timeInc(1);
 #ifdef BFP_MODEL_COVERAGE
-  ++g_cov_cycles;
+  ++cov_sums().cycles;
 #endif
 }
 
