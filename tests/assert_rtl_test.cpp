@@ -4,7 +4,7 @@
 //  - the checker alone: bfp_chk_handshake in a small SystemVerilog testbench (verilator --binary --assert),
 //    driven with a legal stream (passes) and with a stream that drops valid / changes the payload (fails);
 //  - in the design, on the ordinary test model of configs/test/r2c2b8.yaml: a memory that drops a read
-//    response before ready, and a command that breaks the DRAIN rule, make Model::cycle throw
+//    response before ready, and commands that break the command rules, make Model::cycle throw
 //    sim::AssertionFailure; the model is reset and computes a GEMM bit-exact afterwards;
 //  - in the design, a broken engine: the model variant built with BFP_ASSERT_BITE_DMA_RD_HOLD (bfp_dma_rd drops
 //    its read request before ready) makes `bfpgen gemm` fail naming u_dma.u_chk_req and HS_HOLD, while the same
@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "host/command.h"
 #include "sim/driver.h"
@@ -127,24 +128,49 @@ TEST(AssertRtl, MemoryDroppingAResponseBeforeReadyFailsTheRun) {
   EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
 }
 
-// In the design: an illegal command (DRAIN to a column offset that is not a multiple of C) fails at dispatch.
-TEST(AssertRtl, IllegalCommandFailsAtDispatch) {
-  const bfp::Config cfg = bfp::test::load(kSmall);
+// In the design: illegal commands (each refused by host::check_command, sent unchecked) fail at dispatch.
+TEST(AssertRtl, IllegalCommandsFailAtDispatch) {
+  const bfp::Config cfg = bfp::test::load(kSmall);  // R = C = 2, B = 8, depths 256, AccCols 16, 8-byte beats
   auto model = bfp::test::model_for(cfg);
-  bfp::sim::MemConfig mc;
-  mc.beat_bytes = cfg.beat_bytes();
-  mc.size_bytes = 4096;
-  bfp::sim::Driver drv(model, mc);
+  struct Case {
+    const char* rule;
+    Command c;
+  };
+  std::vector<Case> cases;
   Command c;
   c.op = Opcode::Drain;
-  c.col_offset = 1;  // C = 2
-  EXPECT_THROW(bfp::host::check_command(c, cfg), std::invalid_argument);  // the host would refuse it
-  drv.issue(c, /*check=*/false);
-  try {
-    drv.run();
-    FAIL() << "no assertion failed";
-  } catch (const bfp::sim::AssertionFailure& e) {
-    EXPECT_NE(std::string(e.what()).find("u_core: CMD_DRAIN_OFFSET"), std::string::npos) << e.what();
+  c.col_offset = 1;  // not a multiple of C
+  cases.push_back({"CMD_DRAIN_OFFSET", c});
+  c = Command{};
+  c.op = Opcode::Store;
+  c.rows = 3;  // > R
+  c.count = 1;
+  cases.push_back({"CMD_STORE_ROWS", c});
+  c = Command{};
+  c.op = Opcode::LoadWgt;
+  c.rows = 1;
+  c.count = 33;  // 33 * 8 > 256
+  cases.push_back({"CMD_LOAD_COUNT", c});
+  c = Command{};
+  c.op = Opcode::LoadAct;
+  c.rows = 1;
+  c.count = 1;
+  c.code_addr = 4;  // not beat-aligned
+  cases.push_back({"CMD_LOAD_ALIGN", c});
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.rule);
+    EXPECT_THROW(bfp::host::check_command(k.c, cfg), std::invalid_argument);  // the host would refuse it
+    bfp::sim::MemConfig mc;
+    mc.beat_bytes = cfg.beat_bytes();
+    mc.size_bytes = 4096;
+    bfp::sim::Driver drv(model, mc);  // resets the model
+    drv.issue(k.c, /*check=*/false);
+    try {
+      drv.run();
+      ADD_FAILURE() << "no assertion failed";
+    } catch (const bfp::sim::AssertionFailure& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("u_core: ") + k.rule), std::string::npos) << e.what();
+    }
   }
 }
 
