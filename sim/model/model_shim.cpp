@@ -103,8 +103,8 @@ struct bfp_model {
 
 // ---- print hook (print_hook.h): Verilator's output, kept for the assertion messages ------------------------
 namespace {
-// Text printed since the last step that saw an error; one model steps at a time in a thread, so whatever a
-// step's eval() printed belongs to that step's instance.
+// Text printed during the current step (cleared when a step begins); one model steps at a time in a thread, so
+// whatever a step's eval() printed belongs to that step's instance. Capped: a failure line comes first anyway.
 thread_local std::string g_printed;
 constexpr std::size_t kPrintedMax = 1 << 16;
 }  // namespace
