@@ -55,5 +55,12 @@ module bfp_acc_buf #(
   assign base   = LaneBits'(rd_row_i) * LaneBits'(AccCols) + LaneBits'(rd_block_i) * LaneBits'(BlockSize);
   assign rd_m_o = all_m[base*AccWidth +: BlockSize*AccWidth];
   assign rd_e_o = all_e[base*bfp_pkg::EXP_W +: BlockSize*bfp_pkg::EXP_W];
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md): a DRAIN into a slot that does not exist would be dropped
+  always_ff @(posedge clk_i) begin
+    assert (!drain_i || 32'(drain_slot_i) < 32'(Slots)) else $error("ACCBUF_SLOT: drain into slot %0d of %0d", drain_slot_i, Slots);
+  end
+`endif
 endmodule
 // bfp-group: accumulator buffer

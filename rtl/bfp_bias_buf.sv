@@ -110,5 +110,14 @@ module bfp_bias_buf #(
 
   logic unused_bits;
   assign unused_bits = ^{code_addr_i, exp_addr_i, code_rot, exp_rot};  // only the low bytes of a rotation may be used
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md): a LOAD_BIAS row spans at most this many beats from the beat below it
+  always_ff @(posedge clk_i) begin
+    assert (!we_i || (exp_i ? 32'(exp_beat_q) : 32'(code_beat_q)) < 32'(((exp_i ? Blocks : AccCols) + 2 * Beat - 2) / Beat))
+      else $error("BIAS_BEATS: %s beat %0d beyond the bias row", exp_i ? "exponent" : "code",
+                  exp_i ? exp_beat_q : code_beat_q);
+  end
+`endif
 endmodule
 // bfp-group: requantizer/store

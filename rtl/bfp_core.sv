@@ -557,5 +557,105 @@ module bfp_core #(
     .wr_tdata_o   (wr_tdata_o),
     .wr_tstrb_o   (wr_tstrb_o)
   );
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
+  // The ports follow the stream rules: the host's commands and the memory's responses (environment) as well
+  // as the read requests of the two load engines merged here (the writes are checked in bfp_store).
+  bfp_chk_handshake #(.Width(bfp_pkg::CMD_BITS)) u_chk_cmd (
+    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(cmd_tvalid_i), .ready_i(cmd_tready_o), .data_i(cmd_tdata_i));
+  bfp_chk_handshake #(.Width(AddrWidth)) u_chk_rd_req (
+    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(rd_req_tvalid_o), .ready_i(rd_req_tready_i), .data_i(rd_req_addr_o));
+  bfp_chk_handshake #(.Width(MemWidth)) u_chk_rd_rsp (
+    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(rd_rsp_tvalid_i), .ready_i(rd_rsp_tready_o), .data_i(rd_rsp_tdata_i));
+
+  // Command legality, checked when a command is dispatched: the limits of host/command.cpp check_command that
+  // the engines rely on (rows, counts and offsets beyond the buffers would alias or be dropped silently). Zero
+  // rows or counts are a defined no-op of the engines, and unknown opcodes are dropped (tested), so both pass.
+  logic [31:0] a_elems;
+  assign a_elems = 32'(count_q) * 32'(BlockSize);
+  always_ff @(posedge clk_i) begin
+    if (rst_ni && cmd_tvalid_i && cmd_tready_o)
+      assert ((cmd_tdata_i & bfp_pkg::CMD_RESERVED) == '0) else $error("CMD_RESERVED: a reserved command bit is set");
+    if (rst_ni && dispatch) begin
+      if (op_q == OpLoadAct || op_q == OpLoadWgt) begin
+        assert (32'(rows_q) <= 32'((op_q == OpLoadAct) ? Rows : Cols))
+          else $error("CMD_LOAD_ROWS: %0d rows exceed the %0d banks", rows_q, (op_q == OpLoadAct) ? Rows : Cols);
+        assert (a_elems <= 32'((op_q == OpLoadAct) ? ActDepth : WgtDepth))
+          else $error("CMD_LOAD_COUNT: count*B = %0d exceeds the buffer depth", a_elems);
+        assert (code_addr_q % 32'(Beat) == 0 && code_stride_q % 32'(Beat) == 0)
+          else $error("CMD_LOAD_ALIGN: code_addr 0x%0h or code_stride %0d is not beat-aligned", code_addr_q,
+                      code_stride_q);
+        if (op_q == OpLoadAct && flags_q[FlagSparse])
+          assert (Sparsity != 0 && bfp_pkg::ROW_L1_OFFSET + (32'(count_q) + 7) / 8 <= Beat)
+            else $error("CMD_SPARSE_LOAD: SPARSE needs a sparsity config and header + level-1 mask in one beat");
+        else
+          assert (exp_addr_q % 32'(Beat) == 0 && exp_stride_q % 32'(Beat) == 0)
+            else $error("CMD_LOAD_ALIGN: exp_addr 0x%0h or exp_stride %0d is not beat-aligned", exp_addr_q,
+                        exp_stride_q);
+      end
+      if (op_q == OpCompute)
+        assert (a_elems <= 32'((ActDepth < WgtDepth) ? ActDepth : WgtDepth))
+          else $error("CMD_COMPUTE_COUNT: count*B = %0d exceeds the buffers", a_elems);
+      if (op_q == OpDrain)
+        assert (32'(col_offset_q) % 32'(Cols) == 0 && 32'(col_offset_q) + 32'(Cols) <= 32'(AccCols))
+          else $error("CMD_DRAIN_OFFSET: col_offset %0d is not a multiple of C = %0d below AccCols = %0d",
+                      col_offset_q, Cols, AccCols);
+      if (op_q == OpLoadBias) begin
+        assert (Bias != 0) else $error("CMD_BIAS_CONFIG: LOAD_BIAS on a config without bias");
+        assert (rows_q == 16'd1 && a_elems <= 32'(AccCols))
+          else $error("CMD_BIAS_LOAD: rows %0d must be 1 and count*B = %0d at most AccCols", rows_q, a_elems);
+      end
+      if (op_q == OpStore) begin
+        assert (Bias != 0 || !flags_q[FlagBias]) else $error("CMD_BIAS_CONFIG: STORE BIAS on a config without bias");
+        assert (32'(rows_q) <= 32'(Rows)) else $error("CMD_STORE_ROWS: %0d rows exceed R = %0d", rows_q, Rows);
+        assert (a_elems <= 32'(AccCols))
+          else $error("CMD_STORE_COUNT: count*B = %0d exceeds AccCols = %0d", a_elems, AccCols);
+        assert (32'(valid_cols_q) <= a_elems)
+          else $error("CMD_STORE_VALID_COLS: valid_cols %0d exceeds count*B = %0d", valid_cols_q, a_elems);
+        if (flags_q[FlagSparse])
+          assert (Sparsity != 0 && row_blocks_q >= count_q && code_addr_q % 32'(Beat) == 0 &&
+                  code_stride_q % 32'(Beat) == 0)
+            else $error("CMD_STORE_SPARSE: needs a sparsity config, row_blocks >= count and beat-aligned code_addr/stride");
+        else
+          assert (code_addr_q % 32'((Beat < BlockSize) ? Beat : BlockSize) == 0 && code_stride_q % 32'(Beat) == 0 &&
+                  exp_stride_q % 32'(Beat) == 0)
+            else $error("CMD_STORE_ALIGN: code_addr 0x%0h, code_stride %0d or exp_stride %0d misaligned", code_addr_q,
+                        code_stride_q, exp_stride_q);
+      end
+    end
+  end
+
+  // Engine overlap (the dispatch rules of docs/architecture.md) and the COMPUTE sequencer, every cycle.
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      assert (!(load_busy && !load_wgt_q && !load_bias_q && comp_busy && load_half_q == comp_half_q))
+        else $error("CORE_HAZARD_ACT: LOAD_ACT writes the activation half that COMPUTE reads");
+      assert (!(load_busy && load_wgt_q && comp_busy)) else $error("CORE_HAZARD_WGT: LOAD_WGT overlaps COMPUTE");
+      assert (!(Bias != 0 && load_busy && load_bias_q && store_busy && store_bias_q))
+        else $error("CORE_HAZARD_BIAS: LOAD_BIAS overlaps a STORE BIAS");
+      assert (!start_drain || (!comp_busy && !drain_blocked))
+        else $error("CORE_HAZARD_DRAIN: DRAIN while COMPUTE runs or a STORE reads the accumulator buffer it writes");
+      assert (!(comp_run_q && comp_draining_q) &&
+              (!comp_draining_q || (drain_cnt_q >= 8'd1 && drain_cnt_q <= 8'(PipeDepth))))
+        else $error("CORE_COMP_FSM: illegal COMPUTE state (run %0d, draining %0d, count %0d)", comp_run_q,
+                    comp_draining_q, drain_cnt_q);
+    end
+  end
+
+  // Read bookkeeping: a response only for an outstanding request, none left when the load engines are idle.
+  logic [31:0] a_reads_q;
+  logic        a_req_fire, a_rsp_fire;
+  assign a_req_fire = rd_req_tvalid_o && rd_req_tready_i;
+  assign a_rsp_fire = rd_rsp_tvalid_i && rd_rsp_tready_o;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) a_reads_q <= '0;
+    else a_reads_q <= a_reads_q + 32'(a_req_fire) - 32'(a_rsp_fire);
+    if (rst_ni) begin
+      assert (!a_rsp_fire || a_reads_q != '0) else $error("CORE_RD_UNREQUESTED: a read response without a request");
+      assert (load_busy || a_reads_q == '0)
+        else $error("CORE_RD_LEFTOVER: the load engines are idle with %0d reads outstanding", a_reads_q);
+    end
+  end
+`endif
 endmodule
 // bfp-group: control

@@ -74,7 +74,7 @@ module bfp_dma_rd #(
   logic [31:0] req_addr;
   assign req_addr = (req_phase_q ? req_exp_base_q : req_code_base_q) + (32'(req_beat_q) << BeatLog);
 
-  assign rd_req_tvalid_o = active_q && !req_done_q;
+  assign rd_req_tvalid_o = active_q && !req_done_q `ifdef BFP_ASSERT_BITE_DMA_RD_HOLD && !bite_drop_q `endif ;
   assign rd_req_addr_o   = AddrWidth'(req_addr);
   assign rd_rsp_tready_o = active_q;
 
@@ -146,5 +146,30 @@ module bfp_dma_rd #(
   // Only the low AddrWidth bits of the 32-bit command address fields reach the port.
   logic unused_addr;
   assign unused_addr = ^req_addr;
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
+  bfp_chk_handshake #(.Width(AddrWidth)) u_chk_req (
+    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(rd_req_tvalid_o), .ready_i(rd_req_tready_i), .data_i(rd_req_addr_o));
+  logic [31:0] a_out_q;  // requests not yet answered
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || start_i) a_out_q <= '0;
+    else a_out_q <= a_out_q + 32'(req_fire) - 32'(rsp_fire);
+    if (rst_ni) begin
+      assert (!start_i || !active_q) else $error("DMA_RD_START_BUSY: a load started while the last one runs");
+      assert (!rsp_fire || a_out_q != '0) else $error("DMA_RD_RSP_AHEAD: a response beat before its request");
+      assert (active_q || a_out_q == '0) else $error("DMA_RD_LEFTOVER: idle with %0d requests unanswered", a_out_q);
+      assert (!bank_we_o || ((rsp_beat_q >> WordBits) == '0 && (rsp_row_q >> BankBits) == '0))
+        else $error("DMA_RD_BANK_ADDR: row %0d, beat %0d do not fit the bank select/word address", rsp_row_q,
+                    rsp_beat_q);
+    end
+  end
+`endif
+`ifdef BFP_ASSERT_BITE_DMA_RD_HOLD
+  // Bite test only (tests/assert_rtl_test.cpp, docs/assertions.md): valid drops for a cycle after a cycle
+  // without ready, breaking the stream rule that u_chk_req checks (HS_HOLD).
+  logic bite_drop_q;
+  always_ff @(posedge clk_i) bite_drop_q <= rd_req_tvalid_o && !rd_req_tready_i && !bite_drop_q;
+`endif
 endmodule
 // bfp-group: load engines

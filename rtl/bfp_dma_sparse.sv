@@ -174,5 +174,31 @@ module bfp_dma_sparse #(
 
   logic unused_addr;
   assign unused_addr = ^req_addr;
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
+  bfp_chk_handshake #(.Width(AddrWidth)) u_chk_req (
+    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(rd_req_tvalid_o), .ready_i(rd_req_tready_i), .data_i(rd_req_addr_o));
+  logic [31:0] a_out_q;  // requests not yet answered
+  logic [15:0] a_kb_q;   // blocks per row of the command
+  logic [31:0] a_nnzb, a_nnz;
+  assign a_nnzb = 32'(rd_rsp_tdata_i[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W]);
+  assign a_nnz  = 32'(rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W]);
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || start_i) a_out_q <= '0;
+    else a_out_q <= a_out_q + 32'(req_fire) - 32'(rsp_fire);
+    if (start_i) a_kb_q <= count_i;
+    if (rst_ni) begin
+      assert (!start_i || !active_q) else $error("DMA_SP_START_BUSY: a load started while the last one runs");
+      assert (!start_i || 32'(rows_i) <= 32'(Rows)) else $error("DMA_SP_ROWS: %0d rows exceed R = %0d", rows_i, Rows);
+      assert (!rsp_fire || a_out_q != '0) else $error("DMA_SP_RSP_AHEAD: a response beat before its request");
+      assert (active_q || a_out_q == '0) else $error("DMA_SP_LEFTOVER: idle with %0d requests unanswered", a_out_q);
+      // a row-stream header (docs/sparse-format.md) within the row: else the walkers run past its segments
+      assert (!(rsp_fire && !rsp_phb_q) || (a_nnzb <= 32'(a_kb_q) && a_nnz <= a_nnzb * 32'(BlockSize)))
+        else $error("DMA_SP_HEADER: row %0d header nnzb %0d, nnz %0d does not fit %0d blocks", rsp_row_q, a_nnzb,
+                    a_nnz, a_kb_q);
+    end
+  end
+`endif
 endmodule
 // bfp-group: load engines

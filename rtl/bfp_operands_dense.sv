@@ -134,5 +134,27 @@ module bfp_operands_dense #(
       .exp_o       (wgt_e_o[8*c +: 8])
     );
   end
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      if (bank_we_i && !bank_wgt_i) begin
+        assert (32'(bank_sel_i) < 32'(Rows)) else $error("OPD_BANK_SEL: activation bank %0d of %0d", bank_sel_i, Rows);
+        assert (32'(bank_addr_i) < 32'(bank_exp_i ? ActExpWords : ActWords))
+          else $error("OPD_ACT_ADDR: word %0d beyond the activation %s memory", bank_addr_i, bank_exp_i ? "exponent" : "code");
+        assert (!active_q || bank_half_i != half_q)
+          else $error("OPD_HALF_CONFLICT: a load writes activation half %0d while COMPUTE reads it", half_q);
+      end
+      if (bank_we_i && bank_wgt_i) begin
+        assert (32'(bank_sel_i) < 32'(Cols)) else $error("OPD_BANK_SEL: weight bank %0d of %0d", bank_sel_i, Cols);
+        assert (!active_q) else $error("OPD_WGT_CONFLICT: a weight load while COMPUTE reads the weights");
+      end
+      assert (!start_i || !active_q) else $error("OPD_START_BUSY: COMPUTE started while elements are issued");
+      assert (!start_i || 32'(count_i) * 32'(BlockSize) <= 32'((ActDepth < WgtDepth) ? ActDepth : WgtDepth))
+        else $error("OPD_COUNT: count %0d blocks exceed the buffers", count_i);
+    end
+  end
+`endif
 endmodule
 // bfp-group: operand buffers

@@ -227,5 +227,25 @@ module bfp_operands_sparse #(
       );
     end
   end
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      if (bank_we_i)
+        assert (32'(bank_sel_i) < 32'(bank_wgt_i ? Cols : Rows))
+          else $error("OPS_BANK_SEL: %s bank %0d does not exist", bank_wgt_i ? "weight" : "activation", bank_sel_i);
+      if (bank_we_i && !bank_wgt_i && !bank_exp_i)
+        assert (32'(bank_addr_i) < 32'(ActWords)) else $error("OPS_ACT_ADDR: word %0d beyond the activation codes", bank_addr_i);
+      if (sp_we_i) begin
+        assert (32'(sp_row_i) < 32'(Rows)) else $error("OPS_SP_ROW: compressed row %0d of %0d", sp_row_i, Rows);
+        if (sp_seg_i == bfp_pkg::SEG_CODES)
+          assert (32'(sp_word_i) < 32'(ActWords)) else $error("OPS_SP_WORD: packed codes word %0d beyond the buffer", sp_word_i);
+      end
+      assert (!((bank_we_i && bank_wgt_i) || wgt_load_start_i) || !busy_o)
+        else $error("OPS_WGT_CONFLICT: a weight load while the sequencers read the weights");
+    end
+  end
+`endif
 endmodule
 // bfp-group: operand buffers

@@ -235,6 +235,25 @@ module bfp_requant #(
       if (back) codes_o <= {codes, codes_o[BlockSize*8-1:Lanes*8]};
       if (done) exp_o <= any_q ? 8'(x_exp + 12'sd127) : 8'd0;
     end
+
+`ifdef BFP_ASSERT
+    // ---- assertions (docs/assertions.md): the input contract of the multi-cycle requantizer ----------------
+    logic [BlockSize*AccWidth-1:0]       a_m_q;
+    logic [BlockSize*bfp_pkg::EXP_W-1:0] a_e_q;
+    logic [BlockSize:0]                  a_en_q;  // {relu_i, lane_en_i}
+    always_ff @(posedge clk_i) begin
+      if (valid_i && !busy_q) begin
+        a_m_q  <= acc_m_i;
+        a_e_q  <= acc_e_i;
+        a_en_q <= {relu_i, lane_en_i};
+      end
+      if (rst_ni) begin
+        assert (!(valid_i && busy_q)) else $error("RQ_BUSY: valid_i while a block is in flight");
+        assert (!busy_q || (acc_m_i == a_m_q && acc_e_i == a_e_q && {relu_i, lane_en_i} == a_en_q))
+          else $error("RQ_INPUT_STABLE: the inputs changed between valid_i and valid_o");
+      end
+    end
+`endif
   end
 endmodule
 // bfp-group: requantizer/store

@@ -154,6 +154,30 @@ module bfp_row_seq #(
         rem_q <= rem_next;
       end
     end
+
+`ifdef BFP_ASSERT
+    // ---- assertions of this walker (docs/assertions.md) ----------------------------------------------------
+    always_ff @(posedge clk_i) begin
+      if (rst_ni && active_q) begin
+        assert ((rem_q & ~amask_q) == '0)
+          else $error("SEQ_MATCH_SUBSET: walker %0d would issue elements outside the block's activation mask", g);
+        assert (!valid || 32'(code_idx_o[g*16 +: 16]) < 32'(NumBlocks * BlockSize))
+          else $error("SEQ_CODE_INDEX: walker %0d packed index %0d beyond the activation buffer", g,
+                      code_idx_o[g*16 +: 16]);
+      end
+    end
+`endif
   end
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      assert (!l2_we_i || 32'(word_i) < 32'(L2Words)) else $error("SEQ_L2_WORD: level-2 word %0d of %0d", word_i, L2Words);
+      assert (!exp_we_i || 32'(word_i) < 32'(ExpWords)) else $error("SEQ_EXP_WORD: exponent word %0d of %0d", word_i, ExpWords);
+      assert (!start_i || !busy_o) else $error("SEQ_START_BUSY: COMPUTE started while the walkers run");
+    end
+  end
+`endif
 endmodule
 // bfp-group: operand buffers

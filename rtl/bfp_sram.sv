@@ -28,5 +28,16 @@ module bfp_sram #(
     if (we_i) mem_q[waddr_i] <= wdata_i;
     if (re_i) rdata_o <= mem_q[raddr_i];
   end
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md): an address past Depth would be dropped (write) or undefined (read);
+  // a power-of-two Depth cannot be exceeded, so only the other memories carry the check.
+  if (Depth < (1 << AddrBits)) begin : gen_chk_addr
+    always_ff @(posedge clk_i) begin
+      assert (!we_i || 32'(waddr_i) < 32'(Depth)) else $error("SRAM_ADDR: write of word %0d of %0d", waddr_i, Depth);
+      assert (!re_i || 32'(raddr_i) < 32'(Depth)) else $error("SRAM_ADDR: read of word %0d of %0d", raddr_i, Depth);
+    end
+  end
+`endif
 endmodule
 // bfp-group: operand buffers

@@ -368,5 +368,28 @@ module bfp_store #(
 
   logic unused_bits;
   assign unused_bits = ^{wr_byte[BeatLog-1:0], code_byte, exp_byte, sp_byte};
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
+  bfp_chk_handshake #(.Width(AddrWidth + MemWidth + MemWidth / 8)) u_chk_wr (
+    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(wr_tvalid_o), .ready_i(wr_tready_i),
+    .data_i({wr_addr_o, wr_tdata_o, wr_tstrb_o}));
+  logic a_dense_state, a_sparse_state;
+  assign a_dense_state  = (state_q == SCode) || (state_q == SExp);
+  assign a_sparse_state = (state_q == SMask) || (state_q == SSExp) || (state_q == SCodes) || (state_q == SNext) ||
+                          (state_q == SL1) || (state_q == SHdr);
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      assert (state_q <= SHdr) else $error("STORE_STATE: illegal state %0d", state_q);
+      assert (!(sparse_q ? a_dense_state : a_sparse_state))
+        else $error("STORE_STATE: state %0d does not belong to a %s store", state_q, sparse_q ? "compressed" : "dense");
+      assert (state_q == SIdle || (32'(row_q) < 32'(Rows) && 32'(blk_q) < 32'(AccCols / BlockSize)))
+        else $error("STORE_BOUNDS: row %0d, block %0d beyond the accumulator buffer", row_q, blk_q);
+      assert (!start_i || state_q == SIdle) else $error("STORE_START_BUSY: a STORE started while the last one runs");
+      assert (!rq_valid_o || state_q == SWait) else $error("STORE_RQ_LOST: a requantized block arrived outside SWait");
+      assert (!wr_tvalid_o || wr_tstrb_o != '0) else $error("STORE_EMPTY_WRITE: a write with no byte enabled");
+    end
+  end
+`endif
 endmodule
 // bfp-group: requantizer/store

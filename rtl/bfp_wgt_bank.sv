@@ -72,5 +72,13 @@ module bfp_wgt_bank #(
 
   logic unused_addr;  // the load engine's address is as wide as the largest buffer's
   assign unused_addr = ^bank_addr_i;
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md): the load engine's word address before it is cut to the bank's width
+  always_ff @(posedge clk_i) begin
+    assert (!wr_sel || 32'(bank_addr_i) < 32'(bank_exp_i ? ExpWords : Words))
+      else $error("WGT_ADDR: %s word %0d beyond weight bank %0d", bank_exp_i ? "exponent" : "code", bank_addr_i, Bank);
+  end
+`endif
 endmodule
 // bfp-group: operand buffers

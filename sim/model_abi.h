@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-#define BFP_MODEL_ABI_VERSION 3
+#define BFP_MODEL_ABI_VERSION 4
 #define BFP_MODEL_CMD_WORDS 8    /* cmd_tdata_i: 256 bits */
 #define BFP_MODEL_DATA_WORDS 16  /* memory data: up to 512 bits */
 #define BFP_MODEL_STRB_WORDS 2   /* byte strobes: up to 64 bits */
@@ -41,6 +41,7 @@ typedef struct bfp_model_outputs {
   uint32_t busy;
   uint32_t op;
   uint32_t engines_busy; /* {store, compute, load} */
+  uint32_t assert_failures; /* ABI 4: RTL assertions that failed in this instance so far (docs/assertions.md) */
 } bfp_model_outputs;
 
 /* One hardware field of the configuration: its YAML key (config/fields.def) and the value the RTL was
@@ -94,6 +95,16 @@ int32_t bfp_model_trace_open(bfp_model* m, const char* path);
 void bfp_model_trace_enable(bfp_model* m, int32_t on);
 /* Flushes and closes the file (also done by bfp_model_destroy). */
 void bfp_model_trace_close(bfp_model* m);
+
+/* RTL assertions (ABI version 4, docs/assertions.md). A model built with -DBFP_MODEL_ASSERT=ON (the default)
+   checks the `ifdef BFP_ASSERT` assertions of the RTL. A failed one prints Verilator's "%Error: FILE:LINE:
+   Assertion failed in INSTANCE: RULE: ..." line as before, and bfp_model_step() counts it in
+   outputs.assert_failures after the cycle in which it fired. */
+/* 1 when the assertions are compiled in, else 0. */
+int32_t bfp_model_assertions(void);
+/* Copies the first failure message of the last cycle of this instance in which assertions failed (NUL-terminated,
+   cut to size) and returns the number of failures so far; 0 and "" when none failed. */
+int32_t bfp_model_assert_message(const bfp_model* m, char* buf, int32_t size);
 
 #ifdef __cplusplus
 }

@@ -63,6 +63,8 @@ class Library {
     sym(trace_open, "bfp_model_trace_open");
     sym(trace_enable, "bfp_model_trace_enable");
     sym(trace_close, "bfp_model_trace_close");
+    sym(assertions, "bfp_model_assertions");
+    sym(assert_message, "bfp_model_assert_message");
   }
   ~Library() {
     if (handle_) dlclose(handle_);
@@ -80,6 +82,8 @@ class Library {
   int32_t (*trace_open)(bfp_model*, const char*) = nullptr;
   void (*trace_enable)(bfp_model*, int32_t) = nullptr;
   void (*trace_close)(bfp_model*) = nullptr;
+  int32_t (*assertions)() = nullptr;
+  int32_t (*assert_message)(const bfp_model*, char*, int32_t) = nullptr;
 
  private:
   template <typename F>
@@ -117,7 +121,28 @@ Model::~Model() {
 const bfp_model_outputs& Model::cycle(const bfp_model_inputs& in) {
   lib_->cycle(inst_, &in, &out_);
   ++cycles_;
+  if (out_.assert_failures != assert_failures_) [[unlikely]]
+    throw_assert_failure();
   return out_;
+}
+
+bool Model::assertions() const { return lib_->assertions() != 0; }
+
+void Model::throw_assert_failure() {
+  char first[1024];
+  const int32_t total = lib_->assert_message(inst_, first, sizeof first);
+  const uint32_t now = out_.assert_failures - assert_failures_;
+  assert_failures_ = out_.assert_failures;
+  std::ostringstream os;
+  os << "RTL assertion failed in cycle " << cycles_ << " of this model instance (config '" << cfg_.name << "'): ";
+  // Verilator's line: "[time] %Error: FILE:LINE: Assertion failed in INSTANCE: RULE: text"
+  std::string text = first;
+  const size_t at = text.find("%Error: ");
+  os << (at == std::string::npos ? text : text.substr(at + 8));
+  if (now > 1) os << " (and " << now - 1 << " more in this cycle)";
+  if (uint32_t(total) > now) os << " (" << total - now << " earlier failures on this instance)";
+  os << " [docs/assertions.md]";
+  throw AssertionFailure(os.str());
 }
 
 void Model::reset(int cycles) {
@@ -265,7 +290,7 @@ std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src, Trac
     f.add(rel.string());
     f.add(read_file(rtl_dir / rel));
   }
-  for (const char* src : {"model/CMakeLists.txt", "model/model_shim.cpp", "model_abi.h"}) {
+  for (const char* src : {"model/CMakeLists.txt", "model/model_shim.cpp", "model/print_hook.h", "model_abi.h"}) {
     f.add(src);
     f.add(read_file(model_src / src));
   }

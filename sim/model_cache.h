@@ -34,6 +34,13 @@ class ModelError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown by Model::cycle when an RTL assertion failed in that cycle (docs/assertions.md): the message names the
+/// cycle, the config, the RTL file and line, the instance and the rule.
+class AssertionFailure : public ModelError {
+ public:
+  using ModelError::ModelError;
+};
+
 class Library;  // a dlopened libbfp_model.so (model_cache.cpp)
 
 /// Waveform format a model is built for (None: the ordinary, untraced model).
@@ -57,8 +64,11 @@ class Model {
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
 
-  /// One clock cycle with inputs `in`; returns the outputs sampled before the rising edge.
+  /// One clock cycle with inputs `in`; returns the outputs sampled before the rising edge. Throws
+  /// AssertionFailure when an RTL assertion failed in this cycle (the model may then be reset and used again).
   const bfp_model_outputs& cycle(const bfp_model_inputs& in);
+  /// Whether the RTL assertions are compiled into the model (sim/model/CMakeLists.txt, BFP_MODEL_ASSERT).
+  bool assertions() const;
   /// Holds rst_ni low for `cycles` cycles (all other inputs zero).
   void reset(int cycles = 4);
 
@@ -90,6 +100,8 @@ class Model {
   bfp_model_outputs out_{};
   bool trace_open_ = false, trace_on_ = false;
   uint64_t cycles_ = 0;
+  uint32_t assert_failures_ = 0;  // failures already reported
+  [[noreturn]] void throw_assert_failure();
 };
 
 /// Where models are cached: $BFP_MODEL_CACHE, else <build dir>/model-cache.

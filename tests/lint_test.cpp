@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Lint of the generated RTL for configs/default.yaml and every configs/test/*.yaml: each config is generated into
 // a temporary directory, then Verilator (-Wall, no warnings allowed), Icarus Verilog and Yosys (hierarchy + proc)
-// must accept it; the smallest config also goes through a full Yosys synthesis. These are the tools the flows
+// must accept it; Verilator and Icarus also with the assertions (+define+BFP_ASSERT, docs/assertions.md), which
+// Yosys never sees; the smallest config also goes through a full Yosys synthesis. These are the tools the flows
 // use (docs/toolflow), so a construct one of them rejects fails here first.
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -119,9 +120,26 @@ TEST_P(Lint, VerilatorWallClean) {
   EXPECT_EQ(r.output.find("%Error"), std::string::npos) << r.output;
 }
 
+// The same with the assertions compiled in, as the verilated test models build it (docs/assertions.md).
+TEST_P(Lint, VerilatorWallCleanWithAssertions) {
+  ASSERT_TRUE(have_tool("verilator")) << "verilator not found in PATH";
+  const auto r = run_in(rtl_->dir(), "verilator --lint-only -Wall -Werror-USERERROR --assert +define+BFP_ASSERT "
+                                     "-f bfp_top.f --top-module bfp_top");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.find("%Warning"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("%Error"), std::string::npos) << r.output;
+}
+
 TEST_P(Lint, IcarusElaborates) {
   ASSERT_TRUE(have_tool("iverilog")) << "iverilog not found in PATH";
   const auto r = run_in(rtl_->dir(), "iverilog -g2012 -s bfp_top -o /dev/null " + rtl_->file_args());
+  EXPECT_EQ(r.status, 0) << r.output;
+}
+
+// Icarus has no concurrent assertions; the checkers are immediate assertions it elaborates too.
+TEST_P(Lint, IcarusElaboratesWithAssertions) {
+  ASSERT_TRUE(have_tool("iverilog")) << "iverilog not found in PATH";
+  const auto r = run_in(rtl_->dir(), "iverilog -g2012 -DBFP_ASSERT -s bfp_top -o /dev/null " + rtl_->file_args());
   EXPECT_EQ(r.status, 0) << r.output;
 }
 

@@ -70,7 +70,8 @@ TEST(ReportModuleGroups, EveryGeneratedModuleHasItsGroup) {
         {"bfp_dma_rd", "load engines"},
         {"bfp_dma_sparse", "load engines"},        {"bfp_walk_step", "load engines"},
         {"bfp_acc_buf", "accumulator buffer"},     {"bfp_store", "requantizer/store"},
-        {"bfp_requant", "requantizer/store"},       {"bfp_bias_buf", "requantizer/store"}};
+        {"bfp_requant", "requantizer/store"},       {"bfp_bias_buf", "requantizer/store"},
+        {"bfp_chk_handshake", "verification"}};
     for (const auto& [m, grp] : expect) EXPECT_EQ(module_group(g, m), grp) << config << ": " << m;
     EXPECT_EQ(g.size(), expect.size()) << config << ": a new module? give it its group in the expectation";
     EXPECT_EQ(module_group(g, "bfp_sram_macro"), "other");

@@ -3,8 +3,11 @@
 // verilated model into libbfp_model.so by sim/model/CMakeLists.txt. Port widths differ between
 // configs (CData/SData/IData/QData/VlWide<N>), so every copy goes through the put()/get() templates
 // below and this file compiles unchanged for any config.
+#include <algorithm>
+#include <cstdarg>
 #include <cstdint>
 #include <cstdlib>  // getenv (BFP_MUTANT)
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -25,6 +28,7 @@
 #include <cstdlib>
 #include <string>
 #include <vector>
+#include <cstdlib>
 
 #include "Vbfp_top__Syms.h"  // the coverage counters, vlSymsp->__Vcoverage (summed over instances below)
 #include "Vbfp_top___024root.h"
@@ -106,7 +110,58 @@ struct bfp_model {
   std::unique_ptr<TraceFile> trace;   // open waveform file (traced models only)
   bool trace_opened = false;          // one file per instance
   bool trace_on = false;
+  uint32_t assert_failures = 0;       // failed RTL assertions of this instance (docs/assertions.md)
+  std::string assert_message;         // the first message of the last cycle with a failure
 };
+
+// ---- print hook (print_hook.h): Verilator's output, kept for the assertion messages ------------------------
+namespace {
+// Text printed during the current step (cleared when a step begins); one model steps at a time in a thread, so
+// whatever a step's eval() printed belongs to that step's instance. Capped: a failure line comes first anyway.
+thread_local std::string g_printed;
+constexpr std::size_t kPrintedMax = 1 << 16;
+}  // namespace
+
+extern "C" int bfp_model_vl_printf(const char* format, ...) {
+  va_list ap, ap2;
+  va_start(ap, format);
+  va_copy(ap2, ap);
+  const int n = std::vfprintf(stdout, format, ap);  // as Verilator's default (printf) does
+  va_end(ap);
+  if (n > 0 && g_printed.size() < kPrintedMax) {
+    std::string text(static_cast<std::size_t>(n) + 1, '\0');
+    std::vsnprintf(text.data(), text.size(), format, ap2);
+    text.resize(static_cast<std::size_t>(n));
+    g_printed += text;
+  }
+  va_end(ap2);
+  return n;
+}
+
+namespace {
+// After a step whose eval() reported an error ($error, a failed assertion): counts the failure lines Verilator
+// printed ("[time] %Error: FILE:LINE: Assertion failed in INSTANCE: MESSAGE"; the "%Error: ... Verilog $stop"
+// line that follows each is not counted), keeps the first of them and clears the context's error state, so that
+// the next failure is seen again.
+void collect_assert_failures(bfp_model* m) {
+  std::size_t begin = 0;
+  uint32_t found = 0;
+  while (begin < g_printed.size()) {
+    std::size_t end = g_printed.find('\n', begin);
+    if (end == std::string::npos) end = g_printed.size();
+    const std::string line = g_printed.substr(begin, end - begin);
+    begin = end + 1;
+    if (line.find("%Error") == std::string::npos || line.find("Verilog $stop") != std::string::npos) continue;
+    if (found == 0) m->assert_message = line;
+    ++found;
+  }
+  if (found == 0) m->assert_message = "an $error or $stop without a message";
+  m->assert_failures += found ? found : 1;
+  g_printed.clear();
+  m->ctx->gotError(false);
+  m->ctx->gotFinish(false);
+}
+}  // namespace
 
 namespace {
 void trace_dump(bfp_model* m, uint64_t t) {
@@ -249,6 +304,7 @@ BFP_EXPORT void bfp_model_set_inputs(bfp_model* m, const bfp_model_inputs* in) {
 BFP_EXPORT void bfp_model_step(bfp_model* m) {
   Vbfp_top& t = *m->top;
   const bfp_model_inputs& in = m->in;
+  if (VL_UNLIKELY(!g_printed.empty())) g_printed.clear();  // keep only what this step prints
   // 1. clock low, apply this cycle's inputs, settle combinational logic
   t.clk_i = 0;
   t.rst_ni = in.rst_n & 1u;
@@ -279,6 +335,8 @@ BFP_EXPORT void bfp_model_step(bfp_model* m) {
   trace_dump(m, 10 * m->cycle + 5);
   ++m->cycle;
   m->ctx->timeInc(1);
+  if (VL_UNLIKELY(m->ctx->gotError())) collect_assert_failures(m);
+  o.assert_failures = m->assert_failures;
 #ifdef BFP_MODEL_COVERAGE
   ++cov_sums().cycles;
 #endif
@@ -290,6 +348,23 @@ BFP_EXPORT void bfp_model_cycle(bfp_model* m, const bfp_model_inputs* in, bfp_mo
   m->in = *in;
   bfp_model_step(m);
   *out = m->out;
+}
+
+BFP_EXPORT int32_t bfp_model_assertions(void) {
+#ifdef BFP_MODEL_ASSERT
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+BFP_EXPORT int32_t bfp_model_assert_message(const bfp_model* m, char* buf, int32_t size) {
+  if (buf && size > 0) {
+    const std::size_t n = std::min(m->assert_message.size(), static_cast<std::size_t>(size - 1));
+    std::memcpy(buf, m->assert_message.data(), n);
+    buf[n] = '\0';
+  }
+  return static_cast<int32_t>(m->assert_failures);
 }
 
 BFP_EXPORT int32_t bfp_model_trace_format(void) { return kTraceFormat; }

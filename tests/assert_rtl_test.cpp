@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: Apache-2.0
+// The RTL assertions (docs/assertions.md) bite: every one of these tests breaks a rule on purpose and checks
+// that the run fails with a message naming the instance and the rule.
+//  - the checker alone: bfp_chk_handshake in a small SystemVerilog testbench (verilator --binary --assert),
+//    driven with a legal stream (passes) and with a stream that drops valid / changes the payload (fails);
+//  - in the design, on the ordinary test model of configs/test/r2c2b8.yaml: a memory that drops a read
+//    response before ready, and commands that break the command rules, make Model::cycle throw
+//    sim::AssertionFailure; the model is reset and computes a GEMM bit-exact afterwards;
+//  - in the design, a broken engine: the model variant built with BFP_ASSERT_BITE_DMA_RD_HOLD (bfp_dma_rd drops
+//    its read request before ready) makes `bfpgen gemm` fail naming u_dma.u_chk_req and HS_HOLD, while the same
+//    GEMM passes on the ordinary model. The variant is built once into <build>/model-cache-bite (sim/model's
+//    BFP_MODEL_DEFINES, passed by a cmake wrapper through the model cache's BFP_CMAKE).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "host/command.h"
+#include "sim/driver.h"
+#include "sim/model_cache.h"
+#include "support/rtl_configs.h"
+#include "support/run_cmd.h"
+#include "support/temp_dir.h"
+#include "verify/random_gemm.h"
+
+namespace fs = std::filesystem;
+using bfp::host::Command;
+using bfp::host::Opcode;
+
+namespace {
+
+const fs::path kSource = BFP_SOURCE_DIR;
+const fs::path kBinary = BFP_BINARY_DIR;
+const char* kSmall = "configs/test/r2c2b8.yaml";
+
+bfp::verify::GemmSpec small_gemm(const bfp::Config& cfg) {
+  bfp::verify::GemmSpec s;
+  s.m = cfg.rows;
+  s.n = cfg.cols;
+  s.k = 2 * cfg.block;
+  s.seed = 15;
+  s.stall = 0.5;  // backpressure on every handshake, so that valid waits for ready
+  return s;
+}
+
+}  // namespace
+
+TEST(AssertRtl, TestModelsHaveTheAssertionsCompiledIn) {
+  auto model = bfp::test::model_for(bfp::test::load(kSmall));
+  EXPECT_TRUE(model->assertions()) << "sim/model/CMakeLists.txt builds the test models with BFP_MODEL_ASSERT=ON";
+}
+
+// The checker leaf alone: a legal stream passes; dropping valid or changing the payload before ready fails.
+TEST(AssertRtl, HandshakeCheckerFiresOnABrokenStream) {
+  ASSERT_TRUE(bfp::test::have_tool("verilator"));
+  bfp::test::TempDir dir("bfpgen_assert_rtl_test");
+  std::ofstream(dir / "tb.sv") << R"(// testbench of bfp_chk_handshake: +mode=ok|hold|stable
+module tb;
+  logic clk = 0, rst_n = 0, valid = 0, ready = 0;
+  logic [7:0] data = 0;
+  string mode;
+  bfp_chk_handshake #(.Width(8)) u_dut (.clk_i(clk), .rst_ni(rst_n), .valid_i(valid), .ready_i(ready), .data_i(data));
+  always #5 clk = !clk;
+  task automatic step(input logic v, input logic r, input logic [7:0] d);
+    valid = v; ready = r; data = d;
+    @(posedge clk); #1;
+  endtask
+  initial begin
+    if (!$value$plusargs("mode=%s", mode)) mode = "ok";
+    @(posedge clk); #1 rst_n = 1;
+    step(1, 0, 8'h11);  // valid waits for ready
+    step(1, 0, 8'h11);
+    if (mode == "hold") step(0, 0, 8'h11);          // HS_HOLD: valid dropped before ready
+    else if (mode == "stable") step(1, 0, 8'h22);   // HS_STABLE: payload changed while waiting
+    else step(1, 1, 8'h11);                         // the transfer
+    step(1, 1, 8'h33);  // a transfer in one cycle, then idle
+    step(0, 0, 8'h44);
+    step(0, 1, 8'h55);
+    $display("TB DONE %s", mode);
+    $finish;
+  end
+endmodule
+)";
+  const std::string build = "cd '" + dir.path().string() + "' && verilator --binary --assert +define+BFP_ASSERT -Wno-fatal " +
+                            "--top-module tb -o tb tb.sv '" + (kSource / "rtl/bfp_chk_handshake.sv").string() +
+                            "' > build.log 2>&1";
+  ASSERT_EQ(std::system(build.c_str()), 0) << "testbench build failed, see " << (dir / "build.log");
+  const auto run = [&](const std::string& mode) { return bfp::test::run_cmd("'" + (dir / "obj_dir/tb").string() + "' +mode=" + mode); };
+  const auto ok = run("ok");
+  EXPECT_EQ(ok.status, 0) << ok.output;
+  EXPECT_NE(ok.output.find("TB DONE ok"), std::string::npos) << ok.output;
+  EXPECT_EQ(ok.output.find("Assertion failed"), std::string::npos) << ok.output;
+  for (const auto& [mode, rule] : {std::pair{"hold", "HS_HOLD"}, std::pair{"stable", "HS_STABLE"}}) {
+    const auto r = run(mode);
+    EXPECT_NE(r.status, 0) << mode << ": the run must fail\n" << r.output;
+    EXPECT_NE(r.output.find(std::string("Assertion failed in TOP.tb.u_dut: ") + rule), std::string::npos)
+        << mode << ":\n" << r.output;
+    EXPECT_EQ(r.output.find("TB DONE"), std::string::npos) << mode << ": the run went on\n" << r.output;
+  }
+}
+
+// In the design, ordinary test model: the memory side breaks the read-response stream rule.
+TEST(AssertRtl, MemoryDroppingAResponseBeforeReadyFailsTheRun) {
+  const bfp::Config cfg = bfp::test::load(kSmall);
+  auto model = bfp::test::model_for(cfg);
+  ASSERT_TRUE(model->assertions());
+  model->reset();
+  bfp_model_inputs in{};
+  in.rst_n = 1;
+  in.rd_rsp_tvalid = 1;  // an idle core does not take responses (rd_rsp_tready low) ...
+  in.rd_rsp_tdata[0] = 0x1234;
+  EXPECT_EQ(model->cycle(in).rd_rsp_tready, 0u);
+  in.rd_rsp_tvalid = 0;  // ... and the memory takes the response back: HS_HOLD on the core's u_chk_rd_rsp
+  try {
+    model->cycle(in);
+    FAIL() << "no assertion failed";
+  } catch (const bfp::sim::AssertionFailure& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("RTL assertion failed in cycle"), std::string::npos) << what;
+    EXPECT_NE(what.find("bfp_chk_handshake.sv"), std::string::npos) << what;
+    EXPECT_NE(what.find("u_core.u_chk_rd_rsp: HS_HOLD"), std::string::npos) << what;
+  }
+  // reset, then a GEMM runs bit-exact on the same instance (no assertion on a legal run)
+  const auto r = bfp::verify::run_gemm(model, small_gemm(cfg));
+  EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
+}
+
+// In the design: illegal commands (each refused by host::check_command, sent unchecked) fail at dispatch.
+TEST(AssertRtl, IllegalCommandsFailAtDispatch) {
+  const bfp::Config cfg = bfp::test::load(kSmall);  // R = C = 2, B = 8, depths 256, AccCols 16, 8-byte beats
+  auto model = bfp::test::model_for(cfg);
+  struct Case {
+    const char* rule;
+    Command c;
+  };
+  std::vector<Case> cases;
+  Command c;
+  c.op = Opcode::Drain;
+  c.col_offset = 1;  // not a multiple of C
+  cases.push_back({"CMD_DRAIN_OFFSET", c});
+  c = Command{};
+  c.op = Opcode::Store;
+  c.rows = 3;  // > R
+  c.count = 1;
+  cases.push_back({"CMD_STORE_ROWS", c});
+  c = Command{};
+  c.op = Opcode::LoadWgt;
+  c.rows = 1;
+  c.count = 33;  // 33 * 8 > 256
+  cases.push_back({"CMD_LOAD_COUNT", c});
+  c = Command{};
+  c.op = Opcode::LoadAct;
+  c.rows = 1;
+  c.count = 1;
+  c.code_addr = 4;  // not beat-aligned
+  cases.push_back({"CMD_LOAD_ALIGN", c});
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.rule);
+    EXPECT_THROW(bfp::host::check_command(k.c, cfg), std::invalid_argument);  // the host would refuse it
+    bfp::sim::MemConfig mc;
+    mc.beat_bytes = cfg.beat_bytes();
+    mc.size_bytes = 4096;
+    bfp::sim::Driver drv(model, mc);  // resets the model
+    drv.issue(k.c, /*check=*/false);
+    try {
+      drv.run();
+      ADD_FAILURE() << "no assertion failed";
+    } catch (const bfp::sim::AssertionFailure& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("u_core: ") + k.rule), std::string::npos) << e.what();
+    }
+  }
+}
+
+// In the design: a broken engine (bfp_dma_rd drops its read request before ready) fails the GEMM.
+TEST(AssertRtl, BrokenEngineHandshakeFailsTheGemm) {
+  const std::string gemm = "'" + (kBinary / "bfpgen").string() + "' gemm --config '" + (kSource / kSmall).string() +
+                           "' --m 2 --n 2 --k 16 --seed 15 --stall 0.5";
+  // control: the ordinary model passes
+  const auto good = bfp::test::run_cmd(gemm);
+  ASSERT_EQ(good.status, 0) << good.output;
+  ASSERT_NE(good.output.find("BIT-EXACT"), std::string::npos) << good.output;
+  // the bite variant, in a model cache of its own (the cache does not key the defines apart)
+  const fs::path cache = kBinary / "model-cache-bite";
+  fs::create_directories(cache);
+  const fs::path wrapper = cache / "cmake-bite.sh";
+  std::ofstream(wrapper) << "#!/bin/sh\n# configure calls get the bite define (tests/assert_rtl_test.cpp)\n"
+                            "case \"$1\" in --build|--install|-E|-P) exec cmake \"$@\" ;; esac\n"
+                            "exec cmake \"$@\" -DBFP_MODEL_DEFINES=BFP_ASSERT_BITE_DMA_RD_HOLD\n";
+  fs::permissions(wrapper, fs::perms::owner_all, fs::perm_options::add);
+  const auto bad = bfp::test::run_cmd("BFP_MODEL_CACHE='" + cache.string() + "' BFP_CMAKE='" + wrapper.string() + "' " +
+                                      gemm);
+  EXPECT_EQ(bad.status, 1) << bad.output;
+  EXPECT_NE(bad.output.find("bfpgen gemm: error: RTL assertion failed in cycle"), std::string::npos) << bad.output;
+  EXPECT_NE(bad.output.find("u_core.u_dma.u_chk_req: HS_HOLD: valid dropped before ready"), std::string::npos)
+      << bad.output;
+}
