@@ -84,6 +84,14 @@ bench-sparsity: build
 bench-train: build
 	$(BUILD)/bfpgen bench --sparsity --train --config $(CONFIG) --net $(TRAIN_NET)
 
+# ---- simulation speed (docs/harness.md "Simulation speed") ------------------------------------------------------
+# make bench-sim-speed   cycles/s and PE-cycles/s of the verilated model on fixed GEMMs, every shipped config
+#                        (configs/default.yaml, configs/test/*.yaml), median of 3 runs
+.PHONY: bench-sim-speed
+
+bench-sim-speed: build
+	$(BUILD)/bfpgen bench --sim-speed --repeat 3
+
 # ---- training benchmark (docs/training.md) ----------------------------------------------------------------------
 # make train-accuracy  FP32 and BFP8 training of networks/fmnist_mlp.yaml and fmnist_cnn.yaml on the full
 #                      Fashion-MNIST at six sparsity-scaling settings, the last step of each on the RTL

@@ -174,6 +174,23 @@ void print_bench_row(const verify::BenchRow& row) {
   std::fflush(stdout);
 }
 
+void print_sim_speed_header() {
+  std::printf("bench --sim-speed: wall time inside the verilated model (bfp_model_cycle) per fixed workload; "
+              "cycles/s = model clock cycles / that time, PE-cycles/s = cycles/s * rows * cols\n");
+  std::printf("| config | PEs | workload | GEMM cycles | model cycles | model s | run s | cycles/s | PE-cycles/s | "
+              "check |\n");
+  std::printf("|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
+}
+
+void print_sim_speed_row(const verify::SimSpeedRow& r) {
+  std::printf("| %s | %d | %s %dx%dx%d | %llu | %llu | %.3f | %.3f | %.0f | %.3g | %s |\n", r.cfg.name.c_str(),
+              r.cfg.rows * r.cfg.cols, r.workload.c_str(), r.spec.m, r.spec.k, r.spec.n,
+              static_cast<unsigned long long>(r.cycles), static_cast<unsigned long long>(r.model_cycles),
+              r.eval_seconds, r.run_seconds, r.cycles_per_second(), r.pe_cycles_per_second(),
+              r.bit_exact ? "bit-exact" : "MISMATCH");
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 Runner add_bench(CLI::App& app) {
@@ -194,9 +211,12 @@ Runner add_bench(CLI::App& app) {
     verify::TrainBenchOptions t;
     std::string shard;
     bool list = false;
+    bool sim_speed = false;
+    int repeat = 1;
   };
   auto o = std::make_shared<Opts>();
-  app.add_option("--config", o->config, "accelerator config (YAML)")->required()->check(CLI::ExistingFile);
+  app.add_option("--config", o->config, "accelerator config (YAML); required except with --sim-speed")
+      ->check(CLI::ExistingFile);
   app.add_option("--sizes", o->sizes, "square GEMM sizes M=K=N")->capture_default_str();
   app.add_option("--schedules", o->schedules, "tile orders to compare (output, weight, auto)")
       ->capture_default_str();
@@ -210,7 +230,14 @@ Runner add_bench(CLI::App& app) {
   app.add_flag("--sparsity", o->sparsity,
                "sparsity table instead (docs/sparsity-bench.md): one --size GEMM at activation sparsity 0/50/75/90/95% "
                "and 90% + weight sparsity 50/90%, plus the same dense GEMM on a sparsity: none variant of the config");
-  app.add_option("--size", o->size, "--sparsity: M = K = N")->capture_default_str();
+  auto* size_opt = app.add_option("--size", o->size, "--sparsity: M = K = N (--sim-speed: default 128)")
+                       ->capture_default_str();
+  app.add_flag("--sim-speed", o->sim_speed,
+               "simulation speed instead (docs/harness.md 'Simulation speed'): wall time inside the verilated "
+               "model, cycles/s and PE-cycles/s of fixed workloads on --config, or on configs/default.yaml and "
+               "configs/test/*.yaml when --config is not given");
+  app.add_option("--repeat", o->repeat, "--sim-speed: runs per workload (the median time is reported)")
+      ->capture_default_str();
   app.add_option("--seed", o->seed, "--sparsity: seed of operands and masks")->check(seed_check())->capture_default_str();
   app.add_option("--patterns", o->patterns, "--sparsity: sparsity patterns (random, blocks, clustered)")
       ->capture_default_str();
@@ -230,7 +257,30 @@ Runner add_bench(CLI::App& app) {
       ->capture_default_str();
   add_shard_options(app, o->shard, o->list, "rows", "--sizes x --schedules, sizes outermost");
 
-  return [o]() -> int {
+  return [o, size_opt]() -> int {
+    if (o->sim_speed) {
+      if (o->sparsity || o->train || !o->shard.empty() || o->list)
+        throw std::invalid_argument("--sim-speed excludes --sparsity, --train, --shard and --list");
+      verify::SimSpeedOptions so;
+      if (!o->config.empty()) so.configs = {o->config};
+      so.size = size_opt->count() ? o->size : 128;
+      so.repeat = o->repeat;
+      if (!o->json) print_sim_speed_header();
+      const auto rows = verify::run_sim_speed(so, [&](const verify::SimSpeedRow& r) {
+        if (!o->json) print_sim_speed_row(r);
+      });
+      bool all_exact = true;
+      for (const auto& r : rows) all_exact = all_exact && r.bit_exact;
+      if (o->json) {
+        nlohmann::json j;
+        j["size"] = so.size;
+        j["repeat"] = so.repeat;
+        j["results"] = rows;
+        std::cout << j.dump(2) << "\n";
+      }
+      return all_exact ? 0 : 1;
+    }
+    if (o->config.empty()) throw std::invalid_argument("--config is required (except with --sim-speed)");
     // the sparsity tables' speed-ups refer to their own dense row, so a shard of them would be no table
     if ((o->sparsity || o->train) && (!o->shard.empty() || o->list))
       throw std::invalid_argument("--shard and --list apply to the dense benchmark, not to --sparsity (its speed-ups "

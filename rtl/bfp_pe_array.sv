@@ -39,27 +39,51 @@ module bfp_pe_array #(
   end
 `endif
 
-  localparam int OpBits = 2 * CtlRows + 16 * (ActUnits + WgtRows * Cols);
   localparam int GroupCols = (PerRow != 0) ? Cols / Groups : Cols;
+  localparam int ActW = ActUnits * 8;
+  localparam int WgtW = WgtRows * Cols * 8;
 
-  logic [OpBits-1:0] ops_in, ops_out;
-  assign ops_in = {valid_i, last_i, act_i, act_e_i, wgt_i, wgt_e_i};
-
-  logic [OpBits-1:0] stage_q [0:OperandRegs-1];
+  // The operand broadcast registers, one shift register per field (stage s at [s*W +: W], stage 0 first):
+  // the same flip-flops as one register of the concatenated fields, but a simulator then never builds,
+  // copies and slices one vector of thousands of bits per cycle (Verilator spent most of a cycle on that).
+  logic [OperandRegs*CtlRows-1:0] valid_pipe_q, last_pipe_q;
+  logic [OperandRegs*ActW-1:0]    act_pipe_q, act_e_pipe_q;
+  logic [OperandRegs*WgtW-1:0]    wgt_pipe_q, wgt_e_pipe_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      for (int s = 0; s < OperandRegs; s++) stage_q[s] <= '0;
+      valid_pipe_q <= '0;
+      last_pipe_q  <= '0;
+      act_pipe_q   <= '0;
+      act_e_pipe_q <= '0;
+      wgt_pipe_q   <= '0;
+      wgt_e_pipe_q <= '0;
     end else begin
-      stage_q[0] <= ops_in;
-      for (int s = 1; s < OperandRegs; s++) stage_q[s] <= stage_q[s-1];
+      valid_pipe_q[0 +: CtlRows] <= valid_i;
+      last_pipe_q[0 +: CtlRows]  <= last_i;
+      act_pipe_q[0 +: ActW]      <= act_i;
+      act_e_pipe_q[0 +: ActW]    <= act_e_i;
+      wgt_pipe_q[0 +: WgtW]      <= wgt_i;
+      wgt_e_pipe_q[0 +: WgtW]    <= wgt_e_i;
+      for (int s = 1; s < OperandRegs; s++) begin
+        valid_pipe_q[s*CtlRows +: CtlRows] <= valid_pipe_q[(s-1)*CtlRows +: CtlRows];
+        last_pipe_q[s*CtlRows +: CtlRows]  <= last_pipe_q[(s-1)*CtlRows +: CtlRows];
+        act_pipe_q[s*ActW +: ActW]         <= act_pipe_q[(s-1)*ActW +: ActW];
+        act_e_pipe_q[s*ActW +: ActW]       <= act_e_pipe_q[(s-1)*ActW +: ActW];
+        wgt_pipe_q[s*WgtW +: WgtW]         <= wgt_pipe_q[(s-1)*WgtW +: WgtW];
+        wgt_e_pipe_q[s*WgtW +: WgtW]       <= wgt_e_pipe_q[(s-1)*WgtW +: WgtW];
+      end
     end
   end
-  assign ops_out = stage_q[OperandRegs-1];
 
   logic [CtlRows-1:0]        valid, last;
   logic [ActUnits*8-1:0]     act, act_e;
   logic [WgtRows*Cols*8-1:0] wgt, wgt_e;
-  assign {valid, last, act, act_e, wgt, wgt_e} = ops_out;
+  assign valid = valid_pipe_q[(OperandRegs-1)*CtlRows +: CtlRows];
+  assign last  = last_pipe_q[(OperandRegs-1)*CtlRows +: CtlRows];
+  assign act   = act_pipe_q[(OperandRegs-1)*ActW +: ActW];
+  assign act_e = act_e_pipe_q[(OperandRegs-1)*ActW +: ActW];
+  assign wgt   = wgt_pipe_q[(OperandRegs-1)*WgtW +: WgtW];
+  assign wgt_e = wgt_e_pipe_q[(OperandRegs-1)*WgtW +: WgtW];
 
   for (genvar i = 0; i < Rows; i++) begin : gen_row
     for (genvar j = 0; j < Cols; j++) begin : gen_col

@@ -105,8 +105,7 @@ module bfp_row_seq #(
       pos = '0;
       for (int b = BlockSize - 1; b >= 0; b--) if (rem_q[b]) pos = PosBits'(b);
       below = amask_q & ((BlockSize'(1) << pos) - BlockSize'(1));
-      below_cnt = '0;
-      for (int b = 0; b < BlockSize; b++) below_cnt = below_cnt + CntBits'(below[b]);
+      below_cnt = CntBits'($countones(below));  // a popcount instruction in simulation, not B additions
       rem_next = rem_q & (rem_q - BlockSize'(1));
     end
 
@@ -131,8 +130,7 @@ module bfp_row_seq #(
       nord = start_i ? '0 : ord_q + 1'b1;
       nmask = l2_mask(start_i ? l2_q[half_i] : l2_q[half_q], nord);
       nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*NumBlocks*BlockSize + nb[BlkBits-1:0]*BlockSize +: BlockSize] : '1;
-      amask_cnt = '0;
-      for (int b = 0; b < BlockSize; b++) amask_cnt = amask_cnt + CntBits'(amask_q[b]);
+      amask_cnt = CntBits'($countones(amask_q));
     end
 
     always_ff @(posedge clk_i) begin

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <csignal>
 #include <iterator>
@@ -119,7 +120,13 @@ Model::~Model() {
 }
 
 const bfp_model_outputs& Model::cycle(const bfp_model_inputs& in) {
-  lib_->cycle(inst_, &in, &out_);
+  if (time_eval_) {
+    const auto t0 = std::chrono::steady_clock::now();
+    lib_->cycle(inst_, &in, &out_);
+    eval_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } else {
+    lib_->cycle(inst_, &in, &out_);
+  }
   ++cycles_;
   if (out_.assert_failures != assert_failures_) [[unlikely]]
     throw_assert_failure();

@@ -91,6 +91,10 @@ class Model {
   /// Clock cycles stepped by this instance so far (reset included): cycle n is dumped at time 10n.
   uint64_t cycles() const { return cycles_; }
   bool trace_enabled() const { return trace_open_ && trace_on_; }
+  /// Measure the wall time spent inside the verilated model (bfp_model_cycle) from now on (`bench --sim-speed`);
+  /// off by default, so the hot path reads no clock. eval_seconds() is the sum since timing was switched on.
+  void set_eval_timing(bool on) { time_eval_ = on; }
+  double eval_seconds() const { return eval_seconds_; }
 
  private:
   std::shared_ptr<const Library> lib_;
@@ -102,6 +106,8 @@ class Model {
   uint64_t cycles_ = 0;
   uint32_t assert_failures_ = 0;  // failures already reported
   [[noreturn]] void throw_assert_failure();
+  bool time_eval_ = false;
+  double eval_seconds_ = 0;
 };
 
 /// Where models are cached: $BFP_MODEL_CACHE, else <build dir>/model-cache.

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <fstream>
@@ -218,6 +219,103 @@ void to_json(nlohmann::json& j, const SparsityBench& b) {
   }
   j["results"] = res;
   j["zero_sparsity_throughput_vs_none"] = b.zero_sparsity_throughput_vs_none();
+}
+
+// ---- simulation speed -----------------------------------------------------------------------------------
+
+void to_json(nlohmann::json& j, const SimSpeedRow& r) {
+  j = {{"config", r.cfg.name},
+       {"path", r.cfg.source_path},
+       {"hash", r.cfg.hash()},
+       {"pes", r.cfg.rows * r.cfg.cols},
+       {"workload", r.workload},
+       {"m", r.spec.m},
+       {"k", r.spec.k},
+       {"n", r.spec.n},
+       {"act_sparsity", r.spec.act_sparsity},
+       {"sparse_a", r.spec.sparse_a},
+       {"cycles", r.cycles},
+       {"model_cycles", r.model_cycles},
+       {"eval_seconds", r.eval_seconds},
+       {"run_seconds", r.run_seconds},
+       {"cycles_per_second", r.cycles_per_second()},
+       {"pe_cycles_per_second", r.pe_cycles_per_second()},
+       {"bit_exact", r.bit_exact}};
+}
+
+std::vector<std::string> sim_speed_configs() {
+  namespace fs = std::filesystem;
+  const fs::path root(sim::source_dir());
+  std::vector<std::string> v{(root / "configs" / "default.yaml").string()};
+  std::vector<std::string> tests;
+  for (const auto& e : fs::directory_iterator(root / "configs" / "test"))
+    if (e.path().extension() == ".yaml") tests.push_back(e.path().string());
+  std::sort(tests.begin(), tests.end());
+  v.insert(v.end(), tests.begin(), tests.end());
+  return v;
+}
+
+std::vector<SimSpeedRow> run_sim_speed(const SimSpeedOptions& o, const std::function<void(const SimSpeedRow&)>& on_row) {
+  if (o.repeat < 1) throw std::invalid_argument("--repeat must be at least 1");
+  const std::vector<std::string> paths = o.configs.empty() ? sim_speed_configs() : o.configs;
+  // every config and spec first: a bad one fails before any model build
+  std::vector<SimSpeedRow> rows;
+  for (const std::string& path : paths) {
+    const Config cfg = load_config(path);
+    for (const char* w : {"dense", "act50"}) {
+      SimSpeedRow row;
+      row.cfg = cfg;
+      row.workload = w;
+      GemmSpec& s = row.spec;
+      s.m = s.k = s.n = o.size;
+      s.seed = 1;
+      s.latency = 4;
+      s.values = ValueKind::Normal;
+      if (row.workload == "act50") {
+        if (!cfg.sparse()) continue;
+        s.act_sparsity = 0.5;
+        s.sparse_a = default_sparse_a(cfg, s);
+      }
+      check_gemm_spec(cfg, s);
+      rows.push_back(std::move(row));
+    }
+  }
+  std::vector<SimSpeedRow> done;
+  std::shared_ptr<sim::Model> model;
+  for (SimSpeedRow& row : rows) {
+    if (!model || model->config().hash() != row.cfg.hash()) {
+      model.reset();
+      model = sim::load_model(row.cfg, &std::cerr);
+    }
+    std::vector<double> eval, run;
+    row.bit_exact = true;
+    for (int i = 0; i < o.repeat; ++i) {
+      model->set_eval_timing(true);
+      const double e0 = model->eval_seconds();
+      const uint64_t c0 = model->cycles();
+      const GemmResult r = run_gemm(model, row.spec);
+      model->set_eval_timing(false);
+      eval.push_back(model->eval_seconds() - e0);
+      run.push_back(r.sim_seconds);
+      const uint64_t mc = model->cycles() - c0;
+      if (i > 0 && (r.cycles.total != row.cycles || mc != row.model_cycles))
+        throw std::runtime_error("bench --sim-speed: config '" + row.cfg.name + "' workload " + row.workload +
+                                 " took " + std::to_string(r.cycles.total) + " cycles, the first run " +
+                                 std::to_string(row.cycles) + ": the simulation is not deterministic");
+      row.cycles = r.cycles.total;
+      row.model_cycles = mc;
+      row.bit_exact = row.bit_exact && r.bit_exact;
+    }
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+    };
+    row.eval_seconds = median(eval);
+    row.run_seconds = median(run);
+    if (on_row) on_row(row);
+    done.push_back(row);
+  }
+  return done;
 }
 
 }  // namespace bfp::verify

@@ -85,4 +85,35 @@ SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& 
 // integrator: switch to Config::with + to_yaml
 Config write_sparsity_variant(const Config& cfg, const std::string& value, const std::string& dir);
 
+// ---- simulation speed (`bench --sim-speed`) -------------------------------------------------------------
+
+/// One fixed, deterministic workload per config: a square GEMM of `size` (seed 1, normal values, auto schedule,
+/// latency 4), and on sparse configs the same GEMM with 50% random activation sparsity loaded compressed. The
+/// workloads never change between versions, so the cycle counts show whether a change kept every cycle.
+struct SimSpeedOptions {
+  std::vector<std::string> configs;  ///< config files (the shipped ones when empty: sim_speed_configs())
+  int size = 128;                    ///< M = K = N
+  int repeat = 1;                    ///< runs per workload; the reported time is the median
+};
+
+struct SimSpeedRow {
+  Config cfg;
+  std::string workload;    ///< "dense" or "act50"
+  GemmSpec spec;
+  uint64_t cycles = 0;       ///< the GEMM's cycles (driver count, as bench reports): the cycle-identity figure
+  uint64_t model_cycles = 0; ///< clock cycles the model was stepped (reset and the observing cycle included)
+  double eval_seconds = 0;   ///< wall time inside the verilated model (median over the repeats)
+  double run_seconds = 0;    ///< wall time of the whole simulation (driver + memory model + model), median
+  bool bit_exact = false;    ///< every repeat bit-exact
+  double cycles_per_second() const { return eval_seconds > 0 ? double(model_cycles) / eval_seconds : 0.0; }
+  double pe_cycles_per_second() const { return cycles_per_second() * double(cfg.rows) * double(cfg.cols); }
+};
+void to_json(nlohmann::json& j, const SimSpeedRow& r);
+
+/// The shipped configs the suite builds: configs/default.yaml and configs/test/*.yaml (sorted) of the source tree.
+std::vector<std::string> sim_speed_configs();
+/// Runs the workloads of every config in turn; `on_row` sees each row when it is done.
+std::vector<SimSpeedRow> run_sim_speed(const SimSpeedOptions& o,
+                                       const std::function<void(const SimSpeedRow&)>& on_row = {});
+
 }  // namespace bfp::verify
