@@ -127,7 +127,7 @@ models-full:
 	$(MODELS_PYTHON) scripts/models/export_models.py --set full --out $(BUILD)/models
 
 # ---- formal proofs (docs/formal.md) -------------------------------------------------------------------------------
-# make formal [FORMAL=names]   every proof of verify/formal/proofs.tsv (Yosys 0.23 + yosys-smtbmc + z3), each with
+# make formal [FORMAL=names]   every proof of verify/formal/proofs.tsv (Yosys 0.23 + yosys-smtbmc/z3 or ABC), each with
 #                              its run time; FORMAL=fast runs the ones make test runs; work files in build/formal/
 # make formal-bites            each proof on its mutant (verify/formal/bites.tsv): every one must fail
 FORMAL ?= all
