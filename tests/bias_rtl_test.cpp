@@ -222,6 +222,58 @@ TEST_P(BiasRtl, HandMadeBiasCodeMinus128AndExtremeExponents) {
   }
 }
 
+// docs/architecture.md, LOAD_BIAS: codes and exponents "both at any byte address". The host places the bias row
+// on a 256-byte boundary and each window at a multiple of acc_cols, so its code loads start on a beat (mutation
+// testing, docs/mutation.md: a wrong rotation of the code beats, `8` -> `9` in rtl/bfp_bias_buf.sv, survived),
+// and a window's few exponents rarely cross a beat (code beats also writing the exponent registers survived).
+// Here the whole bias row moves to code byte 3 and exponent byte Beat-1 of a beat, so the codes start inside a
+// beat and, where a window holds two or more blocks (acc_cols >= 2B), its exponents span two beats; bit-exact against
+// golden.
+TEST_P(BiasRtl, BiasRowAtAnyByteAddress) {
+  // one full window, and at least two blocks (with acc_cols = B: two windows of one exponent each, no beat crossing)
+  const int B = cfg_.block, M = cfg_.rows, K = 2 * B, N = std::max(cfg_.acc_cols, 2 * B);
+  const bfp::golden::AccParams ap{cfg_.acc_width, cfg_.guard_bits};
+  const uint64_t seed = 53;
+  SCOPED_TRACE("config " + cfg_.source_path + ", seed " + std::to_string(seed) +
+               " (rerun: build/tests/bias_rtl_test --gtest_filter='*BiasRowAtAnyByteAddress*')");
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  Eigen::MatrixXf a(M, K), wt(N, K), b(1, N);
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < K; ++j) a(i, j) = nd(rng);
+  for (int i = 0; i < N; ++i)
+    for (int j = 0; j < K; ++j) wt(i, j) = nd(rng);
+  for (int j = 0; j < N; ++j) b(0, j) = 4.0f * nd(rng) * float(1 + j / B);  // the block exponents differ
+  const auto qa = bfp::golden::quantize_rows(a, B, bfp::golden::Rounding::Away, "A");
+  const auto qw = bfp::golden::quantize_rows(wt, B, bfp::golden::Rounding::Away, "W");
+  const auto qb = bfp::golden::quantize_rows(b, B, bfp::golden::Rounding::Away, "bias");
+  auto acc = bfp::golden::gemm_accumulate(qa, qw, ap);
+  bfp::golden::add_bias(acc, qb, ap);
+  const auto want = bfp::golden::requantize(acc, B, ap, false);
+  bfp::host::PlanOptions o;
+  o.bias = true;
+  bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg_, {M, K, N}, o);
+  const uint32_t beat = static_cast<uint32_t>(cfg_.beat_bytes());
+  const uint32_t dc = 3, de = beat - 1;  // the host's addresses are beat-aligned: these are the in-beat offsets
+  ASSERT_EQ(plan.layout.bias_codes % beat, 0u);
+  ASSERT_EQ(plan.layout.bias_exps % beat, 0u);
+  ASSERT_LE(plan.layout.bias_codes + plan.layout.c_code_stride + dc, plan.layout.bias_exps + de);
+  plan.layout.bias_codes += dc;
+  plan.layout.bias_exps += de;
+  plan.layout.bytes = std::max<uint64_t>(plan.layout.bytes, uint64_t(plan.layout.bias_exps) + plan.layout.c_exp_stride) + beat;
+  int loads = 0;
+  for (Command& c : plan.commands) {
+    if (c.op != Opcode::LoadBias) continue;
+    c.code_addr += dc;
+    c.exp_addr += de;
+    ++loads;
+  }
+  ASSERT_GT(loads, 0);
+  const auto drv = bfp::sim::make_driver(model_for(cfg_), plan.layout.bytes, seed, {});
+  const bfp::sim::GemmRun r = bfp::sim::run_gemm(*drv, plan, qa, qw, want, &qb);
+  EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, BiasRtl, ::testing::ValuesIn(bias_configs()),
                          [](const ::testing::TestParamInfo<std::string>& i) {
                            std::string s = fs::path(i.param).stem().string();

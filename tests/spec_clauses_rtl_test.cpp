@@ -10,6 +10,7 @@
 //   dot product computed here, then the RTL against the golden model.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <random>
 #include <string>
 
@@ -282,6 +283,53 @@ TEST_P(SpecClausesRtl, WaitFlagSerializesTheEngines) {
   }
   EXPECT_GT(overlap[0], 0u) << "without WAIT the engines never overlapped: the check below cannot fail";
   EXPECT_EQ(overlap[1], 0u) << "with WAIT on every command, two engines were busy in the same cycle";
+}
+
+// docs/architecture.md, dispatch rules: a LOAD_ACT waits for a COMPUTE only when that COMPUTE reads the half it
+// writes. In the host's streams each LOAD_ACT into the other half dispatches in its first cycle, so a rule that
+// compared the wrong half only after a wait went unseen (mutation testing, docs/mutation.md: `comp_half_q` loaded
+// every cycle instead of at the COMPUTE's start survived; it makes a LOAD_ACT that waited for the load engine wait
+// for the COMPUTE too). Here every LOAD_ACT that follows a COMPUTE is sent twice (the same rows into the same
+// half: the data do not change), so the second copy waits for the load engine while the COMPUTE runs on the other
+// half. Both loads fit in the COMPUTE (K = 8 blocks), so the stream must take no more cycles than without the
+// copies (a few cycles of slack for the extra dispatches); the mutant adds a whole load per copy.
+TEST_P(SpecClausesRtl, QueuedLoadActOverlapsTheComputeOnTheOtherHalf) {
+  const bfp::Config cfg = bfp::test::load(GetParam());
+  const int B = cfg.block;
+  const AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const uint64_t seed = 7007;
+  SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
+               " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*QueuedLoadAct*')");
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> code(-127, 127);
+  const int m = 3 * cfg.rows, k = 8 * B, n = cfg.cols;
+  const BfpMatrix a = codes_matrix(m, k, B, rng, code);
+  const BfpMatrix wt = codes_matrix(n, k, B, rng, code);
+  const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, wt, ap), B, ap, false);
+  const auto model = bfp::test::model_for(cfg);
+  bfp::host::PlanOptions o;
+  o.schedule = bfp::host::Schedule::Weight;
+  const bfp::host::GemmPlan planned = bfp::host::plan_gemm(cfg, {m, k, n}, o);
+  bfp::host::GemmPlan twice = planned;
+  int copies = 0;
+  for (size_t i = 1; i < twice.commands.size(); ++i) {
+    if (twice.commands[i].op != bfp::host::Opcode::LoadAct || twice.commands[i - 1].op != bfp::host::Opcode::Compute)
+      continue;
+    twice.commands.insert(twice.commands.begin() + static_cast<std::ptrdiff_t>(i + 1), twice.commands[i]);
+    ++copies;
+    ++i;
+  }
+  ASSERT_GE(copies, 1) << "no LOAD_ACT follows a COMPUTE in this plan: the test cannot fail";
+  uint64_t total[2] = {0, 0};
+  for (int dup : {0, 1}) {
+    auto drv = bfp::sim::make_driver(model, planned.layout.bytes, seed, {});
+    const bfp::sim::GemmRun r = bfp::sim::run_gemm(*drv, dup ? twice : planned, a, wt, expected);
+    EXPECT_TRUE(r.bit_exact) << (dup ? "with" : "without") << " the copies: " << r.first_mismatch;
+    total[dup] = drv->stats().total;
+  }
+  std::cout << "cycles without the copies " << total[0] << ", with " << copies << " copies " << total[1] << "\n";
+  EXPECT_LE(total[1], total[0] + 4 * uint64_t(copies)) << "a LOAD_ACT queued behind another load waited for the "
+                                                          "COMPUTE on the other half";
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, SpecClausesRtl,
