@@ -75,6 +75,18 @@ def lex(text, path):
     return toks
 
 
+def statement_end(toks, e):
+    """Index of the `;` that ends the statement whose expression starts at toks[e] (outside brackets), or len."""
+    d = 0
+    while e < len(toks) and not (toks[e].text == ";" and d == 0):
+        if toks[e].text in ("(", "[", "{"):
+            d += 1
+        elif toks[e].text in (")", "]", "}"):
+            d -= 1
+        e += 1
+    return e
+
+
 def match_close(toks, i):
     """Index of the bracket closing toks[i]."""
     pairs = {"(": ")", "[": "]", "{": "}"}
@@ -300,14 +312,7 @@ def find_sites(path, text):
             k = i + 1
             while k < n and toks[k].text != "=":
                 k += 1
-            e = k + 1
-            d = 0
-            while e < n and not (toks[e].text == ";" and d == 0):
-                if toks[e].text in ("(", "[", "{"):
-                    d += 1
-                elif toks[e].text in (")", "]", "}"):
-                    d -= 1
-                e += 1
+            e = statement_end(toks, k + 1)
             add_site("assign", k + 1, e, i, e + 1)
             i = e + 1
             continue
@@ -350,14 +355,7 @@ def find_sites(path, text):
                 ok = False
             elif toks[k].text not in (";", ")", ":") and toks[k].text not in BOUNDARY_WORDS:
                 ok = False
-            e = i + 1
-            d = 0
-            while e < n and not (toks[e].text == ";" and d == 0):
-                if toks[e].text in ("(", "[", "{"):
-                    d += 1
-                elif toks[e].text in (")", "]", "}"):
-                    d -= 1
-                e += 1
+            e = statement_end(toks, i + 1)
             if ok:
                 add_site("assign" if t.text == "=" else "nba", i + 1, e, k + 1, e + 1)
             i = e + 1
