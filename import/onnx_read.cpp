@@ -42,6 +42,28 @@ namespace {
 
 bool default_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
 
+// libonnx's shape inference divides by these attributes unchecked (convPoolShapeInference: a stride of 0 is a
+// SIGFPE that kills the process; found by fuzz_onnx), so they are checked first, in every node of the graph and
+// of its subgraphs (If/Loop bodies, which shape inference also walks).
+void check_shape_attributes(const onnx::GraphProto& g, const std::string& origin, int depth) {
+  if (depth > 16) throw ImportError(origin + ": subgraphs nested more than 16 deep");
+  for (const auto& n : g.node()) {
+    const std::string node = origin + ": node '" + n.name() + "' (" + n.op_type() + ")";
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape") {
+        for (int64_t v : a.ints())
+          if (v < 1)
+            throw ImportError(node + ": attribute '" + a.name() + "' holds " + std::to_string(v) +
+                              "; every entry must be >= 1");
+      } else if (a.name() == "group" && a.has_i() && a.i() < 1) {
+        throw ImportError(node + ": attribute 'group' is " + std::to_string(a.i()) + "; it must be >= 1");
+      }
+      if (a.has_g()) check_shape_attributes(a.g(), origin, depth + 1);
+      for (const auto& sub : a.graphs()) check_shape_attributes(sub, origin, depth + 1);
+    }
+  }
+}
+
 }  // namespace
 
 Model parse_model(const std::string& bytes, const std::string& origin) {
@@ -68,6 +90,7 @@ Model parse_model(const std::string& bytes, const std::string& origin) {
     m.producer = m.proto.producer_name() + (m.proto.producer_version().empty() ? "" : " " + m.proto.producer_version());
   // Before the checker and shape inference: no declared size is trusted until it matches the stored data.
   for (const auto& t : m.proto.graph().initializer()) check_initializer(t, origin + ": initializer '" + t.name() + "'");
+  check_shape_attributes(m.proto.graph(), origin, 0);
   try {
     onnx::checker::check_model(m.proto);
   } catch (const std::exception& e) {

@@ -117,6 +117,14 @@ TEST(ImportErrors, ConcatOnAxis2) {
   EXPECT_NE(m.find("node Concat 'cat' (#1), opset 13: axis 2 (of a rank-4 tensor) is not supported"), std::string::npos) << m;
 }
 
+// Found by fuzz_onnx: a stride of 0 made libonnx's shape inference divide by zero (SIGFPE, the whole process);
+// the corpus file is that input, the other attributes are checked the same way.
+TEST(ImportErrors, ZeroStrideOrDilationRefusedBeforeShapeInference) {
+  const std::string m =
+      import_error(fs::path(BFP_SOURCE_DIR) / "tests/data/fuzz-corpus/onnx/conv-stride-zero-fpe.onnx");
+  EXPECT_NE(m.find("(Conv): attribute 'strides' holds 0; every entry must be >= 1"), std::string::npos) << m;
+}
+
 TEST(ImportErrors, MaxPoolCeilMode) {
   const std::string m = bad("maxpool_ceil");
   EXPECT_NE(m.find("node MaxPool 'pool' (#1), opset 13: ceil_mode 1 is not supported"), std::string::npos) << m;
