@@ -6,6 +6,10 @@
 #include <onnx/defs/shape_inference.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -64,6 +68,73 @@ void check_shape_attributes(const onnx::GraphProto& g, const std::string& origin
   }
 }
 
+// Writes all of `s` to fd (the child's side of infer_shapes_isolated).
+bool write_all(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    const ssize_t w = ::write(fd, s.data() + done, s.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    done += size_t(w);
+  }
+  return true;
+}
+
+// libonnx's shape inference (Debian's libonnx 1.13) does not validate what it reads: malformed graphs crash it
+// (found by fuzz_onnx: a null dereference in convPoolShapeInference when a Conv's input has rank 2 and its pads
+// four entries; a division by a zero stride). So it runs in a child process that sends the inferred model back
+// through a pipe; a child that dies is an ImportError naming the signal, and the importer's process survives.
+void infer_shapes_isolated(onnx::ModelProto& proto, const std::string& origin) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw ImportError(origin + ": ONNX shape inference: pipe: " + std::strerror(errno));
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw ImportError(origin + ": ONNX shape inference: fork: " + std::strerror(errno));
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    // die of the signal itself, quietly: no sanitizer or fuzzer crash handler in the child
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig : {SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGABRT}) ::sigaction(sig, &dfl, nullptr);
+    std::string out;
+    try {
+      onnx::ShapeInferenceOptions opt(/*check_type=*/true, /*strict=*/1, /*data_prop=*/false);
+      onnx::shape_inference::InferShapes(proto, onnx::OpSchemaRegistry::Instance(), opt);
+      out = "K" + proto.SerializeAsString();
+    } catch (const std::exception& e) {
+      out = std::string("E") + e.what();
+    }
+    ::_exit(write_all(fds[1], out) ? 0 : 3);
+  }
+  ::close(fds[1]);
+  std::string buf;
+  char chunk[65536];
+  for (;;) {
+    const ssize_t r = ::read(fds[0], chunk, sizeof chunk);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    buf.append(chunk, size_t(r));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status))
+    throw ImportError(origin + ": ONNX shape inference crashed on this model (" + strsignal(WTERMSIG(status)) +
+                      " in libonnx, which does not validate malformed graphs): the model is not well-formed");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || buf.empty())
+    throw ImportError(origin + ": ONNX shape inference did not complete (exit status " +
+                      std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  if (buf[0] == 'E') throw ImportError(origin + ": ONNX shape inference fails: " + buf.substr(1));
+  onnx::ModelProto inferred;
+  if (buf[0] != 'K' || !inferred.ParseFromArray(buf.data() + 1, int(buf.size() - 1)))
+    throw ImportError(origin + ": ONNX shape inference returned an unreadable model");
+  proto = std::move(inferred);
+}
+
 }  // namespace
 
 Model parse_model(const std::string& bytes, const std::string& origin) {
@@ -96,12 +167,7 @@ Model parse_model(const std::string& bytes, const std::string& origin) {
   } catch (const std::exception& e) {
     throw ImportError(origin + ": the ONNX checker rejects the model: " + e.what());
   }
-  try {
-    onnx::ShapeInferenceOptions opt(/*check_type=*/true, /*strict=*/1, /*data_prop=*/false);
-    onnx::shape_inference::InferShapes(m.proto, onnx::OpSchemaRegistry::Instance(), opt);
-  } catch (const std::exception& e) {
-    throw ImportError(origin + ": ONNX shape inference fails: " + e.what());
-  }
+  infer_shapes_isolated(m.proto, origin);
   return m;
 }
 

@@ -125,6 +125,14 @@ TEST(ImportErrors, ZeroStrideOrDilationRefusedBeforeShapeInference) {
   EXPECT_NE(m.find("(Conv): attribute 'strides' holds 0; every entry must be >= 1"), std::string::npos) << m;
 }
 
+// Found by fuzz_onnx after the stride fix: a rank-2 Conv input crashed libonnx's shape inference (SIGSEGV); it
+// runs in a child process now, so the import fails with the signal's name and this process lives on.
+TEST(ImportErrors, CrashInsideLibonnxShapeInferenceIsAnError) {
+  const std::string m =
+      import_error(fs::path(BFP_SOURCE_DIR) / "tests/data/fuzz-corpus/onnx/conv-rank2-input-segv.onnx");
+  EXPECT_NE(m.find("ONNX shape inference crashed on this model (Segmentation fault"), std::string::npos) << m;
+}
+
 TEST(ImportErrors, MaxPoolCeilMode) {
   const std::string m = bad("maxpool_ceil");
   EXPECT_NE(m.find("node MaxPool 'pool' (#1), opset 13: ceil_mode 1 is not supported"), std::string::npos) << m;
