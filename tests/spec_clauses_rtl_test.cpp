@@ -46,6 +46,22 @@ BfpMatrix codes_matrix(int rows, int cols, int block, std::mt19937_64& rng, Pick
   return m;
 }
 
+/// A (m x k) and W^T (n x k) of random codes in [-127, 127] drawn from `seed`, and the golden output C (no ReLU,
+/// no prune): the operands of the dispatch-rule tests below, whose point is the command stream, not the values.
+struct CodesGemm {
+  BfpMatrix a, wt, expected;
+};
+CodesGemm random_codes_gemm(const bfp::Config& cfg, int m, int k, int n, uint64_t seed) {
+  const AccParams ap{cfg.acc_width, cfg.guard_bits};
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int> code(-127, 127);
+  CodesGemm g;
+  g.a = codes_matrix(m, k, cfg.block, rng, code);
+  g.wt = codes_matrix(n, k, cfg.block, rng, code);
+  g.expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(g.a, g.wt, ap), cfg.block, ap, false);
+  return g;
+}
+
 // ---- 4a: pruned blocks ---------------------------------------------------------------------------------------
 
 TEST(SpecClauses, GoldenPrunedAllZeroBlockGetsExponentZero) {
@@ -225,16 +241,11 @@ TEST_P(SpecClausesRtl, ZeroAccumulatorTakesTheProductExponent) {
 TEST_P(SpecClausesRtl, LoadActWaitsForTheComputeReadingItsHalf) {
   const bfp::Config cfg = bfp::test::load(GetParam());
   const int B = cfg.block;
-  const AccParams ap{cfg.acc_width, cfg.guard_bits};
   const uint64_t seed = 7005;
   SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
                " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*LoadActWaits*')");
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> code(-127, 127);
   const int m = 4 * cfg.rows, k = 2 * B, n = cfg.cols;
-  const BfpMatrix a = codes_matrix(m, k, B, rng, code);
-  const BfpMatrix wt = codes_matrix(n, k, B, rng, code);
-  const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, wt, ap), B, ap, false);
+  const auto [a, wt, expected] = random_codes_gemm(cfg, m, k, n, seed);
   const auto model = bfp::test::model_for(cfg);
   const bfp::host::GemmPlan planned = bfp::host::plan_gemm(cfg, {m, k, n}, {});
   for (int half : {0, 1}) {  // both: the rule must compare the half, not some other flag
@@ -259,16 +270,11 @@ TEST_P(SpecClausesRtl, LoadActWaitsForTheComputeReadingItsHalf) {
 TEST_P(SpecClausesRtl, WaitFlagSerializesTheEngines) {
   const bfp::Config cfg = bfp::test::load(GetParam());
   const int B = cfg.block;
-  const AccParams ap{cfg.acc_width, cfg.guard_bits};
   const uint64_t seed = 7004;
   SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
                " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*WaitFlag*')");
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> code(-127, 127);
   const int m = 3 * cfg.rows + 1, k = 3 * B, n = 2 * cfg.cols + 1;
-  const BfpMatrix a = codes_matrix(m, k, B, rng, code);
-  const BfpMatrix wt = codes_matrix(n, k, B, rng, code);
-  const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, wt, ap), B, ap, false);
+  const auto [a, wt, expected] = random_codes_gemm(cfg, m, k, n, seed);
   const auto model = bfp::test::model_for(cfg);
   const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {m, k, n}, {});
   uint64_t overlap[2] = {0, 0};
@@ -296,16 +302,11 @@ TEST_P(SpecClausesRtl, WaitFlagSerializesTheEngines) {
 TEST_P(SpecClausesRtl, QueuedLoadActOverlapsTheComputeOnTheOtherHalf) {
   const bfp::Config cfg = bfp::test::load(GetParam());
   const int B = cfg.block;
-  const AccParams ap{cfg.acc_width, cfg.guard_bits};
   const uint64_t seed = 7007;
   SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
                " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*QueuedLoadAct*')");
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> code(-127, 127);
   const int m = 3 * cfg.rows, k = 8 * B, n = cfg.cols;
-  const BfpMatrix a = codes_matrix(m, k, B, rng, code);
-  const BfpMatrix wt = codes_matrix(n, k, B, rng, code);
-  const BfpMatrix expected = bfp::golden::requantize(bfp::golden::gemm_accumulate(a, wt, ap), B, ap, false);
+  const auto [a, wt, expected] = random_codes_gemm(cfg, m, k, n, seed);
   const auto model = bfp::test::model_for(cfg);
   bfp::host::PlanOptions o;
   o.schedule = bfp::host::Schedule::Weight;
