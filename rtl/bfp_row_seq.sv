@@ -65,20 +65,12 @@ module bfp_row_seq #(
     if (exp_we_i) exp_q[meta_half_i][word_i*MemWidth +: MemWidth] <= wdata_i;
   end
 
-  // next non-empty block after `from` (or from block 0 when `first`)
-  function automatic logic [BlkBits:0] next_block(input logic [NumBlocks-1:0] bits,
-                                                  input logic [BlkBits-1:0] from, input logic first);
-    logic [BlkBits:0] r;
-    r = {1'b1, {BlkBits{1'b0}}};  // MSB set: none
-    for (int b = NumBlocks - 1; b >= 0; b--) begin
-      if (bits[b] && (first || b > 32'(from))) r = {1'b0, BlkBits'(b)};
-    end
-    next_block = r;
-  endfunction
-
-  function automatic logic [BlockSize-1:0] l2_mask(input logic [L2Words*MemWidth-1:0] l2,
-                                                   input logic [BlkBits:0] ord);
-    l2_mask = l2[ord*BlockSize +: BlockSize];
+  // Index masks of the bit-trick priority encoders: bit i of idx_mask(j, n) is bit j of i (i < n). The index
+  // of a one-hot word is then one AND and one OR-reduction per index bit, not a loop of n conditionals (the
+  // walkers run every cycle, and an unrolled search loop was the largest cost of the simulated core).
+  function automatic logic [NumBlocks*BlockSize-1:0] idx_mask(input int j, input int n);
+    idx_mask = '0;
+    for (int i = 0; i < n; i++) idx_mask[i] = ((i >> j) & 1) != 0;
   endfunction
 
   logic [Groups-1:0] walk_busy;
@@ -101,9 +93,14 @@ module bfp_row_seq #(
     logic [CntBits-1:0]   below_cnt;
     logic                 advance;
 
+    logic [BlockSize-1:0] rem_low;  // lowest set bit of rem_q, one-hot
+    assign rem_low = rem_q & (~rem_q + BlockSize'(1));
+    for (genvar j = 0; j < PosBits; j++) begin : gen_pos
+      localparam logic [BlockSize-1:0] PosMask = BlockSize'(idx_mask(j, BlockSize));
+      assign pos[j] = |(rem_low & PosMask);
+    end
+
     always_comb begin
-      pos = '0;
-      for (int b = BlockSize - 1; b >= 0; b--) if (rem_q[b]) pos = PosBits'(b);
       below = amask_q & ((BlockSize'(1) << pos) - BlockSize'(1));
       below_cnt = CntBits'($countones(below));  // a popcount instruction in simulation, not B additions
       rem_next = rem_q & (rem_q - BlockSize'(1));
@@ -125,13 +122,24 @@ module bfp_row_seq #(
     logic [BlockSize-1:0] nmask, nwmask;
     logic [CntBits-1:0]   amask_cnt;
 
-    always_comb begin
-      nb = next_block(start_i ? l1_q[half_i] : l1, kb_q, start_i);
-      nord = start_i ? '0 : ord_q + 1'b1;
-      nmask = l2_mask(start_i ? l2_q[half_i] : l2_q[half_q], nord);
-      nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*NumBlocks*BlockSize + nb[BlkBits-1:0]*BlockSize +: BlockSize] : '1;
-      amask_cnt = CntBits'($countones(amask_q));
+    // next non-empty block: after kb_q, or from block 0 on start_i; nb[BlkBits] set when there is none
+    logic [NumBlocks-1:0] upto, cand, cand_low;
+    logic [BlkBits-1:0]   nb_idx;
+    assign upto     = (NumBlocks'(1) << kb_q) | ((NumBlocks'(1) << kb_q) - NumBlocks'(1));  // blocks 0..kb_q
+    assign cand     = start_i ? l1_q[half_i] : (l1 & ~upto);
+    assign cand_low = cand & (~cand + NumBlocks'(1));
+    for (genvar j = 0; j < BlkBits; j++) begin : gen_nb
+      localparam logic [NumBlocks-1:0] BlkMask = NumBlocks'(idx_mask(j, NumBlocks));
+      assign nb_idx[j] = |(cand_low & BlkMask);
     end
+
+    // continuous assignments: Icarus cannot select parts of an array word inside always_* processes
+    assign nb   = {cand == '0, nb_idx};
+    assign nord = start_i ? '0 : ord_q + 1'b1;
+    // select the half first: a ternary of the two whole level-2 vectors would copy both every cycle
+    assign nmask = l2_q[start_i ? half_i : half_q][nord*BlockSize +: BlockSize];
+    assign nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*NumBlocks*BlockSize + nb[BlkBits-1:0]*BlockSize +: BlockSize] : '1;
+    assign amask_cnt = CntBits'($countones(amask_q));
 
     always_ff @(posedge clk_i) begin
       if (!rst_ni) begin
