@@ -30,6 +30,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const verify::GemmSpec& s, 
   if (s.sparse_a) os << " sparse-A";
   if (s.sparse_c) os << " sparse-C";
   if (s.bias) os << " bias (scale " << s.bias_scale << ")";
+  if (s.wait) os << " wait";
   os << "\n";
   if (r.bit_exact) {
     os << "verdict   BIT-EXACT (codes and exponents of all " << s.m << "x" << s.n << " outputs"
@@ -115,7 +116,7 @@ Runner add_gemm(CLI::App& app) {
     double act_sparsity = 0.0, wgt_sparsity = 0.0;
     std::string pattern = "random", mask = "none";
     uint64_t seed = 1;
-    bool relu = false, json = false, bias = false;
+    bool relu = false, json = false, bias = false, wait = false;
     double stall = 0.0, bandwidth = 1.0, bias_scale = 1.0;
   };
   auto o = std::make_shared<Opts>();
@@ -145,6 +146,8 @@ Runner add_gemm(CLI::App& app) {
   app.add_option("--prune", o->prune, "STORE sparsity-scaling threshold: output codes with |c| < T become 0")
       ->capture_default_str()
       ->check(CLI::Range(0, 255));
+  app.add_flag("--wait", o->wait,
+               "set WAIT on every command: each starts only when every engine is idle (no load/compute/store overlap)");
   app.add_option("--act-sparsity", o->act_sparsity,
                  "fraction of A's elements set to zero before quantization, [0, 1]")
       ->capture_default_str()
@@ -194,6 +197,7 @@ Runner add_gemm(CLI::App& app) {
     s.schedule = host::parse_schedule(o->schedule);
     s.warmup = o->warmup;
     s.prune = o->prune;
+    s.wait = o->wait;
     s.sparse_c = o->sparse_c;
     s.bias = o->bias;
     s.bias_scale = o->bias_scale;

@@ -34,6 +34,7 @@ void to_json(nlohmann::json& j, const GemmSpec& s) {
        {"schedule", to_string(s.schedule)},
        {"warmup", s.warmup},
        {"prune", s.prune},
+       {"wait", s.wait},
        {"sparse_a", s.sparse_a},
        {"sparse_c", s.sparse_c},
        {"act_sparsity", s.act_sparsity},

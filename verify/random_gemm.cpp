@@ -158,6 +158,7 @@ std::string repro_command(const Config& cfg, const GemmSpec& s) {
   if (s.schedule != Schedule::Auto) os << " --schedule " << to_string(s.schedule);
   if (s.warmup) os << " --warmup " << s.warmup;
   if (s.prune) os << " --prune " << s.prune;
+  if (s.wait) os << " --wait";
   if (s.act_sparsity > 0) os << " --act-sparsity " << s.act_sparsity;
   if (s.wgt_sparsity > 0) os << " --wgt-sparsity " << s.wgt_sparsity;
   if ((s.act_sparsity > 0 || s.wgt_sparsity > 0) && s.sparsity_pattern != SparsityPattern::Random)
@@ -181,6 +182,7 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
   // one driver: warm-up runs leave their state behind
   const auto drv = sim::make_driver(model, plan_spec(cfg, spec).layout.bytes, spec.seed,
                                     sim::MemTiming{spec.stall, spec.latency, spec.bandwidth});
+  if (spec.wait) drv->set_extra_flags(host::kFlagWait);
 
   GemmResult res;
   GemmResult check;  // the bit-for-bit checks of every run

@@ -36,6 +36,9 @@ struct GemmSpec {
   /// ReLU flipped), to catch state left behind by a previous GEMM; all are compared, the last is reported.
   int warmup = 0;
   int prune = 0;          ///< STORE sparsity-scaling threshold T (0..255, 0 = off)
+  /// WAIT on every command (docs/architecture.md): each starts only when every engine is idle, so loads, COMPUTE
+  /// and STORE never overlap; the results must not change, only the cycles.
+  bool wait = false;
   bool sparse_a = false;  ///< A as compressed row streams, LOAD_ACT with SPARSE (sparse configs, one K chunk)
   bool sparse_c = false;  ///< C written as compressed row streams (sparse configs, output-stationary)
   /// Operand sparsity: fraction of A / W elements set to exactly zero in FP32 before quantization
