@@ -480,10 +480,14 @@ def kill_suites(a, cfg):
         seed, _, count = stage.partition(":")
         suites.append((f"fuzz {seed}:{count}", [a.bfpgen, "fuzz", "--config", cfg, "--seed", seed, "--count", count,
                                                "--quiet"]))
+    stem = os.path.splitext(os.path.basename(cfg))[0]
     for spec in a.gtest:
         binary, _, filt = spec.partition(":")
         name = os.path.basename(binary)
-        if os.path.splitext(os.path.basename(cfg))[0] in filt:  # the filter names the config
+        # BINARY:FILTER@STEM runs on config STEM only (tests that load their config themselves, e.g. the assertion
+        # bite tests); otherwise the suite runs on the config whose name the filter contains
+        filt, at, only = filt.rpartition("@") if "@" in filt else (filt, "", "")
+        if (stem == only) if at else (stem in filt):
             suites.append((name, [binary, "--gtest_brief=1", f"--gtest_filter={filt}"]))
     return suites
 
@@ -713,7 +717,7 @@ def main():
     p.add_argument("--out", default="out/mutate")
     p.add_argument("--fuzz", default="1:8,2:16", help="fuzz stages SEED:COUNT,... run in turn on each config")
     p.add_argument("--gtest", action="append", default=[], help="BINARY:FILTER, a GoogleTest suite, run on the config "
-                   "whose file name (without .yaml) FILTER contains")
+                   "whose file name (without .yaml) FILTER contains; BINARY:FILTER@NAME runs it on config NAME only")
     p.add_argument("--timeout", type=float, default=120, help="seconds per suite; a mutant that runs longer is "
                    "killed by timeout")
     p.add_argument("--model-opt", default="", help="BFP_MODEL_OPT of the schema models (e.g. -O1)")
