@@ -160,7 +160,8 @@ MUTATE_SEED ?= 1
 MUTATE_COUNT ?= 210
 MUTATE_CONFIGS ?= verify/mutate/r2c2b8-both.yaml configs/test/r2c2b8.yaml verify/mutate/r2c2b8-serial.yaml
 MUTATE_GTESTS = rtl_test:*/r2c2b8_* spec_clauses_rtl_test:*/r2c2b8 sparse_rtl_test:*/r2c2b8_* bias_rtl_test:*/r2c2b8 \
-  assert_rtl_test:AssertRtl.MemoryDropping*:AssertRtl.IllegalCommands*:AssertRtl.LegalCommands*@r2c2b8
+  assert_rtl_test:AssertRtl.MemoryDropping*:AssertRtl.IllegalCommands*:AssertRtl.LegalCommands*:AssertRtl.EngineRules*:AssertRtl.ResetDuring*@r2c2b8 \
+  sparse_rtl_test:*SparseRtl.WeightSparsity/r4c8b16_both@r2c2b8
 .PHONY: mutate
 mutate: build
 	python3 verify/mutate/mutate.py run --bfpgen $(BUILD)/bfpgen --seed $(MUTATE_SEED) --count $(MUTATE_COUNT) \

@@ -135,6 +135,7 @@ TEST(AssertRtl, IllegalCommandsFailAtDispatch) {
   struct Case {
     const char* rule;
     Command c;
+    const char* where = "u_core";  // the instance whose rule is reported first
   };
   std::vector<Case> cases;
   Command c;
@@ -163,6 +164,10 @@ TEST(AssertRtl, IllegalCommandsFailAtDispatch) {
   c.rows = 1;
   c.count = 1;
   cases.push_back({"CMD_SPARSE_LOAD", c});
+  c = Command{};
+  c.op = Opcode::Compute;
+  c.count = 33;  // 33 * 8 > 256: the core's CMD_COMPUTE_COUNT and the operand buffers' own OPD_COUNT both fire
+  cases.push_back({"OPD_COUNT", c, "u_core.gen_dense.u_operands"});
   for (const Case& k : cases) {
     SCOPED_TRACE(k.rule);
     EXPECT_THROW(bfp::host::check_command(k.c, cfg), std::invalid_argument);  // the host would refuse it
@@ -175,7 +180,7 @@ TEST(AssertRtl, IllegalCommandsFailAtDispatch) {
       drv.run();
       ADD_FAILURE() << "no assertion failed";
     } catch (const bfp::sim::AssertionFailure& e) {
-      EXPECT_NE(std::string(e.what()).find(std::string("u_core: ") + k.rule), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(std::string(k.where) + ": " + k.rule), std::string::npos) << e.what();
     }
   }
 }
@@ -233,6 +238,73 @@ TEST(AssertRtl, LegalCommandsAtTheEdgesOfTheRulesPass) {
   EXPECT_NO_THROW(st = run({store, bias})) << "a LOAD_BIAS while a plain STORE runs";
   EXPECT_GT(st.load_busy + st.compute_busy + st.store_busy - (st.compute + st.store + st.load()), 0u)
       << "the LOAD_BIAS waited for a plain STORE";
+}
+
+// In the design: an engine's own rules fire beside the core's. A read response while a LOAD_ACT waits for its
+// first request is CORE_RD_UNREQUESTED at the core and DMA_RD_RSP_AHEAD in bfp_dma_rd, in the same cycle.
+TEST(AssertRtl, EngineRulesFireBesideTheCoreRules) {
+  const bfp::Config cfg = bfp::test::load(kSmall);
+  auto model = bfp::test::model_for(cfg);
+  model->reset();
+  Command c;
+  c.op = Opcode::LoadAct;
+  c.rows = 1;
+  c.count = 1;
+  c.exp_addr = 64;
+  c.code_stride = 8;
+  c.exp_stride = 8;
+  EXPECT_NO_THROW(bfp::host::check_command(c, cfg));
+  const auto words = c.encode();
+  bfp_model_inputs in{};
+  in.rst_n = 1;  // rd_req_tready stays low: the load's first request waits
+  std::memcpy(in.cmd_tdata, words.data(), sizeof(in.cmd_tdata));
+  std::string what;
+  for (int t = 0; t < 12 && what.empty(); ++t) {
+    in.cmd_tvalid = t == 0;
+    in.rd_rsp_tvalid = t == 4;  // a response beat before any request was accepted
+    try {
+      model->cycle(in);
+    } catch (const bfp::sim::AssertionFailure& e) {
+      what = e.what();
+    }
+  }
+  ASSERT_FALSE(what.empty()) << "no assertion failed";
+  EXPECT_NE(what.find("u_core: CORE_RD_UNREQUESTED"), std::string::npos) << what;
+  EXPECT_NE(what.find("(and 1 more in this cycle)"), std::string::npos) << "DMA_RD_RSP_AHEAD did not fire: " << what;
+}
+
+// In the design: a reset in the middle of a compressed load (read requests accepted, never answered) leaves no
+// state behind that a later legal run trips over (the sparse DMA's outstanding-request count is reset too).
+TEST(AssertRtl, ResetDuringACompressedLoadLeavesNoFalseFailure) {
+  const bfp::Config cfg = bfp::test::load("configs/test/r4c8b16.yaml");  // sparsity: both
+  ASSERT_TRUE(cfg.sparse());
+  auto model = bfp::test::model_for(cfg);
+  model->reset();
+  Command c;
+  c.op = Opcode::LoadAct;
+  c.flags = bfp::host::kFlagSparse;
+  c.rows = 1;
+  c.count = 1;
+  c.code_stride = 64;
+  c.exp_stride = 64;
+  EXPECT_NO_THROW(bfp::host::check_command(c, cfg));
+  const auto words = c.encode();
+  bfp_model_inputs in{};
+  in.rst_n = 1;
+  in.rd_req_tready = 1;  // requests are accepted and never answered
+  std::memcpy(in.cmd_tdata, words.data(), sizeof(in.cmd_tdata));
+  int requests = 0;
+  for (int t = 0; t < 12; ++t) {
+    in.cmd_tvalid = t == 0;
+    requests += model->cycle(in).rd_req_tvalid;
+  }
+  ASSERT_GT(requests, 0) << "the load never asked for its row stream: the case tests nothing";
+  bfp::verify::GemmSpec s = small_gemm(cfg);
+  s.act_sparsity = 0.5;
+  s.sparse_a = true;  // the same engine again, after the reset run_gemm does
+  bfp::verify::GemmResult r;
+  EXPECT_NO_THROW(r = bfp::verify::run_gemm(model, s));
+  EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
 }
 
 // In the design: a broken engine (bfp_dma_rd drops its read request before ready) fails the GEMM.

@@ -267,6 +267,32 @@ TEST_P(SpecClausesRtl, LoadActWaitsForTheComputeReadingItsHalf) {
 // sets it, so no other test ran it (mutation testing, docs/mutation.md, found that reading another flag bit in its
 // place went unnoticed). With WAIT on every command no two engines may be busy in the same cycle; without it the
 // same GEMM overlaps loads with computes (the check can see overlap), and both runs are bit-exact.
+// docs/architecture.md, COMPUTE: a reset leaves every accumulator at (0, 0), the state CLEAR gives. A GEMM runs, then
+// five times: the model is reset and the next GEMM's first COMPUTE comes without CLEAR; each result must be exact,
+// with nothing of the GEMM before (nor of the operand registers it left behind) in it. Five rounds because one
+// stale element does not change every rounded result.
+TEST_P(SpecClausesRtl, ResetLeavesTheAccumulatorsAtZero) {
+  const bfp::Config cfg = bfp::test::load(GetParam());
+  const uint64_t seed = 7005;
+  SCOPED_TRACE("config " + GetParam() + ", seed " + std::to_string(seed) +
+               " (rerun: build/tests/spec_clauses_rtl_test --gtest_filter='*ResetLeavesTheAccumulators*')");
+  const int m = cfg.rows, k = 2 * cfg.block, n = cfg.cols;  // one tile: one COMPUTE per K chunk
+  const auto model = bfp::test::model_for(cfg);
+  for (int round = 0; round < 6; ++round) {
+    const auto [a, wt, expected] = random_codes_gemm(cfg, m, k, n, seed + round);
+    bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {m, k, n}, {});
+    int cleared = 0;
+    if (round >= 1)
+      for (auto& c : plan.commands)
+        if (c.op == bfp::host::Opcode::Compute && (c.flags & bfp::host::kFlagClear) && cleared++ == 0)
+          c.flags &= static_cast<uint8_t>(~bfp::host::kFlagClear);
+    ASSERT_EQ(cleared, round ? 1 : 0) << "the plan has no COMPUTE with CLEAR: the case tests nothing";
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, seed, {});  // resets the model
+    const bfp::sim::GemmRun r = bfp::sim::run_gemm(*drv, plan, a, wt, expected);
+    EXPECT_TRUE(r.bit_exact) << (round ? "first COMPUTE without CLEAR after a reset: " : "") << r.first_mismatch;
+  }
+}
+
 TEST_P(SpecClausesRtl, WaitFlagSerializesTheEngines) {
   const bfp::Config cfg = bfp::test::load(GetParam());
   const int B = cfg.block;
