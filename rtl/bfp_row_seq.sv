@@ -138,7 +138,9 @@ module bfp_row_seq #(
     assign nord = start_i ? '0 : ord_q + 1'b1;
     // select the half first: a ternary of the two whole level-2 vectors would copy both every cycle
     assign nmask = l2_q[start_i ? half_i : half_q][nord*BlockSize +: BlockSize];
-    assign nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*NumBlocks*BlockSize + nb[BlkBits-1:0]*BlockSize +: BlockSize] : '1;
+    // all ones written out: Yosys 0.23 sizes a '1 operand of ?: as one bit and zero-extends it (docs/formal.md)
+    assign nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*NumBlocks*BlockSize + nb[BlkBits-1:0]*BlockSize +: BlockSize]
+                                      : {BlockSize{1'b1}};
     assign amask_cnt = CntBits'($countones(amask_q));
 
     always_ff @(posedge clk_i) begin
