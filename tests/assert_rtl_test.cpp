@@ -46,6 +46,29 @@ bfp::verify::GemmSpec small_gemm(const bfp::Config& cfg) {
   return s;
 }
 
+// A LOAD_ACT of one row and one block with FLAGS, exponents at byte 64, both strides STRIDE.
+Command one_row_load_act(uint8_t flags, uint32_t stride) {
+  Command c;
+  c.op = Opcode::LoadAct;
+  c.flags = flags;
+  c.rows = 1;
+  c.count = 1;
+  c.exp_addr = 64;
+  c.code_stride = stride;
+  c.exp_stride = stride;
+  return c;
+}
+
+// Model inputs out of reset that present the legal command C (checked against CFG) on the command port.
+bfp_model_inputs legal_command_inputs(const Command& c, const bfp::Config& cfg) {
+  EXPECT_NO_THROW(bfp::host::check_command(c, cfg));
+  const auto words = c.encode();
+  bfp_model_inputs in{};
+  in.rst_n = 1;
+  std::memcpy(in.cmd_tdata, words.data(), sizeof(in.cmd_tdata));
+  return in;
+}
+
 }  // namespace
 
 TEST(AssertRtl, TestModelsHaveTheAssertionsCompiledIn) {
@@ -246,18 +269,7 @@ TEST(AssertRtl, EngineRulesFireBesideTheCoreRules) {
   const bfp::Config cfg = bfp::test::load(kSmall);
   auto model = bfp::test::model_for(cfg);
   model->reset();
-  Command c;
-  c.op = Opcode::LoadAct;
-  c.rows = 1;
-  c.count = 1;
-  c.exp_addr = 64;
-  c.code_stride = 8;
-  c.exp_stride = 8;
-  EXPECT_NO_THROW(bfp::host::check_command(c, cfg));
-  const auto words = c.encode();
-  bfp_model_inputs in{};
-  in.rst_n = 1;  // rd_req_tready stays low: the load's first request waits
-  std::memcpy(in.cmd_tdata, words.data(), sizeof(in.cmd_tdata));
+  bfp_model_inputs in = legal_command_inputs(one_row_load_act(0, 8), cfg);  // rd_req_tready stays low: it waits
   std::string what;
   for (int t = 0; t < 12 && what.empty(); ++t) {
     in.cmd_tvalid = t == 0;
@@ -280,19 +292,8 @@ TEST(AssertRtl, ResetDuringACompressedLoadLeavesNoFalseFailure) {
   ASSERT_TRUE(cfg.sparse());
   auto model = bfp::test::model_for(cfg);
   model->reset();
-  Command c;
-  c.op = Opcode::LoadAct;
-  c.flags = bfp::host::kFlagSparse;
-  c.rows = 1;
-  c.count = 1;
-  c.code_stride = 64;
-  c.exp_stride = 64;
-  EXPECT_NO_THROW(bfp::host::check_command(c, cfg));
-  const auto words = c.encode();
-  bfp_model_inputs in{};
-  in.rst_n = 1;
+  bfp_model_inputs in = legal_command_inputs(one_row_load_act(bfp::host::kFlagSparse, 64), cfg);
   in.rd_req_tready = 1;  // requests are accepted and never answered
-  std::memcpy(in.cmd_tdata, words.data(), sizeof(in.cmd_tdata));
   int requests = 0;
   for (int t = 0; t < 12; ++t) {
     in.cmd_tvalid = t == 0;
