@@ -54,6 +54,8 @@ struct CycleStats {
   uint64_t load() const { return load_act + load_wgt; }
   /// COMPUTE cycles in which no element issued: pipeline fill/drain of the array.
   uint64_t compute_overhead() const { return compute > compute_stream ? compute - compute_stream : 0; }
+  /// Engine cycles beyond one per busy cycle: 0 exactly when no two engines were ever busy in the same cycle.
+  uint64_t overlap() const { return load_busy + compute_busy + store_busy - (compute + store + load()); }
   CycleStats& operator+=(const CycleStats& o);
 };
 

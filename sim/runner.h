@@ -31,6 +31,10 @@ struct CycleBreakdown {
   uint64_t dispatch = 0;        ///< no engine busy, command in the core (DRAIN, hand-over)
   uint64_t idle = 0;            ///< host had no command ready (command stalls)
   uint64_t load_busy = 0, compute_busy = 0, store_busy = 0;  ///< engines' own busy cycles (overlap)
+  /// Engine cycles beyond one per busy cycle (as CycleStats::overlap): 0 when the engines never overlapped.
+  uint64_t overlap() const {
+    return load_busy + compute_busy + store_busy - (compute_stream + pipeline + store + load_act + load_wgt);
+  }
   CycleBreakdown& operator+=(const CycleBreakdown& o);
 };
 

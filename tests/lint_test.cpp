@@ -160,6 +160,8 @@ INSTANTIATE_TEST_SUITE_P(Configs, Lint, ::testing::ValuesIn(lint_configs()),
 // Yosys 0.23 sizes an unbased unsized '1 that is an operand of ?: as one bit and zero-extends it (docs/formal.md,
 // "Found by the proofs": every sparsity: activations netlist decoded only element 0 of a block), while Verilator
 // and Icarus fill the context width. Write all ones out ({W{1'b1}}) in conditional operands.
+namespace {
+
 std::vector<std::string> unsized_ones_in_conditionals(const fs::path& dir, int* files) {
   std::vector<std::string> found;
   for (const auto& entry : fs::directory_iterator(dir)) {
@@ -179,6 +181,8 @@ std::vector<std::string> unsized_ones_in_conditionals(const fs::path& dir, int* 
   }
   return found;
 }
+
+}  // namespace
 
 TEST(RtlSource, NoUnsizedAllOnesAsAConditionalOperand) {
   int files = 0;

@@ -263,10 +263,6 @@ TEST_P(SpecClausesRtl, LoadActWaitsForTheComputeReadingItsHalf) {
   }
 }
 
-// docs/architecture.md, command flags: WAIT makes a command start only when every engine is idle. The host never
-// sets it, so no other test ran it (mutation testing, docs/mutation.md, found that reading another flag bit in its
-// place went unnoticed). With WAIT on every command no two engines may be busy in the same cycle; without it the
-// same GEMM overlaps loads with computes (the check can see overlap), and both runs are bit-exact.
 // docs/architecture.md, COMPUTE: a reset leaves every accumulator at (0, 0), the state CLEAR gives. A GEMM runs, then
 // five times: the model is reset and the next GEMM's first COMPUTE comes without CLEAR; each result must be exact,
 // with nothing of the GEMM before (nor of the operand registers it left behind) in it. Five rounds because one
@@ -293,6 +289,10 @@ TEST_P(SpecClausesRtl, ResetLeavesTheAccumulatorsAtZero) {
   }
 }
 
+// docs/architecture.md, command flags: WAIT makes a command start only when every engine is idle. The host's compiler
+// never sets it (only `bfpgen gemm --wait` does), so no test ran it before this one (mutation testing, docs/mutation.md, found that reading another flag bit in its
+// place went unnoticed). With WAIT on every command no two engines may be busy in the same cycle; without it the
+// same GEMM overlaps loads with computes (the check can see overlap), and both runs are bit-exact.
 TEST_P(SpecClausesRtl, WaitFlagSerializesTheEngines) {
   const bfp::Config cfg = bfp::test::load(GetParam());
   const int B = cfg.block;
@@ -311,7 +311,7 @@ TEST_P(SpecClausesRtl, WaitFlagSerializesTheEngines) {
     EXPECT_TRUE(r.bit_exact) << (wait ? "with" : "without") << " WAIT: " << r.first_mismatch;
     const bfp::sim::CycleStats& st = drv->stats();
     // cycles with two or more engines busy: the per-engine busy counts minus the cycles with any engine busy
-    overlap[wait] = st.load_busy + st.compute_busy + st.store_busy - (st.compute + st.store + st.load());
+    overlap[wait] = st.overlap();
   }
   EXPECT_GT(overlap[0], 0u) << "without WAIT the engines never overlapped: the check below cannot fail";
   EXPECT_EQ(overlap[1], 0u) << "with WAIT on every command, two engines were busy in the same cycle";
