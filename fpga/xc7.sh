@@ -7,7 +7,7 @@
 #
 #   fpga/xc7.sh CONFIG
 #
-# Environment: BFPGEN, PPA_OUT.
+# Environment: BFPGEN, PPA_OUT, PPA_TOP (bfp_top or bfp_axi_top; scripts/ppa/lib.sh).
 source "$(dirname "$0")/../scripts/ppa/lib.sh"
 [[ $# -eq 1 ]] || { sed -n '2,9p' "$0"; exit 2; }
 ppa_need yosys python3
@@ -15,7 +15,7 @@ ppa_init "$1"
 
 cat >"$OUT/xc7.ys" <<EOF
 read_verilog -sv ${RTL_FILES[*]}
-synth_xilinx -family xc7 -top bfp_top
+synth_xilinx -family xc7 -top $TOP
 tee -o $OUT/yosys_xc7_stat.txt stat
 write_json $OUT/xc7_hier.json
 EOF

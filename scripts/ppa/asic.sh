@@ -14,7 +14,7 @@
 #   scripts/ppa/asic.sh CONFIG
 #
 # Environment: PERIOD_NS (target clock period when there is no constraints/<config>.sdc; default 10),
-# OSU018_LIB (liberty; default the package's), BFPGEN, PPA_OUT.
+# OSU018_LIB (liberty; default the package's), BFPGEN, PPA_OUT, PPA_TOP (scripts/ppa/lib.sh).
 source "$(dirname "$0")/lib.sh"
 [[ $# -eq 1 ]] || { sed -n '2,17p' "$0"; exit 2; }
 ppa_need yosys sta python3
@@ -47,8 +47,8 @@ rtl=()
 for f in "${RTL_FILES[@]}"; do [[ $(basename "$f") == bfp_sram.sv ]] || rtl+=("$f"); done
 cat >"$OUT/asic.ys" <<EOF
 read_verilog -sv ${rtl[*]} $ROOT/rtl/tech/bfp_sram_asic.sv
-hierarchy -check -top bfp_top
-synth -top bfp_top
+hierarchy -check -top $TOP
+synth -top $TOP
 dfflibmap -liberty $LIB
 abc -D $period_ps -constr $OUT/abc.constr -liberty $LIB
 opt_clean -purge
@@ -64,7 +64,7 @@ cat >"$OUT/sta.tcl" <<EOF
 read_liberty $LIB
 read_liberty $OUT/sram_macros.lib
 read_verilog $OUT/asic_netlist.v
-link_design bfp_top
+link_design $TOP
 read_sdc $OUT/constraints.sdc
 report_checks -path_delay max -digits 3
 report_wns

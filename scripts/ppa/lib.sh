@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 # Shared part of the PPA flows (fpga/ice40.sh, fpga/xc7.sh, scripts/ppa/asic.sh); source it.
-# ppa_init CONFIG generates the RTL of CONFIG into $OUT/rtl (OUT = ${PPA_OUT:-out/ppa}/<config name>) and sets
-#   ROOT, OUT, NAME, HASH, MEM_WIDTH, ADDR_WIDTH, RTL_FILES (array, absolute paths in filelist order), PPA_PY.
-# Environment: BFPGEN (default build/bfpgen), PPA_OUT (default out/ppa).
+# ppa_init CONFIG generates the RTL of CONFIG into $OUT/rtl (OUT = ${PPA_OUT:-out/ppa}/<config name>, or
+#   <config name>.<top> for another top) and sets ROOT, OUT, NAME, HASH, MEM_WIDTH, ADDR_WIDTH, TOP,
+#   RTL_FILES (array, absolute paths in the order of the top's filelist <top>.f), PPA_PY.
+# Environment: BFPGEN (default build/bfpgen), PPA_OUT (default out/ppa), PPA_TOP (the top module: bfp_top, the
+#   default, or bfp_axi_top, the AXI4/AXI4-Lite top of docs/architecture.md).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -35,7 +37,11 @@ ppa_init() {
   tmp=$(mktemp -d)
   "$bfpgen" generate "$config" -o "$tmp/rtl" >/dev/null || { rm -rf "$tmp"; ppa_die "bfpgen generate failed"; }
   eval "$($PPA_PY manifest "$tmp/rtl/manifest.json")"
+  TOP=${PPA_TOP:-bfp_top}
+  [[ $TOP =~ ^bfp_(axi_)?top$ ]] || ppa_die "PPA_TOP must be bfp_top or bfp_axi_top, not '$TOP'"
+  export PPA_TOP=$TOP
   OUT=${PPA_OUT:-$ROOT/out/ppa}/$NAME
+  [[ $TOP == bfp_top ]] || OUT=$OUT.$TOP
   mkdir -p "$OUT"
   OUT=$(cd "$OUT" && pwd)
   # Same config, same bytes: keep an identical rtl/ (another flow may be reading it), replace a stale one.
@@ -49,6 +55,6 @@ ppa_init() {
   fi
   RTL_FILES=()
   local f
-  while read -r f; do [[ -n $f ]] && RTL_FILES+=("$OUT/rtl/$f"); done <"$OUT/rtl/bfp_top.f"
-  echo "$(basename "$0"): config '$NAME' (${HASH:0:16}) -> $OUT"
+  while read -r f; do [[ -n $f ]] && RTL_FILES+=("$OUT/rtl/$f"); done <"$OUT/rtl/$TOP.f"
+  echo "$(basename "$0"): config '$NAME' (${HASH:0:16}), top $TOP -> $OUT"
 }

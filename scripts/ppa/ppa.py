@@ -266,7 +266,7 @@ def cmd_xc7(out):
     res = {
         "flow": "yosys synth_xilinx -family xc7 (synthesis only, no place-and-route)",
         **manifest_info(out),
-        "top": "bfp_top",
+        "top": os.environ.get("PPA_TOP", "bfp_top"),
         "lut": lut,
         "lut_by_size": {k: v for k, v in sorted(cells.items()) if re.fullmatch(r"LUT\d", k)},
         "ff": ff,
@@ -443,7 +443,8 @@ def cmd_asic(out, period_ns):
         sram_area += e["total_area_um2"]
         sram_bits += e["bits"] * e["instances"]
     sta = parse_sta(os.path.join(out, "sta.log"))
-    m = re.search(r"Chip area for top module '\\bfp_top':\s*([\d.]+)", open(os.path.join(out, "yosys_asic_stat.txt")).read())
+    top = os.environ.get("PPA_TOP", "bfp_top")
+    m = re.search(r"Chip area for top module '\\%s':\s*([\d.]+)" % top, open(os.path.join(out, "yosys_asic_stat.txt")).read())
     if not m or abs(float(m.group(1)) - std_area) > 1.0:
         raise SystemExit("ppa.py: standard-cell area %.1f does not match yosys stat (%s)" % (std_area, m and m.group(1)))
     wns = sta.get("wns_ns")
@@ -455,6 +456,7 @@ def cmd_asic(out, period_ns):
         "flow": "yosys synth (hierarchical) + dfflibmap + abc -D -constr to osu018 (180 nm); OpenSTA on the "
                 "mapped netlist; bfp_sram of >= %d words as macros from scripts/ppa/sram_model.py" % sram_model.MIN_DEPTH,
         **manifest_info(out),
+        "top": top,
         "liberty": lib,
         "assumptions": [
             "no wire-load model in osu018: interconnect capacitance and delay are ignored (optimistic)",
