@@ -4,7 +4,8 @@
 #   1. driver/bfp_driver.c compiles for rv64imac/lp64 and rv32imac/ilp32 with the firmware flags
 #      (-std=c99 -ffreestanding -nostdlib -Os -Wall -Wextra -Werror -pedantic), no extra -fno-* flag, and the
 #      object has no undefined symbol: it calls no libc, and the compiler emitted no memcpy/memset/libgcc call;
-#   2. the firmware example driver/example/fw_main.c links with it into a bare-metal image (-nostdlib
+#   2. driver/bfp_regs.h is C89 (the register map contract): a file using every kind of macro compiles with -std=c89;
+#   3. the firmware example driver/example/fw_main.c links with it into a bare-metal image (-nostdlib
 #      -nostartfiles, driver/example/fw.ld), again with no undefined symbol and no libc-like symbol in the image.
 # Usage: riscv_check.sh DRIVER_DIR OUT_DIR. Exit 77 (skipped) when riscv64-unknown-elf-gcc is missing.
 set -euo pipefail
@@ -30,6 +31,16 @@ check_undefined() {  # FILE WHAT
     fail=1
   fi
 }
+printf '%s\n' '#include "bfp_regs.h"' \
+  'uint32_t f(uint32_t s, uint32_t c) { return BFP_STATUS_ERROR(s) + BFP_STATUS_FIFO_LEVEL(s) + BFP_STATUS_WORDS(s)' \
+  '  + BFP_CAPS_FIFO_DEPTH(c) + BFP_CAPS_BEAT(c) + BFP_CAPS_ROWS(c) + BFP_CAPS_COLS(c) + BFP_REG_COMMANDS_HI' \
+  '  + BFP_ID_VALUE + BFP_REGMAP_VERSION + BFP_CMD_WORDS + BFP_CTRL_CLEAR_ERROR + BFP_IRQ_ERROR + BFP_ERR_BAD_REG; }' \
+  > "$out/regs_c89.c"
+if ! "$CC" -std=c89 -pedantic -ffreestanding -Wall -Wextra -Werror -march=rv64imac -mabi=lp64 -I "$drv" \
+  -c "$out/regs_c89.c" -o "$out/regs_c89.o"; then
+  echo "FAIL: driver/bfp_regs.h is not C89"
+  fail=1
+fi
 for target in rv64imac:lp64 rv32imac:ilp32; do
   march=${target%%:*} mabi=${target##*:}
   obj="$out/bfp_driver-$march.o"
