@@ -10,7 +10,9 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <cstdlib>
 #include <deque>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,8 @@ struct FakeDevice {
   uint32_t id = BFP_ID_VALUE, version = BFP_REGMAP_VERSION, cfg_hash = 0x9f3a0c12u;
   uint32_t beat = 16, depth = 4, rows = 4, cols = 8;
   uint64_t cmd_latency = 3;  // ticks the core is busy per command
+  uint64_t jitter = 0;       // plus 0..jitter-1 ticks, drawn from `rng` (the randomized test)
+  std::mt19937_64 rng{1};
   // error injection: when the core takes command number `error_at` (0-based), latch `error_code`; the core then
   // stays busy for ever if `stall_on_error`
   uint64_t error_at = UINT64_MAX;
@@ -77,6 +81,7 @@ struct FakeDevice {
       ++counters[7];  // commands
       counters[4] += uint64_t{rows} * cols;
       core_left = cmd_latency;
+      if (jitter > 0 && cmd_latency != kForever) core_left += rng() % jitter;
       if (n == error_at) {
         latch_error(error_code);
         stalled = stall_on_error;
@@ -542,6 +547,60 @@ TEST(DriverCounters, CountCommandsOfARun) {
   EXPECT_EQ(c.macs, 9u * 4 * 8);
   EXPECT_EQ(c.compute_busy, 9u * 6);
   EXPECT_GT(c.cycles, c.compute_busy);
+}
+
+// ---- randomized runs ----
+
+// Random FIFO depths, latencies, command counts, wait paths and injected errors; after each run: no overflow,
+// the commands arrived in order, the result is OK or BFP_E_DEVICE with the injected code, never a timeout (the
+// budgets are large enough). Rerun one seed: BFP_DRIVER_SEED=S build/tests/driver_test
+// --gtest_filter=DriverRandom.*
+TEST(DriverRandom, RandomRunsNeverOverflowAndReportTheInjectedError) {
+  uint64_t first = 1, count = 300;
+  if (const char* env = std::getenv("BFP_DRIVER_SEED")) {
+    first = std::strtoull(env, nullptr, 10);
+    count = 1;
+  }
+  for (uint64_t seed = first; seed < first + count; ++seed) {
+    SCOPED_TRACE("seed=" + std::to_string(seed) + " (rerun: BFP_DRIVER_SEED=" + std::to_string(seed) +
+                 " build/tests/driver_test --gtest_filter=DriverRandom.*)");
+    std::mt19937_64 rng(seed);
+    const bool with_irq = rng() % 2;
+    const uint32_t depth = 1 + rng() % 16;
+    Opened o(with_irq, depth, rng() % 30);
+    o.f.jitter = 1 + rng() % 20;
+    o.f.rng.seed(seed);
+    const size_t n = 1 + rng() % 60;
+    const bool inject = rng() % 3 == 0;
+    if (inject) {
+      o.f.error_at = rng() % n;
+      o.f.error_code = 1 + rng() % 4;  // the AXI response errors
+      o.f.stall_on_error = rng() % 2;
+    }
+    const auto words = make_commands(n);
+    int rc = bfp_push_commands(&o.d, words.data(), n, 100000);
+    if (rc == BFP_OK) rc = bfp_wait_idle(&o.d, 10000000);
+    EXPECT_EQ(o.f.overflows, 0u);
+    EXPECT_EQ(o.f.words, 0u);
+    if (!inject) {
+      EXPECT_EQ(rc, BFP_OK) << bfp_strerror(rc);
+      EXPECT_EQ(flatten(o.f.accepted), words);
+      bfp_counters c{};
+      ASSERT_EQ(bfp_read_counters(&o.d, &c), BFP_OK);
+      EXPECT_EQ(c.commands, n);
+    } else {
+      EXPECT_EQ(rc, BFP_E_DEVICE) << bfp_strerror(rc);
+      EXPECT_EQ(o.d.last_error, int(o.f.error_code));
+      EXPECT_GT(o.f.accepted.size(), o.f.error_at);
+      // what reached the device is a prefix of the commands, in order
+      auto got = o.f.accepted;
+      got.insert(got.end(), o.f.fifo.begin(), o.f.fifo.end());
+      const auto flat = flatten(got);
+      ASSERT_LE(flat.size(), words.size());
+      EXPECT_TRUE(std::equal(flat.begin(), flat.end(), words.begin()));
+    }
+    if (HasFailure()) break;
+  }
 }
 
 // ---- memory ----
