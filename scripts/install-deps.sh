@@ -13,6 +13,7 @@ pkgs+=(python3)  # scripts/junit_merge.py, which tests/shard_test.cpp runs (the 
 pkgs+=(z3)  # formal proofs: yosys-smtbmc solver (docs/formal.md)
 pkgs+=(clang libclang-rt-14-dev)  # parser fuzzing: libFuzzer + ASan/UBSan (scripts/fuzz_parsers.sh)
 pkgs+=(lcov)  # make coverage: genhtml of the Verilator coverage (scripts/coverage/run.sh, docs/coverage.md)
+pkgs+=(gcc-riscv64-unknown-elf)  # the C driver's freestanding riscv cross-compile check (driver/riscv_check.sh, docs/driver.md)
 case "${1:-}" in
   "") ;;
   --models) pkgs+=(python3-torch python3-onnx python3-numpy) ;;
