@@ -136,6 +136,32 @@ std::unique_ptr<Driver> make_driver(const std::shared_ptr<Model>& model, uint64_
   return std::make_unique<Driver>(model, mc, d);  // resets the model once
 }
 
+void stage_rows(const host::GemmLayout& l, StageKind kind, const golden::BfpMatrix& q, uint32_t codes, uint32_t exps,
+                const StageWriter& write) {
+  // whole rows, padding included (codes and exponents), so that stale bytes of an earlier GEMM never reach the array
+  const int B = q.block;
+  std::vector<uint8_t> row(std::max(l.a_code_stride, l.a_exp_stride), 0);
+  for (int r = 0; r < q.rows; ++r) {
+    std::fill(row.begin(), row.end(), 0);
+    std::copy(q.codes.row(r).data(), q.codes.row(r).data() + uint64_t(l.kb) * B, row.begin());
+    write(kind, codes + uint64_t(r) * l.a_code_stride, row.data(), l.a_code_stride);
+  }
+  for (int r = 0; r < q.rows; ++r) {
+    std::fill(row.begin(), row.end(), 0);
+    for (int b = 0; b < l.kb; ++b) row[l.exp_offset(b)] = q.exps(r, b);
+    write(kind, exps + uint64_t(r) * l.a_exp_stride, row.data(), l.a_exp_stride);
+  }
+}
+
+void stage_input(const Config& cfg, const host::GemmLayout& l, const golden::BfpMatrix& a, const StageWriter& write) {
+  if (l.sparse_a) {
+    const std::vector<uint8_t> streams = golden::encode_rows(a, cfg.beat_bytes(), l.a_stream_stride);
+    write(StageKind::Input, l.a_codes, streams.data(), streams.size());
+  } else {
+    stage_rows(l, StageKind::Input, a, l.a_codes, l.a_exps, write);
+  }
+}
+
 void stage_gemm(const Config& cfg, const host::GemmPlan& p, const golden::BfpMatrix& a, const golden::BfpMatrix& wt,
                 const golden::BfpMatrix* bias, const StageWriter& write) {
   const host::GemmLayout& l = p.layout;
@@ -155,27 +181,8 @@ void stage_gemm(const Config& cfg, const host::GemmPlan& p, const golden::BfpMat
     std::fill(row.begin(), row.begin() + ckb, 0xa5);
     for (int r = 0; r < M; ++r) write(StageKind::Output, l.c_exps + uint64_t(r) * l.c_exp_stride, row.data(), l.c_exp_stride);
   }
-  // whole rows, padding included (codes and exponents), so that stale bytes of an earlier GEMM never reach the array
-  auto put = [&](StageKind kind, const golden::BfpMatrix& q, uint32_t codes, uint32_t exps) {
-    std::vector<uint8_t> row(std::max(l.a_code_stride, l.a_exp_stride), 0);
-    for (int r = 0; r < q.rows; ++r) {
-      std::fill(row.begin(), row.end(), 0);
-      std::copy(q.codes.row(r).data(), q.codes.row(r).data() + uint64_t(l.kb) * B, row.begin());
-      write(kind, codes + uint64_t(r) * l.a_code_stride, row.data(), l.a_code_stride);
-    }
-    for (int r = 0; r < q.rows; ++r) {
-      std::fill(row.begin(), row.end(), 0);
-      for (int b = 0; b < l.kb; ++b) row[l.exp_offset(b)] = q.exps(r, b);
-      write(kind, exps + uint64_t(r) * l.a_exp_stride, row.data(), l.a_exp_stride);
-    }
-  };
-  if (l.sparse_a) {
-    const std::vector<uint8_t> streams = golden::encode_rows(a, cfg.beat_bytes(), l.a_stream_stride);
-    write(StageKind::Input, l.a_codes, streams.data(), streams.size());
-  } else if (!p.a_resident) {
-    put(StageKind::Input, a, l.a_codes, l.a_exps);
-  }
-  put(StageKind::Weights, wt, l.w_codes, l.w_exps);
+  if (!p.a_resident) stage_input(cfg, l, a, write);
+  stage_rows(l, StageKind::Weights, wt, l.w_codes, l.w_exps, write);
   if (p.bias) {  // like one dense row of C, padding zero
     std::vector<uint8_t> row(l.c_code_stride, 0);
     std::copy(bias->codes.data(), bias->codes.data() + uint64_t(ckb) * B, row.begin());

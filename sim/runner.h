@@ -100,6 +100,12 @@ enum class StageKind {
 /// Receives one host write: `n` bytes at `addr`.
 using StageWriter = std::function<void(StageKind kind, uint64_t addr, const uint8_t* src, uint64_t n)>;
 
+/// A (M x K) or W^T (N x K) at `codes`/`exps` with the strides of `l`: whole code rows, then whole exponent rows,
+/// padding zero.
+void stage_rows(const host::GemmLayout& l, StageKind kind, const golden::BfpMatrix& q, uint32_t codes, uint32_t exps,
+                const StageWriter& write);
+/// A where `l` puts it: row streams when l.sparse_a, else stage_rows (kind Input).
+void stage_input(const Config& cfg, const host::GemmLayout& l, const golden::BfpMatrix& a, const StageWriter& write);
 /// The host writes run_gemm makes before it issues the plan's commands, in the same order: C's area poisoned, A
 /// (unless resident), W^T, the bias row; each a whole row or region, padding zero. The loadable compiler records
 /// them (mapper/compile.h) so that a replay writes exactly what `bfpgen run` writes.
