@@ -354,6 +354,10 @@ std::vector<uint8_t> write_loadable(const Loadable& l, const Config& cfg) {
   } catch (const LoadableError& e) {
     throw std::invalid_argument(std::string("cannot write an invalid loadable: ") + e.what());
   }
+  return encode_loadable(l);
+}
+
+std::vector<uint8_t> encode_loadable(const Loadable& l) {
   Out o;
   o.b.insert(o.b.end(), kLoadableMagic, kLoadableMagic + 4);
   o.u32(kLoadableVersion);
@@ -470,7 +474,8 @@ Loadable read_loadable(const std::vector<uint8_t>& bytes, const Config& cfg, con
     const std::string jf = "job[" + std::to_string(j) + "].";
     const uint64_t start = in.pos();
     const uint64_t rec = in.u64(jf + "record_bytes");
-    if (rec < kMinJob || rec > in.left() + 8) fail(start, jf + "record_bytes", std::to_string(rec) + " does not fit the file");
+    if (rec < kMinJob || rec > in.left() + 8) fail(start, jf + "record_bytes", std::to_string(rec) + " bytes do not fit the file (" + std::to_string(in.left() + 8) +
+                                           " are left before the checksum: truncated?)");
     LoadableJob job;
     job.name = in.str(jf + "name", kMaxString);
     const uint64_t fl_at = in.pos();

@@ -83,6 +83,8 @@ uint64_t expected_bytes(const LoadableJob& j, int block);
 /// CRC-32 (IEEE 802.3, reflected, as zlib's crc32) of `n` bytes.
 uint32_t crc32(const uint8_t* p, uint64_t n);
 
+/// The file's bytes without any check (tests use it to write files the reader must reject).
+std::vector<uint8_t> encode_loadable(const Loadable& l);
 /// The file's bytes (docs/loadable.md). Throws std::invalid_argument for a loadable that read_loadable would reject
 /// (it calls validate_loadable first).
 std::vector<uint8_t> write_loadable(const Loadable& l, const Config& cfg);
