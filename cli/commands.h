@@ -19,6 +19,9 @@ Runner add_report(CLI::App& app);    // cmd_report.cpp
 Runner add_sweep(CLI::App& app);     // cmd_sweep.cpp
 Runner add_train(CLI::App& app);     // cmd_train.cpp
 Runner add_import(CLI::App& app);    // cmd_import.cpp
+Runner add_compile(CLI::App& app);   // cmd_compile.cpp
+Runner add_replay(CLI::App& app);    // cmd_replay.cpp
+Runner add_fuzz_loadable(CLI::App& app);  // cmd_fuzz_loadable.cpp
 std::string self_exe();              // cmd_report.cpp: path of the running bfpgen
 
 }  // namespace bfp::cli

@@ -76,6 +76,12 @@ int main(int argc, char** argv) {
     reg(s, bfp::cli::add_train(*s));
     s = app.add_subcommand("import", "convert an ONNX model into a network YAML with .npy weights (docs/import.md)");
     reg(s, bfp::cli::add_import(*s));
+    s = app.add_subcommand("compile", "compile a network for a config into a loadable file (docs/loadable.md)");
+    reg(s, bfp::cli::add_compile(*s));
+    s = app.add_subcommand("replay", "run a loadable on a device and compare its outputs bit for bit (docs/loadable.md)");
+    reg(s, bfp::cli::add_replay(*s));
+    s = app.add_subcommand("fuzz-loadable", "corrupted copies of a loadable against its reader: truncations and byte flips");
+    reg(s, bfp::cli::add_fuzz_loadable(*s));
   }
 
   // an interrupted run removes its temporary output folders and ends its model build (gen/scratch.h)

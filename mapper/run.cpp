@@ -133,8 +133,41 @@ std::string trace_layer_name(const Network& net, const std::string& want) {
   throw std::invalid_argument("--trace-layer: network '" + net.name + "' has no layer named '" + want + "'");
 }
 
+namespace {
+
+class RtlExecutor : public GemmExecutor {
+ public:
+  RtlExecutor(std::shared_ptr<sim::Model> model, const sim::MemTiming& t) : model_(std::move(model)), timing_(t) {}
+  void start(const Config&, uint64_t memory_bytes, uint64_t seed) override {
+    drv_ = sim::make_driver(model_, memory_bytes, seed, timing_);
+  }
+  uint64_t memory_bytes() const override { return drv_->mem().size(); }
+  sim::Model* model() override { return model_.get(); }
+  sim::GemmRun run(const GemmCall& c) override {
+    return sim::run_gemm(*drv_, *c.plan, *c.a, *c.wt, *c.expected, c.bias);
+  }
+
+ private:
+  std::shared_ptr<sim::Model> model_;
+  sim::MemTiming timing_;
+  std::unique_ptr<sim::Driver> drv_;
+};
+
+}  // namespace
+
+std::unique_ptr<GemmExecutor> rtl_executor(std::shared_ptr<sim::Model> model, const sim::MemTiming& timing) {
+  return std::make_unique<RtlExecutor>(std::move(model), timing);
+}
+
 NetReport run_network(const Network& net, const Config& cfg, const std::shared_ptr<sim::Model>& model,
                       const RunOptions& opt) {
+  if (!model) return run_network_on(net, cfg, nullptr, opt);
+  const std::unique_ptr<GemmExecutor> exec = rtl_executor(model, {opt.stall, opt.latency, opt.bandwidth});
+  return run_network_on(net, cfg, exec.get(), opt);
+}
+
+NetReport run_network_on(const Network& net, const Config& cfg, GemmExecutor* exec, const RunOptions& opt) {
+  sim::Model* const model = exec ? exec->model() : nullptr;
   const uint64_t seed = opt.seed_set ? opt.seed : net.seed;
   const int B = cfg.block;
   const golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
@@ -154,7 +187,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
     p.ops = gemm_ops(l);
     for (const GemmOp& op : p.ops) {
       try {
-        const host::GemmPlan gp = host::plan_gemm(cfg, {op.m, op.k, op.n}, gemm_options(l, opt, model != nullptr));
+        const host::GemmPlan gp = host::plan_gemm(cfg, {op.m, op.k, op.n}, gemm_options(l, opt, exec != nullptr));
         p.sparse_a = gp.sparse_a();
         p.sparse_c = gp.sparse_c();
         max_bytes = std::max(max_bytes, gp.layout.bytes);
@@ -163,27 +196,25 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
       }
     }
   }
-  if (model && max_bytes > host::kMaxSimMemoryBytes)
+  if (exec && max_bytes > host::kMaxSimMemoryBytes)
     throw std::invalid_argument("the largest GEMM needs " + std::to_string(max_bytes) +
                                 " bytes of memory, more than the simulator's limit");
   // Waveform window: nothing but the chosen layer's GEMMs goes to the file (not the driver's reset either).
   const bool tracing = model && model->trace_is_open();
   const std::string traced = tracing ? trace_layer_name(net, opt.trace_layer) : "";
   if (tracing) model->trace_enable(false);
-  std::unique_ptr<sim::Driver> drv;
   // chained GEMMs place W^T and C around a C left in memory: room for two layouts side by side (a chain that
   // would not fit falls back to host-written operands)
   const uint64_t mem_bytes =
       opt.chain ? std::min({2 * max_bytes + 1024, host::address_limit(cfg), host::kMaxSimMemoryBytes}) : max_bytes;
-  if (model)
-    drv = sim::make_driver(model, std::max(mem_bytes, max_bytes), seed, {opt.stall, opt.latency, opt.bandwidth});
+  if (exec) exec->start(cfg, std::max(mem_bytes, max_bytes), seed);
 
   NetReport rep;
   rep.traced_layer = traced;
   rep.network = net.name;
   rep.config = cfg.name;
   rep.seed = seed;
-  rep.rtl = model != nullptr;
+  rep.rtl = exec != nullptr;
   const double pes = double(cfg.rows) * double(cfg.cols);
   const Tensor input = make_tensor(net.input, input_values(net, seed), B, "input");
   std::vector<Tensor> outs(static_cast<size_t>(n));
@@ -201,7 +232,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
     r.lowering = lowering_text(l, p.ops);
     r.macs = l.macs();
     if (l.is_gemm()) {
-      r.where = model ? "rtl" : "golden";
+      r.where = exec ? "rtl" : "golden";
       r.gemms = int(p.ops.size());
       r.sparse_a = p.sparse_a;
       r.sparse_c = p.sparse_c;
@@ -217,11 +248,11 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
         // in place: A is the producer's C as it is (no re-quantization; the only difference to quantizing its
         // values is the exponent code of all-zero blocks, docs/networks.md "Re-blocking")
         host::GemmLayout chained;
-        const bool in_place = drv && opt.chain && p.ops.size() == 1 && reads_input_as_is(l) && l.inputs[0] >= 0 &&
+        const bool in_place = exec && opt.chain && p.ops.size() == 1 && reads_input_as_is(l) && l.inputs[0] >= 0 &&
                               l.inputs[0] == resident && !p.sparse_a &&
                               host::chained_layout(cfg, resident_layout, op.m, op.k, op.n, &chained, p.sparse_c,
                                                      bias.size() > 0) &&
-                              chained.bytes <= drv->mem().size();
+                              chained.bytes <= exec->memory_bytes();
         const golden::BfpMatrix qa = in_place ? tensor_of(l.inputs[0]).q
                                               : golden::quantize_rows(gemm_a_values(x, l, op), B,
                                                                       golden::Rounding::Away, tag + ".A");
@@ -236,7 +267,7 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
         golden::BfpMatrix gc = golden::requantize_pruned(acc, B, ap, l.relu, l.prune);
         zeros += zero_fraction(qa) * double(qa.rows) * double(qa.cols);
         elems += double(qa.rows) * double(qa.cols);
-        if (drv) {
+        if (exec) {
           host::PlanOptions po = gemm_options(l, opt, true);
           if (in_place) {
             po.layout = &chained;
@@ -253,7 +284,16 @@ NetReport run_network(const Network& net, const Config& cfg, const std::shared_p
             int8_t& c = corrupted.codes(opt.corrupt_row, opt.corrupt_col);
             c = static_cast<int8_t>(static_cast<uint8_t>(c) + 1);
           }
-          const sim::GemmRun g = sim::run_gemm(*drv, gp, qa, qw, corrupt ? corrupted : gc, bias.size() ? &qb : nullptr);
+          GemmCall call;
+          call.layer = &l;
+          call.op = &op;
+          call.plan = &gp;
+          call.a = &qa;
+          call.wt = &qw;
+          call.expected = corrupt ? &corrupted : &gc;
+          call.bias = bias.size() ? &qb : nullptr;
+          call.a_is_network_input = !in_place && l.inputs[0] < 0 && p.ops.size() == 1 && reads_input_as_is(l);
+          const sim::GemmRun g = exec->run(call);
           r.checked = true;
           r.a_in_place = in_place;
           const host::GemmLayout& used = gp.layout;

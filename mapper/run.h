@@ -107,6 +107,41 @@ constexpr double kExpectedTolerance = 1e-5;
 /// Index of the first maximum of every row.
 std::vector<int> row_argmax(const Eigen::MatrixXd& m);
 
+/// One GEMM of a network as run_network hands it to a GemmExecutor: the plan and its operands, quantized.
+struct GemmCall {
+  const Layer* layer = nullptr;
+  const GemmOp* op = nullptr;
+  const host::GemmPlan* plan = nullptr;
+  const golden::BfpMatrix* a = nullptr;         ///< A (M x K); in device memory already when plan->a_resident
+  const golden::BfpMatrix* wt = nullptr;        ///< W^T (N x K)
+  const golden::BfpMatrix* expected = nullptr;  ///< the golden C (RunOptions::corrupt_layer: the corrupted one)
+  const golden::BfpMatrix* bias = nullptr;      ///< 1 x N, exactly when plan->bias
+  /// A is the network input as it is (the layer reads the input tensor without im2col): a replay may substitute
+  /// another input there (`bfpgen replay --input`).
+  bool a_is_network_input = false;
+};
+
+/// Executes the GEMMs of run_network: on the RTL (rtl_executor, what `bfpgen run` uses) or by recording them into
+/// a loadable (mapper/compile.h). run_network plans every GEMM itself, so every executor sees the same plans.
+class GemmExecutor {
+ public:
+  virtual ~GemmExecutor() = default;
+  /// Once, before the first GEMM: the device memory run_network chose for the whole network and the run's seed.
+  virtual void start(const Config& cfg, uint64_t memory_bytes, uint64_t seed) = 0;
+  /// The memory size given to start().
+  virtual uint64_t memory_bytes() const = 0;
+  /// The model whose waveform file a run may open (nullptr: none).
+  virtual sim::Model* model() { return nullptr; }
+  /// Runs (or records) one GEMM; the result's bit_exact decides whether its C stays resident for the next layer.
+  virtual sim::GemmRun run(const GemmCall& call) = 0;
+};
+
+/// The executor of `bfpgen run`: one Driver on `model` (created by start()), sim::run_gemm for every GEMM.
+std::unique_ptr<GemmExecutor> rtl_executor(std::shared_ptr<sim::Model> model, const sim::MemTiming& timing);
+
+/// run_network with the GEMMs going to `exec` (nullptr: golden model only); exec->start() is called here.
+NetReport run_network_on(const Network& net, const Config& cfg, GemmExecutor* exec, const RunOptions& opt);
+
 /// Runs `net` on `cfg`. With a model: every GEMM runs on it (one Driver, one memory for the whole network,
 /// no reset between layers). Without (nullptr): golden model only. Throws NetError/std::invalid_argument for
 /// layers that do not fit the config or the memory, and on simulation errors.

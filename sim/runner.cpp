@@ -136,6 +136,63 @@ std::unique_ptr<Driver> make_driver(const std::shared_ptr<Model>& model, uint64_
   return std::make_unique<Driver>(model, mc, d);  // resets the model once
 }
 
+void stage_rows(const host::GemmLayout& l, StageKind kind, const golden::BfpMatrix& q, uint32_t codes, uint32_t exps,
+                const StageWriter& write) {
+  // whole rows, padding included (codes and exponents), so that stale bytes of an earlier GEMM never reach the array
+  const int B = q.block;
+  std::vector<uint8_t> row(std::max(l.a_code_stride, l.a_exp_stride), 0);
+  for (int r = 0; r < q.rows; ++r) {
+    std::fill(row.begin(), row.end(), 0);
+    std::copy(q.codes.row(r).data(), q.codes.row(r).data() + uint64_t(l.kb) * B, row.begin());
+    write(kind, codes + uint64_t(r) * l.a_code_stride, row.data(), l.a_code_stride);
+  }
+  for (int r = 0; r < q.rows; ++r) {
+    std::fill(row.begin(), row.end(), 0);
+    for (int b = 0; b < l.kb; ++b) row[l.exp_offset(b)] = q.exps(r, b);
+    write(kind, exps + uint64_t(r) * l.a_exp_stride, row.data(), l.a_exp_stride);
+  }
+}
+
+void stage_input(const Config& cfg, const host::GemmLayout& l, const golden::BfpMatrix& a, const StageWriter& write) {
+  if (l.sparse_a) {
+    const std::vector<uint8_t> streams = golden::encode_rows(a, cfg.beat_bytes(), l.a_stream_stride);
+    write(StageKind::Input, l.a_codes, streams.data(), streams.size());
+  } else {
+    stage_rows(l, StageKind::Input, a, l.a_codes, l.a_exps, write);
+  }
+}
+
+void stage_gemm(const Config& cfg, const host::GemmPlan& p, const golden::BfpMatrix& a, const golden::BfpMatrix& wt,
+                const golden::BfpMatrix* bias, const StageWriter& write) {
+  const host::GemmLayout& l = p.layout;
+  const int B = cfg.block, M = p.shape.m, N = p.shape.n;
+  const int ckb = (N + B - 1) / B;
+  const uint64_t c_code_bytes = uint64_t(M) * (l.sparse_c ? l.c_stream_stride : l.c_code_stride);
+  if (l.sparse_c) {
+    const std::vector<uint8_t> poison(c_code_bytes, 0xa5);
+    write(StageKind::Output, l.c_codes, poison.data(), c_code_bytes);
+  } else {
+    // the rest of each row zero: a later GEMM may read this C in place as its A, and its rows must then look
+    // exactly like rows the host writes (padding zero)
+    std::vector<uint8_t> row(std::max(l.c_code_stride, l.c_exp_stride), 0);
+    std::fill(row.begin(), row.begin() + std::min<uint64_t>(row.size(), uint64_t(ckb) * B), 0xa5);
+    for (int r = 0; r < M; ++r) write(StageKind::Output, l.c_codes + uint64_t(r) * l.c_code_stride, row.data(), l.c_code_stride);
+    std::fill(row.begin(), row.end(), 0);
+    std::fill(row.begin(), row.begin() + ckb, 0xa5);
+    for (int r = 0; r < M; ++r) write(StageKind::Output, l.c_exps + uint64_t(r) * l.c_exp_stride, row.data(), l.c_exp_stride);
+  }
+  if (!p.a_resident) stage_input(cfg, l, a, write);
+  stage_rows(l, StageKind::Weights, wt, l.w_codes, l.w_exps, write);
+  if (p.bias) {  // like one dense row of C, padding zero
+    std::vector<uint8_t> row(l.c_code_stride, 0);
+    std::copy(bias->codes.data(), bias->codes.data() + uint64_t(ckb) * B, row.begin());
+    write(StageKind::Bias, l.bias_codes, row.data(), l.c_code_stride);
+    row.assign(l.c_exp_stride, 0);
+    std::copy(bias->exps.data(), bias->exps.data() + ckb, row.begin());
+    write(StageKind::Bias, l.bias_exps, row.data(), l.c_exp_stride);
+  }
+}
+
 GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& a, const golden::BfpMatrix& wt,
                  const golden::BfpMatrix& expected, const golden::BfpMatrix* bias) {
   if (p.bias != (bias != nullptr))
@@ -153,46 +210,7 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
   // memory image: operands, output blocks poisoned so that anything the RTL fails to write is a mismatch
   const uint64_t c_code_bytes = uint64_t(M) * (l.sparse_c ? l.c_stream_stride : l.c_code_stride);
   const uint64_t c_exp_bytes = l.sparse_c ? 0 : uint64_t(M) * l.c_exp_stride;
-  if (l.sparse_c) {
-    const std::vector<uint8_t> poison(c_code_bytes, 0xa5);
-    mem.write(l.c_codes, poison.data(), c_code_bytes);
-  } else {
-    // the rest of each row zero: a later GEMM may read this C in place as its A, and its rows must then look
-    // exactly like rows the host writes (padding zero)
-    std::vector<uint8_t> row(std::max(l.c_code_stride, l.c_exp_stride), 0);
-    std::fill(row.begin(), row.begin() + std::min<uint64_t>(row.size(), uint64_t(ckb) * B), 0xa5);
-    for (int r = 0; r < M; ++r) mem.write(l.c_codes + uint64_t(r) * l.c_code_stride, row.data(), l.c_code_stride);
-    std::fill(row.begin(), row.end(), 0);
-    std::fill(row.begin(), row.begin() + ckb, 0xa5);
-    for (int r = 0; r < M; ++r) mem.write(l.c_exps + uint64_t(r) * l.c_exp_stride, row.data(), l.c_exp_stride);
-  }
-  auto put = [&](const golden::BfpMatrix& q, uint32_t codes, uint32_t exps) {
-    const std::vector<uint8_t> zeros(l.a_code_stride, 0);
-    for (int r = 0; r < q.rows; ++r) {
-      // whole rows, padding included, so that stale bytes of an earlier GEMM never reach the array
-      mem.write(codes + uint64_t(r) * l.a_code_stride, zeros.data(), l.a_code_stride);
-      mem.write(codes + uint64_t(r) * l.a_code_stride, q.codes.row(r).data(), uint64_t(l.kb) * B);
-      for (int b = 0; b < l.kb; ++b) {
-        const uint8_t e = q.exps(r, b);
-        mem.write(exps + uint64_t(r) * l.a_exp_stride + l.exp_offset(b), &e, 1);
-      }
-    }
-  };
-  if (l.sparse_a) {
-    const std::vector<uint8_t> streams = golden::encode_rows(a, cfg.beat_bytes(), l.a_stream_stride);
-    mem.write(l.a_codes, streams.data(), streams.size());
-  } else if (!p.a_resident) {
-    put(a, l.a_codes, l.a_exps);
-  }
-  put(wt, l.w_codes, l.w_exps);
-  if (p.bias) {  // like one dense row of C, padding zero
-    std::vector<uint8_t> row(l.c_code_stride, 0);
-    std::copy(bias->codes.data(), bias->codes.data() + uint64_t(ckb) * B, row.begin());
-    mem.write(l.bias_codes, row.data(), l.c_code_stride);
-    row.assign(l.c_exp_stride, 0);
-    std::copy(bias->exps.data(), bias->exps.data() + ckb, row.begin());
-    mem.write(l.bias_exps, row.data(), l.c_exp_stride);
-  }
+  stage_gemm(cfg, p, a, wt, bias, [&mem](StageKind, uint64_t addr, const uint8_t* src, uint64_t n) { mem.write(addr, src, n); });
   const std::vector<uint8_t> before(mem.data(), mem.data() + mem.size());  // only the output may differ from it
 
   // traffic by tensor: beats inside each operand's bytes

@@ -9,6 +9,7 @@
 // checks that nothing else in memory changed.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -88,6 +89,28 @@ struct MemTiming {
 /// allows the longest legal stretch without a handshake (one COMPUTE over a full buffer, one latency).
 std::unique_ptr<Driver> make_driver(const std::shared_ptr<Model>& model, uint64_t bytes, uint64_t seed,
                                     const MemTiming& timing);
+
+/// What a host write before a GEMM puts into device memory (stage_gemm).
+enum class StageKind {
+  Input,    ///< A (dense rows or row streams), not written when the plan's A is resident
+  Weights,  ///< W^T
+  Bias,     ///< the bias row
+  Output,   ///< C's blocks poisoned (0xa5) and the rest of its rows zero
+};
+/// Receives one host write: `n` bytes at `addr`.
+using StageWriter = std::function<void(StageKind kind, uint64_t addr, const uint8_t* src, uint64_t n)>;
+
+/// A (M x K) or W^T (N x K) at `codes`/`exps` with the strides of `l`: whole code rows, then whole exponent rows,
+/// padding zero.
+void stage_rows(const host::GemmLayout& l, StageKind kind, const golden::BfpMatrix& q, uint32_t codes, uint32_t exps,
+                const StageWriter& write);
+/// A where `l` puts it: row streams when l.sparse_a, else stage_rows (kind Input).
+void stage_input(const Config& cfg, const host::GemmLayout& l, const golden::BfpMatrix& a, const StageWriter& write);
+/// The host writes run_gemm makes before it issues the plan's commands, in the same order: C's area poisoned, A
+/// (unless resident), W^T, the bias row; each a whole row or region, padding zero. The loadable compiler records
+/// them (mapper/compile.h) so that a replay writes exactly what `bfpgen run` writes.
+void stage_gemm(const Config& cfg, const host::GemmPlan& plan, const golden::BfpMatrix& a, const golden::BfpMatrix& wt,
+                const golden::BfpMatrix* bias, const StageWriter& write);
 
 /// Runs `plan` on `drv` with A = `a` (M x K), W^T = `wt` (N x K), both blocked along K with the config's block
 /// size, and compares C with `expected` (M x N). `bias` (1 x N, blocked along N) must be given exactly when the plan

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// bfpgen replay: a loadable run on a device (mapper/replay.h, docs/loadable.md), compared bit for bit.
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "config/config.h"
+#include "host/loadable.h"
+#include "mapper/replay.h"
+#include "sim/direct_device.h"
+#include "sim/model_cache.h"
+
+namespace bfp::cli {
+
+namespace {
+
+using DeviceFactory = std::function<std::unique_ptr<sim::Device>(const Config& cfg, uint64_t memory_bytes, uint64_t seed)>;
+
+/// The devices `--device` chooses from; the first entry is the default.
+const std::vector<std::pair<std::string, DeviceFactory>>& devices() {
+  static const std::vector<std::pair<std::string, DeviceFactory>> d = {
+      {"direct",
+       [](const Config& cfg, uint64_t bytes, uint64_t seed) {
+         return sim::make_direct_device(sim::load_model(cfg, &std::cerr), bytes, seed);
+       }},
+  };
+  return d;
+}
+
+void print_table(std::ostream& os, const mapper::ReplayReport& r, const std::string& device) {
+  os << "loadable network " << r.network << ", config " << r.config << ", seed " << r.seed << ", device " << device << "\n";
+  os << "checked  against the " << replay_check_name(r.check)
+     << (r.input_replaced ? " (--input replaced the network input: the file's expected outputs do not apply)" : "") << "\n\n";
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%3s  %-14s %-16s %10s %9s %11s %11s %11s  %s\n", "#", "job", "M x K x N", "cycles",
+                "commands", "host bytes", "rd bytes", "wr bytes", "verdict");
+  os << buf;
+  for (size_t i = 0; i < r.jobs.size(); ++i) {
+    const auto& j = r.jobs[i];
+    const std::string dims = std::to_string(j.m) + "x" + std::to_string(j.k) + "x" + std::to_string(j.n);
+    std::string v = !j.checked ? "not checked" : j.bit_exact ? "BIT-EXACT" : "MISMATCH";
+    if (j.a_resident) v += " (A in place)";
+    if (j.compressed_c) v += " (compressed C)";
+    std::snprintf(buf, sizeof buf, "%3zu  %-14s %-16s %10llu %9llu %11llu %11llu %11llu  %s\n", i, j.name.c_str(),
+                  dims.c_str(), (unsigned long long)j.counters.cycles, (unsigned long long)j.counters.commands,
+                  (unsigned long long)j.host_bytes, (unsigned long long)j.counters.rd_bytes,
+                  (unsigned long long)j.counters.wr_bytes, v.c_str());
+    os << buf;
+  }
+  const auto& t = r.total;
+  os << "\ntotal    " << t.cycles << " cycles, " << t.commands << " commands, " << t.macs << " MACs issued, engines busy load "
+     << t.load_busy << " / compute " << t.compute_busy << " / store " << t.store_busy << " cycles, " << t.rd_bytes
+     << " bytes read, " << t.wr_bytes << " bytes written\n";
+  if (r.check == mapper::ReplayCheck::None)
+    os << "verdict  not checked (the file has no expected outputs)\n";
+  else if (r.bit_exact)
+    os << "verdict  BIT-EXACT: every job's output equals the " << replay_check_name(r.check) << "\n";
+  else
+    os << "verdict  MISMATCH in " << r.mismatching_jobs << " job(s)\n";
+  for (const auto& j : r.jobs)
+    if (!j.bit_exact) os << "mismatch " << j.mismatch << "\n";
+}
+
+}  // namespace
+
+Runner add_replay(CLI::App& app) {
+  struct Opts {
+    std::string file, config, input, device;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  o->device = devices().front().first;
+  std::vector<std::string> names;
+  for (const auto& d : devices()) names.push_back(d.first);
+  app.add_option("loadable", o->file, "loadable file (bfpgen compile)")->required()->check(CLI::ExistingFile);
+  app.add_option("--config", o->config, "accelerator config (YAML); must be the one the file was compiled for")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--input", o->input,
+                 "replace the network input (.npy, [N, H, W, C] or [N, F]); needs every GEMM after the first to read "
+                 "its A in place; outputs are then checked against the golden model of this input")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--json", o->json, "print the report as JSON");
+  app.add_option("--device", o->device, "device to replay on")->capture_default_str()->check(CLI::IsMember(names));
+  return [o]() -> int {
+    const Config cfg = load_config(o->config);
+    const host::Loadable l = host::read_loadable_file(o->file, cfg);  // validated before anything runs
+    Eigen::MatrixXf x;
+    mapper::ReplayOptions ro;
+    if (!o->input.empty()) {
+      mapper::check_input_replaceable(l);
+      x = mapper::replay_input_values(l, o->input);
+      ro.input = &x;
+    }
+    std::unique_ptr<sim::Device> dev;
+    for (const auto& d : devices())
+      if (d.first == o->device) dev = d.second(cfg, l.memory_bytes, l.seed);
+    const mapper::ReplayReport r = mapper::replay(l, cfg, *dev, ro);
+    if (o->json)
+      std::cout << mapper::replay_json(r, o->device).dump(2) << "\n";
+    else
+      print_table(std::cout, r, o->device);
+    return r.bit_exact ? 0 : 1;
+  };
+}
+
+
+}  // namespace bfp::cli
