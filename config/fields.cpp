@@ -167,11 +167,15 @@ std::string hw_value_text(const Field& f, int value) {
 
 bool in_canonical(const Config& cfg, const Field& f) {
   if (f.type == FieldType::Bool) return cfg.*f.bool_member != Config{}.*f.bool_member;
+  // an optional int key without default_from (axi.*): only when it differs from its initial value
+  if (f.type == FieldType::Int && !f.required && !f.default_from)
+    return cfg.*f.int_member != Config{}.*f.int_member;
   return !f.default_from || hw_value(cfg, f) != hw_value(cfg, *find_field(f.default_from));
 }
 
 bool in_yaml(const Config& cfg, const Field& f) {
   if (f.type == FieldType::Bool) return in_canonical(cfg, f);
+  if (f.type == FieldType::Int && !f.required && !f.default_from) return in_canonical(cfg, f);
   return !f.default_from || cfg.*f.int_member != 0;
 }
 

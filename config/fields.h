@@ -37,6 +37,9 @@ struct Field {
   std::string leaf() const;
   /// True if the field is a Verilog parameter (every field but the name): it has a hardware value.
   bool hardware() const { return sv[0] != '\0'; }
+  /// True if the field is a parameter of bfp_core (and of bfp_top): every hardware field but the axi.* keys, which
+  /// only the generated bfp_axi_top uses.
+  bool core_param() const { return hardware() && section() != "axi"; }
   /// The bfp_config.h constant: "k" + sv ("kRows").
   std::string header_constant() const { return std::string("k") + sv; }
   /// The allowed values as type errors say them: "1..64", "a power of two in 4..64", or allowed_text.
@@ -61,7 +64,7 @@ int hw_value(const Config& cfg, const Field& f);
 /// A hardware value as a person reads it: "8", "true", a Sparsity by its spelling.
 std::string hw_value_text(const Field& f, int value);
 /// Whether canonical() has a line for the field: always, except a default_from key equal to its default and an
-/// optional bool at its initial value (so configs older than such a key keep their hash).
+/// optional bool or an optional int without default_from (axi.*) at its initial value (so configs older than such a key keep their hash).
 bool in_canonical(const Config& cfg, const Field& f);
 /// Whether to_yaml() writes the key: always, except a default_from key that was left out and an optional bool at
 /// its initial value.

@@ -20,6 +20,8 @@
 #include <stdexcept>
 
 #include "gen/emit_pkg.h"
+#include "gen/emit_regs.h"
+#include "host/registers.h"
 #include "host/command_format.h"
 #include "gen/rtl_embed.h"
 #include "gen/scratch.h"
@@ -38,6 +40,8 @@ namespace {
 constexpr const char* kTopFile = "bfp_top.sv";
 constexpr const char* kFilelist = "bfp_top.f";
 constexpr const char* kHeader = "bfp_config.h";
+constexpr const char* kAxiTopFile = "bfp_axi_top.sv";
+constexpr const char* kAxiFilelist = "bfp_axi_top.f";
 constexpr const char* kManifest = "manifest.json";
 
 std::string pad(std::string s, size_t width) {
@@ -90,6 +94,69 @@ std::vector<TopPort> top_ports(const Config& c) {
       {"busy_o", false, 1, "a command is executing (including pipeline drain)", "Status"},
       {"op_o", false, 4, "opcode of the most downstream busy engine, 0 when idle", ""},
       {"engines_busy_o", false, 3, "{store, compute, load} engine busy", ""},
+      {"macs_o", false, 16, "MACs the array issues in this cycle (dense: R*C per element)", ""},
+  };
+}
+
+std::vector<TopPort> axi_top_ports(const Config& c) {
+  const int aw = c.addr_width, dw = c.mem_width, id = c.axi_id_width, sb = c.beat_bytes();
+  const int ra = regs::kAddrBits;
+  return {
+      {"clk_i", true, 1, "clock", "Clock, reset and interrupt"},
+      {"rst_ni", true, 1, "active-low synchronous reset", ""},
+      {"irq_o", false, 1, "interrupt: (DONE & DONE_IRQ_EN) | (ERROR & ERR_IRQ_EN), docs/registers.md", ""},
+      {"s_axil_awvalid_i", true, 1, "write address valid", "AXI4-Lite control slave (docs/registers.md)"},
+      {"s_axil_awready_o", false, 1, "write address accepted", ""},
+      {"s_axil_awaddr_i", true, ra, "register byte offset", ""},
+      {"s_axil_awprot_i", true, 3, "ignored", ""},
+      {"s_axil_wvalid_i", true, 1, "write data valid", ""},
+      {"s_axil_wready_o", false, 1, "write data accepted", ""},
+      {"s_axil_wdata_i", true, 32, "write data", ""},
+      {"s_axil_wstrb_i", true, 4, "ignored: registers are written whole", ""},
+      {"s_axil_bvalid_o", false, 1, "write response valid", ""},
+      {"s_axil_bready_i", true, 1, "write response accepted", ""},
+      {"s_axil_bresp_o", false, 2, "OKAY, or SLVERR for an unmapped offset", ""},
+      {"s_axil_arvalid_i", true, 1, "read address valid", ""},
+      {"s_axil_arready_o", false, 1, "read address accepted", ""},
+      {"s_axil_araddr_i", true, ra, "register byte offset", ""},
+      {"s_axil_arprot_i", true, 3, "ignored", ""},
+      {"s_axil_rvalid_o", false, 1, "read data valid", ""},
+      {"s_axil_rready_i", true, 1, "read data accepted", ""},
+      {"s_axil_rdata_o", false, 32, "read data", ""},
+      {"s_axil_rresp_o", false, 2, "OKAY, or SLVERR for an unmapped offset", ""},
+      {"m_axi_awid_o", false, id, "write ID (always 0)", "AXI4 memory master (INCR bursts, never across 4 KiB)"},
+      {"m_axi_awaddr_o", false, aw, "burst start byte address (beat-aligned)", ""},
+      {"m_axi_awlen_o", false, 8, "beats - 1 (at most axi.max_burst - 1)", ""},
+      {"m_axi_awsize_o", false, 3, "log2 of the beat bytes", ""},
+      {"m_axi_awburst_o", false, 2, "INCR (1)", ""},
+      {"m_axi_awcache_o", false, 4, "normal non-cacheable bufferable (3)", ""},
+      {"m_axi_awprot_o", false, 3, "unprivileged, secure, data (0)", ""},
+      {"m_axi_awvalid_o", false, 1, "write address valid", ""},
+      {"m_axi_awready_i", true, 1, "write address accepted", ""},
+      {"m_axi_wdata_o", false, dw, "write data, byte b at [8b+7:8b]", ""},
+      {"m_axi_wstrb_o", false, sb, "byte strobes", ""},
+      {"m_axi_wlast_o", false, 1, "last beat of the burst", ""},
+      {"m_axi_wvalid_o", false, 1, "write data valid", ""},
+      {"m_axi_wready_i", true, 1, "write data accepted", ""},
+      {"m_axi_bid_i", true, id, "response ID (ignored)", ""},
+      {"m_axi_bresp_i", true, 2, "write response; SLVERR/DECERR latch an error", ""},
+      {"m_axi_bvalid_i", true, 1, "write response valid", ""},
+      {"m_axi_bready_o", false, 1, "write response accepted (always 1)", ""},
+      {"m_axi_arid_o", false, id, "read ID (always 0)", ""},
+      {"m_axi_araddr_o", false, aw, "burst start byte address (beat-aligned)", ""},
+      {"m_axi_arlen_o", false, 8, "beats - 1 (at most axi.max_burst - 1)", ""},
+      {"m_axi_arsize_o", false, 3, "log2 of the beat bytes", ""},
+      {"m_axi_arburst_o", false, 2, "INCR (1)", ""},
+      {"m_axi_arcache_o", false, 4, "normal non-cacheable bufferable (3)", ""},
+      {"m_axi_arprot_o", false, 3, "unprivileged, secure, data (0)", ""},
+      {"m_axi_arvalid_o", false, 1, "read address valid", ""},
+      {"m_axi_arready_i", true, 1, "read address accepted", ""},
+      {"m_axi_rid_i", true, id, "read ID (ignored)", ""},
+      {"m_axi_rdata_i", true, dw, "read data", ""},
+      {"m_axi_rresp_i", true, 2, "read response; SLVERR/DECERR latch an error", ""},
+      {"m_axi_rlast_i", true, 1, "last beat of the burst", ""},
+      {"m_axi_rvalid_i", true, 1, "read data valid", ""},
+      {"m_axi_rready_o", false, 1, "read data accepted", ""},
   };
 }
 
@@ -106,11 +173,20 @@ struct Param {
 std::vector<Param> core_params(const Config& c) {
   std::vector<Param> params;
   for (const Field& f : config_fields()) {
-    if (!f.hardware()) continue;
+    if (!f.core_param()) continue;  // the axi.* keys are parameters of bfp_axi_top only
     // an enumerated value shows its spelling next to the number
     const std::string value = f.type == FieldType::Int ? "" : ": " + hw_value_text(f, hw_value(c, f));
     params.push_back({f.sv, hw_value(c, f), std::string(f.doc) + " (" + f.key + value + ")"});
   }
+  return params;
+}
+
+/// Every hardware field (bfp_axi_top: the core's parameters and the axi.* ones).
+std::vector<Param> all_params(const Config& c) {
+  std::vector<Param> params = core_params(c);
+  for (const Field& f : config_fields())
+    if (f.hardware() && !f.core_param())
+      params.push_back({f.sv, hw_value(c, f), std::string(f.doc) + " (" + f.key + ")"});
   return params;
 }
 
@@ -175,6 +251,196 @@ std::string render_top(const Config& c) {
     s << "    ." << pad(ports[i].name, name_w - 1) << " (" << ports[i].name << ")"
       << (i + 1 < ports.size() ? "," : "") << "\n";
   s << "  );\nendmodule\n// bfp-group: control\n";  // area/power group of the PPA reports, as in rtl/*.sv
+  return s.str();
+}
+
+// ---- bfp_axi_top.sv ------------------------------------------------------------------------------------
+
+/// "  input  logic [W-1:0] name,  /// doc" lines of a port list, groups opened by a comment line.
+std::string port_list(const std::vector<TopPort>& ports) {
+  size_t range_w = 0, name_w = 0;
+  for (const TopPort& p : ports) {
+    range_w = std::max(range_w, range(p.width).size());
+    name_w = std::max(name_w, p.name.size() + 1);
+  }
+  std::ostringstream s;
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const TopPort& p = ports[i];
+    if (!p.group.empty()) s << (i ? "\n" : "") << "  // " << p.group << "\n";
+    const std::string name = p.name + (i + 1 < ports.size() ? "," : "");
+    s << "  " << (p.input ? "input  logic " : "output logic ") << pad(range(p.width), range_w) << " "
+      << pad(name, name_w) << "  /// " << p.doc << "\n";
+  }
+  return s.str();
+}
+
+/// ".a (b)," connection lines, the last without a comma.
+std::string connections(const std::vector<std::pair<std::string, std::string>>& conns, const std::string& indent) {
+  size_t w = 0;
+  for (const auto& c : conns) w = std::max(w, c.first.size());
+  std::string s;
+  for (size_t i = 0; i < conns.size(); ++i)
+    s += indent + "." + pad(conns[i].first, w) + " (" + conns[i].second + ")" + (i + 1 < conns.size() ? ",\n" : "\n");
+  return s;
+}
+
+std::string render_axi_top(const Config& c) {
+  const std::vector<TopPort> ports = axi_top_ports(c);
+  const std::vector<Param> params = all_params(c);
+  std::ostringstream s;
+  s << banner(c, "generated by bfpgen (gen/emit.cpp) from the config with sha256");
+  s << "//   " << c.hash() << "\n"
+    << "//\n"
+    << comment("System-bus top level of accelerator '" + c.name +
+               "' (docs/architecture.md \"AXI top\"): bfp_core behind an AXI4-Lite control slave (register map "
+               "docs/registers.md: command FIFO of " + std::to_string(c.axi_cmd_fifo_depth) +
+               " commands, status, doorbell and interrupt, counters) and an AXI4 memory master (" +
+               std::to_string(c.mem_width) + "-bit data, INCR bursts of up to " + std::to_string(c.axi_max_burst) +
+               " beats that never cross 4 KiB, up to " + std::to_string(c.axi_max_outstanding) +
+               " read bursts in flight, SLVERR/DECERR reported in STATUS.ERROR). bfp_top, the direct-port top of the "
+               "same config, stays the fast simulation harness's top.");
+  s << "module bfp_axi_top (\n" << port_list(ports) << ");\n";
+
+  size_t param_w = 0, value_w = 0;
+  for (const Param& p : params) {
+    param_w = std::max(param_w, p.name.size());
+    value_w = std::max(value_w, std::to_string(p.value).size() + 1);
+  }
+  s << "  // Parameters of this config\n";
+  for (const Param& p : params)
+    s << "  localparam int " << pad(p.name, param_w) << " = " << pad(std::to_string(p.value) + ";", value_w)
+      << "  /// " << p.doc << "\n";
+  s << "  localparam logic [31:0] CfgHash = 32'h" << c.hash().substr(0, 8)
+    << ";  /// CFG_HASH register: the first 8 hex digits of the config hash\n\n";
+
+  // core wires
+  const std::string aw = "[" + std::to_string(c.addr_width - 1) + ":0] ";
+  const std::string dw = "[" + std::to_string(c.mem_width - 1) + ":0] ";
+  const std::string sw = "[" + std::to_string(c.beat_bytes() - 1) + ":0] ";
+  s << "  // bfp_core's ports\n"
+    << "  logic cmd_tvalid, cmd_tready;\n"
+    << "  logic [" << fmt::kCommandBits - 1 << ":0] cmd_tdata;\n"
+    << "  logic rd_req_tvalid, rd_req_tready, rd_rsp_tvalid, rd_rsp_tready, wr_tvalid, wr_tready, core_busy;\n"
+    << "  logic " << aw << "rd_req_addr, wr_addr;\n"
+    << "  logic " << dw << "rd_rsp_tdata, wr_tdata;\n"
+    << "  logic " << sw << "wr_tstrb;\n"
+    << "  logic [3:0] op;\n"
+    << "  logic [2:0] engines_busy;\n"
+    << "  logic [15:0] macs;\n"
+    << "  // the bridges' status\n"
+    << "  logic rd_idle, wr_idle, rd_beat, wr_beat, rd_err, wr_err;\n"
+    << "  logic [1:0] rd_err_resp, wr_err_resp;\n"
+    << "  logic " << aw << "rd_err_addr, wr_err_addr;\n\n";
+
+  s << "  bfp_core #(\n";
+  {
+    std::vector<std::pair<std::string, std::string>> pc;
+    for (const Param& p : core_params(c)) pc.push_back({p.name, p.name});
+    s << connections(pc, "    ");
+  }
+  s << "  ) u_core (\n"
+    << connections({{"clk_i", "clk_i"}, {"rst_ni", "rst_ni"}, {"cmd_tvalid_i", "cmd_tvalid"},
+                    {"cmd_tready_o", "cmd_tready"}, {"cmd_tdata_i", "cmd_tdata"},
+                    {"rd_req_tvalid_o", "rd_req_tvalid"}, {"rd_req_tready_i", "rd_req_tready"},
+                    {"rd_req_addr_o", "rd_req_addr"}, {"rd_rsp_tvalid_i", "rd_rsp_tvalid"},
+                    {"rd_rsp_tready_o", "rd_rsp_tready"}, {"rd_rsp_tdata_i", "rd_rsp_tdata"},
+                    {"wr_tvalid_o", "wr_tvalid"}, {"wr_tready_i", "wr_tready"}, {"wr_addr_o", "wr_addr"},
+                    {"wr_tdata_o", "wr_tdata"}, {"wr_tstrb_o", "wr_tstrb"}, {"busy_o", "core_busy"},
+                    {"op_o", "op"}, {"engines_busy_o", "engines_busy"}, {"macs_o", "macs"}},
+                   "    ")
+    << "  );\n\n";
+
+  const std::vector<std::pair<std::string, std::string>> bridge_params = {
+      {"MemWidth", "MemWidth"}, {"AddrWidth", "AddrWidth"}, {"IdWidth", "AxiIdWidth"},
+      {"MaxBurst", "AxiMaxBurst"}, {"MaxOutstanding", "AxiMaxOutstanding"}};
+  auto axi = [](const std::string& pfx, std::initializer_list<const char*> names) {
+    std::vector<std::pair<std::string, std::string>> v;
+    for (const char* n : names) v.push_back({"m_axi_" + pfx + n, "m_axi_" + pfx + n});
+    return v;
+  };
+  s << "  // AXI4 read master: read requests -> AR bursts, R beats -> read data\n"
+    << "  bfp_axi_rd #(\n" << connections(bridge_params, "    ") << "  ) u_axi_rd (\n";
+  {
+    std::vector<std::pair<std::string, std::string>> pc = {
+        {"clk_i", "clk_i"}, {"rst_ni", "rst_ni"}, {"rd_req_tvalid_i", "rd_req_tvalid"},
+        {"rd_req_tready_o", "rd_req_tready"}, {"rd_req_addr_i", "rd_req_addr"},
+        {"rd_rsp_tvalid_o", "rd_rsp_tvalid"}, {"rd_rsp_tready_i", "rd_rsp_tready"},
+        {"rd_rsp_tdata_o", "rd_rsp_tdata"}};
+    for (auto& p : axi("ar", {"id_o", "addr_o", "len_o", "size_o", "burst_o", "cache_o", "prot_o", "valid_o",
+                              "ready_i"}))
+      pc.push_back(p);
+    for (auto& p : axi("r", {"id_i", "data_i", "resp_i", "last_i", "valid_i", "ready_o"})) pc.push_back(p);
+    for (auto& p : std::vector<std::pair<std::string, std::string>>{
+             {"idle_o", "rd_idle"}, {"beat_o", "rd_beat"}, {"err_o", "rd_err"}, {"err_resp_o", "rd_err_resp"},
+             {"err_addr_o", "rd_err_addr"}})
+      pc.push_back(p);
+    s << connections(pc, "    ") << "  );\n\n";
+  }
+  s << "  // AXI4 write master: posted beat writes -> AW/W bursts, B responses checked\n"
+    << "  bfp_axi_wr #(\n" << connections(bridge_params, "    ") << "  ) u_axi_wr (\n";
+  {
+    std::vector<std::pair<std::string, std::string>> pc = {
+        {"clk_i", "clk_i"}, {"rst_ni", "rst_ni"}, {"wr_tvalid_i", "wr_tvalid"}, {"wr_tready_o", "wr_tready"},
+        {"wr_addr_i", "wr_addr"}, {"wr_tdata_i", "wr_tdata"}, {"wr_tstrb_i", "wr_tstrb"}};
+    for (auto& p : axi("aw", {"id_o", "addr_o", "len_o", "size_o", "burst_o", "cache_o", "prot_o", "valid_o",
+                              "ready_i"}))
+      pc.push_back(p);
+    for (auto& p : axi("w", {"data_o", "strb_o", "last_o", "valid_o", "ready_i"})) pc.push_back(p);
+    for (auto& p : axi("b", {"id_i", "resp_i", "valid_i", "ready_o"})) pc.push_back(p);
+    for (auto& p : std::vector<std::pair<std::string, std::string>>{
+             {"idle_o", "wr_idle"}, {"beat_o", "wr_beat"}, {"err_o", "wr_err"}, {"err_resp_o", "wr_err_resp"},
+             {"err_addr_o", "wr_err_addr"}})
+      pc.push_back(p);
+    s << connections(pc, "    ") << "  );\n\n";
+  }
+  s << "  // AXI4-Lite registers, command FIFO, counters, interrupt\n"
+    << "  bfp_axil_regs #(\n"
+    << connections({{"MemWidth", "MemWidth"}, {"Rows", "Rows"}, {"Cols", "Cols"}, {"FifoDepth", "AxiCmdFifoDepth"},
+                    {"CfgHash", "CfgHash"}, {"AddrWidth", "AddrWidth"}},
+                   "    ")
+    << "  ) u_regs (\n";
+  {
+    std::vector<std::pair<std::string, std::string>> pc = {{"clk_i", "clk_i"}, {"rst_ni", "rst_ni"}, {"irq_o", "irq_o"}};
+    for (const TopPort& p : ports)
+      if (p.name.rfind("s_axil_", 0) == 0) pc.push_back({p.name, p.name});
+    for (auto& p : std::vector<std::pair<std::string, std::string>>{
+             {"cmd_tvalid_o", "cmd_tvalid"}, {"cmd_tready_i", "cmd_tready"}, {"cmd_tdata_o", "cmd_tdata"},
+             {"core_busy_i", "core_busy"}, {"engines_busy_i", "engines_busy"}, {"macs_i", "macs"},
+             {"mem_idle_i", "rd_idle && wr_idle"}, {"rd_beat_i", "rd_beat"}, {"wr_beat_i", "wr_beat"},
+             {"rd_err_i", "rd_err"}, {"rd_err_resp_i", "rd_err_resp"}, {"rd_err_addr_i", "rd_err_addr"},
+             {"wr_err_i", "wr_err"}, {"wr_err_resp_i", "wr_err_resp"}, {"wr_err_addr_i", "wr_err_addr"}})
+      pc.push_back(p);
+    s << connections(pc, "    ") << "  );\n\n";
+  }
+  s << "  logic unused_op;\n  assign unused_op = ^op;\n";
+  // protocol checkers (docs/assertions.md): only the verilated test models define BFP_ASSERT
+  s << "\n`ifdef BFP_ASSERT\n"
+    << "  // AXI4 and AXI4-Lite protocol checkers on the top-level ports: they check the master's outputs and the\n"
+    << "  // slave-driven inputs alike, so a misbehaving memory model or host fails the run too (docs/assertions.md)\n"
+    << "  bfp_chk_axi #(.DataWidth(MemWidth), .AddrWidth(AddrWidth), .IdWidth(AxiIdWidth), .MaxBurst(AxiMaxBurst))\n"
+    << "  u_chk_axi (\n";
+  {
+    std::vector<std::pair<std::string, std::string>> pc = {{"clk_i", "clk_i"}, {"rst_ni", "rst_ni"}};
+    for (const TopPort& p : ports)
+      if (p.name.rfind("m_axi_", 0) == 0) {
+        std::string n = p.name.substr(6);
+        n = n.substr(0, n.size() - 2);  // drop _i/_o: the checker's ports are all inputs
+        pc.push_back({n + "_i", p.name});
+      }
+    s << connections(pc, "    ") << "  );\n";
+  }
+  s << "  bfp_chk_axil u_chk_axil (\n";
+  {
+    std::vector<std::pair<std::string, std::string>> pc = {{"clk_i", "clk_i"}, {"rst_ni", "rst_ni"}};
+    for (const TopPort& p : ports)
+      if (p.name.rfind("s_axil_", 0) == 0) {
+        std::string n = p.name.substr(7);
+        n = n.substr(0, n.size() - 2);
+        pc.push_back({n + "_i", p.name});
+      }
+    s << connections(pc, "    ") << "  );\n";
+  }
+  s << "`endif\nendmodule\n// bfp-group: control\n";
   return s.str();
 }
 
@@ -372,6 +638,9 @@ std::vector<GeneratedFile> render(const Config& cfg) {
   files.push_back(make_file(kPackageFile, banner(cfg, "generated by bfpgen (gen/emit_pkg.cpp) from the command/format "
                                                       "table host/command_format.h") +
                                               "\n" + package_source()));
+  files.push_back(make_file(kRegsPackageFile, banner(cfg, "generated by bfpgen (gen/emit_regs.cpp) from the register "
+                                                          "table host/registers.h") +
+                                                  "\n" + regs_package_source()));
   // The leaves: embedded at build time, or read at run time from $BFP_RTL_SOURCE_DIR (mutation testing,
   // docs/mutation.md: a changed leaf needs no rebuild of bfpgen; that folder may also hold a bfp_top.sv, which
   // then replaces the rendered top level).
@@ -397,7 +666,7 @@ std::vector<GeneratedFile> render(const Config& cfg) {
   }
   std::sort(leaves.begin(), leaves.end());
   for (const auto& [name, leaf_text] : leaves) {
-    if (name == kTopFile || name == kPackageFile)
+    if (name == kTopFile || name == kPackageFile || name == kRegsPackageFile || name == kAxiTopFile)
       throw std::runtime_error("rtl/" + name + " clashes with the generated top level; rename it");
     std::string text(leaf_text);
     if (!text.empty() && text.back() != '\n') text += '\n';
@@ -410,11 +679,13 @@ std::vector<GeneratedFile> render(const Config& cfg) {
 
   std::string filelist;
   for (const GeneratedFile& f : files) filelist += f.path + "\n";
-  filelist += std::string(kTopFile) + "\n";
 
   files.push_back(make_file(kTopFile, top_override.empty() ? render_top(cfg) : top_override));
-  files.push_back(make_file(kFilelist, filelist));
+  files.push_back(make_file(kFilelist, filelist + kTopFile + "\n"));
+  files.push_back(make_file(kAxiTopFile, render_axi_top(cfg)));
+  files.push_back(make_file(kAxiFilelist, filelist + kAxiTopFile + "\n"));
   files.push_back(make_file(kHeader, render_header(cfg)));
+  files.push_back(make_file(kRegsHeaderFile, regs_header_source()));
   files.push_back(make_file(kManifest, render_manifest(cfg, files)));
   return files;
 }

@@ -36,7 +36,8 @@ module bfp_core #(
   output logic [MemWidth/8-1:0] wr_tstrb_o,          /// byte enables, bit b for byte b
   output logic                  busy_o,              /// a command is executing (including pipeline drain)
   output logic [3:0]            op_o,  /// opcode of the most downstream busy engine, 0 when idle
-  output logic [2:0]            engines_busy_o       /// {store, compute, load} engine busy
+  output logic [2:0]            engines_busy_o,      /// {store, compute, load} engine busy
+  output logic [15:0]           macs_o               /// MACs the array issues in this cycle (dense: R*C per element)
 );
   // ---- parameter checks: the ranges config/config.cpp enforces, so a hand instantiation fails the same way.
   // Plain-text $error in a generate block works in Verilator and Yosys; Icarus 11 cannot elaborate it.
@@ -382,6 +383,14 @@ module bfp_core #(
       .wgt_o            (wgt),
       .wgt_e_o          (wgt_e)
     );
+  end
+
+  // MACs issued (the MACS counter of bfp_axi_top): every PE row group whose sequencer issues an element this cycle
+  // does one multiply-accumulate per PE, Rows*Cols/CtlRows of them (dense: one group, the whole array).
+  localparam int MacsPerGroup = Rows * Cols / CtlRows;
+  always_comb begin
+    macs_o = '0;
+    for (int i = 0; i < CtlRows; i++) if (op_valid[i]) macs_o = macs_o + 16'(MacsPerGroup);
   end
 
   // COMPUTE is busy from dispatch until the last element has left the pipeline.

@@ -282,7 +282,8 @@ struct Fnv {
 };
 
 // Fingerprint of every file under `dir` (sorted by relative path) plus the model sources.
-std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src, TraceFormat trace, bool coverage) {
+std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src, TraceFormat trace, bool coverage,
+                        bool axi = false) {
   std::vector<fs::path> files;
   // manifest.json is left out: it only repeats the other files' hashes plus the generator's source revision,
   // which changes with every commit and would rebuild every model for nothing
@@ -300,6 +301,13 @@ std::string fingerprint(const fs::path& rtl_dir, const fs::path& model_src, Trac
   for (const char* src : {"model/CMakeLists.txt", "model/model_shim.cpp", "model/print_hook.h", "model_abi.h"}) {
     f.add(src);
     f.add(read_file(model_src / src));
+  }
+  if (axi) {  // the AXI variant (bfp_axi_top): its own shim and ABI
+    f.add("axi-variant");
+    for (const char* src : {"model/axi_shim.cpp", "axi_model_abi.h"}) {
+      f.add(src);
+      f.add(read_file(model_src / src));
+    }
   }
   return f.hex();
 }
@@ -455,12 +463,13 @@ class FileLock {
 // of the last build), build.log, `failed` (the fingerprint of sources that failed to compile), and while a
 // build runs work-<pid>-<n>/ with its own rtl/ and build/: a fresh folder per build, so that nothing a killed
 // earlier build left (or is still writing, if its compilers outlived it) can break this one.
-std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace, bool coverage) {
+std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace, bool coverage, bool axi = false) {
   const fs::path cache = model_cache_dir();
   const fs::path model_src = fs::path(env_or("BFP_SOURCE_DIR", BFP_SOURCE_DIR)) / "sim";
   // a traced or coverage model is another build of the same sources: its own directory, lock and fingerprint
   std::string hash =
-      cfg.hash() + (trace == TraceFormat::None ? "" : "-" + to_string(trace)) + (coverage ? "-cov" : "");
+      cfg.hash() + (trace == TraceFormat::None ? "" : "-" + to_string(trace)) + (coverage ? "-cov" : "") +
+      (axi ? "-axi" : "");
   // leaves read from $BFP_RTL_SOURCE_DIR (mutation testing, gen/emit.cpp): a cache folder of their own, so a
   // mutant model never replaces the model of the shipped RTL (which other processes may be using)
   const std::string rtl_override = env_or("BFP_RTL_SOURCE_DIR", "");
@@ -503,7 +512,7 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace,
   } catch (const std::exception& e) {
     throw ModelError("generating RTL for config '" + cfg.name + "' into " + fresh.string() + " failed: " + e.what());
   }
-  const std::string fp = fingerprint(fresh, model_src, trace, coverage);
+  const std::string fp = fingerprint(fresh, model_src, trace, coverage, axi);
   const fs::path lib = dir / ("libbfp_model-" + fp + ".so");
   const fs::path stamp = dir / "stamp";
   if (fs::exists(lib) && fs::exists(stamp) && read_file(stamp) == fp) return lib.string();
@@ -524,7 +533,7 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace,
   fs::remove(logf);
   if (log)
     *log << "bfp: building the " << (trace == TraceFormat::None ? "" : "traced (" + to_string(trace) + ") ")
-         << (coverage ? "coverage " : "")
+         << (coverage ? "coverage " : "") << (axi ? "AXI (bfp_axi_top) " : "")
          << "verilated model of config '" << cfg.name << "' (" << hash.substr(0, 12) << "), log: " << logf.string() << std::endl;
   const std::string cmake = env_or("BFP_CMAKE", BFP_CMAKE_COMMAND);
   const std::string jobs = env_or("BFP_MODEL_JOBS", "2");
@@ -535,6 +544,7 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace,
       {cmake, "--build", build.string(), "-j", jobs},
   };
   if (coverage) steps[0].push_back("-DBFP_MODEL_COVERAGE=ON");
+  if (axi) steps[0].push_back("-DBFP_MODEL_TOP=bfp_axi_top");
   for (const auto& step : steps) {
     const StepStatus st = run_logged(step, logf, work / "pgid");
     if (st.ok()) continue;
@@ -566,6 +576,10 @@ std::string build_model(const Config& cfg, std::ostream* log, TraceFormat trace,
 }
 
 }  // namespace
+
+std::string build_axi_model(const Config& cfg, std::ostream* log) {
+  return build_model(cfg, log, TraceFormat::None, false, /*axi=*/true);
+}
 
 std::string source_dir() { return env_or("BFP_SOURCE_DIR", BFP_SOURCE_DIR); }
 

@@ -128,6 +128,11 @@ std::shared_ptr<Model> load_model(const Config& cfg, std::ostream* log = nullptr
 /// load_model with t.format, then trace_open(t.path) (and trace_enable(t.enabled)) when t.format != None.
 std::shared_ptr<Model> load_traced_model(const Config& cfg, const TraceRequest& t, std::ostream* log = nullptr);
 
+/// Makes sure the AXI variant of cfg's model exists (sim/model built with -DBFP_MODEL_TOP=bfp_axi_top: the verilated
+/// bfp_axi_top with the C ABI sim/axi_model_abi.h, cached under <cache>/<hash>-axi, fingerprinted like the others)
+/// and returns the path of its library; sim::AxiModel (sim/axi_system.h) loads it.
+std::string build_axi_model(const Config& cfg, std::ostream* log = nullptr);
+
 /// True when load_model(cfg) loads the coverage variant of cfg's model instead of the ordinary one
 /// (docs/coverage.md): $BFP_COV_DIR is set and $BFP_COV_CONFIGS is empty or lists (comma-separated config file
 /// paths) a config with cfg's hash. The coverage variant is sim/model built with -DBFP_MODEL_COVERAGE=ON (Verilator

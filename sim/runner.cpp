@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <functional>
 #include <iomanip>
 #include <sstream>
 #include <stdexcept>
@@ -32,7 +34,7 @@ Span span(uint32_t codes, uint64_t code_bytes, uint32_t exps, uint64_t exp_bytes
 
 void check_operands(const Config& cfg, const host::GemmPlan& p, const golden::BfpMatrix& a,
                     const golden::BfpMatrix& wt, const golden::BfpMatrix& expected, const golden::BfpMatrix* bias,
-                    const MemModel& mem) {
+                    uint64_t mem_size) {
   const int B = cfg.block, M = p.shape.m, K = p.shape.k, N = p.shape.n;
   if (a.block != B || wt.block != B || expected.block != B)
     throw std::invalid_argument("operands must be blocked with the config's block size " + std::to_string(B));
@@ -48,10 +50,10 @@ void check_operands(const Config& cfg, const host::GemmPlan& p, const golden::Bf
     throw std::invalid_argument("the bias must be 1 x " + std::to_string(N) + " blocked with the config's block size " +
                                 std::to_string(B) + "; it is " + std::to_string(bias->rows) + " x " +
                                 std::to_string(bias->cols) + " with block size " + std::to_string(bias->block));
-  if (p.layout.bytes > mem.size())
+  if (p.layout.bytes > mem_size)
     throw std::invalid_argument("GEMM M=" + std::to_string(M) + " K=" + std::to_string(K) + " N=" + std::to_string(N) +
                                 " needs " + std::to_string(p.layout.bytes) + " bytes, the driver's memory has " +
-                                std::to_string(mem.size()));
+                                std::to_string(mem_size));
 }
 
 // Compares the defined bytes of every row stream of the RTL's compressed C with the golden encoder's.
@@ -193,14 +195,23 @@ void stage_gemm(const Config& cfg, const host::GemmPlan& p, const golden::BfpMat
   }
 }
 
-GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& a, const golden::BfpMatrix& wt,
-                 const golden::BfpMatrix& expected, const golden::BfpMatrix* bias) {
+GemmRun run_gemm_on_memory(const Config& cfg, const host::GemmPlan& p, const golden::BfpMatrix& a,
+                           const golden::BfpMatrix& wt, const golden::BfpMatrix& expected,
+                           const golden::BfpMatrix* bias, uint8_t* memory, uint64_t mem_size,
+                           const std::function<void()>& run) {
   if (p.bias != (bias != nullptr))
     throw std::invalid_argument(p.bias ? "run_gemm: the plan adds a bias but none was given"
                                        : "run_gemm: a bias was given but the plan has none");
-  const Config& cfg = drv.config();
-  MemModel& mem = drv.mem();
-  check_operands(cfg, p, a, wt, expected, bias, mem);
+  check_operands(cfg, p, a, wt, expected, bias, mem_size);
+  // the image is written straight into the device memory (check_operands made sure the layout fits)
+  struct {
+    uint8_t* m;
+    void write(uint64_t addr, const void* src, uint64_t n) { std::memcpy(m + addr, src, n); }
+    void read(uint64_t addr, void* dst, uint64_t n) const { std::memcpy(dst, m + addr, n); }
+    uint8_t* data() { return m; }
+    uint64_t size() const { return n_; }
+    uint64_t n_;
+  } mem{memory, mem_size};
   const host::GemmLayout& l = p.layout;
   const int B = cfg.block, M = p.shape.m, N = p.shape.n;
   const int ckb = (N + B - 1) / B;
@@ -213,25 +224,10 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
   stage_gemm(cfg, p, a, wt, bias, [&mem](StageKind, uint64_t addr, const uint8_t* src, uint64_t n) { mem.write(addr, src, n); });
   const std::vector<uint8_t> before(mem.data(), mem.data() + mem.size());  // only the output may differ from it
 
-  // traffic by tensor: beats inside each operand's bytes
-  const uint64_t a_code_bytes = uint64_t(M) * (l.sparse_a ? l.a_stream_stride : l.a_code_stride);
-  const Span sa = span(l.a_codes, a_code_bytes, l.a_exps, l.sparse_a ? 0 : uint64_t(M) * l.a_exp_stride);
-  const Span sw = span(l.w_codes, uint64_t(N) * l.a_code_stride, l.w_exps, uint64_t(N) * l.a_exp_stride);
-  const Span sc = span(l.c_codes, c_code_bytes, l.c_exps, c_exp_bytes);
-  mem.clear_regions();
-  mem.add_region("A", sa.lo, sa.hi);
-  mem.add_region("W", sw.lo, sw.hi);
-  mem.add_region("C", sc.lo, sc.hi);
-  if (p.bias) mem.add_region("bias", l.bias_codes, uint64_t(l.bias_exps) + l.c_exp_stride);
-
   // run
-  drv.clear_stats();
-  const MemStats mem0 = mem.stats();
-  for (const auto& c : p.commands) drv.issue(c);
   const auto t0 = std::chrono::steady_clock::now();
-  drv.run();
+  run();
   res.sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (funccov::enabled()) funccov::record(cfg, funccov::gemm_bins(cfg, p, a, wt));  // docs/coverage.md
 
   // read back and compare bit for bit (padding codes of the last block included)
   golden::BfpMatrix& rc = res.out_rtl;
@@ -300,6 +296,38 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
   if (res.first_mismatch.empty() && res.stream_byte_mismatches)
     res.first_mismatch = "compressed output: " + res.first_stream_byte_mismatch;
 
+  for (int k = 0; k < a.cols; ++k)
+    res.useful_macs += uint64_t((a.codes.col(k).array() != 0).count()) * uint64_t((wt.codes.col(k).array() != 0).count());
+  return res;
+}
+
+GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& a, const golden::BfpMatrix& wt,
+                 const golden::BfpMatrix& expected, const golden::BfpMatrix* bias) {
+  const Config& cfg = drv.config();
+  MemModel& mem = drv.mem();
+  const host::GemmLayout& l = p.layout;
+  const int M = p.shape.m, N = p.shape.n;
+  MemStats mem0;
+  GemmRun res = run_gemm_on_memory(cfg, p, a, wt, expected, bias, mem.data(), mem.size(), [&] {
+    // traffic by tensor: beats inside each operand's bytes
+    const uint64_t c_code_bytes = uint64_t(M) * (l.sparse_c ? l.c_stream_stride : l.c_code_stride);
+    const uint64_t c_exp_bytes = l.sparse_c ? 0 : uint64_t(M) * l.c_exp_stride;
+    const uint64_t a_code_bytes = uint64_t(M) * (l.sparse_a ? l.a_stream_stride : l.a_code_stride);
+    const Span sa = span(l.a_codes, a_code_bytes, l.a_exps, l.sparse_a ? 0 : uint64_t(M) * l.a_exp_stride);
+    const Span sw = span(l.w_codes, uint64_t(N) * l.a_code_stride, l.w_exps, uint64_t(N) * l.a_exp_stride);
+    const Span sc = span(l.c_codes, c_code_bytes, l.c_exps, c_exp_bytes);
+    mem.clear_regions();
+    mem.add_region("A", sa.lo, sa.hi);
+    mem.add_region("W", sw.lo, sw.hi);
+    mem.add_region("C", sc.lo, sc.hi);
+    if (p.bias) mem.add_region("bias", l.bias_codes, uint64_t(l.bias_exps) + l.c_exp_stride);
+    drv.clear_stats();
+    mem0 = mem.stats();
+    for (const auto& c : p.commands) drv.issue(c);
+    drv.run();
+    if (funccov::enabled()) funccov::record(cfg, funccov::gemm_bins(cfg, p, a, wt));  // docs/coverage.md
+  });
+
   // cycles and traffic
   const CycleStats& st = drv.stats();
   res.cycles = cycle_breakdown(cfg, st);
@@ -313,8 +341,6 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
   res.act_read_bytes = mem.regions()[0].read_beats * beat;
   res.wgt_read_bytes = mem.regions()[1].read_beats * beat;
   res.out_write_bytes = mem.regions()[2].write_beats * beat;
-  for (int k = 0; k < a.cols; ++k)
-    res.useful_macs += uint64_t((a.codes.col(k).array() != 0).count()) * uint64_t((wt.codes.col(k).array() != 0).count());
   return res;
 }
 

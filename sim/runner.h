@@ -120,6 +120,17 @@ void stage_gemm(const Config& cfg, const host::GemmPlan& plan, const golden::Bfp
 GemmRun run_gemm(Driver& drv, const host::GemmPlan& plan, const golden::BfpMatrix& a, const golden::BfpMatrix& wt,
                  const golden::BfpMatrix& expected, const golden::BfpMatrix* bias = nullptr);
 
+/// The device-independent part of run_gemm, for devices other than the Driver (the AXI top, sim/axi_system.h):
+/// checks the operands against `cfg`, writes the operands and the poisoned output blocks into `memory` (the
+/// device's whole memory, `mem_size` bytes, written directly), calls `run` (which must execute plan.commands on
+/// the device and return when it is idle), then reads C back and compares it bit for bit and looks for stray
+/// writes, exactly as run_gemm. Fills the verdict, mismatch fields, out_rtl, schedule, useful_macs and
+/// sim_seconds (the time spent in `run`); cycles, commands and traffic are the caller's. Throws as run_gemm.
+GemmRun run_gemm_on_memory(const Config& cfg, const host::GemmPlan& plan, const golden::BfpMatrix& a,
+                           const golden::BfpMatrix& wt, const golden::BfpMatrix& expected,
+                           const golden::BfpMatrix* bias, uint8_t* memory, uint64_t mem_size,
+                           const std::function<void()>& run);
+
 // JSON (sim/runner_json.cpp), keys as `bfpgen gemm --json` prints them (docs/harness.md).
 /// {total, compute_stream, pipeline, store, load_act, load_wgt, dispatch, idle, engine_busy: {load, compute, store}}
 void to_json(nlohmann::json& j, const CycleBreakdown& c);
