@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "host/loadable.h"
 #include "mapper/replay.h"
+#include "sim/axi_device.h"
 #include "sim/direct_device.h"
 #include "sim/model_cache.h"
 
@@ -17,14 +18,37 @@ namespace bfp::cli {
 
 namespace {
 
-using DeviceFactory = std::function<std::unique_ptr<sim::Device>(const Config& cfg, uint64_t memory_bytes, uint64_t seed)>;
+/// Memory timing and handshake stalls of a replay (--stall, --latency, --poll).
+struct Timing {
+  double stall = 0.0;
+  int latency = 4;
+  bool poll = false;
+};
+
+using DeviceFactory =
+    std::function<std::unique_ptr<sim::Device>(const Config& cfg, uint64_t memory_bytes, uint64_t seed, const Timing& t)>;
 
 /// The devices `--device` chooses from; the first entry is the default.
 const std::vector<std::pair<std::string, DeviceFactory>>& devices() {
   static const std::vector<std::pair<std::string, DeviceFactory>> d = {
-      {"direct",
-       [](const Config& cfg, uint64_t bytes, uint64_t seed) {
-         return sim::make_direct_device(sim::load_model(cfg, &std::cerr), bytes, seed);
+      {"axi",  // the C driver through bfp_axi_top's AXI4-Lite registers, memory behind its AXI4 master port
+       [](const Config& cfg, uint64_t bytes, uint64_t seed, const Timing& t) {
+         sim::AxiDeviceOptions o;
+         o.system.mem.latency = t.latency;
+         o.system.mem.stall = t.stall;
+         o.system.mem.latency_jitter = t.stall > 0 ? t.latency : 0;  // random latencies come with random stalls
+         o.system.mem.seed = seed;
+         o.system.bfm_stall = t.stall;
+         o.system.bfm_seed = seed + 1;
+         o.use_irq = !t.poll;
+         return sim::make_axi_device(cfg, bytes, o, &std::cerr);
+       }},
+      {"direct",  // sim::Driver on bfp_top's command and memory ports (the fast harness)
+       [](const Config& cfg, uint64_t bytes, uint64_t seed, const Timing& t) {
+         sim::MemTiming mt;
+         mt.stall = t.stall;
+         mt.latency = t.latency;
+         return sim::make_direct_device(sim::load_model(cfg, &std::cerr), bytes, seed, mt);
        }},
   };
   return d;
@@ -70,6 +94,7 @@ Runner add_replay(CLI::App& app) {
   struct Opts {
     std::string file, config, input, device;
     bool json = false;
+    Timing timing;
   };
   auto o = std::make_shared<Opts>();
   o->device = devices().front().first;
@@ -84,7 +109,18 @@ Runner add_replay(CLI::App& app) {
                  "its A in place; outputs are then checked against the golden model of this input")
       ->check(CLI::ExistingFile);
   app.add_flag("--json", o->json, "print the report as JSON");
-  app.add_option("--device", o->device, "device to replay on")->capture_default_str()->check(CLI::IsMember(names));
+  app.add_option("--device", o->device,
+                 "device to replay on: axi (the C driver through the AXI4-Lite registers of bfp_axi_top) or direct "
+                 "(bfp_top's command and memory ports)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(names));
+  app.add_option("--stall", o->timing.stall,
+                 "probability of a random stall per cycle on every handshake (axi: all five AXI4 channels, random "
+                 "read latencies, and the AXI4-Lite master; seeded from the file's seed)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.95));
+  app.add_option("--latency", o->timing.latency, "memory read latency in cycles")->capture_default_str()->check(CLI::Range(1, 1000));
+  app.add_flag("--poll", o->timing.poll, "axi: the driver polls STATUS.BUSY instead of waiting for the interrupt");
   return [o]() -> int {
     const Config cfg = load_config(o->config);
     const host::Loadable l = host::read_loadable_file(o->file, cfg);  // validated before anything runs
@@ -97,7 +133,7 @@ Runner add_replay(CLI::App& app) {
     }
     std::unique_ptr<sim::Device> dev;
     for (const auto& d : devices())
-      if (d.first == o->device) dev = d.second(cfg, l.memory_bytes, l.seed);
+      if (d.first == o->device) dev = d.second(cfg, l.memory_bytes, l.seed, o->timing);
     const mapper::ReplayReport r = mapper::replay(l, cfg, *dev, ro);
     if (o->json)
       std::cout << mapper::replay_json(r, o->device).dump(2) << "\n";

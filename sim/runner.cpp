@@ -220,7 +220,6 @@ GemmRun run_gemm_on_memory(const Config& cfg, const host::GemmPlan& p, const gol
 
   // memory image: operands, output blocks poisoned so that anything the RTL fails to write is a mismatch
   const uint64_t c_code_bytes = uint64_t(M) * (l.sparse_c ? l.c_stream_stride : l.c_code_stride);
-  const uint64_t c_exp_bytes = l.sparse_c ? 0 : uint64_t(M) * l.c_exp_stride;
   stage_gemm(cfg, p, a, wt, bias, [&mem](StageKind, uint64_t addr, const uint8_t* src, uint64_t n) { mem.write(addr, src, n); });
   const std::vector<uint8_t> before(mem.data(), mem.data() + mem.size());  // only the output may differ from it
 
