@@ -20,6 +20,7 @@
 #include "sim/direct_device.h"
 #include "sim/model_cache.h"
 #include "support/temp_dir.h"
+#include "verify/loadable_fuzz.h"
 
 namespace fs = std::filesystem;
 using namespace bfp::mapper;
@@ -192,4 +193,41 @@ TEST(LoadableRtl, ReplacedInputNeedsChainedGemms) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("job 1 (layer 'fc2') needs the host"), std::string::npos) << e.what();
   }
+}
+
+TEST(LoadableRtl, AcceptedCorruptionsReplayWithoutCrashing) {
+  // flips whose size and checksum were made right again and that pass every field check are valid files with other
+  // bytes: replaying them ends in a report (bit-exact when the flip hit nothing that matters, else a mismatch) or a
+  // DeviceError, never a crash
+  const uint64_t seed = 5;
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const bfp::Config cfg = bfp::load_config(src("configs/test/r2c2b8.yaml"));
+  const auto model = bfp::sim::load_model(cfg);
+  const bfp::host::Loadable l = compile_network(load_network(src("networks/mlp.yaml")), cfg, {});
+  const std::vector<uint8_t> good = bfp::host::write_loadable(l, cfg);
+  int accepted = 0, exact = 0, mismatch = 0, device_error = 0, other_memory = 0;
+  for (uint64_t i = 2; accepted < 40 && i < 4000; i += 4) {  // i % 4 == 2: flip + reseal
+    const std::vector<uint8_t> b = bfp::verify::corrupt_loadable(good, seed, i, nullptr);
+    bfp::host::Loadable c;
+    try {
+      c = bfp::host::read_loadable(b, cfg, "case " + std::to_string(i));
+    } catch (const bfp::host::LoadableError&) {
+      continue;
+    }
+    if (c.memory_bytes != l.memory_bytes) {  // a flip of memory_bytes only asks for another memory (up to 1 GiB)
+      ++other_memory;
+      continue;
+    }
+    ++accepted;
+    try {
+      const ReplayReport r = replay(c, cfg, *bfp::sim::make_direct_device(model, c.memory_bytes, c.seed));
+      (r.bit_exact ? exact : mismatch)++;
+    } catch (const bfp::sim::DeviceError& e) {
+      ++device_error;
+    }
+  }
+  std::cout << accepted << " accepted corrupted files: " << exact << " bit-exact, " << mismatch << " mismatch, "
+            << device_error << " device errors; " << other_memory << " more accepted with another memory size, not replayed\n";
+  EXPECT_EQ(accepted, 40);
+  EXPECT_GT(mismatch, 0);
 }
