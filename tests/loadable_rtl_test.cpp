@@ -19,6 +19,7 @@
 #include "mapper/run.h"
 #include "sim/direct_device.h"
 #include "sim/model_cache.h"
+#include "support/run_cmd.h"
 #include "support/temp_dir.h"
 #include "verify/loadable_fuzz.h"
 
@@ -230,4 +231,37 @@ TEST(LoadableRtl, AcceptedCorruptionsReplayWithoutCrashing) {
             << device_error << " device errors; " << other_memory << " more accepted with another memory size, not replayed\n";
   EXPECT_EQ(accepted, 40);
   EXPECT_GT(mismatch, 0);
+}
+
+TEST(LoadableRtl, CompileAndReplayFromTheCommandLine) {
+  const std::string exe = std::string(BFP_BINARY_DIR) + "/bfpgen";
+  bfp::test::TempDir dir("bfp_loadable_cli");
+  const std::string f = (dir.path() / "mlp.bfpl").string(), cfg = src("configs/default.yaml");
+  auto r = bfp::test::run_cmd(exe + " compile --config " + cfg + " --net " + src("networks/mlp.yaml") + " -o " + f);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("3 jobs (2 with A in place)"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(f + ".tmp"));
+  r = bfp::test::run_cmd(exe + " replay " + f + " --config " + cfg);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("verdict  BIT-EXACT"), std::string::npos) << r.output;
+  r = bfp::test::run_cmd(exe + " replay " + f + " --config " + cfg + " --json --device direct");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("\"bit_exact\": true"), std::string::npos) << r.output;
+  // the wrong config: a clear error, exit 1, nothing run
+  r = bfp::test::run_cmd(exe + " replay " + f + " --config " + src("configs/test/r4c4b16.yaml"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("bfpgen replay: error: " + f + ": offset 64: field 'config_hash'"), std::string::npos) << r.output;
+  // --input where the network needs the host: error before anything runs
+  const std::string l = (dir.path() / "lenet.bfpl").string();
+  ASSERT_EQ(bfp::test::run_cmd(exe + " compile --config " + cfg + " --net " + src("networks/lenet.yaml") + " -o " + l).status, 0);
+  bfp::npy::write_matrix((dir.path() / "x.npy").string(), Eigen::MatrixXf::Zero(1, 4));
+  r = bfp::test::run_cmd(exe + " replay " + l + " --config " + cfg + " --input " + (dir.path() / "x.npy").string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("layer 'conv1'"), std::string::npos) << r.output;
+  // no expected outputs: not checked, exit 0
+  const std::string ne = (dir.path() / "ne.bfpl").string();
+  ASSERT_EQ(bfp::test::run_cmd(exe + " compile --no-expected --config " + cfg + " --net " + src("networks/mlp.yaml") + " -o " + ne).status, 0);
+  r = bfp::test::run_cmd(exe + " replay " + ne + " --config " + cfg);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("verdict  not checked"), std::string::npos) << r.output;
 }
