@@ -17,23 +17,28 @@ namespace bfp::cli {
 
 namespace {
 
-using DeviceFactory = std::function<std::unique_ptr<sim::Device>(const Config& cfg, uint64_t memory_bytes, uint64_t seed)>;
+using DeviceFactory =
+    std::function<std::unique_ptr<sim::Device>(const Config& cfg, uint64_t memory_bytes, uint64_t seed)>;
 
-/// The devices `--device` chooses from; the first entry is the default.
+/// The direct-port device (sim/direct_device.h): sim::Driver on bfp_top's ports, as `bfpgen run`.
+std::unique_ptr<sim::Device> direct_device(const Config& cfg, uint64_t memory_bytes, uint64_t seed) {
+  return sim::make_direct_device(sim::load_model(cfg, &std::cerr), memory_bytes, seed);
+}
+
+/// The devices `--device` chooses from, one line each; the first entry is the default.
 const std::vector<std::pair<std::string, DeviceFactory>>& devices() {
   static const std::vector<std::pair<std::string, DeviceFactory>> d = {
-      {"direct",
-       [](const Config& cfg, uint64_t bytes, uint64_t seed) {
-         return sim::make_direct_device(sim::load_model(cfg, &std::cerr), bytes, seed);
-       }},
+      {"direct", direct_device},
   };
   return d;
 }
 
 void print_table(std::ostream& os, const mapper::ReplayReport& r, const std::string& device) {
-  os << "loadable network " << r.network << ", config " << r.config << ", seed " << r.seed << ", device " << device << "\n";
+  os << "loadable network " << r.network << ", config " << r.config << ", seed " << r.seed << ", device " << device
+     << "\n";
   os << "checked  against the " << replay_check_name(r.check)
-     << (r.input_replaced ? " (--input replaced the network input: the file's expected outputs do not apply)" : "") << "\n\n";
+     << (r.input_replaced ? " (--input replaced the network input: the file's expected outputs do not apply)" : "")
+     << "\n\n";
   char buf[512];
   std::snprintf(buf, sizeof buf, "%3s  %-14s %-16s %10s %9s %11s %11s %11s  %s\n", "#", "job", "M x K x N", "cycles",
                 "commands", "host bytes", "rd bytes", "wr bytes", "verdict");
@@ -51,9 +56,9 @@ void print_table(std::ostream& os, const mapper::ReplayReport& r, const std::str
     os << buf;
   }
   const auto& t = r.total;
-  os << "\ntotal    " << t.cycles << " cycles, " << t.commands << " commands, " << t.macs << " MACs issued, engines busy load "
-     << t.load_busy << " / compute " << t.compute_busy << " / store " << t.store_busy << " cycles, " << t.rd_bytes
-     << " bytes read, " << t.wr_bytes << " bytes written\n";
+  os << "\ntotal    " << t.cycles << " cycles, " << t.commands << " commands, " << t.macs
+     << " MACs issued, engines busy load " << t.load_busy << " / compute " << t.compute_busy << " / store "
+     << t.store_busy << " cycles, " << t.rd_bytes << " bytes read, " << t.wr_bytes << " bytes written\n";
   if (r.check == mapper::ReplayCheck::None)
     os << "verdict  not checked (the file has no expected outputs)\n";
   else if (r.bit_exact)
@@ -106,6 +111,5 @@ Runner add_replay(CLI::App& app) {
     return r.bit_exact ? 0 : 1;
   };
 }
-
 
 }  // namespace bfp::cli

@@ -82,7 +82,8 @@ TEST(LoadableRtl, EveryShippedNetworkReplaysAsBfpgenRunRanIt) {
       ASSERT_EQ(r.outputs.size(), cap.runs.size());
       uint64_t run_cycles = 0;
       for (size_t j = 0; j < r.outputs.size(); ++j) {
-        EXPECT_TRUE(r.outputs[j] == cap.runs[j].out_rtl) << "job " << j << " (" << l.jobs[j].name << "): output bits differ";
+        EXPECT_TRUE(r.outputs[j] == cap.runs[j].out_rtl)
+            << "job " << j << " (" << l.jobs[j].name << "): output bits differ";
         EXPECT_EQ(r.jobs[j].counters.cycles, cap.runs[j].cycles.total) << "job " << j;
         EXPECT_EQ(r.jobs[j].counters.commands, cap.runs[j].commands) << "job " << j;
         EXPECT_EQ(r.jobs[j].counters.rd_bytes, cap.runs[j].read_bytes) << "job " << j;
@@ -228,7 +229,8 @@ TEST(LoadableRtl, AcceptedCorruptionsReplayWithoutCrashing) {
     }
   }
   std::cout << accepted << " accepted corrupted files: " << exact << " bit-exact, " << mismatch << " mismatch, "
-            << device_error << " device errors; " << other_memory << " more accepted with another memory size, not replayed\n";
+            << device_error << " device errors; " << other_memory
+            << " more accepted with another memory size, not replayed\n";
   EXPECT_EQ(accepted, 40);
   EXPECT_GT(mismatch, 0);
 }
@@ -250,17 +252,23 @@ TEST(LoadableRtl, CompileAndReplayFromTheCommandLine) {
   // the wrong config: a clear error, exit 1, nothing run
   r = bfp::test::run_cmd(exe + " replay " + f + " --config " + src("configs/test/r4c4b16.yaml"));
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.output.find("bfpgen replay: error: " + f + ": offset 64: field 'config_hash'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("bfpgen replay: error: " + f + ": offset 64: field 'config_hash'"), std::string::npos)
+      << r.output;
   // --input where the network needs the host: error before anything runs
   const std::string l = (dir.path() / "lenet.bfpl").string();
-  ASSERT_EQ(bfp::test::run_cmd(exe + " compile --config " + cfg + " --net " + src("networks/lenet.yaml") + " -o " + l).status, 0);
+  ASSERT_EQ(
+      bfp::test::run_cmd(exe + " compile --config " + cfg + " --net " + src("networks/lenet.yaml") + " -o " + l).status,
+      0);
   bfp::npy::write_matrix((dir.path() / "x.npy").string(), Eigen::MatrixXf::Zero(1, 4));
   r = bfp::test::run_cmd(exe + " replay " + l + " --config " + cfg + " --input " + (dir.path() / "x.npy").string());
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("layer 'conv1'"), std::string::npos) << r.output;
   // no expected outputs: not checked, exit 0
   const std::string ne = (dir.path() / "ne.bfpl").string();
-  ASSERT_EQ(bfp::test::run_cmd(exe + " compile --no-expected --config " + cfg + " --net " + src("networks/mlp.yaml") + " -o " + ne).status, 0);
+  ASSERT_EQ(bfp::test::run_cmd(exe + " compile --no-expected --config " + cfg + " --net " + src("networks/mlp.yaml") +
+                               " -o " + ne)
+                .status,
+            0);
   r = bfp::test::run_cmd(exe + " replay " + ne + " --config " + cfg);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("verdict  not checked"), std::string::npos) << r.output;

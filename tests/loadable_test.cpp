@@ -2,6 +2,8 @@
 // The loadable format without the RTL (host/loadable.h, mapper/compile.h, docs/loadable.md): compile -> write ->
 // read round trips of every shipped network, the reader's targeted rejections (each with its message), and a seeded
 // corruption fuzz of a few thousand truncations and byte flips (verify/loadable_fuzz.h).
+#include "host/loadable.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,7 +13,6 @@
 
 #include "config/config.h"
 #include "host/command.h"
-#include "host/loadable.h"
 #include "mapper/compile.h"
 #include "mapper/network.h"
 #include "mapper/run.h"
@@ -156,8 +157,8 @@ TEST(LoadableReader, TruncatedAndTrailing) {
   const std::vector<uint8_t> good = bfp::host::write_loadable(mlp(), cfg_default());
   std::vector<uint8_t> b(good.begin(), good.end() - 100);
   std::string m = rejection(b, cfg_default());
-  EXPECT_NE(m.find("field 'file_bytes': the header says the file has " + std::to_string(good.size()) + " bytes, it has " +
-                   std::to_string(b.size()) + " (truncated)"),
+  EXPECT_NE(m.find("field 'file_bytes': the header says the file has " + std::to_string(good.size()) +
+                   " bytes, it has " + std::to_string(b.size()) + " (truncated)"),
             std::string::npos)
       << m;
   b.assign(good.begin(), good.begin() + 30);
@@ -250,7 +251,8 @@ TEST(LoadableFuzz, AFewThousandCorruptionsAreRejectedNeverCrash) {
   const uint64_t seed = 20261203;
   SCOPED_TRACE("seed " + std::to_string(seed) +
                "; rerun: build/bfpgen compile --config configs/default.yaml --net networks/lenet.yaml -o l.bfpl && "
-               "build/bfpgen fuzz-loadable l.bfpl --config configs/default.yaml --cases 2000 --seed " + std::to_string(seed));
+               "build/bfpgen fuzz-loadable l.bfpl --config configs/default.yaml --cases 2000 --seed " +
+               std::to_string(seed));
   const Loadable l = compile(src("networks/lenet.yaml"), cfg_default());
   const std::vector<uint8_t> good = bfp::host::write_loadable(l, cfg_default());
   const bfp::verify::LoadableFuzzResult r = bfp::verify::fuzz_loadable(good, cfg_default(), 2000, seed);
