@@ -15,6 +15,8 @@
 #include "host/command.h"
 #include "mapper/compile.h"
 #include "mapper/network.h"
+#include "mapper/replay.h"
+#include "sim/device.h"
 #include "mapper/run.h"
 #include "support/temp_dir.h"
 #include "verify/loadable_fuzz.h"
@@ -284,4 +286,58 @@ TEST(LoadableFuzz, TheFuzzCanFail) {
   const auto r = bfp::verify::fuzz_loadable(good, other, 200, 1);
   EXPECT_EQ(r.accepted, 0u);
   EXPECT_EQ(r.failures, 0u);
+}
+
+// ---- replay over the Device interface, with devices that are not an accelerator ----
+
+namespace {
+
+// Memory only: commands do nothing (or throw), counters count the commands.
+class FakeDevice : public bfp::sim::Device {
+ public:
+  explicit FakeDevice(uint64_t bytes, bool fail = false) : mem_(bytes, 0), fail_(fail) {}
+  uint64_t memory_bytes() const override { return mem_.size(); }
+  void write_mem(uint64_t a, const uint8_t* s, uint64_t n) override { std::copy(s, s + n, mem_.begin() + long(a)); }
+  void read_mem(uint64_t a, uint8_t* d, uint64_t n) override {
+    std::copy(mem_.begin() + long(a), mem_.begin() + long(a + n), d);
+  }
+  void run_commands(const std::vector<std::array<uint32_t, 8>>& c) override {
+    if (fail_) throw bfp::sim::DeviceError("fake device: bus error");
+    commands_ += c.size();
+  }
+  bfp::sim::DeviceCounters counters() override {
+    bfp::sim::DeviceCounters k;
+    k.commands = commands_;
+    return k;
+  }
+
+ private:
+  std::vector<uint8_t> mem_;
+  bool fail_;
+  uint64_t commands_ = 0;
+};
+
+}  // namespace
+
+TEST(LoadableReplay, ADeviceThatComputesNothingIsAMismatchAtThePoison) {
+  FakeDevice dev(mlp().memory_bytes);
+  const bfp::mapper::ReplayReport r = bfp::mapper::replay(mlp(), cfg_default(), dev);
+  EXPECT_FALSE(r.bit_exact);
+  EXPECT_EQ(r.mismatching_jobs, 3);
+  EXPECT_NE(r.jobs[0].mismatch.find("job 0 ('fc1') C[0][0]: code expected"), std::string::npos) << r.jobs[0].mismatch;
+  EXPECT_NE(r.jobs[0].mismatch.find("got 0xa5"), std::string::npos) << r.jobs[0].mismatch;  // OUTPUT segment's poison
+  EXPECT_EQ(r.total.commands, 30u);
+  EXPECT_EQ(r.jobs[1].counters.commands, mlp().jobs[1].commands.size());
+}
+
+TEST(LoadableReplay, DeviceErrorsAndSmallMemoriesStopTheReplay) {
+  FakeDevice failing(mlp().memory_bytes, true);
+  EXPECT_THROW(bfp::mapper::replay(mlp(), cfg_default(), failing), bfp::sim::DeviceError);
+  FakeDevice small(mlp().memory_bytes - 1);
+  try {
+    bfp::mapper::replay(mlp(), cfg_default(), small);
+    ADD_FAILURE() << "a device smaller than the loadable's memory";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("the loadable needs " + std::to_string(mlp().memory_bytes)), std::string::npos);
+  }
 }
