@@ -201,7 +201,8 @@ void check_job(const Loadable& l, size_t j, const Config& cfg, const Fail& fail)
     if (j == 0) fail("flags", "the first job's A cannot be resident (no earlier job left a C in memory)");
     const GemmLayout& p = l.jobs[j - 1].layout;
     if (g.sparse_a || p.sparse_c || g.a_codes != p.c_codes || g.a_exps != p.c_exps ||
-        g.a_code_stride != p.c_code_stride || g.a_exp_stride != p.c_exp_stride || uint64_t(l.jobs[j - 1].m) != M)
+        g.a_code_stride != p.c_code_stride || g.a_exp_stride != p.c_exp_stride || uint64_t(l.jobs[j - 1].m) != M ||
+        uint64_t(l.jobs[j - 1].n) != K)
       fail("flags", "A is marked resident but is not where (or how) the previous job left its C");
   }
   // segments: inside the memory, not overlapping each other

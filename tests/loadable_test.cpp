@@ -229,6 +229,12 @@ TEST(LoadableReader, ResidentAInTheFirstJob) {
   l.jobs[0].a_is_network_input = false;
   for (auto& s : l.jobs[0].segments) s.kind = bfp::host::SegmentKind::Weights;
   expect_rejected(l, {"the first job's A cannot be resident"});
+  // a resident A must have the previous C's shape: K = the previous job's N
+  l = mlp();
+  ASSERT_TRUE(l.jobs[2].a_resident);
+  l.jobs[2].k = l.jobs[1].n - 1;
+  l.jobs[2].layout.kb = (l.jobs[2].k + cfg_default().block - 1) / cfg_default().block;
+  expect_rejected(l, {"job 2 ('fc3')", "A is marked resident but is not where (or how) the previous job left its C"});
 }
 
 TEST(LoadableReader, CountsAreBoundedBeforeAllocating) {
