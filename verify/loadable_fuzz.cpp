@@ -94,11 +94,13 @@ LoadableFuzzResult fuzz_loadable(const std::vector<uint8_t>& good, const Config&
     ++res.cases;
     std::string wrong;
     try {
-      (void)host::read_loadable(b, cfg, "case");
-      if (kind == LoadableCorruption::FlipResealed)
-        ++res.accepted;
-      else
+      const host::Loadable l = host::read_loadable(b, cfg, "case");
+      if (kind != LoadableCorruption::FlipResealed)
         wrong = "accepted a corrupt file";
+      else if (host::encode_loadable(l) != b)  // the format has one encoding: what is accepted re-encodes to itself
+        wrong = "accepted a file that does not re-encode to the same bytes";
+      else
+        ++res.accepted;
     } catch (const host::LoadableError& e) {
       ++res.rejected;
       ++res.rejected_by_field[field_of(e.what())];

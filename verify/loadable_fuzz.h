@@ -26,7 +26,8 @@ struct LoadableFuzzResult {
   uint64_t cases = 0;
   uint64_t rejected = 0;
   uint64_t accepted = 0;  ///< FlipResealed cases the reader accepted (a flip in data bytes: a valid file)
-  /// Cases with a wrong outcome: accepted where a rejection is required, or an exception other than LoadableError.
+  /// Cases with a wrong outcome: accepted where a rejection is required, accepted but not re-encoding to the same
+  /// bytes (encode_loadable), or an exception other than LoadableError.
   uint64_t failures = 0;
   std::vector<std::string> failure_texts;             ///< the first 10, each with its case number and rerun seed
   std::map<std::string, uint64_t> rejected_by_field;  ///< the field a rejection named ("checksum", "file_bytes", ...)
