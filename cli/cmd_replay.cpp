@@ -59,12 +59,13 @@ void print_table(std::ostream& os, const mapper::ReplayReport& r, const std::str
   os << "\ntotal    " << t.cycles << " cycles, " << t.commands << " commands, " << t.macs
      << " MACs issued, engines busy load " << t.load_busy << " / compute " << t.compute_busy << " / store "
      << t.store_busy << " cycles, " << t.rd_bytes << " bytes read, " << t.wr_bytes << " bytes written\n";
-  if (r.check == mapper::ReplayCheck::None)
-    os << "verdict  not checked (the file has no expected outputs)\n";
-  else if (r.bit_exact)
-    os << "verdict  BIT-EXACT: every job's output equals the " << replay_check_name(r.check) << "\n";
-  else
+  if (!r.bit_exact)
     os << "verdict  MISMATCH in " << r.mismatching_jobs << " job(s)\n";
+  else if (r.check == mapper::ReplayCheck::None)
+    os << "verdict  not checked (the file has no expected outputs); no stray writes\n";
+  else
+    os << "verdict  BIT-EXACT: every job's output equals the " << replay_check_name(r.check)
+       << ", no stray writes\n";
   for (const auto& j : r.jobs)
     if (!j.bit_exact) os << "mismatch " << j.mismatch << "\n";
 }

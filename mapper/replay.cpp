@@ -162,9 +162,13 @@ ReplayReport replay(const host::Loadable& l, const Config& cfg, sim::Device& dev
         dev.write_mem(addr, src, n);
         r.host_bytes += n;
       });
+    // the memory before the commands: afterwards only C's output blocks may differ (as sim::run_gemm checks)
+    std::vector<uint8_t> mem_before(l.memory_bytes), mem_after(l.memory_bytes);
+    dev.read_mem(0, mem_before.data(), l.memory_bytes);
     const sim::DeviceCounters before = dev.counters();
     dev.run_commands(j.commands);
     r.counters = dev.counters() - before;
+    dev.read_mem(0, mem_after.data(), l.memory_bytes);
 
     // read C back
     const host::GemmLayout& g = j.layout;
@@ -222,6 +226,34 @@ ReplayReport replay(const host::Loadable& l, const Config& cfg, sim::Device& dev
       }
       r.mismatch = os.str();
     }
+    // stray writes: any byte outside C's output blocks that the commands changed (checked with or without expected
+    // outputs)
+    {
+      const int ckb_c = (j.n + B - 1) / B;
+      const uint64_t c_bytes = uint64_t(j.m) * (g.sparse_c ? g.c_stream_stride : g.c_code_stride);
+      for (uint64_t a = 0; a < l.memory_bytes; ++a) {
+        if (mem_before[a] == mem_after[a]) continue;
+        bool output = false;
+        if (g.sparse_c)
+          output = a >= g.c_codes && a < g.c_codes + c_bytes;
+        else if (a >= g.c_codes && a < g.c_codes + c_bytes)
+          output = (a - g.c_codes) % g.c_code_stride < uint64_t(ckb_c) * B;
+        else if (a >= g.c_exps && a < g.c_exps + uint64_t(j.m) * g.c_exp_stride)
+          output = (a - g.c_exps) % g.c_exp_stride < uint64_t(ckb_c);
+        if (output) continue;
+        if (r.stray_writes++ == 0) {
+          std::ostringstream os;
+          os << "job " << ji << " ('" << j.name << "'): stray write: byte 0x" << std::hex << a << std::dec
+             << " outside the output blocks changed from " << bits(mem_before[a]) << " to " << bits(mem_after[a]);
+          r.first_stray_write = os.str();
+        }
+      }
+      if (r.stray_writes) {
+        r.checked = true;
+        if (r.bit_exact) r.mismatch = r.first_stray_write;
+        r.bit_exact = false;
+      }
+    }
     if (!r.bit_exact) {
       rep.bit_exact = false;
       ++rep.mismatching_jobs;
@@ -258,6 +290,7 @@ nlohmann::json replay_json(const ReplayReport& r, const std::string& device) {
                     {"counters", x.counters},
                     {"checked", x.checked},
                     {"bit_exact", x.bit_exact},
+                    {"stray_writes", x.stray_writes},
                     {"mismatch", x.mismatch}});
   }
   j["jobs"] = jobs;

@@ -41,6 +41,10 @@ struct ReplayJob {
   bool checked = false;
   bool bit_exact = true;
   std::string mismatch;  ///< first mismatch: job, row, column, expected and actual bits ("" when none)
+  /// Bytes outside C's output blocks that the job's commands changed (any makes the job a mismatch, even when the
+  /// file has no expected outputs), and the first of them.
+  uint64_t stray_writes = 0;
+  std::string first_stray_write;
 };
 
 struct ReplayReport {

@@ -301,7 +301,8 @@ namespace {
 // Memory only: commands do nothing (or throw), counters count the commands.
 class FakeDevice : public bfp::sim::Device {
  public:
-  explicit FakeDevice(uint64_t bytes, bool fail = false) : mem_(bytes, 0), fail_(fail) {}
+  explicit FakeDevice(uint64_t bytes, bool fail = false, int64_t stray = -1)
+      : mem_(bytes, 0), fail_(fail), stray_(stray) {}
   uint64_t memory_bytes() const override { return mem_.size(); }
   void write_mem(uint64_t a, const uint8_t* s, uint64_t n) override { std::copy(s, s + n, mem_.begin() + long(a)); }
   void read_mem(uint64_t a, uint8_t* d, uint64_t n) override {
@@ -310,6 +311,7 @@ class FakeDevice : public bfp::sim::Device {
   void run_commands(const std::vector<std::array<uint32_t, 8>>& c) override {
     if (fail_) throw bfp::sim::DeviceError("fake device: bus error");
     commands_ += c.size();
+    if (stray_ >= 0) mem_[size_t(stray_)] ^= 0x40;  // a write outside every output
   }
   bfp::sim::DeviceCounters counters() override {
     bfp::sim::DeviceCounters k;
@@ -320,6 +322,7 @@ class FakeDevice : public bfp::sim::Device {
  private:
   std::vector<uint8_t> mem_;
   bool fail_;
+  int64_t stray_;
   uint64_t commands_ = 0;
 };
 
@@ -346,4 +349,22 @@ TEST(LoadableReplay, DeviceErrorsAndSmallMemoriesStopTheReplay) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("the loadable needs " + std::to_string(mlp().memory_bytes)), std::string::npos);
   }
+}
+
+TEST(LoadableReplay, AStrayWriteIsAMismatchEvenWithoutExpectedOutputs) {
+  // a device that computes nothing but flips the last byte of the memory (no job's output): with the expected outputs
+  // the first mismatch is the output; without them, the stray write
+  const Loadable ne = compile(src("networks/mlp.yaml"), cfg_default(), false);
+  FakeDevice dev(ne.memory_bytes, false, int64_t(ne.memory_bytes - 1));
+  const bfp::mapper::ReplayReport r = bfp::mapper::replay(ne, cfg_default(), dev);
+  EXPECT_EQ(r.check, bfp::mapper::ReplayCheck::None);
+  EXPECT_FALSE(r.bit_exact);
+  EXPECT_EQ(r.jobs[0].stray_writes, 1u);
+  EXPECT_NE(r.jobs[0].mismatch.find("job 0 ('fc1'): stray write: byte 0x" ), std::string::npos) << r.jobs[0].mismatch;
+  EXPECT_NE(r.jobs[0].mismatch.find("outside the output blocks changed from 0x00 (0) to 0x40 (64)"), std::string::npos)
+      << r.jobs[0].mismatch;
+  FakeDevice quiet(ne.memory_bytes);
+  const bfp::mapper::ReplayReport q = bfp::mapper::replay(ne, cfg_default(), quiet);
+  EXPECT_TRUE(q.bit_exact);  // nothing checked, nothing stray
+  EXPECT_FALSE(q.jobs[0].checked);
 }
