@@ -84,6 +84,15 @@ bench-sparsity: build
 bench-train: build
 	$(BUILD)/bfpgen bench --sparsity --train --config $(CONFIG) --net $(TRAIN_NET)
 
+# ---- system bus (docs/loadable.md "AXI overhead") ---------------------------------------------------------------
+# make bench-axi   every shipped network compiled to a loadable and replayed on the direct port and through
+#                  bfp_axi_top with the C driver, on configs/default.yaml and configs/test/r4c4b16.yaml: cycles of
+#                  each and the overhead of the AXI path (both replays must be bit-exact)
+.PHONY: bench-axi
+
+bench-axi: build
+	BFPGEN=$(BUILD)/bfpgen python3 scripts/bench_axi.py
+
 # ---- simulation speed (docs/harness.md "Simulation speed") ------------------------------------------------------
 # make bench-sim-speed   cycles/s and PE-cycles/s of the verilated model on fixed GEMMs, every shipped config
 #                        (configs/default.yaml, configs/test/*.yaml), median of 3 runs

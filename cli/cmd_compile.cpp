@@ -5,11 +5,11 @@
 #include <iostream>
 
 #include "commands.h"
-#include "options.h"
 #include "config/config.h"
 #include "host/loadable.h"
 #include "import/load_any.h"
 #include "mapper/compile.h"
+#include "options.h"
 
 namespace bfp::cli {
 
@@ -25,9 +25,11 @@ Runner add_compile(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   app.add_option("-o,--output", o->out, "loadable file to write (.bfpl)")->required();
-  auto* seed = app.add_option("--seed", o->seed, "seed of the input and weights (default: the network's seed)")->check(seed_check());
+  auto* seed = app.add_option("--seed", o->seed, "seed of the input and weights (default: the network's seed)")
+                   ->check(seed_check());
   app.add_flag("--no-expected", o->no_expected, "leave the expected (golden) outputs out of the file");
-  app.add_flag("--sparse", o->sparse, "compressed activations and outputs wherever they apply (as bfpgen run --sparse)");
+  app.add_flag("--sparse", o->sparse,
+               "compressed activations and outputs wherever they apply (as bfpgen run --sparse)");
   app.add_flag("--no-chain", o->no_chain, "the host writes every GEMM's A (as bfpgen run --no-chain)");
   app.add_option("--schedule", o->schedule, "tile order of every GEMM: auto, output, weight")->capture_default_str();
   app.add_flag("--quiet", o->quiet, "no summary on stderr");
@@ -69,8 +71,8 @@ Runner add_compile(CLI::App& app) {
     std::cout << o->out << ": network " << l.network << " for config " << l.config_name << " (hash "
               << l.config_hash.substr(0, 8) << "), seed " << l.seed << ": " << l.jobs.size() << " jobs (" << chained
               << " with A in place), " << segs << " segments (" << seg_bytes << " bytes), " << cmds << " commands, "
-              << (l.has_expected() ? "expected outputs included" : "no expected outputs") << ", memory " << l.memory_bytes
-              << " bytes; file " << bytes.size() << " bytes\n";
+              << (l.has_expected() ? "expected outputs included" : "no expected outputs") << ", memory "
+              << l.memory_bytes << " bytes; file " << bytes.size() << " bytes\n";
     return 0;
   };
 }

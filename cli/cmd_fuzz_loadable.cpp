@@ -5,9 +5,9 @@
 #include <iterator>
 
 #include "commands.h"
-#include "options.h"
 #include "config/config.h"
 #include "host/loadable.h"
+#include "options.h"
 #include "verify/loadable_fuzz.h"
 
 namespace bfp::cli {
@@ -20,7 +20,9 @@ Runner add_fuzz_loadable(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   app.add_option("loadable", o->file, "a valid loadable file (bfpgen compile)")->required()->check(CLI::ExistingFile);
   app.add_option("--config", o->config, "the config it was compiled for (YAML)")->required()->check(CLI::ExistingFile);
-  app.add_option("--cases", o->cases, "number of corrupted cases")->capture_default_str()->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  app.add_option("--cases", o->cases, "number of corrupted cases")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
   app.add_option("--seed", o->seed, "seed of the corruptions")->capture_default_str()->check(seed_check());
   app.add_option("--first-case", o->first, "number of the first case (to rerun one: --first-case I --cases 1)")
       ->capture_default_str();
@@ -31,8 +33,8 @@ Runner add_fuzz_loadable(CLI::App& app) {
     std::ifstream f(o->file, std::ios::binary);
     const std::vector<uint8_t> good((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     const verify::LoadableFuzzResult r = verify::fuzz_loadable(good, cfg, o->cases, o->seed, o->first);
-    std::cout << "fuzz-loadable " << o->file << " (" << good.size() << " bytes), seed " << o->seed << ", cases " << o->first
-              << ".." << o->first + o->cases - 1 << ": " << r.rejected << " rejected, " << r.accepted
+    std::cout << "fuzz-loadable " << o->file << " (" << good.size() << " bytes), seed " << o->seed << ", cases "
+              << o->first << ".." << o->first + o->cases - 1 << ": " << r.rejected << " rejected, " << r.accepted
               << " accepted (flip+reseal in data bytes), " << r.failures << " failures, " << r.seconds << " s\n";
     std::cout << "rejections by field:";
     for (const auto& [field, n] : r.rejected_by_field) std::cout << " " << field << "=" << n;

@@ -28,7 +28,7 @@ struct Timing {
 using DeviceFactory =
     std::function<std::unique_ptr<sim::Device>(const Config& cfg, uint64_t memory_bytes, uint64_t seed, const Timing& t)>;
 
-/// The devices `--device` chooses from; the first entry is the default.
+/// The devices `--device` chooses from, one line each; the first entry is the default.
 const std::vector<std::pair<std::string, DeviceFactory>>& devices() {
   static const std::vector<std::pair<std::string, DeviceFactory>> d = {
       {"axi",  // the C driver through bfp_axi_top's AXI4-Lite registers, memory behind its AXI4 master port
@@ -55,9 +55,11 @@ const std::vector<std::pair<std::string, DeviceFactory>>& devices() {
 }
 
 void print_table(std::ostream& os, const mapper::ReplayReport& r, const std::string& device) {
-  os << "loadable network " << r.network << ", config " << r.config << ", seed " << r.seed << ", device " << device << "\n";
+  os << "loadable network " << r.network << ", config " << r.config << ", seed " << r.seed << ", device " << device
+     << "\n";
   os << "checked  against the " << replay_check_name(r.check)
-     << (r.input_replaced ? " (--input replaced the network input: the file's expected outputs do not apply)" : "") << "\n\n";
+     << (r.input_replaced ? " (--input replaced the network input: the file's expected outputs do not apply)" : "")
+     << "\n\n";
   char buf[512];
   std::snprintf(buf, sizeof buf, "%3s  %-14s %-16s %10s %9s %11s %11s %11s  %s\n", "#", "job", "M x K x N", "cycles",
                 "commands", "host bytes", "rd bytes", "wr bytes", "verdict");
@@ -75,15 +77,16 @@ void print_table(std::ostream& os, const mapper::ReplayReport& r, const std::str
     os << buf;
   }
   const auto& t = r.total;
-  os << "\ntotal    " << t.cycles << " cycles, " << t.commands << " commands, " << t.macs << " MACs issued, engines busy load "
-     << t.load_busy << " / compute " << t.compute_busy << " / store " << t.store_busy << " cycles, " << t.rd_bytes
-     << " bytes read, " << t.wr_bytes << " bytes written\n";
-  if (r.check == mapper::ReplayCheck::None)
-    os << "verdict  not checked (the file has no expected outputs)\n";
-  else if (r.bit_exact)
-    os << "verdict  BIT-EXACT: every job's output equals the " << replay_check_name(r.check) << "\n";
-  else
+  os << "\ntotal    " << t.cycles << " cycles, " << t.commands << " commands, " << t.macs
+     << " MACs issued, engines busy load " << t.load_busy << " / compute " << t.compute_busy << " / store "
+     << t.store_busy << " cycles, " << t.rd_bytes << " bytes read, " << t.wr_bytes << " bytes written\n";
+  if (!r.bit_exact)
     os << "verdict  MISMATCH in " << r.mismatching_jobs << " job(s)\n";
+  else if (r.check == mapper::ReplayCheck::None)
+    os << "verdict  not checked (the file has no expected outputs); no stray writes\n";
+  else
+    os << "verdict  BIT-EXACT: every job's output equals the " << replay_check_name(r.check)
+       << ", no stray writes\n";
   for (const auto& j : r.jobs)
     if (!j.bit_exact) os << "mismatch " << j.mismatch << "\n";
 }
@@ -142,6 +145,5 @@ Runner add_replay(CLI::App& app) {
     return r.bit_exact ? 0 : 1;
   };
 }
-
 
 }  // namespace bfp::cli

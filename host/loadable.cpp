@@ -32,13 +32,20 @@ struct U32Field {
   uint32_t GemmLayout::*u;
 };
 const U32Field kLayoutAddrs[] = {
-    {"a_codes", &GemmLayout::a_codes},         {"a_exps", &GemmLayout::a_exps},
-    {"w_codes", &GemmLayout::w_codes},         {"w_exps", &GemmLayout::w_exps},
-    {"c_codes", &GemmLayout::c_codes},         {"c_exps", &GemmLayout::c_exps},
-    {"a_code_stride", &GemmLayout::a_code_stride}, {"a_exp_stride", &GemmLayout::a_exp_stride},
-    {"c_code_stride", &GemmLayout::c_code_stride}, {"c_exp_stride", &GemmLayout::c_exp_stride},
-    {"a_stream_stride", &GemmLayout::a_stream_stride}, {"c_stream_stride", &GemmLayout::c_stream_stride},
-    {"bias_codes", &GemmLayout::bias_codes},   {"bias_exps", &GemmLayout::bias_exps},
+    {"a_codes", &GemmLayout::a_codes},
+    {"a_exps", &GemmLayout::a_exps},
+    {"w_codes", &GemmLayout::w_codes},
+    {"w_exps", &GemmLayout::w_exps},
+    {"c_codes", &GemmLayout::c_codes},
+    {"c_exps", &GemmLayout::c_exps},
+    {"a_code_stride", &GemmLayout::a_code_stride},
+    {"a_exp_stride", &GemmLayout::a_exp_stride},
+    {"c_code_stride", &GemmLayout::c_code_stride},
+    {"c_exp_stride", &GemmLayout::c_exp_stride},
+    {"a_stream_stride", &GemmLayout::a_stream_stride},
+    {"c_stream_stride", &GemmLayout::c_stream_stride},
+    {"bias_codes", &GemmLayout::bias_codes},
+    {"bias_exps", &GemmLayout::bias_exps},
 };
 struct IntField {
   const char* name;
@@ -84,8 +91,9 @@ class In {
   }
   void need(uint64_t n, const std::string& field) const {
     if (n > left())
-      fail(pos_, field, "needs " + std::to_string(n) + " bytes, only " + std::to_string(left()) +
-                            " are left before the checksum (truncated or inconsistent record)");
+      fail(pos_, field,
+           "needs " + std::to_string(n) + " bytes, only " + std::to_string(left()) +
+               " are left before the checksum (truncated or inconsistent record)");
   }
   uint64_t le(int n, const std::string& field) {
     need(uint64_t(n), field);
@@ -136,7 +144,8 @@ void check_region(const Fail& fail, const std::string& field, uint64_t base, uin
                   uint64_t row_bytes, uint64_t mem) {
   if (rows == 0) return;
   if (stride < row_bytes && rows > 1)
-    fail(field, "row stride " + std::to_string(stride) + " is smaller than a row's " + std::to_string(row_bytes) + " bytes");
+    fail(field,
+         "row stride " + std::to_string(stride) + " is smaller than a row's " + std::to_string(row_bytes) + " bytes");
   const uint64_t end = base + (rows - 1) * stride + row_bytes;
   if (end > mem)
     fail(field, "region [" + std::to_string(base) + ", " + std::to_string(end) + ") is outside the memory of " +
@@ -158,7 +167,8 @@ void check_job(const Loadable& l, size_t j, const Config& cfg, const Fail& fail)
   if (g.bias != job.bias) fail("flags", "the bias flag and the layout's bias disagree");
   const uint64_t M = uint64_t(job.m), K = uint64_t(job.k), N = uint64_t(job.n);
   const uint64_t kb = ceil_div(K, B), ckb = ceil_div(N, B);
-  if (uint64_t(g.kb) != kb) fail("layout.kb", std::to_string(g.kb) + ", K = " + std::to_string(K) + " needs " + std::to_string(kb));
+  if (uint64_t(g.kb) != kb)
+    fail("layout.kb", std::to_string(g.kb) + ", K = " + std::to_string(K) + " needs " + std::to_string(kb));
   if (g.chunk_blocks < 1 || g.chunks < 1 || uint64_t(g.chunks) * uint64_t(g.chunk_blocks) < kb ||
       g.exp_chunk_pitch < g.chunk_blocks)
     fail("layout.chunk_blocks", "chunks " + std::to_string(g.chunks) + " x " + std::to_string(g.chunk_blocks) +
@@ -190,8 +200,9 @@ void check_job(const Loadable& l, size_t j, const Config& cfg, const Fail& fail)
   if (job.a_resident) {
     if (j == 0) fail("flags", "the first job's A cannot be resident (no earlier job left a C in memory)");
     const GemmLayout& p = l.jobs[j - 1].layout;
-    if (g.sparse_a || p.sparse_c || g.a_codes != p.c_codes || g.a_exps != p.c_exps || g.a_code_stride != p.c_code_stride ||
-        g.a_exp_stride != p.c_exp_stride || uint64_t(l.jobs[j - 1].m) != M)
+    if (g.sparse_a || p.sparse_c || g.a_codes != p.c_codes || g.a_exps != p.c_exps ||
+        g.a_code_stride != p.c_code_stride || g.a_exp_stride != p.c_exp_stride || uint64_t(l.jobs[j - 1].m) != M ||
+        uint64_t(l.jobs[j - 1].n) != K)
       fail("flags", "A is marked resident but is not where (or how) the previous job left its C");
   }
   // segments: inside the memory, not overlapping each other
@@ -200,12 +211,14 @@ void check_job(const Loadable& l, size_t j, const Config& cfg, const Fail& fail)
   for (size_t s = 0; s < job.segments.size(); ++s) {
     const Segment& sg = job.segments[s];
     const std::string f = "segment[" + std::to_string(s) + "]";
-    if (sg.kind < SegmentKind::Weights || sg.kind > SegmentKind::Output) fail(f + ".kind", "unknown kind " + std::to_string(int(sg.kind)));
+    if (sg.kind < SegmentKind::Weights || sg.kind > SegmentKind::Output)
+      fail(f + ".kind", "unknown kind " + std::to_string(int(sg.kind)));
     if (sg.data.empty()) fail(f + ".length", "is 0");
     if (sg.addr > mem || sg.data.size() > mem - sg.addr)
       fail(f + ".addr", "[" + std::to_string(sg.addr) + ", " + std::to_string(sg.addr + sg.data.size()) +
                             ") is outside the memory of " + std::to_string(mem) + " bytes");
-    if (job.a_resident && sg.kind == SegmentKind::Input) fail(f + ".kind", "an INPUT segment in a job whose A is resident");
+    if (job.a_resident && sg.kind == SegmentKind::Input)
+      fail(f + ".kind", "an INPUT segment in a job whose A is resident");
     spans.push_back({sg.addr, sg.addr + sg.data.size()});
   }
   std::vector<size_t> order(spans.size());
@@ -214,9 +227,9 @@ void check_job(const Loadable& l, size_t j, const Config& cfg, const Fail& fail)
   for (size_t i = 1; i < order.size(); ++i)
     if (spans[order[i]].first < spans[order[i - 1]].second)
       fail("segment[" + std::to_string(order[i]) + "].addr",
-           "overlaps segment[" + std::to_string(order[i - 1]) + "] ([" + std::to_string(spans[order[i - 1]].first) + ", " +
-               std::to_string(spans[order[i - 1]].second) + ") and [" + std::to_string(spans[order[i]].first) + ", " +
-               std::to_string(spans[order[i]].second) + "))");
+           "overlaps segment[" + std::to_string(order[i - 1]) + "] ([" + std::to_string(spans[order[i - 1]].first) +
+               ", " + std::to_string(spans[order[i - 1]].second) + ") and [" + std::to_string(spans[order[i]].first) +
+               ", " + std::to_string(spans[order[i]].second) + "))");
   // commands: each decodes, has no reserved bit set, obeys the config's rules and stays inside the memory
   if (job.commands.empty() || job.commands.size() > kMaxCommands)
     fail("command_count", std::to_string(job.commands.size()) + " is outside 1.." + std::to_string(kMaxCommands));
@@ -233,8 +246,8 @@ void check_job(const Loadable& l, size_t j, const Config& cfg, const Fail& fail)
     auto inside = [&](const char* what, uint64_t base, uint64_t stride, uint64_t nrows, uint64_t row_bytes) {
       const uint64_t end = base + (nrows ? nrows - 1 : 0) * stride + row_bytes;
       if (end > mem)
-        fail(f, std::string(opcode_name(cmd.op)) + " " + what + " [" + std::to_string(base) + ", " + std::to_string(end) +
-                    ") is outside the memory of " + std::to_string(mem) + " bytes");
+        fail(f, std::string(opcode_name(cmd.op)) + " " + what + " [" + std::to_string(base) + ", " +
+                    std::to_string(end) + ") is outside the memory of " + std::to_string(mem) + " bytes");
     };
     const bool sparse = cmd.flags & kFlagSparse;
     switch (cmd.op) {
@@ -259,7 +272,8 @@ void check_job(const Loadable& l, size_t j, const Config& cfg, const Fail& fail)
         inside("codes", cmd.code_addr, 0, 1, cnt * B);
         inside("exponents", cmd.exp_addr, 0, 1, cnt);
         break;
-      default: break;
+      default:
+        break;
     }
   }
   if (!job.expected.empty() && job.expected.size() != expected_bytes(job, cfg.block))
@@ -269,44 +283,54 @@ void check_job(const Loadable& l, size_t j, const Config& cfg, const Fail& fail)
     fail("expected.length", "some jobs carry expected outputs and others do not");
 }
 
-void check_header(const Loadable& l, const Config& cfg, const std::function<void(const std::string&, const std::string&)>& fail) {
+void check_header(const Loadable& l, const Config& cfg,
+                  const std::function<void(const std::string&, const std::string&)>& fail) {
   if (l.config_hash != cfg.hash())
     fail("config_hash", "the loadable was compiled for config '" + l.config_name + "' (hash " + l.config_hash +
                             "), not for '" + cfg.name + "' (hash " + cfg.hash() + ")");
-  if (l.block != cfg.block) fail("block", std::to_string(l.block) + ", the config's block size is " + std::to_string(cfg.block));
+  if (l.block != cfg.block)
+    fail("block", std::to_string(l.block) + ", the config's block size is " + std::to_string(cfg.block));
   const uint64_t lim = std::min(address_limit(cfg), kMaxSimMemoryBytes);
   if (l.memory_bytes < 1 || l.memory_bytes > lim)
     fail("memory_bytes", std::to_string(l.memory_bytes) + " is outside 1.." + std::to_string(lim));
-  for (const auto& [f, v] : {std::pair<const char*, int>{"input.n", l.in_n}, {"input.h", l.in_h}, {"input.w", l.in_w}, {"input.c", l.in_c}})
+  for (const auto& [f, v] :
+       {std::pair<const char*, int>{"input.n", l.in_n}, {"input.h", l.in_h}, {"input.w", l.in_w}, {"input.c", l.in_c}})
     if (v < 1 || v > kMaxDim) fail(f, std::to_string(v) + " is outside 1.." + std::to_string(kMaxDim));
   if (uint64_t(l.in_n) * uint64_t(l.in_h) * uint64_t(l.in_w) * uint64_t(l.in_c) > kMaxInputElements)
     fail("input", "more than " + std::to_string(kMaxInputElements) + " elements");
-  if (l.jobs.empty() || l.jobs.size() > kMaxJobs) fail("job_count", std::to_string(l.jobs.size()) + " is outside 1.." + std::to_string(kMaxJobs));
+  if (l.jobs.empty() || l.jobs.size() > kMaxJobs)
+    fail("job_count", std::to_string(l.jobs.size()) + " is outside 1.." + std::to_string(kMaxJobs));
 }
 
 std::string job_ctx(const Loadable& l, size_t j) {
-  return "job " + std::to_string(j) + (j < l.jobs.size() && printable(l.jobs[j].name) && l.jobs[j].name.size() <= kMaxString
-                                           ? " ('" + l.jobs[j].name + "')"
-                                           : std::string());
+  return "job " + std::to_string(j) +
+         (j < l.jobs.size() && printable(l.jobs[j].name) && l.jobs[j].name.size() <= kMaxString
+              ? " ('" + l.jobs[j].name + "')"
+              : std::string());
 }
 
 }  // namespace
 
 const char* segment_kind_name(SegmentKind k) {
   switch (k) {
-    case SegmentKind::Weights: return "WEIGHTS";
-    case SegmentKind::Bias: return "BIAS";
-    case SegmentKind::Input: return "INPUT";
-    case SegmentKind::Output: return "OUTPUT";
+    case SegmentKind::Weights:
+      return "WEIGHTS";
+    case SegmentKind::Bias:
+      return "BIAS";
+    case SegmentKind::Input:
+      return "INPUT";
+    case SegmentKind::Output:
+      return "OUTPUT";
   }
   return "UNKNOWN";
 }
 
 bool LoadableJob::operator==(const LoadableJob& o) const {
-  bool same = name == o.name && m == o.m && k == o.k && n == o.n && relu == o.relu && bias == o.bias && prune == o.prune &&
-              a_resident == o.a_resident && a_is_network_input == o.a_is_network_input && segments == o.segments &&
-              commands == o.commands && expected == o.expected && layout.sparse_a == o.layout.sparse_a &&
-              layout.sparse_c == o.layout.sparse_c && layout.bias == o.layout.bias && layout.bytes == o.layout.bytes;
+  bool same = name == o.name && m == o.m && k == o.k && n == o.n && relu == o.relu && bias == o.bias &&
+              prune == o.prune && a_resident == o.a_resident && a_is_network_input == o.a_is_network_input &&
+              segments == o.segments && commands == o.commands && expected == o.expected &&
+              layout.sparse_a == o.layout.sparse_a && layout.sparse_c == o.layout.sparse_c &&
+              layout.bias == o.layout.bias && layout.bytes == o.layout.bytes;
   for (const U32Field& f : kLayoutAddrs) same = same && layout.*(f.u) == o.layout.*(f.u);
   for (const IntField& f : kLayoutInts) same = same && layout.*(f.i) == o.layout.*(f.i);
   return same;
@@ -413,30 +437,34 @@ Loadable read_loadable(const std::vector<uint8_t>& bytes, const Config& cfg, con
     throw LoadableError(name + ": offset " + std::to_string(at) + ": field '" + field + "': " + msg);
   };
   if (size < 4 || std::memcmp(bytes.data(), kLoadableMagic, 4) != 0)
-    fail(0, "magic", size < 4 ? "the file has " + std::to_string(size) + " bytes, not even the 4-byte magic (truncated)"
-                              : "not a bfpgen loadable (the first 4 bytes are not \"BFPL\")");
+    fail(0, "magic",
+         size < 4 ? "the file has " + std::to_string(size) + " bytes, not even the 4-byte magic (truncated)"
+                  : "not a bfpgen loadable (the first 4 bytes are not \"BFPL\")");
   if (size < kFixedHeaderBytes + 4)
-    fail(size, "header", "truncated: " + std::to_string(size) + " bytes, the fixed header and checksum alone need " +
-                             std::to_string(kFixedHeaderBytes + 4));
+    fail(size, "header",
+         "truncated: " + std::to_string(size) + " bytes, the fixed header and checksum alone need " +
+             std::to_string(kFixedHeaderBytes + 4));
   In hdr(bytes, size, name);
   hdr.u32("magic");
   {
     const uint32_t v = hdr.u32("version");
     if (v != kLoadableVersion)
-      fail(4, "version", "format version " + std::to_string(v) + ", this bfpgen reads version " +
-                             std::to_string(kLoadableVersion) + " (recompile the network with this bfpgen)");
+      fail(4, "version",
+           "format version " + std::to_string(v) + ", this bfpgen reads version " + std::to_string(kLoadableVersion) +
+               " (recompile the network with this bfpgen)");
   }
   const uint64_t total = hdr.u64("file_bytes");
   if (total != size)
-    fail(8, "file_bytes", "the header says the file has " + std::to_string(total) + " bytes, it has " +
-                              std::to_string(size) + (size < total ? " (truncated)" : " (trailing data)"));
+    fail(8, "file_bytes",
+         "the header says the file has " + std::to_string(total) + " bytes, it has " + std::to_string(size) +
+             (size < total ? " (truncated)" : " (trailing data)"));
   const uint32_t want = uint32_t(bytes[size - 4]) | uint32_t(bytes[size - 3]) << 8 | uint32_t(bytes[size - 2]) << 16 |
                         uint32_t(bytes[size - 1]) << 24;
   const uint32_t got = crc32(bytes.data(), size - 4);
   if (want != got) {
     std::ostringstream os;
-    os << std::hex << "CRC-32 of bytes 0.." << std::dec << size - 5 << std::hex << " is 0x" << got << ", the file says 0x"
-       << want << " (the file is corrupt)";
+    os << std::hex << "CRC-32 of bytes 0.." << std::dec << size - 5 << std::hex << " is 0x" << got
+       << ", the file says 0x" << want << " (the file is corrupt)";
     fail(size - 4, "checksum", os.str());
   }
 
@@ -467,15 +495,18 @@ Loadable read_loadable(const std::vector<uint8_t>& bytes, const Config& cfg, con
   // every job record is at least its fixed part: a lower bound on the bytes left, checked before reserving
   constexpr uint64_t kMinJob = 8 + 4 + 4 + 16 + 16 + 56 + 8 + 4 + 4 + 32 + 8;
   if (uint64_t(njobs) * kMinJob > in.left())
-    fail(jobs_at, "job_count", std::to_string(njobs) + " jobs need at least " + std::to_string(njobs * kMinJob) +
-                                   " bytes, " + std::to_string(in.left()) + " are left");
+    fail(jobs_at, "job_count",
+         std::to_string(njobs) + " jobs need at least " + std::to_string(njobs * kMinJob) + " bytes, " +
+             std::to_string(in.left()) + " are left");
   l.jobs.reserve(njobs);
   for (uint32_t j = 0; j < njobs; ++j) {
     const std::string jf = "job[" + std::to_string(j) + "].";
     const uint64_t start = in.pos();
     const uint64_t rec = in.u64(jf + "record_bytes");
-    if (rec < kMinJob || rec > in.left() + 8) fail(start, jf + "record_bytes", std::to_string(rec) + " bytes do not fit the file (" + std::to_string(in.left() + 8) +
-                                           " are left before the checksum: truncated?)");
+    if (rec < kMinJob || rec > in.left() + 8)
+      fail(start, jf + "record_bytes",
+           std::to_string(rec) + " bytes do not fit the file (" + std::to_string(in.left() + 8) +
+               " are left before the checksum: truncated?)");
     LoadableJob job;
     job.name = in.str(jf + "name", kMaxString);
     const uint64_t fl_at = in.pos();
@@ -497,7 +528,8 @@ Loadable read_loadable(const std::vector<uint8_t>& bytes, const Config& cfg, con
     job.layout.bytes = in.u64(jf + "layout.bytes");
     const uint64_t ns_at = in.pos();
     const uint32_t nseg = in.u32_in(jf + "segment_count", 0, kMaxSegments);
-    if (uint64_t(nseg) * 20 > in.left()) fail(ns_at, jf + "segment_count", std::to_string(nseg) + " segments do not fit the file");
+    if (uint64_t(nseg) * 20 > in.left())
+      fail(ns_at, jf + "segment_count", std::to_string(nseg) + " segments do not fit the file");
     job.segments.reserve(nseg);
     for (uint32_t s = 0; s < nseg; ++s) {
       const std::string sf = jf + "segment[" + std::to_string(s) + "].";
@@ -514,14 +546,16 @@ Loadable read_loadable(const std::vector<uint8_t>& bytes, const Config& cfg, con
       const uint64_t len = in.u64(sf + "length");
       if (len == 0) fail(a_at + 8, sf + "length", "is 0");
       if (sg.addr > l.memory_bytes || len > l.memory_bytes - sg.addr)
-        fail(a_at, sf + "addr", "[" + std::to_string(sg.addr) + ", " + std::to_string(sg.addr) + "+" + std::to_string(len) +
-                                    ") is outside the memory of " + std::to_string(l.memory_bytes) + " bytes");
+        fail(a_at, sf + "addr",
+             "[" + std::to_string(sg.addr) + ", " + std::to_string(sg.addr) + "+" + std::to_string(len) +
+                 ") is outside the memory of " + std::to_string(l.memory_bytes) + " bytes");
       sg.data = in.bytes(len, sf + "data");
       job.segments.push_back(std::move(sg));
     }
     const uint64_t nc_at = in.pos();
     const uint32_t ncmd = in.u32_in(jf + "command_count", 1, kMaxCommands);
-    if (uint64_t(ncmd) * 32 > in.left()) fail(nc_at, jf + "command_count", std::to_string(ncmd) + " commands do not fit the file");
+    if (uint64_t(ncmd) * 32 > in.left())
+      fail(nc_at, jf + "command_count", std::to_string(ncmd) + " commands do not fit the file");
     job.commands.resize(ncmd);
     for (auto& c : job.commands)
       for (uint32_t& w : c) w = in.u32(jf + "command");
@@ -552,8 +586,8 @@ Loadable read_loadable_file(const std::string& path, const Config& cfg) {
   const std::streamoff sz = f.tellg();
   if (sz < 0) throw LoadableError(path + ": cannot read the file's size");
   if (uint64_t(sz) > kMaxLoadableBytes)
-    throw LoadableError(path + ": " + std::to_string(sz) + " bytes, more than the " + std::to_string(kMaxLoadableBytes) +
-                        " a loadable may have");
+    throw LoadableError(path + ": " + std::to_string(sz) + " bytes, more than the " +
+                        std::to_string(kMaxLoadableBytes) + " a loadable may have");
   f.seekg(0);
   std::vector<uint8_t> b(static_cast<size_t>(sz));
   if (sz > 0 && !f.read(reinterpret_cast<char*>(b.data()), sz)) throw LoadableError(path + ": cannot read the file");

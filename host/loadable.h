@@ -19,7 +19,7 @@ namespace bfp::host {
 
 constexpr char kLoadableMagic[4] = {'B', 'F', 'P', 'L'};
 constexpr uint32_t kLoadableVersion = 1;
-/// Largest file read_loadable_file accepts (and largest memory a loadable may ask for: kMaxSimMemoryBytes).
+/// Largest file read_loadable_file accepts (2 GiB); memory_bytes may be at most host::kMaxSimMemoryBytes.
 constexpr uint64_t kMaxLoadableBytes = uint64_t{1} << 31;
 
 /// Thrown for every malformed or mismatched loadable; the message names the file, the byte offset and the field.
@@ -63,7 +63,7 @@ struct LoadableJob {
 };
 
 struct Loadable {
-  std::string config_hash;   ///< Config::hash() of the config it was compiled for
+  std::string config_hash;  ///< Config::hash() of the config it was compiled for
   std::string config_name;
   std::string network;
   uint64_t seed = 0;

@@ -10,10 +10,14 @@ namespace {
 
 host::SegmentKind segment_kind(sim::StageKind k) {
   switch (k) {
-    case sim::StageKind::Input: return host::SegmentKind::Input;
-    case sim::StageKind::Weights: return host::SegmentKind::Weights;
-    case sim::StageKind::Bias: return host::SegmentKind::Bias;
-    case sim::StageKind::Output: return host::SegmentKind::Output;
+    case sim::StageKind::Input:
+      return host::SegmentKind::Input;
+    case sim::StageKind::Weights:
+      return host::SegmentKind::Weights;
+    case sim::StageKind::Bias:
+      return host::SegmentKind::Bias;
+    case sim::StageKind::Output:
+      return host::SegmentKind::Output;
   }
   return host::SegmentKind::Input;
 }
@@ -42,19 +46,20 @@ class Recorder : public GemmExecutor {
     j.a_is_network_input = c.a_is_network_input;
     j.layout = p.layout;
     // the host writes, coalesced: a write that continues or rewrites the last segment of the same kind joins it
-    sim::stage_gemm(*cfg_, p, *c.a, *c.wt, c.bias, [&j](sim::StageKind k, uint64_t addr, const uint8_t* src, uint64_t n) {
-      const host::SegmentKind kind = segment_kind(k);
-      if (!j.segments.empty()) {
-        host::Segment& s = j.segments.back();
-        if (s.kind == kind && addr >= s.addr && addr <= s.addr + s.data.size()) {
-          const uint64_t off = addr - s.addr;
-          if (off + n > s.data.size()) s.data.resize(off + n);
-          std::copy(src, src + n, s.data.begin() + std::ptrdiff_t(off));
-          return;
-        }
-      }
-      j.segments.push_back({kind, addr, std::vector<uint8_t>(src, src + n)});
-    });
+    sim::stage_gemm(*cfg_, p, *c.a, *c.wt, c.bias,
+                    [&j](sim::StageKind k, uint64_t addr, const uint8_t* src, uint64_t n) {
+                      const host::SegmentKind kind = segment_kind(k);
+                      if (!j.segments.empty()) {
+                        host::Segment& s = j.segments.back();
+                        if (s.kind == kind && addr >= s.addr && addr <= s.addr + s.data.size()) {
+                          const uint64_t off = addr - s.addr;
+                          if (off + n > s.data.size()) s.data.resize(off + n);
+                          std::copy(src, src + n, s.data.begin() + std::ptrdiff_t(off));
+                          return;
+                        }
+                      }
+                      j.segments.push_back({kind, addr, std::vector<uint8_t>(src, src + n)});
+                    });
     for (const host::Command& cmd : p.commands) j.commands.push_back(cmd.encode());
     if (expected_) {
       const golden::BfpMatrix& e = *c.expected;
@@ -99,7 +104,8 @@ host::Loadable compile_network(const Network& net, const Config& cfg, const Comp
   Recorder rec(l, opt.expected);
   run_network_on(net, cfg, &rec, ro);
   if (l.jobs.empty())
-    throw std::invalid_argument("network '" + net.name + "' has no fc or conv2d layer: nothing to compile for the accelerator");
+    throw std::invalid_argument("network '" + net.name +
+                                "' has no fc or conv2d layer: nothing to compile for the accelerator");
   host::validate_loadable(l, cfg, "compiled loadable of network '" + net.name + "'");
   return l;
 }

@@ -18,8 +18,8 @@ struct CompileOptions {
   bool seed_set = false;  ///< false: Network::seed
   bool expected = true;   ///< include each job's expected (golden) output
   host::Schedule schedule = host::Schedule::Auto;
-  bool sparse = false;    ///< as `bfpgen run --sparse`
-  bool chain = true;      ///< as `bfpgen run` (false: --no-chain)
+  bool sparse = false;  ///< as `bfpgen run --sparse`
+  bool chain = true;    ///< as `bfpgen run` (false: --no-chain)
 };
 
 /// The loadable of `net` on `cfg`; validated (host::validate_loadable) before it is returned. Throws as run_network

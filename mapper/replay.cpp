@@ -18,7 +18,8 @@ namespace {
 void from_segments(const host::LoadableJob& j, uint64_t addr, uint8_t* dst, uint64_t n, const char* what) {
   for (const host::Segment& s : j.segments)
     if (addr >= s.addr && addr - s.addr <= s.data.size() && n <= s.data.size() - (addr - s.addr)) {
-      std::copy(s.data.begin() + std::ptrdiff_t(addr - s.addr), s.data.begin() + std::ptrdiff_t(addr - s.addr + n), dst);
+      std::copy(s.data.begin() + std::ptrdiff_t(addr - s.addr), s.data.begin() + std::ptrdiff_t(addr - s.addr + n),
+                dst);
       return;
     }
   throw std::invalid_argument("job '" + j.name + "': its " + what + " are not in its segments");
@@ -36,9 +37,11 @@ golden::BfpMatrix matrix_from_segments(const host::LoadableJob& j, int rows, int
   q.codes = golden::CodeMatrix::Zero(rows, kb * B);
   q.exps = golden::ExpMatrix::Zero(rows, kb);
   for (int r = 0; r < rows; ++r) {
-    from_segments(j, codes + uint64_t(r) * code_stride, reinterpret_cast<uint8_t*>(q.codes.row(r).data()), uint64_t(kb) * B, what);
+    from_segments(j, codes + uint64_t(r) * code_stride, reinterpret_cast<uint8_t*>(q.codes.row(r).data()),
+                  uint64_t(kb) * B, what);
     for (int b = 0; b < kb; ++b)
-      from_segments(j, exps + uint64_t(r) * exp_stride + (chunked ? j.layout.exp_offset(b) : uint32_t(b)), &q.exps(r, b), 1, what);
+      from_segments(j, exps + uint64_t(r) * exp_stride + (chunked ? j.layout.exp_offset(b) : uint32_t(b)),
+                    &q.exps(r, b), 1, what);
   }
   return q;
 }
@@ -78,16 +81,20 @@ std::string bits(int v) { return sim::bits8(v); }
 
 const char* replay_check_name(ReplayCheck c) {
   switch (c) {
-    case ReplayCheck::Expected: return "expected outputs of the file";
-    case ReplayCheck::Golden: return "golden model of the new input";
-    case ReplayCheck::None: return "not checked";
+    case ReplayCheck::Expected:
+      return "expected outputs of the file";
+    case ReplayCheck::Golden:
+      return "golden model of the new input";
+    case ReplayCheck::None:
+      return "not checked";
   }
   return "";
 }
 
 void check_input_replaceable(const host::Loadable& l) {
   if (l.jobs.empty() || !l.jobs[0].a_is_network_input)
-    throw std::invalid_argument("--input: the first GEMM (job 0, layer '" + (l.jobs.empty() ? std::string() : l.jobs[0].name) +
+    throw std::invalid_argument("--input: the first GEMM (job 0, layer '" +
+                                (l.jobs.empty() ? std::string() : l.jobs[0].name) +
                                 "') does not read the network input as it is (it needs the host: im2col, a host layer "
                                 "or groups before it); the input cannot be replaced");
   for (size_t i = 1; i < l.jobs.size(); ++i)
@@ -111,8 +118,8 @@ Eigen::MatrixXf replay_input_values(const host::Loadable& l, const std::string& 
 
 ReplayReport replay(const host::Loadable& l, const Config& cfg, sim::Device& dev, const ReplayOptions& opt) {
   if (dev.memory_bytes() < l.memory_bytes)
-    throw std::invalid_argument("the device has " + std::to_string(dev.memory_bytes()) + " bytes of memory, the loadable needs " +
-                                std::to_string(l.memory_bytes));
+    throw std::invalid_argument("the device has " + std::to_string(dev.memory_bytes()) +
+                                " bytes of memory, the loadable needs " + std::to_string(l.memory_bytes));
   const int B = cfg.block;
   ReplayReport rep;
   rep.network = l.network;
@@ -127,8 +134,9 @@ ReplayReport replay(const host::Loadable& l, const Config& cfg, sim::Device& dev
     const host::LoadableJob& j0 = l.jobs[0];
     const Eigen::MatrixXf& x = *opt.input;
     if (x.rows() != j0.m || x.cols() != j0.k)
-      throw std::invalid_argument("--input: the values are " + std::to_string(x.rows()) + " x " + std::to_string(x.cols()) +
-                                  ", job 0 ('" + j0.name + "') reads " + std::to_string(j0.m) + " x " + std::to_string(j0.k));
+      throw std::invalid_argument("--input: the values are " + std::to_string(x.rows()) + " x " +
+                                  std::to_string(x.cols()) + ", job 0 ('" + j0.name + "') reads " +
+                                  std::to_string(j0.m) + " x " + std::to_string(j0.k));
     // as run_network: the input tensor is quantized, and the GEMM's A quantized from its values
     const golden::BfpMatrix t = golden::quantize_rows(x, B, golden::Rounding::Away, "input");
     const Eigen::MatrixXf tv = golden::dequantize(t).cast<float>();
@@ -154,9 +162,13 @@ ReplayReport replay(const host::Loadable& l, const Config& cfg, sim::Device& dev
         dev.write_mem(addr, src, n);
         r.host_bytes += n;
       });
+    // the memory before the commands: afterwards only C's output blocks may differ (as sim::run_gemm checks)
+    std::vector<uint8_t> mem_before(l.memory_bytes), mem_after(l.memory_bytes);
+    dev.read_mem(0, mem_before.data(), l.memory_bytes);
     const sim::DeviceCounters before = dev.counters();
     dev.run_commands(j.commands);
     r.counters = dev.counters() - before;
+    dev.read_mem(0, mem_after.data(), l.memory_bytes);
 
     // read C back
     const host::GemmLayout& g = j.layout;
@@ -204,14 +216,43 @@ ReplayReport replay(const host::Loadable& l, const Config& cfg, sim::Device& dev
             const bool code_bad = want.codes(row, col) != c.codes(row, col);
             const bool exp_bad = col % B == 0 && want.exps(row, bw) != c.exps(row, bw);
             if (!code_bad && !exp_bad) continue;
-            os << "job " << ji << " ('" << j.name << "') C[" << row << "][" << col << "]" << (col >= j.n ? " (padding)" : "")
-               << ": code expected " << bits(want.codes(row, col)) << " got " << bits(c.codes(row, col)) << "; block " << bw
-               << " exponent expected " << int(want.exps(row, bw)) << " got " << int(c.exps(row, bw));
+            os << "job " << ji << " ('" << j.name << "') C[" << row << "][" << col << "]"
+               << (col >= j.n ? " (padding)" : "") << ": code expected " << bits(want.codes(row, col)) << " got "
+               << bits(c.codes(row, col)) << "; block " << bw << " exponent expected " << int(want.exps(row, bw))
+               << " got " << int(c.exps(row, bw));
             r.bit_exact = false;
             break;
           }
       }
       r.mismatch = os.str();
+    }
+    // stray writes: any byte outside C's output blocks that the commands changed (checked with or without expected
+    // outputs)
+    {
+      const int ckb_c = (j.n + B - 1) / B;
+      const uint64_t c_bytes = uint64_t(j.m) * (g.sparse_c ? g.c_stream_stride : g.c_code_stride);
+      for (uint64_t a = 0; a < l.memory_bytes; ++a) {
+        if (mem_before[a] == mem_after[a]) continue;
+        bool output = false;
+        if (g.sparse_c)
+          output = a >= g.c_codes && a < g.c_codes + c_bytes;
+        else if (a >= g.c_codes && a < g.c_codes + c_bytes)
+          output = (a - g.c_codes) % g.c_code_stride < uint64_t(ckb_c) * B;
+        else if (a >= g.c_exps && a < g.c_exps + uint64_t(j.m) * g.c_exp_stride)
+          output = (a - g.c_exps) % g.c_exp_stride < uint64_t(ckb_c);
+        if (output) continue;
+        if (r.stray_writes++ == 0) {
+          std::ostringstream os;
+          os << "job " << ji << " ('" << j.name << "'): stray write: byte 0x" << std::hex << a << std::dec
+             << " outside the output blocks changed from " << bits(mem_before[a]) << " to " << bits(mem_after[a]);
+          r.first_stray_write = os.str();
+        }
+      }
+      if (r.stray_writes) {
+        r.checked = true;
+        if (r.bit_exact) r.mismatch = r.first_stray_write;
+        r.bit_exact = false;
+      }
     }
     if (!r.bit_exact) {
       rep.bit_exact = false;
@@ -249,6 +290,7 @@ nlohmann::json replay_json(const ReplayReport& r, const std::string& device) {
                     {"counters", x.counters},
                     {"checked", x.checked},
                     {"bit_exact", x.bit_exact},
+                    {"stray_writes", x.stray_writes},
                     {"mismatch", x.mismatch}});
   }
   j["jobs"] = jobs;
@@ -260,9 +302,8 @@ nlohmann::json replay_json(const ReplayReport& r, const std::string& device) {
 namespace bfp::sim {
 
 void to_json(nlohmann::json& j, const DeviceCounters& c) {
-  j = {{"cycles", c.cycles},     {"load_busy", c.load_busy}, {"compute_busy", c.compute_busy},
-       {"store_busy", c.store_busy}, {"macs", c.macs},       {"rd_bytes", c.rd_bytes},
-       {"wr_bytes", c.wr_bytes}, {"commands", c.commands}};
+  j = {{"cycles", c.cycles}, {"load_busy", c.load_busy}, {"compute_busy", c.compute_busy}, {"store_busy", c.store_busy},
+       {"macs", c.macs},     {"rd_bytes", c.rd_bytes},   {"wr_bytes", c.wr_bytes},         {"commands", c.commands}};
 }
 
 }  // namespace bfp::sim

@@ -22,7 +22,8 @@ enum class ReplayCheck {
   Golden,    ///< the golden model run of the replaced input (ReplayOptions::input)
   None,      ///< nothing: the file has no expected outputs
 };
-const char* replay_check_name(ReplayCheck c);  ///< "expected outputs of the file", "golden model of the new input", "not checked"
+const char* replay_check_name(
+    ReplayCheck c);  ///< "expected outputs of the file", "golden model of the new input", "not checked"
 
 struct ReplayOptions {
   /// Replaces the network input: (n*h*w) x c values of the loadable's input shape (replay_input_values). Needs a
@@ -35,11 +36,15 @@ struct ReplayJob {
   std::string name;
   int m = 0, k = 0, n = 0;
   bool compressed_c = false, a_resident = false;
-  uint64_t host_bytes = 0;  ///< bytes of the segments written before it
+  uint64_t host_bytes = 0;       ///< bytes of the segments written before it
   sim::DeviceCounters counters;  ///< this job's share of the device counters
   bool checked = false;
   bool bit_exact = true;
   std::string mismatch;  ///< first mismatch: job, row, column, expected and actual bits ("" when none)
+  /// Bytes outside C's output blocks that the job's commands changed (any makes the job a mismatch, even when the
+  /// file has no expected outputs), and the first of them.
+  uint64_t stray_writes = 0;
+  std::string first_stray_write;
 };
 
 struct ReplayReport {

@@ -12,7 +12,7 @@
 #   scripts/fuzz_parsers.sh replay  HARNESS FILE...  run inputs once each (a crash file, a regression input)
 #   scripts/fuzz_parsers.sh build                 only build
 #
-# HARNESS: config network npy rowstream onnx (default: all). Environment: FUZZ_BUILD (build folder, default
+# HARNESS: config network npy rowstream onnx loadable (default: all). Environment: FUZZ_BUILD (build folder, default
 # build/fuzz-parsers), FUZZ_OUT (logs, working corpora and crash files, default out/fuzz-parsers), FUZZ_SEED
 # (libFuzzer -seed, default 1), CXX (clang++), FUZZ_SKIP_BUILD=1 (use the harnesses already in FUZZ_BUILD),
 # FUZZ_TIMEOUT (libFuzzer -timeout: an input that runs longer is a hang; 1 s for bench, 5 s for short, because on
@@ -29,7 +29,7 @@ BUILD="${FUZZ_BUILD:-$ROOT/build/fuzz-parsers}"
 OUT="${FUZZ_OUT:-$ROOT/out/fuzz-parsers}"
 SEED="${FUZZ_SEED:-1}"
 CXX="${CXX:-clang++}"
-ALL=(config network npy rowstream onnx)
+ALL=(config network npy rowstream onnx loadable)
 
 usage() { sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
@@ -41,6 +41,7 @@ max_len() {
     npy) echo 32768 ;;
     rowstream) echo 8192 ;;
     onnx) echo 65536 ;;
+    loadable) echo 16384 ;;
     *) echo "fuzz_parsers.sh: unknown harness '$1' (${ALL[*]})" >&2; exit 2 ;;
   esac
 }
@@ -82,6 +83,7 @@ seeds() {
       npy) find tests/data -name '*.npy' -not -path 'tests/data/fuzz-corpus/*' | sort ;;
       onnx) find tests/data/onnx -name '*.onnx' | sort ;;
       rowstream) ;;
+      loadable) ls tests/fuzz_parsers/seeds/loadable/* ;;
     esac
   ) | while read -r f; do
     # a seed longer than -max_len would be cut (and then be malformed): leave it out

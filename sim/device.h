@@ -21,7 +21,7 @@ struct DeviceCounters {
   uint64_t commands = 0;  ///< commands the core accepted
   DeviceCounters operator-(const DeviceCounters& o) const {
     return {cycles - o.cycles, load_busy - o.load_busy, compute_busy - o.compute_busy, store_busy - o.store_busy,
-            macs - o.macs, rd_bytes - o.rd_bytes, wr_bytes - o.wr_bytes, commands - o.commands};
+            macs - o.macs,     rd_bytes - o.rd_bytes,   wr_bytes - o.wr_bytes,         commands - o.commands};
   }
 };
 

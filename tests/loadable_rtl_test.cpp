@@ -19,7 +19,9 @@
 #include "mapper/run.h"
 #include "sim/direct_device.h"
 #include "sim/model_cache.h"
+#include "support/run_cmd.h"
 #include "support/temp_dir.h"
+#include "verify/loadable_fuzz.h"
 
 namespace fs = std::filesystem;
 using namespace bfp::mapper;
@@ -80,7 +82,8 @@ TEST(LoadableRtl, EveryShippedNetworkReplaysAsBfpgenRunRanIt) {
       ASSERT_EQ(r.outputs.size(), cap.runs.size());
       uint64_t run_cycles = 0;
       for (size_t j = 0; j < r.outputs.size(); ++j) {
-        EXPECT_TRUE(r.outputs[j] == cap.runs[j].out_rtl) << "job " << j << " (" << l.jobs[j].name << "): output bits differ";
+        EXPECT_TRUE(r.outputs[j] == cap.runs[j].out_rtl)
+            << "job " << j << " (" << l.jobs[j].name << "): output bits differ";
         EXPECT_EQ(r.jobs[j].counters.cycles, cap.runs[j].cycles.total) << "job " << j;
         EXPECT_EQ(r.jobs[j].counters.commands, cap.runs[j].commands) << "job " << j;
         EXPECT_EQ(r.jobs[j].counters.rd_bytes, cap.runs[j].read_bytes) << "job " << j;
@@ -192,4 +195,81 @@ TEST(LoadableRtl, ReplacedInputNeedsChainedGemms) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("job 1 (layer 'fc2') needs the host"), std::string::npos) << e.what();
   }
+}
+
+TEST(LoadableRtl, AcceptedCorruptionsReplayWithoutCrashing) {
+  // flips whose size and checksum were made right again and that pass every field check are valid files with other
+  // bytes: replaying them ends in a report (bit-exact when the flip hit nothing that matters, else a mismatch) or a
+  // DeviceError, never a crash
+  const uint64_t seed = 5;
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const bfp::Config cfg = bfp::load_config(src("configs/test/r2c2b8.yaml"));
+  const auto model = bfp::sim::load_model(cfg);
+  const bfp::host::Loadable l = compile_network(load_network(src("networks/mlp.yaml")), cfg, {});
+  const std::vector<uint8_t> good = bfp::host::write_loadable(l, cfg);
+  int accepted = 0, exact = 0, mismatch = 0, device_error = 0, other_memory = 0;
+  for (uint64_t i = 2; accepted < 40 && i < 4000; i += 4) {  // i % 4 == 2: flip + reseal
+    const std::vector<uint8_t> b = bfp::verify::corrupt_loadable(good, seed, i, nullptr);
+    bfp::host::Loadable c;
+    try {
+      c = bfp::host::read_loadable(b, cfg, "case " + std::to_string(i));
+    } catch (const bfp::host::LoadableError&) {
+      continue;
+    }
+    if (c.memory_bytes != l.memory_bytes) {  // a flip of memory_bytes only asks for another memory (up to 1 GiB)
+      ++other_memory;
+      continue;
+    }
+    ++accepted;
+    try {
+      const ReplayReport r = replay(c, cfg, *bfp::sim::make_direct_device(model, c.memory_bytes, c.seed));
+      (r.bit_exact ? exact : mismatch)++;
+    } catch (const bfp::sim::DeviceError& e) {
+      ++device_error;
+    }
+  }
+  std::cout << accepted << " accepted corrupted files: " << exact << " bit-exact, " << mismatch << " mismatch, "
+            << device_error << " device errors; " << other_memory
+            << " more accepted with another memory size, not replayed\n";
+  EXPECT_EQ(accepted, 40);
+  EXPECT_GT(mismatch, 0);
+}
+
+TEST(LoadableRtl, CompileAndReplayFromTheCommandLine) {
+  const std::string exe = std::string(BFP_BINARY_DIR) + "/bfpgen";
+  bfp::test::TempDir dir("bfp_loadable_cli");
+  const std::string f = (dir.path() / "mlp.bfpl").string(), cfg = src("configs/default.yaml");
+  auto r = bfp::test::run_cmd(exe + " compile --config " + cfg + " --net " + src("networks/mlp.yaml") + " -o " + f);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("3 jobs (2 with A in place)"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(f + ".tmp"));
+  r = bfp::test::run_cmd(exe + " replay " + f + " --config " + cfg);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("verdict  BIT-EXACT"), std::string::npos) << r.output;
+  r = bfp::test::run_cmd(exe + " replay " + f + " --config " + cfg + " --json --device direct");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("\"bit_exact\": true"), std::string::npos) << r.output;
+  // the wrong config: a clear error, exit 1, nothing run
+  r = bfp::test::run_cmd(exe + " replay " + f + " --config " + src("configs/test/r4c4b16.yaml"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("bfpgen replay: error: " + f + ": offset 64: field 'config_hash'"), std::string::npos)
+      << r.output;
+  // --input where the network needs the host: error before anything runs
+  const std::string l = (dir.path() / "lenet.bfpl").string();
+  ASSERT_EQ(
+      bfp::test::run_cmd(exe + " compile --config " + cfg + " --net " + src("networks/lenet.yaml") + " -o " + l).status,
+      0);
+  bfp::npy::write_matrix((dir.path() / "x.npy").string(), Eigen::MatrixXf::Zero(1, 4));
+  r = bfp::test::run_cmd(exe + " replay " + l + " --config " + cfg + " --input " + (dir.path() / "x.npy").string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.output.find("layer 'conv1'"), std::string::npos) << r.output;
+  // no expected outputs: not checked, exit 0
+  const std::string ne = (dir.path() / "ne.bfpl").string();
+  ASSERT_EQ(bfp::test::run_cmd(exe + " compile --no-expected --config " + cfg + " --net " + src("networks/mlp.yaml") +
+                               " -o " + ne)
+                .status,
+            0);
+  r = bfp::test::run_cmd(exe + " replay " + ne + " --config " + cfg);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("verdict  not checked"), std::string::npos) << r.output;
 }

@@ -2,6 +2,8 @@
 // The loadable format without the RTL (host/loadable.h, mapper/compile.h, docs/loadable.md): compile -> write ->
 // read round trips of every shipped network, the reader's targeted rejections (each with its message), and a seeded
 // corruption fuzz of a few thousand truncations and byte flips (verify/loadable_fuzz.h).
+#include "host/loadable.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,9 +13,10 @@
 
 #include "config/config.h"
 #include "host/command.h"
-#include "host/loadable.h"
 #include "mapper/compile.h"
 #include "mapper/network.h"
+#include "mapper/replay.h"
+#include "sim/device.h"
 #include "mapper/run.h"
 #include "support/temp_dir.h"
 #include "verify/loadable_fuzz.h"
@@ -156,8 +159,8 @@ TEST(LoadableReader, TruncatedAndTrailing) {
   const std::vector<uint8_t> good = bfp::host::write_loadable(mlp(), cfg_default());
   std::vector<uint8_t> b(good.begin(), good.end() - 100);
   std::string m = rejection(b, cfg_default());
-  EXPECT_NE(m.find("field 'file_bytes': the header says the file has " + std::to_string(good.size()) + " bytes, it has " +
-                   std::to_string(b.size()) + " (truncated)"),
+  EXPECT_NE(m.find("field 'file_bytes': the header says the file has " + std::to_string(good.size()) +
+                   " bytes, it has " + std::to_string(b.size()) + " (truncated)"),
             std::string::npos)
       << m;
   b.assign(good.begin(), good.begin() + 30);
@@ -226,6 +229,12 @@ TEST(LoadableReader, ResidentAInTheFirstJob) {
   l.jobs[0].a_is_network_input = false;
   for (auto& s : l.jobs[0].segments) s.kind = bfp::host::SegmentKind::Weights;
   expect_rejected(l, {"the first job's A cannot be resident"});
+  // a resident A must have the previous C's shape: K = the previous job's N
+  l = mlp();
+  ASSERT_TRUE(l.jobs[2].a_resident);
+  l.jobs[2].k = l.jobs[1].n - 1;
+  l.jobs[2].layout.kb = (l.jobs[2].k + cfg_default().block - 1) / cfg_default().block;
+  expect_rejected(l, {"job 2 ('fc3')", "A is marked resident but is not where (or how) the previous job left its C"});
 }
 
 TEST(LoadableReader, CountsAreBoundedBeforeAllocating) {
@@ -250,7 +259,8 @@ TEST(LoadableFuzz, AFewThousandCorruptionsAreRejectedNeverCrash) {
   const uint64_t seed = 20261203;
   SCOPED_TRACE("seed " + std::to_string(seed) +
                "; rerun: build/bfpgen compile --config configs/default.yaml --net networks/lenet.yaml -o l.bfpl && "
-               "build/bfpgen fuzz-loadable l.bfpl --config configs/default.yaml --cases 2000 --seed " + std::to_string(seed));
+               "build/bfpgen fuzz-loadable l.bfpl --config configs/default.yaml --cases 2000 --seed " +
+               std::to_string(seed));
   const Loadable l = compile(src("networks/lenet.yaml"), cfg_default());
   const std::vector<uint8_t> good = bfp::host::write_loadable(l, cfg_default());
   const bfp::verify::LoadableFuzzResult r = bfp::verify::fuzz_loadable(good, cfg_default(), 2000, seed);
@@ -282,4 +292,80 @@ TEST(LoadableFuzz, TheFuzzCanFail) {
   const auto r = bfp::verify::fuzz_loadable(good, other, 200, 1);
   EXPECT_EQ(r.accepted, 0u);
   EXPECT_EQ(r.failures, 0u);
+}
+
+// ---- replay over the Device interface, with devices that are not an accelerator ----
+
+namespace {
+
+// Memory only: commands do nothing (or throw), counters count the commands.
+class FakeDevice : public bfp::sim::Device {
+ public:
+  explicit FakeDevice(uint64_t bytes, bool fail = false, int64_t stray = -1)
+      : mem_(bytes, 0), fail_(fail), stray_(stray) {}
+  uint64_t memory_bytes() const override { return mem_.size(); }
+  void write_mem(uint64_t a, const uint8_t* s, uint64_t n) override { std::copy(s, s + n, mem_.begin() + long(a)); }
+  void read_mem(uint64_t a, uint8_t* d, uint64_t n) override {
+    std::copy(mem_.begin() + long(a), mem_.begin() + long(a + n), d);
+  }
+  void run_commands(const std::vector<std::array<uint32_t, 8>>& c) override {
+    if (fail_) throw bfp::sim::DeviceError("fake device: bus error");
+    commands_ += c.size();
+    if (stray_ >= 0) mem_[size_t(stray_)] ^= 0x40;  // a write outside every output
+  }
+  bfp::sim::DeviceCounters counters() override {
+    bfp::sim::DeviceCounters k;
+    k.commands = commands_;
+    return k;
+  }
+
+ private:
+  std::vector<uint8_t> mem_;
+  bool fail_;
+  int64_t stray_;
+  uint64_t commands_ = 0;
+};
+
+}  // namespace
+
+TEST(LoadableReplay, ADeviceThatComputesNothingIsAMismatchAtThePoison) {
+  FakeDevice dev(mlp().memory_bytes);
+  const bfp::mapper::ReplayReport r = bfp::mapper::replay(mlp(), cfg_default(), dev);
+  EXPECT_FALSE(r.bit_exact);
+  EXPECT_EQ(r.mismatching_jobs, 3);
+  EXPECT_NE(r.jobs[0].mismatch.find("job 0 ('fc1') C[0][0]: code expected"), std::string::npos) << r.jobs[0].mismatch;
+  EXPECT_NE(r.jobs[0].mismatch.find("got 0xa5"), std::string::npos) << r.jobs[0].mismatch;  // OUTPUT segment's poison
+  EXPECT_EQ(r.total.commands, 30u);
+  EXPECT_EQ(r.jobs[1].counters.commands, mlp().jobs[1].commands.size());
+}
+
+TEST(LoadableReplay, DeviceErrorsAndSmallMemoriesStopTheReplay) {
+  FakeDevice failing(mlp().memory_bytes, true);
+  EXPECT_THROW(bfp::mapper::replay(mlp(), cfg_default(), failing), bfp::sim::DeviceError);
+  FakeDevice small(mlp().memory_bytes - 1);
+  try {
+    bfp::mapper::replay(mlp(), cfg_default(), small);
+    ADD_FAILURE() << "a device smaller than the loadable's memory";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("the loadable needs " + std::to_string(mlp().memory_bytes)), std::string::npos);
+  }
+}
+
+TEST(LoadableReplay, AStrayWriteIsAMismatchEvenWithoutExpectedOutputs) {
+  // a device that computes nothing but flips the last byte of the memory (no job's output): with the expected outputs
+  // the first mismatch is the output; without them, the stray write
+  const Loadable ne = compile(src("networks/mlp.yaml"), cfg_default(), false);
+  FakeDevice dev(ne.memory_bytes, false, int64_t(ne.memory_bytes - 1));
+  const bfp::mapper::ReplayReport r = bfp::mapper::replay(ne, cfg_default(), dev);
+  EXPECT_EQ(r.check, bfp::mapper::ReplayCheck::None);
+  EXPECT_FALSE(r.bit_exact);
+  EXPECT_EQ(r.jobs[0].stray_writes, 1u);
+  EXPECT_NE(r.jobs[0].mismatch.find("job 0 ('fc1'): stray write: byte 0x31ff"), std::string::npos) << r.jobs[0].mismatch;
+  EXPECT_EQ(ne.memory_bytes, 0x3200u);  // docs/loadable.md quotes this message
+  EXPECT_NE(r.jobs[0].mismatch.find("outside the output blocks changed from 0x00 (0) to 0x40 (64)"), std::string::npos)
+      << r.jobs[0].mismatch;
+  FakeDevice quiet(ne.memory_bytes);
+  const bfp::mapper::ReplayReport q = bfp::mapper::replay(ne, cfg_default(), quiet);
+  EXPECT_TRUE(q.bit_exact);  // nothing checked, nothing stray
+  EXPECT_FALSE(q.jobs[0].checked);
 }

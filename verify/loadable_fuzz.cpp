@@ -44,15 +44,20 @@ std::string field_of(const std::string& msg) {
 
 const char* corruption_name(LoadableCorruption k) {
   switch (k) {
-    case LoadableCorruption::Truncate: return "truncate";
-    case LoadableCorruption::Flip: return "flip";
-    case LoadableCorruption::FlipResealed: return "flip+reseal";
-    case LoadableCorruption::TruncateResealed: return "truncate+reseal";
+    case LoadableCorruption::Truncate:
+      return "truncate";
+    case LoadableCorruption::Flip:
+      return "flip";
+    case LoadableCorruption::FlipResealed:
+      return "flip+reseal";
+    case LoadableCorruption::TruncateResealed:
+      return "truncate+reseal";
   }
   return "";
 }
 
-std::vector<uint8_t> corrupt_loadable(const std::vector<uint8_t>& good, uint64_t seed, uint64_t i, LoadableCorruption* kind) {
+std::vector<uint8_t> corrupt_loadable(const std::vector<uint8_t>& good, uint64_t seed, uint64_t i,
+                                      LoadableCorruption* kind) {
   std::mt19937_64 rng(seed * 0x9e3779b97f4a7c15ull + i * 0xbf58476d1ce4e5b9ull + 1);
   const LoadableCorruption k = LoadableCorruption(i % 4);
   if (kind) *kind = k;
@@ -89,11 +94,13 @@ LoadableFuzzResult fuzz_loadable(const std::vector<uint8_t>& good, const Config&
     ++res.cases;
     std::string wrong;
     try {
-      (void)host::read_loadable(b, cfg, "case");
-      if (kind == LoadableCorruption::FlipResealed)
-        ++res.accepted;
-      else
+      const host::Loadable l = host::read_loadable(b, cfg, "case");
+      if (kind != LoadableCorruption::FlipResealed)
         wrong = "accepted a corrupt file";
+      else if (host::encode_loadable(l) != b)  // the format has one encoding: what is accepted re-encodes to itself
+        wrong = "accepted a file that does not re-encode to the same bytes";
+      else
+        ++res.accepted;
     } catch (const host::LoadableError& e) {
       ++res.rejected;
       ++res.rejected_by_field[field_of(e.what())];
