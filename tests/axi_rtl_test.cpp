@@ -187,7 +187,13 @@ TEST_P(AxiRtl, GemmBitExactAndCountersMatchTheDirectPort) {
   EXPECT_GT(r.store_busy, 0u);
   EXPECT_GE(r.cycles, std::max({r.load_busy, r.compute_busy, r.store_busy}));
   if (!cfg_.sparse()) EXPECT_EQ(r.compute_busy, d.cycles.compute_busy) << "COMPUTE does not touch memory";
-  std::cerr << "AXI: " << r.cycles << " cycles (counter), direct port: " << d.cycles.total << " cycles\n";
+  const auto& ms = sys.mem().stats();
+  std::cerr << "AXI: " << r.cycles << " cycles (counter), direct port: " << d.cycles.total << " cycles; "
+            << ms.ar_bursts << " read bursts for " << ms.r_beats << " beats, " << ms.aw_bursts << " write bursts for "
+            << ms.w_beats << " beats, longest " << ms.max_burst_beats << ", reads in flight <= "
+            << ms.max_read_outstanding << "\n";
+  EXPECT_GT(ms.max_burst_beats, 1u) << "consecutive beats form bursts";
+  EXPECT_LT(ms.ar_bursts, ms.r_beats);
 }
 
 // Random stalls on all five channels (memory and BFM), random latencies and a bandwidth limit change no result.
@@ -280,17 +286,22 @@ TEST_P(AxiRtl, CommandFifoOverflowAndBadRegister) {
   GemmSpec s;
   s.m = s.k = s.n = 8;
   const Gemm g = make_gemm(cfg_, s);
-  AxiSystem sys(cfg_, options(g), &std::cerr);
-  // a long COMPUTE keeps the core busy while the FIFO fills
+  // loads from a memory that answers only after a million cycles keep the core busy while the FIFO fills
+  AxiSystemOptions o = options(g);
+  o.mem.latency = 1000000;
+  AxiSystem sys(cfg_, o, &std::cerr);
   bfp::host::Command busy;
-  busy.op = bfp::host::Opcode::Compute;
-  busy.count = uint16_t(std::min(cfg_.act_depth, cfg_.wgt_depth) / cfg_.block);
+  busy.op = bfp::host::Opcode::LoadAct;
+  busy.rows = 1;
+  busy.count = 1;
   const int depth = cfg_.axi_cmd_fifo_depth;
-  for (int i = 0; i < depth + 3; ++i)
+  for (int i = 0; i < depth + 3; ++i)  // 1 executing, 1 pending in the core, depth queued, then overflow
     for (uint32_t w : busy.encode()) sys.reg_write(kCmdData, w);
   uint32_t st = sys.reg_read(kStatus);
   EXPECT_EQ(status_error(st), 5u) << "CMD_OVERFLOW";
   EXPECT_TRUE(st & 1u) << "BUSY";
+  EXPECT_TRUE(st & 2u) << "FIFO_FULL";
+  EXPECT_EQ((st >> 16) & 0xff, uint32_t(depth)) << "FIFO_LEVEL";
   // partial command: 3 words
   sys.reg_write(kCtrl, 1u << 3);
   for (int i = 0; i < 3; ++i) sys.reg_write(kCmdData, 0);
@@ -344,7 +355,7 @@ TEST_P(AxiRtl, InjectedViolationsAreCaught) {
   GemmSpec s;
   s.m = cfg_.rows;
   s.n = cfg_.cols;
-  s.k = 2 * cfg_.block;
+  s.k = 3 * cfg_.block + 5;  // rows of several beats: bursts longer than one beat
   const Gemm g = make_gemm(cfg_, s);
   struct Case {
     AxiViolation v;
