@@ -95,7 +95,7 @@ class AxiMem {
   void commit(const bfp_axi_model_inputs& in, const bfp_axi_model_outputs& out);
   const AxiMemStats& stats() const { return stats_; }
   /// True when no burst is queued or in flight.
-  bool idle() const { return reads_.empty() && writes_.empty() && bresps_.empty(); }
+  bool idle() const { return reads_.empty() && writes_.empty() && bresps_.empty() && wbeats_.empty(); }
 
  private:
   struct Burst {
@@ -115,6 +115,13 @@ class AxiMem {
   std::deque<Burst> reads_;    // accepted AR, oldest first
   std::deque<Burst> writes_;   // accepted AW whose W beats are not all in
   std::deque<Burst> bresps_;   // bursts waiting for their B response
+  struct WBeat {
+    std::vector<uint8_t> data;  // beat_bytes bytes
+    std::vector<bool> strb;
+    bool last;
+  };
+  std::deque<WBeat> wbeats_;   // accepted W beats whose AW has not come yet (AXI allows W before AW)
+  void apply_w(const WBeat& w);
   uint64_t cycle_ = 0;
   double credit_ = 0;
   bool r_valid_ = false, b_valid_ = false;  // presented, waiting for the handshake

@@ -199,6 +199,9 @@ TEST_P(AxiRtl, GemmBitExactAndCountersMatchTheDirectPort) {
 // Random stalls on all five channels (memory and BFM), random latencies and a bandwidth limit change no result.
 TEST_P(AxiRtl, RandomStallsAndLatenciesChangeNoResult) {
   const uint64_t seed = env_seed(20261203);
+  const std::string label = GetParam().find("default") == std::string::npos ? "r2c2b8" : "default";
+  std::cerr << "seed " << seed << "; rerun: BFP_AXI_SEED=" << seed
+            << " build/tests/axi_rtl_test --gtest_filter='*RandomStalls*/" << label << "'\n";
   for (uint64_t i = 0; i < 2; ++i) {
     GemmSpec s;
     s.m = cfg_.rows + 3;
