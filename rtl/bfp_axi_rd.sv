@@ -149,4 +149,4 @@ module bfp_axi_rd #(
   logic unused_rid;
   assign unused_rid = ^m_axi_rid_i;
 endmodule
-// bfp-group: control
+// bfp-group: system bus

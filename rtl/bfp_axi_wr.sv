@@ -179,4 +179,4 @@ module bfp_axi_wr #(
   logic unused_bid;
   assign unused_bid = ^m_axi_bid_i;
 endmodule
-// bfp-group: control
+// bfp-group: system bus

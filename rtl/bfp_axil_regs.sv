@@ -322,4 +322,4 @@ module bfp_axil_regs #(
   assign unused_ports = ^{s_axil_awprot_i, s_axil_arprot_i, s_axil_wstrb_i, s_axil_awaddr_i[1:0],
                           s_axil_araddr_i[1:0], r_off[AB-1:6], r_off[1:0]};
 endmodule
-// bfp-group: control
+// bfp-group: system bus
