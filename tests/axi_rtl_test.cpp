@@ -397,6 +397,50 @@ TEST_P(AxiRtl, InjectedViolationsAreCaught) {
   EXPECT_NE(msg.find("u_chk_axil.u_aw"), std::string::npos) << "got: " << msg;
 }
 
+// The axi.* parameters at their extremes (r2c2b8 with the keys set): the smallest (one-beat bursts, one burst in
+// flight, a one-command FIFO) and the largest (256-beat bursts, 16 in flight, 64 commands), with stalls; and a
+// load whose row crosses a 4 KiB boundary is split there (the checker's AXI_AR_BURST would fire otherwise).
+TEST(AxiRtlParameters, ExtremeAxiParametersStayBitExact) {
+  const Config base = load("configs/test/r2c2b8.yaml");
+  for (const auto& changes : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {{"name", "r2c2b8-axi-min"}, {"axi.max_burst", "1"}, {"axi.max_outstanding", "1"},
+            {"axi.cmd_fifo_depth", "1"}, {"axi.id_width", "1"}},
+           {{"name", "r2c2b8-axi-max"}, {"axi.max_burst", "256"}, {"axi.max_outstanding", "16"},
+            {"axi.cmd_fifo_depth", "64"}, {"axi.id_width", "8"}}}) {
+    const Config cfg = base.with(changes);
+    SCOPED_TRACE(cfg.name);
+    EXPECT_NE(cfg.hash(), base.hash());
+    GemmSpec s;
+    s.m = 5;
+    s.n = 7;
+    s.k = 3 * cfg.block + 5;
+    s.seed = 5;
+    const Gemm g = make_gemm(cfg, s);
+    AxiSystemOptions o = options(g, 1 << 14);
+    o.mem.stall = 0.2;
+    o.mem.latency_jitter = 5;
+    o.bfm_stall = 0.2;
+    AxiSystem sys(cfg, o, &std::cerr);
+    EXPECT_EQ((sys.reg_read(reg_offset("CAPS")) >> 8) & 0xff, uint32_t(cfg.axi_cmd_fifo_depth));
+    const AxiRun r = run_axi_gemm(sys, g);
+    EXPECT_TRUE(r.run.bit_exact) << r.run.first_mismatch;
+    EXPECT_EQ(status_error(r.status), 0u);
+    EXPECT_LE(sys.mem().stats().max_burst_beats, uint64_t(cfg.axi_max_burst));
+    EXPECT_LE(sys.mem().stats().max_read_outstanding, uint64_t(cfg.axi_max_outstanding));
+    // one row of 8 beats from 4 KiB - 2 beats: split at the boundary
+    const uint64_t before = sys.mem().stats().ar_bursts;
+    bfp::host::Command c;
+    c.op = bfp::host::Opcode::LoadAct;
+    c.rows = 1;
+    c.count = uint16_t(8 * cfg.beat_bytes() / cfg.block);
+    c.code_addr = uint32_t(4096 - 2 * cfg.beat_bytes());
+    c.exp_addr = 0;
+    EXPECT_EQ(status_error(run_commands(sys, {c})), 0u);
+    const uint64_t bursts = sys.mem().stats().ar_bursts - before;
+    if (cfg.axi_max_burst >= 8) EXPECT_EQ(bursts, 3u) << "codes in two bursts (split at 4 KiB), exponents in one";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, AxiRtl, testing::Values("configs/test/r2c2b8.yaml", "configs/default.yaml"),
                          [](const testing::TestParamInfo<std::string>& info) {
                            return info.index == 0 ? std::string("r2c2b8") : std::string("default");
