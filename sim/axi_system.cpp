@@ -276,6 +276,11 @@ void AxiSystem::step() {
   cycle();
 }
 
+bool AxiSystem::wait_irq(uint64_t max_cycles) {
+  for (uint64_t n = 0; !irq() && n < max_cycles; ++n) step();
+  return irq();
+}
+
 void AxiSystem::reg_write(uint32_t offset, uint32_t value, uint32_t* resp) {
   in_.arvalid = 0;
   in_.rready = 1;

@@ -155,6 +155,9 @@ class AxiSystem {
   void step();
   /// The interrupt output as of the last cycle.
   bool irq() const { return out_.irq != 0; }
+  /// Clocks (step()) until irq_o is 1 or `max_cycles` cycles passed; returns whether it rose (the C driver HAL's
+  /// wait_irq). Returns at once when it is already 1.
+  bool wait_irq(uint64_t max_cycles);
   /// An AXI4-Lite read of `offset`: clocks until the R response; `resp` (optional) gets RRESP.
   uint32_t reg_read(uint32_t offset, uint32_t* resp = nullptr);
   /// An AXI4-Lite write: clocks until the B response; `resp` (optional) gets BRESP.

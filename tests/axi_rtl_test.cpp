@@ -333,8 +333,7 @@ TEST_P(AxiRtl, DoorbellRaisesTheInterruptOnlyWhenEnabled) {
   EXPECT_FALSE(sys.irq()) << "DONE_IRQ_EN is 0";
   EXPECT_EQ(sys.reg_read(kIrq), 1u) << "DONE set anyway";
   sys.reg_write(kCtrl, 1);
-  sys.step();
-  EXPECT_TRUE(sys.irq());
+  EXPECT_TRUE(sys.wait_irq(1));
   sys.reg_write(kIrq, 1);  // W1C
   sys.step();
   EXPECT_FALSE(sys.irq());
