@@ -222,6 +222,7 @@ void AxiMem::commit(const bfp_axi_model_inputs& in, const bfp_axi_model_outputs&
     reads_.push_back({out.m_araddr, out.m_arlen, cycle_ + uint64_t(cfg_.latency) +
                                                      uint64_t(cfg_.latency_jitter ? jit(rng_) : 0)});
     ++stats_.ar_bursts;
+    if (!writes_.empty() || !bresps_.empty() || b_valid_) ++stats_.ar_during_writes;
     stats_.max_read_outstanding = std::max<uint64_t>(stats_.max_read_outstanding, reads_.size());
     stats_.max_burst_beats = std::max<uint64_t>(stats_.max_burst_beats, out.m_arlen + 1);
   }

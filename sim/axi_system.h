@@ -79,6 +79,9 @@ struct AxiMemStats {
   uint64_t ar_bursts = 0, aw_bursts = 0, r_beats = 0, w_beats = 0;
   uint64_t max_read_outstanding = 0;  ///< read bursts accepted and not finished, at most
   uint64_t max_burst_beats = 0;       ///< longest burst seen (either direction)
+  /// AR bursts accepted while a write burst was accepted and not yet answered on B (with WAIT on every command
+  /// there must be none: docs/architecture.md "AXI top", ordering)
+  uint64_t ar_during_writes = 0;
 };
 
 /// Byte-addressed AXI4 slave memory: INCR bursts, WSTRB, in-order responses after a latency, a bandwidth limit,
