@@ -440,7 +440,7 @@ std::string render_axi_top(const Config& c) {
       }
     s << connections(pc, "    ") << "  );\n";
   }
-  s << "`endif\nendmodule\n// bfp-group: control\n";
+  s << "`endif\nendmodule\n// bfp-group: system bus\n";
   return s.str();
 }
 

@@ -71,8 +71,9 @@ module bfp_axi_rd #(
   logic                 contig, room, close, req_fire;
 
   // descriptor ring: written when a burst closes, read by AR (ar_q) and freed by its last R beat (r_q)
-  logic [Depth*AddrWidth-1:0] ring_addr_q;
-  logic [Depth*8-1:0]         ring_len_q;
+  // unpacked arrays: Yosys infers memories (an indexed part-select of a flat vector became a barrel shifter)
+  logic [AddrWidth-1:0] ring_addr_q [Depth];
+  logic [7:0]           ring_len_q  [Depth];
   logic [PtrW:0]              wp_q, ar_q, r_q;
   logic [PtrW:0]              used;
 
@@ -108,8 +109,8 @@ module bfp_axi_rd #(
   // ---- AR: the ring in order --------------------------------------------------------------------------------
   logic ar_fire, r_fire, r_last_fire;
   assign m_axi_arvalid_o = ar_q != wp_q;
-  assign m_axi_araddr_o  = ring_addr_q[32'(ar_q[PtrW-1:0]) * AddrWidth +: AddrWidth];
-  assign m_axi_arlen_o   = ring_len_q[32'(ar_q[PtrW-1:0]) * 8 +: 8];
+  assign m_axi_araddr_o  = ring_addr_q[ar_q[PtrW-1:0]];
+  assign m_axi_arlen_o   = ring_len_q[ar_q[PtrW-1:0]];
   assign m_axi_arid_o    = '0;
   assign m_axi_arsize_o  = 3'($clog2(Beat));
   assign m_axi_arburst_o = 2'b01;
@@ -131,8 +132,8 @@ module bfp_axi_rd #(
       r_q  <= '0;
     end else begin
       if (close) begin
-        ring_addr_q[32'(wp_q[PtrW-1:0]) * AddrWidth +: AddrWidth] <= base_q;
-        ring_len_q[32'(wp_q[PtrW-1:0]) * 8 +: 8] <= len_q;
+        ring_addr_q[wp_q[PtrW-1:0]] <= base_q;
+        ring_len_q[wp_q[PtrW-1:0]]  <= len_q;
         wp_q <= wp_q + 1'b1;
       end
       if (ar_fire) ar_q <= ar_q + 1'b1;
@@ -144,9 +145,9 @@ module bfp_axi_rd #(
   assign beat_o     = r_fire;
   assign err_o      = r_fire && m_axi_rresp_i[1];
   assign err_resp_o = m_axi_rresp_i;
-  assign err_addr_o = ring_addr_q[32'(r_q[PtrW-1:0]) * AddrWidth +: AddrWidth];
+  assign err_addr_o = ring_addr_q[r_q[PtrW-1:0]];
 
   logic unused_rid;
   assign unused_rid = ^m_axi_rid_i;
 endmodule
-// bfp-group: control
+// bfp-group: system bus

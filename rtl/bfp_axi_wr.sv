@@ -77,10 +77,11 @@ module bfp_axi_wr #(
   logic [AddrWidth-1:0] next_addr;
   logic                 contig, room, close, wr_fire, dfull;
 
-  logic [DDepth*Ent-1:0] data_q;
+  // unpacked arrays: Yosys infers memories (an indexed part-select of a flat vector became a barrel shifter)
+  logic [Ent-1:0]        data_q [DDepth];
   logic [DPtrW:0]        dwp_q, drp_q, dused;
-  logic [Depth*AddrWidth-1:0] ring_addr_q;
-  logic [Depth*8-1:0]         ring_len_q;
+  logic [AddrWidth-1:0]  ring_addr_q [Depth];
+  logic [7:0]            ring_len_q  [Depth];
   logic [PtrW:0]              wp_q, aw_q, w_q, b_q, used;  // close, AW sent, W burst done, B received
   logic [7:0]                 wcnt_q;                      // beats of burst w_q sent
 
@@ -117,8 +118,8 @@ module bfp_axi_wr #(
   logic aw_fire, w_fire, b_fire;
   logic [7:0] w_len;
   assign m_axi_awvalid_o = aw_q != wp_q;
-  assign m_axi_awaddr_o  = ring_addr_q[32'(aw_q[PtrW-1:0]) * AddrWidth +: AddrWidth];
-  assign m_axi_awlen_o   = ring_len_q[32'(aw_q[PtrW-1:0]) * 8 +: 8];
+  assign m_axi_awaddr_o  = ring_addr_q[aw_q[PtrW-1:0]];
+  assign m_axi_awlen_o   = ring_len_q[aw_q[PtrW-1:0]];
   assign m_axi_awid_o    = '0;
   assign m_axi_awsize_o  = 3'($clog2(Beat));
   assign m_axi_awburst_o = 2'b01;
@@ -127,10 +128,12 @@ module bfp_axi_wr #(
   assign aw_fire = m_axi_awvalid_o && m_axi_awready_i;
 
   // beats of burst w_q go once its AW was accepted (w_q behind aw_q); they are in the FIFO since it closed
-  assign w_len          = ring_len_q[32'(w_q[PtrW-1:0]) * 8 +: 8];
+  assign w_len          = ring_len_q[w_q[PtrW-1:0]];
   assign m_axi_wvalid_o = (w_q != aw_q) && (dused != '0);
-  assign m_axi_wdata_o  = data_q[32'(drp_q[DPtrW-1:0]) * Ent +: MemWidth];
-  assign m_axi_wstrb_o  = data_q[32'(drp_q[DPtrW-1:0]) * Ent + MemWidth +: Beat];
+  logic [Ent-1:0] w_head;
+  assign w_head         = data_q[drp_q[DPtrW-1:0]];
+  assign m_axi_wdata_o  = w_head[MemWidth-1:0];
+  assign m_axi_wstrb_o  = w_head[MemWidth +: Beat];
   assign m_axi_wlast_o  = wcnt_q == w_len;
   assign w_fire = m_axi_wvalid_o && m_axi_wready_i;
 
@@ -148,12 +151,12 @@ module bfp_axi_wr #(
       wcnt_q <= '0;
     end else begin
       if (wr_fire) begin
-        data_q[32'(dwp_q[DPtrW-1:0]) * Ent +: Ent] <= {wr_tstrb_i, wr_tdata_i};
+        data_q[dwp_q[DPtrW-1:0]] <= {wr_tstrb_i, wr_tdata_i};
         dwp_q <= dwp_q + 1'b1;
       end
       if (close) begin
-        ring_addr_q[32'(wp_q[PtrW-1:0]) * AddrWidth +: AddrWidth] <= base_q;
-        ring_len_q[32'(wp_q[PtrW-1:0]) * 8 +: 8] <= len_q;
+        ring_addr_q[wp_q[PtrW-1:0]] <= base_q;
+        ring_len_q[wp_q[PtrW-1:0]]  <= len_q;
         wp_q <= wp_q + 1'b1;
       end
       if (aw_fire) aw_q <= aw_q + 1'b1;
@@ -174,9 +177,9 @@ module bfp_axi_wr #(
   assign beat_o     = w_fire;
   assign err_o      = b_fire && m_axi_bresp_i[1];
   assign err_resp_o = m_axi_bresp_i;
-  assign err_addr_o = ring_addr_q[32'(b_q[PtrW-1:0]) * AddrWidth +: AddrWidth];
+  assign err_addr_o = ring_addr_q[b_q[PtrW-1:0]];
 
   logic unused_bid;
   assign unused_bid = ^m_axi_bid_i;
 endmodule
-// bfp-group: control
+// bfp-group: system bus

@@ -84,11 +84,12 @@ module bfp_axil_regs #(
   logic [7:0]           error_q;
   logic [31:0]          err_addr_q;
   logic [3:0]           words_q;                // CMD_DATA words of the partial command
-  logic [CmdBits-33:0]  part_q;                 // its words 0..6
-  logic [FifoDepth*CmdBits-1:0] fifo_q;
+  // unpacked arrays: Yosys infers memories (an indexed part-select of a flat vector became a barrel shifter)
+  logic [31:0]          part_q [bfp_regs_pkg::CMD_WORDS - 1];  // words 0..6 of the partial command
+  logic [CmdBits-1:0]   fifo_q [FifoDepth];
   logic [IdxW-1:0]      fifo_wr_q, fifo_rd_q;
   logic [6:0]           level_q;                // commands in the FIFO
-  logic [NCnt*64-1:0]   cnt_q;
+  logic [63:0]          cnt_q [NCnt];
   logic [31:0]          snap_q;                 // HI word snapshot taken by the last LO read
   logic [2:0]           snap_idx_q;             // of this counter
 
@@ -139,6 +140,8 @@ module bfp_axil_regs #(
     status[bfp_regs_pkg::STATUS_FIFO_LEVEL_LSB +: bfp_regs_pkg::STATUS_FIFO_LEVEL_W] = 8'(level_q);
     status[bfp_regs_pkg::STATUS_ERROR_LSB +: bfp_regs_pkg::STATUS_ERROR_W] = error_q;
   end
+  logic [63:0] r_cnt_val;  // the counter an access in the counter range addresses
+  assign r_cnt_val = cnt_q[r_idx];
   assign r_off = raddr - CntBase;
   assign r_cnt = raddr >= CntBase && 32'(raddr) < 32'(CntBase) + 32'(NCnt * 8);
   assign r_idx = r_off[5:3];
@@ -147,8 +150,7 @@ module bfp_axil_regs #(
     rval = '0;
     r_ok = 1'b1;
     if (r_cnt) begin
-      rval = r_hi ? ((snap_idx_q == r_idx) ? snap_q : cnt_q[32'(r_idx) * 64 + 32 +: 32])
-                  : cnt_q[32'(r_idx) * 64 +: 32];
+      rval = r_hi ? ((snap_idx_q == r_idx) ? snap_q : r_cnt_val[63:32]) : r_cnt_val[31:0];
     end else begin
       case (raddr)
         bfp_regs_pkg::REG_ID:         rval = bfp_regs_pkg::ID_VALUE;
@@ -192,7 +194,7 @@ module bfp_axil_regs #(
         s_axil_rresp_o  <= r_ok ? 2'b00 : 2'b10;
         s_axil_rdata_o  <= rval;
         if (r_cnt && !r_hi) begin
-          snap_q     <= cnt_q[32'(r_idx) * 64 + 32 +: 32];
+          snap_q     <= r_cnt_val[63:32];
           snap_idx_q <= r_idx;
         end
       end else if (s_axil_rready_i) begin
@@ -202,11 +204,13 @@ module bfp_axil_regs #(
   end
 
   // ---- command FIFO -------------------------------------------------------------------------------------------
+  logic [CmdBits-33:0] part_flat;  // words 0..6 of the partial command, word n at [32n +: 32]
+  always_comb for (int n = 0; n < bfp_regs_pkg::CMD_WORDS - 1; n++) part_flat[n * 32 +: 32] = part_q[n];
   logic push, pop, overflow, head_wait;
   logic [CmdBits-1:0] head;
   assign push     = w_cmd && 32'(words_q) == 32'(bfp_regs_pkg::CMD_WORDS - 1) && !fifo_full;
   assign overflow = w_cmd && 32'(words_q) == 32'(bfp_regs_pkg::CMD_WORDS - 1) && fifo_full;
-  assign head      = fifo_q[32'(fifo_rd_q) * CmdBits +: CmdBits];
+  assign head      = fifo_q[fifo_rd_q];
   assign head_wait = head[bfp_pkg::CMD_FLAGS_LSB + bfp_pkg::FLAG_WAIT];
   // a WAIT command is offered only when it would start at once: core idle, every write answered
   assign cmd_tvalid_o = !fifo_empty && (!head_wait || (!core_busy_i && mem_idle_i));
@@ -224,11 +228,11 @@ module bfp_axil_regs #(
         if (32'(words_q) == 32'(bfp_regs_pkg::CMD_WORDS - 1)) begin
           words_q <= '0;
           if (push) begin
-            fifo_q[32'(fifo_wr_q) * CmdBits +: CmdBits] <= {s_axil_wdata_i, part_q};
+            fifo_q[fifo_wr_q] <= {s_axil_wdata_i, part_flat};
             fifo_wr_q <= (32'(fifo_wr_q) == 32'(FifoDepth - 1)) ? '0 : fifo_wr_q + 1'b1;
           end
         end else begin
-          part_q[32'(words_q) * 32 +: 32] <= s_axil_wdata_i;
+          part_q[words_q[2:0]] <= s_axil_wdata_i;
           words_q <= words_q + 4'd1;
         end
       end
@@ -300,26 +304,27 @@ module bfp_axil_regs #(
   assign irq_o = (irq_done_q && done_en_q) || (irq_err_q && err_en_q);
 
   // ---- counters ------------------------------------------------------------------------------------------------
-  logic [NCnt*64-1:0] inc;
+  logic [NCnt*16-1:0] inc;  // increment of counter i at [16i +: 16] (at most 16 bits: macs_i)
   always_comb begin
     inc = '0;
-    inc[bfp_regs_pkg::CNT_CYCLES * 64 +: 64]       = 64'd1;
-    inc[bfp_regs_pkg::CNT_LOAD_BUSY * 64 +: 64]    = 64'(engines_busy_i[0]);
-    inc[bfp_regs_pkg::CNT_COMPUTE_BUSY * 64 +: 64] = 64'(engines_busy_i[1]);
-    inc[bfp_regs_pkg::CNT_STORE_BUSY * 64 +: 64]   = 64'(engines_busy_i[2]);
-    inc[bfp_regs_pkg::CNT_MACS * 64 +: 64]         = 64'(macs_i);
-    inc[bfp_regs_pkg::CNT_RD_BYTES * 64 +: 64]     = rd_beat_i ? 64'(Beat) : 64'd0;
-    inc[bfp_regs_pkg::CNT_WR_BYTES * 64 +: 64]     = wr_beat_i ? 64'(Beat) : 64'd0;
-    inc[bfp_regs_pkg::CNT_COMMANDS * 64 +: 64]     = 64'(pop);
+    inc[bfp_regs_pkg::CNT_CYCLES * 16 +: 16]       = 16'd1;
+    inc[bfp_regs_pkg::CNT_LOAD_BUSY * 16 +: 16]    = 16'(engines_busy_i[0]);
+    inc[bfp_regs_pkg::CNT_COMPUTE_BUSY * 16 +: 16] = 16'(engines_busy_i[1]);
+    inc[bfp_regs_pkg::CNT_STORE_BUSY * 16 +: 16]   = 16'(engines_busy_i[2]);
+    inc[bfp_regs_pkg::CNT_MACS * 16 +: 16]         = macs_i;
+    inc[bfp_regs_pkg::CNT_RD_BYTES * 16 +: 16]     = rd_beat_i ? 16'(Beat) : 16'd0;
+    inc[bfp_regs_pkg::CNT_WR_BYTES * 16 +: 16]     = wr_beat_i ? 16'(Beat) : 16'd0;
+    inc[bfp_regs_pkg::CNT_COMMANDS * 16 +: 16]     = 16'(pop);
   end
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni || clear_cnt) cnt_q <= '0;
-    else
-      for (int i = 0; i < NCnt; i++) cnt_q[i * 64 +: 64] <= cnt_q[i * 64 +: 64] + inc[i * 64 +: 64];
+  for (genvar i = 0; i < NCnt; i++) begin : gen_cnt
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni || clear_cnt) cnt_q[i] <= '0;
+      else cnt_q[i] <= cnt_q[i] + 64'(inc[i * 16 +: 16]);
+    end
   end
 
   logic unused_ports;
   assign unused_ports = ^{s_axil_awprot_i, s_axil_arprot_i, s_axil_wstrb_i, s_axil_awaddr_i[1:0],
                           s_axil_araddr_i[1:0], r_off[AB-1:6], r_off[1:0]};
 endmodule
-// bfp-group: control
+// bfp-group: system bus

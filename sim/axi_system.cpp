@@ -119,7 +119,7 @@ uint32_t AxiMem::resp_for(uint64_t addr) const {
 void AxiMem::drive(bfp_axi_model_inputs& in) {
   const int B = cfg_.beat_bytes;
   in.m_awready = !stall();
-  in.m_wready = !writes_.empty() && !stall();
+  in.m_wready = wbeats_.size() < 256 && !stall();  // W may come before its AW: buffered
   in.m_arready = reads_.size() < 64 && !stall();
   credit_ = std::min(1.0, credit_ + cfg_.bandwidth);
   // R channel: a presented beat stays until it is taken
@@ -175,6 +175,24 @@ void AxiMem::drive(bfp_axi_model_inputs& in) {
   last_ = in;
 }
 
+void AxiMem::apply_w(const WBeat& b) {
+  const int B = cfg_.beat_bytes;
+  Burst& w = writes_.front();
+  const uint64_t addr = w.addr + uint64_t(w.beat) * B;
+  const uint32_t resp = resp_for(addr);
+  if (resp == 0)
+    for (int i = 0; i < B; ++i)
+      if (b.strb[size_t(i)]) mem_[addr + uint64_t(i)] = b.data[size_t(i)];
+  w.resp = std::max(w.resp, resp);
+  ++w.beat;
+  if (b.last) {
+    std::uniform_int_distribution<int> jit(0, std::max(0, cfg_.latency_jitter));
+    w.ready = cycle_ + 1 + uint64_t(cfg_.latency_jitter ? jit(rng_) : 0);
+    bresps_.push_back(w);
+    writes_.pop_front();
+  }
+}
+
 void AxiMem::commit(const bfp_axi_model_inputs& in, const bfp_axi_model_outputs& out) {
   const int B = cfg_.beat_bytes;
   if (in.m_awready && out.m_awvalid) {
@@ -182,24 +200,18 @@ void AxiMem::commit(const bfp_axi_model_inputs& in, const bfp_axi_model_outputs&
     ++stats_.aw_bursts;
     stats_.max_burst_beats = std::max<uint64_t>(stats_.max_burst_beats, out.m_awlen + 1);
   }
-  if (in.m_wready && out.m_wvalid && !writes_.empty()) {
-    Burst& w = writes_.front();
-    const uint64_t addr = w.addr + uint64_t(w.beat) * B;
-    const uint32_t resp = resp_for(addr);
-    if (resp == 0) {
-      const uint8_t* data = reinterpret_cast<const uint8_t*>(out.m_wdata);
-      for (int i = 0; i < B; ++i)
-        if ((out.m_wstrb[i / 32] >> (i % 32)) & 1u) mem_[addr + uint64_t(i)] = data[i];
-    }
-    w.resp = std::max(w.resp, resp);
-    ++w.beat;
+  if (in.m_wready && out.m_wvalid) {
+    WBeat w;
+    const uint8_t* data = reinterpret_cast<const uint8_t*>(out.m_wdata);
+    w.data.assign(data, data + B);
+    for (int i = 0; i < B; ++i) w.strb.push_back((out.m_wstrb[i / 32] >> (i % 32)) & 1u);
+    w.last = out.m_wlast != 0;
+    wbeats_.push_back(std::move(w));
     ++stats_.w_beats;
-    if (out.m_wlast) {
-      std::uniform_int_distribution<int> jit(0, std::max(0, cfg_.latency_jitter));
-      w.ready = cycle_ + 1 + uint64_t(cfg_.latency_jitter ? jit(rng_) : 0);
-      bresps_.push_back(w);
-      writes_.pop_front();
-    }
+  }
+  while (!wbeats_.empty() && !writes_.empty()) {  // beats meet their AW
+    apply_w(wbeats_.front());
+    wbeats_.pop_front();
   }
   const bool b_fire = in.m_bvalid && out.m_bready;
   if (b_fire && fake_b_) fake_b_ = false;
@@ -210,6 +222,7 @@ void AxiMem::commit(const bfp_axi_model_inputs& in, const bfp_axi_model_outputs&
     reads_.push_back({out.m_araddr, out.m_arlen, cycle_ + uint64_t(cfg_.latency) +
                                                      uint64_t(cfg_.latency_jitter ? jit(rng_) : 0)});
     ++stats_.ar_bursts;
+    if (!writes_.empty() || !bresps_.empty() || b_valid_) ++stats_.ar_during_writes;
     stats_.max_read_outstanding = std::max<uint64_t>(stats_.max_read_outstanding, reads_.size());
     stats_.max_burst_beats = std::max<uint64_t>(stats_.max_burst_beats, out.m_arlen + 1);
   }
@@ -262,6 +275,11 @@ void AxiSystem::step() {
   in_.awvalid = in_.wvalid = in_.arvalid = 0;
   in_.bready = in_.rready = 1;
   cycle();
+}
+
+bool AxiSystem::wait_irq(uint64_t max_cycles) {
+  for (uint64_t n = 0; !irq() && n < max_cycles; ++n) step();
+  return irq();
 }
 
 void AxiSystem::reg_write(uint32_t offset, uint32_t value, uint32_t* resp) {

@@ -79,6 +79,9 @@ struct AxiMemStats {
   uint64_t ar_bursts = 0, aw_bursts = 0, r_beats = 0, w_beats = 0;
   uint64_t max_read_outstanding = 0;  ///< read bursts accepted and not finished, at most
   uint64_t max_burst_beats = 0;       ///< longest burst seen (either direction)
+  /// AR bursts accepted while a write burst was accepted and not yet answered on B (with WAIT on every command
+  /// there must be none: docs/architecture.md "AXI top", ordering)
+  uint64_t ar_during_writes = 0;
 };
 
 /// Byte-addressed AXI4 slave memory: INCR bursts, WSTRB, in-order responses after a latency, a bandwidth limit,
@@ -95,7 +98,7 @@ class AxiMem {
   void commit(const bfp_axi_model_inputs& in, const bfp_axi_model_outputs& out);
   const AxiMemStats& stats() const { return stats_; }
   /// True when no burst is queued or in flight.
-  bool idle() const { return reads_.empty() && writes_.empty() && bresps_.empty(); }
+  bool idle() const { return reads_.empty() && writes_.empty() && bresps_.empty() && wbeats_.empty(); }
 
  private:
   struct Burst {
@@ -115,6 +118,13 @@ class AxiMem {
   std::deque<Burst> reads_;    // accepted AR, oldest first
   std::deque<Burst> writes_;   // accepted AW whose W beats are not all in
   std::deque<Burst> bresps_;   // bursts waiting for their B response
+  struct WBeat {
+    std::vector<uint8_t> data;  // beat_bytes bytes
+    std::vector<bool> strb;
+    bool last;
+  };
+  std::deque<WBeat> wbeats_;   // accepted W beats whose AW has not come yet (AXI allows W before AW)
+  void apply_w(const WBeat& w);
   uint64_t cycle_ = 0;
   double credit_ = 0;
   bool r_valid_ = false, b_valid_ = false;  // presented, waiting for the handshake
@@ -148,6 +158,9 @@ class AxiSystem {
   void step();
   /// The interrupt output as of the last cycle.
   bool irq() const { return out_.irq != 0; }
+  /// Clocks (step()) until irq_o is 1 or `max_cycles` cycles passed; returns whether it rose (the C driver HAL's
+  /// wait_irq). Returns at once when it is already 1.
+  bool wait_irq(uint64_t max_cycles);
   /// An AXI4-Lite read of `offset`: clocks until the R response; `resp` (optional) gets RRESP.
   uint32_t reg_read(uint32_t offset, uint32_t* resp = nullptr);
   /// An AXI4-Lite write: clocks until the B response; `resp` (optional) gets BRESP.

@@ -187,12 +187,21 @@ TEST_P(AxiRtl, GemmBitExactAndCountersMatchTheDirectPort) {
   EXPECT_GT(r.store_busy, 0u);
   EXPECT_GE(r.cycles, std::max({r.load_busy, r.compute_busy, r.store_busy}));
   if (!cfg_.sparse()) EXPECT_EQ(r.compute_busy, d.cycles.compute_busy) << "COMPUTE does not touch memory";
-  std::cerr << "AXI: " << r.cycles << " cycles (counter), direct port: " << d.cycles.total << " cycles\n";
+  const auto& ms = sys.mem().stats();
+  std::cerr << "AXI: " << r.cycles << " cycles (counter), direct port: " << d.cycles.total << " cycles; "
+            << ms.ar_bursts << " read bursts for " << ms.r_beats << " beats, " << ms.aw_bursts << " write bursts for "
+            << ms.w_beats << " beats, longest " << ms.max_burst_beats << ", reads in flight <= "
+            << ms.max_read_outstanding << "\n";
+  EXPECT_GT(ms.max_burst_beats, 1u) << "consecutive beats form bursts";
+  EXPECT_LT(ms.ar_bursts, ms.r_beats);
 }
 
 // Random stalls on all five channels (memory and BFM), random latencies and a bandwidth limit change no result.
 TEST_P(AxiRtl, RandomStallsAndLatenciesChangeNoResult) {
   const uint64_t seed = env_seed(20261203);
+  const std::string label = GetParam().find("default") == std::string::npos ? "r2c2b8" : "default";
+  std::cerr << "seed " << seed << "; rerun: BFP_AXI_SEED=" << seed
+            << " build/tests/axi_rtl_test --gtest_filter='*RandomStalls*/" << label << "'\n";
   for (uint64_t i = 0; i < 2; ++i) {
     GemmSpec s;
     s.m = cfg_.rows + 3;
@@ -216,6 +225,31 @@ TEST_P(AxiRtl, RandomStallsAndLatenciesChangeNoResult) {
     EXPECT_EQ(status_error(r.status), 0u);
     EXPECT_LE(sys.mem().stats().max_burst_beats, uint64_t(cfg_.axi_max_burst));
     EXPECT_LE(sys.mem().stats().max_read_outstanding, uint64_t(cfg_.axi_max_outstanding));
+  }
+}
+
+// Ordering (docs/architecture.md "AXI top"): a command with WAIT starts only when every write burst got its B
+// response. With WAIT on every command and slow B responses, no read burst is ever issued while a write waits for
+// its response, and the result stays bit-exact; without WAIT the same run does overlap them (the check can fail).
+TEST_P(AxiRtl, WaitCommandsStartOnlyAfterEveryWriteIsAnswered) {
+  GemmSpec s;
+  s.m = 2 * cfg_.rows + 1;
+  s.n = 2 * cfg_.cols + 1;
+  s.k = 2 * cfg_.block + 3;
+  s.seed = 3;
+  const Gemm g = make_gemm(cfg_, s);
+  for (const bool wait : {true, false}) {
+    SCOPED_TRACE(wait ? "WAIT on every command" : "no WAIT");
+    Gemm gw = g;
+    if (wait)
+      for (auto& c : gw.plan.commands) c.flags |= bfp::host::kFlagWait;
+    AxiSystemOptions o = options(gw);
+    o.mem.latency_jitter = 40;  // B responses (and read bursts) up to 40 cycles late
+    AxiSystem sys(cfg_, o, &std::cerr);
+    const AxiRun r = run_axi_gemm(sys, gw);
+    EXPECT_TRUE(r.run.bit_exact) << r.run.first_mismatch;
+    if (wait) EXPECT_EQ(sys.mem().stats().ar_during_writes, 0u);
+    else EXPECT_GT(sys.mem().stats().ar_during_writes, 0u) << "the pipelined stream overlaps reads and writes";
   }
 }
 
@@ -280,17 +314,22 @@ TEST_P(AxiRtl, CommandFifoOverflowAndBadRegister) {
   GemmSpec s;
   s.m = s.k = s.n = 8;
   const Gemm g = make_gemm(cfg_, s);
-  AxiSystem sys(cfg_, options(g), &std::cerr);
-  // a long COMPUTE keeps the core busy while the FIFO fills
+  // loads from a memory that answers only after a million cycles keep the core busy while the FIFO fills
+  AxiSystemOptions o = options(g);
+  o.mem.latency = 1000000;
+  AxiSystem sys(cfg_, o, &std::cerr);
   bfp::host::Command busy;
-  busy.op = bfp::host::Opcode::Compute;
-  busy.count = uint16_t(std::min(cfg_.act_depth, cfg_.wgt_depth) / cfg_.block);
+  busy.op = bfp::host::Opcode::LoadAct;
+  busy.rows = 1;
+  busy.count = 1;
   const int depth = cfg_.axi_cmd_fifo_depth;
-  for (int i = 0; i < depth + 3; ++i)
+  for (int i = 0; i < depth + 3; ++i)  // 1 executing, 1 pending in the core, depth queued, then overflow
     for (uint32_t w : busy.encode()) sys.reg_write(kCmdData, w);
   uint32_t st = sys.reg_read(kStatus);
   EXPECT_EQ(status_error(st), 5u) << "CMD_OVERFLOW";
   EXPECT_TRUE(st & 1u) << "BUSY";
+  EXPECT_TRUE(st & 2u) << "FIFO_FULL";
+  EXPECT_EQ((st >> 16) & 0xff, uint32_t(depth)) << "FIFO_LEVEL";
   // partial command: 3 words
   sys.reg_write(kCtrl, 1u << 3);
   for (int i = 0; i < 3; ++i) sys.reg_write(kCmdData, 0);
@@ -319,8 +358,7 @@ TEST_P(AxiRtl, DoorbellRaisesTheInterruptOnlyWhenEnabled) {
   EXPECT_FALSE(sys.irq()) << "DONE_IRQ_EN is 0";
   EXPECT_EQ(sys.reg_read(kIrq), 1u) << "DONE set anyway";
   sys.reg_write(kCtrl, 1);
-  sys.step();
-  EXPECT_TRUE(sys.irq());
+  EXPECT_TRUE(sys.wait_irq(1));
   sys.reg_write(kIrq, 1);  // W1C
   sys.step();
   EXPECT_FALSE(sys.irq());
@@ -344,7 +382,7 @@ TEST_P(AxiRtl, InjectedViolationsAreCaught) {
   GemmSpec s;
   s.m = cfg_.rows;
   s.n = cfg_.cols;
-  s.k = 2 * cfg_.block;
+  s.k = 3 * cfg_.block + 5;  // rows of several beats: bursts longer than one beat
   const Gemm g = make_gemm(cfg_, s);
   struct Case {
     AxiViolation v;
@@ -381,6 +419,50 @@ TEST_P(AxiRtl, InjectedViolationsAreCaught) {
   }
   EXPECT_NE(msg.find("HS_HOLD"), std::string::npos) << "got: " << msg;
   EXPECT_NE(msg.find("u_chk_axil.u_aw"), std::string::npos) << "got: " << msg;
+}
+
+// The axi.* parameters at their extremes (r2c2b8 with the keys set): the smallest (one-beat bursts, one burst in
+// flight, a one-command FIFO) and the largest (256-beat bursts, 16 in flight, 64 commands), with stalls; and a
+// load whose row crosses a 4 KiB boundary is split there (the checker's AXI_AR_BURST would fire otherwise).
+TEST(AxiRtlParameters, ExtremeAxiParametersStayBitExact) {
+  const Config base = load("configs/test/r2c2b8.yaml");
+  for (const auto& changes : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {{"name", "r2c2b8-axi-min"}, {"axi.max_burst", "1"}, {"axi.max_outstanding", "1"},
+            {"axi.cmd_fifo_depth", "1"}, {"axi.id_width", "1"}},
+           {{"name", "r2c2b8-axi-max"}, {"axi.max_burst", "256"}, {"axi.max_outstanding", "16"},
+            {"axi.cmd_fifo_depth", "64"}, {"axi.id_width", "8"}}}) {
+    const Config cfg = base.with(changes);
+    SCOPED_TRACE(cfg.name);
+    EXPECT_NE(cfg.hash(), base.hash());
+    GemmSpec s;
+    s.m = 5;
+    s.n = 7;
+    s.k = 3 * cfg.block + 5;
+    s.seed = 5;
+    const Gemm g = make_gemm(cfg, s);
+    AxiSystemOptions o = options(g, 1 << 14);
+    o.mem.stall = 0.2;
+    o.mem.latency_jitter = 5;
+    o.bfm_stall = 0.2;
+    AxiSystem sys(cfg, o, &std::cerr);
+    EXPECT_EQ((sys.reg_read(reg_offset("CAPS")) >> 8) & 0xff, uint32_t(cfg.axi_cmd_fifo_depth));
+    const AxiRun r = run_axi_gemm(sys, g);
+    EXPECT_TRUE(r.run.bit_exact) << r.run.first_mismatch;
+    EXPECT_EQ(status_error(r.status), 0u);
+    EXPECT_LE(sys.mem().stats().max_burst_beats, uint64_t(cfg.axi_max_burst));
+    EXPECT_LE(sys.mem().stats().max_read_outstanding, uint64_t(cfg.axi_max_outstanding));
+    // one row of 8 beats from 4 KiB - 2 beats: split at the boundary
+    const uint64_t before = sys.mem().stats().ar_bursts;
+    bfp::host::Command c;
+    c.op = bfp::host::Opcode::LoadAct;
+    c.rows = 1;
+    c.count = uint16_t(8 * cfg.beat_bytes() / cfg.block);
+    c.code_addr = uint32_t(4096 - 2 * cfg.beat_bytes());
+    c.exp_addr = 0;
+    EXPECT_EQ(status_error(run_commands(sys, {c})), 0u);
+    const uint64_t bursts = sys.mem().stats().ar_bursts - before;
+    if (cfg.axi_max_burst >= 8) EXPECT_EQ(bursts, 3u) << "codes in two bursts (split at 4 KiB), exponents in one";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, AxiRtl, testing::Values("configs/test/r2c2b8.yaml", "configs/default.yaml"),

@@ -152,6 +152,39 @@ TEST_P(Lint, YosysHierarchyAndProc) {
   EXPECT_EQ(r.status, 0) << r.output;
 }
 
+// The AXI top (docs/architecture.md "AXI top"), from bfp_axi_top.f: the same files with bfp_axi_top.sv last.
+TEST_P(Lint, AxiTopVerilatorWallClean) {
+  ASSERT_TRUE(have_tool("verilator")) << "verilator not found in PATH";
+  for (const char* extra : {"", "--assert +define+BFP_ASSERT "}) {
+    SCOPED_TRACE(extra);
+    const auto r = run_in(rtl_->dir(), std::string("verilator --lint-only -Wall -Werror-USERERROR ") + extra +
+                                           "-f bfp_axi_top.f --top-module bfp_axi_top");
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(r.output.find("%Warning"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("%Error"), std::string::npos) << r.output;
+  }
+}
+
+TEST_P(Lint, AxiTopIcarusElaborates) {
+  ASSERT_TRUE(have_tool("iverilog")) << "iverilog not found in PATH";
+  for (const char* extra : {"", "-DBFP_ASSERT "}) {
+    SCOPED_TRACE(extra);
+    const auto r = run_in(rtl_->dir(), std::string("iverilog -g2012 ") + extra + "-s bfp_axi_top -o /dev/null " +
+                                           rtl_->file_args() + " bfp_axi_top.sv");
+    EXPECT_EQ(r.status, 0) << r.output;
+  }
+}
+
+// hierarchy checks the whole AXI top (bfp_core included); proc runs on the AXI modules only, as YosysHierarchyAndProc
+// above already processes bfp_core with the same parameters (the slow part on the large configs).
+TEST_P(Lint, AxiTopYosysHierarchyAndProc) {
+  ASSERT_TRUE(have_tool("yosys")) << "yosys not found in PATH";
+  const auto r = run_in(rtl_->dir(), "yosys -q -p \"read_verilog -sv " + rtl_->file_args() +
+                                         " bfp_axi_top.sv; hierarchy -check -top bfp_axi_top; proc bfp_axi_top "
+                                         "*bfp_axi_rd* *bfp_axi_wr* *bfp_axil_regs*; check -assert bfp_axi_top\"");
+  EXPECT_EQ(r.status, 0) << r.output;
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, Lint, ::testing::ValuesIn(lint_configs()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return config_label(info.param);

@@ -71,7 +71,9 @@ TEST(ReportModuleGroups, EveryGeneratedModuleHasItsGroup) {
         {"bfp_dma_sparse", "load engines"},        {"bfp_walk_step", "load engines"},
         {"bfp_acc_buf", "accumulator buffer"},     {"bfp_store", "requantizer/store"},
         {"bfp_requant", "requantizer/store"},       {"bfp_bias_buf", "requantizer/store"},
-        {"bfp_chk_handshake", "verification"}};
+        {"bfp_chk_handshake", "verification"},     {"bfp_chk_axi", "verification"},
+        {"bfp_chk_axil", "verification"},          {"bfp_axi_rd", "system bus"},
+        {"bfp_axi_wr", "system bus"},              {"bfp_axil_regs", "system bus"}};
     for (const auto& [m, grp] : expect) EXPECT_EQ(module_group(g, m), grp) << config << ": " << m;
     EXPECT_EQ(g.size(), expect.size()) << config << ": a new module? give it its group in the expectation";
     EXPECT_EQ(module_group(g, "bfp_sram_macro"), "other");

@@ -47,6 +47,7 @@ module bfp_fpga_shell #(
   logic [Beat-1:0]       wr_strb;
   logic [3:0]            op;
   logic [2:0]            engines_busy;
+  logic [15:0]           macs;
 
   bfp_top u_top (
     .clk_i          (clk_i),
@@ -67,11 +68,12 @@ module bfp_fpga_shell #(
     .wr_tstrb_o     (wr_strb),
     .busy_o         (busy_o),
     .op_o           (op),
-    .engines_busy_o (engines_busy)
+    .engines_busy_o (engines_busy),
+    .macs_o         (macs)
   );
 
   logic unused_status;
-  assign unused_status = ^{op, engines_busy};
+  assign unused_status = ^{op, engines_busy, macs};
 
   // ---- input: byte shift registers for the command and the read response --------------------------
   logic [4:0]            cmd_cnt_q;
