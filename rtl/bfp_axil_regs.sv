@@ -101,7 +101,9 @@ module bfp_axil_regs #(
   // ---- AXI4-Lite handshakes -------------------------------------------------------------------------------------
   logic            wr_fire, rd_fire;
   logic [AB-1:0]   waddr, raddr;
-  assign s_axil_awready_o = s_axil_awvalid_i && s_axil_wvalid_i && !s_axil_bvalid_o;
+  // A write is taken while the previous B response is handed over in the same cycle, so a master that posts its
+  // writes (takes the next AW/W before collecting the last B) pushes one register write per cycle.
+  assign s_axil_awready_o = s_axil_awvalid_i && s_axil_wvalid_i && (!s_axil_bvalid_o || s_axil_bready_i);
   assign s_axil_wready_o  = s_axil_awready_o;
   assign wr_fire = s_axil_awready_o;
   assign s_axil_arready_o = !s_axil_rvalid_o;

@@ -143,6 +143,10 @@ struct AxiSystemOptions {
   /// Test-only: the AXI4-Lite master raises AWVALID without WVALID for one cycle and then drops it (HS_HOLD of
   /// u_chk_axil.u_aw) on its first write.
   bool bfm_drop_awvalid = false;
+  /// The AXI4-Lite master posts its writes, as a CPU's store buffer does: reg_write returns once AW and W are
+  /// taken and the B response is collected in a later cycle (a read or a write asking for its response first
+  /// collects every outstanding B). false: every write waits for its B.
+  bool posted_writes = true;
 };
 
 /// bfp_axi_top + AXI4 slave memory + AXI4-Lite bus-functional master.
@@ -182,6 +186,8 @@ class AxiSystem {
   bfp_axi_model_inputs in_{};
   bfp_axi_model_outputs out_{};
   bool dropped_awvalid_ = false;
+  uint64_t b_pending_ = 0;  // posted writes whose B response has not been taken yet
+  void collect_b();         // clocks until b_pending_ is 0
 };
 
 }  // namespace bfp::sim

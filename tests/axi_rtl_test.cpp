@@ -177,8 +177,9 @@ TEST_P(AxiRtl, GemmBitExactAndCountersMatchTheDirectPort) {
   EXPECT_EQ(r.commands, g.plan.commands.size());
   EXPECT_EQ(r.rd_bytes, d.read_bytes);
   EXPECT_EQ(r.wr_bytes, d.write_bytes);
-  if (!cfg_.sparse())  // dense: R*C MACs per issued element
+  if (!cfg_.sparse()) {  // dense: R*C MACs per issued element
     EXPECT_EQ(r.macs, drv->stats().compute_stream * uint64_t(cfg_.rows) * uint64_t(cfg_.cols));
+  }
   EXPECT_GT(r.macs, 0u);
   // busy cycles follow memory timing; each engine is busy at least as long as on the direct port's ideal memory
   // minus nothing: both are positive and the cycles cover them
@@ -186,7 +187,9 @@ TEST_P(AxiRtl, GemmBitExactAndCountersMatchTheDirectPort) {
   EXPECT_GT(r.compute_busy, 0u);
   EXPECT_GT(r.store_busy, 0u);
   EXPECT_GE(r.cycles, std::max({r.load_busy, r.compute_busy, r.store_busy}));
-  if (!cfg_.sparse()) EXPECT_EQ(r.compute_busy, d.cycles.compute_busy) << "COMPUTE does not touch memory";
+  if (!cfg_.sparse()) {
+    EXPECT_EQ(r.compute_busy, d.cycles.compute_busy) << "COMPUTE does not touch memory";
+  }
   const auto& ms = sys.mem().stats();
   std::cerr << "AXI: " << r.cycles << " cycles (counter), direct port: " << d.cycles.total << " cycles; "
             << ms.ar_bursts << " read bursts for " << ms.r_beats << " beats, " << ms.aw_bursts << " write bursts for "
@@ -461,7 +464,9 @@ TEST(AxiRtlParameters, ExtremeAxiParametersStayBitExact) {
     c.exp_addr = 0;
     EXPECT_EQ(status_error(run_commands(sys, {c})), 0u);
     const uint64_t bursts = sys.mem().stats().ar_bursts - before;
-    if (cfg.axi_max_burst >= 8) EXPECT_EQ(bursts, 3u) << "codes in two bursts (split at 4 KiB), exponents in one";
+    if (cfg.axi_max_burst >= 8) {
+      EXPECT_EQ(bursts, 3u) << "codes in two bursts (split at 4 KiB), exponents in one";
+    }
   }
 }
 
