@@ -15,9 +15,11 @@ uint32_t config_hash32(const Config& cfg) {
 
 namespace {
 
-// Register polls are AXI4-Lite transactions of a few cycles each; this bounds one wait of the driver in polls
-// (polling mode) well above any GEMM, the idle watchdog in wait_irq catches a hang long before.
-constexpr uint64_t kMaxPolls = uint64_t(1) << 40;
+// One wait of the driver in STATUS polls (each an AXI4-Lite read of at least 2 cycles): a push waits for one
+// command to leave the FIFO and a polled wait for at most a FIFO's worth of commands, each far below 10^6 cycles
+// (one COMPUTE over a full buffer, a load under stalls), so 10^7 polls only ends a hang. With the interrupt the same
+// bound is in cycles, and the idle watchdog of wait_irq ends a hang first.
+constexpr uint64_t kMaxPolls = 10000000;
 
 class AxiDevice : public Device {
  public:
