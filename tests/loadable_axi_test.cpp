@@ -19,26 +19,17 @@
 #include "sim/axi_device.h"
 #include "sim/direct_device.h"
 #include "sim/model_cache.h"
+#include "support/loadable_support.h"
 
 namespace fs = std::filesystem;
 using namespace bfp::mapper;
 
 namespace {
 
-std::string src(const std::string& rel) { return (fs::path(BFP_SOURCE_DIR) / rel).string(); }
+using bfp::test::src;
+std::vector<std::string> networks() { return bfp::test::shipped_networks(); }
 
-std::vector<std::string> networks() {
-  std::vector<std::string> v;
-  for (const auto& e : fs::directory_iterator(src("networks")))
-    if (e.path().extension() == ".yaml") v.push_back(e.path().string());
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
-bfp::host::Loadable compile_and_read(const std::string& net, const bfp::Config& cfg, const CompileOptions& o = {}) {
-  const bfp::host::Loadable l = compile_network(load_network(net), cfg, o);
-  return bfp::host::read_loadable(bfp::host::write_loadable(l, cfg), cfg, net);
-}
+using bfp::test::compile_and_read;
 
 // The AXI device exactly as `bfpgen replay --stall S --latency L [--poll]` makes it (cli/cmd_replay.cpp), so that a
 // failing case reruns from the command line.

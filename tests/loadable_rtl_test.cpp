@@ -20,6 +20,7 @@
 #include "sim/direct_device.h"
 #include "sim/model_cache.h"
 #include "support/run_cmd.h"
+#include "support/loadable_support.h"
 #include "support/temp_dir.h"
 #include "verify/loadable_fuzz.h"
 
@@ -28,15 +29,8 @@ using namespace bfp::mapper;
 
 namespace {
 
-std::string src(const std::string& rel) { return (fs::path(BFP_SOURCE_DIR) / rel).string(); }
-
-std::vector<std::string> networks() {
-  std::vector<std::string> v;
-  for (const auto& e : fs::directory_iterator(src("networks")))
-    if (e.path().extension() == ".yaml") v.push_back(e.path().string());
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using bfp::test::src;
+std::vector<std::string> networks() { return bfp::test::shipped_networks(); }
 
 // The RTL executor of `bfpgen run`, keeping every GEMM's result.
 class Capture : public GemmExecutor {
@@ -55,10 +49,7 @@ class Capture : public GemmExecutor {
   std::unique_ptr<GemmExecutor> inner_;
 };
 
-bfp::host::Loadable compile_and_read(const std::string& net, const bfp::Config& cfg, const CompileOptions& o = {}) {
-  const bfp::host::Loadable l = compile_network(load_network(net), cfg, o);
-  return bfp::host::read_loadable(bfp::host::write_loadable(l, cfg), cfg, net);
-}
+using bfp::test::compile_and_read;
 
 }  // namespace
 

@@ -18,6 +18,7 @@
 #include "mapper/replay.h"
 #include "sim/device.h"
 #include "mapper/run.h"
+#include "support/loadable_support.h"
 #include "support/temp_dir.h"
 #include "verify/loadable_fuzz.h"
 
@@ -27,15 +28,8 @@ using bfp::host::LoadableError;
 
 namespace {
 
-std::string src(const std::string& rel) { return (fs::path(BFP_SOURCE_DIR) / rel).string(); }
-
-std::vector<std::string> networks() {
-  std::vector<std::string> v;
-  for (const auto& e : fs::directory_iterator(src("networks")))
-    if (e.path().extension() == ".yaml") v.push_back(e.path().string());
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using bfp::test::src;
+std::vector<std::string> networks() { return bfp::test::shipped_networks(); }
 
 const bfp::Config& cfg_default() {
   static const bfp::Config c = bfp::load_config(src("configs/default.yaml"));
