@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gen/emit_pkg.h"
+#include "gen/emit_regs.h"
 #include "support/run_cmd.h"
 #include "support/temp_dir.h"
 
@@ -34,13 +35,14 @@ std::vector<fs::path> leaf_files() {
   return v;
 }
 
-/// bfp_pkg.sv (written to a scratch directory) followed by every leaf, as shell arguments.
+/// bfp_pkg.sv and bfp_regs_pkg.sv (written to a scratch directory) followed by every leaf, as shell arguments.
 class Sources {
  public:
   Sources() {
     std::ofstream(tmp_.path() / "bfp_pkg.sv") << bfp::package_source();
-    args_ = "'" + (tmp_.path() / "bfp_pkg.sv").string() + "'";
-    yosys_args_ = (tmp_.path() / "bfp_pkg.sv").string();
+    std::ofstream(tmp_.path() / "bfp_regs_pkg.sv") << bfp::regs_package_source();
+    args_ = "'" + (tmp_.path() / "bfp_pkg.sv").string() + "' '" + (tmp_.path() / "bfp_regs_pkg.sv").string() + "'";
+    yosys_args_ = (tmp_.path() / "bfp_pkg.sv").string() + " " + (tmp_.path() / "bfp_regs_pkg.sv").string();
     for (const auto& f : leaf_files()) {
       args_ += " '" + f.string() + "'";
       yosys_args_ += " " + f.string();
