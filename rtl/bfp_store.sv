@@ -72,35 +72,62 @@ module bfp_store #(
   localparam int CntBits   = BlockLog + 1;
   // compacted codes shifted by up to Beat-1 bytes, rounded up to whole beats
   localparam int WinBytes  = ((BlockSize + Beat - 1) / Beat + 1) * Beat;
+  // Slots for requantized blocks (header): enough that the reads keep up with the writer at two beats per block
+  // (a slot is taken from the read to the block's last beat: requantizer latency 2, +1 with BIAS, + 2 beats; a
+  // compressed all-zero block leaves after one cycle, hence one more). The multi-cycle requantizer takes one
+  // block at a time and holds its inputs, so there one slot is all it can use.
+  localparam int Serial    = (RequantLanes < BlockSize) ? 1 : 0;
+  localparam int Depth     = (Serial != 0) ? 1 : 2 + ((Bias != 0) ? 1 : 0) + ((Sparse != 0) ? 1 : 0);
+  localparam int PtrBits   = (Depth > 1) ? $clog2(Depth) : 1;
+  localparam int SlotN     = 1 << PtrBits;  // slots declared (a power of two: every pointer value indexes one)
+  localparam int CntW      = $clog2(Depth + 2);  // 0 .. Depth, and one value more for the STORE_SLOTS check
 
-  typedef enum logic [3:0] {SIdle, SRead, SWait, SCode, SExp, SMask, SSExp, SCodes, SNext, SL1, SHdr} state_e;
-  state_e state_q;
+  // writer states: dense codes / exponent beats; compressed level-2 mask (or an all-zero block's bookkeeping),
+  // exponent, code beats, level-1 byte, header
+  typedef enum logic [2:0] {WCode, WExp, WMask, WSExp, WCodes, WL1, WHdr} wstate_e;
+  logic    busy_q;
+  wstate_e wstate_q;
 
-  logic [15:0] rows_q, count_q, valid_cols_q, row_q, blk_q;
-  logic        relu_q, sparse_q, last_q, bias_q, read_d_q;
+  logic [15:0] rows_q, count_q, valid_cols_q;
+  logic        relu_q, sparse_q, last_q, bias_q;
   logic [7:0]  prune_q;
   logic [15:0] row_blocks_q;
   logic [31:0] code_base_q, exp_base_q, code_stride_q, exp_stride_q;
-  logic [15:0] beat_q;
+
+  // ---- read side: the next block to read, blocks in flight ------------------------------------------
+  logic [15:0]        f_row_q, f_blk_q;   // next block to read (held while the serial requantizer works on it)
+  logic [15:0]        f_blk_d_q;          // the block read a cycle ago (with BIAS: the one entering the requantizer)
+  logic               f_done_q;           // every block was read
+  logic               inflight_q;         // serial requantizer: a block is in it
+  logic               issue_d_q;          // a block was read a cycle ago
+  logic [CntW-1:0]    cnt_q;              // blocks read and not yet retired by the writer
+  logic [CntW-1:0]    occ_q;              // of those, requantized blocks in the slots
+  logic [PtrBits-1:0] land_q, head_q;     // slot the next requantized block lands in / the writer's slot
+  logic               issue, retire, f_adv, f_last;
+
+  // writer: the block being written
+  logic [15:0] row_q, blk_q, beat_q;
 
   // requantizer
   logic                   rq_valid, rq_valid_o;
   logic [BlockSize-1:0]   lane_en;
-  logic [BlockSize*8-1:0] rq_codes, codes_q;
-  logic [7:0]             rq_exp, exp_q;
+  logic [BlockSize*8-1:0] rq_codes;
+  logic [7:0]             rq_exp;
+  logic [15:0]            rq_blk;  // the block presented to the requantizer
+
+  // with a bias the block reaches the requantizer through bfp_bias_buf's register, a cycle after the read
+  logic [BlockSize*AccWidth-1:0]       rq_m;
+  logic [BlockSize*bfp_pkg::EXP_W-1:0] rq_e;
+  assign rq_valid = (Bias != 0 && bias_q) ? issue_d_q : issue;
+  assign rq_blk   = (Bias != 0 && bias_q) ? f_blk_d_q : f_blk_q;
+  assign rq_m     = (Bias != 0 && bias_q) ? bias_m_i : acc_m_i;
+  assign rq_e     = (Bias != 0 && bias_q) ? bias_e_i : acc_e_i;
 
   for (genvar j = 0; j < BlockSize; j++) begin : gen_lane
     logic [31:0] col;
-    assign col = (32'(blk_q) << BlockLog) + 32'(j);
+    assign col = (32'(rq_blk) << BlockLog) + 32'(j);
     assign lane_en[j] = col < {16'd0, valid_cols_q};
   end
-
-  // with a bias the block reaches the requantizer through bfp_bias_buf's register, a cycle after SRead
-  logic [BlockSize*AccWidth-1:0]       rq_m;
-  logic [BlockSize*bfp_pkg::EXP_W-1:0] rq_e;
-  assign rq_valid = (Bias != 0 && bias_q) ? read_d_q : (state_q == SRead);
-  assign rq_m     = (Bias != 0 && bias_q) ? bias_m_i : acc_m_i;
-  assign rq_e     = (Bias != 0 && bias_q) ? bias_e_i : acc_e_i;
 
   bfp_requant #(
     .BlockSize(BlockSize),
@@ -133,8 +160,39 @@ module bfp_store #(
     end
   end
 
-  assign acc_row_o   = RowBits'(row_q);
-  assign acc_block_o = BlkBits'(blk_q);
+  // the slots: requantized, pruned blocks in read order, each with its exponent and non-zero mask
+  logic [BlockSize*8-1:0] slot_codes [0:SlotN-1];
+  logic [7:0]             slot_exp   [0:SlotN-1];
+  logic [BlockSize-1:0]   slot_mask  [0:SlotN-1];
+  logic [BlockSize*8-1:0] codes_h;  // the writer's block
+  logic [7:0]             exp_h;
+  logic [BlockSize-1:0]   mask_h;
+  logic                   head_ok;  // the writer's block is in its slot
+  assign codes_h = slot_codes[head_q];
+  assign exp_h   = slot_exp[head_q];
+  assign mask_h  = slot_mask[head_q];
+  assign head_ok = (occ_q != '0);
+
+  function automatic logic [PtrBits-1:0] ptr_next(input logic [PtrBits-1:0] p);
+    ptr_next = (32'(p) == Depth - 1) ? '0 : p + 1'b1;
+  endfunction
+
+  always_ff @(posedge clk_i) begin
+    if (rq_valid_o) begin
+      slot_codes[land_q] <= pruned;
+      slot_exp[land_q]   <= (nz == '0) ? 8'd0 : rq_exp;
+      slot_mask[land_q]  <= nz;
+    end
+  end
+
+  // A block is read when a slot is free for it (or one frees this cycle); the serial requantizer also needs the
+  // last block out. The read address moves on with the read (serial: when the block leaves the requantizer).
+  assign f_last = (f_row_q + 16'd1 == rows_q) && (f_blk_q + 16'd1 == count_q);
+  assign issue  = busy_q && !f_done_q && (Serial == 0 || !inflight_q) && (32'(cnt_q) < Depth || retire);
+  assign f_adv  = (Serial != 0) ? (rq_valid_o && !f_done_q) : issue;
+
+  assign acc_row_o   = RowBits'(f_row_q);
+  assign acc_block_o = BlkBits'(f_blk_q);
 
   // ---- dense writes ---------------------------------------------------------------------------------
   logic [31:0] code_byte, exp_byte;
@@ -147,14 +205,13 @@ module bfp_store #(
   assign exp_byte   = exp_base_q + 32'(blk_q);
   assign code_off   = (BlockSize >= Beat) ? 32'd0 : 32'(code_byte[BeatLog-1:0]);
   assign exp_off    = 32'(exp_byte[BeatLog-1:0]);
-  assign code_chunk = codes_q[beat_q[BlockLog-1:0]*CodeBits +: CodeBits];
+  assign code_chunk = codes_h[beat_q[BlockLog-1:0]*CodeBits +: CodeBits];
   assign code_data  = MemWidth'(code_chunk) << (code_off * 8);
   assign code_strb  = (MemWidth/8)'({(CodeBits/8){1'b1}}) << code_off;
-  assign exp_data   = MemWidth'(exp_q) << (exp_off * 8);
+  assign exp_data   = MemWidth'(exp_h) << (exp_off * 8);
   assign exp_strb   = (MemWidth/8)'(1) << exp_off;
 
   // ---- compressed writes ----------------------------------------------------------------------------
-  logic [BlockSize-1:0]   mask_q;
   // per-row stream state, kept across commands
   logic [15:0]            nnzb_a  [0:Rows-1];
   logic [15:0]            nnz_a   [0:Rows-1];
@@ -190,8 +247,8 @@ module bfp_store #(
     compact = '0;
     blk_nnz = '0;
     for (int j = 0; j < BlockSize; j++) begin
-      if (mask_q[j]) begin
-        compact[8*blk_nnz +: 8] = codes_q[8*j +: 8];
+      if (mask_h[j]) begin
+        compact[8*blk_nnz +: 8] = codes_h[8*j +: 8];
         blk_nnz = blk_nnz + 1'b1;
       end
     end
@@ -200,28 +257,28 @@ module bfp_store #(
     for (int b = 0; b < WinBytes; b++)
       win_en[b] = (b >= 32'(nnz_q[BeatLog-1:0])) && (b < 32'(nnz_q[BeatLog-1:0]) + 32'(blk_nnz));
     code_beats = 16'((32'(nnz_q[BeatLog-1:0]) + 32'(blk_nnz) + 32'(Beat - 1)) >> BeatLog);
-    unique case (state_q)
-      SMask: begin
+    unique case (wstate_q)
+      WMask: begin
         sp_byte = code_base_q + off_l2 + 32'(nnzb_q) * MaskBytes;
-        sp_data = MemWidth'(mask_q) << (8 * sp_byte[BeatLog-1:0]);
+        sp_data = MemWidth'(mask_h) << (8 * sp_byte[BeatLog-1:0]);
         sp_strb = (MemWidth/8)'({MaskBytes{1'b1}}) << sp_byte[BeatLog-1:0];
       end
-      SSExp: begin
+      WSExp: begin
         sp_byte = code_base_q + off_exp + 32'(nnzb_q);
-        sp_data = MemWidth'(exp_q) << (8 * sp_byte[BeatLog-1:0]);
+        sp_data = MemWidth'(exp_h) << (8 * sp_byte[BeatLog-1:0]);
         sp_strb = (MemWidth/8)'(1) << sp_byte[BeatLog-1:0];
       end
-      SCodes: begin
+      WCodes: begin
         sp_byte = code_base_q + off_codes + (32'(nnz_q) & ~(32'(Beat - 1))) + (32'(beat_q) << BeatLog);
         sp_data = window[beat_q[BlockLog:0]*MemWidth +: MemWidth];
         sp_strb = win_en[beat_q[BlockLog:0]*Beat +: Beat];
       end
-      SL1: begin  // one byte of level-1 bits: blocks 8*(bdone-1)/8 ..
+      WL1: begin  // one byte of level-1 bits: blocks 8*(bdone-1)/8 ..
         sp_byte = code_base_q + 32'(bfp_pkg::ROW_L1_OFFSET) + ((32'(bdone_q) - 32'd1) >> 3);
         sp_data = MemWidth'(l1acc_q) << (8 * sp_byte[BeatLog-1:0]);
         sp_strb = (MemWidth/8)'(1) << sp_byte[BeatLog-1:0];
       end
-      default: begin  // SHdr
+      default: begin  // WHdr
         sp_byte = code_base_q;
         sp_data = MemWidth'(hdr_word);
         sp_strb = (MemWidth/8)'({bfp_pkg::ROW_HDR_BYTES{1'b1}});
@@ -230,47 +287,51 @@ module bfp_store #(
   end
 
   logic writing_dense, writing_sparse;
-  assign writing_dense  = (state_q == SCode) || (state_q == SExp);
+  assign writing_dense  = busy_q && head_ok && ((wstate_q == WCode) || (wstate_q == WExp));
   // (Sparse != 0): without the compressed writer its states are unreachable; say so, so that synthesis
-  // drops the whole compressed datapath of a dense config
-  assign writing_sparse = (Sparse != 0) && ((state_q == SMask) || (state_q == SSExp) || (state_q == SCodes) ||
-                                            (state_q == SL1) || (state_q == SHdr));
+  // drops the whole compressed datapath of a dense config. An all-zero block writes nothing in WMask.
+  assign writing_sparse = (Sparse != 0) && busy_q &&
+                          ((wstate_q == WMask && head_ok && mask_h != '0) || (wstate_q == WSExp) ||
+                           (wstate_q == WCodes) || (wstate_q == WL1) || (wstate_q == WHdr));
 
   logic [31:0] wr_byte;
-  assign wr_byte     = writing_sparse ? sp_byte : (state_q == SExp) ? exp_byte : code_byte;
-  assign busy_o      = (state_q != SIdle);
+  assign wr_byte     = writing_sparse ? sp_byte : (wstate_q == WExp) ? exp_byte : code_byte;
+  assign busy_o      = busy_q;
   assign wr_tvalid_o = writing_dense || writing_sparse;
   assign wr_addr_o   = AddrWidth'({wr_byte[31:BeatLog], BeatLog'(0)});
-  assign wr_tdata_o  = writing_sparse ? sp_data : (state_q == SExp) ? exp_data : code_data;
-  assign wr_tstrb_o  = writing_sparse ? sp_strb : (state_q == SExp) ? exp_strb : code_strb;
+  assign wr_tdata_o  = writing_sparse ? sp_data : (wstate_q == WExp) ? exp_data : code_data;
+  assign wr_tstrb_o  = writing_sparse ? sp_strb : (wstate_q == WExp) ? exp_strb : code_strb;
 
   logic wr_fire, last_blk;
   assign wr_fire  = wr_tvalid_o && wr_tready_i;
   assign last_blk = (blk_q + 16'd1 == count_q);
 
-  // Where the store goes after a block: the next block of the row, else the next row (or done). A dense
-  // block moves on after its exponent (SExp); a compressed one after SNext when no level-1 byte is due,
-  // after SL1 when no header is due, and after SHdr (only reached at the end of a row: hdr_after_l1_q
-  // needs last_blk).
-  logic        l1_flush, advance;
-  assign l1_flush = bdone_q[2:0] == 3'd7 || (last_blk && last_q);
-  assign advance  = (state_q == SExp && wr_fire) || (state_q == SNext && !l1_flush) ||
-                    (state_q == SL1 && wr_fire && !hdr_after_l1_q) || (state_q == SHdr && wr_fire);
+  // A compressed block's bookkeeping (level-1 bit, blocks done): in the cycle of its last code beat, or for an
+  // all-zero block in its one WMask cycle. The writer is done with the block's slot after its exponent (dense)
+  // or its bookkeeping (compressed); it moves on to the next block then, unless a level-1 byte is due, after WL1
+  // unless a header is due, and after WHdr (only reached at the end of a row: hdr_after_l1_q needs last_blk).
+  logic l1_flush, book, advance, codes_last;
+  assign codes_last = (beat_q + 16'd1 == code_beats);
+  assign l1_flush   = bdone_q[2:0] == 3'd7 || (last_blk && last_q);
+  assign book       = (Sparse != 0) && busy_q && ((wstate_q == WMask && head_ok && mask_h == '0) ||
+                                                  (wstate_q == WCodes && wr_fire && codes_last));
+  assign retire     = (wstate_q == WExp && wr_fire) || book;
+  assign advance    = (wstate_q == WExp && wr_fire) || (book && !l1_flush) ||
+                      (wstate_q == WL1 && wr_fire && !hdr_after_l1_q) || (wstate_q == WHdr && wr_fire);
   logic [15:0] adv_blk, adv_row;
   logic [31:0] adv_code_base;
-  state_e      adv_state;
+  logic        adv_done;
   always_comb begin
     if (!last_blk) begin
       adv_blk       = blk_q + 16'd1;
       adv_row       = row_q;
       adv_code_base = code_base_q;
-      adv_state     = SRead;
+      adv_done      = 1'b0;
     end else begin
       adv_blk       = '0;
       adv_row       = row_q + 16'd1;
       adv_code_base = code_base_q + code_stride_q;
-      if (row_q + 16'd1 == rows_q) adv_state = SIdle;
-      else adv_state = SRead;
+      adv_done      = (row_q + 16'd1 == rows_q);
     end
   end
 
@@ -280,88 +341,118 @@ module bfp_store #(
   assign bdone_q = bdone_a[r];
   assign l1acc_q = l1acc_a[r];
 
+  // ---- read side and slot counts --------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
-    if (!rst_ni) read_d_q <= 1'b0;
-    else read_d_q <= (state_q == SRead);
+    f_blk_d_q <= f_blk_q;
+    if (!rst_ni) begin
+      issue_d_q  <= 1'b0;
+      inflight_q <= 1'b0;
+      cnt_q      <= '0;
+      occ_q      <= '0;
+      land_q     <= '0;
+      head_q     <= '0;
+      f_done_q   <= 1'b1;
+    end else begin
+      issue_d_q <= issue;
+      if (!busy_q && start_i) begin
+        f_row_q    <= '0;
+        f_blk_q    <= '0;
+        f_done_q   <= 1'b0;
+        inflight_q <= 1'b0;
+        cnt_q      <= '0;
+        occ_q      <= '0;
+        land_q     <= '0;
+        head_q     <= '0;
+      end else begin
+        if (issue) inflight_q <= 1'b1;
+        else if (rq_valid_o) inflight_q <= 1'b0;
+        if (f_adv) begin
+          if (f_last) f_done_q <= 1'b1;
+          else if (f_blk_q + 16'd1 == count_q) begin
+            f_blk_q <= '0;
+            f_row_q <= f_row_q + 16'd1;
+          end else f_blk_q <= f_blk_q + 16'd1;
+        end
+        cnt_q <= cnt_q + CntW'(issue) - CntW'(retire);
+        occ_q <= occ_q + CntW'(rq_valid_o) - CntW'(retire);
+        if (rq_valid_o) land_q <= ptr_next(land_q);
+        if (retire) head_q <= ptr_next(head_q);
+      end
+    end
   end
 
+  // ---- writer -----------------------------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      state_q <= SIdle;
-    end else begin
-      unique case (state_q)
-        SIdle: if (start_i) begin
-          rows_q        <= rows_i;
-          count_q       <= count_i;
-          valid_cols_q  <= valid_cols_i;
-          relu_q        <= relu_i;
-          bias_q        <= bias_i && (Bias != 0);
-          prune_q       <= prune_i;
-          sparse_q      <= sparse_i && (Sparse != 0);
-          last_q        <= last_i;
-          row_blocks_q  <= row_blocks_i;
-          code_base_q   <= code_addr_i;
-          exp_base_q    <= exp_addr_i;
-          code_stride_q <= code_stride_i;
-          exp_stride_q  <= exp_stride_i;
-          row_q         <= '0;
-          blk_q         <= '0;
-          beat_q        <= '0;
-          if (first_i) begin
-            for (int i = 0; i < Rows; i++) begin
-              nnzb_a[i]  <= '0;
-              nnz_a[i]   <= '0;
-              bdone_a[i] <= '0;
-              l1acc_a[i] <= '0;
-            end
+      busy_q   <= 1'b0;
+      wstate_q <= WCode;
+    end else if (!busy_q) begin
+      if (start_i) begin
+        rows_q        <= rows_i;
+        count_q       <= count_i;
+        valid_cols_q  <= valid_cols_i;
+        relu_q        <= relu_i;
+        bias_q        <= bias_i && (Bias != 0);
+        prune_q       <= prune_i;
+        sparse_q      <= sparse_i && (Sparse != 0);
+        last_q        <= last_i;
+        row_blocks_q  <= row_blocks_i;
+        code_base_q   <= code_addr_i;
+        exp_base_q    <= exp_addr_i;
+        code_stride_q <= code_stride_i;
+        exp_stride_q  <= exp_stride_i;
+        row_q         <= '0;
+        blk_q         <= '0;
+        beat_q        <= '0;
+        wstate_q      <= (sparse_i && Sparse != 0) ? WMask : WCode;
+        if (first_i) begin
+          for (int i = 0; i < Rows; i++) begin
+            nnzb_a[i]  <= '0;
+            nnz_a[i]   <= '0;
+            bdone_a[i] <= '0;
+            l1acc_a[i] <= '0;
           end
-          if (rows_i != 16'd0 && count_i != 16'd0) state_q <= SRead;
         end
-        SRead: state_q <= SWait;
-        SWait: if (rq_valid_o) begin
-          codes_q <= pruned;
-          exp_q   <= (nz == '0) ? 8'd0 : rq_exp;
-          mask_q  <= nz;
-          if (!sparse_q) state_q <= SCode;
-          else if (nz != '0) state_q <= SMask;
-          else state_q <= SNext;
-        end
-        SCode: if (wr_fire) begin
+        busy_q <= (rows_i != 16'd0 && count_i != 16'd0);
+      end
+    end else begin
+      unique case (wstate_q)
+        WCode: if (wr_fire) begin
           if (beat_q + 16'd1 == 16'(CodeBeats)) begin
-            beat_q  <= '0;
-            state_q <= SExp;
+            beat_q   <= '0;
+            wstate_q <= WExp;
           end else beat_q <= beat_q + 16'd1;
         end
-        SExp: if (wr_fire && last_blk) exp_base_q <= exp_base_q + exp_stride_q;  // advances below
-        SMask: if (wr_fire) state_q <= SSExp;
-        SSExp: if (wr_fire) state_q <= SCodes;
-        SCodes: if (wr_fire) begin
-          if (beat_q + 16'd1 == code_beats) begin
+        WExp: if (wr_fire && last_blk) exp_base_q <= exp_base_q + exp_stride_q;  // advances below
+        WMask: if (wr_fire) wstate_q <= WSExp;  // an all-zero block: bookkeeping below
+        WSExp: if (wr_fire) wstate_q <= WCodes;
+        WCodes: if (wr_fire) begin
+          if (codes_last) begin
             beat_q    <= '0;
             nnzb_a[r] <= nnzb_q + 16'd1;
             nnz_a[r]  <= nnz_q + 16'(blk_nnz);
-            state_q   <= SNext;
           end else beat_q <= beat_q + 16'd1;
         end
-        SNext: begin
-          // record the level-1 bit; a full byte, or the end of a LAST row, is written out
-          bdone_a[r] <= bdone_q + 16'd1;
-          l1acc_a[r] <= l1acc_q | (8'(mask_q != '0) << bdone_q[2:0]);
-          hdr_after_l1_q <= last_blk && last_q;
-          if (l1_flush) state_q <= SL1;
-        end
-        SL1: if (wr_fire) begin
+        WL1: if (wr_fire) begin
           l1acc_a[r] <= '0;
-          if (hdr_after_l1_q) state_q <= SHdr;
+          if (hdr_after_l1_q) wstate_q <= WHdr;
         end
-        SHdr: ;  // advances below
-        default: state_q <= SIdle;
+        WHdr: ;  // advances below
+        default: wstate_q <= WCode;
       endcase
+      if (book) begin
+        // record the level-1 bit; a full byte, or the end of a LAST row, is written out
+        bdone_a[r]     <= bdone_q + 16'd1;
+        l1acc_a[r]     <= l1acc_q | (8'(mask_h != '0) << bdone_q[2:0]);
+        hdr_after_l1_q <= last_blk && last_q;
+        if (l1_flush) wstate_q <= WL1;
+      end
       if (advance) begin
         blk_q       <= adv_blk;
         row_q       <= adv_row;
         code_base_q <= adv_code_base;
-        state_q     <= adv_state;
+        wstate_q    <= sparse_q ? WMask : WCode;
+        if (adv_done) busy_q <= 1'b0;
       end
     end
   end
@@ -375,18 +466,23 @@ module bfp_store #(
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(wr_tvalid_o), .ready_i(wr_tready_i),
     .data_i({wr_addr_o, wr_tdata_o, wr_tstrb_o}));
   logic a_dense_state, a_sparse_state;
-  assign a_dense_state  = (state_q == SCode) || (state_q == SExp);
-  assign a_sparse_state = (state_q == SMask) || (state_q == SSExp) || (state_q == SCodes) || (state_q == SNext) ||
-                          (state_q == SL1) || (state_q == SHdr);
+  assign a_dense_state  = (wstate_q == WCode) || (wstate_q == WExp);
+  assign a_sparse_state = (wstate_q == WMask) || (wstate_q == WSExp) || (wstate_q == WCodes) ||
+                          (wstate_q == WL1) || (wstate_q == WHdr);
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
-      assert (state_q <= SHdr) else $error("STORE_STATE: illegal state %0d", state_q);
-      assert (!(sparse_q ? a_dense_state : a_sparse_state))
-        else $error("STORE_STATE: state %0d does not belong to a %s store", state_q, sparse_q ? "compressed" : "dense");
-      assert (state_q == SIdle || (32'(row_q) < 32'(Rows) && 32'(blk_q) < 32'(AccCols / BlockSize)))
+      assert (wstate_q <= WHdr) else $error("STORE_STATE: illegal state %0d", wstate_q);
+      assert (!busy_q || !(sparse_q ? a_dense_state : a_sparse_state))
+        else $error("STORE_STATE: state %0d does not belong to a %s store", wstate_q, sparse_q ? "compressed" : "dense");
+      assert (!busy_q || (32'(row_q) < 32'(Rows) && 32'(blk_q) < 32'(AccCols / BlockSize)))
         else $error("STORE_BOUNDS: row %0d, block %0d beyond the accumulator buffer", row_q, blk_q);
-      assert (!start_i || state_q == SIdle) else $error("STORE_START_BUSY: a STORE started while the last one runs");
-      assert (!rq_valid_o || state_q == SWait) else $error("STORE_RQ_LOST: a requantized block arrived outside SWait");
+      assert (!busy_q || f_done_q || (32'(f_row_q) < 32'(Rows) && 32'(f_blk_q) < 32'(AccCols / BlockSize)))
+        else $error("STORE_BOUNDS: read of row %0d, block %0d beyond the accumulator buffer", f_row_q, f_blk_q);
+      assert (!start_i || !busy_q) else $error("STORE_START_BUSY: a STORE started while the last one runs");
+      assert (!rq_valid_o || (busy_q && cnt_q > occ_q))
+        else $error("STORE_RQ_LOST: a requantized block arrived that was not read");
+      assert (occ_q <= cnt_q && 32'(cnt_q) <= Depth)
+        else $error("STORE_SLOTS: %0d blocks in the slots, %0d read, %0d slots", occ_q, cnt_q, Depth);
       assert (!wr_tvalid_o || wr_tstrb_o != '0) else $error("STORE_EMPTY_WRITE: a write with no byte enabled");
     end
   end
