@@ -8,7 +8,14 @@
 // bits are written a byte at a time. The per-row counts survive between commands, so a row may be
 // written by several STOREs (FIRST resets them, LAST flushes level 1 and writes the header): the output
 // of an N-wide layer needs no more than AccCols accumulator columns. A STORE BIAS (Bias configs) takes
-// the block from bfp_bias_buf instead, which adds the bias and registers it: one cycle more per block.
+// the block from bfp_bias_buf instead, which adds the bias and registers it: one cycle more of latency.
+//
+// Pipelined (docs/architecture.md "STORE timing"): the read side issues a block to the requantizer (which has
+// no stall) only when one of Depth slots is free for its result, counting blocks in flight, or one frees in that
+// cycle; requantized blocks land in the slots in read order and the writer writes the oldest, freeing its slot
+// with its last beat. So a block is read while the one before is requantized and the one before that is
+// written, and a dense STORE of N blocks is busy (code beats + 1) * N + 3 cycles (+1 with BIAS). Backpressure
+// holds the writer; the reads stop when the slots are full.
 module bfp_store #(
   parameter int Rows      = 8,                              /// PE rows R
   parameter int BlockSize = 32,                             /// elements per BFP block B (a power of two)
