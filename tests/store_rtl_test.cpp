@@ -62,7 +62,9 @@ namespace {
 // plus one level-1 byte beat after the row's 8th, 16th, ... block and after its last block of a LAST STORE, plus
 // the header beat at the end of each row of a LAST STORE. The first block is ready in cycle 3 (as above); a slot is
 // taken from a read to at least 3 cycles later and the sparse configs have Depth >= 3 slots, so reads keep one
-// block ready for every cycle of the writer: busy = 3 + the sum of the above.
+// block ready for every cycle of the writer: busy = 3 + the sum of the above. With a serial requantizer (one slot)
+// the next block is read in the cycle of the bookkeeping, so each block costs Lr + its cycles up to the
+// bookkeeping (Lr >= 3 hides the level-1 and header beats after it), plus 1 and the beats after the STORE's last.
 struct Timing {
   int code_beats = 1;    // code beats per dense block
   bool serial = false;   // requant_lanes < B
@@ -208,19 +210,39 @@ TEST(StoreRtl, BiasExactCycles) {
 
 // ---- serial requantizer ---------------------------------------------------------------------------------------
 
-// configs/up5k.yaml: B = 4, one requantizer lane (Lr = 9), 8-byte beats (W = 2): 11 cycles per block + 1 per STORE.
+// Serial requantizers. configs/up5k.yaml: B = 4, one lane (Lr = 9), 8-byte beats (W = 2), one block per STORE
+// (R = 1, AccCols = B): 11 cycles per block + 1 per STORE. verify/mutate/r2c2b8-serial.yaml: B = 8, two lanes
+// (Lr = 2*8/2 + 1 = 9), 16-byte beats (W = 2), R = 2, AccCols = 24: one STORE of 2 rows x 3 blocks takes
+// 6*(9 + 2) + 1 = 67 cycles, 6*(10 + 2) + 1 = 73 with BIAS (the old engine: 12 and 13 per block, 72 and 78).
 TEST(StoreRtl, SerialRequantExactCycles) {
-  const Config cfg = load("configs/up5k.yaml");
-  GemmSpec s = spec(3, 8, 12, 31);
-  const auto st = stores(cfg, s);
-  uint64_t expect = 0, blocks = 0;
-  for (const Command& c : st) {
-    expect += dense_store_cycles(cfg, c);
-    blocks += uint64_t(c.rows) * c.count;
+  {
+    const Config cfg = load("configs/up5k.yaml");
+    GemmSpec s = spec(3, 8, 12, 31);
+    const auto st = stores(cfg, s);
+    uint64_t expect = 0, blocks = 0;
+    for (const Command& c : st) {
+      expect += dense_store_cycles(cfg, c);
+      blocks += uint64_t(c.rows) * c.count;
+    }
+    EXPECT_EQ(expect, 11 * blocks + st.size());
+    const GemmResult r = run_exact(cfg, s);
+    EXPECT_EQ(r.cycles.store_busy, expect);
   }
-  EXPECT_EQ(expect, 11 * blocks + st.size());
-  const GemmResult r = run_exact(cfg, s);
-  EXPECT_EQ(r.cycles.store_busy, expect);
+  const Config cfg = load("verify/mutate/r2c2b8-serial.yaml");
+  for (bool bias : {false, true}) {
+    GemmSpec one = spec(2, 16, 24, 32);
+    one.bias = bias;
+    one.schedule = Schedule::Output;
+    const auto st = stores(cfg, one);
+    ASSERT_EQ(st.size(), 1u);
+    ASSERT_EQ(st[0].rows * st[0].count, 6);
+    EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, bias ? 73u : 67u);
+    GemmSpec s = spec(5, 24, 56, 33);
+    s.bias = bias;
+    uint64_t expect = 0;
+    for (const Command& c : stores(cfg, s)) expect += dense_store_cycles(cfg, c);
+    EXPECT_EQ(run_exact(cfg, s).cycles.store_busy, expect) << describe(cfg, s);
+  }
 }
 
 // ---- compressed ----------------------------------------------------------------------------------------------
@@ -229,6 +251,7 @@ TEST(StoreRtl, SerialRequantExactCycles) {
 // the STOREs cover the output rows' blocks in order, window after window.
 uint64_t compressed_cycles(const Config& cfg, const GemmSpec& s, const GemmResult& r) {
   const auto st = stores(cfg, s);
+  const Timing t = timing(cfg);
   const int beat = cfg.beat_bytes(), b = cfg.block;
   const int blocks = (s.n + b - 1) / b;
   uint64_t total = 0;
@@ -243,7 +266,7 @@ uint64_t compressed_cycles(const Config& cfg, const GemmSpec& s, const GemmResul
       blk0 = 0;
     }
     const bool last = (c.flags & bfp::host::kFlagLast) != 0;
-    total += 3;
+    uint64_t after = 0;  // serial: the level-1 / header beats after the STORE's last bookkeeping
     for (int row = 0; row < c.rows; ++row) {
       for (int j = 0; j < c.count; ++j) {
         const int blk = blk0 + j;
@@ -252,18 +275,25 @@ uint64_t compressed_cycles(const Config& cfg, const GemmSpec& s, const GemmResul
           const int col = blk * b + e;
           if (blk < blocks && col < s.n && r.out_rtl.codes(row, col) != 0) ++n;
         }
-        if (n == 0) {
-          total += 1;
-        } else {
-          total += 2 + uint64_t((nnz[row] % beat + n + beat - 1) / beat);
+        // writer cycles up to and including the bookkeeping, and the beats after it
+        uint64_t book = 1, extra = 0;
+        if (n > 0) {
+          book = 2 + uint64_t((nnz[row] % beat + n + beat - 1) / beat);
           nnz[row] += n;
         }
-        const bool flush = bdone[row] % 8 == 7 || (j + 1 == c.count && last);
+        if (bdone[row] % 8 == 7 || (j + 1 == c.count && last)) ++extra;  // level-1 byte
         ++bdone[row];
-        if (flush) total += 1;
+        if (j + 1 == c.count && last) ++extra;  // header
+        if (!t.serial) {
+          total += book + extra;
+        } else {
+          // one slot: the next block is read in the bookkeeping cycle, and its Lr cycles hide the beats after it
+          total += uint64_t(t.serial_latency) + book;
+          after = extra;
+        }
       }
-      if (last) total += 1;  // header
     }
+    total += t.serial ? 1 + after : 3;
     blk0 += c.count;
   }
   return total;
@@ -290,6 +320,18 @@ TEST(StoreRtl, CompressedExactCycles) {
     const GemmResult r = run_exact(cfg, s);
     if (!r.bit_exact) continue;
     EXPECT_EQ(r.cycles.store_busy, compressed_cycles(cfg, s, r)) << describe(cfg, s);
+  }
+  // a serial requantizer (one slot), two STOREs per row (AccCols 24 = 3 blocks; 9 blocks: a level-1 byte mid-row)
+  const Config serial = load("verify/mutate/r2c2b8-serial.yaml");
+  for (double act : {0.0, 0.6, 1.0}) {
+    GemmSpec s = spec(2, 16, 72, ++seed);
+    s.sparse_c = true;
+    s.schedule = Schedule::Output;
+    s.act_sparsity = act;
+    s.prune = act == 0.6 ? 30 : 0;
+    const GemmResult r = run_exact(serial, s);
+    if (!r.bit_exact) continue;
+    EXPECT_EQ(r.cycles.store_busy, compressed_cycles(serial, s, r)) << describe(serial, s);
   }
 }
 
@@ -328,6 +370,8 @@ TEST(StoreRtl, BackpressureBitExact) {
       {"configs/default.yaml", true, true, true, 0, Schedule::Output},
       {"configs/test/r2c2b8.yaml", true, false, false, 5, Schedule::Output},
       {"configs/up5k.yaml", false, false, true, 0, Schedule::Output},
+      {"verify/mutate/r2c2b8-serial.yaml", true, true, false, 0, Schedule::Output},
+      {"verify/mutate/r2c2b8-serial.yaml", true, false, true, 9, Schedule::Weight},
   };
   uint64_t seed = 60;
   for (const Case& c : cases) {
