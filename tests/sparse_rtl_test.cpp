@@ -6,7 +6,8 @@
 // on every config, i.e. every value of the `sparsity` knob (r2c2b8/r8c8b32: none, r4c4b16: activations,
 // r4c8b16/default: both). Every GEMM is also checked against the documented issue schedule: the compute engine
 // is busy for exactly the slowest PE row's issue cycles plus a fixed (OperandRegs + 5) per COMPUTE, so a zero
-// that is not skipped (or a matched pair that is) fails even when the result stays bit-exact.
+// that is not skipped (or a matched pair that is, or a block whose AND is empty and still costs a cycle) fails
+// even when the result stays bit-exact.
 //
 // Plus harness unit tests: sparsify() hits the requested fraction with the requested structure, and the
 // useful-MAC and byte counters on a case small enough to compute by hand.
@@ -26,8 +27,12 @@
 #include <vector>
 
 #include "config/config.h"
+#include "golden/bfp.h"
+#include "golden/sparse.h"
+#include "host/plan.h"
 #include "host/seq_model.h"
 #include "sim/model_cache.h"
+#include "sim/runner.h"
 #include "support/rtl_configs.h"
 #include "verify/random_gemm.h"
 
@@ -95,8 +100,8 @@ GemmResult run_checked(const Config& cfg, const GemmSpec& s) {
   const auto& c = r.cycles;
   EXPECT_EQ(c.total, c.compute_stream + c.pipeline + c.store + c.load_act + c.load_wgt + c.dispatch + c.idle);
   EXPECT_EQ(c.compute_busy, r.seq_slowest + r.computes * compute_overhead(cfg))
-      << "the compute engine must be busy for exactly the slowest PE row's issue cycles (matched non-zeros, one "
-         "idle cycle per block whose AND is empty) plus " << compute_overhead(cfg) << " per COMPUTE ("
+      << "the compute engine must be busy for exactly the slowest PE row's issue cycles (matched non-zeros; a "
+         "block whose AND is empty costs nothing) plus " << compute_overhead(cfg) << " per COMPUTE ("
       << r.computes << " COMPUTEs, model " << r.seq_slowest << ")";
   // the zeros that were asked for are there (quantization can only add zeros)
   const double a_elems = double(s.m) * s.k, w_elems = double(s.n) * s.k;
@@ -445,6 +450,45 @@ TEST(SparseHarness, SparsifyHitsTheRequestedFractionWithTheRequestedStructure) {
             bfp::verify::sparsify(b, 16, 0.6, SparsityPattern::Clustered, r2));
   std::mt19937_64 r3(1);
   EXPECT_THROW(bfp::verify::sparsify(a, 16, 1.5, SparsityPattern::Random, r3), std::invalid_argument);
+}
+
+// Lookahead (docs/architecture.md "Sparse operation"), by hand on r4c8b16 (4x8 PEs, B = 16, OperandRegs = 2, four
+// weight column groups of two columns, sparsity both): M = 4, K = 64 (4 blocks), N = 8 (one tile, one COMPUTE).
+// Every row of A has the non-zeros k = 16b + {0, 1, 2, 3} in each of its 4 blocks (all four non-empty); W^T is
+// non-zero only in columns 0 and 1 (group 0) at k = 32, 33, 34 (block 2). So each row's group-0 walker matches
+// 3 elements, all in block 2, and blocks 0, 1 and 3 have an empty AND; groups 1..3 match nothing in any of the
+// four non-empty blocks. Issue cycles: 3 (group 0), 0 (groups 1..3): the COMPUTE is busy 3 + overhead cycles.
+// Without the lookahead each block whose AND is empty cost an idle cycle: group 0 1 + 1 + 3 + 1 = 6, groups 1..3
+// 4 each, so 6 + overhead (shown to fail that way: the RTL with `matched` = the level-1 mask gave 6 + overhead).
+TEST(SparseHarness, LookaheadSkipsBlocksWithAnEmptyAndByHand) {
+  const Config cfg = load("configs/test/r4c8b16.yaml");
+  ASSERT_EQ(cfg.sparsity, bfp::Sparsity::Both);
+  ASSERT_EQ(bfp::host::wgt_skip_groups(cfg), 4);
+  const int M = 4, K = 64, N = 8, B = cfg.block;
+  Eigen::MatrixXf a = Eigen::MatrixXf::Zero(M, K), wt = Eigen::MatrixXf::Zero(N, K);
+  for (int r = 0; r < M; ++r)
+    for (int b = 0; b < K / B; ++b)
+      for (int t = 0; t < 4; ++t) a(r, b * B + t) = float((r + t) % 3 + 1) * (t % 2 ? -1.0f : 1.0f);
+  for (int n = 0; n < 2; ++n)
+    for (int k = 32; k < 35; ++k) wt(n, k) = float(k - 31 + n);
+  const bfp::golden::BfpMatrix qa = bfp::golden::quantize_rows(a, B, bfp::golden::Rounding::Away, "A");
+  const bfp::golden::BfpMatrix qw = bfp::golden::quantize_rows(wt, B, bfp::golden::Rounding::Away, "W");
+  for (int r = 0; r < M; ++r)
+    for (int k = 0; k < K; ++k) ASSERT_EQ(qa.codes(r, k) != 0, k % B < 4) << "A(" << r << ", " << k << ")";
+  const bfp::golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const bfp::golden::BfpMatrix gc =
+      bfp::golden::requantize_pruned(bfp::golden::gemm_accumulate(qa, qw, ap), B, ap, false, 0);
+  bfp::host::PlanOptions o;
+  o.sparse_a = bfp::host::Compress::Yes;
+  const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {M, K, N}, o);
+  const auto drv = bfp::sim::make_driver(model_for(cfg), plan.layout.bytes, 1, bfp::sim::MemTiming{});
+  const bfp::sim::GemmRun g = bfp::sim::run_gemm(*drv, plan, qa, qw, gc);
+  EXPECT_TRUE(g.bit_exact) << g.first_mismatch;
+  const bfp::host::SeqModel sm = bfp::host::model_sequencers(cfg, plan.layout, plan.commands, qa, qw);
+  EXPECT_EQ(sm.computes, 1u);
+  EXPECT_EQ(sm.slowest, 3u) << "the model: group 0 issues the 3 matched elements of block 2, nothing else";
+  EXPECT_EQ(g.cycles.compute_busy, 3u + compute_overhead(cfg))
+      << "blocks whose AND with the weight mask is empty must cost no cycle (6 + overhead without the lookahead)";
 }
 
 // Counters on a case small enough to work out by hand: r4c8b16 (4x8 PEs, B = 16, BEAT = 16 bytes, sparsity
