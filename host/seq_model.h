@@ -18,8 +18,8 @@ namespace bfp::host {
 int wgt_skip_groups(const Config& cfg);
 
 /// Issue cycles of the COMPUTEs of a command stream. Per COMPUTE and sequencer: dense configs count*B; sparse
-/// configs per non-empty block the set bits of level-2 AND the group's weight mask, or 1 idle cycle when that AND
-/// is empty. A COMPUTE lasts as long as its slowest sequencer.
+/// configs per non-empty block the set bits of level-2 AND the group's weight mask (a block whose AND is empty
+/// costs nothing: the walker's lookahead skips it). A COMPUTE lasts as long as its slowest sequencer.
 struct SeqModel {
   uint64_t computes = 0;
   uint64_t slowest = 0;  ///< sum over COMPUTEs of the slowest sequencer

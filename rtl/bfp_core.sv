@@ -99,10 +99,11 @@ module bfp_core #(
   localparam logic [bfp_pkg::CMD_OPCODE_W-1:0] OpLoadBias = bfp_pkg::OP_LOAD_BIAS;
 
   // ---- command dispatch ---------------------------------------------------------------------------
-  // Three engines run concurrently: load (LOAD_*), compute (COMPUTE) and store (STORE); DRAIN executes
-  // in its dispatch cycle. Commands are dispatched strictly in order; a command waits in the pending
-  // register until the engines it depends on are free (rules in docs/architecture.md), so a LOAD_ACT
-  // into one activation half overlaps the COMPUTE on the other half and the STORE of the last tile.
+  // Three engines run concurrently: load (LOAD_*), compute (COMPUTE) and store (STORE); DRAIN takes one
+  // dispatch cycle (its copy follows the last elements down the PE pipeline, below). Commands are dispatched
+  // strictly in order; a command waits in the pending register until the engines it depends on are free
+  // (rules in docs/architecture.md), so a LOAD_ACT into one activation half overlaps the COMPUTE on the other
+  // half and the STORE of the last tile.
   localparam int FlagClear = bfp_pkg::FLAG_CLEAR, FlagRelu = bfp_pkg::FLAG_RELU, FlagActBuf = bfp_pkg::FLAG_ACT_BUF,
                  FlagSparse = bfp_pkg::FLAG_SPARSE, FlagFirst = bfp_pkg::FLAG_FIRST, FlagLast = bfp_pkg::FLAG_LAST,
                  FlagWait = bfp_pkg::FLAG_WAIT, FlagBias = bfp_pkg::FLAG_BIAS;
@@ -122,6 +123,9 @@ module bfp_core #(
   logic [bfp_pkg::CMD_EXP_STRIDE_W-1:0]  exp_stride_q;
 
   logic load_busy, comp_busy, store_busy, drain_blocked;
+  logic issuing;     // a walker (sequencer) issues an element this cycle
+  logic drain_pend;  // a DRAIN's copy into the accumulator buffer is still on its way (below)
+  logic pipe_busy;   // elements, a CLEAR or a DRAIN copy still travel through the PE pipeline
   logic load_wgt_q, load_half_q, comp_half_q, load_bias_q, store_bias_q;
   logic can_start, dispatch;
 
@@ -133,13 +137,15 @@ module bfp_core #(
       OpLoadWgt: can_start = !load_busy && !comp_busy;
       OpCompute: can_start = !comp_busy &&
                              !(load_busy && !load_bias_q && (load_wgt_q || load_half_q == flags_q[FlagActBuf]));
-      OpDrain:   can_start = !comp_busy && !drain_blocked;
-      // the bias buffer: not rewritten while a STORE BIAS reads it, not read while a LOAD_BIAS writes it
-      OpStore:   can_start = !store_busy && !(flags_q[FlagBias] && load_busy && load_bias_q);
+      // DRAIN: once the walkers are done; its copy happens when their last elements have been accumulated
+      OpDrain:   can_start = !issuing && !drain_blocked;
+      // the accumulator buffer is read only after a pending DRAIN copy; the bias buffer is not rewritten while a
+      // STORE BIAS reads it, not read while a LOAD_BIAS writes it
+      OpStore:   can_start = !store_busy && !drain_pend && !(flags_q[FlagBias] && load_busy && load_bias_q);
       OpLoadBias: can_start = (Bias == 0) || (!load_busy && !(store_busy && store_bias_q));
       default:   can_start = 1'b1;  // unknown opcodes are dropped
     endcase
-    if (flags_q[FlagWait] && (load_busy || comp_busy || store_busy)) can_start = 1'b0;
+    if (flags_q[FlagWait] && (load_busy || comp_busy || pipe_busy || store_busy)) can_start = 1'b0;
   end
   assign dispatch = pend_q && can_start;
 
@@ -182,7 +188,7 @@ module bfp_core #(
     if (start_store) store_bias_q <= (Bias != 0) && flags_q[FlagBias];
   end
 
-  assign busy_o = pend_q || load_busy || comp_busy || store_busy;
+  assign busy_o = pend_q || load_busy || comp_busy || pipe_busy || store_busy;
   assign engines_busy_o = {store_busy, comp_busy, load_busy};
   always_comb begin
     if (comp_busy) op_o = OpCompute[3:0];
@@ -302,8 +308,7 @@ module bfp_core #(
   localparam int WgtRows = (PerRow != 0) ? Rows : 1;
   localparam int ActUnits = (PerRow != 0) ? Rows * WgtGroups : Rows;
 
-  logic                      issuing, comp_run_q, comp_draining_q;
-  logic [7:0]                drain_cnt_q;
+  logic                      comp_run_q;
   logic [CtlRows-1:0]        op_valid, op_last;
   logic [ActUnits*8-1:0]     act, act_e;
   logic [WgtRows*Cols*8-1:0] wgt, wgt_e;
@@ -393,23 +398,56 @@ module bfp_core #(
     for (int i = 0; i < CtlRows; i++) if (op_valid[i]) macs_o = macs_o + 16'(MacsPerGroup);
   end
 
-  // COMPUTE is busy from dispatch until the last element has left the pipeline.
-  assign comp_busy = comp_run_q || comp_draining_q;
+  // ---- COMPUTE timing: the commands behind a COMPUTE travel down the PE pipeline in step with its data ----
+  // The compute engine is busy (comp_busy = comp_run_q, engines_busy_o[1]) from dispatch until the first cycle in
+  // which no walker issues; the operand buffers are not read after that. An element issued in cycle i has
+  // updated its accumulator by the end of cycle i + PipeDepth - 1 (bsum stage at i + PipeDepth - 2). Instead of
+  // waiting for the last elements to leave the pipeline (PipeDepth cycles per COMPUTE), the next commands are
+  // delayed to the stage they act on:
+  //  - DRAIN dispatches once the walkers are done (not issuing) and copies the array into the accumulator buffer
+  //    DrainStages = PipeDepth - 1 cycles later: every element issued before the DRAIN has been accumulated, and
+  //    none of a later COMPUTE (dispatched at least a cycle after the DRAIN) has.
+  //  - COMPUTE waits for comp_run_q to fall, so the previous COMPUTE's last element issued at least two cycles
+  //    before; its CLEAR resets the accumulators ClearStages = PipeDepth - 2 cycles after dispatch, the cycle
+  //    before its first element reaches the block-sum stage: after the last accumulation of the elements before,
+  //    and no earlier than the copy of a DRAIN dispatched before it (the same edge at most: the copy takes the
+  //    value before the reset).
+  //  - STORE, which reads the accumulator buffer, waits while a copy is pending (drain_pend); so does the
+  //    second accumulator buffer's hand-over (a STORE flips drain_buf_q only when no copy is on its way).
+  // pipe_busy keeps busy_o high while elements (tail_q), a CLEAR or a copy are in flight.
+  localparam int ClearStages = PipeDepth - 2;
+  localparam int DrainStages = PipeDepth - 1;
+  logic [7:0]                      tail_q;
+  logic [ClearStages-1:0]          clear_pipe_q;  // bit s: a COMPUTE CLEAR dispatched s+1 cycles ago
+  logic [DrainStages-1:0]          drain_pipe_q;  // bit s: a DRAIN dispatched s+1 cycles ago
+  logic [DrainStages*SlotBits-1:0] drain_slot_q;  // and its accumulator-buffer slot
+  logic [SlotBits-1:0]             drain_slot;    // slot of the DRAIN being dispatched
+  logic                            pe_clear, acc_drain;
+  logic [SlotBits-1:0]             acc_drain_slot;
+
+  assign comp_busy = comp_run_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      comp_run_q      <= 1'b0;
-      comp_draining_q <= 1'b0;
-    end else if (start_comp) begin
-      comp_run_q <= 1'b1;
-    end else if (comp_run_q && !issuing) begin
-      comp_run_q      <= 1'b0;
-      comp_draining_q <= 1'b1;
-      drain_cnt_q     <= 8'(PipeDepth);
-    end else if (comp_draining_q) begin
-      drain_cnt_q <= drain_cnt_q - 8'd1;
-      if (drain_cnt_q == 8'd1) comp_draining_q <= 1'b0;
+      comp_run_q   <= 1'b0;
+      tail_q       <= '0;
+      clear_pipe_q <= '0;
+      drain_pipe_q <= '0;
+    end else begin
+      if (start_comp) comp_run_q <= 1'b1;
+      else if (comp_run_q && !issuing) comp_run_q <= 1'b0;
+      // after the walkers are done, the last elements accumulate for PipeDepth - 2 more cycles
+      if (comp_run_q && !issuing) tail_q <= 8'(PipeDepth - 2);
+      else if (tail_q != 8'd0) tail_q <= tail_q - 8'd1;
+      clear_pipe_q <= {clear_pipe_q[ClearStages-2:0], start_comp && flags_q[FlagClear]};
+      drain_pipe_q <= {drain_pipe_q[DrainStages-2:0], start_drain};
     end
+    drain_slot_q <= {drain_slot_q[(DrainStages-1)*SlotBits-1:0], drain_slot};
   end
+  assign pe_clear       = clear_pipe_q[ClearStages-1];
+  assign acc_drain      = drain_pipe_q[DrainStages-1];
+  assign acc_drain_slot = drain_slot_q[(DrainStages-1)*SlotBits +: SlotBits];
+  assign drain_pend     = |drain_pipe_q;
+  assign pipe_busy      = tail_q != 8'd0 || |clear_pipe_q || drain_pend;
 
   // ---- PE array -----------------------------------------------------------------------------------
   logic [Rows*Cols*AccWidth-1:0] pe_m;
@@ -427,7 +465,7 @@ module bfp_core #(
   ) u_array (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
-    .clear_i(start_comp && flags_q[FlagClear]),
+    .clear_i(pe_clear),
     .valid_i(op_valid),
     .last_i (op_last),
     .act_i  (act),
@@ -439,7 +477,6 @@ module bfp_core #(
   );
 
   // ---- accumulator buffer and store ---------------------------------------------------------------
-  logic [SlotBits-1:0]           drain_slot;
   logic [RowBits-1:0]            acc_row;
   logic [BlkBits-1:0]            acc_block;
   logic [BlockSize*AccWidth-1:0] acc_m;
@@ -480,8 +517,8 @@ module bfp_core #(
       .AccCols  (AccCols)
     ) u_acc_buf (
       .clk_i       (clk_i),
-      .drain_i     (start_drain && (AccBufs == 1 || drain_buf_q == a[0])),
-      .drain_slot_i(drain_slot),
+      .drain_i     (acc_drain && (AccBufs == 1 || drain_buf_q == a[0])),
+      .drain_slot_i(acc_drain_slot),
       .pe_m_i      (pe_m),
       .pe_e_i      (pe_e),
       .rd_row_i    (acc_row),
@@ -635,6 +672,8 @@ module bfp_core #(
   end
 
   // Engine overlap (the dispatch rules of docs/architecture.md) and the COMPUTE sequencer, every cycle.
+  logic a_issuing_q;  // an element issued in the previous cycle
+  always_ff @(posedge clk_i) a_issuing_q <= rst_ni && issuing;
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
       assert (!(load_busy && !load_wgt_q && !load_bias_q && comp_busy && load_half_q == comp_half_q))
@@ -642,12 +681,19 @@ module bfp_core #(
       assert (!(load_busy && load_wgt_q && comp_busy)) else $error("CORE_HAZARD_WGT: LOAD_WGT overlaps COMPUTE");
       assert (!(Bias != 0 && load_busy && load_bias_q && store_busy && store_bias_q))
         else $error("CORE_HAZARD_BIAS: LOAD_BIAS overlaps a STORE BIAS");
-      assert (!start_drain || (!comp_busy && !drain_blocked))
-        else $error("CORE_HAZARD_DRAIN: DRAIN while COMPUTE runs or a STORE reads the accumulator buffer it writes");
-      assert (!(comp_run_q && comp_draining_q) &&
-              (!comp_draining_q || (drain_cnt_q >= 8'd1 && drain_cnt_q <= 8'(PipeDepth))))
-        else $error("CORE_COMP_FSM: illegal COMPUTE state (run %0d, draining %0d, count %0d)", comp_run_q,
-                    comp_draining_q, drain_cnt_q);
+      assert (!start_drain || (!issuing && !drain_blocked))
+        else $error("CORE_HAZARD_DRAIN: DRAIN while the walkers issue or a STORE reads the accumulator buffer it writes");
+      // the delayed DRAIN copy and CLEAR (COMPUTE timing above): no STORE starts and no buffer hand-over happens
+      // while a copy is on its way, a copy never writes the buffer a STORE reads, a CLEAR dispatches only when the
+      // last element before it issued two or more cycles earlier
+      assert (!(start_store && drain_pend))
+        else $error("CORE_HAZARD_STORE: STORE starts while a DRAIN copy into the accumulator buffer is pending");
+      assert (!(acc_drain && store_busy && (AccBufs == 1 || store_buf_q == drain_buf_q)))
+        else $error("CORE_DRAIN_COPY: a DRAIN copy writes the accumulator buffer a STORE reads");
+      assert (!(start_comp && flags_q[FlagClear]) || (!issuing && !a_issuing_q))
+        else $error("CORE_CLEAR_ORDER: COMPUTE CLEAR dispatched within a cycle of an element issue");
+      assert (tail_q <= 8'(PipeDepth - 2) && (!start_comp || !comp_run_q))
+        else $error("CORE_COMP_FSM: illegal COMPUTE state (run %0d, tail %0d)", comp_run_q, tail_q);
     end
   end
 

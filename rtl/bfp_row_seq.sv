@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // Zero-skipping sequencers of one PE row (sparsity: activations | both). The row's activation metadata
 // (level-1 and level-2 masks, exponents of both halves) is stored once; Groups walkers read it, one per
-// group of weight columns. A walker visits the row's non-empty blocks (level-1 mask, next set bit) and,
-// inside a block, the set bits of the level-2 mask ANDed with its group's weight non-zero mask (both),
-// lowest first: one matched element per cycle, so cycles scale with the matched non-zeros of the group,
-// not with K. With Groups > 1 a weight zero shared by the few columns of one group is skipped even when
-// other columns need that k. Codes stay packed; the packed index of an element is the block's base plus
-// a prefix popcount of the block mask below it. Skipped elements have a zero product, so the block dot
-// products (exact integers) are unchanged.
+// group of weight columns. A walker visits the row's blocks that hold a matched element (non-empty, and the
+// level-2 mask ANDed with its group's weight non-zero mask not empty) and, inside such a block, the set bits
+// of that AND, lowest first: one matched element per cycle, so cycles scale with the matched non-zeros of
+// the group, not with K, and a block whose AND is empty costs nothing (lookahead: the next block is
+// searched in a "matched level-1" mask, bit b = block b has a matched element). With Groups > 1 a weight
+// zero shared by the few columns of one group is skipped even when other columns need that k. Codes stay
+// packed; the packed index of an element is its block's base plus a prefix popcount of the block mask below
+// it. Skipped elements have a zero product, so the block dot products (exact integers) are unchanged.
+//
+// Storage, and why: the level-2 masks arrive packed (one per non-empty block, in order); they are stored
+// unpacked, at the block's own index, so that every block's AND with the weight mask (indexed by k) is one
+// AND gate per bit. A load scatters each level-2 word to its blocks (the ordinal of block b is the popcount
+// of the level-1 mask below b). Jumping over several non-empty blocks at once needs their code counts and
+// their number: a base table, the packed index of the first code of the o-th non-empty block, is written with
+// the level-2 words (a running sum of their popcounts); the exponent ordinal is the popcount of the level-1
+// mask below the block entered. Cost per row: the base table (2 halves x NumBlocks x log2(ActDepth) flops)
+// and the scatter; per walker: NumBlocks B-bit ANDs with OR-reductions and a NumBlocks-bit popcount.
 module bfp_row_seq #(
   parameter int BlockSize = 16,  /// elements per BFP block B (a power of two)
   parameter int NumBlocks = 32,  /// blocks per activation half (ActDepth / BlockSize)
@@ -48,22 +58,13 @@ module bfp_row_seq #(
   end
 `endif
 
-  localparam int L2Bits  = NumBlocks * BlockSize;
-  localparam int L2Words = (L2Bits + MemWidth - 1) / MemWidth;
+  localparam int L2Bits   = NumBlocks * BlockSize;
   localparam int ExpWords = (NumBlocks * 8 + MemWidth - 1) / MemWidth;
-  localparam int PosBits = $clog2(BlockSize);
-  localparam int CntBits = PosBits + 1;
-
-  logic [NumBlocks-1:0]        l1_q  [0:1];
-  logic [L2Words*MemWidth-1:0] l2_q  [0:1];
-  logic [ExpWords*MemWidth-1:0] exp_q [0:1];
-
-  always_ff @(posedge clk_i) begin
-    if (l1_we_i) l1_q[meta_half_i] <= l1_i;
-    if (l2_fill_i) l2_q[meta_half_i] <= '1;
-    else if (l2_we_i) l2_q[meta_half_i][word_i*MemWidth +: MemWidth] <= wdata_i;
-    if (exp_we_i) exp_q[meta_half_i][word_i*MemWidth +: MemWidth] <= wdata_i;
-  end
+  localparam int PosBits  = $clog2(BlockSize);
+  localparam int CntBits  = PosBits + 1;
+  localparam int PerWord  = MemWidth / BlockSize;  // level-2 masks per write word (a power of two)
+  localparam int PerWordLog = $clog2(PerWord);
+  localparam int BaseBits = $clog2(L2Bits);  // packed index of a block's first code (< NumBlocks*B)
 
   // Index masks of the bit-trick priority encoders: bit i of idx_mask(j, n) is bit j of i (i < n). The index
   // of a one-hot word is then one AND and one OR-reduction per index bit, not a loop of n conditionals (the
@@ -72,22 +73,87 @@ module bfp_row_seq #(
     idx_mask = '0;
     for (int i = 0; i < n; i++) idx_mask[i] = ((i >> j) & 1) != 0;
   endfunction
+  // blocks below block b
+  function automatic logic [NumBlocks-1:0] below_blocks(input int b);
+    below_blocks = '0;
+    for (int i = 0; i < b; i++) below_blocks[i] = 1'b1;
+  endfunction
+  // the level-2 masks of a write word below mask j
+  function automatic logic [MemWidth-1:0] below_masks(input int j);
+    below_masks = '0;
+    for (int i = 0; i < j * BlockSize; i++) below_masks[i] = 1'b1;
+  endfunction
+  // base table of a dense load: block o starts at code o*B
+  function automatic logic [NumBlocks*BaseBits-1:0] dense_base(input int n);
+    dense_base = '0;
+    for (int o = 0; o < n; o++) dense_base[o*BaseBits +: BaseBits] = BaseBits'(o * BlockSize);
+  endfunction
+  localparam logic [NumBlocks*BaseBits-1:0] DenseBase = dense_base(NumBlocks);
+
+  // ---- metadata of both halves ------------------------------------------------------------------------
+  // Half h of the level-2 masks and of the base table sits at [h*L2Bits +: L2Bits] / [h*BaseTab +: BaseTab]
+  // of one vector: every write below has a constant part-select, so synthesis builds plain registers.
+  localparam int BaseTab = NumBlocks * BaseBits;
+  logic [NumBlocks-1:0]         l1_q  [0:1];
+  logic [2*L2Bits-1:0]          l2_q;      // level-2 mask of block b (unpacked; stale for empty blocks)
+  logic [2*BaseTab-1:0]         tab_q;     // packed index of the first code of the o-th non-empty block
+  logic [ExpWords*MemWidth-1:0] exp_q [0:1];
+  logic [BaseBits:0]            lsum_q;    // codes of the level-2 words this load wrote so far
+
+  // the level-1 mask of the half written: the new one when both are written in the same cycle
+  logic [NumBlocks-1:0] l1_w;
+  assign l1_w = l1_we_i ? l1_i : l1_q[meta_half_i];
+  logic [BaseBits:0] lrun;  // codes of the level-2 words before this one
+  assign lrun = (word_i == 16'd0) ? '0 : lsum_q;
+
+  always_ff @(posedge clk_i) begin
+    if (l1_we_i) l1_q[meta_half_i] <= l1_i;
+    for (int h = 0; h < 2; h++) begin
+      if (meta_half_i == 1'(h) && l2_fill_i) begin
+        l2_q[h*L2Bits +: L2Bits]   <= '1;
+        tab_q[h*BaseTab +: BaseTab] <= DenseBase;
+      end else if (meta_half_i == 1'(h) && l2_we_i) begin
+        // word word_i holds the masks of the non-empty blocks with ordinals word_i*PerWord .. +PerWord-1;
+        // block b (non-empty) has ordinal popcount(level-1 below b)
+        for (int b = 0; b < NumBlocks; b++) begin
+          if (l1_w[b] && 16'(32'($countones(l1_w & below_blocks(b))) >> PerWordLog) == word_i)
+            l2_q[h*L2Bits + b*BlockSize +: BlockSize] <=
+              wdata_i[(32'($countones(l1_w & below_blocks(b))) % PerWord) * BlockSize +: BlockSize];
+        end
+        for (int j = 0; j < PerWord; j++) begin
+          if (32'(word_i) * PerWord + j < NumBlocks)
+            tab_q[h*BaseTab + (32'(word_i) * PerWord + j) * BaseBits +: BaseBits] <=
+              BaseBits'(lrun + (BaseBits+1)'($countones(wdata_i & below_masks(j))));
+        end
+      end
+    end
+    if (l2_we_i && !l2_fill_i) lsum_q <= lrun + (BaseBits+1)'($countones(wdata_i));
+    if (exp_we_i) exp_q[meta_half_i][word_i*MemWidth +: MemWidth] <= wdata_i;
+  end
 
   logic [Groups-1:0] walk_busy;
   assign busy_o = |walk_busy;
 
+  // ---- the half the walkers read (all walkers of the row start together): at start_i the commanded one ----
+  logic                 half_q, rd_half;
+  logic [NumBlocks-1:0] l1_r;
+  logic [L2Bits-1:0]    l2_r;
+  logic [BaseTab-1:0]   tab_r;
+  always_ff @(posedge clk_i) if (start_i) half_q <= half_i;
+  assign rd_half = start_i ? half_i : half_q;
+  assign l1_r    = l1_q[rd_half];
+  assign l2_r    = rd_half ? l2_q[L2Bits +: L2Bits] : l2_q[0 +: L2Bits];
+  assign tab_r   = rd_half ? tab_q[BaseTab +: BaseTab] : tab_q[0 +: BaseTab];
+
   // ---- walkers ----------------------------------------------------------------------------------------
   for (genvar g = 0; g < Groups; g++) begin : gen_walk
-    logic                 active_q, half_q;
+    logic                 active_q;
     logic [BlkBits-1:0]   kb_q;
     logic [BlkBits:0]     ord_q;
     logic [BlockSize-1:0] rem_q, amask_q;
-    logic [15:0]          base_q;
+    logic [BaseBits-1:0]  base_q;
 
-    logic [NumBlocks-1:0] l1;
-    assign l1 = l1_q[half_q];
     logic                 valid, last_e;
-
     logic [PosBits-1:0]   pos;
     logic [BlockSize-1:0] rem_next, below;
     logic [CntBits-1:0]   below_cnt;
@@ -112,51 +178,56 @@ module bfp_row_seq #(
     assign valid_o[g] = valid;
     assign last_o[g]  = last_e;
     assign k_o[g*KBits +: KBits]    = KBits'({kb_q, pos});
-    assign code_idx_o[g*16 +: 16]   = base_q + 16'(below_cnt);
+    assign code_idx_o[g*16 +: 16]   = 16'(base_q) + 16'(below_cnt);
     assign exp_o[g*8 +: 8]          = exp_q[half_q][ord_q*8 +: 8];
     assign walk_busy[g] = active_q;
 
-    // block entered next: mask, matched mask, packed base
-    logic [BlkBits:0]     nb;
-    logic [BlkBits:0]     nord;
-    logic [BlockSize-1:0] nmask, nwmask;
-    logic [CntBits-1:0]   amask_cnt;
+    // matched level-1 mask: bit b when block b is non-empty and its level-2 mask ANDed with this group's
+    // weight non-zero mask is not empty (without UseWgtMask: when the level-2 mask is not empty)
+    logic [NumBlocks-1:0] matched;
+    for (genvar b = 0; b < NumBlocks; b++) begin : gen_match
+      if (UseWgtMask != 0) begin : gen_and
+        assign matched[b] = l1_r[b] &&
+                            ((l2_r[b*BlockSize +: BlockSize] & wgt_nz_i[g*L2Bits + b*BlockSize +: BlockSize]) != '0);
+      end else begin : gen_l2
+        assign matched[b] = l1_r[b] && (l2_r[b*BlockSize +: BlockSize] != '0);
+      end
+    end
 
-    // next non-empty block: after kb_q, or from block 0 on start_i; nb[BlkBits] set when there is none
+    // next matched block: after kb_q, or from block 0 on start_i; none when cand is empty
     logic [NumBlocks-1:0] upto, cand, cand_low;
-    logic [BlkBits-1:0]   nb_idx;
+    logic [BlkBits-1:0]   nb;
     assign upto     = (NumBlocks'(1) << kb_q) | ((NumBlocks'(1) << kb_q) - NumBlocks'(1));  // blocks 0..kb_q
-    assign cand     = start_i ? l1_q[half_i] : (l1 & ~upto);
+    assign cand     = start_i ? matched : (matched & ~upto);
     assign cand_low = cand & (~cand + NumBlocks'(1));
     for (genvar j = 0; j < BlkBits; j++) begin : gen_nb
       localparam logic [NumBlocks-1:0] BlkMask = NumBlocks'(idx_mask(j, NumBlocks));
-      assign nb_idx[j] = |(cand_low & BlkMask);
+      assign nb[j] = |(cand_low & BlkMask);
     end
 
-    // continuous assignments: Icarus cannot select parts of an array word inside always_* processes
-    assign nb   = {cand == '0, nb_idx};
-    assign nord = start_i ? '0 : ord_q + 1'b1;
-    // select the half first: a ternary of the two whole level-2 vectors would copy both every cycle
-    assign nmask = l2_q[start_i ? half_i : half_q][nord*BlockSize +: BlockSize];
+    // the block entered: its exponent ordinal (non-empty blocks below it, matched or not), its masks and base
+    logic [BlkBits:0]     nord;
+    logic [BlockSize-1:0] nmask, nwmask;
+    logic [BaseBits-1:0]  nbase;
+    assign nord  = (BlkBits+1)'($countones(l1_r & (cand_low - NumBlocks'(1))));
+    assign nmask = l2_r[nb*BlockSize +: BlockSize];
     // all ones written out: Yosys 0.23 sizes a '1 operand of ?: as one bit and zero-extends it (docs/formal.md)
-    assign nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*NumBlocks*BlockSize + nb[BlkBits-1:0]*BlockSize +: BlockSize]
-                                      : {BlockSize{1'b1}};
-    assign amask_cnt = CntBits'($countones(amask_q));
+    assign nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*L2Bits + nb*BlockSize +: BlockSize] : {BlockSize{1'b1}};
+    assign nbase = tab_r[nord*BaseBits +: BaseBits];
 
     always_ff @(posedge clk_i) begin
       if (!rst_ni) begin
         active_q <= 1'b0;
       end else if (start_i || advance) begin
-        if (start_i) half_q <= half_i;
-        if (nb[BlkBits]) begin
+        if (cand == '0) begin
           active_q <= 1'b0;
         end else begin
           active_q <= 1'b1;
-          kb_q     <= nb[BlkBits-1:0];
+          kb_q     <= nb;
           ord_q    <= nord;
           amask_q  <= nmask;
           rem_q    <= nmask & nwmask;
-          base_q   <= start_i ? 16'd0 : base_q + 16'(amask_cnt);
+          base_q   <= nbase;
         end
       end else if (valid) begin
         rem_q <= rem_next;
@@ -169,6 +240,8 @@ module bfp_row_seq #(
       if (rst_ni && active_q) begin
         assert ((rem_q & ~amask_q) == '0)
           else $error("SEQ_MATCH_SUBSET: walker %0d would issue elements outside the block's activation mask", g);
+        assert (rem_q != '0)
+          else $error("SEQ_IDLE: walker %0d entered block %0d without a matched element (lookahead)", g, kb_q);
         assert (!valid || 32'(code_idx_o[g*16 +: 16]) < 32'(NumBlocks * BlockSize))
           else $error("SEQ_CODE_INDEX: walker %0d packed index %0d beyond the activation buffer", g,
                       code_idx_o[g*16 +: 16]);
@@ -179,6 +252,7 @@ module bfp_row_seq #(
 
 `ifdef BFP_ASSERT
   // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
+  localparam int L2Words = (L2Bits + MemWidth - 1) / MemWidth;
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
       assert (!l2_we_i || 32'(word_i) < 32'(L2Words)) else $error("SEQ_L2_WORD: level-2 word %0d of %0d", word_i, L2Words);

@@ -5,8 +5,9 @@
 // (LOAD_ACT SPARSE) and compressed outputs (STORE SPARSE, compared byte for byte with golden::encode_rows),
 // on every config, i.e. every value of the `sparsity` knob (r2c2b8/r8c8b32: none, r4c4b16: activations,
 // r4c8b16/default: both). Every GEMM is also checked against the documented issue schedule: the compute engine
-// is busy for exactly the slowest PE row's issue cycles plus a fixed (OperandRegs + 5) per COMPUTE, so a zero
-// that is not skipped (or a matched pair that is) fails even when the result stays bit-exact.
+// is busy for exactly the slowest PE row's issue cycles plus one cycle per COMPUTE, so a zero that is not
+// skipped (or a matched pair that is, or a block whose AND is empty and still costs a cycle) fails even when the
+// result stays bit-exact.
 //
 // Plus harness unit tests: sparsify() hits the requested fraction with the requested structure, and the
 // useful-MAC and byte counters on a case small enough to compute by hand.
@@ -26,8 +27,12 @@
 #include <vector>
 
 #include "config/config.h"
+#include "golden/bfp.h"
+#include "golden/sparse.h"
+#include "host/plan.h"
 #include "host/seq_model.h"
 #include "sim/model_cache.h"
+#include "sim/runner.h"
 #include "support/rtl_configs.h"
 #include "verify/random_gemm.h"
 
@@ -66,9 +71,10 @@ std::string describe(const Config& cfg, const GemmSpec& s) {
   return os.str();
 }
 
-// Issue cycles per COMPUTE beyond the slowest row's (operand registers, array pipeline, start): measured as
-// OperandRegs + 5 on every config, dense and sparse (docs/harness.md "Operand sparsity").
-uint64_t compute_overhead(const Config& cfg) { return uint64_t(cfg.operand_regs) + 5; }
+// Compute-busy cycles per COMPUTE beyond the slowest row's issue cycles: the cycle in which the walkers report
+// done. The PE pipeline behind them (OperandRegs + 4 cycles) overlaps the next commands (docs/architecture.md,
+// "COMPUTE timing"), so it is not part of the compute engine's busy time; the same on every config.
+uint64_t compute_overhead(const Config&) { return 1; }
 
 // K that compressed activations allow on this config (one chunk, header + level-1 mask in one beat).
 int kmax(const Config& cfg) {
@@ -95,8 +101,8 @@ GemmResult run_checked(const Config& cfg, const GemmSpec& s) {
   const auto& c = r.cycles;
   EXPECT_EQ(c.total, c.compute_stream + c.pipeline + c.store + c.load_act + c.load_wgt + c.dispatch + c.idle);
   EXPECT_EQ(c.compute_busy, r.seq_slowest + r.computes * compute_overhead(cfg))
-      << "the compute engine must be busy for exactly the slowest PE row's issue cycles (matched non-zeros, one "
-         "idle cycle per block whose AND is empty) plus " << compute_overhead(cfg) << " per COMPUTE ("
+      << "the compute engine must be busy for exactly the slowest PE row's issue cycles (matched non-zeros; a "
+         "block whose AND is empty costs nothing) plus " << compute_overhead(cfg) << " per COMPUTE ("
       << r.computes << " COMPUTEs, model " << r.seq_slowest << ")";
   // the zeros that were asked for are there (quantization can only add zeros)
   const double a_elems = double(s.m) * s.k, w_elems = double(s.n) * s.k;
@@ -445,6 +451,98 @@ TEST(SparseHarness, SparsifyHitsTheRequestedFractionWithTheRequestedStructure) {
             bfp::verify::sparsify(b, 16, 0.6, SparsityPattern::Clustered, r2));
   std::mt19937_64 r3(1);
   EXPECT_THROW(bfp::verify::sparsify(a, 16, 1.5, SparsityPattern::Random, r3), std::invalid_argument);
+}
+
+// Lookahead (docs/architecture.md "Sparse operation"), by hand on r4c8b16 (4x8 PEs, B = 16, OperandRegs = 2, four
+// weight column groups of two columns, sparsity both): M = 4, K = 64 (4 blocks), N = 8 (one tile, one COMPUTE).
+// Every row of A has the non-zeros k = 16b + {0, 1, 2, 3} in each of its 4 blocks (all four non-empty); W^T is
+// non-zero only in columns 0 and 1 (group 0) at k = 32, 33, 34 (block 2). So each row's group-0 walker matches
+// 3 elements, all in block 2, and blocks 0, 1 and 3 have an empty AND; groups 1..3 match nothing in any of the
+// four non-empty blocks. Issue cycles: 3 (group 0), 0 (groups 1..3): the COMPUTE is busy 3 + overhead cycles.
+// Without the lookahead each block whose AND is empty cost an idle cycle: group 0 1 + 1 + 3 + 1 = 6, groups 1..3
+// 4 each, so 6 + overhead (shown to fail that way: the RTL with `matched` = the level-1 mask gave 6 + overhead).
+TEST(SparseHarness, LookaheadSkipsBlocksWithAnEmptyAndByHand) {
+  const Config cfg = load("configs/test/r4c8b16.yaml");
+  ASSERT_EQ(cfg.sparsity, bfp::Sparsity::Both);
+  ASSERT_EQ(bfp::host::wgt_skip_groups(cfg), 4);
+  const int M = 4, K = 64, N = 8, B = cfg.block;
+  Eigen::MatrixXf a = Eigen::MatrixXf::Zero(M, K), wt = Eigen::MatrixXf::Zero(N, K);
+  for (int r = 0; r < M; ++r)
+    for (int b = 0; b < K / B; ++b)
+      for (int t = 0; t < 4; ++t) a(r, b * B + t) = float((r + t) % 3 + 1) * (t % 2 ? -1.0f : 1.0f);
+  for (int n = 0; n < 2; ++n)
+    for (int k = 32; k < 35; ++k) wt(n, k) = float(k - 31 + n);
+  const bfp::golden::BfpMatrix qa = bfp::golden::quantize_rows(a, B, bfp::golden::Rounding::Away, "A");
+  const bfp::golden::BfpMatrix qw = bfp::golden::quantize_rows(wt, B, bfp::golden::Rounding::Away, "W");
+  for (int r = 0; r < M; ++r)
+    for (int k = 0; k < K; ++k) ASSERT_EQ(qa.codes(r, k) != 0, k % B < 4) << "A(" << r << ", " << k << ")";
+  const bfp::golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const bfp::golden::BfpMatrix gc =
+      bfp::golden::requantize_pruned(bfp::golden::gemm_accumulate(qa, qw, ap), B, ap, false, 0);
+  bfp::host::PlanOptions o;
+  o.sparse_a = bfp::host::Compress::Yes;
+  const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {M, K, N}, o);
+  const auto drv = bfp::sim::make_driver(model_for(cfg), plan.layout.bytes, 1, bfp::sim::MemTiming{});
+  const bfp::sim::GemmRun g = bfp::sim::run_gemm(*drv, plan, qa, qw, gc);
+  EXPECT_TRUE(g.bit_exact) << g.first_mismatch;
+  const bfp::host::SeqModel sm = bfp::host::model_sequencers(cfg, plan.layout, plan.commands, qa, qw);
+  EXPECT_EQ(sm.computes, 1u);
+  EXPECT_EQ(sm.slowest, 3u) << "the model: group 0 issues the 3 matched elements of block 2, nothing else";
+  EXPECT_EQ(g.cycles.compute_busy, 3u + compute_overhead(cfg))
+      << "blocks whose AND with the weight mask is empty must cost no cycle (6 + overhead without the lookahead)";
+}
+
+// Per-COMPUTE overhead (docs/architecture.md "COMPUTE timing"), by hand: two COMPUTE(CLEAR) + DRAIN tiles back to
+// back on operands loaded beforehand (dense LOAD_ACT: every element of the loaded count*B issues), on `none`
+// (r2c2b8, OperandRegs 1) and `activations` (r4c4b16, OperandRegs 2). N1 = 2B and N2 = 3B elements. Cycle 1 the
+// first COMPUTE is accepted, 2 it dispatches, 3 .. 2+N1 its elements issue; the DRAIN, accepted in 3, dispatches
+// in 3+N1 (the first cycle without an issue); the second COMPUTE is accepted in 4+N1 and dispatches in 5+N1
+// (comp_run_q fell at the end of 3+N1), its elements issue in 6+N1 .. 5+N1+N2; the second DRAIN dispatches in
+// 6+N1+N2 and its copy reaches the accumulator buffer PipeDepth - 1 = OperandRegs + 3 cycles later, the last busy
+// cycle: total N1 + N2 + OperandRegs + 9; the compute engine is busy N1 + 1 + N2 + 1. Before, COMPUTE stayed busy
+// until its last element had left the pipeline and only then let the DRAIN copy: N1 + N2 + 2 OperandRegs + 16
+// (shown to fail that way with the DRAIN waiting for the pipeline to empty).
+TEST(SparseHarness, BackToBackComputeDrainTilesByHand) {
+  using bfp::host::Command;
+  using bfp::host::Opcode;
+  for (const char* rel : {"configs/test/r2c2b8.yaml", "configs/test/r4c4b16.yaml"}) {
+    SCOPED_TRACE(rel);
+    const Config cfg = load(rel);
+    const int B = cfg.block, blocks1 = 2, blocks2 = 3;
+    ASSERT_LE(blocks2 * B, std::min(cfg.act_depth, cfg.wgt_depth));
+    const auto drv = bfp::sim::make_driver(model_for(cfg), 1u << 16, 1, bfp::sim::MemTiming{});
+    auto load_cmd = [&](Opcode op, int rows, int count, uint8_t flags) {
+      Command c;
+      c.op = op;
+      c.flags = flags;
+      c.rows = uint16_t(rows);
+      c.code_addr = 0;
+      c.exp_addr = 0x8000;
+      c.code_stride = 0x400;
+      c.exp_stride = 0x400;
+      c.count = uint16_t(count);
+      return c;
+    };
+    drv->issue(load_cmd(Opcode::LoadWgt, cfg.cols, blocks2, 0));
+    drv->issue(load_cmd(Opcode::LoadAct, cfg.rows, blocks1, 0));
+    drv->issue(load_cmd(Opcode::LoadAct, cfg.rows, blocks2, bfp::host::kFlagActBuf));
+    drv->run();
+    drv->clear_stats();
+    for (int t = 0; t < 2; ++t) {
+      Command c;
+      c.op = Opcode::Compute;
+      c.flags = uint8_t(bfp::host::kFlagClear | (t ? bfp::host::kFlagActBuf : 0));
+      c.count = uint16_t(t ? blocks2 : blocks1);
+      drv->issue(c);
+      Command d;
+      d.op = Opcode::Drain;
+      drv->issue(d);
+    }
+    drv->run();
+    const uint64_t n1 = uint64_t(blocks1) * B, n2 = uint64_t(blocks2) * B;
+    EXPECT_EQ(drv->stats().total, n1 + n2 + uint64_t(cfg.operand_regs) + 9);
+    EXPECT_EQ(drv->stats().compute_busy, n1 + 1 + n2 + 1);
+  }
 }
 
 // Counters on a case small enough to work out by hand: r4c8b16 (4x8 PEs, B = 16, BEAT = 16 bytes, sparsity
