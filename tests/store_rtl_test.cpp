@@ -371,7 +371,7 @@ TEST(StoreRtl, BackpressureBitExact) {
       {"configs/test/r2c2b8.yaml", true, false, false, 5, Schedule::Output},
       {"configs/up5k.yaml", false, false, true, 0, Schedule::Output},
       {"verify/mutate/r2c2b8-serial.yaml", true, true, false, 0, Schedule::Output},
-      {"verify/mutate/r2c2b8-serial.yaml", true, false, true, 9, Schedule::Weight},
+      {"verify/mutate/r2c2b8-serial.yaml", true, false, true, 9, Schedule::Output},
   };
   uint64_t seed = 60;
   for (const Case& c : cases) {
