@@ -10,8 +10,9 @@ namespace bfp::host {
 // previous unit's COMPUTE, so they overlap it (the hardware's hazard checks keep this safe); weight
 // loads come right before their COMPUTE, or, when K fits half the weight buffer, alternate between its
 // halves and are issued early so that they overlap the COMPUTEs of the previous weight tile (below). With
-// a bias (l.bias) every STORE adds it (flag BIAS); a LOAD_BIAS of the STORE's output columns comes right before the STORE whenever they differ
-// from the columns loaded last, so a GEMM whose windows repeat (N <= AccCols, or one N tile) loads it once.
+// a bias (l.bias) every STORE adds it (flag BIAS); a LOAD_BIAS of the STORE's output columns comes right
+// before the STORE whenever they differ from the columns loaded last, so a GEMM whose windows repeat
+// (N <= AccCols, or one N tile) loads it once.
 std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m, int n, bool relu,
                                    Schedule schedule, int prune) {
   const int R = cfg.rows, C = cfg.cols, B = cfg.block;
