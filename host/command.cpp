@@ -67,6 +67,7 @@ Words Command::encode() const {
   put(w, fmt::kColOffset, col_offset);
   put(w, fmt::kValidCols, valid_cols);
   put(w, fmt::kPrune, prune);
+  put(w, fmt::kWgtBuf, wgt_buf);
   put(w, fmt::kRowBlocks, row_blocks);
   return w;
 }
@@ -84,6 +85,7 @@ Command Command::decode(const Words& w) {
   c.col_offset = static_cast<uint16_t>(get(w, fmt::kColOffset));
   c.valid_cols = static_cast<uint16_t>(get(w, fmt::kValidCols));
   c.prune = static_cast<uint8_t>(get(w, fmt::kPrune));
+  c.wgt_buf = static_cast<uint8_t>(get(w, fmt::kWgtBuf));
   c.row_blocks = static_cast<uint16_t>(get(w, fmt::kRowBlocks));
   return c;
 }
@@ -110,9 +112,17 @@ std::string Command::str() const {
     default: break;
   }
   if (op == Opcode::LoadAct || op == Opcode::Compute) os << " half=" << ((flags & kFlagActBuf) ? 1 : 0);
+  if (wgt_buf) os << " wgt_buf=" << int(wgt_buf);
   if (op == Opcode::LoadAct && (flags & kFlagSparse)) os << " SPARSE";
   if (flags & kFlagWait) os << " WAIT";
   return os.str();
+}
+
+bool wgt_buf_halves(const Config& cfg) {
+  const int half = cfg.wgt_depth / 2, beat = cfg.beat_bytes(), b = cfg.block;
+  if (cfg.wgt_depth % 2 || half % beat || half % b) return false;
+  const int exps = cfg.wgt_depth / b;  // exponent bytes of a bank
+  return exps <= beat || (exps / 2) % beat == 0;
 }
 
 void check_command(const Command& c, const Config& cfg) {
@@ -122,6 +132,13 @@ void check_command(const Command& c, const Config& cfg) {
   auto aligned = [&](uint32_t v, uint32_t a, const char* name) {
     if (v % a) fail(std::string(name) + " is not a multiple of " + std::to_string(a) + " bytes");
   };
+  if (c.wgt_buf) {
+    if (c.op != Opcode::LoadWgt && c.op != Opcode::Compute) fail("wgt_buf is only defined for LOAD_WGT and COMPUTE");
+    if (!wgt_buf_halves(cfg))
+      fail("wgt_buf needs a weight buffer that splits into halves (WgtDepth/2 a multiple of the beat and of B)");
+    if (c.count * b > cfg.wgt_depth / 2)
+      fail("count*B must be at most WgtDepth/2 = " + std::to_string(cfg.wgt_depth / 2) + " elements with wgt_buf");
+  }
   switch (c.op) {
     case Opcode::LoadAct:
     case Opcode::LoadWgt: {

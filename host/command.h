@@ -48,6 +48,7 @@ struct Command {
   uint16_t valid_cols = 0;
   uint8_t prune = 0;        ///< STORE: sparsity-scaling threshold (0 = off)
   uint16_t row_blocks = 0;  ///< compressed STORE: blocks of a whole output row
+  uint8_t wgt_buf = 0;      ///< LOAD_WGT, COMPUTE: weight half 1 (0: from element 0); see wgt_buf_halves()
 
   /// The 256-bit command as eight 32-bit words (word n = cmd_tdata_i[32n+31:32n]); every field is placed
   /// as fmt::kFields says, reserved bits are 0.
@@ -56,6 +57,12 @@ struct Command {
   static Command decode(const std::array<uint32_t, fmt::kCommandWords>& w);
   std::string str() const;
 };
+
+/// True when this config's weight buffer can be used as two halves of WgtDepth/2 elements (the `wgt_buf`
+/// field of LOAD_WGT and COMPUTE): WgtDepth/2 is a multiple of the beat and of B, and the half's exponents
+/// start on a beat or share the buffer's single exponent beat (docs/architecture.md "Weight buffer halves").
+/// The RTL derives the same condition (bfp_core's WgtSplit).
+bool wgt_buf_halves(const Config& cfg);
 
 /// Throws std::invalid_argument when `c` breaks an alignment or size rule of docs/architecture.md for
 /// this config (see docs/harness.md for the STORE address rule).

@@ -19,8 +19,9 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
     bool sparse = false;
   } half[2];
   int n0 = 0, nrows = 0, wkb0 = 0;
-  // wnz[g][k]: element k (within the loaded chunk) has a non-zero loaded weight in column group g
-  std::vector<std::vector<uint8_t>> wnz(static_cast<size_t>(G));
+  // wnz[h][g][k]: element k (within the chunk loaded into weight half h, the wgt_buf field; 0 without halves)
+  // has a non-zero loaded weight in column group g
+  std::vector<std::vector<std::vector<uint8_t>>> wnzh(2, std::vector<std::vector<uint8_t>>(static_cast<size_t>(G)));
   for (const Command& c : cmds) {
     if (c.op == Opcode::LoadAct) {
       Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
@@ -38,12 +39,14 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
       n0 = int((c.code_addr - l.w_codes) / l.a_code_stride);
       wkb0 = int((c.code_addr - l.w_codes) % l.a_code_stride) / B;
       nrows = c.rows;
+      auto& wnz = wnzh[c.wgt_buf ? 1 : 0];
       for (auto& m : wnz) m.assign(size_t(c.count) * B, 0);
       for (int j = 0; j < nrows; ++j)
         for (size_t k = 0; k < wnz[0].size(); ++k)
           wnz[size_t(j / GC)][k] |= qw.codes(n0 + j, wkb0 * B + int(k)) != 0;
     } else if (c.op == Opcode::Compute) {
       const Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
+      const auto& wnz = wnzh[c.wgt_buf ? 1 : 0];
       ++sm.computes;
       uint64_t worst = 0, sum = 0;
       for (int r = 0; r < R; ++r) {

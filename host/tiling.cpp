@@ -8,9 +8,11 @@ namespace bfp::host {
 // Both schedules are a list of units (one COMPUTE each, plus the loads it needs and the DRAIN/STORE
 // that follow it). Activation loads alternate between the two halves and are issued right after the
 // previous unit's COMPUTE, so they overlap it (the hardware's hazard checks keep this safe); weight
-// loads are single-buffered and come right before their COMPUTE. With a bias (l.bias) every STORE adds it
-// (flag BIAS); a LOAD_BIAS of the STORE's output columns comes right before the STORE whenever they differ
-// from the columns loaded last, so a GEMM whose windows repeat (N <= AccCols, or one N tile) loads it once.
+// loads come right before their COMPUTE, or, when K fits half the weight buffer, alternate between its
+// halves and are issued early so that they overlap the COMPUTEs of the previous weight tile (below). With
+// a bias (l.bias) every STORE adds it (flag BIAS); a LOAD_BIAS of the STORE's output columns comes right
+// before the STORE whenever they differ from the columns loaded last, so a GEMM whose windows repeat
+// (N <= AccCols, or one N tile) loads it once.
 std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m, int n, bool relu,
                                    Schedule schedule, int prune) {
   const int R = cfg.rows, C = cfg.cols, B = cfg.block;
@@ -51,7 +53,10 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
   auto load = [&](Opcode op, uint32_t codes, uint32_t exps, int row0, int rows, int kc, int half) {
     Command c;
     c.op = op;
-    c.flags = half ? kFlagActBuf : 0;
+    if (op == Opcode::LoadWgt)
+      c.wgt_buf = static_cast<uint8_t>(half);
+    else
+      c.flags = half ? kFlagActBuf : 0;
     c.rows = static_cast<uint16_t>(rows);
     c.code_addr = codes + row0 * l.a_code_stride + static_cast<uint32_t>(kc * l.chunk_blocks * B);
     c.exp_addr = exps + row0 * l.a_exp_stride + static_cast<uint32_t>(kc * l.exp_chunk_pitch);
@@ -92,17 +97,51 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     c.count = static_cast<uint16_t>(l.kb);
     cmds.push_back(c);
   };
+  // Weight halves (docs/architecture.md "Weight buffer halves"): when K fits half the weight buffer, the
+  // weight tiles (a unit with load_w and the units after it that reuse its weights) alternate between the
+  // halves, and the LOAD_WGT of tile t+1 is issued right after the COMPUTE of unit j - kWgtLead (j: the first
+  // unit of tile t+1) and that unit's activation prefetch, but never before the last COMPUTE of tile t-1
+  // (which reads the same half). It then overlaps the COMPUTEs of tile t; the hardware keeps it from writing
+  // the half a running COMPUTE reads. Too early would queue it on the single load engine ahead of the
+  // activation loads the next COMPUTEs need. Otherwise every LOAD_WGT comes right before its COMPUTE.
+  constexpr int kWgtLead = 2;
+  const bool wsplit = wgt_buf_halves(cfg) && l.chunks == 1 && l.kb * B <= cfg.wgt_depth / 2;
+  std::vector<int> whalf(units.size(), 0);
+  std::vector<std::vector<size_t>> wgt_after(units.size() + 1);  // LOAD_WGTs issued after unit i - 1
+  {
+    int tile = -1;
+    size_t prev_start = 0, start = 0;
+    for (size_t j = 0; j < units.size(); ++j) {
+      if (units[j].load_w) {
+        ++tile;
+        prev_start = start;
+        start = j;
+        if (wsplit && tile > 0) {
+          const long p = std::max<long>(long(j) - kWgtLead, long(prev_start) - 1);
+          wgt_after[size_t(p + 1)].push_back(j);
+        }
+      }
+      whalf[j] = wsplit ? (tile & 1) : 0;
+    }
+  }
+  auto load_w = [&](size_t j) {
+    load(Opcode::LoadWgt, l.w_codes, l.w_exps, units[j].n0, std::min(C, n - units[j].n0), units[j].kc, whalf[j]);
+  };
   load_a(0);
   for (size_t i = 0; i < units.size(); ++i) {
     const Unit& u = units[i];
     if (!u.load_a) half[i] = half[i - 1];
-    if (u.load_w) load(Opcode::LoadWgt, l.w_codes, l.w_exps, u.n0, std::min(C, n - u.n0), u.kc, 0);
+    if (u.load_w && (!wsplit || i == 0)) load_w(i);
+    if (i == 0)
+      for (size_t j : wgt_after[0]) load_w(j);
     Command c;
     c.op = Opcode::Compute;
     c.flags = static_cast<uint8_t>((u.clear ? kFlagClear : 0) | (half[i] ? kFlagActBuf : 0));
     c.count = static_cast<uint16_t>(chunk_count(u.kc));
+    c.wgt_buf = static_cast<uint8_t>(whalf[i]);
     cmds.push_back(c);
     if (i + 1 < units.size() && units[i + 1].load_a) load_a(i + 1);  // prefetch into the other half
+    for (size_t j : wgt_after[i + 1]) load_w(j);                       // the next weight tile, other half
     if (u.drain) {
       Command d;
       d.op = Opcode::Drain;

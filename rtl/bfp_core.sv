@@ -88,6 +88,12 @@ module bfp_core #(
   localparam int SlotBits   = (Slots > 1) ? $clog2(Slots) : 1;
   localparam int RowBits    = (Rows > 1) ? $clog2(Rows) : 1;
   localparam int BlkBits    = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1;
+  // The weight buffer splits into two halves of WgtDepth/2 elements (the wgt_buf field of LOAD_WGT and COMPUTE)
+  // when a half starts on a code word and a block, and its exponents on an exponent word or inside the one
+  // exponent word; host::wgt_buf_halves() is the same condition (docs/architecture.md "Weight buffer halves").
+  localparam int WgtExps    = WgtDepth / BlockSize;
+  localparam int WgtSplit   = ((WgtDepth / 2) % Beat == 0 && (WgtDepth / 2) % BlockSize == 0 &&
+                               (WgtExps <= Beat || (WgtExps / 2) % Beat == 0)) ? 1 : 0;
   // element issue -> accumulator updated: SRAM read, operand registers, multiply, block sum, align
   localparam int PipeDepth  = OperandRegs + 4;
 
@@ -121,6 +127,7 @@ module bfp_core #(
   logic [bfp_pkg::CMD_EXP_ADDR_W-1:0]    exp_addr_q;
   logic [bfp_pkg::CMD_CODE_STRIDE_W-1:0] code_stride_q;
   logic [bfp_pkg::CMD_EXP_STRIDE_W-1:0]  exp_stride_q;
+  logic [bfp_pkg::CMD_WGT_BUF_W-1:0]     wgt_buf_q;
 
   logic load_busy, comp_busy, store_busy, drain_blocked;
   logic issuing;     // a walker (sequencer) issues an element this cycle
@@ -128,15 +135,25 @@ module bfp_core #(
   logic pipe_busy;   // elements, a CLEAR or a DRAIN copy still travel through the PE pipeline
   logic load_wgt_q, load_half_q, comp_half_q, load_bias_q, store_bias_q;
   logic can_start, dispatch;
+  // Weight halves a LOAD_WGT writes / a COMPUTE reads: 10 = half 1 (wgt_buf), 01 = half 0 (count*B <= WgtDepth/2),
+  // 11 = the whole buffer (a longer count, or no split): then the two wait for each other as before the split.
+  logic [1:0] cmd_wgt_halves, load_wgt_halves_q, comp_wgt_halves_q, bank_wgt_halves;
+  always_comb begin
+    if (WgtSplit == 0) cmd_wgt_halves = 2'b11;
+    else if (wgt_buf_q != '0) cmd_wgt_halves = 2'b10;
+    else if (32'(count_q) * 32'(BlockSize) > 32'(WgtDepth / 2)) cmd_wgt_halves = 2'b11;
+    else cmd_wgt_halves = 2'b01;
+  end
 
   assign cmd_tready_o = !pend_q;
 
   always_comb begin
     unique case (op_q)
       OpLoadAct: can_start = !load_busy && !(comp_busy && comp_half_q == flags_q[FlagActBuf]);
-      OpLoadWgt: can_start = !load_busy && !comp_busy;
+      OpLoadWgt: can_start = !load_busy && !(comp_busy && (comp_wgt_halves_q & cmd_wgt_halves) != 2'b00);
       OpCompute: can_start = !comp_busy &&
-                             !(load_busy && !load_bias_q && (load_wgt_q || load_half_q == flags_q[FlagActBuf]));
+                             !(load_busy && !load_bias_q && (load_wgt_q ? (load_wgt_halves_q & cmd_wgt_halves) != 2'b00
+                                                                         : load_half_q == flags_q[FlagActBuf]));
       // DRAIN: once the walkers are done; its copy happens when their last elements have been accumulated
       OpDrain:   can_start = !issuing && !drain_blocked;
       // the accumulator buffer is read only after a pending DRAIN copy; the bias buffer is not rewritten while a
@@ -167,6 +184,7 @@ module bfp_core #(
       valid_cols_q  <= cmd_tdata_i[bfp_pkg::CMD_VALID_COLS_LSB +: bfp_pkg::CMD_VALID_COLS_W];
       prune_q       <= cmd_tdata_i[bfp_pkg::CMD_PRUNE_LSB +: bfp_pkg::CMD_PRUNE_W];
       row_blocks_q  <= cmd_tdata_i[bfp_pkg::CMD_ROW_BLOCKS_LSB +: bfp_pkg::CMD_ROW_BLOCKS_W];
+      wgt_buf_q     <= cmd_tdata_i[bfp_pkg::CMD_WGT_BUF_LSB +: bfp_pkg::CMD_WGT_BUF_W];
     end else if (dispatch) begin
       pend_q <= 1'b0;
     end
@@ -183,8 +201,12 @@ module bfp_core #(
       load_wgt_q  <= (op_q == OpLoadWgt);
       load_bias_q <= (op_q == OpLoadBias);
       load_half_q <= flags_q[FlagActBuf];
+      load_wgt_halves_q <= cmd_wgt_halves;
     end
-    if (start_comp) comp_half_q <= flags_q[FlagActBuf];
+    if (start_comp) begin
+      comp_half_q       <= flags_q[FlagActBuf];
+      comp_wgt_halves_q <= cmd_wgt_halves;
+    end
     if (start_store) store_bias_q <= (Bias != 0) && flags_q[FlagBias];
   end
 
@@ -220,6 +242,7 @@ module bfp_core #(
   assign load_busy         = dma_busy || sdma_busy;
   // the activation half being written; at dispatch it comes straight from the command
   assign bank_half         = start_load ? flags_q[FlagActBuf] : load_half_q;
+  assign bank_wgt_halves   = start_load ? cmd_wgt_halves : load_wgt_halves_q;
   // a LOAD_BIAS writes the bias buffer, not the operand banks
   assign op_bank_we        = bank_we && !(Bias != 0 && load_bias_q);
 
@@ -322,7 +345,8 @@ module bfp_core #(
       .WgtDepth (WgtDepth),
       .MemWidth (MemWidth),
       .BankBits (BankBits),
-      .WordBits (WordBits)
+      .WordBits (WordBits),
+      .WgtSplit (WgtSplit)
     ) u_operands (
       .clk_i       (clk_i),
       .rst_ni      (rst_ni),
@@ -333,8 +357,10 @@ module bfp_core #(
       .bank_exp_i  (bank_exp),
       .bank_addr_i (bank_addr),
       .bank_wdata_i(bank_wdata),
+      .bank_wgt_halves_i(bank_wgt_halves),
       .start_i     (start_comp),
       .half_i      (flags_q[FlagActBuf]),
+      .wgt_halves_i(cmd_wgt_halves),
       .count_i     (count_q),
       .busy_o      (issuing),
       .valid_o     (op_valid),
@@ -357,7 +383,8 @@ module bfp_core #(
       .BankBits  (BankBits),
       .WordBits  (WordBits),
       .UseWgtMask(Sparsity == 2 ? 1 : 0),
-      .Groups    (WgtGroups)
+      .Groups    (WgtGroups),
+      .WgtSplit  (WgtSplit)
     ) u_operands (
       .clk_i            (clk_i),
       .rst_ni           (rst_ni),
@@ -368,6 +395,7 @@ module bfp_core #(
       .bank_exp_i       (bank_exp),
       .bank_addr_i      (bank_addr),
       .bank_wdata_i     (bank_wdata),
+      .bank_wgt_halves_i(bank_wgt_halves),
       .act_load_start_i (start_load && op_q == OpLoadAct),
       .act_load_sparse_i(flags_q[FlagSparse]),
       .act_load_rows_i  (rows_q),
@@ -380,6 +408,7 @@ module bfp_core #(
       .sp_wdata_i       (sp_wdata),
       .start_i          (start_comp),
       .half_i           (flags_q[FlagActBuf]),
+      .wgt_halves_i     (cmd_wgt_halves),
       .busy_o           (issuing),
       .valid_o          (op_valid),
       .last_o           (op_last),
@@ -642,6 +671,10 @@ module bfp_core #(
       if (op_q == OpCompute)
         assert (a_elems <= 32'((ActDepth < WgtDepth) ? ActDepth : WgtDepth))
           else $error("CMD_COMPUTE_COUNT: count*B = %0d exceeds the buffers", a_elems);
+      if ((op_q == OpLoadWgt || op_q == OpCompute) && wgt_buf_q != '0)
+        assert (WgtSplit != 0 && a_elems <= 32'(WgtDepth / 2))
+          else $error("CMD_WGT_BUF: wgt_buf needs a weight buffer with halves and count*B = %0d <= WgtDepth/2",
+                      a_elems);
       if (op_q == OpDrain)
         assert (32'(col_offset_q) % 32'(Cols) == 0 && 32'(col_offset_q) + 32'(Cols) <= 32'(AccCols))
           else $error("CMD_DRAIN_OFFSET: col_offset %0d is not a multiple of C = %0d below AccCols = %0d",
@@ -678,7 +711,9 @@ module bfp_core #(
     if (rst_ni) begin
       assert (!(load_busy && !load_wgt_q && !load_bias_q && comp_busy && load_half_q == comp_half_q))
         else $error("CORE_HAZARD_ACT: LOAD_ACT writes the activation half that COMPUTE reads");
-      assert (!(load_busy && load_wgt_q && comp_busy)) else $error("CORE_HAZARD_WGT: LOAD_WGT overlaps COMPUTE");
+      assert (!(load_busy && load_wgt_q && comp_busy && (load_wgt_halves_q & comp_wgt_halves_q) != 2'b00))
+        else $error("CORE_HAZARD_WGT: LOAD_WGT writes a weight half (%b) that COMPUTE reads (%b)", load_wgt_halves_q,
+                    comp_wgt_halves_q);
       assert (!(Bias != 0 && load_busy && load_bias_q && store_busy && store_bias_q))
         else $error("CORE_HAZARD_BIAS: LOAD_BIAS overlaps a STORE BIAS");
       assert (!start_drain || (!issuing && !drain_blocked))

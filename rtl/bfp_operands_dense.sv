@@ -10,7 +10,8 @@ module bfp_operands_dense #(
   parameter int WgtDepth  = 1024,  /// K elements per weight bank
   parameter int MemWidth  = 64,    /// memory beat bits (a power of two)
   parameter int BankBits  = 3,     /// bits of a bank index
-  parameter int WordBits  = 7      /// bits of a word address inside a bank
+  parameter int WordBits  = 7,     /// bits of a word address inside a bank
+  parameter int WgtSplit  = 0      /// 1: the weight banks are two halves (bfp_core's WgtSplit)
 ) (
   input  logic                 clk_i,         /// clock
   input  logic                 rst_ni,        /// active-low synchronous reset
@@ -22,9 +23,11 @@ module bfp_operands_dense #(
   input  logic                 bank_exp_i,    /// 1: exponent memory, 0: code memory
   input  logic [WordBits-1:0]  bank_addr_i,   /// word address inside the bank
   input  logic [MemWidth-1:0]  bank_wdata_i,  /// beat data
+  input  logic [1:0]           bank_wgt_halves_i,  /// weight halves the running LOAD_WGT writes (01, 10, 11)
   // compute
   input  logic                 start_i,       /// pulse: issue count_i blocks from half half_i
   input  logic                 half_i,        /// activation half to read
+  input  logic [1:0]           wgt_halves_i,  /// weight halves the COMPUTE reads (01, 10, 11), with start_i
   input  logic [15:0]          count_i,       /// blocks to issue
   output logic                 busy_o,        /// elements are still being issued
   output logic                 valid_o,       /// operands below are valid (one cycle after issue)
@@ -55,6 +58,7 @@ module bfp_operands_dense #(
   localparam int WgtEAw = $clog2(WgtExpWords > 1 ? WgtExpWords : 2);
 
   logic        active_q, half_q;
+  logic [1:0]  wgt_halves_q;  // weight halves the COMPUTE reads: 10 reads half 1 (from element WgtDepth/2)
   logic [21:0] k_q, k_total_q, kblk;
   logic [BeatLog-1:0] code_sel_q, exp_sel_q;
 
@@ -71,6 +75,7 @@ module bfp_operands_dense #(
         k_q       <= '0;
         k_total_q <= 22'(count_i) << BlockLog;
         half_q    <= half_i;
+        wgt_halves_q <= wgt_halves_i;
         active_q  <= (count_i != 16'd0);
       end else if (active_q) begin
         k_q <= k_q + 22'd1;
@@ -117,7 +122,7 @@ module bfp_operands_dense #(
 
   for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
     bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
-                   .WordBits(WordBits), .Bank(c)) u_bank (
+                   .WordBits(WordBits), .Bank(c), .Split(WgtSplit)) u_bank (
       .clk_i       (clk_i),
       .bank_we_i   (bank_we_i),
       .bank_wgt_i  (bank_wgt_i),
@@ -125,6 +130,8 @@ module bfp_operands_dense #(
       .bank_exp_i  (bank_exp_i),
       .bank_addr_i (bank_addr_i),
       .bank_wdata_i(bank_wdata_i),
+      .wr_halves_i (bank_wgt_halves_i),
+      .rd_half_i   (wgt_halves_q == 2'b10),
       .re_i        (active_q),
       .code_raddr_i(k_q[BeatLog +: WgtAw]),
       .exp_raddr_i (kblk[BeatLog +: WgtEAw]),
@@ -148,7 +155,9 @@ module bfp_operands_dense #(
       end
       if (bank_we_i && bank_wgt_i) begin
         assert (32'(bank_sel_i) < 32'(Cols)) else $error("OPD_BANK_SEL: weight bank %0d of %0d", bank_sel_i, Cols);
-        assert (!active_q) else $error("OPD_WGT_CONFLICT: a weight load while COMPUTE reads the weights");
+        assert (!active_q || (bank_wgt_halves_i & wgt_halves_q) == 2'b00)
+          else $error("OPD_WGT_CONFLICT: a weight load into a half (%b) COMPUTE reads (%b)", bank_wgt_halves_i,
+                      wgt_halves_q);
       end
       assert (!start_i || !active_q) else $error("OPD_START_BUSY: COMPUTE started while elements are issued");
       assert (!start_i || 32'(count_i) * 32'(BlockSize) <= 32'((ActDepth < WgtDepth) ? ActDepth : WgtDepth))

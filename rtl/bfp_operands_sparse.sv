@@ -20,6 +20,7 @@ module bfp_operands_sparse #(
   parameter int WordBits   = 7,                             /// bits of a word address inside a bank
   parameter int UseWgtMask = 1,                             /// sparsity: both
   parameter int Groups     = 1,  /// weight column groups per PE row (divides Cols), one sequencer each
+  parameter int WgtSplit   = 0,  /// 1: the weight banks are two halves (bfp_core's WgtSplit)
   parameter int RowBits    = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
   input  logic                  clk_i,              /// clock
@@ -32,12 +33,13 @@ module bfp_operands_sparse #(
   input  logic                  bank_exp_i,         /// 1: exponent memory, 0: code memory
   input  logic [WordBits-1:0]   bank_addr_i,        /// word address inside the bank
   input  logic [MemWidth-1:0]   bank_wdata_i,       /// beat data
+  input  logic [1:0]            bank_wgt_halves_i,  /// weight halves the LOAD_WGT writes (01, 10, 11), from its start
   // LOAD_ACT / LOAD_WGT dispatch: initialise masks
   input  logic                  act_load_start_i,   /// pulse with the fields below
   input  logic                  act_load_sparse_i,  /// the LOAD_ACT reads row streams
   input  logic [15:0]           act_load_rows_i,    /// its rows
   input  logic [15:0]           act_load_count_i,   /// its blocks per row
-  input  logic                  wgt_load_start_i,   /// pulse: LOAD_WGT starts (clears the masks)
+  input  logic                  wgt_load_start_i,   /// pulse: LOAD_WGT starts (clears its halves' masks)
   // compressed activation writes (bfp_dma_sparse)
   input  logic                  sp_we_i,            /// bfp_dma_sparse delivers a beat
   input  logic [RowBits-1:0]    sp_row_i,           /// its row
@@ -47,6 +49,7 @@ module bfp_operands_sparse #(
   // compute
   input  logic                  start_i,            /// pulse: COMPUTE starts
   input  logic                  half_i,             /// activation half to read
+  input  logic [1:0]            wgt_halves_i,       /// weight halves the COMPUTE reads (01, 10, 11), with start_i
   output logic                  busy_o,             /// some walker is still issuing
   output logic [Rows*Groups-1:0]   valid_o,         /// unit r*Groups + g: row r, column group g
   output logic [Rows*Groups-1:0]   last_o,          /// unit U: the element is the last issued of its block
@@ -82,19 +85,54 @@ module bfp_operands_sparse #(
   localparam int KBits  = $clog2(NumBlocks * BlockSize) + 1;
   localparam int GroupCols = Cols / Groups;
 
-  // ---- weight non-zero masks (bit g*ActDepth + k: some loaded weight of row k of W in column group g
-  // is non-zero); a LOAD_WGT writes one column (bank) at a time, so only its group's mask changes ------
-  logic [Groups*ActDepth-1:0] wgt_nz_q;
+  // ---- weight non-zero masks: per column group g, bit k of half h says some loaded weight of buffer element
+  // h*WgtDepth/2 + k in one of the group's columns is non-zero (one half of ActDepth bits without WgtSplit).
+  // A LOAD_WGT writes one column (bank) at a time, so only its group's mask changes, and it clears and sets
+  // only the halves it writes; the sequencers see the halves their COMPUTE reads, element k at bit k.
+  localparam int HalfElems  = (WgtSplit != 0) ? WgtDepth / 2 : WgtDepth;  // buffer elements per half
+  localparam int MaskHalves = (WgtSplit != 0) ? 2 : 1;
+  localparam int MaskHalf   = (WgtSplit != 0 && WgtDepth / 2 < ActDepth) ? WgtDepth / 2 : ActDepth;  // bits kept
+  localparam int MaskBits   = MaskHalves * MaskHalf;  // per group
+  logic [Groups*MaskBits-1:0] wgt_nz_q;
+  logic [Groups*ActDepth-1:0] wgt_nz;
   logic [BankBits-1:0]        wgt_grp;
+  logic [1:0]                 rd_halves_q, rd_halves;
   assign wgt_grp = BankBits'(32'(bank_sel_i) / GroupCols);
   always_ff @(posedge clk_i) begin
-    if (wgt_load_start_i) wgt_nz_q <= '0;
-    else if (bank_we_i && bank_wgt_i && !bank_exp_i) begin
+    if (wgt_load_start_i) begin
+      for (int i = 0; i < Groups * MaskBits; i++)
+        if (WgtSplit == 0 || bank_wgt_halves_i[(i % MaskBits) / MaskHalf]) wgt_nz_q[i] <= 1'b0;
+    end else if (bank_we_i && bank_wgt_i && !bank_exp_i) begin
+      // byte b is element e = bank_addr*Beat + b of the load: half 1 alone puts it at bit e of half 1, both
+      // halves at half e / HalfElems (elements from HalfElems on are half 1's)
       for (int b = 0; b < Beat; b++) begin
-        if (32'(bank_addr_i) * Beat + b < ActDepth && bank_wdata_i[8*b +: 8] != 8'd0)
-          wgt_nz_q[32'(wgt_grp) * ActDepth + 32'(bank_addr_i) * Beat + b] <= 1'b1;
+        if (bank_wdata_i[8*b +: 8] != 8'd0) begin
+          if (WgtSplit != 0 && bank_wgt_halves_i == 2'b11 && 32'(bank_addr_i) * Beat + b >= HalfElems) begin
+            if (32'(bank_addr_i) * Beat + b - HalfElems < MaskHalf)
+              wgt_nz_q[32'(wgt_grp) * MaskBits + MaskHalf + 32'(bank_addr_i) * Beat + b - HalfElems] <= 1'b1;
+          end else if (32'(bank_addr_i) * Beat + b < MaskHalf) begin
+            wgt_nz_q[32'(wgt_grp) * MaskBits + ((WgtSplit != 0 && bank_wgt_halves_i == 2'b10) ? MaskHalf : 0) +
+                     32'(bank_addr_i) * Beat + b] <= 1'b1;
+          end
+        end
       end
     end
+  end
+  always_ff @(posedge clk_i) if (start_i) rd_halves_q <= wgt_halves_i;
+  assign rd_halves = start_i ? wgt_halves_i : rd_halves_q;
+  always_comb begin
+    wgt_nz = '0;
+    for (int g = 0; g < Groups; g++)
+      for (int k = 0; k < ActDepth; k++) begin
+        if (WgtSplit == 0) wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + k];
+        else if (rd_halves == 2'b10) begin
+          if (k < MaskHalf) wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + MaskHalf + k];
+        end else if (rd_halves == 2'b01) begin
+          if (k < MaskHalf) wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + k];
+        end else if (k < MaskBits) begin
+          wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + k];  // both halves: elements in order
+        end
+      end
   end
 
   logic [Rows-1:0] row_busy;
@@ -145,7 +183,7 @@ module bfp_operands_sparse #(
       .wdata_i    (sp_we_i ? sp_wdata_i : bank_wdata_i),
       .start_i    (start_i),
       .half_i     (half_i),
-      .wgt_nz_i   (wgt_nz_q),
+      .wgt_nz_i   (wgt_nz),
       .busy_o     (row_busy[r]),
       .valid_o    (valid),
       .last_o     (last),
@@ -209,7 +247,7 @@ module bfp_operands_sparse #(
       assign kc   = k[G*KBits +: KBits];
       assign kblk = kc >> BlockLog;
       bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
-                     .WordBits(WordBits), .Bank(c)) u_bank (
+                     .WordBits(WordBits), .Bank(c), .Split(WgtSplit)) u_bank (
         .clk_i       (clk_i),
         .bank_we_i   (bank_we_i),
         .bank_wgt_i  (bank_wgt_i),
@@ -217,6 +255,8 @@ module bfp_operands_sparse #(
         .bank_exp_i  (bank_exp_i),
         .bank_addr_i (bank_addr_i),
         .bank_wdata_i(bank_wdata_i),
+        .wr_halves_i (bank_wgt_halves_i),
+        .rd_half_i   (rd_halves_q == 2'b10),
         .re_i        (valid[G]),
         .code_raddr_i(WgtAw'(kc >> BeatLog)),
         .exp_raddr_i (WgtEAw'(kblk >> BeatLog)),
@@ -242,8 +282,10 @@ module bfp_operands_sparse #(
         if (sp_seg_i == bfp_pkg::SEG_CODES)
           assert (32'(sp_word_i) < 32'(ActWords)) else $error("OPS_SP_WORD: packed codes word %0d beyond the buffer", sp_word_i);
       end
-      assert (!((bank_we_i && bank_wgt_i) || wgt_load_start_i) || !busy_o)
-        else $error("OPS_WGT_CONFLICT: a weight load while the sequencers read the weights");
+      assert (!((bank_we_i && bank_wgt_i) || wgt_load_start_i) || !busy_o ||
+              (bank_wgt_halves_i & rd_halves_q) == 2'b00)
+        else $error("OPS_WGT_CONFLICT: a weight load into a half (%b) the sequencers read (%b)", bank_wgt_halves_i,
+                    rd_halves_q);
     end
   end
 `endif

@@ -220,7 +220,7 @@ TEST(AssertRtl, LegalCommandsAtTheEdgesOfTheRulesPass) {
     model->reset();
     bfp_model_inputs in{};
     in.rst_n = 1;
-    in.cmd_tdata[6] = 0xFF000000u;  // bits 216..223 hold a reserved field
+    in.cmd_tdata[6] = 0xFE000000u;  // bits 217..223 are reserved
     EXPECT_NO_THROW(for (int i = 0; i < 4; ++i) model->cycle(in));
   }
   bfp::sim::MemConfig mc;

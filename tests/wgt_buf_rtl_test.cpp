@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: Apache-2.0
+// Weight buffer halves (issue 11, docs/architecture.md "Weight buffer halves"): when K fits half the weight
+// buffer, LOAD_WGT and COMPUTE name a half (the wgt_buf field), a LOAD_WGT into one half overlaps a COMPUTE that
+// reads the other, and each waits for the other only on the same half.
+//
+// - the host side: which configs split, the field's checks, its encoding;
+// - hand-written command streams on one dense config and two sparse ones (one of each exponent layout: whole
+//   exponent words per half, or byte lanes of the single exponent word), compared by engine-busy cycles:
+//   a LOAD_WGT into the other half is hidden entirely inside the COMPUTE (total unchanged, its busy cycles all
+//   overlap), into the same half it waits (no overlap, total grows by its busy cycles);
+// - hazards, bit for bit: a LOAD_WGT into the half a running COMPUTE reads (new weights) leaves the result
+//   equal to the run without it, and a COMPUTE on a half waits for the LOAD_WGT into it (equal to the same
+//   stream with WAIT on every command, where nothing overlaps);
+// - GEMMs through the runner with K <= WgtDepth/2 (halves used) and K > WgtDepth/2 (not used), dense and
+//   sparse, bit-exact; the repro line is printed.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "host/command.h"
+#include "sim/driver.h"
+#include "support/rtl_configs.h"
+#include "verify/random_gemm.h"
+
+using bfp::Config;
+using bfp::host::Command;
+using bfp::host::Opcode;
+using bfp::test::load;
+using bfp::test::model_for;
+
+namespace {
+
+// ---- host side ---------------------------------------------------------------------------------------------
+
+TEST(WgtBufHost, ConfigsThatSplit) {
+  // default: 512/2 = 256 elements, 32 exponents in one 32-byte word (lanes); r4c8b16: exponents 16 per half,
+  // one 16-byte word each; r8c8b32: 8 per half, one 8-byte word each; r4c4b16: 16 exponents in one word (lanes)
+  for (const char* f : {"configs/default.yaml", "configs/test/r2c2b8.yaml", "configs/test/r4c4b16.yaml",
+                        "configs/test/r4c8b16.yaml", "configs/test/r8c8b32.yaml"})
+    EXPECT_TRUE(bfp::host::wgt_buf_halves(load(f))) << f;
+  const Config c = load("configs/test/r2c2b8.yaml");  // beat 8, B 8
+  EXPECT_FALSE(bfp::host::wgt_buf_halves(c.with("buffers.wgt_depth", "264")));  // half 132: not on a beat
+  // 48 exponents over two 32-byte words: half 1's 24 exponents start inside word 0
+  EXPECT_FALSE(bfp::host::wgt_buf_halves(load("configs/default.yaml").with("buffers.wgt_depth", "768")));
+}
+
+TEST(WgtBufHost, FieldChecksAndEncoding) {
+  const Config cfg = load("configs/test/r2c2b8.yaml");  // WgtDepth 256, B 8: a half holds 16 blocks
+  Command c;
+  c.op = Opcode::LoadWgt;
+  c.rows = 1;
+  c.count = 16;
+  c.wgt_buf = 1;
+  EXPECT_NO_THROW(bfp::host::check_command(c, cfg));
+  EXPECT_EQ(c.encode()[6], 1u << 24);  // word 6 bit 24 = command bit 216
+  EXPECT_EQ(Command::decode(c.encode()).wgt_buf, 1);
+  EXPECT_NE(c.str().find("wgt_buf=1"), std::string::npos) << c.str();
+  c.count = 17;
+  EXPECT_THROW(bfp::host::check_command(c, cfg), std::invalid_argument);  // beyond half 1
+  c.op = Opcode::Compute;
+  EXPECT_THROW(bfp::host::check_command(c, cfg), std::invalid_argument);
+  c.count = 16;
+  EXPECT_NO_THROW(bfp::host::check_command(c, cfg));
+  for (Opcode op : {Opcode::LoadAct, Opcode::Drain, Opcode::Store}) {
+    Command o = c;
+    o.op = op;
+    o.rows = 1;
+    o.count = 1;
+    try {
+      bfp::host::check_command(o, cfg);
+      ADD_FAILURE() << "wgt_buf accepted on " << o.str();
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("wgt_buf is only defined for LOAD_WGT and COMPUTE"), std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_THROW(bfp::host::check_command(c, cfg.with("buffers.wgt_depth", "264")), std::invalid_argument);
+}
+
+// ---- hand-written command streams --------------------------------------------------------------------------
+
+// Memory of the hand-written streams: A (R rows of K), two different W^T (C rows of K each), the output.
+struct Stream {
+  Config cfg;
+  int kb = 0, k = 0;
+  uint32_t row_bytes = 0, exp_bytes = 0;
+  static constexpr uint32_t kA = 0x1000, kW1 = 0x10000, kW2 = 0x20000, kOut = 0x30000, kMem = 0x40000;
+
+  explicit Stream(const Config& c) : cfg(c) {
+    k = std::min(cfg.act_depth, cfg.wgt_depth / 2);  // K fits a weight half: the halves are usable
+    kb = k / cfg.block;
+    const uint32_t beat = uint32_t(cfg.beat_bytes());
+    row_bytes = (uint32_t(k) + beat - 1) / beat * beat;
+    exp_bytes = (uint32_t(kb) + beat - 1) / beat * beat;
+  }
+  // random codes and exponents near the bias (products neither vanish nor saturate everywhere)
+  void fill(bfp::sim::MemModel& mem, uint64_t seed) const {
+    std::mt19937 rng(static_cast<uint32_t>(seed));
+    for (uint32_t base : {kA, kW1, kW2}) {
+      const int rows = base == kA ? cfg.rows : cfg.cols;
+      for (int r = 0; r < rows; ++r) {
+        std::vector<uint8_t> codes(row_bytes, 0), exps(exp_bytes, 0);
+        for (int i = 0; i < k; ++i) codes[size_t(i)] = uint8_t(rng() % 255 + 129);  // -127..127, never -128
+        for (int i = 0; i < kb; ++i) exps[size_t(i)] = uint8_t(120 + rng() % 16);
+        mem.write(base + uint32_t(r) * row_bytes, codes.data(), row_bytes);
+        mem.write(base + 0x8000 + uint32_t(r) * exp_bytes, exps.data(), exp_bytes);
+      }
+    }
+  }
+  Command load(Opcode op, uint32_t base, int wgt_buf) const {
+    Command c;
+    c.op = op;
+    c.rows = uint16_t(op == Opcode::LoadAct ? cfg.rows : cfg.cols);
+    c.count = uint16_t(kb);
+    c.code_addr = base;
+    c.exp_addr = base + 0x8000;
+    c.code_stride = row_bytes;
+    c.exp_stride = exp_bytes;
+    c.wgt_buf = uint8_t(wgt_buf);
+    return c;
+  }
+  Command la() const { return load(Opcode::LoadAct, kA, 0); }
+  Command lw(uint32_t w, int half) const { return load(Opcode::LoadWgt, w, half); }
+  Command compute(int half, bool clear) const {
+    Command c;
+    c.op = Opcode::Compute;
+    c.flags = clear ? bfp::host::kFlagClear : 0;
+    c.count = uint16_t(kb);
+    c.wgt_buf = uint8_t(half);
+    return c;
+  }
+  std::vector<Command> drain_store() const {
+    Command d;
+    d.op = Opcode::Drain;
+    Command s;
+    s.op = Opcode::Store;
+    s.rows = uint16_t(cfg.rows);
+    s.count = uint16_t((cfg.cols + cfg.block - 1) / cfg.block);
+    s.valid_cols = uint16_t(cfg.cols);
+    s.code_addr = kOut;
+    s.exp_addr = kOut + 0x4000;
+    s.code_stride = uint32_t(cfg.beat_bytes()) * 8;
+    s.exp_stride = uint32_t(cfg.beat_bytes());
+    return {d, s};
+  }
+  struct Run {
+    bfp::sim::CycleStats st;
+    std::vector<uint8_t> out;  // the output region (codes and exponents)
+  };
+  Run run(const std::vector<Command>& cmds, bool wait = false) const {
+    bfp::sim::MemConfig mc;
+    mc.beat_bytes = cfg.beat_bytes();
+    mc.size_bytes = kMem;
+    bfp::sim::Driver drv(model_for(cfg), mc);
+    fill(drv.mem(), 7);
+    if (wait) drv.set_extra_flags(bfp::host::kFlagWait);
+    for (const Command& c : cmds) drv.issue(c);
+    drv.run();
+    Run r{drv.stats(), std::vector<uint8_t>(0x8000)};
+    drv.mem().read(kOut, r.out.data(), r.out.size());
+    return r;
+  }
+};
+
+const char* const kHandConfigs[] = {"configs/test/r2c2b8.yaml", "configs/test/r4c4b16.yaml",
+                                    "configs/test/r4c8b16.yaml"};
+
+// A LOAD_WGT into the other half (wgt_buf 1 while the COMPUTE reads half 0) runs entirely inside the COMPUTE:
+// the total equals the stream without it and all its load-busy cycles overlap. Into the same half it waits
+// for the COMPUTE: no new overlap, and the total grows by at least its busy cycles.
+TEST(WgtBufRtl, LoadWgtIntoTheOtherHalfOverlapsCompute) {
+  for (const char* f : kHandConfigs) {
+    const Stream s(load(f));
+    SCOPED_TRACE(std::string(f) + " K=" + std::to_string(s.k));
+    const auto base = s.run({s.la(), s.lw(Stream::kW1, 0), s.compute(0, true)});
+    const auto other = s.run({s.la(), s.lw(Stream::kW1, 0), s.compute(0, true), s.lw(Stream::kW2, 1)});
+    const auto same = s.run({s.la(), s.lw(Stream::kW1, 0), s.compute(0, true), s.lw(Stream::kW2, 0)});
+    const uint64_t t_lw = other.st.load_busy - base.st.load_busy;  // the second LOAD_WGT's busy cycles
+    std::cout << f << ": COMPUTE " << base.st.compute_busy << " cycles, LOAD_WGT " << t_lw << " cycles; totals "
+              << base.st.total << " (without it), " << other.st.total << " (other half), " << same.st.total
+              << " (same half); overlap " << base.st.overlap() << " / " << other.st.overlap() << " / "
+              << same.st.overlap() << "\n";
+    // by hand: C rows of ceil(K/BEAT) code beats and ceil(K/B/BEAT) exponent beats, one per cycle, plus the
+    // memory's read latency (4) for the last response
+    const uint64_t beat = uint64_t(s.cfg.beat_bytes());
+    EXPECT_EQ(t_lw, uint64_t(s.cfg.cols) * ((uint64_t(s.k) + beat - 1) / beat + (uint64_t(s.kb) + beat - 1) / beat) + 4);
+    ASSERT_LT(t_lw + 2, base.st.compute_busy) << "the case needs a LOAD_WGT shorter than the COMPUTE";
+    EXPECT_EQ(other.st.total, base.st.total) << "the LOAD_WGT into the other half is hidden";
+    EXPECT_EQ(other.st.overlap(), base.st.overlap() + t_lw) << "every cycle of it overlaps the COMPUTE";
+    EXPECT_EQ(other.st.load_wgt, base.st.load_wgt) << "no exposed LOAD_WGT cycle added";
+    EXPECT_EQ(same.st.load_busy, other.st.load_busy);
+    EXPECT_EQ(same.st.overlap(), base.st.overlap()) << "into the half COMPUTE reads: it waits";
+    EXPECT_EQ(same.st.total, base.st.total + t_lw + 1) << "after the COMPUTE: its busy cycles plus one dispatch cycle";
+  }
+}
+
+// Hazards, bit for bit. (1) A LOAD_WGT of other weights into the half a running COMPUTE reads must wait: the
+// stored result equals the one without that load. (2) A COMPUTE on the half a LOAD_WGT writes waits for it,
+// and accumulating over both halves gives what the fully serialized stream (WAIT on every command) gives.
+TEST(WgtBufRtl, HazardsKeepResultsBitExact) {
+  for (const char* f : kHandConfigs) {
+    const Stream s(load(f));
+    SCOPED_TRACE(f);
+    const auto ds = s.drain_store();
+    for (int h = 0; h < 2; ++h) {
+      SCOPED_TRACE("half " + std::to_string(h));
+      const auto ref = s.run({s.la(), s.lw(Stream::kW1, h), s.compute(h, true), ds[0], ds[1]});
+      const auto haz = s.run({s.la(), s.lw(Stream::kW1, h), s.compute(h, true), s.lw(Stream::kW2, h), ds[0], ds[1]});
+      const auto w2 = s.run({s.la(), s.lw(Stream::kW2, h), s.compute(h, true), ds[0], ds[1]});
+      EXPECT_NE(ref.out, w2.out) << "W1 and W2 must give different results for the case to bite";
+      EXPECT_EQ(haz.out, ref.out) << "a LOAD_WGT changed the weights under a running COMPUTE";
+    }
+    const std::vector<Command> both = {s.la(),          s.lw(Stream::kW1, 0), s.compute(0, true), s.lw(Stream::kW2, 1),
+                                       s.compute(1, false), ds[0],                ds[1]};
+    const auto fast = s.run(both), serial = s.run(both, /*wait=*/true);
+    EXPECT_EQ(fast.out, serial.out) << "COMPUTE on half 1 did not see the LOAD_WGT into it";
+    EXPECT_GT(fast.st.overlap(), 0u);
+    EXPECT_EQ(serial.st.overlap(), 0u);
+    const auto only_w1 = s.run({s.la(), s.lw(Stream::kW1, 0), s.compute(0, true), ds[0], ds[1]});
+    EXPECT_NE(fast.out, only_w1.out) << "the second COMPUTE must change the result";
+  }
+}
+
+// The hazard rule is also a BFP_ASSERT check in bfp_core (CORE_HAZARD_WGT, per half) and in both operand
+// modules (OPD_WGT_CONFLICT, OPS_WGT_CONFLICT): the source says so (the streams above would trip them).
+TEST(WgtBufRtl, HazardAssertionsNameTheHalves) {
+  auto read = [](const std::string& rel) {
+    std::ifstream in(std::string(BFP_SOURCE_DIR) + "/" + rel);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  const std::string core = read("rtl/bfp_core.sv");
+  EXPECT_NE(core.find("assert (!(load_busy && load_wgt_q && comp_busy && (load_wgt_halves_q & comp_wgt_halves_q) != 2'b00))"),
+            std::string::npos);
+  EXPECT_NE(core.find("CORE_HAZARD_WGT"), std::string::npos);
+  EXPECT_NE(read("rtl/bfp_operands_dense.sv").find("OPD_WGT_CONFLICT"), std::string::npos);
+  EXPECT_NE(read("rtl/bfp_operands_sparse.sv").find("OPS_WGT_CONFLICT"), std::string::npos);
+}
+
+// ---- GEMMs -------------------------------------------------------------------------------------------------
+
+struct GemmCase {
+  const char* config;
+  int m, k, n;
+  double act, wgt;
+};
+
+// K <= WgtDepth/2 (halves: commands carry wgt_buf 1) and K > WgtDepth/2 (none does), dense and sparse, both
+// schedules; bit-exact. The dense output-stationary case also shows the overlap: its exposed LOAD_WGT cycles
+// drop to a small fraction of the COMPUTE cycles (before the halves they were about equal).
+TEST(WgtBufRtl, GemmsBitExactWithAndWithoutHalves) {
+  const GemmCase cases[] = {
+      {"configs/test/r8c8b32.yaml", 32, 256, 64, 0, 0},      // dense, output-stationary, K = WgtDepth/2
+      {"configs/test/r8c8b32.yaml", 32, 512, 64, 0, 0},      // K = WgtDepth: one buffer
+      {"configs/test/r2c2b8.yaml", 12, 96, 10, 0, 0},        // dense, ragged M/N
+      {"configs/test/r2c2b8.yaml", 12, 200, 10, 0, 0},       // K > WgtDepth/2
+      {"configs/test/r4c4b16.yaml", 20, 128, 24, 0.7, 0},    // activations, lanes of one exponent word
+      {"configs/test/r4c4b16.yaml", 20, 256, 24, 0.7, 0},    // K = WgtDepth
+      {"configs/test/r4c8b16.yaml", 16, 256, 40, 0.6, 0.8},  // both, K = WgtDepth/2 = ActDepth
+      {"configs/default.yaml", 32, 256, 64, 0.9, 0.9},       // both, weight-stationary, K = WgtDepth/2
+      {"configs/default.yaml", 32, 256, 64, 0, 0},           // dense operands on the sparse config
+      {"configs/default.yaml", 24, 384, 48, 0.8, 0.8},       // K > WgtDepth/2
+  };
+  for (const GemmCase& gc : cases) {
+    const Config cfg = load(gc.config);
+    bfp::verify::GemmSpec s;
+    s.m = gc.m;
+    s.k = gc.k;
+    s.n = gc.n;
+    s.seed = 11;
+    s.act_sparsity = gc.act;
+    s.wgt_sparsity = gc.wgt;
+    s.sparse_a = bfp::verify::default_sparse_a(cfg, s);
+    const std::string repro = bfp::verify::repro_command(cfg, s);
+    SCOPED_TRACE("repro: " + repro);
+    std::cout << repro << "\n";
+    const bool halves = gc.k <= cfg.wgt_depth / 2;
+    const auto plan = bfp::verify::plan_spec(cfg, s);
+    int with_buf = 0;
+    for (const Command& c : plan.commands) with_buf += c.wgt_buf != 0;
+    EXPECT_EQ(with_buf > 0, halves);
+    const auto r = bfp::verify::run_gemm(model_for(cfg), s);  // one model per config and process
+    EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
+    std::cout << "  " << bfp::host::to_string(r.schedule) << ": " << r.cycles.total << " cycles, exposed LOAD_WGT "
+              << r.cycles.load_wgt << ", compute busy " << r.cycles.compute_busy << "\n";
+    if (halves && cfg.sparsity == bfp::Sparsity::None) {
+      EXPECT_LT(r.cycles.load_wgt * 10, r.cycles.compute_busy) << "the LOAD_WGTs should hide behind the COMPUTEs";
+    }
+  }
+}
+
+}  // namespace
