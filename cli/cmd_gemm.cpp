@@ -31,6 +31,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const verify::GemmSpec& s, 
   if (s.sparse_c) os << " sparse-C";
   if (s.bias) os << " bias (scale " << s.bias_scale << ")";
   if (s.wait) os << " wait";
+  if (!r.row_order.empty()) os << " rows-balanced";
   os << "\n";
   if (r.bit_exact) {
     os << "verdict   BIT-EXACT (codes and exponents of all " << s.m << "x" << s.n << " outputs"
@@ -112,7 +113,7 @@ Runner add_gemm(CLI::App& app) {
   struct Opts {
     std::string config, values = "normal", dump, schedule = "auto", vcd, fst;
     int m = 0, k = 0, n = 0, latency = 4, warmup = 0, prune = 0;
-    bool sparse_a = false, sparse_c = false, dense_a = false;
+    bool sparse_a = false, sparse_c = false, dense_a = false, natural_rows = false;
     double act_sparsity = 0.0, wgt_sparsity = 0.0;
     std::string pattern = "random", mask = "none";
     uint64_t seed = 1;
@@ -169,6 +170,9 @@ Runner add_gemm(CLI::App& app) {
                           "on a sparse config and the compressed load applies");
   auto* da = app.add_flag("--dense-a", o->dense_a, "activations loaded dense even with --act-sparsity > 0");
   sa->excludes(da);
+  app.add_flag("--natural-rows", o->natural_rows,
+               "keep A's rows in their natural order; by default a compressed A is stored with its rows grouped by "
+               "non-zero count and C read back through the same permutation (docs/architecture.md, Row balancing)");
   app.add_flag("--sparse-c", o->sparse_c, "output written as compressed row streams (STORE SPARSE/FIRST/LAST)");
   app.add_flag("--bias", o->bias,
                "add a random per-output-column bias before requantization (LOAD_BIAS, STORE BIAS; "
@@ -199,6 +203,7 @@ Runner add_gemm(CLI::App& app) {
     s.prune = o->prune;
     s.wait = o->wait;
     s.sparse_c = o->sparse_c;
+    s.balance_rows = !o->natural_rows;
     s.bias = o->bias;
     s.bias_scale = o->bias_scale;
     s.act_sparsity = o->act_sparsity;

@@ -69,11 +69,23 @@ struct SparsityBench {
   SparsityBenchOptions opt;
   std::vector<SparsityBenchRow> rows;  ///< rows[0]: sparsity: none, dense data
   size_t dense = 0;                    ///< index of the dense-data row on the config
+  /// The smaller GEMM (size/2 cubed, when size/2 >= 1) on the config: dense data, then 90% random activations.
+  std::vector<SparsityBenchRow> small;
   bool all_exact = true;
   /// cycles of sparsity: none / cycles of the config, both on dense data
   double zero_sparsity_throughput_vs_none() const;
 };
 void to_json(nlohmann::json& j, const SparsityBench& b);
+
+/// One acceptance target of the sparsity benchmark (issue 11) and what the run measured.
+struct SparsityVerdict {
+  std::string target;    ///< e.g. "90% activation sparsity, random zeros: >= 8x fewer cycles than dense data"
+  std::string measured;  ///< e.g. "8.31x (16752 vs 139205 cycles)"
+  bool met = false;
+};
+/// The targets of docs/sparsity-bench.md "Acceptance" evaluated on `b`; a target whose rows were not run (a
+/// --patterns subset) is left out.
+std::vector<SparsityVerdict> sparsity_verdicts(const SparsityBench& b);
 /// {name, path, hash, rows, cols, block_size, mem_width, act_depth, wgt_depth, acc_cols, sparsity}
 nlohmann::json bench_config_json(const Config& cfg);
 

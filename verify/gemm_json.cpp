@@ -42,7 +42,8 @@ void to_json(nlohmann::json& j, const GemmSpec& s) {
        {"sparsity_pattern", to_string(s.sparsity_pattern)},
        {"mask", to_string(s.mask)},
        {"bias", s.bias},
-       {"bias_scale", s.bias_scale}};
+       {"bias_scale", s.bias_scale},
+       {"balance_rows", s.balance_rows}};
 }
 
 nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult& r) {
@@ -58,6 +59,7 @@ nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult&
   j["memory"]["act_loads"] = r.act_loads;
   j["sequencer_model"] = {{"computes", r.computes}, {"slowest_row_cycles", r.seq_slowest},
                           {"mean_row_cycles", r.seq_mean}};
+  j["row_order"] = r.row_order.empty() ? "natural" : "balanced";
   j["useful_mac_utilization"] = r.useful_util;
   j["dense_mac_utilization"] = r.mac_util;
   j["sparsity"] = {{"requested", {{"act", s.act_sparsity}, {"wgt", s.wgt_sparsity},

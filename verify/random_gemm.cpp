@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "host/row_order.h"
 #include "host/seq_model.h"
 
 namespace bfp::verify {
@@ -106,6 +107,27 @@ uint64_t forced_zeros(const std::vector<uint8_t>& mask, const golden::BfpMatrix&
 
 }  // namespace
 
+sim::GemmRun run_gemm_rows(sim::Driver& drv, const host::GemmPlan& plan, const golden::BfpMatrix& qa,
+                           const golden::BfpMatrix& qw, const golden::BfpMatrix& expected, const golden::BfpMatrix* bias,
+                           bool balance, std::vector<int>* order_out) {
+  // row balancing: the RTL sees A and C with their rows in memory order; everything returned is logical
+  std::vector<int> order;
+  if (balance && plan.sparse_a() && !plan.a_resident) order = host::balanced_row_order(qa);
+  if (host::is_identity(order)) order.clear();
+  if (order_out) *order_out = order;
+  if (order.empty()) return sim::run_gemm(drv, plan, qa, qw, expected, bias);
+  sim::GemmRun g =
+      sim::run_gemm(drv, plan, host::permute_rows(qa, order), qw, host::permute_rows(expected, order), bias);
+  g.out_rtl = host::unpermute_rows(g.out_rtl, order);
+  if (g.mismatch_row >= 0) {
+    const int mem_row = g.mismatch_row;
+    g.mismatch_row = order[size_t(mem_row)];
+    g.first_mismatch += " (memory row " + std::to_string(mem_row) + " holds C row " + std::to_string(g.mismatch_row) +
+                        ": rows balanced)";
+  }
+  return g;
+}
+
 host::GemmPlan plan_spec(const Config& cfg, const GemmSpec& s) {
   host::PlanOptions o;
   o.schedule = s.schedule;
@@ -169,6 +191,7 @@ std::string repro_command(const Config& cfg, const GemmSpec& s) {
   if (s.sparse_c) os << " --sparse-c";
   if (s.bias) os << " --bias";
   if (s.bias && s.bias_scale != 1.0) os << " --bias-scale " << s.bias_scale;
+  if (!s.balance_rows) os << " --natural-rows";
   return os.str();
 }
 
@@ -229,7 +252,9 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     GemmSpec this_run = spec;
     this_run.relu = relu;
     const host::GemmPlan plan = plan_spec(cfg, this_run);
-    sim::GemmRun g = sim::run_gemm(*drv, plan, qa, qw, gc, spec.bias ? &qb : nullptr);
+    std::vector<int> order;
+    sim::GemmRun g = run_gemm_rows(*drv, plan, qa, qw, gc, spec.bias ? &qb : nullptr, spec.balance_rows, &order);
+    const golden::BfpMatrix qa_mem = order.empty() ? qa : host::permute_rows(qa, order);
     sim_seconds += g.sim_seconds;
     std::string tag, tag_codes;
     if (!final_run) {
@@ -241,7 +266,8 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     if (!final_run) continue;
 
     static_cast<sim::GemmRun&>(res) = std::move(g);
-    add_stats(cfg, spec, plan, qa, qw, gc, res);
+    add_stats(cfg, spec, plan, qa_mem, qw, gc, res);  // the sequencer model walks A as the RTL sees it
+    res.row_order = order;
     res.act_forced_zeros = a_forced;
     res.wgt_forced_zeros = w_forced;
     res.out_sparsity_unpruned =

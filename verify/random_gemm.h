@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "golden/bfp.h"
@@ -52,6 +53,10 @@ struct GemmSpec {
   /// is 0; the factor is clamped to 2^-100..2^100), quantized along N with rounding away.
   bool bias = false;
   double bias_scale = 1.0;
+  /// Row balancing (host/row_order.h, docs/architecture.md "Row balancing"): with compressed A the host stores
+  /// A's rows grouped by non-zero count (host::balanced_row_order) and reads C back through the same
+  /// permutation. Only applies when A is loaded compressed; false keeps the natural row order.
+  bool balance_rows = true;
 };
 
 /// Whether A should be loaded compressed by default for `s` (bfpgen gemm / bench without --sparse-a or
@@ -89,9 +94,20 @@ struct GemmResult : sim::GemmRun {
   uint64_t computes = 0;
   uint64_t seq_slowest = 0;
   double seq_mean = 0;
+  /// Memory row i held A row row_order[i] (empty: natural order; GemmSpec::balance_rows). The output, the
+  /// mismatch row and out_rtl are in logical row order either way.
+  std::vector<int> row_order;
   golden::ErrorStats err_rtl;     ///< dequantized RTL output vs double A*W of the FP32 operands
   golden::ErrorStats err_golden;  ///< same for the golden output
 };
+
+/// sim::run_gemm with row balancing: when `balance` and the plan loads a compressed A the host writes (not
+/// resident), A and `expected` are stored with their rows in host::balanced_row_order and the result is mapped
+/// back (out_rtl and mismatch_row in logical rows). *order_out (when given) receives the order used (empty:
+/// natural).
+sim::GemmRun run_gemm_rows(sim::Driver& drv, const host::GemmPlan& plan, const golden::BfpMatrix& qa,
+                           const golden::BfpMatrix& qw, const golden::BfpMatrix& expected, const golden::BfpMatrix* bias,
+                           bool balance, std::vector<int>* order_out = nullptr);
 
 /// Runs the GEMM on `model` (a fresh Driver each call). Throws on simulation errors (timeouts,
 /// memory errors), never on mismatches: those are reported in the result.

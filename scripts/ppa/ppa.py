@@ -667,11 +667,15 @@ def cmd_config_variant(manifest, name, *overrides):
         d[parts[-1]] = int(value) if re.fullmatch(r"\d+", value) else value
     lines = [f"# Variant of config '{read_json(manifest)['config_name']}' written by scripts/ppa/ppa.py: "
              + (", ".join(overrides) or "no changes")]
+
+    def scalar(v):  # YAML 1.2 booleans (bfpgen rejects Python's True/False)
+        return ("true" if v else "false") if isinstance(v, bool) else v
+
     for k, v in cfg.items():
         if isinstance(v, dict):
-            lines.append(f"{k}: {{" + ", ".join(f"{k2}: {v2}" for k2, v2 in v.items()) + "}")
+            lines.append(f"{k}: {{" + ", ".join(f"{k2}: {scalar(v2)}" for k2, v2 in v.items()) + "}")
         else:
-            lines.append(f"{k}: {v}")
+            lines.append(f"{k}: {scalar(v)}")
     print("\n".join(lines))
 
 

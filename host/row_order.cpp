@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "host/row_order.h"
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+namespace bfp::host {
+
+namespace {
+void check_order(const golden::BfpMatrix& q, const std::vector<int>& order) {
+  if (order.size() != size_t(q.rows))
+    throw std::invalid_argument("row order has " + std::to_string(order.size()) + " entries for " +
+                                std::to_string(q.rows) + " rows");
+  std::vector<char> seen(order.size(), 0);
+  for (int r : order) {
+    if (r < 0 || r >= q.rows || seen[size_t(r)]) throw std::invalid_argument("row order is not a permutation");
+    seen[size_t(r)] = 1;
+  }
+}
+}  // namespace
+
+std::vector<int> balanced_row_order(const golden::BfpMatrix& a) {
+  std::vector<long> nnz(size_t(a.rows), 0);
+  for (int r = 0; r < a.rows; ++r) nnz[size_t(r)] = long((a.codes.row(r).array() != 0).count());
+  std::vector<int> order(size_t(a.rows));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return nnz[size_t(x)] > nnz[size_t(y)]; });
+  return order;
+}
+
+bool is_identity(const std::vector<int>& order) {
+  for (size_t i = 0; i < order.size(); ++i)
+    if (order[i] != int(i)) return false;
+  return true;
+}
+
+golden::BfpMatrix permute_rows(const golden::BfpMatrix& q, const std::vector<int>& order) {
+  check_order(q, order);
+  golden::BfpMatrix p = q;
+  for (int i = 0; i < q.rows; ++i) {
+    p.codes.row(i) = q.codes.row(order[size_t(i)]);
+    p.exps.row(i) = q.exps.row(order[size_t(i)]);
+  }
+  return p;
+}
+
+golden::BfpMatrix unpermute_rows(const golden::BfpMatrix& q, const std::vector<int>& order) {
+  check_order(q, order);
+  golden::BfpMatrix p = q;
+  for (int i = 0; i < q.rows; ++i) {
+    p.codes.row(order[size_t(i)]) = q.codes.row(i);
+    p.exps.row(order[size_t(i)]) = q.exps.row(i);
+  }
+  return p;
+}
+
+}  // namespace bfp::host

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// Host-side row balancing (host/row_order.h): the order groups rows by non-zero count, most first, ties in
+// natural order; permute/unpermute are inverse; a bad order is rejected.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "host/row_order.h"
+
+namespace {
+
+bfp::golden::BfpMatrix matrix_with_nnz(const std::vector<int>& nnz, int k) {
+  bfp::golden::BfpMatrix q;
+  q.rows = int(nnz.size());
+  q.cols = k;
+  q.block = 8;
+  q.codes = bfp::golden::CodeMatrix::Zero(q.rows, k);
+  q.exps = bfp::golden::ExpMatrix::Zero(q.rows, k / 8);
+  for (int r = 0; r < q.rows; ++r) {
+    for (int c = 0; c < nnz[size_t(r)]; ++c) q.codes(r, (c * 5) % k) = int8_t(r + 1);  // distinct rows
+    q.exps(r, 0) = uint8_t(100 + r);
+  }
+  return q;
+}
+
+TEST(RowOrder, SortsByNonZeroCountMostFirstTiesInNaturalOrder) {
+  const auto q = matrix_with_nnz({3, 16, 0, 16, 7, 3}, 16);
+  EXPECT_EQ(bfp::host::balanced_row_order(q), (std::vector<int>{1, 3, 4, 0, 5, 2}));
+}
+
+TEST(RowOrder, EqualCountsKeepTheIdentity) {
+  const auto order = bfp::host::balanced_row_order(matrix_with_nnz({5, 5, 5, 5}, 16));
+  EXPECT_TRUE(bfp::host::is_identity(order));
+  EXPECT_FALSE(bfp::host::is_identity({1, 0}));
+}
+
+TEST(RowOrder, PermuteAndUnpermuteAreInverse) {
+  const auto q = matrix_with_nnz({3, 16, 0, 16, 7, 3}, 16);
+  const std::vector<int> order{1, 3, 4, 0, 5, 2};
+  const auto p = bfp::host::permute_rows(q, order);
+  for (int i = 0; i < q.rows; ++i) {
+    EXPECT_EQ(p.codes.row(i), q.codes.row(order[size_t(i)])) << "memory row " << i;
+    EXPECT_EQ(p.exps.row(i), q.exps.row(order[size_t(i)])) << "memory row " << i;
+  }
+  const auto back = bfp::host::unpermute_rows(p, order);
+  EXPECT_EQ(back.codes, q.codes);
+  EXPECT_EQ(back.exps, q.exps);
+}
+
+TEST(RowOrder, RejectsAnOrderThatIsNotAPermutation) {
+  const auto q = matrix_with_nnz({1, 2, 3}, 16);
+  EXPECT_THROW(bfp::host::permute_rows(q, {0, 1}), std::invalid_argument);
+  EXPECT_THROW(bfp::host::permute_rows(q, {0, 1, 1}), std::invalid_argument);
+  EXPECT_THROW(bfp::host::unpermute_rows(q, {0, 1, 3}), std::invalid_argument);
+}
+
+}  // namespace
