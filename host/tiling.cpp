@@ -66,6 +66,12 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     cmds.push_back(c);
   };
   int bias_col = -1, bias_valid = 0;  // output columns in the bias buffer (-1: none yet)
+  // A unit's STORE (with its LOAD_BIAS) is held back and issued after the next unit's COMPUTE and the loads behind
+  // it: the STORE waits for its DRAIN's copy (PipeDepth - 1 cycles after the walkers are done, docs/architecture.md
+  // "COMPUTE timing"), and in program order it would hold that COMPUTE back (before the loads, it would hold them
+  // behind a busy store engine). The hazard rules keep it safe: the next DRAIN writes the other accumulator buffer
+  // (sparse configs) or waits for the STORE (`none`).
+  std::vector<Command> held;
   auto load_bias = [&](int col, int valid) {
     if (col == bias_col && valid == bias_valid) return;
     bias_col = col;
@@ -76,7 +82,7 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     c.code_addr = l.bias_codes + static_cast<uint32_t>(col);
     c.exp_addr = l.bias_exps + static_cast<uint32_t>(col / B);
     c.count = static_cast<uint16_t>((valid + B - 1) / B);
-    cmds.push_back(c);
+    held.push_back(c);
   };
   int next_half = 0;
   std::vector<int> half(units.size(), 0);
@@ -142,6 +148,8 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     cmds.push_back(c);
     if (i + 1 < units.size() && units[i + 1].load_a) load_a(i + 1);  // prefetch into the other half
     for (size_t j : wgt_after[i + 1]) load_w(j);                       // the next weight tile, other half
+    cmds.insert(cmds.end(), held.begin(), held.end());
+    held.clear();
     if (u.drain) {
       Command d;
       d.op = Opcode::Drain;
@@ -171,9 +179,10 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
         s.exp_stride = 0;
         s.row_blocks = static_cast<uint16_t>((n + B - 1) / B);
       }
-      cmds.push_back(s);
+      held.push_back(s);
     }
   }
+  cmds.insert(cmds.end(), held.begin(), held.end());
   return cmds;
 }
 
