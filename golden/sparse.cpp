@@ -248,7 +248,8 @@ BfpMatrix decode_rows(const uint8_t* data, size_t size, int rows, int cols, int 
       rd.fail("level 1", 4, std::to_string(nonempty.size()) + " level-1 bits set but header nnz_blocks = " +
                                 std::to_string(nnzb));
 
-    // level 2
+    // exponents (read below), level 2
+    rd.need("exponents", L.off_exp, nnzb);
     rd.need("level 2", L.off_l2, nnzb * mask_bytes);
     size_t bits = 0;
     for (size_t o = 0; o < nnzb; ++o) {
@@ -275,8 +276,7 @@ BfpMatrix decode_rows(const uint8_t* data, size_t size, int rows, int cols, int 
     if (bits != nnz)
       rd.fail("level 2", L.off_l2, std::to_string(bits) + " level-2 bits set but header nnz = " + std::to_string(nnz));
 
-    // exponents, codes
-    rd.need("exponents", L.off_exp, nnzb);
+    // codes
     rd.need("codes", L.off_codes, nnz);
     size_t ci = 0;
     for (size_t o = 0; o < nnzb; ++o) {
