@@ -58,6 +58,7 @@ module bfp_dma_sparse #(
   logic [MemWidth-1:0] hold_q [0:Rows-1];  // beat 0 of every row (phase A), for the words that start in it
   logic [MemWidth-1:0] last_q;             // the previous response beat
   logic [Rows-1:0] hdr_valid_q;
+  logic [Rows-1:0] empty_q;   // the row's header says nnzb = 0: no phase-B beats
 
   // Shape of a row (docs/sparse-format.md): meta beats [0, off_l2 + nnzb*B/8) (1 when nnzb = 0), code
   // beats, words of the exponent and level-2 segments, and whether exponent word 0 is whole in beat 0 (it
@@ -179,6 +180,36 @@ module bfp_dma_sparse #(
     .beat_o   (rsp_beat_n)
   );
 
+  // A walker entering a row in phase B goes straight past the rows known to be empty (header back, nnzb = 0),
+  // without a cycle each; a row whose header is not back yet is waited for (and stepped over if empty).
+  function automatic logic [RowBits:0] first_live(input logic [15:0] from, input logic [15:0] nrows,
+                                                 input logic [Rows-1:0] skippable);
+    first_live = {1'b1, RowBits'(0)};  // none
+    for (int i = Rows - 1; i >= 0; i--)
+      if (32'(i) >= 32'(from) && 32'(i) < 32'(nrows) && !skippable[i]) first_live = (RowBits + 1)'(i);
+  endfunction
+  logic [Rows-1:0]  skippable;
+  logic [RowBits:0] req_live, rsp_live;
+  logic             req_done_s, rsp_done_s;
+  logic [15:0]      req_row_s, rsp_row_s;
+  assign skippable = hdr_valid_q & empty_q;
+  always_comb begin
+    req_live   = first_live(req_row_n, rows_q, skippable);
+    rsp_live   = first_live(rsp_row_n, rows_q, skippable);
+    req_done_s = req_done_n;
+    req_row_s  = req_row_n;
+    rsp_done_s = rsp_done_n;
+    rsp_row_s  = rsp_row_n;
+    if (req_phb_n && !req_done_n && req_beat_n == 16'd0) begin
+      if (req_live[RowBits]) req_done_s = 1'b1;
+      else req_row_s = 16'(req_live[RowBits-1:0]);
+    end
+    if (rsp_phb_n && !rsp_done_n && rsp_beat_n == 16'd0) begin
+      if (rsp_live[RowBits]) rsp_done_s = 1'b1;
+      else rsp_row_s = 16'(rsp_live[RowBits-1:0]);
+    end
+  end
+
   logic req_fire, rsp_fire, meta_a, meta_b;
   logic [15:0] in_nnzb;
   assign req_fire = rd_req_tvalid_o && rd_req_tready_i;
@@ -200,14 +231,15 @@ module bfp_dma_sparse #(
       off_l2_q    <= bfp_pkg::row_off_l2(32'(count_i), BlockLog);
       off_codes_q <= bfp_pkg::row_off_codes(32'(count_i), BlockLog, Beat);
       hdr_valid_q <= '0;
+      empty_q     <= '0;
       k_q         <= '0;
       {req_done_q, req_phb_q, req_row_q, req_beat_q} <= '0;
       {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_beat_q} <= '0;
     end else if (active_q) begin
       if (req_fire || req_skip)
-        {req_done_q, req_phb_q, req_row_q, req_beat_q} <= {req_done_n, req_phb_n, req_row_n, req_beat_n};
+        {req_done_q, req_phb_q, req_row_q, req_beat_q} <= {req_done_s, req_phb_n, req_row_s, req_beat_n};
       if (rsp_fire || rsp_skip)
-        {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_beat_q} <= {rsp_done_n, rsp_phb_n, rsp_row_n, rsp_beat_n};
+        {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_beat_q} <= {rsp_done_s, rsp_phb_n, rsp_row_s, rsp_beat_n};
       // phase-B words of the row: counted until the walker leaves the row
       if ((rsp_fire || rsp_skip) && rsp_beat_n == 16'd0) k_q <= '0;
       else if (meta_b) k_q <= k_q + 32'd1;
@@ -217,10 +249,10 @@ module bfp_dma_sparse #(
         nnz_q[rsp_row]       <= rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
         hold_q[rsp_row]      <= rd_rsp_tdata_i;
         hdr_valid_q[rsp_row] <= 1'b1;
+        empty_q[rsp_row]     <= in_nnzb == 16'd0;
       end
       // the last response beat ends the load (busy_o drops with it)
-      if (rsp_fire && rsp_done_n) active_q <= 1'b0;
-      if (rsp_skip && rsp_done_n) active_q <= 1'b0;
+      if ((rsp_fire || rsp_skip) && rsp_done_s) active_q <= 1'b0;
     end
   end
 
