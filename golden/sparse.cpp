@@ -101,9 +101,9 @@ RowStreamLayout row_stream_layout(int kb, int block, int beat) {
   L.block = block;
   L.beat = beat;
   const size_t KB = static_cast<size_t>(kb), B = static_cast<size_t>(block);
-  L.off_l2 = rup(4 + (KB + 7) / 8, beat);
-  L.off_exp = L.off_l2 + rup(KB * B / 8, beat);
-  L.off_codes = L.off_exp + rup(KB, beat);
+  L.off_exp = 4 + (KB + 7) / 8;                        // right after the level-1 mask
+  L.off_l2 = (L.off_exp + KB + B / 8 - 1) / (B / 8) * (B / 8);  // after KB exponents, on a whole mask
+  L.off_codes = rup(L.off_l2 + KB * B / 8, beat);           // on a beat
   L.min_row_stride = L.off_codes + rup(KB * B, beat);
   return L;
 }
@@ -248,7 +248,8 @@ BfpMatrix decode_rows(const uint8_t* data, size_t size, int rows, int cols, int 
       rd.fail("level 1", 4, std::to_string(nonempty.size()) + " level-1 bits set but header nnz_blocks = " +
                                 std::to_string(nnzb));
 
-    // level 2
+    // exponents (read below), level 2
+    rd.need("exponents", L.off_exp, nnzb);
     rd.need("level 2", L.off_l2, nnzb * mask_bytes);
     size_t bits = 0;
     for (size_t o = 0; o < nnzb; ++o) {
@@ -275,8 +276,7 @@ BfpMatrix decode_rows(const uint8_t* data, size_t size, int rows, int cols, int 
     if (bits != nnz)
       rd.fail("level 2", L.off_l2, std::to_string(bits) + " level-2 bits set but header nnz = " + std::to_string(nnz));
 
-    // exponents, codes
-    rd.need("exponents", L.off_exp, nnzb);
+    // codes
     rd.need("codes", L.off_codes, nnz);
     size_t ci = 0;
     for (size_t o = 0; o < nnzb; ++o) {
@@ -316,7 +316,9 @@ CompressionStats compression_stats(const BfpMatrix& m, int beat) {
     }
     s.dense_bytes += rup(KB * B, beat) + rup(KB, beat);
     s.hier_bytes += 4 + (KB + 7) / 8 + nnzb * B / 8 + nnzb + nnz;
-    s.hier_bytes_moved += rup(4 + (KB + 7) / 8, beat) + rup(nnzb * B / 8, beat) + rup(nnzb, beat) + rup(nnz, beat);
+    // the reader's beats: [0, off_l2 + nnzb*B/8) (beat 0 at least: header and level 1), then the used codes
+    const size_t meta_end = nnzb ? L.off_l2 + nnzb * B / 8 : 4 + (KB + 7) / 8;
+    s.hier_bytes_moved += rup(meta_end, beat) + rup(nnz, beat);
     s.flat_bitmap_bytes += KB * B / 8 + KB + nnz;
     s.nnz += nnz;
     s.nnz_blocks += nnzb;

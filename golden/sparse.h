@@ -26,8 +26,8 @@ BfpMatrix requantize_pruned(const AccMatrix& acc, int block, const AccParams& ap
 // ---- row-stream format -----------------------------------------------------------------------------------
 
 /// Segment offsets of one row stream (docs/sparse-format.md, "Byte layout"), rup() = round up to `beat`:
-///   off_l2 = rup(4 + ceil(kb/8)), off_exp = off_l2 + rup(kb*block/8), off_codes = off_exp + rup(kb),
-///   min_row_stride = off_codes + rup(kb*block).
+///   off_exp = 4 + ceil(kb/8), off_l2 = off_exp + kb rounded up to a multiple of block/8,
+///   off_codes = rup(off_l2 + kb*block/8), min_row_stride = off_codes + rup(kb*block).
 struct RowStreamLayout {
   int kb = 0;     ///< blocks per row (KB)
   int block = 0;  ///< block size B
@@ -68,7 +68,7 @@ BfpMatrix decode_rows(const uint8_t* data, size_t size, int rows, int cols, int 
 struct CompressionStats {
   size_t dense_bytes = 0;        ///< sum over rows of rup(KB*B) + rup(KB): what a dense LOAD moves
   size_t hier_bytes = 0;         ///< sum over rows of 4 + ceil(KB/8) + nnzb*B/8 + nnzb + nnz (no padding)
-  size_t hier_bytes_moved = 0;   ///< sum over rows of rup(4 + ceil(KB/8)) + rup(nnzb*B/8) + rup(nnzb) + rup(nnz)
+  size_t hier_bytes_moved = 0;   ///< sum over rows of rup(off_l2 + nnzb*B/8) (rup(4 + ceil(KB/8)) if nnzb = 0) + rup(nnz)
   size_t flat_bitmap_bytes = 0;  ///< sum over rows of KB*B/8 + KB + nnz (one-level bitmap baseline)
   size_t nnz = 0;                ///< non-zero codes
   size_t nnz_blocks = 0;         ///< blocks with a non-zero code

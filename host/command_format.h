@@ -99,16 +99,17 @@ constexpr int kRowNnzLsb = 16, kRowNnzWidth = 16;
 /// The level-1 mask (one bit per block) starts right after the header.
 constexpr int kRowL1Offset = kRowHeaderBytes;
 /// Segments of a row stream in memory order, as numbered on bfp_dma_sparse's seg_o.
+/// (The loader delivers the level-2 masks and exponents realigned to words of the segment, numbered the same.)
 enum RowSegment : int { kSegHeader = 0, kSegL2 = 1, kSegExp = 2, kSegCodes = 3, kNumSegments = 4 };
 
 constexpr uint64_t round_up(uint64_t x, uint64_t beat) { return (x + beat - 1) / beat * beat; }
-/// Byte offsets of the segments of a row of `kb` blocks of `block` elements, every segment beat-aligned.
-constexpr uint64_t row_off_l2(uint64_t kb, uint64_t beat) { return round_up(kRowL1Offset + (kb + 7) / 8, beat); }
-constexpr uint64_t row_off_exp(uint64_t kb, uint64_t block, uint64_t beat) {
-  return row_off_l2(kb, beat) + round_up(kb * block / 8, beat);
-}
+/// Byte offsets of the segments of a row of `kb` blocks of `block` elements: header and level-1 mask, then the
+/// exponents right after the level-1 mask, then the level-2 masks right after the room of kb exponents (rounded
+/// up to a whole mask, so that no mask straddles a beat), then the codes on the next beat boundary.
+constexpr uint64_t row_off_exp(uint64_t kb) { return kRowL1Offset + (kb + 7) / 8; }
+constexpr uint64_t row_off_l2(uint64_t kb, uint64_t block) { return round_up(row_off_exp(kb) + kb, block / 8); }
 constexpr uint64_t row_off_codes(uint64_t kb, uint64_t block, uint64_t beat) {
-  return row_off_exp(kb, block, beat) + round_up(kb, beat);
+  return round_up(row_off_l2(kb, block) + kb * block / 8, beat);
 }
 
 // ---- consistency of the table itself ------------------------------------------------------------------

@@ -236,6 +236,10 @@ module bfp_core #(
   logic [bfp_pkg::SEG_W-1:0] sp_seg;
   logic [15:0]         sp_word;
   logic [MemWidth-1:0] sp_wdata;
+  logic                sp_meta_we;           // realigned level-2 / exponent word (bfp_dma_sparse)
+  logic [bfp_pkg::SEG_W-1:0] sp_meta_seg;
+  logic [15:0]         sp_meta_word;
+  logic [MemWidth-1:0] sp_meta_wdata;
 
   assign start_sparse_load = start_load && (Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse];
   assign start_dense_load  = start_load && !start_sparse_load;
@@ -303,7 +307,11 @@ module bfp_core #(
       .row_o          (sp_row),
       .seg_o          (sp_seg),
       .word_o         (sp_word),
-      .wdata_o        (sp_wdata)
+      .wdata_o        (sp_wdata),
+      .meta_we_o      (sp_meta_we),
+      .meta_seg_o     (sp_meta_seg),
+      .meta_word_o    (sp_meta_word),
+      .meta_wdata_o   (sp_meta_wdata)
     );
   end else begin : gen_no_sdma
     assign sdma_busy = 1'b0;
@@ -315,6 +323,10 @@ module bfp_core #(
     assign sp_seg = '0;
     assign sp_word = '0;
     assign sp_wdata = '0;
+    assign sp_meta_we = 1'b0;
+    assign sp_meta_seg = '0;
+    assign sp_meta_word = '0;
+    assign sp_meta_wdata = '0;
   end
 
   assign rd_req_tvalid_o = dma_req_valid || sdma_req_valid;
@@ -371,7 +383,8 @@ module bfp_core #(
       .wgt_e_o     (wgt_e)
     );
     logic unused_sparse;
-    assign unused_sparse = ^{sp_we, sp_row, sp_seg, sp_word, sp_wdata};
+    assign unused_sparse = ^{sp_we, sp_row, sp_seg, sp_word, sp_wdata, sp_meta_we, sp_meta_seg, sp_meta_word,
+                             sp_meta_wdata};
   end else begin : gen_sparse
     bfp_operands_sparse #(
       .Rows      (Rows),
@@ -406,6 +419,10 @@ module bfp_core #(
       .sp_seg_i         (sp_seg),
       .sp_word_i        (sp_word),
       .sp_wdata_i       (sp_wdata),
+      .sp_meta_we_i     (sp_meta_we),
+      .sp_meta_seg_i    (sp_meta_seg),
+      .sp_meta_word_i   (sp_meta_word),
+      .sp_meta_wdata_i  (sp_meta_wdata),
       .start_i          (start_comp),
       .half_i           (flags_q[FlagActBuf]),
       .wgt_halves_i     (cmd_wgt_halves),

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Load engine for compressed activations (LOAD_ACT with SPARSE, docs/sparse-format.md). Phase A fetches
-// the first beat of every row stream (header + level-1 mask); phase B fetches, row by row, only the used
-// beats of the level-2, exponent and code segments, whose lengths the headers give. Requests and
-// responses walk the same sequence independently (in-order memory), so latency is exposed once per
-// command, not per row.
+// beat 0 of every row stream (header, level-1 mask and the first bytes of the exponents and level-2
+// masks); phase B fetches, row by row, the further beats of [0, off_l2 + nnzb*B/8) and the used code
+// beats, whose numbers the headers give. Requests and responses walk the same sequence independently
+// (in-order memory), so latency is exposed once per command, not per row. The exponents and level-2 masks
+// do not start on a beat: they are realigned here (a byte funnel over the current and the previous beat
+// of the row; beat 0 of every row is kept from phase A) and delivered as words of their segment on the
+// meta_* port, while the header beat and the code beats leave on the main port.
 module bfp_dma_sparse #(
   parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
   parameter int AddrWidth = 32,                            /// memory byte-address bits
@@ -25,11 +28,15 @@ module bfp_dma_sparse #(
   input  logic                 rd_rsp_tvalid_i,  /// read data valid (in request order)
   output logic                 rd_rsp_tready_o,  /// read data accepted
   input  logic [MemWidth-1:0]  rd_rsp_tdata_i,   /// one beat of read data, byte b at [8b+7:8b]
-  output logic                 we_o,             /// one response beat to store
-  output logic [RowBits-1:0]   row_o,            /// row of the beat
-  output logic [bfp_pkg::SEG_W-1:0] seg_o,       /// 0 header+L1, 1 level-2 masks, 2 exponents, 3 codes
-  output logic [15:0]          word_o,           /// beat index inside the segment
-  output logic [MemWidth-1:0]  wdata_o           /// beat data
+  output logic                 we_o,             /// one header or code beat to store
+  output logic [RowBits-1:0]   row_o,            /// row of the beat and of the meta word
+  output logic [bfp_pkg::SEG_W-1:0] seg_o,       /// SEG_HDR (header + level-1 mask) or SEG_CODES
+  output logic [15:0]          word_o,           /// beat index inside the codes (0 for the header)
+  output logic [MemWidth-1:0]  wdata_o,          /// beat data (header beat: bytes past the level-1 mask 0)
+  output logic                 meta_we_o,        /// one realigned metadata word to store
+  output logic [bfp_pkg::SEG_W-1:0] meta_seg_o,  /// SEG_L2 or SEG_EXP
+  output logic [15:0]          meta_word_o,      /// word index inside the segment (bytes [w*Beat, +Beat))
+  output logic [MemWidth-1:0]  meta_wdata_o      /// the word
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__
@@ -48,91 +55,168 @@ module bfp_dma_sparse #(
   logic [31:0] addr_q, stride_q, off_l2_q, off_exp_q, off_codes_q;
   logic [15:0] nnzb_q [0:Rows-1];
   logic [15:0] nnz_q  [0:Rows-1];
+  logic [MemWidth-1:0] hold_q [0:Rows-1];  // beat 0 of every row (phase A), for the words that start in it
+  logic [MemWidth-1:0] last_q;             // the previous response beat
   logic [Rows-1:0] hdr_valid_q;
+  logic [Rows-1:0] empty_q;   // the row's header says nnzb = 0: no phase-B beats
 
-  // beats of segment `seg` of row `row` (the result of the package function is named before the cast:
-  // Icarus 11 cannot cast a function call)
-  function automatic logic [15:0] seg_beats(input logic [bfp_pkg::SEG_W-1:0] seg, input logic [15:0] nnzb,
-                                            input logic [15:0] nnz);
-    logic [31:0] seg_bytes;
-    unique case (seg)
-      bfp_pkg::SEG_HDR: seg_bytes = 32'(Beat);
-      bfp_pkg::SEG_L2:  seg_bytes = bfp_pkg::row_rup(32'(nnzb) << (BlockLog - 3), Beat);
-      bfp_pkg::SEG_EXP: seg_bytes = bfp_pkg::row_rup(32'(nnzb), Beat);
-      default:          seg_bytes = bfp_pkg::row_rup(32'(nnz), Beat);
-    endcase
-    seg_beats = 16'(seg_bytes >> BeatLog);
+  // Shape of a row (docs/sparse-format.md): meta beats [0, off_l2 + nnzb*B/8) (1 when nnzb = 0), code
+  // beats, words of the exponent and level-2 segments, and whether exponent word 0 is whole in beat 0 (it
+  // then leaves in phase A, with the header).
+  function automatic logic [31:0] ceil_beats(input logic [31:0] bytes);
+    ceil_beats = (bytes + 32'(Beat - 1)) >> BeatLog;
+  endfunction
+  function automatic logic [31:0] meta_beats(input logic [15:0] nnzb, input logic [31:0] off_l2);
+    meta_beats = (nnzb == 16'd0) ? 32'd1 : ceil_beats(off_l2 + (32'(nnzb) << (BlockLog - 3)));
+  endfunction
+  function automatic logic exp_in_a(input logic [15:0] nnzb, input logic [31:0] off_exp);
+    exp_in_a = nnzb != 16'd0 && off_exp + 32'(nnzb) <= 32'(Beat);
+  endfunction
+  // phase-B beats of a row: meta beats after beat 0, then the code beats
+  function automatic logic [15:0] phb_beats(input logic [15:0] nnzb, input logic [15:0] nnz,
+                                            input logic [31:0] off_l2);
+    phb_beats = 16'(meta_beats(nnzb, off_l2) - 32'd1 + ceil_beats(32'(nnz)));
   endfunction
 
   // walker positions (request side and response side)
   logic        req_done_q, req_phb_q, rsp_done_q, rsp_phb_q;
   logic [15:0] req_row_q, req_beat_q, rsp_row_q, rsp_beat_q;
-  logic [bfp_pkg::SEG_W-1:0] req_seg_q, rsp_seg_q;
   logic        req_done_n, req_phb_n, rsp_done_n, rsp_phb_n;
   logic [15:0] req_row_n, req_beat_n, rsp_row_n, rsp_beat_n;
-  logic [bfp_pkg::SEG_W-1:0] req_seg_n, rsp_seg_n;
   logic [15:0] req_beats, rsp_beats;
-  logic        req_ready_hdr, req_skip, rsp_skip;
+  logic        req_ready_hdr, rsp_ready_hdr, req_skip, rsp_skip;
   logic [RowBits-1:0] req_row, rsp_row;
 
   assign req_row = RowBits'(req_row_q);
   assign rsp_row = RowBits'(rsp_row_q);
-  assign req_beats = seg_beats(req_seg_q, nnzb_q[req_row], nnz_q[req_row]);
-  assign rsp_beats = seg_beats(rsp_seg_q, nnzb_q[rsp_row], nnz_q[rsp_row]);
-  // phase B needs the row's header; an empty segment is stepped over without a transfer
+  assign req_beats = req_phb_q ? phb_beats(nnzb_q[req_row], nnz_q[req_row], off_l2_q) : 16'd1;
+  assign rsp_beats = rsp_phb_q ? phb_beats(nnzb_q[rsp_row], nnz_q[rsp_row], off_l2_q) : 16'd1;
+  // phase B needs the row's header; a row without phase-B beats is stepped over without a transfer
   assign req_ready_hdr = !req_phb_q || hdr_valid_q[req_row];
+  assign rsp_ready_hdr = !rsp_phb_q || hdr_valid_q[rsp_row];
   assign req_skip = active_q && !req_done_q && req_ready_hdr && req_beats == 16'd0;
-  assign rsp_skip = active_q && !rsp_done_q && (!rsp_phb_q || hdr_valid_q[rsp_row]) && rsp_beats == 16'd0;
+  assign rsp_skip = active_q && !rsp_done_q && rsp_ready_hdr && rsp_beats == 16'd0;
 
-  logic [31:0] seg_off, req_addr;
+  logic [31:0] req_meta_m1, req_off, req_addr;
   always_comb begin
-    unique case (req_seg_q)
-      bfp_pkg::SEG_HDR: seg_off = 32'd0;
-      bfp_pkg::SEG_L2: seg_off = off_l2_q;
-      bfp_pkg::SEG_EXP: seg_off = off_exp_q;
-      default: seg_off = off_codes_q;
-    endcase
-    req_addr = addr_q + 32'(req_row_q) * stride_q + seg_off + (32'(req_beat_q) << BeatLog);
+    req_meta_m1 = meta_beats(nnzb_q[req_row], off_l2_q) - 32'd1;  // meta beats after beat 0
+    if (!req_phb_q) req_off = 32'd0;
+    else if (32'(req_beat_q) < req_meta_m1) req_off = (32'(req_beat_q) + 32'd1) << BeatLog;
+    else req_off = off_codes_q + ((32'(req_beat_q) - req_meta_m1) << BeatLog);
+    req_addr = addr_q + 32'(req_row_q) * stride_q + req_off;
+  end
+
+  // ---- response side: which beat of the row this is, and the metadata words it completes ---------------
+  logic [15:0] rsp_nnzb;
+  logic [31:0] m_beats, j, jend, n_e, n_l, e_words, l_words, e_first, e_left, count, o;
+  logic [31:0] k_q;            // words of the row delivered in phase B so far
+  logic        rsp_code, more, emit_b, word_l2;
+  logic [31:0] word_idx;
+  logic [MemWidth-1:0] lo, hi;
+  logic [BeatLog-1:0]  shift;
+  logic [2*MemWidth-1:0] funnel;
+  always_comb begin
+    rsp_nnzb = nnzb_q[rsp_row];
+    m_beats  = meta_beats(rsp_nnzb, off_l2_q);
+    rsp_code = 32'(rsp_beat_q) + 32'd1 >= m_beats;                    // a code beat (phase B)
+    j        = rsp_code ? m_beats : 32'(rsp_beat_q) + 32'd1;          // beat of the row's stream
+    jend     = (j + 32'd1) << BeatLog;                                 // bytes of the row up to beat j
+    e_words  = ceil_beats(32'(rsp_nnzb));
+    l_words  = ceil_beats(32'(rsp_nnzb) << (BlockLog - 3));
+    // words complete once beat j is in: all of a segment that ends by jend, else its whole words
+    n_e = (off_exp_q + 32'(rsp_nnzb) <= jend) ? e_words : (jend - off_exp_q) >> BeatLog;
+    n_l = (off_l2_q + (32'(rsp_nnzb) << (BlockLog - 3)) <= jend) ? l_words :
+          (jend >= off_l2_q) ? (jend - off_l2_q) >> BeatLog : 32'd0;
+    e_first = exp_in_a(rsp_nnzb, off_exp_q) ? 32'd1 : 32'd0;          // exponent word 0 left in phase A
+    e_left  = e_words - e_first;
+    count   = n_e - e_first + n_l;                                     // phase-B words due by beat j
+    // the k_q-th phase-B word: exponent words e_first.., then level-2 words 0..
+    word_l2  = k_q >= e_left;
+    word_idx = word_l2 ? k_q - e_left : k_q + e_first;
+    o        = (word_l2 ? off_l2_q : off_exp_q) + (word_idx << BeatLog);
+    emit_b   = rsp_phb_q && k_q < count;
+    more     = rsp_phb_q && k_q + 32'd1 < count;
+    // funnel: phase A takes exponent word 0 from beat 0; phase B a word from its first beat on
+    if (!rsp_phb_q) begin
+      lo    = rd_rsp_tdata_i;
+      shift = BeatLog'(off_exp_q);
+    end else begin
+      lo    = (o >> BeatLog == j) ? rd_rsp_tdata_i : (o >> BeatLog == 32'd0) ? hold_q[rsp_row] : last_q;
+      shift = BeatLog'(o);
+    end
+    hi     = rd_rsp_tdata_i;
+    funnel = {hi, lo} >> (8 * 32'(shift));
   end
 
   assign rd_req_tvalid_o = active_q && !req_done_q && req_ready_hdr && req_beats != 16'd0;
   assign rd_req_addr_o   = AddrWidth'(req_addr);
-  // a beat is accepted only into a segment that has beats; empty segments are stepped over first
-  assign rd_rsp_tready_o = active_q && !rsp_done_q && (!rsp_phb_q || hdr_valid_q[rsp_row]) &&
-                           rsp_beats != 16'd0;
+  // a beat is accepted only into a row that has beats; it is held while it completes more than one word
+  logic rsp_base;
+  assign rsp_base        = active_q && !rsp_done_q && rsp_ready_hdr && rsp_beats != 16'd0;
+  assign rd_rsp_tready_o = rsp_base && !more;
 
   bfp_walk_step u_req_step (
     .done_i   (req_done_q),
     .phase_b_i(req_phb_q),
     .row_i    (req_row_q),
-    .seg_i    (req_seg_q),
     .beat_i   (req_beat_q),
     .nbeats_i (req_beats),
     .nrows_i  (rows_q),
     .done_o   (req_done_n),
     .phase_b_o(req_phb_n),
     .row_o    (req_row_n),
-    .seg_o    (req_seg_n),
     .beat_o   (req_beat_n)
   );
   bfp_walk_step u_rsp_step (
     .done_i   (rsp_done_q),
     .phase_b_i(rsp_phb_q),
     .row_i    (rsp_row_q),
-    .seg_i    (rsp_seg_q),
     .beat_i   (rsp_beat_q),
     .nbeats_i (rsp_beats),
     .nrows_i  (rows_q),
     .done_o   (rsp_done_n),
     .phase_b_o(rsp_phb_n),
     .row_o    (rsp_row_n),
-    .seg_o    (rsp_seg_n),
     .beat_o   (rsp_beat_n)
   );
 
-  logic req_fire, rsp_fire;
+  // A walker entering a row in phase B goes straight past the rows known to be empty (header back, nnzb = 0),
+  // without a cycle each; a row whose header is not back yet is waited for (and stepped over if empty).
+  function automatic logic [RowBits:0] first_live(input logic [15:0] from, input logic [15:0] nrows,
+                                                 input logic [Rows-1:0] skippable);
+    first_live = {1'b1, RowBits'(0)};  // none
+    for (int i = Rows - 1; i >= 0; i--)
+      if (32'(i) >= 32'(from) && 32'(i) < 32'(nrows) && !skippable[i]) first_live = (RowBits + 1)'(i);
+  endfunction
+  logic [Rows-1:0]  skippable;
+  logic [RowBits:0] req_live, rsp_live;
+  logic             req_done_s, rsp_done_s;
+  logic [15:0]      req_row_s, rsp_row_s;
+  assign skippable = hdr_valid_q & empty_q;
+  always_comb begin
+    req_live   = first_live(req_row_n, rows_q, skippable);
+    rsp_live   = first_live(rsp_row_n, rows_q, skippable);
+    req_done_s = req_done_n;
+    req_row_s  = req_row_n;
+    rsp_done_s = rsp_done_n;
+    rsp_row_s  = rsp_row_n;
+    if (req_phb_n && !req_done_n && req_beat_n == 16'd0) begin
+      if (req_live[RowBits]) req_done_s = 1'b1;
+      else req_row_s = 16'(req_live[RowBits-1:0]);
+    end
+    if (rsp_phb_n && !rsp_done_n && rsp_beat_n == 16'd0) begin
+      if (rsp_live[RowBits]) rsp_done_s = 1'b1;
+      else rsp_row_s = 16'(rsp_live[RowBits-1:0]);
+    end
+  end
+
+  logic req_fire, rsp_fire, meta_a, meta_b;
+  logic [15:0] in_nnzb;
   assign req_fire = rd_req_tvalid_o && rd_req_tready_i;
   assign rsp_fire = rd_rsp_tvalid_i && rd_rsp_tready_o;
+  assign in_nnzb  = rd_rsp_tdata_i[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W];
+  assign meta_a   = rsp_fire && !rsp_phb_q && exp_in_a(in_nnzb, off_exp_q);
+  assign meta_b   = rd_rsp_tvalid_i && rsp_base && emit_b;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -143,37 +227,53 @@ module bfp_dma_sparse #(
       rows_q      <= rows_i;
       addr_q      <= addr_i;
       stride_q    <= stride_i;
-      off_l2_q    <= bfp_pkg::row_off_l2(32'(count_i), Beat);
-      off_exp_q   <= bfp_pkg::row_off_exp(32'(count_i), BlockLog, Beat);
+      off_exp_q   <= bfp_pkg::row_off_exp(32'(count_i));
+      off_l2_q    <= bfp_pkg::row_off_l2(32'(count_i), BlockLog);
       off_codes_q <= bfp_pkg::row_off_codes(32'(count_i), BlockLog, Beat);
       hdr_valid_q <= '0;
-      {req_done_q, req_phb_q, req_row_q, req_seg_q, req_beat_q} <= '0;
-      {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_seg_q, rsp_beat_q} <= '0;
+      empty_q     <= '0;
+      k_q         <= '0;
+      {req_done_q, req_phb_q, req_row_q, req_beat_q} <= '0;
+      {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_beat_q} <= '0;
     end else if (active_q) begin
       if (req_fire || req_skip)
-        {req_done_q, req_phb_q, req_row_q, req_seg_q, req_beat_q} <=
-            {req_done_n, req_phb_n, req_row_n, req_seg_n, req_beat_n};
+        {req_done_q, req_phb_q, req_row_q, req_beat_q} <= {req_done_s, req_phb_n, req_row_s, req_beat_n};
       if (rsp_fire || rsp_skip)
-        {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_seg_q, rsp_beat_q} <=
-            {rsp_done_n, rsp_phb_n, rsp_row_n, rsp_seg_n, rsp_beat_n};
+        {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_beat_q} <= {rsp_done_s, rsp_phb_n, rsp_row_s, rsp_beat_n};
+      // phase-B words of the row: counted until the walker leaves the row
+      if ((rsp_fire || rsp_skip) && rsp_beat_n == 16'd0) k_q <= '0;
+      else if (meta_b) k_q <= k_q + 32'd1;
+      if (rsp_fire) last_q <= rd_rsp_tdata_i;
       if (rsp_fire && !rsp_phb_q) begin
-        nnzb_q[rsp_row]      <= rd_rsp_tdata_i[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W];
+        nnzb_q[rsp_row]      <= in_nnzb;
         nnz_q[rsp_row]       <= rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
+        hold_q[rsp_row]      <= rd_rsp_tdata_i;
         hdr_valid_q[rsp_row] <= 1'b1;
+        empty_q[rsp_row]     <= in_nnzb == 16'd0;
       end
-      if (rsp_done_q) active_q <= 1'b0;
+      // the last response beat ends the load (busy_o drops with it)
+      if ((rsp_fire || rsp_skip) && rsp_done_s) active_q <= 1'b0;
     end
   end
 
-  assign busy_o  = active_q;
-  assign we_o    = rsp_fire;
-  assign row_o   = rsp_row;
-  assign seg_o   = rsp_seg_q;
-  assign word_o  = rsp_beat_q;
-  assign wdata_o = rd_rsp_tdata_i;
+  // header beat: only the header and the level-1 mask (the exponents follow it in the same beat)
+  logic [MemWidth-1:0] hdr_mask;
+  always_comb
+    for (int b = 0; b < Beat; b++) hdr_mask[8*b +: 8] = (32'(b) < off_exp_q) ? 8'hff : 8'h00;
 
-  logic unused_addr;
-  assign unused_addr = ^req_addr;
+  assign busy_o       = active_q;
+  assign we_o         = rsp_fire && (!rsp_phb_q || rsp_code);
+  assign row_o        = rsp_row;
+  assign seg_o        = rsp_phb_q ? bfp_pkg::SEG_CODES : bfp_pkg::SEG_HDR;
+  assign word_o       = rsp_phb_q ? 16'(32'(rsp_beat_q) + 32'd1 - m_beats) : 16'd0;
+  assign wdata_o      = rsp_phb_q ? rd_rsp_tdata_i : (rd_rsp_tdata_i & hdr_mask);
+  assign meta_we_o    = meta_a || meta_b;
+  assign meta_seg_o   = (rsp_phb_q && word_l2) ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
+  assign meta_word_o  = rsp_phb_q ? 16'(word_idx) : 16'd0;
+  assign meta_wdata_o = funnel[MemWidth-1:0];
+
+  logic unused;
+  assign unused = ^{req_addr, req_meta_m1[31:16], funnel[2*MemWidth-1:MemWidth], o[31:BeatLog]};
 
 `ifdef BFP_ASSERT
   // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
@@ -190,6 +290,9 @@ module bfp_dma_sparse #(
     if (start_i) a_kb_q <= count_i;
     if (rst_ni) begin
       assert (!start_i || !active_q) else $error("DMA_SP_START_BUSY: a load started while the last one runs");
+      // header and level-1 mask in beat 0 (docs/sparse-format.md, the loader's one-beat rule)
+      assert (!start_i || bfp_pkg::row_off_exp(32'(count_i)) <= 32'(Beat))
+        else $error("DMA_SP_L1_BEAT: %0d blocks: header and level-1 mask exceed one %0d-byte beat", count_i, Beat);
       assert (!start_i || 32'(rows_i) <= 32'(Rows)) else $error("DMA_SP_ROWS: %0d rows exceed R = %0d", rows_i, Rows);
       assert (!rsp_fire || a_out_q != '0) else $error("DMA_SP_RSP_AHEAD: a response beat before its request");
       assert (active_q || a_out_q == '0) else $error("DMA_SP_LEFTOVER: idle with %0d requests unanswered", a_out_q);

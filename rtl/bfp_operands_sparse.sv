@@ -46,6 +46,10 @@ module bfp_operands_sparse #(
   input  logic [bfp_pkg::SEG_W-1:0] sp_seg_i,       /// its segment (bfp_pkg::SEG_*)
   input  logic [15:0]           sp_word_i,          /// its beat index inside the segment
   input  logic [MemWidth-1:0]   sp_wdata_i,         /// its data
+  input  logic                  sp_meta_we_i,       /// bfp_dma_sparse delivers a realigned metadata word
+  input  logic [bfp_pkg::SEG_W-1:0] sp_meta_seg_i,  /// SEG_L2 or SEG_EXP (row: sp_row_i)
+  input  logic [15:0]           sp_meta_word_i,     /// its word index inside the segment
+  input  logic [MemWidth-1:0]   sp_meta_wdata_i,    /// its data
   // compute
   input  logic                  start_i,            /// pulse: COMPUTE starts
   input  logic                  half_i,             /// activation half to read
@@ -137,6 +141,8 @@ module bfp_operands_sparse #(
 
   logic [Rows-1:0] row_busy;
   assign busy_o = |row_busy;
+  logic unused_sp_word;  // a code beat index beyond the buffer is caught by OPS_SP_WORD
+  assign unused_sp_word = ^(sp_word_i >> ActAw);
 
   for (genvar r = 0; r < Rows; r++) begin : gen_row
     // sequencers and their metadata
@@ -144,11 +150,12 @@ module bfp_operands_sparse #(
     logic [Groups*KBits-1:0] k;
     logic [Groups*16-1:0]    code_idx;
     logic [Groups*8-1:0]     exp;
-    logic                 mine, meta_l1_we, meta_l2_we, meta_exp_we;
+    logic                 mine, mmine, meta_l1_we, meta_l2_we, meta_exp_we;
     logic [NumBlocks-1:0] meta_l1;
     logic [15:0]          meta_word;
 
-    assign mine = sp_we_i && sp_row_i == RowBits'(r);
+    assign mine  = sp_we_i && sp_row_i == RowBits'(r);
+    assign mmine = sp_meta_we_i && sp_row_i == RowBits'(r);
     always_comb begin
       meta_l1_we  = act_load_start_i || (mine && sp_seg_i == bfp_pkg::SEG_HDR);
       meta_l1     = '0;
@@ -158,10 +165,10 @@ module bfp_operands_sparse #(
       end else begin
         meta_l1 = sp_wdata_i[8*bfp_pkg::ROW_L1_OFFSET +: NumBlocks];  // row-stream level-1 mask
       end
-      meta_l2_we  = mine && sp_seg_i == bfp_pkg::SEG_L2;
-      meta_exp_we = (mine && sp_seg_i == bfp_pkg::SEG_EXP) ||
+      meta_l2_we  = mmine && sp_meta_seg_i == bfp_pkg::SEG_L2;
+      meta_exp_we = (mmine && sp_meta_seg_i == bfp_pkg::SEG_EXP) ||
                     (bank_we_i && !bank_wgt_i && bank_exp_i && bank_sel_i == BankBits'(r));
-      meta_word   = sp_we_i ? sp_word_i : 16'(bank_addr_i);
+      meta_word   = sp_meta_we_i ? sp_meta_word_i : 16'(bank_addr_i);
     end
 
     bfp_row_seq #(
@@ -180,7 +187,7 @@ module bfp_operands_sparse #(
       .l2_fill_i  (act_load_start_i && !act_load_sparse_i),
       .exp_we_i   (meta_exp_we),
       .word_i     (meta_word),
-      .wdata_i    (sp_we_i ? sp_wdata_i : bank_wdata_i),
+      .wdata_i    (sp_meta_we_i ? sp_meta_wdata_i : bank_wdata_i),
       .start_i    (start_i),
       .half_i     (half_i),
       .wgt_nz_i   (wgt_nz),

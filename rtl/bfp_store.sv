@@ -247,8 +247,8 @@ module bfp_store #(
 
   always_comb begin
     // segment offsets of a row of row_blocks blocks
-    off_l2    = bfp_pkg::row_off_l2(32'(row_blocks_q), Beat);
-    off_exp   = bfp_pkg::row_off_exp(32'(row_blocks_q), BlockLog, Beat);
+    off_l2    = bfp_pkg::row_off_l2(32'(row_blocks_q), BlockLog);
+    off_exp   = bfp_pkg::row_off_exp(32'(row_blocks_q));
     off_codes = bfp_pkg::row_off_codes(32'(row_blocks_q), BlockLog, Beat);
     // compact the non-zero codes of the block, in element order
     compact = '0;

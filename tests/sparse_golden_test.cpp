@@ -63,9 +63,9 @@ struct DocOffsets {
 };
 DocOffsets doc_offsets(size_t KB, size_t B, size_t beat) {
   DocOffsets d;
-  d.l2 = rup(4 + (KB + 7) / 8, beat);
-  d.exp = d.l2 + rup(KB * B / 8, beat);
-  d.codes = d.exp + rup(KB, beat);
+  d.exp = 4 + (KB + 7) / 8;              // right after the level-1 mask
+  d.l2 = rup(d.exp + KB, B / 8);          // after KB exponents, rounded up to a multiple of B/8
+  d.codes = rup(d.l2 + KB * B / 8, beat);  // on a beat
   d.min_stride = d.codes + rup(KB * B, beat);
   return d;
 }
@@ -125,8 +125,8 @@ void check_row_bytes(const uint8_t* s, size_t stride, const BfpMatrix& m, int r,
     for (size_t i = 0; i < len; ++i) used[from + i] = true;
   };
   mark(0, 4 + (KB + 7) / 8);
-  mark(ref.off.l2, nnzb * B / 8);
   mark(ref.off.exp, nnzb);
+  mark(ref.off.l2, nnzb * B / 8);
   mark(ref.off.codes, nnz);
   for (size_t b = KB; b < (KB + 7) / 8 * 8; ++b) ASSERT_FALSE(ref.l1(b)) << "row " << r << " unused level-1 bit " << b;
   for (size_t i = 0; i < stride; ++i)
@@ -201,32 +201,47 @@ BfpMatrix random_sparse(std::mt19937_64& g, int rows, int cols, int block, doubl
 // =============================================================================================================
 
 TEST(SparseLayout, HandDerivedOffsets) {
-  // KB=3, B=8, BEAT=8: off_l2 = rup(4 + 1) = 8; off_exp = 8 + rup(3) = 16; off_codes = 16 + rup(3) = 24;
-  // min stride = 24 + rup(24) = 48.
+  // KB=3, B=8, BEAT=8: off_exp = 4 + 1 = 5; off_l2 = 5 + 3 = 8 (multiple of B/8 = 1); off_codes = rup(8 + 3) = 16;
+  // min stride = 16 + rup(24) = 40.
   auto L = row_stream_layout(3, 8, 8);
   EXPECT_EQ(L.kb, 3);
   EXPECT_EQ(L.block, 8);
   EXPECT_EQ(L.beat, 8);
+  EXPECT_EQ(L.off_exp, 5u);
   EXPECT_EQ(L.off_l2, 8u);
-  EXPECT_EQ(L.off_exp, 16u);
-  EXPECT_EQ(L.off_codes, 24u);
-  EXPECT_EQ(L.min_row_stride, 48u);
-  // KB=11, B=16, BEAT=32: ceil(11/8) = 2, off_l2 = rup(6) = 32; KB*B/8 = 22 -> off_exp = 32 + 32 = 64;
-  // rup(11) = 32 -> off_codes = 96; KB*B = 176 -> rup = 192 -> min stride 288.
+  EXPECT_EQ(L.off_codes, 16u);
+  EXPECT_EQ(L.min_row_stride, 40u);
+  // KB=11, B=16, BEAT=32: ceil(11/8) = 2 -> off_exp = 6; 6 + 11 = 17 -> rounded to a multiple of 2: off_l2 = 18;
+  // KB*B/8 = 22 -> off_codes = rup(40) = 64; KB*B = 176 -> rup = 192 -> min stride 256.
   L = row_stream_layout(11, 16, 32);
-  EXPECT_EQ(L.off_l2, 32u);
-  EXPECT_EQ(L.off_exp, 64u);
-  EXPECT_EQ(L.off_codes, 96u);
-  EXPECT_EQ(L.min_row_stride, 288u);
+  EXPECT_EQ(L.off_exp, 6u);
+  EXPECT_EQ(L.off_l2, 18u);
+  EXPECT_EQ(L.off_codes, 64u);
+  EXPECT_EQ(L.min_row_stride, 256u);
+  // the doc's example (configs/default.yaml, K = 256): KB=16, B=16, BEAT=32: 6, 22, rup(22 + 32) = 64, 64 + 256.
+  L = row_stream_layout(16, 16, 32);
+  EXPECT_EQ(L.off_exp, 6u);
+  EXPECT_EQ(L.off_l2, 22u);
+  EXPECT_EQ(L.off_codes, 64u);
+  EXPECT_EQ(L.min_row_stride, 320u);
+  // KB=9, B=32, BEAT=8: off_exp = 4 + 2 = 6; 6 + 9 = 15 -> multiple of 4: off_l2 = 16; 16 + 36 = 52 -> 56;
+  // 56 + rup(288) = 344.
+  L = row_stream_layout(9, 32, 8);
+  EXPECT_EQ(L.off_exp, 6u);
+  EXPECT_EQ(L.off_l2, 16u);
+  EXPECT_EQ(L.off_codes, 56u);
+  EXPECT_EQ(L.min_row_stride, 344u);
   // BEAT=1 (no rounding): KB=3, B=8: 5, 5 + 3 = 8, 8 + 3 = 11, 11 + 24 = 35.
   L = row_stream_layout(3, 8, 1);
-  EXPECT_EQ(L.off_l2, 5u);
-  EXPECT_EQ(L.off_exp, 8u);
+  EXPECT_EQ(L.off_exp, 5u);
+  EXPECT_EQ(L.off_l2, 8u);
   EXPECT_EQ(L.off_codes, 11u);
   EXPECT_EQ(L.min_row_stride, 35u);
-  // KB=0 (zero-width rows): header only, rup(4) = 8 at BEAT=8 for every offset.
+  // KB=0 (zero-width rows): header only; off_exp = off_l2 = 4, off_codes = rup(4) = 8 at BEAT=8.
   L = row_stream_layout(0, 16, 8);
-  EXPECT_EQ(L.off_l2, 8u);
+  EXPECT_EQ(L.off_exp, 4u);
+  EXPECT_EQ(L.off_l2, 4u);
+  EXPECT_EQ(L.off_codes, 8u);
   EXPECT_EQ(L.min_row_stride, 8u);
 }
 
@@ -263,12 +278,13 @@ TEST(SparseEncode, HandDerivedB8) {
   //   block 0: codes [0, 5, 0, 0, 0, 0, 0, -3], exponent 130 (0x82)
   //   block 1: all zero, exponent 77 (not stored; decodes as 0)
   //   block 2: codes [-1, 0, 0, 64 | padding 0 0 0 0], exponent 127 (0x7f)
-  // Offsets (HandDerivedOffsets): off_l2 = 8, off_exp = 16, off_codes = 24, min stride 48.
+  // Offsets (HandDerivedOffsets): off_exp = 5, off_l2 = 8, off_codes = 16, min stride 40 (docs/sparse-format.md,
+  // "Worked example").
   // header: nnz_blocks = 2 -> 02 00; nnz = 2 + 2 = 4 -> 04 00.
-  // level 1 (byte 4): blocks 0 and 2 -> bits 0, 2 -> 0x05; bytes 5..7 unspecified (0).
+  // level 1 (byte 4): blocks 0 and 2 -> bits 0, 2 -> 0x05.
+  // exponents at 5: 0x82, 0x7f; byte 7 (room for a third exponent) unspecified (0).
   // level 2: block 0 (o = 0) at 8: elements 1, 7 -> 0x82; block 2 (o = 1) at 9: elements 0, 3 -> 0x09.
-  // exponents at 16: 0x82, 0x7f.
-  // codes at 24 in element order: 5 -> 0x05, -3 -> 0xfd, -1 -> 0xff, 64 -> 0x40; bytes 28..47 are 0.
+  // codes at 16 in element order: 5 -> 0x05, -3 -> 0xfd, -1 -> 0xff, 64 -> 0x40; bytes 20..39 are 0.
   BfpMatrix m = zero_matrix(1, 20, 8);
   m.codes(0, 1) = 5;
   m.codes(0, 7) = -3;
@@ -277,56 +293,56 @@ TEST(SparseEncode, HandDerivedB8) {
   m.exps(0, 0) = 130;
   m.exps(0, 1) = 77;
   m.exps(0, 2) = 127;
-  std::vector<uint8_t> want(48, 0);
-  const uint8_t head[] = {0x02, 0x00, 0x04, 0x00, 0x05};
+  std::vector<uint8_t> want(40, 0);
+  const uint8_t head[] = {0x02, 0x00, 0x04, 0x00, 0x05, 0x82, 0x7f};
   std::copy(std::begin(head), std::end(head), want.begin());
   want[8] = 0x82;
   want[9] = 0x09;
-  want[16] = 0x82;
-  want[17] = 0x7f;
-  want[24] = 0x05;
-  want[25] = 0xfd;
-  want[26] = 0xff;
-  want[27] = 0x40;
+  want[16] = 0x05;
+  want[17] = 0xfd;
+  want[18] = 0xff;
+  want[19] = 0x40;
   const auto L = row_stream_layout(3, 8, 8);
   EXPECT_EQ(encode_row(m, 0, L), want);
   EXPECT_EQ(encode_rows(m, 8), want);
   // a wider stride only appends zero bytes
   std::vector<uint8_t> wide = want;
-  wide.resize(64, 0);
-  EXPECT_EQ(encode_row(m, 0, L, 64), wide);
+  wide.resize(56, 0);
+  EXPECT_EQ(encode_row(m, 0, L, 56), wide);
   // decoding gives m with the empty block's exponent canonical (0)
   BfpMatrix expect = m;
   expect.exps(0, 1) = 0;
-  EXPECT_EQ(decode_rows(want.data(), want.size(), 1, 20, 8, 8, 48), expect);
+  EXPECT_EQ(decode_rows(want.data(), want.size(), 1, 20, 8, 8, 40), expect);
+  // beats a reader moves (compression_stats): [0, off_l2 + 2) = 2 beats + 1 code beat = 24 bytes
+  EXPECT_EQ(compression_stats(m, 8).hier_bytes_moved, 24u);
 }
 
 TEST(SparseEncode, HandDerivedB16MultiByteMask) {
   // One row, cols = 16, B = 16 -> KB = 1, BEAT = 4.
   //   block 0: code[0] = -2, code[9] = 7, code[15] = -128 (accepted in memory), exponent 120 (0x78).
-  // off_l2 = rup(4 + 1) = 8; off_exp = 8 + rup(16/8 = 2) = 12; off_codes = 12 + rup(1) = 16;
-  // min stride = 16 + rup(16) = 32.
-  // header: 01 00 03 00; level 1 at 4: 0x01, 5..7 zero.
-  // level 2 at 8 (two bytes; element t = bit t%8 of byte t/8): byte 8 has bit 0 (element 0) -> 0x01;
-  //   byte 9 has bit 1 (element 9) and bit 7 (element 15) -> 0x82.
-  // exponent at 12: 0x78. codes at 16: -2 -> 0xfe, 7 -> 0x07, -128 -> 0x80; rest zero.
+  // off_exp = 4 + 1 = 5; off_l2 = 5 + 1 = 6 (a multiple of B/8 = 2); off_codes = rup(6 + 2) = 8;
+  // min stride = 8 + rup(16) = 24.
+  // header: 01 00 03 00; level 1 at 4: 0x01; exponent at 5: 0x78.
+  // level 2 at 6 (two bytes; element t = bit t%8 of byte t/8): byte 6 has bit 0 (element 0) -> 0x01;
+  //   byte 7 has bit 1 (element 9) and bit 7 (element 15) -> 0x82.
+  // codes at 8: -2 -> 0xfe, 7 -> 0x07, -128 -> 0x80; rest zero.
   BfpMatrix m = zero_matrix(1, 16, 16);
   m.codes(0, 0) = -2;
   m.codes(0, 9) = 7;
   m.codes(0, 15) = -128;
   m.exps(0, 0) = 120;
-  std::vector<uint8_t> want(32, 0);
+  std::vector<uint8_t> want(24, 0);
   want[0] = 0x01;
   want[2] = 0x03;
   want[4] = 0x01;
-  want[8] = 0x01;
-  want[9] = 0x82;
-  want[12] = 0x78;
-  want[16] = 0xfe;
-  want[17] = 0x07;
-  want[18] = 0x80;
+  want[5] = 0x78;
+  want[6] = 0x01;
+  want[7] = 0x82;
+  want[8] = 0xfe;
+  want[9] = 0x07;
+  want[10] = 0x80;
   EXPECT_EQ(encode_rows(m, 4), want);
-  EXPECT_EQ(decode_rows(want.data(), want.size(), 1, 16, 16, 4, 32), m);
+  EXPECT_EQ(decode_rows(want.data(), want.size(), 1, 16, 16, 4, 24), m);
 }
 
 TEST(SparseEncode, HandDerivedLevel1SecondByteAndU16Counts) {
@@ -334,7 +350,8 @@ TEST(SparseEncode, HandDerivedLevel1SecondByteAndU16Counts) {
   // block 9 (empty). nnz_blocks = 299 = 0x012b -> 2b 01; nnz = 299 * 8 = 2392 = 0x0958 -> 58 09.
   // Level 1 (ceil(300/8) = 38 bytes at 4..41): block b at byte 4 + b/8 bit b%8: byte 5 (blocks 8..15) lacks
   // bit 1 -> 0xfd; byte 41 holds blocks 296..299 -> 0x0f (bits 4..7 unused, 0); others 0xff.
-  // off_l2 = rup(42) = 48: the mask of block 10 (o = 9) is at 48 + 9 = 57, 0xff.
+  // off_exp = 42: the exponent of block 0 (100 = 0x64) at 42, 299 exponents up to 340, byte 341 unused;
+  // off_l2 = 42 + 300 = 342: the mask of block 10 (o = 9) is at 342 + 9 = 351, 0xff.
   BfpMatrix m = zero_matrix(1, 2400, 8);
   for (int j = 0; j < 2400; ++j)
     if (j / 8 != 9) m.codes(0, j) = 1;
@@ -349,8 +366,10 @@ TEST(SparseEncode, HandDerivedLevel1SecondByteAndU16Counts) {
   EXPECT_EQ(s[5], 0xfd);
   EXPECT_EQ(s[40], 0xff);
   EXPECT_EQ(s[41], 0x0f);
-  EXPECT_EQ(s[42], 0x00);
-  EXPECT_EQ(s[57], 0xff);
+  EXPECT_EQ(s[42], 0x64);
+  EXPECT_EQ(s[340], 0x64);
+  EXPECT_EQ(s[341], 0x00);
+  EXPECT_EQ(s[351], 0xff);
   EXPECT_EQ(decode_rows(s.data(), s.size(), 1, 2400, 8, 16, 0), canonical(m));
 }
 
@@ -363,8 +382,8 @@ TEST(SparseEncode, UnusualExponentsOfNonEmptyBlocksAreStored) {
   m.exps(0, 1) = 200;  // empty
   m.exps(0, 2) = 255;
   const auto s = encode_rows(m, 8);
-  EXPECT_EQ(s[16], 0x00);
-  EXPECT_EQ(s[17], 0xff);
+  EXPECT_EQ(s[5], 0x00);  // off_exp = 5
+  EXPECT_EQ(s[6], 0xff);
   BfpMatrix expect = m;
   expect.exps(0, 1) = 0;
   EXPECT_EQ(decode_rows(s.data(), s.size(), 1, 24, 8, 8, 0), expect);
@@ -375,8 +394,8 @@ TEST(SparseEncode, Preconditions) {
   const auto L = row_stream_layout(3, 8, 8);
   expect_input_error([&] { encode_row(m, 2, L); }, "row 2");
   expect_input_error([&] { encode_row(m, -1, L); }, "row -1");
-  expect_input_error([&] { encode_row(m, 0, L, 52); }, "row_stride 52");   // not a multiple of 8
-  expect_input_error([&] { encode_row(m, 0, L, 40); }, "row_stride 40");   // below 48
+  expect_input_error([&] { encode_row(m, 0, L, 44); }, "row_stride 44");   // not a multiple of 8
+  expect_input_error([&] { encode_row(m, 0, L, 32); }, "row_stride 32");   // below 40
   expect_input_error([&] { encode_row(m, 0, row_stream_layout(4, 8, 8)); }, "KB = 4");
   RowStreamLayout bad = L;
   bad.off_exp += 8;
@@ -520,12 +539,13 @@ TEST(SparseRoundTrip, StorePathOutputIsCanonical) {
 
 namespace {
 // Two rows, cols = 40, B = 16 -> KB = 3 (block 2: columns 32..39 real, 40..47 padding), BEAT = 8.
-// Offsets: off_l2 = rup(4 + 1) = 8, off_exp = 8 + rup(6) = 16, off_codes = 16 + rup(3) = 24,
-// stride = 24 + rup(48) = 72. Row 1 (base 72):
+// Offsets: off_exp = 4 + 1 = 5, off_l2 = 5 + 3 = 8 (a multiple of 2), off_codes = rup(8 + 6) = 16,
+// stride = 16 + rup(48) = 64. Row 1 (base 64):
 //   block 0: element 0 = 3, element 9 = -7, exponent 120; block 1 empty; block 2: element 1 (column 33) = 100,
 //   exponent 140.
-//   header 02 00 03 00 | level 1 at 76: 0x05 | level 2 at 80: 01 02 (block 0), 82: 02 00 (block 2)
-//   exponents at 88: 78 8c | codes at 96: 03 f9 64.
+//   header 02 00 03 00 | level 1 at 68: 0x05 | exponents at 69: 78 8c (71: unused room of the third)
+//   level 2 at 72: 01 02 (block 0), 74: 02 00 (block 2) (76, 77: unused room) | codes at 80: 03 f9 64.
+// Row 0: one code 9 (block 0, element 5, exponent 127): 01 00 01 00 01 7f | mask 20 00 at 8 | code at 16.
 // Row 0 is valid and different (a single code), so a message naming row 1 is the right row.
 BfpMatrix corruption_base() {
   BfpMatrix m = zero_matrix(2, 40, 16);
@@ -542,11 +562,13 @@ BfpMatrix corruption_base() {
 
 TEST(SparseDecode, CorruptionBaseIsAsDerived) {
   const auto buf = encode_rows(corruption_base(), 8);
-  ASSERT_EQ(buf.size(), 144u);
-  const std::vector<uint8_t> row1 = {0x02, 0x00, 0x03, 0x00, 0x05, 0, 0, 0, 0x01, 0x02, 0x02, 0x00, 0, 0, 0, 0,
-                                     0x78, 0x8c, 0, 0, 0, 0, 0, 0, 0x03, 0xf9, 0x64};
-  for (size_t i = 0; i < 72; ++i) EXPECT_EQ(buf[72 + i], i < row1.size() ? row1[i] : 0) << "row offset " << i;
-  EXPECT_EQ(decode_rows(buf.data(), buf.size(), 2, 40, 16, 8, 72), corruption_base());
+  ASSERT_EQ(buf.size(), 128u);
+  const std::vector<uint8_t> row0 = {0x01, 0x00, 0x01, 0x00, 0x01, 0x7f, 0, 0, 0x20, 0x00, 0, 0, 0, 0, 0, 0, 0x09};
+  const std::vector<uint8_t> row1 = {0x02, 0x00, 0x03, 0x00, 0x05, 0x78, 0x8c, 0, 0x01, 0x02, 0x02, 0x00, 0, 0, 0, 0,
+                                     0x03, 0xf9, 0x64};
+  for (size_t i = 0; i < 64; ++i) EXPECT_EQ(buf[i], i < row0.size() ? row0[i] : 0) << "row 0 offset " << i;
+  for (size_t i = 0; i < 64; ++i) EXPECT_EQ(buf[64 + i], i < row1.size() ? row1[i] : 0) << "row 1 offset " << i;
+  EXPECT_EQ(decode_rows(buf.data(), buf.size(), 2, 40, 16, 8, 64), corruption_base());
 }
 
 TEST(SparseDecode, CorruptStreamsThrowNamingRowSegmentOffset) {
@@ -558,65 +580,84 @@ TEST(SparseDecode, CorruptStreamsThrowNamingRowSegmentOffset) {
     size_t size = 0;  // 0 = whole buffer
   };
   const std::vector<Case> cases = {
-      {"nnz_blocks above KB", [](auto& b) { b[72] = 4; },
-       {"row 1", "segment 'header'", "byte offset 72 ", "nnz_blocks = 4 exceeds"}},
-      {"nnz_blocks above the level-1 popcount", [](auto& b) { b[72] = 3; },
-       {"row 1", "segment 'level 1'", "byte offset 76 ", "2 level-1 bits set but header nnz_blocks = 3"}},
-      {"nnz below nnz_blocks", [](auto& b) { b[74] = 1; },
-       {"row 1", "segment 'header'", "byte offset 74 ", "nnz = 1 impossible"}},
-      {"nnz above nnz_blocks * B", [](auto& b) { b[74] = 33; }, {"row 1", "segment 'header'", "nnz = 33"}},
-      {"nnz high byte", [](auto& b) { b[75] = 1; }, {"row 1", "segment 'header'", "nnz = 259"}},
-      {"nnz above the level-2 popcount", [](auto& b) { b[74] = 4; },
-       {"row 1", "segment 'level 2'", "byte offset 80 ", "3 level-2 bits set but header nnz = 4"}},
-      {"level-1 bit beyond KB", [](auto& b) { b[76] = 0x0d; },
-       {"row 1", "segment 'level 1'", "byte offset 76 ", "block index 3"}},
-      {"level-1 bit beyond KB, top bit", [](auto& b) { b[76] = 0x85; },
+      {"nnz_blocks above KB", [](auto& b) { b[64] = 4; },
+       {"row 1", "segment 'header'", "byte offset 64 ", "nnz_blocks = 4 exceeds"}},
+      {"nnz_blocks above the level-1 popcount", [](auto& b) { b[64] = 3; },
+       {"row 1", "segment 'level 1'", "byte offset 68 ", "2 level-1 bits set but header nnz_blocks = 3"}},
+      {"nnz below nnz_blocks", [](auto& b) { b[66] = 1; },
+       {"row 1", "segment 'header'", "byte offset 66 ", "nnz = 1 impossible"}},
+      {"nnz above nnz_blocks * B", [](auto& b) { b[66] = 33; }, {"row 1", "segment 'header'", "nnz = 33"}},
+      {"nnz high byte", [](auto& b) { b[67] = 1; }, {"row 1", "segment 'header'", "nnz = 259"}},
+      {"nnz above the level-2 popcount", [](auto& b) { b[66] = 4; },
+       {"row 1", "segment 'level 2'", "byte offset 72 ", "3 level-2 bits set but header nnz = 4"}},
+      {"level-1 bit beyond KB", [](auto& b) { b[68] = 0x0d; },
+       {"row 1", "segment 'level 1'", "byte offset 68 ", "block index 3"}},
+      {"level-1 bit beyond KB, top bit", [](auto& b) { b[68] = 0x85; },
        {"row 1", "segment 'level 1'", "block index 7"}},
-      {"level-1 bit of an empty block (counts adjusted)", [](auto& b) { b[76] = 0x07; b[72] = 3; },
-       // blocks 0, 1, 2 marked: block 1 takes block 2's mask, block 2 (o = 2) finds an all-zero mask at 84
-       {"row 1", "segment 'level 2'", "byte offset 84 ", "(block 2) is all zero"}},
-      {"level-2 bit on a padding element", [](auto& b) { b[83] = 0x01; },
-       {"row 1", "segment 'level 2'", "byte offset 83 ", "column 40", "past the matrix's 40 columns"}},
-      {"extra level-2 bit", [](auto& b) { b[80] = 0x03; },
+      {"level-1 bit of an empty block (counts adjusted)", [](auto& b) { b[68] = 0x07; b[64] = 3; },
+       // blocks 0, 1, 2 marked: block 1 takes block 2's mask, block 2 (o = 2) finds an all-zero mask at 76 (the
+       // unused room after the masks, not the codes at 80)
+       {"row 1", "segment 'level 2'", "byte offset 76 ", "(block 2) is all zero"}},
+      {"level-2 bit on a padding element", [](auto& b) { b[75] = 0x01; },
+       {"row 1", "segment 'level 2'", "byte offset 75 ", "column 40", "past the matrix's 40 columns"}},
+      {"extra level-2 bit", [](auto& b) { b[72] = 0x03; },
        {"row 1", "segment 'level 2'", "4 level-2 bits set but header nnz = 3"}},
-      {"zero code under a set mask bit", [](auto& b) { b[97] = 0; },
-       {"row 1", "segment 'codes'", "byte offset 97 ", "code #1 (block 0, element 9, column 9) is zero"}},
-      {"truncated codes", [](auto&) {}, {"row 1", "segment 'codes'", "only 98 bytes"}, 98},
-      {"truncated level 2", [](auto&) {}, {"row 1", "segment 'level 2'", "only 81 bytes"}, 81},
-      {"truncated header", [](auto&) {}, {"row 1", "segment 'header'", "byte offset 72 "}, 74},
-      {"truncated level 1", [](auto&) {}, {"row 1", "segment 'level 1'"}, 76},
+      // segments share beats: the masks start at off_l2 = 8, not after the used exponents (a reader taking
+      // the masks from off_exp + nnz_blocks = 7 would see 00 01 | 02 02 and no error here)
+      {"block 0's mask cleared, exponents intact", [](auto& b) { b[72] = 0; b[73] = 0; },
+       {"row 1", "segment 'level 2'", "byte offset 72 ", "(block 0) is all zero"}},
+      {"zero code under a set mask bit", [](auto& b) { b[81] = 0; },
+       {"row 1", "segment 'codes'", "byte offset 81 ", "code #1 (block 0, element 9, column 9) is zero"}},
+      {"truncated codes", [](auto&) {}, {"row 1", "segment 'codes'", "only 82 bytes"}, 82},
+      {"truncated level 2", [](auto&) {}, {"row 1", "segment 'level 2'", "only 73 bytes"}, 73},
+      {"truncated exponents", [](auto&) {}, {"row 1", "segment 'exponents'", "byte offset 69 ", "only 70 bytes"}, 70},
+      {"truncated header", [](auto&) {}, {"row 1", "segment 'header'", "byte offset 64 "}, 66},
+      {"truncated level 1", [](auto&) {}, {"row 1", "segment 'level 1'"}, 68},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
     std::vector<uint8_t> b = good;
     c.mutate(b);
-    expect_corrupt(b, c.size ? c.size : b.size(), 2, 40, 16, 8, 72, c.parts);
+    expect_corrupt(b, c.size ? c.size : b.size(), 2, 40, 16, 8, 64, c.parts);
   }
   // the truncated buffers that still hold every byte row 1 uses decode fine (trailing bytes are not read)
-  EXPECT_EQ(decode_rows(good.data(), 99, 2, 40, 16, 8, 72), corruption_base());
-  // unspecified bytes are ignored: garbage there changes nothing
+  EXPECT_EQ(decode_rows(good.data(), 83, 2, 40, 16, 8, 64), corruption_base());
+  // unspecified bytes are ignored: garbage there changes nothing, also the exponent room (71) and the mask room
+  // (76, 77) that share beat 1 of the row with used bytes
   std::vector<uint8_t> g = good;
-  for (size_t off : {77u, 79u, 84u, 87u, 90u, 95u, 99u, 143u}) g[off] = 0xa5;
-  EXPECT_EQ(decode_rows(g.data(), g.size(), 2, 40, 16, 8, 72), corruption_base());
+  for (size_t off : {6u, 7u, 10u, 63u, 71u, 76u, 77u, 79u, 83u, 127u}) g[off] = 0xa5;
+  EXPECT_EQ(decode_rows(g.data(), g.size(), 2, 40, 16, 8, 64), corruption_base());
+}
+
+TEST(SparseDecode, OldLayoutStreamIsRejected) {
+  // Row 1 of corruption_base() in the layout before issue 11 (level 2 at rup(5) = 8, exponents at 16, codes at 24):
+  // the decoder reads the exponents 01 02 at 69 (any byte is an exponent) and the codes at 80 = 78 8c 00: code #2
+  // (block 2, element 1, column 33) is zero.
+  std::vector<uint8_t> b = encode_rows(corruption_base(), 8);
+  std::fill(b.begin() + 64, b.end(), 0);
+  const uint8_t old_row1[] = {0x02, 0x00, 0x03, 0x00, 0x05, 0, 0, 0, 0x01, 0x02, 0x02, 0x00, 0, 0, 0, 0,
+                              0x78, 0x8c, 0, 0, 0, 0, 0, 0, 0x03, 0xf9, 0x64};
+  std::copy(std::begin(old_row1), std::end(old_row1), b.begin() + 64);
+  expect_corrupt(b, b.size(), 2, 40, 16, 8, 64, {"row 1", "segment 'codes'", "byte offset 82 ", "code #2 (block 2"});
 }
 
 TEST(SparseDecode, CorruptionInRowZeroNamesRowZero) {
   std::vector<uint8_t> b = encode_rows(corruption_base(), 8);
-  b[24] = 0;  // row 0's only code
-  expect_corrupt(b, b.size(), 2, 40, 16, 8, 72, {"row 0", "segment 'codes'", "byte offset 24 "});
+  b[16] = 0;  // row 0's only code
+  expect_corrupt(b, b.size(), 2, 40, 16, 8, 64, {"row 0", "segment 'codes'", "byte offset 16 "});
 }
 
 TEST(SparseDecode, BadParameters) {
   const auto good = encode_rows(corruption_base(), 8);
-  expect_input_error([&] { decode_rows(good.data(), good.size(), 2, 40, 16, 8, 68); }, "row_stride 68");
-  expect_input_error([&] { decode_rows(good.data(), good.size(), 2, 40, 16, 8, 64); }, "row_stride 64");
-  expect_input_error([&] { decode_rows(good.data(), good.size(), 2, 40, 12, 8, 72); }, "multiple of 8");
-  expect_input_error([&] { decode_rows(good.data(), good.size(), 2, 40, 0, 8, 72); }, "block size 0");
-  expect_input_error([&] { decode_rows(good.data(), good.size(), 2, 40, 16, 0, 72); }, "beat 0");
-  expect_input_error([&] { decode_rows(good.data(), good.size(), -1, 40, 16, 8, 72); }, "negative shape");
-  expect_input_error([&] { decode_rows(nullptr, 10, 2, 40, 16, 8, 72); }, "null data");
+  expect_input_error([&] { decode_rows(good.data(), good.size(), 2, 40, 16, 8, 60); }, "row_stride 60");
+  expect_input_error([&] { decode_rows(good.data(), good.size(), 2, 40, 16, 8, 56); }, "row_stride 56");
+  expect_input_error([&] { decode_rows(good.data(), good.size(), 2, 40, 12, 8, 64); }, "multiple of 8");
+  expect_input_error([&] { decode_rows(good.data(), good.size(), 2, 40, 0, 8, 64); }, "block size 0");
+  expect_input_error([&] { decode_rows(good.data(), good.size(), 2, 40, 16, 0, 64); }, "beat 0");
+  expect_input_error([&] { decode_rows(good.data(), good.size(), -1, 40, 16, 8, 64); }, "negative shape");
+  expect_input_error([&] { decode_rows(nullptr, 10, 2, 40, 16, 8, 64); }, "null data");
   // a stride larger than the buffer: row 1 lies entirely outside
-  expect_corrupt(good, good.size(), 2, 40, 16, 8, 144, {"row 1", "segment 'header'", "byte offset 144 "});
+  expect_corrupt(good, good.size(), 2, 40, 16, 8, 128, {"row 1", "segment 'header'", "byte offset 128 "});
 }
 
 TEST(SparseDecode, RandomSingleByteCorruptionNeverCrashes) {
@@ -794,7 +835,7 @@ TEST(SparseStats, HandDerived) {
   // The HandDerivedB8 row: KB = 3, B = 8, BEAT = 8, nnz_blocks = 2, nnz = 4, 20 logical elements.
   //   dense = rup(24) + rup(3) = 24 + 8 = 32
   //   hier  = 4 + 1 + 2*1 + 2 + 4 = 13
-  //   moved = rup(5) + rup(2) + rup(2) + rup(4) = 8 + 8 + 8 + 8 = 32
+  //   moved = rup(off_l2 + 2*1) + rup(4) = rup(10) + 8 = 16 + 8 = 24
   //   flat  = 24/8 + 3 + 4 = 10;  sparsity = 1 - 4/20 = 0.8
   BfpMatrix m = zero_matrix(1, 20, 8);
   m.codes(0, 1) = 5;
@@ -804,7 +845,7 @@ TEST(SparseStats, HandDerived) {
   auto s = compression_stats(m, 8);
   EXPECT_EQ(s.dense_bytes, 32u);
   EXPECT_EQ(s.hier_bytes, 13u);
-  EXPECT_EQ(s.hier_bytes_moved, 32u);
+  EXPECT_EQ(s.hier_bytes_moved, 24u);
   EXPECT_EQ(s.flat_bitmap_bytes, 10u);
   EXPECT_EQ(s.nnz, 4u);
   EXPECT_EQ(s.nnz_blocks, 2u);
@@ -825,13 +866,14 @@ TEST(SparseStats, HandDerived) {
   EXPECT_DOUBLE_EQ(s.sparsity, 1.0);
 
   // Fully dense, 1 row, cols = 16, B = 8 (KB = 2), BEAT = 8:
-  //   dense = 16 + 8 = 24; hier = 4 + 1 + 2 + 2 + 16 = 25; moved = 8 + 8 + 8 + 16 = 40; flat = 2 + 2 + 16 = 20.
+  //   dense = 16 + 8 = 24; hier = 4 + 1 + 2 + 2 + 16 = 25; off_exp = 5, off_l2 = 7: moved = rup(7 + 2) + 16 = 32;
+  //   flat = 2 + 2 + 16 = 20.
   BfpMatrix d = zero_matrix(1, 16, 8);
   d.codes.setConstant(-7);
   s = compression_stats(d, 8);
   EXPECT_EQ(s.dense_bytes, 24u);
   EXPECT_EQ(s.hier_bytes, 25u);
-  EXPECT_EQ(s.hier_bytes_moved, 40u);
+  EXPECT_EQ(s.hier_bytes_moved, 32u);
   EXPECT_EQ(s.flat_bitmap_bytes, 20u);
   EXPECT_DOUBLE_EQ(s.sparsity, 0.0);
 
@@ -843,8 +885,8 @@ TEST(SparseStats, HandDerived) {
 }
 
 TEST(SparseStats, HierBytesEqualUsedBytesOfTheEncoding) {
-  // hier_bytes counts exactly the bytes the format defines: with BEAT = 1 the segments are contiguous, so the
-  // used part of row r is [0, off_codes + nnz) minus the level-2/exponent tails the (dense-sized) slots reserve.
+  // hier_bytes counts exactly the bytes the format defines (header, level 1, nnzb exponents, nnzb masks, nnz codes);
+  // hier_bytes_moved the beats [0, off_l2 + nnzb*B/8) (beat 0 alone for an empty row) plus the code beats.
   const uint64_t base = seed_for(555);
   for (int i = 0; i < 50; ++i) {
     const uint64_t seed = base + static_cast<uint64_t>(i);
@@ -856,13 +898,14 @@ TEST(SparseStats, HierBytesEqualUsedBytesOfTheEncoding) {
     const BfpMatrix m = random_sparse(g, 4, cols, B, p, Pattern::Random);
     const auto st = compression_stats(m, 1);
     const auto L = row_stream_layout(m.kblocks(), B, 1);
+    const auto L64 = row_stream_layout(m.kblocks(), B, 64);
     const auto buf = encode_rows(m, 1);
     size_t used = 0, moved64 = 0;
     for (int r = 0; r < 4; ++r) {
       const uint8_t* s = buf.data() + static_cast<size_t>(r) * L.min_row_stride;
       const size_t nnzb = s[0] | (s[1] << 8), nnz = s[2] | (s[3] << 8);
-      used += L.off_l2 + nnzb * B / 8 + nnzb + nnz;  // header + level 1 fill [0, off_l2) exactly at BEAT 1
-      moved64 += rup(4 + (m.kblocks() + 7) / 8, 64) + rup(nnzb * B / 8, 64) + rup(nnzb, 64) + rup(nnz, 64);
+      used += L.off_exp + nnzb + nnzb * B / 8 + nnz;  // header + level 1 fill [0, off_exp)
+      moved64 += rup(nnzb ? L64.off_l2 + nnzb * B / 8 : 64, 64) + rup(nnz, 64);
     }
     EXPECT_EQ(st.hier_bytes, used);
     EXPECT_EQ(compression_stats(m, 64).hier_bytes_moved, moved64);

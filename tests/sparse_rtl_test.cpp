@@ -571,26 +571,27 @@ TEST(SparseHarness, UsefulMacsAndByteCountersByHand) {
   EXPECT_DOUBLE_EQ(r.act_sparsity, 120.0 / 128.0);
   EXPECT_EQ(r.wgt_zero_codes, 0u);
   // reads, one load of each operand (one N tile, one M tile):
-  //   A row stream: header+L1 beat 16, level 2 (2 blocks x 2 bytes -> 1 beat) 16, exponents (2) 16, codes (2) 16
-  //   = 64 bytes per row, 4 rows = 256
+  //   A row stream (docs/sparse-format.md: off_exp = 5, off_l2 = 8, off_codes = 16): header, level 1, 2 exponents
+  //   and the 2 masks of 2 bytes all end by byte 8 + 4 = 12: one beat of 16; codes (2) one beat
+  //   = 32 bytes per row, 4 rows = 128
   //   W dense: 8 rows x (32 codes = 2 beats + 2 exponents = 1 beat) = 8 x 48 = 384
   EXPECT_EQ(r.act_loads, 1);
-  EXPECT_EQ(r.act_read_bytes, 256u);
+  EXPECT_EQ(r.act_read_bytes, 128u);
   EXPECT_EQ(r.wgt_read_bytes, 384u);
-  EXPECT_EQ(r.read_bytes, 640u);
-  EXPECT_EQ(r.read_beats, 40u);
+  EXPECT_EQ(r.read_bytes, 512u);
+  EXPECT_EQ(r.read_beats, 32u);
   // writes (dense STORE): per row one block: one code beat + one exponent beat = 4 x 2 x 16 = 128 bytes, of which
   // 16 codes + 1 exponent per row carry strobes = 68
   EXPECT_EQ(r.write_bytes, 128u);
   EXPECT_EQ(r.out_write_bytes, 128u);
   EXPECT_EQ(r.write_strobe_bytes, 68u);
   // compression of A (KB = 2, B = 16): dense 4 x (rup(32) + rup(2)) = 4 x 48 = 192; hierarchical exact per row
-  // 4 + 1 (L1) + 2 x 2 (L2) + 2 (exps) + 2 (codes) = 13 -> 52; as moved 256 (above); flat bitmap per row
+  // 4 + 1 (L1) + 2 x 2 (L2) + 2 (exps) + 2 (codes) = 13 -> 52; as moved 128 (above); flat bitmap per row
   // 4 (mask) + 2 (exps) + 2 (codes) = 8 -> 32
   ASSERT_TRUE(r.act_compression_valid);
   EXPECT_EQ(r.act_compression.dense_bytes, 192u);
   EXPECT_EQ(r.act_compression.hier_bytes, 52u);
-  EXPECT_EQ(r.act_compression.hier_bytes_moved, 256u);
+  EXPECT_EQ(r.act_compression.hier_bytes_moved, 128u);
   EXPECT_EQ(r.act_compression.flat_bitmap_bytes, 32u);
   // issue cycles: every row has 2 blocks of one matched element -> 2 per row, slowest 2, one COMPUTE
   EXPECT_EQ(r.computes, 1u);
