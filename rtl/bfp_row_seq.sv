@@ -73,16 +73,6 @@ module bfp_row_seq #(
     idx_mask = '0;
     for (int i = 0; i < n; i++) idx_mask[i] = ((i >> j) & 1) != 0;
   endfunction
-  // blocks below block b
-  function automatic logic [NumBlocks-1:0] below_blocks(input int b);
-    below_blocks = '0;
-    for (int i = 0; i < b; i++) below_blocks[i] = 1'b1;
-  endfunction
-  // the level-2 masks of a write word below mask j
-  function automatic logic [MemWidth-1:0] below_masks(input int j);
-    below_masks = '0;
-    for (int i = 0; i < j * BlockSize; i++) below_masks[i] = 1'b1;
-  endfunction
   // base table of a dense load: block o starts at code o*B
   function automatic logic [NumBlocks*BaseBits-1:0] dense_base(input int n);
     dense_base = '0;
@@ -106,6 +96,27 @@ module bfp_row_seq #(
   logic [BaseBits:0] lrun;  // codes of the level-2 words before this one
   assign lrun = (word_i == 16'd0) ? '0 : lsum_q;
 
+  // Prefix counts, each one adder chain: ord_w holds every block's ordinal among the set level-1 bits below it,
+  // below_w the codes of the masks below mask j of the write word. (One popcount per block / per mask over
+  // everything below it was the same function, but Yosys's proc took minutes on the large configs.)
+  localparam int OrdBits = $clog2(NumBlocks + 1);
+  logic [NumBlocks*OrdBits-1:0]    ord_w;
+  logic [PerWord*(BaseBits+1)-1:0] below_w;
+  logic [OrdBits-1:0]              ord_run;
+  logic [BaseBits:0]               code_run;
+  always_comb begin
+    ord_run = '0;
+    for (int b = 0; b < NumBlocks; b++) begin
+      ord_w[b*OrdBits +: OrdBits] = ord_run;
+      ord_run = ord_run + OrdBits'(l1_w[b]);
+    end
+    code_run = '0;
+    for (int j = 0; j < PerWord; j++) begin
+      below_w[j*(BaseBits+1) +: BaseBits+1] = code_run;
+      code_run = code_run + (BaseBits+1)'($countones(wdata_i[j*BlockSize +: BlockSize]));
+    end
+  end
+
   always_ff @(posedge clk_i) begin
     if (l1_we_i) l1_q[meta_half_i] <= l1_i;
     for (int h = 0; h < 2; h++) begin
@@ -116,14 +127,15 @@ module bfp_row_seq #(
         // word word_i holds the masks of the non-empty blocks with ordinals word_i*PerWord .. +PerWord-1;
         // block b (non-empty) has ordinal popcount(level-1 below b)
         for (int b = 0; b < NumBlocks; b++) begin
-          if (l1_w[b] && 16'(32'($countones(l1_w & below_blocks(b))) >> PerWordLog) == word_i)
+          if (l1_w[b] && 16'(32'(ord_w[b*OrdBits +: OrdBits]) >> PerWordLog) == word_i)
             l2_q[h*L2Bits + b*BlockSize +: BlockSize] <=
-              wdata_i[(32'($countones(l1_w & below_blocks(b))) % PerWord) * BlockSize +: BlockSize];
+              wdata_i[(32'(ord_w[b*OrdBits +: OrdBits]) % PerWord) * BlockSize +: BlockSize];
         end
-        for (int j = 0; j < PerWord; j++) begin
-          if (32'(word_i) * PerWord + j < NumBlocks)
-            tab_q[h*BaseTab + (32'(word_i) * PerWord + j) * BaseBits +: BaseBits] <=
-              BaseBits'(lrun + (BaseBits+1)'($countones(wdata_i & below_masks(j))));
+        // ordinal o's entry comes from mask o % PerWord of word o / PerWord (a constant destination per o)
+        for (int o = 0; o < NumBlocks; o++) begin
+          if (16'(o / PerWord) == word_i)
+            tab_q[h*BaseTab + o*BaseBits +: BaseBits] <=
+              BaseBits'(lrun + below_w[(o % PerWord)*(BaseBits+1) +: BaseBits+1]);
         end
       end
     end
