@@ -107,16 +107,24 @@ module bfp_operands_sparse #(
       for (int i = 0; i < Groups * MaskBits; i++)
         if (WgtSplit == 0 || bank_wgt_halves_i[(i % MaskBits) / MaskHalf]) wgt_nz_q[i] <= 1'b0;
     end else if (bank_we_i && bank_wgt_i && !bank_exp_i) begin
-      // byte b is element e = bank_addr*Beat + b of the load: half 1 alone puts it at bit e of half 1, both
-      // halves at half e / HalfElems (elements from HalfElems on are half 1's)
-      for (int b = 0; b < Beat; b++) begin
-        if (bank_wdata_i[8*b +: 8] != 8'd0) begin
-          if (WgtSplit != 0 && bank_wgt_halves_i == 2'b11 && 32'(bank_addr_i) * Beat + b >= HalfElems) begin
-            if (32'(bank_addr_i) * Beat + b - HalfElems < MaskHalf)
-              wgt_nz_q[32'(wgt_grp) * MaskBits + MaskHalf + 32'(bank_addr_i) * Beat + b - HalfElems] <= 1'b1;
-          end else if (32'(bank_addr_i) * Beat + b < MaskHalf) begin
-            wgt_nz_q[32'(wgt_grp) * MaskBits + ((WgtSplit != 0 && bank_wgt_halves_i == 2'b10) ? MaskHalf : 0) +
-                     32'(bank_addr_i) * Beat + b] <= 1'b1;
+      // Each mask bit is set by one fixed element e of the load (constant per bit and halves value): half 0's bit
+      // k is element k unless only half 1 is written; half 1's bit k is element HalfElems + k when both halves are
+      // written, element k when half 1 alone is. Written per bit with constant indices, not as a bit-select by
+      // the beat address: Yosys 0.23's proc turns a dynamic-index write into one full-width decoder per byte.
+      for (int i = 0; i < Groups * MaskBits; i++) begin
+        if (32'(wgt_grp) == i / MaskBits) begin
+          if (i % MaskBits < MaskHalf) begin
+            if (!(WgtSplit != 0 && bank_wgt_halves_i == 2'b10) && 32'(bank_addr_i) == (i % MaskBits) / Beat &&
+                bank_wdata_i[8*((i % MaskBits) % Beat) +: 8] != 8'd0)
+              wgt_nz_q[i] <= 1'b1;
+          end else if (bank_wgt_halves_i == 2'b11) begin
+            if (32'(bank_addr_i) == (HalfElems + i % MaskBits - MaskHalf) / Beat &&
+                bank_wdata_i[8*((HalfElems + i % MaskBits - MaskHalf) % Beat) +: 8] != 8'd0)
+              wgt_nz_q[i] <= 1'b1;
+          end else if (bank_wgt_halves_i == 2'b10) begin
+            if (32'(bank_addr_i) == (i % MaskBits - MaskHalf) / Beat &&
+                bank_wdata_i[8*((i % MaskBits - MaskHalf) % Beat) +: 8] != 8'd0)
+              wgt_nz_q[i] <= 1'b1;
           end
         end
       end
