@@ -197,7 +197,11 @@ TEST(WgtBufRtl, LoadWgtIntoTheOtherHalfOverlapsCompute) {
     EXPECT_EQ(other.st.load_wgt, base.st.load_wgt) << "no exposed LOAD_WGT cycle added";
     EXPECT_EQ(same.st.load_busy, other.st.load_busy);
     EXPECT_EQ(same.st.overlap(), base.st.overlap()) << "into the half COMPUTE reads: it waits";
-    EXPECT_EQ(same.st.total, base.st.total + t_lw + 1) << "after the COMPUTE: its busy cycles plus one dispatch cycle";
+    // It waits for the walkers, not the pipeline behind them (docs/architecture.md "COMPUTE timing": the last
+    // operand read is registered in the cycle the last element issues): base's last PipeDepth - 2 =
+    // OperandRegs + 2 cycles are that pipeline's tail, which the LOAD_WGT overlaps, plus one dispatch cycle.
+    EXPECT_EQ(same.st.total, base.st.total - uint64_t(s.cfg.operand_regs + 2) + t_lw + 1)
+        << "after the COMPUTE's walkers: its busy cycles plus one dispatch cycle";
   }
 }
 
