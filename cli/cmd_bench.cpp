@@ -226,7 +226,7 @@ Runner add_bench(CLI::App& app) {
   app.add_option("--config", o->config, "accelerator config (YAML); required except with --sim-speed")
       ->check(CLI::ExistingFile);
   app.add_option("--sizes", o->sizes, "square GEMM sizes M=K=N")->capture_default_str();
-  app.add_option("--schedules", o->schedules, "tile orders to compare (output, weight, auto)")
+  app.add_option("--schedules", o->schedules, "tile orders to compare (output, weight, pair, auto)")
       ->capture_default_str();
   app.add_option("--latency", o->latency, "memory read latency in cycles")->capture_default_str();
   app.add_option("--values", o->values, "operand values (as bfpgen gemm; zero-blocks shows zero skipping)")

@@ -31,7 +31,7 @@ Runner add_compile(CLI::App& app) {
   app.add_flag("--sparse", o->sparse,
                "compressed activations and outputs wherever they apply (as bfpgen run --sparse)");
   app.add_flag("--no-chain", o->no_chain, "the host writes every GEMM's A (as bfpgen run --no-chain)");
-  app.add_option("--schedule", o->schedule, "tile order of every GEMM: auto, output, weight")->capture_default_str();
+  app.add_option("--schedule", o->schedule, "tile order of every GEMM: auto, output, weight, pair")->capture_default_str();
   app.add_flag("--quiet", o->quiet, "no summary on stderr");
   return [o, seed]() -> int {
     const Config cfg = load_config(o->config);

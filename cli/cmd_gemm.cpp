@@ -46,8 +46,10 @@ void print_gemm(std::ostream& os, const Config& cfg, const verify::GemmSpec& s, 
     if (r.stray_writes && r.first_mismatch.rfind("stray write", 0) != 0)
       os << "stray     " << r.first_stray_write << "\n";
   }
-  os << "cycles    " << c.total << " total, " << r.commands << " commands, " << verify::to_string(r.schedule)
-     << "-stationary schedule\n"
+  os << "cycles    " << c.total << " total, " << r.commands << " commands, "
+     << (r.schedule == host::Schedule::Pair ? std::string("pair (weight-stationary over two N tiles)")
+                                            : verify::to_string(r.schedule) + "-stationary")
+     << " schedule\n"
      << "  compute " << part(c.compute_stream, c.total) << " streaming + " << part(c.pipeline, c.total)
      << " pipeline fill/drain\n"
      << "  store   " << part(c.store, c.total) << " not hidden behind compute\n"
@@ -139,7 +141,7 @@ Runner add_gemm(CLI::App& app) {
   app.add_option("--bandwidth", o->bandwidth, "memory read beats per cycle, (0, 1]")
       ->capture_default_str()
       ->check(finite_range(0.01, 1.0));
-  app.add_option("--schedule", o->schedule, "tile order: auto, output (-stationary), weight (-stationary)")
+  app.add_option("--schedule", o->schedule, "tile order: auto, output (-stationary), weight (-stationary), pair (weight-stationary over two N tiles)")
       ->capture_default_str();
   app.add_option("--warmup", o->warmup, "GEMMs run first on the same model without a reset (also checked)")
       ->capture_default_str()

@@ -125,7 +125,7 @@ Runner add_run(CLI::App& app) {
   app.add_option("--bandwidth", o->bandwidth, "memory read beats per cycle, (0, 1]")
       ->capture_default_str()
       ->check(finite_range(0.01, 1.0));
-  app.add_option("--schedule", o->schedule, "tile order of every GEMM: auto, output, weight")->capture_default_str();
+  app.add_option("--schedule", o->schedule, "tile order of every GEMM: auto, output, weight, pair")->capture_default_str();
   app.add_flag("--quiet", o->quiet, "no progress lines on stderr");
   app.add_flag("--no-chain", o->no_chain,
                "the host writes every GEMM's A (default: a layer reads the previous layer's C in place when it can)");

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "golden/sparse.h"
+#include "host/command.h"
 
 namespace bfp::host {
 
@@ -16,7 +17,8 @@ uint32_t roundup(uint64_t v, uint64_t a) { return static_cast<uint32_t>((v + a -
 }  // namespace
 
 const std::pair<Schedule, const char*> kScheduleNames[] = {
-    {Schedule::Auto, "auto"}, {Schedule::Output, "output"}, {Schedule::Weight, "weight"}};
+    {Schedule::Auto, "auto"}, {Schedule::Output, "output"}, {Schedule::Weight, "weight"},
+    {Schedule::Pair, "pair"}};
 
 std::string to_string(Schedule s) {
   for (const auto& [value, name] : kScheduleNames)
@@ -27,7 +29,7 @@ std::string to_string(Schedule s) {
 Schedule parse_schedule(const std::string& s) {
   for (const auto& [value, name] : kScheduleNames)
     if (s == name) return value;
-  throw std::invalid_argument("unknown schedule '" + s + "' (one of: auto, output, weight)");
+  throw std::invalid_argument("unknown schedule '" + s + "' (one of: auto, output, weight, pair)");
 }
 
 uint32_t GemmLayout::exp_offset(int b) const {
@@ -130,11 +132,23 @@ bool chained_layout(const Config& cfg, const GemmLayout& prev, int m, int k, int
 
 Schedule resolve_schedule(const Config& cfg, const GemmLayout& l, int n, Schedule want) {
   const bool weight_ok = l.chunks == 1 && (cfg.cols % cfg.block == 0 || n <= cfg.cols) && !l.sparse_c;
+  // Pair: both weight halves hold one N tile each and one accumulator buffer takes both tiles' columns
+  const bool pair_ok = weight_ok && wgt_buf_halves(cfg) && l.kb * cfg.block <= cfg.wgt_depth / 2 &&
+                       2 * cfg.cols <= cfg.acc_cols && n > cfg.cols;
   if (want == Schedule::Weight && !weight_ok)
     throw std::invalid_argument(l.sparse_c ? "compressed output rows need the output-stationary (M-outer) schedule"
                                            : "the weight-stationary schedule needs K <= the buffer depth and "
                                              "C % B == 0 or N <= C");
-  if (want == Schedule::Auto) return weight_ok ? Schedule::Weight : Schedule::Output;
+  if (want == Schedule::Pair && !pair_ok)
+    throw std::invalid_argument(
+        l.sparse_c ? "compressed output rows need the output-stationary (M-outer) schedule"
+                   : "the pair schedule needs the weight-stationary conditions (K <= the buffer depth, C % B == 0), "
+                     "weight-buffer halves with K <= wgt_depth / 2, acc_cols >= 2 * cols and N > cols");
+  // A compressed A is loaded once per pair instead of once per N tile: at high sparsity its loads, not the
+  // walkers, bound a tile (docs/architecture.md "Tiling"); a dense A's loads hide behind the COMPUTEs anyway,
+  // and Weight overlaps every LOAD_WGT, which Pair cannot at a pair boundary.
+  if (want == Schedule::Auto)
+    return (pair_ok && l.sparse_a) ? Schedule::Pair : weight_ok ? Schedule::Weight : Schedule::Output;
   return want;
 }
 

@@ -11,13 +11,16 @@ namespace bfp::host {
 
 /// Order of the tiles (docs/architecture.md "Tiling", docs/harness.md).
 enum class Schedule {
-  Auto,    ///< Weight when it applies, else Output
+  Auto,    ///< Pair for a compressed A when it applies, else Weight when it applies, else Output
   Output,  ///< output-stationary: per M tile, per N tile, per K chunk (the general order)
   Weight,  ///< weight-stationary: per N tile LOAD_WGT once, then every M tile (needs one K chunk and
            ///< C % B == 0 or N <= C)
+  Pair,    ///< weight-stationary over two N tiles, one per weight-buffer half: per pair both LOAD_WGTs once,
+           ///< then per M tile one LOAD_ACT for both COMPUTEs (Weight's conditions, plus weight halves with
+           ///< K <= WgtDepth / 2, 2C <= AccCols and N > C)
 };
 std::string to_string(Schedule s);
-Schedule parse_schedule(const std::string& s);  ///< "auto", "output", "weight"
+Schedule parse_schedule(const std::string& s);  ///< "auto", "output", "weight", "pair"
 
 /// Byte addresses and strides of A (M x K), W^T (N x K), C (M x N) and the optional bias row (1 x N) for an
 /// M x K x N GEMM.

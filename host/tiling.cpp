@@ -5,7 +5,7 @@
 
 namespace bfp::host {
 
-// Both schedules are a list of units (one COMPUTE each, plus the loads it needs and the DRAIN/STORE
+// Every schedule is a list of units (one COMPUTE each, plus the loads it needs and the DRAIN/STORE
 // that follow it). Activation loads alternate between the two halves and are issued right after the
 // previous unit's COMPUTE, so they overlap it (the hardware's hazard checks keep this safe); weight
 // loads come right before their COMPUTE, or, when K fits half the weight buffer, alternate between its
@@ -42,6 +42,15 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
         }
       }
     }
+  } else if (schedule == Schedule::Pair) {
+    // per pair of N tiles, per M tile: COMPUTE n0 (weight half 0, DRAIN at accumulator column 0), COMPUTE
+    // n0 + C on the same activations (half 1, DRAIN at column C), one STORE of both tiles' columns
+    for (int n0 = 0; n0 < n; n0 += 2 * C)
+      for (int m0 = 0; m0 < m; m0 += R) {
+        const int valid = std::min(2 * C, n - n0);
+        units.push_back(Unit{m0, n0, 0, true, m0 == 0, true, true, 0, valid <= C, n0, std::min(C, valid)});
+        if (valid > C) units.push_back(Unit{m0, n0 + C, 0, false, m0 == 0, true, true, C, true, n0, valid});
+      }
   } else {
     for (int n0 = 0; n0 < n; n0 += C)
       for (int m0 = 0; m0 < m; m0 += R)
@@ -116,18 +125,16 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
   std::vector<std::vector<size_t>> wgt_after(units.size() + 1);  // LOAD_WGTs issued after unit i - 1
   {
     int tile = -1;
-    size_t prev_start = 0, start = 0;
+    long last_use[2] = {-1, -1};  // the last unit reading each half so far
     for (size_t j = 0; j < units.size(); ++j) {
-      if (units[j].load_w) {
-        ++tile;
-        prev_start = start;
-        start = j;
-        if (wsplit && tile > 0) {
-          const long p = std::max<long>(long(j) - kWgtLead, long(prev_start) - 1);
-          wgt_after[size_t(p + 1)].push_back(j);
-        }
+      if (units[j].load_w) ++tile;
+      // Pair interleaves its two tiles' units: the half is the tile's parity within the pair
+      whalf[j] = !wsplit ? 0 : schedule == Schedule::Pair ? (units[j].n0 / C) & 1 : (tile & 1);
+      if (wsplit && units[j].load_w && tile > 0) {
+        const long p = std::max<long>(long(j) - kWgtLead, last_use[whalf[j]]);
+        wgt_after[size_t(p + 1)].push_back(j);
       }
-      whalf[j] = wsplit ? (tile & 1) : 0;
+      last_use[whalf[j]] = long(j);
     }
   }
   auto load_w = [&](size_t j) {
@@ -146,7 +153,15 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     c.count = static_cast<uint16_t>(chunk_count(u.kc));
     c.wgt_buf = static_cast<uint8_t>(whalf[i]);
     cmds.push_back(c);
-    if (i + 1 < units.size() && units[i + 1].load_a) load_a(i + 1);  // prefetch into the other half
+    // prefetch into the other half; Pair's second COMPUTE reads the same activations, so the next M tile's
+    // load goes right after the first (the other half's last reader has finished issuing by then)
+    if (schedule == Schedule::Pair && u.load_a) {
+      size_t j = i + 1;
+      while (j < units.size() && !units[j].load_a) ++j;
+      if (j < units.size()) load_a(j);
+    } else if (schedule != Schedule::Pair && i + 1 < units.size() && units[i + 1].load_a) {
+      load_a(i + 1);
+    }
     for (size_t j : wgt_after[i + 1]) load_w(j);                       // the next weight tile, other half
     cmds.insert(cmds.end(), held.begin(), held.end());
     held.clear();

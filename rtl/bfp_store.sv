@@ -14,8 +14,12 @@
 // no stall) only when one of Depth slots is free for its result, counting blocks in flight, or one frees in that
 // cycle; requantized blocks land in the slots in read order and the writer writes the oldest, freeing its slot
 // with its last beat. So a block is read while the one before is requantized and the one before that is
-// written, and a dense STORE of N blocks is busy (code beats + 1) * N + 3 cycles (+1 with BIAS). Backpressure
-// holds the writer; the reads stop when the slots are full.
+// written. Dense writes are combined (docs/architecture.md "STORE timing"): blocks narrower than a beat merge
+// into a code stage written when its beat is complete or the row ends, and a row's exponent bytes merge into an
+// exponent stage that moves to a pending exponent beat at the row's (or the beat's) end; that beat is written in
+// a cycle no code beat is. So a dense STORE moves one block per cycle when B < BEAT (B/BEAT beats when larger)
+// instead of a code beat and an exponent beat per block. Backpressure holds the writer; the reads stop when the
+// slots are full.
 module bfp_store #(
   parameter int Rows      = 8,                              /// PE rows R
   parameter int BlockSize = 32,                             /// elements per BFP block B (a power of two)
@@ -202,6 +206,17 @@ module bfp_store #(
   assign acc_block_o = BlkBits'(f_blk_q);
 
   // ---- dense writes ---------------------------------------------------------------------------------
+  // Write combining (header): the code stage (B < BEAT only) holds the codes of the blocks of a beat not yet
+  // written, the exponent stage the exponent bytes of the current row's beat, eout the exponent beat waiting
+  // for a write cycle. A stage ends with the block that fills its beat or ends the row, so it never holds bytes
+  // of two beats; a block whose exponent stage ends while eout still waits stalls a cycle (that cycle writes
+  // eout).
+  localparam int Combine = (BlockSize < Beat) ? 1 : 0;
+  logic [MemWidth-1:0]   cst_data_q, est_data_q, eout_data_q;
+  logic [MemWidth/8-1:0] cst_strb_q, est_strb_q, eout_strb_q;
+  logic [31:0]           eout_byte_q;
+  logic                  eout_v_q;
+  logic                  code_end, exp_end, exp_stall, dense_head, dense_code_wr, dense_exp_wr, dense_go;
   logic [31:0] code_byte, exp_byte;
   logic [31:0] code_off, exp_off;
   logic [MemWidth-1:0]   code_data, exp_data;
@@ -217,6 +232,16 @@ module bfp_store #(
   assign code_strb  = (MemWidth/8)'({(CodeBits/8){1'b1}}) << code_off;
   assign exp_data   = MemWidth'(exp_h) << (exp_off * 8);
   assign exp_strb   = (MemWidth/8)'(1) << exp_off;
+  // the block ends its code beat (always when B >= BEAT: whole beats), its exponent beat
+  assign code_end   = (Combine == 0) || last_blk || (code_off + 32'(BlockSize) == 32'(Beat));
+  assign exp_end    = last_blk || (exp_off == 32'(Beat - 1));
+  assign dense_head = busy_q && !sparse_q && head_ok && (wstate_q == WCode);
+  // the exponent byte is merged with the block's last code beat: an ending stage needs eout free then
+  assign exp_stall  = exp_end && eout_v_q && (beat_q + 16'd1 == 16'(CodeBeats));
+  assign dense_code_wr = dense_head && !exp_stall && code_end;
+  assign dense_exp_wr  = busy_q && !sparse_q && eout_v_q && !dense_code_wr;
+  // the writer is done with the block: its last code beat written, or (combining) absorbed into the stage
+  assign dense_go   = dense_head && !exp_stall && (beat_q + 16'd1 == 16'(CodeBeats)) && (!code_end || wr_fire);
 
   // ---- compressed writes ----------------------------------------------------------------------------
   // per-row stream state, kept across commands
@@ -294,7 +319,7 @@ module bfp_store #(
   end
 
   logic writing_dense, writing_sparse;
-  assign writing_dense  = busy_q && head_ok && ((wstate_q == WCode) || (wstate_q == WExp));
+  assign writing_dense  = dense_code_wr || dense_exp_wr;
   // (Sparse != 0): without the compressed writer its states are unreachable; say so, so that synthesis
   // drops the whole compressed datapath of a dense config. An all-zero block writes nothing in WMask.
   assign writing_sparse = (Sparse != 0) && busy_q &&
@@ -302,12 +327,12 @@ module bfp_store #(
                            (wstate_q == WCodes) || (wstate_q == WL1) || (wstate_q == WHdr));
 
   logic [31:0] wr_byte;
-  assign wr_byte     = writing_sparse ? sp_byte : (wstate_q == WExp) ? exp_byte : code_byte;
+  assign wr_byte     = writing_sparse ? sp_byte : dense_exp_wr ? eout_byte_q : code_byte;
   assign busy_o      = busy_q;
   assign wr_tvalid_o = writing_dense || writing_sparse;
   assign wr_addr_o   = AddrWidth'({wr_byte[31:BeatLog], BeatLog'(0)});
-  assign wr_tdata_o  = writing_sparse ? sp_data : (wstate_q == WExp) ? exp_data : code_data;
-  assign wr_tstrb_o  = writing_sparse ? sp_strb : (wstate_q == WExp) ? exp_strb : code_strb;
+  assign wr_tdata_o  = writing_sparse ? sp_data : dense_exp_wr ? eout_data_q : (cst_data_q | code_data);
+  assign wr_tstrb_o  = writing_sparse ? sp_strb : dense_exp_wr ? eout_strb_q : (cst_strb_q | code_strb);
 
   logic wr_fire, last_blk;
   assign wr_fire  = wr_tvalid_o && wr_tready_i;
@@ -322,8 +347,8 @@ module bfp_store #(
   assign l1_flush   = bdone_q[2:0] == 3'd7 || (last_blk && last_q);
   assign book       = (Sparse != 0) && busy_q && ((wstate_q == WMask && head_ok && mask_h == '0) ||
                                                   (wstate_q == WCodes && wr_fire && codes_last));
-  assign retire     = (wstate_q == WExp && wr_fire) || book;
-  assign advance    = (wstate_q == WExp && wr_fire) || (book && !l1_flush) ||
+  assign retire     = dense_go || book;
+  assign advance    = dense_go || (book && !l1_flush) ||
                       (wstate_q == WL1 && wr_fire && !hdr_after_l1_q) || (wstate_q == WHdr && wr_fire);
   logic [15:0] adv_blk, adv_row;
   logic [31:0] adv_code_base;
@@ -388,6 +413,39 @@ module bfp_store #(
     end
   end
 
+  // ---- dense write-combining stages ------------------------------------------------------------------
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || (!busy_q && start_i)) begin
+      cst_data_q <= '0;
+      cst_strb_q <= '0;
+      est_data_q <= '0;
+      est_strb_q <= '0;
+      eout_v_q   <= 1'b0;
+    end else begin
+      if (dense_exp_wr && wr_fire) eout_v_q <= 1'b0;
+      if (dense_go) begin
+        if (code_end) begin
+          cst_data_q <= '0;
+          cst_strb_q <= '0;
+        end else begin
+          cst_data_q <= cst_data_q | code_data;
+          cst_strb_q <= cst_strb_q | code_strb;
+        end
+        if (exp_end) begin  // eout is free: exp_stall
+          eout_data_q <= est_data_q | exp_data;
+          eout_strb_q <= est_strb_q | exp_strb;
+          eout_byte_q <= exp_byte;
+          eout_v_q    <= 1'b1;
+          est_data_q  <= '0;
+          est_strb_q  <= '0;
+        end else begin
+          est_data_q <= est_data_q | exp_data;
+          est_strb_q <= est_strb_q | exp_strb;
+        end
+      end
+    end
+  end
+
   // ---- writer -----------------------------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -424,13 +482,14 @@ module bfp_store #(
       end
     end else begin
       unique case (wstate_q)
-        WCode: if (wr_fire) begin
-          if (beat_q + 16'd1 == 16'(CodeBeats)) begin
-            beat_q   <= '0;
-            wstate_q <= WExp;
-          end else beat_q <= beat_q + 16'd1;
+        WCode: begin
+          if (dense_code_wr && wr_fire && beat_q + 16'd1 != 16'(CodeBeats)) beat_q <= beat_q + 16'd1;
+          if (dense_go) begin
+            beat_q <= '0;
+            if (last_blk) exp_base_q <= exp_base_q + exp_stride_q;
+          end
         end
-        WExp: if (wr_fire && last_blk) exp_base_q <= exp_base_q + exp_stride_q;  // advances below
+        WExp: if (wr_fire) busy_q <= 1'b0;  // the last exponent beat of a dense STORE
         WMask: if (wr_fire) wstate_q <= WSExp;  // an all-zero block: bookkeeping below
         WSExp: if (wr_fire) wstate_q <= WCodes;
         WCodes: if (wr_fire) begin
@@ -454,7 +513,9 @@ module bfp_store #(
         hdr_after_l1_q <= last_blk && last_q;
         if (l1_flush) wstate_q <= WL1;
       end
-      if (advance) begin
+      if (advance && adv_done && !sparse_q) begin
+        wstate_q <= WExp;  // a dense STORE ends after its last exponent beat (the last block ends the stage)
+      end else if (advance) begin
         blk_q       <= adv_blk;
         row_q       <= adv_row;
         code_base_q <= adv_code_base;

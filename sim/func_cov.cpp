@@ -165,7 +165,9 @@ void saturation(const Config& cfg, const golden::BfpMatrix& a, const golden::Bfp
 std::vector<std::string> gemm_bins(const Config& cfg, const host::GemmPlan& p, const golden::BfpMatrix& a,
                                    const golden::BfpMatrix& wt) {
   std::vector<std::string> hit;
-  hit.push_back(p.schedule == host::Schedule::Weight ? "schedule.weight" : "schedule.output");
+  // pair is weight-stationary too (two N tiles at a time): it counts as schedule.weight
+  const bool weight_order = p.schedule == host::Schedule::Weight || p.schedule == host::Schedule::Pair;
+  hit.push_back(weight_order ? "schedule.weight" : "schedule.output");
   const std::string mode = std::string("sparsity.") + cfg.sparsity_name() + ".";
   hit.push_back(mode + "a." + zero_pattern(a));
   hit.push_back(mode + "w." + zero_pattern(wt));

@@ -37,23 +37,25 @@ namespace {
 //
 // Cycle 0 is the first cycle busy_o is high (the cycle after the STORE's start). A block is read (issued to the
 // requantizer) when one of the engine's Depth slots is free for it, or one frees in that cycle; the writer writes
-// the oldest requantized block from its slot and frees the slot with its last beat. Write beats per dense block:
-// W = CodeBeats + 1 (CodeBeats = max(1, B / beat bytes) code beats, then one exponent beat).
+// the oldest requantized block from its slot and frees the slot when it is done with it. A block read in cycle t
+// is ready for the writer in cycle t + Lr + 1: Lr = 2 (the B-lane requantizer's latency), 3 with BIAS (the bias
+// adder's register), 2*B/L + 1 (+1) for a serial requantizer of L < B lanes, which also takes one block at a time
+// (one slot, the next read in the cycle the writer frees it). Slots: 2, +1 with BIAS, +1 on sparse configs.
 //
-// Dense, B-lane requantizer (latency 2: valid_o two cycles after valid_i), no BIAS, Depth >= 2: blocks 0 and 1 are
-// read in cycles 0 and 1 and land in their slots at the end of cycles 2 and 3. Block k's code beats start in
-// cycle 3 + W*k and its exponent beat is in cycle 3 + W*k + CodeBeats, which frees its slot; the read of block
-// k + 2 issues in that cycle and lands ready for cycle 3 + W*k + CodeBeats + 3 <= 3 + W*(k + 2) (true for
-// CodeBeats >= 1), so the writer never waits: the last exponent beat is in cycle 3 + W*N - 1 and the STORE is
-// busy for W*N + 3 cycles. With BIAS the block passes bfp_bias_buf's register first (latency 3; the config has
-// one more slot): the same with 4 for 3, W*N + 4 (the slot of block k is needed again by block k + 3, ready in
-// cycle 4 + W*k + CodeBeats + 4 <= 4 + W*(k + 3)).
+// Dense writer (write combining, docs/architecture.md "STORE timing"): a block takes CodeBeats = max(1, B/beat)
+// cycles. With B < beat its codes merge into a code stage and only the block that completes the beat (its last
+// byte at the beat's end) or ends the row writes it, so a block that does neither takes its cycle without a
+// write. Exponent bytes merge into an exponent stage that the block ending the row (or the exponent beat)
+// hands to a single pending exponent beat, eout; eout is written in the first cycle without a code write. A
+// block that would hand over while eout still waits stalls a cycle, and that cycle writes eout. The STORE ends
+// with the cycle after its last block, which writes the last eout. dense_store_cycles() steps exactly these
+// rules cycle by cycle from the command's addresses; the cases below are also worked by hand.
 //
-// Dense, serial requantizer (requant_lanes L < B): one slot, and the requantizer takes one block at a time. Its
-// latency is Lr = 2*B/L + 1 (+1 with BIAS): block k is read in cycle t_k, lands in cycle t_k + Lr, is written in
-// cycles t_k + Lr + 1 .. t_k + Lr + W, and its exponent beat (the last of these) frees the slot and reads block
-// k + 1 in that same cycle: t_{k+1} = t_k + Lr + W, t_0 = 0. The last exponent beat of N blocks is in cycle
-// t_{N-1} + Lr + W = N*(Lr + W), so the STORE is busy N*(Lr + W) + 1 cycles.
+// By hand on configs/default.yaml (B = 16, 32-byte beats, 3 slots): 8 rows x 1 block: every block ends its row,
+// so a block goes every other cycle (the cycle between writes eout): blocks in cycles 3, 5, .., 17, the last eout
+// in 18: 19 cycles. 8 rows x 2 blocks: the first block of a row only merges (eout is written then), the second
+// writes the code beat and hands over the exponents: one block per cycle, cycles 3 .. 18, the last eout in 19:
+// 20 cycles (35 with a code and an exponent beat per block, 40 before issue 11).
 //
 // Compressed (SPARSE), B-lane requantizer, no BIAS: per block of the row stream the writer spends
 //   all-zero block:      1 cycle (its level-1 bit and block count are recorded, nothing is written),
@@ -79,13 +81,56 @@ Timing timing(const Config& cfg) {
   return t;
 }
 
-// Busy cycles of one dense STORE.
+// Busy cycles of one dense STORE, stepping the rules above cycle by cycle.
 uint64_t dense_store_cycles(const Config& cfg, const Command& c) {
   const Timing t = timing(cfg);
   const bool bias = (c.flags & bfp::host::kFlagBias) != 0;
-  const uint64_t n = uint64_t(c.rows) * c.count, w = uint64_t(t.code_beats) + 1;
-  if (t.serial) return n * (uint64_t(t.serial_latency + (bias ? 1 : 0)) + w) + 1;
-  return w * n + (bias ? 4 : 3);
+  const int beat = cfg.beat_bytes(), b = cfg.block;
+  const int depth = t.serial ? 1 : 2 + (bias ? 1 : 0) + (cfg.sparse() ? 1 : 0);
+  const uint64_t lr = t.serial ? uint64_t(t.serial_latency + (bias ? 1 : 0)) : (bias ? 3u : 2u);
+  const int n = int(c.rows) * int(c.count);
+  std::vector<bool> code_end(static_cast<size_t>(n)), exp_end(static_cast<size_t>(n));
+  for (int r = 0; r < c.rows; ++r)
+    for (int k = 0; k < c.count; ++k) {
+      const bool last = k + 1 == c.count;
+      const uint64_t code = uint64_t(c.code_addr) + uint64_t(r) * c.code_stride + uint64_t(k) * b;
+      const uint64_t exp = uint64_t(c.exp_addr) + uint64_t(r) * c.exp_stride + uint64_t(k);
+      code_end[size_t(r * c.count + k)] = b >= beat || last || (code % beat) + b == uint64_t(beat);
+      exp_end[size_t(r * c.count + k)] = last || exp % beat == uint64_t(beat - 1);
+    }
+  std::vector<uint64_t> ready(size_t(n), UINT64_MAX);
+  int next_read = 0, head = 0, beat_no = 0, cnt = 0;
+  bool eout = false, inflight = false;
+  uint64_t landed = 0;
+  for (uint64_t cyc = 0; cyc < 1000000; ++cyc) {
+    bool retire = false, code_wr = false;
+    if (head < n && ready[size_t(head)] <= cyc) {
+      const bool last_beat = beat_no + 1 == t.code_beats;
+      if (!(exp_end[size_t(head)] && eout && last_beat)) {
+        code_wr = code_end[size_t(head)];
+        if (last_beat) retire = true;
+        else ++beat_no;
+      }
+    }
+    const bool exp_wr = eout && !code_wr;
+    if (head == n && exp_wr) return cyc + 1;  // the last exponent beat
+    if (inflight && cyc >= landed) inflight = false;
+    const bool issue = next_read < n && !(t.serial && inflight) && (cnt < depth || retire);
+    if (issue) {
+      ready[size_t(next_read++)] = cyc + lr + 1;
+      inflight = true;
+      landed = cyc + lr;
+    }
+    cnt += (issue ? 1 : 0) - (retire ? 1 : 0);
+    if (exp_wr) eout = false;
+    if (retire) {
+      if (exp_end[size_t(head)]) eout = true;
+      beat_no = 0;
+      ++head;
+    }
+  }
+  ADD_FAILURE() << "dense_store_cycles did not finish";
+  return 0;
 }
 
 std::vector<Command> stores(const Config& cfg, const GemmSpec& s) {
@@ -146,7 +191,7 @@ TEST(StoreRtl, DenseOneTileIs19Cycles) {
 }
 
 // Dense STOREs of several shapes and both schedules (rows x count = 1..8 x 1..2, partial tiles): the sum of
-// W*N + 3 over the plan's STOREs.
+// dense_store_cycles over the plan's STOREs.
 TEST(StoreRtl, DenseExactCycles) {
   const Config cfg = load("configs/default.yaml");
   struct Case {
@@ -165,11 +210,12 @@ TEST(StoreRtl, DenseExactCycles) {
     const GemmResult r = run_exact(cfg, s);
     EXPECT_EQ(r.cycles.store_busy, expect) << describe(cfg, s);
   }
-  // the 8 x 32 case by hand: output-stationary, one STORE of 8 rows x 2 blocks: 2*16 + 3
+  // the 8 x 32 case by hand (header): output-stationary, one STORE of 8 rows x 2 blocks, one block per cycle
   GemmSpec s = spec(8, 16, 32, 101);
   s.schedule = Schedule::Output;
   ASSERT_EQ(stores(cfg, s).size(), 1u);
-  EXPECT_EQ(dense_store_cycles(cfg, stores(cfg, s)[0]), 35u);
+  EXPECT_EQ(dense_store_cycles(cfg, stores(cfg, s)[0]), 20u);
+  EXPECT_EQ(run_exact(cfg, s).cycles.store_busy, 20u);
 }
 
 // Other write geometries: r2c2b8 (B = 8, 8-byte beats: W = 2, dense operand path) and r8c8b32 (B = 32,
@@ -187,7 +233,8 @@ TEST(StoreRtl, DenseExactCyclesOtherConfigs) {
 
 // ---- BIAS -------------------------------------------------------------------------------------------------
 
-// With BIAS: W*N + 4 per STORE (one more cycle of latency at the start, no per-block bubble): 8 x 1 is 20.
+// With BIAS: one more cycle of latency at the start (blocks ready in cycle t + 4), 4 slots: 8 x 1 is 20 (blocks in
+// cycles 4, 6, .., 18, the last eout in 19).
 TEST(StoreRtl, BiasExactCycles) {
   const Config cfg = load("configs/default.yaml");
   GemmSpec one = spec(8, 16, 16, 21);
@@ -210,10 +257,12 @@ TEST(StoreRtl, BiasExactCycles) {
 
 // ---- serial requantizer ---------------------------------------------------------------------------------------
 
-// Serial requantizers. configs/up5k.yaml: B = 4, one lane (Lr = 9), 8-byte beats (W = 2), one block per STORE
-// (R = 1, AccCols = B): 11 cycles per block + 1 per STORE. verify/mutate/r2c2b8-serial.yaml: B = 8, two lanes
-// (Lr = 2*8/2 + 1 = 9), 16-byte beats (W = 2), R = 2, AccCols = 24: one STORE of 2 rows x 3 blocks takes
-// 6*(9 + 2) + 1 = 67 cycles, 6*(10 + 2) + 1 = 73 with BIAS (the old engine: 12 and 13 per block, 72 and 78).
+// Serial requantizers: block k + 1 is read in the cycle block k goes, Lr + 1 cycles after block k's read.
+// configs/up5k.yaml: B = 4, one lane (Lr = 9), 8-byte beats, one block per STORE (R = 1, AccCols = B): ready in
+// cycle 10 (code beat, exponents handed over), eout in 11: 12 cycles per STORE. verify/mutate/r2c2b8-serial.yaml:
+// B = 8, two lanes (Lr = 2*8/2 + 1 = 9), 16-byte beats, R = 2, AccCols = 24: one STORE of 2 rows x 3 blocks goes
+// in cycles 10, 20, .., 60, the last eout in 61: 62 cycles; 6*11 + 2 = 68 with BIAS (Lr = 10). (67 and 73 with a
+// code and an exponent beat per block; the engine before issue 11: 72 and 78.)
 TEST(StoreRtl, SerialRequantExactCycles) {
   {
     const Config cfg = load("configs/up5k.yaml");
@@ -224,7 +273,7 @@ TEST(StoreRtl, SerialRequantExactCycles) {
       expect += dense_store_cycles(cfg, c);
       blocks += uint64_t(c.rows) * c.count;
     }
-    EXPECT_EQ(expect, 11 * blocks + st.size());
+    EXPECT_EQ(expect, 12 * blocks) << "one block per STORE: 12 cycles each";
     const GemmResult r = run_exact(cfg, s);
     EXPECT_EQ(r.cycles.store_busy, expect);
   }
@@ -236,7 +285,7 @@ TEST(StoreRtl, SerialRequantExactCycles) {
     const auto st = stores(cfg, one);
     ASSERT_EQ(st.size(), 1u);
     ASSERT_EQ(st[0].rows * st[0].count, 6);
-    EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, bias ? 73u : 67u);
+    EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, bias ? 68u : 62u);
     GemmSpec s = spec(5, 24, 56, 33);
     s.bias = bias;
     uint64_t expect = 0;
