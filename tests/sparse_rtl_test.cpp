@@ -33,6 +33,7 @@
 #include "host/seq_model.h"
 #include "sim/model_cache.h"
 #include "sim/runner.h"
+#include "support/bit_exact_run.h"
 #include "support/rtl_configs.h"
 #include "verify/random_gemm.h"
 
@@ -85,19 +86,8 @@ int kmax(const Config& cfg) {
 // the cycle attribution adding up, and compute cycles = slowest-row issue cycles + overhead per COMPUTE.
 GemmResult run_checked(const Config& cfg, const GemmSpec& s) {
   const std::string what = describe(cfg, s);
-  std::cout << what << "\n";
   SCOPED_TRACE(what);
-  GemmResult r;
-  try {
-    r = bfp::verify::run_gemm(model_for(cfg), s);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "simulation error: " << e.what();
-    return r;
-  }
-  EXPECT_TRUE(r.bit_exact) << r.code_mismatches << " codes and " << r.exp_mismatches << " exponents differ, "
-                           << r.stray_writes << " stray bytes, " << r.stream_byte_mismatches
-                           << " compressed-stream bytes; first: " << r.first_mismatch;
-  EXPECT_EQ(r.stream_error, "");
+  const GemmResult r = bfp::test::run_bit_exact(cfg, s, what);
   const auto& c = r.cycles;
   EXPECT_EQ(c.total, c.compute_stream + c.pipeline + c.store + c.load_act + c.load_wgt + c.dispatch + c.idle);
   EXPECT_EQ(c.compute_busy, r.seq_slowest + r.computes * compute_overhead(cfg))

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "host/command.h"
 #include "host/plan.h"
+#include "support/bit_exact_run.h"
 #include "support/rtl_configs.h"
 #include "verify/random_gemm.h"
 
@@ -148,23 +149,7 @@ std::string describe(const Config& cfg, const GemmSpec& s) {
   return os.str();
 }
 
-GemmResult run_exact(const Config& cfg, const GemmSpec& s) {
-  const std::string what = describe(cfg, s);
-  std::cout << what << "\n";
-  SCOPED_TRACE(what);
-  GemmResult r;
-  try {
-    r = bfp::verify::run_gemm(model_for(cfg), s);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "simulation error: " << e.what();
-    return r;
-  }
-  EXPECT_TRUE(r.bit_exact) << r.code_mismatches << " codes and " << r.exp_mismatches << " exponents differ, "
-                           << r.stray_writes << " stray bytes, " << r.stream_byte_mismatches
-                           << " compressed-stream bytes; first: " << r.first_mismatch;
-  EXPECT_EQ(r.stream_error, "");
-  return r;
-}
+GemmResult run_exact(const Config& cfg, const GemmSpec& s) { return bfp::test::run_bit_exact(cfg, s, describe(cfg, s)); }
 
 GemmSpec spec(int m, int k, int n, uint64_t seed) {
   GemmSpec s;

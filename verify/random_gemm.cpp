@@ -254,7 +254,6 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     const host::GemmPlan plan = plan_spec(cfg, this_run);
     std::vector<int> order;
     sim::GemmRun g = run_gemm_rows(*drv, plan, qa, qw, gc, spec.bias ? &qb : nullptr, spec.balance_rows, &order);
-    const golden::BfpMatrix qa_mem = order.empty() ? qa : host::permute_rows(qa, order);
     sim_seconds += g.sim_seconds;
     std::string tag, tag_codes;
     if (!final_run) {
@@ -266,7 +265,8 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     if (!final_run) continue;
 
     static_cast<sim::GemmRun&>(res) = std::move(g);
-    add_stats(cfg, spec, plan, qa_mem, qw, gc, res);  // the sequencer model walks A as the RTL sees it
+    // the sequencer model walks A as the RTL sees it (memory row order; permuted again only for the final run)
+    add_stats(cfg, spec, plan, order.empty() ? qa : host::permute_rows(qa, order), qw, gc, res);
     res.row_order = order;
     res.act_forced_zeros = a_forced;
     res.wgt_forced_zeros = w_forced;
