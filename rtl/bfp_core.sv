@@ -145,7 +145,7 @@ module bfp_core #(
     else cmd_wgt_halves = 2'b01;
   end
 
-  assign cmd_tready_o = !pend_q;
+  assign cmd_tready_o = !pend_q || dispatch;  // the next command enters in the cycle this one dispatches
 
   always_comb begin
     unique case (op_q)
@@ -170,7 +170,7 @@ module bfp_core #(
     if (!rst_ni) begin
       pend_q <= 1'b0;
       op_q   <= '0;
-    end else if (!pend_q && cmd_tvalid_i) begin
+    end else if (cmd_tready_o && cmd_tvalid_i) begin
       pend_q        <= 1'b1;
       op_q          <= cmd_tdata_i[bfp_pkg::CMD_OPCODE_LSB +: bfp_pkg::CMD_OPCODE_W];
       flags_q       <= cmd_tdata_i[bfp_pkg::CMD_FLAGS_LSB +: bfp_pkg::CMD_FLAGS_W];
