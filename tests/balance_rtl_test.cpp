@@ -23,33 +23,33 @@ namespace {
 
 using bfp::golden::BfpMatrix;
 
-// A M x K: even rows every code non-zero, odd rows one non-zero code per block (element b % B of block b).
-BfpMatrix alternating_rows(int m, int k, int block) {
+// A rows x k BFP matrix with every block exponent `exp` and code(r, c) at element (r, c).
+template <class Code>
+BfpMatrix filled(int rows, int k, int block, int exp, Code code) {
   BfpMatrix q;
-  q.rows = m;
+  q.rows = rows;
   q.cols = k;
   q.block = block;
-  q.codes = bfp::golden::CodeMatrix::Zero(m, k);
-  q.exps = bfp::golden::ExpMatrix::Constant(m, k / block, 127);
-  for (int r = 0; r < m; ++r)
-    for (int c = 0; c < k; ++c)
-      if (r % 2 == 0 || c % block == (c / block) % block) q.codes(r, c) = int8_t(1 + (r * 7 + c * 3) % 100);
+  q.codes = bfp::golden::CodeMatrix::Zero(rows, k);
+  q.exps = bfp::golden::ExpMatrix::Constant(rows, k / block, exp);
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < k; ++c) q.codes(r, c) = int8_t(code(r, c));
   return q;
 }
 
+// A M x K: even rows every code non-zero, odd rows one non-zero code per block (element b % B of block b).
+BfpMatrix alternating_rows(int m, int k, int block) {
+  return filled(m, k, block, 127, [block](int r, int c) {
+    return (r % 2 == 0 || c % block == (c / block) % block) ? 1 + (r * 7 + c * 3) % 100 : 0;
+  });
+}
+
+// W^T N x K, every code non-zero (a zero of the pattern becomes 1).
 BfpMatrix dense_wt(int n, int k, int block) {
-  BfpMatrix q;
-  q.rows = n;
-  q.cols = k;
-  q.block = block;
-  q.codes = bfp::golden::CodeMatrix::Zero(n, k);
-  q.exps = bfp::golden::ExpMatrix::Constant(n, k / block, 120);
-  for (int r = 0; r < n; ++r)
-    for (int c = 0; c < k; ++c) q.codes(r, c) = int8_t(-60 + (r * 11 + c * 5) % 121 + ((r + c) % 121 == 60 ? 1 : 0));
-  for (int r = 0; r < n; ++r)
-    for (int c = 0; c < k; ++c)
-      if (q.codes(r, c) == 0) q.codes(r, c) = 1;
-  return q;
+  return filled(n, k, block, 120, [](int r, int c) {
+    const int v = -60 + (r * 11 + c * 5) % 121 + ((r + c) % 121 == 60 ? 1 : 0);
+    return v == 0 ? 1 : v;
+  });
 }
 
 TEST(RowBalance, GroupsDenseRowsIntoOneTileAndSavesTheHandComputedCycles) {
