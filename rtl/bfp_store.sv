@@ -83,10 +83,12 @@ module bfp_store #(
   localparam int CntBits   = BlockLog + 1;
   // compacted codes shifted by up to Beat-1 bytes, rounded up to whole beats
   localparam int WinBytes  = ((BlockSize + Beat - 1) / Beat + 1) * Beat;
-  // Slots for requantized blocks (header): enough that the reads keep up with the writer at two beats per block
-  // (a slot is taken from the read to the block's last beat: requantizer latency 2, +1 with BIAS, + 2 beats; a
-  // compressed all-zero block leaves after one cycle, hence one more). The multi-cycle requantizer takes one
-  // block at a time and holds its inputs, so there one slot is all it can use.
+  // Slots for requantized blocks (header): a slot is held from a block's read until the writer is done with it,
+  // 3 cycles for a block written in one cycle (requantizer latency 2, +1 with BIAS). Sparse configs have 3 (+1 with
+  // BIAS), so the reads keep up with a combining dense writer at one block per cycle and with the compressed
+  // writer; `none` configs keep 2, where the combining writer waits for reads (two blocks per three cycles) but
+  // still faster than a code and an exponent beat per block. The multi-cycle requantizer takes one block at a
+  // time and holds its inputs, so there one slot is all it can use.
   localparam int Serial    = (RequantLanes < BlockSize) ? 1 : 0;
   localparam int Depth     = (Serial != 0) ? 1 : 2 + ((Bias != 0) ? 1 : 0) + ((Sparse != 0) ? 1 : 0);
   localparam int PtrBits   = (Depth > 1) ? $clog2(Depth) : 1;
