@@ -97,8 +97,9 @@ module bfp_operands_dense #(
     for (genvar h = 0; h < 2; h++) begin : gen_half
       logic wr_sel;
       assign wr_sel = bank_we_i && !bank_wgt_i && bank_half_i == h[0] && bank_sel_i == BankBits'(r);
-      bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
+      bfp_sram_hold #(.Width(MemWidth), .Depth(ActWords)) u_code (
         .clk_i  (clk_i),
+        .rst_ni (rst_ni),
         .we_i   (wr_sel && !bank_exp_i),
         .waddr_i(bank_addr_i[ActAw-1:0]),
         .wdata_i(bank_wdata_i),
@@ -106,8 +107,9 @@ module bfp_operands_dense #(
         .raddr_i(k_q[BeatLog +: ActAw]),
         .rdata_o(code_word[h])
       );
-      bfp_sram #(.Width(MemWidth), .Depth(ActExpWords)) u_exp (
+      bfp_sram_hold #(.Width(MemWidth), .Depth(ActExpWords)) u_exp (
         .clk_i  (clk_i),
+        .rst_ni (rst_ni),
         .we_i   (wr_sel && bank_exp_i),
         .waddr_i(bank_addr_i[ActEAw-1:0]),
         .wdata_i(bank_wdata_i),
@@ -121,9 +123,11 @@ module bfp_operands_dense #(
   end
 
   for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
+    logic [MemWidth-1:0] exp_word;
     bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
                    .WordBits(WordBits), .Bank(c), .Split(WgtSplit)) u_bank (
       .clk_i       (clk_i),
+      .rst_ni      (rst_ni),
       .bank_we_i   (bank_we_i),
       .bank_wgt_i  (bank_wgt_i),
       .bank_sel_i  (bank_sel_i),
@@ -138,8 +142,12 @@ module bfp_operands_dense #(
       .code_sel_i  (code_sel_q),
       .exp_sel_i   (exp_sel_q),
       .code_o      (wgt_o[8*c +: 8]),
-      .exp_o       (wgt_e_o[8*c +: 8])
+      .exp_o       (wgt_e_o[8*c +: 8]),
+      .exp_word_i  ('0),
+      .exp_word_o  (exp_word)
     );
+    logic unused_exp_word;  // one bank per column: nothing to share
+    assign unused_exp_word = ^exp_word;
   end
 
 `ifdef BFP_ASSERT

@@ -147,6 +147,12 @@ module bfp_operands_sparse #(
       end
   end
 
+  // Weight exponents that fit one beat are flip-flops (bfp_wgt_bank): row 0's banks keep them, every other row's
+  // bank of the same column reads those (ExpShared), since all rows hold the same weights; deeper exponents stay
+  // one memory per row (each row reads its own position, one read port per memory).
+  localparam int ShareExp = (WgtDepth / BlockSize <= Beat) ? 1 : 0;
+  logic [Cols*MemWidth-1:0] wgt_exp_words;
+
   logic [Rows-1:0] row_busy;
   assign busy_o = |row_busy;
   logic unused_sp_word;  // a code beat index beyond the buffer is caught by OPS_SP_WORD
@@ -239,8 +245,9 @@ module bfp_operands_sparse #(
         assign wr = (bank_we_i && !bank_wgt_i && !bank_exp_i && bank_half_i == h[0] &&
                      bank_sel_i == BankBits'(r)) ||
                     (mine && sp_seg_i == bfp_pkg::SEG_CODES && bank_half_i == h[0]);
-        bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
+        bfp_sram_hold #(.Width(MemWidth), .Depth(ActWords)) u_code (
           .clk_i  (clk_i),
+          .rst_ni (rst_ni),
           .we_i   (wr),
           .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : bank_addr_i[ActAw-1:0]),
           .wdata_i(sp_we_i ? sp_wdata_i : bank_wdata_i),
@@ -261,9 +268,12 @@ module bfp_operands_sparse #(
       logic [KBits-1:0] kc, kblk;
       assign kc   = k[G*KBits +: KBits];
       assign kblk = kc >> BlockLog;
+      logic [MemWidth-1:0] exp_word;
       bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
-                     .WordBits(WordBits), .Bank(c), .Split(WgtSplit)) u_bank (
+                     .WordBits(WordBits), .Bank(c), .Split(WgtSplit),
+                     .ExpShared((ShareExp != 0 && r > 0) ? 1 : 0)) u_bank (
         .clk_i       (clk_i),
+        .rst_ni      (rst_ni),
         .bank_we_i   (bank_we_i),
         .bank_wgt_i  (bank_wgt_i),
         .bank_sel_i  (bank_sel_i),
@@ -278,8 +288,16 @@ module bfp_operands_sparse #(
         .code_sel_i  (wsel_q[G*BeatLog +: BeatLog]),
         .exp_sel_i   (wesel_q[G*BeatLog +: BeatLog]),
         .code_o      (wgt_o[8*(r*Cols+c) +: 8]),
-        .exp_o       (wgt_e_o[8*(r*Cols+c) +: 8])
+        .exp_o       (wgt_e_o[8*(r*Cols+c) +: 8]),
+        .exp_word_i  ((r > 0) ? wgt_exp_words[c*MemWidth +: MemWidth] : '0),
+        .exp_word_o  (exp_word)
       );
+      if (r == 0) begin : gen_exp_owner
+        assign wgt_exp_words[c*MemWidth +: MemWidth] = exp_word;
+      end else begin : gen_exp_reader
+        logic unused_exp_word;  // a copy of row 0's
+        assign unused_exp_word = ^exp_word;
+      end
     end
   end
 

@@ -46,6 +46,10 @@ module bfp_pe_array #(
   // The operand broadcast registers, one shift register per field (stage s at [s*W +: W], stage 0 first):
   // the same flip-flops as one register of the concatenated fields, but a simulator then never builds,
   // copies and slices one vector of thousands of bits per cycle (Verilator spent most of a cycle on that).
+  // Operand isolation: a unit's codes and exponents are taken only with its valid, otherwise held, so the
+  // PEs' multipliers and exponent adders see no toggles in the cycles they skip or idle (their results are
+  // used only with valid). Unit of activation lane u: u; of weight lane e (row e / Cols with PerRow):
+  // e / Cols * Groups + e % Cols / GroupCols with PerRow, else 0.
   logic [OperandRegs*CtlRows-1:0] valid_pipe_q, last_pipe_q;
   logic [OperandRegs*ActW-1:0]    act_pipe_q, act_e_pipe_q;
   logic [OperandRegs*WgtW-1:0]    wgt_pipe_q, wgt_e_pipe_q;
@@ -60,17 +64,33 @@ module bfp_pe_array #(
     end else begin
       valid_pipe_q[0 +: CtlRows] <= valid_i;
       last_pipe_q[0 +: CtlRows]  <= last_i;
-      act_pipe_q[0 +: ActW]      <= act_i;
-      act_e_pipe_q[0 +: ActW]    <= act_e_i;
-      wgt_pipe_q[0 +: WgtW]      <= wgt_i;
-      wgt_e_pipe_q[0 +: WgtW]    <= wgt_e_i;
+      for (int u = 0; u < ActUnits; u++) begin
+        if (valid_i[(PerRow != 0) ? u : 0]) begin
+          act_pipe_q[8*u +: 8]   <= act_i[8*u +: 8];
+          act_e_pipe_q[8*u +: 8] <= act_e_i[8*u +: 8];
+        end
+      end
+      for (int e = 0; e < WgtRows * Cols; e++) begin
+        if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0]) begin
+          wgt_pipe_q[8*e +: 8]   <= wgt_i[8*e +: 8];
+          wgt_e_pipe_q[8*e +: 8] <= wgt_e_i[8*e +: 8];
+        end
+      end
       for (int s = 1; s < OperandRegs; s++) begin
         valid_pipe_q[s*CtlRows +: CtlRows] <= valid_pipe_q[(s-1)*CtlRows +: CtlRows];
         last_pipe_q[s*CtlRows +: CtlRows]  <= last_pipe_q[(s-1)*CtlRows +: CtlRows];
-        act_pipe_q[s*ActW +: ActW]         <= act_pipe_q[(s-1)*ActW +: ActW];
-        act_e_pipe_q[s*ActW +: ActW]       <= act_e_pipe_q[(s-1)*ActW +: ActW];
-        wgt_pipe_q[s*WgtW +: WgtW]         <= wgt_pipe_q[(s-1)*WgtW +: WgtW];
-        wgt_e_pipe_q[s*WgtW +: WgtW]       <= wgt_e_pipe_q[(s-1)*WgtW +: WgtW];
+        for (int u = 0; u < ActUnits; u++) begin
+          if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]) begin
+            act_pipe_q[s*ActW + 8*u +: 8]   <= act_pipe_q[(s-1)*ActW + 8*u +: 8];
+            act_e_pipe_q[s*ActW + 8*u +: 8] <= act_e_pipe_q[(s-1)*ActW + 8*u +: 8];
+          end
+        end
+        for (int e = 0; e < WgtRows * Cols; e++) begin
+          if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]) begin
+            wgt_pipe_q[s*WgtW + 8*e +: 8]   <= wgt_pipe_q[(s-1)*WgtW + 8*e +: 8];
+            wgt_e_pipe_q[s*WgtW + 8*e +: 8] <= wgt_e_pipe_q[(s-1)*WgtW + 8*e +: 8];
+          end
+        end
       end
     end
   end

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// One weight bank: the codes and the block exponents of one column of W^T (one PE column), each in its own
-// bfp_sram, written a beat at a time by LOAD_WGT and read one element per cycle. The byte of the read word is
-// selected one cycle after the read address, when the word arrives. bfp_operands_dense has one bank per
-// column; bfp_operands_sparse one per column per PE row (each row walks K on its own).
+// One weight bank: the codes and the block exponents of one column of W^T (one PE column), in a memory each
+// (the exponents in flip-flops when they fit one beat, see below), written a beat at a time by LOAD_WGT and
+// read one element per cycle. The byte of the read word is selected one cycle after the read address, when
+// the word arrives. bfp_operands_dense has one bank per column; bfp_operands_sparse one per column per PE
+// row (each row walks K on its own).
 // With Split the bank is also two halves of WgtDepth/2 elements (docs/architecture.md "Weight buffer
 // halves"): a load into half 1 writes from element WgtDepth/2 on, a read of half 1 adds WgtDepth/2, and a load
 // into one half leaves the other half's codes and exponents alone. Half 1's exponents start either on a word
 // (WgtDepth/B/2 a multiple of the beat) or inside the single exponent word (WgtDepth/B <= beat); then the
-// exponent memory is two memories of byte lanes [0, WgtDepth/B/2) and the rest, same bits as one.
+// exponent word is two groups of byte lanes, [0, WgtDepth/B/2) and the rest, written separately.
+// Energy (docs/architecture.md "Operand buffer energy"): the code memory skips a read of the word it already
+// holds (bfp_sram_hold). When all exponents fit one beat (WgtDepth/B <= beat: a memory of one word, which no
+// SRAM compiler builds) they are flip-flops read through the byte select alone, without a read register: with
+// ExpShared the bank has none at all and reads the exponents of another bank of the same column (exp_word_i),
+// so the PE rows of bfp_operands_sparse keep one copy per column instead of one per row.
 module bfp_wgt_bank #(
   parameter int MemWidth  = 64,                   /// memory beat bits: the word width of both memories
   parameter int WgtDepth  = 1024,  /// K elements per bank (buffers.wgt_depth), a multiple of the beat
@@ -16,6 +22,7 @@ module bfp_wgt_bank #(
   parameter int WordBits  = 7,                    /// bits of the load engine's word address
   parameter int Bank      = 0,                    /// this bank's index: written when bank_sel_i == Bank
   parameter int Split     = 0,                    /// 1: two halves (bfp_core's WgtSplit), 0: one buffer
+  parameter int ExpShared = 0,  /// 1: no exponent storage, read exp_word_i (only when the exponents fit a beat)
   parameter int CodeAw    = $clog2(WgtDepth / (MemWidth / 8) > 1 ? WgtDepth / (MemWidth / 8) : 2),  /// derived
   /// derived: bits of an exponent word address
   parameter int ExpAw     = $clog2((WgtDepth / BlockSize + MemWidth / 8 - 1) / (MemWidth / 8) > 1 ?
@@ -23,6 +30,7 @@ module bfp_wgt_bank #(
   parameter int SelBits   = $clog2(MemWidth / 8)  /// derived: bits of a byte index inside a beat
 ) (
   input  logic                clk_i,         /// clock
+  input  logic                rst_ni,        /// active-low synchronous reset
   input  logic                bank_we_i,     /// the load engine writes a beat
   input  logic                bank_wgt_i,    /// ... into the weight banks (else activation banks)
   input  logic [BankBits-1:0] bank_sel_i,    /// ... of bank bank_sel_i
@@ -37,7 +45,9 @@ module bfp_wgt_bank #(
   input  logic [SelBits-1:0]  code_sel_i,    /// byte of the code word read the cycle before
   input  logic [SelBits-1:0]  exp_sel_i,     /// byte of the exponent word read the cycle before
   output logic [7:0]          code_o,        /// selected code byte
-  output logic [7:0]          exp_o          /// selected exponent byte (E8M0)
+  output logic [7:0]          exp_o,         /// selected exponent byte (E8M0)
+  input  logic [MemWidth-1:0] exp_word_i,    /// ExpShared: the column's exponent flip-flops (else unused)
+  output logic [MemWidth-1:0] exp_word_o     /// the exponent flip-flops when they fit a beat (else 0)
 );
   localparam int Beat     = MemWidth / 8;
   localparam int Words    = WgtDepth / Beat;
@@ -56,6 +66,9 @@ module bfp_wgt_bank #(
   end
   if (Bank < 0 || Bank >= (1 << BankBits) || CodeAw > WordBits || ExpAw > WordBits) begin : gen_bad_bits
     $error("bfp_wgt_bank: Bank must fit BankBits and the word addresses must fit WordBits");
+  end
+  if (ExpShared != 0 && Exps > Beat) begin : gen_bad_shared
+    $error("bfp_wgt_bank: ExpShared needs the exponents in one beat (WgtDepth / BlockSize <= MemWidth / 8)");
   end
   if (Split != 0 && ((WgtDepth / 2) % Beat != 0 || (WgtDepth / 2) % BlockSize != 0 ||
                      !(Exps <= Beat || (Exps / 2) % Beat == 0))) begin : gen_bad_split
@@ -77,8 +90,9 @@ module bfp_wgt_bank #(
   assign exp_raddr  = exp_raddr_i + ((Split != 0 && rd_half_i) ? ExpAw'(HalfExpWords) : '0);
   assign exp_sel    = exp_sel_i + ((Split != 0 && rd_half_i) ? SelBits'(HalfLanes) : '0);
 
-  bfp_sram #(.Width(MemWidth), .Depth(Words)) u_code (
+  bfp_sram_hold #(.Width(MemWidth), .Depth(Words)) u_code (
     .clk_i  (clk_i),
+    .rst_ni (rst_ni),
     .we_i   (wr_sel && !bank_exp_i),
     .waddr_i(code_waddr),
     .wdata_i(bank_wdata_i),
@@ -86,7 +100,36 @@ module bfp_wgt_bank #(
     .raddr_i(code_raddr),
     .rdata_o(code_word)
   );
-  if (LaneSplit == 0) begin : gen_exp
+  if (Exps <= Beat) begin : gen_exp_ff
+    // One word: the exponent flip-flops themselves are read through the byte select. The registered read of a
+    // memory would add a second word of flip-flops for nothing: a COMPUTE reads only exponents that no load
+    // writes while it runs (the dispatch rules: a load into the other weight half writes only its own lanes),
+    // so the word is the same at the read address cycle and the byte-select cycle.
+    // only the Exps exponent bytes are kept: the flip-flops of the lanes beyond have no reader
+    localparam int ExpBits = 8 * Exps;
+    logic [MemWidth-1:0] word_q, word;
+    assign exp_word = MemWidth'(word[ExpBits-1:0]);
+    if (ExpShared == 0 && LaneSplit == 0) begin : gen_own
+      always_ff @(posedge clk_i) if (wr_sel && bank_exp_i) word_q <= bank_wdata_i;
+      assign word = word_q;
+    end else if (ExpShared == 0) begin : gen_own_lanes
+      // half 0's lanes [0, HalfLanes), half 1's from lane HalfLanes on: a load of one half writes only its
+      // lanes (a load of half 1 alone brings them in the beat's low bytes), a load of both the beat in place
+      localparam int LoBits = 8 * HalfLanes;
+      always_ff @(posedge clk_i) begin
+        if (wr_sel && bank_exp_i && wr_halves_i[0]) word_q[LoBits-1:0] <= bank_wdata_i[LoBits-1:0];
+        if (wr_sel && bank_exp_i && wr_halves_i[1])
+          word_q[MemWidth-1:LoBits] <= wr_hi ? bank_wdata_i[MemWidth-LoBits-1:0] : bank_wdata_i[MemWidth-1:LoBits];
+      end
+      assign word = word_q;
+    end else begin : gen_shared
+      assign word = exp_word_i;
+    end
+    assign exp_word_o = exp_word;
+    logic unused_exp;
+    assign unused_exp = ^{exp_raddr, exp_waddr, (ExpShared != 0) ? {MemWidth{1'b0}} : exp_word_i};
+  end else begin : gen_exp
+    // several words: a memory (an SRAM macro in the ASIC flow), half 1's words from HalfExpWords on
     bfp_sram #(.Width(MemWidth), .Depth(ExpWords)) u_exp (
       .clk_i  (clk_i),
       .we_i   (wr_sel && bank_exp_i),
@@ -96,31 +139,9 @@ module bfp_wgt_bank #(
       .raddr_i(exp_raddr),
       .rdata_o(exp_word)
     );
-  end else begin : gen_exp_lanes
-    // half 0's exponents in lanes [0, HalfLanes), half 1's from lane HalfLanes on: a load of one half writes
-    // only its lanes (half 1 takes the beat's bytes 0.. shifted up), a load of both writes the beat in place
-    localparam int LoBits = 8 * HalfLanes, HiBits = MemWidth - 8 * HalfLanes;
-    logic [LoBits-1:0] lo_word;
-    logic [HiBits-1:0] hi_word;
-    bfp_sram #(.Width(LoBits), .Depth(ExpWords)) u_exp_lo (
-      .clk_i  (clk_i),
-      .we_i   (wr_sel && bank_exp_i && wr_halves_i[0]),
-      .waddr_i(exp_waddr),
-      .wdata_i(bank_wdata_i[LoBits-1:0]),
-      .re_i   (re_i),
-      .raddr_i(exp_raddr),
-      .rdata_o(lo_word)
-    );
-    bfp_sram #(.Width(HiBits), .Depth(ExpWords)) u_exp_hi (
-      .clk_i  (clk_i),
-      .we_i   (wr_sel && bank_exp_i && wr_halves_i[1]),
-      .waddr_i(exp_waddr),
-      .wdata_i(wr_hi ? bank_wdata_i[HiBits-1:0] : bank_wdata_i[MemWidth-1:LoBits]),
-      .re_i   (re_i),
-      .raddr_i(exp_raddr),
-      .rdata_o(hi_word)
-    );
-    assign exp_word = {hi_word, lo_word};
+    assign exp_word_o = '0;
+    logic unused_exp_word;
+    assign unused_exp_word = ^exp_word_i;
   end
   assign code_o = code_word[8*code_sel_i +: 8];
   assign exp_o  = exp_word[8*exp_sel +: 8];
