@@ -105,29 +105,31 @@ module bfp_wgt_bank #(
     // memory would add a second word of flip-flops for nothing: a COMPUTE reads only exponents that no load
     // writes while it runs (the dispatch rules: a load into the other weight half writes only its own lanes),
     // so the word is the same at the read address cycle and the byte-select cycle.
-    // only the Exps exponent bytes are kept: the flip-flops of the lanes beyond have no reader
+    // only the Exps exponent bytes are kept: lanes beyond would have no reader
     localparam int ExpBits = 8 * Exps;
-    logic [MemWidth-1:0] word_q, word;
-    assign exp_word = MemWidth'(word[ExpBits-1:0]);
+    logic [ExpBits-1:0] word;
+    assign exp_word = MemWidth'(word);
     if (ExpShared == 0 && LaneSplit == 0) begin : gen_own
-      always_ff @(posedge clk_i) if (wr_sel && bank_exp_i) word_q <= bank_wdata_i;
+      logic [ExpBits-1:0] word_q;
+      always_ff @(posedge clk_i) if (wr_sel && bank_exp_i) word_q <= bank_wdata_i[ExpBits-1:0];
       assign word = word_q;
     end else if (ExpShared == 0) begin : gen_own_lanes
       // half 0's lanes [0, HalfLanes), half 1's from lane HalfLanes on: a load of one half writes only its
       // lanes (a load of half 1 alone brings them in the beat's low bytes), a load of both the beat in place
       localparam int LoBits = 8 * HalfLanes;
+      logic [ExpBits-1:0] word_q;
       always_ff @(posedge clk_i) begin
         if (wr_sel && bank_exp_i && wr_halves_i[0]) word_q[LoBits-1:0] <= bank_wdata_i[LoBits-1:0];
         if (wr_sel && bank_exp_i && wr_halves_i[1])
-          word_q[MemWidth-1:LoBits] <= wr_hi ? bank_wdata_i[MemWidth-LoBits-1:0] : bank_wdata_i[MemWidth-1:LoBits];
+          word_q[ExpBits-1:LoBits] <= wr_hi ? bank_wdata_i[ExpBits-LoBits-1:0] : bank_wdata_i[ExpBits-1:LoBits];
       end
       assign word = word_q;
     end else begin : gen_shared
-      assign word = exp_word_i;
+      assign word = exp_word_i[ExpBits-1:0];
     end
     assign exp_word_o = exp_word;
     logic unused_exp;
-    assign unused_exp = ^{exp_raddr, exp_waddr, (ExpShared != 0) ? {MemWidth{1'b0}} : exp_word_i};
+    assign unused_exp = ^{exp_raddr, exp_waddr, exp_word_i};
   end else begin : gen_exp
     // several words: a memory (an SRAM macro in the ASIC flow), half 1's words from HalfExpWords on
     bfp_sram #(.Width(MemWidth), .Depth(ExpWords)) u_exp (
