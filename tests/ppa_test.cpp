@@ -204,3 +204,35 @@ TEST(PpaFpgaShell, CommandsAndMemoryTrafficCrossTheByteStreams) {
   EXPECT_NE(r.output.find("PASS"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("FAIL"), std::string::npos) << r.output;
 }
+
+// The Xilinx report's per-device fit (scripts/ppa/ppa.py xc7_fit) on hand-made cell counts: 20,000 LUT6 plus 201
+// RAM32M (4 LUTs each) is 20,804 LUTs, 4 over the XC7A35T's 20,800, and 91 DSP48E1 is one over its 90; the
+// XC7A100T and XC7Z020 take both. 3 RAMB18E1 count as 2 block RAMs of 36 Kb.
+TEST(PpaXc7, DeviceFitFromCellCounts) {
+  if (!have_tool("python3")) GTEST_SKIP() << "python3 not installed";
+  TempOut out;
+  fs::create_directories(out.path() / "rtl");
+  std::ofstream(out.path() / "rtl" / "manifest.json")
+      << R"({"config_name": "hand", "config_hash": "0", "config": {}})";
+  std::ofstream(out.path() / "yosys_xc7_stat.txt") << "=== design hierarchy ===\n\n   Number of cells:              21296\n"
+                                                   << "     DSP48E1                        91\n"
+                                                   << "     FDRE                         1000\n"
+                                                   << "     LUT6                        20000\n"
+                                                   << "     RAM32M                        201\n"
+                                                   << "     RAMB18E1                        3\n\n";
+  const RunResult r = run("python3 scripts/ppa/ppa.py xc7 '" + out.path().string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto j = read_json(out.path() / "fpga_xc7.json");
+  const auto& a35 = j["devices"]["XC7A35T"];
+  EXPECT_FALSE(a35["fits"].get<bool>());
+  EXPECT_EQ(a35["need"]["lut"], 20804);
+  EXPECT_EQ(a35["need"]["lut_as_memory"], 804);
+  EXPECT_EQ(a35["need"]["bram36"], 2);
+  const std::string why = a35["not_fit_reason"];
+  EXPECT_NE(why.find("lut 20804 of 20800"), std::string::npos) << why;
+  EXPECT_NE(why.find("dsp48e1 91 of 90"), std::string::npos) << why;
+  EXPECT_EQ(why.find("ff "), std::string::npos) << why;
+  EXPECT_TRUE(j["devices"]["XC7A100T"]["fits"].get<bool>());
+  EXPECT_TRUE(j["devices"]["XC7Z020"]["fits"].get<bool>());
+  EXPECT_NE(r.output.find("XC7A35T does not fit"), std::string::npos) << r.output;
+}

@@ -259,6 +259,46 @@ def cmd_ice40(out, device, target_mhz):
 
 
 # ---- Xilinx 7-series ------------------------------------------------------------------------------
+# Capacities of the 7-series devices the report checks a design against (Xilinx DS180 / DS190, and the
+# "Available" column of Vivado's utilization report for these parts): LUT6, LUTs usable as memory (SLICEM),
+# flip-flops, 36 Kb block RAMs (a RAMB18E1 is half of one), DSP48E1.
+XC7_DEVICES = {
+    "XC7A35T": {"lut": 20800, "lut_as_memory": 9600, "ff": 41600, "bram36": 50, "dsp48e1": 90},
+    "XC7A100T": {"lut": 63400, "lut_as_memory": 19000, "ff": 126800, "bram36": 135, "dsp48e1": 240},
+    "XC7Z020": {"lut": 53200, "lut_as_memory": 17400, "ff": 106400, "bram36": 140, "dsp48e1": 220},
+}
+
+# LUTs taken by one distributed-RAM / shift-register cell of synth_xilinx (UG953): a RAM32M/RAM64M is a whole
+# SLICEM (4 LUTs), a dual-port 32/64-deep bit 2 LUTs, ... An unknown RAM cell counts as 4 (never too few).
+XC7_LUTRAM_LUTS = {
+    "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4, "RAM32X1D": 2, "RAM64X1D": 2,
+    "RAM128X1D": 4, "RAM32M": 4, "RAM64M": 4, "SRL16E": 1, "SRLC32E": 1, "SRLC16E": 1,
+}
+
+
+def xc7_fit(cells):
+    """Per device: the resources the synthesized netlist needs against what the device has, `fits` and, if
+    not, which resources are over (by cell counts after synthesis: no placement, so a design at 95% may still
+    fail to route)."""
+    lut_logic = sum(v for k, v in cells.items() if re.fullmatch(r"LUT\d", k))
+    lut_mem = sum(v * XC7_LUTRAM_LUTS.get(k, 4) for k, v in cells.items()
+                  if (k.startswith("RAM") and not k.startswith("RAMB")) or k.startswith("SRL"))
+    need = {
+        "lut": lut_logic + lut_mem,
+        "lut_as_memory": lut_mem,
+        "ff": sum(v for k, v in cells.items() if re.fullmatch(r"FD[A-Z]*", k)),
+        "bram36": cells.get("RAMB36E1", 0) + (cells.get("RAMB18E1", 0) + 1) // 2,
+        "dsp48e1": cells.get("DSP48E1", 0),
+    }
+    res = {}
+    for dev, cap in XC7_DEVICES.items():
+        over = [f"{k} {need[k]} of {cap[k]} ({100.0 * need[k] / cap[k]:.0f}%)" for k in cap if need[k] > cap[k]]
+        res[dev] = {"fits": not over, "need": need, "capacity": cap,
+                    "utilization_pct": {k: round(100.0 * need[k] / cap[k], 1) for k in cap},
+                    "not_fit_reason": "; ".join(over)}
+    return res
+
+
 def cmd_xc7(out):
     cells = stat_cells(os.path.join(out, "yosys_xc7_stat.txt"))
     lut = sum(v for k, v in cells.items() if re.fullmatch(r"LUT\d", k))
@@ -278,6 +318,7 @@ def cmd_xc7(out):
         "carry4": cells.get("CARRY4", 0),
         "mux_f7_f8": cells.get("MUXF7", 0) + cells.get("MUXF8", 0),
         "all_cells": cells,
+        "devices": xc7_fit(cells),
         "logs": {"yosys": "yosys_xc7.log", "stat": "yosys_xc7_stat.txt"},
     }
     hier = os.path.join(out, "xc7_hier.json")
@@ -286,7 +327,8 @@ def cmd_xc7(out):
         res["breakdown_by_group"], res["breakdown_by_module"] = breakdown(hier, group_of, xc7_counts)
     write_json(os.path.join(out, "fpga_xc7.json"), res)
     print(f"xc7: {lut} LUT, {ff} FF, {res['dsp48e1']} DSP48E1, {res['ramb18e1']} RAMB18E1, "
-          f"{res['ramb36e1']} RAMB36E1")
+          f"{res['ramb36e1']} RAMB36E1; " +
+          ", ".join(f"{d} {'fits' if v['fits'] else 'does not fit'}" for d, v in res["devices"].items()))
 
 
 # ---- SRAM macros ----------------------------------------------------------------------------------
@@ -558,6 +600,15 @@ def cmd_summary(out):
         lines.append("| LUT | FF | DSP48E1 | RAMB18E1 | RAMB36E1 | CARRY4 |")
         lines.append("|---:|---:|---:|---:|---:|---:|")
         lines.append(f"| {r['lut']} | {r['ff']} | {r['dsp48e1']} | {r['ramb18e1']} | {r['ramb36e1']} | {r['carry4']} |\n")
+        if "devices" in r:
+            lines.append("Fit by cell counts (synthesis only; LUTs include distributed RAM and shift registers):\n")
+            lines.append("| device | fits | LUT | LUT as memory | FF | BRAM36 | DSP48E1 | over |")
+            lines.append("|---|---|---:|---:|---:|---:|---:|---|")
+            for d, v in r["devices"].items():
+                u = v["utilization_pct"]
+                lines.append(f"| {d} | {'yes' if v['fits'] else 'no'} | {u['lut']}% | {u['lut_as_memory']}% | "
+                             f"{u['ff']}% | {u['bram36']}% | {u['dsp48e1']}% | {v['not_fit_reason'] or '-'} |")
+            lines.append("")
         if "breakdown_by_group" in r:
             lines.append("Per group (synth_xilinx keeps the hierarchy):\n")
             lines.append("| group | LUT | FF | DSP48E1 | RAMB18E1 | RAMB36E1 | LUTRAM cells |")
