@@ -268,10 +268,10 @@ module bfp_operands_sparse #(
       logic [KBits-1:0] kc, kblk;
       assign kc   = k[G*KBits +: KBits];
       assign kblk = kc >> BlockLog;
-      logic [MemWidth-1:0] exp_word;
+      localparam int Shared = (ShareExp != 0 && r > 0) ? 1 : 0;
+      logic [MemWidth-1:0] exp_word, exp_shared;
       bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
-                     .WordBits(WordBits), .Bank(c), .Split(WgtSplit),
-                     .ExpShared((ShareExp != 0 && r > 0) ? 1 : 0)) u_bank (
+                     .WordBits(WordBits), .Bank(c), .Split(WgtSplit), .ExpShared(Shared)) u_bank (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
         .bank_we_i   (bank_we_i),
@@ -289,12 +289,14 @@ module bfp_operands_sparse #(
         .exp_sel_i   (wesel_q[G*BeatLog +: BeatLog]),
         .code_o      (wgt_o[8*(r*Cols+c) +: 8]),
         .exp_o       (wgt_e_o[8*(r*Cols+c) +: 8]),
-        .exp_word_i  ((r > 0) ? wgt_exp_words[c*MemWidth +: MemWidth] : '0),
+        .exp_word_i  (exp_shared),
         .exp_word_o  (exp_word)
       );
       if (r == 0) begin : gen_exp_owner
         assign wgt_exp_words[c*MemWidth +: MemWidth] = exp_word;
+        assign exp_shared = '0;
       end else begin : gen_exp_reader
+        assign exp_shared = wgt_exp_words[c*MemWidth +: MemWidth];
         logic unused_exp_word;  // a copy of row 0's
         assign unused_exp_word = ^exp_word;
       end
