@@ -5,8 +5,8 @@
 // start's byte offset and byte i of the buffer takes the rotated beat's byte i % Beat when the beat is the
 // one that holds it. A STORE BIAS reads the block of accumulator-buffer columns it requantizes; each lane
 // adds its column's bias as one more section-3 step (bfp_acc_align with p = b * 2^6, pe = Eb + 127). The
-// result is registered (one cycle): the adder would otherwise sit in front of bfp_requant's stage 1, the
-// longest path of the store.
+// result is registered (one cycle): the adder would otherwise sit in front of bfp_requant's first stage (the
+// magnitude's carry chain, with the accumulator buffer's read multiplexer in the same cycle).
 module bfp_bias_buf #(
   parameter int BlockSize = 32,  /// elements per BFP block B (a power of two)
   parameter int AccWidth  = 32,  /// accumulator mantissa bits W

@@ -2,10 +2,12 @@
 // Output requantizer (docs/arithmetic.md section 4): turns B accumulators (m, e) of one output row into
 // one BFP8 block, with optional fused ReLU.
 //
-// Lanes == BlockSize (every config unless pipeline.requant_lanes says otherwise): two register stages,
-// (1) ReLU, magnitude, leading-one position and the block maximum; (2) per-lane shift with
-// round-half-away and saturation to +-127. All B lanes work in parallel, so STORE costs a few cycles
-// per block, not per element.
+// Lanes == BlockSize (every config unless pipeline.requant_lanes says otherwise): four register stages, a block
+// per cycle, valid_o 4 cycles after valid_i: (A) ReLU and magnitude; (B) leading-one position and the first
+// levels of the block maximum (a tree); (C) the rest of the tree and the block exponent; (D) per-lane shift with
+// round-half-away and saturation to +-127. All B lanes work in parallel, so STORE costs a few cycles per block,
+// not per element. (Two stages until issue 12: the front end, a sequential maximum over B lanes, was the
+// default config's critical path, 19.5 ns at 180 nm.)
 //
 // Lanes < BlockSize (small FPGAs: the B parallel lanes do not fit): the same arithmetic on Lanes lanes
 // at a time, B/Lanes cycles to find the block maximum, then B/Lanes cycles to shift and round (one
@@ -25,7 +27,7 @@ module bfp_requant #(
   input  logic [BlockSize-1:0]          lane_en_i,  /// lanes outside the valid columns count as zero
   input  logic [BlockSize*AccWidth-1:0] acc_m_i,    /// lane j mantissa
   input  logic [BlockSize*bfp_pkg::EXP_W-1:0]        acc_e_i,  /// lane j exponent sum
-  output logic                          valid_o,  /// result valid 2 (Lanes < B: 2*B/Lanes + 1) cycles after valid_i
+  output logic                          valid_o,  /// result valid 4 (Lanes < B: 2*B/Lanes + 1) cycles after valid_i
   output logic [BlockSize*8-1:0]        codes_o,    /// lane j code at [8j+7:8j]
   output logic [7:0]                    exp_o       /// E8M0 exponent code of the block
 );
@@ -83,68 +85,125 @@ module bfp_requant #(
   endfunction
 
   if (Lanes >= BlockSize) begin : gen_parallel
-    // ---- stage 1 ----------------------------------------------------------------------------------
-    logic [AccWidth-1:0] mag      [0:BlockSize-1];
-    logic                neg      [0:BlockSize-1];
-    logic [MsbBits-1:0]  msb      [0:BlockSize-1];
-    logic [bfp_pkg::EXP_W:0]          lead     [0:BlockSize-1];
-    logic                nonzero  [0:BlockSize-1];
-    logic [bfp_pkg::EXP_W:0]          tmax;
-    logic                any_nz;
+    // Four register stages, one block per cycle, valid_o 4 cycles after valid_i (docs/architecture.md
+    // "STORE timing"). Split so that no stage holds more than about one 32-bit carry chain or two comparator
+    // levels (osu018: the old single front end was 19.5 ns):
+    //   A: ReLU and lane masking, magnitude (the negation's carry chain); the read multiplexer in front of
+    //      the requantizer shares this cycle;
+    //   B: leading-one position, t_j = e_j + msb_j, the first two levels of the block-maximum tree (16 -> 4);
+    //   C: the rest of the tree, X and the shift bias (clamped), the exponent code;
+    //   D: per-lane shift, round-half-away and saturation.
+    // The tree compares keys {nonzero_j, t_j} (zero lanes have key 0), so the maximum key is the maximum t_j
+    // over the non-zero lanes with its top bit saying whether there is one: the same tmax and any as a
+    // sequential scan, so the arithmetic is unchanged (docs/arithmetic.md 4).
+    localparam int KeyW   = LeadBits + 1;
+    localparam int Groups = (BlockSize >= 4) ? BlockSize / 4 : 1;  // keys left after stage B
+    localparam int GLanes = BlockSize / Groups;                      // lanes per stage-B group
 
-    always_comb begin
-      tmax = '0;
-      any_nz = 1'b0;
+    localparam int KeysW  = BlockSize * KeyW;
+
+    // maximum of the BlockSize keys key[k*KeyW +: KeyW] as a balanced tree; callers pad unused keys with 0, the
+    // smallest key (synthesis folds those comparisons away)
+    function automatic logic [KeyW-1:0] key_max(input logic [KeysW-1:0] key);
+      logic [KeysW-1:0] v;
+      v = key;
+      for (int w = BlockSize / 2; w >= 1; w = w / 2)
+        for (int k = 0; k < w; k++)
+          if (v[(2*k+1)*KeyW +: KeyW] > v[2*k*KeyW +: KeyW]) v[k*KeyW +: KeyW] = v[(2*k+1)*KeyW +: KeyW];
+          else v[k*KeyW +: KeyW] = v[2*k*KeyW +: KeyW];
+      key_max = v[KeyW-1:0];
+    endfunction
+
+    // ---- stage A ----------------------------------------------------------------------------------
+    logic                      a_valid_q;
+    logic [AccWidth-1:0]       a_mag_q [0:BlockSize-1];
+    logic                      a_neg_q [0:BlockSize-1];
+    logic [bfp_pkg::EXP_W-1:0] a_e_q   [0:BlockSize-1];
+
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) a_valid_q <= 1'b0;
+      else a_valid_q <= valid_i;
       for (int j = 0; j < BlockSize; j++) begin
         logic signed [AccWidth-1:0] m;
         m = acc_m_i[j*AccWidth +: AccWidth];
         if (!lane_en_i[j] || (relu_i && m[AccWidth-1])) m = '0;
-        neg[j] = m[AccWidth-1];
-        mag[j] = neg[j] ? AccWidth'(-m) : AccWidth'(m);
-        nonzero[j] = (m != '0);
-        msb[j] = lead_one(mag[j]);
-        lead[j] = {1'b0, acc_e_i[j*bfp_pkg::EXP_W +: bfp_pkg::EXP_W]} + LeadBits'(msb[j]);
-        if (nonzero[j] && (!any_nz || lead[j] > tmax)) tmax = lead[j];
-        if (nonzero[j]) any_nz = 1'b1;
+        a_neg_q[j] <= m[AccWidth-1];
+        a_mag_q[j] <= m[AccWidth-1] ? AccWidth'(-m) : AccWidth'(m);
+        a_e_q[j]   <= acc_e_i[j*bfp_pkg::EXP_W +: bfp_pkg::EXP_W];
       end
     end
 
-    logic                s1_valid_q, s1_any_q;
-    logic [bfp_pkg::EXP_W:0]          s1_tmax_q;
-    logic [AccWidth-1:0] s1_mag_q [0:BlockSize-1];
-    logic [MsbBits-1:0]  s1_msb_q [0:BlockSize-1];
-    logic                s1_neg_q [0:BlockSize-1];
-    logic [bfp_pkg::EXP_W-1:0] s1_e_q [0:BlockSize-1];
-
-    always_ff @(posedge clk_i) begin
-      if (!rst_ni) s1_valid_q <= 1'b0;
-      else s1_valid_q <= valid_i;
-      s1_any_q  <= any_nz;
-      s1_tmax_q <= tmax;
-      for (int j = 0; j < BlockSize; j++) begin
-        s1_mag_q[j] <= mag[j];
-        s1_msb_q[j] <= msb[j];
-        s1_neg_q[j] <= neg[j];
-        s1_e_q[j]   <= acc_e_i[j*bfp_pkg::EXP_W +: bfp_pkg::EXP_W];
-      end
-    end
-
-    // ---- stage 2 ----------------------------------------------------------------------------------
-    logic signed [ShBits-1:0] x_exp;
-    logic [BlockSize*8-1:0]   codes;
+    // ---- stage B ----------------------------------------------------------------------------------
+    logic [MsbBits-1:0]        msb  [0:BlockSize-1];
+    logic [BlockSize*KeyW-1:0] keys;
+    logic [Groups*KeyW-1:0]    gmax;
 
     always_comb begin
-      x_exp = block_exp(s1_tmax_q);
-      for (int j = 0; j < BlockSize; j++)
-        codes[8*j +: 8] = lane_code(s1_mag_q[j], s1_msb_q[j], s1_neg_q[j],
-                                    x_exp + ShiftBias8 - $signed({3'b000, s1_e_q[j]}));
+      for (int j = 0; j < BlockSize; j++) begin
+        msb[j] = lead_one(a_mag_q[j]);
+        keys[j*KeyW +: KeyW] = (a_mag_q[j] != '0) ? {1'b1, {1'b0, a_e_q[j]} + LeadBits'(msb[j])} : '0;
+      end
+      for (int g = 0; g < Groups; g++)
+        gmax[g*KeyW +: KeyW] = key_max(KeysW'(keys[g*GLanes*KeyW +: GLanes*KeyW]));
     end
+
+    logic                      b_valid_q;
+    logic [Groups*KeyW-1:0]    b_gmax_q;
+    logic [AccWidth-1:0]       b_mag_q [0:BlockSize-1];
+    logic [MsbBits-1:0]        b_msb_q [0:BlockSize-1];
+    logic                      b_neg_q [0:BlockSize-1];
+    logic [bfp_pkg::EXP_W-1:0] b_e_q   [0:BlockSize-1];
+
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) b_valid_q <= 1'b0;
+      else b_valid_q <= a_valid_q;
+      b_gmax_q <= gmax;
+      for (int j = 0; j < BlockSize; j++) begin
+        b_mag_q[j] <= a_mag_q[j];
+        b_msb_q[j] <= msb[j];
+        b_neg_q[j] <= a_neg_q[j];
+        b_e_q[j]   <= a_e_q[j];
+      end
+    end
+
+    // ---- stage C ----------------------------------------------------------------------------------
+    logic [KeyW-1:0]          kmax;
+    logic signed [ShBits-1:0] x_exp;
+    assign kmax  = key_max(KeysW'(b_gmax_q));
+    assign x_exp = block_exp(kmax[LeadBits-1:0]);  // kmax[KeyW-1]: some lane is non-zero
+
+    logic                      c_valid_q;
+    logic signed [ShBits-1:0]  c_xb_q;  // X + SHIFT_BIAS + F + 8, so that s_j + 8 = c_xb_q - e_j
+    logic [7:0]                c_exp_q;
+    logic [AccWidth-1:0]       c_mag_q [0:BlockSize-1];
+    logic [MsbBits-1:0]        c_msb_q [0:BlockSize-1];
+    logic                      c_neg_q [0:BlockSize-1];
+    logic [bfp_pkg::EXP_W-1:0] c_e_q   [0:BlockSize-1];
+
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) c_valid_q <= 1'b0;
+      else c_valid_q <= b_valid_q;
+      c_xb_q  <= x_exp + ShiftBias8;
+      c_exp_q <= kmax[KeyW-1] ? 8'(x_exp + 12'sd127) : 8'd0;
+      for (int j = 0; j < BlockSize; j++) begin
+        c_mag_q[j] <= b_mag_q[j];
+        c_msb_q[j] <= b_msb_q[j];
+        c_neg_q[j] <= b_neg_q[j];
+        c_e_q[j]   <= b_e_q[j];
+      end
+    end
+
+    // ---- stage D ----------------------------------------------------------------------------------
+    logic [BlockSize*8-1:0] codes;
+    always_comb
+      for (int j = 0; j < BlockSize; j++)
+        codes[8*j +: 8] = lane_code(c_mag_q[j], c_msb_q[j], c_neg_q[j], c_xb_q - $signed({3'b000, c_e_q[j]}));
 
     always_ff @(posedge clk_i) begin
       if (!rst_ni) valid_o <= 1'b0;
-      else valid_o <= s1_valid_q;
+      else valid_o <= c_valid_q;
       codes_o <= codes;
-      exp_o   <= s1_any_q ? 8'(x_exp + 12'sd127) : 8'd0;
+      exp_o   <= c_exp_q;
     end
   end else begin : gen_serial
     // Cycle c after valid_i (c = 0 is the cycle of valid_i): the front end (ReLU, magnitude, leading one)

@@ -84,13 +84,15 @@ module bfp_store #(
   // compacted codes shifted by up to Beat-1 bytes, rounded up to whole beats
   localparam int WinBytes  = ((BlockSize + Beat - 1) / Beat + 1) * Beat;
   // Slots for requantized blocks (header): a slot is held from a block's read until the writer is done with it,
-  // 3 cycles for a block written in one cycle (requantizer latency 2, +1 with BIAS). Sparse configs have 3 (+1 with
-  // BIAS), so the reads keep up with a combining dense writer at one block per cycle and with the compressed
-  // writer; `none` configs keep 2, where the combining writer waits for reads (two blocks per three cycles) but
-  // still faster than a code and an exponent beat per block. The multi-cycle requantizer takes one block at a
-  // time and holds its inputs, so there one slot is all it can use.
+  // RqLat + 2 cycles for a block written in one cycle (RqLat: bfp_requant's latency with B lanes, 4 cycles; +1
+  // for the prune stage; +1 with BIAS). Sparse configs have RqLat + 2 (+1 with BIAS), so the reads keep up with a
+  // combining dense writer at one block per cycle and with the compressed writer; `none` configs keep one fewer,
+  // where the combining writer waits for reads (RqLat + 1 blocks per RqLat + 2 cycles) but is still faster than a
+  // code and an exponent beat per block. The multi-cycle requantizer takes one block at a time and holds its
+  // inputs, so there one slot is all it can use.
+  localparam int RqLat     = 4;
   localparam int Serial    = (RequantLanes < BlockSize) ? 1 : 0;
-  localparam int Depth     = (Serial != 0) ? 1 : 2 + ((Bias != 0) ? 1 : 0) + ((Sparse != 0) ? 1 : 0);
+  localparam int Depth     = (Serial != 0) ? 1 : RqLat + 1 + ((Bias != 0) ? 1 : 0) + ((Sparse != 0) ? 1 : 0);
   localparam int PtrBits   = (Depth > 1) ? $clog2(Depth) : 1;
   localparam int SlotN     = 1 << PtrBits;  // slots declared (a power of two: every pointer value indexes one)
   localparam int CntW      = $clog2(Depth + 2);  // 0 .. Depth, and one value more for the STORE_SLOTS check
@@ -160,30 +162,98 @@ module bfp_store #(
     .exp_o    (rq_exp)
   );
 
-  // sparsity scaling: prune small codes
-  logic [BlockSize*8-1:0] pruned;
-  logic [BlockSize-1:0]   nz;
+  // sparsity scaling: prune small codes. The pruned block, its non-zero mask and their count are registered (the
+  // prune stage, one cycle) before a block lands in its slot: the magnitude compare and the popcount, and then
+  // the packing of a compressed block's non-zero codes, would not fit one cycle after the requantizer's output
+  // register together (docs/architecture.md "STORE timing").
+  logic [BlockSize*8-1:0]        pruned;
+  logic [BlockSize-1:0]          nz;
+  logic [CntBits-1:0]            nz_cnt;
+  logic [BlockSize*BlockLog-1:0] zb;  // lane j: zero codes in lanes 0 .. j-1 (how far packing moves code j down)
   always_comb begin
+    logic [CntBits-1:0] z;
+    nz_cnt = '0;
+    z = '0;
     for (int j = 0; j < BlockSize; j++) begin
       logic [7:0] c, mag;
       c = rq_codes[8*j +: 8];
       mag = c[7] ? -c : c;
       pruned[8*j +: 8] = (mag < prune_q) ? 8'd0 : c;
       nz[j] = (pruned[8*j +: 8] != 8'd0);
+      zb[j*BlockLog +: BlockLog] = BlockLog'(z);
+      nz_cnt = nz_cnt + CntBits'(nz[j]);
+      z = z + CntBits'(!nz[j]);
     end
+  end
+
+  logic                          pr_valid_q;
+  logic [BlockSize*8-1:0]        pr_codes_q;
+  logic [BlockSize-1:0]          pr_nz_q;
+  logic [CntBits-1:0]            pr_cnt_q;
+  logic [BlockSize*BlockLog-1:0] pr_zb_q;
+  logic [7:0]                    pr_exp_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) pr_valid_q <= 1'b0;
+    else pr_valid_q <= rq_valid_o;
+    pr_codes_q <= pruned;
+    pr_nz_q    <= nz;
+    pr_cnt_q   <= nz_cnt;
+    pr_zb_q    <= zb;
+    pr_exp_q   <= (nz == '0) ? 8'd0 : rq_exp;
+  end
+
+  // The non-zero codes of the pruned block packed from code 0 on, in element order (a compressed block's slot
+  // holds them so, off the writer's path to the write port). Code j moves down by zb_j in log2(B) steps of 1, 2,
+  // 4, ..: step b moves the codes whose zb has bit b set. No two codes meet in a step: for non-zero codes i < j,
+  // j - i >= zb_j - zb_i + 1 and the distance moved so far differs by at most zb_j - zb_i. (A per-code scan with
+  // a running index would be a chain of B adders and variable writes: 8 ns at 180 nm.)
+  logic [BlockSize*8-1:0] compact;
+  always_comb begin
+    logic [BlockSize*8-1:0]        v, nv;
+    logic [BlockSize-1:0]          ok, nok;
+    logic [BlockSize*BlockLog-1:0] sh, nsh;
+    v  = pr_codes_q;
+    ok = pr_nz_q;
+    sh = pr_zb_q;
+    for (int b = 0; b < BlockLog; b++) begin
+      nv  = '0;
+      nok = '0;
+      nsh = '0;
+      for (int p = 0; p < BlockSize; p++) begin
+        if (ok[p] && !sh[p*BlockLog + b]) begin  // stays
+          nv[8*p +: 8]              = v[8*p +: 8];
+          nok[p]                    = 1'b1;
+          nsh[p*BlockLog +: BlockLog] = sh[p*BlockLog +: BlockLog];
+        end
+        if (p + (1 << b) < BlockSize) begin
+          if (ok[p + (1 << b)] && sh[(p + (1 << b))*BlockLog + b]) begin  // moves down from p + 2^b
+            nv[8*p +: 8]              = v[8*(p + (1 << b)) +: 8];
+            nok[p]                    = 1'b1;
+            nsh[p*BlockLog +: BlockLog] = sh[(p + (1 << b))*BlockLog +: BlockLog];
+          end
+        end
+      end
+      v  = nv;
+      ok = nok;
+      sh = nsh;
+    end
+    compact = v;
   end
 
   // the slots: requantized, pruned blocks in read order, each with its exponent and non-zero mask
   logic [BlockSize*8-1:0] slot_codes [0:SlotN-1];
   logic [7:0]             slot_exp   [0:SlotN-1];
   logic [BlockSize-1:0]   slot_mask  [0:SlotN-1];
+  logic [CntBits-1:0]     slot_nnz   [0:SlotN-1];  // popcount of slot_mask, counted before the slot (timing)
   logic [BlockSize*8-1:0] codes_h;  // the writer's block
   logic [7:0]             exp_h;
   logic [BlockSize-1:0]   mask_h;
+  logic [CntBits-1:0]     blk_nnz;  // non-zero codes of the writer's block
   logic                   head_ok;  // the writer's block is in its slot
   assign codes_h = slot_codes[head_q];
   assign exp_h   = slot_exp[head_q];
   assign mask_h  = slot_mask[head_q];
+  assign blk_nnz = slot_nnz[head_q];
   assign head_ok = (occ_q != '0);
 
   function automatic logic [PtrBits-1:0] ptr_next(input logic [PtrBits-1:0] p);
@@ -191,10 +261,11 @@ module bfp_store #(
   endfunction
 
   always_ff @(posedge clk_i) begin
-    if (rq_valid_o) begin
-      slot_codes[land_q] <= pruned;
-      slot_exp[land_q]   <= (nz == '0) ? 8'd0 : rq_exp;
-      slot_mask[land_q]  <= nz;
+    if (pr_valid_q) begin
+      slot_codes[land_q] <= sparse_q ? compact : pr_codes_q;  // a compressed STORE writes them packed
+      slot_exp[land_q]   <= pr_exp_q;
+      slot_mask[land_q]  <= pr_nz_q;
+      slot_nnz[land_q]   <= pr_cnt_q;
     end
   end
 
@@ -259,10 +330,8 @@ module bfp_store #(
   logic [31:0]            sp_byte;
   logic [MemWidth-1:0]    sp_data;
   logic [MemWidth/8-1:0]  sp_strb;
-  logic [BlockSize*8-1:0] compact;
   logic [WinBytes*8-1:0]  window;
   logic [WinBytes-1:0]    win_en;
-  logic [CntBits-1:0]     blk_nnz;
   logic [15:0]            code_beats;
 
   logic [8*bfp_pkg::ROW_HDR_BYTES-1:0] hdr_word;  // row-stream header: nnzb and nnz
@@ -277,16 +346,9 @@ module bfp_store #(
     off_l2    = bfp_pkg::row_off_l2(32'(row_blocks_q), BlockLog);
     off_exp   = bfp_pkg::row_off_exp(32'(row_blocks_q));
     off_codes = bfp_pkg::row_off_codes(32'(row_blocks_q), BlockLog, Beat);
-    // compact the non-zero codes of the block, in element order
-    compact = '0;
-    blk_nnz = '0;
-    for (int j = 0; j < BlockSize; j++) begin
-      if (mask_h[j]) begin
-        compact[8*blk_nnz +: 8] = codes_h[8*j +: 8];
-        blk_nnz = blk_nnz + 1'b1;
-      end
-    end
-    window = (WinBytes*8)'(compact) << (8 * nnz_q[BeatLog-1:0]);
+    // A compressed STORE's slots hold the block's non-zero codes already packed and their count (blk_nnz): the
+    // packing and the popcount run before the slot, off the writer's path to the write port.
+    window = (WinBytes*8)'(codes_h) << (8 * nnz_q[BeatLog-1:0]);
     win_en = '0;
     for (int b = 0; b < WinBytes; b++)
       win_en[b] = (b >= 32'(nnz_q[BeatLog-1:0])) && (b < 32'(nnz_q[BeatLog-1:0]) + 32'(blk_nnz));
@@ -408,8 +470,8 @@ module bfp_store #(
           end else f_blk_q <= f_blk_q + 16'd1;
         end
         cnt_q <= cnt_q + CntW'(issue) - CntW'(retire);
-        occ_q <= occ_q + CntW'(rq_valid_o) - CntW'(retire);
-        if (rq_valid_o) land_q <= ptr_next(land_q);
+        occ_q <= occ_q + CntW'(pr_valid_q) - CntW'(retire);
+        if (pr_valid_q) land_q <= ptr_next(land_q);
         if (retire) head_q <= ptr_next(head_q);
       end
     end
@@ -549,7 +611,7 @@ module bfp_store #(
       assert (!busy_q || f_done_q || (32'(f_row_q) < 32'(Rows) && 32'(f_blk_q) < 32'(AccCols / BlockSize)))
         else $error("STORE_BOUNDS: read of row %0d, block %0d beyond the accumulator buffer", f_row_q, f_blk_q);
       assert (!start_i || !busy_q) else $error("STORE_START_BUSY: a STORE started while the last one runs");
-      assert (!rq_valid_o || (busy_q && cnt_q > occ_q))
+      assert (!(rq_valid_o || pr_valid_q) || (busy_q && cnt_q > occ_q))
         else $error("STORE_RQ_LOST: a requantized block arrived that was not read");
       assert (occ_q <= cnt_q && 32'(cnt_q) <= Depth)
         else $error("STORE_SLOTS: %0d blocks in the slots, %0d read, %0d slots", occ_q, cnt_q, Depth);

@@ -4,7 +4,8 @@
 // Vectors aim at every branch of the shift: random full-width mantissas, small ones, the extremes +-2^(W-1),
 // exponents spread wide (shifts far below -8 and above W) and close together (left shifts, ties), ReLU,
 // lanes switched off past the valid columns. The testbench is generated here and run with Icarus; it also
-// checks the latency (2, or 2 * B / Lanes + 1 when Lanes < B) and that codes and exponent hold while valid_o is high.
+// checks the latency (4, or 2 * B / Lanes + 1 when Lanes < B) and that codes and exponent hold while valid_o is high,
+// and with B lanes streams the vectors again back to back (one block per cycle, results in order on consecutive cycles).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -88,7 +89,7 @@ struct TempDir : bfp::test::TempDir {
 
 const char* kBench = R"(
 module requant_tb;
-  localparam int B = `B, W = `W, N = `N, Lat = (`L < `B) ? 2 * `B / `L + 1 : 2;
+  localparam int B = `B, W = `W, N = `N, Lat = (`L < `B) ? 2 * `B / `L + 1 : 4;
   logic clk = 0, rst_n = 0, valid = 0, relu;
   logic [B-1:0] en;
   logic [B*W-1:0] m;
@@ -98,7 +99,7 @@ module requant_tb;
   logic [7:0] ex;
   logic [B+B*W+B*9:0] vin [0:N-1];
   logic [B*8+7:0] vout [0:N-1];
-  int errors = 0;
+  int errors = 0, got = 0;
   bfp_requant #(.BlockSize(B), .AccWidth(W), .GuardBits(`F), .Lanes(`L)) dut (
     .clk_i(clk), .rst_ni(rst_n), .valid_i(valid), .relu_i(relu), .lane_en_i(en), .acc_m_i(m), .acc_e_i(e),
     .valid_o(valid_o), .codes_o(codes), .exp_o(ex));
@@ -126,6 +127,41 @@ module requant_tb;
       @(negedge clk);
       if (valid_o) begin
         $display("MISMATCH vector %0d: valid_o longer than one cycle", i);
+        errors++;
+      end
+    end
+    // B lanes: the same vectors back to back, one per cycle (the store streams blocks like this): every result
+    // in order, on N consecutive cycles, the first Lat cycles after the first vector
+    if (`L >= `B) begin
+      fork
+        begin
+          for (int i = 0; i < N; i++) begin
+            @(negedge clk);
+            {relu, en, m, e} = vin[i];
+            valid = 1;
+          end
+          @(negedge clk);
+          valid = 0;
+        end
+        for (int c = 1; c <= N + 2 * Lat; c++) begin
+          @(negedge clk);
+          if (valid_o) begin
+            if (got == 0 && c != Lat + 1) begin
+              $display("MISMATCH stream: first valid_o after %0d cycles, expected %0d", c - 1, Lat);
+              errors++;
+            end else if (c != Lat + 1 + got) begin
+              $display("MISMATCH stream: result %0d not on the next cycle", got);
+              errors++;
+            end else if ({codes, ex} !== vout[got]) begin
+              if (errors < 10) $display("MISMATCH stream vector %0d: got %h %h, expected %h", got, codes, ex, vout[got]);
+              errors++;
+            end
+            got++;
+          end
+        end
+      join
+      if (got != N) begin
+        $display("MISMATCH stream: %0d results for %0d vectors", got, N);
         errors++;
       end
     end

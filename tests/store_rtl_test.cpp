@@ -39,9 +39,10 @@ namespace {
 // Cycle 0 is the first cycle busy_o is high (the cycle after the STORE's start). A block is read (issued to the
 // requantizer) when one of the engine's Depth slots is free for it, or one frees in that cycle; the writer writes
 // the oldest requantized block from its slot and frees the slot when it is done with it. A block read in cycle t
-// is ready for the writer in cycle t + Lr + 1: Lr = 2 (the B-lane requantizer's latency), 3 with BIAS (the bias
-// adder's register), 2*B/L + 1 (+1) for a serial requantizer of L < B lanes, which also takes one block at a time
-// (one slot, the next read in the cycle the writer frees it). Slots: 2, +1 with BIAS, +1 on sparse configs.
+// is ready for the writer in cycle t + Lr + 2 (+1: the store's prune stage): Lr = 4 (the B-lane requantizer's
+// latency, kRequantLatency), 5 with BIAS (the bias adder's register), 2*B/L + 1 (+1) for a serial requantizer of
+// L < B lanes, which also takes one block at a time (one slot, the next read in the cycle the writer frees it).
+// Slots: 5, +1 with BIAS, +1 on sparse configs (Lr + 2 on sparse configs: one block per cycle).
 //
 // Dense writer (write combining, docs/architecture.md "STORE timing"): a block takes CodeBeats = max(1, B/beat)
 // cycles. With B < beat its codes merge into a code stage and only the block that completes the beat (its last
@@ -52,22 +53,27 @@ namespace {
 // with the cycle after its last block, which writes the last eout. dense_store_cycles() steps exactly these
 // rules cycle by cycle from the command's addresses; the cases below are also worked by hand.
 //
-// By hand on configs/default.yaml (B = 16, 32-byte beats, 3 slots): 8 rows x 1 block: every block ends its row,
-// so a block goes every other cycle (the cycle between writes eout): blocks in cycles 3, 5, .., 17, the last eout
-// in 18: 19 cycles. 8 rows x 2 blocks: the first block of a row only merges (eout is written then), the second
-// writes the code beat and hands over the exponents: one block per cycle, cycles 3 .. 18, the last eout in 19:
-// 20 cycles (35 with a code and an exponent beat per block, 40 before issue 11).
+// By hand on configs/default.yaml (B = 16, 32-byte beats, 6 slots): 8 rows x 1 block: every block ends its row,
+// so a block goes every other cycle (the cycle between writes eout): blocks in cycles 6, 8, .., 20, the last eout
+// in 21: 22 cycles. 8 rows x 2 blocks: the first block of a row only merges (eout is written then), the second
+// writes the code beat and hands over the exponents: one block per cycle, cycles 6 .. 21, the last eout in 22:
+// 23 cycles. (Before issue 12's pipelining, a 2-cycle requantizer and no prune stage: 19 and 20; 35 with a code
+// and an exponent beat per block, 40 before issue 11.)
 //
 // Compressed (SPARSE), B-lane requantizer, no BIAS: per block of the row stream the writer spends
 //   all-zero block:      1 cycle (its level-1 bit and block count are recorded, nothing is written),
 //   n > 0 non-zeros:     2 + ceil((o + n) / beat) cycles (level-2 mask beat, exponent beat, code beats, o = the
 //                        row's non-zeros so far mod beat; the bookkeeping rides on the last code beat),
 // plus one level-1 byte beat after the row's 8th, 16th, ... block and after its last block of a LAST STORE, plus
-// the header beat at the end of each row of a LAST STORE. The first block is ready in cycle 3 (as above); a slot is
-// taken from a read to at least 3 cycles later and the sparse configs have Depth >= 3 slots, so reads keep one
-// block ready for every cycle of the writer: busy = 3 + the sum of the above. With a serial requantizer (one slot)
-// the next block is read in the cycle of the bookkeeping, so each block costs Lr + its cycles up to the
-// bookkeeping (Lr >= 3 hides the level-1 and header beats after it), plus 1 and the beats after the STORE's last.
+// the header beat at the end of each row of a LAST STORE. The first block is ready in cycle Lr + 2 = 6 (as above); a
+// slot is taken from a read to at least Lr + 2 cycles later and the sparse configs have Depth >= Lr + 2 slots, so
+// reads keep one block ready for every cycle of the writer: busy = 6 + the sum of the above. With a serial
+// requantizer (one slot) the next block is read in the cycle of the bookkeeping, so each block costs Lr + 1 + its
+// cycles up to the bookkeeping (Lr >= 3 hides the level-1 and header beats after it), plus 1 and the beats after
+// the STORE's last.
+// bfp_requant's latency with B lanes (valid_o after valid_i; docs/architecture.md "STORE timing")
+constexpr int kRequantLatency = 4;
+
 struct Timing {
   int code_beats = 1;    // code beats per dense block
   bool serial = false;   // requant_lanes < B
@@ -87,8 +93,9 @@ uint64_t dense_store_cycles(const Config& cfg, const Command& c) {
   const Timing t = timing(cfg);
   const bool bias = (c.flags & bfp::host::kFlagBias) != 0;
   const int beat = cfg.beat_bytes(), b = cfg.block;
-  const int depth = t.serial ? 1 : 2 + (bias ? 1 : 0) + (cfg.sparse() ? 1 : 0);
-  const uint64_t lr = t.serial ? uint64_t(t.serial_latency + (bias ? 1 : 0)) : (bias ? 3u : 2u);
+  const int depth = t.serial ? 1 : kRequantLatency + 1 + (bias ? 1 : 0) + (cfg.sparse() ? 1 : 0);
+  // read to slot: the requantizer (+ the bias register) and the prune stage
+  const uint64_t lr = uint64_t((t.serial ? t.serial_latency : kRequantLatency) + (bias ? 1 : 0) + 1);
   const int n = int(c.rows) * int(c.count);
   std::vector<bool> code_end(static_cast<size_t>(n)), exp_end(static_cast<size_t>(n));
   for (int r = 0; r < c.rows; ++r)
@@ -163,8 +170,8 @@ GemmSpec spec(int m, int k, int n, uint64_t seed) {
 // ---- dense ------------------------------------------------------------------------------------------------
 
 // One STORE of 8 rows x 1 block on configs/default.yaml (B = 16, 32-byte beats: one code beat + one exponent
-// beat per block): 2*8 + 3 = 19 cycles (the old engine: 5 per block, 40).
-TEST(StoreRtl, DenseOneTileIs19Cycles) {
+// beat per block): 2*8 + 6 = 22 cycles (19 before issue 12's pipelining; the old engine: 5 per block, 40).
+TEST(StoreRtl, DenseOneTileIs22Cycles) {
   const Config cfg = load("configs/default.yaml");
   GemmSpec s = spec(8, 16, 16, 11);
   const auto st = stores(cfg, s);
@@ -172,7 +179,7 @@ TEST(StoreRtl, DenseOneTileIs19Cycles) {
   ASSERT_EQ(st[0].rows, 8);
   ASSERT_EQ(st[0].count, 1);
   const GemmResult r = run_exact(cfg, s);
-  EXPECT_EQ(r.cycles.store_busy, 19u);
+  EXPECT_EQ(r.cycles.store_busy, 22u);
 }
 
 // Dense STOREs of several shapes and both schedules (rows x count = 1..8 x 1..2, partial tiles): the sum of
@@ -199,8 +206,8 @@ TEST(StoreRtl, DenseExactCycles) {
   GemmSpec s = spec(8, 16, 32, 101);
   s.schedule = Schedule::Output;
   ASSERT_EQ(stores(cfg, s).size(), 1u);
-  EXPECT_EQ(dense_store_cycles(cfg, stores(cfg, s)[0]), 20u);
-  EXPECT_EQ(run_exact(cfg, s).cycles.store_busy, 20u);
+  EXPECT_EQ(dense_store_cycles(cfg, stores(cfg, s)[0]), 23u);
+  EXPECT_EQ(run_exact(cfg, s).cycles.store_busy, 23u);
 }
 
 // Other write geometries: r2c2b8 (B = 8, 8-byte beats: W = 2, dense operand path) and r8c8b32 (B = 32,
@@ -218,14 +225,14 @@ TEST(StoreRtl, DenseExactCyclesOtherConfigs) {
 
 // ---- BIAS -------------------------------------------------------------------------------------------------
 
-// With BIAS: one more cycle of latency at the start (blocks ready in cycle t + 4), 4 slots: 8 x 1 is 20 (blocks in
-// cycles 4, 6, .., 18, the last eout in 19).
+// With BIAS: one more cycle of latency at the start (blocks ready in cycle t + 7), 7 slots: 8 x 1 is 23 (blocks in
+// cycles 7, 9, .., 21, the last eout in 22).
 TEST(StoreRtl, BiasExactCycles) {
   const Config cfg = load("configs/default.yaml");
   GemmSpec one = spec(8, 16, 16, 21);
   one.bias = true;
   ASSERT_EQ(stores(cfg, one).size(), 1u);
-  EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, 20u);
+  EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, 23u);
   for (Schedule sched : {Schedule::Output, Schedule::Weight}) {
     GemmSpec s = spec(19, 32, 80, 22);
     s.bias = true;
@@ -242,12 +249,13 @@ TEST(StoreRtl, BiasExactCycles) {
 
 // ---- serial requantizer ---------------------------------------------------------------------------------------
 
-// Serial requantizers: block k + 1 is read in the cycle block k goes, Lr + 1 cycles after block k's read.
-// configs/up5k.yaml: B = 4, one lane (Lr = 9), 8-byte beats, one block per STORE (R = 1, AccCols = B): ready in
-// cycle 10 (code beat, exponents handed over), eout in 11: 12 cycles per STORE. verify/mutate/r2c2b8-serial.yaml:
-// B = 8, two lanes (Lr = 2*8/2 + 1 = 9), 16-byte beats, R = 2, AccCols = 24: one STORE of 2 rows x 3 blocks goes
-// in cycles 10, 20, .., 60, the last eout in 61: 62 cycles; 6*11 + 2 = 68 with BIAS (Lr = 10). (67 and 73 with a
-// code and an exponent beat per block; the engine before issue 11: 72 and 78.)
+// Serial requantizers: block k + 1 is read in the cycle block k goes, Lr + 2 cycles after block k's read (the
+// requantizer, the prune stage). configs/up5k.yaml: B = 4, one lane (Lr = 9), 8-byte beats, one block per STORE
+// (R = 1, AccCols = B): ready in cycle 11 (code beat, exponents handed over), eout in 12: 13 cycles per STORE.
+// verify/mutate/r2c2b8-serial.yaml: B = 8, two lanes (Lr = 2*8/2 + 1 = 9), 16-byte beats, R = 2, AccCols = 24: one
+// STORE of 2 rows x 3 blocks goes in cycles 11, 22, .., 66, the last eout in 67: 68 cycles; 6*12 + 2 = 74 with
+// BIAS (Lr = 10). (Before issue 12's prune stage 62 and 68; 67 and 73 with a code and an exponent beat per block;
+// the engine before issue 11: 72 and 78.)
 TEST(StoreRtl, SerialRequantExactCycles) {
   {
     const Config cfg = load("configs/up5k.yaml");
@@ -258,7 +266,7 @@ TEST(StoreRtl, SerialRequantExactCycles) {
       expect += dense_store_cycles(cfg, c);
       blocks += uint64_t(c.rows) * c.count;
     }
-    EXPECT_EQ(expect, 12 * blocks) << "one block per STORE: 12 cycles each";
+    EXPECT_EQ(expect, 13 * blocks) << "one block per STORE: 13 cycles each";
     const GemmResult r = run_exact(cfg, s);
     EXPECT_EQ(r.cycles.store_busy, expect);
   }
@@ -270,7 +278,7 @@ TEST(StoreRtl, SerialRequantExactCycles) {
     const auto st = stores(cfg, one);
     ASSERT_EQ(st.size(), 1u);
     ASSERT_EQ(st[0].rows * st[0].count, 6);
-    EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, bias ? 68u : 62u);
+    EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, bias ? 74u : 68u);
     GemmSpec s = spec(5, 24, 56, 33);
     s.bias = bias;
     uint64_t expect = 0;
@@ -322,12 +330,12 @@ uint64_t compressed_cycles(const Config& cfg, const GemmSpec& s, const GemmResul
           total += book + extra;
         } else {
           // one slot: the next block is read in the bookkeeping cycle, and its Lr cycles hide the beats after it
-          total += uint64_t(t.serial_latency) + book;
+          total += uint64_t(t.serial_latency) + 1 + book;  // + 1: the prune stage
           after = extra;
         }
       }
     }
-    total += t.serial ? 1 + after : 3;
+    total += t.serial ? 1 + after : uint64_t(kRequantLatency + 2);
     blk0 += c.count;
   }
   return total;
@@ -335,7 +343,7 @@ uint64_t compressed_cycles(const Config& cfg, const GemmSpec& s, const GemmResul
 
 // Compressed C (output-stationary, one M tile): dense-ish outputs (3-4 cycles per block), mostly empty ones
 // (90% pruned away), all-zero ones (1 cycle per block), rows of 16 blocks (level-1 bytes mid-row), on
-// configs/default.yaml (Depth 4 slots).
+// configs/default.yaml (Depth 6 slots).
 TEST(StoreRtl, CompressedExactCycles) {
   const Config cfg = load("configs/default.yaml");
   struct Case {
@@ -369,8 +377,8 @@ TEST(StoreRtl, CompressedExactCycles) {
   }
 }
 
-// The all-zero case by hand: 8 rows x 2 blocks, one STORE (FIRST, LAST): 3 + 8 * (2 blocks + 1 level-1 byte +
-// 1 header) = 35 cycles.
+// The all-zero case by hand: 8 rows x 2 blocks, one STORE (FIRST, LAST): 6 + 8 * (2 blocks + 1 level-1 byte +
+// 1 header) = 38 cycles (35 before issue 12's pipelining).
 TEST(StoreRtl, CompressedAllZeroByHand) {
   const Config cfg = load("configs/default.yaml");
   GemmSpec s = spec(8, 16, 32, 51);
@@ -382,13 +390,13 @@ TEST(StoreRtl, CompressedAllZeroByHand) {
   ASSERT_EQ(st[0].count, 2);
   const GemmResult r = run_exact(cfg, s);
   EXPECT_EQ(r.out_rtl.codes.cwiseAbs().maxCoeff(), 0);
-  EXPECT_EQ(r.cycles.store_busy, 35u);
+  EXPECT_EQ(r.cycles.store_busy, 38u);
 }
 
 // ---- backpressure ---------------------------------------------------------------------------------------------
 
 // Random backpressure (30% and 70% of the cycles, every handshake including wr_tready) on dense, BIAS, ReLU,
-// pruned and compressed STOREs, on configs with 1..4 slots: bit-exact (and no RTL assertion fires: the write
+// pruned and compressed STOREs, on configs with 1..7 slots: bit-exact (and no RTL assertion fires: the write
 // handshake checker, STORE_SLOTS, STORE_RQ_LOST), and never faster than without backpressure.
 TEST(StoreRtl, BackpressureBitExact) {
   struct Case {

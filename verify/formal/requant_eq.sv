@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Proof (c): rtl/bfp_requant equals ref_requant for every block. All inputs are free in every cycle.
-// Lanes == BlockSize (parallel): the result of the inputs of cycle t appears at t + 2, whatever valid_i
-// does; the proof checks codes_o and exp_o in every cycle from the third on (BMC from reset: a block
-// presented in any cycle is checked, so 3 steps cover every block). Lanes < BlockSize (serial): a block is
+// Lanes == BlockSize (parallel): the result of the inputs of cycle t appears at t + 4 (four register stages),
+// whatever valid_i does; the proof checks codes_o and exp_o in every cycle from the fifth on (BMC from reset: a
+// block presented in any cycle is checked, so 5 steps cover every block). Lanes < BlockSize (serial): a block is
 // presented with valid_i while the requantizer is idle and held stable until valid_o (bfp_requant's
 // documented contract); valid_o must come 2*B/Lanes + 1 cycles later with the reference result.
 module requant_eq #(
@@ -19,7 +19,7 @@ module requant_eq #(
   input logic [BlockSize*AccWidth-1:0] acc_m_i,
   input logic [BlockSize*9-1:0]        acc_e_i
 );
-  localparam int Lat = (Lanes >= BlockSize) ? 2 : 2 * BlockSize / Lanes + 1;
+  localparam int Lat = (Lanes >= BlockSize) ? 4 : 2 * BlockSize / Lanes + 1;
 
   logic                   valid_o;
   logic [BlockSize*8-1:0] codes_o, ref_codes;
@@ -40,15 +40,15 @@ module requant_eq #(
   always_comb if (init_q) assume (!rst_ni);
 
   if (Lanes >= BlockSize) begin : gen_parallel
-    logic [BlockSize*8-1:0] c1_q, c2_q;
-    logic [7:0]             e1_q, e2_q;
+    logic [BlockSize*8-1:0] c1_q, c2_q, c3_q, c4_q;
+    logic [7:0]             e1_q, e2_q, e3_q, e4_q;
     always_ff @(posedge clk_i) begin
-      c1_q <= ref_codes; c2_q <= c1_q;
-      e1_q <= ref_exp;   e2_q <= e1_q;
+      c1_q <= ref_codes; c2_q <= c1_q; c3_q <= c2_q; c4_q <= c3_q;
+      e1_q <= ref_exp;   e2_q <= e1_q; e3_q <= e2_q; e4_q <= e3_q;
     end
-    always_comb if (cyc_q >= 8'd2) begin
-      assert (codes_o == c2_q);
-      assert (exp_o == e2_q);
+    always_comb if (cyc_q >= 8'd4) begin
+      assert (codes_o == c4_q);
+      assert (exp_o == e4_q);
     end
   end else begin : gen_serial
     // one block in flight: valid_i only when idle, inputs stable while busy, no reset while busy
