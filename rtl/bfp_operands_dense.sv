@@ -11,7 +11,8 @@ module bfp_operands_dense #(
   parameter int MemWidth  = 64,    /// memory beat bits (a power of two)
   parameter int BankBits  = 3,     /// bits of a bank index
   parameter int WordBits  = 7,     /// bits of a word address inside a bank
-  parameter int WgtSplit  = 0      /// 1: the weight banks are two halves (bfp_core's WgtSplit)
+  parameter int WgtSplit  = 0,     /// 1: the weight banks are two halves (bfp_core's WgtSplit)
+  parameter int ClockGating = 0    /// power.clock_gating of the buffers (bfp_sram)
 ) (
   input  logic                 clk_i,         /// clock
   input  logic                 rst_ni,        /// active-low synchronous reset
@@ -97,7 +98,7 @@ module bfp_operands_dense #(
     for (genvar h = 0; h < 2; h++) begin : gen_half
       logic wr_sel;
       assign wr_sel = bank_we_i && !bank_wgt_i && bank_half_i == h[0] && bank_sel_i == BankBits'(r);
-      bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
+      bfp_sram #(.Width(MemWidth), .Depth(ActWords), .ClockGating(ClockGating)) u_code (
         .clk_i  (clk_i),
         .we_i   (wr_sel && !bank_exp_i),
         .waddr_i(bank_addr_i[ActAw-1:0]),
@@ -106,7 +107,7 @@ module bfp_operands_dense #(
         .raddr_i(k_q[BeatLog +: ActAw]),
         .rdata_o(code_word[h])
       );
-      bfp_sram #(.Width(MemWidth), .Depth(ActExpWords)) u_exp (
+      bfp_sram #(.Width(MemWidth), .Depth(ActExpWords), .ClockGating(ClockGating)) u_exp (
         .clk_i  (clk_i),
         .we_i   (wr_sel && bank_exp_i),
         .waddr_i(bank_addr_i[ActEAw-1:0]),
@@ -122,7 +123,7 @@ module bfp_operands_dense #(
 
   for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
     bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
-                   .WordBits(WordBits), .Bank(c), .Split(WgtSplit)) u_bank (
+                   .WordBits(WordBits), .Bank(c), .Split(WgtSplit), .ClockGating(ClockGating)) u_bank (
       .clk_i       (clk_i),
       .bank_we_i   (bank_we_i),
       .bank_wgt_i  (bank_wgt_i),

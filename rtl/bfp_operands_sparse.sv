@@ -21,6 +21,7 @@ module bfp_operands_sparse #(
   parameter int UseWgtMask = 1,                             /// sparsity: both
   parameter int Groups     = 1,  /// weight column groups per PE row (divides Cols), one sequencer each
   parameter int WgtSplit   = 0,  /// 1: the weight banks are two halves (bfp_core's WgtSplit)
+  parameter int ClockGating = 0,  /// power.clock_gating of the buffers (bfp_sram)
   parameter int RowBits    = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
   input  logic                  clk_i,              /// clock
@@ -239,7 +240,7 @@ module bfp_operands_sparse #(
         assign wr = (bank_we_i && !bank_wgt_i && !bank_exp_i && bank_half_i == h[0] &&
                      bank_sel_i == BankBits'(r)) ||
                     (mine && sp_seg_i == bfp_pkg::SEG_CODES && bank_half_i == h[0]);
-        bfp_sram #(.Width(MemWidth), .Depth(ActWords)) u_code (
+        bfp_sram #(.Width(MemWidth), .Depth(ActWords), .ClockGating(ClockGating)) u_code (
           .clk_i  (clk_i),
           .we_i   (wr),
           .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : bank_addr_i[ActAw-1:0]),
@@ -262,7 +263,8 @@ module bfp_operands_sparse #(
       assign kc   = k[G*KBits +: KBits];
       assign kblk = kc >> BlockLog;
       bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
-                     .WordBits(WordBits), .Bank(c), .Split(WgtSplit)) u_bank (
+                     .WordBits(WordBits), .Bank(c), .Split(WgtSplit),
+                     .ClockGating(ClockGating)) u_bank (
         .clk_i       (clk_i),
         .bank_we_i   (bank_we_i),
         .bank_wgt_i  (bank_wgt_i),

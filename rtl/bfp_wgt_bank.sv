@@ -16,6 +16,7 @@ module bfp_wgt_bank #(
   parameter int WordBits  = 7,                    /// bits of the load engine's word address
   parameter int Bank      = 0,                    /// this bank's index: written when bank_sel_i == Bank
   parameter int Split     = 0,                    /// 1: two halves (bfp_core's WgtSplit), 0: one buffer
+  parameter int ClockGating = 0,                  /// power.clock_gating of both memories (bfp_sram)
   parameter int CodeAw    = $clog2(WgtDepth / (MemWidth / 8) > 1 ? WgtDepth / (MemWidth / 8) : 2),  /// derived
   /// derived: bits of an exponent word address
   parameter int ExpAw     = $clog2((WgtDepth / BlockSize + MemWidth / 8 - 1) / (MemWidth / 8) > 1 ?
@@ -77,7 +78,7 @@ module bfp_wgt_bank #(
   assign exp_raddr  = exp_raddr_i + ((Split != 0 && rd_half_i) ? ExpAw'(HalfExpWords) : '0);
   assign exp_sel    = exp_sel_i + ((Split != 0 && rd_half_i) ? SelBits'(HalfLanes) : '0);
 
-  bfp_sram #(.Width(MemWidth), .Depth(Words)) u_code (
+  bfp_sram #(.Width(MemWidth), .Depth(Words), .ClockGating(ClockGating)) u_code (
     .clk_i  (clk_i),
     .we_i   (wr_sel && !bank_exp_i),
     .waddr_i(code_waddr),
@@ -87,7 +88,7 @@ module bfp_wgt_bank #(
     .rdata_o(code_word)
   );
   if (LaneSplit == 0) begin : gen_exp
-    bfp_sram #(.Width(MemWidth), .Depth(ExpWords)) u_exp (
+    bfp_sram #(.Width(MemWidth), .Depth(ExpWords), .ClockGating(ClockGating)) u_exp (
       .clk_i  (clk_i),
       .we_i   (wr_sel && bank_exp_i),
       .waddr_i(exp_waddr),
@@ -102,7 +103,7 @@ module bfp_wgt_bank #(
     localparam int LoBits = 8 * HalfLanes, HiBits = MemWidth - 8 * HalfLanes;
     logic [LoBits-1:0] lo_word;
     logic [HiBits-1:0] hi_word;
-    bfp_sram #(.Width(LoBits), .Depth(ExpWords)) u_exp_lo (
+    bfp_sram #(.Width(LoBits), .Depth(ExpWords), .ClockGating(ClockGating)) u_exp_lo (
       .clk_i  (clk_i),
       .we_i   (wr_sel && bank_exp_i && wr_halves_i[0]),
       .waddr_i(exp_waddr),
@@ -111,7 +112,7 @@ module bfp_wgt_bank #(
       .raddr_i(exp_raddr),
       .rdata_o(lo_word)
     );
-    bfp_sram #(.Width(HiBits), .Depth(ExpWords)) u_exp_hi (
+    bfp_sram #(.Width(HiBits), .Depth(ExpWords), .ClockGating(ClockGating)) u_exp_hi (
       .clk_i  (clk_i),
       .we_i   (wr_sel && bank_exp_i && wr_halves_i[1]),
       .waddr_i(exp_waddr),
