@@ -29,7 +29,10 @@ module bfp_sram #(
       .raddr_i(raddr_i),
       .rdata_o(rdata_o)
     );
-  end else if (ClockGating == 1) begin : gen_gated
+  end
+  // separate ifs, not `else if`: the gate instances must be named <sram>.gen_gated.u_icg_w/_r as in
+  // rtl/bfp_sram.sv, whose coverage gives their open cycles to the power flow (Yosys would add a genblk level)
+  if (Depth < MinDepth && ClockGating == 1) begin : gen_gated
     // as rtl/bfp_sram.sv: storage clocked only when written, the read register only when read
     logic [Width-1:0] mem_q [0:Depth-1];
     logic gclk_w, gclk_r;
@@ -37,7 +40,8 @@ module bfp_sram #(
     bfp_icg u_icg_r (.clk_i(clk_i), .en_i(re_i), .gclk_o(gclk_r));
     always_ff @(posedge gclk_w) mem_q[waddr_i] <= wdata_i;
     always_ff @(posedge gclk_r) rdata_o <= mem_q[raddr_i];
-  end else begin : gen_flops
+  end
+  if (Depth < MinDepth && ClockGating != 1) begin : gen_flops
     logic [Width-1:0] mem_q [0:Depth-1];
     always_ff @(posedge clk_i) begin
       if (we_i) mem_q[waddr_i] <= wdata_i;
