@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -122,6 +123,7 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
   const double cyc = static_cast<double>(cycles);
   w.mean_toggle_rate = all.bits ? all.toggles / (static_cast<double>(all.bits) * cyc) : 0.0;
   std::map<std::string, ScopeToggles> per_group;
+  std::set<std::string> gates, unmeasured_gates;  // a gate's cells may lie in two instances (its AND, the FFs)
   for (const auto& [path, ip] : np.instances) {
     if (ip.cells == 0) continue;
     double r = w.mean_toggle_rate;
@@ -143,8 +145,8 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
       double open = 1.0;
       auto g = gate_open.find(gate);
       if (g != gate_open.end()) open = std::min(1.0, g->second / cyc);
-      else w.gates_unmeasured.push_back(gate);
-      ++w.gates;
+      else unmeasured_gates.insert(gate);
+      gates.insert(gate);
       w.gated_clock_full_w += clock_w;
       saved += (1.0 - open) * clock_w;
     }
@@ -158,6 +160,8 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
     w.dynamic_by_group_w[module_group(np.module_groups, ip.module)] += r * (ip.p1_w - ip.p0_w);
   }
   for (const auto& [g, t] : per_group) w.rate_by_group[g] = t.toggles / (static_cast<double>(t.bits) * cyc);
+  w.gates = gates.size();
+  w.gates_unmeasured.assign(unmeasured_gates.begin(), unmeasured_gates.end());
   return w;
 }
 
