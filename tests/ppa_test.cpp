@@ -144,7 +144,7 @@ TEST(PpaAsic, SmallDesignHasAreaPerGroupSramMacrosAndClock) {
 // gated netlist has a bfp_icg (LATCH + AND2X2) in front of the storage and of the read register of every
 // flip-flop memory, power.sh lists the flip-flops behind each gate, and the power of such a memory falls with
 // its gates' open fraction: an idle memory (written once every 64 cycles, never read) costs far less than the
-// same memory without gates at the same toggle rate, and with its gates always open about the same.
+// same memory without gates at the same toggle rate, and with its gates always open somewhat more.
 TEST(PpaAsic, ClockGatingLowersTheClockPinPowerOfAnIdleMemory) {
   for (const char* tool : {"yosys", "sta", "python3"})
     if (!have_tool(tool)) GTEST_SKIP() << tool << " not installed";
@@ -167,7 +167,7 @@ TEST(PpaAsic, ClockGatingLowersTheClockPinPowerOfAnIdleMemory) {
   // every flip-flop memory of the gated netlist (the 4-word exponent banks) has its two gates
   std::vector<std::string> mems;
   for (const auto& [path, ip] : np[1].instances)
-    if (ip.module == "bfp_sram" && ip.cells > 0) mems.push_back(path);
+    if (ip.module == "bfp_sram" && !np[1].sram_macros.count(path)) mems.push_back(path);  // not the macros
   ASSERT_EQ(mems.size(), 3u) << "two activation exponent halves and the weight exponent bank";
   for (const std::string& m : mems) {
     SCOPED_TRACE(m);
@@ -189,12 +189,14 @@ TEST(PpaAsic, ClockGatingLowersTheClockPinPowerOfAnIdleMemory) {
     return one;
   };
   // the gated flip-flops' clock-pin power at full rate is what the same flip-flops draw without gates (the
-  // gated clock is ideal like clk_i; the AND's load and the gate cells add a little)
-  double full = 0;
+  // gated clock is ideal like clk_i); the gates' ANDs (the gated nets' load) come on top of it
+  double ffs = 0, full = 0;
   for (const auto& [path, ip] : alone(1).instances)
-    for (const auto& [gate, w] : ip.gated_clock_w) full += w;
+    for (const auto& [gate, w] : ip.gated_clock_w) (path == m ? ffs : full) += w;
+  full += ffs;
   const auto& plain = np[0].instances.at(m);
-  EXPECT_NEAR(full, plain.p0_w - plain.leakage_w, 0.25 * (plain.p0_w - plain.leakage_w));
+  EXPECT_NEAR(ffs, plain.p0_w - plain.leakage_w, 0.1 * (plain.p0_w - plain.leakage_w));
+  EXPECT_GT(full, ffs);
   bfp::report::ToggleMap t;
   t[m] = {1000, 10 * 1000};  // 1% of the bits toggle per cycle over 1000 cycles, the same in both netlists
   const uint64_t cycles = 1000;
@@ -209,7 +211,10 @@ TEST(PpaAsic, ClockGatingLowersTheClockPinPowerOfAnIdleMemory) {
   EXPECT_LT(p_idle.clock_w, 0.3 * p_plain.clock_w) << "idle: " << p_idle.clock_w << " W, ungated " << p_plain.clock_w;
   EXPECT_LT(p_idle.total_w, 0.5 * p_plain.total_w);
   EXPECT_NEAR(p_open.gated_clock_saved_w, 0.0, 1e-15);
-  EXPECT_NEAR(p_open.total_w, p_plain.total_w, 0.35 * p_plain.total_w);
+  // always open, gating saves nothing and costs its gates plus the switching of the gated clock nets' load (the
+  // ungated clock net's is not counted at all: ideal clock, docs/ppa.md): measured +38% on this memory
+  EXPECT_GT(p_open.total_w, p_plain.total_w);
+  EXPECT_LT(p_open.total_w, 1.6 * p_plain.total_w);
 }
 
 TEST(PpaIce40, ConfigTooBigForUp5kIsReportedWithTheResource) {
