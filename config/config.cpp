@@ -309,6 +309,14 @@ class Loader {
         c_.*f.sparsity_member = *s;
         return v;
       }
+      case FieldType::ClockGating: {
+        if (!is_string(n)) fail(v.mark, f.key, "expected " + f.allowed() + "; got " + describe(n));
+        v.text = n.Scalar();
+        const std::optional<ClockGating> g = parse_clock_gating(v.text);
+        if (!g) fail(v.mark, f.key, "expected " + f.allowed() + "; got '" + printable(v.text) + "'");
+        c_.*f.gating_member = *g;
+        return v;
+      }
       case FieldType::Bool: {
         // a plain YAML boolean; quoted "true" is a string and rejected like any other non-boolean
         const bool plain = n.IsScalar() && (n.Tag() == "?" || n.Tag() == "tag:yaml.org,2002:bool");

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/clock_gating.h"
 #include "config/sparsity.h"
 
 namespace bfp {
@@ -21,7 +22,7 @@ class ConfigError : public std::runtime_error {
 
 struct Config {
   // One member per row of config/fields.def, with the initial value given there: `std::string name`,
-  // `int rows` (array.rows), ..., `int block` (block_size), ..., `Sparsity sparsity`.
+  // `int rows` (array.rows), ..., `int block` (block_size), ..., `Sparsity sparsity`, ..., `ClockGating clock_gating`.
 #define BFP_CONFIG_FIELD(KEY, MEMBER, TYPE, INIT, ...) TYPE MEMBER = INIT;
 #include "config/fields.def"
 #undef BFP_CONFIG_FIELD

@@ -19,11 +19,13 @@ struct Members {
   int Config::*integer = nullptr;
   Sparsity Config::*sparsity = nullptr;
   bool Config::*boolean = nullptr;
+  ClockGating Config::*gating = nullptr;
 };
 Members members(std::string Config::*m) { return {FieldType::Text, m, nullptr, nullptr, nullptr}; }
 Members members(int Config::*m) { return {FieldType::Int, nullptr, m, nullptr, nullptr}; }
 Members members(Sparsity Config::*m) { return {FieldType::Sparsity, nullptr, nullptr, m, nullptr}; }
 Members members(bool Config::*m) { return {FieldType::Bool, nullptr, nullptr, nullptr, m}; }
+Members members(ClockGating Config::*m) { return {FieldType::ClockGating, nullptr, nullptr, nullptr, nullptr, m}; }
 
 Field make_field(const char* key, const char* member, Members m, const char* sv, bool required,
                  const char* default_from, FieldCheck check, int lo, int hi, const char* noun, const char* allowed,
@@ -33,6 +35,7 @@ Field make_field(const char* key, const char* member, Members m, const char* sv,
   f.int_member = m.integer;
   f.sparsity_member = m.sparsity;
   f.bool_member = m.boolean;
+  f.gating_member = m.gating;
   return f;
 }
 
@@ -69,8 +72,11 @@ void check_table(const std::vector<Field>& fields) {
       bad_row(f, "Range/Pow2 needs an int field, a NOUN and LO <= HI");
     if (f.type == FieldType::Bool && (f.check != FieldCheck::Parsed || f.required || f.default_from))
       bad_row(f, "a bool field is optional and Parsed (true or false)");
+    if (f.type == FieldType::ClockGating && (f.check != FieldCheck::Parsed || f.required || f.default_from ||
+                                             initial.*f.gating_member != ClockGating::None))
+      bad_row(f, "a clock-gating field is optional, Parsed and none by default");
     if ((f.check == FieldCheck::Custom || f.check == FieldCheck::Parsed) && !f.allowed_text &&
-        f.type != FieldType::Sparsity)
+        f.type != FieldType::Sparsity && f.type != FieldType::ClockGating)
       bad_row(f, "Custom/Parsed needs ALLOWED");
     if (f.default_from) {
       const std::string from = f.default_from;
@@ -121,7 +127,9 @@ std::string Field::allowed() const {
   switch (check) {
     case FieldCheck::Range: return std::to_string(lo) + ".." + std::to_string(hi);
     case FieldCheck::Pow2: return "a power of two in " + std::to_string(lo) + ".." + std::to_string(hi);
-    default: return allowed_text ? allowed_text : "one of " + sparsity_spellings();
+    default:
+      if (allowed_text) return allowed_text;
+      return "one of " + (type == FieldType::ClockGating ? clock_gating_spellings() : sparsity_spellings());
   }
 }
 
@@ -142,6 +150,7 @@ std::string field_text(const Config& cfg, const Field& f) {
     case FieldType::Int: return std::to_string(cfg.*f.int_member);
     case FieldType::Bool: return cfg.*f.bool_member ? "true" : "false";
     case FieldType::Sparsity: return to_string(cfg.*f.sparsity_member);
+    case FieldType::ClockGating: return to_string(cfg.*f.gating_member);
   }
   return "";
 }
@@ -153,6 +162,7 @@ int hw_value(const Config& cfg, const Field& f) {
       return v <= 0 && f.default_from ? hw_value(cfg, *find_field(f.default_from)) : v;
     }
     case FieldType::Sparsity: return static_cast<int>(cfg.*f.sparsity_member);
+    case FieldType::ClockGating: return static_cast<int>(cfg.*f.gating_member);
     case FieldType::Bool: return cfg.*f.bool_member ? 1 : 0;
     case FieldType::Text: break;
   }
@@ -161,12 +171,16 @@ int hw_value(const Config& cfg, const Field& f) {
 
 std::string hw_value_text(const Field& f, int value) {
   if (f.type == FieldType::Sparsity && value >= 0 && value <= 2) return to_string(static_cast<Sparsity>(value));
+  if (f.type == FieldType::ClockGating && value >= 0 && value <= 2)
+    return to_string(static_cast<ClockGating>(value));
   if (f.type == FieldType::Bool && (value == 0 || value == 1)) return value ? "true" : "false";
   return std::to_string(value);
 }
 
 bool in_canonical(const Config& cfg, const Field& f) {
   if (f.type == FieldType::Bool) return cfg.*f.bool_member != Config{}.*f.bool_member;
+  // power.clock_gating: only when it is not none, so that configs older than the key keep their hash
+  if (f.type == FieldType::ClockGating) return cfg.*f.gating_member != Config{}.*f.gating_member;
   // an optional int key without default_from (axi.*): only when it differs from its initial value
   if (f.type == FieldType::Int && !f.required && !f.default_from)
     return cfg.*f.int_member != Config{}.*f.int_member;
@@ -174,7 +188,7 @@ bool in_canonical(const Config& cfg, const Field& f) {
 }
 
 bool in_yaml(const Config& cfg, const Field& f) {
-  if (f.type == FieldType::Bool) return in_canonical(cfg, f);
+  if (f.type == FieldType::Bool || f.type == FieldType::ClockGating) return in_canonical(cfg, f);
   if (f.type == FieldType::Int && !f.required && !f.default_from) return in_canonical(cfg, f);
   return !f.default_from || cfg.*f.int_member != 0;
 }

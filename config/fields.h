@@ -9,7 +9,7 @@
 
 namespace bfp {
 
-enum class FieldType { Text, Int, Bool, Sparsity };
+enum class FieldType { Text, Int, Bool, Sparsity, ClockGating };
 /// How a value is validated once its type is right (config/fields.def, column CHECK).
 enum class FieldCheck { Parsed, Range, Pow2, Custom };
 
@@ -30,6 +30,7 @@ struct Field {
   int Config::*int_member = nullptr;                ///< FieldType::Int
   bool Config::*bool_member = nullptr;              ///< FieldType::Bool
   Sparsity Config::*sparsity_member = nullptr;      ///< FieldType::Sparsity
+  ClockGating Config::*gating_member = nullptr;     ///< FieldType::ClockGating
 
   /// "array" for "array.rows", "" for a top-level key.
   std::string section() const;
@@ -59,12 +60,12 @@ const Field* find_field(const std::string& key);
 /// gives its initial value ("0" for pipeline.requant_lanes).
 std::string field_text(const Config& cfg, const Field& f);
 /// The value the hardware gets (Verilog parameter, bfp_config.h constant, model ABI, manifest.json): the
-/// member, the value of `default_from` for a left-out key, a bool as 0/1, a Sparsity as 0/1/2. Not for the name.
+/// member, the value of `default_from` for a left-out key, a bool as 0/1, a Sparsity or ClockGating as 0/1/2. Not for the name.
 int hw_value(const Config& cfg, const Field& f);
-/// A hardware value as a person reads it: "8", "true", a Sparsity by its spelling.
+/// A hardware value as a person reads it: "8", "true", a Sparsity or ClockGating by its spelling.
 std::string hw_value_text(const Field& f, int value);
 /// Whether canonical() has a line for the field: always, except a default_from key equal to its default and an
-/// optional bool or an optional int without default_from (axi.*) at its initial value (so configs older than such a key keep their hash).
+/// optional bool, an optional int without default_from (axi.*) or power.clock_gating at its initial value (so configs older than such a key keep their hash).
 bool in_canonical(const Config& cfg, const Field& f);
 /// Whether to_yaml() writes the key: always, except a default_from key that was left out and an optional bool at
 /// its initial value.

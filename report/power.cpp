@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "power.h"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -84,10 +86,25 @@ NetlistPower read_netlist_power(const std::string& dir) {
     ip.p1_w += it1->second[3];
     ip.leakage_w += v0[2];
   }
+  // Clock gating (scripts/ppa/power.sh): "<leaf cell> <bfp_icg instance>" for every leaf cell whose clock pin is
+  // on a gate's output net. Only the leaf's own instance's figures are split; the gate may sit anywhere.
+  const std::string gated_path = dir + "/power_gated.txt";
+  std::ifstream gated(gated_path);
+  if (gated) {
+    std::string leaf, gate;
+    while (gated >> leaf >> gate) {
+      auto it0 = a0.find(leaf);
+      if (it0 == a0.end()) throw std::runtime_error(gated_path + ": leaf " + leaf + " has no power figures");
+      auto it = np.instances.find(dotted(parent(leaf)));
+      if (it == np.instances.end()) throw std::runtime_error(gated_path + ": leaf " + leaf + " has no known parent instance");
+      it->second.gated_clock_w[dotted(gate)] += it0->second[3] - it0->second[2];
+    }
+  }
   return np;
 }
 
-WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uint64_t cycles) {
+WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uint64_t cycles,
+                           const std::map<std::string, uint64_t>& gate_open) {
   if (cycles == 0) throw std::invalid_argument("weight_power: zero cycles");
   WeightedPower w;
   std::map<std::string, ScopeToggles> per_inst;
@@ -106,6 +123,7 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
   const double cyc = static_cast<double>(cycles);
   w.mean_toggle_rate = all.bits ? all.toggles / (static_cast<double>(all.bits) * cyc) : 0.0;
   std::map<std::string, ScopeToggles> per_group;
+  std::set<std::string> gates, unmeasured_gates;  // a gate's cells may lie in two instances (its AND, the FFs)
   for (const auto& [path, ip] : np.instances) {
     if (ip.cells == 0) continue;
     double r = w.mean_toggle_rate;
@@ -121,15 +139,29 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
       w.unmeasured.push_back(path.empty() ? "(top)" : path);
     }
     w.rate_by_instance[path.empty() ? "(top)" : path] = r;
-    const double p = ip.p0_w + r * (ip.p1_w - ip.p0_w);
+    // the flip-flops behind a clock gate see a clock edge only in the cycles the gate was open
+    double saved = 0;
+    for (const auto& [gate, clock_w] : ip.gated_clock_w) {
+      double open = 1.0;
+      auto g = gate_open.find(gate);
+      if (g != gate_open.end()) open = std::min(1.0, g->second / cyc);
+      else unmeasured_gates.insert(gate);
+      gates.insert(gate);
+      w.gated_clock_full_w += clock_w;
+      saved += (1.0 - open) * clock_w;
+    }
+    w.gated_clock_saved_w += saved;
+    const double p = ip.p0_w - saved + r * (ip.p1_w - ip.p0_w);
     w.leakage_w += ip.leakage_w;
-    w.clock_w += ip.p0_w - ip.leakage_w;
+    w.clock_w += ip.p0_w - ip.leakage_w - saved;
     w.dynamic_w += r * (ip.p1_w - ip.p0_w);
     w.total_w += p;
     w.total_by_group_w[module_group(np.module_groups, ip.module)] += p;
     w.dynamic_by_group_w[module_group(np.module_groups, ip.module)] += r * (ip.p1_w - ip.p0_w);
   }
   for (const auto& [g, t] : per_group) w.rate_by_group[g] = t.toggles / (static_cast<double>(t.bits) * cyc);
+  w.gates = gates.size();
+  w.gates_unmeasured.assign(unmeasured_gates.begin(), unmeasured_gates.end());
   return w;
 }
 

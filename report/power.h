@@ -18,6 +18,9 @@ struct InstancePower {
   double p0_w = 0;        // total power at activity 0 (leakage + clock-pin internal power)
   double p1_w = 0;        // total power at activity 1 (every net toggles once per cycle)
   double leakage_w = 0;
+  /// Clock gating: bfp_icg instance (dotted path) -> the activity-0 power less leakage of the own leaf cells
+  /// clocked through that gate (their clock-pin power when clocked every cycle, as OpenSTA reports it).
+  std::map<std::string, double> gated_clock_w;
 };
 
 struct NetlistPower {
@@ -26,13 +29,19 @@ struct NetlistPower {
   std::map<std::string, std::string> module_groups;  // module -> group (read_module_groups of the netlist's RTL)
 };
 
-/// Reads power_inst_a0.txt, power_inst_a1.txt and power_hier.txt of scripts/ppa/power.sh from `dir`.
-/// Throws std::runtime_error naming the file on a missing file or a malformed line.
+/// Reads power_inst_a0.txt, power_inst_a1.txt, power_hier.txt and (when present: netlists with clock gates)
+/// power_gated.txt of scripts/ppa/power.sh from `dir`. Throws std::runtime_error naming the file on a missing
+/// file or a malformed line.
 NetlistPower read_netlist_power(const std::string& dir);
 
 struct WeightedPower {
   double leakage_w = 0;
   double clock_w = 0;        // activity-independent part besides leakage: clock-pin internal power of the FFs
+                             // (gated ones at their gates' open fraction)
+  double gated_clock_full_w = 0;   // clock-pin power of the gated FFs if they were clocked every cycle
+  double gated_clock_saved_w = 0;  // what their gates saved of it: sum of (1 - open fraction) x that power
+  uint64_t gates = 0;              // clock gates with flip-flops behind them
+  std::vector<std::string> gates_unmeasured;  // ... without an open count in the coverage (counted as always open)
   double dynamic_w = 0;      // sum over instances of rate x (P1 - P0)
   double total_w = 0;
   double mean_toggle_rate = 0;           // all RTL bits: toggles / (bits x cycles)
@@ -49,6 +58,10 @@ struct WeightedPower {
 /// instance: every RTL scope goes to the netlist instance with the longest path that is a prefix of it at a
 /// '.' boundary (generate blocks without an instance belong to their enclosing instance). Per-group figures
 /// use np.module_groups (modules without a group count as "other").
-WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uint64_t cycles);
+/// Clock gates: the flip-flops behind a bfp_icg instance g get their clock-pin part (gated_clock_w) scaled by the
+/// fraction of cycles g was open, gate_open[g] / cycles (CoverageToggles::gates); a gate without a count is
+/// taken as always open (no saving) and listed in gates_unmeasured.
+WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uint64_t cycles,
+                           const std::map<std::string, uint64_t>& gate_open = {});
 
 }  // namespace bfp::report

@@ -143,7 +143,9 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
   rep["power_method"] =
       "OpenSTA report_power per leaf cell at activity 0 and 1 (scripts/ppa/power.sh, achieved clock); per netlist "
       "instance P = P0 + r (P1 - P0), r = toggles / (bits x cycles) of the RTL scopes mapped onto it (Verilator "
-      "toggle coverage of the run); SRAM macros: accesses from branch coverage x the model's energy per access";
+      "toggle coverage of the run); flip-flops behind a clock gate (power.clock_gating: gate): their P0 less leakage "
+      "x the fraction of cycles their gate was open (toggles of the gate's gclk_o / 2); SRAM macros: accesses from "
+      "branch coverage (gated memories: their gates' open cycles) x the model's energy per access";
 
   // SRAM macro energies (pJ per access) by macro cell name, from asic.json (scripts/ppa/sram_model.py)
   std::map<std::string, std::pair<double, double>> macro_e;
@@ -152,7 +154,7 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
 
   json jruns = json::array();
   for (const Run& run : runs) {
-    const WeightedPower wp = weight_power(np, run.cov.scopes, run.cycles);
+    const WeightedPower wp = weight_power(np, run.cov.scopes, run.cycles, run.cov.gates);
     const double t_s = run.cycles / f_hz;
     double sram_pj = 0;
     uint64_t reads = 0, writes = 0, macro_inst = 0, macro_seen = 0;
@@ -199,6 +201,10 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
     jr["logic_power_mw"] = wp.total_w * 1e3;
     jr["leakage_power_mw"] = wp.leakage_w * 1e3;
     jr["clock_pin_power_mw"] = wp.clock_w * 1e3;
+    jr["clock_gates"] = wp.gates;
+    jr["gated_clock_pin_power_ungated_mw"] = wp.gated_clock_full_w * 1e3;
+    jr["clock_gating_saved_mw"] = wp.gated_clock_saved_w * 1e3;
+    jr["clock_gates_unmeasured"] = wp.gates_unmeasured;
     jr["switching_activity_power_mw"] = wp.dynamic_w * 1e3;
     json pg = json::object();
     for (const auto& [k, v] : wp.total_by_group_w) pg[k] = v * 1e3;
@@ -319,6 +325,8 @@ std::string render_markdown(const json& rep) {
   row("logic power (mW)", "logic_power_mw", 1);
   row("  of which leakage (mW)", "leakage_power_mw", 4);
   row("  of which clock pins, activity-independent (mW)", "clock_pin_power_mw", 1);
+  if (!runs.empty() && runs[0].value("clock_gates", 0) > 0)
+    row("  clock pins saved by the clock gates (mW)", "clock_gating_saved_mw", 1);
   row("  of which switching activity (mW)", "switching_activity_power_mw", 1);
   row("SRAM reads", "sram_reads", 0);
   row("SRAM writes", "sram_writes", 0);

@@ -229,6 +229,18 @@ CoverageToggles parse_coverage(std::istream& in) {
       ScopeToggles& s = res.scopes[scope];
       s.bits += 1;
       s.toggles += count;
+      if (page.rfind("v_toggle/bfp_icg", 0) == 0 && f["o"] == "gclk_o") {
+        const uint64_t open = (count + 1) / 2;
+        res.gates[scope] += open;
+        // a gated bfp_sram (rtl/bfp_sram.sv gen_gated): its gates' open cycles are its writes and reads
+        for (const char* g : {".gen_gated.u_icg_w", ".gen_gated.u_icg_r"}) {
+          const std::string suffix = g;
+          if (scope.size() > suffix.size() && scope.compare(scope.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            SramAccesses& a = res.srams[scope.substr(0, scope.size() - suffix.size())];
+            (suffix.back() == 'w' ? a.writes : a.reads) += open;
+          }
+        }
+      }
     } else if (page.rfind("v_branch/bfp_sram", 0) == 0 && f["o"] == "if") {
       const std::string src = source_line(f["f"], std::atoi(f["l"].c_str()), files);
       if (src.find("we_i") != std::string::npos) res.srams[scope].writes += count;

@@ -39,12 +39,17 @@ struct SramAccesses {
 struct CoverageToggles {
   ToggleMap scopes;                               // from the toggle points (one per signal bit)
   std::map<std::string, SramAccesses> srams;      // bfp_sram instance path -> accesses
+  std::map<std::string, uint64_t> gates;          // bfp_icg instance path -> cycles its gate was open
 };
 
 /// Parses a Verilator coverage.dat written with per-instance hierarchy (forcePerInstance): toggle points
 /// ("v_toggle" pages, one per bit, count = changes) summed per scope, and the taken counts of bfp_sram's
 /// write and read branches (the source line, from the point's file, names we_i or re_i). The first hierarchy
 /// component (the model name) and the top module's name are dropped from the paths.
+/// Clock gates (power.clock_gating: gate): the toggles of a bfp_icg instance's gclk_o are two per cycle its
+/// gate was open (one when the run ends on an open gate's high phase), so gates[path] = (toggles + 1) / 2; a
+/// gated bfp_sram has no write and read branches, its accesses are the open cycles of its gates u_icg_w and
+/// u_icg_r (the instance path is the gate's without ".gen_gated.u_icg_w").
 CoverageToggles parse_coverage(std::istream& in);
 
 }  // namespace bfp::report

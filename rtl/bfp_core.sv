@@ -16,7 +16,8 @@ module bfp_core #(
   parameter int MemWidth     = 64,         /// memory port data bits per beat (memory.data_width), 64..512
   parameter int AddrWidth    = 32,         /// memory byte-address bits (memory.addr_width), 16..32
   parameter int Sparsity     = 0,          /// zero skipping: 0 none, 1 activations, 2 both (sparsity)
-  parameter int Bias         = 1           /// per-output-column bias: 1 bias buffer and STORE BIAS, 0 none (bias)
+  parameter int Bias         = 1,          /// per-output-column bias: 1 bias buffer and STORE BIAS, 0 none (bias)
+  parameter int ClockGating  = 0  /// 0 none, 1 gate (clock gates), 2 enable (power.clock_gating)
 ) (
   input  logic                  clk_i,               /// clock
   input  logic                  rst_ni,              /// active-low synchronous reset
@@ -74,6 +75,9 @@ module bfp_core #(
   end
   if (Bias < 0 || Bias > 1) begin : gen_bad_bias
     $error("bfp_core: Bias must be 0 or 1");
+  end
+  if (ClockGating < 0 || ClockGating > 2) begin : gen_bad_gating
+    $error("bfp_core: ClockGating must be 0, 1 or 2");
   end
 `endif
 
@@ -358,7 +362,8 @@ module bfp_core #(
       .MemWidth (MemWidth),
       .BankBits (BankBits),
       .WordBits (WordBits),
-      .WgtSplit (WgtSplit)
+      .WgtSplit (WgtSplit),
+      .ClockGating(ClockGating)
     ) u_operands (
       .clk_i       (clk_i),
       .rst_ni      (rst_ni),
@@ -397,7 +402,8 @@ module bfp_core #(
       .WordBits  (WordBits),
       .UseWgtMask(Sparsity == 2 ? 1 : 0),
       .Groups    (WgtGroups),
-      .WgtSplit  (WgtSplit)
+      .WgtSplit  (WgtSplit),
+      .ClockGating(ClockGating)
     ) u_operands (
       .clk_i            (clk_i),
       .rst_ni           (rst_ni),

@@ -11,7 +11,8 @@ module bfp_operands_dense #(
   parameter int MemWidth  = 64,    /// memory beat bits (a power of two)
   parameter int BankBits  = 3,     /// bits of a bank index
   parameter int WordBits  = 7,     /// bits of a word address inside a bank
-  parameter int WgtSplit  = 0      /// 1: the weight banks are two halves (bfp_core's WgtSplit)
+  parameter int WgtSplit  = 0,     /// 1: the weight banks are two halves (bfp_core's WgtSplit)
+  parameter int ClockGating = 0    /// power.clock_gating of the buffers (bfp_sram)
 ) (
   input  logic                 clk_i,         /// clock
   input  logic                 rst_ni,        /// active-low synchronous reset
@@ -97,7 +98,7 @@ module bfp_operands_dense #(
     for (genvar h = 0; h < 2; h++) begin : gen_half
       logic wr_sel;
       assign wr_sel = bank_we_i && !bank_wgt_i && bank_half_i == h[0] && bank_sel_i == BankBits'(r);
-      bfp_sram_hold #(.Width(MemWidth), .Depth(ActWords)) u_code (
+      bfp_sram_hold #(.Width(MemWidth), .Depth(ActWords), .ClockGating(ClockGating)) u_code (
         .clk_i  (clk_i),
         .rst_ni (rst_ni),
         .we_i   (wr_sel && !bank_exp_i),
@@ -107,7 +108,7 @@ module bfp_operands_dense #(
         .raddr_i(k_q[BeatLog +: ActAw]),
         .rdata_o(code_word[h])
       );
-      bfp_sram_hold #(.Width(MemWidth), .Depth(ActExpWords)) u_exp (
+      bfp_sram_hold #(.Width(MemWidth), .Depth(ActExpWords), .ClockGating(ClockGating)) u_exp (
         .clk_i  (clk_i),
         .rst_ni (rst_ni),
         .we_i   (wr_sel && bank_exp_i),
@@ -125,7 +126,7 @@ module bfp_operands_dense #(
   for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
     logic [MemWidth-1:0] exp_word;
     bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
-                   .WordBits(WordBits), .Bank(c), .Split(WgtSplit)) u_bank (
+                   .WordBits(WordBits), .Bank(c), .Split(WgtSplit), .ClockGating(ClockGating)) u_bank (
       .clk_i       (clk_i),
       .rst_ni      (rst_ni),
       .bank_we_i   (bank_we_i),

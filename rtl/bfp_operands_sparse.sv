@@ -21,6 +21,7 @@ module bfp_operands_sparse #(
   parameter int UseWgtMask = 1,                             /// sparsity: both
   parameter int Groups     = 1,  /// weight column groups per PE row (divides Cols), one sequencer each
   parameter int WgtSplit   = 0,  /// 1: the weight banks are two halves (bfp_core's WgtSplit)
+  parameter int ClockGating = 0,  /// power.clock_gating of the buffers (bfp_sram)
   parameter int RowBits    = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
   input  logic                  clk_i,              /// clock
@@ -245,7 +246,7 @@ module bfp_operands_sparse #(
         assign wr = (bank_we_i && !bank_wgt_i && !bank_exp_i && bank_half_i == h[0] &&
                      bank_sel_i == BankBits'(r)) ||
                     (mine && sp_seg_i == bfp_pkg::SEG_CODES && bank_half_i == h[0]);
-        bfp_sram_hold #(.Width(MemWidth), .Depth(ActWords)) u_code (
+        bfp_sram_hold #(.Width(MemWidth), .Depth(ActWords), .ClockGating(ClockGating)) u_code (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .we_i   (wr),
@@ -271,7 +272,8 @@ module bfp_operands_sparse #(
       localparam int Shared = (ShareExp != 0 && r > 0) ? 1 : 0;
       logic [MemWidth-1:0] exp_word, exp_shared;
       bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
-                     .WordBits(WordBits), .Bank(c), .Split(WgtSplit), .ExpShared(Shared)) u_bank (
+                     .WordBits(WordBits), .Bank(c), .Split(WgtSplit), .ExpShared(Shared),
+                     .ClockGating(ClockGating)) u_bank (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
         .bank_we_i   (bank_we_i),

@@ -2,9 +2,13 @@
 // Simple dual-port memory: one write port, one read port with a registered read (one cycle latency).
 // Written in the plain style that Yosys maps to block RAM and Verilator to a C array; buffers of the
 // accelerator are built from it so that synthesis flows can later swap it for an SRAM macro.
+// ClockGating 1 (power.clock_gating: gate): the storage is clocked only in cycles that write and the read
+// register only in cycles that read, through two clock gates (rtl/bfp_icg.sv); the contents and rdata_o are
+// the same in every cycle as with the clock enables below (0: none, 2: enable, which already are enables).
 module bfp_sram #(
   parameter int Width = 64,                                 /// bits per word
   parameter int Depth = 16,                                 /// words
+  parameter int ClockGating = 0,                            /// 1: clock gates on the write and read registers
   parameter int AddrBits = (Depth > 1) ? $clog2(Depth) : 1  /// derived: do not override
 ) (
   input  logic                  clk_i,    /// clock
@@ -24,9 +28,18 @@ module bfp_sram #(
 
   logic [Width-1:0] mem_q [0:Depth-1];
 
-  always_ff @(posedge clk_i) begin
-    if (we_i) mem_q[waddr_i] <= wdata_i;
-    if (re_i) rdata_o <= mem_q[raddr_i];
+  if (ClockGating == 1) begin : gen_gated
+    // The power flow counts writes and reads of a gated memory from the gates' enabled cycles (docs/ppa.md).
+    logic gclk_w, gclk_r;
+    bfp_icg u_icg_w (.clk_i(clk_i), .en_i(we_i), .gclk_o(gclk_w));
+    bfp_icg u_icg_r (.clk_i(clk_i), .en_i(re_i), .gclk_o(gclk_r));
+    always_ff @(posedge gclk_w) mem_q[waddr_i] <= wdata_i;
+    always_ff @(posedge gclk_r) rdata_o <= mem_q[raddr_i];
+  end else begin : gen_enable
+    always_ff @(posedge clk_i) begin
+      if (we_i) mem_q[waddr_i] <= wdata_i;
+      if (re_i) rdata_o <= mem_q[raddr_i];
+    end
   end
 
 `ifdef BFP_ASSERT

@@ -9,6 +9,7 @@
 module bfp_sram_hold #(
   parameter int Width = 64,                                 /// bits per word
   parameter int Depth = 16,                                 /// words
+  parameter int ClockGating = 0,                            /// power.clock_gating of the memory (bfp_sram)
   parameter int AddrBits = (Depth > 1) ? $clog2(Depth) : 1  /// derived: do not override
 ) (
   input  logic                  clk_i,    /// clock
@@ -34,7 +35,7 @@ module bfp_sram_hold #(
     if (rd) held_addr_q <= raddr_i;
   end
 
-  bfp_sram #(.Width(Width), .Depth(Depth)) u_mem (
+  bfp_sram #(.Width(Width), .Depth(Depth), .ClockGating(ClockGating)) u_mem (
     .clk_i  (clk_i),
     .we_i   (we_i),
     .waddr_i(waddr_i),

@@ -23,6 +23,7 @@ module bfp_wgt_bank #(
   parameter int Bank      = 0,                    /// this bank's index: written when bank_sel_i == Bank
   parameter int Split     = 0,                    /// 1: two halves (bfp_core's WgtSplit), 0: one buffer
   parameter int ExpShared = 0,  /// 1: no exponent storage, read exp_word_i (only when the exponents fit a beat)
+  parameter int ClockGating = 0,  /// power.clock_gating of the memories and the exponent flip-flops
   parameter int CodeAw    = $clog2(WgtDepth / (MemWidth / 8) > 1 ? WgtDepth / (MemWidth / 8) : 2),  /// derived
   /// derived: bits of an exponent word address
   parameter int ExpAw     = $clog2((WgtDepth / BlockSize + MemWidth / 8 - 1) / (MemWidth / 8) > 1 ?
@@ -90,7 +91,7 @@ module bfp_wgt_bank #(
   assign exp_raddr  = exp_raddr_i + ((Split != 0 && rd_half_i) ? ExpAw'(HalfExpWords) : '0);
   assign exp_sel    = exp_sel_i + ((Split != 0 && rd_half_i) ? SelBits'(HalfLanes) : '0);
 
-  bfp_sram_hold #(.Width(MemWidth), .Depth(Words)) u_code (
+  bfp_sram_hold #(.Width(MemWidth), .Depth(Words), .ClockGating(ClockGating)) u_code (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .we_i   (wr_sel && !bank_exp_i),
@@ -109,30 +110,56 @@ module bfp_wgt_bank #(
     localparam int ExpBits = 8 * Exps;
     logic [ExpBits-1:0] word;
     assign exp_word = MemWidth'(word);
-    if (ExpShared == 0 && LaneSplit == 0) begin : gen_own
-      logic [ExpBits-1:0] word_q;
-      always_ff @(posedge clk_i) if (wr_sel && bank_exp_i) word_q <= bank_wdata_i[ExpBits-1:0];
-      assign word = word_q;
-    end else if (ExpShared == 0) begin : gen_own_lanes
+    // the writes of the flip-flops: lanes [0, HalfLanes) (all Exps lanes without LaneSplit) and the rest
+    logic we_lo, we_hi;
+    logic [ExpBits-1:0] wdata;
+    if (LaneSplit == 0) begin : gen_whole
+      assign we_lo = wr_sel && bank_exp_i;
+      assign we_hi = 1'b0;
+      assign wdata = bank_wdata_i[ExpBits-1:0];
+    end else begin : gen_lanes
       // half 0's lanes [0, HalfLanes), half 1's from lane HalfLanes on: a load of one half writes only its
       // lanes (a load of half 1 alone brings them in the beat's low bytes), a load of both the beat in place
       localparam int LoBits = 8 * HalfLanes;
-      logic [ExpBits-1:0] word_q;
-      always_ff @(posedge clk_i) begin
-        if (wr_sel && bank_exp_i && wr_halves_i[0]) word_q[LoBits-1:0] <= bank_wdata_i[LoBits-1:0];
-        if (wr_sel && bank_exp_i && wr_halves_i[1])
-          word_q[ExpBits-1:LoBits] <= wr_hi ? bank_wdata_i[ExpBits-LoBits-1:0] : bank_wdata_i[ExpBits-1:LoBits];
+      assign we_lo = wr_sel && bank_exp_i && wr_halves_i[0];
+      assign we_hi = wr_sel && bank_exp_i && wr_halves_i[1];
+      assign wdata = {wr_hi ? bank_wdata_i[ExpBits-LoBits-1:0] : bank_wdata_i[ExpBits-1:LoBits],
+                      bank_wdata_i[LoBits-1:0]};
+    end
+    localparam int LoBytes = (LaneSplit != 0) ? HalfLanes : Exps;  // lanes written by we_lo
+    if (ExpShared == 0) begin : gen_own
+      // two variables, one per lane group: each has its own clock gate with power.clock_gating: gate (clocked
+      // only in the cycles a load writes it)
+      logic [8*LoBytes-1:0] lo_q;
+      if (ClockGating == 1) begin : gen_gated_lo
+        logic gclk_lo;
+        bfp_icg u_icg_lo (.clk_i(clk_i), .en_i(we_lo), .gclk_o(gclk_lo));
+        always_ff @(posedge gclk_lo) lo_q <= wdata[8*LoBytes-1:0];
+      end else begin : gen_enable_lo
+        always_ff @(posedge clk_i) if (we_lo) lo_q <= wdata[8*LoBytes-1:0];
       end
-      assign word = word_q;
+      if (LaneSplit != 0) begin : gen_hi
+        logic [ExpBits-8*LoBytes-1:0] hi_q;
+        if (ClockGating == 1) begin : gen_gated_hi
+          logic gclk_hi;
+          bfp_icg u_icg_hi (.clk_i(clk_i), .en_i(we_hi), .gclk_o(gclk_hi));
+          always_ff @(posedge gclk_hi) hi_q <= wdata[ExpBits-1:8*LoBytes];
+        end else begin : gen_enable_hi
+          always_ff @(posedge clk_i) if (we_hi) hi_q <= wdata[ExpBits-1:8*LoBytes];
+        end
+        assign word = {hi_q, lo_q};
+      end else begin : gen_no_hi
+        assign word = lo_q;
+      end
     end else begin : gen_shared
       assign word = exp_word_i[ExpBits-1:0];
     end
     assign exp_word_o = exp_word;
     logic unused_exp;
-    assign unused_exp = ^{exp_raddr, exp_waddr, exp_word_i};
+    assign unused_exp = ^{exp_raddr, exp_waddr, exp_word_i, we_lo, we_hi, wdata};
   end else begin : gen_exp
     // several words: a memory (an SRAM macro in the ASIC flow), half 1's words from HalfExpWords on
-    bfp_sram #(.Width(MemWidth), .Depth(ExpWords)) u_exp (
+    bfp_sram #(.Width(MemWidth), .Depth(ExpWords), .ClockGating(ClockGating)) u_exp (
       .clk_i  (clk_i),
       .we_i   (wr_sel && bank_exp_i),
       .waddr_i(exp_waddr),

@@ -69,6 +69,10 @@ Config changed(const Config& cfg, const Field& f) {
     case FieldType::Sparsity:
       c.*f.sparsity_member = cfg.sparse() ? bfp::Sparsity::None : bfp::Sparsity::Both;
       break;
+    case FieldType::ClockGating:
+      c.*f.gating_member =
+          cfg.*f.gating_member == bfp::ClockGating::None ? bfp::ClockGating::Gate : bfp::ClockGating::None;
+      break;
   }
   return c;
 }

@@ -36,12 +36,27 @@ std::vector<std::string> lint_configs() {
     if (e.path().extension() == ".yaml") tests.push_back(e.path().string());
   std::sort(tests.begin(), tests.end());
   out.insert(out.end(), tests.begin(), tests.end());
+  // power.clock_gating (docs/config.md): "PATH@VALUE" is the config with the key set, a dense and a sparse config
+  // with gate (clock gates: latches and derived clocks) and enable
+  for (const char* v : {"configs/test/r2c2b8.yaml@gate", "configs/test/r2c2b8.yaml@enable",
+                        "configs/test/r4c8b16.yaml@gate"})
+    out.push_back((kSource / v).string());
   return out;
 }
 
-/// Test name from a config path: its stem with anything but letters and digits replaced by '_'.
-std::string config_label(const std::string& path) {
-  std::string s = fs::path(path).stem().string();
+/// The config of a lint_configs() entry: the file, with power.clock_gating set after an '@'.
+bfp::Config lint_config(const std::string& entry) {
+  const size_t at = entry.rfind('@');
+  if (at == std::string::npos) return bfp::load_config(entry);
+  return bfp::load_config(entry.substr(0, at)).with("power.clock_gating", entry.substr(at + 1));
+}
+
+/// Test name from a config path: its stem with anything but letters and digits replaced by '_' ("_gate" for
+/// "PATH@gate").
+std::string config_label(const std::string& entry) {
+  const size_t at = entry.rfind('@');
+  const std::string path = entry.substr(0, at);
+  std::string s = fs::path(path).stem().string() + (at == std::string::npos ? "" : "_" + entry.substr(at + 1));
   for (char& ch : s)
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
   return s;
@@ -72,7 +87,7 @@ bool have_tool(const char* tool) {
 /// A generated design in a fresh temporary directory, removed at scope exit.
 class GeneratedRtl {
  public:
-  explicit GeneratedRtl(const std::string& config_path) : cfg_(bfp::load_config(config_path)) {
+  explicit GeneratedRtl(const std::string& config_path) : cfg_(lint_config(config_path)) {
     std::string tmpl = (fs::temp_directory_path() / "bfpgen_lint_test.XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     root_ = tmpl;
@@ -243,7 +258,7 @@ TEST(Synthesis, SmallestConfigFullYosysSynth) {
   std::string smallest;
   long best = -1;
   for (const auto& path : lint_configs()) {
-    const bfp::Config c = bfp::load_config(path);
+    const bfp::Config c = lint_config(path);
     const long size = static_cast<long>(c.rows) * c.cols * 1000 + c.block;
     if (best < 0 || size < best) best = size, smallest = path;
   }

@@ -181,6 +181,23 @@ TEST(Coverage, TogglesPerScopeAndSramAccesses) {
   EXPECT_EQ(c.scopes.at("").toggles, 7u);
   EXPECT_EQ(c.srams.at("u_core.u_buf").writes, 11u);
   EXPECT_EQ(c.srams.at("u_core.u_buf").reads, 42u);
+  // clock gates: two gclk_o toggles per open cycle (one when the run ends in an open gate's high phase); a gated
+  // bfp_sram's accesses are its gates' open cycles
+  std::string gated = "# SystemC::Coverage-3\n";
+  gated += cov_rec(f, 4, "v_toggle/bfp_icg", "gclk_o", "bfp_top.bfp_top.u_core.u_x.gen_gated.u_icg_w", 10);
+  gated += cov_rec(f, 4, "v_toggle/bfp_icg", "gclk_o", "bfp_top.bfp_top.u_core.u_x.gen_gated.u_icg_r", 61);
+  gated += cov_rec(f, 2, "v_toggle/bfp_icg", "clk_i", "bfp_top.bfp_top.u_core.u_x.gen_gated.u_icg_r", 200);
+  gated += cov_rec(f, 4, "v_toggle/bfp_icg", "gclk_o", "bfp_top.bfp_top.u_core.u_acc.u_icg", 7);
+  std::istringstream gin(gated);
+  const CoverageToggles g = parse_coverage(gin);
+  EXPECT_EQ(g.gates.at("u_core.u_x.gen_gated.u_icg_w"), 5u);
+  EXPECT_EQ(g.gates.at("u_core.u_x.gen_gated.u_icg_r"), 31u);
+  EXPECT_EQ(g.gates.at("u_core.u_acc.u_icg"), 4u);
+  EXPECT_EQ(g.gates.size(), 3u);
+  EXPECT_EQ(g.srams.at("u_core.u_x").writes, 5u);
+  EXPECT_EQ(g.srams.at("u_core.u_x").reads, 31u);
+  EXPECT_EQ(g.srams.size(), 1u);
+  EXPECT_EQ(g.scopes.at("u_core.u_x.gen_gated.u_icg_r").toggles, 261u);
   // a file written without per-instance hierarchy is refused, not silently mis-mapped
   std::istringstream merged(cov_rec(f, 1, "v_toggle/bfp_pe", "a", "bfp_top.bfp_top.u_core.g[*].u_pe", 1));
   EXPECT_THROW(parse_coverage(merged), std::runtime_error);
@@ -190,10 +207,10 @@ TEST(Coverage, TogglesPerScopeAndSramAccesses) {
 
 TEST(Power, WeightsEachInstanceByItsMappedScopes) {
   NetlistPower np;
-  np.instances[""] = {"bfp_top", 1, 1.0, 3.0, 0.1};
-  np.instances["u_core.u_array"] = {"bfp_pe_array", 2, 2.0, 10.0, 0.2};
-  np.instances["u_core.u_array.gen_row[0].u_pe"] = {"bfp_pe", 3, 1.0, 5.0, 0.0};
-  np.instances["u_core.u_store"] = {"bfp_store", 1, 0.5, 1.5, 0.0};  // no RTL scope: gets the mean rate
+  np.instances[""] = {"bfp_top", 1, 1.0, 3.0, 0.1, {}};
+  np.instances["u_core.u_array"] = {"bfp_pe_array", 2, 2.0, 10.0, 0.2, {}};
+  np.instances["u_core.u_array.gen_row[0].u_pe"] = {"bfp_pe", 3, 1.0, 5.0, 0.0, {}};
+  np.instances["u_core.u_store"] = {"bfp_store", 1, 0.5, 1.5, 0.0, {}};  // no RTL scope: gets the mean rate
   np.module_groups = {{"bfp_pe_array", "PE array"}, {"bfp_pe", "PE array"}};  // read_module_groups in bfpgen report
   ToggleMap t;
   t[""] = {10, 10};                                // rate 10 / (10 x 100) = 0.01
@@ -228,6 +245,30 @@ void write_power_files(const TempDir& d) {
                             "u_core/u_buf $paramod$ef\\bfp_sram\nu_core/u_buf/gen_macro.u_macro bfp_sram_macro_w64_d32\n");
 }
 
+// Clock gates: the clock-pin part (P0 - leakage) of the cells behind a gate is scaled by the gate's open fraction.
+TEST(Power, GatedClockPinsScaleWithTheOpenFraction) {
+  NetlistPower np;
+  np.instances["u_buf"] = {"bfp_sram", 3, 3.0, 7.0, 0.3, {}};
+  np.instances["u_buf"].gated_clock_w["u_buf.gen_gated.u_icg_w"] = 2.0;  // two of its flip-flops, 1 W each
+  np.instances["u_buf"].gated_clock_w["u_buf.gen_gated.u_icg_r"] = 0.5;
+  ToggleMap t;
+  t["u_buf"] = {10, 100};  // rate 0.1
+  // open 25 of 100 cycles (write gate), the read gate without a count: taken as always open
+  const WeightedPower w = weight_power(np, t, 100, {{"u_buf.gen_gated.u_icg_w", 25}});
+  EXPECT_NEAR(w.gated_clock_full_w, 2.5, 1e-12);
+  EXPECT_NEAR(w.gated_clock_saved_w, 0.75 * 2.0, 1e-12);
+  EXPECT_NEAR(w.total_w, 3.0 - 1.5 + 0.1 * 4.0, 1e-12);
+  EXPECT_NEAR(w.clock_w, 3.0 - 0.3 - 1.5, 1e-12);
+  EXPECT_NEAR(w.leakage_w + w.clock_w + w.dynamic_w, w.total_w, 1e-12);
+  EXPECT_EQ(w.gates, 2u);
+  ASSERT_EQ(w.gates_unmeasured.size(), 1u);
+  EXPECT_EQ(w.gates_unmeasured[0], "u_buf.gen_gated.u_icg_r");
+  // a gate open every cycle saves nothing: the same power as without gates
+  const WeightedPower open = weight_power(np, t, 100, {{"u_buf.gen_gated.u_icg_w", 100}, {"u_buf.gen_gated.u_icg_r", 100}});
+  EXPECT_NEAR(open.total_w, 3.0 + 0.1 * 4.0, 1e-12);
+  EXPECT_NEAR(open.gated_clock_saved_w, 0.0, 1e-12);
+}
+
 TEST(Power, ReadsOpenStaInstanceReports) {
   TempDir d;
   write_power_files(d);
@@ -238,6 +279,14 @@ TEST(Power, ReadsOpenStaInstanceReports) {
   EXPECT_NEAR(np.instances.at("").p0_w, 5e-4, 1e-15);
   EXPECT_EQ(np.instances.at("u_core").cells, 1u);
   EXPECT_EQ(np.sram_macros.at("u_core.u_buf"), "bfp_sram_macro_w64_d32");
+  EXPECT_TRUE(np.instances.at("u_core.u_pe").gated_clock_w.empty());  // no power_gated.txt: no gates
+  // power_gated.txt: the leaf's clock-pin part (P0 - leakage) is booked under its gate
+  d.write("power_gated.txt", "u_core/u_pe/_2_ u_core/u_pe/u_icg\n");
+  const NetlistPower gated = read_netlist_power(d.path().string());
+  EXPECT_NEAR(gated.instances.at("u_core.u_pe").gated_clock_w.at("u_core.u_pe.u_icg"), 2e-3, 1e-15);
+  d.write("power_gated.txt", "u_core/u_pe/_9_ u_core/u_pe/u_icg\n");
+  EXPECT_THROW(read_netlist_power(d.path().string()), std::runtime_error);
+  std::filesystem::remove(d.path() / "power_gated.txt");
   EXPECT_THROW(read_netlist_power((d.path() / "missing").string()), std::runtime_error);
 }
 

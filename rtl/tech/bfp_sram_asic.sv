@@ -7,6 +7,7 @@
 module bfp_sram #(
   parameter int Width    = 64,  /// bits per word
   parameter int Depth    = 16,  /// words
+  parameter int ClockGating = 0,  /// 1: clock gates on the flip-flops of a shallow memory (rtl/bfp_sram.sv)
   parameter int AddrBits = (Depth > 1) ? $clog2(Depth) : 1,  /// derived: do not override
   parameter int MinDepth = 16   /// macros from this depth on (scripts/ppa/sram_model.py MIN_DEPTH)
 ) (
@@ -28,7 +29,19 @@ module bfp_sram #(
       .raddr_i(raddr_i),
       .rdata_o(rdata_o)
     );
-  end else begin : gen_flops
+  end
+  // separate ifs, not `else if`: the gate instances must be named <sram>.gen_gated.u_icg_w/_r as in
+  // rtl/bfp_sram.sv, whose coverage gives their open cycles to the power flow (Yosys would add a genblk level)
+  if (Depth < MinDepth && ClockGating == 1) begin : gen_gated
+    // as rtl/bfp_sram.sv: storage clocked only when written, the read register only when read
+    logic [Width-1:0] mem_q [0:Depth-1];
+    logic gclk_w, gclk_r;
+    bfp_icg u_icg_w (.clk_i(clk_i), .en_i(we_i), .gclk_o(gclk_w));
+    bfp_icg u_icg_r (.clk_i(clk_i), .en_i(re_i), .gclk_o(gclk_r));
+    always_ff @(posedge gclk_w) mem_q[waddr_i] <= wdata_i;
+    always_ff @(posedge gclk_r) rdata_o <= mem_q[raddr_i];
+  end
+  if (Depth < MinDepth && ClockGating != 1) begin : gen_flops
     logic [Width-1:0] mem_q [0:Depth-1];
     always_ff @(posedge clk_i) begin
       if (we_i) mem_q[waddr_i] <= wdata_i;
