@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <string>
 
 #include "config/config.h"
@@ -218,6 +219,9 @@ struct KnobCase {
   const char* config;
   const char* knob;
 };
+
+// for gtest's and ctest's test names (else the struct's pointer bytes, which change between builds)
+void PrintTo(const KnobCase& kc, std::ostream* os) { *os << kc.config << " " << kc.knob; }
 
 void run_knob(const KnobCase& kc, const bfp::verify::GemmSpec& s, const std::string& tag) {
   const Config base = load(kc.config);
