@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "gen/emit_pkg.h"
 #include "support/run_cmd.h"
@@ -33,18 +34,13 @@ uint32_t test_seed() {
 }
 
 // Compiles tb.sv with the package and the named rtl/ files, runs it, returns what it printed.
-RunResult run_bench(const std::string& bench, const std::string& top, const std::string& rtl, uint32_t seed) {
+RunResult run_bench(const std::string& bench, const std::string& top, const std::vector<std::string>& rtl,
+                    uint32_t seed) {
   bfp::test::TempDir tmp("bfpgen_energy_test");
   std::ofstream(tmp.path() / "tb.sv") << bench;
   std::ofstream(tmp.path() / "bfp_pkg.sv") << bfp::package_source();
   std::string files = "'" + (tmp.path() / "bfp_pkg.sv").string() + "' '" + (tmp.path() / "tb.sv").string() + "'";
-  for (size_t i = 0; i < rtl.size();) {
-    const size_t j = rtl.find(' ', i);
-    const std::string f = rtl.substr(i, j == std::string::npos ? std::string::npos : j - i);
-    files += " '" + (kSource / "rtl" / f).string() + "'";
-    if (j == std::string::npos) break;
-    i = j + 1;
-  }
+  for (const std::string& f : rtl) files += " '" + (kSource / "rtl" / f).string() + "'";
   const std::string vvp = "'" + (tmp.path() / "tb.vvp").string() + "'";
   RunResult r = run_cmd("iverilog -g2012 -DSEED=" + std::to_string(seed) + " -s " + top + " -o " + vvp + " " + files);
   if (r.status != 0) return r;
@@ -120,7 +116,7 @@ TEST(SramHold, SkipsReadsOfTheHeldWordAndReturnsTheSameData) {
   const uint32_t seed = test_seed();
   std::cout << "seed " << seed << " (repro: BFP_SEED=" << seed
             << " build/tests/energy_rtl_test --gtest_filter='SramHold.*')\n";
-  const RunResult r = run_bench(kHoldBench, "hold_tb", "bfp_sram.sv bfp_sram_hold.sv", seed);
+  const RunResult r = run_bench(kHoldBench, "hold_tb", {"bfp_sram.sv", "bfp_sram_hold.sv"}, seed);
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("PART1 reads=4 requests=15"), std::string::npos) << r.output;
   const size_t at = r.output.find("DONE reads=");
@@ -220,7 +216,7 @@ TEST(OperandIsolation, PeInputsChangeOnlyWithValid) {
   std::cout << "seed " << seed << " (repro: BFP_SEED=" << seed
             << " build/tests/energy_rtl_test --gtest_filter='OperandIsolation.*')\n";
   const RunResult r =
-      run_bench(kIsolationBench, "iso_tb", "bfp_acc_align.sv bfp_pe.sv bfp_pe_array.sv", seed);
+      run_bench(kIsolationBench, "iso_tb", {"bfp_acc_align.sv", "bfp_pe.sv", "bfp_pe_array.sv"}, seed);
   ASSERT_EQ(r.status, 0) << r.output;
   const size_t at = r.output.find("DONE issued=");
   ASSERT_NE(at, std::string::npos) << r.output;
