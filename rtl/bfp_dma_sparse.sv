@@ -6,7 +6,8 @@
 // (in-order memory), so latency is exposed once per command, not per row. The exponents and level-2 masks
 // do not start on a beat: they are realigned here (a byte funnel over the current and the previous beat
 // of the row; beat 0 of every row is kept from phase A) and delivered as words of their segment on the
-// meta_* port, while the header beat and the code beats leave on the main port.
+// meta_* port, while the header beat and the code beats leave on the main port; both ports are registered
+// (the write stage below), so a write lands one cycle after its beat.
 module bfp_dma_sparse #(
   parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
   parameter int AddrWidth = 32,                            /// memory byte-address bits
@@ -261,16 +262,43 @@ module bfp_dma_sparse #(
   always_comb
     for (int b = 0; b < Beat; b++) hdr_mask[8*b +: 8] = (32'(b) < off_exp_q) ? 8'hff : 8'h00;
 
-  assign busy_o       = active_q;
-  assign we_o         = rsp_fire && (!rsp_phb_q || rsp_code);
-  assign row_o        = rsp_row;
-  assign seg_o        = rsp_phb_q ? bfp_pkg::SEG_CODES : bfp_pkg::SEG_HDR;
-  assign word_o       = rsp_phb_q ? 16'(32'(rsp_beat_q) + 32'd1 - m_beats) : 16'd0;
-  assign wdata_o      = rsp_phb_q ? rd_rsp_tdata_i : (rd_rsp_tdata_i & hdr_mask);
-  assign meta_we_o    = meta_a || meta_b;
-  assign meta_seg_o   = (rsp_phb_q && word_l2) ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
-  assign meta_word_o  = rsp_phb_q ? 16'(word_idx) : 16'd0;
-  assign meta_wdata_o = funnel[MemWidth-1:0];
+  // Write stage: every beat and metadata word leaves through a register, so the realignment funnel and the
+  // response walker are not in one combinational path with the row sequencers' metadata scatter and the code
+  // memories' write ports (that path was the critical path of the default config, docs/ppa.md "Clock"). The
+  // writes land one cycle after their beat; busy_o covers that cycle, so a COMPUTE never reads a half before
+  // its last write.
+  logic                        we_q, meta_we_q;
+  logic [RowBits-1:0]          row_q;
+  logic [bfp_pkg::SEG_W-1:0]   seg_q, meta_seg_q;
+  logic [15:0]                 word_q, meta_word_q;
+  logic [MemWidth-1:0]         wdata_q, meta_wdata_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      we_q      <= 1'b0;
+      meta_we_q <= 1'b0;
+    end else begin
+      we_q      <= rsp_fire && (!rsp_phb_q || rsp_code);
+      meta_we_q <= meta_a || meta_b;
+    end
+    row_q        <= rsp_row;
+    seg_q        <= rsp_phb_q ? bfp_pkg::SEG_CODES : bfp_pkg::SEG_HDR;
+    word_q       <= rsp_phb_q ? 16'(32'(rsp_beat_q) + 32'd1 - m_beats) : 16'd0;
+    wdata_q      <= rsp_phb_q ? rd_rsp_tdata_i : (rd_rsp_tdata_i & hdr_mask);
+    meta_seg_q   <= (rsp_phb_q && word_l2) ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
+    meta_word_q  <= rsp_phb_q ? 16'(word_idx) : 16'd0;
+    meta_wdata_q <= funnel[MemWidth-1:0];
+  end
+
+  assign busy_o       = active_q || we_q || meta_we_q;
+  assign we_o         = we_q;
+  assign row_o        = row_q;
+  assign seg_o        = seg_q;
+  assign word_o       = word_q;
+  assign wdata_o      = wdata_q;
+  assign meta_we_o    = meta_we_q;
+  assign meta_seg_o   = meta_seg_q;
+  assign meta_word_o  = meta_word_q;
+  assign meta_wdata_o = meta_wdata_q;
 
   logic unused;
   assign unused = ^{req_addr, req_meta_m1[31:16], funnel[2*MemWidth-1:MemWidth], o[31:BeatLog]};

@@ -96,26 +96,26 @@ module bfp_row_seq #(
   logic [BaseBits:0] lrun;  // codes of the level-2 words before this one
   assign lrun = (word_i == 16'd0) ? '0 : lsum_q;
 
-  // Prefix counts, each one adder chain: ord_w holds every block's ordinal among the set level-1 bits below it,
-  // below_w the codes of the masks below mask j of the write word. (One popcount per block / per mask over
-  // everything below it was the same function, but Yosys's proc took minutes on the large configs.)
+  // Prefix counts as log-step adder networks (rtl/bfp_prefix_sum.sv): ord_w holds every block's ordinal among the
+  // set level-1 bits below it, below_w the codes of the masks below mask j of the write word. (A running sum
+  // was the same function, but synthesis builds it as one adder chain: 31 ns on the default config; and one
+  // popcount per block over everything below it made Yosys's proc take minutes on the large configs.)
   localparam int OrdBits = $clog2(NumBlocks + 1);
   logic [NumBlocks*OrdBits-1:0]    ord_w;
   logic [PerWord*(BaseBits+1)-1:0] below_w;
-  logic [OrdBits-1:0]              ord_run;
-  logic [BaseBits:0]               code_run;
-  always_comb begin
-    ord_run = '0;
-    for (int b = 0; b < NumBlocks; b++) begin
-      ord_w[b*OrdBits +: OrdBits] = ord_run;
-      ord_run = ord_run + OrdBits'(l1_w[b]);
-    end
-    code_run = '0;
-    for (int j = 0; j < PerWord; j++) begin
-      below_w[j*(BaseBits+1) +: BaseBits+1] = code_run;
-      code_run = code_run + (BaseBits+1)'($countones(wdata_i[j*BlockSize +: BlockSize]));
-    end
+  logic [OrdBits-1:0]              ord_all;
+  logic [BaseBits:0]               code_run;   // codes of the whole write word
+  logic [PerWord*CntBits-1:0]      mask_cnt;   // codes of each level-2 mask of the write word
+  bfp_prefix_sum #(.N(NumBlocks), .InBits(1), .OutBits(OrdBits)) u_ord (
+    .x_i(l1_w), .sum_o(ord_w), .total_o(ord_all));
+  for (genvar j = 0; j < PerWord; j++) begin : gen_mask_cnt
+    bfp_popcount #(.Width(BlockSize)) u_cnt (
+      .bits_i(wdata_i[j*BlockSize +: BlockSize]), .count_o(mask_cnt[j*CntBits +: CntBits]));
   end
+  bfp_prefix_sum #(.N(PerWord), .InBits(CntBits), .OutBits(BaseBits + 1)) u_below (
+    .x_i(mask_cnt), .sum_o(below_w), .total_o(code_run));
+  logic unused_ord;
+  assign unused_ord = ^ord_all;  // the block count is not needed: a load writes at most NumBlocks masks
 
   always_ff @(posedge clk_i) begin
     if (l1_we_i) l1_q[meta_half_i] <= l1_i;
@@ -139,7 +139,7 @@ module bfp_row_seq #(
         end
       end
     end
-    if (l2_we_i && !l2_fill_i) lsum_q <= lrun + (BaseBits+1)'($countones(wdata_i));
+    if (l2_we_i && !l2_fill_i) lsum_q <= lrun + code_run;
     if (exp_we_i) exp_q[meta_half_i][word_i*MemWidth +: MemWidth] <= wdata_i;
   end
 
@@ -178,9 +178,9 @@ module bfp_row_seq #(
       assign pos[j] = |(rem_low & PosMask);
     end
 
+    bfp_popcount #(.Width(BlockSize)) u_below_cnt (.bits_i(below), .count_o(below_cnt));
     always_comb begin
       below = amask_q & ((BlockSize'(1) << pos) - BlockSize'(1));
-      below_cnt = CntBits'($countones(below));  // a popcount instruction in simulation, not B additions
       rem_next = rem_q & (rem_q - BlockSize'(1));
     end
 
@@ -221,7 +221,9 @@ module bfp_row_seq #(
     logic [BlkBits:0]     nord;
     logic [BlockSize-1:0] nmask, nwmask;
     logic [BaseBits-1:0]  nbase;
-    assign nord  = (BlkBits+1)'($countones(l1_r & (cand_low - NumBlocks'(1))));
+    logic [OrdBits-1:0] nord_cnt;
+    bfp_popcount #(.Width(NumBlocks)) u_nord (.bits_i(l1_r & (cand_low - NumBlocks'(1))), .count_o(nord_cnt));
+    assign nord  = (BlkBits+1)'(nord_cnt);
     assign nmask = l2_r[nb*BlockSize +: BlockSize];
     // all ones written out: Yosys 0.23 sizes a '1 operand of ?: as one bit and zero-extends it (docs/formal.md)
     assign nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*L2Bits + nb*BlockSize +: BlockSize] : {BlockSize{1'b1}};

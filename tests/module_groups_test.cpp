@@ -67,6 +67,7 @@ TEST(ReportModuleGroups, EveryGeneratedModuleHasItsGroup) {
         {"bfp_pe", "PE array"},         {"bfp_acc_align", "PE array"},     {"bfp_sram", "operand buffers"},
         {"bfp_sram_hold", "operand buffers"},      {"bfp_operands_dense", "operand buffers"}, {"bfp_operands_sparse", "operand buffers"},
         {"bfp_row_seq", "operand buffers"},        {"bfp_wgt_bank", "operand buffers"},
+        {"bfp_popcount", "operand buffers"},       {"bfp_prefix_sum", "operand buffers"},
         {"bfp_dma_rd", "load engines"},
         {"bfp_dma_sparse", "load engines"},        {"bfp_walk_step", "load engines"},
         {"bfp_acc_buf", "accumulator buffer"},     {"bfp_store", "requantizer/store"},

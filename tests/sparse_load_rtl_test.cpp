@@ -5,8 +5,8 @@
 // rup(22 + 2*nnzb) / 32 metadata beats (1 when nnzb = 0) and ceil(nnz / 32) code beats. The loader is
 // pipelined: with memory latency L (4 here) it is busy for L cycles until the first beat is back (its first
 // request leaves in its first busy cycle), then one cycle per beat, and one more for every beat that completes
-// two metadata words (none here: KB = 16 exponents always end in beat 0 and leave with the header); it is idle
-// again right after the last beat.
+// two metadata words (none here: KB = 16 exponents always end in beat 0 and leave with the header), and one
+// more after the last beat: its write stage, which registers every beat and metadata word before the buffers.
 // The data the load delivers is checked by the bit-exact GEMMs (rtl_test, sparse_rtl_test, bfpgen gemm).
 #include <gtest/gtest.h>
 
@@ -87,7 +87,7 @@ bfp::Config* SparseLoadRtl::cfg_ = nullptr;
 std::shared_ptr<bfp::sim::Model>* SparseLoadRtl::model_ = nullptr;
 
 // Fixed cost of one command at the default memory latency 4.
-constexpr uint64_t kFixed = 4;
+constexpr uint64_t kFixed = 4 + 1;  // latency L + the write stage
 
 TEST_F(SparseLoadRtl, LayoutConstantsAsInTheComment) {
   const auto L = bfp::golden::row_stream_layout(kKB, kB, kBeat);
