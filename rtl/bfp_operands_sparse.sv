@@ -216,6 +216,10 @@ module bfp_operands_sparse #(
 
     logic half_q;
     always_ff @(posedge clk_i) if (start_i) half_q <= half_i;
+    // the weight half this row's banks read: a copy per row, so one register does not drive every weight bank
+    // of the array (an unbuffered 128-bank net between modules was the default config's critical path)
+    logic wgt_rd_half_q;
+    always_ff @(posedge clk_i) if (start_i) wgt_rd_half_q <= (wgt_halves_i == 2'b10);
 
     // per column group: its copy of the packed activation codes (two halves) and its read registers
     logic [Groups*BeatLog-1:0] wsel_q, wesel_q;
@@ -283,7 +287,7 @@ module bfp_operands_sparse #(
         .bank_addr_i (bank_addr_i),
         .bank_wdata_i(bank_wdata_i),
         .wr_halves_i (bank_wgt_halves_i),
-        .rd_half_i   (rd_halves_q == 2'b10),
+        .rd_half_i   (wgt_rd_half_q),
         .re_i        (valid[G]),
         .code_raddr_i(WgtAw'(kc >> BeatLog)),
         .exp_raddr_i (WgtEAw'(kblk >> BeatLog)),
