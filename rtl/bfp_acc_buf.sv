@@ -9,6 +9,7 @@ module bfp_acc_buf #(
   parameter int BlockSize = 32,                             /// elements per BFP block B (a power of two)
   parameter int AccWidth  = 32,                             /// accumulator mantissa bits W
   parameter int AccCols   = 32,                             /// accumulator buffer columns
+  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (one clock gate per row and slot), 2 enable
   parameter int SlotBits  = (AccCols / Cols > 1) ? $clog2(AccCols / Cols) : 1,  /// derived
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,  /// derived
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
@@ -39,8 +40,18 @@ module bfp_acc_buf #(
     for (genvar s = 0; s < Slots; s++) begin : gen_slot
       logic [Cols*AccWidth-1:0] m_q;
       logic [Cols*bfp_pkg::EXP_W-1:0]        e_q;
-      always_ff @(posedge clk_i) begin
-        if (drain_i && drain_slot_i == SlotBits'(s)) begin
+      // a slot loads only on a DRAIN into it (drain_i and drain_slot_i come from the core's DRAIN pipe registers), so
+      // with `gate` its clock pins see an edge once per DRAIN of its slot (the pattern: rtl/bfp_pe.sv)
+      logic clk_slot, take_slot;
+      if (ClockGating == 1) begin : gen_cg
+        bfp_icg u_icg (.clk_i(clk_i), .en_i(drain_i && drain_slot_i == SlotBits'(s)), .gclk_o(clk_slot));
+        assign take_slot = 1'b1;
+      end else begin : gen_ce
+        assign clk_slot = clk_i;
+        assign take_slot = drain_i && drain_slot_i == SlotBits'(s);
+      end
+      always_ff @(posedge clk_slot) begin
+        if (take_slot) begin
           m_q <= pe_m_i[i*Cols*AccWidth +: Cols*AccWidth];
           e_q <= pe_e_i[i*Cols*bfp_pkg::EXP_W +: Cols*bfp_pkg::EXP_W];
         end

@@ -13,6 +13,7 @@ module bfp_bias_buf #(
   parameter int GuardBits = 4,   /// fraction bits below a block product F
   parameter int AccCols   = 32,  /// bias buffer columns (= accumulator buffer columns)
   parameter int MemWidth  = 64,  /// memory beat bits (a power of two)
+  parameter int ClockGating = 0, /// power.clock_gating: 0 none, 1 gate, 2 enable (buffer and result registers)
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
 ) (
   input  logic                          clk_i,        /// clock
@@ -22,6 +23,7 @@ module bfp_bias_buf #(
   input  logic                          we_i,         /// one beat of the LOAD_BIAS arrives
   input  logic                          exp_i,        /// 1: an exponent beat, 0: a code beat
   input  logic [MemWidth-1:0]           wdata_i,      /// the beat, byte b at [8b+7:8b]
+  input  logic                          rd_en_i,      /// the store engine is busy (it may read a block)
   input  logic [BlkBits-1:0]            rd_block_i,   /// block of columns the STORE reads
   input  logic [BlockSize*AccWidth-1:0] acc_m_i,      /// that block's accumulators, lane j = column j
   input  logic [BlockSize*bfp_pkg::EXP_W-1:0] acc_e_i,  /// their exponent sums
@@ -56,14 +58,42 @@ module bfp_bias_buf #(
     end
   end
 
+  // Clocking (docs/architecture.md "Clock gating"): the code bytes load only on a code beat, the exponent
+  // bytes on an exponent beat (we_i and exp_i come from the load engine's registers), and the result register
+  // only while the store engine is busy: bfp_store uses m_o/e_o in the cycle after it reads a block (issue_d_q),
+  // and it reads only while busy, so the result of a cycle it was idle in is never used. That register loaded
+  // every cycle before; with none it still does.
+  logic clk_code, clk_exp, clk_res, take_code, take_exp, take_res;
+  if (ClockGating == 1) begin : gen_cg_code
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(we_i && !exp_i), .gclk_o(clk_code));
+    assign take_code = 1'b1;
+  end else begin : gen_ce_code
+    assign clk_code = clk_i;
+    assign take_code = we_i && !exp_i;
+  end
+  if (ClockGating == 1) begin : gen_cg_exp
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(we_i && exp_i), .gclk_o(clk_exp));
+    assign take_exp = 1'b1;
+  end else begin : gen_ce_exp
+    assign clk_exp = clk_i;
+    assign take_exp = we_i && exp_i;
+  end
+  if (ClockGating == 1) begin : gen_cg_res
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(rd_en_i), .gclk_o(clk_res));
+    assign take_res = 1'b1;
+  end else begin : gen_ce_res
+    assign clk_res = clk_i;
+    assign take_res = (ClockGating == 0) ? 1'b1 : (rd_en_i);
+  end
+
   // buffer byte i is byte i + offset of the row as read from the beat below its start
   for (genvar i = 0; i < AccCols; i++) begin : gen_code
     logic [31:0] at;
     assign at = 32'(i) + 32'(code_off_q);
     logic unused_at;
     assign unused_at = ^at[BeatLog-1:0];
-    always_ff @(posedge clk_i) begin
-      if (we_i && !exp_i && at[31:BeatLog] == (32 - BeatLog)'(code_beat_q))
+    always_ff @(posedge clk_code) begin
+      if (take_code && at[31:BeatLog] == (32 - BeatLog)'(code_beat_q))
         codes_q[8*i +: 8] <= code_rot[8*(i % Beat) +: 8];
     end
   end
@@ -72,8 +102,8 @@ module bfp_bias_buf #(
     assign at = 32'(i) + 32'(exp_off_q);
     logic unused_at;
     assign unused_at = ^at[BeatLog-1:0];
-    always_ff @(posedge clk_i) begin
-      if (we_i && exp_i && at[31:BeatLog] == (32 - BeatLog)'(exp_beat_q))
+    always_ff @(posedge clk_exp) begin
+      if (take_exp && at[31:BeatLog] == (32 - BeatLog)'(exp_beat_q))
         exps_q[8*i +: 8] <= exp_rot[8*(i % Beat) +: 8];
     end
   end
@@ -102,9 +132,11 @@ module bfp_bias_buf #(
       .acc_m_o (m),
       .acc_e_o (e)
     );
-    always_ff @(posedge clk_i) begin
-      m_o[j*AccWidth +: AccWidth] <= m;
-      e_o[j*ExpW +: ExpW]         <= e;
+    always_ff @(posedge clk_res) begin
+      if (take_res) begin
+        m_o[j*AccWidth +: AccWidth] <= m;
+        e_o[j*ExpW +: ExpW]         <= e;
+      end
     end
   end
 

@@ -513,7 +513,8 @@ module bfp_core #(
     .GuardBits  (GuardBits),
     .OperandRegs(OperandRegs),
     .PerRow     (PerRow),
-    .Groups     (WgtGroups)
+    .Groups     (WgtGroups),
+    .ClockGating(ClockGating)
   ) u_array (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
@@ -566,7 +567,8 @@ module bfp_core #(
       .Cols     (Cols),
       .BlockSize(BlockSize),
       .AccWidth (AccWidth),
-      .AccCols  (AccCols)
+      .AccCols  (AccCols),
+      .ClockGating(ClockGating)
     ) u_acc_buf (
       .clk_i       (clk_i),
       .drain_i     (acc_drain && (AccBufs == 1 || drain_buf_q == a[0])),
@@ -593,7 +595,8 @@ module bfp_core #(
       .AccWidth (AccWidth),
       .GuardBits(GuardBits),
       .AccCols  (AccCols),
-      .MemWidth (MemWidth)
+      .MemWidth (MemWidth),
+      .ClockGating(ClockGating)
     ) u_bias (
       .clk_i      (clk_i),
       .start_i    (start_load && op_q == OpLoadBias),
@@ -602,6 +605,7 @@ module bfp_core #(
       .we_i       (bank_we && load_bias_q),
       .exp_i      (bank_exp),
       .wdata_i    (bank_wdata),
+      .rd_en_i    (store_busy),
       .rd_block_i (acc_block),
       .acc_m_i    (acc_m),
       .acc_e_i    (acc_e),
@@ -623,7 +627,8 @@ module bfp_core #(
     .AddrWidth(AddrWidth),
     .Sparse   ((Sparsity != 0) ? 1 : 0),
     .RequantLanes(RequantLanes),
-    .Bias     (Bias)
+    .Bias     (Bias),
+    .ClockGating(ClockGating)
   ) u_store (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni),

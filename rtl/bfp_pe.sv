@@ -7,6 +7,7 @@ module bfp_pe #(
   parameter int BlockSize = 32,                     /// B
   parameter int AccWidth  = 32,                     /// W
   parameter int GuardBits = 4,                      /// F
+  parameter int ClockGating = 0,                    /// power.clock_gating: 0 none, 1 gate, 2 enable
   parameter int ProdWidth = 17 + $clog2(BlockSize)  /// derived: do not override
 ) (
   input  logic                       clk_i,                  /// clock
@@ -42,6 +43,48 @@ module bfp_pe #(
   logic signed [AccWidth-1:0] acc_m_q, acc_m_d;
   logic        [bfp_pkg::EXP_W-1:0]          acc_e_q, acc_e_d;
 
+  // Clocking (docs/architecture.md "Clock gating"): the data registers of each stage load only with their
+  // stage's valid (stage 1: valid_i; block sum: mul_valid_q, a clear or the reset; block register: the last
+  // element of a block; accumulator: blk_valid_q, a clear or the reset), so with `gate` their clock pins are idle
+  // in the cycles a PE skips or waits. The enables come from flip-flops (this PE's, the operand pipe's, the
+  // core's clear pipe) and the reset, settled before the edge. Stage 1 loaded every cycle before: a product
+  // taken in a cycle without valid_i never reaches the block sum (it adds mul_q only with mul_valid_q), so
+  // taking it only with valid_i changes no result. The 1-bit valid/last flip-flops stay on clk_i.
+  // Each group: with gate a clock gate and take_* = 1, otherwise clk_i and take_* the clock enable (with none a
+  // group that loaded every cycle before still does). Written out here rather than in a wrapper module: the ASIC
+  // flow synthesizes module by module, so a constant take_* from a wrapper would keep a multiplexer in front of
+  // every flip-flop, and scripts/ppa/power.sh finds the gated flip-flops on the gate's output net in one module.
+  logic clk_mul, clk_bsum, clk_blk, clk_acc;
+  logic take_mul, take_bsum, take_blk, take_acc;
+  if (ClockGating == 1) begin : gen_cg_mul
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(valid_i), .gclk_o(clk_mul));
+    assign take_mul = 1'b1;
+  end else begin : gen_ce_mul
+    assign clk_mul = clk_i;
+    assign take_mul = (ClockGating == 0) ? 1'b1 : (valid_i);
+  end
+  if (ClockGating == 1) begin : gen_cg_bsum
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || clear_i || mul_valid_q), .gclk_o(clk_bsum));
+    assign take_bsum = 1'b1;
+  end else begin : gen_ce_bsum
+    assign clk_bsum = clk_i;
+    assign take_bsum = !rst_ni || clear_i || mul_valid_q;
+  end
+  if (ClockGating == 1) begin : gen_cg_blk
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(mul_valid_q && mul_last_q), .gclk_o(clk_blk));
+    assign take_blk = 1'b1;
+  end else begin : gen_ce_blk
+    assign clk_blk = clk_i;
+    assign take_blk = mul_valid_q && mul_last_q;
+  end
+  if (ClockGating == 1) begin : gen_cg_acc
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || clear_i || blk_valid_q), .gclk_o(clk_acc));
+    assign take_acc = 1'b1;
+  end else begin : gen_ce_acc
+    assign clk_acc = clk_i;
+    assign take_acc = !rst_ni || clear_i || blk_valid_q;
+  end
+
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       mul_valid_q <= 1'b0;
@@ -50,6 +93,8 @@ module bfp_pe #(
       mul_valid_q <= valid_i;
       mul_last_q  <= last_i;
     end
+  end
+  always_ff @(posedge clk_mul) if (take_mul) begin
     mul_q   <= act_i * wgt_i;
     mul_e_q <= {1'b0, act_e_i} + {1'b0, wgt_e_i};
   end
@@ -57,17 +102,16 @@ module bfp_pe #(
   assign bsum_next = bsum_q + ProdWidth'(mul_q);
 
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || clear_i) begin
-      bsum_q      <= '0;
-      blk_valid_q <= 1'b0;
-    end else begin
-      blk_valid_q <= mul_valid_q && mul_last_q;
-      if (mul_valid_q) bsum_q <= mul_last_q ? '0 : bsum_next;
-    end
-    if (mul_valid_q && mul_last_q) begin
-      blk_q   <= bsum_next;
-      blk_e_q <= mul_e_q;
-    end
+    if (!rst_ni || clear_i) blk_valid_q <= 1'b0;
+    else blk_valid_q <= mul_valid_q && mul_last_q;
+  end
+  always_ff @(posedge clk_bsum) if (take_bsum) begin
+    if (!rst_ni || clear_i) bsum_q <= '0;
+    else bsum_q <= mul_last_q ? '0 : bsum_next;
+  end
+  always_ff @(posedge clk_blk) if (take_blk) begin
+    blk_q   <= bsum_next;
+    blk_e_q <= mul_e_q;
   end
 
   bfp_acc_align #(
@@ -83,11 +127,11 @@ module bfp_pe #(
     .acc_e_o (acc_e_d)
   );
 
-  always_ff @(posedge clk_i) begin
+  always_ff @(posedge clk_acc) if (take_acc) begin
     if (!rst_ni || clear_i) begin
       acc_m_q <= '0;
       acc_e_q <= '0;
-    end else if (blk_valid_q) begin
+    end else begin
       acc_m_q <= acc_m_d;
       acc_e_q <= acc_e_d;
     end

@@ -13,6 +13,7 @@ module bfp_pe_array #(
   parameter int OperandRegs = 1,                         /// register stages on the operand broadcast, >= 1
   parameter int PerRow      = 0,  /// rows follow their own schedules: per-row valid/last and weights
   parameter int Groups      = 1,  /// with PerRow: column groups per row with their own schedules
+  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate, 2 enable (operand pipe, PE registers)
   parameter int WgtRows     = (PerRow != 0) ? Rows : 1,  /// derived
   parameter int CtlRows     = (PerRow != 0) ? Rows * Groups : 1,  /// derived
   parameter int ActUnits    = (PerRow != 0) ? Rows * Groups : Rows  /// derived
@@ -50,6 +51,8 @@ module bfp_pe_array #(
   // PEs' multipliers and exponent adders see no toggles in the cycles they skip or idle (their results are
   // used only with valid). Unit of activation lane u: u; of weight lane e (row e / Cols with PerRow):
   // e / Cols * Groups + e % Cols / GroupCols with PerRow, else 0.
+  // With power.clock_gating: gate the operand registers of each stage and unit sit behind one clock gate opened
+  // by the unit's valid at that stage (or the reset), the condition they load on anyway (gen_pipe_gated).
   logic [OperandRegs*CtlRows-1:0] valid_pipe_q, last_pipe_q;
   logic [OperandRegs*ActW-1:0]    act_pipe_q, act_e_pipe_q;
   logic [OperandRegs*WgtW-1:0]    wgt_pipe_q, wgt_e_pipe_q;
@@ -57,38 +60,86 @@ module bfp_pe_array #(
     if (!rst_ni) begin
       valid_pipe_q <= '0;
       last_pipe_q  <= '0;
-      act_pipe_q   <= '0;
-      act_e_pipe_q <= '0;
-      wgt_pipe_q   <= '0;
-      wgt_e_pipe_q <= '0;
     end else begin
       valid_pipe_q[0 +: CtlRows] <= valid_i;
       last_pipe_q[0 +: CtlRows]  <= last_i;
-      for (int u = 0; u < ActUnits; u++) begin
-        if (valid_i[(PerRow != 0) ? u : 0]) begin
-          act_pipe_q[8*u +: 8]   <= act_i[8*u +: 8];
-          act_e_pipe_q[8*u +: 8] <= act_e_i[8*u +: 8];
-        end
-      end
-      for (int e = 0; e < WgtRows * Cols; e++) begin
-        if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0]) begin
-          wgt_pipe_q[8*e +: 8]   <= wgt_i[8*e +: 8];
-          wgt_e_pipe_q[8*e +: 8] <= wgt_e_i[8*e +: 8];
-        end
-      end
       for (int s = 1; s < OperandRegs; s++) begin
         valid_pipe_q[s*CtlRows +: CtlRows] <= valid_pipe_q[(s-1)*CtlRows +: CtlRows];
         last_pipe_q[s*CtlRows +: CtlRows]  <= last_pipe_q[(s-1)*CtlRows +: CtlRows];
+      end
+    end
+  end
+
+  if (ClockGating == 1) begin : gen_pipe_gated
+    // stage s of unit c loads with the unit's valid one stage up (valid_i for stage 0): a register like the
+    // operands' own enable; every lane of the stage and unit shares the gate
+    logic [OperandRegs*CtlRows-1:0] stage_clk;
+    for (genvar s = 0; s < OperandRegs; s++) begin : gen_stage
+      logic [CtlRows-1:0] stage_valid;  // the units loading this stage
+      if (s == 0) begin : gen_first
+        assign stage_valid = valid_i;
+      end else begin : gen_next
+        assign stage_valid = valid_pipe_q[(s-1)*CtlRows +: CtlRows];
+      end
+      for (genvar c = 0; c < CtlRows; c++) begin : gen_unit
+        bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || stage_valid[c]), .gclk_o(stage_clk[s*CtlRows + c]));
+      end
+      for (genvar u = 0; u < ActUnits; u++) begin : gen_act
+        logic [15:0] src, q;  // {exponent, code}
+        if (s == 0) begin : gen_first
+          assign src = {act_e_i[8*u +: 8], act_i[8*u +: 8]};
+        end else begin : gen_next
+          assign src = {act_e_pipe_q[(s-1)*ActW + 8*u +: 8], act_pipe_q[(s-1)*ActW + 8*u +: 8]};
+        end
+        always_ff @(posedge stage_clk[s*CtlRows + ((PerRow != 0) ? u : 0)]) q <= rst_ni ? src : '0;
+        assign act_pipe_q[s*ActW + 8*u +: 8]   = q[7:0];
+        assign act_e_pipe_q[s*ActW + 8*u +: 8] = q[15:8];
+      end
+      for (genvar e = 0; e < WgtRows * Cols; e++) begin : gen_wgt
+        logic [15:0] src, q;  // {exponent, code}
+        if (s == 0) begin : gen_first
+          assign src = {wgt_e_i[8*e +: 8], wgt_i[8*e +: 8]};
+        end else begin : gen_next
+          assign src = {wgt_e_pipe_q[(s-1)*WgtW + 8*e +: 8], wgt_pipe_q[(s-1)*WgtW + 8*e +: 8]};
+        end
+        always_ff @(posedge stage_clk[s*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)])
+          q <= rst_ni ? src : '0;
+        assign wgt_pipe_q[s*WgtW + 8*e +: 8]   = q[7:0];
+        assign wgt_e_pipe_q[s*WgtW + 8*e +: 8] = q[15:8];
+      end
+    end
+  end else begin : gen_pipe_enable
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) begin
+        act_pipe_q   <= '0;
+        act_e_pipe_q <= '0;
+        wgt_pipe_q   <= '0;
+        wgt_e_pipe_q <= '0;
+      end else begin
         for (int u = 0; u < ActUnits; u++) begin
-          if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]) begin
-            act_pipe_q[s*ActW + 8*u +: 8]   <= act_pipe_q[(s-1)*ActW + 8*u +: 8];
-            act_e_pipe_q[s*ActW + 8*u +: 8] <= act_e_pipe_q[(s-1)*ActW + 8*u +: 8];
+          if (valid_i[(PerRow != 0) ? u : 0]) begin
+            act_pipe_q[8*u +: 8]   <= act_i[8*u +: 8];
+            act_e_pipe_q[8*u +: 8] <= act_e_i[8*u +: 8];
           end
         end
         for (int e = 0; e < WgtRows * Cols; e++) begin
-          if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]) begin
-            wgt_pipe_q[s*WgtW + 8*e +: 8]   <= wgt_pipe_q[(s-1)*WgtW + 8*e +: 8];
-            wgt_e_pipe_q[s*WgtW + 8*e +: 8] <= wgt_e_pipe_q[(s-1)*WgtW + 8*e +: 8];
+          if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0]) begin
+            wgt_pipe_q[8*e +: 8]   <= wgt_i[8*e +: 8];
+            wgt_e_pipe_q[8*e +: 8] <= wgt_e_i[8*e +: 8];
+          end
+        end
+        for (int s = 1; s < OperandRegs; s++) begin
+          for (int u = 0; u < ActUnits; u++) begin
+            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]) begin
+              act_pipe_q[s*ActW + 8*u +: 8]   <= act_pipe_q[(s-1)*ActW + 8*u +: 8];
+              act_e_pipe_q[s*ActW + 8*u +: 8] <= act_e_pipe_q[(s-1)*ActW + 8*u +: 8];
+            end
+          end
+          for (int e = 0; e < WgtRows * Cols; e++) begin
+            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]) begin
+              wgt_pipe_q[s*WgtW + 8*e +: 8]   <= wgt_pipe_q[(s-1)*WgtW + 8*e +: 8];
+              wgt_e_pipe_q[s*WgtW + 8*e +: 8] <= wgt_e_pipe_q[(s-1)*WgtW + 8*e +: 8];
+            end
           end
         end
       end
@@ -111,7 +162,8 @@ module bfp_pe_array #(
       bfp_pe #(
         .BlockSize(BlockSize),
         .AccWidth (AccWidth),
-        .GuardBits(GuardBits)
+        .GuardBits(GuardBits),
+        .ClockGating(ClockGating)
       ) u_pe (
         .clk_i  (clk_i),
         .rst_ni (rst_ni),

@@ -18,7 +18,8 @@ module bfp_requant #(
   parameter int BlockSize = 32,        /// elements per BFP block B (a power of two)
   parameter int AccWidth  = 32,        /// accumulator mantissa bits W
   parameter int GuardBits = 4,         /// fraction bits below a block product F
-  parameter int Lanes     = BlockSize  /// lanes requantized per cycle: a power of two dividing BlockSize
+  parameter int Lanes     = BlockSize, /// lanes requantized per cycle: a power of two dividing BlockSize
+  parameter int ClockGating = 0        /// power.clock_gating: 0 none, 1 gate, 2 enable (Lanes == BlockSize)
 ) (
   input  logic                          clk_i,      /// clock
   input  logic                          rst_ni,     /// active-low synchronous reset
@@ -114,8 +115,43 @@ module bfp_requant #(
       key_max = v[KeyW-1:0];
     endfunction
 
+    // Clocking (docs/architecture.md "Clock gating"): the data registers of a stage load only when a block
+    // enters it (stage A with valid_i, B with a_valid_q, C with b_valid_q, D with c_valid_q), so an idle
+    // requantizer clocks only its four valid flip-flops. They loaded every cycle before (none still does): a
+    // stage's data is used only by the next stage in the cycle its valid is set, and the outputs only with
+    // valid_o (bfp_store's prune stage), so the values taken in the other cycles were never used.
+    logic clk_a, clk_b, clk_c, clk_d, take_a, take_b, take_c, take_d;
+    logic a_valid_q, b_valid_q, c_valid_q;
+    if (ClockGating == 1) begin : gen_cg_a
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(valid_i), .gclk_o(clk_a));
+      assign take_a = 1'b1;
+    end else begin : gen_ce_a
+      assign clk_a = clk_i;
+      assign take_a = (ClockGating == 0) ? 1'b1 : (valid_i);
+    end
+    if (ClockGating == 1) begin : gen_cg_b
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(a_valid_q), .gclk_o(clk_b));
+      assign take_b = 1'b1;
+    end else begin : gen_ce_b
+      assign clk_b = clk_i;
+      assign take_b = (ClockGating == 0) ? 1'b1 : (a_valid_q);
+    end
+    if (ClockGating == 1) begin : gen_cg_c
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(b_valid_q), .gclk_o(clk_c));
+      assign take_c = 1'b1;
+    end else begin : gen_ce_c
+      assign clk_c = clk_i;
+      assign take_c = (ClockGating == 0) ? 1'b1 : (b_valid_q);
+    end
+    if (ClockGating == 1) begin : gen_cg_d
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(c_valid_q), .gclk_o(clk_d));
+      assign take_d = 1'b1;
+    end else begin : gen_ce_d
+      assign clk_d = clk_i;
+      assign take_d = (ClockGating == 0) ? 1'b1 : (c_valid_q);
+    end
+
     // ---- stage A ----------------------------------------------------------------------------------
-    logic                      a_valid_q;
     logic [AccWidth-1:0]       a_mag_q [0:BlockSize-1];
     logic                      a_neg_q [0:BlockSize-1];
     logic [bfp_pkg::EXP_W-1:0] a_e_q   [0:BlockSize-1];
@@ -123,6 +159,8 @@ module bfp_requant #(
     always_ff @(posedge clk_i) begin
       if (!rst_ni) a_valid_q <= 1'b0;
       else a_valid_q <= valid_i;
+    end
+    always_ff @(posedge clk_a) if (take_a) begin
       for (int j = 0; j < BlockSize; j++) begin
         logic signed [AccWidth-1:0] m;
         m = acc_m_i[j*AccWidth +: AccWidth];
@@ -147,7 +185,6 @@ module bfp_requant #(
         gmax[g*KeyW +: KeyW] = key_max(KeysW'(keys[g*GLanes*KeyW +: GLanes*KeyW]));
     end
 
-    logic                      b_valid_q;
     logic [Groups*KeyW-1:0]    b_gmax_q;
     logic [AccWidth-1:0]       b_mag_q [0:BlockSize-1];
     logic [MsbBits-1:0]        b_msb_q [0:BlockSize-1];
@@ -157,6 +194,8 @@ module bfp_requant #(
     always_ff @(posedge clk_i) begin
       if (!rst_ni) b_valid_q <= 1'b0;
       else b_valid_q <= a_valid_q;
+    end
+    always_ff @(posedge clk_b) if (take_b) begin
       b_gmax_q <= gmax;
       for (int j = 0; j < BlockSize; j++) begin
         b_mag_q[j] <= a_mag_q[j];
@@ -172,7 +211,6 @@ module bfp_requant #(
     assign kmax  = key_max(KeysW'(b_gmax_q));
     assign x_exp = block_exp(kmax[LeadBits-1:0]);  // kmax[KeyW-1]: some lane is non-zero
 
-    logic                      c_valid_q;
     logic signed [ShBits-1:0]  c_xb_q;  // X + SHIFT_BIAS + F + 8, so that s_j + 8 = c_xb_q - e_j
     logic [7:0]                c_exp_q;
     logic [AccWidth-1:0]       c_mag_q [0:BlockSize-1];
@@ -183,6 +221,8 @@ module bfp_requant #(
     always_ff @(posedge clk_i) begin
       if (!rst_ni) c_valid_q <= 1'b0;
       else c_valid_q <= b_valid_q;
+    end
+    always_ff @(posedge clk_c) if (take_c) begin
       c_xb_q  <= x_exp + ShiftBias8;
       c_exp_q <= kmax[KeyW-1] ? 8'(x_exp + 12'sd127) : 8'd0;
       for (int j = 0; j < BlockSize; j++) begin
@@ -202,6 +242,8 @@ module bfp_requant #(
     always_ff @(posedge clk_i) begin
       if (!rst_ni) valid_o <= 1'b0;
       else valid_o <= c_valid_q;
+    end
+    always_ff @(posedge clk_d) if (take_d) begin
       codes_o <= codes;
       exp_o   <= c_exp_q;
     end

@@ -31,6 +31,7 @@ module bfp_store #(
   parameter int Sparse    = 0,                              /// build the compressed writer
   parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (bfp_requant Lanes)
   parameter int Bias      = 0,                              /// build the STORE BIAS path
+  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate, 2 enable (requantizer, prune stage, slots)
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,  /// derived
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
 ) (
@@ -148,7 +149,8 @@ module bfp_store #(
     .BlockSize(BlockSize),
     .AccWidth (AccWidth),
     .GuardBits(GuardBits),
-    .Lanes    (RequantLanes)
+    .Lanes    (RequantLanes),
+    .ClockGating(ClockGating)
   ) u_requant (
     .clk_i    (clk_i),
     .rst_ni   (rst_ni),
@@ -192,9 +194,29 @@ module bfp_store #(
   logic [CntBits-1:0]            pr_cnt_q;
   logic [BlockSize*BlockLog-1:0] pr_zb_q;
   logic [7:0]                    pr_exp_q;
+  // Clocking (docs/architecture.md "Clock gating"): the prune stage's data loads only with a block from the
+  // requantizer (it loaded every cycle before, none still does; the slots take it only with pr_valid_q), and the
+  // slots only when a block lands (pr_valid_q).
+  logic clk_pr, take_pr, clk_slot, take_slot;
+  if (ClockGating == 1) begin : gen_cg_pr
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(rq_valid_o), .gclk_o(clk_pr));
+    assign take_pr = 1'b1;
+  end else begin : gen_ce_pr
+    assign clk_pr = clk_i;
+    assign take_pr = (ClockGating == 0) ? 1'b1 : (rq_valid_o);
+  end
+  if (ClockGating == 1) begin : gen_cg_slot
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(pr_valid_q), .gclk_o(clk_slot));
+    assign take_slot = 1'b1;
+  end else begin : gen_ce_slot
+    assign clk_slot = clk_i;
+    assign take_slot = pr_valid_q;
+  end
   always_ff @(posedge clk_i) begin
     if (!rst_ni) pr_valid_q <= 1'b0;
     else pr_valid_q <= rq_valid_o;
+  end
+  always_ff @(posedge clk_pr) if (take_pr) begin
     pr_codes_q <= pruned;
     pr_nz_q    <= nz;
     pr_cnt_q   <= nz_cnt;
@@ -260,8 +282,8 @@ module bfp_store #(
     ptr_next = (32'(p) == Depth - 1) ? '0 : p + 1'b1;
   endfunction
 
-  always_ff @(posedge clk_i) begin
-    if (pr_valid_q) begin
+  always_ff @(posedge clk_slot) begin
+    if (take_slot) begin
       slot_codes[land_q] <= sparse_q ? compact : pr_codes_q;  // a compressed STORE writes them packed
       slot_exp[land_q]   <= pr_exp_q;
       slot_mask[land_q]  <= pr_nz_q;
