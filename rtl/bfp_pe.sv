@@ -7,6 +7,7 @@ module bfp_pe #(
   parameter int BlockSize = 32,                     /// B
   parameter int AccWidth  = 32,                     /// W
   parameter int GuardBits = 4,                      /// F
+  parameter int ExtProduct = 0,  /// 1: stage 1 registers prod_i (from a shared bfp_mul_pair), not act_i * wgt_i
   parameter int ProdWidth = 17 + $clog2(BlockSize)  /// derived: do not override
 ) (
   input  logic                       clk_i,                  /// clock
@@ -18,6 +19,7 @@ module bfp_pe #(
   input  logic signed [7:0]          wgt_i,                  /// weight code
   input  logic        [7:0]          act_e_i,                /// activation block exponent (E8M0)
   input  logic        [7:0]          wgt_e_i,                /// weight block exponent (E8M0)
+  input  logic signed [15:0]         prod_i,                 /// with ExtProduct: act_i * wgt_i, computed outside
   output logic signed [AccWidth-1:0] acc_m_o,                /// accumulator mantissa
   output logic        [bfp_pkg::EXP_W-1:0]          acc_e_o  /// accumulator exponent sum
 );
@@ -50,7 +52,7 @@ module bfp_pe #(
       mul_valid_q <= valid_i;
       mul_last_q  <= last_i;
     end
-    mul_q   <= act_i * wgt_i;
+    mul_q   <= (ExtProduct != 0) ? prod_i : act_i * wgt_i;
     mul_e_q <= {1'b0, act_e_i} + {1'b0, wgt_e_i};
   end
 
