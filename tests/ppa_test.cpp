@@ -348,13 +348,15 @@ TEST(PpaXc7, MemoriesMapByTheSizeRuleAndPairsShareADsp) {
   {
     std::ifstream f(rtl / "bfp_top.f");
     for (std::string line; std::getline(f, line);)
-      if (!line.empty()) files += " '" + (rtl / line).string() + "'";
+      if (!line.empty()) files += " " + (rtl / line).string();  // a Yosys script takes no quotes (no spaces here)
   }
   std::ofstream(out.path() / "mem.ys") << "read_verilog -sv -DBFP_XC7" << files << "\n"
                                        << "synth_xilinx -family xc7 -top bfp_top -flatten -run :map_ffram\n"
                                        << "tee -o " << (out.path() / "stat.txt").string() << " stat\n"
                                        << "tee -o " << (out.path() / "mem.txt").string() << " select -list t:$mem_v2\n";
-  const RunResult y = run("yosys -q '" + (out.path() / "mem.ys").string() + "' >/dev/null");
+  const RunResult y = run("yosys -q -l '" + (out.path() / "yosys.log").string() + "' '" +
+                          (out.path() / "mem.ys").string() + "' >/dev/null 2>&1 || { tail -20 '" +
+                          (out.path() / "yosys.log").string() + "'; exit 1; }");
   ASSERT_EQ(y.status, 0) << y.output;
   std::map<std::string, int> cells;
   {
