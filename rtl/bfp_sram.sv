@@ -34,6 +34,7 @@ module bfp_sram #(
   // (64 x 3 in 4 LUTs), plus the read register that block RAM has built in (Width flip-flops, two per LUT on
   // these devices). The default config's 16 x 256 banks: 300 as distributed RAM against 1600 as 8 RAMB18.
   // Only under BFP_XC7: synth_ice40 rejects ram_style "distributed" (no such RAM), the ASIC flow ignores it.
+`ifdef BFP_XC7
   localparam int XcLutramLuts = ((Depth <= 32) ? 4 * ((Width + 5) / 6) : 4 * ((Depth + 63) / 64) * ((Width + 2) / 3))
                                 + Width / 2;
   localparam int XcBram36 = ((Width + 35) / 36) * ((Depth + 511) / 512);
@@ -42,7 +43,6 @@ module bfp_sram #(
   localparam int XcBramLuts = 200 * ((XcBram36 < XcBram18) ? ((XcBram36 < XcBram9) ? XcBram36 : XcBram9)
                                                            : ((XcBram18 < XcBram9) ? XcBram18 : XcBram9));
   localparam XcRamStyle = (XcBramLuts < XcLutramLuts) ? "block" : "distributed";
-`ifdef BFP_XC7
   (* ram_style = XcRamStyle *)
 `endif
   logic [Width-1:0] mem_q [0:Depth-1];
