@@ -4,6 +4,8 @@
 # `synth_xilinx -family xc7` (synthesis only: no place-and-route, no timing). Writes into out/ppa/<config>/:
 # yosys_xc7.log, yosys_xc7_stat.txt, fpga_xc7.json (LUT, FF, DSP48E1, RAMB18E1/RAMB36E1) and ppa.md.
 # The FPGA shell is not needed here (no pins are assigned), so the counts are those of bfp_top alone.
+# The RTL is read with BFP_XC7 defined, so each bfp_sram asks for block or distributed RAM by its size rule
+# (ram_style; rtl/bfp_sram.sv, docs/ppa.md "Memories on Xilinx").
 #
 #   fpga/xc7.sh CONFIG
 #
@@ -14,7 +16,7 @@ ppa_need yosys python3
 ppa_init "$1"
 
 cat >"$OUT/xc7.ys" <<EOF
-read_verilog -sv ${RTL_FILES[*]}
+read_verilog -sv -DBFP_XC7 ${RTL_FILES[*]}
 synth_xilinx -family xc7 -top $TOP
 tee -o $OUT/yosys_xc7_stat.txt stat
 write_json $OUT/xc7_hier.json

@@ -17,7 +17,8 @@ module bfp_core #(
   parameter int AddrWidth    = 32,         /// memory byte-address bits (memory.addr_width), 16..32
   parameter int Sparsity     = 0,          /// zero skipping: 0 none, 1 activations, 2 both (sparsity)
   parameter int Bias         = 1,          /// per-output-column bias: 1 bias buffer and STORE BIAS, 0 none (bias)
-  parameter int ClockGating  = 0  /// 0 none, 1 gate (clock gates), 2 enable (power.clock_gating)
+  parameter int ClockGating  = 0,  /// 0 none, 1 gate (clock gates), 2 enable (power.clock_gating)
+  parameter int PairMultipliers = 0  /// 1: two PEs of a unit share one multiplier (pe.pair_multipliers)
 ) (
   input  logic                  clk_i,               /// clock
   input  logic                  rst_ni,              /// active-low synchronous reset
@@ -78,6 +79,9 @@ module bfp_core #(
   end
   if (ClockGating < 0 || ClockGating > 2) begin : gen_bad_gating
     $error("bfp_core: ClockGating must be 0, 1 or 2");
+  end
+  if (PairMultipliers < 0 || PairMultipliers > 1) begin : gen_bad_pair_mul
+    $error("bfp_core: PairMultipliers must be 0 or 1");
   end
 `endif
 
@@ -514,7 +518,8 @@ module bfp_core #(
     .OperandRegs(OperandRegs),
     .PerRow     (PerRow),
     .Groups     (WgtGroups),
-    .ClockGating(ClockGating)
+    .ClockGating(ClockGating),
+    .PairMultipliers(PairMultipliers)
   ) u_array (
     .clk_i  (clk_i),
     .rst_ni (rst_ni),

@@ -8,6 +8,7 @@ module bfp_pe #(
   parameter int AccWidth  = 32,                     /// W
   parameter int GuardBits = 4,                      /// F
   parameter int ClockGating = 0,                    /// power.clock_gating: 0 none, 1 gate, 2 enable
+  parameter int ExtProduct = 0,  /// 1: stage 1 registers prod_i (from a shared bfp_mul_pair), not act_i * wgt_i
   parameter int ProdWidth = 17 + $clog2(BlockSize)  /// derived: do not override
 ) (
   input  logic                       clk_i,                  /// clock
@@ -19,6 +20,7 @@ module bfp_pe #(
   input  logic signed [7:0]          wgt_i,                  /// weight code
   input  logic        [7:0]          act_e_i,                /// activation block exponent (E8M0)
   input  logic        [7:0]          wgt_e_i,                /// weight block exponent (E8M0)
+  input  logic signed [15:0]         prod_i,                 /// with ExtProduct: act_i * wgt_i, computed outside
   output logic signed [AccWidth-1:0] acc_m_o,                /// accumulator mantissa
   output logic        [bfp_pkg::EXP_W-1:0]          acc_e_o  /// accumulator exponent sum
 );
@@ -95,7 +97,7 @@ module bfp_pe #(
     end
   end
   always_ff @(posedge clk_mul) if (take_mul) begin
-    mul_q   <= act_i * wgt_i;
+    mul_q   <= (ExtProduct != 0) ? prod_i : act_i * wgt_i;
     mul_e_q <= {1'b0, act_e_i} + {1'b0, wgt_e_i};
   end
 

@@ -14,6 +14,7 @@ module bfp_pe_array #(
   parameter int PerRow      = 0,  /// rows follow their own schedules: per-row valid/last and weights
   parameter int Groups      = 1,  /// with PerRow: column groups per row with their own schedules
   parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate, 2 enable (operand pipe, PE registers)
+  parameter int PairMultipliers = 0,  /// 1: the PEs of a unit share one bfp_mul_pair per column pair
   parameter int WgtRows     = (PerRow != 0) ? Rows : 1,  /// derived
   parameter int CtlRows     = (PerRow != 0) ? Rows * Groups : 1,  /// derived
   parameter int ActUnits    = (PerRow != 0) ? Rows * Groups : Rows  /// derived
@@ -156,14 +157,33 @@ module bfp_pe_array #(
   assign wgt   = wgt_pipe_q[(OperandRegs-1)*WgtW +: WgtW];
   assign wgt_e = wgt_e_pipe_q[(OperandRegs-1)*WgtW +: WgtW];
 
+  // pe.pair_multipliers (docs/architecture.md "Paired multipliers"): the PEs of one unit take the same activation
+  // code, so columns 2p and 2p+1 of a unit (counted from the unit's first column) share one bfp_mul_pair, whose
+  // two products the PEs register as their stage-1 product; with an odd number of columns per unit the last PE
+  // keeps its own multiplier. prod holds the products of row i (PE j at [16j +: 16]), zero where unused.
   for (genvar i = 0; i < Rows; i++) begin : gen_row
+    logic [Cols*16-1:0] prod;
     for (genvar j = 0; j < Cols; j++) begin : gen_col
       localparam int U = (PerRow != 0) ? i * Groups + j / GroupCols : i;
+      localparam int WgtIdx = ((PerRow != 0) ? i * Cols : 0) + j;
+      localparam int Paired = ((PairMultipliers != 0) && (j % GroupCols) / 2 * 2 + 1 < GroupCols) ? 1 : 0;
+      if (Paired != 0 && j % GroupCols % 2 == 0) begin : gen_pair
+        bfp_mul_pair u_mul (
+          .act_i    (act[8*U +: 8]),
+          .wgt_lo_i (wgt[8*WgtIdx +: 8]),
+          .wgt_hi_i (wgt[8*(WgtIdx+1) +: 8]),
+          .prod_lo_o(prod[16*j +: 16]),
+          .prod_hi_o(prod[16*(j+1) +: 16])
+        );
+      end else if (Paired == 0) begin : gen_own
+        assign prod[16*j +: 16] = '0;
+      end
       bfp_pe #(
-        .BlockSize(BlockSize),
-        .AccWidth (AccWidth),
-        .GuardBits(GuardBits),
-        .ClockGating(ClockGating)
+        .BlockSize  (BlockSize),
+        .AccWidth   (AccWidth),
+        .GuardBits  (GuardBits),
+        .ClockGating(ClockGating),
+        .ExtProduct (Paired)
       ) u_pe (
         .clk_i  (clk_i),
         .rst_ni (rst_ni),
@@ -171,9 +191,10 @@ module bfp_pe_array #(
         .valid_i(valid[(PerRow != 0) ? U : 0]),
         .last_i (last[(PerRow != 0) ? U : 0]),
         .act_i  (act[8*U +: 8]),
-        .wgt_i  (wgt[8*(((PerRow != 0) ? i * Cols : 0) + j) +: 8]),
+        .wgt_i  (wgt[8*WgtIdx +: 8]),
         .act_e_i(act_e[8*U +: 8]),
-        .wgt_e_i(wgt_e[8*(((PerRow != 0) ? i * Cols : 0) + j) +: 8]),
+        .wgt_e_i(wgt_e[8*WgtIdx +: 8]),
+        .prod_i (prod[16*j +: 16]),
         .acc_m_o(acc_m_o[(i*Cols+j)*AccWidth +: AccWidth]),
         .acc_e_o(acc_e_o[(i*Cols+j)*bfp_pkg::EXP_W +: bfp_pkg::EXP_W])
       );

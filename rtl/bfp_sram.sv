@@ -26,6 +26,25 @@ module bfp_sram #(
   end
 `endif
 
+  // Xilinx 7-series mapping (fpga/xc7.sh reads the RTL with BFP_XC7 defined; docs/ppa.md "Memories on Xilinx"):
+  // block RAM when it costs fewer LUT-equivalents than distributed RAM, else distributed RAM, whatever Yosys's own
+  // cost model would pick. A RAMB18 counts as 200 LUTs (the XC7A35T, XC7A100T and XC7Z020 have 190-235 LUTs per
+  // RAMB18, so a design that uses both in proportion fills both at once), in its best shape for this memory
+  // (512 x 36, 1K x 18 or 2K x 9 words x bits). Distributed RAM is RAM32M (32 x 6 bits in 4 LUTs) or RAM64M
+  // (64 x 3 in 4 LUTs), plus the read register that block RAM has built in (Width flip-flops, two per LUT on
+  // these devices). The default config's 16 x 256 banks: 300 as distributed RAM against 1600 as 8 RAMB18.
+  // Only under BFP_XC7: synth_ice40 rejects ram_style "distributed" (no such RAM), the ASIC flow ignores it.
+`ifdef BFP_XC7
+  localparam int XcLutramLuts = ((Depth <= 32) ? 4 * ((Width + 5) / 6) : 4 * ((Depth + 63) / 64) * ((Width + 2) / 3))
+                                + Width / 2;
+  localparam int XcBram36 = ((Width + 35) / 36) * ((Depth + 511) / 512);
+  localparam int XcBram18 = ((Width + 17) / 18) * ((Depth + 1023) / 1024);
+  localparam int XcBram9  = ((Width + 8) / 9) * ((Depth + 2047) / 2048);
+  localparam int XcBramLuts = 200 * ((XcBram36 < XcBram18) ? ((XcBram36 < XcBram9) ? XcBram36 : XcBram9)
+                                                           : ((XcBram18 < XcBram9) ? XcBram18 : XcBram9));
+  localparam XcRamStyle = (XcBramLuts < XcLutramLuts) ? "block" : "distributed";
+  (* ram_style = XcRamStyle *)
+`endif
   logic [Width-1:0] mem_q [0:Depth-1];
 
   if (ClockGating == 1) begin : gen_gated

@@ -348,3 +348,68 @@ TEST(PpaXc7, DeviceFitFromCellCounts) {
   EXPECT_TRUE(j["devices"]["XC7Z020"]["fits"].get<bool>());
   EXPECT_NE(r.output.find("XC7A35T does not fit"), std::string::npos) << r.output;
 }
+
+// The memories on Xilinx 7-series (docs/ppa.md "Memories on Xilinx"): every bfp_sram must become block RAM or
+// distributed RAM by the size rule of rtl/bfp_sram.sv (read with BFP_XC7 defined, as fpga/xc7.sh does), none may
+// fall back to flip-flops, and pe.pair_multipliers maps a PE pair to one DSP48E1. r2c2b8 (64-bit beat: 8 codes
+// a word) with act_depth 4096 and wgt_depth 1024: the activation code banks are 512 x 64 (block RAM: one
+// RAMB36 each, 200 LUT-equivalents per RAMB18 against ~700 as RAM64M), the weight code banks 128 x 64
+// (distributed: ~200 LUTs as RAM64M against two RAMB18, although Yosys's own cost model would pick block RAM
+// there), the exponent memories 64 words or fewer (distributed). Synthesis stops after memory mapping (before
+// map_ffram, which turns unmapped memories into flip-flops), so every $mem_v2 cell left is a memory that would
+// become flip-flops; only the store's 2-word nnz_a array may (about 35 s of CPU).
+TEST(PpaXc7, MemoriesMapByTheSizeRuleAndPairsShareADsp) {
+  if (!have_tool("yosys")) GTEST_SKIP() << "yosys not installed";
+  TempOut out;
+  const fs::path cfg = out.path() / "mem.yaml";
+  {
+    std::ifstream in(kSource / "configs/test/r2c2b8.yaml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"act_depth: 256", "act_depth: 4096"},
+                                   {"wgt_depth: 256", "wgt_depth: 1024"}}) {
+      const size_t at = text.find(from);
+      ASSERT_NE(at, std::string::npos) << from;
+      text.replace(at, from.size(), to);
+    }
+    std::ofstream(cfg) << text << "pe:\n  pair_multipliers: true\n";
+  }
+  const fs::path rtl = out.path() / "rtl";
+  const RunResult g = run("'" + (kBinary / "bfpgen").string() + "' generate '" + cfg.string() + "' -o '" +
+                          rtl.string() + "'");
+  ASSERT_EQ(g.status, 0) << g.output;
+  std::string files;
+  {
+    std::ifstream f(rtl / "bfp_top.f");
+    for (std::string line; std::getline(f, line);)
+      if (!line.empty()) files += " " + (rtl / line).string();  // a Yosys script takes no quotes (no spaces here)
+  }
+  std::ofstream(out.path() / "mem.ys") << "read_verilog -sv -DBFP_XC7" << files << "\n"
+                                       << "synth_xilinx -family xc7 -top bfp_top -flatten -run :map_ffram\n"
+                                       << "tee -o " << (out.path() / "stat.txt").string() << " stat\n"
+                                       << "tee -o " << (out.path() / "mem.txt").string() << " select -list t:$mem_v2\n";
+  const RunResult y = run("yosys -q -l '" + (out.path() / "yosys.log").string() + "' '" +
+                          (out.path() / "mem.ys").string() + "' >/dev/null 2>&1 || { tail -20 '" +
+                          (out.path() / "yosys.log").string() + "'; exit 1; }");
+  ASSERT_EQ(y.status, 0) << y.output;
+  std::map<std::string, int> cells;
+  {
+    std::ifstream in(out.path() / "stat.txt");
+    for (std::string line; std::getline(in, line);) {
+      std::istringstream ls(line);
+      std::string name;
+      int n = 0;
+      if (ls >> name >> n) cells[name] = n;
+    }
+  }
+  std::ifstream mem_in(out.path() / "mem.txt");
+  const std::string left((std::istreambuf_iterator<char>(mem_in)), std::istreambuf_iterator<char>());
+  SCOPED_TRACE("memories left for flip-flops:\n" + left);
+  EXPECT_EQ(cells["RAMB36E1"], 4);  // the activation code banks: 2 banks x 2 halves, 512 x 64 each
+  EXPECT_EQ(cells["RAMB18E1"], 0);
+  EXPECT_EQ(cells["RAM64M"], 176);  // 128 x 64 weight code banks and 64 x 64 exponent memories
+  EXPECT_EQ(cells["RAM32M"], 36);
+  EXPECT_EQ(cells["$mem_v2"], 1);
+  EXPECT_EQ(left.find("mem_q"), std::string::npos);      // no bfp_sram left to become flip-flops
+  EXPECT_NE(left.find("u_store.nnz_a"), std::string::npos);  // the one that may
+  EXPECT_EQ(cells["DSP48E1"], 3);  // 4 PE products on 2 paired DSPs, 1 for address arithmetic
+}
