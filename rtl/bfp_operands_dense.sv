@@ -144,7 +144,7 @@ module bfp_operands_dense #(
       .exp_sel_i   (exp_sel_q),
       .code_o      (wgt_o[8*c +: 8]),
       .exp_o       (wgt_e_o[8*c +: 8]),
-      .exp_word_i  ('0),
+      .exp_word_i  ({MemWidth{1'b0}}),  // sized: Icarus pads an unsized '0 port with a warning
       .exp_word_o  (exp_word)
     );
     logic unused_exp_word;  // one bank per column: nothing to share
