@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "gen/emit.h"
 #include "support/bit_exact_run.h"
+#include "support/read_file.h"
 #include "support/rtl_configs.h"
 #include "support/run_cmd.h"
 #include "support/temp_dir.h"
@@ -27,15 +28,6 @@
 namespace fs = std::filesystem;
 using bfp::Config;
 using bfp::test::load;
-
-namespace {
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-}  // namespace
 
 TEST(PairMultipliersConfig, OptionalFalseByDefaultAndHashKept) {
   const Config c = load("configs/test/r2c2b8.yaml");
@@ -74,9 +66,9 @@ TEST(PairMultipliersConfig, BadValuesNameTheKey) {
 TEST(PairMultipliersConfig, ReachesTheRtlParameterAndTheHeader) {
   bfp::test::TempDir tmp("bfp_pair_gen");
   bfp::generate(load("configs/test/r2c2b8.yaml").with("pe.pair_multipliers", "true"), (tmp / "rtl").string());
-  const std::string top = read_text(tmp / "rtl" / "bfp_top.sv");
+  const std::string top = bfp::test::read_file(tmp / "rtl" / "bfp_top.sv");
   EXPECT_NE(top.find(".PairMultipliers"), std::string::npos) << top;
-  const std::string hdr = read_text(tmp / "rtl" / "bfp_config.h");
+  const std::string hdr = bfp::test::read_file(tmp / "rtl" / "bfp_config.h");
   EXPECT_NE(hdr.find("kPairMultipliers = 1"), std::string::npos) << hdr;
   EXPECT_TRUE(fs::exists(tmp / "rtl" / "bfp_mul_pair.sv"));
 }
