@@ -5,13 +5,13 @@
 # configs/test/r2c2b8.yaml, compiled at -O1 ($BFP_MODEL_OPT; cached after the first run), and runs a short
 # deterministic fuzz: mutant 0 (the original design) must pass, both mutants must fail.
 #   1 (366e6a8da815) bfp_core.sv op_o: STORE reported as 0 -- changes no result; killed by the driver's op_o check
-#   2 (0cd41d148033) bfp_pe.sv: the product act_i * wgt_i -> act_i + wgt_i
+#   2 (dfef8c112836) bfp_pe.sv: the product act_i * wgt_i -> act_i + wgt_i
 # Usage: bite_test.sh SOURCE_DIR BFPGEN OUT_DIR
 set -euo pipefail
 src=$1 bfpgen=$2 out=$3
 rm -rf "$out/rtl"
 mkdir -p "$out"
-python3 "$src/verify/mutate/mutate.py" schema --out "$out/rtl" --pick 366e6a8da815 --pick 0cd41d148033 "$src"/rtl/*.sv
+python3 "$src/verify/mutate/mutate.py" schema --out "$out/rtl" --pick 366e6a8da815 --pick dfef8c112836 "$src"/rtl/*.sv
 export BFP_RTL_SOURCE_DIR=$out/rtl BFP_MODEL_OPT=${BFP_MODEL_OPT:--O1}
 fuzz=("$bfpgen" fuzz --config "$src/configs/test/r2c2b8.yaml" --seed 1 --count 6 --quiet)
 status=0

@@ -297,8 +297,23 @@ def find_sites(path, text):
                             proc_end = k
                             break
             else:
-                k = j
-                while k < n and toks[k].text != ";":
+                # one statement, which may itself hold blocks: `if (en) begin ... end [else ...]`
+                k, d, par = j, 0, 0
+                while k < n:
+                    x = toks[k].text
+                    nxt_else = k + 1 < n and toks[k + 1].text == "else"
+                    if x in ("(", "[", "{"):
+                        par += 1
+                    elif x in (")", "]", "}"):
+                        par -= 1
+                    elif x in ("begin", "case", "casez", "casex", "fork"):
+                        d += 1
+                    elif x in ("end", "endcase", "join"):
+                        d -= 1
+                        if d == 0 and not nxt_else:
+                            break
+                    elif x == ";" and d == 0 and par == 0 and not nxt_else:
+                        break
                     k += 1
                 proc_end = k
         elif t.text == "assign" and not proc:
