@@ -13,8 +13,13 @@
 namespace bfp::host {
 
 /// Memory row i holds A row order[i]: rows by decreasing number of non-zero codes, ties in their natural order
-/// (so a matrix whose rows all have the same count keeps the identity).
-std::vector<int> balanced_row_order(const golden::BfpMatrix& a);
+/// (so a matrix whose rows all have the same count keeps the identity). With `tile_rows` (the array's rows R)
+/// > 0, at least three tiles and rows a multiple of it, the sorted rows form tiles of R and the second tile
+/// (the second-heaviest) moves to the end: a GEMM's tiles then run heaviest first and second-heaviest last. At a
+/// weight-tile boundary the next weights load while the compute engine has only the tiles on either side of the
+/// boundary to work on (docs/architecture.md "Row balancing"), so those are the heaviest two. tile_rows = 0:
+/// sorted order only.
+std::vector<int> balanced_row_order(const golden::BfpMatrix& a, int tile_rows = 0);
 
 /// True when order[i] == i for every i.
 bool is_identity(const std::vector<int>& order);

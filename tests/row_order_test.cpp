@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Host-side row balancing (host/row_order.h): the order groups rows by non-zero count, most first, ties in
-// natural order; permute/unpermute are inverse; a bad order is rejected.
+// natural order, with tiles the second-heaviest tile last; permute/unpermute are inverse; a bad order is rejected.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -33,6 +33,20 @@ TEST(RowOrder, EqualCountsKeepTheIdentity) {
   const auto order = bfp::host::balanced_row_order(matrix_with_nnz({5, 5, 5, 5}, 16));
   EXPECT_TRUE(bfp::host::is_identity(order));
   EXPECT_FALSE(bfp::host::is_identity({1, 0}));
+}
+
+TEST(RowOrder, WithTilesTheSecondHeaviestTileMovesToTheEnd) {
+  // sorted: rows 1,3 (16) | 4,6 (9, 8) | 0,5 (3, 3) | 7,2 (1, 0): tile 1 = {4, 6} goes last
+  const auto q = matrix_with_nnz({3, 16, 0, 16, 9, 3, 8, 1}, 16);
+  EXPECT_EQ(bfp::host::balanced_row_order(q, 2), (std::vector<int>{1, 3, 0, 5, 7, 2, 4, 6}));
+  EXPECT_EQ(bfp::host::balanced_row_order(q, 0), (std::vector<int>{1, 3, 4, 6, 0, 5, 7, 2}));
+  // fewer than three tiles, or rows not a multiple of the tile: sorted order
+  EXPECT_EQ(bfp::host::balanced_row_order(q, 4), bfp::host::balanced_row_order(q, 0));
+  EXPECT_EQ(bfp::host::balanced_row_order(q, 3), bfp::host::balanced_row_order(q, 0));
+  // every tile after the first equally heavy: nothing to gain, sorted order (equal counts keep the identity)
+  EXPECT_TRUE(bfp::host::is_identity(bfp::host::balanced_row_order(matrix_with_nnz({5, 5, 5, 5, 5, 5}, 16), 2)));
+  EXPECT_EQ(bfp::host::balanced_row_order(matrix_with_nnz({9, 5, 5, 5, 5, 5}, 16), 2),
+            (std::vector<int>{0, 1, 2, 3, 4, 5}));
 }
 
 TEST(RowOrder, PermuteAndUnpermuteAreInverse) {

@@ -112,7 +112,7 @@ sim::GemmRun run_gemm_rows(sim::Driver& drv, const host::GemmPlan& plan, const g
                            bool balance, std::vector<int>* order_out) {
   // row balancing: the RTL sees A and C with their rows in memory order; everything returned is logical
   std::vector<int> order;
-  if (balance && plan.sparse_a() && !plan.a_resident) order = host::balanced_row_order(qa);
+  if (balance && plan.sparse_a() && !plan.a_resident) order = host::balanced_row_order(qa, drv.config().rows);
   if (host::is_identity(order)) order.clear();
   if (order_out) *order_out = order;
   if (order.empty()) return sim::run_gemm(drv, plan, qa, qw, expected, bias);
