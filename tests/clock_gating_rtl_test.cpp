@@ -16,6 +16,8 @@
 #include <fstream>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "gen/emit.h"
@@ -396,3 +398,26 @@ INSTANTIATE_TEST_SUITE_P(Knobs, ClockGatingGemm,
                            std::string s = fs::path(info.param.config).stem().string() + "_" + info.param.knob;
                            return s;
                          });
+
+// The FPGA setting of the default config: clock enables and paired multipliers (one DSP per two PEs) together, on
+// a default-config model of its own; the same GEMMs as above against the plain default model.
+TEST(ClockGatingGemmCombined, DefaultEnableWithPairedMultipliers) {
+  const Config cfg = load("configs/default.yaml");
+  bfp::verify::GemmSpec s;
+  s.m = 2 * cfg.rows + 1;
+  s.k = 3 * cfg.block;
+  s.n = 2 * cfg.cols + 1;
+  s.seed = 14;
+  s.stall = 0.1;
+  s.warmup = 1;
+  const std::string rerun =
+      " (rerun: build/tests/clock_gating_rtl_test --gtest_filter='ClockGatingGemmCombined.*')";
+  const std::vector<std::pair<std::string, std::string>> knobs{{"power.clock_gating", "enable"},
+                                                               {"pe.pair_multipliers", "true"}};
+  bfp::test::expect_knobs_change_nothing(cfg, knobs, s, "default dense seed=14" + rerun);
+  s.act_sparsity = 0.7;
+  s.wgt_sparsity = 0.3;
+  s.sparse_a = true;
+  s.seed = 15;
+  bfp::test::expect_knobs_change_nothing(cfg, knobs, s, "default sparse seed=15" + rerun);
+}

@@ -7,6 +7,8 @@
 #include <exception>
 #include <iostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "rtl_configs.h"
@@ -36,13 +38,22 @@ inline verify::GemmResult run_bit_exact(const Config& cfg, const verify::GemmSpe
 // A config knob that may change only the hardware's structure or power (clock gating, paired multipliers):
 // the GEMM s on base with `key: value` is bit-exact, takes the same cycles and gives the same output bits as on
 // base itself. `what` names the case and says how to rerun it.
-inline void expect_knob_changes_nothing(const Config& base, const std::string& key, const std::string& value,
+/// Several knobs at once (e.g. clock enables and paired multipliers together).
+inline void expect_knobs_change_nothing(const Config& base,
+                                        const std::vector<std::pair<std::string, std::string>>& knobs,
                                         const verify::GemmSpec& s, const std::string& what) {
-  const auto r = run_bit_exact(base.with(key, value), s, key + "=" + value + " " + what);
-  const auto r0 = run_bit_exact(base, s, key + " at its default " + what);
+  std::string set;
+  for (const auto& [key, value] : knobs) set += (set.empty() ? "" : " ") + key + "=" + value;
+  const auto r = run_bit_exact(base.with(knobs), s, set + " " + what);
+  const auto r0 = run_bit_exact(base, s, "the same knobs at their defaults " + what);
   EXPECT_TRUE(r.bit_exact);
   EXPECT_EQ(r.cycles.total, r0.cycles.total);
   EXPECT_TRUE(r.out_rtl == r0.out_rtl);
+}
+
+inline void expect_knob_changes_nothing(const Config& base, const std::string& key, const std::string& value,
+                                        const verify::GemmSpec& s, const std::string& what) {
+  expect_knobs_change_nothing(base, {{key, value}}, s, what);
 }
 
 }  // namespace bfp::test
