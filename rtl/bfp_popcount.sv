@@ -9,20 +9,25 @@ module bfp_popcount #(
   input  logic [Width-1:0]   bits_i,   /// the bits
   output logic [CntBits-1:0] count_o   /// how many are 1
 );
-  // heap layout: node n (1 = root) at [n*CntBits +: CntBits], leaves Leaves..2*Leaves-1, children 2n and 2n+1
-  localparam int Leaves = 1 << $clog2(Width);
-  logic [Leaves-1:0]           padded;
-  logic [2*Leaves*CntBits-1:0] node;
+  // Level l of the tree (a generate block of its own) holds Leaves >> l sums of l + 1 bits; level 0 is the bits.
+  // One continuous assignment per adder, each as wide as its sum: Verilator evaluates the adders as separate
+  // small nodes (a procedural loop over one flat vector of the whole tree simulated the default config ~1.6x
+  // slower), and synthesis gets the same narrow adders as before.
+  localparam int Levels = $clog2(Width);
+  localparam int Leaves = 1 << Levels;
+  logic [Leaves-1:0] padded;
   assign padded = Leaves'(bits_i);
-  always_comb begin
-    node = '0;
-    for (int i = 0; i < Leaves; i++) node[(Leaves + i)*CntBits +: CntBits] = CntBits'(padded[i]);
-    for (int n = Leaves - 1; n >= 1; n--)
-      node[n*CntBits +: CntBits] = node[2*n*CntBits +: CntBits] + node[(2*n + 1)*CntBits +: CntBits];
+  for (genvar l = 0; l <= Levels; l++) begin : gen_lvl
+    logic [(Leaves >> l)*(l + 1)-1:0] s;
+    if (l == 0) begin : gen_bits
+      assign s = padded;
+    end else begin : gen_sums
+      for (genvar n = 0; n < (Leaves >> l); n++) begin : gen_node
+        assign s[n*(l + 1) +: l + 1] = (l + 1)'(gen_lvl[l - 1].s[2*n*l +: l]) +
+                                       (l + 1)'(gen_lvl[l - 1].s[(2*n + 1)*l +: l]);
+      end
+    end
   end
-  assign count_o = node[CntBits +: CntBits];
-
-  logic unused;
-  assign unused = ^node[0 +: CntBits];
+  assign count_o = CntBits'(gen_lvl[Levels].s);
 endmodule
 // bfp-group: operand buffers

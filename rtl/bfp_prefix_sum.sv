@@ -13,15 +13,24 @@ module bfp_prefix_sum #(
   output logic [OutBits-1:0]   total_o   /// sum of all N numbers
 );
   localparam int Levels = (N > 1) ? $clog2(N) : 0;
+  // level l (0..Levels) of the network at [l*N*OutBits +: N*OutBits]; level 0 holds the inputs. One continuous
+  // assignment per adder (generate loops, constant slices), so Verilator schedules each on its own.
+  logic [(Levels+1)*N*OutBits-1:0] lv /*verilator split_var*/;
   logic [N*OutBits-1:0] incl;  // inclusive prefix sums
-  always_comb begin
-    for (int i = 0; i < N; i++) incl[i*OutBits +: OutBits] = OutBits'(x_i[i*InBits +: InBits]);
-    // level l adds the partial sum d = 2^l places below; i descends, so incl[i-d] still holds level l-1
-    for (int l = 0; l < Levels; l++)
-      for (int i = N - 1; i >= 1; i--)
-        if (i >= (1 << l))
-          incl[i*OutBits +: OutBits] = incl[i*OutBits +: OutBits] + incl[(i - (1 << l))*OutBits +: OutBits];
+  for (genvar i = 0; i < N; i++) begin : gen_in
+    assign lv[i*OutBits +: OutBits] = OutBits'(x_i[i*InBits +: InBits]);
   end
+  for (genvar l = 0; l < Levels; l++) begin : gen_level
+    for (genvar i = 0; i < N; i++) begin : gen_sum
+      if (i >= (1 << l)) begin : gen_add
+        assign lv[((l + 1)*N + i)*OutBits +: OutBits] =
+            lv[(l*N + i)*OutBits +: OutBits] + lv[(l*N + i - (1 << l))*OutBits +: OutBits];
+      end else begin : gen_keep
+        assign lv[((l + 1)*N + i)*OutBits +: OutBits] = lv[(l*N + i)*OutBits +: OutBits];
+      end
+    end
+  end
+  assign incl = lv[Levels*N*OutBits +: N*OutBits];
   if (N == 1) begin : gen_one
     assign sum_o = '0;
   end else begin : gen_many
