@@ -371,21 +371,8 @@ class ClockGatingGemm : public ::testing::TestWithParam<KnobCase> {};
 TEST_P(ClockGatingGemm, BitExactSameCycles) {
   const KnobCase kc = GetParam();
   const Config cfg = load(kc.config);
-  bfp::verify::GemmSpec s;
-  s.m = 2 * cfg.rows + 1;
-  s.k = 3 * cfg.block;
-  s.n = 2 * cfg.cols + 1;
-  s.seed = 12;
-  s.stall = 0.1;
-  s.warmup = 1;  // a second GEMM on the same model: state the gates kept must be the right one
-  run_knob(kc, s, "dense");
-  if (cfg.sparse()) {
-    s.act_sparsity = 0.7;
-    s.wgt_sparsity = 0.3;
-    s.sparse_a = true;
-    s.seed = 13;
-    run_knob(kc, s, "sparse");
-  }
+  run_knob(kc, bfp::test::knob_gemm_spec(cfg, 12, false), "dense");
+  if (cfg.sparse()) run_knob(kc, bfp::test::knob_gemm_spec(cfg, 13, true), "sparse");
 }
 
 INSTANTIATE_TEST_SUITE_P(Knobs, ClockGatingGemm,
@@ -403,21 +390,12 @@ INSTANTIATE_TEST_SUITE_P(Knobs, ClockGatingGemm,
 // a default-config model of its own; the same GEMMs as above against the plain default model.
 TEST(ClockGatingGemmCombined, DefaultEnableWithPairedMultipliers) {
   const Config cfg = load("configs/default.yaml");
-  bfp::verify::GemmSpec s;
-  s.m = 2 * cfg.rows + 1;
-  s.k = 3 * cfg.block;
-  s.n = 2 * cfg.cols + 1;
-  s.seed = 14;
-  s.stall = 0.1;
-  s.warmup = 1;
   const std::string rerun =
       " (rerun: build/tests/clock_gating_rtl_test --gtest_filter='ClockGatingGemmCombined.*')";
   const std::vector<std::pair<std::string, std::string>> knobs{{"power.clock_gating", "enable"},
                                                                {"pe.pair_multipliers", "true"}};
-  bfp::test::expect_knobs_change_nothing(cfg, knobs, s, "default dense seed=14" + rerun);
-  s.act_sparsity = 0.7;
-  s.wgt_sparsity = 0.3;
-  s.sparse_a = true;
-  s.seed = 15;
-  bfp::test::expect_knobs_change_nothing(cfg, knobs, s, "default sparse seed=15" + rerun);
+  bfp::test::expect_knobs_change_nothing(cfg, knobs, bfp::test::knob_gemm_spec(cfg, 14, false),
+                                         "default dense seed=14" + rerun);
+  bfp::test::expect_knobs_change_nothing(cfg, knobs, bfp::test::knob_gemm_spec(cfg, 15, true),
+                                         "default sparse seed=15" + rerun);
 }

@@ -158,21 +158,8 @@ class PairMultipliersGemm : public ::testing::TestWithParam<PairCase> {};
 TEST_P(PairMultipliersGemm, BitExactSameCycles) {
   const PairCase pc = GetParam();
   const Config cfg = base_config(pc);
-  bfp::verify::GemmSpec s;
-  s.m = 2 * cfg.rows + 1;
-  s.k = 3 * cfg.block;
-  s.n = 2 * cfg.cols + 1;
-  s.seed = 21;
-  s.stall = 0.1;
-  s.warmup = 1;
-  run_pair(pc, s, "dense");
-  if (cfg.sparse()) {
-    s.act_sparsity = 0.7;
-    s.wgt_sparsity = 0.3;
-    s.sparse_a = true;
-    s.seed = 22;
-    run_pair(pc, s, "sparse");
-  }
+  run_pair(pc, bfp::test::knob_gemm_spec(cfg, 21, false), "dense");
+  if (cfg.sparse()) run_pair(pc, bfp::test::knob_gemm_spec(cfg, 22, true), "sparse");
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, PairMultipliersGemm,

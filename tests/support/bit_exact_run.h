@@ -4,6 +4,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -38,6 +39,25 @@ inline verify::GemmResult run_bit_exact(const Config& cfg, const verify::GemmSpe
 // A config knob that may change only the hardware's structure or power (clock gating, paired multipliers):
 // the GEMM s on base with `key: value` is bit-exact, takes the same cycles and gives the same output bits as on
 // base itself. `what` names the case and says how to rerun it.
+/// The GEMM of the knob tests: a little over two tiles in M and N and three blocks of K, backpressure on every
+/// handshake, one warm-up GEMM on the same model first (state a knob keeps must be the right one); `sparse` adds
+/// 70% activation and 30% weight zeros with A loaded compressed.
+inline verify::GemmSpec knob_gemm_spec(const Config& cfg, uint64_t seed, bool sparse) {
+  verify::GemmSpec s;
+  s.m = 2 * cfg.rows + 1;
+  s.k = 3 * cfg.block;
+  s.n = 2 * cfg.cols + 1;
+  s.seed = seed;
+  s.stall = 0.1;
+  s.warmup = 1;
+  if (sparse) {
+    s.act_sparsity = 0.7;
+    s.wgt_sparsity = 0.3;
+    s.sparse_a = true;
+  }
+  return s;
+}
+
 /// Several knobs at once (e.g. clock enables and paired multipliers together).
 inline void expect_knobs_change_nothing(const Config& base,
                                         const std::vector<std::pair<std::string, std::string>>& knobs,
