@@ -119,14 +119,15 @@ module bfp_bias_buf #(
   assign pe        = ExpW'(blk_exp) + ExpW'(127);  // a weight of exactly 1.0: Eb + 127 <= 382
 
   // Stage 1 registers each lane's operands: its accumulator as read, its bias product and a copy of pe per
-  // lane (the hierarchical ASIC flow does not buffer a net that fans out to B bfp_acc_align instances). Stage 2
-  // registers the aligned sum.
+  // lane (the hierarchical ASIC flow does not buffer a net that fans out to B bfp_acc_align instances; `keep`
+  // stops Yosys's opt_merge from folding the B identical copies back into one, which it did: 9.3 ns, docs/ppa.md).
+  // Stage 2 registers the aligned sum.
   for (genvar j = 0; j < BlockSize; j++) begin : gen_lane
     logic signed [ProdW-1:0]    p, p_q;
     logic signed [AccWidth-1:0] acc_m_q, m;
     logic        [ExpW-1:0]     acc_e_q, pe_q, e;
     assign p = {blk_codes[8*j+7], blk_codes[8*j +: 8], 6'd0};  // sign-extended b * 2^6
-    always_ff @(posedge clk_res) begin
+    (* keep *) always_ff @(posedge clk_res) begin
       if (take_res) begin
         acc_m_q <= acc_m_i[j*AccWidth +: AccWidth];
         acc_e_q <= acc_e_i[j*ExpW +: ExpW];
