@@ -4,9 +4,11 @@
 // may start at any byte (the engine reads whole beats from the beat below), so every beat is rotated by the
 // start's byte offset and byte i of the buffer takes the rotated beat's byte i % Beat when the beat is the
 // one that holds it. A STORE BIAS reads the block of accumulator-buffer columns it requantizes; each lane
-// adds its column's bias as one more section-3 step (bfp_acc_align with p = b * 2^6, pe = Eb + 127). The
-// result is registered (one cycle): the adder would otherwise sit in front of bfp_requant's first stage (the
-// magnitude's carry chain, with the accumulator buffer's read multiplexer in the same cycle).
+// adds its column's bias as one more section-3 step (bfp_acc_align with p = b * 2^6, pe = Eb + 127). Two
+// register stages (two cycles): the block as read (the accumulator buffer's read multiplexer, the bias codes'
+// block select and pe's adder), then the adder's result. One stage held both (14.6 ns at 180 nm, the default
+// config's critical path in docs/ppa.md: the block select fans out to every lane, the aligned add is ~7 ns on
+// its own); before that the adder sat in front of bfp_requant's first stage.
 module bfp_bias_buf #(
   parameter int BlockSize = 32,  /// elements per BFP block B (a power of two)
   parameter int AccWidth  = 32,  /// accumulator mantissa bits W
@@ -27,7 +29,7 @@ module bfp_bias_buf #(
   input  logic [BlkBits-1:0]            rd_block_i,   /// block of columns the STORE reads
   input  logic [BlockSize*AccWidth-1:0] acc_m_i,      /// that block's accumulators, lane j = column j
   input  logic [BlockSize*bfp_pkg::EXP_W-1:0] acc_e_i,  /// their exponent sums
-  output logic [BlockSize*AccWidth-1:0] m_o,          /// accumulators plus bias, one cycle later
+  output logic [BlockSize*AccWidth-1:0] m_o,          /// accumulators plus bias, two cycles later
   output logic [BlockSize*bfp_pkg::EXP_W-1:0] e_o     /// their exponent sums
 );
   localparam int Beat    = MemWidth / 8;
@@ -59,10 +61,11 @@ module bfp_bias_buf #(
   end
 
   // Clocking (docs/architecture.md "Clock gating"): the code bytes load only on a code beat, the exponent
-  // bytes on an exponent beat (we_i and exp_i come from the load engine's registers), and the result register
-  // only while the store engine is busy: bfp_store uses m_o/e_o in the cycle after it reads a block (issue_d_q),
-  // and it reads only while busy, so the result of a cycle it was idle in is never used. That register loaded
-  // every cycle before; with none it still does.
+  // bytes on an exponent beat (we_i and exp_i come from the load engine's registers), and both lane stages
+  // only while the store engine is busy: bfp_store uses m_o/e_o two cycles after it reads a block (issue_dd_q),
+  // it reads only while busy and stays busy for more than two cycles after its last read (the requantizer, the
+  // prune stage and the writer follow), so a stage's content from a cycle it was idle in is never used. Those
+  // registers loaded every cycle before; with none they still do.
   logic clk_code, clk_exp, clk_res, take_code, take_exp, take_res;
   if (ClockGating == 1) begin : gen_cg_code
     bfp_icg u_icg (.clk_i(clk_i), .en_i(we_i && !exp_i), .gclk_o(clk_code));
@@ -115,20 +118,32 @@ module bfp_bias_buf #(
   assign blk_exp   = exps_q[32'(rd_block_i) * 8 +: 8];
   assign pe        = ExpW'(blk_exp) + ExpW'(127);  // a weight of exactly 1.0: Eb + 127 <= 382
 
+  // Stage 1 registers each lane's operands: its accumulator as read, its bias product and a copy of pe per
+  // lane (the hierarchical ASIC flow does not buffer a net that fans out to B bfp_acc_align instances; `keep`
+  // stops Yosys's opt_merge from folding the B identical copies back into one, which it did: 9.3 ns, docs/ppa.md).
+  // Stage 2 registers the aligned sum.
   for (genvar j = 0; j < BlockSize; j++) begin : gen_lane
-    logic signed [ProdW-1:0]    p;
-    logic signed [AccWidth-1:0] m;
-    logic        [ExpW-1:0]     e;
+    logic signed [ProdW-1:0]    p, p_q;
+    logic signed [AccWidth-1:0] acc_m_q, m;
+    logic        [ExpW-1:0]     acc_e_q, pe_q, e;
     assign p = {blk_codes[8*j+7], blk_codes[8*j +: 8], 6'd0};  // sign-extended b * 2^6
+    (* keep *) always_ff @(posedge clk_res) begin
+      if (take_res) begin
+        acc_m_q <= acc_m_i[j*AccWidth +: AccWidth];
+        acc_e_q <= acc_e_i[j*ExpW +: ExpW];
+        p_q     <= p;
+        pe_q    <= pe;
+      end
+    end
     bfp_acc_align #(
       .AccWidth (AccWidth),
       .GuardBits(GuardBits),
       .ProdWidth(ProdW)
     ) u_align (
-      .acc_m_i (acc_m_i[j*AccWidth +: AccWidth]),
-      .acc_e_i (acc_e_i[j*ExpW +: ExpW]),
-      .prod_i  (p),
-      .prod_e_i(pe),
+      .acc_m_i (acc_m_q),
+      .acc_e_i (acc_e_q),
+      .prod_i  (p_q),
+      .prod_e_i(pe_q),
       .acc_m_o (m),
       .acc_e_o (e)
     );

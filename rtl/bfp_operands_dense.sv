@@ -89,7 +89,8 @@ module bfp_operands_dense #(
   end
 
   logic unused_k;
-  assign unused_k = ^kblk;
+  assign unused_k = ^{kblk, wgt_halves_q};  // the banks read their own copies of the half (gen_wgt_bank); the
+                                             // assertions check wgt_halves_q
 
   // Two activation halves: LOAD_ACT fills one while COMPUTE reads the other.
   for (genvar r = 0; r < Rows; r++) begin : gen_act_bank
@@ -125,6 +126,11 @@ module bfp_operands_dense #(
 
   for (genvar c = 0; c < Cols; c++) begin : gen_wgt_bank
     logic [MemWidth-1:0] exp_word;
+    // the weight half this bank reads: a copy per bank, as in bfp_operands_sparse (one register driving every
+    // bank is a net between modules that the hierarchical ASIC flow does not buffer); `keep` stops Yosys's
+    // opt_merge from folding the identical copies back into one
+    logic rd_half_q;
+    (* keep *) always_ff @(posedge clk_i) if (start_i) rd_half_q <= (wgt_halves_i == 2'b10);
     bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
                    .WordBits(WordBits), .Bank(c), .Split(WgtSplit), .ClockGating(ClockGating)) u_bank (
       .clk_i       (clk_i),
@@ -136,7 +142,7 @@ module bfp_operands_dense #(
       .bank_addr_i (bank_addr_i),
       .bank_wdata_i(bank_wdata_i),
       .wr_halves_i (bank_wgt_halves_i),
-      .rd_half_i   (wgt_halves_q == 2'b10),
+      .rd_half_i   (rd_half_q),
       .re_i        (active_q),
       .code_raddr_i(k_q[BeatLog +: WgtAw]),
       .exp_raddr_i (kblk[BeatLog +: WgtEAw]),

@@ -8,7 +8,8 @@
 // bits are written a byte at a time. The per-row counts survive between commands, so a row may be
 // written by several STOREs (FIRST resets them, LAST flushes level 1 and writes the header): the output
 // of an N-wide layer needs no more than AccCols accumulator columns. A STORE BIAS (Bias configs) takes
-// the block from bfp_bias_buf instead, which adds the bias and registers it: one cycle more of latency.
+// the block from bfp_bias_buf instead, which registers the block, adds the bias and registers the sum: two
+// cycles more of latency.
 //
 // Pipelined (docs/architecture.md "STORE timing"): the read side issues a block to the requantizer (which has
 // no stall) only when one of Depth slots is free for its result, counting blocks in flight, or one frees in that
@@ -86,14 +87,14 @@ module bfp_store #(
   localparam int WinBytes  = ((BlockSize + Beat - 1) / Beat + 1) * Beat;
   // Slots for requantized blocks (header): a slot is held from a block's read until the writer is done with it,
   // RqLat + 2 cycles for a block written in one cycle (RqLat: bfp_requant's latency with B lanes, 4 cycles; +1
-  // for the prune stage; +1 with BIAS). Sparse configs have RqLat + 2 (+1 with BIAS), so the reads keep up with a
+  // for the prune stage; +2 with BIAS). Sparse configs have RqLat + 2 (+2 with BIAS), so the reads keep up with a
   // combining dense writer at one block per cycle and with the compressed writer; `none` configs keep one fewer,
   // where the combining writer waits for reads (RqLat + 1 blocks per RqLat + 2 cycles) but is still faster than a
   // code and an exponent beat per block. The multi-cycle requantizer takes one block at a time and holds its
   // inputs, so there one slot is all it can use.
   localparam int RqLat     = 4;
   localparam int Serial    = (RequantLanes < BlockSize) ? 1 : 0;
-  localparam int Depth     = (Serial != 0) ? 1 : RqLat + 1 + ((Bias != 0) ? 1 : 0) + ((Sparse != 0) ? 1 : 0);
+  localparam int Depth     = (Serial != 0) ? 1 : RqLat + 1 + ((Bias != 0) ? 2 : 0) + ((Sparse != 0) ? 1 : 0);
   localparam int PtrBits   = (Depth > 1) ? $clog2(Depth) : 1;
   localparam int SlotN     = 1 << PtrBits;  // slots declared (a power of two: every pointer value indexes one)
   localparam int CntW      = $clog2(Depth + 2);  // 0 .. Depth, and one value more for the STORE_SLOTS check
@@ -112,10 +113,10 @@ module bfp_store #(
 
   // ---- read side: the next block to read, blocks in flight ------------------------------------------
   logic [15:0]        f_row_q, f_blk_q;   // next block to read (held while the serial requantizer works on it)
-  logic [15:0]        f_blk_d_q;          // the block read a cycle ago (with BIAS: the one entering the requantizer)
+  logic [15:0]        f_blk_d_q, f_blk_dd_q;  // blocks read 1 and 2 cycles ago (with BIAS: 2 enters the requantizer)
   logic               f_done_q;           // every block was read
   logic               inflight_q;         // serial requantizer: a block is in it
-  logic               issue_d_q;          // a block was read a cycle ago
+  logic               issue_d_q, issue_dd_q;  // a block was read 1 / 2 cycles ago
   logic [CntW-1:0]    cnt_q;              // blocks read and not yet retired by the writer
   logic [CntW-1:0]    occ_q;              // of those, requantized blocks in the slots
   logic [PtrBits-1:0] land_q, head_q;     // slot the next requantized block lands in / the writer's slot
@@ -131,11 +132,11 @@ module bfp_store #(
   logic [7:0]             rq_exp;
   logic [15:0]            rq_blk;  // the block presented to the requantizer
 
-  // with a bias the block reaches the requantizer through bfp_bias_buf's register, a cycle after the read
+  // with a bias the block reaches the requantizer through bfp_bias_buf's two registers, two cycles after the read
   logic [BlockSize*AccWidth-1:0]       rq_m;
   logic [BlockSize*bfp_pkg::EXP_W-1:0] rq_e;
-  assign rq_valid = (Bias != 0 && bias_q) ? issue_d_q : issue;
-  assign rq_blk   = (Bias != 0 && bias_q) ? f_blk_d_q : f_blk_q;
+  assign rq_valid = (Bias != 0 && bias_q) ? issue_dd_q : issue;
+  assign rq_blk   = (Bias != 0 && bias_q) ? f_blk_dd_q : f_blk_q;
   assign rq_m     = (Bias != 0 && bias_q) ? bias_m_i : acc_m_i;
   assign rq_e     = (Bias != 0 && bias_q) ? bias_e_i : acc_e_i;
 
@@ -461,9 +462,11 @@ module bfp_store #(
 
   // ---- read side and slot counts --------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
-    f_blk_d_q <= f_blk_q;
+    f_blk_d_q  <= f_blk_q;
+    f_blk_dd_q <= f_blk_d_q;
     if (!rst_ni) begin
       issue_d_q  <= 1'b0;
+      issue_dd_q <= 1'b0;
       inflight_q <= 1'b0;
       cnt_q      <= '0;
       occ_q      <= '0;
@@ -471,7 +474,8 @@ module bfp_store #(
       head_q     <= '0;
       f_done_q   <= 1'b1;
     end else begin
-      issue_d_q <= issue;
+      issue_d_q  <= issue;
+      issue_dd_q <= issue_d_q;
       if (!busy_q && start_i) begin
         f_row_q    <= '0;
         f_blk_q    <= '0;

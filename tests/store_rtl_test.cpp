@@ -40,9 +40,10 @@ namespace {
 // requantizer) when one of the engine's Depth slots is free for it, or one frees in that cycle; the writer writes
 // the oldest requantized block from its slot and frees the slot when it is done with it. A block read in cycle t
 // is ready for the writer in cycle t + Lr + 2 (+1: the store's prune stage): Lr = 4 (the B-lane requantizer's
-// latency, kRequantLatency), 5 with BIAS (the bias adder's register), 2*B/L + 1 (+1) for a serial requantizer of
-// L < B lanes, which also takes one block at a time (one slot, the next read in the cycle the writer frees it).
-// Slots: 5, +1 with BIAS, +1 on sparse configs (Lr + 2 on sparse configs: one block per cycle).
+// latency, kRequantLatency), 6 with BIAS (bfp_bias_buf's two registers: the block as read, the sum), 2*B/L + 1
+// (+2) for a serial requantizer of L < B lanes, which also takes one block at a time (one slot, the next read in
+// the cycle the writer frees it). Slots: 5, +2 with BIAS, +1 on sparse configs (Lr + 2 on sparse configs: one
+// block per cycle).
 //
 // Dense writer (write combining, docs/architecture.md "STORE timing"): a block takes CodeBeats = max(1, B/beat)
 // cycles. With B < beat its codes merge into a code stage and only the block that completes the beat (its last
@@ -93,9 +94,9 @@ uint64_t dense_store_cycles(const Config& cfg, const Command& c) {
   const Timing t = timing(cfg);
   const bool bias = (c.flags & bfp::host::kFlagBias) != 0;
   const int beat = cfg.beat_bytes(), b = cfg.block;
-  const int depth = t.serial ? 1 : kRequantLatency + 1 + (bias ? 1 : 0) + (cfg.sparse() ? 1 : 0);
-  // read to slot: the requantizer (+ the bias register) and the prune stage
-  const uint64_t lr = uint64_t((t.serial ? t.serial_latency : kRequantLatency) + (bias ? 1 : 0) + 1);
+  const int depth = t.serial ? 1 : kRequantLatency + 1 + (bias ? 2 : 0) + (cfg.sparse() ? 1 : 0);
+  // read to slot: (the bias buffer's two registers,) the requantizer and the prune stage
+  const uint64_t lr = uint64_t((t.serial ? t.serial_latency : kRequantLatency) + (bias ? 2 : 0) + 1);
   const int n = int(c.rows) * int(c.count);
   std::vector<bool> code_end(static_cast<size_t>(n)), exp_end(static_cast<size_t>(n));
   for (int r = 0; r < c.rows; ++r)
@@ -225,14 +226,15 @@ TEST(StoreRtl, DenseExactCyclesOtherConfigs) {
 
 // ---- BIAS -------------------------------------------------------------------------------------------------
 
-// With BIAS: one more cycle of latency at the start (blocks ready in cycle t + 7), 7 slots: 8 x 1 is 23 (blocks in
-// cycles 7, 9, .., 21, the last eout in 22).
+// With BIAS: two more cycles of latency at the start (blocks ready in cycle t + 8), 8 slots: 8 x 1 is 24 (all 8
+// blocks are read in cycles 0 .. 7; they go in cycles 8, 10, .., 22, the last eout in 23). (23 with one bias
+// register before the clock work of issue 12.)
 TEST(StoreRtl, BiasExactCycles) {
   const Config cfg = load("configs/default.yaml");
   GemmSpec one = spec(8, 16, 16, 21);
   one.bias = true;
   ASSERT_EQ(stores(cfg, one).size(), 1u);
-  EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, 23u);
+  EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, 24u);
   for (Schedule sched : {Schedule::Output, Schedule::Weight}) {
     GemmSpec s = spec(19, 32, 80, 22);
     s.bias = true;
@@ -253,9 +255,10 @@ TEST(StoreRtl, BiasExactCycles) {
 // requantizer, the prune stage). configs/up5k.yaml: B = 4, one lane (Lr = 9), 8-byte beats, one block per STORE
 // (R = 1, AccCols = B): ready in cycle 11 (code beat, exponents handed over), eout in 12: 13 cycles per STORE.
 // verify/mutate/r2c2b8-serial.yaml: B = 8, two lanes (Lr = 2*8/2 + 1 = 9), 16-byte beats, R = 2, AccCols = 24: one
-// STORE of 2 rows x 3 blocks goes in cycles 11, 22, .., 66, the last eout in 67: 68 cycles; 6*12 + 2 = 74 with
-// BIAS (Lr = 10). (Before issue 12's prune stage 62 and 68; 67 and 73 with a code and an exponent beat per block;
-// the engine before issue 11: 72 and 78.)
+// STORE of 2 rows x 3 blocks goes in cycles 11, 22, .., 66, the last eout in 67: 68 cycles; 6*13 + 2 = 80 with
+// BIAS (Lr = 11: bfp_bias_buf's two registers; 74 with its one register before issue 12's clock work). (Before
+// issue 12's prune stage 62 and 68; 67 and 73 with a code and an exponent beat per block; the engine before
+// issue 11: 72 and 78.)
 TEST(StoreRtl, SerialRequantExactCycles) {
   {
     const Config cfg = load("configs/up5k.yaml");
@@ -278,7 +281,7 @@ TEST(StoreRtl, SerialRequantExactCycles) {
     const auto st = stores(cfg, one);
     ASSERT_EQ(st.size(), 1u);
     ASSERT_EQ(st[0].rows * st[0].count, 6);
-    EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, bias ? 74u : 68u);
+    EXPECT_EQ(run_exact(cfg, one).cycles.store_busy, bias ? 80u : 68u);
     GemmSpec s = spec(5, 24, 56, 33);
     s.bias = bias;
     uint64_t expect = 0;
