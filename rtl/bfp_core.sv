@@ -174,13 +174,18 @@ module bfp_core #(
   end
   assign dispatch = pend_q && can_start;
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      pend_q <= 1'b0;
-      op_q   <= '0;
-    end else if (cmd_tready_o && cmd_tvalid_i) begin
-      pend_q        <= 1'b1;
-      op_q          <= cmd_tdata_i[bfp_pkg::CMD_OPCODE_LSB +: bfp_pkg::CMD_OPCODE_W];
+  // The command's fields (~240 flip-flops) load only when a command is accepted: with power.clock_gating: gate
+  // they are clocked only then (docs/architecture.md "Clock gating"); with none and enable the accept is their
+  // enable, as it always was.
+  logic cmd_take, clk_cmd;
+  assign cmd_take = rst_ni && cmd_tready_o && cmd_tvalid_i;
+  if (ClockGating == 1) begin : gen_cg_cmd
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(cmd_take), .gclk_o(clk_cmd));
+  end else begin : gen_ce_cmd
+    assign clk_cmd = clk_i;
+  end
+  always_ff @(posedge clk_cmd) begin
+    if (cmd_take) begin
       flags_q       <= cmd_tdata_i[bfp_pkg::CMD_FLAGS_LSB +: bfp_pkg::CMD_FLAGS_W];
       rows_q        <= cmd_tdata_i[bfp_pkg::CMD_ROWS_LSB +: bfp_pkg::CMD_ROWS_W];
       code_addr_q   <= cmd_tdata_i[bfp_pkg::CMD_CODE_ADDR_LSB +: bfp_pkg::CMD_CODE_ADDR_W];
@@ -193,6 +198,15 @@ module bfp_core #(
       prune_q       <= cmd_tdata_i[bfp_pkg::CMD_PRUNE_LSB +: bfp_pkg::CMD_PRUNE_W];
       row_blocks_q  <= cmd_tdata_i[bfp_pkg::CMD_ROW_BLOCKS_LSB +: bfp_pkg::CMD_ROW_BLOCKS_W];
       wgt_buf_q     <= cmd_tdata_i[bfp_pkg::CMD_WGT_BUF_LSB +: bfp_pkg::CMD_WGT_BUF_W];
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      pend_q <= 1'b0;
+      op_q   <= '0;
+    end else if (cmd_tready_o && cmd_tvalid_i) begin
+      pend_q <= 1'b1;
+      op_q   <= cmd_tdata_i[bfp_pkg::CMD_OPCODE_LSB +: bfp_pkg::CMD_OPCODE_W];
     end else if (dispatch) begin
       pend_q <= 1'b0;
     end
@@ -264,7 +278,8 @@ module bfp_core #(
     .BlockSize(BlockSize),
     .BankBits (BankBits),
     .WordBits (WordBits),
-    .Skew     (Bias)
+    .Skew     (Bias),
+    .ClockGating(ClockGating)
   ) u_dma (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
@@ -295,7 +310,8 @@ module bfp_core #(
       .MemWidth (MemWidth),
       .AddrWidth(AddrWidth),
       .BlockSize(BlockSize),
-      .Rows     (Rows)
+      .Rows     (Rows),
+      .ClockGating(ClockGating)
     ) u_sdma (
       .clk_i          (clk_i),
       .rst_ni         (rst_ni),

@@ -10,7 +10,8 @@ module bfp_dma_rd #(
   parameter int BlockSize = 32,  /// elements per BFP block B (a power of two)
   parameter int BankBits  = 3,   /// bits of a bank (row) index
   parameter int WordBits  = 7,   /// bits of a word address inside a bank
-  parameter int Skew      = 0    /// build skewed loads (skew_i)
+  parameter int Skew      = 0,   /// build skewed loads (skew_i)
+  parameter int ClockGating = 0  /// power.clock_gating: 0 none, 1 gate (the engine while idle), 2 enable
 ) (
   input  logic                 clk_i,            /// clock
   input  logic                 rst_ni,           /// active-low synchronous reset
@@ -84,7 +85,16 @@ module bfp_dma_rd #(
   assign req_last_beat = req_beat_q + 22'd1 == (req_phase_q ? exp_beats_q : code_beats_q);
   assign rsp_last_beat = rsp_beat_q + 22'd1 == (rsp_phase_q ? exp_beats_q : code_beats_q);
 
-  always_ff @(posedge clk_i) begin
+  // Every register here loads only on a reset, a start or while a load runs: with power.clock_gating: gate the
+  // engine is clocked only then (docs/architecture.md "Clock gating"), idle between loads; with none and enable
+  // it runs on clk_i with those conditions, as it always did.
+  logic clk_eng;
+  if (ClockGating == 1) begin : gen_cg_eng
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || start_i || active_q), .gclk_o(clk_eng));
+  end else begin : gen_ce_eng
+    assign clk_eng = clk_i;
+  end
+  always_ff @(posedge clk_eng) begin
     if (!rst_ni) begin
       active_q    <= 1'b0;
       req_done_q  <= 1'b1;

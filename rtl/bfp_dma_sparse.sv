@@ -13,6 +13,7 @@ module bfp_dma_sparse #(
   parameter int AddrWidth = 32,                            /// memory byte-address bits
   parameter int BlockSize = 16,                            /// elements per BFP block B (a power of two)
   parameter int Rows      = 8,                             /// PE rows R
+  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (command fields, row headers), 2 enable
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
   input  logic                 clk_i,            /// clock
@@ -54,9 +55,10 @@ module bfp_dma_sparse #(
   logic        active_q;
   logic [15:0] rows_q;
   logic [31:0] addr_q, stride_q, off_l2_q, off_exp_q, off_codes_q;
-  logic [15:0] nnzb_q [0:Rows-1];
-  logic [15:0] nnz_q  [0:Rows-1];
-  logic [MemWidth-1:0] hold_q [0:Rows-1];  // beat 0 of every row (phase A), for the words that start in it
+  // per row r at [16r +: 16] / [MemWidth*r +: MemWidth] (flat: each row's registers are their own clock-gate group)
+  logic [Rows*16-1:0] nnzb_q;
+  logic [Rows*16-1:0] nnz_q;
+  logic [Rows*MemWidth-1:0] hold_q;  // beat 0 of every row (phase A), for the words that start in it
   logic [MemWidth-1:0] last_q;             // the previous response beat
   logic [Rows-1:0] hdr_valid_q;
   logic [Rows-1:0] empty_q;   // the row's header says nnzb = 0: no phase-B beats
@@ -90,8 +92,8 @@ module bfp_dma_sparse #(
 
   assign req_row = RowBits'(req_row_q);
   assign rsp_row = RowBits'(rsp_row_q);
-  assign req_beats = req_phb_q ? phb_beats(nnzb_q[req_row], nnz_q[req_row], off_l2_q) : 16'd1;
-  assign rsp_beats = rsp_phb_q ? phb_beats(nnzb_q[rsp_row], nnz_q[rsp_row], off_l2_q) : 16'd1;
+  assign req_beats = req_phb_q ? phb_beats(nnzb_q[16*req_row +: 16], nnz_q[16*req_row +: 16], off_l2_q) : 16'd1;
+  assign rsp_beats = rsp_phb_q ? phb_beats(nnzb_q[16*rsp_row +: 16], nnz_q[16*rsp_row +: 16], off_l2_q) : 16'd1;
   // phase B needs the row's header; a row without phase-B beats is stepped over without a transfer
   assign req_ready_hdr = !req_phb_q || hdr_valid_q[req_row];
   assign rsp_ready_hdr = !rsp_phb_q || hdr_valid_q[rsp_row];
@@ -100,7 +102,7 @@ module bfp_dma_sparse #(
 
   logic [31:0] req_meta_m1, req_off, req_addr;
   always_comb begin
-    req_meta_m1 = meta_beats(nnzb_q[req_row], off_l2_q) - 32'd1;  // meta beats after beat 0
+    req_meta_m1 = meta_beats(nnzb_q[16*req_row +: 16], off_l2_q) - 32'd1;  // meta beats after beat 0
     if (!req_phb_q) req_off = 32'd0;
     else if (32'(req_beat_q) < req_meta_m1) req_off = (32'(req_beat_q) + 32'd1) << BeatLog;
     else req_off = off_codes_q + ((32'(req_beat_q) - req_meta_m1) << BeatLog);
@@ -117,7 +119,7 @@ module bfp_dma_sparse #(
   logic [BeatLog-1:0]  shift;
   logic [2*MemWidth-1:0] funnel;
   always_comb begin
-    rsp_nnzb = nnzb_q[rsp_row];
+    rsp_nnzb = nnzb_q[16*rsp_row +: 16];
     m_beats  = meta_beats(rsp_nnzb, off_l2_q);
     rsp_code = 32'(rsp_beat_q) + 32'd1 >= m_beats;                    // a code beat (phase B)
     j        = rsp_code ? m_beats : 32'(rsp_beat_q) + 32'd1;          // beat of the row's stream
@@ -142,7 +144,7 @@ module bfp_dma_sparse #(
       lo    = rd_rsp_tdata_i;
       shift = BeatLog'(off_exp_q);
     end else begin
-      lo    = (o >> BeatLog == j) ? rd_rsp_tdata_i : (o >> BeatLog == 32'd0) ? hold_q[rsp_row] : last_q;
+      lo    = (o >> BeatLog == j) ? rd_rsp_tdata_i : (o >> BeatLog == 32'd0) ? hold_q[MemWidth*rsp_row +: MemWidth] : last_q;
       shift = BeatLog'(o);
     end
     hi     = rd_rsp_tdata_i;
@@ -219,18 +221,57 @@ module bfp_dma_sparse #(
   assign meta_a   = rsp_fire && !rsp_phb_q && exp_in_a(in_nnzb, off_exp_q);
   assign meta_b   = rd_rsp_tvalid_i && rsp_base && emit_b;
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      active_q    <= 1'b0;
-      hdr_valid_q <= '0;
-    end else if (start_i) begin
-      active_q    <= (rows_i != 16'd0) && (count_i != 16'd0);
+  // Clock gating (docs/architecture.md "Clock gating"): the command's fields load only at a start, a row's
+  // header registers only with that row's phase-A beat and the previous-beat register only with a response beat,
+  // so with `gate` each group is clocked only then (with none and enable those conditions are their enables, as
+  // they always were). Between loads, the engine's ~2,800 flip-flops (default config) see no clock edge.
+  logic clk_cmd, clk_last;
+  if (ClockGating == 1) begin : gen_cg_cmd
+    bfp_icg u_icg_cmd (.clk_i(clk_i), .en_i(start_i), .gclk_o(clk_cmd));
+    bfp_icg u_icg_last (.clk_i(clk_i), .en_i(rsp_fire), .gclk_o(clk_last));
+  end else begin : gen_ce_cmd
+    assign clk_cmd  = clk_i;
+    assign clk_last = clk_i;
+  end
+  always_ff @(posedge clk_cmd) begin
+    if (rst_ni && start_i) begin
       rows_q      <= rows_i;
       addr_q      <= addr_i;
       stride_q    <= stride_i;
       off_exp_q   <= bfp_pkg::row_off_exp(32'(count_i));
       off_l2_q    <= bfp_pkg::row_off_l2(32'(count_i), BlockLog);
       off_codes_q <= bfp_pkg::row_off_codes(32'(count_i), BlockLog, Beat);
+    end
+  end
+  always_ff @(posedge clk_last) if (rst_ni && !start_i && active_q && rsp_fire) last_q <= rd_rsp_tdata_i;
+  for (genvar r = 0; r < Rows; r++) begin : gen_hdr
+    logic ld, clk_hdr;
+    assign ld = rsp_fire && !rsp_phb_q && rsp_row == RowBits'(r);
+    if (ClockGating == 1) begin : gen_cg_hdr
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(ld), .gclk_o(clk_hdr));
+    end else begin : gen_ce_hdr
+      assign clk_hdr = clk_i;
+    end
+    logic [15:0]         nnzb_r_q, nnz_r_q;
+    logic [MemWidth-1:0] hold_r_q;
+    always_ff @(posedge clk_hdr) begin
+      if (rst_ni && !start_i && active_q && ld) begin
+        nnzb_r_q <= in_nnzb;
+        nnz_r_q  <= rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
+        hold_r_q <= rd_rsp_tdata_i;
+      end
+    end
+    assign nnzb_q[16*r +: 16]             = nnzb_r_q;
+    assign nnz_q[16*r +: 16]              = nnz_r_q;
+    assign hold_q[MemWidth*r +: MemWidth] = hold_r_q;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      active_q    <= 1'b0;
+      hdr_valid_q <= '0;
+    end else if (start_i) begin
+      active_q    <= (rows_i != 16'd0) && (count_i != 16'd0);
       hdr_valid_q <= '0;
       empty_q     <= '0;
       k_q         <= '0;
@@ -244,11 +285,7 @@ module bfp_dma_sparse #(
       // phase-B words of the row: counted until the walker leaves the row
       if ((rsp_fire || rsp_skip) && rsp_beat_n == 16'd0) k_q <= '0;
       else if (meta_b) k_q <= k_q + 32'd1;
-      if (rsp_fire) last_q <= rd_rsp_tdata_i;
       if (rsp_fire && !rsp_phb_q) begin
-        nnzb_q[rsp_row]      <= in_nnzb;
-        nnz_q[rsp_row]       <= rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
-        hold_q[rsp_row]      <= rd_rsp_tdata_i;
         hdr_valid_q[rsp_row] <= 1'b1;
         empty_q[rsp_row]     <= in_nnzb == 16'd0;
       end

@@ -21,7 +21,7 @@ module bfp_operands_sparse #(
   parameter int UseWgtMask = 1,                             /// sparsity: both
   parameter int Groups     = 1,  /// weight column groups per PE row (divides Cols), one sequencer each
   parameter int WgtSplit   = 0,  /// 1: the weight banks are two halves (bfp_core's WgtSplit)
-  parameter int ClockGating = 0,  /// power.clock_gating of the buffers (bfp_sram)
+  parameter int ClockGating = 0,  /// power.clock_gating: buffers (bfp_sram), masks, sequencers (bfp_row_seq)
   parameter int RowBits    = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
   input  logic                  clk_i,              /// clock
@@ -103,33 +103,45 @@ module bfp_operands_sparse #(
   logic [BankBits-1:0]        wgt_grp;
   logic [1:0]                 rd_halves_q, rd_halves;
   assign wgt_grp = BankBits'(32'(bank_sel_i) / GroupCols);
-  always_ff @(posedge clk_i) begin
-    if (wgt_load_start_i) begin
-      for (int i = 0; i < Groups * MaskBits; i++)
-        if (WgtSplit == 0 || bank_wgt_halves_i[(i % MaskBits) / MaskHalf]) wgt_nz_q[i] <= 1'b0;
-    end else if (bank_we_i && bank_wgt_i && !bank_exp_i) begin
-      // Each mask bit is set by one fixed element e of the load (constant per bit and halves value): half 0's bit
-      // k is element k unless only half 1 is written; half 1's bit k is element HalfElems + k when both halves are
-      // written, element k when half 1 alone is. Written per bit with constant indices, not as a bit-select by
-      // the beat address: Yosys 0.23's proc turns a dynamic-index write into one full-width decoder per byte.
-      for (int i = 0; i < Groups * MaskBits; i++) begin
-        if (32'(wgt_grp) == i / MaskBits) begin
-          if (i % MaskBits < MaskHalf) begin
-            if (!(WgtSplit != 0 && bank_wgt_halves_i == 2'b10) && 32'(bank_addr_i) == (i % MaskBits) / Beat &&
-                bank_wdata_i[8*((i % MaskBits) % Beat) +: 8] != 8'd0)
-              wgt_nz_q[i] <= 1'b1;
+  // One group's mask loads only at a LOAD_WGT start (clear) and on a code beat into one of its columns: with
+  // `gate` each group's flip-flops are clocked only then (docs/architecture.md "Clock gating"); with none and
+  // enable those conditions are their clock enables, as they always were.
+  for (genvar g = 0; g < Groups; g++) begin : gen_nz
+    logic wr, clk_nz;
+    assign wr = bank_we_i && bank_wgt_i && !bank_exp_i && 32'(wgt_grp) == g;
+    if (ClockGating == 1) begin : gen_cg_nz
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(wgt_load_start_i || wr), .gclk_o(clk_nz));
+    end else begin : gen_ce_nz
+      assign clk_nz = clk_i;
+    end
+    logic [MaskBits-1:0] nz_q;
+    always_ff @(posedge clk_nz) begin
+      if (wgt_load_start_i) begin
+        for (int i = 0; i < MaskBits; i++)
+          if (WgtSplit == 0 || bank_wgt_halves_i[i / MaskHalf]) nz_q[i] <= 1'b0;
+      end else if (wr) begin
+        // Each mask bit is set by one fixed element e of the load (constant per bit and halves value): half 0's
+        // bit k is element k unless only half 1 is written; half 1's bit k is element HalfElems + k when both
+        // halves are written, element k when half 1 alone is. Written per bit with constant indices, not as a
+        // bit-select by the beat address: Yosys 0.23's proc turns a dynamic-index write into one full-width
+        // decoder per byte.
+        for (int i = 0; i < MaskBits; i++) begin
+          if (i < MaskHalf) begin
+            if (!(WgtSplit != 0 && bank_wgt_halves_i == 2'b10) && 32'(bank_addr_i) == i / Beat &&
+                bank_wdata_i[8*(i % Beat) +: 8] != 8'd0)
+              nz_q[i] <= 1'b1;
           end else if (bank_wgt_halves_i == 2'b11) begin
-            if (32'(bank_addr_i) == (HalfElems + i % MaskBits - MaskHalf) / Beat &&
-                bank_wdata_i[8*((HalfElems + i % MaskBits - MaskHalf) % Beat) +: 8] != 8'd0)
-              wgt_nz_q[i] <= 1'b1;
+            if (32'(bank_addr_i) == (HalfElems + i - MaskHalf) / Beat &&
+                bank_wdata_i[8*((HalfElems + i - MaskHalf) % Beat) +: 8] != 8'd0)
+              nz_q[i] <= 1'b1;
           end else if (bank_wgt_halves_i == 2'b10) begin
-            if (32'(bank_addr_i) == (i % MaskBits - MaskHalf) / Beat &&
-                bank_wdata_i[8*((i % MaskBits - MaskHalf) % Beat) +: 8] != 8'd0)
-              wgt_nz_q[i] <= 1'b1;
+            if (32'(bank_addr_i) == (i - MaskHalf) / Beat && bank_wdata_i[8*((i - MaskHalf) % Beat) +: 8] != 8'd0)
+              nz_q[i] <= 1'b1;
           end
         end
       end
     end
+    assign wgt_nz_q[g*MaskBits +: MaskBits] = nz_q;
   end
   always_ff @(posedge clk_i) if (start_i) rd_halves_q <= wgt_halves_i;
   assign rd_halves = start_i ? wgt_halves_i : rd_halves_q;
@@ -191,7 +203,8 @@ module bfp_operands_sparse #(
       .NumBlocks (NumBlocks),
       .MemWidth  (MemWidth),
       .UseWgtMask(UseWgtMask),
-      .Groups    (Groups)
+      .Groups    (Groups),
+      .ClockGating(ClockGating)
     ) u_seq (
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),

@@ -24,6 +24,7 @@ module bfp_row_seq #(
   parameter int MemWidth  = 64,  /// bits of a metadata write word
   parameter int UseWgtMask = 1,  /// AND with the weight non-zero mask (sparsity: both)
   parameter int Groups    = 1,   /// walkers, one per group of weight columns
+  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (metadata and walkers), 2 enable
   parameter int BlkBits   = (NumBlocks > 1) ? $clog2(NumBlocks) : 1,  /// derived
   parameter int KBits     = $clog2(NumBlocks * BlockSize) + 1  /// derived
 ) (
@@ -84,15 +85,15 @@ module bfp_row_seq #(
   // Half h of the level-2 masks and of the base table sits at [h*L2Bits +: L2Bits] / [h*BaseTab +: BaseTab]
   // of one vector: every write below has a constant part-select, so synthesis builds plain registers.
   localparam int BaseTab = NumBlocks * BaseBits;
-  logic [NumBlocks-1:0]         l1_q  [0:1];
-  logic [2*L2Bits-1:0]          l2_q;      // level-2 mask of block b (unpacked; stale for empty blocks)
-  logic [2*BaseTab-1:0]         tab_q;     // packed index of the first code of the o-th non-empty block
-  logic [ExpWords*MemWidth-1:0] exp_q [0:1];
-  logic [BaseBits:0]            lsum_q;    // codes of the level-2 words this load wrote so far
+  logic [2*NumBlocks-1:0]         l1_q;    // level-1 mask of half h at [h*NumBlocks +: NumBlocks]
+  logic [2*L2Bits-1:0]            l2_q;    // level-2 mask of block b (unpacked; stale for empty blocks)
+  logic [2*BaseTab-1:0]           tab_q;   // packed index of the first code of the o-th non-empty block
+  logic [2*ExpWords*MemWidth-1:0] exp_q;   // packed exponents of half h at [h*ExpWords*MemWidth +: ...]
+  logic [BaseBits:0]              lsum_q;  // codes of the level-2 words this load wrote so far
 
   // the level-1 mask of the half written: the new one when both are written in the same cycle
   logic [NumBlocks-1:0] l1_w;
-  assign l1_w = l1_we_i ? l1_i : l1_q[meta_half_i];
+  assign l1_w = l1_we_i ? l1_i : (meta_half_i ? l1_q[NumBlocks +: NumBlocks] : l1_q[0 +: NumBlocks]);
   logic [BaseBits:0] lrun;  // codes of the level-2 words before this one
   assign lrun = (word_i == 16'd0) ? '0 : lsum_q;
 
@@ -117,31 +118,66 @@ module bfp_row_seq #(
   logic unused_ord;
   assign unused_ord = ^ord_all;  // the block count is not needed: a load writes at most NumBlocks masks
 
-  always_ff @(posedge clk_i) begin
-    if (l1_we_i) l1_q[meta_half_i] <= l1_i;
-    for (int h = 0; h < 2; h++) begin
-      if (meta_half_i == 1'(h) && l2_fill_i) begin
-        l2_q[h*L2Bits +: L2Bits]   <= '1;
-        tab_q[h*BaseTab +: BaseTab] <= DenseBase;
-      end else if (meta_half_i == 1'(h) && l2_we_i) begin
+  // Clock gating (docs/architecture.md "Clock gating"): the metadata is written only by LOAD_ACT, a few cycles
+  // per row and load, and held through every COMPUTE, but it is ~2,200 flip-flops per row on the default config.
+  // Each group below (per half: the level-1 mask; the level-2 masks with the base table; each exponent word) is
+  // clocked through its own gate with `gate`, opened by the condition under which the group's flip-flops load
+  // (the write conditions inside are unchanged, so the gate may open for a superset). With none and enable the
+  // groups run on clk_i with the write conditions as their enables (these registers always had enables).
+  for (genvar h = 0; h < 2; h++) begin : gen_meta
+    logic mine;  // this half is written
+    assign mine = meta_half_i == 1'(h);
+    logic clk_l1, clk_l2;
+    if (ClockGating == 1) begin : gen_cg_meta
+      bfp_icg u_icg_l1 (.clk_i(clk_i), .en_i(mine && l1_we_i), .gclk_o(clk_l1));
+      bfp_icg u_icg_l2 (.clk_i(clk_i), .en_i(mine && (l2_fill_i || l2_we_i)), .gclk_o(clk_l2));
+    end else begin : gen_ce_meta
+      assign clk_l1 = clk_i;
+      assign clk_l2 = clk_i;
+    end
+    logic [NumBlocks-1:0] l1_h_q;
+    always_ff @(posedge clk_l1) if (mine && l1_we_i) l1_h_q <= l1_i;
+    assign l1_q[h*NumBlocks +: NumBlocks] = l1_h_q;
+
+    logic [L2Bits-1:0]  l2_h_q;
+    logic [BaseTab-1:0] tab_h_q;
+    always_ff @(posedge clk_l2) begin
+      if (mine && l2_fill_i) begin
+        l2_h_q  <= '1;
+        tab_h_q <= DenseBase;
+      end else if (mine && l2_we_i) begin
         // word word_i holds the masks of the non-empty blocks with ordinals word_i*PerWord .. +PerWord-1;
         // block b (non-empty) has ordinal popcount(level-1 below b)
         for (int b = 0; b < NumBlocks; b++) begin
           if (l1_w[b] && 16'(32'(ord_w[b*OrdBits +: OrdBits]) >> PerWordLog) == word_i)
-            l2_q[h*L2Bits + b*BlockSize +: BlockSize] <=
+            l2_h_q[b*BlockSize +: BlockSize] <=
               wdata_i[(32'(ord_w[b*OrdBits +: OrdBits]) % PerWord) * BlockSize +: BlockSize];
         end
         // ordinal o's entry comes from mask o % PerWord of word o / PerWord (a constant destination per o)
         for (int o = 0; o < NumBlocks; o++) begin
           if (16'(o / PerWord) == word_i)
-            tab_q[h*BaseTab + o*BaseBits +: BaseBits] <=
-              BaseBits'(lrun + below_w[(o % PerWord)*(BaseBits+1) +: BaseBits+1]);
+            tab_h_q[o*BaseBits +: BaseBits] <= BaseBits'(lrun + below_w[(o % PerWord)*(BaseBits+1) +: BaseBits+1]);
         end
       end
     end
-    if (l2_we_i && !l2_fill_i) lsum_q <= lrun + code_run;
-    if (exp_we_i) exp_q[meta_half_i][word_i*MemWidth +: MemWidth] <= wdata_i;
+    assign l2_q[h*L2Bits +: L2Bits]    = l2_h_q;
+    assign tab_q[h*BaseTab +: BaseTab] = tab_h_q;
+
+    // exponents: one gate per word (a write beat fills one word)
+    for (genvar w = 0; w < ExpWords; w++) begin : gen_exp
+      logic we, clk_e;
+      assign we = mine && exp_we_i && word_i == 16'(w);
+      if (ClockGating == 1) begin : gen_cg_exp
+        bfp_icg u_icg (.clk_i(clk_i), .en_i(we), .gclk_o(clk_e));
+      end else begin : gen_ce_exp
+        assign clk_e = clk_i;
+      end
+      logic [MemWidth-1:0] word_q;
+      always_ff @(posedge clk_e) if (we) word_q <= wdata_i;
+      assign exp_q[(h*ExpWords + w)*MemWidth +: MemWidth] = word_q;
+    end
   end
+  always_ff @(posedge clk_i) if (l2_we_i && !l2_fill_i) lsum_q <= lrun + code_run;  // 10 bits: not worth a gate
 
   logic [Groups-1:0] walk_busy;
   assign busy_o = |walk_busy;
@@ -153,7 +189,7 @@ module bfp_row_seq #(
   logic [BaseTab-1:0]   tab_r;
   always_ff @(posedge clk_i) if (start_i) half_q <= half_i;
   assign rd_half = start_i ? half_i : half_q;
-  assign l1_r    = l1_q[rd_half];
+  assign l1_r    = rd_half ? l1_q[NumBlocks +: NumBlocks] : l1_q[0 +: NumBlocks];
   assign l2_r    = rd_half ? l2_q[L2Bits +: L2Bits] : l2_q[0 +: L2Bits];
   assign tab_r   = rd_half ? tab_q[BaseTab +: BaseTab] : tab_q[0 +: BaseTab];
 
@@ -191,7 +227,7 @@ module bfp_row_seq #(
     assign last_o[g]  = last_e;
     assign k_o[g*KBits +: KBits]    = KBits'({kb_q, pos});
     assign code_idx_o[g*16 +: 16]   = 16'(base_q) + 16'(below_cnt);
-    assign exp_o[g*8 +: 8]          = exp_q[half_q][ord_q*8 +: 8];
+    assign exp_o[g*8 +: 8]          = half_q ? exp_q[ExpWords*MemWidth + ord_q*8 +: 8] : exp_q[ord_q*8 +: 8];
     assign walk_busy[g] = active_q;
 
     // matched level-1 mask: bit b when block b is non-empty and its level-2 mask ANDed with this group's
@@ -229,7 +265,15 @@ module bfp_row_seq #(
     assign nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*L2Bits + nb*BlockSize +: BlockSize] : {BlockSize{1'b1}};
     assign nbase = tab_r[nord*BaseBits +: BaseBits];
 
-    always_ff @(posedge clk_i) begin
+    // The walker's registers load only on a reset, a start or while it is active (advance and valid both need
+    // active_q), so with `gate` they are clocked only then: idle between COMPUTEs and once the row is done.
+    logic clk_w;
+    if (ClockGating == 1) begin : gen_cg_walk
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || start_i || active_q), .gclk_o(clk_w));
+    end else begin : gen_ce_walk
+      assign clk_w = clk_i;
+    end
+    always_ff @(posedge clk_w) begin
       if (!rst_ni) begin
         active_q <= 1'b0;
       end else if (start_i || advance) begin

@@ -8,6 +8,8 @@
 //    every edge, with data and enables that change at every edge, an enable from a flip-flop and one from a
 //    top-level input, and chains gated -> ungated -> gated. Two bfp_sram with ClockGating 0 and 1 run the same
 //    random accesses and must read the same words.
+//  - Lock-step benches (three copies with none, gate and enable, every output compared in every cycle): the PE
+//    array and the accumulator buffer; the sparse operand side (row sequencers, weight masks) and the load engines.
 //  - The accelerator with gate and enable runs GEMMs bit for bit against the golden model in the same cycles as
 //    without gating (default config, configs/test/r2c2b8.yaml, configs/test/r4c8b16.yaml).
 #include <gtest/gtest.h>
@@ -342,6 +344,235 @@ TEST(ClockGatingRtl, PeArrayAndAccBufGatedLikeNone) {
       << r.output;
   EXPECT_GT(changes, 5000) << r.output;  // the accumulators did work
   EXPECT_GT(drains, 2000) << r.output;
+  EXPECT_EQ(bad, 0) << r.output;
+}
+
+// ---- the sequencers, the operand masks and the load engines with each knob value, cycle by cycle -------------
+
+// Three copies each of bfp_operands_sparse (its bfp_row_seq sequencers: level-1/level-2/base-table/exponent
+// metadata per half and the walkers; the per-group weight non-zero masks), bfp_dma_sparse (command fields, row
+// headers, the previous beat) and bfp_dma_rd (the whole engine), with ClockGating 0 (none), 1 (gate) and 2
+// (enable), driven by the same random inputs: metadata, code and weight writes, LOAD_ACT/LOAD_WGT starts,
+// COMPUTE starts on random halves, resets at any time, and for the engines random commands with a memory that
+// answers with random delays. Every output of every copy must equal the none copy's in every cycle: a gate that
+// opens a cycle late (or not at all) loses the write it should have clocked, and shows as a mismatch.
+constexpr const char* kSeqBench = R"(
+module seq_bench #(
+  parameter int Rows = 2, Cols = 4, B = 8, Depth = 128, MW = 64, Groups = 2
+) (
+  input  logic          clk_i,
+  input  logic          rst_ni,
+  // bfp_operands_sparse
+  input  logic          bank_we_i, bank_wgt_i, bank_half_i, bank_exp_i,
+  input  logic [1:0]    bank_sel_i,
+  input  logic [4:0]    bank_addr_i,
+  input  logic [MW-1:0] bank_wdata_i,
+  input  logic [1:0]    bank_wgt_halves_i,
+  input  logic          act_load_start_i, act_load_sparse_i, wgt_load_start_i,
+  input  logic [15:0]   act_load_rows_i, act_load_count_i,
+  input  logic          sp_we_i, sp_meta_we_i, sp_row_i,
+  input  logic [1:0]    sp_seg_i, sp_meta_seg_i,
+  input  logic [15:0]   sp_word_i, sp_meta_word_i,
+  input  logic [MW-1:0] sp_wdata_i, sp_meta_wdata_i,
+  input  logic          start_i, half_i,
+  input  logic [1:0]    wgt_halves_i,
+  // the load engines: a command and the memory port
+  input  logic          sdma_start_i, rd_start_i, skew_i,
+  input  logic [15:0]   rows_i, count_i,
+  input  logic [31:0]   addr_i, stride_i, exp_addr_i, exp_stride_i,
+  input  logic          req_ready_i, rsp_valid_i,
+  input  logic [MW-1:0] rsp_data_i,
+  output logic [5:0]    mismatch_o,
+  output logic          valid_o,     // copy 0: some walker issues
+  output logic          busy_o,      // copy 0: bfp_operands_sparse busy
+  output logic          sdma_busy_o, rd_busy_o
+);
+  localparam int OW = 1 + 2 * Rows * Groups + 16 * Rows * Groups + 16 * Rows * Cols;
+  logic [OW-1:0] ops [0:2];
+  for (genvar i = 0; i < 3; i++) begin : gen_ops
+    logic                   busy;
+    logic [Rows*Groups-1:0] valid, last;
+    logic [Rows*Groups*8-1:0] act, act_e;
+    logic [Rows*Cols*8-1:0] wgt, wgt_e;
+    bfp_operands_sparse #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .ActDepth(Depth), .WgtDepth(Depth),
+                          .MemWidth(MW), .BankBits(2), .WordBits(5), .UseWgtMask(1), .Groups(Groups),
+                          .WgtSplit(1), .ClockGating(i)) u_ops (
+      .clk_i, .rst_ni, .bank_we_i, .bank_wgt_i, .bank_half_i, .bank_sel_i, .bank_exp_i, .bank_addr_i,
+      .bank_wdata_i, .bank_wgt_halves_i, .act_load_start_i, .act_load_sparse_i, .act_load_rows_i,
+      .act_load_count_i, .wgt_load_start_i, .sp_we_i, .sp_row_i, .sp_seg_i, .sp_word_i, .sp_wdata_i, .sp_meta_we_i,
+      .sp_meta_seg_i, .sp_meta_word_i, .sp_meta_wdata_i, .start_i, .half_i, .wgt_halves_i, .busy_o(busy),
+      .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e));
+    assign ops[i] = {busy, valid, last, act, act_e, wgt, wgt_e};
+  end
+  localparam int SW = 1 + 1 + 32 + 1 + 1 + 1 + 2 + 16 + MW + 1 + 2 + 16 + MW;
+  logic [SW-1:0] sdma [0:2];
+  for (genvar i = 0; i < 3; i++) begin : gen_sdma
+    logic busy, req_valid, rsp_ready, we, row, meta_we;
+    logic [31:0] req_addr;
+    logic [1:0] seg, meta_seg;
+    logic [15:0] word, meta_word;
+    logic [MW-1:0] wdata, meta_wdata;
+    bfp_dma_sparse #(.MemWidth(MW), .AddrWidth(32), .BlockSize(B), .Rows(Rows), .ClockGating(i)) u_sdma (
+      .clk_i, .rst_ni, .start_i(sdma_start_i), .rows_i, .count_i, .addr_i, .stride_i, .busy_o(busy),
+      .rd_req_tvalid_o(req_valid), .rd_req_tready_i(req_ready_i), .rd_req_addr_o(req_addr),
+      .rd_rsp_tvalid_i(rsp_valid_i), .rd_rsp_tready_o(rsp_ready), .rd_rsp_tdata_i(rsp_data_i), .we_o(we),
+      .row_o(row), .seg_o(seg), .word_o(word), .wdata_o(wdata), .meta_we_o(meta_we), .meta_seg_o(meta_seg),
+      .meta_word_o(meta_word), .meta_wdata_o(meta_wdata));
+    assign sdma[i] = {busy, req_valid, req_addr, rsp_ready, we, row, seg, word, wdata, meta_we, meta_seg, meta_word,
+                      meta_wdata};
+  end
+  localparam int RW = 1 + 1 + 32 + 1 + 1 + 2 + 1 + 5 + MW;
+  logic [RW-1:0] rd [0:2];
+  for (genvar i = 0; i < 3; i++) begin : gen_rd
+    logic busy, req_valid, rsp_ready, we, exp;
+    logic [31:0] req_addr;
+    logic [1:0] sel;
+    logic [4:0] addr;
+    logic [MW-1:0] wdata;
+    bfp_dma_rd #(.MemWidth(MW), .AddrWidth(32), .BlockSize(B), .BankBits(2), .WordBits(5), .Skew(1),
+                 .ClockGating(i)) u_rd (
+      .clk_i, .rst_ni, .start_i(rd_start_i), .skew_i, .rows_i, .count_i, .code_addr_i(addr_i),
+      .exp_addr_i, .code_stride_i(stride_i), .exp_stride_i, .busy_o(busy), .rd_req_tvalid_o(req_valid),
+      .rd_req_tready_i(req_ready_i), .rd_req_addr_o(req_addr), .rd_rsp_tvalid_i(rsp_valid_i),
+      .rd_rsp_tready_o(rsp_ready), .rd_rsp_tdata_i(rsp_data_i), .bank_we_o(we), .bank_sel_o(sel), .bank_exp_o(exp),
+      .bank_addr_o(addr), .bank_wdata_o(wdata));
+    assign rd[i] = {busy, req_valid, req_addr, rsp_ready, we, sel, exp, addr, wdata};
+  end
+  assign mismatch_o = {rd[2] != rd[0], rd[1] != rd[0], sdma[2] != sdma[0], sdma[1] != sdma[0], ops[2] != ops[0],
+                       ops[1] != ops[0]};
+  assign valid_o = |gen_ops[0].valid;
+  assign busy_o = gen_ops[0].busy;
+  assign sdma_busy_o = gen_sdma[0].busy;
+  assign rd_busy_o = gen_rd[0].busy;
+endmodule
+)";
+
+// Drives the bench like the model shim: inputs while clk_i is low, eval, rising edge, eval. Phases of 400 cycles:
+// idle (no writes, no starts: every gate closed), loads (writes and load starts), computes (COMPUTE starts).
+// Exits with the number of mismatching evaluations (capped); prints what the copies did.
+constexpr const char* kSeqMain = R"(
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include "Vseq_bench.h"
+#include "verilated.h"
+int main(int argc, char** argv) {
+  const unsigned seed = argc > 1 ? std::strtoul(argv[1], nullptr, 0) : 1;
+  VerilatedContext ctx;
+  Vseq_bench t(&ctx);
+  std::mt19937 rng(seed);
+  auto r64 = [&] { return (static_cast<uint64_t>(rng()) << 32) | rng(); };
+  auto bytes = [&] {  // about a third of the bytes zero, so the masks have zeros and non-zeros
+    uint64_t v = r64();
+    for (int b = 0; b < 8; ++b)
+      if (rng() % 3 == 0) v &= ~(0xffull << (8 * b));
+    return v;
+  };
+  int bad = 0, valid = 0, busy = 0, sdma_busy = 0, rd_busy = 0, sdma_loads = 0, rd_loads = 0;
+  unsigned cmd_count = 1;
+  for (int cyc = 0; cyc < 60000; ++cyc) {
+    const int phase = (cyc / 400) % 3;  // 0 idle, 1 loads, 2 computes
+    t.clk_i = 0;
+    t.rst_ni = cyc >= 3 && rng() % 8000 != 0;
+    const bool ld = phase == 1;
+    t.bank_we_i = ld && rng() % 4 == 0;
+    t.bank_wgt_i = rng() & 1;
+    t.bank_half_i = rng() & 1;
+    t.bank_exp_i = rng() % 4 == 0;
+    t.bank_sel_i = rng() % 4;
+    t.bank_addr_i = rng() % 20;
+    t.bank_wdata_i = bytes();
+    t.bank_wgt_halves_i = 1 + rng() % 3;
+    t.act_load_start_i = ld && rng() % 60 == 0;
+    t.act_load_sparse_i = rng() & 1;
+    t.act_load_rows_i = rng() % 3;
+    t.act_load_count_i = rng() % 17;
+    t.wgt_load_start_i = ld && rng() % 60 == 0;
+    t.sp_we_i = ld && rng() % 5 == 0;
+    t.sp_meta_we_i = ld && rng() % 4 == 0;
+    t.sp_row_i = rng() & 1;
+    t.sp_seg_i = rng() % 4;
+    t.sp_meta_seg_i = 1 + rng() % 2;  // SEG_L2 or SEG_EXP
+    t.sp_word_i = rng() % 18;
+    t.sp_meta_word_i = rng() % 3;
+    t.sp_wdata_i = r64();
+    t.sp_meta_wdata_i = bytes();
+    t.start_i = phase == 2 && !t.busy_o && rng() % 3 == 0;
+    t.half_i = rng() & 1;
+    t.wgt_halves_i = 1 + rng() % 3;
+    // the load engines: a command whenever the engine is idle (and not in the idle phase), random memory timing;
+    // a row header (bytes 0..3 of a beat) that fits the command: nnzb <= count, nnz <= nnzb * B
+    t.sdma_start_i = phase != 0 && !t.sdma_busy_o && rng() % 8 == 0;
+    t.rd_start_i = phase != 0 && !t.rd_busy_o && rng() % 8 == 0;
+    if (t.sdma_start_i || t.rd_start_i) cmd_count = 1 + rng() % 4;
+    sdma_loads += t.sdma_start_i;
+    rd_loads += t.rd_start_i;
+    t.skew_i = rng() & 1;
+    t.rows_i = rng() % 3;
+    t.count_i = cmd_count;
+    t.addr_i = rng() & ~7u;
+    t.stride_i = 8 * (rng() % 64);
+    t.exp_addr_i = rng();
+    t.exp_stride_i = rng() % 256;
+    t.req_ready_i = rng() % 3 != 0;
+    t.rsp_valid_i = rng() % 3 != 0;
+    const unsigned nnzb = rng() % (cmd_count + 1), nnz = nnzb ? rng() % (nnzb * 8 + 1) : 0;
+    t.rsp_data_i = (r64() & ~0xffffffffull) | (static_cast<uint64_t>(nnz) << 16) | nnzb;
+    t.eval();
+    if (t.mismatch_o) ++bad;
+    t.clk_i = 1;
+    t.eval();
+    if (t.mismatch_o) {
+      if (bad < 5) std::printf("seed %u cycle %d: mismatch bits 0x%x\n", seed, cyc, t.mismatch_o);
+      ++bad;
+    }
+    valid += t.valid_o;
+    busy += t.busy_o;
+    sdma_busy += t.sdma_busy_o;
+    rd_busy += t.rd_busy_o;
+  }
+  std::printf("seed %u: issuing cycles %d, busy %d, sparse loads %d (busy %d), dense loads %d (busy %d); "
+              "mismatching evaluations %d\n", seed, valid, busy, sdma_loads, sdma_busy, rd_loads, rd_busy, bad);
+  return bad > 100 ? 100 : bad;
+}
+)";
+
+TEST(ClockGatingRtl, SequencersAndLoadEnginesGatedLikeNone) {
+  const unsigned seed = 20261204;
+  SCOPED_TRACE("seed=" + std::to_string(seed) +
+               " (rerun: ctest -R SequencersAndLoadEnginesGatedLikeNone; the bench binary takes the seed)");
+  bfp::test::TempDir tmp("bfp_gating_seq");
+  // the emitted leaves of a sparse config (bfp_operands_sparse, bfp_row_seq, bfp_dma_sparse are in its design)
+  bfp::generate(load("configs/test/r4c8b16.yaml").with("power.clock_gating", "gate"), (tmp / "rtl").string());
+  tmp.write("seq_bench.sv", kSeqBench);
+  tmp.write("main.cpp", kSeqMain);
+  const auto b = bfp::test::run_cmd(
+      "cd '" + tmp.path().string() +
+      "' && verilator -Wall -Wno-UNUSEDPARAM --cc --exe --build -j 2 --top-module seq_bench rtl/bfp_pkg.sv "
+      "seq_bench.sv rtl/bfp_icg.sv rtl/bfp_sram.sv rtl/bfp_sram_hold.sv rtl/bfp_wgt_bank.sv rtl/bfp_popcount.sv "
+      "rtl/bfp_prefix_sum.sv rtl/bfp_row_seq.sv rtl/bfp_operands_sparse.sv rtl/bfp_walk_step.sv "
+      "rtl/bfp_dma_sparse.sv rtl/bfp_dma_rd.sv main.cpp -o vbench 2>&1");
+  ASSERT_EQ(b.status, 0) << b.output;
+  EXPECT_EQ(b.output.find("%Warning"), std::string::npos) << b.output;
+  const auto r =
+      bfp::test::run_cmd("'" + (tmp / "obj_dir" / "vbench").string() + "' " + std::to_string(seed) + " 2>&1");
+  EXPECT_EQ(r.status, 0) << r.output;
+  int valid = 0, busy = 0, sdma_loads = 0, sdma_busy = 0, rd_loads = 0, rd_busy = 0, bad = -1;
+  unsigned s = 0;
+  ASSERT_EQ(std::sscanf(r.output.substr(r.output.rfind("seed")).c_str(),
+                        "seed %u: issuing cycles %d, busy %d, sparse loads %d (busy %d), dense loads %d (busy %d); "
+                        "mismatching evaluations %d",
+                        &s, &valid, &busy, &sdma_loads, &sdma_busy, &rd_loads, &rd_busy, &bad),
+            8)
+      << r.output;
+  // the copies did work, and were idle in between (so the gates were closed in some cycles)
+  EXPECT_GT(valid, 2000) << r.output;
+  EXPECT_LT(busy, 50000) << r.output;
+  EXPECT_GT(sdma_loads, 100) << r.output;
+  EXPECT_GT(sdma_busy, 2000) << r.output;
+  EXPECT_GT(rd_loads, 100) << r.output;
+  EXPECT_GT(rd_busy, 2000) << r.output;
   EXPECT_EQ(bad, 0) << r.output;
 }
 
