@@ -136,17 +136,23 @@ const bfp_model_outputs& Model::cycle(const bfp_model_inputs& in) {
 bool Model::assertions() const { return lib_->assertions() != 0; }
 
 void Model::throw_assert_failure() {
-  char first[1024];
-  const int32_t total = lib_->assert_message(inst_, first, sizeof first);
+  char lines[4096];  // the cycle's failure lines, one per line (capped)
+  const int32_t total = lib_->assert_message(inst_, lines, sizeof lines);
   const uint32_t now = out_.assert_failures - assert_failures_;
   assert_failures_ = out_.assert_failures;
   std::ostringstream os;
   os << "RTL assertion failed in cycle " << cycles_ << " of this model instance (config '" << cfg_.name << "'): ";
   // Verilator's line: "[time] %Error: FILE:LINE: Assertion failed in INSTANCE: RULE: text"
-  std::string text = first;
-  const size_t at = text.find("%Error: ");
-  os << (at == std::string::npos ? text : text.substr(at + 8));
-  if (now > 1) os << " (and " << now - 1 << " more in this cycle)";
+  auto strip = [](const std::string& line) {
+    const size_t at = line.find("%Error: ");
+    return at == std::string::npos ? line : line.substr(at + 8);
+  };
+  std::istringstream in{std::string(lines)};
+  std::string line, more;
+  std::getline(in, line);
+  os << strip(line);
+  while (std::getline(in, line)) more += (more.empty() ? "" : "; ") + strip(line);
+  if (now > 1) os << " (and " << now - 1 << " more in this cycle" << (more.empty() ? "" : ": " + more) << ")";
   if (uint32_t(total) > now) os << " (" << total - now << " earlier failures on this instance)";
   os << " [docs/assertions.md]";
   throw AssertionFailure(os.str());

@@ -111,7 +111,7 @@ struct bfp_model {
   bool trace_opened = false;          // one file per instance
   bool trace_on = false;
   uint32_t assert_failures = 0;       // failed RTL assertions of this instance (docs/assertions.md)
-  std::string assert_message;         // the first message of the last cycle with a failure
+  std::string assert_message;         // the messages of the last cycle with a failure, one per line
 };
 
 // ---- print hook (print_hook.h): Verilator's output, kept for the assertion messages ------------------------
@@ -141,7 +141,7 @@ extern "C" int bfp_model_vl_printf(const char* format, ...) {
 namespace {
 // After a step whose eval() reported an error ($error, a failed assertion): counts the failure lines Verilator
 // printed ("[time] %Error: FILE:LINE: Assertion failed in INSTANCE: MESSAGE"; the "%Error: ... Verilog $stop"
-// line that follows each is not counted), keeps the first of them and clears the context's error state, so that
+// line that follows each is not counted), keeps them and clears the context's error state, so that
 // the next failure is seen again.
 void collect_assert_failures(bfp_model* m) {
   std::size_t begin = 0;
@@ -152,7 +152,9 @@ void collect_assert_failures(bfp_model* m) {
     const std::string line = g_printed.substr(begin, end - begin);
     begin = end + 1;
     if (line.find("%Error") == std::string::npos || line.find("Verilog $stop") != std::string::npos) continue;
-    if (found == 0) m->assert_message = line;
+    // every failure line of the step, one per line: two checks that fire in the same cycle come in Verilator's
+    // evaluation order, which any RTL change may reorder, so the harness reports all of them
+    m->assert_message = found == 0 ? line : m->assert_message + "\n" + line;
     ++found;
   }
   if (found == 0) m->assert_message = "an $error or $stop without a message";
