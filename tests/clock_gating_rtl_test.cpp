@@ -179,26 +179,40 @@ int main() {
 }
 )";
 
+// Builds the Verilator bench `top` from `sources` (the generated leaves under rtl/, written by the caller, and the
+// bench files in tmp), lint-clean under -Wall, and runs it with `args`. Returns its output; a build or run failure
+// adds a failure and returns "".
+std::string build_and_run_bench(const bfp::test::TempDir& tmp, const std::string& top, const std::string& sources,
+                                const std::string& args) {
+  // -Wno-UNUSEDPARAM: the package's constants that a few modules do not use
+  const auto b = bfp::test::run_cmd("cd '" + tmp.path().string() +
+                                    "' && verilator -Wall -Wno-UNUSEDPARAM --cc --exe --build -j 2 --top-module " +
+                                    top + " " + sources + " main.cpp -o vbench 2>&1");
+  if (b.status != 0) {
+    ADD_FAILURE() << b.output;
+    return "";
+  }
+  EXPECT_EQ(b.output.find("%Warning"), std::string::npos) << b.output;
+  const auto r = bfp::test::run_cmd("'" + (tmp / "obj_dir" / "vbench").string() + "' " + args + " 2>&1");
+  EXPECT_EQ(r.status, 0) << r.output;
+  return r.output;
+}
+
 TEST(ClockGatingRtl, GatedFlipFlopsSampleLikeClockEnables) {
   bfp::test::TempDir tmp("bfp_gating_bench");
   // the emitted bfp_icg.sv and bfp_sram.sv, exactly as a generated design has them
   bfp::generate(load("configs/test/r2c2b8.yaml").with("power.clock_gating", "gate"), (tmp / "rtl").string());
   tmp.write("gate_bench.sv", kBench);
   tmp.write("main.cpp", kBenchMain);
-  const auto b = bfp::test::run_cmd("cd '" + tmp.path().string() +
-                                    "' && verilator -Wall --cc --exe --build -j 2 --top-module gate_bench "
-                                    "gate_bench.sv rtl/bfp_icg.sv rtl/bfp_sram.sv main.cpp -o vbench 2>&1");
-  ASSERT_EQ(b.status, 0) << b.output;
-  EXPECT_EQ(b.output.find("%Warning"), std::string::npos) << b.output;
-  const auto r = bfp::test::run_cmd("'" + (tmp / "obj_dir" / "vbench").string() + "' 2>&1");
-  EXPECT_EQ(r.status, 0) << r.output;
+  const std::string out = build_and_run_bench(tmp, "gate_bench", "gate_bench.sv rtl/bfp_icg.sv rtl/bfp_sram.sv", "");
+  ASSERT_FALSE(out.empty());
   // both gates were open in some cycles and closed in others (about half: random enables)
   int en1 = 0, en2 = 0, writes = 0, bad = -1;
-  ASSERT_EQ(std::sscanf(r.output.substr(r.output.find("enabled cycles")).c_str(),
+  ASSERT_EQ(std::sscanf(out.substr(out.find("enabled cycles")).c_str(),
                         "enabled cycles: gate 1 %d, gate 2 %d, memory writes %d; mismatching evaluations %d", &en1,
                         &en2, &writes, &bad),
             4)
-      << r.output;
+      << out;
   EXPECT_GT(en1, 5000);
   EXPECT_LT(en1, 15000);
   EXPECT_GT(en2, 5000);
@@ -324,27 +338,21 @@ TEST(ClockGatingRtl, PeArrayAndAccBufGatedLikeNone) {
   bfp::generate(load("configs/test/r2c2b8.yaml").with("power.clock_gating", "gate"), (tmp / "rtl").string());
   tmp.write("array_bench.sv", kArrayBench);
   tmp.write("main.cpp", kArrayMain);
-  const auto b = bfp::test::run_cmd(
-      "cd '" + tmp.path().string() +
-      // -Wno-UNUSEDPARAM: the package's constants that these few modules do not use
-      "' && verilator -Wall -Wno-UNUSEDPARAM --cc --exe --build -j 2 --top-module array_bench rtl/bfp_pkg.sv "
-      "array_bench.sv rtl/bfp_icg.sv rtl/bfp_acc_align.sv rtl/bfp_pe.sv rtl/bfp_pe_array.sv "
-      "rtl/bfp_acc_buf.sv main.cpp -o vbench 2>&1");
-  ASSERT_EQ(b.status, 0) << b.output;
-  EXPECT_EQ(b.output.find("%Warning"), std::string::npos) << b.output;
-  const auto r =
-      bfp::test::run_cmd("'" + (tmp / "obj_dir" / "vbench").string() + "' " + std::to_string(seed) + " 2>&1");
-  EXPECT_EQ(r.status, 0) << r.output;
+  const std::string out = build_and_run_bench(tmp, "array_bench",
+                                              "rtl/bfp_pkg.sv array_bench.sv rtl/bfp_icg.sv rtl/bfp_acc_align.sv "
+                                              "rtl/bfp_pe.sv rtl/bfp_pe_array.sv rtl/bfp_acc_buf.sv",
+                                              std::to_string(seed));
+  ASSERT_FALSE(out.empty());
   int changes = 0, drains = 0, bad = -1;
   unsigned s = 0;
-  ASSERT_EQ(std::sscanf(r.output.substr(r.output.rfind("seed")).c_str(),
+  ASSERT_EQ(std::sscanf(out.substr(out.rfind("seed")).c_str(),
                         "seed %u: accumulator changes %d, drains %d; mismatching evaluations %d", &s, &changes,
                         &drains, &bad),
             4)
-      << r.output;
-  EXPECT_GT(changes, 5000) << r.output;  // the accumulators did work
-  EXPECT_GT(drains, 2000) << r.output;
-  EXPECT_EQ(bad, 0) << r.output;
+      << out;
+  EXPECT_GT(changes, 5000) << out;  // the accumulators did work
+  EXPECT_GT(drains, 2000) << out;
+  EXPECT_EQ(bad, 0) << out;
 }
 
 // ---- the sequencers, the operand masks and the load engines with each knob value, cycle by cycle -------------
@@ -547,33 +555,29 @@ TEST(ClockGatingRtl, SequencersAndLoadEnginesGatedLikeNone) {
   bfp::generate(load("configs/test/r4c8b16.yaml").with("power.clock_gating", "gate"), (tmp / "rtl").string());
   tmp.write("seq_bench.sv", kSeqBench);
   tmp.write("main.cpp", kSeqMain);
-  const auto b = bfp::test::run_cmd(
-      "cd '" + tmp.path().string() +
-      "' && verilator -Wall -Wno-UNUSEDPARAM --cc --exe --build -j 2 --top-module seq_bench rtl/bfp_pkg.sv "
-      "seq_bench.sv rtl/bfp_icg.sv rtl/bfp_sram.sv rtl/bfp_sram_hold.sv rtl/bfp_wgt_bank.sv rtl/bfp_popcount.sv "
-      "rtl/bfp_prefix_sum.sv rtl/bfp_row_seq.sv rtl/bfp_operands_sparse.sv rtl/bfp_walk_step.sv "
-      "rtl/bfp_dma_sparse.sv rtl/bfp_dma_rd.sv main.cpp -o vbench 2>&1");
-  ASSERT_EQ(b.status, 0) << b.output;
-  EXPECT_EQ(b.output.find("%Warning"), std::string::npos) << b.output;
-  const auto r =
-      bfp::test::run_cmd("'" + (tmp / "obj_dir" / "vbench").string() + "' " + std::to_string(seed) + " 2>&1");
-  EXPECT_EQ(r.status, 0) << r.output;
+  const std::string out = build_and_run_bench(
+      tmp, "seq_bench",
+      "rtl/bfp_pkg.sv seq_bench.sv rtl/bfp_icg.sv rtl/bfp_sram.sv rtl/bfp_sram_hold.sv rtl/bfp_wgt_bank.sv "
+      "rtl/bfp_popcount.sv rtl/bfp_prefix_sum.sv rtl/bfp_row_seq.sv rtl/bfp_operands_sparse.sv "
+      "rtl/bfp_walk_step.sv rtl/bfp_dma_sparse.sv rtl/bfp_dma_rd.sv",
+      std::to_string(seed));
+  ASSERT_FALSE(out.empty());
   int valid = 0, busy = 0, sdma_loads = 0, sdma_busy = 0, rd_loads = 0, rd_busy = 0, bad = -1;
   unsigned s = 0;
-  ASSERT_EQ(std::sscanf(r.output.substr(r.output.rfind("seed")).c_str(),
+  ASSERT_EQ(std::sscanf(out.substr(out.rfind("seed")).c_str(),
                         "seed %u: issuing cycles %d, busy %d, sparse loads %d (busy %d), dense loads %d (busy %d); "
                         "mismatching evaluations %d",
                         &s, &valid, &busy, &sdma_loads, &sdma_busy, &rd_loads, &rd_busy, &bad),
             8)
-      << r.output;
+      << out;
   // the copies did work, and were idle in between (so the gates were closed in some cycles)
-  EXPECT_GT(valid, 2000) << r.output;
-  EXPECT_LT(busy, 50000) << r.output;
-  EXPECT_GT(sdma_loads, 100) << r.output;
-  EXPECT_GT(sdma_busy, 2000) << r.output;
-  EXPECT_GT(rd_loads, 100) << r.output;
-  EXPECT_GT(rd_busy, 2000) << r.output;
-  EXPECT_EQ(bad, 0) << r.output;
+  EXPECT_GT(valid, 2000) << out;
+  EXPECT_LT(busy, 50000) << out;
+  EXPECT_GT(sdma_loads, 100) << out;
+  EXPECT_GT(sdma_busy, 2000) << out;
+  EXPECT_GT(rd_loads, 100) << out;
+  EXPECT_GT(rd_busy, 2000) << out;
+  EXPECT_EQ(bad, 0) << out;
 }
 
 // ---- the accelerator with each knob value ----------------------------------------------------------------
