@@ -32,6 +32,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const verify::GemmSpec& s, 
   if (s.bias) os << " bias (scale " << s.bias_scale << ")";
   if (s.wait) os << " wait";
   if (!r.row_order.empty()) os << " rows-balanced";
+  if (r.grouped_boundaries) os << " boundaries-grouped";
   os << "\n";
   if (r.bit_exact) {
     os << "verdict   BIT-EXACT (codes and exponents of all " << s.m << "x" << s.n << " outputs"

@@ -68,6 +68,7 @@ Words Command::encode() const {
   put(w, fmt::kValidCols, valid_cols);
   put(w, fmt::kPrune, prune);
   put(w, fmt::kWgtBuf, wgt_buf);
+  put(w, fmt::kAccNext, acc_next);
   put(w, fmt::kRowBlocks, row_blocks);
   return w;
 }
@@ -86,6 +87,7 @@ Command Command::decode(const Words& w) {
   c.valid_cols = static_cast<uint16_t>(get(w, fmt::kValidCols));
   c.prune = static_cast<uint8_t>(get(w, fmt::kPrune));
   c.wgt_buf = static_cast<uint8_t>(get(w, fmt::kWgtBuf));
+  c.acc_next = static_cast<uint8_t>(get(w, fmt::kAccNext));
   c.row_blocks = static_cast<uint16_t>(get(w, fmt::kRowBlocks));
   return c;
 }
@@ -108,7 +110,7 @@ std::string Command::str() const {
       }
       break;
     case Opcode::Compute: os << " count=" << count << ((flags & kFlagClear) ? " CLEAR" : ""); break;
-    case Opcode::Drain: os << " col_offset=" << col_offset; break;
+    case Opcode::Drain: os << " col_offset=" << col_offset << (acc_next ? " ACC_NEXT" : ""); break;
     default: break;
   }
   if (op == Opcode::LoadAct || op == Opcode::Compute) os << " half=" << ((flags & kFlagActBuf) ? 1 : 0);
@@ -138,6 +140,10 @@ void check_command(const Command& c, const Config& cfg) {
       fail("wgt_buf needs a weight buffer that splits into halves (WgtDepth/2 a multiple of the beat and of B)");
     if (c.count * b > cfg.wgt_depth / 2)
       fail("count*B must be at most WgtDepth/2 = " + std::to_string(cfg.wgt_depth / 2) + " elements with wgt_buf");
+  }
+  if (c.acc_next) {
+    if (c.op != Opcode::Drain) fail("acc_next is only defined for DRAIN");
+    if (!cfg.sparse()) fail("acc_next needs a config with sparsity (two accumulator buffers)");
   }
   switch (c.op) {
     case Opcode::LoadAct:

@@ -28,7 +28,7 @@ struct Field {
 /// Index of each field in kFields (the order of the command word).
 enum FieldId : int {
   kOpcode, kFlags, kRows, kCodeAddr, kExpAddr, kCodeStride, kExpStride, kCount, kColOffset, kValidCols,
-  kPrune, kWgtBuf, kRowBlocks, kNumFields
+  kPrune, kWgtBuf, kAccNext, kRowBlocks, kNumFields
 };
 
 constexpr Field kFields[kNumFields] = {
@@ -44,6 +44,7 @@ constexpr Field kFields[kNumFields] = {
     {"valid_cols", 192, 16, "STORE: accumulator columns that hold real outputs; the rest count as zero"},
     {"prune", 208, 8, "STORE: sparsity-scaling threshold T; codes with |c| < T become 0 (0 = off)"},
     {"wgt_buf", 216, 1, "LOAD_WGT, COMPUTE: weight half 1 (elements WgtDepth/2 on; count*B <= WgtDepth/2), else from element 0"},
+    {"acc_next", 217, 1, "DRAIN: copy into the other accumulator buffer (the one the STORE after next reads; sparse configs)"},
     {"row_blocks", 224, 16, "compressed STORE: blocks of a whole output row (fixes the segment offsets)"},
 };
 

@@ -98,7 +98,8 @@ GemmPlan plan_gemm(const Config& cfg, const GemmShape& s, const PlanOptions& o) 
   p.prune = o.prune;
   p.bias = o.bias;
   p.a_resident = o.a_resident;
-  p.commands = gemm_commands(cfg, p.layout, s.m, s.n, o.relu, p.schedule, o.prune);
+  p.grouped_boundaries = o.group_boundaries && p.schedule == Schedule::Pair && cfg.sparse();
+  p.commands = gemm_commands(cfg, p.layout, s.m, s.n, o.relu, p.schedule, o.prune, p.grouped_boundaries);
   return p;
 }
 

@@ -44,6 +44,9 @@ struct PlanOptions {
   bool a_resident = false;
   /// Memory the layout may need (0: only the address space limits it).
   uint64_t memory_limit = kMaxSimMemoryBytes;
+  /// Pair schedule on a sparse config: group the M tiles next to each weight-tile boundary (gemm_commands'
+  /// group_boundaries; docs/architecture.md "Tiling"). The runners set it from the data (host::heavy_boundaries).
+  bool group_boundaries = false;
 };
 
 /// A GEMM ready to run: shape, layout, resolved schedule and the command stream.
@@ -55,6 +58,7 @@ struct GemmPlan {
   int prune = 0;
   bool bias = false;  ///< the GEMM adds a bias row (PlanOptions::bias)
   bool a_resident = false;
+  bool grouped_boundaries = false;  ///< the commands group the weight-tile boundaries (PlanOptions::group_boundaries)
   std::vector<Command> commands;
   bool sparse_a() const { return layout.sparse_a; }
   bool sparse_c() const { return layout.sparse_c; }

@@ -14,9 +14,10 @@ namespace bfp::host {
 // before the STORE whenever they differ from the columns loaded last, so a GEMM whose windows repeat
 // (N <= AccCols, or one N tile) loads it once.
 std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m, int n, bool relu,
-                                   Schedule schedule, int prune) {
+                                   Schedule schedule, int prune, bool group_boundaries) {
   const int R = cfg.rows, C = cfg.cols, B = cfg.block;
   schedule = resolve_schedule(cfg, l, n, schedule);
+  const bool group = group_boundaries && cfg.sparse();  // acc_next needs the second accumulator buffer
   struct Unit {
     int m0, n0, kc;
     bool load_a, load_w, clear, drain;
@@ -24,6 +25,7 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     bool store;
     int store_col;  // first output column in the accumulator buffer
     int store_valid;
+    bool acc_next = false;  // DRAIN into the other accumulator buffer (a grouped pair boundary, below)
   };
   std::vector<Unit> units;
   if (schedule == Schedule::Output) {
@@ -44,13 +46,37 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     }
   } else if (schedule == Schedule::Pair) {
     // per pair of N tiles, per M tile: COMPUTE n0 (weight half 0, DRAIN at accumulator column 0), COMPUTE
-    // n0 + C on the same activations (half 1, DRAIN at column C), one STORE of both tiles' columns
-    for (int n0 = 0; n0 < n; n0 += 2 * C)
-      for (int m0 = 0; m0 < m; m0 += R) {
-        const int valid = std::min(2 * C, n - n0);
-        units.push_back(Unit{m0, n0, 0, true, m0 == 0, true, true, 0, valid <= C, n0, std::min(C, valid)});
-        if (valid > C) units.push_back(Unit{m0, n0 + C, 0, false, m0 == 0, true, true, C, true, n0, valid});
+    // n0 + C on the same activations (half 1, DRAIN at column C), one STORE of both tiles' columns.
+    // Grouped boundary (docs/architecture.md "Tiling"): next to a weight-tile boundary, two M tiles run their
+    // half-0 COMPUTEs before their half-1 ones, the second tile's first DRAIN going into the other accumulator
+    // buffer (acc_next). The old pair's half 0 is then free two COMPUTEs before the pair ends, and the new pair
+    // needs its half 1 only after two COMPUTEs: each weight load overlaps two COMPUTEs instead of one.
+    const int tiles = (m + R - 1) / R;
+    for (int n0 = 0; n0 < n; n0 += 2 * C) {
+      const int valid = std::min(2 * C, n - n0);
+      const bool two = valid > C;
+      const bool head = group && two && n0 > 0 && tiles >= 2;  // a boundary before this pair
+      const bool tail = group && two && n0 + 2 * C < n && tiles >= (head ? 4 : 2);
+      for (int t = 0; t < tiles; ++t) {
+        const int m0 = t * R;
+        const bool grouped = (head && t < 2) || (tail && t >= tiles - 2);
+        if (!two) {
+          units.push_back(Unit{m0, n0, 0, true, m0 == 0, true, true, 0, true, n0, valid});
+        } else if (!grouped) {
+          units.push_back(Unit{m0, n0, 0, true, m0 == 0, true, true, 0, false, n0, C});
+          units.push_back(Unit{m0, n0 + C, 0, false, m0 == 0, true, true, C, true, n0, valid});
+        } else if (t == 0 || t == tiles - 2) {  // the group's first tile: both half-0 COMPUTEs, then both half-1
+          const int m1 = m0 + R;
+          units.push_back(Unit{m0, n0, 0, true, m0 == 0, true, true, 0, false, n0, C});
+          Unit second{m1, n0, 0, true, false, true, true, 0, false, n0, C};
+          second.acc_next = true;
+          units.push_back(second);
+          units.push_back(Unit{m0, n0 + C, 0, false, m0 == 0, true, true, C, true, n0, valid});
+          units.push_back(Unit{m1, n0 + C, 0, false, false, true, true, C, true, n0, valid});
+          ++t;
+        }
       }
+    }
   } else {
     for (int n0 = 0; n0 < n; n0 += C)
       for (int m0 = 0; m0 < m; m0 += R)
@@ -93,12 +119,32 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     c.count = static_cast<uint16_t>((valid + B - 1) / B);
     held.push_back(c);
   };
-  int next_half = 0;
+  // Activation halves alternate over the units that load; a unit without a load reads the half its M tile was
+  // loaded into (in Pair, not always the unit before it: a grouped boundary interleaves two M tiles).
   std::vector<int> half(units.size(), 0);
+  std::vector<std::vector<size_t>> act_loads_after(units.size());  // Pair: units whose loads follow COMPUTE i
+  {
+    int next = 0;
+    std::vector<int> tile_half(size_t((m + R - 1) / R), 0);
+    long last_read[2] = {-1, -1};  // the last unit reading each half so far
+    for (size_t j = 0; j < units.size(); ++j) {
+      const size_t t = size_t(units[j].m0 / R);
+      if (units[j].load_a) {
+        tile_half[t] = next;
+        next ^= 1;
+        // Pair: issue the load after the COMPUTE following the half's last reader (it can start once that reader is
+        // done), but before the unit's own COMPUTE
+        if (schedule == Schedule::Pair && j > 0) {
+          const long p = std::min(last_read[tile_half[t]] + 1, long(j) - 1);
+          act_loads_after[size_t(std::max(p, 0L))].push_back(j);
+        }
+      }
+      half[j] = tile_half[t];
+      last_read[half[j]] = long(j);
+    }
+  }
   auto load_a = [&](size_t i) {
     const Unit& u = units[i];
-    half[i] = next_half;
-    next_half ^= 1;
     if (!l.sparse_a) {
       load(Opcode::LoadAct, l.a_codes, l.a_exps, u.m0, std::min(R, m - u.m0), u.kc, half[i]);
       return;
@@ -143,7 +189,6 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
   load_a(0);
   for (size_t i = 0; i < units.size(); ++i) {
     const Unit& u = units[i];
-    if (!u.load_a) half[i] = half[i - 1];
     if (u.load_w && (!wsplit || i == 0)) load_w(i);
     if (i == 0)
       for (size_t j : wgt_after[0]) load_w(j);
@@ -155,10 +200,8 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     cmds.push_back(c);
     // prefetch into the other half; Pair's second COMPUTE reads the same activations, so the next M tile's
     // load goes right after the first (the other half's last reader has finished issuing by then)
-    if (schedule == Schedule::Pair && u.load_a) {
-      size_t j = i + 1;
-      while (j < units.size() && !units[j].load_a) ++j;
-      if (j < units.size()) load_a(j);
+    if (schedule == Schedule::Pair) {
+      for (size_t j : act_loads_after[i]) load_a(j);
     } else if (schedule != Schedule::Pair && i + 1 < units.size() && units[i + 1].load_a) {
       load_a(i + 1);
     }
@@ -169,6 +212,7 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
       Command d;
       d.op = Opcode::Drain;
       d.col_offset = static_cast<uint16_t>(u.drain_offset);
+      d.acc_next = u.acc_next ? 1 : 0;
       cmds.push_back(d);
     }
     if (u.store) {

@@ -136,6 +136,7 @@ module bfp_core #(
   logic [bfp_pkg::CMD_CODE_STRIDE_W-1:0] code_stride_q;
   logic [bfp_pkg::CMD_EXP_STRIDE_W-1:0]  exp_stride_q;
   logic [bfp_pkg::CMD_WGT_BUF_W-1:0]     wgt_buf_q;
+  logic [bfp_pkg::CMD_ACC_NEXT_W-1:0]    acc_next_q;
 
   logic load_busy, comp_busy, store_busy, drain_blocked;
   logic issuing;     // a walker (sequencer) issues an element this cycle
@@ -198,6 +199,7 @@ module bfp_core #(
       prune_q       <= cmd_tdata_i[bfp_pkg::CMD_PRUNE_LSB +: bfp_pkg::CMD_PRUNE_W];
       row_blocks_q  <= cmd_tdata_i[bfp_pkg::CMD_ROW_BLOCKS_LSB +: bfp_pkg::CMD_ROW_BLOCKS_W];
       wgt_buf_q     <= cmd_tdata_i[bfp_pkg::CMD_WGT_BUF_LSB +: bfp_pkg::CMD_WGT_BUF_W];
+      acc_next_q    <= cmd_tdata_i[bfp_pkg::CMD_ACC_NEXT_LSB +: bfp_pkg::CMD_ACC_NEXT_W];
     end
   end
   always_ff @(posedge clk_i) begin
@@ -493,8 +495,10 @@ module bfp_core #(
   logic [ClearStages-1:0]          clear_pipe_q;  // bit s: a COMPUTE CLEAR dispatched s+1 cycles ago
   logic [DrainStages-1:0]          drain_pipe_q;  // bit s: a DRAIN dispatched s+1 cycles ago
   logic [DrainStages*SlotBits-1:0] drain_slot_q;  // and its accumulator-buffer slot
+  logic [DrainStages-1:0]          drain_tgt_q;   // and the accumulator buffer it writes
   logic [SlotBits-1:0]             drain_slot;    // slot of the DRAIN being dispatched
-  logic                            pe_clear, acc_drain;
+  logic                            drain_tgt;     // accumulator buffer of the DRAIN being dispatched
+  logic                            pe_clear, acc_drain, acc_drain_buf;
   logic [SlotBits-1:0]             acc_drain_slot;
 
   assign comp_busy = comp_run_q;
@@ -514,10 +518,12 @@ module bfp_core #(
       drain_pipe_q <= {drain_pipe_q[DrainStages-2:0], start_drain};
     end
     drain_slot_q <= {drain_slot_q[(DrainStages-1)*SlotBits-1:0], drain_slot};
+    drain_tgt_q  <= {drain_tgt_q[DrainStages-2:0], drain_tgt};
   end
   assign pe_clear       = clear_pipe_q[ClearStages-1];
   assign acc_drain      = drain_pipe_q[DrainStages-1];
   assign acc_drain_slot = drain_slot_q[(DrainStages-1)*SlotBits +: SlotBits];
+  assign acc_drain_buf  = drain_tgt_q[DrainStages-1];
   assign drain_pend     = |drain_pipe_q;
   assign pipe_busy      = tail_q != 8'd0 || |clear_pipe_q || drain_pend;
 
@@ -567,6 +573,10 @@ module bfp_core #(
   // later DRAINs write the other, so a DRAIN waits only for a STORE still reading the buffer it writes.
   // Zero skipping makes COMPUTE short enough that the store engine sets the pace; this takes DRAIN off
   // its critical path. `none` keeps one buffer (cheapest; its COMPUTE is long anyway).
+  // A DRAIN with acc_next writes the other buffer, the one the STORE after next reads: at a weight-tile boundary
+  // the host then runs the first COMPUTEs of two M tiles before their second ones (docs/architecture.md "Tiling").
+  // Its copy keeps the buffer it chose at dispatch (drain_tgt_q); drain_buf_q cannot flip before the copy, since
+  // a STORE waits for it.
   localparam int AccBufs = (Sparsity != 0) ? 2 : 1;
   logic drain_buf_q, store_buf_q;
   always_ff @(posedge clk_i) begin
@@ -578,7 +588,8 @@ module bfp_core #(
       drain_buf_q <= !drain_buf_q;
     end
   end
-  assign drain_blocked = store_busy && (AccBufs == 1 || store_buf_q == drain_buf_q);
+  assign drain_tgt     = (AccBufs > 1 && acc_next_q != '0) ? !drain_buf_q : drain_buf_q;
+  assign drain_blocked = store_busy && (AccBufs == 1 || store_buf_q == drain_tgt);
 
   logic [AccBufs*BlockSize*AccWidth-1:0] buf_m;
   logic [AccBufs*BlockSize*bfp_pkg::EXP_W-1:0]        buf_e;
@@ -592,7 +603,7 @@ module bfp_core #(
       .ClockGating(ClockGating)
     ) u_acc_buf (
       .clk_i       (clk_i),
-      .drain_i     (acc_drain && (AccBufs == 1 || drain_buf_q == a[0])),
+      .drain_i     (acc_drain && (AccBufs == 1 || acc_drain_buf == a[0])),
       .drain_slot_i(acc_drain_slot),
       .pe_m_i      (pe_m),
       .pe_e_i      (pe_e),
@@ -724,10 +735,13 @@ module bfp_core #(
         assert (WgtSplit != 0 && a_elems <= 32'(WgtDepth / 2))
           else $error("CMD_WGT_BUF: wgt_buf needs a weight buffer with halves and count*B = %0d <= WgtDepth/2",
                       a_elems);
-      if (op_q == OpDrain)
+      if (op_q == OpDrain) begin
         assert (32'(col_offset_q) % 32'(Cols) == 0 && 32'(col_offset_q) + 32'(Cols) <= 32'(AccCols))
           else $error("CMD_DRAIN_OFFSET: col_offset %0d is not a multiple of C = %0d below AccCols = %0d",
                       col_offset_q, Cols, AccCols);
+        assert (acc_next_q == '0 || Sparsity != 0)
+          else $error("CMD_ACC_NEXT: acc_next needs a sparsity config (two accumulator buffers)");
+      end
       if (op_q == OpLoadBias) begin
         assert (Bias != 0) else $error("CMD_BIAS_CONFIG: LOAD_BIAS on a config without bias");
         assert (rows_q == 16'd1 && a_elems <= 32'(AccCols))
@@ -772,7 +786,7 @@ module bfp_core #(
       // last element before it issued two or more cycles earlier
       assert (!(start_store && drain_pend))
         else $error("CORE_HAZARD_STORE: STORE starts while a DRAIN copy into the accumulator buffer is pending");
-      assert (!(acc_drain && store_busy && (AccBufs == 1 || store_buf_q == drain_buf_q)))
+      assert (!(acc_drain && store_busy && (AccBufs == 1 || store_buf_q == acc_drain_buf)))
         else $error("CORE_DRAIN_COPY: a DRAIN copy writes the accumulator buffer a STORE reads");
       assert (!(start_comp && flags_q[FlagClear]) || (!issuing && !a_issuing_q))
         else $error("CORE_CLEAR_ORDER: COMPUTE CLEAR dispatched within a cycle of an element issue");

@@ -188,6 +188,10 @@ TEST(AssertRtl, IllegalCommandsFailAtDispatch) {
   c.count = 1;
   cases.push_back({"CMD_SPARSE_LOAD", c});
   c = Command{};
+  c.op = Opcode::Drain;
+  c.acc_next = 1;  // the other accumulator buffer, which a `sparsity: none` config does not have
+  cases.push_back({"CMD_ACC_NEXT", c});
+  c = Command{};
   c.op = Opcode::Compute;
   c.count = 33;  // 33 * 8 > 256: the core's CMD_COMPUTE_COUNT and the operand buffers' own OPD_COUNT both fire
   cases.push_back({"OPD_COUNT", c, "u_core.gen_dense.u_operands"});
@@ -220,7 +224,7 @@ TEST(AssertRtl, LegalCommandsAtTheEdgesOfTheRulesPass) {
     model->reset();
     bfp_model_inputs in{};
     in.rst_n = 1;
-    in.cmd_tdata[6] = 0xFE000000u;  // bits 217..223 are reserved
+    in.cmd_tdata[6] = 0xFC000000u;  // bits 218..223 are reserved
     EXPECT_NO_THROW(for (int i = 0; i < 4; ++i) model->cycle(in));
   }
   bfp::sim::MemConfig mc;

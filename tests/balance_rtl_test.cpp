@@ -136,4 +136,51 @@ TEST(RowBalance, HeavyEndsPutTheSecondHeaviestTileBeforeTheWeightBoundary) {
             << " exposed LOAD_WGT), heavy ends: " << ends.cycles.total << " (" << ends.cycles.load_wgt << ")\n";
 }
 
+// Grouped boundaries (docs/architecture.md "Grouped boundaries"): eight tiles, four of rows with six non-zeros per
+// block and four with one, K = 16 blocks, two pairs of N tiles (one weight-tile boundary), in the balanced order
+// (heavy tiles at the ends). A weight half takes about 144 load cycles, more than one heavy COMPUTE and less than
+// two. Grouped, the next pair's half-0 load overlaps the two half-1 COMPUTEs before the boundary and its half-1
+// load the two half-0 COMPUTEs after it; the same COMPUTEs run (same compute-busy cycles), both runs bit-exact,
+// and the grouped one is shorter. The second tile of each group drains into the other accumulator buffer
+// (acc_next): were it drained into the current one, the first tile's outputs would be overwritten.
+TEST(RowBalance, GroupedBoundariesHideEachWeightLoadBehindTwoComputes) {
+  const bfp::Config cfg = bfp::test::load("configs/default.yaml");
+  const int R = cfg.rows, B = cfg.block, C = cfg.cols, M = 8 * R, K = 16 * B, N = 4 * C;
+  ASSERT_EQ(cfg.acc_cols, 2 * C) << "the pair schedule needs two N tiles in the accumulator buffer";
+  const BfpMatrix qa = filled(M, K, B, 127, [R, B](int r, int c) {
+    const int t = c % B;
+    const bool nz = ((r / R) % 2 == 0) ? t % 3 == 0 : t == (c / B) % B;  // heavy tiles 6 per block, light 1
+    return nz ? 1 + (r * 7 + c * 3) % 100 : 0;
+  });
+  const BfpMatrix qw = dense_wt(N, K, B);
+  const bfp::golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const BfpMatrix gc = bfp::golden::requantize_pruned(bfp::golden::gemm_accumulate(qa, qw, ap), B, ap, false, 0);
+  EXPECT_TRUE(bfp::host::heavy_boundaries(qa, R)) << "the runner would group this GEMM's boundaries";
+
+  const std::vector<int> order = bfp::host::balanced_row_order(qa, R);
+  const BfpMatrix pa = bfp::host::permute_rows(qa, order), pc = bfp::host::permute_rows(gc, order);
+  const auto model = bfp::test::model_for(cfg);
+  std::cerr << "repro: none (hand-built operands; no seed)\n";
+  auto run = [&](bool group) {
+    bfp::host::PlanOptions po;
+    po.sparse_a = bfp::host::Compress::Yes;
+    po.schedule = bfp::host::Schedule::Pair;
+    po.group_boundaries = group;
+    const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {M, K, N}, po);
+    EXPECT_EQ(plan.grouped_boundaries, group);
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, 1, bfp::sim::MemTiming{});
+    return bfp::sim::run_gemm(*drv, plan, pa, qw, pc, nullptr);
+  };
+  const bfp::sim::GemmRun plain = run(false), grouped = run(true);
+  EXPECT_TRUE(plain.bit_exact) << plain.first_mismatch;
+  EXPECT_TRUE(grouped.bit_exact) << grouped.first_mismatch;
+  EXPECT_EQ(grouped.out_rtl.codes, pc.codes);
+  EXPECT_EQ(grouped.out_rtl.exps, pc.exps);
+  EXPECT_EQ(grouped.cycles.compute_busy, plain.cycles.compute_busy);
+  EXPECT_LT(grouped.cycles.load_wgt, plain.cycles.load_wgt);
+  EXPECT_LT(grouped.cycles.total, plain.cycles.total);
+  std::cerr << "ungrouped: " << plain.cycles.total << " cycles (" << plain.cycles.load_wgt
+            << " exposed LOAD_WGT), grouped: " << grouped.cycles.total << " (" << grouped.cycles.load_wgt << ")\n";
+}
+
 }  // namespace

@@ -53,6 +53,7 @@ Command sample() {
   c.prune = 0x9c;
   c.row_blocks = 0xb00b;
   c.wgt_buf = 1;
+  c.acc_next = 1;
   return c;
 }
 
@@ -64,7 +65,7 @@ TEST(CommandFormat, EncodeMatchesTheDocumentedLayout) {
   const Command c = sample();
   const std::array<uint32_t, 8> expected = {
       5u | (0x5au << 8) | (0x1234u << 16), 0x89abcdef, 0x01234567, 0xdeadbeef, 0xcafef00d,
-      0x4321u | (0x8765u << 16),           0x0fedu | (0x9cu << 16) | (1u << 24), 0xb00bu};
+      0x4321u | (0x8765u << 16),           0x0fedu | (0x9cu << 16) | (1u << 24) | (1u << 25), 0xb00bu};
   EXPECT_EQ(c.encode(), expected);
   EXPECT_EQ(static_cast<int>(Opcode::LoadAct), 1);
   EXPECT_EQ(static_cast<int>(Opcode::Drain), 4);
@@ -143,8 +144,8 @@ TEST(CommandFormat, PackageDeclaresTheTable) {
   has("REQUANT_BIAS", bfp::fmt::kRequantBias);
   has("SHIFT_BIAS", bfp::fmt::kShiftBias);
   has("ROW_HDR_BYTES", bfp::fmt::kRowHeaderBytes);
-  // reserved bits: 223:217 and 255:240 (docs/architecture.md)
-  EXPECT_NE(pkg.find("CMD_RESERVED = 256'hffff0000_fe000000_00000000_00000000_00000000_00000000_00000000_00000000;"),
+  // reserved bits: 223:218 and 255:240 (docs/architecture.md)
+  EXPECT_NE(pkg.find("CMD_RESERVED = 256'hffff0000_fc000000_00000000_00000000_00000000_00000000_00000000_00000000;"),
             std::string::npos)
       << pkg;
 }

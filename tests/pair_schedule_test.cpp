@@ -102,6 +102,51 @@ TEST(PairSchedule, ForcedWhereItDoesNotApplyNamesTheConditions) {
     EXPECT_THROW(bfp::host::plan_gemm(narrow, {16, 32, 32}, compressed_a(Schedule::Pair)), std::invalid_argument);
 }
 
+// Grouped boundaries (docs/architecture.md "Grouped boundaries"), 256 x 256 x 256 on the default config: 8 pairs,
+// 32 M tiles. Next to each of the 7 weight-tile boundaries two M tiles run both half-0 COMPUTEs first, so the
+// DRAINs (col_offset, acc_next) go, by hand: pair 0: (0, 16) x 30, then 0, 0 next, 16, 16; pairs 1 to 6: 0, 0 next,
+// 16, 16, (0, 16) x 26, 0, 0 next, 16, 16; pair 7: 0, 0 next, 16, 16, (0, 16) x 30. Same commands otherwise (the
+// counts), every one legal; a plan without the option, or on a `sparsity: none` config, has no acc_next.
+TEST(PairSchedule, GroupedBoundariesDrainSequenceByHand) {
+  const Config cfg = load("configs/default.yaml");
+  PlanOptions o = compressed_a();
+  o.group_boundaries = true;
+  const auto g = bfp::host::plan_gemm(cfg, {256, 256, 256}, o);
+  const auto plain = bfp::host::plan_gemm(cfg, {256, 256, 256}, compressed_a());
+  ASSERT_EQ(g.schedule, Schedule::Pair);
+  EXPECT_TRUE(g.grouped_boundaries);
+  EXPECT_FALSE(plain.grouped_boundaries);
+  EXPECT_EQ(op_counts(g), op_counts(plain));
+  using D = std::pair<int, bool>;
+  const std::vector<D> group = {{0, false}, {0, true}, {16, false}, {16, false}};
+  std::vector<D> want;
+  auto plain_tiles = [&](int t) {
+    for (int i = 0; i < t; ++i) want.insert(want.end(), {{0, false}, {16, false}});
+  };
+  for (int pair = 0; pair < 8; ++pair) {
+    if (pair > 0) want.insert(want.end(), group.begin(), group.end());
+    plain_tiles(32 - (pair > 0 ? 2 : 0) - (pair < 7 ? 2 : 0));
+    if (pair < 7) want.insert(want.end(), group.begin(), group.end());
+  }
+  std::vector<D> got;
+  for (const auto& c : g.commands) {
+    EXPECT_NO_THROW(bfp::host::check_command(c, cfg)) << c.str();
+    if (c.op == Opcode::Drain) got.emplace_back(c.col_offset, c.acc_next != 0);
+  }
+  EXPECT_EQ(got, want);
+  for (const auto& c : plain.commands) EXPECT_EQ(c.acc_next, 0);
+  // acc_next is refused outside DRAIN and on a config with one accumulator buffer
+  bfp::host::Command bad;
+  bad.op = Opcode::Compute;
+  bad.count = 1;
+  bad.acc_next = 1;
+  EXPECT_THROW(bfp::host::check_command(bad, cfg), std::invalid_argument);
+  const Config none = load("configs/test/r2c2b8.yaml");
+  ASSERT_FALSE(none.sparse());
+  bad.op = Opcode::Drain;
+  EXPECT_THROW(bfp::host::check_command(bad, none), std::invalid_argument);
+}
+
 // RTL: bit-exact, and A read once per pair. act_read_bytes counts the compressed A rows the LOAD_ACTs moved;
 // every pass over A moves the same bytes (hier_bytes_moved), so the pair schedule reads ceil(N tiles / 2) passes
 // and the weight-stationary one N tiles passes.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Host-side row balancing (host/row_order.h): the order groups rows by non-zero count, most first, ties in
-// natural order, with tiles the second-heaviest tile last; permute/unpermute are inverse; a bad order is rejected.
+// natural order, with tiles the heaviest tiles at the ends; heavy_boundaries' rule; permute/unpermute are
+// inverse; a bad order is rejected.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -47,6 +48,24 @@ TEST(RowOrder, WithTilesTheSecondHeaviestTileMovesToTheEnd) {
   EXPECT_TRUE(bfp::host::is_identity(bfp::host::balanced_row_order(matrix_with_nnz({5, 5, 5, 5, 5, 5}, 16), 2)));
   EXPECT_EQ(bfp::host::balanced_row_order(matrix_with_nnz({9, 5, 5, 5, 5, 5}, 16), 2),
             (std::vector<int>{0, 1, 2, 3, 4, 5}));
+}
+
+TEST(RowOrder, WithFourOrMoreTilesTheFourHeaviestGoToTheEnds) {
+  // one-row tiles; sorted: rows 1 (6), 3 (5), 5 (4), 4 (3), 2 (2), 0 (1) = T1 .. T6 -> T1, T3, T5, T6, T4, T2
+  const auto q = matrix_with_nnz({1, 6, 2, 5, 3, 4}, 16);
+  EXPECT_EQ(bfp::host::balanced_row_order(q, 1), (std::vector<int>{1, 5, 2, 0, 4, 3}));
+}
+
+// Grouping pays when the four heaviest tiles' maxima average at least twice the median tile's (host/row_order.h).
+TEST(RowOrder, HeavyBoundariesNeedFourTilesAndSkew) {
+  // eight one-row tiles: mean of the top four = 2 x median (index 4) exactly, and one less
+  EXPECT_TRUE(bfp::host::heavy_boundaries(matrix_with_nnz({8, 8, 8, 8, 4, 4, 4, 4}, 16), 1));
+  EXPECT_FALSE(bfp::host::heavy_boundaries(matrix_with_nnz({8, 8, 8, 7, 4, 4, 4, 4}, 16), 1));
+  EXPECT_FALSE(bfp::host::heavy_boundaries(matrix_with_nnz({5, 5, 5, 5, 5, 5, 5, 5}, 16), 1)) << "uniform";
+  EXPECT_FALSE(bfp::host::heavy_boundaries(matrix_with_nnz({9, 9, 1}, 16), 1)) << "three tiles";
+  EXPECT_FALSE(bfp::host::heavy_boundaries(matrix_with_nnz({0, 0, 0, 0, 0}, 16), 1)) << "all zero";
+  EXPECT_FALSE(bfp::host::heavy_boundaries(matrix_with_nnz({9, 9, 1, 1, 1}, 16), 2)) << "rows not whole tiles";
+  EXPECT_TRUE(bfp::host::heavy_boundaries(matrix_with_nnz({9, 0, 9, 0, 9, 0, 9, 0, 0, 0}, 16), 2)) << "tiles of two";
 }
 
 TEST(RowOrder, PermuteAndUnpermuteAreInverse) {

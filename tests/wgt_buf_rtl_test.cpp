@@ -154,10 +154,11 @@ struct Stream {
     bfp::sim::CycleStats st;
     std::vector<uint8_t> out;  // the output region (codes and exponents)
   };
-  Run run(const std::vector<Command>& cmds, bool wait = false) const {
+  Run run(const std::vector<Command>& cmds, bool wait = false, double stall = 0.0) const {
     bfp::sim::MemConfig mc;
     mc.beat_bytes = cfg.beat_bytes();
     mc.size_bytes = kMem;
+    mc.stall = stall;
     bfp::sim::Driver drv(model_for(cfg), mc);
     fill(drv.mem(), 7);
     if (wait) drv.set_extra_flags(bfp::host::kFlagWait);
@@ -229,6 +230,48 @@ TEST(WgtBufRtl, HazardsKeepResultsBitExact) {
     EXPECT_EQ(serial.st.overlap(), 0u);
     const auto only_w1 = s.run({s.la(), s.lw(Stream::kW1, 0), s.compute(0, true), ds[0], ds[1]});
     EXPECT_NE(fast.out, only_w1.out) << "the second COMPUTE must change the result";
+  }
+}
+
+// DRAIN acc_next (docs/architecture.md "Grouped boundaries") writes the other accumulator buffer, the one the
+// STORE issued before it still reads: it must wait for that STORE. Stream: COMPUTE (W1) and DRAIN into buffer 0,
+// a one-block COMPUTE on W2, STORE 1 (reads buffer 0; the write port stalls 97% of the cycles, so with more
+// blocks than result slots its reads outlast the COMPUTE), DRAIN acc_next (buffer 0 again), a one-block COMPUTE on W1 and DRAIN into buffer 1, STORE 2
+// (buffer 1), STORE 3 (buffer 0: the acc_next copy). Were the DRAIN not held back, STORE 1 would read W2's
+// results for its later rows. Equal bit for bit to the stream with WAIT on every command; the three outputs
+// differ from each other.
+TEST(WgtBufRtl, DrainIntoTheOtherAccumulatorBufferWaitsForTheStoreReadingIt) {
+  // R rows of one block each: more blocks than the STORE engine's result slots, so its reads wait for the writes
+  for (const char* f : {"configs/default.yaml"}) {  // the shipped sparse configs of 8 rows
+    const Stream s(load(f));
+    SCOPED_TRACE(f);
+    ASSERT_TRUE(s.cfg.sparse()) << "two accumulator buffers";
+    ASSERT_GT(s.cfg.rows, 7);
+    auto short_compute = [&](int half) {
+      Command c = s.compute(half, true);
+      c.count = 1;
+      return c;
+    };
+    auto store_to = [&](uint32_t out) {
+      Command st = s.drain_store()[1];
+      st.code_addr = out;
+      st.exp_addr = out + 0x4000;
+      return st;
+    };
+    Command drain = s.drain_store()[0], next = drain;
+    next.acc_next = 1;
+    const uint32_t o1 = Stream::kOut, o2 = Stream::kOut + 0x1000, o3 = Stream::kOut + 0x2000;
+    const std::vector<Command> cmds = {s.la(),          s.lw(Stream::kW1, 0), s.lw(Stream::kW2, 1), s.compute(0, true),
+                                       drain,           short_compute(1),     store_to(o1),         next,
+                                       short_compute(0), drain,               store_to(o2),         store_to(o3)};
+    const auto fast = s.run(cmds, false, 0.97), serial = s.run(cmds, true, 0.97);
+    EXPECT_EQ(fast.out, serial.out) << "the acc_next DRAIN overwrote the buffer a STORE was reading";
+    EXPECT_GT(fast.st.overlap(), 0u);
+    const auto part = [&](uint32_t o) {
+      return std::vector<uint8_t>(serial.out.begin() + (o - Stream::kOut), serial.out.begin() + (o - Stream::kOut) + 0x800);
+    };
+    EXPECT_NE(part(o1), part(o3)) << "W1 over K and W2 over one block must differ for the case to bite";
+    EXPECT_NE(part(o2), part(o3));
   }
 }
 

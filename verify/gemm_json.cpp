@@ -60,6 +60,7 @@ nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult&
   j["sequencer_model"] = {{"computes", r.computes}, {"slowest_row_cycles", r.seq_slowest},
                           {"mean_row_cycles", r.seq_mean}};
   j["row_order"] = r.row_order.empty() ? "natural" : "balanced";
+  j["grouped_boundaries"] = r.grouped_boundaries;
   j["useful_mac_utilization"] = r.useful_util;
   j["dense_mac_utilization"] = r.mac_util;
   j["sparsity"] = {{"requested", {{"act", s.act_sparsity}, {"wgt", s.wgt_sparsity},

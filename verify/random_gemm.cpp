@@ -128,8 +128,9 @@ sim::GemmRun run_gemm_rows(sim::Driver& drv, const host::GemmPlan& plan, const g
   return g;
 }
 
-host::GemmPlan plan_spec(const Config& cfg, const GemmSpec& s) {
+host::GemmPlan plan_spec(const Config& cfg, const GemmSpec& s, bool group_boundaries) {
   host::PlanOptions o;
+  o.group_boundaries = group_boundaries;
   o.schedule = s.schedule;
   o.sparse_a = s.sparse_a ? host::Compress::Yes : host::Compress::No;
   o.sparse_c = s.sparse_c ? host::Compress::Yes : host::Compress::No;
@@ -251,7 +252,10 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
 
     GemmSpec this_run = spec;
     this_run.relu = relu;
-    const host::GemmPlan plan = plan_spec(cfg, this_run);
+    host::GemmPlan plan = plan_spec(cfg, this_run);
+    // heavy boundary tiles (row balancing puts them at the weight-tile boundaries): group those boundaries
+    if (spec.balance_rows && plan.sparse_a() && !plan.a_resident && host::heavy_boundaries(qa, cfg.rows))
+      plan = plan_spec(cfg, this_run, true);
     std::vector<int> order;
     sim::GemmRun g = run_gemm_rows(*drv, plan, qa, qw, gc, spec.bias ? &qb : nullptr, spec.balance_rows, &order);
     sim_seconds += g.sim_seconds;
@@ -268,6 +272,7 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     // the sequencer model walks A as the RTL sees it (memory row order; permuted again only for the final run)
     add_stats(cfg, spec, plan, order.empty() ? qa : host::permute_rows(qa, order), qw, gc, res);
     res.row_order = order;
+    res.grouped_boundaries = plan.grouped_boundaries;
     res.act_forced_zeros = a_forced;
     res.wgt_forced_zeros = w_forced;
     res.out_sparsity_unpruned =

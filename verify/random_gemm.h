@@ -65,8 +65,9 @@ struct GemmSpec {
 /// ("" when act_sparsity is 0).
 bool default_sparse_a(const Config& cfg, const GemmSpec& s, std::string* why = nullptr);
 
-/// The plan of `s` on `cfg` (host::plan_gemm with the spec's shape, schedule, compression, ReLU and prune).
-host::GemmPlan plan_spec(const Config& cfg, const GemmSpec& s);
+/// The plan of `s` on `cfg` (host::plan_gemm with the spec's shape, schedule, compression, ReLU and prune, and
+/// PlanOptions::group_boundaries; run_gemm sets it when the balanced rows have host::heavy_boundaries).
+host::GemmPlan plan_spec(const Config& cfg, const GemmSpec& s, bool group_boundaries = false);
 
 /// Throws std::invalid_argument for a spec run_gemm cannot run on `cfg`: everything plan_gemm rejects (shapes,
 /// address space, host::kMaxSimMemoryBytes, compression, schedule) and bad sparsity/stall/latency/bandwidth.
@@ -97,6 +98,8 @@ struct GemmResult : sim::GemmRun {
   /// Memory row i held A row row_order[i] (empty: natural order; GemmSpec::balance_rows). The output, the
   /// mismatch row and out_rtl are in logical row order either way.
   std::vector<int> row_order;
+  /// The commands grouped the weight-tile boundaries (balanced rows with host::heavy_boundaries, Pair schedule).
+  bool grouped_boundaries = false;
   golden::ErrorStats err_rtl;     ///< dequantized RTL output vs double A*W of the FP32 operands
   golden::ErrorStats err_golden;  ///< same for the golden output
 };
