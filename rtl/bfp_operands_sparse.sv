@@ -144,7 +144,8 @@ module bfp_operands_sparse #(
     assign wgt_nz_q[g*MaskBits +: MaskBits] = nz_q;
   end
   always_ff @(posedge clk_i) if (start_i) rd_halves_q <= wgt_halves_i;
-  assign rd_halves = start_i ? wgt_halves_i : rd_halves_q;
+  // by activity, not by start_i (as bfp_row_seq's half): a start comes only while no walker runs
+  assign rd_halves = busy_o ? rd_halves_q : wgt_halves_i;
   always_comb begin
     wgt_nz = '0;
     for (int g = 0; g < Groups; g++)
@@ -172,6 +173,40 @@ module bfp_operands_sparse #(
   assign unused_sp_word = ^(sp_word_i >> ActAw);
 
   for (genvar r = 0; r < Rows; r++) begin : gen_row
+    // Write stage of the dense load port (LOAD_WGT, LOAD_ACT without SPARSE), one copy per row: a beat lands in
+    // this row's banks, code memories and sequencer one cycle after the engine delivers it, from registers that
+    // drive only this row (the port came from the read data input and bfp_core's decode, one net into all 128
+    // weight banks and every sequencer: the default config's dense-load paths, docs/ppa.md "Clock"). bfp_core
+    // keeps the load busy for that cycle. The weight non-zero masks (gen_nz) still take the port directly: a
+    // COMPUTE starting right after the load reads them in its first cycle. `keep`: the copies are identical, and
+    // Yosys's opt_merge would fold them back into one register.
+    logic                w_we, w_wgt, w_half, w_exp;
+    logic [BankBits-1:0] w_sel;
+    logic [WordBits-1:0] w_addr;
+    logic [MemWidth-1:0] w_wdata;
+    logic [1:0]          w_halves;
+    logic                clk_wst;
+    if (ClockGating == 1) begin : gen_cg_wst
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(bank_we_i), .gclk_o(clk_wst));
+    end else begin : gen_ce_wst
+      assign clk_wst = clk_i;
+    end
+    (* keep *) always_ff @(posedge clk_i) begin
+      if (!rst_ni) w_we <= 1'b0;
+      else w_we <= bank_we_i;
+    end
+    (* keep *) always_ff @(posedge clk_wst) begin
+      if (bank_we_i) begin
+        w_wgt    <= bank_wgt_i;
+        w_half   <= bank_half_i;
+        w_exp    <= bank_exp_i;
+        w_sel    <= bank_sel_i;
+        w_addr   <= bank_addr_i;
+        w_wdata  <= bank_wdata_i;
+        w_halves <= bank_wgt_halves_i;
+      end
+    end
+
     // sequencers and their metadata
     logic [Groups-1:0]       valid, last;
     logic [Groups*KBits-1:0] k;
@@ -194,8 +229,8 @@ module bfp_operands_sparse #(
       end
       meta_l2_we  = mmine && sp_meta_seg_i == bfp_pkg::SEG_L2;
       meta_exp_we = (mmine && sp_meta_seg_i == bfp_pkg::SEG_EXP) ||
-                    (bank_we_i && !bank_wgt_i && bank_exp_i && bank_sel_i == BankBits'(r));
-      meta_word   = sp_meta_we_i ? sp_meta_word_i : 16'(bank_addr_i);
+                    (w_we && !w_wgt && w_exp && w_sel == BankBits'(r));
+      meta_word   = sp_meta_we_i ? sp_meta_word_i : 16'(w_addr);
     end
 
     bfp_row_seq #(
@@ -208,14 +243,14 @@ module bfp_operands_sparse #(
     ) u_seq (
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
-      .meta_half_i(bank_half_i),
+      .meta_half_i(bank_half_i),  // one load at a time: its staged beats and its start share the half
       .l1_we_i    (meta_l1_we),
       .l1_i       (meta_l1),
       .l2_we_i    (meta_l2_we),
       .l2_fill_i  (act_load_start_i && !act_load_sparse_i),
       .exp_we_i   (meta_exp_we),
       .word_i     (meta_word),
-      .wdata_i    (sp_meta_we_i ? sp_meta_wdata_i : bank_wdata_i),
+      .wdata_i    (sp_meta_we_i ? sp_meta_wdata_i : w_wdata),
       .start_i    (start_i),
       .half_i     (half_i),
       .wgt_nz_i   (wgt_nz),
@@ -262,15 +297,14 @@ module bfp_operands_sparse #(
 
       for (genvar h = 0; h < 2; h++) begin : gen_half
         logic wr;
-        assign wr = (bank_we_i && !bank_wgt_i && !bank_exp_i && bank_half_i == h[0] &&
-                     bank_sel_i == BankBits'(r)) ||
+        assign wr = (w_we && !w_wgt && !w_exp && w_half == h[0] && w_sel == BankBits'(r)) ||
                     (mine && sp_seg_i == bfp_pkg::SEG_CODES && bank_half_i == h[0]);
         bfp_sram_hold #(.Width(MemWidth), .Depth(ActWords), .ClockGating(ClockGating)) u_code (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .we_i   (wr),
-          .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : bank_addr_i[ActAw-1:0]),
-          .wdata_i(sp_we_i ? sp_wdata_i : bank_wdata_i),
+          .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : w_addr[ActAw-1:0]),
+          .wdata_i(sp_we_i ? sp_wdata_i : w_wdata),
           .re_i   (valid[g] && half_q == h[0]),
           .raddr_i(idx[BeatLog +: ActAw]),
           .rdata_o(code_word[h])
@@ -295,13 +329,13 @@ module bfp_operands_sparse #(
                      .ClockGating(ClockGating)) u_bank (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
-        .bank_we_i   (bank_we_i),
-        .bank_wgt_i  (bank_wgt_i),
-        .bank_sel_i  (bank_sel_i),
-        .bank_exp_i  (bank_exp_i),
-        .bank_addr_i (bank_addr_i),
-        .bank_wdata_i(bank_wdata_i),
-        .wr_halves_i (bank_wgt_halves_i),
+        .bank_we_i   (w_we),
+        .bank_wgt_i  (w_wgt),
+        .bank_sel_i  (w_sel),
+        .bank_exp_i  (w_exp),
+        .bank_addr_i (w_addr),
+        .bank_wdata_i(w_wdata),
+        .wr_halves_i (w_halves),
         .rd_half_i   (wgt_rd_half_q),
         .re_i        (valid[G]),
         .code_raddr_i(WgtAw'(kc >> BeatLog)),
