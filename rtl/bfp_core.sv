@@ -265,11 +265,7 @@ module bfp_core #(
 
   assign start_sparse_load = start_load && (Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse];
   assign start_dense_load  = start_load && !start_sparse_load;
-  // bfp_operands_sparse lands a dense beat one cycle after the engine delivers it (its write stage): the load is
-  // busy until then
-  logic op_wr_q;
-  always_ff @(posedge clk_i) op_wr_q <= rst_ni && op_bank_we && (Sparsity != 0);
-  assign load_busy         = dma_busy || sdma_busy || op_wr_q;
+  assign load_busy         = dma_busy || sdma_busy;
   // the activation half being written; at dispatch it comes straight from the command
   assign bank_half         = start_load ? flags_q[FlagActBuf] : load_half_q;
   assign bank_wgt_halves   = start_load ? cmd_wgt_halves : load_wgt_halves_q;

@@ -173,13 +173,17 @@ module bfp_operands_sparse #(
   assign unused_sp_word = ^(sp_word_i >> ActAw);
 
   for (genvar r = 0; r < Rows; r++) begin : gen_row
-    // Write stage of the dense load port (LOAD_WGT, LOAD_ACT without SPARSE), one copy per row: a beat lands in
-    // this row's banks, code memories and sequencer one cycle after the engine delivers it, from registers that
-    // drive only this row (the port came from the read data input and bfp_core's decode, one net into all 128
-    // weight banks and every sequencer: the default config's dense-load paths, docs/ppa.md "Clock"). bfp_core
-    // keeps the load busy for that cycle. The weight non-zero masks (gen_nz) still take the port directly: a
-    // COMPUTE starting right after the load reads them in its first cycle. `keep`: the copies are identical, and
-    // Yosys's opt_merge would fold them back into one register.
+    // Write stage of the dense load port (LOAD_WGT, LOAD_ACT without SPARSE), one copy per row: a code beat (and
+    // a weight exponent beat) lands in this row's weight banks and activation code memories one cycle after the
+    // engine delivers it, from registers that drive only this row (the port came from the read data input and
+    // bfp_core's decode, one net into all 128 weight banks: the default config's dense-load paths, docs/ppa.md
+    // "Clock: row shapes, the COMPUTE start and the dense write stage"). No cycle changes: those memories are
+    // read at the earliest in the second cycle of a COMPUTE dispatched when the load stops being busy, and the
+    // next load's first beat lands two cycles after its start at the earliest. What is read or written in that
+    // first cycle still takes the port directly: the weight non-zero masks (gen_nz, read by the first-block
+    // search) and the sequencer's metadata (its exponent words share a write port, and the half, with the next
+    // LOAD_ACT's level-1 and level-2 fill at its start). `keep`: the copies are identical, and Yosys's opt_merge
+    // would fold them back into one register.
     logic                w_we, w_wgt, w_half, w_exp;
     logic [BankBits-1:0] w_sel;
     logic [WordBits-1:0] w_addr;
@@ -229,8 +233,8 @@ module bfp_operands_sparse #(
       end
       meta_l2_we  = mmine && sp_meta_seg_i == bfp_pkg::SEG_L2;
       meta_exp_we = (mmine && sp_meta_seg_i == bfp_pkg::SEG_EXP) ||
-                    (w_we && !w_wgt && w_exp && w_sel == BankBits'(r));
-      meta_word   = sp_meta_we_i ? sp_meta_word_i : 16'(w_addr);
+                    (bank_we_i && !bank_wgt_i && bank_exp_i && bank_sel_i == BankBits'(r));
+      meta_word   = sp_meta_we_i ? sp_meta_word_i : 16'(bank_addr_i);
     end
 
     bfp_row_seq #(
@@ -243,14 +247,14 @@ module bfp_operands_sparse #(
     ) u_seq (
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
-      .meta_half_i(bank_half_i),  // one load at a time: its staged beats and its start share the half
+      .meta_half_i(bank_half_i),
       .l1_we_i    (meta_l1_we),
       .l1_i       (meta_l1),
       .l2_we_i    (meta_l2_we),
       .l2_fill_i  (act_load_start_i && !act_load_sparse_i),
       .exp_we_i   (meta_exp_we),
       .word_i     (meta_word),
-      .wdata_i    (sp_meta_we_i ? sp_meta_wdata_i : w_wdata),
+      .wdata_i    (sp_meta_we_i ? sp_meta_wdata_i : bank_wdata_i),
       .start_i    (start_i),
       .half_i     (half_i),
       .wgt_nz_i   (wgt_nz),
