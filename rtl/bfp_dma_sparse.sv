@@ -8,6 +8,10 @@
 // of the row; beat 0 of every row is kept from phase A) and delivered as words of their segment on the
 // meta_* port, while the header beat and the code beats leave on the main port; both ports are registered
 // (the write stage below), so a write lands one cycle after its beat.
+// For the clock (docs/ppa.md "Clock: the sparse loader's row shapes"), a row's shape (its beat counts, word counts
+// and segment ends, in beats) is computed once, when its header arrives, and kept per row: the walkers and the
+// word bookkeeping start from those registers, not from an adder chain on the header fields; the request address
+// comes from per-row base registers stepped by the stride in phase A, not from a row * stride multiply.
 module bfp_dma_sparse #(
   parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
   parameter int AddrWidth = 32,                            /// memory byte-address bits
@@ -51,13 +55,30 @@ module bfp_dma_sparse #(
   localparam int Beat     = MemWidth / 8;
   localparam int BeatLog  = $clog2(Beat);
   localparam int BlockLog = $clog2(BlockSize);
+  // Beat counts of one row stream, bounded by the header and level-1 mask in beat 0 (DMA_SP_L1_BEAT: KB <= 8 * Beat)
+  // and a legal header (DMA_SP_HEADER): off_codes + KB * B bytes <= 2 * Beat + KB * (1 + B / 8 + B), at most
+  // 3 + 8 * (1 + B / 8 + B) = 11 + 9B beats. The response side's word bookkeeping counts in BW bits (one spare
+  // for j + 1 and the sums), not 16 or 32: shorter adders and comparators on its path to rd_rsp_tready_o.
+  localparam int BW       = $clog2(11 + 9 * BlockSize + 2) + 1;
 
   logic        active_q;
   logic [15:0] rows_q;
-  logic [31:0] addr_q, stride_q, off_l2_q, off_exp_q, off_codes_q;
-  // per row r at [16r +: 16] / [MemWidth*r +: MemWidth] (flat: each row's registers are their own clock-gate group)
-  logic [Rows*16-1:0] nnzb_q;
-  logic [Rows*16-1:0] nnz_q;
+  logic [31:0] stride_q, off_l2_q, off_exp_q, off_codes_q;
+  logic [BW-1:0] ce_q, cl2_q;     // ceil(off_exp / Beat), ceil(off_l2 / Beat): the segments' starts in beats
+  logic [31:0] req_base_q, rsp_base_q;  // phase A: addr + row * stride of the request / response walker's row
+  // A row's shape, per row r at [16r +: 16] / [32r +: 32] / [MemWidth*r +: MemWidth] (flat: each row's registers
+  // are their own clock-gate group), set from its header beat (j below is a beat of the row's stream):
+  logic [Rows*16-1:0] phb_q;    // phase-B beats (meta beats after beat 0, then the code beats)
+  logic [Rows*BW-1:0] mbm1_q;   // meta beats - 1
+  logic [Rows*BW-1:0] eb_q;     // from beat j = eb on, every exponent word is complete
+  logic [Rows*BW-1:0] lw_q;     // level-2 words
+  logic [Rows*BW-1:0] el_q;     // exponent words left for phase B (ew - ef)
+  logic [Rows*BW-1:0] jb_q;     // ce + ef: before beat eb, j + 1 - jb exponent words of phase B are complete
+  logic [Rows-1:0]    ef_q;     // exponent word 0 left in phase A
+  logic [Rows*BW-1:0] eo_q;     // off_exp / Beat + ef: the beat phase-B exponent word k starts in, less k
+  logic [Rows*BW-1:0] lo_q;     // off_l2 / Beat - el: the beat phase-B word k (a level-2 word) starts in, less k
+  logic [Rows*32-1:0] mbase_q;  // byte address of the row stream (addr + row * stride)
+  logic [Rows*32-1:0] cbase_q;  // mbase + off_codes - (meta beats - 1) * Beat: code beat b of phase B at + b * Beat
   logic [Rows*MemWidth-1:0] hold_q;  // beat 0 of every row (phase A), for the words that start in it
   logic [MemWidth-1:0] last_q;             // the previous response beat
   logic [Rows-1:0] hdr_valid_q;
@@ -92,60 +113,63 @@ module bfp_dma_sparse #(
 
   assign req_row = RowBits'(req_row_q);
   assign rsp_row = RowBits'(rsp_row_q);
-  assign req_beats = req_phb_q ? phb_beats(nnzb_q[16*req_row +: 16], nnz_q[16*req_row +: 16], off_l2_q) : 16'd1;
-  assign rsp_beats = rsp_phb_q ? phb_beats(nnzb_q[16*rsp_row +: 16], nnz_q[16*rsp_row +: 16], off_l2_q) : 16'd1;
+  assign req_beats = req_phb_q ? phb_q[16*req_row +: 16] : 16'd1;
+  assign rsp_beats = rsp_phb_q ? phb_q[16*rsp_row +: 16] : 16'd1;
   // phase B needs the row's header; a row without phase-B beats is stepped over without a transfer
   assign req_ready_hdr = !req_phb_q || hdr_valid_q[req_row];
   assign rsp_ready_hdr = !rsp_phb_q || hdr_valid_q[rsp_row];
   assign req_skip = active_q && !req_done_q && req_ready_hdr && req_beats == 16'd0;
   assign rsp_skip = active_q && !rsp_done_q && rsp_ready_hdr && rsp_beats == 16'd0;
 
-  logic [31:0] req_meta_m1, req_off, req_addr;
+  // request address: phase A the row's base (stepped by the stride), phase B a meta beat after beat 0 or a code beat
+  logic [31:0] req_addr, req_meta_addr, req_code_addr;
   always_comb begin
-    req_meta_m1 = meta_beats(nnzb_q[16*req_row +: 16], off_l2_q) - 32'd1;  // meta beats after beat 0
-    if (!req_phb_q) req_off = 32'd0;
-    else if (32'(req_beat_q) < req_meta_m1) req_off = (32'(req_beat_q) + 32'd1) << BeatLog;
-    else req_off = off_codes_q + ((32'(req_beat_q) - req_meta_m1) << BeatLog);
-    req_addr = addr_q + 32'(req_row_q) * stride_q + req_off;
+    req_meta_addr = mbase_q[32*req_row +: 32] + ((32'(req_beat_q) + 32'd1) << BeatLog);
+    req_code_addr = cbase_q[32*req_row +: 32] + (32'(req_beat_q) << BeatLog);
+    if (!req_phb_q) req_addr = req_base_q;
+    else if (req_beat_q < 16'(mbm1_q[BW*req_row +: BW])) req_addr = req_meta_addr;
+    else req_addr = req_code_addr;
   end
 
   // ---- response side: which beat of the row this is, and the metadata words it completes ---------------
-  logic [15:0] rsp_nnzb;
-  logic [31:0] m_beats, j, jend, n_e, n_l, e_words, l_words, e_first, e_left, count, o;
-  logic [31:0] k_q;            // words of the row delivered in phase B so far
+  // In beats (j = rsp_beat_q + 1: the beat of the row's stream; a word can be due at a code beat only at the first
+  // one, where j = meta beats): exponent word w is complete once beat j is in when off_exp + (w + 1) * Beat <=
+  // (j + 1) * Beat, i.e. for w < j + 1 - ce, until the segment ends (all ew words from beat eb on); level-2 words
+  // likewise with cl2, all lw of them from the row's last meta beat (mbm1) on. All words of phase B are due from
+  // beat mbm1 on.
+  logic [BW-1:0] j, jp, n_e, n_l, e_left, e_first, count, word_idx, o_e, o_l;
+  logic [BW-1:0] k_q;            // words of the row delivered in phase B so far
   logic        rsp_code, more, emit_b, word_l2;
-  logic [31:0] word_idx;
   logic [MemWidth-1:0] lo, hi;
   logic [BeatLog-1:0]  shift;
   logic [2*MemWidth-1:0] funnel;
   always_comb begin
-    rsp_nnzb = nnzb_q[16*rsp_row +: 16];
-    m_beats  = meta_beats(rsp_nnzb, off_l2_q);
-    rsp_code = 32'(rsp_beat_q) + 32'd1 >= m_beats;                    // a code beat (phase B)
-    j        = rsp_code ? m_beats : 32'(rsp_beat_q) + 32'd1;          // beat of the row's stream
-    jend     = (j + 32'd1) << BeatLog;                                 // bytes of the row up to beat j
-    e_words  = ceil_beats(32'(rsp_nnzb));
-    l_words  = ceil_beats(32'(rsp_nnzb) << (BlockLog - 3));
-    // words complete once beat j is in: all of a segment that ends by jend, else its whole words
-    n_e = (off_exp_q + 32'(rsp_nnzb) <= jend) ? e_words : (jend - off_exp_q) >> BeatLog;
-    n_l = (off_l2_q + (32'(rsp_nnzb) << (BlockLog - 3)) <= jend) ? l_words :
-          (jend >= off_l2_q) ? (jend - off_l2_q) >> BeatLog : 32'd0;
-    e_first = exp_in_a(rsp_nnzb, off_exp_q) ? 32'd1 : 32'd0;          // exponent word 0 left in phase A
-    e_left  = e_words - e_first;
-    count   = n_e - e_first + n_l;                                     // phase-B words due by beat j
-    // the k_q-th phase-B word: exponent words e_first.., then level-2 words 0..
+    rsp_code = BW'(rsp_beat_q) >= mbm1_q[BW*rsp_row +: BW];             // a code beat (phase B)
+    j        = BW'(rsp_beat_q) + BW'(1);
+    jp       = BW'(rsp_beat_q) + BW'(2);                                // j + 1
+    e_left   = el_q[BW*rsp_row +: BW];
+    e_first  = BW'(ef_q[rsp_row]);
+    // exponent words of phase B complete by beat j (j + 1 - ce - ef before the segment's end), level-2 words
+    n_e   = (j >= eb_q[BW*rsp_row +: BW]) ? e_left : jp - jb_q[BW*rsp_row +: BW];
+    n_l   = (j >= mbm1_q[BW*rsp_row +: BW]) ? lw_q[BW*rsp_row +: BW] : (jp >= cl2_q) ? jp - cl2_q : BW'(0);
+    count = n_e + n_l;                                                  // phase-B words due by beat j
+    // the k_q-th phase-B word: exponent words e_first.., then level-2 words 0..; it starts in beat o_e (an
+    // exponent word: off_exp / Beat + e_first + k_q) or o_l (a level-2 word: off_l2 / Beat + k_q - e_left), both
+    // from a per-row base, side by side
     word_l2  = k_q >= e_left;
     word_idx = word_l2 ? k_q - e_left : k_q + e_first;
-    o        = (word_l2 ? off_l2_q : off_exp_q) + (word_idx << BeatLog);
+    o_e      = eo_q[BW*rsp_row +: BW] + k_q;
+    o_l      = lo_q[BW*rsp_row +: BW] + k_q;
     emit_b   = rsp_phb_q && k_q < count;
-    more     = rsp_phb_q && k_q + 32'd1 < count;
+    more     = rsp_phb_q && k_q + BW'(1) < count;
     // funnel: phase A takes exponent word 0 from beat 0; phase B a word from its first beat on
     if (!rsp_phb_q) begin
       lo    = rd_rsp_tdata_i;
       shift = BeatLog'(off_exp_q);
     end else begin
-      lo    = (o >> BeatLog == j) ? rd_rsp_tdata_i : (o >> BeatLog == 32'd0) ? hold_q[MemWidth*rsp_row +: MemWidth] : last_q;
-      shift = BeatLog'(o);
+      if (word_l2) lo = (o_l == j) ? rd_rsp_tdata_i : (o_l == BW'(0)) ? hold_q[MemWidth*rsp_row +: MemWidth] : last_q;
+      else         lo = (o_e == j) ? rd_rsp_tdata_i : (o_e == BW'(0)) ? hold_q[MemWidth*rsp_row +: MemWidth] : last_q;
+      shift = word_l2 ? BeatLog'(off_l2_q) : BeatLog'(off_exp_q);
     end
     hi     = rd_rsp_tdata_i;
     funnel = {hi, lo} >> (8 * 32'(shift));
@@ -214,10 +238,11 @@ module bfp_dma_sparse #(
   end
 
   logic req_fire, rsp_fire, meta_a, meta_b;
-  logic [15:0] in_nnzb;
+  logic [15:0] in_nnzb, in_nnz;
   assign req_fire = rd_req_tvalid_o && rd_req_tready_i;
   assign rsp_fire = rd_rsp_tvalid_i && rd_rsp_tready_o;
   assign in_nnzb  = rd_rsp_tdata_i[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W];
+  assign in_nnz   = rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
   assign meta_a   = rsp_fire && !rsp_phb_q && exp_in_a(in_nnzb, off_exp_q);
   assign meta_b   = rd_rsp_tvalid_i && rsp_base && emit_b;
 
@@ -236,11 +261,12 @@ module bfp_dma_sparse #(
   always_ff @(posedge clk_cmd) begin
     if (rst_ni && start_i) begin
       rows_q      <= rows_i;
-      addr_q      <= addr_i;
       stride_q    <= stride_i;
       off_exp_q   <= bfp_pkg::row_off_exp(32'(count_i));
       off_l2_q    <= bfp_pkg::row_off_l2(32'(count_i), BlockLog);
       off_codes_q <= bfp_pkg::row_off_codes(32'(count_i), BlockLog, Beat);
+      ce_q        <= BW'(ceil_beats(bfp_pkg::row_off_exp(32'(count_i))));
+      cl2_q       <= BW'(ceil_beats(bfp_pkg::row_off_l2(32'(count_i), BlockLog)));
     end
   end
   always_ff @(posedge clk_last) if (rst_ni && !start_i && active_q && rsp_fire) last_q <= rd_rsp_tdata_i;
@@ -252,17 +278,45 @@ module bfp_dma_sparse #(
     end else begin : gen_ce_hdr
       assign clk_hdr = clk_i;
     end
-    logic [15:0]         nnzb_r_q, nnz_r_q;
+    // the row's shape from its header (the registers above mbase_q say what each one is)
+    logic [31:0]         mb;
+    logic                ef;
+    logic [BW-1:0]       ew;
+    logic [15:0]         phb_r_q;
+    logic [BW-1:0]       mbm1_r_q, eb_r_q, lw_r_q, el_r_q, jb_r_q, eo_r_q, lo_r_q;
+    logic                ef_r_q;
+    logic [31:0]         mbase_r_q, cbase_r_q;
     logic [MemWidth-1:0] hold_r_q;
+    assign mb = meta_beats(in_nnzb, off_l2_q);
+    assign ef = exp_in_a(in_nnzb, off_exp_q);
+    assign ew = BW'(ceil_beats(32'(in_nnzb)));
     always_ff @(posedge clk_hdr) begin
       if (rst_ni && !start_i && active_q && ld) begin
-        nnzb_r_q <= in_nnzb;
-        nnz_r_q  <= rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
-        hold_r_q <= rd_rsp_tdata_i;
+        phb_r_q   <= phb_beats(in_nnzb, in_nnz, off_l2_q);
+        mbm1_r_q  <= BW'(mb - 32'd1);
+        eb_r_q    <= BW'(ceil_beats(off_exp_q + 32'(in_nnzb)) - 32'd1);
+        lw_r_q    <= BW'(ceil_beats(32'(in_nnzb) << (BlockLog - 3)));
+        el_r_q    <= ew - BW'(ef);
+        jb_r_q    <= ce_q + BW'(ef);
+        ef_r_q    <= ef;
+        eo_r_q    <= BW'(off_exp_q >> BeatLog) + BW'(ef);
+        lo_r_q    <= BW'(off_l2_q >> BeatLog) - (ew - BW'(ef));
+        mbase_r_q <= rsp_base_q;
+        cbase_r_q <= rsp_base_q + off_codes_q - ((mb - 32'd1) << BeatLog);
+        hold_r_q  <= rd_rsp_tdata_i;
       end
     end
-    assign nnzb_q[16*r +: 16]             = nnzb_r_q;
-    assign nnz_q[16*r +: 16]              = nnz_r_q;
+    assign phb_q[16*r +: 16]              = phb_r_q;
+    assign mbm1_q[BW*r +: BW]             = mbm1_r_q;
+    assign eb_q[BW*r +: BW]               = eb_r_q;
+    assign lw_q[BW*r +: BW]               = lw_r_q;
+    assign el_q[BW*r +: BW]               = el_r_q;
+    assign jb_q[BW*r +: BW]               = jb_r_q;
+    assign ef_q[r]                        = ef_r_q;
+    assign eo_q[BW*r +: BW]               = eo_r_q;
+    assign lo_q[BW*r +: BW]               = lo_r_q;
+    assign mbase_q[32*r +: 32]            = mbase_r_q;
+    assign cbase_q[32*r +: 32]            = cbase_r_q;
     assign hold_q[MemWidth*r +: MemWidth] = hold_r_q;
   end
 
@@ -275,6 +329,8 @@ module bfp_dma_sparse #(
       hdr_valid_q <= '0;
       empty_q     <= '0;
       k_q         <= '0;
+      req_base_q  <= addr_i;
+      rsp_base_q  <= addr_i;
       {req_done_q, req_phb_q, req_row_q, req_beat_q} <= '0;
       {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_beat_q} <= '0;
     end else if (active_q) begin
@@ -284,7 +340,10 @@ module bfp_dma_sparse #(
         {rsp_done_q, rsp_phb_q, rsp_row_q, rsp_beat_q} <= {rsp_done_s, rsp_phb_n, rsp_row_s, rsp_beat_n};
       // phase-B words of the row: counted until the walker leaves the row
       if ((rsp_fire || rsp_skip) && rsp_beat_n == 16'd0) k_q <= '0;
-      else if (meta_b) k_q <= k_q + 32'd1;
+      else if (meta_b) k_q <= k_q + BW'(1);
+      // phase A visits the rows in order, one beat each: the base steps by the stride
+      if (req_fire && !req_phb_q) req_base_q <= req_base_q + stride_q;
+      if (rsp_fire && !rsp_phb_q) rsp_base_q <= rsp_base_q + stride_q;
       if (rsp_fire && !rsp_phb_q) begin
         hdr_valid_q[rsp_row] <= 1'b1;
         empty_q[rsp_row]     <= in_nnzb == 16'd0;
@@ -319,7 +378,7 @@ module bfp_dma_sparse #(
     end
     row_q        <= rsp_row;
     seg_q        <= rsp_phb_q ? bfp_pkg::SEG_CODES : bfp_pkg::SEG_HDR;
-    word_q       <= rsp_phb_q ? 16'(32'(rsp_beat_q) + 32'd1 - m_beats) : 16'd0;
+    word_q       <= rsp_phb_q ? rsp_beat_q - 16'(mbm1_q[BW*rsp_row +: BW]) : 16'd0;
     wdata_q      <= rsp_phb_q ? rd_rsp_tdata_i : (rd_rsp_tdata_i & hdr_mask);
     meta_seg_q   <= (rsp_phb_q && word_l2) ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
     meta_word_q  <= rsp_phb_q ? 16'(word_idx) : 16'd0;
@@ -338,7 +397,7 @@ module bfp_dma_sparse #(
   assign meta_wdata_o = meta_wdata_q;
 
   logic unused;
-  assign unused = ^{req_addr, req_meta_m1[31:16], funnel[2*MemWidth-1:MemWidth], o[31:BeatLog]};
+  assign unused = ^{req_addr, funnel[2*MemWidth-1:MemWidth]};
 
 `ifdef BFP_ASSERT
   // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------

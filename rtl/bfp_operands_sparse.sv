@@ -144,7 +144,8 @@ module bfp_operands_sparse #(
     assign wgt_nz_q[g*MaskBits +: MaskBits] = nz_q;
   end
   always_ff @(posedge clk_i) if (start_i) rd_halves_q <= wgt_halves_i;
-  assign rd_halves = start_i ? wgt_halves_i : rd_halves_q;
+  // by activity, not by start_i (as bfp_row_seq's half): a start comes only while no walker runs
+  assign rd_halves = busy_o ? rd_halves_q : wgt_halves_i;
   always_comb begin
     wgt_nz = '0;
     for (int g = 0; g < Groups; g++)
@@ -172,6 +173,44 @@ module bfp_operands_sparse #(
   assign unused_sp_word = ^(sp_word_i >> ActAw);
 
   for (genvar r = 0; r < Rows; r++) begin : gen_row
+    // Write stage of the dense load port (LOAD_WGT, LOAD_ACT without SPARSE), one copy per row: a code beat (and
+    // a weight exponent beat) lands in this row's weight banks and activation code memories one cycle after the
+    // engine delivers it, from registers that drive only this row (the port came from the read data input and
+    // bfp_core's decode, one net into all 128 weight banks: the default config's dense-load paths, docs/ppa.md
+    // "Clock: row shapes, the COMPUTE start and the dense write stage"). No cycle changes: those memories are
+    // read at the earliest in the second cycle of a COMPUTE dispatched when the load stops being busy, and the
+    // next load's first beat lands two cycles after its start at the earliest. What is read or written in that
+    // first cycle still takes the port directly: the weight non-zero masks (gen_nz, read by the first-block
+    // search) and the sequencer's metadata (its exponent words share a write port, and the half, with the next
+    // LOAD_ACT's level-1 and level-2 fill at its start). `keep`: the copies are identical, and Yosys's opt_merge
+    // would fold them back into one register.
+    logic                w_we, w_wgt, w_half, w_exp;
+    logic [BankBits-1:0] w_sel;
+    logic [WordBits-1:0] w_addr;
+    logic [MemWidth-1:0] w_wdata;
+    logic [1:0]          w_halves;
+    logic                clk_wst;
+    if (ClockGating == 1) begin : gen_cg_wst
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(bank_we_i), .gclk_o(clk_wst));
+    end else begin : gen_ce_wst
+      assign clk_wst = clk_i;
+    end
+    (* keep *) always_ff @(posedge clk_i) begin
+      if (!rst_ni) w_we <= 1'b0;
+      else w_we <= bank_we_i;
+    end
+    (* keep *) always_ff @(posedge clk_wst) begin
+      if (bank_we_i) begin
+        w_wgt    <= bank_wgt_i;
+        w_half   <= bank_half_i;
+        w_exp    <= bank_exp_i;
+        w_sel    <= bank_sel_i;
+        w_addr   <= bank_addr_i;
+        w_wdata  <= bank_wdata_i;
+        w_halves <= bank_wgt_halves_i;
+      end
+    end
+
     // sequencers and their metadata
     logic [Groups-1:0]       valid, last;
     logic [Groups*KBits-1:0] k;
@@ -262,15 +301,14 @@ module bfp_operands_sparse #(
 
       for (genvar h = 0; h < 2; h++) begin : gen_half
         logic wr;
-        assign wr = (bank_we_i && !bank_wgt_i && !bank_exp_i && bank_half_i == h[0] &&
-                     bank_sel_i == BankBits'(r)) ||
+        assign wr = (w_we && !w_wgt && !w_exp && w_half == h[0] && w_sel == BankBits'(r)) ||
                     (mine && sp_seg_i == bfp_pkg::SEG_CODES && bank_half_i == h[0]);
         bfp_sram_hold #(.Width(MemWidth), .Depth(ActWords), .ClockGating(ClockGating)) u_code (
           .clk_i  (clk_i),
           .rst_ni (rst_ni),
           .we_i   (wr),
-          .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : bank_addr_i[ActAw-1:0]),
-          .wdata_i(sp_we_i ? sp_wdata_i : bank_wdata_i),
+          .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : w_addr[ActAw-1:0]),
+          .wdata_i(sp_we_i ? sp_wdata_i : w_wdata),
           .re_i   (valid[g] && half_q == h[0]),
           .raddr_i(idx[BeatLog +: ActAw]),
           .rdata_o(code_word[h])
@@ -295,13 +333,13 @@ module bfp_operands_sparse #(
                      .ClockGating(ClockGating)) u_bank (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
-        .bank_we_i   (bank_we_i),
-        .bank_wgt_i  (bank_wgt_i),
-        .bank_sel_i  (bank_sel_i),
-        .bank_exp_i  (bank_exp_i),
-        .bank_addr_i (bank_addr_i),
-        .bank_wdata_i(bank_wdata_i),
-        .wr_halves_i (bank_wgt_halves_i),
+        .bank_we_i   (w_we),
+        .bank_wgt_i  (w_wgt),
+        .bank_sel_i  (w_sel),
+        .bank_exp_i  (w_exp),
+        .bank_addr_i (w_addr),
+        .bank_wdata_i(w_wdata),
+        .wr_halves_i (w_halves),
         .rd_half_i   (wgt_rd_half_q),
         .re_i        (valid[G]),
         .code_raddr_i(WgtAw'(kc >> BeatLog)),

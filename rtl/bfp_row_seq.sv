@@ -183,12 +183,16 @@ module bfp_row_seq #(
   assign busy_o = |walk_busy;
 
   // ---- the half the walkers read (all walkers of the row start together): at start_i the commanded one ----
+  // Selected by the walkers' activity, not by start_i: a start comes only while no walker of the row is active
+  // (SEQ_START_BUSY), and an idle walker loads only at a start, so while idle the commanded half is shown. The
+  // COMPUTE start pulse (bfp_core's dispatch, fanned out to every sequencer) then only enables the walker
+  // registers instead of heading the whole first-block search (docs/ppa.md "Clock: the COMPUTE start").
   logic                 half_q, rd_half;
   logic [NumBlocks-1:0] l1_r;
   logic [L2Bits-1:0]    l2_r;
   logic [BaseTab-1:0]   tab_r;
   always_ff @(posedge clk_i) if (start_i) half_q <= half_i;
-  assign rd_half = start_i ? half_i : half_q;
+  assign rd_half = busy_o ? half_q : half_i;
   assign l1_r    = rd_half ? l1_q[NumBlocks +: NumBlocks] : l1_q[0 +: NumBlocks];
   assign l2_r    = rd_half ? l2_q[L2Bits +: L2Bits] : l2_q[0 +: L2Bits];
   assign tab_r   = rd_half ? tab_q[BaseTab +: BaseTab] : tab_q[0 +: BaseTab];
@@ -242,11 +246,12 @@ module bfp_row_seq #(
       end
     end
 
-    // next matched block: after kb_q, or from block 0 on start_i; none when cand is empty
+    // next matched block: after kb_q, or from block 0 on start_i (an idle walker: see rd_half); none when cand
+    // is empty
     logic [NumBlocks-1:0] upto, cand, cand_low;
     logic [BlkBits-1:0]   nb;
     assign upto     = (NumBlocks'(1) << kb_q) | ((NumBlocks'(1) << kb_q) - NumBlocks'(1));  // blocks 0..kb_q
-    assign cand     = start_i ? matched : (matched & ~upto);
+    assign cand     = active_q ? (matched & ~upto) : matched;
     assign cand_low = cand & (~cand + NumBlocks'(1));
     for (genvar j = 0; j < BlkBits; j++) begin : gen_nb
       localparam logic [NumBlocks-1:0] BlkMask = NumBlocks'(idx_mask(j, NumBlocks));
