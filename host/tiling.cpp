@@ -47,10 +47,11 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
   } else if (schedule == Schedule::Pair) {
     // per pair of N tiles, per M tile: COMPUTE n0 (weight half 0, DRAIN at accumulator column 0), COMPUTE
     // n0 + C on the same activations (half 1, DRAIN at column C), one STORE of both tiles' columns.
-    // Grouped boundary (docs/architecture.md "Tiling"): next to a weight-tile boundary, two M tiles run their
-    // half-0 COMPUTEs before their half-1 ones, the second tile's first DRAIN going into the other accumulator
-    // buffer (acc_next). The old pair's half 0 is then free two COMPUTEs before the pair ends, and the new pair
-    // needs its half 1 only after two COMPUTEs: each weight load overlaps two COMPUTEs instead of one.
+    // Grouped boundary (docs/architecture.md "Row balancing", "Grouped boundaries"): next to a weight-tile
+    // boundary, two M tiles run their half-0 COMPUTEs before their half-1 ones, the second tile's first DRAIN
+    // going into the other accumulator buffer (acc_next). The old pair's half 0 is then free two COMPUTEs before
+    // the pair ends, and the new pair needs its half 1 only after two COMPUTEs: each weight load overlaps two
+    // COMPUTEs instead of one.
     const int tiles = (m + R - 1) / R;
     for (int n0 = 0; n0 < n; n0 += 2 * C) {
       const int valid = std::min(2 * C, n - n0);
@@ -198,8 +199,8 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     c.count = static_cast<uint16_t>(chunk_count(u.kc));
     c.wgt_buf = static_cast<uint8_t>(whalf[i]);
     cmds.push_back(c);
-    // prefetch into the other half; Pair's second COMPUTE reads the same activations, so the next M tile's
-    // load goes right after the first (the other half's last reader has finished issuing by then)
+    // prefetch into the other half: Pair by the last-reader rule above (in the plain pair order the next M tile's
+    // load goes right after the tile's first COMPUTE, its half's last reader having finished issuing by then)
     if (schedule == Schedule::Pair) {
       for (size_t j : act_loads_after[i]) load_a(j);
     } else if (schedule != Schedule::Pair && i + 1 < units.size() && units[i + 1].load_a) {
