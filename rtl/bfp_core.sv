@@ -146,13 +146,23 @@ module bfp_core #(
   logic can_start, dispatch;
   // Weight halves a LOAD_WGT writes / a COMPUTE reads: 10 = half 1 (wgt_buf), 01 = half 0 (count*B <= WgtDepth/2),
   // 11 = the whole buffer (a longer count, or no split): then the two wait for each other as before the split.
+  // Decoded from the command port when the command is accepted and kept with its fields (cmd_wgt_halves_q,
+  // below), so a COMPUTE's first-block search starts from a register, not from count_q through this compare
+  // (docs/ppa.md "Clock: the sequencers' metadata write data and the engines' reset"); the same value as the
+  // decode of the registered fields, which load in the same cycle.
   logic [1:0] cmd_wgt_halves, load_wgt_halves_q, comp_wgt_halves_q, bank_wgt_halves;
+  logic [1:0] cmd_wgt_halves_d, cmd_wgt_halves_q;
+  logic [bfp_pkg::CMD_WGT_BUF_W-1:0] cmd_wgt_buf;
+  logic [bfp_pkg::CMD_COUNT_W-1:0]   cmd_count;
+  assign cmd_wgt_buf = cmd_tdata_i[bfp_pkg::CMD_WGT_BUF_LSB +: bfp_pkg::CMD_WGT_BUF_W];
+  assign cmd_count   = cmd_tdata_i[bfp_pkg::CMD_COUNT_LSB +: bfp_pkg::CMD_COUNT_W];
   always_comb begin
-    if (WgtSplit == 0) cmd_wgt_halves = 2'b11;
-    else if (wgt_buf_q != '0) cmd_wgt_halves = 2'b10;
-    else if (32'(count_q) * 32'(BlockSize) > 32'(WgtDepth / 2)) cmd_wgt_halves = 2'b11;
-    else cmd_wgt_halves = 2'b01;
+    if (WgtSplit == 0) cmd_wgt_halves_d = 2'b11;
+    else if (cmd_wgt_buf != '0) cmd_wgt_halves_d = 2'b10;
+    else if (32'(cmd_count) * 32'(BlockSize) > 32'(WgtDepth / 2)) cmd_wgt_halves_d = 2'b11;
+    else cmd_wgt_halves_d = 2'b01;
   end
+  assign cmd_wgt_halves = cmd_wgt_halves_q;
 
   assign cmd_tready_o = !pend_q || dispatch;  // the next command enters in the cycle this one dispatches
 
@@ -198,8 +208,9 @@ module bfp_core #(
       valid_cols_q  <= cmd_tdata_i[bfp_pkg::CMD_VALID_COLS_LSB +: bfp_pkg::CMD_VALID_COLS_W];
       prune_q       <= cmd_tdata_i[bfp_pkg::CMD_PRUNE_LSB +: bfp_pkg::CMD_PRUNE_W];
       row_blocks_q  <= cmd_tdata_i[bfp_pkg::CMD_ROW_BLOCKS_LSB +: bfp_pkg::CMD_ROW_BLOCKS_W];
-      wgt_buf_q     <= cmd_tdata_i[bfp_pkg::CMD_WGT_BUF_LSB +: bfp_pkg::CMD_WGT_BUF_W];
+      wgt_buf_q     <= cmd_wgt_buf;  // read by the CMD_WGT_BUF assertion only (halves: cmd_wgt_halves_q)
       acc_next_q    <= cmd_tdata_i[bfp_pkg::CMD_ACC_NEXT_LSB +: bfp_pkg::CMD_ACC_NEXT_W];
+      cmd_wgt_halves_q <= cmd_wgt_halves_d;
     end
   end
   always_ff @(posedge clk_i) begin
@@ -244,7 +255,7 @@ module bfp_core #(
   end
 
   logic unused_cmd;
-  assign unused_cmd = ^{cmd_tdata_i & bfp_pkg::CMD_RESERVED};
+  assign unused_cmd = ^{cmd_tdata_i & bfp_pkg::CMD_RESERVED, wgt_buf_q};
 
   // ---- load engine --------------------------------------------------------------------------------
   logic                bank_we, bank_exp, bank_half, op_bank_we;
@@ -274,6 +285,18 @@ module bfp_core #(
   // a LOAD_BIAS writes the bias buffer, not the operand banks
   assign op_bank_we        = bank_we && !(Bias != 0 && load_bias_q);
 
+  // Registered reset copies, one per engine (the dense and sparse loaders, the store). The rst_ni input is one
+  // net into every module of the design, and the hierarchical flow does not buffer nets between modules: it
+  // reached the engines at 4.35 ns at 180 nm, the head of their longest paths (docs/ppa.md "Clock: the
+  // sequencers' metadata write data and the engines' reset"). A flip-flop per engine drives only that engine.
+  // Cost: an engine enters and leaves reset one cycle after rst_ni (docs/architecture.md, the port table). No
+  // command can reach it in that cycle: a command is accepted at the earliest in the first cycle out of reset
+  // and dispatched in the next one, when the engine's copy is out of reset too; every harness holds rst_ni low
+  // for more than one cycle. `keep`: the copies have the same D, and Yosys's opt_merge would fold them into one.
+  logic rst_dma_nq, rst_store_nq;
+  (* keep *) always_ff @(posedge clk_i) rst_dma_nq <= rst_ni;
+  (* keep *) always_ff @(posedge clk_i) rst_store_nq <= rst_ni;
+
   bfp_dma_rd #(
     .MemWidth (MemWidth),
     .AddrWidth(AddrWidth),
@@ -284,7 +307,7 @@ module bfp_core #(
     .ClockGating(ClockGating)
   ) u_dma (
     .clk_i          (clk_i),
-    .rst_ni         (rst_ni),
+    .rst_ni         (rst_dma_nq),
     .start_i        (start_dense_load),
     .skew_i         (op_q == OpLoadBias),
     .rows_i         (rows_q),
@@ -308,6 +331,8 @@ module bfp_core #(
   );
 
   if (Sparsity != 0) begin : gen_sdma
+    logic rst_sdma_nq;  // this engine's reset copy (above)
+    (* keep *) always_ff @(posedge clk_i) rst_sdma_nq <= rst_ni;
     bfp_dma_sparse #(
       .MemWidth (MemWidth),
       .AddrWidth(AddrWidth),
@@ -316,7 +341,7 @@ module bfp_core #(
       .ClockGating(ClockGating)
     ) u_sdma (
       .clk_i          (clk_i),
-      .rst_ni         (rst_ni),
+      .rst_ni         (rst_sdma_nq),
       .start_i        (start_sparse_load),
       .rows_i         (rows_q),
       .count_i        (count_q),
@@ -663,7 +688,7 @@ module bfp_core #(
     .ClockGating(ClockGating)
   ) u_store (
     .clk_i        (clk_i),
-    .rst_ni       (rst_ni),
+    .rst_ni       (rst_store_nq),
     .start_i      (start_store),
     .rows_i       (rows_q),
     .count_i      (count_q),

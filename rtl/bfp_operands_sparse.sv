@@ -234,8 +234,17 @@ module bfp_operands_sparse #(
       meta_l2_we  = mmine && sp_meta_seg_i == bfp_pkg::SEG_L2;
       meta_exp_we = (mmine && sp_meta_seg_i == bfp_pkg::SEG_EXP) ||
                     (bank_we_i && !bank_wgt_i && bank_exp_i && bank_sel_i == BankBits'(r));
-      meta_word   = sp_meta_we_i ? sp_meta_word_i : 16'(bank_addr_i);
+      meta_word   = mmine ? sp_meta_word_i : 16'(bank_addr_i);
     end
+    // The metadata write data, selected per row by this row's own metadata write (`mmine`), not by
+    // sp_meta_we_i: a select common to all rows made the eight multiplexers identical, Yosys and abc merged them
+    // into one, and that one gate per bit drove all rows' sequencers (an unbuffered net between modules: 1.84 ns,
+    // the head of the default config's critical path, docs/ppa.md "Clock: the sequencers' metadata write data
+    // and the engines' reset"). With its own select each row's copy drives only its sequencer. Same data: a
+    // row's sequencer writes its level-2 / exponent words only on mmine (sparse loader) or on a dense exponent
+    // beat for this row (bank port), never on another row's metadata word.
+    logic [MemWidth-1:0] meta_wdata;
+    assign meta_wdata = mmine ? sp_meta_wdata_i : bank_wdata_i;
 
     bfp_row_seq #(
       .BlockSize (BlockSize),
@@ -254,7 +263,7 @@ module bfp_operands_sparse #(
       .l2_fill_i  (act_load_start_i && !act_load_sparse_i),
       .exp_we_i   (meta_exp_we),
       .word_i     (meta_word),
-      .wdata_i    (sp_meta_we_i ? sp_meta_wdata_i : bank_wdata_i),
+      .wdata_i    (meta_wdata),
       .start_i    (start_i),
       .half_i     (half_i),
       .wgt_nz_i   (wgt_nz),
