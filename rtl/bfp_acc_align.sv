@@ -28,30 +28,52 @@ module bfp_acc_align #(
   localparam logic signed [AccWidth:0] SatMax = (AccWidth+1)'((64'd1 << (AccWidth - 1)) - 1);
   localparam logic signed [AccWidth:0] SatMin = -((AccWidth+1)'(64'd1 << (AccWidth - 1)));
 
+  // Timing (docs/ppa.md "Clock: the aligned add"): this is a loop through the PE's accumulator register, so
+  // the exponent side uses one subtraction d = acc_e - prod_e whose sign picks the larger exponent, instead of
+  // a compare, a select and a subtraction in series; the zero-accumulator case is folded into the shift
+  // amounts (a zero mantissa shifts to zero anyway), and saturation reads the sum's two top bits.
   logic signed [AccWidth-1:0] prod_scaled;
-  logic        [bfp_pkg::EXP_W-1:0]          e_new, sh_acc, sh_prod;
+  logic        [ExpW:0]       d_acc;             // acc_e - prod_e, ExpW+1 bits: the top bit is its sign
+  logic        [ExpW-1:0]     d_prod;            // prod_e - acc_e, used only when it is positive
+  logic                       acc_ge, acc_zero;  // acc_e >= prod_e; acc_m == 0
+  logic        [ExpW-1:0]     sh_acc, sh_prod;
   logic signed [AccWidth-1:0] acc_shifted, prod_shifted;
-  logic signed [AccWidth:0]   sum;
+  logic        [AccWidth:0]   sum;               // W+1 bits: never overflows
 
   always_comb begin
     prod_scaled = AccWidth'(prod_i) <<< GuardBits;
-    if (acc_m_i == '0) e_new = prod_e_i;
-    else e_new = (acc_e_i > prod_e_i) ? acc_e_i : prod_e_i;
-    sh_acc  = e_new - acc_e_i;   // only used when acc_m_i != 0, then e_new >= acc_e_i
-    sh_prod = e_new - prod_e_i;
-    if (sh_acc > MaxShift) sh_acc = MaxShift;
-    if (sh_prod > MaxShift) sh_prod = MaxShift;
+    d_acc    = {1'b0, acc_e_i} - {1'b0, prod_e_i};
+    d_prod   = prod_e_i - acc_e_i;
+    acc_ge   = !d_acc[ExpW];
+    acc_zero = (acc_m_i == '0);
+    // the operand with the smaller exponent shifts right by the difference, clamped to W-1; with a zero
+    // accumulator the product's exponent wins and the product is not shifted
+    sh_acc  = acc_ge ? '0 : ((d_prod > MaxShift) ? MaxShift : d_prod);
+    sh_prod = (!acc_ge || acc_zero) ? '0 : ((d_acc[ExpW-1:0] > MaxShift) ? MaxShift : d_acc[ExpW-1:0]);
     acc_shifted  = acc_m_i >>> sh_acc;
     prod_shifted = prod_scaled >>> sh_prod;
-    sum = (AccWidth+1)'(acc_shifted) + (AccWidth+1)'(prod_shifted);
+  end
+
+  // The sum through bfp_add: a `+` on FPGAs and in simulation, a Kogge-Stone network in the ASIC flow
+  // (rtl/tech/bfp_add_asic.sv), since this add closes the PE's accumulator loop. Both operands sign-extended.
+  logic [AccWidth:0] add_a, add_b;
+  assign add_a = {acc_shifted[AccWidth-1], acc_shifted};
+  assign add_b = {prod_shifted[AccWidth-1], prod_shifted};
+  bfp_add #(.Width(AccWidth + 1)) u_add (
+    .a_i  (add_a),
+    .b_i  (add_b),
+    .sum_o(sum)
+  );
+
+  always_comb begin
     if (prod_i == '0) begin
       acc_m_o = acc_m_i;
       acc_e_o = acc_e_i;
     end else begin
-      acc_e_o = e_new;
-      if (sum > SatMax) acc_m_o = AccWidth'(SatMax);
-      else if (sum < SatMin) acc_m_o = AccWidth'(SatMin);
-      else acc_m_o = AccWidth'(sum);
+      acc_e_o = (acc_ge && !acc_zero) ? acc_e_i : prod_e_i;
+      // W+1-bit sum of two W-bit values: it overflows W bits exactly when its top two bits differ
+      if (sum[AccWidth] != sum[AccWidth-1]) acc_m_o = sum[AccWidth] ? AccWidth'(SatMin) : AccWidth'(SatMax);
+      else acc_m_o = sum[AccWidth-1:0];
     end
   end
 endmodule

@@ -216,7 +216,7 @@ TEST(OperandIsolation, PeInputsChangeOnlyWithValid) {
   std::cout << "seed " << seed << " (repro: BFP_SEED=" << seed
             << " build/tests/energy_rtl_test --gtest_filter='OperandIsolation.*')\n";
   const RunResult r =
-      run_bench(kIsolationBench, "iso_tb", {"bfp_acc_align.sv", "bfp_pe.sv", "bfp_pe_array.sv"}, seed);
+      run_bench(kIsolationBench, "iso_tb", {"bfp_add.sv", "bfp_acc_align.sv", "bfp_pe.sv", "bfp_pe_array.sv"}, seed);
   ASSERT_EQ(r.status, 0) << r.output;
   const size_t at = r.output.find("DONE issued=");
   ASSERT_NE(at, std::string::npos) << r.output;
