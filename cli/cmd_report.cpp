@@ -29,7 +29,7 @@ Runner add_report(CLI::App& app) {
   struct Opts {
     std::string config, gemm = "64x256x64", out, net, ppa_out, train, data, scaling = "off";
     int train_steps = 20, train_batch = 32;
-    std::vector<std::string> sparsity{"0"};
+    std::vector<std::string> sparsity{"0"}, wgt_sparsity;
     uint64_t seed = 1;
     bool rerun_asic = false, reuse_runs = false;
   };
@@ -39,15 +39,17 @@ Runner add_report(CLI::App& app) {
   auto* net = app.add_option("--net", o->net, "network workload (networks/*.yaml or an .onnx model) instead of --gemm: one activity run")
                   ->check(CLI::ExistingFile);
   auto* sp = app.add_option("--act-sparsity", o->sparsity, "activation sparsities, e.g. 0,0.9 (one activity run each)");
+  auto* wsp = app.add_option("--wgt-sparsity", o->wgt_sparsity,
+                             "weight sparsity of each --act-sparsity run, as many values, e.g. 0,0.9 (default all 0)");
   app.add_option("--seed", o->seed, "operand seed")->check(seed_check());
   app.add_option("-o,--out", o->out, "output directory (report.json, report.md, SVG plots, runs/)")->required();
   app.add_option("--ppa-out", o->ppa_out, "ASIC flow output root (default out/ppa of the source tree)");
-  net->excludes(gemm)->excludes(sp);
+  net->excludes(gemm)->excludes(sp)->excludes(wsp);
   auto* train = app.add_option("--train", o->train,
                                "network (YAML) to train: the workload is one training step (bfpgen train, all FW, "
                                "BW and WG GEMMs on the RTL) instead of --gemm")
                     ->check(CLI::ExistingFile);
-  train->excludes(gemm)->excludes(sp)->excludes(net);
+  train->excludes(gemm)->excludes(sp)->excludes(wsp)->excludes(net);
   app.add_option("--train-steps", o->train_steps, "--train: golden steps before the measured step")
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
@@ -72,6 +74,7 @@ Runner add_report(CLI::App& app) {
     r.data = o->data;
     report::parse_gemm_shape(o->gemm, r.m, r.k, r.n);
     r.act_sparsity = report::parse_sparsities(o->sparsity);
+    if (!o->wgt_sparsity.empty()) r.wgt_sparsity = report::parse_sparsities(o->wgt_sparsity, "--wgt-sparsity");
     r.seed = o->seed;
     r.out_dir = o->out;
     r.ppa_out = o->ppa_out;
@@ -81,11 +84,14 @@ Runner add_report(CLI::App& app) {
     r.rerun_asic = o->rerun_asic;
     const auto rep = report::run_report(r);
     if (rep.contains("workload_training")) std::cout << "workload: " << rep["runs"][0]["workload"].get<std::string>() << "\n";
-    for (const auto& run : rep["runs"])
-      std::cout << "act sparsity " << run["act_sparsity"].get<double>() << ": " << run["effective_tops"].get<double>()
+    for (const auto& run : rep["runs"]) {
+      std::cout << "act sparsity " << run["act_sparsity"].get<double>();
+      if (run.value("wgt_sparsity", 0.0) > 0) std::cout << ", wgt sparsity " << run["wgt_sparsity"].get<double>();
+      std::cout << ": " << run["effective_tops"].get<double>()
                 << " effective TOPS, " << run["tops_per_w"].get<double>() << " TOPS/W, "
                 << run["energy_per_mac_pj"].get<double>() << " pJ/MAC (180 nm, " << rep["fmax_mhz"].get<double>()
                 << " MHz, " << rep["area_mm2"].get<double>() << " mm^2)\n";
+    }
     if (rep.contains("horowitz_check"))
       std::cout << "Horowitz check (45 nm): PE array " << rep["horowitz_check"]["pe_array_energy_per_mac_pj_45nm"].get<double>()
                 << " pJ/MAC = " << rep["horowitz_check"]["pe_array_ratio"].get<double>() << "x of 0.23 pJ\n";

@@ -82,9 +82,10 @@ void activity_step(const ReportOptions& opt, const Config& cfg, const std::strin
   std::ofstream(key_file) << key.dump() << "\n";
 }
 
-std::string sp_name(double p) {
+std::string sp_name(double p, double w) {
   std::ostringstream o;
   o << "act" << p;
+  if (w > 0) o << "_wgt" << w;  // a run without weight zeros keeps the name (and the runs) of earlier reports
   return o.str();
 }
 
@@ -101,7 +102,7 @@ void parse_gemm_shape(const std::string& s, int& m, int& k, int& n) {
   m = static_cast<int>(a), k = static_cast<int>(b), n = static_cast<int>(c);
 }
 
-std::vector<double> parse_sparsities(const std::vector<std::string>& items) {
+std::vector<double> parse_sparsities(const std::vector<std::string>& items, const std::string& option) {
   std::vector<double> v;
   for (const std::string& item : items) {
     std::stringstream ss(item);
@@ -116,15 +117,20 @@ std::vector<double> parse_sparsities(const std::vector<std::string>& items) {
         used = 0;
       }
       if (used != tok.size() || !(p >= 0 && p <= 1))
-        throw std::invalid_argument("--act-sparsity: '" + tok + "' is not a number in [0, 1]");
+        throw std::invalid_argument(option + ": '" + tok + "' is not a number in [0, 1]");
       v.push_back(p);
     }
   }
-  if (v.empty()) throw std::invalid_argument("--act-sparsity: no value");
+  if (v.empty()) throw std::invalid_argument(option + ": no value");
   return v;
 }
 
 json run_report(const ReportOptions& opt) {
+  // before any step runs: a bad option changes nothing
+  if (!opt.wgt_sparsity.empty() && opt.wgt_sparsity.size() != opt.act_sparsity.size())
+    throw std::invalid_argument("--wgt-sparsity: " + std::to_string(opt.wgt_sparsity.size()) + " values for " +
+                                std::to_string(opt.act_sparsity.size()) +
+                                " activation sparsities (give one weight sparsity per --act-sparsity value)");
   const Config cfg = load_config(opt.config);  // validates the config and names it
   const fs::path repo = opt.repo;
   const fs::path ppa_out = opt.ppa_out.empty() ? repo / "out" / "ppa" : fs::path(opt.ppa_out);
@@ -183,15 +189,19 @@ json run_report(const ReportOptions& opt) {
     runs.back().act_sparsity = runs.back().gemm["sparsity"]["achieved"]["act"].get<double>();
   }
   const bool gemm_runs = opt.net.empty() && opt.train_net.empty();
-  for (double p : gemm_runs ? opt.act_sparsity : std::vector<double>{}) {
-    const fs::path run_dir = fs::absolute(fs::path(opt.out_dir) / "runs" / sp_name(p));
+  for (size_t i = 0; gemm_runs && i < opt.act_sparsity.size(); ++i) {
+    const double p = opt.act_sparsity[i], w = opt.wgt_sparsity.empty() ? 0.0 : opt.wgt_sparsity[i];
+    const fs::path run_dir = fs::absolute(fs::path(opt.out_dir) / "runs" / sp_name(p, w));
     std::ostringstream args;
     args << " --m " << opt.m << " --k " << opt.k << " --n " << opt.n << " --seed " << opt.seed << " --act-sparsity " << p;
-    activity_step(opt, cfg, "activity run, act sparsity " + std::to_string(p).substr(0, 4) + " (scripts/ppa/activity.sh)",
-                  run_dir, "gemm" + args.str(),
+    if (w > 0) args << " --wgt-sparsity " << w;
+    std::string what = "activity run, act sparsity " + std::to_string(p).substr(0, 4);
+    if (w > 0) what += ", wgt sparsity " + std::to_string(w).substr(0, 4);
+    activity_step(opt, cfg, what + " (scripts/ppa/activity.sh)", run_dir, "gemm" + args.str(),
                   env + "bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " + q(opt.config) + " " +
                       q(run_dir.string()) + " --" + args.str());
     runs.push_back(load_run(run_dir.string(), p));
+    runs.back().wgt_sparsity = w;
   }
   // 4. report
   NetlistPower np = read_netlist_power(asic_dir.string());
@@ -201,7 +211,9 @@ json run_report(const ReportOptions& opt) {
   if (!opt.train_net.empty()) rep["workload_training"] = runs.front().gemm["training"];
   rep["command"] = {{"config", opt.config}, {"net", opt.net}, {"gemm", std::to_string(opt.m) + "x" + std::to_string(opt.k) + "x" +
                                                          std::to_string(opt.n)},
-                    {"seed", opt.seed}, {"act_sparsity", opt.act_sparsity}};
+                    {"seed", opt.seed}, {"act_sparsity", opt.act_sparsity},
+                    {"wgt_sparsity", opt.wgt_sparsity.empty() ? std::vector<double>(opt.act_sparsity.size(), 0.0)
+                                                              : opt.wgt_sparsity}};
   if (!opt.train_net.empty())
     rep["command"]["train"] = {{"net", opt.train_net}, {"steps", opt.train_steps}, {"batch", opt.train_batch},
                                {"t_act", opt.t_act}, {"t_err", opt.t_err}, {"data", opt.data}};

@@ -13,6 +13,7 @@ struct ReportOptions {
   int m = 64, k = 256, n = 64;          // GEMM workload
   std::string net;                      // network YAML instead of the GEMM (one run, bfpgen run)
   std::vector<double> act_sparsity{0};  // one activity run each
+  std::vector<double> wgt_sparsity;     // weight sparsity of each of those runs (empty: all 0; else as many)
   // A training step instead (bfpgen train: `train_steps` golden steps, then step train_steps on the RTL)
   std::string train_net;                // network YAML ("" = no training step)
   int train_steps = 20;
@@ -32,8 +33,9 @@ struct ReportOptions {
 /// Parses "MxKxN" (positive integers). Throws std::invalid_argument naming the option on bad input.
 void parse_gemm_shape(const std::string& s, int& m, int& k, int& n);
 
-/// Parses "0,0.9" or "0 0.9" into values in [0, 1]. Throws std::invalid_argument on bad input.
-std::vector<double> parse_sparsities(const std::vector<std::string>& items);
+/// Parses "0,0.9" or "0 0.9" into values in [0, 1]. Throws std::invalid_argument naming `option` on bad input.
+std::vector<double> parse_sparsities(const std::vector<std::string>& items,
+                                     const std::string& option = "--act-sparsity");
 
 /// Runs everything and writes out_dir/report.json, report.md and the SVG plots; returns the report JSON.
 /// Progress goes to stderr. Throws std::runtime_error (naming the step and its log) when a step fails.

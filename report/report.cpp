@@ -187,6 +187,8 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
     json jr;
     jr["act_sparsity"] = run.act_sparsity;
     jr["achieved_act_sparsity"] = g.at("sparsity").at("achieved").at("act");
+    jr["wgt_sparsity"] = run.wgt_sparsity;
+    jr["achieved_wgt_sparsity"] = g.at("sparsity").at("achieved").value("wgt", 0.0);
     jr["workload"] = g.at("gemm");
     jr["bit_exact"] = g.at("bit_exact");
     jr["cycles"] = run.cycles;
@@ -255,6 +257,7 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
     for (const json& r : jruns) {
       const double e_mac = r["energy_per_mac_pj"].get<double>() * s.energy;
       jr.push_back({{"act_sparsity", r["act_sparsity"]},
+                    {"wgt_sparsity", r["wgt_sparsity"]},
                     {"effective_tops", r["effective_tops"].get<double>() / s.delay},
                     {"tops_per_w", r["tops_per_w"].get<double>() / s.energy},
                     {"useful_tops_per_w", r["useful_tops_per_w"].get<double>() / s.energy},
@@ -291,6 +294,16 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
   return rep;
 }
 
+namespace {
+/// A run's column label: its activation sparsity, and its weight sparsity when the run has weight zeros.
+std::string run_label(const json& r) {
+  std::string s = fmt(r["act_sparsity"].get<double>(), 2);
+  const double w = r.value("wgt_sparsity", 0.0);
+  if (w > 0) s += " / wgt " + fmt(w, 2);
+  return s;
+}
+}  // namespace
+
 std::string render_markdown(const json& rep) {
   std::ostringstream o;
   o << "# PPA report: config `" << rep["config"].get<std::string>() << "`\n\n";
@@ -308,7 +321,7 @@ std::string render_markdown(const json& rep) {
   o << "## Workload runs (180 nm, measured activity)\n\n";
   const json& runs = rep["runs"];
   o << "| figure |";
-  for (const json& r : runs) o << " act sparsity " << fmt(r["act_sparsity"].get<double>(), 2) << " |";
+  for (const json& r : runs) o << " act sparsity " << run_label(r) << " |";
   o << "\n|---|";
   for (size_t i = 0; i < runs.size(); ++i) o << "---:|";
   o << "\n";
@@ -318,6 +331,9 @@ std::string render_markdown(const json& rep) {
     o << "\n";
   };
   row("achieved activation sparsity", "achieved_act_sparsity", 3);
+  bool any_wgt = false;
+  for (const json& r : runs) any_wgt = any_wgt || r.value("wgt_sparsity", 0.0) > 0;
+  if (any_wgt) row("achieved weight sparsity", "achieved_wgt_sparsity", 3);
   row("cycles", "cycles", 0);
   row("MACs (dense-equivalent)", "macs", 0);
   row("useful MACs (both operands non-zero)", "useful_macs", 0);
@@ -348,7 +364,7 @@ std::string render_markdown(const json& rep) {
   row("DRAM energy, low (nJ)", "dram_energy_nj_low", 1);
   row("DRAM energy, high (nJ)", "dram_energy_nj_high", 1);
   o << "\nLogic power by group (mW):\n\n| group |";
-  for (const json& r : runs) o << " " << fmt(r["act_sparsity"].get<double>(), 2) << " |";
+  for (const json& r : runs) o << " " << run_label(r) << " |";
   o << "\n|---|";
   for (size_t i = 0; i < runs.size(); ++i) o << "---:|";
   o << "\n";
@@ -374,14 +390,14 @@ std::string render_markdown(const json& rep) {
        "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const json& r : runs)
     o << "| 180 nm (measured) | " << fmt(rep["fmax_mhz"].get<double>(), 1) << " | " << fmt(rep["area_mm2"].get<double>(), 2)
-      << " | " << fmt(rep["peak_tops"].get<double>(), 4) << " | " << fmt(r["act_sparsity"].get<double>(), 2) << " | "
+      << " | " << fmt(rep["peak_tops"].get<double>(), 4) << " | " << run_label(r) << " | "
       << fmt(r["effective_tops"].get<double>(), 4) << " | " << fmt(r["tops_per_w"].get<double>(), 3) << " | "
       << fmt(r["effective_tops_per_mm2"].get<double>(), 5) << " | " << fmt(r["energy_per_mac_pj"].get<double>(), 2) << " |\n";
   for (const json& s : rep["scaled"])
     for (const json& r : s["runs"])
       o << "| " << s["node_nm"].get<double>() << " nm | " << fmt(s["fmax_mhz"].get<double>(), 1) << " | "
         << fmt(s["area_mm2"].get<double>(), 3) << " | " << fmt(s["peak_tops"].get<double>(), 4) << " | "
-        << fmt(r["act_sparsity"].get<double>(), 2) << " | " << fmt(r["effective_tops"].get<double>(), 4) << " | "
+        << run_label(r) << " | " << fmt(r["effective_tops"].get<double>(), 4) << " | "
         << fmt(r["tops_per_w"].get<double>(), 3) << " | " << fmt(r["effective_tops_per_mm2"].get<double>(), 4) << " | "
         << fmt(r["energy_per_mac_pj"].get<double>(), 3) << " |\n";
   if (rep.contains("horowitz_check")) {
@@ -412,7 +428,7 @@ std::string render_markdown(const json& rep) {
   for (auto& [k, v] : rep["sources"].items()) o << "- " << k << ": `" << v.get<std::string>() << "`\n";
   for (const json& r : runs)
     for (auto& [k, v] : r["files"].items())
-      o << "- run " << fmt(r["act_sparsity"].get<double>(), 2) << " " << k << ": `" << v.get<std::string>() << "`\n";
+      o << "- run " << run_label(r) << " " << k << ": `" << v.get<std::string>() << "`\n";
   o << "\nPower method: " << rep["power_method"].get<std::string>() << ".\n";
   return o.str();
 }
@@ -529,6 +545,7 @@ std::vector<std::string> write_plots(const json& rep, const std::string& dir) {
   Series tw{"TOPS/W dense-eq.", {}, {}}, tu{"TOPS/W useful", {}, {}}, te{"effective TOPS", {}, {}},
       tuu{"useful TOPS", {}, {}}, tp{"peak TOPS", {}, {}};
   for (const json& r : rep["runs"]) {
+    if (r.value("wgt_sparsity", 0.0) > 0) continue;  // the x axis is activation sparsity: tables only
     const double x = r["act_sparsity"].get<double>();
     tw.x.push_back(x), tw.y.push_back(r["tops_per_w"].get<double>());
     tu.x.push_back(x), tu.y.push_back(r["useful_tops_per_w"].get<double>());

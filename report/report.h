@@ -25,6 +25,7 @@ struct Constants {
 /// One activity run (a directory written by scripts/ppa/activity.sh).
 struct Run {
   double act_sparsity = 0;  // requested
+  double wgt_sparsity = 0;  // requested (GEMM runs; 0 for networks and training steps)
   std::string dir;
   nlohmann::json gemm;      // bfpgen gemm --json, or the same figures summed from bfpgen run --json
   CoverageToggles cov;

@@ -337,6 +337,22 @@ TEST(ReportJson, KeysUnitsAndFigures) {
   const auto files = write_plots(rep, d.path().string());
   EXPECT_EQ(files.size(), 3u);
   for (const auto& f : files) EXPECT_GT(fs::file_size(d.path() / f), 200u) << f;
+  // a run with weight zeros: its own column label and an achieved weight sparsity row; the activation-sparsity
+  // plots leave it out (the x axis would put it on top of the run with the same activation sparsity)
+  bfp::report::Run wrun = run;
+  wrun.act_sparsity = 0.9;
+  wrun.wgt_sparsity = 0.9;
+  wrun.gemm["sparsity"]["achieved"]["wgt"] = 0.875;
+  const json rep2 = build_report(d.path().string(), read_netlist_power(d.path().string()),
+                                 std::vector<bfp::report::Run>{run, wrun});
+  EXPECT_EQ(rep2["runs"][1]["wgt_sparsity"].get<double>(), 0.9);
+  EXPECT_EQ(rep2["runs"][1]["achieved_wgt_sparsity"].get<double>(), 0.875);
+  EXPECT_EQ(rep2["runs"][0]["achieved_wgt_sparsity"].get<double>(), 0.0);  // the run without a "wgt" figure
+  EXPECT_EQ(rep2["scaled"][0]["runs"][1]["wgt_sparsity"].get<double>(), 0.9);
+  const std::string md2 = render_markdown(rep2);
+  EXPECT_NE(md2.find("| figure | act sparsity 0.50 | act sparsity 0.90 / wgt 0.90 |"), std::string::npos) << md2;
+  EXPECT_NE(md2.find("| achieved weight sparsity | 0.000 | 0.875 |"), std::string::npos) << md2;
+  EXPECT_EQ(render_markdown(rep).find("achieved weight sparsity"), std::string::npos);  // no weight zeros, no row
   // a run whose coverage lacks a macro's accesses is an error, not a zero
   run.cov.srams.clear();
   EXPECT_THROW(build_report(d.path().string(), read_netlist_power(d.path().string()), std::vector<bfp::report::Run>{run}), std::runtime_error);
@@ -354,6 +370,30 @@ TEST(ReportOptions, ParsesShapesAndSparsities) {
   EXPECT_EQ(parse_sparsities({"0", "0.5"}), (std::vector<double>{0, 0.5}));
   EXPECT_THROW(parse_sparsities({"1.5"}), std::invalid_argument);
   EXPECT_THROW(parse_sparsities({"x"}), std::invalid_argument);
+  try {
+    parse_sparsities({"0,2"}, "--wgt-sparsity");
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--wgt-sparsity: '2'"), std::string::npos) << e.what();
+  }
+}
+
+// One weight sparsity per activation-sparsity run: a count that does not match fails before any step runs
+// (no output directory, no ASIC flow).
+TEST(ReportOptions, WeightSparsitiesMustMatchTheRuns) {
+  TempDir d;
+  bfp::report::ReportOptions o;
+  o.config = "/nonexistent/config.yaml";  // reached only after the check
+  o.act_sparsity = {0, 0.9, 0.9};
+  o.wgt_sparsity = {0, 0.9};
+  o.out_dir = (d.path() / "out").string();
+  try {
+    bfp::report::run_report(o);
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--wgt-sparsity: 2 values for 3"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(d.path() / "out"));
 }
 
 // A network's figures are those of its RTL layers only; the hand-made numbers make every sum distinguishable.
