@@ -203,7 +203,7 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     // load goes right after the tile's first COMPUTE, its half's last reader having finished issuing by then)
     if (schedule == Schedule::Pair) {
       for (size_t j : act_loads_after[i]) load_a(j);
-    } else if (schedule != Schedule::Pair && i + 1 < units.size() && units[i + 1].load_a) {
+    } else if (i + 1 < units.size() && units[i + 1].load_a) {
       load_a(i + 1);
     }
     for (size_t j : wgt_after[i + 1]) load_w(j);                       // the next weight tile, other half
