@@ -6,7 +6,7 @@
 #      as flip-flops, the clock gate bfp_icg by rtl/tech/bfp_icg_asic.sv (osu018 LATCH + AND2X2), and the
 #      accumulator adder bfp_add by rtl/tech/bfp_add_asic.sv (Kogge-Stone: abc maps a `+` to a ripple carry);
 #   2. Yosys, hierarchical (one synthesis per distinct module, area per module):
-#      synth; dfflibmap; abc -D <period ps> -constr (driving cell BUFX4, load 0.02 pF); stat -liberty;
+#      synth -noabc; dfflibmap; abc -D <period ps> -constr (driving cell BUFX4, load 0.02 pF); stat -liberty;
 #   3. a liberty for the SRAM macros, and OpenSTA on the mapped netlist against the SDC:
 #      constraints/<config>.sdc if it exists, else one generated from PERIOD_NS.
 # Writes into out/ppa/<config>/: yosys_asic.log, yosys_asic_stat.txt, asic_hier.json, asic_netlist.v,
@@ -56,7 +56,11 @@ hierarchy -check -top $TOP
 # the adder into its parent (bfp_acc_align): a module boundary in this hierarchical flow would keep abc from
 # optimizing the sum together with the saturation behind it (bfp_pe alone: 6.40 ns instead of 5.61)
 flatten t:*bfp_add*
-synth -top $TOP
+# -noabc: one abc run, the liberty mapping below, starts from synth's coarse gates. synth's own abc pass to generic
+# gates only reshaped the logic first, in an order that depends on how the files were read (the PE's bfp_acc_align:
+# 30,554 or 42,082 um^2 by read order alone; with -noabc 30,847 or 30,953), and cost area and clock on the whole
+# default config (docs/ppa.md, "One abc pass").
+synth -top $TOP -noabc
 dfflibmap -liberty $LIB
 abc -D $period_ps -constr $OUT/abc.constr -liberty $LIB
 opt_clean -purge

@@ -506,7 +506,7 @@ def cmd_asic(out, period_ns):
     worst = (sta.get("critical_path") or {}).get("slack_ns")
     crit_ns = period_ns - worst if worst is not None else None
     res = {
-        "flow": "yosys synth (hierarchical) + dfflibmap + abc -D -constr to osu018 (180 nm); OpenSTA on the "
+        "flow": "yosys synth -noabc (hierarchical) + dfflibmap + abc -D -constr to osu018 (180 nm); OpenSTA on the "
                 "mapped netlist; bfp_sram of >= %d words as macros from scripts/ppa/sram_model.py" % sram_model.MIN_DEPTH,
         **manifest_info(out),
         "top": top,
