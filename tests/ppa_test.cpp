@@ -335,6 +335,40 @@ TEST(PpaFpgaShell, CommandsAndMemoryTrafficCrossTheByteStreams) {
 // The Xilinx report's per-device fit (scripts/ppa/ppa.py xc7_fit) on hand-made cell counts: 20,000 LUT6 plus 201
 // RAM32M (4 LUTs each) is 20,804 LUTs, 4 over the XC7A35T's 20,800, and 91 DSP48E1 is one over its 90; the
 // XC7A100T and XC7Z020 take both. 3 RAMB18E1 count as 2 block RAMs of 36 Kb.
+// scripts/ppa/sparsity_area.sh synthesizes the variants SPARSITY_VARIANTS names, in that order, and gives the ratios
+// against the first; an unknown name is an error before anything is generated (docs/ppa.md, "Area cost of the
+// sparsity knob").
+TEST(PpaSparsityArea, VariantsInTheGivenOrderAndAnUnknownOneChangesNothing) {
+  for (const char* tool : {"yosys", "python3"})
+    if (!have_tool(tool)) GTEST_SKIP() << tool << " not installed";
+  TempOut out;
+  const auto bad = run(out.env() + "SPARSITY_VARIANTS='none dense' scripts/ppa/sparsity_area.sh configs/test/r2c2b8.yaml");
+  EXPECT_NE(bad.status, 0) << bad.output;
+  EXPECT_NE(bad.output.find("SPARSITY_VARIANTS: unknown variant 'dense'"), std::string::npos) << bad.output;
+  EXPECT_TRUE(fs::is_empty(out.path())) << "an unknown variant must stop the script before it writes anything";
+
+  const auto r = run(out.env() + "SPARSITY_VARIANTS='activations none' scripts/ppa/sparsity_area.sh "
+                                 "configs/test/r2c2b8.yaml");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(out.path() / "sparsity_area.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string md = ss.str();
+  EXPECT_NE(md.find("| sparsity | generic cells | vs activations |"), std::string::npos) << md;
+  const size_t act = md.find("\n| activations | "), none = md.find("\n| none | ");
+  ASSERT_NE(act, std::string::npos) << md;
+  ASSERT_NE(none, std::string::npos) << md;
+  EXPECT_LT(act, none) << md;
+  EXPECT_EQ(md.find("\n| both | "), std::string::npos) << md;
+  // the first row is the reference (1.00x); none has no zero-skipping logic, so it is smaller than activations
+  const std::string act_row = md.substr(act + 1, md.find('\n', act + 1) - act - 1);
+  EXPECT_NE(act_row.find(" | 1.00x | "), std::string::npos) << act_row;
+  const std::string none_row = md.substr(none + 1, md.find('\n', none + 1) - none - 1);
+  EXPECT_NE(none_row.find(" | 0."), std::string::npos) << none_row;
+  EXPECT_TRUE(fs::exists(out.path() / "sparsity" / "r2c2b8_activations" / "generic.json"));
+  EXPECT_FALSE(fs::exists(out.path() / "sparsity" / "r2c2b8_both"));
+}
+
 TEST(PpaXc7, DeviceFitFromCellCounts) {
   if (!have_tool("python3")) GTEST_SKIP() << "python3 not installed";
   TempOut out;

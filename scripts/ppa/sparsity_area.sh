@@ -10,10 +10,17 @@
 #   scripts/ppa/sparsity_area.sh [CONFIG]           default configs/default.yaml
 #
 # Environment: ROWS, COLS: override the array size (a smaller same-shape variant when the full one is too
-# slow to synthesize; the table says so), BFPGEN, PPA_OUT.
+# slow to synthesize; the table says so); SPARSITY_VARIANTS: the variants to synthesize, in order (default
+# "none activations both"; the table's ratios are against the first), e.g. "both" alone to measure one RTL
+# change on a large config; BFPGEN, PPA_OUT.
 source "$(dirname "$0")/lib.sh"
 config=${1:-$ROOT/configs/default.yaml}
 ppa_need yosys python3
+variants=(${SPARSITY_VARIANTS:-none activations both})
+[[ ${#variants[@]} -gt 0 ]] || ppa_die "SPARSITY_VARIANTS is empty (expected some of: none activations both)"
+for v in "${variants[@]}"; do
+  case $v in none | activations | both) ;; *) ppa_die "SPARSITY_VARIANTS: unknown variant '$v' (expected none, activations or both)" ;; esac
+done
 ppa_init "$config"  # base RTL and manifest: out/ppa/<name>/rtl
 base_name=$NAME
 base_manifest=$OUT/rtl/manifest.json
@@ -25,7 +32,7 @@ mkdir -p "$root_out/sparsity"
 rows_file=$root_out/sparsity/rows.jsonl
 : >"$rows_file"
 t_all=$SECONDS
-for v in none activations both; do
+for v in "${variants[@]}"; do
   cfg=$root_out/sparsity/${base_name}_$v.yaml
   $PPA_PY config-variant "$base_manifest" "${base_name}_$v" "sparsity=$v" "${overrides[@]}" >"$cfg"
   PPA_OUT=$root_out/sparsity ppa_init "$cfg"
