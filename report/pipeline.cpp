@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -105,20 +106,27 @@ void parse_gemm_shape(const std::string& s, int& m, int& k, int& n) {
 std::vector<double> parse_sparsities(const std::vector<std::string>& items, const std::string& option) {
   std::vector<double> v;
   for (const std::string& item : items) {
-    std::stringstream ss(item);
-    std::string tok;
-    while (std::getline(ss, tok, ',')) {
-      if (tok.empty()) continue;
+    // every comma separates two values: "0.9,", ",0.9" and "0,,0.9" are errors, not fewer values
+    size_t from = 0;
+    while (true) {
+      const size_t comma = item.find(',', from);
+      const std::string tok = item.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+      if (tok.empty()) throw std::invalid_argument(option + ": empty value in '" + item + "'");
       size_t used = 0;
       double p = -1;
-      try {
-        p = std::stod(tok, &used);
-      } catch (...) {
-        used = 0;
+      // plain decimal numbers only (std::stod would also take hexadecimal floats, "inf" and "nan")
+      if (tok.find_first_not_of("0123456789.eE+-") == std::string::npos) {
+        try {
+          p = std::stod(tok, &used);
+        } catch (...) {
+          used = 0;
+        }
       }
       if (used != tok.size() || !(p >= 0 && p <= 1))
         throw std::invalid_argument(option + ": '" + tok + "' is not a number in [0, 1]");
-      v.push_back(p);
+      v.push_back(p + 0.0);  // -0 is 0 (run folders and commands print it)
+      if (comma == std::string::npos) break;
+      from = comma + 1;
     }
   }
   if (v.empty()) throw std::invalid_argument(option + ": no value");
@@ -128,9 +136,24 @@ std::vector<double> parse_sparsities(const std::vector<std::string>& items, cons
 json run_report(const ReportOptions& opt) {
   // before any step runs: a bad option changes nothing
   if (!opt.wgt_sparsity.empty() && opt.wgt_sparsity.size() != opt.act_sparsity.size())
-    throw std::invalid_argument("--wgt-sparsity: " + std::to_string(opt.wgt_sparsity.size()) + " values for " +
+    throw std::invalid_argument("--wgt-sparsity: " + std::to_string(opt.wgt_sparsity.size()) +
+                                (opt.wgt_sparsity.size() == 1 ? " value" : " values") + " for " +
                                 std::to_string(opt.act_sparsity.size()) +
-                                " activation sparsities (give one weight sparsity per --act-sparsity value)");
+                                (opt.act_sparsity.size() == 1 ? " activation sparsity" : " activation sparsities") +
+                                " (give one weight sparsity per --act-sparsity value)");
+  if (opt.net.empty() && opt.train_net.empty()) {
+    // each run has a folder named by its sparsities as the gemm command gets them (6 significant digits), so two
+    // runs with the same name would be one run measured twice, or two values the runs cannot tell apart
+    std::map<std::string, size_t> seen;
+    for (size_t i = 0; i < opt.act_sparsity.size(); ++i) {
+      const std::string name = sp_name(opt.act_sparsity[i], opt.wgt_sparsity.empty() ? 0.0 : opt.wgt_sparsity[i]);
+      const auto [it, fresh] = seen.emplace(name, i);
+      if (!fresh)
+        throw std::invalid_argument("--act-sparsity: runs " + std::to_string(it->second + 1) + " and " +
+                                    std::to_string(i + 1) + " are the same run (runs/" + name +
+                                    "): give each run different sparsities (6 significant digits)");
+    }
+  }
   const Config cfg = load_config(opt.config);  // validates the config and names it
   const fs::path repo = opt.repo;
   const fs::path ppa_out = opt.ppa_out.empty() ? repo / "out" / "ppa" : fs::path(opt.ppa_out);

@@ -291,8 +291,10 @@ module bfp_core #(
   // sequencers' metadata write data and the engines' reset"). A flip-flop per engine drives only that engine.
   // Cost: an engine enters and leaves reset one cycle after rst_ni (docs/architecture.md, the port table). No
   // command can reach it in that cycle: a command is accepted at the earliest in the first cycle out of reset
-  // and dispatched in the next one, when the engine's copy is out of reset too; every harness holds rst_ni low
-  // for more than one cycle. `keep`: the copies have the same D, and Yosys's opt_merge would fold them into one.
+  // and dispatched in the next one, when the engine's copy is out of reset too. rst_ni must stay low for at
+  // least two cycles, so that the copies are low in the last cycle of reset and the engines drive nothing stale
+  // in the first cycle out of it (RST_PULSE below). `keep`: the copies have the same D, and Yosys's opt_merge
+  // would fold them into one.
   logic rst_dma_nq, rst_store_nq;
   (* keep *) always_ff @(posedge clk_i) rst_dma_nq <= rst_ni;
   (* keep *) always_ff @(posedge clk_i) rst_store_nq <= rst_ni;
@@ -727,6 +729,18 @@ module bfp_core #(
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(rd_req_tvalid_o), .ready_i(rd_req_tready_i), .data_i(rd_req_addr_o));
   bfp_chk_handshake #(.Width(MemWidth)) u_chk_rd_rsp (
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(rd_rsp_tvalid_i), .ready_i(rd_rsp_tready_o), .data_i(rd_rsp_tdata_i));
+
+  // Reset length: the engines take rst_ni through their registered copies (above), so a low pulse of one cycle
+  // would reach them only in the first cycle out of reset, in which they still drive their pre-reset requests
+  // and write beats. rst_ni must stay low for at least two cycles (docs/architecture.md, the port table).
+  logic rst_p1_q, rst_p2_q;  // rst_ni one and two cycles ago
+  always_ff @(posedge clk_i) begin
+    rst_p1_q <= rst_ni;
+    rst_p2_q <= rst_p1_q;
+  end
+  always_ff @(posedge clk_i)
+    assert (!(rst_ni && !rst_p1_q && rst_p2_q))
+      else $error("RST_PULSE: rst_ni was low for one cycle only; hold it low for at least two cycles");
 
   // Command legality, checked when a command is dispatched: the limits of host/command.cpp check_command that
   // the engines rely on (rows, counts and offsets beyond the buffers would alias or be dropped silently). Zero

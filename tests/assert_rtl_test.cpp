@@ -314,11 +314,14 @@ TEST(AssertRtl, ResetDuringACompressedLoadLeavesNoFalseFailure) {
 }
 
 // In the design: the load engines and the store take a registered copy of rst_ni (docs/architecture.md, the port
-// table: they leave reset one cycle after it). A reset of ONE cycle in the middle of a compressed load, then a
-// command in the very first cycle out of reset: each engine must be out of reset when that command is dispatched
-// (the cycle after it is accepted), or it misses the start and the command does nothing. A copy one cycle later
-// fails here, and so does the GEMM after it (tried once on branch clk3: rst_dma_nq two flip-flops late).
-TEST(AssertRtl, OneCycleResetThenACommandAtOnceReachesEachEngine) {
+// table: they leave reset one cycle after it; rst_ni must stay low for at least two cycles). Each engine is
+// caught with a request or write beat waiting for a memory that is not ready, reset for the minimum two cycles,
+// and given a command in the very first cycle out of reset: in that cycle it must drive nothing left from before
+// (an engine still in its old state would), and it must be out of reset when the command is dispatched (the
+// cycle after it is accepted), or it misses the start and the command does nothing. Bites (tried once):
+// bfp_dma_rd's copy made two flip-flops late fails here (the engine misses even its first command); a one-cycle
+// reset fails with RST_PULSE (and, without the assertion, a review probe saw the stale request in that cycle).
+TEST(AssertRtl, TwoCycleResetLeavesNoStaleRequestAndACommandAtOnceReachesEachEngine) {
   const bfp::Config cfg = bfp::test::load("configs/test/r4c8b16.yaml");  // sparsity: both
   ASSERT_TRUE(cfg.sparse());
   auto model = bfp::test::model_for(cfg);
@@ -342,24 +345,24 @@ TEST(AssertRtl, OneCycleResetThenACommandAtOnceReachesEachEngine) {
   for (const Case& k : cases) {
     SCOPED_TRACE(k.what);
     model->reset();
-    // a compressed load in flight (requests accepted, never answered)
-    bfp_model_inputs in = legal_command_inputs(one_row_load_act(bfp::host::kFlagSparse, 64), cfg);
-    in.rd_req_tready = 1;
-    in.wr_tready = 1;
-    int busy = 0;
-    for (int t = 0; t < 12; ++t) {
+    // the engine's own command, its memory not ready: a request (or write beat) waits with valid high
+    bfp_model_inputs in = legal_command_inputs(k.c, cfg);
+    bool waiting = false;
+    for (int t = 0; t < 16; ++t) {
       in.cmd_tvalid = t == 0;
-      busy += model->cycle(in).busy;
+      const bfp_model_outputs o = model->cycle(in);
+      waiting = (k.reads ? o.rd_req_tvalid : o.wr_tvalid) != 0;
     }
-    ASSERT_GT(busy, 0) << "the first load never started: the case tests nothing";
-    // one cycle of reset (the memory side idle, as a memory in reset), then the command at once
-    model->reset(1);
+    ASSERT_TRUE(waiting) << "nothing was waiting for the memory: the case tests nothing";
+    model->reset(2);  // the minimum (RST_PULSE)
     in = legal_command_inputs(k.c, cfg);
     in.rd_req_tready = 1;
     in.wr_tready = 1;
     in.cmd_tvalid = 1;
     const bfp_model_outputs first = model->cycle(in);
     EXPECT_EQ(first.cmd_tready, 1u) << "the command is accepted in the first cycle out of reset";
+    EXPECT_EQ(first.rd_req_tvalid, 0u) << "a read request left from before the reset";
+    EXPECT_EQ(first.wr_tvalid, 0u) << "a write beat left from before the reset";
     in.cmd_tvalid = 0;
     int moved = 0;
     for (int t = 0; t < 40; ++t) {
@@ -373,6 +376,32 @@ TEST(AssertRtl, OneCycleResetThenACommandAtOnceReachesEachEngine) {
   bfp::verify::GemmResult r;
   EXPECT_NO_THROW(r = bfp::verify::run_gemm(model, s));
   EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
+}
+
+// In the design: a reset pulse of one cycle is RST_PULSE in the first cycle out of it (the engines would still be
+// in their old state there, the test above); two cycles are not.
+TEST(AssertRtl, OneCycleResetPulseFails) {
+  const bfp::Config cfg = bfp::test::load(kSmall);
+  auto model = bfp::test::model_for(cfg);
+  for (const int low : {2, 1}) {
+    SCOPED_TRACE(low);
+    model->reset();
+    bfp_model_inputs in{};
+    in.rst_n = 1;
+    for (int t = 0; t < 4; ++t) model->cycle(in);
+    model->reset(low);
+    std::string what;
+    try {
+      for (int t = 0; t < 4; ++t) model->cycle(in);
+    } catch (const bfp::sim::AssertionFailure& e) {
+      what = e.what();
+    }
+    if (low >= 2) {
+      EXPECT_TRUE(what.empty()) << what;
+    } else {
+      EXPECT_NE(what.find("u_core: RST_PULSE: rst_ni was low for one cycle only"), std::string::npos) << what;
+    }
+  }
 }
 
 // In the design: a broken engine (bfp_dma_rd drops its read request before ready) fails the GEMM.

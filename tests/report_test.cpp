@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "report/pipeline.h"
 #include "report/power.h"
@@ -370,6 +371,21 @@ TEST(ReportOptions, ParsesShapesAndSparsities) {
   EXPECT_EQ(parse_sparsities({"0", "0.5"}), (std::vector<double>{0, 0.5}));
   EXPECT_THROW(parse_sparsities({"1.5"}), std::invalid_argument);
   EXPECT_THROW(parse_sparsities({"x"}), std::invalid_argument);
+  // every comma separates two values; only plain decimal numbers
+  for (const char* bad : {"0.9,", ",0.9", "0,,0.9", ",", ""}) {
+    try {
+      parse_sparsities({bad});
+      ADD_FAILURE() << "no error for '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("empty value in '" + std::string(bad) + "'"), std::string::npos) << e.what();
+    }
+  }
+  for (const char* bad : {"0x1p-1", "inf", "nan", "NaN", " 0.5", "0.5 ", "1e", "--0"})
+    EXPECT_THROW(parse_sparsities({bad}), std::invalid_argument) << bad;
+  EXPECT_EQ(parse_sparsities({"5e-1,1E0"}), (std::vector<double>{0.5, 1}));
+  const std::vector<double> zero = parse_sparsities({"-0"});
+  ASSERT_EQ(zero.size(), 1u);
+  EXPECT_FALSE(std::signbit(zero[0])) << "-0 names its run folder act-0";
   try {
     parse_sparsities({"0,2"}, "--wgt-sparsity");
     ADD_FAILURE() << "no error";
@@ -391,9 +407,50 @@ TEST(ReportOptions, WeightSparsitiesMustMatchTheRuns) {
     bfp::report::run_report(o);
     ADD_FAILURE() << "no error";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("--wgt-sparsity: 2 values for 3"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--wgt-sparsity: 2 values for 3 activation sparsities"), std::string::npos)
+        << e.what();
+  }
+  o.act_sparsity = {0.9};
+  try {
+    bfp::report::run_report(o);
+    ADD_FAILURE() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--wgt-sparsity: 2 values for 1 activation sparsity ("), std::string::npos)
+        << e.what();
   }
   EXPECT_FALSE(fs::exists(d.path() / "out"));
+}
+
+// Two runs with the same folder (the same sparsities, or values equal to the 6 significant digits the folder and
+// the gemm command carry) are an error before any step runs; the same activation sparsity with another weight
+// sparsity is another run.
+TEST(ReportOptions, RunsMustDifferInTheirSparsities) {
+  TempDir d;
+  bfp::report::ReportOptions o;
+  o.config = "/nonexistent/config.yaml";  // reached only after the checks
+  o.out_dir = (d.path() / "out").string();
+  for (const auto& [act, wgt, dup] :
+       {std::tuple{std::vector<double>{0, 0.9, 0.9}, std::vector<double>{}, "runs 2 and 3 are the same run (runs/act0.9)"},
+        std::tuple{std::vector<double>{0.5, 0.50000001}, std::vector<double>{}, "runs 1 and 2 are the same run (runs/act0.5)"},
+        std::tuple{std::vector<double>{0.9, 0.9}, std::vector<double>{0.9, 0.9},
+                   "runs 1 and 2 are the same run (runs/act0.9_wgt0.9)"},
+        std::tuple{std::vector<double>{0.9, 0.9}, std::vector<double>{0, 0.9}, ""}}) {
+    o.act_sparsity = act;
+    o.wgt_sparsity = wgt;
+    try {
+      bfp::report::run_report(o);
+      ADD_FAILURE() << "no error";
+    } catch (const std::exception& e) {
+      const std::string what = e.what();
+      if (*dup) {
+        EXPECT_NE(what.find(dup), std::string::npos) << what;
+      } else {
+        EXPECT_EQ(what.find("same run"), std::string::npos) << what;  // the config's error, after the checks
+        EXPECT_NE(what.find("/nonexistent/config.yaml"), std::string::npos) << what;
+      }
+    }
+    EXPECT_FALSE(fs::exists(d.path() / "out"));
+  }
 }
 
 // A network's figures are those of its RTL layers only; the hand-made numbers make every sum distinguishable.
