@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Formal reference of one aligned accumulation step, written from docs/arithmetic.md section 3 step 2
-// and nothing else (not from rtl/bfp_acc_align.sv): shifts and the sum are done on 64-bit integers, so
-// no width of the RTL appears here except the result width W.
+// and nothing else (not from rtl/bfp_acc_align.sv): shifts and the sum are done on 128-bit integers (wider than
+// any W the config allows, up to 64, plus a carry), so no width of the RTL appears here except the result width W.
 module ref_align #(
   parameter int AccWidth  = 24,  /// W
   parameter int GuardBits = 2,   /// F
@@ -14,11 +14,11 @@ module ref_align #(
   output logic signed [AccWidth-1:0]  m_o,   /// m after the step
   output logic        [8:0]           e_o    /// e after the step
 );
-  logic signed [63:0] m, pm, a, b, sum;
+  logic signed [127:0] m, pm, a, b, sum;
   integer en, da, db;
   always_comb begin
-    m  = 64'(m_i);                          // sign-extended
-    pm = 64'(p_i) * (64'sd1 <<< GuardBits); // p * 2^F, exact
+    m  = 128'(m_i);                          // sign-extended
+    pm = 128'(p_i) * (128'sd1 <<< GuardBits); // p * 2^F, exact
     // E' = (m == 0) ? pe : max(e, pe)
     if (m == 0) en = pe_i;
     else en = (e_i > pe_i) ? e_i : pe_i;
@@ -27,7 +27,7 @@ module ref_align #(
     if (da > AccWidth - 1) da = AccWidth - 1;
     if (db > AccWidth - 1) db = AccWidth - 1;
     // m >>> shift (m == 0: 0 whatever the shift, including a "negative" one)
-    a   = (m == 0) ? 64'sd0 : (m >>> da);
+    a   = (m == 0) ? 128'sd0 : (m >>> da);
     b   = pm >>> db;
     sum = a + b;
     if (p_i == 0) begin
@@ -35,8 +35,8 @@ module ref_align #(
       e_o = e_i;
     end else begin
       e_o = 9'(en);
-      if (sum > (64'sd1 <<< (AccWidth - 1)) - 1) m_o = AccWidth'((64'sd1 <<< (AccWidth - 1)) - 1);
-      else if (sum < -(64'sd1 <<< (AccWidth - 1))) m_o = AccWidth'(-(64'sd1 <<< (AccWidth - 1)));
+      if (sum > (128'sd1 <<< (AccWidth - 1)) - 1) m_o = AccWidth'((128'sd1 <<< (AccWidth - 1)) - 1);
+      else if (sum < -(128'sd1 <<< (AccWidth - 1))) m_o = AccWidth'(-(128'sd1 <<< (AccWidth - 1)));
       else m_o = AccWidth'(sum);
     end
   end
