@@ -304,6 +304,12 @@ std::string run_label(const json& r) {
 }
 }  // namespace
 
+bool has_activation_sparsity_points(const json& rep) {
+  for (const json& r : rep["runs"])
+    if (r.value("wgt_sparsity", 0.0) <= 0) return true;
+  return false;
+}
+
 std::string render_markdown(const json& rep) {
   std::ostringstream o;
   o << "# PPA report: config `" << rep["config"].get<std::string>() << "`\n\n";
@@ -375,7 +381,11 @@ std::string render_markdown(const json& rep) {
       for (const json& r : runs) o << " " << fmt(r["logic_power_by_group_mw"].value(g, 0.0), 2) << " |";
       o << "\n";
     }
-  o << "\n![TOPS/W vs sparsity](tops_per_w_vs_sparsity.svg) ![effective TOPS vs sparsity](effective_tops_vs_sparsity.svg)\n\n";
+  if (has_activation_sparsity_points(rep))
+    o << "\n![TOPS/W vs sparsity](tops_per_w_vs_sparsity.svg) ![effective TOPS vs sparsity](effective_tops_vs_sparsity.svg)\n\n";
+  else
+    o << "\nNo sparsity plots: every run has weight zeros, and the plots' x axis is activation sparsity alone (the "
+         "tables above have every run).\n\n";
   o << "## Scaled to smaller nodes (Stillmaker & Baas 2017)\n\n";
   o << "Factors multiply the 180 nm figure (delay: clock period; energy: energy per operation; area). Power at the "
        "scaled clock = energy x frequency.\n\n";
@@ -552,6 +562,14 @@ std::vector<std::string> write_plots(const json& rep, const std::string& dir) {
     te.x.push_back(x), te.y.push_back(r["effective_tops"].get<double>());
     tuu.x.push_back(x), tuu.y.push_back(r["useful_tops"].get<double>());
     tp.x.push_back(x), tp.y.push_back(rep["peak_tops"].get<double>());
+  }
+  if (tw.x.empty()) {
+    // every run has weight zeros: no plot (render_markdown says so), and none left from an earlier report
+    for (const char* stale : {"tops_per_w_vs_sparsity.svg", "effective_tops_vs_sparsity.svg"}) {
+      std::error_code ec;
+      std::filesystem::remove(std::filesystem::path(dir) / stale, ec);
+    }
+    return files;
   }
   put("tops_per_w_vs_sparsity.svg",
       svg_lines("TOPS/W vs activation sparsity (180 nm, measured activity)", "activation sparsity", "TOPS/W", {tw, tu}));

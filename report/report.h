@@ -45,6 +45,8 @@ nlohmann::json network_as_gemm(const nlohmann::json& run);
 nlohmann::json build_report(const std::string& asic_dir, const NetlistPower& np, const std::vector<Run>& runs,
                             const std::vector<double>& nodes_nm = {45, 40, 28});
 
+/// Whether some run of `rep` has no weight zeros, i.e. a point of the activation-sparsity plots.
+bool has_activation_sparsity_points(const nlohmann::json& rep);
 std::string render_markdown(const nlohmann::json& rep);
 
 /// Writes area_breakdown.svg, tops_per_w_vs_sparsity.svg and effective_tops_vs_sparsity.svg into `dir`;

@@ -354,6 +354,16 @@ TEST(ReportJson, KeysUnitsAndFigures) {
   EXPECT_NE(md2.find("| figure | act sparsity 0.50 | act sparsity 0.90 / wgt 0.90 |"), std::string::npos) << md2;
   EXPECT_NE(md2.find("| achieved weight sparsity | 0.000 | 0.875 |"), std::string::npos) << md2;
   EXPECT_EQ(render_markdown(rep).find("achieved weight sparsity"), std::string::npos);  // no weight zeros, no row
+  // only runs with weight zeros: no activation-sparsity plot (none left over either), and the Markdown says so
+  const json rep3 = build_report(d.path().string(), read_netlist_power(d.path().string()),
+                                 std::vector<bfp::report::Run>{wrun});
+  ASSERT_TRUE(fs::exists(d.path() / "tops_per_w_vs_sparsity.svg"));  // from the plots above
+  EXPECT_EQ(write_plots(rep3, d.path().string()), std::vector<std::string>{"area_breakdown.svg"});
+  EXPECT_FALSE(fs::exists(d.path() / "tops_per_w_vs_sparsity.svg"));
+  EXPECT_FALSE(fs::exists(d.path() / "effective_tops_vs_sparsity.svg"));
+  const std::string md3 = render_markdown(rep3);
+  EXPECT_EQ(md3.find("tops_per_w_vs_sparsity.svg"), std::string::npos) << md3;
+  EXPECT_NE(md3.find("No sparsity plots: every run has weight zeros"), std::string::npos) << md3;
   // a run whose coverage lacks a macro's accesses is an error, not a zero
   run.cov.srams.clear();
   EXPECT_THROW(build_report(d.path().string(), read_netlist_power(d.path().string()), std::vector<bfp::report::Run>{run}), std::runtime_error);
