@@ -99,9 +99,7 @@ module bfp_operands_sparse #(
   localparam int MaskHalf   = (WgtSplit != 0 && WgtDepth / 2 < ActDepth) ? WgtDepth / 2 : ActDepth;  // bits kept
   localparam int MaskBits   = MaskHalves * MaskHalf;  // per group
   logic [Groups*MaskBits-1:0] wgt_nz_q;
-  logic [Groups*ActDepth-1:0] wgt_nz;
   logic [BankBits-1:0]        wgt_grp;
-  logic [1:0]                 rd_halves_q, rd_halves;
   assign wgt_grp = BankBits'(32'(bank_sel_i) / GroupCols);
   // One group's mask loads only at a LOAD_WGT start (clear) and on a code beat into one of its columns: with
   // `gate` each group's flip-flops are clocked only then (docs/architecture.md "Clock gating"); with none and
@@ -143,24 +141,6 @@ module bfp_operands_sparse #(
     end
     assign wgt_nz_q[g*MaskBits +: MaskBits] = nz_q;
   end
-  always_ff @(posedge clk_i) if (start_i) rd_halves_q <= wgt_halves_i;
-  // by activity, not by start_i (as bfp_row_seq's half): a start comes only while no walker runs
-  assign rd_halves = busy_o ? rd_halves_q : wgt_halves_i;
-  always_comb begin
-    wgt_nz = '0;
-    for (int g = 0; g < Groups; g++)
-      for (int k = 0; k < ActDepth; k++) begin
-        if (WgtSplit == 0) wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + k];
-        else if (rd_halves == 2'b10) begin
-          if (k < MaskHalf) wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + MaskHalf + k];
-        end else if (rd_halves == 2'b01) begin
-          if (k < MaskHalf) wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + k];
-        end else if (k < MaskBits) begin
-          wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + k];  // both halves: elements in order
-        end
-      end
-  end
-
   // Weight exponents that fit one beat are flip-flops (bfp_wgt_bank): row 0's banks keep them, every other row's
   // bank of the same column reads those (ExpShared), since all rows hold the same weights; deeper exponents stay
   // one memory per row (each row reads its own position, one read port per memory).
@@ -245,6 +225,33 @@ module bfp_operands_sparse #(
     // beat for this row (bank port), never on another row's metadata word.
     logic [MemWidth-1:0] meta_wdata;
     assign meta_wdata = mmine ? sp_meta_wdata_i : bank_wdata_i;
+
+    // The weight non-zero mask this row's walkers see (the halves of the COMPUTE, element k at bit k), selected
+    // by this row's own activity, not by the OR of all rows' busy: a shared select made one multiplexer, one
+    // gate per bit driving all rows' sequencers, and the OR of every row's busy headed the default config's
+    // critical path (7.78 ns, docs/ppa.md "Clock: the row sequencers' weight mask"). Same mask wherever it is
+    // used: a walker reads it only at start_i or while it is active (advance needs active_q); while this row is
+    // active the shared select also picked rd_halves_q, and a start comes only while no walker of any row runs
+    // (SEQ_START_BUSY), so both then show wgt_halves_i. The registered halves are a copy per row (`keep`: the
+    // copies have the same input, and opt_merge would fold them back into one register driving every row).
+    logic [1:0]                 row_halves_q, row_halves;
+    logic [Groups*ActDepth-1:0] wgt_nz;
+    (* keep *) always_ff @(posedge clk_i) if (start_i) row_halves_q <= wgt_halves_i;
+    assign row_halves = row_busy[r] ? row_halves_q : wgt_halves_i;
+    always_comb begin
+      wgt_nz = '0;
+      for (int g = 0; g < Groups; g++)
+        for (int e = 0; e < ActDepth; e++) begin
+          if (WgtSplit == 0) wgt_nz[g*ActDepth + e] = wgt_nz_q[g*MaskBits + e];
+          else if (row_halves == 2'b10) begin
+            if (e < MaskHalf) wgt_nz[g*ActDepth + e] = wgt_nz_q[g*MaskBits + MaskHalf + e];
+          end else if (row_halves == 2'b01) begin
+            if (e < MaskHalf) wgt_nz[g*ActDepth + e] = wgt_nz_q[g*MaskBits + e];
+          end else if (e < MaskBits) begin
+            wgt_nz[g*ActDepth + e] = wgt_nz_q[g*MaskBits + e];  // both halves: elements in order
+          end
+        end
+    end
 
     bfp_row_seq #(
       .BlockSize (BlockSize),
@@ -373,6 +380,8 @@ module bfp_operands_sparse #(
 
 `ifdef BFP_ASSERT
   // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
+  logic [1:0] rd_halves_q;  // the halves the running COMPUTE reads (the hardware keeps a copy per row)
+  always_ff @(posedge clk_i) if (start_i) rd_halves_q <= wgt_halves_i;
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
       if (bank_we_i)
