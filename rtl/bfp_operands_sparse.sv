@@ -147,8 +147,16 @@ module bfp_operands_sparse #(
   localparam int ShareExp = (WgtDepth / BlockSize <= Beat) ? 1 : 0;
   logic [Cols*MemWidth-1:0] wgt_exp_words;
 
-  logic [Rows-1:0] row_busy;
-  assign busy_o = |row_busy;
+  // Registered reset copies, one per row (`keep`: same input, opt_merge would fold them into one): rst_ni is one
+  // input net into the whole design, and with every walker, read hold and write-stage register of the operand
+  // side on it, it reached the row sequencers at 6.79 ns (docs/ppa.md "Clock: the row sequencers' weight mask,
+  // the MACs count and the operand side's reset"). A row's state thus enters and leaves reset one cycle after
+  // rst_ni, and no cycle shows it: a COMPUTE starts (start_i) at the earliest in the second cycle out of reset,
+  // when the copies are out too (as for the engines, bfp_core); in the cycle a reset begins, when the walkers
+  // still run, busy_o is held low by the copy and the issued element registers (valid_o) are reset by rst_ni
+  // itself, so nothing leaves a row that the original reset would have stopped.
+  logic [Rows-1:0] row_busy, rst_row_nq;
+  assign busy_o = |(row_busy & rst_row_nq);
   logic unused_sp_word;  // a code beat index beyond the buffer is caught by OPS_SP_WORD
   assign unused_sp_word = ^(sp_word_i >> ActAw);
 
@@ -170,13 +178,14 @@ module bfp_operands_sparse #(
     logic [MemWidth-1:0] w_wdata;
     logic [1:0]          w_halves;
     logic                clk_wst;
+    (* keep *) always_ff @(posedge clk_i) rst_row_nq[r] <= rst_ni;
     if (ClockGating == 1) begin : gen_cg_wst
       bfp_icg u_icg (.clk_i(clk_i), .en_i(bank_we_i), .gclk_o(clk_wst));
     end else begin : gen_ce_wst
       assign clk_wst = clk_i;
     end
     (* keep *) always_ff @(posedge clk_i) begin
-      if (!rst_ni) w_we <= 1'b0;
+      if (!rst_row_nq[r]) w_we <= 1'b0;
       else w_we <= bank_we_i;
     end
     (* keep *) always_ff @(posedge clk_wst) begin
@@ -262,7 +271,7 @@ module bfp_operands_sparse #(
       .ClockGating(ClockGating)
     ) u_seq (
       .clk_i      (clk_i),
-      .rst_ni     (rst_ni),
+      .rst_ni     (rst_row_nq[r]),
       .meta_half_i(bank_half_i),
       .l1_we_i    (meta_l1_we),
       .l1_i       (meta_l1),
@@ -303,7 +312,7 @@ module bfp_operands_sparse #(
       assign idx  = code_idx[g*16 +: 16];
 
       always_ff @(posedge clk_i) begin
-        if (!rst_ni) begin
+        if (!rst_ni || !rst_row_nq[r]) begin  // both: the walkers leave reset one cycle late (rst_row_nq)
           valid_o[U] <= 1'b0;
         end else begin
           valid_o[U] <= valid[g];
@@ -321,7 +330,7 @@ module bfp_operands_sparse #(
                     (mine && sp_seg_i == bfp_pkg::SEG_CODES && bank_half_i == h[0]);
         bfp_sram_hold #(.Width(MemWidth), .Depth(ActWords), .ClockGating(ClockGating)) u_code (
           .clk_i  (clk_i),
-          .rst_ni (rst_ni),
+          .rst_ni (rst_row_nq[r]),
           .we_i   (wr),
           .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : w_addr[ActAw-1:0]),
           .wdata_i(sp_we_i ? sp_wdata_i : w_wdata),
@@ -348,7 +357,7 @@ module bfp_operands_sparse #(
                      .WordBits(WordBits), .Bank(c), .Split(WgtSplit), .ExpShared(Shared),
                      .ClockGating(ClockGating)) u_bank (
         .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
+        .rst_ni      (rst_row_nq[r]),
         .bank_we_i   (w_we),
         .bank_wgt_i  (w_wgt),
         .bank_sel_i  (w_sel),
