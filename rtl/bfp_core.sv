@@ -493,11 +493,14 @@ module bfp_core #(
 
   // MACs issued (the MACS counter of bfp_axi_top): every PE row group whose sequencer issues an element this cycle
   // does one multiply-accumulate per PE, Rows*Cols/CtlRows of them (dense: one group, the whole array).
+  // Counted by a popcount tree, then scaled: the running sum it replaces (same value) was one adder chain over all
+  // groups, Yosys's ripple of CtlRows adds, 6.77 ns from op_valid to this port in the default config (docs/ppa.md
+  // "Clock: the row sequencers' weight mask and the MACs count").
   localparam int MacsPerGroup = Rows * Cols / CtlRows;
-  always_comb begin
-    macs_o = '0;
-    for (int i = 0; i < CtlRows; i++) if (op_valid[i]) macs_o = macs_o + 16'(MacsPerGroup);
-  end
+  localparam int ValidCnt     = $clog2(CtlRows + 1);
+  logic [ValidCnt-1:0] valid_cnt;
+  bfp_popcount #(.Width(CtlRows)) u_macs_cnt (.bits_i(op_valid), .count_o(valid_cnt));
+  assign macs_o = 16'(32'(valid_cnt) * MacsPerGroup);
 
   // ---- COMPUTE timing: the commands behind a COMPUTE travel down the PE pipeline in step with its data ----
   // The compute engine is busy (comp_busy = comp_run_q, engines_busy_o[1]) from dispatch until the first cycle in

@@ -99,9 +99,7 @@ module bfp_operands_sparse #(
   localparam int MaskHalf   = (WgtSplit != 0 && WgtDepth / 2 < ActDepth) ? WgtDepth / 2 : ActDepth;  // bits kept
   localparam int MaskBits   = MaskHalves * MaskHalf;  // per group
   logic [Groups*MaskBits-1:0] wgt_nz_q;
-  logic [Groups*ActDepth-1:0] wgt_nz;
   logic [BankBits-1:0]        wgt_grp;
-  logic [1:0]                 rd_halves_q, rd_halves;
   assign wgt_grp = BankBits'(32'(bank_sel_i) / GroupCols);
   // One group's mask loads only at a LOAD_WGT start (clear) and on a code beat into one of its columns: with
   // `gate` each group's flip-flops are clocked only then (docs/architecture.md "Clock gating"); with none and
@@ -143,32 +141,22 @@ module bfp_operands_sparse #(
     end
     assign wgt_nz_q[g*MaskBits +: MaskBits] = nz_q;
   end
-  always_ff @(posedge clk_i) if (start_i) rd_halves_q <= wgt_halves_i;
-  // by activity, not by start_i (as bfp_row_seq's half): a start comes only while no walker runs
-  assign rd_halves = busy_o ? rd_halves_q : wgt_halves_i;
-  always_comb begin
-    wgt_nz = '0;
-    for (int g = 0; g < Groups; g++)
-      for (int k = 0; k < ActDepth; k++) begin
-        if (WgtSplit == 0) wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + k];
-        else if (rd_halves == 2'b10) begin
-          if (k < MaskHalf) wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + MaskHalf + k];
-        end else if (rd_halves == 2'b01) begin
-          if (k < MaskHalf) wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + k];
-        end else if (k < MaskBits) begin
-          wgt_nz[g*ActDepth + k] = wgt_nz_q[g*MaskBits + k];  // both halves: elements in order
-        end
-      end
-  end
-
   // Weight exponents that fit one beat are flip-flops (bfp_wgt_bank): row 0's banks keep them, every other row's
   // bank of the same column reads those (ExpShared), since all rows hold the same weights; deeper exponents stay
   // one memory per row (each row reads its own position, one read port per memory).
   localparam int ShareExp = (WgtDepth / BlockSize <= Beat) ? 1 : 0;
   logic [Cols*MemWidth-1:0] wgt_exp_words;
 
-  logic [Rows-1:0] row_busy;
-  assign busy_o = |row_busy;
+  // Registered reset copies, one per row (`keep`: same input, opt_merge would fold them into one): rst_ni is one
+  // input net into the whole design, and with every walker, read hold and write-stage register of the operand
+  // side on it, it reached the row sequencers at 6.79 ns (docs/ppa.md "Clock: the row sequencers' weight mask,
+  // the MACs count and the operand side's reset"). A row's state thus enters and leaves reset one cycle after
+  // rst_ni, and no cycle shows it: a COMPUTE starts (start_i) at the earliest in the second cycle out of reset,
+  // when the copies are out too (as for the engines, bfp_core); in the cycle a reset begins, when the walkers
+  // still run, busy_o is held low by the copy and the issued element registers (valid_o) are reset by rst_ni
+  // itself, so nothing leaves a row that the original reset would have stopped.
+  logic [Rows-1:0] row_busy, rst_row_nq;
+  assign busy_o = |(row_busy & rst_row_nq);
   logic unused_sp_word;  // a code beat index beyond the buffer is caught by OPS_SP_WORD
   assign unused_sp_word = ^(sp_word_i >> ActAw);
 
@@ -190,13 +178,14 @@ module bfp_operands_sparse #(
     logic [MemWidth-1:0] w_wdata;
     logic [1:0]          w_halves;
     logic                clk_wst;
+    (* keep *) always_ff @(posedge clk_i) rst_row_nq[r] <= rst_ni;
     if (ClockGating == 1) begin : gen_cg_wst
       bfp_icg u_icg (.clk_i(clk_i), .en_i(bank_we_i), .gclk_o(clk_wst));
     end else begin : gen_ce_wst
       assign clk_wst = clk_i;
     end
     (* keep *) always_ff @(posedge clk_i) begin
-      if (!rst_ni) w_we <= 1'b0;
+      if (!rst_row_nq[r]) w_we <= 1'b0;
       else w_we <= bank_we_i;
     end
     (* keep *) always_ff @(posedge clk_wst) begin
@@ -246,6 +235,33 @@ module bfp_operands_sparse #(
     logic [MemWidth-1:0] meta_wdata;
     assign meta_wdata = mmine ? sp_meta_wdata_i : bank_wdata_i;
 
+    // The weight non-zero mask this row's walkers see (the halves of the COMPUTE, element k at bit k), selected
+    // by this row's own activity, not by the OR of all rows' busy: a shared select made one multiplexer, one
+    // gate per bit driving all rows' sequencers, and the OR of every row's busy headed the default config's
+    // critical path (7.78 ns, docs/ppa.md "Clock: the row sequencers' weight mask"). Same mask wherever it is
+    // used: a walker reads it only at start_i or while it is active (advance needs active_q); while this row is
+    // active the shared select also picked rd_halves_q, and a start comes only while no walker of any row runs
+    // (SEQ_START_BUSY), so both then show wgt_halves_i. The registered halves are a copy per row (`keep`: the
+    // copies have the same input, and opt_merge would fold them back into one register driving every row).
+    logic [1:0]                 row_halves_q, row_halves;
+    logic [Groups*ActDepth-1:0] wgt_nz;
+    (* keep *) always_ff @(posedge clk_i) if (start_i) row_halves_q <= wgt_halves_i;
+    assign row_halves = row_busy[r] ? row_halves_q : wgt_halves_i;
+    always_comb begin
+      wgt_nz = '0;
+      for (int g = 0; g < Groups; g++)
+        for (int e = 0; e < ActDepth; e++) begin
+          if (WgtSplit == 0) wgt_nz[g*ActDepth + e] = wgt_nz_q[g*MaskBits + e];
+          else if (row_halves == 2'b10) begin
+            if (e < MaskHalf) wgt_nz[g*ActDepth + e] = wgt_nz_q[g*MaskBits + MaskHalf + e];
+          end else if (row_halves == 2'b01) begin
+            if (e < MaskHalf) wgt_nz[g*ActDepth + e] = wgt_nz_q[g*MaskBits + e];
+          end else if (e < MaskBits) begin
+            wgt_nz[g*ActDepth + e] = wgt_nz_q[g*MaskBits + e];  // both halves: elements in order
+          end
+        end
+    end
+
     bfp_row_seq #(
       .BlockSize (BlockSize),
       .NumBlocks (NumBlocks),
@@ -255,7 +271,7 @@ module bfp_operands_sparse #(
       .ClockGating(ClockGating)
     ) u_seq (
       .clk_i      (clk_i),
-      .rst_ni     (rst_ni),
+      .rst_ni     (rst_row_nq[r]),
       .meta_half_i(bank_half_i),
       .l1_we_i    (meta_l1_we),
       .l1_i       (meta_l1),
@@ -296,7 +312,7 @@ module bfp_operands_sparse #(
       assign idx  = code_idx[g*16 +: 16];
 
       always_ff @(posedge clk_i) begin
-        if (!rst_ni) begin
+        if (!rst_ni || !rst_row_nq[r]) begin  // both: the walkers leave reset one cycle late (rst_row_nq)
           valid_o[U] <= 1'b0;
         end else begin
           valid_o[U] <= valid[g];
@@ -314,7 +330,7 @@ module bfp_operands_sparse #(
                     (mine && sp_seg_i == bfp_pkg::SEG_CODES && bank_half_i == h[0]);
         bfp_sram_hold #(.Width(MemWidth), .Depth(ActWords), .ClockGating(ClockGating)) u_code (
           .clk_i  (clk_i),
-          .rst_ni (rst_ni),
+          .rst_ni (rst_row_nq[r]),
           .we_i   (wr),
           .waddr_i(sp_we_i ? sp_word_i[ActAw-1:0] : w_addr[ActAw-1:0]),
           .wdata_i(sp_we_i ? sp_wdata_i : w_wdata),
@@ -341,7 +357,7 @@ module bfp_operands_sparse #(
                      .WordBits(WordBits), .Bank(c), .Split(WgtSplit), .ExpShared(Shared),
                      .ClockGating(ClockGating)) u_bank (
         .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
+        .rst_ni      (rst_row_nq[r]),
         .bank_we_i   (w_we),
         .bank_wgt_i  (w_wgt),
         .bank_sel_i  (w_sel),
@@ -373,6 +389,8 @@ module bfp_operands_sparse #(
 
 `ifdef BFP_ASSERT
   // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
+  logic [1:0] rd_halves_q;  // the halves the running COMPUTE reads (the hardware keeps a copy per row)
+  always_ff @(posedge clk_i) if (start_i) rd_halves_q <= wgt_halves_i;
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
       if (bank_we_i)
