@@ -149,7 +149,8 @@ json run_report(const ReportOptions& opt) {
       const std::string name = sp_name(opt.act_sparsity[i], opt.wgt_sparsity.empty() ? 0.0 : opt.wgt_sparsity[i]);
       const auto [it, fresh] = seen.emplace(name, i);
       if (!fresh)
-        throw std::invalid_argument("--act-sparsity: runs " + std::to_string(it->second + 1) + " and " +
+        throw std::invalid_argument(std::string(opt.wgt_sparsity.empty() ? "--act-sparsity" : "--act-sparsity/--wgt-sparsity") +
+                                    ": runs " + std::to_string(it->second + 1) + " and " +
                                     std::to_string(i + 1) + " are the same run (runs/" + name +
                                     "): give each run different sparsities (6 significant digits)");
     }

@@ -563,7 +563,7 @@ std::vector<std::string> write_plots(const json& rep, const std::string& dir) {
     tuu.x.push_back(x), tuu.y.push_back(r["useful_tops"].get<double>());
     tp.x.push_back(x), tp.y.push_back(rep["peak_tops"].get<double>());
   }
-  if (tw.x.empty()) {
+  if (!has_activation_sparsity_points(rep)) {
     // every run has weight zeros: no plot (render_markdown says so), and none left from an earlier report
     for (const char* stale : {"tops_per_w_vs_sparsity.svg", "effective_tops_vs_sparsity.svg"}) {
       std::error_code ec;

@@ -440,10 +440,10 @@ TEST(ReportOptions, RunsMustDifferInTheirSparsities) {
   o.config = "/nonexistent/config.yaml";  // reached only after the checks
   o.out_dir = (d.path() / "out").string();
   for (const auto& [act, wgt, dup] :
-       {std::tuple{std::vector<double>{0, 0.9, 0.9}, std::vector<double>{}, "runs 2 and 3 are the same run (runs/act0.9)"},
-        std::tuple{std::vector<double>{0.5, 0.50000001}, std::vector<double>{}, "runs 1 and 2 are the same run (runs/act0.5)"},
+       {std::tuple{std::vector<double>{0, 0.9, 0.9}, std::vector<double>{}, "--act-sparsity: runs 2 and 3 are the same run (runs/act0.9)"},
+        std::tuple{std::vector<double>{0.5, 0.50000001}, std::vector<double>{}, "--act-sparsity: runs 1 and 2 are the same run (runs/act0.5)"},
         std::tuple{std::vector<double>{0.9, 0.9}, std::vector<double>{0.9, 0.9},
-                   "runs 1 and 2 are the same run (runs/act0.9_wgt0.9)"},
+                   "--act-sparsity/--wgt-sparsity: runs 1 and 2 are the same run (runs/act0.9_wgt0.9)"},
         std::tuple{std::vector<double>{0.9, 0.9}, std::vector<double>{0, 0.9}, ""}}) {
     o.act_sparsity = act;
     o.wgt_sparsity = wgt;
