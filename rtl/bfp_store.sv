@@ -244,9 +244,11 @@ module bfp_store #(
   end else begin : gen_pr_comb
     // Serial: one block at a time (Depth 1: the next block is read only when the writer retires this one), and
     // the serial requantizer keeps codes_o and exp_o from valid_o until the second pass of the next block, at
-    // least B/Lanes + 1 cycles after that block's read. So the prune stage and the slot would only copy registers
-    // that stay put while the writer uses them: they are left out (small FPGA configs, docs/ppa.md "iCE40"),
-    // the timing of every signal (pr_valid_q, the slot counts) staying as with the registers.
+    // least B/Lanes + 1 cycles after that block's read. So the prune stage would only copy registers that stay
+    // put until the slot takes them: it is left out (small FPGA configs, docs/ppa.md "iCE40"), the slot loading
+    // in the same cycle as with it (pr_valid_q). The slot itself stays: without it Icarus 11 loops at time 0 in
+    // the writer's combinational logic (rtl/fpga/bfp_fpga_shell_tb.sv hung), and on the iCE40 its flip-flops
+    // share logic cells with the prune logic's LUTs.
     assign pr_codes = pruned;
     assign pr_nz    = nz;
     assign pr_cnt   = nz_cnt;
@@ -304,40 +306,30 @@ module bfp_store #(
     ptr_next = (32'(p) == Depth - 1) ? '0 : p + 1'b1;
   endfunction
 
-  if (Serial == 0) begin : gen_slots
-    logic [BlockSize*8-1:0] slot_codes [0:SlotN-1];
-    logic [7:0]             slot_exp   [0:SlotN-1];
-    logic [BlockSize-1:0]   slot_mask  [0:SlotN-1];
-    logic [CntBits-1:0]     slot_nnz   [0:SlotN-1];  // popcount of slot_mask, counted before the slot (timing)
-    assign codes_h = slot_codes[head_q];
-    assign exp_h   = slot_exp[head_q];
-    assign mask_h  = slot_mask[head_q];
-    assign blk_nnz = slot_nnz[head_q];
-    // Clocking: the slots load only when a block lands (pr_valid_q).
-    logic clk_slot, take_slot;
-    if (ClockGating == 1) begin : gen_cg_slot
-      bfp_icg u_icg (.clk_i(clk_i), .en_i(pr_valid_q), .gclk_o(clk_slot));
-      assign take_slot = 1'b1;
-    end else begin : gen_ce_slot
-      assign clk_slot = clk_i;
-      assign take_slot = pr_valid_q;
+  logic [BlockSize*8-1:0] slot_codes [0:SlotN-1];
+  logic [7:0]             slot_exp   [0:SlotN-1];
+  logic [BlockSize-1:0]   slot_mask  [0:SlotN-1];
+  logic [CntBits-1:0]     slot_nnz   [0:SlotN-1];  // popcount of slot_mask, counted before the slot (timing)
+  assign codes_h = slot_codes[head_q];
+  assign exp_h   = slot_exp[head_q];
+  assign mask_h  = slot_mask[head_q];
+  assign blk_nnz = slot_nnz[head_q];
+  // Clocking: the slots load only when a block lands (pr_valid_q).
+  logic clk_slot, take_slot;
+  if (ClockGating == 1) begin : gen_cg_slot
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(pr_valid_q), .gclk_o(clk_slot));
+    assign take_slot = 1'b1;
+  end else begin : gen_ce_slot
+    assign clk_slot = clk_i;
+    assign take_slot = pr_valid_q;
+  end
+  always_ff @(posedge clk_slot) begin
+    if (take_slot) begin
+      slot_codes[land_q] <= sparse_q ? compact : pr_codes;  // a compressed STORE writes them packed
+      slot_exp[land_q]   <= pr_exp;
+      slot_mask[land_q]  <= pr_nz;
+      slot_nnz[land_q]   <= pr_cnt;
     end
-    always_ff @(posedge clk_slot) begin
-      if (take_slot) begin
-        slot_codes[land_q] <= sparse_q ? compact : pr_codes;  // a compressed STORE writes them packed
-        slot_exp[land_q]   <= pr_exp;
-        slot_mask[land_q]  <= pr_nz;
-        slot_nnz[land_q]   <= pr_cnt;
-      end
-    end
-  end else begin : gen_no_slot
-    // Serial: the one slot is the requantizer's output register (gen_pr_comb)
-    assign codes_h = sparse_q ? compact : pr_codes;
-    assign exp_h   = pr_exp;
-    assign mask_h  = pr_nz;
-    assign blk_nnz = pr_cnt;
-    logic unused_ptr;
-    assign unused_ptr = ^{land_q, head_q};
   end
 
   // A block is read when a slot is free for it (or one frees this cycle); the serial requantizer also needs the
