@@ -109,16 +109,34 @@ module bfp_operands_dense #(
         .raddr_i(k_q[BeatLog +: ActAw]),
         .rdata_o(code_word[h])
       );
-      bfp_sram_hold #(.Width(MemWidth), .Depth(ActExpWords), .ClockGating(ClockGating)) u_exp (
-        .clk_i  (clk_i),
-        .rst_ni (rst_ni),
-        .we_i   (wr_sel && bank_exp_i),
-        .waddr_i(bank_addr_i[ActEAw-1:0]),
-        .wdata_i(bank_wdata_i),
-        .re_i   (active_q && half_q == h[0]),
-        .raddr_i(kblk[BeatLog +: ActEAw]),
-        .rdata_o(exp_word[h])
-      );
+      if (ActExpWords > 1) begin : gen_exp_mem
+        bfp_sram_hold #(.Width(MemWidth), .Depth(ActExpWords), .ClockGating(ClockGating)) u_exp (
+          .clk_i  (clk_i),
+          .rst_ni (rst_ni),
+          .we_i   (wr_sel && bank_exp_i),
+          .waddr_i(bank_addr_i[ActEAw-1:0]),
+          .wdata_i(bank_wdata_i),
+          .re_i   (active_q && half_q == h[0]),
+          .raddr_i(kblk[BeatLog +: ActEAw]),
+          .rdata_o(exp_word[h])
+        );
+      end else begin : gen_exp_ff
+        // All exponents of the half in one beat (as bfp_wgt_bank's gen_exp_ff): flip-flops read through the byte
+        // select alone, without the memory's read register, which would be a second word of flip-flops (on the
+        // iCE40 each a logic cell of its own). A COMPUTE reads a half that no load writes while it runs (the
+        // dispatch rules: LOAD_ACT fills the other half), so the word is the same at the read cycle and the
+        // byte-select cycle; only the ActDepth/B exponent bytes are kept.
+        localparam int ExpBits = 8 * (ActDepth / BlockSize);
+        logic [ExpBits-1:0] exp_q;
+        if (ClockGating == 1) begin : gen_gated
+          logic gclk;
+          bfp_icg u_icg (.clk_i(clk_i), .en_i(wr_sel && bank_exp_i), .gclk_o(gclk));
+          always_ff @(posedge gclk) exp_q <= bank_wdata_i[ExpBits-1:0];
+        end else begin : gen_enable
+          always_ff @(posedge clk_i) if (wr_sel && bank_exp_i) exp_q <= bank_wdata_i[ExpBits-1:0];
+        end
+        assign exp_word[h] = MemWidth'(exp_q);
+      end
     end
     assign act_o[8*r +: 8]   = code_word[half_q][8*code_sel_q +: 8];
     assign act_e_o[8*r +: 8] = exp_word[half_q][8*exp_sel_q +: 8];

@@ -105,15 +105,25 @@ module bfp_store #(
   logic    busy_q;
   wstate_e wstate_q;
 
-  logic [15:0] rows_q, count_q, valid_cols_q;
+  // Block and row counters only as wide as the legal counts (a STORE has rows <= R and count * B <= AccCols: the
+  // core's CMD_STORE_ROWS / CMD_STORE_COUNT checks, STORE_BOUNDS below), not the command fields' 16 bits: on the
+  // small FPGA configs the 16-bit counters and their adders were a sixth of this module.
+  localparam int RW = $clog2(Rows + 1);                    // 0 .. R
+  localparam int CW = $clog2(AccCols / BlockSize + 1);     // 0 .. AccCols / B
+  localparam int BW = BlockLog + 2;                        // beats of a block: < B / BEAT + 2 < 2^BW
+  localparam int VW = $clog2(AccCols + 1);                 // valid_cols <= count * B <= AccCols
+  logic [RW-1:0] rows_q;
+  logic [CW-1:0] count_q;
+  logic [VW-1:0] valid_cols_q;
   logic        relu_q, sparse_q, last_q, bias_q;
   logic [7:0]  prune_q;
   logic [15:0] row_blocks_q;
   logic [31:0] code_base_q, exp_base_q, code_stride_q, exp_stride_q;
 
   // ---- read side: the next block to read, blocks in flight ------------------------------------------
-  logic [15:0]        f_row_q, f_blk_q;   // next block to read (held while the serial requantizer works on it)
-  logic [15:0]        f_blk_d_q, f_blk_dd_q;  // blocks read 1 and 2 cycles ago (with BIAS: 2 enters the requantizer)
+  logic [RW-1:0]      f_row_q;            // next block to read (its row and block)
+  logic [CW-1:0]      f_blk_q;            // next block to read (held while the serial requantizer works on it)
+  logic [CW-1:0]      f_blk_d_q, f_blk_dd_q;  // blocks read 1 and 2 cycles ago (with BIAS: 2 enters the requantizer)
   logic               f_done_q;           // every block was read
   logic               inflight_q;         // serial requantizer: a block is in it
   logic               issue_d_q, issue_dd_q;  // a block was read 1 / 2 cycles ago
@@ -123,14 +133,16 @@ module bfp_store #(
   logic               issue, retire, f_adv, f_last;
 
   // writer: the block being written
-  logic [15:0] row_q, blk_q, beat_q;
+  logic [RW-1:0] row_q;
+  logic [CW-1:0] blk_q;
+  logic [BW-1:0] beat_q;
 
   // requantizer
   logic                   rq_valid, rq_valid_o;
   logic [BlockSize-1:0]   lane_en;
   logic [BlockSize*8-1:0] rq_codes;
   logic [7:0]             rq_exp;
-  logic [15:0]            rq_blk;  // the block presented to the requantizer
+  logic [CW-1:0]          rq_blk;  // the block presented to the requantizer
 
   // with a bias the block reaches the requantizer through bfp_bias_buf's two registers, two cycles after the read
   logic [BlockSize*AccWidth-1:0]       rq_m;
@@ -143,7 +155,7 @@ module bfp_store #(
   for (genvar j = 0; j < BlockSize; j++) begin : gen_lane
     logic [31:0] col;
     assign col = (32'(rq_blk) << BlockLog) + 32'(j);
-    assign lane_en[j] = col < {16'd0, valid_cols_q};
+    assign lane_en[j] = col < 32'(valid_cols_q);
   end
 
   bfp_requant #(
@@ -189,40 +201,59 @@ module bfp_store #(
     end
   end
 
+  // The prune stage's outputs: registers with the parallel requantizer; with the serial one (Serial) the
+  // requantizer's own output registers instead (below).
   logic                          pr_valid_q;
-  logic [BlockSize*8-1:0]        pr_codes_q;
-  logic [BlockSize-1:0]          pr_nz_q;
-  logic [CntBits-1:0]            pr_cnt_q;
-  logic [BlockSize*BlockLog-1:0] pr_zb_q;
-  logic [7:0]                    pr_exp_q;
-  // Clocking (docs/architecture.md "Clock gating"): the prune stage's data loads only with a block from the
-  // requantizer (it loaded every cycle before, none still does; the slots take it only with pr_valid_q), and the
-  // slots only when a block lands (pr_valid_q).
-  logic clk_pr, take_pr, clk_slot, take_slot;
-  if (ClockGating == 1) begin : gen_cg_pr
-    bfp_icg u_icg (.clk_i(clk_i), .en_i(rq_valid_o), .gclk_o(clk_pr));
-    assign take_pr = 1'b1;
-  end else begin : gen_ce_pr
-    assign clk_pr = clk_i;
-    assign take_pr = (ClockGating == 0) ? 1'b1 : (rq_valid_o);
-  end
-  if (ClockGating == 1) begin : gen_cg_slot
-    bfp_icg u_icg (.clk_i(clk_i), .en_i(pr_valid_q), .gclk_o(clk_slot));
-    assign take_slot = 1'b1;
-  end else begin : gen_ce_slot
-    assign clk_slot = clk_i;
-    assign take_slot = pr_valid_q;
-  end
+  logic [BlockSize*8-1:0]        pr_codes;
+  logic [BlockSize-1:0]          pr_nz;
+  logic [CntBits-1:0]            pr_cnt;
+  logic [BlockSize*BlockLog-1:0] pr_zb;
+  logic [7:0]                    pr_exp;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) pr_valid_q <= 1'b0;
     else pr_valid_q <= rq_valid_o;
   end
-  always_ff @(posedge clk_pr) if (take_pr) begin
-    pr_codes_q <= pruned;
-    pr_nz_q    <= nz;
-    pr_cnt_q   <= nz_cnt;
-    pr_zb_q    <= zb;
-    pr_exp_q   <= (nz == '0) ? 8'd0 : rq_exp;
+  if (Serial == 0) begin : gen_pr_reg
+    // Clocking (docs/architecture.md "Clock gating"): the prune stage's data loads only with a block from the
+    // requantizer (it loaded every cycle before, none still does; the slots take it only with pr_valid_q).
+    logic clk_pr, take_pr;
+    if (ClockGating == 1) begin : gen_cg_pr
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(rq_valid_o), .gclk_o(clk_pr));
+      assign take_pr = 1'b1;
+    end else begin : gen_ce_pr
+      assign clk_pr = clk_i;
+      assign take_pr = (ClockGating == 0) ? 1'b1 : (rq_valid_o);
+    end
+    logic [BlockSize*8-1:0]        pr_codes_q;
+    logic [BlockSize-1:0]          pr_nz_q;
+    logic [CntBits-1:0]            pr_cnt_q;
+    logic [BlockSize*BlockLog-1:0] pr_zb_q;
+    logic [7:0]                    pr_exp_q;
+    always_ff @(posedge clk_pr) if (take_pr) begin
+      pr_codes_q <= pruned;
+      pr_nz_q    <= nz;
+      pr_cnt_q   <= nz_cnt;
+      pr_zb_q    <= zb;
+      pr_exp_q   <= (nz == '0) ? 8'd0 : rq_exp;
+    end
+    assign pr_codes = pr_codes_q;
+    assign pr_nz    = pr_nz_q;
+    assign pr_cnt   = pr_cnt_q;
+    assign pr_zb    = pr_zb_q;
+    assign pr_exp   = pr_exp_q;
+  end else begin : gen_pr_comb
+    // Serial: one block at a time (Depth 1: the next block is read only when the writer retires this one), and
+    // the serial requantizer keeps codes_o and exp_o from valid_o until the second pass of the next block, at
+    // least B/Lanes + 1 cycles after that block's read. So the prune stage would only copy registers that stay
+    // put until the slot takes them: it is left out (small FPGA configs, docs/ppa.md "iCE40"), the slot loading
+    // in the same cycle as with it (pr_valid_q). The slot itself stays: without it Icarus 11 loops at time 0 in
+    // the writer's combinational logic (rtl/fpga/bfp_fpga_shell_tb.sv hung), and on the iCE40 its flip-flops
+    // share logic cells with the prune logic's LUTs.
+    assign pr_codes = pruned;
+    assign pr_nz    = nz;
+    assign pr_cnt   = nz_cnt;
+    assign pr_zb    = zb;
+    assign pr_exp   = (nz == '0) ? 8'd0 : rq_exp;
   end
 
   // The non-zero codes of the pruned block packed from code 0 on, in element order (a compressed block's slot
@@ -235,9 +266,9 @@ module bfp_store #(
     logic [BlockSize*8-1:0]        v, nv;
     logic [BlockSize-1:0]          ok, nok;
     logic [BlockSize*BlockLog-1:0] sh, nsh;
-    v  = pr_codes_q;
-    ok = pr_nz_q;
-    sh = pr_zb_q;
+    v  = pr_codes;
+    ok = pr_nz;
+    sh = pr_zb;
     for (int b = 0; b < BlockLog; b++) begin
       nv  = '0;
       nok = '0;
@@ -264,37 +295,46 @@ module bfp_store #(
   end
 
   // the slots: requantized, pruned blocks in read order, each with its exponent and non-zero mask
-  logic [BlockSize*8-1:0] slot_codes [0:SlotN-1];
-  logic [7:0]             slot_exp   [0:SlotN-1];
-  logic [BlockSize-1:0]   slot_mask  [0:SlotN-1];
-  logic [CntBits-1:0]     slot_nnz   [0:SlotN-1];  // popcount of slot_mask, counted before the slot (timing)
   logic [BlockSize*8-1:0] codes_h;  // the writer's block
   logic [7:0]             exp_h;
   logic [BlockSize-1:0]   mask_h;
   logic [CntBits-1:0]     blk_nnz;  // non-zero codes of the writer's block
   logic                   head_ok;  // the writer's block is in its slot
-  assign codes_h = slot_codes[head_q];
-  assign exp_h   = slot_exp[head_q];
-  assign mask_h  = slot_mask[head_q];
-  assign blk_nnz = slot_nnz[head_q];
   assign head_ok = (occ_q != '0);
 
   function automatic logic [PtrBits-1:0] ptr_next(input logic [PtrBits-1:0] p);
     ptr_next = (32'(p) == Depth - 1) ? '0 : p + 1'b1;
   endfunction
 
+  logic [BlockSize*8-1:0] slot_codes [0:SlotN-1];
+  logic [7:0]             slot_exp   [0:SlotN-1];
+  logic [BlockSize-1:0]   slot_mask  [0:SlotN-1];
+  logic [CntBits-1:0]     slot_nnz   [0:SlotN-1];  // popcount of slot_mask, counted before the slot (timing)
+  assign codes_h = slot_codes[head_q];
+  assign exp_h   = slot_exp[head_q];
+  assign mask_h  = slot_mask[head_q];
+  assign blk_nnz = slot_nnz[head_q];
+  // Clocking: the slots load only when a block lands (pr_valid_q).
+  logic clk_slot, take_slot;
+  if (ClockGating == 1) begin : gen_cg_slot
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(pr_valid_q), .gclk_o(clk_slot));
+    assign take_slot = 1'b1;
+  end else begin : gen_ce_slot
+    assign clk_slot = clk_i;
+    assign take_slot = pr_valid_q;
+  end
   always_ff @(posedge clk_slot) begin
     if (take_slot) begin
-      slot_codes[land_q] <= sparse_q ? compact : pr_codes_q;  // a compressed STORE writes them packed
-      slot_exp[land_q]   <= pr_exp_q;
-      slot_mask[land_q]  <= pr_nz_q;
-      slot_nnz[land_q]   <= pr_cnt_q;
+      slot_codes[land_q] <= sparse_q ? compact : pr_codes;  // a compressed STORE writes them packed
+      slot_exp[land_q]   <= pr_exp;
+      slot_mask[land_q]  <= pr_nz;
+      slot_nnz[land_q]   <= pr_cnt;
     end
   end
 
   // A block is read when a slot is free for it (or one frees this cycle); the serial requantizer also needs the
   // last block out. The read address moves on with the read (serial: when the block leaves the requantizer).
-  assign f_last = (f_row_q + 16'd1 == rows_q) && (f_blk_q + 16'd1 == count_q);
+  assign f_last = (f_row_q + RW'(1) == rows_q) && (f_blk_q + CW'(1) == count_q);
   assign issue  = busy_q && !f_done_q && (Serial == 0 || !inflight_q) && (32'(cnt_q) < Depth || retire);
   assign f_adv  = (Serial != 0) ? (rq_valid_o && !f_done_q) : issue;
 
@@ -333,11 +373,11 @@ module bfp_store #(
   assign exp_end    = last_blk || (exp_off == 32'(Beat - 1));
   assign dense_head = busy_q && !sparse_q && head_ok && (wstate_q == WCode);
   // the exponent byte is merged with the block's last code beat: an ending stage needs eout free then
-  assign exp_stall  = exp_end && eout_v_q && (beat_q + 16'd1 == 16'(CodeBeats));
+  assign exp_stall  = exp_end && eout_v_q && (beat_q + BW'(1) == BW'(CodeBeats));
   assign dense_code_wr = dense_head && !exp_stall && code_end;
   assign dense_exp_wr  = busy_q && !sparse_q && eout_v_q && !dense_code_wr;
   // the writer is done with the block: its last code beat written, or (combining) absorbed into the stage
-  assign dense_go   = dense_head && !exp_stall && (beat_q + 16'd1 == 16'(CodeBeats)) && (!code_end || wr_fire);
+  assign dense_go   = dense_head && !exp_stall && (beat_q + BW'(1) == BW'(CodeBeats)) && (!code_end || wr_fire);
 
   // ---- compressed writes ----------------------------------------------------------------------------
   // per-row stream state, kept across commands
@@ -423,34 +463,35 @@ module bfp_store #(
 
   logic wr_fire, last_blk;
   assign wr_fire  = wr_tvalid_o && wr_tready_i;
-  assign last_blk = (blk_q + 16'd1 == count_q);
+  assign last_blk = (blk_q + CW'(1) == count_q);
 
   // A compressed block's bookkeeping (level-1 bit, blocks done): in the cycle of its last code beat, or for an
   // all-zero block in its one WMask cycle. The writer is done with the block's slot after its exponent (dense)
   // or its bookkeeping (compressed); it moves on to the next block then, unless a level-1 byte is due, after WL1
   // unless a header is due, and after WHdr (only reached at the end of a row: hdr_after_l1_q needs last_blk).
   logic l1_flush, book, advance, codes_last;
-  assign codes_last = (beat_q + 16'd1 == code_beats);
+  assign codes_last = (16'(beat_q) + 16'd1 == code_beats);
   assign l1_flush   = bdone_q[2:0] == 3'd7 || (last_blk && last_q);
   assign book       = (Sparse != 0) && busy_q && ((wstate_q == WMask && head_ok && mask_h == '0) ||
                                                   (wstate_q == WCodes && wr_fire && codes_last));
   assign retire     = dense_go || book;
   assign advance    = dense_go || (book && !l1_flush) ||
                       (wstate_q == WL1 && wr_fire && !hdr_after_l1_q) || (wstate_q == WHdr && wr_fire);
-  logic [15:0] adv_blk, adv_row;
+  logic [CW-1:0] adv_blk;
+  logic [RW-1:0] adv_row;
   logic [31:0] adv_code_base;
   logic        adv_done;
   always_comb begin
     if (!last_blk) begin
-      adv_blk       = blk_q + 16'd1;
+      adv_blk       = blk_q + CW'(1);
       adv_row       = row_q;
       adv_code_base = code_base_q;
       adv_done      = 1'b0;
     end else begin
       adv_blk       = '0;
-      adv_row       = row_q + 16'd1;
+      adv_row       = row_q + RW'(1);
       adv_code_base = code_base_q + code_stride_q;
-      adv_done      = (row_q + 16'd1 == rows_q);
+      adv_done      = (row_q + RW'(1) == rows_q);
     end
   end
 
@@ -490,10 +531,10 @@ module bfp_store #(
         else if (rq_valid_o) inflight_q <= 1'b0;
         if (f_adv) begin
           if (f_last) f_done_q <= 1'b1;
-          else if (f_blk_q + 16'd1 == count_q) begin
+          else if (f_blk_q + CW'(1) == count_q) begin
             f_blk_q <= '0;
-            f_row_q <= f_row_q + 16'd1;
-          end else f_blk_q <= f_blk_q + 16'd1;
+            f_row_q <= f_row_q + RW'(1);
+          end else f_blk_q <= f_blk_q + CW'(1);
         end
         cnt_q <= cnt_q + CntW'(issue) - CntW'(retire);
         occ_q <= occ_q + CntW'(pr_valid_q) - CntW'(retire);
@@ -543,9 +584,9 @@ module bfp_store #(
       wstate_q <= WCode;
     end else if (!busy_q) begin
       if (start_i) begin
-        rows_q        <= rows_i;
-        count_q       <= count_i;
-        valid_cols_q  <= valid_cols_i;
+        rows_q        <= RW'(rows_i);
+        count_q       <= CW'(count_i);
+        valid_cols_q  <= VW'(valid_cols_i);
         relu_q        <= relu_i;
         bias_q        <= bias_i && (Bias != 0);
         prune_q       <= prune_i;
@@ -573,7 +614,7 @@ module bfp_store #(
     end else begin
       unique case (wstate_q)
         WCode: begin
-          if (dense_code_wr && wr_fire && beat_q + 16'd1 != 16'(CodeBeats)) beat_q <= beat_q + 16'd1;
+          if (dense_code_wr && wr_fire && beat_q + BW'(1) != BW'(CodeBeats)) beat_q <= beat_q + BW'(1);
           if (dense_go) begin
             beat_q <= '0;
             if (last_blk) exp_base_q <= exp_base_q + exp_stride_q;
@@ -587,7 +628,7 @@ module bfp_store #(
             beat_q    <= '0;
             nnzb_a[r] <= nnzb_q + 16'd1;
             nnz_a[r]  <= nnz_q + 16'(blk_nnz);
-          end else beat_q <= beat_q + 16'd1;
+          end else beat_q <= beat_q + BW'(1);
         end
         WL1: if (wr_fire) begin
           l1acc_a[r] <= '0;
@@ -616,7 +657,7 @@ module bfp_store #(
   end
 
   logic unused_bits;
-  assign unused_bits = ^{wr_byte[BeatLog-1:0], code_byte, exp_byte, sp_byte};
+  assign unused_bits = ^{wr_byte[BeatLog-1:0], code_byte, exp_byte, sp_byte, valid_cols_i};  // (valid_cols: VW bits)
 
 `ifdef BFP_ASSERT
   // ---- assertions (docs/assertions.md; only the verilated test models define BFP_ASSERT) -------------------
@@ -637,6 +678,10 @@ module bfp_store #(
       assert (!busy_q || f_done_q || (32'(f_row_q) < 32'(Rows) && 32'(f_blk_q) < 32'(AccCols / BlockSize)))
         else $error("STORE_BOUNDS: read of row %0d, block %0d beyond the accumulator buffer", f_row_q, f_blk_q);
       assert (!start_i || !busy_q) else $error("STORE_START_BUSY: a STORE started while the last one runs");
+      // the counters are only as wide as the legal counts (RW, CW)
+      assert (!(start_i && !busy_q) || (32'(rows_i) <= Rows && 32'(count_i) <= AccCols / BlockSize &&
+                                      32'(valid_cols_i) <= AccCols))
+        else $error("STORE_BOUNDS: STORE of %0d rows of %0d blocks beyond the accumulator buffer", rows_i, count_i);
       assert (!(rq_valid_o || pr_valid_q) || (busy_q && cnt_q > occ_q))
         else $error("STORE_RQ_LOST: a requantized block arrived that was not read");
       assert (occ_q <= cnt_q && 32'(cnt_q) <= Depth)
