@@ -291,12 +291,11 @@ TEST(PpaIce40, ConfigTooBigForUp5kIsReportedWithTheResource) {
   EXPECT_GT(j["synth_cells"]["sb_ram40_4k"].get<int>(), 30);
 }
 
-// The shipped UP5K config (configs/up5k.yaml, the default of `make fpga`) must place and route on the UP5K
-// with the flow's default synthesis options and report a post-route Fmax (~1.5-2 min, one core).
-// Both shipped UP5K configs (configs/up5k.yaml, 1 PE; configs/up5k_1x2.yaml, 2 PEs) are placed, routed and
-// packed into a bitstream: a change that grows the small configs past the device fails here (the 1x2 config
-// stopped fitting once unnoticed when only the 1x1 one was tested). 587 s for both on the heavily loaded shared
-// machine (2026-12-04; the 1x2 flow alone took ~2 min unloaded at 7dec3be, docs/ppa.md).
+// Both shipped UP5K configs (configs/up5k.yaml, 1 PE, the default of `make fpga`; configs/up5k_1x2.yaml, 2 PEs)
+// are placed, routed and packed into a bitstream with the flow's default synthesis options and must report a
+// post-route Fmax: a change that grows the small configs past the device fails here (the 1x2 config stopped
+// fitting once unnoticed when only the 1x1 one was tested). 269 s for both in the clean-clone CI of 6e8bbeb
+// (2 cores, ccache warm).
 TEST(PpaIce40, ShippedUp5kConfigsPlaceAndRoute) {
   for (const char* tool : {"yosys", "nextpnr-ice40", "icepack", "python3"})
     if (!have_tool(tool)) GTEST_SKIP() << tool << " not installed";
