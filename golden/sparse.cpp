@@ -3,11 +3,11 @@
 // bit position below is the one named in that document's "Byte layout" table.
 #include "golden/sparse.h"
 
-#include "golden/sparse_packed.h"
-
 #include <limits>
 #include <sstream>
 #include <string>
+
+#include "golden/sparse_packed.h"
 
 namespace bfp::golden {
 
