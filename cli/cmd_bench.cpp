@@ -31,24 +31,26 @@ void print_sparsity_bench(const verify::SparsityBench& b) {
               cfg.mem_width, cfg.acc_cols, o.values.c_str(), static_cast<unsigned long long>(o.seed), o.latency);
   std::printf("sparsity: none variant: %s\n\n", b.none_cfg.source_path.c_str());
   std::printf("| hardware | pattern | act | wgt | A load | cycles | speed-up | useful util | dense-eq util | bytes read "
-              "| bytes written | A ratio exact / moved / flat | achieved A / W / C | check |\n");
-  std::printf("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|\n");
+              "| bytes written | A ratio exact / moved / flat | A packed / exact (format) | achieved A / W / C | check |\n");
+  std::printf("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---|---|\n");
   for (const auto& row : b.rows) {
     const auto& r = row.r;
     const auto& a = r.act_compression;
-    char comp[64] = "-";
+    char comp[64] = "-", packed[32] = "-";
     if (r.act_compression_valid)
       std::snprintf(comp, sizeof comp, "%.2fx / %.2fx / %.2fx", ratio(a.dense_bytes, a.hier_bytes),
                     ratio(a.dense_bytes, a.hier_bytes_moved), ratio(a.dense_bytes, a.flat_bitmap_bytes));
+    if (r.act_compression_valid && a.packed_tile_rows > 0 && a.hier_bytes > 0)
+      std::snprintf(packed, sizeof packed, "%.2fx", ratio(a.packed_bytes_moved, a.hier_bytes));
     const bool any = row.spec.act_sparsity > 0 || row.spec.wgt_sparsity > 0;
-    std::printf("| %s | %s | %.0f%% | %.0f%% | %s | %llu | %.2fx | %.1f%% | %.1f%% | %llu | %llu | %s | %.1f%% / %.1f%% / "
-                "%.1f%% | %s |\n",
+    std::printf("| %s | %s | %.0f%% | %.0f%% | %s | %llu | %.2fx | %.1f%% | %.1f%% | %llu | %llu | %s | %s | %.1f%% / "
+                "%.1f%% / %.1f%% | %s |\n",
                 row.is_none ? "sparsity: none" : cfg.sparsity_name(),
                 any ? verify::to_string(row.spec.sparsity_pattern).c_str() : "-", 100 * row.spec.act_sparsity,
                 100 * row.spec.wgt_sparsity, row.spec.sparse_a ? "compressed" : "dense",
                 static_cast<unsigned long long>(r.cycles.total), row.speedup, 100 * r.useful_util, 100 * r.mac_util,
                 static_cast<unsigned long long>(r.read_bytes), static_cast<unsigned long long>(r.write_bytes), comp,
-                100 * r.act_sparsity, 100 * r.wgt_sparsity, 100 * r.out_sparsity,
+                packed, 100 * r.act_sparsity, 100 * r.wgt_sparsity, 100 * r.out_sparsity,
                 r.bit_exact ? "bit-exact" : "MISMATCH");
   }
   std::printf("\nWhere the cycles go (cycles; exposed = that engine busy while nothing downstream is; busy = the "
@@ -90,6 +92,16 @@ void print_sparsity_bench(const verify::SparsityBench& b) {
     if (row.spec.act_sparsity == 0.9 && row.spec.wgt_sparsity == 0)
       std::printf("90%% activation sparsity (%s): %.2fx fewer cycles than dense data (ideal 10x).\n",
                   verify::to_string(row.spec.sparsity_pattern).c_str(), row.speedup);
+  for (const auto& row : b.rows) {
+    const auto& a = row.r.act_compression;
+    if (!row.is_none && row.spec.act_sparsity == 0.9 && row.spec.wgt_sparsity == 0 &&
+        row.spec.sparsity_pattern == verify::SparsityPattern::Random && row.r.act_compression_valid &&
+        a.packed_tile_rows > 0 && a.hier_bytes > 0)
+      std::printf("90%% random activation sparsity, A per load: exact %zu bytes; row streams %zu (%.2fx); packed tiles "
+                  "of %d rows %zu (%.2fx; the format's size, no RTL loader reads packed tiles yet).\n",
+                  a.hier_bytes, a.hier_bytes_moved, ratio(a.hier_bytes_moved, a.hier_bytes), a.packed_tile_rows,
+                  a.packed_bytes_moved, ratio(a.packed_bytes_moved, a.hier_bytes));
+  }
   for (const auto& row : b.small)
     std::printf("%dx%dx%d, %s: %llu cycles, %.2fx fewer than its dense data (%s).\n", row.spec.m, row.spec.k,
                 row.spec.n, row.spec.act_sparsity > 0 ? "90% random activation sparsity" : "dense data",
@@ -101,7 +113,9 @@ void print_sparsity_bench(const verify::SparsityBench& b) {
   std::printf(
       "speed-up = cycles of the dense-data row / cycles. useful util = MACs with a != 0 and w != 0 / (R*C*cycles);\n"
       "dense-eq util = M*N*K / (R*C*cycles). bytes = memory beats x %d. A ratio = dense BFP8 bytes of A / hierarchical\n"
-      "(exact used bytes / beats as moved by LOAD_ACT SPARSE) / flat one-level bitmap. achieved = zero codes after\n"
+      "(exact used bytes / beats as moved by LOAD_ACT SPARSE) / flat one-level bitmap. A packed / exact = whole beats\n"
+      "of A in packed tiles of R rows / exact used bytes: the FORMAT's size (docs/sparse-format.md, \"Packed tiles\");\n"
+      "no RTL loader reads packed tiles yet, the bytes read columns are the row streams'. achieved = zero codes after\n"
       "quantization (C: after pruning).\n",
       cfg.beat_bytes());
 }

@@ -96,6 +96,14 @@ void print_gemm(std::ostream& os, const Config& cfg, const verify::GemmSpec& s, 
                     ratio(c.dense_bytes, c.hier_bytes_moved), c.flat_bitmap_bytes,
                     ratio(c.dense_bytes, c.flat_bitmap_bytes));
       os << b;
+      if (c.packed_tile_rows > 0) {  // the format's size only: the RTL still loads row streams
+        std::snprintf(b, sizeof b,
+                      "          %s in packed tiles of %d rows (format size; not yet loaded by the RTL): %zu B, %zu B "
+                      "as moved (%.2fx; %.2fx the exact size)\n",
+                      what, c.packed_tile_rows, c.packed_bytes, c.packed_bytes_moved,
+                      ratio(c.dense_bytes, c.packed_bytes_moved), ratio(c.packed_bytes_moved, c.hier_bytes));
+        os << b;
+      }
     };
     line("A", r.act_compression);
     line("C", r.out_compression);

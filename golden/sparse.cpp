@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include "golden/sparse_packed.h"
+
 namespace bfp::golden {
 
 namespace {
@@ -18,8 +20,10 @@ size_t rup(size_t x, int beat) {
 
 int popcount8(uint8_t v) { return __builtin_popcount(v); }
 
+}  // namespace
+
 // Shape invariants of BfpMatrix, and zero codes in the padding columns past m.cols.
-void check_matrix(const BfpMatrix& m, const char* what) {
+void check_sparse_matrix(const BfpMatrix& m, const char* what) {
   if (m.block < 1 || m.rows < 0 || m.cols < 0 || m.codes.rows() != m.rows || m.exps.rows() != m.rows ||
       m.codes.cols() != static_cast<Eigen::Index>(m.kblocks()) * m.block || m.exps.cols() != m.kblocks()) {
     std::ostringstream os;
@@ -35,6 +39,10 @@ void check_matrix(const BfpMatrix& m, const char* what) {
                          std::to_string(m.codes(r, j)) + " in padding column " + std::to_string(j) +
                          " (the matrix has " + std::to_string(m.cols) + " columns)");
 }
+
+namespace {
+
+void check_matrix(const BfpMatrix& m, const char* what) { check_sparse_matrix(m, what); }
 
 bool same_layout(const RowStreamLayout& a, const RowStreamLayout& b) {
   return a.kb == b.kb && a.block == b.block && a.beat == b.beat && a.off_l2 == b.off_l2 &&
@@ -301,7 +309,7 @@ BfpMatrix decode_rows(const uint8_t* data, size_t size, int rows, int cols, int 
 
 // ---- statistics ------------------------------------------------------------------------------------------
 
-CompressionStats compression_stats(const BfpMatrix& m, int beat) {
+CompressionStats compression_stats(const BfpMatrix& m, int beat, int tile_rows) {
   check_matrix(m, "compression_stats");
   const RowStreamLayout L = row_stream_layout(m.kblocks(), m.block, beat);
   const size_t KB = static_cast<size_t>(L.kb), B = static_cast<size_t>(L.block);
@@ -322,6 +330,12 @@ CompressionStats compression_stats(const BfpMatrix& m, int beat) {
     s.flat_bitmap_bytes += KB * B / 8 + KB + nnz;
     s.nnz += nnz;
     s.nnz_blocks += nnzb;
+  }
+  if (tile_rows != 0) {  // the packed layout's sizes (tile_rows < 0 throws there)
+    const PackedStats p = packed_stats(m, beat, tile_rows);
+    s.packed_tile_rows = tile_rows;
+    s.packed_bytes = p.bytes;
+    s.packed_bytes_moved = p.bytes_moved;
   }
   s.elements = static_cast<size_t>(m.rows) * static_cast<size_t>(m.cols);
   s.sparsity = s.elements ? 1.0 - static_cast<double>(s.nnz) / static_cast<double>(s.elements) : 0.0;

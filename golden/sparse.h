@@ -23,6 +23,10 @@ void prune(BfpMatrix& m, int threshold);
 /// The store path: requantize(acc, block, ap, relu) followed by prune(.., threshold).
 BfpMatrix requantize_pruned(const AccMatrix& acc, int block, const AccParams& ap, bool relu, int threshold);
 
+/// Throws InputError naming `what` unless m's shapes are consistent (codes rows x KB*B, exps rows x KB) and every
+/// code in a padding column (index >= m.cols) is zero: what every encoder of docs/sparse-format.md requires.
+void check_sparse_matrix(const BfpMatrix& m, const char* what);
+
 // ---- row-stream format -----------------------------------------------------------------------------------
 
 /// Segment offsets of one row stream (docs/sparse-format.md, "Byte layout"), rup() = round up to `beat`:
@@ -70,12 +74,18 @@ struct CompressionStats {
   size_t hier_bytes = 0;         ///< sum over rows of 4 + ceil(KB/8) + nnzb*B/8 + nnzb + nnz (no padding)
   size_t hier_bytes_moved = 0;   ///< sum over rows of rup(off_l2 + nnzb*B/8) (rup(4 + ceil(KB/8)) if nnzb = 0) + rup(nnz)
   size_t flat_bitmap_bytes = 0;  ///< sum over rows of KB*B/8 + KB + nnz (one-level bitmap baseline)
+  /// Packed tiles (docs/sparse-format.md "Packed tiles"; golden/sparse_packed.h), only when compression_stats
+  /// is given tile_rows >= 1, else 0. The FORMAT's size: no RTL loader reads packed tiles yet.
+  int packed_tile_rows = 0;          ///< R the packed sizes are for (0 = not computed)
+  size_t packed_bytes = 0;           ///< sum over tiles of the tile length (2 + 2n header bytes + the rows' exact sizes)
+  size_t packed_bytes_moved = 0;     ///< sum over tiles of rup(tile length)
   size_t nnz = 0;                ///< non-zero codes
   size_t nnz_blocks = 0;         ///< blocks with a non-zero code
   size_t elements = 0;           ///< rows * cols (logical, no padding)
   double sparsity = 0;           ///< 1 - nnz / elements (0 when elements == 0)
 };
-/// Throws InputError as row_stream_layout(m.kblocks(), m.block, beat), or if m is inconsistent.
-CompressionStats compression_stats(const BfpMatrix& m, int beat);
+/// Throws InputError as row_stream_layout(m.kblocks(), m.block, beat), or if m is inconsistent; with
+/// tile_rows >= 1 also as packed_layout(m.kblocks(), m.block, beat, tile_rows) (use packed_layout_fits first).
+CompressionStats compression_stats(const BfpMatrix& m, int beat, int tile_rows = 0);
 
 }  // namespace bfp::golden

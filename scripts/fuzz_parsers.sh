@@ -12,9 +12,10 @@
 #   scripts/fuzz_parsers.sh replay  HARNESS FILE...  run inputs once each (a crash file, a regression input)
 #   scripts/fuzz_parsers.sh build                 only build
 #
-# HARNESS: config network npy rowstream onnx loadable (default: all). Environment: FUZZ_BUILD (build folder, default
-# build/fuzz-parsers), FUZZ_OUT (logs, working corpora and crash files, default out/fuzz-parsers), FUZZ_SEED
-# (libFuzzer -seed, default 1), CXX (clang++), FUZZ_SKIP_BUILD=1 (use the harnesses already in FUZZ_BUILD),
+# HARNESS: config network npy rowstream packed onnx loadable (default: all). Environment: FUZZ_BUILD (build
+# folder, default build/fuzz-parsers), FUZZ_OUT (logs, working corpora and crash files, default
+# out/fuzz-parsers), FUZZ_SEED (libFuzzer -seed, default 1), CXX (clang++), FUZZ_SKIP_BUILD=1 (use the harnesses
+# already in FUZZ_BUILD),
 # FUZZ_TIMEOUT (libFuzzer -timeout: an input that runs longer is a hang; 1 s for bench, 5 s for short, because on
 # a loaded 2-core machine a 0.3 s input can take over 1 s of wall time and make test must not be flaky).
 # Every run uses -rss_limit_mb=2048; a crash, hang, leak, sanitizer report or oracle failure fails the script and
@@ -29,9 +30,9 @@ BUILD="${FUZZ_BUILD:-$ROOT/build/fuzz-parsers}"
 OUT="${FUZZ_OUT:-$ROOT/out/fuzz-parsers}"
 SEED="${FUZZ_SEED:-1}"
 CXX="${CXX:-clang++}"
-ALL=(config network npy rowstream onnx loadable)
+ALL=(config network npy rowstream packed onnx loadable)
 
-usage() { sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 # -max_len per harness: the YAML loaders get 4 KiB (a 16 KiB name or integer still runs in < 0.4 s under ASan;
 # the 50,000-character regex stack overflow of issue 15 is fixed on its own, see docs/fuzz.md), ONNX 64 KiB.
@@ -39,7 +40,7 @@ max_len() {
   case "$1" in
     config|network) echo 4096 ;;
     npy) echo 32768 ;;
-    rowstream) echo 8192 ;;
+    rowstream|packed) echo 8192 ;;
     onnx) echo 65536 ;;
     loadable) echo 16384 ;;
     *) echo "fuzz_parsers.sh: unknown harness '$1' (${ALL[*]})" >&2; exit 2 ;;
@@ -82,7 +83,7 @@ seeds() {
       network) ls networks/*.yaml tests/fuzz_parsers/seeds/network/* 2>/dev/null ;;
       npy) find tests/data -name '*.npy' -not -path 'tests/data/fuzz-corpus/*' | sort ;;
       onnx) find tests/data/onnx -name '*.onnx' | sort ;;
-      rowstream) ;;
+      rowstream|packed) ;;
       loadable) ls tests/fuzz_parsers/seeds/loadable/* ;;
     esac
   ) | while read -r f; do
@@ -90,6 +91,7 @@ seeds() {
     if [ "$(stat -c %s "$ROOT/$f")" -le "$limit" ]; then cp "$ROOT/$f" "$dir/${f//\//_}"; fi
   done
   if [ "$h" = rowstream ]; then "$BUILD/bfp_fuzz_rowstream_seeds" "$dir" 64 1; fi
+  if [ "$h" = packed ]; then "$BUILD/bfp_fuzz_packed_seeds" "$dir" 64 1; fi
 }
 
 # run HARNESS RUNS MAXTIME: fuzzes one harness from a fresh working corpus over its seeds and its committed

@@ -9,7 +9,7 @@ namespace bfp::verify {
 
 nlohmann::json compression_json(const golden::CompressionStats& c) {
   auto ratio = [](size_t a, size_t b) { return b ? double(a) / double(b) : 0.0; };
-  return nlohmann::json{{"dense_bytes", c.dense_bytes},
+  nlohmann::json j{{"dense_bytes", c.dense_bytes},
                         {"hier_bytes", c.hier_bytes},
                         {"hier_bytes_moved", c.hier_bytes_moved},
                         {"flat_bitmap_bytes", c.flat_bitmap_bytes},
@@ -19,6 +19,14 @@ nlohmann::json compression_json(const golden::CompressionStats& c) {
                         {"ratio_hier", ratio(c.dense_bytes, c.hier_bytes)},
                         {"ratio_hier_moved", ratio(c.dense_bytes, c.hier_bytes_moved)},
                         {"ratio_flat_bitmap", ratio(c.dense_bytes, c.flat_bitmap_bytes)}};
+  if (c.packed_tile_rows > 0) {  // packed tiles: the format's size, not what the RTL moves (it loads row streams)
+    j["packed_tile_rows"] = c.packed_tile_rows;
+    j["packed_bytes"] = c.packed_bytes;
+    j["packed_bytes_moved"] = c.packed_bytes_moved;
+    j["ratio_packed_moved"] = ratio(c.dense_bytes, c.packed_bytes_moved);
+    j["packed_moved_over_exact"] = ratio(c.packed_bytes_moved, c.hier_bytes);
+  }
+  return j;
 }
 
 void to_json(nlohmann::json& j, const GemmSpec& s) {

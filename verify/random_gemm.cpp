@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "golden/sparse_packed.h"
 #include "host/row_order.h"
 #include "host/seq_model.h"
 
@@ -83,7 +84,10 @@ void add_stats(const Config& cfg, const GemmSpec& spec, const host::GemmPlan& pl
   res.wgt_sparsity = double(w_zero) / (double(N) * double(K));
   res.out_sparsity = zero_fraction(gc);
   try {  // the format needs B >= 8
-    res.act_compression = golden::compression_stats(qa, cfg.beat_bytes());
+    // A also in packed tiles of R = cfg.rows rows (the format's size only: no RTL loader reads them yet); C
+    // cannot be packed (the STORE writes each row piecewise into fixed offsets), so its packed fields stay 0
+    const int tile_rows = golden::packed_layout_fits(qa.kblocks(), qa.block, cfg.beat_bytes(), cfg.rows) ? cfg.rows : 0;
+    res.act_compression = golden::compression_stats(qa, cfg.beat_bytes(), tile_rows);
     res.out_compression = golden::compression_stats(gc, cfg.beat_bytes());
     res.act_compression_valid = true;
   } catch (const golden::InputError&) {
