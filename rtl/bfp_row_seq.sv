@@ -122,9 +122,10 @@ module bfp_row_seq #(
   // The base table is written one cycle after its level-2 word (popcounts, prefix sums and the running sum in
   // one cycle were the default config's critical path, 7.2 ns): the word's mask counts, index and half are
   // registered (tw_q: a table write is pending) and the next cycle adds them up. No cycle changes: the table is
-  // read only at a start and by active walkers, and neither reads the half being loaded in that cycle
-  // (SEQ_TAB_LATE: a row's level-2 words are followed by at least one code beat, so the load is still busy in
-  // the cycle the late write lands, and a COMPUTE on that half dispatches only once the load is not busy).
+  // read only by active walkers, from the cycle after their start on (the start itself reads no base, below), and
+  // a COMPUTE on the half being loaded dispatches at the earliest in the cycle after the load's last write, the
+  // cycle the late write lands (SEQ_TAB_LATE). A LOAD_ACT may start in that cycle too: its dense fill of the
+  // same half then wins, as it would have after the write (the fill is the later command).
   logic                       tw_q, tw_half_q;
   logic [15:0]                tw_word_q;
   logic [PerWord*CntBits-1:0] tw_cnt_q;
@@ -239,13 +240,13 @@ module bfp_row_seq #(
   logic                 half_q, rd_half, sel_q;
   logic [NumBlocks-1:0] l1_r;
   logic [L2Bits-1:0]    l2_r;
-  logic [BaseTab-1:0]   tab_r;
+  logic [BaseTab-1:0]   tab_r;   // base table of half_q: read only by active walkers, which walk half_q
   always_ff @(posedge clk_i) if (start_i) half_q <= half_i;
   always_ff @(posedge clk_i) sel_q <= rst_ni && (busy_o || start_i);
   assign rd_half = sel_q ? half_q : half_i;
   assign l1_r    = rd_half ? l1_q[NumBlocks +: NumBlocks] : l1_q[0 +: NumBlocks];
   assign l2_r    = rd_half ? l2_q[L2Bits +: L2Bits] : l2_q[0 +: L2Bits];
-  assign tab_r   = rd_half ? tab_q[BaseTab +: BaseTab] : tab_q[0 +: BaseTab];
+  assign tab_r   = half_q ? tab_q[BaseTab +: BaseTab] : tab_q[0 +: BaseTab];
 
   // ---- walkers ----------------------------------------------------------------------------------------
   for (genvar g = 0; g < Groups; g++) begin : gen_walk
@@ -253,7 +254,6 @@ module bfp_row_seq #(
     logic [BlkBits-1:0]   kb_q;
     logic [BlkBits:0]     ord_q;
     logic [BlockSize-1:0] rem_q, amask_q;
-    logic [BaseBits-1:0]  base_q;
 
     logic                 valid, last_e;
     logic [PosBits-1:0]   pos;
@@ -280,7 +280,10 @@ module bfp_row_seq #(
     assign valid_o[g] = valid;
     assign last_o[g]  = last_e;
     assign k_o[g*KBits +: KBits]    = KBits'({kb_q, pos});
-    assign code_idx_o[g*16 +: 16]   = 16'(base_q) + 16'(below_cnt);
+    // the block's base read from the table by the block index while the walker is in the block, not registered
+    // on entry: the start then reads no base (the table may still be landing, SEQ_TAB_LATE), and the next-block
+    // search ends at the masks
+    assign code_idx_o[g*16 +: 16]   = 16'(tab_r[kb_q*BaseBits +: BaseBits]) + 16'(below_cnt);
     assign exp_o[g*8 +: 8]          = half_q ? exp_q[ExpWords*MemWidth + ord_q*8 +: 8] : exp_q[ord_q*8 +: 8];
     assign walk_busy[g] = active_q;
 
@@ -308,17 +311,15 @@ module bfp_row_seq #(
       assign nb[j] = |(cand_low & BlkMask);
     end
 
-    // the block entered: its exponent ordinal (non-empty blocks below it, matched or not), its masks and base
+    // the block entered: its exponent ordinal (non-empty blocks below it, matched or not) and its masks
     logic [BlkBits:0]     nord;
     logic [BlockSize-1:0] nmask, nwmask;
-    logic [BaseBits-1:0]  nbase;
     logic [OrdBits-1:0] nord_cnt;
     bfp_popcount #(.Width(NumBlocks)) u_nord (.bits_i(l1_r & (cand_low - NumBlocks'(1))), .count_o(nord_cnt));
     assign nord  = (BlkBits+1)'(nord_cnt);
     assign nmask = l2_r[nb*BlockSize +: BlockSize];
     // all ones written out: Yosys 0.23 sizes a '1 operand of ?: as one bit and zero-extends it (docs/formal.md)
     assign nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*L2Bits + nb*BlockSize +: BlockSize] : {BlockSize{1'b1}};
-    assign nbase = tab_r[nb*BaseBits +: BaseBits];  // by block index: in parallel with nmask
 
     // The walker's registers load only on a reset, a start or while it is active (advance and valid both need
     // active_q), so with `gate` they are clocked only then: idle between COMPUTEs and once the row is done.
@@ -340,7 +341,6 @@ module bfp_row_seq #(
           ord_q    <= nord;
           amask_q  <= nmask;
           rem_q    <= nmask & nwmask;
-          base_q   <= nbase;
         end
       end else if (valid) begin
         rem_q <= rem_next;
@@ -379,11 +379,9 @@ module bfp_row_seq #(
               (!l1_we_i && l1_ld_q == (meta_half_i ? l1_q[NumBlocks +: NumBlocks] : l1_q[0 +: NumBlocks])))
         else $error("SEQ_L2_AFTER_L1: level-2 word %0d of half %0d not after (or with) its level-1 mask", word_i,
                     meta_half_i);
-      // the late base-table write lands while neither a start nor an active walker reads its half, and not
-      // together with a dense fill of that half
-      assert (!tw_q || !((start_i && half_i == tw_half_q) || (busy_o && half_q == tw_half_q) ||
-                         (l2_fill_i && meta_half_i == tw_half_q)))
-        else $error("SEQ_TAB_LATE: base table of half %0d read or filled in the cycle its late write lands", tw_half_q);
+      // the late base-table write never lands while an active walker reads its half (a start reads no base)
+      assert (!tw_q || !busy_o || half_q != tw_half_q)
+        else $error("SEQ_TAB_LATE: base table of half %0d read in the cycle its late write lands", tw_half_q);
     end
   end
 `endif
