@@ -14,10 +14,9 @@
 // unpacked, at the block's own index, so that every block's AND with the weight mask (indexed by k) is one
 // AND gate per bit. A load scatters each level-2 word to its blocks (the ordinal of block b is the popcount
 // of the level-1 mask below b). Jumping over several non-empty blocks at once needs their code counts and
-// their number: a base table, the packed index of the first code of each non-empty block, stored at the
-// block's own index like the level-2 masks, is written with the level-2 words (a running sum of their
-// popcounts, one cycle after the word); the exponent ordinal is the popcount of the level-1 mask below the
-// block entered. Cost per row: the base table (2 halves x NumBlocks x log2(ActDepth) flops)
+// their number: a base table, the packed index of the first code of the o-th non-empty block, is written with
+// the level-2 words (a running sum of their popcounts, one cycle after the word); the exponent ordinal is the
+// popcount of the level-1 mask below the block entered, and it also selects the block's base in the table. Cost per row: the base table (2 halves x NumBlocks x log2(ActDepth) flops)
 // and the scatter; per walker: NumBlocks B-bit ANDs with OR-reductions and a NumBlocks-bit popcount.
 module bfp_row_seq #(
   parameter int BlockSize = 16,  /// elements per BFP block B (a power of two)
@@ -75,7 +74,7 @@ module bfp_row_seq #(
     idx_mask = '0;
     for (int i = 0; i < n; i++) idx_mask[i] = ((i >> j) & 1) != 0;
   endfunction
-  // base table of a dense load: block b (ordinal b) starts at code b*B
+  // base table of a dense load: block o starts at code o*B
   function automatic logic [NumBlocks*BaseBits-1:0] dense_base(input int n);
     dense_base = '0;
     for (int o = 0; o < n; o++) dense_base[o*BaseBits +: BaseBits] = BaseBits'(o * BlockSize);
@@ -88,7 +87,7 @@ module bfp_row_seq #(
   localparam int BaseTab = NumBlocks * BaseBits;
   logic [2*NumBlocks-1:0]         l1_q;    // level-1 mask of half h at [h*NumBlocks +: NumBlocks]
   logic [2*L2Bits-1:0]            l2_q;    // level-2 mask of block b (unpacked; stale for empty blocks)
-  logic [2*BaseTab-1:0]           tab_q;   // packed index of the first code of block b (stale for empty blocks)
+  logic [2*BaseTab-1:0]           tab_q;   // packed index of the first code of the o-th non-empty block
   logic [2*ExpWords*MemWidth-1:0] exp_q;   // packed exponents of half h at [h*ExpWords*MemWidth +: ...]
   logic [BaseBits:0]              lsum_q;  // codes of the level-2 words this load wrote so far
 
@@ -144,10 +143,6 @@ module bfp_row_seq #(
   assign lrun = (tw_word_q == 16'd0) ? '0 : lsum_q;
   bfp_prefix_sum #(.N(PerWord), .InBits(CntBits), .OutBits(BaseBits + 1)) u_below (
     .x_i(tw_cnt_q), .sum_o(below_w), .total_o(code_run));
-  logic [PerWord*BaseBits-1:0] slot_base;  // packed index of the first code of mask j of the pending word
-  for (genvar j = 0; j < PerWord; j++) begin : gen_slot_base
-    assign slot_base[j*BaseBits +: BaseBits] = BaseBits'(lrun + below_w[j*(BaseBits+1) +: BaseBits+1]);
-  end
 
   // Clock gating (docs/architecture.md "Clock gating"): the metadata is written only by LOAD_ACT, a few cycles
   // per row and load, and held through every COMPUTE, but it is ~2,200 flip-flops per row on the default config.
@@ -189,18 +184,15 @@ module bfp_row_seq #(
         end
       end
     end
-    // The base table by block index, scattered like the level-2 masks (entry b: the packed index of block b's
-    // first code; stale for empty blocks), so that a walker reads the base of the block it enters by the block
-    // index, in parallel with its masks, not by an ordinal counted first. Written one cycle late (above); the
-    // ordinals are still those of this load's level-1 mask (SEQ_L2_AFTER_L1: no level-1 write with a level-2 one).
+    // the base table, written one cycle late (above): ordinal o's entry comes from mask o % PerWord of word
+    // o / PerWord (a constant destination per o)
     always_ff @(posedge clk_tab) begin
       if (mine && l2_fill_i) begin
         tab_h_q <= DenseBase;
       end else if (tab_mine) begin
-        for (int b = 0; b < NumBlocks; b++) begin
-          if (l1_ld_q[b] && 16'(32'(ord_w[b*OrdBits +: OrdBits]) >> PerWordLog) == tw_word_q)
-            tab_h_q[b*BaseBits +: BaseBits] <=
-              slot_base[(32'(ord_w[b*OrdBits +: OrdBits]) % PerWord) * BaseBits +: BaseBits];
+        for (int o = 0; o < NumBlocks; o++) begin
+          if (16'(o / PerWord) == tw_word_q)
+            tab_h_q[o*BaseBits +: BaseBits] <= BaseBits'(lrun + below_w[(o % PerWord)*(BaseBits+1) +: BaseBits+1]);
         end
       end
     end
@@ -280,10 +272,10 @@ module bfp_row_seq #(
     assign valid_o[g] = valid;
     assign last_o[g]  = last_e;
     assign k_o[g*KBits +: KBits]    = KBits'({kb_q, pos});
-    // the block's base read from the table by the block index while the walker is in the block, not registered
-    // on entry: the start then reads no base (the table may still be landing, SEQ_TAB_LATE), and the next-block
-    // search ends at the masks
-    assign code_idx_o[g*16 +: 16]   = 16'(tab_r[kb_q*BaseBits +: BaseBits]) + 16'(below_cnt);
+    // the block's base read from the table by its registered ordinal (ord_q, also the exponent's) while the
+    // walker is in the block, not registered on entry: the start then reads no base (the table may still be
+    // landing, SEQ_TAB_LATE), and the next-block search no longer ends in a table read behind the ordinal count
+    assign code_idx_o[g*16 +: 16]   = 16'(tab_r[ord_q*BaseBits +: BaseBits]) + 16'(below_cnt);
     assign exp_o[g*8 +: 8]          = half_q ? exp_q[ExpWords*MemWidth + ord_q*8 +: 8] : exp_q[ord_q*8 +: 8];
     assign walk_busy[g] = active_q;
 
