@@ -243,10 +243,18 @@ module bfp_operands_sparse #(
     // active the shared select also picked rd_halves_q, and a start comes only while no walker of any row runs
     // (SEQ_START_BUSY), so both then show wgt_halves_i. The registered halves are a copy per row (`keep`: the
     // copies have the same input, and opt_merge would fold them back into one register driving every row).
+    // Since the `fmax6` change the select is not the row's busy itself but row_sel_q, a register set the cycle
+    // after a start or after a cycle in which the row was busy (the same select as bfp_row_seq's sel_q, with the
+    // argument there: it is set whenever a walker is active and clear at every start, SEQ_START_SEL): the row's
+    // busy, the OR of its walkers' active_q, no longer heads the walkers' next-block search through this
+    // multiplexer (docs/ppa.md "Clock: the row sequencers' base table and walker loop"). A copy of the
+    // sequencer's own register (`keep`, so the two are not merged): each drives one multiplexer.
     logic [1:0]                 row_halves_q, row_halves;
+    logic                       row_sel_q;
     logic [Groups*ActDepth-1:0] wgt_nz;
     (* keep *) always_ff @(posedge clk_i) if (start_i) row_halves_q <= wgt_halves_i;
-    assign row_halves = row_busy[r] ? row_halves_q : wgt_halves_i;
+    (* keep *) always_ff @(posedge clk_i) row_sel_q <= rst_row_nq[r] && (row_busy[r] || start_i);
+    assign row_halves = row_sel_q ? row_halves_q : wgt_halves_i;
     always_comb begin
       wgt_nz = '0;
       for (int g = 0; g < Groups; g++)

@@ -15,8 +15,8 @@
 // AND gate per bit. A load scatters each level-2 word to its blocks (the ordinal of block b is the popcount
 // of the level-1 mask below b). Jumping over several non-empty blocks at once needs their code counts and
 // their number: a base table, the packed index of the first code of the o-th non-empty block, is written with
-// the level-2 words (a running sum of their popcounts); the exponent ordinal is the popcount of the level-1
-// mask below the block entered. Cost per row: the base table (2 halves x NumBlocks x log2(ActDepth) flops)
+// the level-2 words (a running sum of their popcounts, one cycle after the word); the exponent ordinal is the
+// popcount of the level-1 mask below the block entered, and it also selects the block's base in the table. Cost per row: the base table (2 halves x NumBlocks x log2(ActDepth) flops)
 // and the scatter; per walker: NumBlocks B-bit ANDs with OR-reductions and a NumBlocks-bit popcount.
 module bfp_row_seq #(
   parameter int BlockSize = 16,  /// elements per BFP block B (a power of two)
@@ -91,11 +91,13 @@ module bfp_row_seq #(
   logic [2*ExpWords*MemWidth-1:0] exp_q;   // packed exponents of half h at [h*ExpWords*MemWidth +: ...]
   logic [BaseBits:0]              lsum_q;  // codes of the level-2 words this load wrote so far
 
-  // the level-1 mask of the half written: the new one when both are written in the same cycle
-  logic [NumBlocks-1:0] l1_w;
-  assign l1_w = l1_we_i ? l1_i : (meta_half_i ? l1_q[NumBlocks +: NumBlocks] : l1_q[0 +: NumBlocks]);
-  logic [BaseBits:0] lrun;  // codes of the level-2 words before this one
-  assign lrun = (word_i == 16'd0) ? '0 : lsum_q;
+  // Level-1 mask of the last level-1 write, whatever its half: in a row stream the level-1 mask (the header beat)
+  // is written before the row's level-2 words and not again until they are all written (SEQ_L2_AFTER_L1), so at a
+  // level-2 write this register is the level-1 mask of the half written. The scatter below takes its ordinals
+  // from it, not from the mask selected by the write's half and level-1 enable (that select headed the level-2
+  // masks' write path: docs/ppa.md "Clock: the row sequencers' base table and walker loop").
+  logic [NumBlocks-1:0] l1_ld_q;
+  always_ff @(posedge clk_i) if (l1_we_i) l1_ld_q <= l1_i;
 
   // Prefix counts as log-step adder networks (rtl/bfp_prefix_sum.sv): ord_w holds every block's ordinal among the
   // set level-1 bits below it, below_w the codes of the masks below mask j of the write word. (A running sum
@@ -108,32 +110,60 @@ module bfp_row_seq #(
   logic [BaseBits:0]               code_run;   // codes of the whole write word
   logic [PerWord*CntBits-1:0]      mask_cnt;   // codes of each level-2 mask of the write word
   bfp_prefix_sum #(.N(NumBlocks), .InBits(1), .OutBits(OrdBits)) u_ord (
-    .x_i(l1_w), .sum_o(ord_w), .total_o(ord_all));
+    .x_i(l1_ld_q), .sum_o(ord_w), .total_o(ord_all));
   for (genvar j = 0; j < PerWord; j++) begin : gen_mask_cnt
     bfp_popcount #(.Width(BlockSize)) u_cnt (
       .bits_i(wdata_i[j*BlockSize +: BlockSize]), .count_o(mask_cnt[j*CntBits +: CntBits]));
   end
-  bfp_prefix_sum #(.N(PerWord), .InBits(CntBits), .OutBits(BaseBits + 1)) u_below (
-    .x_i(mask_cnt), .sum_o(below_w), .total_o(code_run));
   logic unused_ord;
   assign unused_ord = ^ord_all;  // the block count is not needed: a load writes at most NumBlocks masks
 
+  // The base table is written one cycle after its level-2 word (popcounts, prefix sums and the running sum in
+  // one cycle were the default config's critical path, 7.2 ns): the word's mask counts, index and half are
+  // registered (tw_q: a table write is pending) and the next cycle adds them up. No cycle changes: the table is
+  // read only by active walkers, from the cycle after their start on (the start itself reads no base, below), and
+  // a COMPUTE on the half being loaded dispatches at the earliest in the cycle after the load's last write, the
+  // cycle the late write lands (SEQ_TAB_LATE). A LOAD_ACT may start in that cycle too: its dense fill of the
+  // same half then wins, as it would have after the write (the fill is the later command).
+  logic                       tw_q, tw_half_q;
+  logic [15:0]                tw_word_q;
+  logic [PerWord*CntBits-1:0] tw_cnt_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) tw_q <= 1'b0;
+    else tw_q <= l2_we_i && !l2_fill_i;
+  end
+  always_ff @(posedge clk_i) begin
+    if (l2_we_i && !l2_fill_i) begin  // 100 bits: not worth a gate
+      tw_half_q <= meta_half_i;
+      tw_word_q <= word_i;
+      tw_cnt_q  <= mask_cnt;
+    end
+  end
+  logic [BaseBits:0] lrun;  // codes of the level-2 words before the pending one
+  assign lrun = (tw_word_q == 16'd0) ? '0 : lsum_q;
+  bfp_prefix_sum #(.N(PerWord), .InBits(CntBits), .OutBits(BaseBits + 1)) u_below (
+    .x_i(tw_cnt_q), .sum_o(below_w), .total_o(code_run));
+
   // Clock gating (docs/architecture.md "Clock gating"): the metadata is written only by LOAD_ACT, a few cycles
   // per row and load, and held through every COMPUTE, but it is ~2,200 flip-flops per row on the default config.
-  // Each group below (per half: the level-1 mask; the level-2 masks with the base table; each exponent word) is
+  // Each group below (per half: the level-1 mask; the level-2 masks; the base table; each exponent word) is
   // clocked through its own gate with `gate`, opened by the condition under which the group's flip-flops load
   // (the write conditions inside are unchanged, so the gate may open for a superset). With none and enable the
   // groups run on clk_i with the write conditions as their enables (these registers always had enables).
   for (genvar h = 0; h < 2; h++) begin : gen_meta
     logic mine;  // this half is written
     assign mine = meta_half_i == 1'(h);
-    logic clk_l1, clk_l2;
+    logic tab_mine;  // the pending base-table write is to this half
+    assign tab_mine = tw_q && tw_half_q == 1'(h);
+    logic clk_l1, clk_l2, clk_tab;
     if (ClockGating == 1) begin : gen_cg_meta
       bfp_icg u_icg_l1 (.clk_i(clk_i), .en_i(mine && l1_we_i), .gclk_o(clk_l1));
       bfp_icg u_icg_l2 (.clk_i(clk_i), .en_i(mine && (l2_fill_i || l2_we_i)), .gclk_o(clk_l2));
+      bfp_icg u_icg_tab (.clk_i(clk_i), .en_i((mine && l2_fill_i) || tab_mine), .gclk_o(clk_tab));
     end else begin : gen_ce_meta
-      assign clk_l1 = clk_i;
-      assign clk_l2 = clk_i;
+      assign clk_l1  = clk_i;
+      assign clk_l2  = clk_i;
+      assign clk_tab = clk_i;
     end
     logic [NumBlocks-1:0] l1_h_q;
     always_ff @(posedge clk_l1) if (mine && l1_we_i) l1_h_q <= l1_i;
@@ -143,19 +173,25 @@ module bfp_row_seq #(
     logic [BaseTab-1:0] tab_h_q;
     always_ff @(posedge clk_l2) begin
       if (mine && l2_fill_i) begin
-        l2_h_q  <= '1;
-        tab_h_q <= DenseBase;
+        l2_h_q <= '1;
       end else if (mine && l2_we_i) begin
         // word word_i holds the masks of the non-empty blocks with ordinals word_i*PerWord .. +PerWord-1;
         // block b (non-empty) has ordinal popcount(level-1 below b)
         for (int b = 0; b < NumBlocks; b++) begin
-          if (l1_w[b] && 16'(32'(ord_w[b*OrdBits +: OrdBits]) >> PerWordLog) == word_i)
+          if (l1_ld_q[b] && 16'(32'(ord_w[b*OrdBits +: OrdBits]) >> PerWordLog) == word_i)
             l2_h_q[b*BlockSize +: BlockSize] <=
               wdata_i[(32'(ord_w[b*OrdBits +: OrdBits]) % PerWord) * BlockSize +: BlockSize];
         end
-        // ordinal o's entry comes from mask o % PerWord of word o / PerWord (a constant destination per o)
+      end
+    end
+    // the base table, written one cycle late (above): ordinal o's entry comes from mask o % PerWord of word
+    // o / PerWord (a constant destination per o)
+    always_ff @(posedge clk_tab) begin
+      if (mine && l2_fill_i) begin
+        tab_h_q <= DenseBase;
+      end else if (tab_mine) begin
         for (int o = 0; o < NumBlocks; o++) begin
-          if (16'(o / PerWord) == word_i)
+          if (16'(o / PerWord) == tw_word_q)
             tab_h_q[o*BaseBits +: BaseBits] <= BaseBits'(lrun + below_w[(o % PerWord)*(BaseBits+1) +: BaseBits+1]);
         end
       end
@@ -177,25 +213,32 @@ module bfp_row_seq #(
       assign exp_q[(h*ExpWords + w)*MemWidth +: MemWidth] = word_q;
     end
   end
-  always_ff @(posedge clk_i) if (l2_we_i && !l2_fill_i) lsum_q <= lrun + code_run;  // 10 bits: not worth a gate
+  always_ff @(posedge clk_i) if (tw_q) lsum_q <= lrun + code_run;  // 10 bits: not worth a gate
 
   logic [Groups-1:0] walk_busy;
   assign busy_o = |walk_busy;
 
   // ---- the half the walkers read (all walkers of the row start together): at start_i the commanded one ----
-  // Selected by the walkers' activity, not by start_i: a start comes only while no walker of the row is active
-  // (SEQ_START_BUSY), and an idle walker loads only at a start, so while idle the commanded half is shown. The
-  // COMPUTE start pulse (bfp_core's dispatch, fanned out to every sequencer) then only enables the walker
-  // registers instead of heading the whole first-block search (docs/ppa.md "Clock: the COMPUTE start").
-  logic                 half_q, rd_half;
+  // Selected by sel_q, a register that is set after a start and while a walker is active (sel_q = start_i or
+  // busy_o one cycle earlier), not by start_i nor by busy_o itself. The select matters only where the metadata is
+  // read: at a start (the commanded half) and while a walker is active (the registered one). A walker is active
+  // only after a start or after a cycle in which it was active, so sel_q is set then; and at a start sel_q is
+  // clear, since bfp_core dispatches a COMPUTE only once comp_run_q has fallen, the cycle after a cycle in which
+  // no walker of any row issued (so no row was busy and none started in the cycle before a start: SEQ_START_SEL).
+  // The COMPUTE start pulse (bfp_core's dispatch, fanned out to every sequencer) then only enables the walker
+  // registers (docs/ppa.md "Clock: the COMPUTE start"), and the walkers' own activity (the OR of the row's
+  // active_q) no longer heads their next-block search: that loop was the default config's critical path once
+  // the metadata write was cut (docs/ppa.md "Clock: the row sequencers' base table and walker loop").
+  logic                 half_q, rd_half, sel_q;
   logic [NumBlocks-1:0] l1_r;
   logic [L2Bits-1:0]    l2_r;
-  logic [BaseTab-1:0]   tab_r;
+  logic [BaseTab-1:0]   tab_r;   // base table of half_q: read only by active walkers, which walk half_q
   always_ff @(posedge clk_i) if (start_i) half_q <= half_i;
-  assign rd_half = busy_o ? half_q : half_i;
+  always_ff @(posedge clk_i) sel_q <= rst_ni && (busy_o || start_i);
+  assign rd_half = sel_q ? half_q : half_i;
   assign l1_r    = rd_half ? l1_q[NumBlocks +: NumBlocks] : l1_q[0 +: NumBlocks];
   assign l2_r    = rd_half ? l2_q[L2Bits +: L2Bits] : l2_q[0 +: L2Bits];
-  assign tab_r   = rd_half ? tab_q[BaseTab +: BaseTab] : tab_q[0 +: BaseTab];
+  assign tab_r   = half_q ? tab_q[BaseTab +: BaseTab] : tab_q[0 +: BaseTab];
 
   // ---- walkers ----------------------------------------------------------------------------------------
   for (genvar g = 0; g < Groups; g++) begin : gen_walk
@@ -203,7 +246,6 @@ module bfp_row_seq #(
     logic [BlkBits-1:0]   kb_q;
     logic [BlkBits:0]     ord_q;
     logic [BlockSize-1:0] rem_q, amask_q;
-    logic [BaseBits-1:0]  base_q;
 
     logic                 valid, last_e;
     logic [PosBits-1:0]   pos;
@@ -230,7 +272,10 @@ module bfp_row_seq #(
     assign valid_o[g] = valid;
     assign last_o[g]  = last_e;
     assign k_o[g*KBits +: KBits]    = KBits'({kb_q, pos});
-    assign code_idx_o[g*16 +: 16]   = 16'(base_q) + 16'(below_cnt);
+    // the block's base read from the table by its registered ordinal (ord_q, also the exponent's) while the
+    // walker is in the block, not registered on entry: the start then reads no base (the table may still be
+    // landing, SEQ_TAB_LATE), and the next-block search no longer ends in a table read behind the ordinal count
+    assign code_idx_o[g*16 +: 16]   = 16'(tab_r[ord_q*BaseBits +: BaseBits]) + 16'(below_cnt);
     assign exp_o[g*8 +: 8]          = half_q ? exp_q[ExpWords*MemWidth + ord_q*8 +: 8] : exp_q[ord_q*8 +: 8];
     assign walk_busy[g] = active_q;
 
@@ -258,17 +303,15 @@ module bfp_row_seq #(
       assign nb[j] = |(cand_low & BlkMask);
     end
 
-    // the block entered: its exponent ordinal (non-empty blocks below it, matched or not), its masks and base
+    // the block entered: its exponent ordinal (non-empty blocks below it, matched or not) and its masks
     logic [BlkBits:0]     nord;
     logic [BlockSize-1:0] nmask, nwmask;
-    logic [BaseBits-1:0]  nbase;
     logic [OrdBits-1:0] nord_cnt;
     bfp_popcount #(.Width(NumBlocks)) u_nord (.bits_i(l1_r & (cand_low - NumBlocks'(1))), .count_o(nord_cnt));
     assign nord  = (BlkBits+1)'(nord_cnt);
     assign nmask = l2_r[nb*BlockSize +: BlockSize];
     // all ones written out: Yosys 0.23 sizes a '1 operand of ?: as one bit and zero-extends it (docs/formal.md)
     assign nwmask = (UseWgtMask != 0) ? wgt_nz_i[g*L2Bits + nb*BlockSize +: BlockSize] : {BlockSize{1'b1}};
-    assign nbase = tab_r[nord*BaseBits +: BaseBits];
 
     // The walker's registers load only on a reset, a start or while it is active (advance and valid both need
     // active_q), so with `gate` they are clocked only then: idle between COMPUTEs and once the row is done.
@@ -290,7 +333,6 @@ module bfp_row_seq #(
           ord_q    <= nord;
           amask_q  <= nmask;
           rem_q    <= nmask & nwmask;
-          base_q   <= nbase;
         end
       end else if (valid) begin
         rem_q <= rem_next;
@@ -321,6 +363,17 @@ module bfp_row_seq #(
       assert (!l2_we_i || 32'(word_i) < 32'(L2Words)) else $error("SEQ_L2_WORD: level-2 word %0d of %0d", word_i, L2Words);
       assert (!exp_we_i || 32'(word_i) < 32'(ExpWords)) else $error("SEQ_EXP_WORD: exponent word %0d of %0d", word_i, ExpWords);
       assert (!start_i || !busy_o) else $error("SEQ_START_BUSY: COMPUTE started while the walkers run");
+      assert (!start_i || !sel_q)
+        else $error("SEQ_START_SEL: COMPUTE started the cycle after a start or after a cycle with an active walker");
+      // the scatter's ordinals (and the late base-table write's) come from the last level-1 write: it must be
+      // the level-1 mask of the half written, and no level-1 write may come with a level-2 word
+      assert (!(l2_we_i && !l2_fill_i) ||
+              (!l1_we_i && l1_ld_q == (meta_half_i ? l1_q[NumBlocks +: NumBlocks] : l1_q[0 +: NumBlocks])))
+        else $error("SEQ_L2_AFTER_L1: level-2 word %0d of half %0d not after (or with) its level-1 mask", word_i,
+                    meta_half_i);
+      // the late base-table write never lands while an active walker reads its half (a start reads no base)
+      assert (!tw_q || !busy_o || half_q != tw_half_q)
+        else $error("SEQ_TAB_LATE: base table of half %0d read in the cycle its late write lands", tw_half_q);
     end
   end
 `endif

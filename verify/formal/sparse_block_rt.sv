@@ -39,15 +39,16 @@ module sparse_block_rt (
     end
   end
 
-  // ---- RTL decoder: metadata writes in cycles 1 and 2, start in cycle 3 ----
+  // ---- RTL decoder: level-1 mask and exponent in cycle 1, level-2 mask in cycle 2 (after the level-1 mask, as
+  // a row stream writes them: SEQ_L2_AFTER_L1), start in cycle 4 (the base table lands in cycle 3: SEQ_TAB_LATE) ----
   logic        busy, valid, last;
   logic [3:0]  k;
   logic [15:0] idx;
   logic [7:0]  e;
   bfp_row_seq #(.BlockSize(B), .NumBlocks(1), .MemWidth(64), .UseWgtMask(0), .Groups(1)) u_dut (
     .clk_i, .rst_ni(cyc_q != 0), .meta_half_i(1'b0), .l1_we_i(cyc_q == 1), .l1_i(|mask),
-    .l2_we_i(cyc_q == 1), .l2_fill_i(1'b0), .exp_we_i(cyc_q == 2), .word_i(16'd0),
-    .wdata_i(cyc_q == 1 ? {56'd0, mask} : {56'd0, exp_i}), .start_i(cyc_q == 3), .half_i(1'b0),
+    .l2_we_i(cyc_q == 2), .l2_fill_i(1'b0), .exp_we_i(cyc_q == 1), .word_i(16'd0),
+    .wdata_i(cyc_q == 2 ? {56'd0, mask} : {56'd0, exp_i}), .start_i(cyc_q == 4), .half_i(1'b0),
     .wgt_nz_i('1), .busy_o(busy), .valid_o(valid), .last_o(last), .k_o(k), .code_idx_o(idx), .exp_o(e));
 
   logic [B-1:0] seen_q = '0;
@@ -58,7 +59,7 @@ module sparse_block_rt (
     seen_q[k[2:0]] <= 1'b1; prev_q <= k; any_q <= 1'b1;
     decoded_q[8*k[2:0] +: 8] <= pk[8*idx[2:0] +: 8];
   end
-  always_comb if (cyc_q >= 4) begin
+  always_comb if (cyc_q >= 5) begin
     if (valid) begin
       assert (k < B && idx < 16'(n));                   // an element of the block, a stored code
       assert (mask[k[2:0]] && !seen_q[k[2:0]]);         // a non-zero one, once
@@ -72,5 +73,5 @@ module sparse_block_rt (
       assert (decoded_q == codes_i);                    // round trip: the block is back
     end
   end
-  always_comb cover (cyc_q >= 4 && !busy && mask == 8'hff);
+  always_comb cover (cyc_q >= 5 && !busy && mask == 8'hff);
 endmodule
