@@ -16,8 +16,9 @@
 // of the level-1 mask below b). Jumping over several non-empty blocks at once needs their code counts and
 // their number: a base table, the packed index of the first code of the o-th non-empty block, is written with
 // the level-2 words (a running sum of their popcounts, one cycle after the word); the exponent ordinal is the
-// popcount of the level-1 mask below the block entered, and it also selects the block's base in the table. Cost per row: the base table (2 halves x NumBlocks x log2(ActDepth) flops)
-// and the scatter; per walker: NumBlocks B-bit ANDs with OR-reductions and a NumBlocks-bit popcount.
+// popcount of the level-1 mask below the block entered, and it also selects the block's base in the table.
+// Cost per row: the base table (2 halves x NumBlocks x log2(ActDepth) flops) and the scatter; per walker:
+// NumBlocks B-bit ANDs with OR-reductions and a NumBlocks-bit popcount.
 module bfp_row_seq #(
   parameter int BlockSize = 16,  /// elements per BFP block B (a power of two)
   parameter int NumBlocks = 32,  /// blocks per activation half (ActDepth / BlockSize)
