@@ -54,10 +54,11 @@ EOF
   # nextpnr exits 1 when timing fails unless --timing-allow-fail, and when the design does not fit:
   # both are results, not flow errors, so the exit status is only recorded in the log.
   # Near the device's limit (up5k_1x2 uses 98% of the logic cells) the analytic placer's legalisation can fail
-  # for one seed and succeed for another: one LUT more from an unrelated RTL change made seed 1 fail ("Unable to
-  # find legal placement", after 466 s) and seed 3 pass (seed 2 was still legalising after 5 min: docs/ppa.md
-  # "iCE40"). So only that failure is retried, with the next seed of ICE40_SEEDS; a design that lacks cells, RAM
-  # or DSPs fails on every seed and is not retried. The log is the last attempt's and names its seed.
+  # for one seed and succeed for another: one LUT more from an unrelated RTL change made nextpnr's default seed
+  # fail ("Unable to find legal placement", after 466 s) and seed 3 pass (seed 2 was still legalising after
+  # 5 min: docs/ppa.md "iCE40"). So only that failure is retried, with the next seed of ICE40_SEEDS; a design that
+  # lacks cells, RAM or DSPs fails on every seed and is not retried. The log is the last attempt's and names its
+  # seed.
   for seed in ${ICE40_SEEDS:-default 3}; do
     seed_arg=(); [[ $seed == default ]] || seed_arg=(--seed "$seed")
     ppa_run "nextpnr_ice40_$dev.log" nextpnr-ice40 "${pnr_dev[@]}" --pcf "$pcf" --freq "$FREQ_MHZ" \

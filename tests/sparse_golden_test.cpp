@@ -19,43 +19,14 @@
 
 #include "golden/bfp.h"
 #include "golden/sparse.h"
+#include "support/sparse_matrices.h"
 
 using namespace bfp::golden;
+using namespace bfp::test;
 
 namespace {
 
-uint64_t seed_for(uint64_t dflt) {
-  if (const char* s = std::getenv("BFP_SEED")) return std::strtoull(s, nullptr, 0);
-  return dflt;
-}
-std::string repro(uint64_t base) {
-  const auto* ti = ::testing::UnitTest::GetInstance()->current_test_info();
-  return "repro: BFP_SEED=" + std::to_string(base) + " build/tests/sparse_golden_test --gtest_filter=" +
-         ti->test_suite_name() + "." + ti->name();
-}
-
-size_t rup(size_t x, size_t beat) { return (x + beat - 1) / beat * beat; }
-
-BfpMatrix zero_matrix(int rows, int cols, int block) {
-  BfpMatrix m;
-  m.rows = rows;
-  m.cols = cols;
-  m.block = block;
-  m.codes = CodeMatrix::Zero(rows, static_cast<Eigen::Index>(m.kblocks()) * block);
-  m.exps = ExpMatrix::Zero(rows, m.kblocks());
-  return m;
-}
-
-// Expected result of a round trip: blocks without a non-zero code get exponent 0.
-BfpMatrix canonical(BfpMatrix m) {
-  for (int r = 0; r < m.rows; ++r)
-    for (int b = 0; b < m.kblocks(); ++b) {
-      bool any = false;
-      for (int t = 0; t < m.block; ++t) any = any || m.codes(r, b * m.block + t) != 0;
-      if (!any) m.exps(r, b) = 0;
-    }
-  return m;
-}
+std::string repro(uint64_t base) { return bfp::test::repro("sparse_golden_test", base); }
 
 // Segment offsets straight from the doc's table.
 struct DocOffsets {
@@ -145,53 +116,6 @@ void expect_corrupt(const std::vector<uint8_t>& buf, size_t size, int rows, int 
     const std::string msg = e.what();
     for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
   }
-}
-
-template <class F>
-void expect_input_error(F&& f, const std::string& part) {
-  try {
-    f();
-    ADD_FAILURE() << "no InputError (expected one mentioning '" << part << "')";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << "'" << part << "' not in: " << e.what();
-  }
-}
-
-int nonzero_code(std::mt19937_64& g) {
-  std::uniform_int_distribution<int> d(-128, 126);
-  const int v = d(g);
-  return v >= 0 ? v + 1 : v;  // -128..-1, 1..127
-}
-
-enum class Pattern { Random, WholeBlocks, OnePerBlock };
-const char* pattern_name(Pattern p) {
-  return p == Pattern::Random ? "random" : p == Pattern::WholeBlocks ? "whole-block zeros" : "one non-zero per block";
-}
-
-// Random matrix with about `sparsity` zero elements (Random: each element independently; WholeBlocks: each
-// block empty with that probability, else dense; OnePerBlock: each non-empty block has exactly one non-zero).
-// Every block gets a random exponent 0..255, so empty blocks with non-zero exponents occur.
-BfpMatrix random_sparse(std::mt19937_64& g, int rows, int cols, int block, double sparsity, Pattern pat) {
-  BfpMatrix m = zero_matrix(rows, cols, block);
-  std::uniform_real_distribution<double> u(0, 1);
-  std::uniform_int_distribution<int> ex(0, 255);
-  for (int r = 0; r < rows; ++r)
-    for (int b = 0; b < m.kblocks(); ++b) {
-      m.exps(r, b) = static_cast<uint8_t>(ex(g));
-      const int n = std::min(block, cols - b * block);  // valid elements of the block
-      if (pat == Pattern::Random) {
-        for (int t = 0; t < n; ++t)
-          if (u(g) >= sparsity) m.codes(r, b * block + t) = static_cast<int8_t>(nonzero_code(g));
-      } else if (u(g) >= sparsity) {
-        if (pat == Pattern::WholeBlocks) {
-          for (int t = 0; t < n; ++t) m.codes(r, b * block + t) = static_cast<int8_t>(nonzero_code(g));
-        } else {
-          const int t = std::uniform_int_distribution<int>(0, n - 1)(g);
-          m.codes(r, b * block + t) = static_cast<int8_t>(nonzero_code(g));
-        }
-      }
-    }
-  return m;
 }
 
 }  // namespace
