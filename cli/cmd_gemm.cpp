@@ -68,6 +68,12 @@ void print_gemm(std::ostream& os, const Config& cfg, const verify::GemmSpec& s, 
                   static_cast<unsigned long long>(r.computes), static_cast<unsigned long long>(r.seq_slowest),
                   double(r.seq_slowest) / double(r.computes), r.seq_mean);
     os << b;
+    std::snprintf(b, sizeof b,
+                  "          what-if (not built): %llu / %llu if a sequencer could run 1 / 2 COMPUTEs ahead of the "
+                  "slowest, %llu unbounded (the busiest sequencer's total)\n",
+                  static_cast<unsigned long long>(r.seq_runahead[0]),
+                  static_cast<unsigned long long>(r.seq_runahead[1]), static_cast<unsigned long long>(r.seq_busiest));
+    os << b;
   }
   os << "util      " << pct(r.mac_util) << " MAC utilization over all cycles; " << pct(r.onchip_util)
      << " of the cycles the compute engine is busy (data on chip)\n";

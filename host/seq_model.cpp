@@ -10,10 +10,28 @@ int wgt_skip_groups(const Config& cfg) {
   return cfg.cols % 4 == 0 ? 4 : cfg.cols % 2 == 0 ? 2 : 1;
 }
 
+uint64_t runahead_cycles(const std::vector<std::vector<uint64_t>>& work, int depth) {
+  if (work.empty()) return 0;
+  std::vector<uint64_t> fin(work[0].size(), 0);  // when each sequencer finished its last COMPUTE
+  std::vector<uint64_t> done;                     // done[c]: when every sequencer finished COMPUTE c
+  done.reserve(work.size());
+  for (size_t c = 0; c < work.size(); ++c) {
+    const uint64_t gate = c >= size_t(depth) + 1 ? done[c - size_t(depth) - 1] : 0;
+    uint64_t last = 0;
+    for (size_t s = 0; s < fin.size(); ++s) {
+      fin[s] = std::max(fin[s], gate) + work[c][s];
+      last = std::max(last, fin[s]);
+    }
+    done.push_back(last);
+  }
+  return done.back();
+}
+
 SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vector<Command>& cmds,
                           const golden::BfpMatrix& qa, const golden::BfpMatrix& qw) {
   const int B = cfg.block, R = cfg.rows, G = wgt_skip_groups(cfg), GC = cfg.cols / G;
   SeqModel sm;
+  std::vector<std::vector<uint64_t>> work;  // per COMPUTE, per sequencer (row-major: r * G + g)
   struct Half {
     int m0 = 0, rows = 0, kb0 = 0, count = 0;
     bool sparse = false;
@@ -49,6 +67,7 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
       const auto& wnz = wnzh[c.wgt_buf ? 1 : 0];
       ++sm.computes;
       uint64_t worst = 0, sum = 0;
+      std::vector<uint64_t>& w = work.emplace_back();
       for (int r = 0; r < R; ++r) {
         for (int g = 0; g < G; ++g) {
           const std::vector<uint8_t>& wm = wnz[size_t(g)];
@@ -68,6 +87,7 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
               cyc += uint64_t(matched);
             }
           }
+          w.push_back(cyc);
           worst = std::max(worst, cyc);
           sum += cyc;
         }
@@ -76,6 +96,11 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
       sm.mean += double(sum) / double(R * G);
     }
   }
+  for (int d = 0; d < 2; ++d) sm.runahead[d] = runahead_cycles(work, d + 1);
+  std::vector<uint64_t> total(work.empty() ? 0 : work[0].size(), 0);
+  for (const auto& w : work)
+    for (size_t s = 0; s < w.size(); ++s) total[s] += w[s];
+  for (uint64_t t : total) sm.busiest = std::max(sm.busiest, t);
   return sm;
 }
 

@@ -24,7 +24,20 @@ struct SeqModel {
   uint64_t computes = 0;
   uint64_t slowest = 0;  ///< sum over COMPUTEs of the slowest sequencer
   double mean = 0;       ///< sum over COMPUTEs of the mean sequencer (perfectly balanced sequencers)
+  /// What-if figures for run-ahead across COMPUTEs (not built: every sequencer waits for the slowest today):
+  /// runahead[d] = runahead_cycles(work, d + 1), issue cycles if a sequencer could start up to d + 1 COMPUTEs
+  /// ahead of the slowest; busiest = the limit of unbounded run-ahead, the largest sum over COMPUTEs of one
+  /// sequencer. The same units as `slowest` (no per-COMPUTE overhead).
+  uint64_t runahead[2] = {0, 0};
+  uint64_t busiest = 0;
 };
+
+/// Issue cycles of a schedule in which sequencer s may begin COMPUTE c once it finished its own COMPUTE c - 1
+/// and every sequencer finished COMPUTE c - 1 - depth (`work[c][s]`: cycles of sequencer s in COMPUTE c, every
+/// row of `work` the same length). depth 0 is today's lock-step schedule (the sum over COMPUTEs of the slowest);
+/// a large depth tends to the busiest sequencer's total.
+uint64_t runahead_cycles(const std::vector<std::vector<uint64_t>>& work, int depth);
+
 /// `qa` (M x K) and `qw` (W^T, N x K) are the quantized operands at the addresses of `l`.
 SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vector<Command>& cmds,
                           const golden::BfpMatrix& qa, const golden::BfpMatrix& qw);

@@ -94,6 +94,11 @@ GemmResult run_checked(const Config& cfg, const GemmSpec& s) {
       << "the compute engine must be busy for exactly the slowest PE row's issue cycles (matched non-zeros; a "
          "block whose AND is empty costs nothing) plus " << compute_overhead(cfg) << " per COMPUTE ("
       << r.computes << " COMPUTEs, model " << r.seq_slowest << ")";
+  // the run-ahead what-ifs can only shorten the lock-step schedule, and never below the busiest sequencer
+  EXPECT_LE(r.seq_runahead[0], r.seq_slowest);
+  EXPECT_LE(r.seq_runahead[1], r.seq_runahead[0]);
+  EXPECT_LE(r.seq_busiest, r.seq_runahead[1]);
+  EXPECT_GE(double(r.seq_busiest) + 1e-9, r.seq_mean);
   // the zeros that were asked for are there (quantization can only add zeros)
   const double a_elems = double(s.m) * s.k, w_elems = double(s.n) * s.k;
   EXPECT_GE(r.act_zero_codes, r.act_forced_zeros);

@@ -291,8 +291,7 @@ void to_json(nlohmann::json& j, const SparsityBench& b) {
     x["breakdown"] = {{"compute", c.compute_stream + c.pipeline}, {"store", c.store}, {"load_act", c.load_act},
                       {"load_wgt", c.load_wgt}, {"dispatch", c.dispatch}, {"idle", c.idle}};
     x["engine_busy"] = nlohmann::json(c)["engine_busy"];
-    x["sequencer_model"] = {{"computes", r.computes}, {"slowest_row_cycles", r.seq_slowest},
-                            {"mean_row_cycles", r.seq_mean}};
+    x["sequencer_model"] = sequencer_model_json(r);
     x["commands"] = r.commands;
     x["bit_exact"] = r.bit_exact;
     x["repro"] = repro_command(rc, row.spec);

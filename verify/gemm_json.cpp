@@ -7,6 +7,15 @@
 
 namespace bfp::verify {
 
+nlohmann::json sequencer_model_json(const GemmResult& r) {
+  return {{"computes", r.computes},
+          {"slowest_row_cycles", r.seq_slowest},
+          {"mean_row_cycles", r.seq_mean},
+          {"runahead_1_cycles", r.seq_runahead[0]},
+          {"runahead_2_cycles", r.seq_runahead[1]},
+          {"busiest_sequencer_cycles", r.seq_busiest}};
+}
+
 nlohmann::json compression_json(const golden::CompressionStats& c) {
   auto ratio = [](size_t a, size_t b) { return b ? double(a) / double(b) : 0.0; };
   nlohmann::json j{{"dense_bytes", c.dense_bytes},
@@ -65,8 +74,7 @@ nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult&
   j["onchip_utilization"] = r.onchip_util;
   j["memory"]["beat_bytes"] = cfg.beat_bytes();
   j["memory"]["act_loads"] = r.act_loads;
-  j["sequencer_model"] = {{"computes", r.computes}, {"slowest_row_cycles", r.seq_slowest},
-                          {"mean_row_cycles", r.seq_mean}};
+  j["sequencer_model"] = sequencer_model_json(r);
   j["row_order"] = r.row_order.empty() ? "natural" : "balanced";
   j["grouped_boundaries"] = r.grouped_boundaries;
   j["useful_mac_utilization"] = r.useful_util;

@@ -95,6 +95,8 @@ struct GemmResult : sim::GemmRun {
   uint64_t computes = 0;
   uint64_t seq_slowest = 0;
   double seq_mean = 0;
+  uint64_t seq_runahead[2] = {0, 0};  ///< host::SeqModel::runahead: if sequencers could run 1 or 2 COMPUTEs ahead
+  uint64_t seq_busiest = 0;           ///< host::SeqModel::busiest: the limit of unbounded run-ahead
   /// Memory row i held A row row_order[i] (empty: natural order; GemmSpec::balance_rows). The output, the
   /// mismatch row and out_rtl are in logical row order either way.
   std::vector<int> row_order;
@@ -126,5 +128,7 @@ nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult&
 void to_json(nlohmann::json& j, const GemmSpec& s);
 /// A's or C's compression figures: bytes in the three encodings, nnz, blocks, elements and the ratios.
 nlohmann::json compression_json(const golden::CompressionStats& c);
+/// The sequencer model's figures (host::SeqModel: lock-step, balanced, run-ahead what-ifs) for gemm and bench JSON.
+nlohmann::json sequencer_model_json(const GemmResult& r);
 
 }  // namespace bfp::verify
