@@ -5,13 +5,13 @@
 // Usage: bfp_fuzz_packed_seeds OUTDIR [COUNT] [SEED]
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "golden/sparse_packed.h"
 #include "tests/fuzz_parsers/packed_params.h"
+#include "tests/fuzz_parsers/seed_writer.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -33,37 +33,10 @@ int main(int argc, char** argv) {
     prm[4] = uint8_t(cols >> 8);
     prm[5] = uint8_t(pick(4));  // 1..4 rows per tile: several tiles, partial last tiles
     const bfp::fuzz::PackedParams p = bfp::fuzz::packed_params_from(prm);
-    bfp::golden::BfpMatrix m;
-    m.rows = p.rows;
-    m.cols = p.cols;
-    m.block = p.block;
-    const int kb = m.kblocks();
-    m.codes = bfp::golden::CodeMatrix::Zero(p.rows, Eigen::Index(kb) * p.block);
-    m.exps = bfp::golden::ExpMatrix::Zero(p.rows, kb);
     const double density = (i % 5) / 4.0;  // 0, 25, 50, 75, 100 % non-zero codes
-    for (int r = 0; r < p.rows; ++r) {
-      for (int c = 0; c < p.cols; ++c)
-        if (std::uniform_real_distribution<double>(0, 1)(rng) < density) {
-          int v = int(rng() % 255) - 127;
-          if (v == 0) v = -128;  // -128 is a legal code too
-          m.codes(r, c) = int8_t(v);
-        }
-      for (int b = 0; b < kb; ++b) {
-        bool any = false;
-        for (int k = 0; k < p.block; ++k) any = any || m.codes(r, b * p.block + k) != 0;
-        m.exps(r, b) = any ? uint8_t(rng() % 256) : 0;  // empty blocks decode with exponent 0
-      }
-    }
+    const bfp::golden::BfpMatrix m = bfp::fuzz::seed_matrix(rng, p.rows, p.cols, p.block, density);
     const std::vector<uint8_t> s = bfp::golden::encode_packed(m, p.beat, p.tile_rows);
-    char name[64];
-    std::snprintf(name, sizeof name, "/golden-%03d.bin", i);
-    std::ofstream f(out + name, std::ios::binary);
-    f.write(reinterpret_cast<const char*>(prm), sizeof prm);
-    f.write(reinterpret_cast<const char*>(s.data()), std::streamsize(s.size()));
-    if (!f) {
-      std::fprintf(stderr, "cannot write %s%s\n", out.c_str(), name);
-      return 1;
-    }
+    if (!bfp::fuzz::write_seed(out, i, prm, sizeof prm, s)) return 1;
   }
   return 0;
 }
