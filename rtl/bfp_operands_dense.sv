@@ -2,7 +2,7 @@
 // Operand side of a dense array (sparsity: none): one element counter walks K for every row in
 // lockstep and reads the double-buffered activation banks and the weight banks. The cheapest variant:
 // one read address for all banks, one valid/last for the whole array.
-// SharedExp (buffers.shared_exponents, docs/architecture.md "Shared exponent memory"): the block exponents of
+// SharedExp (buffers.shared_exponents, docs/config.md): the block exponents of
 // every bank (both halves of each activation row, each weight column) sit in one memory instead of a memory
 // per bank, and each block reads them one bank per cycle: bank u (rows first, then columns) at its element u.
 // A PE uses a block's exponents only with the block's last element (bfp_pe takes blk_e_q with last), so each
@@ -333,6 +333,16 @@ module bfp_operands_dense #(
         assert (!active_q || (bank_wgt_halves_i & wgt_halves_q) == 2'b00)
           else $error("OPD_WGT_CONFLICT: a weight load into a half (%b) COMPUTE reads (%b)", bank_wgt_halves_i,
                       wgt_halves_q);
+      end
+      // SharedExp: the weight banks' checks of bfp_wgt_bank, whose memories are built here then
+      if (SharedExp != 0 && bank_we_i && bank_wgt_i) begin
+        assert (32'(bank_addr_i) < 32'(bank_exp_i ? WgtExpWords : WgtWords))
+          else $error("OPD_WGT_ADDR: %s word %0d beyond weight bank %0d", bank_exp_i ? "exponent" : "code", bank_addr_i,
+                      bank_sel_i);
+        assert (WgtSplit == 0 || bank_wgt_halves_i == 2'b11 ||
+                32'(bank_addr_i) < 32'(bank_exp_i ? HalfWgtExpWords : HalfWgtWords))
+          else $error("OPD_WGT_HALF_ADDR: %s word %0d beyond a half of weight bank %0d",
+                      bank_exp_i ? "exponent" : "code", bank_addr_i, bank_sel_i);
       end
       assert (!start_i || !active_q) else $error("OPD_START_BUSY: COMPUTE started while elements are issued");
       assert (!start_i || 32'(count_i) * 32'(BlockSize) <= 32'((ActDepth < WgtDepth) ? ActDepth : WgtDepth))

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// buffers.shared_exponents (docs/architecture.md "Shared exponent memory"): the dense operand side keeps the block
+// buffers.shared_exponents (docs/config.md): the dense operand side keeps the block
 // exponents of every bank in one memory and reads them one bank per cycle (rtl/bfp_operands_dense.sv, SharedExp),
 // which lets four PEs fit the iCE40 UP5K (configs/up5k_2x2.yaml, docs/ppa.md "iCE40").
 //  - The key: optional, false by default (configs without it keep their hash), and rejected, naming the key, where
