@@ -194,8 +194,9 @@ class Loader {
       if (s.seen[k]) vals_[i] = parse(f, s.found[k]);
     }
 
-    // Then ranges, in table order.
+    // Then ranges, in table order, and the rules of the bool keys across keys.
     for (size_t i = 0; i < fields.size(); ++i) check(i);
+    check_shared_exponents();
     return c_;
   }
 
@@ -379,6 +380,24 @@ class Loader {
         return vals_[i];
       }
     throw std::logic_error("config/config.cpp: a check needs unknown key '" + key + "'");
+  }
+
+  /// buffers.shared_exponents (a Parsed bool, checked after every other key): bfp_operands_dense reads bank u's
+  /// exponent at element u of each block, and only a memory of several words per bank is worth sharing (one word
+  /// is flip-flops without a read register already).
+  void check_shared_exponents() {
+    const std::string key = "buffers.shared_exponents";
+    const Value& v = need(key);
+    if (!v.present || !c_.shared_exponents) return;
+    const long long beat = c_.mem_width / 8;
+    const long long act_exps = c_.act_depth / c_.block, wgt_exps = c_.wgt_depth / c_.block;
+    if (c_.sparse() || c_.rows + c_.cols > c_.block || act_exps <= beat || wgt_exps <= beat)
+      fail(v.mark, key,
+           "a shared exponent memory needs sparsity none, array.rows + array.cols <= block_size and more than " +
+               std::to_string(beat) + " exponents per bank (act_depth / block_size, wgt_depth / block_size); got "
+               "sparsity " + std::string(c_.sparsity_name()) + ", rows " + std::to_string(c_.rows) + " + cols " +
+               std::to_string(c_.cols) + " with block_size " + std::to_string(c_.block) + ", " +
+               std::to_string(act_exps) + " and " + std::to_string(wgt_exps) + " exponents");
   }
 
   /// The rules across keys (config/fields.def, CHECK Custom), by key.

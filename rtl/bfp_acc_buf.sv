@@ -61,9 +61,9 @@ module bfp_acc_buf #(
     end
   end
 
-  localparam int LaneBits = $clog2(Rows * AccCols + 1);
+  localparam int LaneBits = $clog2(Rows * AccCols + 1), BlkStep = (AccCols > BlockSize) ? BlockSize : 0;  // one block a row: ignore rd_block_i (always 0), so a 1-bit block index adds no read multiplexer
   logic [LaneBits-1:0] base;  // first lane of the block read
-  assign base   = LaneBits'(rd_row_i) * LaneBits'(AccCols) + LaneBits'(rd_block_i) * LaneBits'(BlockSize);
+  assign base   = LaneBits'(rd_row_i) * LaneBits'(AccCols) + LaneBits'(rd_block_i) * LaneBits'(BlkStep);
   assign rd_m_o = all_m[base*AccWidth +: BlockSize*AccWidth];
   assign rd_e_o = all_e[base*bfp_pkg::EXP_W +: BlockSize*bfp_pkg::EXP_W];
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "report/power.h"
@@ -291,16 +292,21 @@ TEST(PpaIce40, ConfigTooBigForUp5kIsReportedWithTheResource) {
   EXPECT_GT(j["synth_cells"]["sb_ram40_4k"].get<int>(), 30);
 }
 
-// Both shipped UP5K configs (configs/up5k.yaml, 1 PE, the default of `make fpga`; configs/up5k_1x2.yaml, 2 PEs)
-// are placed, routed and packed into a bitstream with the flow's default synthesis options and must report a
-// post-route Fmax: a change that grows the small configs past the device fails here (the 1x2 config stopped
-// fitting once unnoticed when only the 1x1 one was tested). 269 s for both in the clean-clone CI of 6e8bbeb
-// (2 cores, ccache warm).
+// The three shipped UP5K configs (configs/up5k.yaml, 1 PE, the default of `make fpga`; configs/up5k_1x2.yaml,
+// 2 PEs; configs/up5k_2x2.yaml, 4 PEs) are placed, routed and packed into a bitstream with the flow's default
+// synthesis options and must report a post-route Fmax: a change that grows the small configs past the device fails
+// here (the 1x2 config stopped fitting once unnoticed when only the 1x1 one was tested). 269 s for the first two
+// in the clean-clone CI of 6e8bbeb (2 cores, ccache warm). The block RAM count is exact: with
+// buffers.shared_exponents the exponents of every bank are one memory of 4 SB_RAM40_4K and each activation row's
+// code memory 4 more (its two halves in one), each weight column's 4; a memory that falls back to flip-flops
+// (the 2-word exponent memories were ~250 logic cells each) lowers the count and fails here.
 TEST(PpaIce40, ShippedUp5kConfigsPlaceAndRoute) {
   for (const char* tool : {"yosys", "nextpnr-ice40", "icepack", "python3"})
     if (!have_tool(tool)) GTEST_SKIP() << tool << " not installed";
   TempOut out;
-  for (const std::string name : {"up5k", "up5k_1x2"}) {
+  for (const auto& [name, rams, macs] : {std::tuple<std::string, int, int>{"up5k", 4 + 4 + 4, 1},
+                                         std::tuple<std::string, int, int>{"up5k_1x2", 4 + 2 * 4 + 4, 2},
+                                         std::tuple<std::string, int, int>{"up5k_2x2", 2 * 4 + 2 * 4 + 4, 4}}) {
     SCOPED_TRACE(name);
     const auto r = run(out.env() + "ICE40_BREAKDOWN=0 fpga/ice40.sh configs/" + name + ".yaml up5k");
     ASSERT_EQ(r.status, 0) << r.output;
@@ -314,6 +320,8 @@ TEST(PpaIce40, ShippedUp5kConfigsPlaceAndRoute) {
     EXPECT_EQ(lc["available"].get<int>(), 5280);
     EXPECT_LE(j["pnr_utilization"]["ICESTORM_DSP"]["used"].get<int>(), 8);
     EXPECT_TRUE(fs::exists(out.path() / name / "ice40_up5k.bin"));  // a bitstream: routed for real
+    EXPECT_EQ(j["synth_cells"]["sb_ram40_4k"].get<int>(), rams) << j.dump(2);
+    EXPECT_EQ(j["synth_cells"]["sb_mac16"].get<int>(), macs) << j.dump(2);
   }
 }
 
