@@ -137,6 +137,7 @@ module bfp_core #(
   logic [bfp_pkg::CMD_EXP_STRIDE_W-1:0]  exp_stride_q;
   logic [bfp_pkg::CMD_WGT_BUF_W-1:0]     wgt_buf_q;
   logic [bfp_pkg::CMD_ACC_NEXT_W-1:0]    acc_next_q;
+  logic [bfp_pkg::CMD_PACKED_W-1:0]      packed_q;    // LOAD_ACT SPARSE: one packed tile (bfp_dma_packed)
 
   logic load_busy, comp_busy, store_busy, drain_blocked;
   logic issuing;     // a walker (sequencer) issues an element this cycle
@@ -210,6 +211,7 @@ module bfp_core #(
       row_blocks_q  <= cmd_tdata_i[bfp_pkg::CMD_ROW_BLOCKS_LSB +: bfp_pkg::CMD_ROW_BLOCKS_W];
       wgt_buf_q     <= cmd_wgt_buf;  // read by the CMD_WGT_BUF assertion only (halves: cmd_wgt_halves_q)
       acc_next_q    <= cmd_tdata_i[bfp_pkg::CMD_ACC_NEXT_LSB +: bfp_pkg::CMD_ACC_NEXT_W];
+      packed_q      <= cmd_tdata_i[bfp_pkg::CMD_PACKED_LSB +: bfp_pkg::CMD_PACKED_W];
       cmd_wgt_halves_q <= cmd_wgt_halves_d;
     end
   end
@@ -345,6 +347,7 @@ module bfp_core #(
       .clk_i          (clk_i),
       .rst_ni         (rst_sdma_nq),
       .start_i        (start_sparse_load),
+      .packed_i       (packed_q != '0),
       .rows_i         (rows_q),
       .count_i        (count_q),
       .addr_i         (code_addr_q),
@@ -367,6 +370,8 @@ module bfp_core #(
       .meta_wdata_o   (sp_meta_wdata)
     );
   end else begin : gen_no_sdma
+    logic unused_packed;  // no sparse loader: the field has nothing to select
+    assign unused_packed = ^packed_q;
     assign sdma_busy = 1'b0;
     assign sdma_req_valid = 1'b0;
     assign sdma_req_addr = '0;
@@ -762,10 +767,12 @@ module bfp_core #(
         assert (code_addr_q % 32'(Beat) == 0 && code_stride_q % 32'(Beat) == 0)
           else $error("CMD_LOAD_ALIGN: code_addr 0x%0h or code_stride %0d is not beat-aligned", code_addr_q,
                       code_stride_q);
-        if (op_q == OpLoadAct && flags_q[FlagSparse])
+        if (op_q == OpLoadAct && flags_q[FlagSparse]) begin
           assert (Sparsity != 0 && bfp_pkg::ROW_L1_OFFSET + (32'(count_q) + 7) / 8 <= Beat)
             else $error("CMD_SPARSE_LOAD: SPARSE needs a sparsity config and header + level-1 mask in one beat");
-        else
+          assert (packed_q == '0 || 32'd2 + 32'd2 * 32'(rows_q) <= 32'(Beat))
+            else $error("CMD_PACKED_LOAD: a packed tile of %0d rows has its header beyond one beat", rows_q);
+        end else
           assert (exp_addr_q % 32'(Beat) == 0 && exp_stride_q % 32'(Beat) == 0)
             else $error("CMD_LOAD_ALIGN: exp_addr 0x%0h or exp_stride %0d is not beat-aligned", exp_addr_q,
                         exp_stride_q);

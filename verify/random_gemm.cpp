@@ -137,6 +137,7 @@ host::GemmPlan plan_spec(const Config& cfg, const GemmSpec& s, bool group_bounda
   o.group_boundaries = group_boundaries;
   o.schedule = s.schedule;
   o.sparse_a = s.sparse_a ? host::Compress::Yes : host::Compress::No;
+  o.pack_a = s.sparse_a;  // packed tiles where they fit (host::can_pack_a), else row streams
   o.sparse_c = s.sparse_c ? host::Compress::Yes : host::Compress::No;
   o.relu = s.relu;
   o.prune = s.prune;

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+// Load engine for one packed tile of activations (LOAD_ACT with SPARSE and `packed`, docs/sparse-format.md
+// "Packed tiles" and "The RTL loader for packed tiles"). Beat 0 holds the tile header (u16 tile_len, u16 row
+// offsets); the engine reads it, then requests the remaining ceil(tile_len / Beat) - 1 beats as one burst. The
+// rows are back to back and start anywhere in a beat, so every word the row sequencers take (the header beat,
+// exponent, level-2 and code words of a row) is cut out of the beat stream by a byte funnel over the current
+// and the previous beat, as bfp_dma_sparse does for the metadata of a row stream. Two cursors walk a row's
+// words in byte order: the main cursor the header word, then the code words (the main port: seg_o SEG_HDR,
+// SEG_CODES); the meta cursor the exponent words, then the level-2 words (the meta port). A word is emitted in
+// the cycle its last used byte is in the current beat; a beat is accepted once no word of either cursor is due
+// in it, so each beat is read once and a beat that completes several words is held for one cycle per word on
+// each port. The ports share row_o, so a row's header word waits until the meta cursor has finished the row
+// before it (one cycle per row in the worst case).
+// Outputs are combinational: bfp_dma_sparse registers them in its write stage (one cycle later), like its own.
+// Corrupt tiles cannot hang the engine: the load ends with its last beat whatever the cursors did; the
+// assertions below (rules 5-7 of docs/sparse-format.md, "Validity") report such tiles.
+module bfp_dma_packed #(
+  parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
+  parameter int AddrWidth = 32,                            /// memory byte-address bits
+  parameter int BlockSize = 16,                            /// elements per BFP block B (a power of two)
+  parameter int Rows      = 8,                             /// PE rows R (rows of a tile)
+  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1  /// derived
+) (
+  input  logic                 clk_i,            /// clock
+  input  logic                 rst_ni,           /// active-low synchronous reset
+  input  logic                 start_i,          /// pulse: begin with the fields below
+  input  logic [15:0]          rows_i,           /// rows of the tile n (1..R; 2 + 2n <= Beat)
+  input  logic [15:0]          count_i,          /// KB: blocks per row
+  input  logic [31:0]          addr_i,           /// beat-aligned byte address of the tile
+  output logic                 busy_o,           /// a load is in progress (the write stage adds its cycle)
+  output logic                 rd_req_tvalid_o,  /// read request valid
+  input  logic                 rd_req_tready_i,  /// read request accepted
+  output logic [AddrWidth-1:0] rd_req_addr_o,    /// beat-aligned byte address of the read
+  input  logic                 rd_rsp_tvalid_i,  /// read data valid (in request order)
+  output logic                 rd_rsp_tready_o,  /// read data accepted
+  input  logic [MemWidth-1:0]  rd_rsp_tdata_i,   /// one beat of read data, byte b at [8b+7:8b]
+  output logic                 we_o,             /// a header or code word (combinational)
+  output logic [RowBits-1:0]   row_o,            /// row of the word(s) of this cycle
+  output logic [bfp_pkg::SEG_W-1:0] seg_o,       /// SEG_HDR or SEG_CODES
+  output logic [15:0]          word_o,           /// code word index (0 for the header)
+  output logic [MemWidth-1:0]  wdata_o,          /// the word (header: bytes from the first exponent on are 0)
+  output logic                 meta_we_o,        /// an exponent or level-2 word (combinational)
+  output logic [bfp_pkg::SEG_W-1:0] meta_seg_o,  /// SEG_EXP or SEG_L2
+  output logic [15:0]          meta_word_o,      /// word index inside the segment
+  output logic [MemWidth-1:0]  meta_wdata_o      /// the word
+);
+  localparam int Beat     = MemWidth / 8;
+  localparam int BeatLog  = $clog2(Beat);
+  localparam int BlockLog = $clog2(BlockSize);
+  // the tile header as the bits of beat 0 (padded, so that rows past the beat read 0: then 2 + 2n > Beat, which
+  // the core and the host refuse, DMA_PK_TILE_HDR)
+  localparam int HdrBits  = 16 + 16 * Rows;
+
+  typedef enum logic [1:0] {MainHdr, MainCodes, MainDone} main_e;
+
+  logic               active_q, thdr_q;       // loading; tile header (beat 0) read
+  logic [15:0]        n_q;                    // rows of the tile
+  logic [31:0]        addr_q, off_exp_q;      // tile address; a row's exponents start at off_exp (4 + ceil(KB/8))
+  logic [31:0]        tlen_q, nb_q;           // tile_len; beats of the tile (at least 1)
+  logic [Rows*16-1:0] offs_q;                 // row offsets off_i (row i at [16i +: 16])
+  logic [31:0]        req_b_q, c_q;           // next beat to request; beat at the response port
+  logic [MemWidth-1:0] last_q;                // the previous beat (beat c - 1)
+  // main cursor: the header word of row mrow, then its code words [pos, end) in words of Beat bytes
+  main_e              m_st_q;
+  logic [15:0]        m_row_q;
+  logic [31:0]        m_pos_q, m_end_q;
+  logic [15:0]        m_k_q;
+  // meta cursor: the exponent words of row x_row, then its level-2 words
+  logic               x_busy_q, x_l2_q;
+  logic [15:0]        x_row_q;
+  logic [31:0]        x_pos_q, x_end_q, x_l2s_q, x_l2e_q;
+  logic [15:0]        x_k_q;
+
+  logic [HdrBits-1:0] hdr_bits;
+  if (HdrBits <= MemWidth) begin : gen_hdr_fits
+    assign hdr_bits = rd_rsp_tdata_i[HdrBits-1:0];
+  end else begin : gen_hdr_pad
+    assign hdr_bits = {(HdrBits - MemWidth)'(0), rd_rsp_tdata_i};
+  end
+
+  function automatic logic [31:0] ceil_beats(input logic [31:0] bytes);
+    ceil_beats = (bytes + 32'(Beat - 1)) >> BeatLog;
+  endfunction
+  // the cycle a word [pos, min(pos + Beat, end)) can leave: its last byte is in beat c
+  function automatic logic due(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
+    logic [31:0] e;
+    e   = (pos + 32'(Beat) < seg_end) ? pos + 32'(Beat) : seg_end;
+    due = ((e - 32'd1) >> BeatLog) <= c;
+  endfunction
+
+  // ---- funnels: a word starting in the previous beat takes its low bytes from it --------------------------
+  logic [MemWidth-1:0]   m_lo, x_lo, m_word, x_word;
+  logic [2*MemWidth-1:0] m_fun, x_fun;
+  always_comb begin
+    m_lo   = ((m_pos_q >> BeatLog) == c_q) ? rd_rsp_tdata_i : last_q;
+    x_lo   = ((x_pos_q >> BeatLog) == c_q) ? rd_rsp_tdata_i : last_q;
+    m_fun  = {rd_rsp_tdata_i, m_lo} >> (8 * 32'(m_pos_q[BeatLog-1:0]));
+    x_fun  = {rd_rsp_tdata_i, x_lo} >> (8 * 32'(x_pos_q[BeatLog-1:0]));
+    m_word = m_fun[MemWidth-1:0];
+    x_word = x_fun[MemWidth-1:0];
+  end
+
+  // ---- which words leave this cycle ---------------------------------------------------------------------
+  logic live, m_due, x_due, m_emit, x_emit, rsp_fire, req_fire, last_beat;
+  assign live      = active_q && thdr_q && rd_rsp_tvalid_i;
+  assign m_due     = m_st_q != MainDone && due(m_pos_q, m_end_q, c_q);
+  assign x_due     = x_busy_q && due(x_pos_q, x_end_q, c_q);
+  // a row's header word shares row_o with the meta port: it waits until the row before is finished there
+  assign m_emit    = live && m_due && (m_st_q != MainHdr || !x_busy_q);
+  assign x_emit    = live && x_due;
+  assign rd_rsp_tready_o = live && !m_due && !x_due && c_q < nb_q;
+  assign rsp_fire  = rd_rsp_tready_o;  // (live includes the valid)
+  assign last_beat = c_q + 32'd1 >= nb_q;
+  // beat 0 alone first; the rest of the tile as one burst once tile_len is known
+  assign rd_req_tvalid_o = active_q && (req_b_q == 32'd0 || (thdr_q && req_b_q < nb_q));
+  assign rd_req_addr_o   = AddrWidth'(addr_q + (req_b_q << BeatLog));
+  assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
+  assign busy_o    = active_q;
+
+  // the header word of row m_row: its counts and the row's segment bounds (docs/sparse-format.md, packed row)
+  logic [31:0] h_nnzb, h_nnz, h_e, h_l2, h_cd, h_end, next_off;
+  always_comb begin
+    h_nnzb = 32'(m_word[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W]);
+    h_nnz  = 32'(m_word[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W]);
+    h_e    = m_pos_q + off_exp_q;
+    h_l2   = h_e + h_nnzb;
+    h_cd   = h_l2 + (h_nnzb << (BlockLog - 3));
+    h_end  = h_cd + h_nnz;
+    // where row m_row + 1 starts: its offset, read from the tile header
+    next_off = (32'(m_row_q) + 32'd1 < 32'(Rows)) ? 32'(offs_q[16 * (32'(m_row_q) + 32'd1) +: 16]) : 32'd0;
+  end
+  logic m_last_row;
+  assign m_last_row = 32'(m_row_q) + 32'd1 >= 32'(n_q);
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      active_q <= 1'b0;
+    end else if (start_i) begin
+      active_q   <= rows_i != 16'd0;
+      thdr_q     <= 1'b0;
+      n_q        <= rows_i;
+      addr_q     <= addr_i;
+      off_exp_q  <= bfp_pkg::row_off_exp(32'(count_i));
+      req_b_q    <= '0;
+      c_q        <= '0;
+      m_st_q     <= MainDone;
+      x_busy_q   <= 1'b0;
+    end else if (active_q) begin
+      // beat 0 is looked at twice: its tile header first (not accepted), then as the first beat of the rows
+      if (!thdr_q && rd_rsp_tvalid_i) begin
+        thdr_q   <= 1'b1;
+        tlen_q   <= 32'(hdr_bits[15:0]);
+        nb_q     <= (hdr_bits[15:0] == 16'd0) ? 32'd1 : ceil_beats(32'(hdr_bits[15:0]));
+        offs_q   <= hdr_bits[HdrBits-1:16];
+        m_st_q   <= MainHdr;
+        m_row_q  <= '0;
+        m_pos_q  <= 32'(hdr_bits[31:16]);
+        m_end_q  <= 32'(hdr_bits[31:16]) + off_exp_q;
+      end
+      if (req_fire) req_b_q <= req_b_q + 32'd1;
+      if (rsp_fire) begin
+        last_q <= rd_rsp_tdata_i;
+        c_q    <= c_q + 32'd1;
+        if (last_beat) active_q <= 1'b0;
+      end
+      // main cursor
+      if (m_emit) begin
+        if (m_st_q == MainHdr) begin
+          // the row's code words next (none: straight on to the next row's header)
+          if (h_nnz != 32'd0) begin
+            m_st_q  <= MainCodes;
+            m_pos_q <= h_cd;
+            m_end_q <= h_end;
+            m_k_q   <= '0;
+          end else if (m_last_row) begin
+            m_st_q <= MainDone;
+          end else begin
+            m_row_q <= m_row_q + 16'd1;
+            m_pos_q <= next_off;
+            m_end_q <= next_off + off_exp_q;
+          end
+          // the meta cursor takes the row's exponent and level-2 words
+          if (h_nnzb != 32'd0) begin
+            x_busy_q <= 1'b1;
+            x_l2_q   <= 1'b0;
+            x_row_q  <= m_row_q;
+            x_pos_q  <= h_e;
+            x_end_q  <= h_l2;
+            x_l2s_q  <= h_l2;
+            x_l2e_q  <= h_cd;
+            x_k_q    <= '0;
+          end
+        end else begin  // MainCodes
+          m_k_q   <= m_k_q + 16'd1;
+          m_pos_q <= m_pos_q + 32'(Beat);
+          if (m_pos_q + 32'(Beat) >= m_end_q) begin
+            if (m_last_row) begin
+              m_st_q <= MainDone;
+            end else begin
+              m_st_q  <= MainHdr;
+              m_row_q <= m_row_q + 16'd1;
+              m_pos_q <= next_off;
+              m_end_q <= next_off + off_exp_q;
+            end
+          end
+        end
+      end
+      // meta cursor (a header word and a meta word never leave together: the header waits for !x_busy_q)
+      if (x_emit) begin
+        x_k_q   <= x_k_q + 16'd1;
+        x_pos_q <= x_pos_q + 32'(Beat);
+        if (x_pos_q + 32'(Beat) >= x_end_q) begin
+          x_k_q <= '0;
+          if (!x_l2_q) begin
+            x_l2_q  <= 1'b1;
+            x_pos_q <= x_l2s_q;
+            x_end_q <= x_l2e_q;
+          end else begin
+            x_busy_q <= 1'b0;
+          end
+        end
+      end
+    end
+  end
+
+  // header word: only the header and the level-1 mask (the exponents follow it)
+  logic [MemWidth-1:0] hdr_mask;
+  always_comb
+    for (int b = 0; b < Beat; b++) hdr_mask[8*b +: 8] = (32'(b) < off_exp_q) ? 8'hff : 8'h00;
+
+  assign we_o         = m_emit;
+  assign row_o        = x_emit ? RowBits'(x_row_q) : RowBits'(m_row_q);
+  assign seg_o        = (m_st_q == MainHdr) ? bfp_pkg::SEG_HDR : bfp_pkg::SEG_CODES;
+  assign word_o       = (m_st_q == MainHdr) ? 16'd0 : m_k_q;
+  assign wdata_o      = (m_st_q == MainHdr) ? (m_word & hdr_mask) : m_word;
+  assign meta_we_o    = x_emit;
+  assign meta_seg_o   = x_l2_q ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
+  assign meta_word_o  = x_k_q;
+  assign meta_wdata_o = x_word;
+
+  logic unused;
+  assign unused = ^{m_fun[2*MemWidth-1:MemWidth], x_fun[2*MemWidth-1:MemWidth], tlen_q};
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md): rules 5-7 of a packed tile and a row header within the row ----------
+  logic [15:0] a_kb_q;
+  always_ff @(posedge clk_i) if (start_i) a_kb_q <= count_i;
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      assert (!start_i || !active_q) else $error("DMA_PK_START_BUSY: a packed load started while the last one runs");
+      assert (!start_i || 32'd2 + 32'd2 * 32'(rows_i) <= 32'(Beat))
+        else $error("DMA_PK_TILE_HDR: a tile header of %0d rows does not fit one %0d-byte beat", rows_i, Beat);
+      assert (!start_i || 32'(rows_i) <= 32'(Rows)) else $error("DMA_PK_ROWS: %0d rows exceed R = %0d", rows_i, Rows);
+      // rule 5: row 0 right after the tile header
+      assert (!(active_q && !thdr_q && rd_rsp_tvalid_i) || 32'(hdr_bits[31:16]) == 32'd2 + 32'd2 * 32'(n_q))
+        else $error("DMA_PK_OFF0: row 0 at %0d, not after the %0d-row tile header (%0d)", hdr_bits[31:16], n_q,
+                    32'd2 + 32'd2 * 32'(n_q));
+      if (m_emit && m_st_q == MainHdr) begin
+        assert (h_nnzb <= 32'(a_kb_q) && h_nnz <= (h_nnzb << BlockLog) && h_nnz >= h_nnzb)
+          else $error("DMA_PK_HEADER: tile row %0d header nnzb %0d, nnz %0d does not fit %0d blocks", m_row_q, h_nnzb,
+                      h_nnz, a_kb_q);
+        // rule 6: the bytes row i uses are off_(i+1) - off_i; rule 7: the last row ends at tile_len
+        assert (m_last_row || h_end == next_off)
+          else $error("DMA_PK_ROW_LEN: tile row %0d ends at %0d, row %0d starts at %0d", m_row_q, h_end,
+                      32'(m_row_q) + 32'd1, next_off);
+        assert (!m_last_row || h_end == tlen_q)
+          else $error("DMA_PK_TILE_LEN: the last row (%0d) ends at %0d, tile_len is %0d", m_row_q, h_end, tlen_q);
+      end
+      // the tile's last beat leaves with every word of every row delivered
+      assert (!(rsp_fire && last_beat) || (m_st_q == MainDone && !x_busy_q))
+        else $error("DMA_PK_SHORT: the tile's %0d beats end before row %0d is delivered", nb_q, m_row_q);
+    end
+  end
+`endif
+endmodule
+// bfp-group: load engines
