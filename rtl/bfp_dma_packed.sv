@@ -67,7 +67,7 @@ module bfp_dma_packed #(
   logic [15:0]        m_k_q;
   // meta cursor: the exponent words of row x_row, then its level-2 words
   logic               x_busy_q, x_l2_q;
-  logic [15:0]        x_row_q;
+  logic [RowBits-1:0] x_row_q;
   logic [31:0]        x_pos_q, x_end_q, x_l2s_q, x_l2e_q;
   logic [15:0]        x_k_q;
 
@@ -183,7 +183,7 @@ module bfp_dma_packed #(
           if (h_nnzb != 32'd0) begin
             x_busy_q <= 1'b1;
             x_l2_q   <= 1'b0;
-            x_row_q  <= m_row_q;
+            x_row_q  <= RowBits'(m_row_q);
             x_pos_q  <= h_e;
             x_end_q  <= h_l2;
             x_l2s_q  <= h_l2;
@@ -229,7 +229,7 @@ module bfp_dma_packed #(
     for (int b = 0; b < Beat; b++) hdr_mask[8*b +: 8] = (32'(b) < off_exp_q) ? 8'hff : 8'h00;
 
   assign we_o         = m_emit;
-  assign row_o        = x_emit ? RowBits'(x_row_q) : RowBits'(m_row_q);
+  assign row_o        = x_emit ? x_row_q : RowBits'(m_row_q);
   assign seg_o        = (m_st_q == MainHdr) ? bfp_pkg::SEG_HDR : bfp_pkg::SEG_CODES;
   assign word_o       = (m_st_q == MainHdr) ? 16'd0 : m_k_q;
   assign wdata_o      = (m_st_q == MainHdr) ? (m_word & hdr_mask) : m_word;
