@@ -274,6 +274,7 @@ module bfp_core #(
   logic [15:0]         sp_word;
   logic [MemWidth-1:0] sp_wdata;
   logic                sp_meta_we;           // realigned level-2 / exponent word (bfp_dma_sparse)
+  logic [RowBits-1:0]  sp_meta_row;
   logic [bfp_pkg::SEG_W-1:0] sp_meta_seg;
   logic [15:0]         sp_meta_word;
   logic [MemWidth-1:0] sp_meta_wdata;
@@ -365,6 +366,7 @@ module bfp_core #(
       .word_o         (sp_word),
       .wdata_o        (sp_wdata),
       .meta_we_o      (sp_meta_we),
+      .meta_row_o     (sp_meta_row),
       .meta_seg_o     (sp_meta_seg),
       .meta_word_o    (sp_meta_word),
       .meta_wdata_o   (sp_meta_wdata)
@@ -382,6 +384,7 @@ module bfp_core #(
     assign sp_word = '0;
     assign sp_wdata = '0;
     assign sp_meta_we = 1'b0;
+    assign sp_meta_row = '0;
     assign sp_meta_seg = '0;
     assign sp_meta_word = '0;
     assign sp_meta_wdata = '0;
@@ -442,7 +445,7 @@ module bfp_core #(
       .wgt_e_o     (wgt_e)
     );
     logic unused_sparse;
-    assign unused_sparse = ^{sp_we, sp_row, sp_seg, sp_word, sp_wdata, sp_meta_we, sp_meta_seg, sp_meta_word,
+    assign unused_sparse = ^{sp_we, sp_row, sp_seg, sp_word, sp_wdata, sp_meta_we, sp_meta_row, sp_meta_seg, sp_meta_word,
                              sp_meta_wdata};
   end else begin : gen_sparse
     bfp_operands_sparse #(
@@ -480,6 +483,7 @@ module bfp_core #(
       .sp_word_i        (sp_word),
       .sp_wdata_i       (sp_wdata),
       .sp_meta_we_i     (sp_meta_we),
+      .sp_meta_row_i    (sp_meta_row),
       .sp_meta_seg_i    (sp_meta_seg),
       .sp_meta_word_i   (sp_meta_word),
       .sp_meta_wdata_i  (sp_meta_wdata),

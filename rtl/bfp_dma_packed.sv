@@ -7,10 +7,11 @@
 // and the previous beat, as bfp_dma_sparse does for the metadata of a row stream. Two cursors walk a row's
 // words in byte order: the main cursor the header word, then the code words (the main port: seg_o SEG_HDR,
 // SEG_CODES); the meta cursor the exponent words, then the level-2 words (the meta port). A word is emitted in
-// the cycle its last used byte is in the current beat; a beat is accepted once no word of either cursor is due
-// in it, so each beat is read once and a beat that completes several words is held for one cycle per word on
-// each port. The ports share row_o, so a row's header word waits until the meta cursor has finished the row
-// before it (one cycle per row in the worst case).
+// the cycle its last used byte is in the current beat; a beat is accepted in the cycle its last due word of
+// either cursor leaves, so each beat is read once and a beat that completes several words is held for one cycle
+// per further word on the busier port. The meta port has its own row (meta_row_o): a row's header word leaves
+// with the last meta word of the row before it, so a row of one exponent, one level-2 and one code word costs
+// two cycles.
 // Outputs are combinational: bfp_dma_sparse registers them in its write stage (one cycle later), like its own.
 // Corrupt tiles cannot hang the engine: the load ends with its last beat whatever the cursors did; the
 // assertions below (rules 5-7 of docs/sparse-format.md, "Validity") report such tiles.
@@ -35,11 +36,12 @@ module bfp_dma_packed #(
   output logic                 rd_rsp_tready_o,  /// read data accepted
   input  logic [MemWidth-1:0]  rd_rsp_tdata_i,   /// one beat of read data, byte b at [8b+7:8b]
   output logic                 we_o,             /// a header or code word (combinational)
-  output logic [RowBits-1:0]   row_o,            /// row of the word(s) of this cycle
+  output logic [RowBits-1:0]   row_o,            /// row of the header or code word
   output logic [bfp_pkg::SEG_W-1:0] seg_o,       /// SEG_HDR or SEG_CODES
   output logic [15:0]          word_o,           /// code word index (0 for the header)
   output logic [MemWidth-1:0]  wdata_o,          /// the word (header: bytes from the first exponent on are 0)
   output logic                 meta_we_o,        /// an exponent or level-2 word (combinational)
+  output logic [RowBits-1:0]   meta_row_o,       /// its row (the row before row_o's while a header word leaves)
   output logic [bfp_pkg::SEG_W-1:0] meta_seg_o,  /// SEG_EXP or SEG_L2
   output logic [15:0]          meta_word_o,      /// word index inside the segment
   output logic [MemWidth-1:0]  meta_wdata_o      /// the word
@@ -100,23 +102,6 @@ module bfp_dma_packed #(
     x_word = x_fun[MemWidth-1:0];
   end
 
-  // ---- which words leave this cycle ---------------------------------------------------------------------
-  logic live, m_due, x_due, m_emit, x_emit, rsp_fire, req_fire, last_beat;
-  assign live      = active_q && thdr_q && rd_rsp_tvalid_i;
-  assign m_due     = m_st_q != MainDone && due(m_pos_q, m_end_q, c_q);
-  assign x_due     = x_busy_q && due(x_pos_q, x_end_q, c_q);
-  // a row's header word shares row_o with the meta port: it waits until the row before is finished there
-  assign m_emit    = live && m_due && (m_st_q != MainHdr || !x_busy_q);
-  assign x_emit    = live && x_due;
-  assign rd_rsp_tready_o = live && !m_due && !x_due && c_q < nb_q;
-  assign rsp_fire  = rd_rsp_tready_o;  // (live includes the valid)
-  assign last_beat = c_q + 32'd1 >= nb_q;
-  // beat 0 alone first; the rest of the tile as one burst once tile_len is known
-  assign rd_req_tvalid_o = active_q && (req_b_q == 32'd0 || (thdr_q && req_b_q < nb_q));
-  assign rd_req_addr_o   = AddrWidth'(addr_q + (req_b_q << BeatLog));
-  assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
-  assign busy_o    = active_q;
-
   // the header word of row m_row: its counts and the row's segment bounds (docs/sparse-format.md, packed row)
   logic [31:0] h_nnzb, h_nnz, h_e, h_l2, h_cd, h_end, next_off;
   always_comb begin
@@ -131,6 +116,43 @@ module bfp_dma_packed #(
   end
   logic m_last_row;
   assign m_last_row = 32'(m_row_q) + 32'd1 >= 32'(n_q);
+
+  // ---- which words leave this cycle ---------------------------------------------------------------------
+  logic live, m_due, x_due, m_emit, x_emit, rsp_fire, req_fire, last_beat;
+  assign live      = active_q && thdr_q && rd_rsp_tvalid_i;
+  assign m_due     = m_st_q != MainDone && due(m_pos_q, m_end_q, c_q);
+  assign x_due     = x_busy_q && due(x_pos_q, x_end_q, c_q);
+  // a row's header word hands the row's exponent and level-2 words to the meta cursor: it waits until that one
+  // is idle or delivers the last word of the row before
+  logic x_last;
+  assign x_last    = x_l2_q && x_pos_q + 32'(Beat) >= x_end_q;
+  assign m_emit    = live && m_due && (m_st_q != MainHdr || !x_busy_q || (x_emit && x_last));
+  assign x_emit    = live && x_due;
+  // The beat is accepted in the cycle its last due word leaves: when neither cursor's next word (after this
+  // cycle's) is due in it too. A header word also opens the row's code words (main) and exponent words (meta).
+  logic m_next_due, x_next_due, x_new_due, m_clear, x_clear;
+  always_comb begin
+    if (m_st_q == MainHdr)
+      m_next_due = (h_nnz != 32'd0) ? due(h_cd, h_end, c_q) : (!m_last_row && due(next_off, next_off + off_exp_q, c_q));
+    else if (m_pos_q + 32'(Beat) < m_end_q)
+      m_next_due = due(m_pos_q + 32'(Beat), m_end_q, c_q);
+    else
+      m_next_due = !m_last_row && due(next_off, next_off + off_exp_q, c_q);
+    if (x_pos_q + 32'(Beat) < x_end_q) x_next_due = due(x_pos_q + 32'(Beat), x_end_q, c_q);
+    else x_next_due = !x_l2_q && due(x_l2s_q, x_l2e_q, c_q);
+    x_new_due = m_st_q == MainHdr && h_nnzb != 32'd0 && due(h_e, h_l2, c_q);
+    m_clear   = !m_due || (m_emit && !m_next_due);
+    x_clear   = (!x_due || (x_emit && !x_next_due)) && !(m_emit && x_new_due);
+  end
+  assign rd_rsp_tready_o = live && m_clear && x_clear && c_q < nb_q;
+  assign rsp_fire  = rd_rsp_tready_o;  // (live includes the valid)
+  assign last_beat = c_q + 32'd1 >= nb_q;
+  // beat 0 alone first; the rest of the tile as one burst once tile_len is known
+  assign rd_req_tvalid_o = active_q && (req_b_q == 32'd0 || (thdr_q && req_b_q < nb_q));
+  assign rd_req_addr_o   = AddrWidth'(addr_q + (req_b_q << BeatLog));
+  assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
+  assign busy_o    = active_q;
+
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -162,6 +184,22 @@ module bfp_dma_packed #(
         last_q <= rd_rsp_tdata_i;
         c_q    <= c_q + 32'd1;
         if (last_beat) active_q <= 1'b0;
+      end
+      // meta cursor (before the main cursor: a header word leaving with the meta cursor's last word of the row
+      // before reloads it, the later assignment)
+      if (x_emit) begin
+        x_k_q   <= x_k_q + 16'd1;
+        x_pos_q <= x_pos_q + 32'(Beat);
+        if (x_pos_q + 32'(Beat) >= x_end_q) begin
+          x_k_q <= '0;
+          if (!x_l2_q) begin
+            x_l2_q  <= 1'b1;
+            x_pos_q <= x_l2s_q;
+            x_end_q <= x_l2e_q;
+          end else begin
+            x_busy_q <= 1'b0;
+          end
+        end
       end
       // main cursor
       if (m_emit) begin
@@ -205,21 +243,6 @@ module bfp_dma_packed #(
           end
         end
       end
-      // meta cursor (a header word and a meta word never leave together: the header waits for !x_busy_q)
-      if (x_emit) begin
-        x_k_q   <= x_k_q + 16'd1;
-        x_pos_q <= x_pos_q + 32'(Beat);
-        if (x_pos_q + 32'(Beat) >= x_end_q) begin
-          x_k_q <= '0;
-          if (!x_l2_q) begin
-            x_l2_q  <= 1'b1;
-            x_pos_q <= x_l2s_q;
-            x_end_q <= x_l2e_q;
-          end else begin
-            x_busy_q <= 1'b0;
-          end
-        end
-      end
     end
   end
 
@@ -229,11 +252,12 @@ module bfp_dma_packed #(
     for (int b = 0; b < Beat; b++) hdr_mask[8*b +: 8] = (32'(b) < off_exp_q) ? 8'hff : 8'h00;
 
   assign we_o         = m_emit;
-  assign row_o        = x_emit ? x_row_q : RowBits'(m_row_q);
+  assign row_o        = RowBits'(m_row_q);
   assign seg_o        = (m_st_q == MainHdr) ? bfp_pkg::SEG_HDR : bfp_pkg::SEG_CODES;
   assign word_o       = (m_st_q == MainHdr) ? 16'd0 : m_k_q;
   assign wdata_o      = (m_st_q == MainHdr) ? (m_word & hdr_mask) : m_word;
   assign meta_we_o    = x_emit;
+  assign meta_row_o   = x_row_q;
   assign meta_seg_o   = x_l2_q ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
   assign meta_word_o  = x_k_q;
   assign meta_wdata_o = x_word;
@@ -244,7 +268,9 @@ module bfp_dma_packed #(
 `ifdef BFP_ASSERT
   // ---- assertions (docs/assertions.md): rules 5-7 of a packed tile and a row header within the row ----------
   logic [15:0] a_kb_q;
+  logic        a_end_q;  // the last beat was accepted in the cycle before
   always_ff @(posedge clk_i) if (start_i) a_kb_q <= count_i;
+  always_ff @(posedge clk_i) a_end_q <= rst_ni && active_q && rsp_fire && last_beat;
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
       assert (!start_i || !active_q) else $error("DMA_PK_START_BUSY: a packed load started while the last one runs");
@@ -266,8 +292,8 @@ module bfp_dma_packed #(
         assert (!m_last_row || h_end == tlen_q)
           else $error("DMA_PK_TILE_LEN: the last row (%0d) ends at %0d, tile_len is %0d", m_row_q, h_end, tlen_q);
       end
-      // the tile's last beat leaves with every word of every row delivered
-      assert (!(rsp_fire && last_beat) || (m_st_q == MainDone && !x_busy_q))
+      // the tile's last beat leaves with every word of every row delivered (its last words leave with it)
+      assert (!a_end_q || (m_st_q == MainDone && !x_busy_q))
         else $error("DMA_PK_SHORT: the tile's %0d beats end before row %0d is delivered", nb_q, m_row_q);
     end
   end

@@ -36,11 +36,12 @@ module bfp_dma_sparse #(
   output logic                 rd_rsp_tready_o,  /// read data accepted
   input  logic [MemWidth-1:0]  rd_rsp_tdata_i,   /// one beat of read data, byte b at [8b+7:8b]
   output logic                 we_o,             /// one header or code beat to store
-  output logic [RowBits-1:0]   row_o,            /// row of the beat and of the meta word
+  output logic [RowBits-1:0]   row_o,            /// row of the beat
   output logic [bfp_pkg::SEG_W-1:0] seg_o,       /// SEG_HDR (header + level-1 mask) or SEG_CODES
   output logic [15:0]          word_o,           /// beat index inside the codes (0 for the header)
   output logic [MemWidth-1:0]  wdata_o,          /// beat data (header beat: bytes past the level-1 mask 0)
   output logic                 meta_we_o,        /// one realigned metadata word to store
+  output logic [RowBits-1:0]   meta_row_o,       /// its row (row streams: row_o; packed: may be the row before)
   output logic [bfp_pkg::SEG_W-1:0] meta_seg_o,  /// SEG_L2 or SEG_EXP
   output logic [15:0]          meta_word_o,      /// word index inside the segment (bytes [w*Beat, +Beat))
   output logic [MemWidth-1:0]  meta_wdata_o      /// the word
@@ -186,7 +187,7 @@ module bfp_dma_sparse #(
   // ---- packed tiles (LOAD_ACT SPARSE with `packed`): their own engine, this module's write stage ------------
   logic start_rs, start_pk, pk_busy, pk_req_valid, pk_rsp_ready, pk_we, pk_meta_we;
   logic [AddrWidth-1:0] pk_req_addr;
-  logic [RowBits-1:0] pk_row;
+  logic [RowBits-1:0] pk_row, pk_meta_row;
   logic [bfp_pkg::SEG_W-1:0] pk_seg, pk_meta_seg;
   logic [15:0] pk_word, pk_meta_word;
   logic [MemWidth-1:0] pk_wdata, pk_meta_wdata;
@@ -217,6 +218,7 @@ module bfp_dma_sparse #(
     .word_o         (pk_word),
     .wdata_o        (pk_wdata),
     .meta_we_o      (pk_meta_we),
+    .meta_row_o     (pk_meta_row),
     .meta_seg_o     (pk_meta_seg),
     .meta_word_o    (pk_meta_word),
     .meta_wdata_o   (pk_meta_wdata)
@@ -408,7 +410,7 @@ module bfp_dma_sparse #(
   // writes land one cycle after their beat; busy_o covers that cycle, so a COMPUTE never reads a half before
   // its last write.
   logic                        we_q, meta_we_q;
-  logic [RowBits-1:0]          row_q;
+  logic [RowBits-1:0]          row_q, meta_row_q;
   logic [bfp_pkg::SEG_W-1:0]   seg_q, meta_seg_q;
   logic [15:0]                 word_q, meta_word_q;
   logic [MemWidth-1:0]         wdata_q, meta_wdata_q;
@@ -422,6 +424,7 @@ module bfp_dma_sparse #(
     end
     if (pk_busy) begin
       row_q        <= pk_row;
+      meta_row_q   <= pk_meta_row;
       seg_q        <= pk_seg;
       word_q       <= pk_word;
       wdata_q      <= pk_wdata;
@@ -430,6 +433,7 @@ module bfp_dma_sparse #(
       meta_wdata_q <= pk_meta_wdata;
     end else begin
       row_q        <= rsp_row;
+      meta_row_q   <= rsp_row;
       seg_q        <= rsp_phb_q ? bfp_pkg::SEG_CODES : bfp_pkg::SEG_HDR;
       word_q       <= rsp_phb_q ? rsp_beat_q - 16'(mbm1_q[BW*rsp_row +: BW]) : 16'd0;
       wdata_q      <= rsp_phb_q ? rd_rsp_tdata_i : (rd_rsp_tdata_i & hdr_mask);
@@ -446,6 +450,7 @@ module bfp_dma_sparse #(
   assign word_o       = word_q;
   assign wdata_o      = wdata_q;
   assign meta_we_o    = meta_we_q;
+  assign meta_row_o   = meta_row_q;
   assign meta_seg_o   = meta_seg_q;
   assign meta_word_o  = meta_word_q;
   assign meta_wdata_o = meta_wdata_q;
