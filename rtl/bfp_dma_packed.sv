@@ -58,7 +58,8 @@ module bfp_dma_packed #(
   logic               active_q, thdr_q;       // loading; tile header (beat 0) read
   logic [15:0]        n_q;                    // rows of the tile
   logic [31:0]        addr_q, off_exp_q;      // tile address; a row's exponents start at off_exp (4 + ceil(KB/8))
-  logic [31:0]        tlen_q, nb_q;           // tile_len; beats of the tile (at least 1)
+  logic [31:0]        tlen_q, nb_q;           // tile_len; beats of the tile (at least nbmin_q)
+  logic [31:0]        nbmin_q;                // beats of the smallest tile of n rows: 2 + 2n + n * off_exp bytes
   logic [Rows*16-1:0] offs_q;                 // row offsets off_i (row i at [16i +: 16])
   logic [31:0]        req_b_q, c_q;           // next beat to request; beat at the response port
   logic [MemWidth-1:0] last_q;                // the previous beat (beat c - 1)
@@ -147,8 +148,10 @@ module bfp_dma_packed #(
   assign rd_rsp_tready_o = live && m_clear && x_clear && c_q < nb_q;
   assign rsp_fire  = rd_rsp_tready_o;  // (live includes the valid)
   assign last_beat = c_q + 32'd1 >= nb_q;
-  // beat 0 alone first; the rest of the tile as one burst once tile_len is known
-  assign rd_req_tvalid_o = active_q && (req_b_q == 32'd0 || (thdr_q && req_b_q < nb_q));
+  // The beats every tile of n rows has (each row has at least its header and level-1 mask) are requested at once;
+  // the rest of the tile as one burst once beat 0 has given tile_len. So the round trip for beat 0 is hidden
+  // behind the rows of the first beats, and no beat past the tile is ever read.
+  assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q || (thdr_q && req_b_q < nb_q));
   assign rd_req_addr_o   = AddrWidth'(addr_q + (req_b_q << BeatLog));
   assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
   assign busy_o    = active_q;
@@ -163,6 +166,7 @@ module bfp_dma_packed #(
       n_q        <= rows_i;
       addr_q     <= addr_i;
       off_exp_q  <= bfp_pkg::row_off_exp(32'(count_i));
+      nbmin_q    <= ceil_beats(32'd2 + 32'(rows_i) * (32'd2 + bfp_pkg::row_off_exp(32'(count_i))));
       req_b_q    <= '0;
       c_q        <= '0;
       m_st_q     <= MainDone;
@@ -172,7 +176,8 @@ module bfp_dma_packed #(
       if (!thdr_q && rd_rsp_tvalid_i) begin
         thdr_q   <= 1'b1;
         tlen_q   <= 32'(hdr_bits[15:0]);
-        nb_q     <= (hdr_bits[15:0] == 16'd0) ? 32'd1 : ceil_beats(32'(hdr_bits[15:0]));
+        // (a corrupt tile_len below the smallest tile: the beats already requested are still taken)
+        nb_q     <= (ceil_beats(32'(hdr_bits[15:0])) < nbmin_q) ? nbmin_q : ceil_beats(32'(hdr_bits[15:0]));
         offs_q   <= hdr_bits[HdrBits-1:16];
         m_st_q   <= MainHdr;
         m_row_q  <= '0;
