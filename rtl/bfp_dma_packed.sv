@@ -62,7 +62,7 @@ module bfp_dma_packed #(
   logic [31:0]        nbmin_q;                // beats of the smallest tile of n rows: 2 + 2n + n * off_exp bytes
   logic [Rows*16-1:0] offs_q;                 // row offsets off_i (row i at [16i +: 16])
   logic [31:0]        req_b_q, c_q;           // next beat to request; beat at the response port
-  logic [MemWidth-1:0] last_q;                // the previous beat (beat c - 1)
+  logic [MemWidth-1:0] last_q, last2_q;       // the beats c - 1 and c - 2
   // main cursor: the header word of row mrow, then its code words [pos, end) in words of Beat bytes
   main_e              m_st_q;
   logic [15:0]        m_row_q;
@@ -84,21 +84,35 @@ module bfp_dma_packed #(
   function automatic logic [31:0] ceil_beats(input logic [31:0] bytes);
     ceil_beats = (bytes + 32'(Beat - 1)) >> BeatLog;
   endfunction
-  // the cycle a word [pos, min(pos + Beat, end)) can leave: its last byte is in beat c
-  function automatic logic due(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
+  // the beat that holds the last used byte of a word [pos, min(pos + Beat, end))
+  function automatic logic [31:0] lastb(input logic [31:0] pos, input logic [31:0] seg_end);
     logic [31:0] e;
-    e   = (pos + 32'(Beat) < seg_end) ? pos + 32'(Beat) : seg_end;
-    due = ((e - 32'd1) >> BeatLog) <= c;
+    e     = (pos + 32'(Beat) < seg_end) ? pos + 32'(Beat) : seg_end;
+    lastb = (e - 32'd1) >> BeatLog;
+  endfunction
+  // a word can leave once that beat is at the response port (or was: due); it holds the port's beat back once the
+  // beat after its last one is there (lag: one beat of slack, so that the two cursors need not agree on a beat)
+  function automatic logic due(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
+    due = lastb(pos, seg_end) <= c;
+  endfunction
+  function automatic logic lag(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
+    lag = lastb(pos, seg_end) < c;
   endfunction
 
-  // ---- funnels: a word starting in the previous beat takes its low bytes from it --------------------------
-  logic [MemWidth-1:0]   m_lo, x_lo, m_word, x_word;
+  // ---- funnels over the last three beats: a word starts in beat c, c - 1 or c - 2 (a word ending in c - 1 holds
+  // the port's beat c back, so none is older) -----------------------------------------------------------------
+  function automatic logic [2*MemWidth-1:0] pair(input logic [31:0] pos, input logic [31:0] c,
+                                                 input logic [MemWidth-1:0] cur, input logic [MemWidth-1:0] l1,
+                                                 input logic [MemWidth-1:0] l2);
+    if ((pos >> BeatLog) == c) pair = {cur, cur};
+    else if ((pos >> BeatLog) + 32'd1 == c) pair = {cur, l1};
+    else pair = {l1, l2};
+  endfunction
+  logic [MemWidth-1:0]   m_word, x_word;
   logic [2*MemWidth-1:0] m_fun, x_fun;
   always_comb begin
-    m_lo   = ((m_pos_q >> BeatLog) == c_q) ? rd_rsp_tdata_i : last_q;
-    x_lo   = ((x_pos_q >> BeatLog) == c_q) ? rd_rsp_tdata_i : last_q;
-    m_fun  = {rd_rsp_tdata_i, m_lo} >> (8 * 32'(m_pos_q[BeatLog-1:0]));
-    x_fun  = {rd_rsp_tdata_i, x_lo} >> (8 * 32'(x_pos_q[BeatLog-1:0]));
+    m_fun  = pair(m_pos_q, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(m_pos_q[BeatLog-1:0]));
+    x_fun  = pair(x_pos_q, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(x_pos_q[BeatLog-1:0]));
     m_word = m_fun[MemWidth-1:0];
     x_word = x_fun[MemWidth-1:0];
   end
@@ -119,35 +133,50 @@ module bfp_dma_packed #(
   assign m_last_row = 32'(m_row_q) + 32'd1 >= 32'(n_q);
 
   // ---- which words leave this cycle ---------------------------------------------------------------------
-  logic live, m_due, x_due, m_emit, x_emit, rsp_fire, req_fire, last_beat;
-  assign live      = active_q && thdr_q && rd_rsp_tvalid_i;
-  assign m_due     = m_st_q != MainDone && due(m_pos_q, m_end_q, c_q);
-  assign x_due     = x_busy_q && due(x_pos_q, x_end_q, c_q);
+  // After the tile's last beat (drain) the words still due leave from the last two beats, every cursor word
+  // counting as due, so that a corrupt tile whose words run past tile_len still ends (DMA_PK_SHORT reports it).
+  logic live, drain, m_due, x_due, m_emit, x_emit, rsp_fire, req_fire, last_beat;
+  assign drain     = thdr_q && c_q >= nb_q;
+  assign live      = active_q && thdr_q && (rd_rsp_tvalid_i || drain);
+  assign m_due     = m_st_q != MainDone && (drain || due(m_pos_q, m_end_q, c_q));
+  assign x_due     = x_busy_q && (drain || due(x_pos_q, x_end_q, c_q));
   // a row's header word hands the row's exponent and level-2 words to the meta cursor: it waits until that one
   // is idle or delivers the last word of the row before
   logic x_last;
   assign x_last    = x_l2_q && x_pos_q + 32'(Beat) >= x_end_q;
   assign m_emit    = live && m_due && (m_st_q != MainHdr || !x_busy_q || (x_emit && x_last));
   assign x_emit    = live && x_due;
-  // The beat is accepted in the cycle its last due word leaves: when neither cursor's next word (after this
-  // cycle's) is due in it too. A header word also opens the row's code words (main) and exponent words (meta).
-  logic m_next_due, x_next_due, x_new_due, m_clear, x_clear;
+  // The beat c is accepted unless a word that ended in beat c - 1 stays behind after this cycle: the cursor's
+  // word (if it does not leave), or its next one (if it does). A header word also opens the row's code words
+  // (main) and exponent words (meta).
+  logic m_next_lag, x_next_lag, x_new_lag, m_clear, x_clear, m_lag, x_lag;
   always_comb begin
+    m_lag = m_st_q != MainDone && lag(m_pos_q, m_end_q, c_q);
+    x_lag = x_busy_q && lag(x_pos_q, x_end_q, c_q);
     if (m_st_q == MainHdr)
-      m_next_due = (h_nnz != 32'd0) ? due(h_cd, h_end, c_q) : (!m_last_row && due(next_off, next_off + off_exp_q, c_q));
+      m_next_lag = (h_nnz != 32'd0) ? lag(h_cd, h_end, c_q) : (!m_last_row && lag(next_off, next_off + off_exp_q, c_q));
     else if (m_pos_q + 32'(Beat) < m_end_q)
-      m_next_due = due(m_pos_q + 32'(Beat), m_end_q, c_q);
+      m_next_lag = lag(m_pos_q + 32'(Beat), m_end_q, c_q);
     else
-      m_next_due = !m_last_row && due(next_off, next_off + off_exp_q, c_q);
-    if (x_pos_q + 32'(Beat) < x_end_q) x_next_due = due(x_pos_q + 32'(Beat), x_end_q, c_q);
-    else x_next_due = !x_l2_q && due(x_l2s_q, x_l2e_q, c_q);
-    x_new_due = m_st_q == MainHdr && h_nnzb != 32'd0 && due(h_e, h_l2, c_q);
-    m_clear   = !m_due || (m_emit && !m_next_due);
-    x_clear   = (!x_due || (x_emit && !x_next_due)) && !(m_emit && x_new_due);
+      m_next_lag = !m_last_row && lag(next_off, next_off + off_exp_q, c_q);
+    if (x_pos_q + 32'(Beat) < x_end_q) x_next_lag = lag(x_pos_q + 32'(Beat), x_end_q, c_q);
+    else x_next_lag = !x_l2_q && lag(x_l2s_q, x_l2e_q, c_q);
+    x_new_lag = m_st_q == MainHdr && h_nnzb != 32'd0 && lag(h_e, h_l2, c_q);
+    m_clear   = !m_lag || (m_emit && !m_next_lag);
+    x_clear   = (!x_lag || (x_emit && !x_next_lag)) && !(m_emit && x_new_lag);
   end
-  assign rd_rsp_tready_o = live && m_clear && x_clear && c_q < nb_q;
-  assign rsp_fire  = rd_rsp_tready_o;  // (live includes the valid)
+  assign rd_rsp_tready_o = active_q && thdr_q && rd_rsp_tvalid_i && c_q < nb_q && m_clear && x_clear;
+  assign rsp_fire  = rd_rsp_tready_o;
   assign last_beat = c_q + 32'd1 >= nb_q;
+  // the load ends when both cursors are done after the last beat (their last words may leave with it)
+  logic m_fin, x_fin, fin;
+  always_comb begin
+    m_fin = m_st_q == MainDone ||
+            (m_emit && m_last_row && ((m_st_q == MainHdr && h_nnz == 32'd0) ||
+                                      (m_st_q == MainCodes && m_pos_q + 32'(Beat) >= m_end_q)));
+    x_fin = (!x_busy_q || (x_emit && x_last)) && !(m_emit && m_st_q == MainHdr && h_nnzb != 32'd0);
+    fin   = thdr_q && (drain || (rsp_fire && last_beat)) && m_fin && x_fin;
+  end
   // The beats every tile of n rows has (each row has at least its header and level-1 mask) are requested at once;
   // the rest of the tile as one burst once beat 0 has given tile_len. So the round trip for beat 0 is hidden
   // behind the rows of the first beats, and no beat past the tile is ever read.
@@ -186,10 +215,11 @@ module bfp_dma_packed #(
       end
       if (req_fire) req_b_q <= req_b_q + 32'd1;
       if (rsp_fire) begin
-        last_q <= rd_rsp_tdata_i;
-        c_q    <= c_q + 32'd1;
-        if (last_beat) active_q <= 1'b0;
+        last_q  <= rd_rsp_tdata_i;
+        last2_q <= last_q;
+        c_q     <= c_q + 32'd1;
       end
+      if (fin) active_q <= 1'b0;
       // meta cursor (before the main cursor: a header word leaving with the meta cursor's last word of the row
       // before reloads it, the later assignment)
       if (x_emit) begin
@@ -275,7 +305,7 @@ module bfp_dma_packed #(
   logic [15:0] a_kb_q;
   logic        a_end_q;  // the last beat was accepted in the cycle before
   always_ff @(posedge clk_i) if (start_i) a_kb_q <= count_i;
-  always_ff @(posedge clk_i) a_end_q <= rst_ni && active_q && rsp_fire && last_beat;
+  always_ff @(posedge clk_i) a_end_q <= rst_ni && active_q && fin;
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
       assert (!start_i || !active_q) else $error("DMA_PK_START_BUSY: a packed load started while the last one runs");
@@ -297,9 +327,13 @@ module bfp_dma_packed #(
         assert (!m_last_row || h_end == tlen_q)
           else $error("DMA_PK_TILE_LEN: the last row (%0d) ends at %0d, tile_len is %0d", m_row_q, h_end, tlen_q);
       end
-      // the tile's last beat leaves with every word of every row delivered (its last words leave with it)
+      // every word ends inside the tile's beats (a word due only because of the drain ran past tile_len)
+      assert (!(m_emit && drain) || lastb(m_pos_q, m_end_q) < nb_q)
+        else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", m_row_q, nb_q);
+      assert (!(x_emit && drain) || lastb(x_pos_q, x_end_q) < nb_q)
+        else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", x_row_q, nb_q);
       assert (!a_end_q || (m_st_q == MainDone && !x_busy_q))
-        else $error("DMA_PK_SHORT: the tile's %0d beats end before row %0d is delivered", nb_q, m_row_q);
+        else $error("DMA_PK_SHORT: the load ended before row %0d was delivered", m_row_q);
     end
   end
 `endif
