@@ -75,7 +75,7 @@ struct CompressionStats {
   size_t hier_bytes_moved = 0;   ///< sum over rows of rup(off_l2 + nnzb*B/8) (rup(4 + ceil(KB/8)) if nnzb = 0) + rup(nnz)
   size_t flat_bitmap_bytes = 0;  ///< sum over rows of KB*B/8 + KB + nnz (one-level bitmap baseline)
   /// Packed tiles (docs/sparse-format.md "Packed tiles"; golden/sparse_packed.h), only when compression_stats
-  /// is given tile_rows >= 1, else 0. The FORMAT's size: no RTL loader reads packed tiles yet.
+  /// is given tile_rows >= 1, else 0. The FORMAT's size (what a packed LOAD_ACT moves: rup(tile_len) per tile).
   int packed_tile_rows = 0;          ///< R the packed sizes are for (0 = not computed)
   size_t packed_bytes = 0;           ///< sum over tiles of the tile length (2 + 2n header bytes + the rows' exact sizes)
   size_t packed_bytes_moved = 0;     ///< sum over tiles of rup(tile length)

@@ -69,6 +69,7 @@ Words Command::encode() const {
   put(w, fmt::kPrune, prune);
   put(w, fmt::kWgtBuf, wgt_buf);
   put(w, fmt::kAccNext, acc_next);
+  put(w, fmt::kPacked, packed);
   put(w, fmt::kRowBlocks, row_blocks);
   return w;
 }
@@ -88,6 +89,7 @@ Command Command::decode(const Words& w) {
   c.prune = static_cast<uint8_t>(get(w, fmt::kPrune));
   c.wgt_buf = static_cast<uint8_t>(get(w, fmt::kWgtBuf));
   c.acc_next = static_cast<uint8_t>(get(w, fmt::kAccNext));
+  c.packed = static_cast<uint8_t>(get(w, fmt::kPacked));
   c.row_blocks = static_cast<uint16_t>(get(w, fmt::kRowBlocks));
   return c;
 }
@@ -116,6 +118,7 @@ std::string Command::str() const {
   if (op == Opcode::LoadAct || op == Opcode::Compute) os << " half=" << ((flags & kFlagActBuf) ? 1 : 0);
   if (wgt_buf) os << " wgt_buf=" << int(wgt_buf);
   if (op == Opcode::LoadAct && (flags & kFlagSparse)) os << " SPARSE";
+  if (packed) os << " PACKED";
   if (flags & kFlagWait) os << " WAIT";
   return os.str();
 }
@@ -144,6 +147,11 @@ void check_command(const Command& c, const Config& cfg) {
   if (c.acc_next) {
     if (c.op != Opcode::Drain) fail("acc_next is only defined for DRAIN");
     if (!cfg.sparse()) fail("acc_next needs a config with sparsity (two accumulator buffers)");
+  }
+  if (c.packed) {
+    // one packed tile (docs/sparse-format.md "Packed tiles"): its header (tile_len, n row offsets) in beat 0
+    if (c.op != Opcode::LoadAct || !(c.flags & kFlagSparse)) fail("packed is only defined for LOAD_ACT SPARSE");
+    if (2u + 2u * c.rows > beat) fail("a packed tile's header (2 + 2 * rows bytes) exceeds one beat");
   }
   switch (c.op) {
     case Opcode::LoadAct:

@@ -50,6 +50,7 @@ struct Command {
   uint16_t row_blocks = 0;  ///< compressed STORE: blocks of a whole output row
   uint8_t wgt_buf = 0;      ///< LOAD_WGT, COMPUTE: weight half 1 (0: from element 0); see wgt_buf_halves()
   uint8_t acc_next = 0;     ///< DRAIN: into the other accumulator buffer (sparse configs; docs/architecture.md)
+  uint8_t packed = 0;       ///< LOAD_ACT SPARSE: one packed tile at code_addr (docs/sparse-format.md "Packed tiles")
 
   /// The 256-bit command as eight 32-bit words (word n = cmd_tdata_i[32n+31:32n]); every field is placed
   /// as fmt::kFields says, reserved bits are 0.

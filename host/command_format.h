@@ -28,7 +28,7 @@ struct Field {
 /// Index of each field in kFields (the order of the command word).
 enum FieldId : int {
   kOpcode, kFlags, kRows, kCodeAddr, kExpAddr, kCodeStride, kExpStride, kCount, kColOffset, kValidCols,
-  kPrune, kWgtBuf, kAccNext, kRowBlocks, kNumFields
+  kPrune, kWgtBuf, kAccNext, kPacked, kRowBlocks, kNumFields
 };
 
 constexpr Field kFields[kNumFields] = {
@@ -45,6 +45,7 @@ constexpr Field kFields[kNumFields] = {
     {"prune", 208, 8, "STORE: sparsity-scaling threshold T; codes with |c| < T become 0 (0 = off)"},
     {"wgt_buf", 216, 1, "LOAD_WGT, COMPUTE: weight half 1 (elements WgtDepth/2 on; count*B <= WgtDepth/2), else from element 0"},
     {"acc_next", 217, 1, "DRAIN: copy into the other accumulator buffer (the one the STORE after next reads; sparse configs)"},
+    {"packed", 218, 1, "LOAD_ACT SPARSE: code_addr is one packed tile of `rows` rows (docs/sparse-format.md \"Packed tiles\")"},
     {"row_blocks", 224, 16, "compressed STORE: blocks of a whole output row (fixes the segment offsets)"},
 };
 

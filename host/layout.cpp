@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "golden/sparse.h"
+#include "golden/sparse_packed.h"
 #include "host/command.h"
 
 namespace bfp::host {
@@ -36,11 +37,31 @@ uint32_t GemmLayout::exp_offset(int b) const {
   return static_cast<uint32_t>((b / chunk_blocks) * exp_chunk_pitch + b % chunk_blocks);
 }
 
+uint64_t GemmLayout::a_code_bytes(int m) const {
+  if (packed_a) return uint64_t(a_tiles) * a_tile_pitch;
+  return uint64_t(m) * (sparse_a ? a_stream_stride : a_code_stride);
+}
+
+bool can_pack_a(const Config& cfg, int k, std::string* why) {
+  if (why) why->clear();
+  const int kb = (k + cfg.block - 1) / cfg.block;
+  if (2 + 2 * cfg.rows > cfg.beat_bytes()) {
+    if (why) *why = "a packed tile's header (2 + 2R bytes) exceeds one memory beat";
+    return false;
+  }
+  if (k < 1 || !golden::packed_layout_fits(kb, cfg.block, cfg.beat_bytes(), cfg.rows)) {
+    if (why) *why = "the packed tile layout does not fit (docs/sparse-format.md \"Packed tiles\", Limits)";
+    return false;
+  }
+  return true;
+}
+
 uint64_t address_limit(const Config& cfg) {
   return cfg.addr_width >= 32 ? (uint64_t{1} << 32) : (uint64_t{1} << cfg.addr_width);
 }
 
-GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bool sparse_c, bool bias) {
+GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bool sparse_c, bool bias,
+                       bool packed_a) {
   if (m <= 0 || k <= 0 || n <= 0)
     throw std::invalid_argument("GEMM shape must be positive (got M=" + std::to_string(m) + ", K=" + std::to_string(k) +
                                 ", N=" + std::to_string(n) + ")");
@@ -68,6 +89,11 @@ GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bo
   } catch (const golden::InputError& e) {
     throw std::invalid_argument(std::string("compressed row streams: ") + e.what());
   }
+  if (sparse_a && packed_a && can_pack_a(cfg, k)) {
+    l.packed_a = true;
+    l.a_tiles = (m + cfg.rows - 1) / cfg.rows;
+    l.a_tile_pitch = roundup(golden::packed_layout(l.kb, B, int(beat), cfg.rows).max_tile_bytes, beat);
+  }
 
   const uint64_t align = std::max<uint64_t>(beat, 256);
   uint64_t at = align;  // keep address 0 unused: a dropped base address shows up as a mismatch
@@ -76,7 +102,7 @@ GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bo
     at = (at + bytes + align - 1) / align * align;
     return start;
   };
-  const uint64_t a_codes = region(uint64_t(m) * (sparse_a ? l.a_stream_stride : l.a_code_stride));
+  const uint64_t a_codes = region(l.a_code_bytes(m));
   const uint64_t a_exps = region(sparse_a ? 0 : uint64_t(m) * l.a_exp_stride);
   const uint64_t w_codes = region(uint64_t(n) * l.a_code_stride), w_exps = region(uint64_t(n) * l.a_exp_stride);
   const uint64_t c_codes = region(uint64_t(m) * (sparse_c ? l.c_stream_stride : l.c_code_stride));

@@ -36,6 +36,14 @@ struct GemmLayout {
   bool sparse_c = false;         ///< C written as row streams at c_codes
   uint32_t a_stream_stride = 0;  ///< row stride of A's streams (minimum stride of the format)
   uint32_t c_stream_stride = 0;  ///< row stride of C's streams
+  /// A (sparse_a) as packed tiles of R rows (docs/sparse-format.md "Packed tiles"), loaded one tile per LOAD_ACT
+  /// SPARSE with `packed`: tile t at a_codes + t * a_tile_pitch, a_tile_pitch = rup(the largest tile of the
+  /// format), so that the addresses (and the commands) depend on the shape only; a load reads rup(tile_len).
+  bool packed_a = false;
+  uint32_t a_tile_pitch = 0;
+  int a_tiles = 0;               ///< packed tiles of A: ceil(M / R)
+  /// Bytes of A's region: packed tiles, row streams or dense codes.
+  uint64_t a_code_bytes(int m) const;
   /// A bias row (docs/arithmetic.md 4b) laid out like one dense row of C: N codes at bias_codes, ceil(N/B)
   /// exponents at bias_exps, each region c_code_stride / c_exp_stride bytes. Both 0 without a bias.
   bool bias = false;
@@ -50,8 +58,14 @@ uint64_t address_limit(const Config& cfg);
 
 /// Throws std::invalid_argument for non-positive shapes or when the operands do not fit the address space.
 /// `bias` adds the bias row's two regions after the others.
+/// `packed_a` (with sparse_a): A as packed tiles when can_pack_a(cfg, k), else row streams.
 GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a = false, bool sparse_c = false,
-                       bool bias = false);
+                       bool bias = false, bool packed_a = false);
+
+/// True when a compressed A with K = `k` can be loaded as packed tiles of R = cfg.rows rows: the packed layout
+/// fits (golden::packed_layout_fits) and a tile header of R rows fits one beat (2 + 2R <= BEAT). Otherwise *why
+/// says why not; the runner then loads row streams.
+bool can_pack_a(const Config& cfg, int k, std::string* why = nullptr);
 
 /// Layout of an M x K x N GEMM whose A is the dense C (M x K) that the GEMM laid out as `prev` left in memory:
 /// the strides of layout_gemm(cfg, M, K, N), A's addresses = prev's C, W^T and C moved clear of prev's C region

@@ -80,7 +80,7 @@ GemmPlan plan_gemm(const Config& cfg, const GemmShape& s, const PlanOptions& o) 
     throw std::invalid_argument("an A read in place needs a layout (chained_layout) and a dense load");
   GemmPlan p;
   p.shape = s;
-  p.layout = o.layout ? *o.layout : layout_gemm(cfg, s.m, s.k, s.n, sparse_a, sparse_c, o.bias);
+  p.layout = o.layout ? *o.layout : layout_gemm(cfg, s.m, s.k, s.n, sparse_a, sparse_c, o.bias, o.pack_a);
   if (o.layout && (o.layout->sparse_a != sparse_a || o.layout->sparse_c != sparse_c))
     throw std::invalid_argument("the given layout's compressed operands differ from the plan's");
   if (o.layout && o.layout->bias != o.bias)

@@ -31,6 +31,9 @@ enum class Compress {
 struct PlanOptions {
   Schedule schedule = Schedule::Auto;
   Compress sparse_a = Compress::No;  ///< A as row streams, LOAD_ACT SPARSE (sparse configs, one K chunk)
+  /// A compressed A as packed tiles (LOAD_ACT SPARSE `packed`) where can_pack_a holds, else row streams. Only for
+  /// an A the host writes (not with a given layout: that layout decides).
+  bool pack_a = false;
   Compress sparse_c = Compress::No;  ///< C written as row streams, STORE SPARSE (output-stationary)
   bool relu = false;
   int prune = 0;                     ///< STORE sparsity-scaling threshold T (0..255, 0 = off)

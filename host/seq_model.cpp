@@ -46,7 +46,8 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
       h.sparse = (c.flags & kFlagSparse) && cfg.sparse();
       h.rows = c.rows;
       if (h.sparse) {
-        h.m0 = int((c.code_addr - l.a_codes) / l.a_stream_stride);
+        h.m0 = c.packed ? int((c.code_addr - l.a_codes) / l.a_tile_pitch) * cfg.rows
+                        : int((c.code_addr - l.a_codes) / l.a_stream_stride);
         h.kb0 = 0;
       } else {
         h.m0 = int((c.code_addr - l.a_codes) / l.a_code_stride);

@@ -157,6 +157,11 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     c.code_addr = l.a_codes + static_cast<uint32_t>(u.m0) * l.a_stream_stride;
     c.code_stride = l.a_stream_stride;
     c.count = static_cast<uint16_t>(l.kb);
+    if (l.packed_a) {  // one packed tile: M tile u.m0 / R (docs/sparse-format.md "Packed tiles")
+      c.packed = 1;
+      c.code_addr = l.a_codes + static_cast<uint32_t>(u.m0 / R) * l.a_tile_pitch;
+      c.code_stride = 0;
+    }
     cmds.push_back(c);
   };
   // Weight halves (docs/architecture.md "Weight buffer halves"): when K fits half the weight buffer, the

@@ -137,6 +137,7 @@ module bfp_core #(
   logic [bfp_pkg::CMD_EXP_STRIDE_W-1:0]  exp_stride_q;
   logic [bfp_pkg::CMD_WGT_BUF_W-1:0]     wgt_buf_q;
   logic [bfp_pkg::CMD_ACC_NEXT_W-1:0]    acc_next_q;
+  logic [bfp_pkg::CMD_PACKED_W-1:0]      packed_q;    // LOAD_ACT SPARSE: one packed tile (bfp_dma_packed)
 
   logic load_busy, comp_busy, store_busy, drain_blocked;
   logic issuing;     // a walker (sequencer) issues an element this cycle
@@ -210,6 +211,7 @@ module bfp_core #(
       row_blocks_q  <= cmd_tdata_i[bfp_pkg::CMD_ROW_BLOCKS_LSB +: bfp_pkg::CMD_ROW_BLOCKS_W];
       wgt_buf_q     <= cmd_wgt_buf;  // read by the CMD_WGT_BUF assertion only (halves: cmd_wgt_halves_q)
       acc_next_q    <= cmd_tdata_i[bfp_pkg::CMD_ACC_NEXT_LSB +: bfp_pkg::CMD_ACC_NEXT_W];
+      packed_q      <= cmd_tdata_i[bfp_pkg::CMD_PACKED_LSB +: bfp_pkg::CMD_PACKED_W];
       cmd_wgt_halves_q <= cmd_wgt_halves_d;
     end
   end
@@ -272,6 +274,7 @@ module bfp_core #(
   logic [15:0]         sp_word;
   logic [MemWidth-1:0] sp_wdata;
   logic                sp_meta_we;           // realigned level-2 / exponent word (bfp_dma_sparse)
+  logic [RowBits-1:0]  sp_meta_row;
   logic [bfp_pkg::SEG_W-1:0] sp_meta_seg;
   logic [15:0]         sp_meta_word;
   logic [MemWidth-1:0] sp_meta_wdata;
@@ -345,6 +348,7 @@ module bfp_core #(
       .clk_i          (clk_i),
       .rst_ni         (rst_sdma_nq),
       .start_i        (start_sparse_load),
+      .packed_i       (packed_q != '0),
       .rows_i         (rows_q),
       .count_i        (count_q),
       .addr_i         (code_addr_q),
@@ -362,11 +366,14 @@ module bfp_core #(
       .word_o         (sp_word),
       .wdata_o        (sp_wdata),
       .meta_we_o      (sp_meta_we),
+      .meta_row_o     (sp_meta_row),
       .meta_seg_o     (sp_meta_seg),
       .meta_word_o    (sp_meta_word),
       .meta_wdata_o   (sp_meta_wdata)
     );
   end else begin : gen_no_sdma
+    logic unused_packed;  // no sparse loader: the field has nothing to select
+    assign unused_packed = ^packed_q;
     assign sdma_busy = 1'b0;
     assign sdma_req_valid = 1'b0;
     assign sdma_req_addr = '0;
@@ -377,6 +384,7 @@ module bfp_core #(
     assign sp_word = '0;
     assign sp_wdata = '0;
     assign sp_meta_we = 1'b0;
+    assign sp_meta_row = '0;
     assign sp_meta_seg = '0;
     assign sp_meta_word = '0;
     assign sp_meta_wdata = '0;
@@ -437,7 +445,7 @@ module bfp_core #(
       .wgt_e_o     (wgt_e)
     );
     logic unused_sparse;
-    assign unused_sparse = ^{sp_we, sp_row, sp_seg, sp_word, sp_wdata, sp_meta_we, sp_meta_seg, sp_meta_word,
+    assign unused_sparse = ^{sp_we, sp_row, sp_seg, sp_word, sp_wdata, sp_meta_we, sp_meta_row, sp_meta_seg, sp_meta_word,
                              sp_meta_wdata};
   end else begin : gen_sparse
     bfp_operands_sparse #(
@@ -475,6 +483,7 @@ module bfp_core #(
       .sp_word_i        (sp_word),
       .sp_wdata_i       (sp_wdata),
       .sp_meta_we_i     (sp_meta_we),
+      .sp_meta_row_i    (sp_meta_row),
       .sp_meta_seg_i    (sp_meta_seg),
       .sp_meta_word_i   (sp_meta_word),
       .sp_meta_wdata_i  (sp_meta_wdata),
@@ -762,10 +771,12 @@ module bfp_core #(
         assert (code_addr_q % 32'(Beat) == 0 && code_stride_q % 32'(Beat) == 0)
           else $error("CMD_LOAD_ALIGN: code_addr 0x%0h or code_stride %0d is not beat-aligned", code_addr_q,
                       code_stride_q);
-        if (op_q == OpLoadAct && flags_q[FlagSparse])
+        if (op_q == OpLoadAct && flags_q[FlagSparse]) begin
           assert (Sparsity != 0 && bfp_pkg::ROW_L1_OFFSET + (32'(count_q) + 7) / 8 <= Beat)
             else $error("CMD_SPARSE_LOAD: SPARSE needs a sparsity config and header + level-1 mask in one beat");
-        else
+          assert (packed_q == '0 || 32'd2 + 32'd2 * 32'(rows_q) <= 32'(Beat))
+            else $error("CMD_PACKED_LOAD: a packed tile of %0d rows has its header beyond one beat", rows_q);
+        end else
           assert (exp_addr_q % 32'(Beat) == 0 && exp_stride_q % 32'(Beat) == 0)
             else $error("CMD_LOAD_ALIGN: exp_addr 0x%0h or exp_stride %0d is not beat-aligned", exp_addr_q,
                         exp_stride_q);

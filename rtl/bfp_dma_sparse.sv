@@ -23,10 +23,11 @@ module bfp_dma_sparse #(
   input  logic                 clk_i,            /// clock
   input  logic                 rst_ni,           /// active-low synchronous reset
   input  logic                 start_i,          /// pulse: begin with the fields below
+  input  logic                 packed_i,         /// with start_i: one packed tile at addr_i (bfp_dma_packed)
   input  logic [15:0]          rows_i,           /// rows of the command
   input  logic [15:0]          count_i,          /// KB: blocks per row of the tensor
-  input  logic [31:0]          addr_i,           /// row stream of row 0
-  input  logic [31:0]          stride_i,         /// bytes between row streams
+  input  logic [31:0]          addr_i,           /// row stream of row 0 (packed: the tile)
+  input  logic [31:0]          stride_i,         /// bytes between row streams (packed: unused)
   output logic                 busy_o,           /// a load is in progress
   output logic                 rd_req_tvalid_o,  /// read request valid
   input  logic                 rd_req_tready_i,  /// read request accepted
@@ -35,11 +36,12 @@ module bfp_dma_sparse #(
   output logic                 rd_rsp_tready_o,  /// read data accepted
   input  logic [MemWidth-1:0]  rd_rsp_tdata_i,   /// one beat of read data, byte b at [8b+7:8b]
   output logic                 we_o,             /// one header or code beat to store
-  output logic [RowBits-1:0]   row_o,            /// row of the beat and of the meta word
+  output logic [RowBits-1:0]   row_o,            /// row of the beat
   output logic [bfp_pkg::SEG_W-1:0] seg_o,       /// SEG_HDR (header + level-1 mask) or SEG_CODES
   output logic [15:0]          word_o,           /// beat index inside the codes (0 for the header)
   output logic [MemWidth-1:0]  wdata_o,          /// beat data (header beat: bytes past the level-1 mask 0)
   output logic                 meta_we_o,        /// one realigned metadata word to store
+  output logic [RowBits-1:0]   meta_row_o,       /// its row (row streams: row_o; packed: may be the row before)
   output logic [bfp_pkg::SEG_W-1:0] meta_seg_o,  /// SEG_L2 or SEG_EXP
   output logic [15:0]          meta_word_o,      /// word index inside the segment (bytes [w*Beat, +Beat))
   output logic [MemWidth-1:0]  meta_wdata_o      /// the word
@@ -175,12 +177,56 @@ module bfp_dma_sparse #(
     funnel = {hi, lo} >> (8 * 32'(shift));
   end
 
-  assign rd_req_tvalid_o = active_q && !req_done_q && req_ready_hdr && req_beats != 16'd0;
-  assign rd_req_addr_o   = AddrWidth'(req_addr);
+  logic rs_req_valid, rs_rsp_ready;
+  assign rs_req_valid = active_q && !req_done_q && req_ready_hdr && req_beats != 16'd0;
   // a beat is accepted only into a row that has beats; it is held while it completes more than one word
   logic rsp_base;
-  assign rsp_base        = active_q && !rsp_done_q && rsp_ready_hdr && rsp_beats != 16'd0;
-  assign rd_rsp_tready_o = rsp_base && !more;
+  assign rsp_base     = active_q && !rsp_done_q && rsp_ready_hdr && rsp_beats != 16'd0;
+  assign rs_rsp_ready = rsp_base && !more;
+
+  // ---- packed tiles (LOAD_ACT SPARSE with `packed`): their own engine, this module's write stage ------------
+  logic start_rs, start_pk, pk_busy, pk_req_valid, pk_rsp_ready, pk_we, pk_meta_we;
+  logic [AddrWidth-1:0] pk_req_addr;
+  logic [RowBits-1:0] pk_row, pk_meta_row;
+  logic [bfp_pkg::SEG_W-1:0] pk_seg, pk_meta_seg;
+  logic [15:0] pk_word, pk_meta_word;
+  logic [MemWidth-1:0] pk_wdata, pk_meta_wdata;
+  assign start_rs = start_i && !packed_i;
+  assign start_pk = start_i && packed_i;
+  bfp_dma_packed #(
+    .MemWidth (MemWidth),
+    .AddrWidth(AddrWidth),
+    .BlockSize(BlockSize),
+    .Rows     (Rows)
+  ) u_packed (
+    .clk_i          (clk_i),
+    .rst_ni         (rst_ni),
+    .start_i        (start_pk),
+    .rows_i         (rows_i),
+    .count_i        (count_i),
+    .addr_i         (addr_i),
+    .busy_o         (pk_busy),
+    .rd_req_tvalid_o(pk_req_valid),
+    .rd_req_tready_i(rd_req_tready_i),
+    .rd_req_addr_o  (pk_req_addr),
+    .rd_rsp_tvalid_i(rd_rsp_tvalid_i),
+    .rd_rsp_tready_o(pk_rsp_ready),
+    .rd_rsp_tdata_i (rd_rsp_tdata_i),
+    .we_o           (pk_we),
+    .row_o          (pk_row),
+    .seg_o          (pk_seg),
+    .word_o         (pk_word),
+    .wdata_o        (pk_wdata),
+    .meta_we_o      (pk_meta_we),
+    .meta_row_o     (pk_meta_row),
+    .meta_seg_o     (pk_meta_seg),
+    .meta_word_o    (pk_meta_word),
+    .meta_wdata_o   (pk_meta_wdata)
+  );
+  // one engine runs at a time (the core dispatches one load after the other)
+  assign rd_req_tvalid_o = rs_req_valid || pk_req_valid;
+  assign rd_req_addr_o   = pk_busy ? pk_req_addr : AddrWidth'(req_addr);
+  assign rd_rsp_tready_o = rs_rsp_ready || pk_rsp_ready;
 
   bfp_walk_step u_req_step (
     .done_i   (req_done_q),
@@ -239,8 +285,8 @@ module bfp_dma_sparse #(
 
   logic req_fire, rsp_fire, meta_a, meta_b;
   logic [15:0] in_nnzb, in_nnz;
-  assign req_fire = rd_req_tvalid_o && rd_req_tready_i;
-  assign rsp_fire = rd_rsp_tvalid_i && rd_rsp_tready_o;
+  assign req_fire = rs_req_valid && rd_req_tready_i;
+  assign rsp_fire = rd_rsp_tvalid_i && rs_rsp_ready;
   assign in_nnzb  = rd_rsp_tdata_i[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W];
   assign in_nnz   = rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
   assign meta_a   = rsp_fire && !rsp_phb_q && exp_in_a(in_nnzb, off_exp_q);
@@ -252,14 +298,14 @@ module bfp_dma_sparse #(
   // they always were). Between loads, the engine's ~2,800 flip-flops (default config) see no clock edge.
   logic clk_cmd, clk_last;
   if (ClockGating == 1) begin : gen_cg_cmd
-    bfp_icg u_icg_cmd (.clk_i(clk_i), .en_i(start_i), .gclk_o(clk_cmd));
+    bfp_icg u_icg_cmd (.clk_i(clk_i), .en_i(start_rs), .gclk_o(clk_cmd));
     bfp_icg u_icg_last (.clk_i(clk_i), .en_i(rsp_fire), .gclk_o(clk_last));
   end else begin : gen_ce_cmd
     assign clk_cmd  = clk_i;
     assign clk_last = clk_i;
   end
   always_ff @(posedge clk_cmd) begin
-    if (rst_ni && start_i) begin
+    if (rst_ni && start_rs) begin
       rows_q      <= rows_i;
       stride_q    <= stride_i;
       off_exp_q   <= bfp_pkg::row_off_exp(32'(count_i));
@@ -269,7 +315,7 @@ module bfp_dma_sparse #(
       cl2_q       <= BW'(ceil_beats(bfp_pkg::row_off_l2(32'(count_i), BlockLog)));
     end
   end
-  always_ff @(posedge clk_last) if (rst_ni && !start_i && active_q && rsp_fire) last_q <= rd_rsp_tdata_i;
+  always_ff @(posedge clk_last) if (rst_ni && !start_rs && active_q && rsp_fire) last_q <= rd_rsp_tdata_i;
   for (genvar r = 0; r < Rows; r++) begin : gen_hdr
     logic ld, clk_hdr;
     assign ld = rsp_fire && !rsp_phb_q && rsp_row == RowBits'(r);
@@ -291,7 +337,7 @@ module bfp_dma_sparse #(
     assign ef = exp_in_a(in_nnzb, off_exp_q);
     assign ew = BW'(ceil_beats(32'(in_nnzb)));
     always_ff @(posedge clk_hdr) begin
-      if (rst_ni && !start_i && active_q && ld) begin
+      if (rst_ni && !start_rs && active_q && ld) begin
         phb_r_q   <= phb_beats(in_nnzb, in_nnz, off_l2_q);
         mbm1_r_q  <= BW'(mb - 32'd1);
         eb_r_q    <= BW'(ceil_beats(off_exp_q + 32'(in_nnzb)) - 32'd1);
@@ -324,7 +370,7 @@ module bfp_dma_sparse #(
     if (!rst_ni) begin
       active_q    <= 1'b0;
       hdr_valid_q <= '0;
-    end else if (start_i) begin
+    end else if (start_rs) begin
       active_q    <= (rows_i != 16'd0) && (count_i != 16'd0);
       hdr_valid_q <= '0;
       empty_q     <= '0;
@@ -364,7 +410,7 @@ module bfp_dma_sparse #(
   // writes land one cycle after their beat; busy_o covers that cycle, so a COMPUTE never reads a half before
   // its last write.
   logic                        we_q, meta_we_q;
-  logic [RowBits-1:0]          row_q;
+  logic [RowBits-1:0]          row_q, meta_row_q;
   logic [bfp_pkg::SEG_W-1:0]   seg_q, meta_seg_q;
   logic [15:0]                 word_q, meta_word_q;
   logic [MemWidth-1:0]         wdata_q, meta_wdata_q;
@@ -373,25 +419,38 @@ module bfp_dma_sparse #(
       we_q      <= 1'b0;
       meta_we_q <= 1'b0;
     end else begin
-      we_q      <= rsp_fire && (!rsp_phb_q || rsp_code);
-      meta_we_q <= meta_a || meta_b;
+      we_q      <= (rsp_fire && (!rsp_phb_q || rsp_code)) || pk_we;
+      meta_we_q <= meta_a || meta_b || pk_meta_we;
     end
-    row_q        <= rsp_row;
-    seg_q        <= rsp_phb_q ? bfp_pkg::SEG_CODES : bfp_pkg::SEG_HDR;
-    word_q       <= rsp_phb_q ? rsp_beat_q - 16'(mbm1_q[BW*rsp_row +: BW]) : 16'd0;
-    wdata_q      <= rsp_phb_q ? rd_rsp_tdata_i : (rd_rsp_tdata_i & hdr_mask);
-    meta_seg_q   <= (rsp_phb_q && word_l2) ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
-    meta_word_q  <= rsp_phb_q ? 16'(word_idx) : 16'd0;
-    meta_wdata_q <= funnel[MemWidth-1:0];
+    if (pk_busy) begin
+      row_q        <= pk_row;
+      meta_row_q   <= pk_meta_row;
+      seg_q        <= pk_seg;
+      word_q       <= pk_word;
+      wdata_q      <= pk_wdata;
+      meta_seg_q   <= pk_meta_seg;
+      meta_word_q  <= pk_meta_word;
+      meta_wdata_q <= pk_meta_wdata;
+    end else begin
+      row_q        <= rsp_row;
+      meta_row_q   <= rsp_row;
+      seg_q        <= rsp_phb_q ? bfp_pkg::SEG_CODES : bfp_pkg::SEG_HDR;
+      word_q       <= rsp_phb_q ? rsp_beat_q - 16'(mbm1_q[BW*rsp_row +: BW]) : 16'd0;
+      wdata_q      <= rsp_phb_q ? rd_rsp_tdata_i : (rd_rsp_tdata_i & hdr_mask);
+      meta_seg_q   <= (rsp_phb_q && word_l2) ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
+      meta_word_q  <= rsp_phb_q ? 16'(word_idx) : 16'd0;
+      meta_wdata_q <= funnel[MemWidth-1:0];
+    end
   end
 
-  assign busy_o       = active_q || we_q || meta_we_q;
+  assign busy_o       = active_q || pk_busy || we_q || meta_we_q;
   assign we_o         = we_q;
   assign row_o        = row_q;
   assign seg_o        = seg_q;
   assign word_o       = word_q;
   assign wdata_o      = wdata_q;
   assign meta_we_o    = meta_we_q;
+  assign meta_row_o   = meta_row_q;
   assign meta_seg_o   = meta_seg_q;
   assign meta_word_o  = meta_word_q;
   assign meta_wdata_o = meta_wdata_q;
@@ -409,11 +468,11 @@ module bfp_dma_sparse #(
   assign a_nnzb = 32'(rd_rsp_tdata_i[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W]);
   assign a_nnz  = 32'(rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W]);
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || start_i) a_out_q <= '0;
+    if (!rst_ni || start_rs) a_out_q <= '0;
     else a_out_q <= a_out_q + 32'(req_fire) - 32'(rsp_fire);
-    if (start_i) a_kb_q <= count_i;
+    if (start_rs) a_kb_q <= count_i;
     if (rst_ni) begin
-      assert (!start_i || !active_q) else $error("DMA_SP_START_BUSY: a load started while the last one runs");
+      assert (!start_i || !(active_q || pk_busy)) else $error("DMA_SP_START_BUSY: a load started while the last one runs");
       // header and level-1 mask in beat 0 (docs/sparse-format.md, the loader's one-beat rule)
       assert (!start_i || bfp_pkg::row_off_exp(32'(count_i)) <= 32'(Beat))
         else $error("DMA_SP_L1_BEAT: %0d blocks: header and level-1 mask exceed one %0d-byte beat", count_i, Beat);

@@ -48,7 +48,8 @@ module bfp_operands_sparse #(
   input  logic [15:0]           sp_word_i,          /// its beat index inside the segment
   input  logic [MemWidth-1:0]   sp_wdata_i,         /// its data
   input  logic                  sp_meta_we_i,       /// bfp_dma_sparse delivers a realigned metadata word
-  input  logic [bfp_pkg::SEG_W-1:0] sp_meta_seg_i,  /// SEG_L2 or SEG_EXP (row: sp_row_i)
+  input  logic [RowBits-1:0]    sp_meta_row_i,      /// its row
+  input  logic [bfp_pkg::SEG_W-1:0] sp_meta_seg_i,  /// SEG_L2 or SEG_EXP (row: sp_meta_row_i)
   input  logic [15:0]           sp_meta_word_i,     /// its word index inside the segment
   input  logic [MemWidth-1:0]   sp_meta_wdata_i,    /// its data
   // compute
@@ -210,7 +211,7 @@ module bfp_operands_sparse #(
     logic [15:0]          meta_word;
 
     assign mine  = sp_we_i && sp_row_i == RowBits'(r);
-    assign mmine = sp_meta_we_i && sp_row_i == RowBits'(r);
+    assign mmine = sp_meta_we_i && sp_meta_row_i == RowBits'(r);
     always_comb begin
       meta_l1_we  = act_load_start_i || (mine && sp_seg_i == bfp_pkg::SEG_HDR);
       meta_l1     = '0;

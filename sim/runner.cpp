@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "golden/sparse.h"
+#include "golden/sparse_packed.h"
 #include "sim/func_cov.h"
 
 namespace bfp::sim {
@@ -156,7 +157,23 @@ void stage_rows(const host::GemmLayout& l, StageKind kind, const golden::BfpMatr
 }
 
 void stage_input(const Config& cfg, const host::GemmLayout& l, const golden::BfpMatrix& a, const StageWriter& write) {
-  if (l.sparse_a) {
+  if (l.packed_a) {
+    // packed tiles (docs/sparse-format.md "Packed tiles"): the encoder puts tile t + 1 at tile t's start +
+    // rup(tile_len); the layout puts it at a_codes + t * a_tile_pitch (addresses fixed by the shape). Each tile is
+    // written with its padding up to the beat (zeros from the encoder), the rest of the pitch is never read.
+    const uint64_t beat = uint64_t(cfg.beat_bytes());
+    const std::vector<uint8_t> tiles = golden::encode_packed(a, cfg.beat_bytes(), cfg.rows);
+    uint64_t at = 0;
+    for (int t = 0; t < l.a_tiles; ++t) {
+      if (at + 2 > tiles.size()) throw std::logic_error("stage_input: packed tiles shorter than the layout");
+      const uint64_t len = uint64_t(tiles[at]) | uint64_t(tiles[at + 1]) << 8;
+      const uint64_t moved = (len + beat - 1) / beat * beat;
+      if (moved > l.a_tile_pitch || at + moved > tiles.size())
+        throw std::logic_error("stage_input: a packed tile exceeds its pitch");
+      write(StageKind::Input, l.a_codes + uint64_t(t) * l.a_tile_pitch, tiles.data() + at, moved);
+      at += moved;
+    }
+  } else if (l.sparse_a) {
     const std::vector<uint8_t> streams = golden::encode_rows(a, cfg.beat_bytes(), l.a_stream_stride);
     write(StageKind::Input, l.a_codes, streams.data(), streams.size());
   } else {
@@ -311,7 +328,7 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
     // traffic by tensor: beats inside each operand's bytes
     const uint64_t c_code_bytes = uint64_t(M) * (l.sparse_c ? l.c_stream_stride : l.c_code_stride);
     const uint64_t c_exp_bytes = l.sparse_c ? 0 : uint64_t(M) * l.c_exp_stride;
-    const uint64_t a_code_bytes = uint64_t(M) * (l.sparse_a ? l.a_stream_stride : l.a_code_stride);
+    const uint64_t a_code_bytes = l.a_code_bytes(M);
     const Span sa = span(l.a_codes, a_code_bytes, l.a_exps, l.sparse_a ? 0 : uint64_t(M) * l.a_exp_stride);
     const Span sw = span(l.w_codes, uint64_t(N) * l.a_code_stride, l.w_exps, uint64_t(N) * l.a_exp_stride);
     const Span sc = span(l.c_codes, c_code_bytes, l.c_exps, c_exp_bytes);

@@ -408,25 +408,25 @@ module seq_bench #(
       .clk_i, .rst_ni, .bank_we_i, .bank_wgt_i, .bank_half_i, .bank_sel_i, .bank_exp_i, .bank_addr_i,
       .bank_wdata_i, .bank_wgt_halves_i, .act_load_start_i, .act_load_sparse_i, .act_load_rows_i,
       .act_load_count_i, .wgt_load_start_i, .sp_we_i, .sp_row_i, .sp_seg_i, .sp_word_i, .sp_wdata_i, .sp_meta_we_i,
-      .sp_meta_seg_i, .sp_meta_word_i, .sp_meta_wdata_i, .start_i, .half_i, .wgt_halves_i, .busy_o(busy),
+      .sp_meta_row_i(sp_row_i), .sp_meta_seg_i, .sp_meta_word_i, .sp_meta_wdata_i, .start_i, .half_i, .wgt_halves_i, .busy_o(busy),
       .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e));
     assign ops[i] = {busy, valid, last, act, act_e, wgt, wgt_e};
   end
-  localparam int SW = 1 + 1 + 32 + 1 + 1 + 1 + 2 + 16 + MW + 1 + 2 + 16 + MW;
+  localparam int SW = 1 + 1 + 32 + 1 + 1 + 1 + 2 + 16 + MW + 1 + 1 + 2 + 16 + MW;
   logic [SW-1:0] sdma [0:2];
   for (genvar i = 0; i < 3; i++) begin : gen_sdma
-    logic busy, req_valid, rsp_ready, we, row, meta_we;
+    logic busy, req_valid, rsp_ready, we, row, meta_we, meta_row;
     logic [31:0] req_addr;
     logic [1:0] seg, meta_seg;
     logic [15:0] word, meta_word;
     logic [MW-1:0] wdata, meta_wdata;
     bfp_dma_sparse #(.MemWidth(MW), .AddrWidth(32), .BlockSize(B), .Rows(Rows), .ClockGating(i)) u_sdma (
-      .clk_i, .rst_ni, .start_i(sdma_start_i), .rows_i, .count_i, .addr_i, .stride_i, .busy_o(busy),
+      .clk_i, .rst_ni, .start_i(sdma_start_i), .packed_i(1'b0), .rows_i, .count_i, .addr_i, .stride_i, .busy_o(busy),
       .rd_req_tvalid_o(req_valid), .rd_req_tready_i(req_ready_i), .rd_req_addr_o(req_addr),
       .rd_rsp_tvalid_i(rsp_valid_i), .rd_rsp_tready_o(rsp_ready), .rd_rsp_tdata_i(rsp_data_i), .we_o(we),
-      .row_o(row), .seg_o(seg), .word_o(word), .wdata_o(wdata), .meta_we_o(meta_we), .meta_seg_o(meta_seg),
+      .row_o(row), .seg_o(seg), .word_o(word), .wdata_o(wdata), .meta_we_o(meta_we), .meta_row_o(meta_row), .meta_seg_o(meta_seg),
       .meta_word_o(meta_word), .meta_wdata_o(meta_wdata));
-    assign sdma[i] = {busy, req_valid, req_addr, rsp_ready, we, row, seg, word, wdata, meta_we, meta_seg, meta_word,
+    assign sdma[i] = {busy, req_valid, req_addr, rsp_ready, we, row, seg, word, wdata, meta_we, meta_row, meta_seg, meta_word,
                       meta_wdata};
   end
   localparam int RW = 1 + 1 + 32 + 1 + 1 + 2 + 1 + 5 + MW;
@@ -559,7 +559,7 @@ TEST(ClockGatingRtl, SequencersAndLoadEnginesGatedLikeNone) {
       tmp, "seq_bench",
       "rtl/bfp_pkg.sv seq_bench.sv rtl/bfp_icg.sv rtl/bfp_sram.sv rtl/bfp_sram_hold.sv rtl/bfp_wgt_bank.sv "
       "rtl/bfp_popcount.sv rtl/bfp_prefix_sum.sv rtl/bfp_row_seq.sv rtl/bfp_operands_sparse.sv "
-      "rtl/bfp_walk_step.sv rtl/bfp_dma_sparse.sv rtl/bfp_dma_rd.sv",
+      "rtl/bfp_walk_step.sv rtl/bfp_dma_packed.sv rtl/bfp_dma_sparse.sv rtl/bfp_dma_rd.sv",
       std::to_string(seed));
   ASSERT_FALSE(out.empty());
   int valid = 0, busy = 0, sdma_loads = 0, sdma_busy = 0, rd_loads = 0, rd_busy = 0, bad = -1;

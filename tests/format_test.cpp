@@ -144,8 +144,8 @@ TEST(CommandFormat, PackageDeclaresTheTable) {
   has("REQUANT_BIAS", bfp::fmt::kRequantBias);
   has("SHIFT_BIAS", bfp::fmt::kShiftBias);
   has("ROW_HDR_BYTES", bfp::fmt::kRowHeaderBytes);
-  // reserved bits: 223:218 and 255:240 (docs/architecture.md)
-  EXPECT_NE(pkg.find("CMD_RESERVED = 256'hffff0000_fc000000_00000000_00000000_00000000_00000000_00000000_00000000;"),
+  // reserved bits: 223:219 and 255:240 (docs/architecture.md; bit 218 is `packed`)
+  EXPECT_NE(pkg.find("CMD_RESERVED = 256'hffff0000_f8000000_00000000_00000000_00000000_00000000_00000000_00000000;"),
             std::string::npos)
       << pkg;
 }

@@ -72,6 +72,7 @@ TEST(ReportModuleGroups, EveryGeneratedModuleHasItsGroup) {
         {"bfp_popcount", "operand buffers"},       {"bfp_prefix_sum", "operand buffers"},
         {"bfp_dma_rd", "load engines"},
         {"bfp_dma_sparse", "load engines"},        {"bfp_walk_step", "load engines"},
+        {"bfp_dma_packed", "load engines"},
         {"bfp_acc_buf", "accumulator buffer"},     {"bfp_store", "requantizer/store"},
         {"bfp_requant", "requantizer/store"},       {"bfp_bias_buf", "requantizer/store"},
         {"bfp_chk_handshake", "verification"},     {"bfp_chk_axi", "verification"},

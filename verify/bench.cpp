@@ -131,6 +131,7 @@ SparsityBench run_sparsity_bench(const Config& cfg, const SparsityBenchOptions& 
     s.seed = o.seed;
     s.latency = o.latency;
     s.values = parse_value_kind(o.values);
+    s.packed_a = !o.row_streams;
     return s;
   };
   b.rows.push_back(SparsityBenchRow{"sparsity: none, dense data", true, base_spec(), {}, 0});

@@ -53,6 +53,7 @@ struct SparsityBenchOptions {
   int latency = 4;
   std::string values = "normal";
   std::vector<std::string> patterns{"random", "blocks", "clustered"};
+  bool row_streams = false;  ///< a compressed A as row streams even where packed tiles apply (GemmSpec::packed_a)
   std::string work_dir;  ///< where the sparsity: none variant of the config is written ("" = <tmp>/bfpgen-bench-sparsity)
 };
 

@@ -28,7 +28,7 @@ nlohmann::json compression_json(const golden::CompressionStats& c) {
                         {"ratio_hier", ratio(c.dense_bytes, c.hier_bytes)},
                         {"ratio_hier_moved", ratio(c.dense_bytes, c.hier_bytes_moved)},
                         {"ratio_flat_bitmap", ratio(c.dense_bytes, c.flat_bitmap_bytes)}};
-  if (c.packed_tile_rows > 0) {  // packed tiles: the format's size, not what the RTL moves (it loads row streams)
+  if (c.packed_tile_rows > 0) {  // packed tiles: the format's size (memory.act_read_bytes says what the RTL moved)
     j["packed_tile_rows"] = c.packed_tile_rows;
     j["packed_bytes"] = c.packed_bytes;
     j["packed_bytes_moved"] = c.packed_bytes_moved;

@@ -87,8 +87,8 @@ void add_stats(const Config& cfg, const GemmSpec& spec, const host::GemmPlan& pl
   res.wgt_sparsity = double(w_zero) / (double(N) * double(K));
   res.out_sparsity = zero_fraction(gc);
   try {  // the format needs B >= 8
-    // A also in packed tiles of R = cfg.rows rows (the format's size only: no RTL loader reads them yet); C
-    // cannot be packed (the STORE writes each row piecewise into fixed offsets), so its packed fields stay 0
+    // A also in packed tiles of R = cfg.rows rows (the format's size; the runner loads them where
+    // host::can_pack_a holds, memory.act_read_bytes counts what moved); C cannot be packed (the STORE writes each row piecewise into fixed offsets), so its packed fields stay 0
     const int tile_rows = golden::packed_layout_fits(qa.kblocks(), qa.block, cfg.beat_bytes(), cfg.rows) ? cfg.rows : 0;
     res.act_compression = golden::compression_stats(qa, cfg.beat_bytes(), tile_rows);
     res.out_compression = golden::compression_stats(gc, cfg.beat_bytes());
@@ -140,6 +140,7 @@ host::GemmPlan plan_spec(const Config& cfg, const GemmSpec& s, bool group_bounda
   o.group_boundaries = group_boundaries;
   o.schedule = s.schedule;
   o.sparse_a = s.sparse_a ? host::Compress::Yes : host::Compress::No;
+  o.pack_a = s.sparse_a && s.packed_a;  // packed tiles where they fit (host::can_pack_a), else row streams
   o.sparse_c = s.sparse_c ? host::Compress::Yes : host::Compress::No;
   o.relu = s.relu;
   o.prune = s.prune;
@@ -200,6 +201,7 @@ std::string repro_command(const Config& cfg, const GemmSpec& s) {
   if (s.bias) os << " --bias";
   if (s.bias && s.bias_scale != 1.0) os << " --bias-scale " << s.bias_scale;
   if (!s.balance_rows) os << " --natural-rows";
+  if (!s.packed_a) os << " --row-streams";
   return os.str();
 }
 

@@ -42,6 +42,9 @@ struct GemmSpec {
   bool wait = false;
   bool sparse_a = false;  ///< A as compressed row streams, LOAD_ACT with SPARSE (sparse configs, one K chunk)
   bool sparse_c = false;  ///< C written as compressed row streams (sparse configs, output-stationary)
+  /// A compressed A as packed tiles (LOAD_ACT SPARSE `packed`, docs/sparse-format.md "Packed tiles") where they
+  /// apply (host::can_pack_a), else row streams; false: always row streams (bfpgen gemm --row-streams).
+  bool packed_a = true;
   /// Operand sparsity: fraction of A / W elements set to exactly zero in FP32 before quantization
   /// (sparsify(); the mask uses its own generator seeded from `seed`, so the non-zero values do not
   /// depend on it). 0 = untouched operands.

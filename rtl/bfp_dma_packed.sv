@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: Apache-2.0
+// Load engine for one packed tile of activations (LOAD_ACT with SPARSE and `packed`, docs/sparse-format.md
+// "Packed tiles" and "The RTL loader for packed tiles"). Beat 0 holds the tile header (u16 tile_len, u16 row
+// offsets); the engine reads it, then requests the remaining ceil(tile_len / Beat) - 1 beats as one burst. The
+// rows are back to back and start anywhere in a beat, so every word the row sequencers take (the header beat,
+// exponent, level-2 and code words of a row) is cut out of the beat stream by a byte funnel over the current
+// and the previous beat, as bfp_dma_sparse does for the metadata of a row stream. Two cursors walk a row's
+// words in byte order: the main cursor the header word, then the code words (the main port: seg_o SEG_HDR,
+// SEG_CODES); the meta cursor the exponent words, then the level-2 words (the meta port). A word is emitted in
+// the cycle its last used byte is in the current beat; a beat is accepted in the cycle its last due word of
+// either cursor leaves, so each beat is read once and a beat that completes several words is held for one cycle
+// per further word on the busier port. The meta port has its own row (meta_row_o): a row's header word leaves
+// with the last meta word of the row before it, so a row of one exponent, one level-2 and one code word costs
+// two cycles.
+// Outputs are combinational: bfp_dma_sparse registers them in its write stage (one cycle later), like its own.
+// Corrupt tiles cannot hang the engine: the load ends with its last beat whatever the cursors did; the
+// assertions below (rules 5-7 of docs/sparse-format.md, "Validity") report such tiles.
+module bfp_dma_packed #(
+  parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
+  parameter int AddrWidth = 32,                            /// memory byte-address bits
+  parameter int BlockSize = 16,                            /// elements per BFP block B (a power of two)
+  parameter int Rows      = 8,                             /// PE rows R (rows of a tile)
+  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1  /// derived
+) (
+  input  logic                 clk_i,            /// clock
+  input  logic                 rst_ni,           /// active-low synchronous reset
+  input  logic                 start_i,          /// pulse: begin with the fields below
+  input  logic [15:0]          rows_i,           /// rows of the tile n (1..R; 2 + 2n <= Beat)
+  input  logic [15:0]          count_i,          /// KB: blocks per row
+  input  logic [31:0]          addr_i,           /// beat-aligned byte address of the tile
+  output logic                 busy_o,           /// a load is in progress (the write stage adds its cycle)
+  output logic                 rd_req_tvalid_o,  /// read request valid
+  input  logic                 rd_req_tready_i,  /// read request accepted
+  output logic [AddrWidth-1:0] rd_req_addr_o,    /// beat-aligned byte address of the read
+  input  logic                 rd_rsp_tvalid_i,  /// read data valid (in request order)
+  output logic                 rd_rsp_tready_o,  /// read data accepted
+  input  logic [MemWidth-1:0]  rd_rsp_tdata_i,   /// one beat of read data, byte b at [8b+7:8b]
+  output logic                 we_o,             /// a header or code word (combinational)
+  output logic [RowBits-1:0]   row_o,            /// row of the header or code word
+  output logic [bfp_pkg::SEG_W-1:0] seg_o,       /// SEG_HDR or SEG_CODES
+  output logic [15:0]          word_o,           /// code word index (0 for the header)
+  output logic [MemWidth-1:0]  wdata_o,          /// the word (header: bytes from the first exponent on are 0)
+  output logic                 meta_we_o,        /// an exponent or level-2 word (combinational)
+  output logic [RowBits-1:0]   meta_row_o,       /// its row (the row before row_o's while a header word leaves)
+  output logic [bfp_pkg::SEG_W-1:0] meta_seg_o,  /// SEG_EXP or SEG_L2
+  output logic [15:0]          meta_word_o,      /// word index inside the segment
+  output logic [MemWidth-1:0]  meta_wdata_o      /// the word
+);
+  localparam int Beat     = MemWidth / 8;
+  localparam int BeatLog  = $clog2(Beat);
+  localparam int BlockLog = $clog2(BlockSize);
+  // the tile header as the bits of beat 0 (padded, so that rows past the beat read 0: then 2 + 2n > Beat, which
+  // the core and the host refuse, DMA_PK_TILE_HDR)
+  localparam int HdrBits  = 16 + 16 * Rows;
+
+  typedef enum logic [1:0] {MainHdr, MainCodes, MainDone} main_e;
+
+  logic               active_q, thdr_q;       // loading; tile header (beat 0) read
+  logic [15:0]        n_q;                    // rows of the tile
+  logic [31:0]        addr_q, off_exp_q;      // tile address; a row's exponents start at off_exp (4 + ceil(KB/8))
+  logic [31:0]        tlen_q, nb_q;           // tile_len; beats of the tile (at least nbmin_q)
+  logic [31:0]        nbmin_q;                // beats of the smallest tile of n rows: 2 + 2n + n * off_exp bytes
+  logic [Rows*16-1:0] offs_q;                 // row offsets off_i (row i at [16i +: 16])
+  logic [31:0]        req_b_q, c_q;           // next beat to request; beat at the response port
+  logic [MemWidth-1:0] last_q, last2_q;       // the beats c - 1 and c - 2
+  // main cursor: the header word of row mrow, then its code words [pos, end) in words of Beat bytes
+  main_e              m_st_q;
+  logic [15:0]        m_row_q;
+  logic [31:0]        m_pos_q, m_end_q;
+  logic [15:0]        m_k_q;
+  // meta cursor: the exponent words of row x_row, then its level-2 words
+  logic               x_busy_q, x_l2_q;
+  logic [RowBits-1:0] x_row_q;
+  logic [31:0]        x_pos_q, x_end_q, x_l2s_q, x_l2e_q;
+  logic [15:0]        x_k_q;
+
+  logic [HdrBits-1:0] hdr_bits;
+  if (HdrBits <= MemWidth) begin : gen_hdr_fits
+    assign hdr_bits = rd_rsp_tdata_i[HdrBits-1:0];
+  end else begin : gen_hdr_pad
+    assign hdr_bits = {(HdrBits - MemWidth)'(0), rd_rsp_tdata_i};
+  end
+
+  function automatic logic [31:0] ceil_beats(input logic [31:0] bytes);
+    ceil_beats = (bytes + 32'(Beat - 1)) >> BeatLog;
+  endfunction
+  // the beat that holds the last used byte of a word [pos, min(pos + Beat, end))
+  function automatic logic [31:0] lastb(input logic [31:0] pos, input logic [31:0] seg_end);
+    logic [31:0] e;
+    e     = (pos + 32'(Beat) < seg_end) ? pos + 32'(Beat) : seg_end;
+    lastb = (e - 32'd1) >> BeatLog;
+  endfunction
+  // a word can leave once that beat is at the response port (or was: due); it holds the port's beat back once the
+  // beat after its last one is there (lag: one beat of slack, so that the two cursors need not agree on a beat)
+  function automatic logic due(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
+    due = lastb(pos, seg_end) <= c;
+  endfunction
+  function automatic logic lag(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
+    lag = lastb(pos, seg_end) < c;
+  endfunction
+
+  // ---- funnels over the last three beats: a word starts in beat c, c - 1 or c - 2 (a word ending in c - 1 holds
+  // the port's beat c back, so none is older) -----------------------------------------------------------------
+  function automatic logic [2*MemWidth-1:0] pair(input logic [31:0] pos, input logic [31:0] c,
+                                                 input logic [MemWidth-1:0] cur, input logic [MemWidth-1:0] l1,
+                                                 input logic [MemWidth-1:0] l2);
+    if ((pos >> BeatLog) == c) pair = {cur, cur};
+    else if ((pos >> BeatLog) + 32'd1 == c) pair = {cur, l1};
+    else pair = {l1, l2};
+  endfunction
+  logic [MemWidth-1:0]   m_word, x_word;
+  logic [2*MemWidth-1:0] m_fun, x_fun;
+  always_comb begin
+    m_fun  = pair(m_pos_q, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(m_pos_q[BeatLog-1:0]));
+    x_fun  = pair(x_pos_q, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(x_pos_q[BeatLog-1:0]));
+    m_word = m_fun[MemWidth-1:0];
+    x_word = x_fun[MemWidth-1:0];
+  end
+
+  // the header word of row m_row: its counts and the row's segment bounds (docs/sparse-format.md, packed row)
+  logic [31:0] h_nnzb, h_nnz, h_e, h_l2, h_cd, h_end, next_off;
+  always_comb begin
+    h_nnzb = 32'(m_word[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W]);
+    h_nnz  = 32'(m_word[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W]);
+    h_e    = m_pos_q + off_exp_q;
+    h_l2   = h_e + h_nnzb;
+    h_cd   = h_l2 + (h_nnzb << (BlockLog - 3));
+    h_end  = h_cd + h_nnz;
+    // where row m_row + 1 starts: its offset, read from the tile header
+    next_off = (32'(m_row_q) + 32'd1 < 32'(Rows)) ? 32'(offs_q[16 * (32'(m_row_q) + 32'd1) +: 16]) : 32'd0;
+  end
+  logic m_last_row;
+  assign m_last_row = 32'(m_row_q) + 32'd1 >= 32'(n_q);
+
+  // ---- which words leave this cycle ---------------------------------------------------------------------
+  // After the tile's last beat (drain) the words still due leave from the last two beats, every cursor word
+  // counting as due, so that a corrupt tile whose words run past tile_len still ends (DMA_PK_SHORT reports it).
+  logic live, drain, m_due, x_due, m_emit, x_emit, rsp_fire, req_fire, last_beat;
+  assign drain     = thdr_q && c_q >= nb_q;
+  assign live      = active_q && thdr_q && (rd_rsp_tvalid_i || drain);
+  assign m_due     = m_st_q != MainDone && (drain || due(m_pos_q, m_end_q, c_q));
+  assign x_due     = x_busy_q && (drain || due(x_pos_q, x_end_q, c_q));
+  // a row's header word hands the row's exponent and level-2 words to the meta cursor: it waits until that one
+  // is idle or delivers the last word of the row before
+  logic x_last;
+  assign x_last    = x_l2_q && x_pos_q + 32'(Beat) >= x_end_q;
+  assign m_emit    = live && m_due && (m_st_q != MainHdr || !x_busy_q || (x_emit && x_last));
+  assign x_emit    = live && x_due;
+  // The beat c is accepted unless a word that ended in beat c - 1 stays behind after this cycle: the cursor's
+  // word (if it does not leave), or its next one (if it does). A header word also opens the row's code words
+  // (main) and exponent words (meta).
+  logic m_next_lag, x_next_lag, x_new_lag, m_clear, x_clear, m_lag, x_lag;
+  always_comb begin
+    m_lag = m_st_q != MainDone && lag(m_pos_q, m_end_q, c_q);
+    x_lag = x_busy_q && lag(x_pos_q, x_end_q, c_q);
+    if (m_st_q == MainHdr)
+      m_next_lag = (h_nnz != 32'd0) ? lag(h_cd, h_end, c_q) : (!m_last_row && lag(next_off, next_off + off_exp_q, c_q));
+    else if (m_pos_q + 32'(Beat) < m_end_q)
+      m_next_lag = lag(m_pos_q + 32'(Beat), m_end_q, c_q);
+    else
+      m_next_lag = !m_last_row && lag(next_off, next_off + off_exp_q, c_q);
+    if (x_pos_q + 32'(Beat) < x_end_q) x_next_lag = lag(x_pos_q + 32'(Beat), x_end_q, c_q);
+    else x_next_lag = !x_l2_q && lag(x_l2s_q, x_l2e_q, c_q);
+    x_new_lag = m_st_q == MainHdr && h_nnzb != 32'd0 && lag(h_e, h_l2, c_q);
+    m_clear   = !m_lag || (m_emit && !m_next_lag);
+    x_clear   = (!x_lag || (x_emit && !x_next_lag)) && !(m_emit && x_new_lag);
+  end
+  assign rd_rsp_tready_o = active_q && thdr_q && rd_rsp_tvalid_i && c_q < nb_q && m_clear && x_clear;
+  assign rsp_fire  = rd_rsp_tready_o;
+  assign last_beat = c_q + 32'd1 >= nb_q;
+  // the load ends when both cursors are done after the last beat (their last words may leave with it)
+  logic m_fin, x_fin, fin;
+  always_comb begin
+    m_fin = m_st_q == MainDone ||
+            (m_emit && m_last_row && ((m_st_q == MainHdr && h_nnz == 32'd0) ||
+                                      (m_st_q == MainCodes && m_pos_q + 32'(Beat) >= m_end_q)));
+    x_fin = (!x_busy_q || (x_emit && x_last)) && !(m_emit && m_st_q == MainHdr && h_nnzb != 32'd0);
+    fin   = thdr_q && (drain || (rsp_fire && last_beat)) && m_fin && x_fin;
+  end
+  // The beats every tile of n rows has (each row has at least its header and level-1 mask) are requested at once;
+  // the rest of the tile as one burst once beat 0 has given tile_len. So the round trip for beat 0 is hidden
+  // behind the rows of the first beats, and no beat past the tile is ever read.
+  assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q || (thdr_q && req_b_q < nb_q));
+  assign rd_req_addr_o   = AddrWidth'(addr_q + (req_b_q << BeatLog));
+  assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
+  assign busy_o    = active_q;
+
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      active_q <= 1'b0;
+    end else if (start_i) begin
+      active_q   <= rows_i != 16'd0;
+      thdr_q     <= 1'b0;
+      n_q        <= rows_i;
+      addr_q     <= addr_i;
+      off_exp_q  <= bfp_pkg::row_off_exp(32'(count_i));
+      nbmin_q    <= ceil_beats(32'd2 + 32'(rows_i) * (32'd2 + bfp_pkg::row_off_exp(32'(count_i))));
+      req_b_q    <= '0;
+      c_q        <= '0;
+      m_st_q     <= MainDone;
+      x_busy_q   <= 1'b0;
+    end else if (active_q) begin
+      // beat 0 is looked at twice: its tile header first (not accepted), then as the first beat of the rows
+      if (!thdr_q && rd_rsp_tvalid_i) begin
+        thdr_q   <= 1'b1;
+        tlen_q   <= 32'(hdr_bits[15:0]);
+        // (a corrupt tile_len below the smallest tile: the beats already requested are still taken)
+        nb_q     <= (ceil_beats(32'(hdr_bits[15:0])) < nbmin_q) ? nbmin_q : ceil_beats(32'(hdr_bits[15:0]));
+        offs_q   <= hdr_bits[HdrBits-1:16];
+        m_st_q   <= MainHdr;
+        m_row_q  <= '0;
+        m_pos_q  <= 32'(hdr_bits[31:16]);
+        m_end_q  <= 32'(hdr_bits[31:16]) + off_exp_q;
+      end
+      if (req_fire) req_b_q <= req_b_q + 32'd1;
+      if (rsp_fire) begin
+        last_q  <= rd_rsp_tdata_i;
+        last2_q <= last_q;
+        c_q     <= c_q + 32'd1;
+      end
+      if (fin) active_q <= 1'b0;
+      // meta cursor (before the main cursor: a header word leaving with the meta cursor's last word of the row
+      // before reloads it, the later assignment)
+      if (x_emit) begin
+        x_k_q   <= x_k_q + 16'd1;
+        x_pos_q <= x_pos_q + 32'(Beat);
+        if (x_pos_q + 32'(Beat) >= x_end_q) begin
+          x_k_q <= '0;
+          if (!x_l2_q) begin
+            x_l2_q  <= 1'b1;
+            x_pos_q <= x_l2s_q;
+            x_end_q <= x_l2e_q;
+          end else begin
+            x_busy_q <= 1'b0;
+          end
+        end
+      end
+      // main cursor
+      if (m_emit) begin
+        if (m_st_q == MainHdr) begin
+          // the row's code words next (none: straight on to the next row's header)
+          if (h_nnz != 32'd0) begin
+            m_st_q  <= MainCodes;
+            m_pos_q <= h_cd;
+            m_end_q <= h_end;
+            m_k_q   <= '0;
+          end else if (m_last_row) begin
+            m_st_q <= MainDone;
+          end else begin
+            m_row_q <= m_row_q + 16'd1;
+            m_pos_q <= next_off;
+            m_end_q <= next_off + off_exp_q;
+          end
+          // the meta cursor takes the row's exponent and level-2 words
+          if (h_nnzb != 32'd0) begin
+            x_busy_q <= 1'b1;
+            x_l2_q   <= 1'b0;
+            x_row_q  <= RowBits'(m_row_q);
+            x_pos_q  <= h_e;
+            x_end_q  <= h_l2;
+            x_l2s_q  <= h_l2;
+            x_l2e_q  <= h_cd;
+            x_k_q    <= '0;
+          end
+        end else begin  // MainCodes
+          m_k_q   <= m_k_q + 16'd1;
+          m_pos_q <= m_pos_q + 32'(Beat);
+          if (m_pos_q + 32'(Beat) >= m_end_q) begin
+            if (m_last_row) begin
+              m_st_q <= MainDone;
+            end else begin
+              m_st_q  <= MainHdr;
+              m_row_q <= m_row_q + 16'd1;
+              m_pos_q <= next_off;
+              m_end_q <= next_off + off_exp_q;
+            end
+          end
+        end
+      end
+    end
+  end
+
+  // header word: only the header and the level-1 mask (the exponents follow it)
+  logic [MemWidth-1:0] hdr_mask;
+  always_comb
+    for (int b = 0; b < Beat; b++) hdr_mask[8*b +: 8] = (32'(b) < off_exp_q) ? 8'hff : 8'h00;
+
+  assign we_o         = m_emit;
+  assign row_o        = RowBits'(m_row_q);
+  assign seg_o        = (m_st_q == MainHdr) ? bfp_pkg::SEG_HDR : bfp_pkg::SEG_CODES;
+  assign word_o       = (m_st_q == MainHdr) ? 16'd0 : m_k_q;
+  assign wdata_o      = (m_st_q == MainHdr) ? (m_word & hdr_mask) : m_word;
+  assign meta_we_o    = x_emit;
+  assign meta_row_o   = x_row_q;
+  assign meta_seg_o   = x_l2_q ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
+  assign meta_word_o  = x_k_q;
+  assign meta_wdata_o = x_word;
+
+  logic unused;
+  assign unused = ^{m_fun[2*MemWidth-1:MemWidth], x_fun[2*MemWidth-1:MemWidth], tlen_q};
+
+`ifdef BFP_ASSERT
+  // ---- assertions (docs/assertions.md): rules 5-7 of a packed tile and a row header within the row ----------
+  logic [15:0] a_kb_q;
+  logic        a_end_q;  // the last beat was accepted in the cycle before
+  always_ff @(posedge clk_i) if (start_i) a_kb_q <= count_i;
+  always_ff @(posedge clk_i) a_end_q <= rst_ni && active_q && fin;
+  always_ff @(posedge clk_i) begin
+    if (rst_ni) begin
+      assert (!start_i || !active_q) else $error("DMA_PK_START_BUSY: a packed load started while the last one runs");
+      assert (!start_i || 32'd2 + 32'd2 * 32'(rows_i) <= 32'(Beat))
+        else $error("DMA_PK_TILE_HDR: a tile header of %0d rows does not fit one %0d-byte beat", rows_i, Beat);
+      assert (!start_i || 32'(rows_i) <= 32'(Rows)) else $error("DMA_PK_ROWS: %0d rows exceed R = %0d", rows_i, Rows);
+      // rule 5: row 0 right after the tile header
+      assert (!(active_q && !thdr_q && rd_rsp_tvalid_i) || 32'(hdr_bits[31:16]) == 32'd2 + 32'd2 * 32'(n_q))
+        else $error("DMA_PK_OFF0: row 0 at %0d, not after the %0d-row tile header (%0d)", hdr_bits[31:16], n_q,
+                    32'd2 + 32'd2 * 32'(n_q));
+      if (m_emit && m_st_q == MainHdr) begin
+        assert (h_nnzb <= 32'(a_kb_q) && h_nnz <= (h_nnzb << BlockLog) && h_nnz >= h_nnzb)
+          else $error("DMA_PK_HEADER: tile row %0d header nnzb %0d, nnz %0d does not fit %0d blocks", m_row_q, h_nnzb,
+                      h_nnz, a_kb_q);
+        // rule 6: the bytes row i uses are off_(i+1) - off_i; rule 7: the last row ends at tile_len
+        assert (m_last_row || h_end == next_off)
+          else $error("DMA_PK_ROW_LEN: tile row %0d ends at %0d, row %0d starts at %0d", m_row_q, h_end,
+                      32'(m_row_q) + 32'd1, next_off);
+        assert (!m_last_row || h_end == tlen_q)
+          else $error("DMA_PK_TILE_LEN: the last row (%0d) ends at %0d, tile_len is %0d", m_row_q, h_end, tlen_q);
+      end
+      // every word ends inside the tile's beats (a word due only because of the drain ran past tile_len)
+      assert (!(m_emit && drain) || lastb(m_pos_q, m_end_q) < nb_q)
+        else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", m_row_q, nb_q);
+      assert (!(x_emit && drain) || lastb(x_pos_q, x_end_q) < nb_q)
+        else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", x_row_q, nb_q);
+      assert (!a_end_q || (m_st_q == MainDone && !x_busy_q))
+        else $error("DMA_PK_SHORT: the load ended before row %0d was delivered", m_row_q);
+    end
+  end
+`endif
+endmodule
+// bfp-group: load engines

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: Apache-2.0
+// The packed-tile loader (LOAD_ACT SPARSE with `packed`, rtl/bfp_dma_packed.sv; docs/sparse-format.md "The RTL
+// loader for packed tiles"):
+//  - beats: one LOAD_ACT of one packed tile reads rup(tile_len) bytes, hand-computed below from
+//    docs/sparse-format.md and equal to golden::packed_stats (cycles printed against the same rows as row
+//    streams; fewer where the load is beat-bound, as at 90% random zeros);
+//  - data: random GEMMs with a packed A run bit-exact against the golden model (seed and rerun line printed), on
+//    every sparse config where packed tiles apply, with memory backpressure and latency, and with --row-streams;
+//  - assertions: a tile that breaks rule 5, 6 or 7 trips DMA_PK_OFF0, DMA_PK_ROW_LEN or DMA_PK_TILE_LEN.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "golden/sparse_packed.h"
+#include "host/command.h"
+#include "host/layout.h"
+#include "sim/direct_device.h"
+#include "sim/driver.h"
+#include "sim/model_cache.h"
+#include "support/loadable_support.h"
+#include "support/rtl_configs.h"
+#include "verify/random_gemm.h"
+
+namespace {
+
+using bfp::golden::BfpMatrix;
+using bfp::host::Command;
+using bfp::host::Opcode;
+
+// configs/default.yaml: R = 8, B = 16, BEAT = 32; K = 256: KB = 16, ceil(KB/8) = 2. A packed row with nnzb
+// non-empty blocks and nnz codes is 4 + 2 + 3 * nnzb + nnz bytes; a tile of 8 rows has an 18-byte header.
+constexpr int kRows = 8, kB = 16, kKB = 16, kBeat = 32;
+
+BfpMatrix zero_rows() {
+  BfpMatrix m;
+  m.rows = kRows;
+  m.cols = kKB * kB;
+  m.block = kB;
+  m.codes = bfp::golden::CodeMatrix::Zero(kRows, kKB * kB);
+  m.exps = bfp::golden::ExpMatrix::Zero(kRows, kKB);
+  return m;
+}
+
+// Row r: blocks 0..nnzb-1 non-empty, nnz codes in all (as tests/sparse_load_rtl_test.cpp).
+void fill_row(BfpMatrix& m, int r, int nnzb, int nnz) {
+  int placed = 0;
+  for (int b = 0; b < nnzb; ++b, ++placed) {
+    m.codes(r, b * kB) = static_cast<int8_t>(1 + (r + b) % 100);
+    m.exps(r, b) = static_cast<uint8_t>(100 + b);
+  }
+  for (int t = 1; t < kB && placed < nnz; ++t)
+    for (int b = 0; b < nnzb && placed < nnz; ++b, ++placed) m.codes(r, b * kB + t) = static_cast<int8_t>(-t);
+}
+
+Command load_cmd(bool packed, uint32_t stride) {
+  Command c;
+  c.op = Opcode::LoadAct;
+  c.flags = bfp::host::kFlagSparse;
+  c.rows = kRows;
+  c.count = kKB;
+  c.code_addr = 0;
+  c.code_stride = packed ? 0 : stride;
+  c.packed = packed ? 1 : 0;
+  return c;
+}
+
+struct Load {
+  uint64_t busy, rd_bytes;
+};
+
+Load run_load(const std::shared_ptr<bfp::sim::Model>& model, const std::vector<uint8_t>& bytes, const Command& c) {
+  auto dev = bfp::sim::make_direct_device(model, 1 << 16, 1);
+  dev->write_mem(0, bytes.data(), bytes.size());
+  const auto before = dev->counters();
+  dev->run_commands({c.encode()});
+  const auto d = dev->counters() - before;
+  return {d.load_busy, d.rd_bytes};
+}
+
+class PackedRtl : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cfg_ = new bfp::Config(bfp::test::load("configs/default.yaml"));
+    model_ = new std::shared_ptr<bfp::sim::Model>(bfp::test::model_for(*cfg_));
+  }
+  static void TearDownTestSuite() {
+    delete model_;
+    delete cfg_;
+  }
+  // The packed load of m and the same rows as row streams: bytes and busy cycles of each.
+  static std::pair<Load, Load> both(const BfpMatrix& m) {
+    const Load p = run_load(*model_, bfp::golden::encode_packed(m, kBeat, kRows), load_cmd(true, 0));
+    const size_t stride = bfp::golden::row_stream_layout(kKB, kB, kBeat).min_row_stride;
+    const Load r = run_load(*model_, bfp::golden::encode_rows(m, kBeat), load_cmd(false, uint32_t(stride)));
+    std::cout << "packed: " << p.rd_bytes << " bytes, " << p.busy << " busy cycles; row streams: " << r.rd_bytes
+              << " bytes, " << r.busy << " busy cycles\n";
+    return {p, r};
+  }
+  static bfp::Config* cfg_;
+  static std::shared_ptr<bfp::sim::Model>* model_;
+};
+bfp::Config* PackedRtl::cfg_ = nullptr;
+std::shared_ptr<bfp::sim::Model>* PackedRtl::model_ = nullptr;
+
+TEST_F(PackedRtl, BeatsOfOneTileAsHandComputed) {
+  // 8 rows of nnzb = 5, nnz = 5: 6 + 15 + 5 = 26 bytes each; tile_len = 18 + 8 * 26 = 226, rup = 256: 8 beats
+  // (row streams: 2 beats a row, 16).
+  BfpMatrix m = zero_rows();
+  for (int r = 0; r < kRows; ++r) fill_row(m, r, 5, 5);
+  const auto [p, r] = both(m);
+  EXPECT_EQ(p.rd_bytes, 8u * kBeat);
+  EXPECT_EQ(p.rd_bytes, bfp::golden::packed_stats(m, kBeat, kRows).bytes_moved);
+  EXPECT_EQ(r.rd_bytes, 16u * kBeat);
+  // cycles: 4 words a row (header, exponent, level-2, code word) on two ports against 1 beat a row: the packed
+  // load is bound by its words here (23 cycles measured), the row streams by their 16 beats (21)
+}
+
+TEST_F(PackedRtl, BeatsAndCyclesOfRowsAsAt90PercentRandom) {
+  // nnzb = 13, nnz = 26 (K = 256 at 90% random zeros): 6 + 39 + 26 = 71 bytes a row; tile_len = 18 + 568 = 586,
+  // rup = 608: 19 beats; row streams: meta [0, 22 + 26 = 48): 2 beats, one code beat: 3 a row, 24 in all
+  // (docs/sparse-format.md "Bytes moved"). Cycles: the packed load delivers a row in about 3 cycles (header, then
+  // exponent and code words, level-2 word; measured 29 cycles for the tile), the row streams in 3 beats a row: no
+  // more cycles for 5 fewer beats.
+  BfpMatrix m = zero_rows();
+  for (int r = 0; r < kRows; ++r) fill_row(m, r, 13, 26);
+  const auto [p, r] = both(m);
+  EXPECT_EQ(p.rd_bytes, 19u * kBeat);
+  EXPECT_EQ(p.rd_bytes, bfp::golden::packed_stats(m, kBeat, kRows).bytes_moved);
+  EXPECT_EQ(r.rd_bytes, 24u * kBeat);
+  EXPECT_LE(p.busy, r.busy);
+}
+
+TEST_F(PackedRtl, BeatsOfMixedRowsDenseRowAndEmptyRow) {
+  // row 0 dense: 6 + 48 + 256 = 310; row 1 empty: 6; rows 2..7 (nnzb = r, nnz = 3r): 6 + 6r = 18 .. 48, 198 in
+  // all. tile_len = 18 + 310 + 6 + 198 = 532, rup = 544: 17 beats (row streams: 25, tests/sparse_load_rtl_test).
+  BfpMatrix m = zero_rows();
+  fill_row(m, 0, 16, 256);
+  for (int r = 2; r < kRows; ++r) fill_row(m, r, r, 3 * r);
+  const auto [p, r] = both(m);
+  EXPECT_EQ(p.rd_bytes, 17u * kBeat);
+  EXPECT_EQ(p.rd_bytes, bfp::golden::packed_stats(m, kBeat, kRows).bytes_moved);
+  EXPECT_EQ(r.rd_bytes, 25u * kBeat);
+}
+
+TEST_F(PackedRtl, BeatsOfAllEmptyRowsAndOfFewerRows) {
+  // 8 empty rows: 6 bytes each, tile_len = 18 + 48 = 66: 3 beats (row streams: 8, one header beat a row)
+  BfpMatrix m = zero_rows();
+  auto [p, r] = both(m);
+  EXPECT_EQ(p.rd_bytes, 3u * kBeat);
+  EXPECT_EQ(r.rd_bytes, 8u * kBeat);
+  // 3 rows (the last M tile of a GEMM): header 2 + 6 = 8, rows nnzb = 1, nnz = 1: 10 bytes; tile_len 38: 2 beats
+  BfpMatrix s = zero_rows();
+  s.rows = 3;
+  s.codes = bfp::golden::CodeMatrix::Zero(3, kKB * kB);
+  s.exps = bfp::golden::ExpMatrix::Zero(3, kKB);
+  for (int i = 0; i < 3; ++i) fill_row(s, i, 1, 1);
+  Command c = load_cmd(true, 0);
+  c.rows = 3;
+  const Load q = run_load(*model_, bfp::golden::encode_packed(s, kBeat, kRows), c);
+  EXPECT_EQ(q.rd_bytes, 2u * kBeat);
+  EXPECT_EQ(q.rd_bytes, bfp::golden::packed_stats(s, kBeat, kRows).bytes_moved);
+}
+
+// A corrupt tile (the host would never write it) trips the rule's assertion in the loader.
+TEST_F(PackedRtl, CorruptTilesTripTheirAssertion) {
+  ASSERT_TRUE((*model_)->assertions());
+  BfpMatrix m = zero_rows();
+  for (int r = 0; r < kRows; ++r) fill_row(m, r, 1 + r, 2 + 2 * r);
+  const std::vector<uint8_t> good = bfp::golden::encode_packed(m, kBeat, kRows);
+  auto put16 = [](std::vector<uint8_t>& b, size_t at, int delta) {
+    const int v = b[at] | b[at + 1] << 8;
+    b[at] = uint8_t((v + delta) & 0xff);
+    b[at + 1] = uint8_t(((v + delta) >> 8) & 0xff);
+  };
+  struct Case {
+    const char* rule;
+    size_t at;  // the u16 that is off by one
+  };
+  const Case cases[] = {{"DMA_PK_OFF0", 2}, {"DMA_PK_ROW_LEN", 4}, {"DMA_PK_TILE_LEN", 0}};
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.rule);
+    std::vector<uint8_t> bad = good;
+    put16(bad, k.at, +1);
+    auto dev = bfp::sim::make_direct_device(*model_, 1 << 16, 1);
+    dev->write_mem(0, bad.data(), bad.size());
+    try {
+      dev->run_commands({load_cmd(true, 0).encode()});
+      ADD_FAILURE() << "no assertion failed";
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find("RTL assertion failed"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(k.rule), std::string::npos) << e.what();
+    }
+  }
+  // the good tile trips nothing
+  auto dev = bfp::sim::make_direct_device(*model_, 1 << 16, 1);
+  dev->write_mem(0, good.data(), good.size());
+  EXPECT_NO_THROW(dev->run_commands({load_cmd(true, 0).encode()}));
+}
+
+// ---- bit-exact GEMMs with a packed A -----------------------------------------------------------------------
+
+bool plan_packs(const bfp::Config& cfg, const bfp::verify::GemmSpec& s) {
+  for (const Command& c : bfp::verify::plan_spec(cfg, s).commands)
+    if (c.op == Opcode::LoadAct && c.packed) return true;
+  return false;
+}
+
+void run_seeds(const std::string& config, int m, int k, int n, std::vector<uint64_t> seeds) {
+  const bfp::Config cfg = bfp::test::load(config);
+  auto model = bfp::test::model_for(cfg);
+  seeds.push_back(std::random_device{}());  // one fresh seed per run, printed for the rerun
+  const double sparsities[] = {0.9, 0.5, 0.97};
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    bfp::verify::GemmSpec s;
+    s.m = m;
+    s.k = k;
+    s.n = n;
+    s.seed = seeds[i];
+    s.sparse_a = true;
+    s.act_sparsity = sparsities[i % 3];
+    s.wgt_sparsity = (i % 2) ? 0.5 : 0.0;
+    s.sparsity_pattern = static_cast<bfp::verify::SparsityPattern>(i % 3);
+    s.stall = (i % 2) ? 0.3 : 0.0;  // backpressure on every handshake
+    s.latency = 1 + int(i % 3) * 4;
+    const std::string rerun = bfp::verify::repro_command(cfg, s);
+    SCOPED_TRACE("seed=" + std::to_string(s.seed) + " rerun: " + rerun);
+    std::cout << "rerun: " << rerun << "\n";
+    ASSERT_TRUE(plan_packs(cfg, s)) << "the plan does not load packed tiles";
+    const auto r = bfp::verify::run_gemm(model, s);
+    EXPECT_TRUE(r.bit_exact) << r.first_mismatch;
+    // the A traffic is the packed tiles' beats (once per load of A)
+    ASSERT_TRUE(r.act_compression_valid);
+    EXPECT_EQ(r.act_read_bytes, r.act_compression.packed_bytes_moved * uint64_t(r.act_loads));
+  }
+}
+
+TEST(PackedGemmRtl, DefaultConfigBitExact) { run_seeds("configs/default.yaml", 70, 256, 48, {1, 2, 3}); }
+TEST(PackedGemmRtl, R4C8B16BitExact) { run_seeds("configs/test/r4c8b16.yaml", 30, 96, 24, {1, 2, 3}); }
+TEST(PackedGemmRtl, R4C4B16BitExact) { run_seeds("configs/test/r4c4b16.yaml", 30, 200, 12, {4, 5}); }
+
+TEST(PackedGemmRtl, RowStreamsStillBitExact) {
+  // --row-streams: the old path, LOAD_ACT SPARSE without `packed`, on the same config
+  const bfp::Config cfg = bfp::test::load("configs/default.yaml");
+  bfp::verify::GemmSpec s;
+  s.m = 40;
+  s.k = 256;
+  s.n = 32;
+  s.seed = 7;
+  s.sparse_a = true;
+  s.packed_a = false;
+  s.act_sparsity = 0.9;
+  EXPECT_FALSE(plan_packs(cfg, s));
+  const auto r = bfp::verify::run_gemm(bfp::test::model_for(cfg), s);
+  EXPECT_TRUE(r.bit_exact) << r.first_mismatch << "\nrerun: " << bfp::verify::repro_command(cfg, s);
+  EXPECT_EQ(r.act_read_bytes, r.act_compression.hier_bytes_moved * uint64_t(r.act_loads));
+}
+
+TEST(PackedGemmRtl, FallsBackToRowStreamsWhenTheTileHeaderExceedsABeat) {
+  // R = 8 on a 128-bit memory: 2 + 2R = 18 > 16 bytes; the runner loads row streams (host only: no model)
+  bfp::Config cfg = bfp::test::load("configs/default.yaml");
+  cfg.mem_width = 128;
+  std::string why;
+  EXPECT_FALSE(bfp::host::can_pack_a(cfg, 256, &why));
+  EXPECT_NE(why.find("2 + 2R"), std::string::npos) << why;
+  bfp::verify::GemmSpec s;
+  s.m = 16;
+  s.k = 256;
+  s.n = 16;
+  s.sparse_a = true;
+  EXPECT_FALSE(plan_packs(cfg, s));
+  cfg.mem_width = 256;
+  EXPECT_TRUE(bfp::host::can_pack_a(cfg, 256));
+  EXPECT_TRUE(plan_packs(cfg, s));
+}
+
+}  // namespace
