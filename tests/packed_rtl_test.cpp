@@ -23,6 +23,7 @@
 #include "sim/model_cache.h"
 #include "support/loadable_support.h"
 #include "support/rtl_configs.h"
+#include "support/sparse_matrices.h"
 #include "verify/random_gemm.h"
 
 namespace {
@@ -35,26 +36,9 @@ using bfp::host::Opcode;
 // non-empty blocks and nnz codes is 4 + 2 + 3 * nnzb + nnz bytes; a tile of 8 rows has an 18-byte header.
 constexpr int kRows = 8, kB = 16, kKB = 16, kBeat = 32;
 
-BfpMatrix zero_rows() {
-  BfpMatrix m;
-  m.rows = kRows;
-  m.cols = kKB * kB;
-  m.block = kB;
-  m.codes = bfp::golden::CodeMatrix::Zero(kRows, kKB * kB);
-  m.exps = bfp::golden::ExpMatrix::Zero(kRows, kKB);
-  return m;
-}
+BfpMatrix zero_rows() { return bfp::test::zero_matrix(kRows, kKB * kB, kB); }
 
-// Row r: blocks 0..nnzb-1 non-empty, nnz codes in all (as tests/sparse_load_rtl_test.cpp).
-void fill_row(BfpMatrix& m, int r, int nnzb, int nnz) {
-  int placed = 0;
-  for (int b = 0; b < nnzb; ++b, ++placed) {
-    m.codes(r, b * kB) = static_cast<int8_t>(1 + (r + b) % 100);
-    m.exps(r, b) = static_cast<uint8_t>(100 + b);
-  }
-  for (int t = 1; t < kB && placed < nnz; ++t)
-    for (int b = 0; b < nnzb && placed < nnz; ++b, ++placed) m.codes(r, b * kB + t) = static_cast<int8_t>(-t);
-}
+using bfp::test::fill_row;
 
 Command load_cmd(bool packed, uint32_t stride) {
   Command c;

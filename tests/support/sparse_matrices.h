@@ -101,4 +101,17 @@ inline golden::BfpMatrix random_sparse(std::mt19937_64& g, int rows, int cols, i
   return m;
 }
 
+/// Row r of m: blocks 0..nnzb-1 non-empty (their first element non-zero, exponent 100 + b), nnz codes in all,
+/// spread over those blocks (nnzb <= nnz <= nnzb * m.block): the hand-countable rows of the loader tests.
+inline void fill_row(golden::BfpMatrix& m, int r, int nnzb, int nnz) {
+  const int B = m.block;
+  int placed = 0;
+  for (int b = 0; b < nnzb; ++b, ++placed) {
+    m.codes(r, b * B) = static_cast<int8_t>(1 + (r + b) % 100);
+    m.exps(r, b) = static_cast<uint8_t>(100 + b);
+  }
+  for (int t = 1; t < B && placed < nnz; ++t)
+    for (int b = 0; b < nnzb && placed < nnz; ++b, ++placed) m.codes(r, b * B + t) = static_cast<int8_t>(-t);
+}
+
 }  // namespace bfp::test
