@@ -192,8 +192,7 @@ BfpMatrix quantize_rows(const Eigen::MatrixXf& x, int block, Rounding r, const s
   return m;
 }
 
-namespace {
-void check_bfp(const BfpMatrix& m, const char* what) {
+void check_bfp_shape(const BfpMatrix& m, const char* what) {
   if (m.block < 1 || m.rows < 0 || m.cols < 0 || m.codes.rows() != m.rows || m.exps.rows() != m.rows ||
       m.codes.cols() != static_cast<Eigen::Index>(m.kblocks()) * m.block || m.exps.cols() != m.kblocks()) {
     std::ostringstream os;
@@ -203,10 +202,9 @@ void check_bfp(const BfpMatrix& m, const char* what) {
     throw InputError(os.str());
   }
 }
-}  // namespace
 
 Eigen::MatrixXd dequantize(const BfpMatrix& m) {
-  check_bfp(m, "dequantize");
+  check_bfp_shape(m, "dequantize");
   Eigen::MatrixXd d(m.rows, m.cols);
   for (int i = 0; i < m.rows; ++i)
     for (int j = 0; j < m.cols; ++j) d(i, j) = dequantize_value(m.codes(i, j), m.exps(i, j / m.block));
@@ -270,8 +268,8 @@ inline void acc_add_fast(int64_t& m, int32_t& e, int32_t p, int32_t pe, const Ac
 
 void gemm_accumulate_range(const BfpMatrix& a, const BfpMatrix& wt, const AccParams& ap, int kb_begin, int kb_end,
                            AccMatrix& acc) {
-  check_bfp(a, "gemm: A");
-  check_bfp(wt, "gemm: W^T");
+  check_bfp_shape(a, "gemm: A");
+  check_bfp_shape(wt, "gemm: W^T");
   check_params(ap);
   if (a.block != wt.block)
     throw InputError("gemm: block sizes differ (A " + std::to_string(a.block) + ", W " + std::to_string(wt.block) + ")");
@@ -305,7 +303,7 @@ void gemm_accumulate_range(const BfpMatrix& a, const BfpMatrix& wt, const AccPar
       const int32_t ea = static_cast<int32_t>(a.exps(i, kb));
       for (int j = 0; j < N; ++j) {
         const int8_t* wb = wt.codes.data() + static_cast<Eigen::Index>(j) * wt.codes.cols() + static_cast<int64_t>(kb) * B;
-        // spec 3.1: exact block dot product (|p| <= B * 2^14 fits int32 for B <= 2^16; check_bfp bounds B)
+        // spec 3.1: exact block dot product (|p| <= B * 2^14 fits int32 for B <= 2^16; check_bfp_shape bounds B)
         int32_t p = 0;
         for (int t = 0; t < B; ++t) p += static_cast<int32_t>(ab[t]) * static_cast<int32_t>(wb[t]);
         if (p == 0) continue;

@@ -75,6 +75,9 @@ std::vector<Block> quantize_vector(const std::vector<float>& x, int block, Round
 BfpMatrix quantize_rows(const Eigen::MatrixXf& x, int block, Rounding r, const std::string& tensor);
 /// Exact dequantization (logical columns only).
 Eigen::MatrixXd dequantize(const BfpMatrix& m);
+/// Shape invariants of a BfpMatrix (block >= 1, codes rows x kblocks*block, exps rows x kblocks); InputError
+/// naming `what` otherwise. Every entry point that takes a BfpMatrix from outside checks it first.
+void check_bfp_shape(const BfpMatrix& m, const char* what);
 
 /// Accumulator parameters (W, F of the spec).
 struct AccParams {

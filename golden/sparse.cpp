@@ -24,14 +24,7 @@ int popcount8(uint8_t v) { return __builtin_popcount(v); }
 
 // Shape invariants of BfpMatrix, and zero codes in the padding columns past m.cols.
 void check_sparse_matrix(const BfpMatrix& m, const char* what) {
-  if (m.block < 1 || m.rows < 0 || m.cols < 0 || m.codes.rows() != m.rows || m.exps.rows() != m.rows ||
-      m.codes.cols() != static_cast<Eigen::Index>(m.kblocks()) * m.block || m.exps.cols() != m.kblocks()) {
-    std::ostringstream os;
-    os << what << ": inconsistent BfpMatrix (rows " << m.rows << ", cols " << m.cols << ", block " << m.block
-       << ", codes " << m.codes.rows() << "x" << m.codes.cols() << ", exps " << m.exps.rows() << "x"
-       << m.exps.cols() << ")";
-    throw InputError(os.str());
-  }
+  check_bfp_shape(m, what);
   for (int r = 0; r < m.rows; ++r)
     for (Eigen::Index j = m.cols; j < m.codes.cols(); ++j)
       if (m.codes(r, j) != 0)
