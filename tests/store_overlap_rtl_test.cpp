@@ -12,6 +12,11 @@
 //   the overlap did happen (fewer cycles); under backpressure on the write port as well.
 //
 // The models are built with BFP_ASSERT: the STORE_OVERLAP_* and CORE_HAZARD_STORE checks run in every case.
+// Bites (rtl/ copies run through BFP_RTL_SOURCE_DIR, branch `stail`): the prune stage using the newest STORE's
+// threshold instead of its block's tag fails FieldsOfOverlappingStoresStayApart in 4 of 6 pairs (both stalls:
+// "the overlap changed what the STOREs wrote"); accepting a STORE while a BIAS block is still in the bias
+// registers fails both tests on CORE_HAZARD_STORE; a writer that starts the new STORE at once fails both on
+// STORE_OVERLAP_ORDER.
 #include <gtest/gtest.h>
 
 #include <cstdint>
