@@ -234,7 +234,9 @@ module bfp_dma_packed #(
   // The beats every tile of n rows has (each row has at least its header and level-1 mask) are requested at once;
   // the rest of the tile as one burst once beat 0 has given tile_len. So the round trip for beat 0 is hidden
   // behind the rows of the first beats, and no beat past the tile is ever read.
-  assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q || (thdr_q && req_b_q < nb_q));
+  logic [31:0] nb_hdr;  // the tile's beats from the tile_len at the port (beat 0, before the tile header is kept)
+  assign nb_hdr = (ceil_beats(32'(hdr_bits[15:0])) < nbmin_q) ? nbmin_q : ceil_beats(32'(hdr_bits[15:0]));
+  assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q || (thdr_q ? req_b_q < nb_q : rd_rsp_tvalid_i && req_b_q < nb_hdr));
   assign rd_req_addr_o   = AddrWidth'(addr_q + (req_b_q << BeatLog));
   assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
   assign busy_o    = active_q;
@@ -261,7 +263,7 @@ module bfp_dma_packed #(
         thdr_q   <= 1'b1;
         tlen_q   <= 32'(hdr_bits[15:0]);
         // (a corrupt tile_len below the smallest tile: the beats already requested are still taken)
-        nb_q     <= (ceil_beats(32'(hdr_bits[15:0])) < nbmin_q) ? nbmin_q : ceil_beats(32'(hdr_bits[15:0]));
+        nb_q     <= nb_hdr;
         offs_q   <= hdr_bits[HdrBits-1:16];
         m_st_q   <= MainHdr;
         m_row_q  <= '0;
