@@ -78,6 +78,12 @@ module bfp_dma_packed #(
   logic [31:0]        x_pos_q, x_end_q, x_l2s_q, x_l2e_q;
   logic [31:0]        q1_e_q, q1_l2_q, q1_cd_q;
   logic [15:0]        x_k_q;
+  // the row the meta cursor walks this cycle (hv_*): the queue head, or with an empty queue the row the parser reads
+  // now (its first exponent word can leave in the cycle its header is read)
+  logic               hv_l2;
+  logic [RowBits-1:0] hv_row;
+  logic [31:0]        hv_pos, hv_end, hv_l2s, hv_l2e;
+  logic [15:0]        hv_k;
 
   logic [HdrBits-1:0] hdr_bits;
   if (HdrBits <= MemWidth) begin : gen_hdr_fits
@@ -126,7 +132,7 @@ module bfp_dma_packed #(
     p_off  = off_of(32'(p_row_q), offs_q);
     p_off_n = off_of(32'(p_row_q) + 32'd1, offs_q);
     m_fun  = pair(m_pos_q, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(m_pos_q[BeatLog-1:0]));
-    x_fun  = pair(x_pos_q, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(x_pos_q[BeatLog-1:0]));
+    x_fun  = pair(hv_pos, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(hv_pos[BeatLog-1:0]));
     p_fun  = pair(p_off, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(p_off[BeatLog-1:0]));
     m_word = m_fun[MemWidth-1:0];
     x_word = x_fun[MemWidth-1:0];
@@ -163,7 +169,7 @@ module bfp_dma_packed #(
   // items still due leave from the last two beats, every one counting as due, so that a corrupt tile whose words
   // run past tile_len still ends (DMA_PK_SHORT reports it).
   logic live, drain, m_due, x_due, p_due, m_emit, x_emit, p_fire, p_push, x_pop, rsp_fire, req_fire, last_beat;
-  logic x_busy, x_last, p_live, m_past;
+  logic x_busy, x_last, p_live, m_past, hv_valid;
   assign drain     = thdr_q && c_q >= nb_q;
   assign live      = active_q && thdr_q && (rd_rsp_tvalid_i || drain);
   assign m_due     = m_st_q != MainDone && (drain || due(m_pos_q, m_end_q, c_q));
@@ -173,13 +179,35 @@ module bfp_dma_packed #(
   assign p_fire    = live && p_due && q_cnt_q != 2'd2;
   assign p_push    = p_fire && p_nnzb != 32'd0;  // a row without blocks has no metadata words
   assign x_busy    = q_cnt_q != 2'd0;
-  assign x_due     = x_busy && (drain || due(x_pos_q, x_end_q, c_q));
+  // the parser's row is the meta cursor's when the queue is empty (its position does not depend on the data: the
+  // funnel's shift comes from registers; whether it has metadata does)
+  always_comb begin
+    if (x_busy) begin
+      hv_l2  = x_l2_q;
+      hv_row = x_row_q;
+      hv_pos = x_pos_q;
+      hv_end = x_end_q;
+      hv_l2s = x_l2s_q;
+      hv_l2e = x_l2e_q;
+      hv_k   = x_k_q;
+    end else begin
+      hv_l2  = 1'b0;
+      hv_row = RowBits'(p_row_q);
+      hv_pos = p_e;
+      hv_end = p_l2;
+      hv_l2s = p_l2;
+      hv_l2e = p_cd;
+      hv_k   = '0;
+    end
+  end
+  assign hv_valid  = x_busy || (p_push && q_cnt_q == 2'd0);
+  assign x_due     = hv_valid && (drain || due(hv_pos, hv_end, c_q));
   // a level-2 word goes out after its row's header word, never with it (the sequencer's scatter reads the level-1
   // mask the header word wrote, SEQ_L2_AFTER_L1): the main cursor is past that header
-  assign m_past    = m_st_q == MainDone || 32'(m_row_q) > 32'(x_row_q) ||
-                     (32'(m_row_q) == 32'(x_row_q) && m_st_q != MainHdr);
-  assign x_emit    = live && x_due && (!x_l2_q || m_past);
-  assign x_last    = x_l2_q && x_pos_q + 32'(Beat) >= x_end_q;
+  assign m_past    = m_st_q == MainDone || 32'(m_row_q) > 32'(hv_row) ||
+                     (32'(m_row_q) == 32'(hv_row) && m_st_q != MainHdr);
+  assign x_emit    = live && x_due && (!hv_l2 || m_past);
+  assign x_last    = hv_l2 && hv_pos + 32'(Beat) >= hv_end;
   assign x_pop     = x_emit && x_last;
   // The beat c is accepted unless an item that ended in beat c - 1 stays behind after this cycle (it would fall
   // out of the funnels' three beats): each walker's item if it does not leave, its next one if it does (later
@@ -195,10 +223,10 @@ module bfp_dma_packed #(
       m_next_lag = lag(m_pos_q + 32'(Beat), m_end_q, c_q);
     else
       m_next_lag = !m_last_row && lag(next_off, next_off + off_exp_q, c_q);
-    if (x_busy && !x_emit)
-      x_pend_lag = lag(x_pos_q, x_end_q, c_q);
+    if (hv_valid && !x_emit)
+      x_pend_lag = lag(hv_pos, hv_end, c_q);
     else if (x_emit && !x_last)
-      x_pend_lag = (x_pos_q + 32'(Beat) < x_end_q) ? lag(x_pos_q + 32'(Beat), x_end_q, c_q) : lag(x_l2s_q, x_l2e_q, c_q);
+      x_pend_lag = (hv_pos + 32'(Beat) < hv_end) ? lag(hv_pos + 32'(Beat), hv_end, c_q) : lag(hv_l2s, hv_l2e, c_q);
     else if (q_cnt_q == 2'd2)
       x_pend_lag = lag(q1_e_q, q1_l2_q, c_q);
     else
@@ -281,14 +309,24 @@ module bfp_dma_packed #(
       if (p_fire) p_row_q <= p_row_q + 16'd1;
       // meta cursor and queue: the head's next word; a finished head leaves, and the next row (the second entry,
       // or the row the parser adds now) becomes the head
+      // (a row the parser adds to an empty queue: its registers, then its first word if that left)
+      if (p_push && q_cnt_q == 2'd0) begin
+        x_row_q <= hv_row;
+        x_end_q <= hv_end;
+        x_l2s_q <= hv_l2s;
+        x_l2e_q <= hv_l2e;
+        x_l2_q  <= 1'b0;
+        x_k_q   <= '0;
+        x_pos_q <= hv_pos;
+      end
       if (x_emit) begin
-        x_k_q   <= x_k_q + 16'd1;
-        x_pos_q <= x_pos_q + 32'(Beat);
-        if (x_pos_q + 32'(Beat) >= x_end_q) begin
+        x_k_q   <= hv_k + 16'd1;
+        x_pos_q <= hv_pos + 32'(Beat);
+        if (hv_pos + 32'(Beat) >= hv_end) begin
           x_k_q   <= '0;
           x_l2_q  <= 1'b1;
-          x_pos_q <= x_l2s_q;
-          x_end_q <= x_l2e_q;
+          x_pos_q <= hv_l2s;
+          x_end_q <= hv_l2e;
         end
       end
       if (x_pop && q_cnt_q == 2'd2) begin
@@ -300,7 +338,7 @@ module bfp_dma_packed #(
         x_l2s_q <= q1_l2_q;
         x_l2e_q <= q1_cd_q;
       end
-      if (p_push && (q_cnt_q == 2'd0 || (q_cnt_q == 2'd1 && x_pop))) begin
+      if (p_push && q_cnt_q == 2'd1 && x_pop) begin
         x_l2_q  <= 1'b0;
         x_k_q   <= '0;
         x_row_q <= RowBits'(p_row_q);
@@ -361,9 +399,9 @@ module bfp_dma_packed #(
   assign word_o       = (m_st_q == MainHdr) ? 16'd0 : m_k_q;
   assign wdata_o      = (m_st_q == MainHdr) ? (m_word & hdr_mask) : m_word;
   assign meta_we_o    = x_emit;
-  assign meta_row_o   = x_row_q;
-  assign meta_seg_o   = x_l2_q ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
-  assign meta_word_o  = x_k_q;
+  assign meta_row_o   = hv_row;
+  assign meta_seg_o   = hv_l2 ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
+  assign meta_word_o  = hv_k;
   assign meta_wdata_o = x_word;
 
   logic unused;
@@ -399,8 +437,8 @@ module bfp_dma_packed #(
       // every word ends inside the tile's beats (a word due only because of the drain ran past tile_len)
       assert (!(m_emit && drain) || lastb(m_pos_q, m_end_q) < nb_q)
         else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", m_row_q, nb_q);
-      assert (!(x_emit && drain) || lastb(x_pos_q, x_end_q) < nb_q)
-        else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", x_row_q, nb_q);
+      assert (!(x_emit && drain) || lastb(hv_pos, hv_end) < nb_q)
+        else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", hv_row, nb_q);
       assert (!a_end_q || (m_st_q == MainDone && q_cnt_q == 2'd0 && !p_live))
         else $error("DMA_PK_SHORT: the load ended before row %0d was delivered", m_row_q);
       // every item leaves from the funnels' three beats (c, c - 1, c - 2): no beat was taken while an item that
@@ -408,9 +446,9 @@ module bfp_dma_packed #(
       assert (!m_emit || (m_pos_q >> BeatLog) + 32'd2 >= c_q)
         else $error("DMA_PK_WINDOW: tile row %0d: a main word from beat %0d left at beat %0d", m_row_q,
                     m_pos_q >> BeatLog, c_q);
-      assert (!x_emit || (x_pos_q >> BeatLog) + 32'd2 >= c_q)
-        else $error("DMA_PK_WINDOW: tile row %0d: a meta word from beat %0d left at beat %0d", x_row_q,
-                    x_pos_q >> BeatLog, c_q);
+      assert (!x_emit || (hv_pos >> BeatLog) + 32'd2 >= c_q)
+        else $error("DMA_PK_WINDOW: tile row %0d: a meta word from beat %0d left at beat %0d", hv_row,
+                    hv_pos >> BeatLog, c_q);
       assert (!p_fire || (p_off >> BeatLog) + 32'd2 >= c_q)
         else $error("DMA_PK_WINDOW: tile row %0d: its header from beat %0d read at beat %0d", p_row_q,
                     p_off >> BeatLog, c_q);
