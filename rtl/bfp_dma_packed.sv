@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 // Load engine for one packed tile of activations (LOAD_ACT with SPARSE and `packed`, docs/sparse-format.md
 // "Packed tiles" and "The RTL loader for packed tiles"). Beat 0 holds the tile header (u16 tile_len, u16 row
-// offsets); the engine reads it, then requests the remaining ceil(tile_len / Beat) - 1 beats as one burst. The
-// rows are back to back and start anywhere in a beat, so every word the row sequencers take (the header beat,
-// exponent, level-2 and code words of a row) is cut out of the beat stream by a byte funnel over the current
-// and the previous beat, as bfp_dma_sparse does for the metadata of a row stream. Two cursors walk a row's
-// words in byte order: the main cursor the header word, then the code words (the main port: seg_o SEG_HDR,
-// SEG_CODES); the meta cursor the exponent words, then the level-2 words (the meta port). A word is emitted in
-// the cycle its last used byte is in the current beat; a beat is accepted in the cycle its last due word of
-// either cursor leaves, so each beat is read once and a beat that completes several words is held for one cycle
-// per further word on the busier port. The meta port has its own row (meta_row_o): a row's header word leaves
-// with the last meta word of the row before it, so a row of one exponent, one level-2 and one code word costs
-// two cycles.
+// offsets); the engine requests the beats every tile of n rows has at once, reads the tile header when beat 0 is at
+// the port and from that cycle requests the rest of the tile as one burst. The rows are back to back and start
+// anywhere in a beat, so every word the row sequencers take (the header, exponent, level-2 and code words of a row)
+// is cut out of the beat stream by a byte funnel over the beat at the port and the two before it, as
+// bfp_dma_sparse does for the metadata of a row stream.
+// Why three walkers: a row of 90%-random zeros at K = 256 is ~71 bytes, 2.2 beats, and has four words (header and
+// code word on the main port, exponent and level-2 word on the meta port). With one cursor per port handing each
+// row from the main to the meta cursor (header word, then exponents, then level-2, then the next header) a row
+// cost ~3 cycles and the loader was bound by its words; with walkers that do not wait for each other it keeps up
+// with the memory, one beat a cycle. The main cursor takes the header word (whose counts give the code words) and
+// the code words; the parser reads each row's nnzb from its header (at its offset from the tile header) and queues
+// the rows with blocks, at most two, with their exponent and level-2 bounds; the meta cursor takes the exponent
+// and level-2 words of the oldest queued row (or, with an empty queue, of the row the parser reads in that cycle).
+// Each walker goes in byte order, one item a cycle, an item leaving in the cycle the beat holding its last used
+// byte is at the port or later; the beat is taken unless an item that ended in the beat before would stay behind
+// (one beat of slack per walker). The one wait between walkers: a level-2 word leaves after its row's header word
+// (the sequencer scatters the level-2 masks by the level-1 mask that word wrote).
 // Outputs are combinational: bfp_dma_sparse registers them in its write stage (one cycle later), like its own.
-// Corrupt tiles cannot hang the engine: the load ends with its last beat whatever the cursors did; the
-// assertions below (rules 5-7 of docs/sparse-format.md, "Validity") report such tiles.
+// Corrupt tiles cannot hang the engine: when no walker can move the beat is taken anyway, and after the last beat
+// every item counts as due, so the load ends; the assertions below (rules 5-7 of docs/sparse-format.md,
+// "Validity", and DMA_PK_WINDOW) report such tiles.
 module bfp_dma_packed #(
   parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
   parameter int AddrWidth = 32,                            /// memory byte-address bits
@@ -41,7 +48,7 @@ module bfp_dma_packed #(
   output logic [15:0]          word_o,           /// code word index (0 for the header)
   output logic [MemWidth-1:0]  wdata_o,          /// the word (header: bytes from the first exponent on are 0)
   output logic                 meta_we_o,        /// an exponent or level-2 word (combinational)
-  output logic [RowBits-1:0]   meta_row_o,       /// its row (the row before row_o's while a header word leaves)
+  output logic [RowBits-1:0]   meta_row_o,       /// its row (the meta cursor walks the rows on its own)
   output logic [bfp_pkg::SEG_W-1:0] meta_seg_o,  /// SEG_EXP or SEG_L2
   output logic [15:0]          meta_word_o,      /// word index inside the segment
   output logic [MemWidth-1:0]  meta_wdata_o      /// the word
