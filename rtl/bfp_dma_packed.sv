@@ -267,11 +267,12 @@ module bfp_dma_packed #(
     fin   = thdr_q && (drain || (rsp_fire && last_beat)) && m_fin && x_fin && p_fin;
   end
   // The beats every tile of n rows has (each row has at least its header and level-1 mask) are requested at once;
-  // the rest of the tile as one burst once beat 0 has given tile_len. So the round trip for beat 0 is hidden
+  // the rest of the tile as one burst from the cycle beat 0 gives tile_len. So the round trip for beat 0 is hidden
   // behind the rows of the first beats, and no beat past the tile is ever read.
   logic [31:0] nb_hdr;  // the tile's beats from the tile_len at the port (beat 0, before the tile header is kept)
   assign nb_hdr = (ceil_beats(32'(hdr_bits[15:0])) < nbmin_q) ? nbmin_q : ceil_beats(32'(hdr_bits[15:0]));
-  assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q || (thdr_q ? req_b_q < nb_q : rd_rsp_tvalid_i && req_b_q < nb_hdr));
+  assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q ||
+                                        (thdr_q ? req_b_q < nb_q : rd_rsp_tvalid_i && req_b_q < nb_hdr));
   assign rd_req_addr_o   = AddrWidth'(addr_q + (req_b_q << BeatLog));
   assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
   assign busy_o    = active_q;
