@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 // Load engine for one packed tile of activations (LOAD_ACT with SPARSE and `packed`, docs/sparse-format.md
 // "Packed tiles" and "The RTL loader for packed tiles"). Beat 0 holds the tile header (u16 tile_len, u16 row
-// offsets); the engine reads it, then requests the remaining ceil(tile_len / Beat) - 1 beats as one burst. The
-// rows are back to back and start anywhere in a beat, so every word the row sequencers take (the header beat,
-// exponent, level-2 and code words of a row) is cut out of the beat stream by a byte funnel over the current
-// and the previous beat, as bfp_dma_sparse does for the metadata of a row stream. Two cursors walk a row's
-// words in byte order: the main cursor the header word, then the code words (the main port: seg_o SEG_HDR,
-// SEG_CODES); the meta cursor the exponent words, then the level-2 words (the meta port). A word is emitted in
-// the cycle its last used byte is in the current beat; a beat is accepted in the cycle its last due word of
-// either cursor leaves, so each beat is read once and a beat that completes several words is held for one cycle
-// per further word on the busier port. The meta port has its own row (meta_row_o): a row's header word leaves
-// with the last meta word of the row before it, so a row of one exponent, one level-2 and one code word costs
-// two cycles.
+// offsets); the engine requests the beats every tile of n rows has at once, reads the tile header when beat 0 is at
+// the port and from that cycle requests the rest of the tile as one burst. The rows are back to back and start
+// anywhere in a beat, so every word the row sequencers take (the header, exponent, level-2 and code words of a row)
+// is cut out of the beat stream by a byte funnel over the beat at the port and the two before it, as
+// bfp_dma_sparse does for the metadata of a row stream.
+// Why three walkers: a row of 90%-random zeros at K = 256 is ~71 bytes, 2.2 beats, and has four words (header and
+// code word on the main port, exponent and level-2 word on the meta port). With one cursor per port handing each
+// row from the main to the meta cursor (header word, then exponents, then level-2, then the next header) a row
+// cost ~3 cycles and the loader was bound by its words; with walkers that do not wait for each other it keeps up
+// with the memory, one beat a cycle. The main cursor takes the header word (whose counts give the code words) and
+// the code words; the parser reads each row's nnzb from its header (at its offset from the tile header) and queues
+// the rows with blocks, at most two, with their exponent and level-2 bounds; the meta cursor takes the exponent
+// and level-2 words of the oldest queued row (or, with an empty queue, of the row the parser reads in that cycle).
+// Each walker goes in byte order, one item a cycle, an item leaving in the cycle the beat holding its last used
+// byte is at the port or later; the beat is taken unless an item that ended in the beat before would stay behind
+// (one beat of slack per walker). The one wait between walkers: a level-2 word leaves after its row's header word
+// (the sequencer scatters the level-2 masks by the level-1 mask that word wrote).
 // Outputs are combinational: bfp_dma_sparse registers them in its write stage (one cycle later), like its own.
-// Corrupt tiles cannot hang the engine: the load ends with its last beat whatever the cursors did; the
-// assertions below (rules 5-7 of docs/sparse-format.md, "Validity") report such tiles.
+// Corrupt tiles cannot hang the engine: when no walker can move the beat is taken anyway, and after the last beat
+// every item counts as due, so the load ends; the assertions below (rules 5-7 of docs/sparse-format.md,
+// "Validity", and DMA_PK_WINDOW) report such tiles.
 module bfp_dma_packed #(
   parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
   parameter int AddrWidth = 32,                            /// memory byte-address bits
@@ -41,7 +48,7 @@ module bfp_dma_packed #(
   output logic [15:0]          word_o,           /// code word index (0 for the header)
   output logic [MemWidth-1:0]  wdata_o,          /// the word (header: bytes from the first exponent on are 0)
   output logic                 meta_we_o,        /// an exponent or level-2 word (combinational)
-  output logic [RowBits-1:0]   meta_row_o,       /// its row (the row before row_o's while a header word leaves)
+  output logic [RowBits-1:0]   meta_row_o,       /// its row (the meta cursor walks the rows on its own)
   output logic [bfp_pkg::SEG_W-1:0] meta_seg_o,  /// SEG_EXP or SEG_L2
   output logic [15:0]          meta_word_o,      /// word index inside the segment
   output logic [MemWidth-1:0]  meta_wdata_o      /// the word
@@ -68,11 +75,22 @@ module bfp_dma_packed #(
   logic [15:0]        m_row_q;
   logic [31:0]        m_pos_q, m_end_q;
   logic [15:0]        m_k_q;
-  // meta cursor: the exponent words of row x_row, then its level-2 words
-  logic               x_busy_q, x_l2_q;
-  logic [RowBits-1:0] x_row_q;
+  // parser: the next row whose header it reads (nnzb: where the row's exponents and level-2 masks end)
+  logic [15:0]        p_row_q;
+  // meta queue: the parsed rows with metadata (nnzb > 0), oldest first, at most two. The oldest (the head) is
+  // the one the meta cursor walks: its exponent words, then its level-2 words; the second waits with its bounds.
+  logic [1:0]         q_cnt_q;
+  logic               x_l2_q;
+  logic [RowBits-1:0] x_row_q, q1_row_q;
   logic [31:0]        x_pos_q, x_end_q, x_l2s_q, x_l2e_q;
+  logic [31:0]        q1_e_q, q1_l2_q, q1_cd_q;
   logic [15:0]        x_k_q;
+  // the row the meta cursor walks this cycle (hv_*): the queue head, or with an empty queue the row the parser reads
+  // now (its first exponent word can leave in the cycle its header is read)
+  logic               hv_l2;
+  logic [RowBits-1:0] hv_row;
+  logic [31:0]        hv_pos, hv_end, hv_l2s, hv_l2e;
+  logic [15:0]        hv_k;
 
   logic [HdrBits-1:0] hdr_bits;
   if (HdrBits <= MemWidth) begin : gen_hdr_fits
@@ -91,12 +109,16 @@ module bfp_dma_packed #(
     lastb = (e - 32'd1) >> BeatLog;
   endfunction
   // a word can leave once that beat is at the response port (or was: due); it holds the port's beat back once the
-  // beat after its last one is there (lag: one beat of slack, so that the two cursors need not agree on a beat)
+  // beat after its last one is there (lag: one beat of slack, so that the walkers need not agree on a beat)
   function automatic logic due(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
     due = lastb(pos, seg_end) <= c;
   endfunction
   function automatic logic lag(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
     lag = lastb(pos, seg_end) < c;
+  endfunction
+  // row i's offset from the tile header (0 past the tile's rows: never used there)
+  function automatic logic [31:0] off_of(input logic [31:0] i, input logic [Rows*16-1:0] offs);
+    off_of = (i < 32'(Rows)) ? 32'(offs[16 * i +: 16]) : 32'd0;
   endfunction
 
   // ---- funnels over the last three beats: a word starts in beat c, c - 1 or c - 2 (a word ending in c - 1 holds
@@ -108,13 +130,20 @@ module bfp_dma_packed #(
     else if ((pos >> BeatLog) + 32'd1 == c) pair = {cur, l1};
     else pair = {l1, l2};
   endfunction
+  // the parser's row header: only its nnzb is used (32 bits: the synthesis keeps 16 of the shift)
+  logic [31:0]           p_off, p_off_n;  // where rows p and p + 1 start
   logic [MemWidth-1:0]   m_word, x_word;
-  logic [2*MemWidth-1:0] m_fun, x_fun;
+  logic [2*MemWidth-1:0] m_fun, x_fun, p_fun;
+  logic [31:0]           p_hdr;
   always_comb begin
+    p_off  = off_of(32'(p_row_q), offs_q);
+    p_off_n = off_of(32'(p_row_q) + 32'd1, offs_q);
     m_fun  = pair(m_pos_q, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(m_pos_q[BeatLog-1:0]));
-    x_fun  = pair(x_pos_q, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(x_pos_q[BeatLog-1:0]));
+    x_fun  = pair(hv_pos, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(hv_pos[BeatLog-1:0]));
+    p_fun  = pair(p_off, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(p_off[BeatLog-1:0]));
     m_word = m_fun[MemWidth-1:0];
     x_word = x_fun[MemWidth-1:0];
+    p_hdr  = p_fun[31:0];
   end
 
   // the header word of row m_row: its counts and the row's segment bounds (docs/sparse-format.md, packed row)
@@ -127,60 +156,123 @@ module bfp_dma_packed #(
     h_cd   = h_l2 + (h_nnzb << (BlockLog - 3));
     h_end  = h_cd + h_nnz;
     // where row m_row + 1 starts: its offset, read from the tile header
-    next_off = (32'(m_row_q) + 32'd1 < 32'(Rows)) ? 32'(offs_q[16 * (32'(m_row_q) + 32'd1) +: 16]) : 32'd0;
+    next_off = off_of(32'(m_row_q) + 32'd1, offs_q);
   end
   logic m_last_row;
   assign m_last_row = 32'(m_row_q) + 32'd1 >= 32'(n_q);
+  // the parser's row: its metadata bounds (the same sums as the main cursor's, from the parser's own read)
+  logic [31:0] p_nnzb, p_e, p_l2, p_cd;
+  always_comb begin
+    p_nnzb = 32'(p_hdr[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W]);
+    p_e    = p_off + off_exp_q;
+    p_l2   = p_e + p_nnzb;
+    p_cd   = p_l2 + (p_nnzb << (BlockLog - 3));
+  end
 
   // ---- which words leave this cycle ---------------------------------------------------------------------
-  // After the tile's last beat (drain) the words still due leave from the last two beats, every cursor word
-  // counting as due, so that a corrupt tile whose words run past tile_len still ends (DMA_PK_SHORT reports it).
-  logic live, drain, m_due, x_due, m_emit, x_emit, rsp_fire, req_fire, last_beat;
+  // Three walkers, each in byte order, none waiting for another (except a level-2 word for its row's header word):
+  // the main cursor (header and code words, main port), the parser (each row's nnzb, into the meta queue) and the
+  // meta cursor (the queue head's exponent and level-2 words, meta port). After the tile's last beat (drain) the
+  // items still due leave from the last two beats, every one counting as due, so that a corrupt tile whose words
+  // run past tile_len still ends (DMA_PK_SHORT reports it).
+  logic live, drain, m_due, x_due, p_due, m_emit, x_emit, p_fire, p_push, x_pop, rsp_fire, req_fire, last_beat;
+  logic x_busy, x_last, p_live, m_past, hv_valid;
   assign drain     = thdr_q && c_q >= nb_q;
   assign live      = active_q && thdr_q && (rd_rsp_tvalid_i || drain);
   assign m_due     = m_st_q != MainDone && (drain || due(m_pos_q, m_end_q, c_q));
-  assign x_due     = x_busy_q && (drain || due(x_pos_q, x_end_q, c_q));
-  // a row's header word hands the row's exponent and level-2 words to the meta cursor: it waits until that one
-  // is idle or delivers the last word of the row before
-  logic x_last;
-  assign x_last    = x_l2_q && x_pos_q + 32'(Beat) >= x_end_q;
-  assign m_emit    = live && m_due && (m_st_q != MainHdr || !x_busy_q || (x_emit && x_last));
-  assign x_emit    = live && x_due;
-  // The beat c is accepted unless a word that ended in beat c - 1 stays behind after this cycle: the cursor's
-  // word (if it does not leave), or its next one (if it does). A header word also opens the row's code words
-  // (main) and exponent words (meta).
-  logic m_next_lag, x_next_lag, x_new_lag, m_clear, x_clear, m_lag, x_lag;
+  assign m_emit    = live && m_due;
+  assign p_live    = 32'(p_row_q) < 32'(n_q);
+  assign p_due     = p_live && (drain || due(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES), c_q));
+  assign p_fire    = live && p_due && q_cnt_q != 2'd2;
+  assign p_push    = p_fire && p_nnzb != 32'd0;  // a row without blocks has no metadata words
+  assign x_busy    = q_cnt_q != 2'd0;
+  // the parser's row is the meta cursor's when the queue is empty (its position does not depend on the data: the
+  // funnel's shift comes from registers; whether it has metadata does)
+  always_comb begin
+    if (x_busy) begin
+      hv_l2  = x_l2_q;
+      hv_row = x_row_q;
+      hv_pos = x_pos_q;
+      hv_end = x_end_q;
+      hv_l2s = x_l2s_q;
+      hv_l2e = x_l2e_q;
+      hv_k   = x_k_q;
+    end else begin
+      hv_l2  = 1'b0;
+      hv_row = RowBits'(p_row_q);
+      hv_pos = p_e;
+      hv_end = p_l2;
+      hv_l2s = p_l2;
+      hv_l2e = p_cd;
+      hv_k   = '0;
+    end
+  end
+  assign hv_valid  = x_busy || (p_push && q_cnt_q == 2'd0);
+  assign x_due     = hv_valid && (drain || due(hv_pos, hv_end, c_q));
+  // a level-2 word goes out after its row's header word, never with it (the sequencer's scatter reads the level-1
+  // mask the header word wrote, SEQ_L2_AFTER_L1): the main cursor is past that header
+  assign m_past    = m_st_q == MainDone || 32'(m_row_q) > 32'(hv_row) ||
+                     (32'(m_row_q) == 32'(hv_row) && m_st_q != MainHdr);
+  assign x_emit    = live && x_due && (!hv_l2 || m_past);
+  assign x_last    = hv_l2 && hv_pos + 32'(Beat) >= hv_end;
+  assign x_pop     = x_emit && x_last;
+  // The beat c is accepted unless an item that ended in beat c - 1 stays behind after this cycle (it would fall
+  // out of the funnels' three beats): each walker's item if it does not leave, its next one if it does (later
+  // items of a walker end later). Next items: the main cursor's next code word or the next row's header word, the
+  // parser's next row header, the meta cursor's next word of its row or the first exponent word of the row that
+  // becomes the head (the second queued row, or a row the parser adds to a queue that will hold no other).
+  logic m_next_lag, m_lag, x_pend_lag, p_pend_lag, m_clear, x_clear, p_clear, progress;
   always_comb begin
     m_lag = m_st_q != MainDone && lag(m_pos_q, m_end_q, c_q);
-    x_lag = x_busy_q && lag(x_pos_q, x_end_q, c_q);
     if (m_st_q == MainHdr)
       m_next_lag = (h_nnz != 32'd0) ? lag(h_cd, h_end, c_q) : (!m_last_row && lag(next_off, next_off + off_exp_q, c_q));
     else if (m_pos_q + 32'(Beat) < m_end_q)
       m_next_lag = lag(m_pos_q + 32'(Beat), m_end_q, c_q);
     else
       m_next_lag = !m_last_row && lag(next_off, next_off + off_exp_q, c_q);
-    if (x_pos_q + 32'(Beat) < x_end_q) x_next_lag = lag(x_pos_q + 32'(Beat), x_end_q, c_q);
-    else x_next_lag = !x_l2_q && lag(x_l2s_q, x_l2e_q, c_q);
-    x_new_lag = m_st_q == MainHdr && h_nnzb != 32'd0 && lag(h_e, h_l2, c_q);
-    m_clear   = !m_lag || (m_emit && !m_next_lag);
-    x_clear   = (!x_lag || (x_emit && !x_next_lag)) && !(m_emit && x_new_lag);
+    if (hv_valid && !x_emit)
+      x_pend_lag = lag(hv_pos, hv_end, c_q);
+    else if (x_emit && !x_last)
+      x_pend_lag = (hv_pos + 32'(Beat) < hv_end) ? lag(hv_pos + 32'(Beat), hv_end, c_q) : lag(hv_l2s, hv_l2e, c_q);
+    else if (q_cnt_q == 2'd2)
+      x_pend_lag = lag(q1_e_q, q1_l2_q, c_q);
+    else
+      x_pend_lag = p_push && lag(p_e, p_l2, c_q);
+    if (p_fire)
+      p_pend_lag = 32'(p_row_q) + 32'd1 < 32'(n_q) && lag(p_off_n, p_off_n + 32'(bfp_pkg::ROW_HDR_BYTES), c_q);
+    else
+      p_pend_lag = p_live && lag(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES), c_q);
+    m_clear  = m_emit ? !m_next_lag : !m_lag;
+    x_clear  = !x_pend_lag;
+    p_clear  = !p_pend_lag;
+    progress = m_emit || x_emit || p_fire;
   end
-  assign rd_rsp_tready_o = active_q && thdr_q && rd_rsp_tvalid_i && c_q < nb_q && m_clear && x_clear;
+  // In a valid tile an item that ended before the port's beat can always leave (the oldest of them: the main
+  // cursor never waits, the parser waits only for the meta cursor and that only for the main cursor, both on
+  // earlier items), so a beat is held only while some item leaves. A corrupt tile (a row header that disagrees
+  // with the offsets) can leave items that wait for each other: the beat is then taken anyway, so that the load
+  // still ends with its last beat (DMA_PK_WINDOW reports it).
+  assign rd_rsp_tready_o = active_q && thdr_q && rd_rsp_tvalid_i && c_q < nb_q &&
+                           ((m_clear && x_clear && p_clear) || !progress);
   assign rsp_fire  = rd_rsp_tready_o;
   assign last_beat = c_q + 32'd1 >= nb_q;
-  // the load ends when both cursors are done after the last beat (their last words may leave with it)
-  logic m_fin, x_fin, fin;
+  // the load ends when every walker is done after the last beat (their last items may leave with it)
+  logic m_fin, x_fin, p_fin, fin;
   always_comb begin
     m_fin = m_st_q == MainDone ||
             (m_emit && m_last_row && ((m_st_q == MainHdr && h_nnz == 32'd0) ||
                                       (m_st_q == MainCodes && m_pos_q + 32'(Beat) >= m_end_q)));
-    x_fin = (!x_busy_q || (x_emit && x_last)) && !(m_emit && m_st_q == MainHdr && h_nnzb != 32'd0);
-    fin   = thdr_q && (drain || (rsp_fire && last_beat)) && m_fin && x_fin;
+    p_fin = !p_live || (p_fire && 32'(p_row_q) + 32'd1 >= 32'(n_q));
+    x_fin = (q_cnt_q == 2'd0 || (q_cnt_q == 2'd1 && x_pop)) && !p_push;
+    fin   = thdr_q && (drain || (rsp_fire && last_beat)) && m_fin && x_fin && p_fin;
   end
   // The beats every tile of n rows has (each row has at least its header and level-1 mask) are requested at once;
-  // the rest of the tile as one burst once beat 0 has given tile_len. So the round trip for beat 0 is hidden
+  // the rest of the tile as one burst from the cycle beat 0 gives tile_len. So the round trip for beat 0 is hidden
   // behind the rows of the first beats, and no beat past the tile is ever read.
-  assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q || (thdr_q && req_b_q < nb_q));
+  logic [31:0] nb_hdr;  // the tile's beats from the tile_len at the port (beat 0, before the tile header is kept)
+  assign nb_hdr = (ceil_beats(32'(hdr_bits[15:0])) < nbmin_q) ? nbmin_q : ceil_beats(32'(hdr_bits[15:0]));
+  assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q ||
+                                        (thdr_q ? req_b_q < nb_q : rd_rsp_tvalid_i && req_b_q < nb_hdr));
   assign rd_req_addr_o   = AddrWidth'(addr_q + (req_b_q << BeatLog));
   assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
   assign busy_o    = active_q;
@@ -199,14 +291,15 @@ module bfp_dma_packed #(
       req_b_q    <= '0;
       c_q        <= '0;
       m_st_q     <= MainDone;
-      x_busy_q   <= 1'b0;
+      p_row_q    <= '0;
+      q_cnt_q    <= '0;
     end else if (active_q) begin
       // beat 0 is looked at twice: its tile header first (not accepted), then as the first beat of the rows
       if (!thdr_q && rd_rsp_tvalid_i) begin
         thdr_q   <= 1'b1;
         tlen_q   <= 32'(hdr_bits[15:0]);
         // (a corrupt tile_len below the smallest tile: the beats already requested are still taken)
-        nb_q     <= (ceil_beats(32'(hdr_bits[15:0])) < nbmin_q) ? nbmin_q : ceil_beats(32'(hdr_bits[15:0]));
+        nb_q     <= nb_hdr;
         offs_q   <= hdr_bits[HdrBits-1:16];
         m_st_q   <= MainHdr;
         m_row_q  <= '0;
@@ -220,22 +313,55 @@ module bfp_dma_packed #(
         c_q     <= c_q + 32'd1;
       end
       if (fin) active_q <= 1'b0;
-      // meta cursor (before the main cursor: a header word leaving with the meta cursor's last word of the row
-      // before reloads it, the later assignment)
+      // parser
+      if (p_fire) p_row_q <= p_row_q + 16'd1;
+      // meta cursor and queue: the head's next word; a finished head leaves, and the next row (the second entry,
+      // or the row the parser adds now) becomes the head
+      // (a row the parser adds to an empty queue: its registers, then its first word if that left)
+      if (p_push && q_cnt_q == 2'd0) begin
+        x_row_q <= hv_row;
+        x_end_q <= hv_end;
+        x_l2s_q <= hv_l2s;
+        x_l2e_q <= hv_l2e;
+        x_l2_q  <= 1'b0;
+        x_k_q   <= '0;
+        x_pos_q <= hv_pos;
+      end
       if (x_emit) begin
-        x_k_q   <= x_k_q + 16'd1;
-        x_pos_q <= x_pos_q + 32'(Beat);
-        if (x_pos_q + 32'(Beat) >= x_end_q) begin
-          x_k_q <= '0;
-          if (!x_l2_q) begin
-            x_l2_q  <= 1'b1;
-            x_pos_q <= x_l2s_q;
-            x_end_q <= x_l2e_q;
-          end else begin
-            x_busy_q <= 1'b0;
-          end
+        x_k_q   <= hv_k + 16'd1;
+        x_pos_q <= hv_pos + 32'(Beat);
+        if (hv_pos + 32'(Beat) >= hv_end) begin
+          x_k_q   <= '0;
+          x_l2_q  <= 1'b1;
+          x_pos_q <= hv_l2s;
+          x_end_q <= hv_l2e;
         end
       end
+      if (x_pop && q_cnt_q == 2'd2) begin
+        x_l2_q  <= 1'b0;
+        x_k_q   <= '0;
+        x_row_q <= q1_row_q;
+        x_pos_q <= q1_e_q;
+        x_end_q <= q1_l2_q;
+        x_l2s_q <= q1_l2_q;
+        x_l2e_q <= q1_cd_q;
+      end
+      if (p_push && q_cnt_q == 2'd1 && x_pop) begin
+        x_l2_q  <= 1'b0;
+        x_k_q   <= '0;
+        x_row_q <= RowBits'(p_row_q);
+        x_pos_q <= p_e;
+        x_end_q <= p_l2;
+        x_l2s_q <= p_l2;
+        x_l2e_q <= p_cd;
+      end
+      if (p_push && q_cnt_q == 2'd1 && !x_pop) begin
+        q1_row_q <= RowBits'(p_row_q);
+        q1_e_q   <= p_e;
+        q1_l2_q  <= p_l2;
+        q1_cd_q  <= p_cd;
+      end
+      q_cnt_q <= q_cnt_q + 2'(p_push) - 2'(x_pop);
       // main cursor
       if (m_emit) begin
         if (m_st_q == MainHdr) begin
@@ -251,17 +377,6 @@ module bfp_dma_packed #(
             m_row_q <= m_row_q + 16'd1;
             m_pos_q <= next_off;
             m_end_q <= next_off + off_exp_q;
-          end
-          // the meta cursor takes the row's exponent and level-2 words
-          if (h_nnzb != 32'd0) begin
-            x_busy_q <= 1'b1;
-            x_l2_q   <= 1'b0;
-            x_row_q  <= RowBits'(m_row_q);
-            x_pos_q  <= h_e;
-            x_end_q  <= h_l2;
-            x_l2s_q  <= h_l2;
-            x_l2e_q  <= h_cd;
-            x_k_q    <= '0;
           end
         end else begin  // MainCodes
           m_k_q   <= m_k_q + 16'd1;
@@ -292,13 +407,13 @@ module bfp_dma_packed #(
   assign word_o       = (m_st_q == MainHdr) ? 16'd0 : m_k_q;
   assign wdata_o      = (m_st_q == MainHdr) ? (m_word & hdr_mask) : m_word;
   assign meta_we_o    = x_emit;
-  assign meta_row_o   = x_row_q;
-  assign meta_seg_o   = x_l2_q ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
-  assign meta_word_o  = x_k_q;
+  assign meta_row_o   = hv_row;
+  assign meta_seg_o   = hv_l2 ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
+  assign meta_word_o  = hv_k;
   assign meta_wdata_o = x_word;
 
   logic unused;
-  assign unused = ^{m_fun[2*MemWidth-1:MemWidth], x_fun[2*MemWidth-1:MemWidth], tlen_q};
+  assign unused = ^{m_fun[2*MemWidth-1:MemWidth], x_fun[2*MemWidth-1:MemWidth], p_fun[2*MemWidth-1:32], p_hdr, tlen_q};
 
 `ifdef BFP_ASSERT
   // ---- assertions (docs/assertions.md): rules 5-7 of a packed tile and a row header within the row ----------
@@ -330,10 +445,21 @@ module bfp_dma_packed #(
       // every word ends inside the tile's beats (a word due only because of the drain ran past tile_len)
       assert (!(m_emit && drain) || lastb(m_pos_q, m_end_q) < nb_q)
         else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", m_row_q, nb_q);
-      assert (!(x_emit && drain) || lastb(x_pos_q, x_end_q) < nb_q)
-        else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", x_row_q, nb_q);
-      assert (!a_end_q || (m_st_q == MainDone && !x_busy_q))
+      assert (!(x_emit && drain) || lastb(hv_pos, hv_end) < nb_q)
+        else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", hv_row, nb_q);
+      assert (!a_end_q || (m_st_q == MainDone && q_cnt_q == 2'd0 && !p_live))
         else $error("DMA_PK_SHORT: the load ended before row %0d was delivered", m_row_q);
+      // every item leaves from the funnels' three beats (c, c - 1, c - 2): no beat was taken while an item that
+      // ended before it stayed behind (in a valid tile one of them can always leave; a corrupt row can block them)
+      assert (!m_emit || (m_pos_q >> BeatLog) + 32'd2 >= c_q)
+        else $error("DMA_PK_WINDOW: tile row %0d: a main word from beat %0d left at beat %0d", m_row_q,
+                    m_pos_q >> BeatLog, c_q);
+      assert (!x_emit || (hv_pos >> BeatLog) + 32'd2 >= c_q)
+        else $error("DMA_PK_WINDOW: tile row %0d: a meta word from beat %0d left at beat %0d", hv_row,
+                    hv_pos >> BeatLog, c_q);
+      assert (!p_fire || (p_off >> BeatLog) + 32'd2 >= c_q)
+        else $error("DMA_PK_WINDOW: tile row %0d: its header from beat %0d read at beat %0d", p_row_q,
+                    p_off >> BeatLog, c_q);
     end
   end
 `endif

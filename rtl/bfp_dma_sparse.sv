@@ -41,7 +41,7 @@ module bfp_dma_sparse #(
   output logic [15:0]          word_o,           /// beat index inside the codes (0 for the header)
   output logic [MemWidth-1:0]  wdata_o,          /// beat data (header beat: bytes past the level-1 mask 0)
   output logic                 meta_we_o,        /// one realigned metadata word to store
-  output logic [RowBits-1:0]   meta_row_o,       /// its row (row streams: row_o; packed: may be the row before)
+  output logic [RowBits-1:0]   meta_row_o,       /// its row (row streams: row_o; packed: any row of the tile)
   output logic [bfp_pkg::SEG_W-1:0] meta_seg_o,  /// SEG_L2 or SEG_EXP
   output logic [15:0]          meta_word_o,      /// word index inside the segment (bytes [w*Beat, +Beat))
   output logic [MemWidth-1:0]  meta_wdata_o      /// the word

@@ -2,8 +2,9 @@
 // The packed-tile loader (LOAD_ACT SPARSE with `packed`, rtl/bfp_dma_packed.sv; docs/sparse-format.md "The RTL
 // loader for packed tiles"):
 //  - beats: one LOAD_ACT of one packed tile reads rup(tile_len) bytes, hand-computed below from
-//    docs/sparse-format.md and equal to golden::packed_stats (cycles printed against the same rows as row
-//    streams; fewer where the load is beat-bound, as at 90% random zeros);
+//    docs/sparse-format.md and equal to golden::packed_stats;
+//  - cycles: the load's busy cycles, hand-derived below from the loader's schedule (kLoadStart), for a beat-bound
+//    tile (90%-like rows: one beat a cycle), a word-bound one (one word a cycle on each port) and empty rows;
 //  - data: random GEMMs with a packed A run bit-exact against the golden model (seed and rerun line printed), on
 //    every sparse config where packed tiles apply, with memory backpressure and latency, and with --row-streams;
 //  - assertions: a tile that breaks rule 5, 6 or 7 trips DMA_PK_OFF0, DMA_PK_ROW_LEN or DMA_PK_TILE_LEN.
@@ -39,6 +40,17 @@ constexpr int kRows = 8, kB = 16, kKB = 16, kBeat = 32;
 BfpMatrix zero_rows() { return bfp::test::zero_matrix(kRows, kKB * kB, kB); }
 
 using bfp::test::fill_row;
+
+// Busy cycles of one packed LOAD_ACT around its beats and words (make_direct_device: memory latency 4, a beat a
+// cycle; the tile of 8 rows at K = 256 has nbmin = ceil((2 + 8 * (2 + 6)) / 32) = 3 beats requested at once).
+// Cycle 1 (the first busy cycle) requests beat 0, cycles 2 and 3 beats 1 and 2; beat 0 is at the port in cycle
+// 1 + 4 = 5, where the engine reads the tile header (not taking the beat) and requests beat 3 (tile_len is at the
+// port); beat 3 arrives in cycle 3 + 2 + 4 = 9, in time, so beat k can be taken in cycle 6 + k. The words cut out
+// of a beat leave in the cycle it is taken (or later: one beat of slack per walker), and the write stage of
+// bfp_dma_sparse adds one cycle after the last word. So a load whose walkers keep up with the beats is busy
+// nb + 6 cycles (the last words leave with beat nb - 1 in cycle 5 + nb), and a load bound by its words is busy
+// 5 + W + 1 cycles if W words on the busier port leave one a cycle from cycle 6 on.
+constexpr uint64_t kLoadStart = 5;  // cycles before the first beat can be taken
 
 Command load_cmd(bool packed, uint32_t stride) {
   Command c;
@@ -99,23 +111,34 @@ TEST_F(PackedRtl, BeatsOfOneTileAsHandComputed) {
   EXPECT_EQ(p.rd_bytes, 8u * kBeat);
   EXPECT_EQ(p.rd_bytes, bfp::golden::packed_stats(m, kBeat, kRows).bytes_moved);
   EXPECT_EQ(r.rd_bytes, 16u * kBeat);
-  // cycles: 4 words a row (header, exponent, level-2, code word) on two ports against 1 beat a row: the packed
-  // load is bound by its words here (23 cycles measured), the row streams by their 16 beats (21)
+  // cycles: bound by its words. Row r starts at 18 + 26r; the main port carries its header word and one code word
+  // (16 words), the meta port one exponent and one level-2 word (16 words); each word's beat (<= r) is in by
+  // cycle 6 + 2r, when its turn comes: header and exponent word r leave in cycle 6 + 2r (the parser reads row r's
+  // header by then; the first exponent word of a row can leave in that very cycle), code and level-2 word r in
+  // 7 + 2r (level-2 after its row's header word): cycles 6 .. 21 on both ports, + 1 write stage.
+  EXPECT_EQ(p.busy, kLoadStart + 16 + 1);
 }
 
 TEST_F(PackedRtl, BeatsAndCyclesOfRowsAsAt90PercentRandom) {
   // nnzb = 13, nnz = 26 (K = 256 at 90% random zeros): 6 + 39 + 26 = 71 bytes a row; tile_len = 18 + 568 = 586,
   // rup = 608: 19 beats; row streams: meta [0, 22 + 26 = 48): 2 beats, one code beat: 3 a row, 24 in all
-  // (docs/sparse-format.md "Bytes moved"). Cycles: the packed load delivers a row in about 3 cycles (header, then
-  // exponent and code words, level-2 word; measured 29 cycles for the tile), the row streams in 3 beats a row: no
-  // more cycles for 5 fewer beats.
+  // (docs/sparse-format.md "Bytes moved").
+  // Cycles: beat-bound, 19 + 6 = 25 (kLoadStart). Row r starts at o = 18 + 71r; its items end at o + 3 (the
+  // parser's header read), o + 5 (header word), o + 18 (exponent word), o + 44 (level-2 word), o + 70 (code
+  // word). The main port's items come in pairs (code word r, header word r + 1: 6 bytes apart) at least two beats
+  // from the next pair; the meta port's (exponent 26 bytes before level-2, level-2 45 before the next row's
+  // exponent word) are at most two in a beat with none in the next: beats 1 1 3 4 5 6 7 8 10 10 12 13 14 15 16 17;
+  // the parser reads one header a beat. So no walker is more than one beat behind, no beat is held, and the last
+  // words (code word 7 in beat 18; level-2 word 7 in beat 17, after header word 7 which shares beat 16 with code
+  // word 6) leave with beat 18. The row streams take 29 cycles (3 beats a row).
   BfpMatrix m = zero_rows();
   for (int r = 0; r < kRows; ++r) fill_row(m, r, 13, 26);
   const auto [p, r] = both(m);
   EXPECT_EQ(p.rd_bytes, 19u * kBeat);
   EXPECT_EQ(p.rd_bytes, bfp::golden::packed_stats(m, kBeat, kRows).bytes_moved);
   EXPECT_EQ(r.rd_bytes, 24u * kBeat);
-  EXPECT_LE(p.busy, r.busy);
+  EXPECT_EQ(p.busy, 19 + kLoadStart + 1);
+  EXPECT_LT(p.busy, r.busy);
 }
 
 TEST_F(PackedRtl, BeatsOfMixedRowsDenseRowAndEmptyRow) {
@@ -136,6 +159,9 @@ TEST_F(PackedRtl, BeatsOfAllEmptyRowsAndOfFewerRows) {
   auto [p, r] = both(m);
   EXPECT_EQ(p.rd_bytes, 3u * kBeat);
   EXPECT_EQ(r.rd_bytes, 8u * kBeat);
+  // cycles: 8 header words (main port), row r's ending in beat (18 + 6r + 5) / 32 = 0 0 1 1 1 1 1 2: word-bound,
+  // one a cycle in cycles 6 .. 13 (beat 2, the last, is taken in cycle 13 with header word 7), + 1 write stage
+  EXPECT_EQ(p.busy, kLoadStart + 8 + 1);
   // 3 rows (the last M tile of a GEMM): header 2 + 6 = 8, rows nnzb = 1, nnz = 1: 10 bytes; tile_len 38: 2 beats
   BfpMatrix s = zero_rows();
   s.rows = 3;
