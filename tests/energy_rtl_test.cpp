@@ -17,6 +17,7 @@
 
 #include "gen/emit_pkg.h"
 #include "support/run_cmd.h"
+#include "support/seed.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -28,10 +29,7 @@ namespace {
 
 const fs::path kSource = BFP_SOURCE_DIR;
 
-uint32_t test_seed() {
-  const char* env = std::getenv("BFP_SEED");
-  return env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : 20261203u;
-}
+uint32_t test_seed() { return static_cast<uint32_t>(bfp::test::seed_for(20261203u)); }
 
 // Compiles tb.sv with the package and the named rtl/ files, runs it, returns what it printed.
 RunResult run_bench(const std::string& bench, const std::string& top, const std::vector<std::string>& rtl,

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "golden/bfp.h"
+#include "support/seed.h"
 
 namespace {
 
@@ -48,7 +49,7 @@ AccMatrix spec_order(const BfpMatrix& a, const BfpMatrix& wt, const AccParams& a
 }
 
 TEST(GoldenGemmOrder, EqualsPlainSpecOrderOnEveryPathAndParameter) {
-  const uint64_t seed = std::getenv("BFP_SEED") ? std::strtoull(std::getenv("BFP_SEED"), nullptr, 0) : 20261202;
+  const uint64_t seed = bfp::test::seed_for(20261202);
   std::cout << "seed " << seed << "; rerun: BFP_SEED=" << seed
             << " build/tests/golden_gemm_order_test --gtest_filter=GoldenGemmOrder.*\n";
   std::mt19937_64 rng(seed);

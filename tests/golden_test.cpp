@@ -20,15 +20,13 @@
 
 #include "golden/bfp.h"
 #include "golden/npy.h"
+#include "support/seed.h"
 
 using namespace bfp::golden;
 
 namespace {
 
-uint64_t seed_for(uint64_t dflt) {
-  if (const char* s = std::getenv("BFP_SEED")) return std::strtoull(s, nullptr, 0);
-  return dflt;
-}
+using bfp::test::seed_for;
 #define SEED_TRACE(seed)                                                                            \
   SCOPED_TRACE("seed " + std::to_string(seed) + "; repro: BFP_SEED=" + std::to_string(seed) +       \
                " build/tests/golden_test --gtest_filter=" +                                         \

@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "support/seed.h"
+
 namespace {
 
 const std::string kBfpgen = std::string(BFP_BINARY_DIR) + "/bfpgen";
@@ -113,10 +115,7 @@ void expect_error(const std::string& name, const std::string& input, const std::
   EXPECT_NE(p.ref.err.find(must_mention), std::string::npos) << why << "\n" << p.ref.err;
 }
 
-uint64_t base_seed(uint64_t dflt) {
-  if (const char* s = std::getenv("BFP_SEED")) return std::strtoull(s, nullptr, 0);
-  return dflt;
-}
+uint64_t base_seed(uint64_t dflt) { return bfp::test::seed_for(dflt); }
 
 // ---- input generation -----------------------------------------------------------------------------------
 

@@ -14,14 +14,12 @@
 
 #include "mapper/network.h"
 #include "train/net.h"
+#include "seed.h"
 
 namespace bfp::test {
 
 /// The seed of a randomized test: BFP_SEED when set, else `fallback`.
-inline uint64_t train_seed(uint64_t fallback) {
-  if (const char* s = std::getenv("BFP_SEED")) return std::strtoull(s, nullptr, 0);
-  return fallback;
-}
+inline uint64_t train_seed(uint64_t fallback) { return seed_for(fallback); }
 
 /// "seed N; rerun: BFP_SEED=N build/tests/BINARY --gtest_filter=Suite.Test" for the running test, also printed
 /// on stdout (use it in SCOPED_TRACE so that every failure repeats it).
