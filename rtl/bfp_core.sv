@@ -18,7 +18,7 @@ module bfp_core #(
   parameter int Sparsity     = 0,          /// zero skipping: 0 none, 1 activations, 2 both (sparsity)
   parameter int Bias         = 1,          /// per-output-column bias: 1 bias buffer and STORE BIAS, 0 none (bias)
   parameter int ClockGating  = 0,  /// 0 none, 1 gate (clock gates), 2 enable (power.clock_gating)
-  parameter int PairMultipliers = 0, parameter int SharedExp = 0  /// 1: two PEs of a unit share one multiplier (pe.pair_multipliers); SharedExp 1: the dense banks' exponents in one memory (buffers.shared_exponents)
+  parameter int PairMultipliers = 0, parameter int SharedExp = 0, parameter int StoreOverlap = 1  /// 1: two PEs of a unit share one multiplier (pe.pair_multipliers); SharedExp 1: the dense banks' exponents in one memory (buffers.shared_exponents); StoreOverlap 1: a STORE's reads overlap the last STORE's tail (pipeline.store_overlap)
 ) (
   input  logic                  clk_i,               /// clock
   input  logic                  rst_ni,              /// active-low synchronous reset
@@ -702,7 +702,7 @@ module bfp_core #(
     .Sparse   ((Sparsity != 0) ? 1 : 0),
     .RequantLanes(RequantLanes),
     .Bias     (Bias),
-    .ClockGating(ClockGating)
+    .ClockGating(ClockGating), .StoreOverlap(StoreOverlap)  // (one line: no line of the file moves)
   ) u_store (
     .clk_i        (clk_i),
     .rst_ni       (rst_store_nq),

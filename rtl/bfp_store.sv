@@ -33,6 +33,7 @@ module bfp_store #(
   parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (bfp_requant Lanes)
   parameter int Bias      = 0,                              /// build the STORE BIAS path
   parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate, 2 enable (requantizer, prune stage, slots)
+  parameter int StoreOverlap = 1,  /// pipeline.store_overlap: 1 the next STORE's reads overlap this one's tail
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,  /// derived
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
 ) (
@@ -72,9 +73,10 @@ module bfp_store #(
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__
-  if (MemWidth < 64 || (MemWidth & (MemWidth - 1)) != 0 || AccCols % BlockSize != 0 || (Sparse != 0 && BlockSize < 8))
+  if (MemWidth < 64 || (MemWidth & (MemWidth - 1)) != 0 || AccCols % BlockSize != 0 || (Sparse != 0 && BlockSize < 8) ||
+      StoreOverlap < 0 || StoreOverlap > 1)
   begin : gen_bad_params
-    $error("bfp_store: MemWidth must be a power of two >= 64, AccCols a multiple of BlockSize, Sparse needs BlockSize >= 8");
+    $error("bfp_store: MemWidth must be a power of two >= 64, AccCols a multiple of BlockSize, Sparse needs BlockSize >= 8, StoreOverlap 0 or 1");
   end
 `endif
 
@@ -117,11 +119,15 @@ module bfp_store #(
   // STORE overlap (docs/architecture.md "STORE timing"): a STORE is accepted once the one before has read its
   // last block (its tail, requantizer to writer, still draining), so its reads overlap that tail. Each stage keeps
   // the fields of the STORE whose block it holds: the read side (f_*) those of the newest STORE; the prune stage
-  // and the slots a per-STORE tag (f_tag_q, alternating) that travels with each block, indexing two entries of
+  // and the slots a per-STORE tag (f_tag_q, alternating) that travels with each block, selecting one of two registers of
   // prune / sparse; the writer (rows_q ..) those of the STORE it writes, loaded when it starts that STORE, from
   // the pending fields (p_*) if the STORE was accepted while the writer still wrote the one before. So at most two
   // STOREs are in flight; the serial requantizer (variable latency, one slot) does not overlap.
-  localparam int Overlap = (Serial == 0) ? 1 : 0;
+  // Without overlap (pipeline.store_overlap: false, or the serial requantizer) a STORE is accepted only when the
+  // engine is idle, as before the overlap: every per-STORE copy below is then cut off by a constant (the writer
+  // reads the read side's rows and count, one prune threshold, the writer's sparse flag, no pending STORE), so
+  // synthesis keeps only the registers of the engine before the overlap (docs/config.md pipeline.store_overlap).
+  localparam int Overlap = (Serial == 0 && StoreOverlap != 0) ? 1 : 0;
   // writer: the STORE it writes
   logic [RW-1:0] rows_q;
   logic [CW-1:0] count_q;
@@ -133,13 +139,21 @@ module bfp_store #(
   logic [CW-1:0] f_count_q;
   logic [VW-1:0] valid_cols_q;
   logic          relu_q, bias_q, f_tag_q;
-  // per-tag fields of the prune stage and the slots
-  logic [7:0]    prune_t [0:1];
-  logic          sparse_t [0:1];
+  // per-tag fields of the prune stage and the slots: one register per tag, not an array (Yosys would infer a
+  // two-word memory from an array indexed by the tag: a $mem cell on Xilinx, docs/ppa.md)
+  logic [7:0]    prune0_q, prune1_q;
+  logic          sparse0_q, sparse1_q;
+  logic [7:0]    rq_prune;   // the threshold of the block leaving the requantizer
+  logic          pr_sparse;  // the block in the prune stage belongs to a compressed STORE
   // the STORE accepted while the writer still wrote the one before (its rows and count: f_rows_q, f_count_q)
-  logic          p_v_q, p_sparse_q, p_first_q, p_last_q;
+  logic          p_v_q, p_v, p_sparse_q, p_first_q, p_last_q;  // p_v: p_v_q, constant 0 without overlap
   logic [15:0]   p_row_blocks_q;
   logic [31:0]   p_code_q, p_exp_q, p_code_stride_q, p_exp_stride_q;
+  // the writer's rows and count: its own copies with overlap; without, the read side's (the same STORE)
+  logic [RW-1:0] w_rows;
+  logic [CW-1:0] w_count;
+  assign w_rows  = (Overlap != 0) ? rows_q : f_rows_q;
+  assign w_count = (Overlap != 0) ? count_q : f_count_q;
 
   // ---- read side: the next block to read, blocks in flight ------------------------------------------
   logic [RW-1:0]      f_row_q;            // next block to read (its row and block)
@@ -223,7 +237,7 @@ module bfp_store #(
       logic [7:0] c, mag;
       c = rq_codes[8*j +: 8];
       mag = c[7] ? -c : c;
-      pruned[8*j +: 8] = (mag < prune_t[rq_tag]) ? 8'd0 : c;
+      pruned[8*j +: 8] = (mag < rq_prune) ? 8'd0 : c;
       nz[j] = (pruned[8*j +: 8] != 8'd0);
       zb[j*BlockLog +: BlockLog] = BlockLog'(z);
       nz_cnt = nz_cnt + CntBits'(nz[j]);
@@ -356,7 +370,7 @@ module bfp_store #(
   end
   always_ff @(posedge clk_slot) begin
     if (take_slot) begin
-      slot_codes[land_q] <= sparse_t[pr_tag_q] ? compact : pr_codes;  // a compressed STORE writes them packed
+      slot_codes[land_q] <= pr_sparse ? compact : pr_codes;  // a compressed STORE writes them packed
       slot_exp[land_q]   <= pr_exp;
       slot_mask[land_q]  <= pr_nz;
       slot_nnz[land_q]   <= pr_cnt;
@@ -494,7 +508,7 @@ module bfp_store #(
 
   logic wr_fire, last_blk;
   assign wr_fire  = wr_tvalid_o && wr_tready_i;
-  assign last_blk = (blk_q + CW'(1) == count_q);
+  assign last_blk = (blk_q + CW'(1) == w_count);
 
   // A compressed block's bookkeeping (level-1 bit, blocks done): in the cycle of its last code beat, or for an
   // all-zero block in its one WMask cycle. The writer is done with the block's slot after its exponent (dense)
@@ -522,7 +536,7 @@ module bfp_store #(
       adv_blk       = '0;
       adv_row       = row_q + RW'(1);
       adv_code_base = code_base_q + code_stride_q;
-      adv_done      = (row_q + RW'(1) == rows_q);
+      adv_done      = (row_q + RW'(1) == w_rows);
     end
   end
 
@@ -592,15 +606,24 @@ module bfp_store #(
       valid_cols_q      <= VW'(valid_cols_i);
       relu_q            <= relu_i;
       bias_q            <= bias_i && (Bias != 0);
-      prune_t[!f_tag_q]  <= prune_i;
-      sparse_t[!f_tag_q] <= sparse_i && (Sparse != 0);
+      // the new tag is !f_tag_q; without overlap there is one STORE, one threshold (the writer's sparse_q)
+      if (Overlap == 0 || f_tag_q) begin
+        prune0_q  <= prune_i;
+        sparse0_q <= sparse_i && (Sparse != 0);
+      end else begin
+        prune1_q  <= prune_i;
+        sparse1_q <= sparse_i && (Sparse != 0);
+      end
     end
   end
+  assign rq_prune  = (Overlap != 0 && rq_tag) ? prune1_q : prune0_q;
+  assign pr_sparse = (Overlap == 0) ? sparse_q : pr_tag_q ? sparse1_q : sparse0_q;
 
   // accepted: idle, or (overlap) the last STORE's reads are done, no BIAS block is on its way to the requantizer
   // and no STORE is pending; the buffers are read until then (a BIAS block's sum is taken two cycles after its read)
-  assign rd_busy_o = busy_q && (!f_done_q || issue_d_q || issue_dd_q);
-  assign ready_o   = !busy_q || (Overlap != 0 && !p_v_q && !rd_busy_o);
+  // (without overlap: busy_q, as before the overlap, so that a DRAIN into the buffer waits for the whole STORE)
+  assign rd_busy_o = busy_q && (Overlap == 0 || !f_done_q || issue_d_q || issue_dd_q);
+  assign ready_o   = !busy_q || (Overlap != 0 && !p_v && !rd_busy_o);
 
   // ---- dense write-combining stages ------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
@@ -645,9 +668,11 @@ module bfp_store #(
   logic [15:0] w_src_row_blocks;
   logic [31:0] w_src_code, w_src_exp, w_src_code_stride, w_src_exp_stride;
   assign w_fin  = busy_q && ((wstate_q == WExp && wr_fire) || (advance && adv_done && sparse_q));
-  assign w_take = (!busy_q || w_fin) && (p_v_q || start_i);
+  // (without overlap: only from idle, as before the overlap)
+  assign p_v    = (Overlap != 0) && p_v_q;
+  assign w_take = (Overlap != 0) ? ((!busy_q || w_fin) && (p_v || start_i)) : (!busy_q && start_i);
   always_comb begin
-    if (p_v_q) begin
+    if (p_v) begin
       w_src_empty       = (f_rows_q == '0 || f_count_q == '0);
       w_src_sparse      = p_sparse_q;
       w_src_first       = p_first_q;
@@ -721,8 +746,8 @@ module bfp_store #(
       end
       // (after the finishing STORE's updates above: a FIRST STORE's reset of the row counts wins)
       if (w_take) begin
-        rows_q        <= p_v_q ? f_rows_q : RW'(rows_i);
-        count_q       <= p_v_q ? f_count_q : CW'(count_i);
+        rows_q        <= p_v ? f_rows_q : RW'(rows_i);
+        count_q       <= p_v ? f_count_q : CW'(count_i);
         sparse_q      <= w_src_sparse;
         last_q        <= w_src_last;
         row_blocks_q  <= w_src_row_blocks;
@@ -744,13 +769,13 @@ module bfp_store #(
         end
         busy_q <= !w_src_empty;
         p_v_q  <= 1'b0;
-      end else if (start_i) begin  // accepted behind the STORE the writer writes: pending
+      end else if (Overlap != 0 && start_i) begin  // accepted behind the STORE the writer writes: pending
         p_v_q <= 1'b1;
       end
     end
   end
   always_ff @(posedge clk_i) begin
-    if (start_i && !w_take) begin
+    if (Overlap != 0 && start_i && !w_take) begin
       p_sparse_q      <= sparse_i && (Sparse != 0);
       p_first_q       <= first_i;
       p_last_q        <= last_i;
@@ -783,7 +808,7 @@ module bfp_store #(
     else a_tv_q <= {a_tv_q[RqLat-2:0], rq_valid};
     if (pr_valid_q) a_slot_tag_q[land_q] <= pr_tag_q;
     // the STORE the writer takes: the pending one (the read side's tag) or the one accepted now (the next tag)
-    if (rst_ni && w_take) a_w_tag_q <= p_v_q ? f_tag_q : !f_tag_q;
+    if (rst_ni && w_take) a_w_tag_q <= p_v ? f_tag_q : !f_tag_q;
   end
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin

@@ -28,6 +28,8 @@
 #include "config/config.h"
 #include "host/command.h"
 #include "sim/driver.h"
+#include "support/bit_exact_run.h"
+#include "support/cmd_stream.h"
 #include "support/rtl_configs.h"
 
 using bfp::Config;
@@ -39,61 +41,10 @@ namespace fl = bfp::host;
 
 namespace {
 
-// Memory: A (R rows of K), two different W^T (C rows of K each), a bias row, the output region.
-struct Stream {
-  Config cfg;
-  int kb = 0, k = 0;
-  uint32_t row_bytes = 0, exp_bytes = 0;
-  static constexpr uint32_t kA = 0x1000, kW1 = 0x10000, kW2 = 0x20000, kOut = 0x30000, kBias = 0x3c000,
-                            kMem = 0x40000, kOutBytes = 0x8000;
-
-  explicit Stream(const Config& c) : cfg(c) {
-    k = std::min(cfg.act_depth, cfg.wgt_depth / 2);  // K fits a weight half
-    kb = k / cfg.block;
-    const uint32_t beat = uint32_t(cfg.beat_bytes());
-    row_bytes = (uint32_t(k) + beat - 1) / beat * beat;
-    exp_bytes = (uint32_t(kb) + beat - 1) / beat * beat;
-  }
-  // random codes (some zero, so that pruning and compressed rows have something to do) and exponents near the
-  // bias; the bias row likewise
-  void fill(bfp::sim::MemModel& mem, uint64_t seed) const {
-    std::mt19937 rng(static_cast<uint32_t>(seed));
-    for (uint32_t base : {kA, kW1, kW2}) {
-      const int rows = base == kA ? cfg.rows : cfg.cols;
-      for (int r = 0; r < rows; ++r) {
-        std::vector<uint8_t> codes(row_bytes, 0), exps(exp_bytes, 0);
-        for (int i = 0; i < k; ++i) codes[size_t(i)] = rng() % 3 == 0 ? 0 : uint8_t(rng() % 255 + 129);  // -127..127
-        for (int i = 0; i < kb; ++i) exps[size_t(i)] = uint8_t(118 + rng() % 12);
-        mem.write(base + uint32_t(r) * row_bytes, codes.data(), row_bytes);
-        mem.write(base + 0x8000 + uint32_t(r) * exp_bytes, exps.data(), exp_bytes);
-      }
-    }
-    std::vector<uint8_t> bc(size_t(cfg.acc_cols)), be(size_t(cfg.beat_bytes()), 0);
-    for (auto& b : bc) b = uint8_t(rng() % 255 + 129);
-    for (int i = 0; i < cfg.acc_cols / cfg.block; ++i) be[size_t(i)] = uint8_t(124 + rng() % 8);
-    mem.write(kBias, bc.data(), bc.size());
-    mem.write(kBias + 0x400, be.data(), be.size());
-  }
-  Command load(Opcode op, uint32_t base, int wgt_buf) const {
-    Command c;
-    c.op = op;
-    c.rows = uint16_t(op == Opcode::LoadAct ? cfg.rows : cfg.cols);
-    c.count = uint16_t(kb);
-    c.code_addr = base;
-    c.exp_addr = base + 0x8000;
-    c.code_stride = row_bytes;
-    c.exp_stride = exp_bytes;
-    c.wgt_buf = uint8_t(wgt_buf);
-    return c;
-  }
-  Command compute(int half, bool clear) const {
-    Command c;
-    c.op = Opcode::Compute;
-    c.flags = clear ? fl::kFlagClear : 0;
-    c.count = uint16_t(kb);
-    c.wgt_buf = uint8_t(half);
-    return c;
-  }
+// The hand-written streams (tests/support/cmd_stream.h; a third of the codes 0, so that pruning and compressed
+// rows have something to do, exponents 118..129, a bias row) and their DRAINs and STOREs.
+struct Stream : bfp::test::CmdStream {
+  explicit Stream(const Config& c) : CmdStream(c, bfp::test::StreamFill{3, 118, 12, true}) {}
   Command drain(int col_offset, bool next) const {
     Command d;
     d.op = Opcode::Drain;
@@ -138,21 +89,7 @@ struct Stream {
     s.code_stride = 256;
     return s;
   }
-  struct Run {
-    bfp::sim::CycleStats st;
-    std::vector<uint8_t> out;  // the output region
-  };
-  Run run(const std::vector<Command>& cmds, bool wait = false, double stall = 0.0) const {
-    bfp::sim::MemConfig mc;
-    mc.beat_bytes = cfg.beat_bytes();
-    mc.size_bytes = kMem;
-    mc.stall = stall;
-    bfp::sim::Driver drv(model_for(cfg), mc);
-    fill(drv.mem(), 7);
-    if (wait) drv.set_extra_flags(fl::kFlagWait);
-    for (const Command& c : cmds) drv.issue(c);
-    drv.run();
-    Run r{drv.stats(), std::vector<uint8_t>(kOutBytes)};
+};
     drv.mem().read(kOut, r.out.data(), r.out.size());
     return r;
   }
@@ -176,8 +113,13 @@ std::vector<Command> cat(std::vector<Command> a, const std::vector<Command>& b) 
 // read (bfp_bias_buf's two registers) and the engine accepts the next STORE only then: the first STORE is 25
 // cycles (blocks ready at t + 8), the second starts in cycle 16 + 2 + 1 = 19 (before 26) and ends 22 (non-BIAS)
 // cycles later, in 41: 41 - 24 = 17 cycles longer than the first alone; again 7 earlier.
+// With pipeline.store_overlap: false the engine is the one before the overlap: the second STORE dispatches in the
+// cycle after the first one's last (24, 26 with BIAS), 24 cycles after the first alone ends, and the engine is busy
+// 23 + 23 (25 + 23) cycles.
 TEST(StoreOverlapRtl, BackToBackStoresStartSevenCyclesEarlier) {
-  const Stream s(load("configs/default.yaml"));
+ for (const bool overlap : {true, false}) {
+  SCOPED_TRACE(overlap ? "pipeline.store_overlap: true" : "pipeline.store_overlap: false");
+  const Stream s(load("configs/default.yaml").with("pipeline.store_overlap", overlap ? "true" : "false"));
   ASSERT_EQ(s.cfg.block, 16);
   ASSERT_EQ(s.cfg.beat_bytes(), 32);
   ASSERT_EQ(s.cfg.rows, 8);
@@ -188,7 +130,8 @@ TEST(StoreOverlapRtl, BackToBackStoresStartSevenCyclesEarlier) {
     uint8_t first_flags;
     uint64_t first_busy, longer;  // the first STORE's busy cycles; how much longer the run with both is
   };
-  const Case cases[] = {{"dense, dense", 0, 23, 17}, {"dense BIAS, dense", fl::kFlagBias, 25, 17}};
+  const uint64_t longer = overlap ? 17 : 24;
+  const Case cases[] = {{"dense, dense", 0, 23, longer}, {"dense BIAS, dense", fl::kFlagBias, 25, longer}};
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
     const Command st1 = s.dense(8, 2, Stream::kOut, c.first_flags), st2 = s.dense(8, 2, Stream::kOut + 0x1000);
@@ -203,8 +146,10 @@ TEST(StoreOverlapRtl, BackToBackStoresStartSevenCyclesEarlier) {
               << "), two " << two.st.total << " (store busy " << two.st.store_busy << ")\n";
     EXPECT_EQ(one.st.store_busy, c.first_busy);
     EXPECT_EQ(two.st.total - one.st.total, c.longer) << "the second STORE starts 7 cycles earlier than before";
-    EXPECT_EQ(two.st.store_busy, c.longer + c.first_busy) << "busy from the first STORE's start to the second's end";
+    EXPECT_EQ(two.st.store_busy, overlap ? c.longer + c.first_busy : c.first_busy + 23)
+        << "busy from the first STORE's start to the second's end";
   }
+ }
 }
 
 // Pairs of back-to-back STOREs whose every per-STORE field differs, each after the prelude: fast (the second
@@ -248,6 +193,29 @@ TEST(StoreOverlapRtl, FieldsOfOverlappingStoresStayApart) {
       const auto nolap = s.run(waited, false, stall);
       EXPECT_EQ(nolap.out, ser.out);
       EXPECT_LT(fast.st.total, nolap.st.total) << "the STOREs did not overlap: the case tests nothing";
+    }
+  }
+}
+
+// Random GEMMs (tests/support/bit_exact_run.h: a little over two tiles, backpressure, a warm-up GEMM; dense, and
+// sparse with compressed A) are bit-exact with the overlap on and off, write the same bits both ways, and the
+// overlap never costs cycles. The default config combines two blocks into a 32-byte beat; r2c2b8 (dense: one
+// accumulator buffer, so a DRAIN waits for the STORE's reads) and r4c8b16 (sparse) write a block a beat.
+TEST(StoreOverlapRtl, GemmsBitExactWithTheOverlapOnAndOff) {
+  for (const char* f : {"configs/default.yaml", "configs/test/r2c2b8.yaml", "configs/test/r4c8b16.yaml"}) {
+    const Config on = load(f), off = on.with("pipeline.store_overlap", "false");
+    ASSERT_TRUE(on.store_overlap);
+    for (const bool sparse : {false, true}) {
+      if (sparse && !on.sparse()) continue;
+      const auto spec = bfp::test::knob_gemm_spec(on, 31, sparse);
+      const std::string what = std::string(f) + (sparse ? " sparse" : " dense") + " seed=31 (rerun: build/tests/" +
+                               "store_overlap_rtl_test --gtest_filter='*OnAndOff*')";
+      const auto r_on = bfp::test::run_bit_exact(on, spec, "store_overlap: true " + what);
+      const auto r_off = bfp::test::run_bit_exact(off, spec, "store_overlap: false " + what);
+      EXPECT_TRUE(r_on.out_rtl == r_off.out_rtl) << what;
+      EXPECT_LE(r_on.cycles.total, r_off.cycles.total) << what;
+      std::cout << what << ": " << r_on.cycles.total << " cycles with the overlap, " << r_off.cycles.total
+                << " without\n";
     }
   }
 }
