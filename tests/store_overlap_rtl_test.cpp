@@ -93,10 +93,6 @@ struct Stream : bfp::test::CmdStream {
     return s;
   }
 };
-    drv.mem().read(kOut, r.out.data(), r.out.size());
-    return r;
-  }
-};
 
 std::vector<Command> cat(std::vector<Command> a, const std::vector<Command>& b) {
   a.insert(a.end(), b.begin(), b.end());

@@ -105,10 +105,6 @@ struct Stream : bfp::test::CmdStream {
     return {d, s};
   }
 };
-    drv.mem().read(kOut, r.out.data(), r.out.size());
-    return r;
-  }
-};
 
 const char* const kHandConfigs[] = {"configs/test/r2c2b8.yaml", "configs/test/r4c4b16.yaml",
                                     "configs/test/r4c8b16.yaml"};

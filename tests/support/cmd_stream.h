@@ -12,7 +12,7 @@
 #include "config/config.h"
 #include "host/command.h"
 #include "sim/driver.h"
-#include "support/rtl_configs.h"
+#include "rtl_configs.h"
 
 namespace bfp::test {
 
