@@ -19,7 +19,13 @@
 // threshold instead of its block's tag fails FieldsOfOverlappingStoresStayApart in 4 of 6 pairs (both stalls:
 // "the overlap changed what the STOREs wrote"); accepting a STORE while a BIAS block is still in the bias
 // registers fails both tests on CORE_HAZARD_STORE; a writer that starts the new STORE at once fails both on
-// STORE_OVERLAP_ORDER.
+// STORE_OVERLAP_ORDER. Bites of branch `stail2` (the same way, models built with BFP_MODEL_OPT=-O1): bfp_store
+// ignoring StoreOverlap (overlap with the key false) fails BackToBackStoresStartSevenCyclesEarlier's false case in
+// both pairs (17 cycles longer instead of 24, store busy 40 / 42 instead of 46 / 48); the prune threshold selected by
+// the read side's tag instead of the block's (with the per-tag registers) fails FieldsOfOverlappingStoresStayApart
+// in 4 of 6 pairs at both stalls; a writer that does not take the pending STORE in the cycle it finishes fails it
+// on STORE_OVERLAP_PENDING; a pending STORE taken as if empty fails it on STORE_OVERLAP_IDLE; a tag delay line
+// one stage longer than the requantizer (RqLat 5) fails it on STORE_OVERLAP_TAG.
 #include <gtest/gtest.h>
 
 #include <cstdint>
