@@ -18,7 +18,7 @@ module bfp_core #(
   parameter int Sparsity     = 0,          /// zero skipping: 0 none, 1 activations, 2 both (sparsity)
   parameter int Bias         = 1,          /// per-output-column bias: 1 bias buffer and STORE BIAS, 0 none (bias)
   parameter int ClockGating  = 0,  /// 0 none, 1 gate (clock gates), 2 enable (power.clock_gating)
-  parameter int PairMultipliers = 0, parameter int SharedExp = 0  /// 1: two PEs of a unit share one multiplier (pe.pair_multipliers); SharedExp 1: the dense banks' exponents in one memory (buffers.shared_exponents)
+  parameter int PairMultipliers = 0, parameter int SharedExp = 0, parameter int StoreOverlap = 1  /// 1: two PEs of a unit share one multiplier (pe.pair_multipliers); SharedExp 1: the dense banks' exponents in one memory (buffers.shared_exponents); StoreOverlap 1: a STORE's reads overlap the last STORE's tail (pipeline.store_overlap)
 ) (
   input  logic                  clk_i,               /// clock
   input  logic                  rst_ni,              /// active-low synchronous reset
@@ -140,6 +140,8 @@ module bfp_core #(
   logic [bfp_pkg::CMD_PACKED_W-1:0]      packed_q;    // LOAD_ACT SPARSE: one packed tile (bfp_dma_packed)
 
   logic load_busy, comp_busy, store_busy, drain_blocked;
+  logic store_ready;    // the store engine accepts a STORE: idle, or the last STORE's reads are done (its tail drains)
+  logic store_rd_busy;  // the store engine may still read the accumulator buffer (and the bias buffer)
   logic issuing;     // a walker (sequencer) issues an element this cycle
   logic drain_pend;  // a DRAIN's copy into the accumulator buffer is still on its way (below)
   logic pipe_busy;   // elements, a CLEAR or a DRAIN copy still travel through the PE pipeline
@@ -177,9 +179,10 @@ module bfp_core #(
       // DRAIN: once the walkers are done; its copy happens when their last elements have been accumulated
       OpDrain:   can_start = !issuing && !drain_blocked;
       // the accumulator buffer is read only after a pending DRAIN copy; the bias buffer is not rewritten while a
-      // STORE BIAS reads it, not read while a LOAD_BIAS writes it
-      OpStore:   can_start = !store_busy && !drain_pend && !(flags_q[FlagBias] && load_busy && load_bias_q);
-      OpLoadBias: can_start = (Bias == 0) || (!load_busy && !(store_busy && store_bias_q));
+      // STORE BIAS reads it, not read while a LOAD_BIAS writes it. A STORE may start while the last STORE's tail
+      // (requantizer to writer) drains: the writes stay in order, and only its reads are behind it (store_ready).
+      OpStore:   can_start = store_ready && !drain_pend && !(flags_q[FlagBias] && load_busy && load_bias_q);
+      OpLoadBias: can_start = (Bias == 0) || (!load_busy && !(store_rd_busy && store_bias_q));
       default:   can_start = 1'b1;  // unknown opcodes are dropped
     endcase
     if (flags_q[FlagWait] && (load_busy || comp_busy || pipe_busy || store_busy)) can_start = 1'b0;
@@ -628,7 +631,7 @@ module bfp_core #(
     end
   end
   assign drain_tgt     = (AccBufs > 1 && acc_next_q != '0) ? !drain_buf_q : drain_buf_q;
-  assign drain_blocked = store_busy && (AccBufs == 1 || store_buf_q == drain_tgt);
+  assign drain_blocked = store_rd_busy && (AccBufs == 1 || store_buf_q == drain_tgt);  // (a tail reads no buffer)
 
   logic [AccBufs*BlockSize*AccWidth-1:0] buf_m;
   logic [AccBufs*BlockSize*bfp_pkg::EXP_W-1:0]        buf_e;
@@ -699,7 +702,7 @@ module bfp_core #(
     .Sparse   ((Sparsity != 0) ? 1 : 0),
     .RequantLanes(RequantLanes),
     .Bias     (Bias),
-    .ClockGating(ClockGating)
+    .ClockGating(ClockGating), .StoreOverlap(StoreOverlap)  // (one line: no line of the file moves)
   ) u_store (
     .clk_i        (clk_i),
     .rst_ni       (rst_store_nq),
@@ -719,6 +722,8 @@ module bfp_core #(
     .code_stride_i(code_stride_q),
     .exp_stride_i (exp_stride_q),
     .busy_o       (store_busy),
+    .ready_o      (store_ready),
+    .rd_busy_o    (store_rd_busy),
     .acc_row_o    (acc_row),
     .acc_block_o  (acc_block),
     .acc_m_i      (acc_m),
@@ -830,7 +835,7 @@ module bfp_core #(
       assert (!(load_busy && load_wgt_q && comp_busy && (load_wgt_halves_q & comp_wgt_halves_q) != 2'b00))
         else $error("CORE_HAZARD_WGT: LOAD_WGT writes a weight half (%b) that COMPUTE reads (%b)", load_wgt_halves_q,
                     comp_wgt_halves_q);
-      assert (!(Bias != 0 && load_busy && load_bias_q && store_busy && store_bias_q))
+      assert (!(Bias != 0 && load_busy && load_bias_q && store_rd_busy && store_bias_q))
         else $error("CORE_HAZARD_BIAS: LOAD_BIAS overlaps a STORE BIAS");
       assert (!start_drain || (!issuing && !drain_blocked))
         else $error("CORE_HAZARD_DRAIN: DRAIN while the walkers issue or a STORE reads the accumulator buffer it writes");
@@ -839,7 +844,9 @@ module bfp_core #(
       // last element before it issued two or more cycles earlier
       assert (!(start_store && drain_pend))
         else $error("CORE_HAZARD_STORE: STORE starts while a DRAIN copy into the accumulator buffer is pending");
-      assert (!(acc_drain && store_busy && (AccBufs == 1 || store_buf_q == acc_drain_buf)))
+      assert (!start_store || !store_rd_busy)
+        else $error("CORE_HAZARD_STORE: STORE starts while the last STORE still reads the accumulator buffer");
+      assert (!(acc_drain && store_rd_busy && (AccBufs == 1 || store_buf_q == acc_drain_buf)))
         else $error("CORE_DRAIN_COPY: a DRAIN copy writes the accumulator buffer a STORE reads");
       assert (!(start_comp && flags_q[FlagClear]) || (!issuing && !a_issuing_q))
         else $error("CORE_CLEAR_ORDER: COMPUTE CLEAR dispatched within a cycle of an element issue");

@@ -33,6 +33,7 @@ module bfp_store #(
   parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (bfp_requant Lanes)
   parameter int Bias      = 0,                              /// build the STORE BIAS path
   parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate, 2 enable (requantizer, prune stage, slots)
+  parameter int StoreOverlap = 1,  /// pipeline.store_overlap: 1 the next STORE's reads overlap this one's tail
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1,  /// derived
   parameter int BlkBits   = (AccCols / BlockSize > 1) ? $clog2(AccCols / BlockSize) : 1  /// derived
 ) (
@@ -53,7 +54,9 @@ module bfp_store #(
   input  logic [31:0]                   exp_addr_i,     /// byte address of row 0's exponents
   input  logic [31:0]                   code_stride_i,  /// bytes between consecutive rows' codes
   input  logic [31:0]                   exp_stride_i,   /// bytes between consecutive rows' exponents
-  output logic                          busy_o,         /// a store is in progress
+  output logic                          busy_o,         /// a store is in progress (its reads or its tail)
+  output logic                          ready_o,        /// start_i is accepted (idle, or the last STORE's tail)
+  output logic                          rd_busy_o,      /// the accumulator / bias buffer may still be read
   // accumulator buffer read port
   output logic [RowBits-1:0]            acc_row_o,      /// accumulator buffer row to read
   output logic [BlkBits-1:0]            acc_block_o,  /// accumulator buffer block (BlockSize columns) to read
@@ -70,9 +73,10 @@ module bfp_store #(
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__
-  if (MemWidth < 64 || (MemWidth & (MemWidth - 1)) != 0 || AccCols % BlockSize != 0 || (Sparse != 0 && BlockSize < 8))
+  if (MemWidth < 64 || (MemWidth & (MemWidth - 1)) != 0 || AccCols % BlockSize != 0 || (Sparse != 0 && BlockSize < 8) ||
+      StoreOverlap < 0 || StoreOverlap > 1)
   begin : gen_bad_params
-    $error("bfp_store: MemWidth must be a power of two >= 64, AccCols a multiple of BlockSize, Sparse needs BlockSize >= 8");
+    $error("bfp_store: MemWidth must be a power of two >= 64, AccCols a multiple of BlockSize, Sparse needs BlockSize >= 8, StoreOverlap 0 or 1");
   end
 `endif
 
@@ -112,13 +116,44 @@ module bfp_store #(
   localparam int CW = $clog2(AccCols / BlockSize + 1);     // 0 .. AccCols / B
   localparam int BW = BlockLog + 2;                        // beats of a block: < B / BEAT + 2 < 2^BW
   localparam int VW = $clog2(AccCols + 1);                 // valid_cols <= count * B <= AccCols
+  // STORE overlap (docs/architecture.md "STORE timing"): a STORE is accepted once the one before has read its
+  // last block (its tail, requantizer to writer, still draining), so its reads overlap that tail. Each stage keeps
+  // the fields of the STORE whose block it holds: the read side (f_*) those of the newest STORE; the prune stage
+  // and the slots a per-STORE tag (f_tag_q, alternating) that travels with each block, selecting one of two registers of
+  // prune / sparse; the writer (rows_q ..) those of the STORE it writes, loaded when it starts that STORE, from
+  // the pending fields (p_*) if the STORE was accepted while the writer still wrote the one before. So at most two
+  // STOREs are in flight; the serial requantizer (variable latency, one slot) does not overlap.
+  // Without overlap (pipeline.store_overlap: false, or the serial requantizer) a STORE is accepted only when the
+  // engine is idle, as before the overlap: every per-STORE copy below is then cut off by a constant (the writer
+  // reads the read side's rows and count, one prune threshold, the writer's sparse flag, no pending STORE), so
+  // synthesis keeps only the registers of the engine before the overlap (docs/config.md pipeline.store_overlap).
+  localparam int Overlap = (Serial == 0 && StoreOverlap != 0) ? 1 : 0;
+  // writer: the STORE it writes
   logic [RW-1:0] rows_q;
   logic [CW-1:0] count_q;
-  logic [VW-1:0] valid_cols_q;
-  logic        relu_q, sparse_q, last_q, bias_q;
-  logic [7:0]  prune_q;
+  logic        sparse_q, last_q;
   logic [15:0] row_blocks_q;
   logic [31:0] code_base_q, exp_base_q, code_stride_q, exp_stride_q;
+  // read side: the newest STORE
+  logic [RW-1:0] f_rows_q;
+  logic [CW-1:0] f_count_q;
+  logic [VW-1:0] valid_cols_q;
+  logic          relu_q, bias_q, f_tag_q;
+  // per-tag fields of the prune stage and the slots: one register per tag, not an array (Yosys would infer a
+  // two-word memory from an array indexed by the tag: a $mem cell on Xilinx, docs/ppa.md)
+  logic [7:0]    prune0_q, prune1_q;
+  logic          sparse0_q, sparse1_q;
+  logic [7:0]    rq_prune;   // the threshold of the block leaving the requantizer
+  logic          pr_sparse;  // the block in the prune stage belongs to a compressed STORE
+  // the STORE accepted while the writer still wrote the one before (its rows and count: f_rows_q, f_count_q)
+  logic          p_v_q, p_v, p_sparse_q, p_first_q, p_last_q;  // p_v: p_v_q, constant 0 without overlap
+  logic [15:0]   p_row_blocks_q;
+  logic [31:0]   p_code_q, p_exp_q, p_code_stride_q, p_exp_stride_q;
+  // the writer's rows and count: its own copies with overlap; without, the read side's (the same STORE)
+  logic [RW-1:0] w_rows;
+  logic [CW-1:0] w_count;
+  assign w_rows  = (Overlap != 0) ? rows_q : f_rows_q;
+  assign w_count = (Overlap != 0) ? count_q : f_count_q;
 
   // ---- read side: the next block to read, blocks in flight ------------------------------------------
   logic [RW-1:0]      f_row_q;            // next block to read (its row and block)
@@ -126,7 +161,7 @@ module bfp_store #(
   logic [CW-1:0]      f_blk_d_q, f_blk_dd_q;  // blocks read 1 and 2 cycles ago (with BIAS: 2 enters the requantizer)
   logic               f_done_q;           // every block was read
   logic               inflight_q;         // serial requantizer: a block is in it
-  logic               issue_d_q, issue_dd_q;  // a block was read 1 / 2 cycles ago
+  logic               issue_d_q, issue_dd_q;  // a BIAS block was read 1 / 2 cycles ago (it enters the requantizer at 2)
   logic [CntW-1:0]    cnt_q;              // blocks read and not yet retired by the writer
   logic [CntW-1:0]    occ_q;              // of those, requantized blocks in the slots
   logic [PtrBits-1:0] land_q, head_q;     // slot the next requantized block lands in / the writer's slot
@@ -147,7 +182,7 @@ module bfp_store #(
   // with a bias the block reaches the requantizer through bfp_bias_buf's two registers, two cycles after the read
   logic [BlockSize*AccWidth-1:0]       rq_m;
   logic [BlockSize*bfp_pkg::EXP_W-1:0] rq_e;
-  assign rq_valid = (Bias != 0 && bias_q) ? issue_dd_q : issue;
+  assign rq_valid = (Bias != 0 && bias_q) ? issue_dd_q : issue;  // a BIAS STORE's blocks leave issue_dd_q first
   assign rq_blk   = (Bias != 0 && bias_q) ? f_blk_dd_q : f_blk_q;
   assign rq_m     = (Bias != 0 && bias_q) ? bias_m_i : acc_m_i;
   assign rq_e     = (Bias != 0 && bias_q) ? bias_e_i : acc_e_i;
@@ -177,6 +212,15 @@ module bfp_store #(
     .exp_o    (rq_exp)
   );
 
+  // The tag of the block leaving the requantizer: the read side's tag delayed by the requantizer's latency (RqLat,
+  // fixed with B lanes). A block enters the requantizer under the read side's tag: a BIAS block two cycles after
+  // its read, and no STORE is accepted while one is in those two registers (ready_o). Without overlap (serial
+  // requantizer) only one STORE is in flight: its tag is the read side's.
+  logic rq_tag, pr_tag_q;
+  logic [RqLat-1:0] tag_pipe_q;  // the tags of the blocks in the requantizer's stages
+  always_ff @(posedge clk_i) tag_pipe_q <= {tag_pipe_q[RqLat-2:0], f_tag_q};
+  assign rq_tag = (Overlap != 0) ? tag_pipe_q[RqLat-1] : f_tag_q;
+
   // sparsity scaling: prune small codes. The pruned block, its non-zero mask and their count are registered (the
   // prune stage, one cycle) before a block lands in its slot: the magnitude compare and the popcount, and then
   // the packing of a compressed block's non-zero codes, would not fit one cycle after the requantizer's output
@@ -193,7 +237,7 @@ module bfp_store #(
       logic [7:0] c, mag;
       c = rq_codes[8*j +: 8];
       mag = c[7] ? -c : c;
-      pruned[8*j +: 8] = (mag < prune_q) ? 8'd0 : c;
+      pruned[8*j +: 8] = (mag < rq_prune) ? 8'd0 : c;
       nz[j] = (pruned[8*j +: 8] != 8'd0);
       zb[j*BlockLog +: BlockLog] = BlockLog'(z);
       nz_cnt = nz_cnt + CntBits'(nz[j]);
@@ -212,6 +256,7 @@ module bfp_store #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) pr_valid_q <= 1'b0;
     else pr_valid_q <= rq_valid_o;
+    pr_tag_q <= rq_tag;
   end
   if (Serial == 0) begin : gen_pr_reg
     // Clocking (docs/architecture.md "Clock gating"): the prune stage's data loads only with a block from the
@@ -325,7 +370,7 @@ module bfp_store #(
   end
   always_ff @(posedge clk_slot) begin
     if (take_slot) begin
-      slot_codes[land_q] <= sparse_q ? compact : pr_codes;  // a compressed STORE writes them packed
+      slot_codes[land_q] <= pr_sparse ? compact : pr_codes;  // a compressed STORE writes them packed
       slot_exp[land_q]   <= pr_exp;
       slot_mask[land_q]  <= pr_nz;
       slot_nnz[land_q]   <= pr_cnt;
@@ -334,7 +379,7 @@ module bfp_store #(
 
   // A block is read when a slot is free for it (or one frees this cycle); the serial requantizer also needs the
   // last block out. The read address moves on with the read (serial: when the block leaves the requantizer).
-  assign f_last = (f_row_q + RW'(1) == rows_q) && (f_blk_q + CW'(1) == count_q);
+  assign f_last = (f_row_q + RW'(1) == f_rows_q) && (f_blk_q + CW'(1) == f_count_q);
   assign issue  = busy_q && !f_done_q && (Serial == 0 || !inflight_q) && (32'(cnt_q) < Depth || retire);
   assign f_adv  = (Serial != 0) ? (rq_valid_o && !f_done_q) : issue;
 
@@ -463,7 +508,7 @@ module bfp_store #(
 
   logic wr_fire, last_blk;
   assign wr_fire  = wr_tvalid_o && wr_tready_i;
-  assign last_blk = (blk_q + CW'(1) == count_q);
+  assign last_blk = (blk_q + CW'(1) == w_count);
 
   // A compressed block's bookkeeping (level-1 bit, blocks done): in the cycle of its last code beat, or for an
   // all-zero block in its one WMask cycle. The writer is done with the block's slot after its exponent (dense)
@@ -491,7 +536,7 @@ module bfp_store #(
       adv_blk       = '0;
       adv_row       = row_q + RW'(1);
       adv_code_base = code_base_q + code_stride_q;
-      adv_done      = (row_q + RW'(1) == rows_q);
+      adv_done      = (row_q + RW'(1) == w_rows);
     end
   end
 
@@ -502,6 +547,11 @@ module bfp_store #(
   assign l1acc_q = l1acc_a[r];
 
   // ---- read side and slot counts --------------------------------------------------------------------
+  // A STORE starts its reads when it is accepted: from idle (everything empty: the counts restart) or behind the
+  // last STORE's tail (ready_o: its reads done), where the counts of the blocks in flight carry on.
+  logic st_idle, st_empty;
+  assign st_idle  = start_i && !busy_q;
+  assign st_empty = (rows_i == 16'd0 || count_i == 16'd0);
   always_ff @(posedge clk_i) begin
     f_blk_d_q  <= f_blk_q;
     f_blk_dd_q <= f_blk_d_q;
@@ -514,13 +564,11 @@ module bfp_store #(
       land_q     <= '0;
       head_q     <= '0;
       f_done_q   <= 1'b1;
+      f_tag_q    <= 1'b0;
     end else begin
-      issue_d_q  <= issue;
+      issue_d_q  <= issue && bias_q && (Bias != 0);
       issue_dd_q <= issue_d_q;
-      if (!busy_q && start_i) begin
-        f_row_q    <= '0;
-        f_blk_q    <= '0;
-        f_done_q   <= 1'b0;
+      if (st_idle) begin
         inflight_q <= 1'b0;
         cnt_q      <= '0;
         occ_q      <= '0;
@@ -531,7 +579,7 @@ module bfp_store #(
         else if (rq_valid_o) inflight_q <= 1'b0;
         if (f_adv) begin
           if (f_last) f_done_q <= 1'b1;
-          else if (f_blk_q + CW'(1) == count_q) begin
+          else if (f_blk_q + CW'(1) == f_count_q) begin
             f_blk_q <= '0;
             f_row_q <= f_row_q + RW'(1);
           end else f_blk_q <= f_blk_q + CW'(1);
@@ -541,8 +589,41 @@ module bfp_store #(
         if (pr_valid_q) land_q <= ptr_next(land_q);
         if (retire) head_q <= ptr_next(head_q);
       end
+      if (start_i) begin  // (no block is read in this cycle: f_done_q or idle)
+        f_row_q  <= '0;
+        f_blk_q  <= '0;
+        f_done_q <= st_empty;
+        f_tag_q  <= !f_tag_q;
+      end
     end
   end
+  // the read side's fields and the new tag's entries (the STORE two before, which used them, has left the slots:
+  // a STORE is accepted only when the writer has started the one before it)
+  always_ff @(posedge clk_i) begin
+    if (start_i) begin
+      f_rows_q          <= RW'(rows_i);
+      f_count_q         <= CW'(count_i);
+      valid_cols_q      <= VW'(valid_cols_i);
+      relu_q            <= relu_i;
+      bias_q            <= bias_i && (Bias != 0);
+      // the new tag is !f_tag_q; without overlap there is one STORE, one threshold (the writer's sparse_q)
+      if (Overlap == 0 || f_tag_q) begin
+        prune0_q  <= prune_i;
+        sparse0_q <= sparse_i && (Sparse != 0);
+      end else begin
+        prune1_q  <= prune_i;
+        sparse1_q <= sparse_i && (Sparse != 0);
+      end
+    end
+  end
+  assign rq_prune  = (Overlap != 0 && rq_tag) ? prune1_q : prune0_q;
+  assign pr_sparse = (Overlap == 0) ? sparse_q : pr_tag_q ? sparse1_q : sparse0_q;
+
+  // accepted: idle, or (overlap) the last STORE's reads are done, no BIAS block is on its way to the requantizer
+  // and no STORE is pending; the buffers are read until then (a BIAS block's sum is taken two cycles after its read)
+  // (without overlap: busy_q, as before the overlap, so that a DRAIN into the buffer waits for the whole STORE)
+  assign rd_busy_o = busy_q && (Overlap == 0 || !f_done_q || issue_d_q || issue_dd_q);
+  assign ready_o   = !busy_q || (Overlap != 0 && !p_v && !rd_busy_o);
 
   // ---- dense write-combining stages ------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
@@ -578,30 +659,107 @@ module bfp_store #(
   end
 
   // ---- writer -----------------------------------------------------------------------------------------
+  // The writer finishes a STORE with its last exponent beat (dense) or the advance past its last block
+  // (compressed) and then takes the pending STORE, if any; idle, it takes an accepted STORE at once, and so it
+  // does in the cycle it finishes one. A STORE accepted while the writer still writes the one before is pending:
+  // its reads run, its blocks wait in the slots behind the older STORE's.
+  logic w_fin, w_take, w_src_empty;
+  logic        w_src_sparse, w_src_first, w_src_last;
+  logic [15:0] w_src_row_blocks;
+  logic [31:0] w_src_code, w_src_exp, w_src_code_stride, w_src_exp_stride;
+  assign w_fin  = busy_q && ((wstate_q == WExp && wr_fire) || (advance && adv_done && sparse_q));
+  // (without overlap: only from idle, as before the overlap)
+  assign p_v    = (Overlap != 0) && p_v_q;
+  assign w_take = (Overlap != 0) ? ((!busy_q || w_fin) && (p_v || start_i)) : (!busy_q && start_i);
+  always_comb begin
+    if (p_v) begin
+      w_src_empty       = (f_rows_q == '0 || f_count_q == '0);
+      w_src_sparse      = p_sparse_q;
+      w_src_first       = p_first_q;
+      w_src_last        = p_last_q;
+      w_src_row_blocks  = p_row_blocks_q;
+      w_src_code        = p_code_q;
+      w_src_exp         = p_exp_q;
+      w_src_code_stride = p_code_stride_q;
+      w_src_exp_stride  = p_exp_stride_q;
+    end else begin
+      w_src_empty       = st_empty;
+      w_src_sparse      = sparse_i && (Sparse != 0);
+      w_src_first       = first_i;
+      w_src_last        = last_i;
+      w_src_row_blocks  = row_blocks_i;
+      w_src_code        = code_addr_i;
+      w_src_exp         = exp_addr_i;
+      w_src_code_stride = code_stride_i;
+      w_src_exp_stride  = exp_stride_i;
+    end
+  end
+
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       busy_q   <= 1'b0;
       wstate_q <= WCode;
-    end else if (!busy_q) begin
-      if (start_i) begin
-        rows_q        <= RW'(rows_i);
-        count_q       <= CW'(count_i);
-        valid_cols_q  <= VW'(valid_cols_i);
-        relu_q        <= relu_i;
-        bias_q        <= bias_i && (Bias != 0);
-        prune_q       <= prune_i;
-        sparse_q      <= sparse_i && (Sparse != 0);
-        last_q        <= last_i;
-        row_blocks_q  <= row_blocks_i;
-        code_base_q   <= code_addr_i;
-        exp_base_q    <= exp_addr_i;
-        code_stride_q <= code_stride_i;
-        exp_stride_q  <= exp_stride_i;
+      p_v_q    <= 1'b0;
+    end else begin
+      if (busy_q) begin
+        unique case (wstate_q)
+          WCode: begin
+            if (dense_code_wr && wr_fire && beat_q + BW'(1) != BW'(CodeBeats)) beat_q <= beat_q + BW'(1);
+            if (dense_go) begin
+              beat_q <= '0;
+              if (last_blk) exp_base_q <= exp_base_q + exp_stride_q;
+            end
+          end
+          WExp: if (wr_fire) busy_q <= 1'b0;  // the last exponent beat of a dense STORE
+          WMask: if (wr_fire) wstate_q <= WSExp;  // an all-zero block: bookkeeping below
+          WSExp: if (wr_fire) wstate_q <= WCodes;
+          WCodes: if (wr_fire) begin
+            if (codes_last) begin
+              beat_q    <= '0;
+              nnzb_a[r] <= nnzb_q + 16'd1;
+              nnz_a[r]  <= nnz_q + 16'(blk_nnz);
+            end else beat_q <= beat_q + BW'(1);
+          end
+          WL1: if (wr_fire) begin
+            l1acc_a[r] <= '0;
+            if (hdr_after_l1_q) wstate_q <= WHdr;
+          end
+          WHdr: ;  // advances below
+          default: wstate_q <= WCode;
+        endcase
+        if (book) begin
+          // record the level-1 bit; a full byte, or the end of a LAST row, is written out
+          bdone_a[r]     <= bdone_q + 16'd1;
+          l1acc_a[r]     <= l1acc_q | (8'(mask_h != '0) << bdone_q[2:0]);
+          hdr_after_l1_q <= last_blk && last_q;
+          if (l1_flush) wstate_q <= WL1;
+        end
+        if (advance && adv_done && !sparse_q) begin
+          wstate_q <= WExp;  // a dense STORE ends after its last exponent beat (the last block ends the stage)
+        end else if (advance) begin
+          blk_q       <= adv_blk;
+          row_q       <= adv_row;
+          code_base_q <= adv_code_base;
+          wstate_q    <= sparse_q ? WMask : WCode;
+          if (adv_done) busy_q <= 1'b0;
+        end
+      end
+      // (after the finishing STORE's updates above: a FIRST STORE's reset of the row counts wins)
+      if (w_take) begin
+        rows_q        <= p_v ? f_rows_q : RW'(rows_i);
+        count_q       <= p_v ? f_count_q : CW'(count_i);
+        sparse_q      <= w_src_sparse;
+        last_q        <= w_src_last;
+        row_blocks_q  <= w_src_row_blocks;
+        code_base_q   <= w_src_code;
+        exp_base_q    <= w_src_exp;
+        code_stride_q <= w_src_code_stride;
+        exp_stride_q  <= w_src_exp_stride;
         row_q         <= '0;
         blk_q         <= '0;
         beat_q        <= '0;
-        wstate_q      <= (sparse_i && Sparse != 0) ? WMask : WCode;
-        if (first_i) begin
+        wstate_q      <= w_src_sparse ? WMask : WCode;
+        if (w_src_first) begin
           for (int i = 0; i < Rows; i++) begin
             nnzb_a[i]  <= '0;
             nnz_a[i]   <= '0;
@@ -609,50 +767,23 @@ module bfp_store #(
             l1acc_a[i] <= '0;
           end
         end
-        busy_q <= (rows_i != 16'd0 && count_i != 16'd0);
+        busy_q <= !w_src_empty;
+        p_v_q  <= 1'b0;
+      end else if (Overlap != 0 && start_i) begin  // accepted behind the STORE the writer writes: pending
+        p_v_q <= 1'b1;
       end
-    end else begin
-      unique case (wstate_q)
-        WCode: begin
-          if (dense_code_wr && wr_fire && beat_q + BW'(1) != BW'(CodeBeats)) beat_q <= beat_q + BW'(1);
-          if (dense_go) begin
-            beat_q <= '0;
-            if (last_blk) exp_base_q <= exp_base_q + exp_stride_q;
-          end
-        end
-        WExp: if (wr_fire) busy_q <= 1'b0;  // the last exponent beat of a dense STORE
-        WMask: if (wr_fire) wstate_q <= WSExp;  // an all-zero block: bookkeeping below
-        WSExp: if (wr_fire) wstate_q <= WCodes;
-        WCodes: if (wr_fire) begin
-          if (codes_last) begin
-            beat_q    <= '0;
-            nnzb_a[r] <= nnzb_q + 16'd1;
-            nnz_a[r]  <= nnz_q + 16'(blk_nnz);
-          end else beat_q <= beat_q + BW'(1);
-        end
-        WL1: if (wr_fire) begin
-          l1acc_a[r] <= '0;
-          if (hdr_after_l1_q) wstate_q <= WHdr;
-        end
-        WHdr: ;  // advances below
-        default: wstate_q <= WCode;
-      endcase
-      if (book) begin
-        // record the level-1 bit; a full byte, or the end of a LAST row, is written out
-        bdone_a[r]     <= bdone_q + 16'd1;
-        l1acc_a[r]     <= l1acc_q | (8'(mask_h != '0) << bdone_q[2:0]);
-        hdr_after_l1_q <= last_blk && last_q;
-        if (l1_flush) wstate_q <= WL1;
-      end
-      if (advance && adv_done && !sparse_q) begin
-        wstate_q <= WExp;  // a dense STORE ends after its last exponent beat (the last block ends the stage)
-      end else if (advance) begin
-        blk_q       <= adv_blk;
-        row_q       <= adv_row;
-        code_base_q <= adv_code_base;
-        wstate_q    <= sparse_q ? WMask : WCode;
-        if (adv_done) busy_q <= 1'b0;
-      end
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (Overlap != 0 && start_i && !w_take) begin
+      p_sparse_q      <= sparse_i && (Sparse != 0);
+      p_first_q       <= first_i;
+      p_last_q        <= last_i;
+      p_row_blocks_q  <= row_blocks_i;
+      p_code_q        <= code_addr_i;
+      p_exp_q         <= exp_addr_i;
+      p_code_stride_q <= code_stride_i;
+      p_exp_stride_q  <= exp_stride_i;
     end
   end
 
@@ -668,6 +799,17 @@ module bfp_store #(
   assign a_dense_state  = (wstate_q == WCode) || (wstate_q == WExp);
   assign a_sparse_state = (wstate_q == WMask) || (wstate_q == WSExp) || (wstate_q == WCodes) ||
                           (wstate_q == WL1) || (wstate_q == WHdr);
+  // assertion-only state: the valid bits of the tag delay line, the tag of each slot's block, the writer's tag
+  logic [RqLat-1:0] a_tv_q;
+  logic             a_slot_tag_q [0:SlotN-1];
+  logic             a_w_tag_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) a_tv_q <= '0;
+    else a_tv_q <= {a_tv_q[RqLat-2:0], rq_valid};
+    if (pr_valid_q) a_slot_tag_q[land_q] <= pr_tag_q;
+    // the STORE the writer takes: the pending one (the read side's tag) or the one accepted now (the next tag)
+    if (rst_ni && w_take) a_w_tag_q <= p_v ? f_tag_q : !f_tag_q;
+  end
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
       assert (wstate_q <= WHdr) else $error("STORE_STATE: illegal state %0d", wstate_q);
@@ -677,7 +819,20 @@ module bfp_store #(
         else $error("STORE_BOUNDS: row %0d, block %0d beyond the accumulator buffer", row_q, blk_q);
       assert (!busy_q || f_done_q || (32'(f_row_q) < 32'(Rows) && 32'(f_blk_q) < 32'(AccCols / BlockSize)))
         else $error("STORE_BOUNDS: read of row %0d, block %0d beyond the accumulator buffer", f_row_q, f_blk_q);
-      assert (!start_i || !busy_q) else $error("STORE_START_BUSY: a STORE started while the last one runs");
+      assert (!start_i || ready_o)
+        else $error("STORE_START_BUSY: a STORE started while the last one reads or another one is pending");
+      // overlap: at most two STOREs in flight, a pending one only behind a running one, none left when idle
+      assert (!p_v_q || busy_q) else $error("STORE_OVERLAP_PENDING: a pending STORE while the writer is idle");
+      assert (busy_q || (cnt_q == '0 && occ_q == '0 && f_done_q && !issue_d_q && !issue_dd_q && !pr_valid_q &&
+                         a_tv_q == '0))
+        else $error("STORE_OVERLAP_IDLE: idle with %0d blocks in flight (%0d in the slots)", cnt_q, occ_q);
+      // the tag travels with the block: the delay line matches the requantizer, and the block the writer retires
+      // belongs to the STORE the writer writes
+      assert (Overlap == 0 || a_tv_q[RqLat-1] == rq_valid_o)
+        else $error("STORE_OVERLAP_TAG: the tag delay line is not aligned with the requantizer");
+      assert (!retire || a_slot_tag_q[head_q] == a_w_tag_q)
+        else $error("STORE_OVERLAP_ORDER: the writer retires a block of another STORE (tag %0d, writer %0d)",
+                    a_slot_tag_q[head_q], a_w_tag_q);
       // the counters are only as wide as the legal counts (RW, CW)
       assert (!(start_i && !busy_q) || (32'(rows_i) <= Rows && 32'(count_i) <= AccCols / BlockSize &&
                                       32'(valid_cols_i) <= AccCols))

@@ -436,3 +436,54 @@ TEST(ConfigWith, SparsityVariantOfBenchSparsity) {
   a.sparsity = b.sparsity = bfp::Sparsity::None;
   EXPECT_EQ(a.canonical(), b.canonical());
 }
+
+// pipeline.store_overlap (docs/config.md, docs/architecture.md "STORE timing"): optional, true by default (configs
+// older than the key keep their hash and get the overlap), a plain bool whose errors name the key, and the value
+// reaches the RTL parameter and the C++ header the harness uses.
+TEST(StoreOverlapConfig, OptionalTrueByDefaultAndHashKept) {
+  const Config c = load("configs/default.yaml");
+  EXPECT_TRUE(c.store_overlap);
+  EXPECT_EQ(c.with("pipeline.store_overlap", "true").hash(), c.hash());
+  EXPECT_EQ(c.canonical().find("store_overlap"), std::string::npos);
+  EXPECT_EQ(bfp::to_yaml(c).find("store_overlap"), std::string::npos);
+  const Config off = c.with("pipeline.store_overlap", "false");
+  EXPECT_FALSE(off.store_overlap);
+  EXPECT_NE(off.hash(), c.hash());
+  EXPECT_NE(off.canonical().find("pipeline.store_overlap=false\n"), std::string::npos) << off.canonical();
+  EXPECT_EQ(bfp::parse_config(bfp::to_yaml(off), "off.yaml").hash(), off.hash());
+}
+
+TEST(StoreOverlapConfig, BadValuesNameTheKey) {
+  const std::string base = "name: t\narray: {rows: 2, cols: 2}\nblock_size: 8\n"
+                           "accumulator: {width: 24, guard_bits: 2}\n"
+                           "buffers: {act_depth: 64, wgt_depth: 64, acc_cols: 16}\n"
+                           "memory: {data_width: 64, addr_width: 20}\n";
+  EXPECT_FALSE(bfp::parse_config(base + "pipeline: {operand_regs: 1, store_overlap: false}\n", "ok.yaml").store_overlap);
+  for (const std::string bad : {"overlap", "1", "\"false\"", "[true]", "no"}) {
+    SCOPED_TRACE(bad);
+    try {
+      bfp::parse_config(base + "pipeline: {operand_regs: 1, store_overlap: " + bad + "}\n", "bad.yaml");
+      ADD_FAILURE() << "accepted";
+    } catch (const bfp::ConfigError& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find("bad.yaml:7:"), std::string::npos) << m;
+      EXPECT_NE(m.find("key 'pipeline.store_overlap'"), std::string::npos) << m;
+      EXPECT_NE(m.find("true or false"), std::string::npos) << m;
+    }
+  }
+}
+
+TEST(StoreOverlapConfig, ReachesTheRtlParameterAndTheHeader) {
+  for (const char* v : {"true", "false"}) {
+    SCOPED_TRACE(v);
+    const bool on = std::string(v) == "true";
+    bfp::test::TempDir tmp("bfpgen_store_overlap");
+    bfp::generate(load("configs/test/r2c2b8.yaml").with("pipeline.store_overlap", v), (tmp / "rtl").string());
+    const std::string top = read_file(tmp / "rtl" / "bfp_top.sv");
+    EXPECT_TRUE(std::regex_search(top, std::regex(std::string("localparam int StoreOverlap *= ") + (on ? "1" : "0") + ";")))
+        << top;
+    EXPECT_TRUE(std::regex_search(top, std::regex("\\.StoreOverlap *\\(StoreOverlap\\)"))) << top;
+    const std::string hdr = read_file(tmp / "rtl" / "bfp_config.h");
+    EXPECT_NE(hdr.find(std::string("kStoreOverlap = ") + (on ? "1" : "0")), std::string::npos) << hdr;
+  }
+}

@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "host/command.h"
 #include "sim/driver.h"
+#include "support/cmd_stream.h"
 #include "support/rtl_configs.h"
 #include "verify/random_gemm.h"
 
@@ -86,56 +87,9 @@ TEST(WgtBufHost, FieldChecksAndEncoding) {
 
 // ---- hand-written command streams --------------------------------------------------------------------------
 
-// Memory of the hand-written streams: A (R rows of K), two different W^T (C rows of K each), the output.
-struct Stream {
-  Config cfg;
-  int kb = 0, k = 0;
-  uint32_t row_bytes = 0, exp_bytes = 0;
-  static constexpr uint32_t kA = 0x1000, kW1 = 0x10000, kW2 = 0x20000, kOut = 0x30000, kMem = 0x40000;
-
-  explicit Stream(const Config& c) : cfg(c) {
-    k = std::min(cfg.act_depth, cfg.wgt_depth / 2);  // K fits a weight half: the halves are usable
-    kb = k / cfg.block;
-    const uint32_t beat = uint32_t(cfg.beat_bytes());
-    row_bytes = (uint32_t(k) + beat - 1) / beat * beat;
-    exp_bytes = (uint32_t(kb) + beat - 1) / beat * beat;
-  }
-  // random codes and exponents near the bias (products neither vanish nor saturate everywhere)
-  void fill(bfp::sim::MemModel& mem, uint64_t seed) const {
-    std::mt19937 rng(static_cast<uint32_t>(seed));
-    for (uint32_t base : {kA, kW1, kW2}) {
-      const int rows = base == kA ? cfg.rows : cfg.cols;
-      for (int r = 0; r < rows; ++r) {
-        std::vector<uint8_t> codes(row_bytes, 0), exps(exp_bytes, 0);
-        for (int i = 0; i < k; ++i) codes[size_t(i)] = uint8_t(rng() % 255 + 129);  // -127..127, never -128
-        for (int i = 0; i < kb; ++i) exps[size_t(i)] = uint8_t(120 + rng() % 16);
-        mem.write(base + uint32_t(r) * row_bytes, codes.data(), row_bytes);
-        mem.write(base + 0x8000 + uint32_t(r) * exp_bytes, exps.data(), exp_bytes);
-      }
-    }
-  }
-  Command load(Opcode op, uint32_t base, int wgt_buf) const {
-    Command c;
-    c.op = op;
-    c.rows = uint16_t(op == Opcode::LoadAct ? cfg.rows : cfg.cols);
-    c.count = uint16_t(kb);
-    c.code_addr = base;
-    c.exp_addr = base + 0x8000;
-    c.code_stride = row_bytes;
-    c.exp_stride = exp_bytes;
-    c.wgt_buf = uint8_t(wgt_buf);
-    return c;
-  }
-  Command la() const { return load(Opcode::LoadAct, kA, 0); }
-  Command lw(uint32_t w, int half) const { return load(Opcode::LoadWgt, w, half); }
-  Command compute(int half, bool clear) const {
-    Command c;
-    c.op = Opcode::Compute;
-    c.flags = clear ? bfp::host::kFlagClear : 0;
-    c.count = uint16_t(kb);
-    c.wgt_buf = uint8_t(half);
-    return c;
-  }
+// The hand-written streams (tests/support/cmd_stream.h; codes never 0, exponents 120..135) and their DRAIN + STORE.
+struct Stream : bfp::test::CmdStream {
+  explicit Stream(const Config& c) : CmdStream(c) {}
   std::vector<Command> drain_store() const {
     Command d;
     d.op = Opcode::Drain;
@@ -149,24 +103,6 @@ struct Stream {
     s.code_stride = uint32_t(cfg.beat_bytes()) * 8;
     s.exp_stride = uint32_t(cfg.beat_bytes());
     return {d, s};
-  }
-  struct Run {
-    bfp::sim::CycleStats st;
-    std::vector<uint8_t> out;  // the output region (codes and exponents)
-  };
-  Run run(const std::vector<Command>& cmds, bool wait = false, double stall = 0.0) const {
-    bfp::sim::MemConfig mc;
-    mc.beat_bytes = cfg.beat_bytes();
-    mc.size_bytes = kMem;
-    mc.stall = stall;
-    bfp::sim::Driver drv(model_for(cfg), mc);
-    fill(drv.mem(), 7);
-    if (wait) drv.set_extra_flags(bfp::host::kFlagWait);
-    for (const Command& c : cmds) drv.issue(c);
-    drv.run();
-    Run r{drv.stats(), std::vector<uint8_t>(0x8000)};
-    drv.mem().read(kOut, r.out.data(), r.out.size());
-    return r;
   }
 };
 
