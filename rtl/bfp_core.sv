@@ -269,6 +269,12 @@ module bfp_core #(
   logic [MemWidth-1:0] bank_wdata;
   logic                start_sparse_load, start_dense_load;
   logic                dma_busy, sdma_busy;
+  // load prefetch (below the engines)
+  logic [3:0]          pf_cnt_q, load_pre;
+  logic [31:0]         pf_lim, sdma_pf_lim;
+  logic [21:0]         dma_pf_lim;
+  logic                dma_req_done, sdma_req_done, pf_load, pf_valid, pf_fire;
+  logic [AddrWidth-1:0] pf_addr;
   logic                dma_req_valid, sdma_req_valid, dma_rsp_ready, sdma_rsp_ready;
   logic [AddrWidth-1:0] dma_req_addr, sdma_req_addr;
   logic                sp_we;
@@ -324,6 +330,9 @@ module bfp_core #(
     .exp_addr_i     (exp_addr_q),
     .code_stride_i  (code_stride_q),
     .exp_stride_i   (exp_stride_q),
+    .pre_i          (load_pre),
+    .pf_lim_o       (dma_pf_lim),
+    .req_done_o     (dma_req_done),
     .busy_o         (dma_busy),
     .rd_req_tvalid_o(dma_req_valid),
     .rd_req_tready_i(rd_req_tready_i),
@@ -356,6 +365,9 @@ module bfp_core #(
       .count_i        (count_q),
       .addr_i         (code_addr_q),
       .stride_i       (code_stride_q),
+      .pre_i          (load_pre),
+      .pf_lim_o       (sdma_pf_lim),
+      .req_done_o     (sdma_req_done),
       .busy_o         (sdma_busy),
       .rd_req_tvalid_o(sdma_req_valid),
       .rd_req_tready_i(rd_req_tready_i),
@@ -378,6 +390,8 @@ module bfp_core #(
     logic unused_packed;  // no sparse loader: the field has nothing to select
     assign unused_packed = ^packed_q;
     assign sdma_busy = 1'b0;
+    assign sdma_pf_lim = '0;
+    assign sdma_req_done = 1'b1;
     assign sdma_req_valid = 1'b0;
     assign sdma_req_addr = '0;
     assign sdma_rsp_ready = 1'b0;
@@ -393,8 +407,33 @@ module bfp_core #(
     assign sp_meta_wdata = '0;
   end
 
-  assign rd_req_tvalid_o = dma_req_valid || sdma_req_valid;
-  assign rd_req_addr_o   = sdma_busy ? sdma_req_addr : dma_req_addr;
+  // ---- load prefetch (docs/architecture.md "Load prefetch") -------------------------------------------
+  // A LOAD spent ~7 cycles per command without a beat: the dispatch cycle, the round trip of its first request
+  // (latency 4), the packed loader's tile-header cycle and the write stage (docs/sparsity-bench.md "Load engine
+  // overlap"). While a LOAD_ACT / LOAD_WGT waits in the pending register and the engine of the load before it has
+  // sent its last request, the core already sends the new load's first requests: the first beats at code_addr
+  // that its engine would request first anyway (pf_lim: a packed tile's smallest-tile beats, a dense load's row-0
+  // code beats but one; none for a row stream or LOAD_BIAS), PfMax at most. The engine starts with pre (those
+  // sent, counting one sent in the dispatch cycle) and requests on from there. The responses come back in
+  // request order, behind the last load's, and wait at the port until the new engine takes them, so no beat is
+  // routed differently and the dispatch rules (which half a load writes, WAIT, all-idle) are unchanged. Not on a
+  // WAIT command (its reads must follow the writes before it) and not on a `sparsity: none` config (the UP5K
+  // configs fit with ~100 logic cells to spare, docs/ppa.md).
+  localparam int PfMax = (Sparsity != 0) ? 8 : 0;
+  assign pf_load  = pend_q && (op_q == OpLoadAct || op_q == OpLoadWgt) && !flags_q[FlagWait];
+  assign pf_lim   = ((Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse]) ? sdma_pf_lim : 32'(dma_pf_lim);
+  assign pf_valid = (PfMax != 0) && pf_load && dma_req_done && sdma_req_done && 32'(pf_cnt_q) < PfMax &&
+                    32'(pf_cnt_q) < pf_lim;
+  assign pf_fire  = pf_valid && rd_req_tready_i;
+  assign pf_addr  = AddrWidth'(code_addr_q + (32'(pf_cnt_q) << $clog2(Beat)));
+  assign load_pre = pf_cnt_q + 4'(pf_fire);
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || dispatch) pf_cnt_q <= '0;
+    else if (pf_fire) pf_cnt_q <= pf_cnt_q + 4'd1;
+  end
+
+  assign rd_req_tvalid_o = dma_req_valid || sdma_req_valid || pf_valid;
+  assign rd_req_addr_o   = pf_valid ? pf_addr : sdma_busy ? sdma_req_addr : dma_req_addr;
   assign rd_rsp_tready_o = dma_rsp_ready || sdma_rsp_ready;
 
   // ---- operands: buffers and sequencing -----------------------------------------------------------
@@ -865,8 +904,17 @@ module bfp_core #(
     else a_reads_q <= a_reads_q + 32'(a_req_fire) - 32'(a_rsp_fire);
     if (rst_ni) begin
       assert (!a_rsp_fire || a_reads_q != '0) else $error("CORE_RD_UNREQUESTED: a read response without a request");
-      assert (load_busy || a_reads_q == '0)
-        else $error("CORE_RD_LEFTOVER: the load engines are idle with %0d reads outstanding", a_reads_q);
+      // (the reads prefetched for the pending LOAD wait for its engine)
+      assert (load_busy || a_reads_q == 32'(pf_cnt_q))
+        else $error("CORE_RD_LEFTOVER: the load engines are idle with %0d reads outstanding (%0d prefetched)",
+                    a_reads_q, pf_cnt_q);
+      // prefetched reads belong to the pending LOAD_ACT / LOAD_WGT, at most its engine's first requests
+      assert (pf_cnt_q == '0 || (pf_load && 32'(pf_cnt_q) <= pf_lim && 32'(pf_cnt_q) <= PfMax))
+        else $error("CORE_PF_LOAD: %0d reads prefetched for a command that is not a LOAD allowing them (limit %0d)",
+                    pf_cnt_q, pf_lim);
+      // the prefetch sends only while no engine has a request left (it never interleaves with a running load)
+      assert (!pf_valid || !(dma_req_valid || sdma_req_valid))
+        else $error("CORE_PF_ORDER: a prefetch request beside a load engine's request");
     end
   end
 `endif

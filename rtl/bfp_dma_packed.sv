@@ -22,6 +22,10 @@
 // Corrupt tiles cannot hang the engine: when no walker can move the beat is taken anyway, and after the last beat
 // every item counts as due, so the load ends; the assertions below (rules 5-7 of docs/sparse-format.md,
 // "Validity", and DMA_PK_WINDOW) report such tiles.
+// Prefetch (docs/architecture.md "Load prefetch"): the beats below nbmin are requested without looking at the
+// tile, so the core may request the first of them (pf_lim_o at most) while the load still waits to be dispatched
+// and the last one finishes; pre_i says how many at start_i and the requests go on from there. Beat 0 can then be
+// at the port in the load's first cycle instead of after a round trip.
 module bfp_dma_packed #(
   parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
   parameter int AddrWidth = 32,                            /// memory byte-address bits
@@ -35,6 +39,9 @@ module bfp_dma_packed #(
   input  logic [15:0]          rows_i,           /// rows of the tile n (1..R; 2 + 2n <= Beat)
   input  logic [15:0]          count_i,          /// KB: blocks per row
   input  logic [31:0]          addr_i,           /// beat-aligned byte address of the tile
+  input  logic [3:0]           pre_i,            /// with start_i: first beats already requested (<= pf_lim_o)
+  output logic [31:0]          pf_lim_o,         /// beats of the smallest tile of the fields above (0: rows_i = 0)
+  output logic                 req_done_o,       /// no further request of this load (idle, or all sent)
   output logic                 busy_o,           /// a load is in progress (the write stage adds its cycle)
   output logic                 rd_req_tvalid_o,  /// read request valid
   input  logic                 rd_req_tready_i,  /// read request accepted
@@ -276,6 +283,11 @@ module bfp_dma_packed #(
   assign rd_req_addr_o   = AddrWidth'(addr_q + (req_b_q << BeatLog));
   assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
   assign busy_o    = active_q;
+  // the beats a tile of rows_i rows at count_i blocks has at least (nbmin at start_i): the core's prefetch limit
+  logic [31:0] nbmin_d;
+  assign nbmin_d    = ceil_beats(32'd2 + 32'(rows_i) * (32'd2 + bfp_pkg::row_off_exp(32'(count_i))));
+  assign pf_lim_o   = (rows_i == 16'd0) ? 32'd0 : nbmin_d;
+  assign req_done_o = !active_q || (thdr_q && req_b_q >= nb_q);
 
 
   always_ff @(posedge clk_i) begin
@@ -287,8 +299,8 @@ module bfp_dma_packed #(
       n_q        <= rows_i;
       addr_q     <= addr_i;
       off_exp_q  <= bfp_pkg::row_off_exp(32'(count_i));
-      nbmin_q    <= ceil_beats(32'd2 + 32'(rows_i) * (32'd2 + bfp_pkg::row_off_exp(32'(count_i))));
-      req_b_q    <= '0;
+      nbmin_q    <= nbmin_d;
+      req_b_q    <= 32'(pre_i);
       c_q        <= '0;
       m_st_q     <= MainDone;
       p_row_q    <= '0;
@@ -424,6 +436,8 @@ module bfp_dma_packed #(
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
       assert (!start_i || !active_q) else $error("DMA_PK_START_BUSY: a packed load started while the last one runs");
+      assert (!start_i || 32'(pre_i) <= pf_lim_o)
+        else $error("DMA_PK_PRE: %0d beats prefetched, the smallest tile has %0d", pre_i, pf_lim_o);
       assert (!start_i || 32'd2 + 32'd2 * 32'(rows_i) <= 32'(Beat))
         else $error("DMA_PK_TILE_HDR: a tile header of %0d rows does not fit one %0d-byte beat", rows_i, Beat);
       assert (!start_i || 32'(rows_i) <= 32'(Rows)) else $error("DMA_PK_ROWS: %0d rows exceed R = %0d", rows_i, Rows);

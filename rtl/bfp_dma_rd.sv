@@ -4,6 +4,10 @@
 // independent counters, so any number of requests may be outstanding and memory latency is hidden;
 // responses come back in order and go straight into the bank selected by the row. A skewed load (LOAD_BIAS)
 // may start at any byte: it reads from the beat below each start and one beat more when the offset needs it.
+// Prefetch (docs/architecture.md "Load prefetch"): while a LOAD waits in the core's pending register, the core
+// may already request the first beats of its row 0 codes (pf_lim_o of them at most: the requests this engine
+// would send first, at the same addresses, in the same order); pre_i says how many at start_i, and the request
+// walker starts after them while the response walker takes every beat from the first, as before.
 module bfp_dma_rd #(
   parameter int MemWidth  = 64,  /// memory beat bits (a power of two)
   parameter int AddrWidth = 32,  /// memory byte-address bits
@@ -23,6 +27,9 @@ module bfp_dma_rd #(
   input  logic [31:0]          exp_addr_i,       /// byte address of row 0's exponents
   input  logic [31:0]          code_stride_i,    /// bytes between consecutive rows' codes
   input  logic [31:0]          exp_stride_i,     /// bytes between consecutive rows' exponents
+  input  logic [3:0]           pre_i,            /// with start_i: first requests already sent (<= pf_lim_o)
+  output logic [21:0]          pf_lim_o,         /// row 0's code beats - 1 of the fields above (0: no prefetch)
+  output logic                 req_done_o,       /// no further request of this load (idle, or all sent)
   output logic                 busy_o,           /// a load is in progress
   // memory read port
   output logic                 rd_req_tvalid_o,  /// read request valid
@@ -72,6 +79,11 @@ module bfp_dma_rd #(
   assign code_beats = 22'(((22'(count_i) << BlockLog) + 22'(code_skew) + 22'(Beat - 1)) >> BeatLog);
   assign exp_beats  = 22'((22'(count_i) + 22'(exp_skew) + 22'(Beat - 1)) >> BeatLog);
 
+  // The core may prefetch row 0's first code beats but not the last one (the walker would start in the exponent
+  // phase); none of a skewed or empty load.
+  assign pf_lim_o   = (skew_i || rows_i == 16'd0 || count_i == 16'd0) ? 22'd0 : code_beats - 22'd1;
+  assign req_done_o = !active_q || req_done_q;
+
   logic [31:0] req_addr;
   assign req_addr = (req_phase_q ? req_exp_base_q : req_code_base_q) + (32'(req_beat_q) << BeatLog);
 
@@ -109,7 +121,7 @@ module bfp_dma_rd #(
         exp_stride_q    <= exp_stride_i;
         req_phase_q     <= 1'b0;
         req_row_q       <= '0;
-        req_beat_q      <= '0;
+        req_beat_q      <= 22'(pre_i);
         req_code_base_q <= code_addr_i - code_skew;
         req_exp_base_q  <= exp_addr_i - exp_skew;
         rsp_phase_q     <= 1'b0;
@@ -163,10 +175,13 @@ module bfp_dma_rd #(
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(rd_req_tvalid_o), .ready_i(rd_req_tready_i), .data_i(rd_req_addr_o));
   logic [31:0] a_out_q;  // requests not yet answered
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || start_i) a_out_q <= '0;
+    if (!rst_ni) a_out_q <= '0;
+    else if (start_i) a_out_q <= 32'(pre_i);  // the core's prefetched requests are this load's
     else a_out_q <= a_out_q + 32'(req_fire) - 32'(rsp_fire);
     if (rst_ni) begin
       assert (!start_i || !active_q) else $error("DMA_RD_START_BUSY: a load started while the last one runs");
+      assert (!start_i || 22'(pre_i) <= pf_lim_o)
+        else $error("DMA_RD_PRE: %0d beats prefetched, the load allows %0d", pre_i, pf_lim_o);
       assert (!rsp_fire || a_out_q != '0) else $error("DMA_RD_RSP_AHEAD: a response beat before its request");
       assert (active_q || a_out_q == '0) else $error("DMA_RD_LEFTOVER: idle with %0d requests unanswered", a_out_q);
       assert (!bank_we_o || ((rsp_beat_q >> WordBits) == '0 && (rsp_row_q >> BankBits) == '0))

@@ -28,6 +28,9 @@ module bfp_dma_sparse #(
   input  logic [15:0]          count_i,          /// KB: blocks per row of the tensor
   input  logic [31:0]          addr_i,           /// row stream of row 0 (packed: the tile)
   input  logic [31:0]          stride_i,         /// bytes between row streams (packed: unused)
+  input  logic [3:0]           pre_i,            /// with start_i: first beats the core prefetched (packed only)
+  output logic [31:0]          pf_lim_o,         /// how many the core may prefetch (row streams: 0)
+  output logic                 req_done_o,       /// no further request of this load (idle, or all sent)
   output logic                 busy_o,           /// a load is in progress
   output logic                 rd_req_tvalid_o,  /// read request valid
   input  logic                 rd_req_tready_i,  /// read request accepted
@@ -185,7 +188,8 @@ module bfp_dma_sparse #(
   assign rs_rsp_ready = rsp_base && !more;
 
   // ---- packed tiles (LOAD_ACT SPARSE with `packed`): their own engine, this module's write stage ------------
-  logic start_rs, start_pk, pk_busy, pk_req_valid, pk_rsp_ready, pk_we, pk_meta_we;
+  logic start_rs, start_pk, pk_busy, pk_req_valid, pk_rsp_ready, pk_we, pk_meta_we, pk_req_done;
+  logic [31:0] pk_pf_lim;
   logic [AddrWidth-1:0] pk_req_addr;
   logic [RowBits-1:0] pk_row, pk_meta_row;
   logic [bfp_pkg::SEG_W-1:0] pk_seg, pk_meta_seg;
@@ -205,6 +209,9 @@ module bfp_dma_sparse #(
     .rows_i         (rows_i),
     .count_i        (count_i),
     .addr_i         (addr_i),
+    .pre_i          (pre_i),
+    .pf_lim_o       (pk_pf_lim),
+    .req_done_o     (pk_req_done),
     .busy_o         (pk_busy),
     .rd_req_tvalid_o(pk_req_valid),
     .rd_req_tready_i(rd_req_tready_i),
@@ -223,7 +230,10 @@ module bfp_dma_sparse #(
     .meta_word_o    (pk_meta_word),
     .meta_wdata_o   (pk_meta_wdata)
   );
-  // one engine runs at a time (the core dispatches one load after the other)
+  // one engine runs at a time (the core dispatches one load after the other); only a packed tile's first beats
+  // are prefetched (a row stream's first requests hop by the stride)
+  assign pf_lim_o   = packed_i ? pk_pf_lim : 32'd0;
+  assign req_done_o = (!active_q || req_done_q) && pk_req_done;
   assign rd_req_tvalid_o = rs_req_valid || pk_req_valid;
   assign rd_req_addr_o   = pk_busy ? pk_req_addr : AddrWidth'(req_addr);
   assign rd_rsp_tready_o = rs_rsp_ready || pk_rsp_ready;
@@ -473,6 +483,7 @@ module bfp_dma_sparse #(
     if (start_rs) a_kb_q <= count_i;
     if (rst_ni) begin
       assert (!start_i || !(active_q || pk_busy)) else $error("DMA_SP_START_BUSY: a load started while the last one runs");
+      assert (!start_rs || pre_i == '0) else $error("DMA_SP_PRE: %0d beats prefetched for a row-stream load", pre_i);
       // header and level-1 mask in beat 0 (docs/sparse-format.md, the loader's one-beat rule)
       assert (!start_i || bfp_pkg::row_off_exp(32'(count_i)) <= 32'(Beat))
         else $error("DMA_SP_L1_BEAT: %0d blocks: header and level-1 mask exceed one %0d-byte beat", count_i, Beat);

@@ -10,6 +10,7 @@
 //  - assertions: a tile that breaks rule 5, 6 or 7 trips DMA_PK_OFF0, DMA_PK_ROW_LEN or DMA_PK_TILE_LEN.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -43,14 +44,16 @@ using bfp::test::fill_row;
 
 // Busy cycles of one packed LOAD_ACT around its beats and words (make_direct_device: memory latency 4, a beat a
 // cycle; the tile of 8 rows at K = 256 has nbmin = ceil((2 + 8 * (2 + 6)) / 32) = 3 beats requested at once).
-// Cycle 1 (the first busy cycle) requests beat 0, cycles 2 and 3 beats 1 and 2; beat 0 is at the port in cycle
-// 1 + 4 = 5, where the engine reads the tile header (not taking the beat) and requests beat 3 (tile_len is at the
-// port); beat 3 arrives in cycle 3 + 2 + 4 = 9, in time, so beat k can be taken in cycle 6 + k. The words cut out
-// of a beat leave in the cycle it is taken (or later: one beat of slack per walker), and the write stage of
-// bfp_dma_sparse adds one cycle after the last word. So a load whose walkers keep up with the beats is busy
-// nb + 6 cycles (the last words leave with beat nb - 1 in cycle 5 + nb), and a load bound by its words is busy
-// 5 + W + 1 cycles if W words on the busier port leave one a cycle from cycle 6 on.
-constexpr uint64_t kLoadStart = 5;  // cycles before the first beat can be taken
+// Cycle 0 is the dispatch cycle (not busy): the core's load prefetch (rtl/bfp_core.sv, docs/architecture.md "Load
+// prefetch") already requests beat 0 there, since the load engine is idle; cycles 1 and 2 (the first busy ones)
+// request beats 1 and 2 (the engine starts with pre = 1). Beat 0 is at the port in cycle 0 + 4 = 4, where the
+// engine reads the tile header (not taking the beat) and requests beat 3 (tile_len is at the port); beat 3 arrives
+// in cycle 4 + 4 = 8, in time, so beat k can be taken in cycle 5 + k. The words cut out of a beat leave in the
+// cycle it is taken (or later: one beat of slack per walker), and the write stage of bfp_dma_sparse adds one cycle
+// after the last word. So a load whose walkers keep up with the beats is busy nb + 5 cycles (the last words leave
+// with beat nb - 1 in cycle 4 + nb), and a load bound by its words is busy 4 + W + 1 cycles if W words on the
+// busier port leave one a cycle from cycle 5 on. (Without the prefetch beat 0 was requested in cycle 1: 5, nb + 6.)
+constexpr uint64_t kLoadStart = 4;  // cycles before the first beat can be taken
 
 Command load_cmd(bool packed, uint32_t stride) {
   Command c;
@@ -68,13 +71,19 @@ struct Load {
   uint64_t busy, rd_bytes;
 };
 
-Load run_load(const std::shared_ptr<bfp::sim::Model>& model, const std::vector<uint8_t>& bytes, const Command& c) {
+Load run_loads(const std::shared_ptr<bfp::sim::Model>& model, const std::vector<uint8_t>& bytes,
+               const std::vector<Command>& cs) {
   auto dev = bfp::sim::make_direct_device(model, 1 << 16, 1);
   dev->write_mem(0, bytes.data(), bytes.size());
   const auto before = dev->counters();
-  dev->run_commands({c.encode()});
+  std::vector<std::array<uint32_t, 8>> words;
+  for (const Command& c : cs) words.push_back(c.encode());
+  dev->run_commands(words);
   const auto d = dev->counters() - before;
   return {d.load_busy, d.rd_bytes};
+}
+Load run_load(const std::shared_ptr<bfp::sim::Model>& model, const std::vector<uint8_t>& bytes, const Command& c) {
+  return run_loads(model, bytes, {c});
 }
 
 class PackedRtl : public testing::Test {
@@ -113,9 +122,9 @@ TEST_F(PackedRtl, BeatsOfOneTileAsHandComputed) {
   EXPECT_EQ(r.rd_bytes, 16u * kBeat);
   // cycles: bound by its words. Row r starts at 18 + 26r; the main port carries its header word and one code word
   // (16 words), the meta port one exponent and one level-2 word (16 words); each word's beat (<= r) is in by
-  // cycle 6 + 2r, when its turn comes: header and exponent word r leave in cycle 6 + 2r (the parser reads row r's
+  // cycle 5 + 2r, when its turn comes: header and exponent word r leave in cycle 5 + 2r (the parser reads row r's
   // header by then; the first exponent word of a row can leave in that very cycle), code and level-2 word r in
-  // 7 + 2r (level-2 after its row's header word): cycles 6 .. 21 on both ports, + 1 write stage.
+  // 6 + 2r (level-2 after its row's header word): cycles 5 .. 20 on both ports, + 1 write stage.
   EXPECT_EQ(p.busy, kLoadStart + 16 + 1);
 }
 
@@ -123,7 +132,7 @@ TEST_F(PackedRtl, BeatsAndCyclesOfRowsAsAt90PercentRandom) {
   // nnzb = 13, nnz = 26 (K = 256 at 90% random zeros): 6 + 39 + 26 = 71 bytes a row; tile_len = 18 + 568 = 586,
   // rup = 608: 19 beats; row streams: meta [0, 22 + 26 = 48): 2 beats, one code beat: 3 a row, 24 in all
   // (docs/sparse-format.md "Bytes moved").
-  // Cycles: beat-bound, 19 + 6 = 25 (kLoadStart). Row r starts at o = 18 + 71r; its items end at o + 3 (the
+  // Cycles: beat-bound, 19 + 5 = 24 (kLoadStart). Row r starts at o = 18 + 71r; its items end at o + 3 (the
   // parser's header read), o + 5 (header word), o + 18 (exponent word), o + 44 (level-2 word), o + 70 (code
   // word). The main port's items come in pairs (code word r, header word r + 1: 6 bytes apart) at least two beats
   // from the next pair; the meta port's (exponent 26 bytes before level-2, level-2 45 before the next row's
@@ -139,6 +148,34 @@ TEST_F(PackedRtl, BeatsAndCyclesOfRowsAsAt90PercentRandom) {
   EXPECT_EQ(r.rd_bytes, 24u * kBeat);
   EXPECT_EQ(p.busy, 19 + kLoadStart + 1);
   EXPECT_LT(p.busy, r.busy);
+}
+
+// Two packed LOAD_ACTs back to back (half 0, then half 1, nothing between: only the load engine holds the second):
+// the load prefetch (rtl/bfp_core.sv, docs/architecture.md "Load prefetch") requests the second tile's first beats
+// while the first load finishes, so the second one finds its beat 0 at the port in its first busy cycle.
+TEST_F(PackedRtl, BackToBackLoadsHideTheSecondOnesRoundTrip) {
+  BfpMatrix m = zero_rows();
+  for (int r = 0; r < kRows; ++r) fill_row(m, r, 13, 26);  // 19 beats, beat-bound (the test above)
+  const std::vector<uint8_t> tile = bfp::golden::encode_packed(m, kBeat, kRows);
+  Command first = load_cmd(true, 0), second = load_cmd(true, 0);
+  second.flags |= bfp::host::kFlagActBuf;
+  const Load one = run_load(*model_, tile, first);
+  const Load two = run_loads(*model_, tile, {first, second});
+  std::cout << "one load: " << one.busy << " busy cycles; two back to back: " << two.busy << "\n";
+  EXPECT_EQ(two.rd_bytes, 2u * 19u * kBeat);
+  // Cycle 0 = the first load's dispatch (kLoadStart above): the first load requests beat 0 in cycle 0, beats 1 and
+  // 2 in cycles 1 and 2, beat 3 in cycle 4 (with its tile header) and beat k in cycle k + 1 on, beat 18 in cycle
+  // 19; it takes beat k in cycle 5 + k, beat 18 in cycle 23, and writes in cycle 24: busy 1 .. 24, nb + 5 = 24.
+  EXPECT_EQ(one.busy, 19 + kLoadStart + 1);
+  // The second LOAD_ACT waits in the pending register from cycle 1. From cycle 20 the first load has no request
+  // left, so the prefetch requests the second tile's beats 0, 1, 2 (its nbmin = 3, below PfMax = 8) in cycles 20,
+  // 21, 22; they reach the port in cycles 24, 25, 26 and wait there (the first engine takes exactly its 19). The
+  // second load dispatches in cycle 25 (the first cycle the load engine is not busy) and its engine starts in
+  // cycle 26 with pre = 3: it reads the tile header from beat 0 in cycle 26 and requests beat 3 then (at the port
+  // in cycle 30), takes beat k in cycle 27 + k (beat 3 in cycle 30: in time; beats 4.. requested one a cycle from
+  // cycle 27), beat 18 in cycle 45, and writes in cycle 46: busy 26 .. 46, 21 = nb + 2 cycles. Its first beat is
+  // taken in its 2nd busy cycle, 4 earlier than without the prefetch (6th: nb + 6 = 25; 50 for the pair).
+  EXPECT_EQ(two.busy, 24u + (19u + 2u));
 }
 
 TEST_F(PackedRtl, BeatsOfMixedRowsDenseRowAndEmptyRow) {
@@ -160,7 +197,7 @@ TEST_F(PackedRtl, BeatsOfAllEmptyRowsAndOfFewerRows) {
   EXPECT_EQ(p.rd_bytes, 3u * kBeat);
   EXPECT_EQ(r.rd_bytes, 8u * kBeat);
   // cycles: 8 header words (main port), row r's ending in beat (18 + 6r + 5) / 32 = 0 0 1 1 1 1 1 2: word-bound,
-  // one a cycle in cycles 6 .. 13 (beat 2, the last, is taken in cycle 13 with header word 7), + 1 write stage
+  // one a cycle in cycles 5 .. 12 (beat 2, the last, is taken in cycle 12 with header word 7), + 1 write stage
   EXPECT_EQ(p.busy, kLoadStart + 8 + 1);
   // 3 rows (the last M tile of a GEMM): header 2 + 6 = 8, rows nnzb = 1, nnz = 1: 10 bytes; tile_len 38: 2 beats
   BfpMatrix s = zero_rows();

@@ -67,7 +67,8 @@ module dma_rd_sb #(
   bfp_dma_rd #(.MemWidth(MemWidth), .AddrWidth(32), .BlockSize(BlockSize), .BankBits(2), .WordBits(7),
                .Skew(Skew)) u_dut (
     .clk_i, .rst_ni, .start_i(start), .skew_i, .rows_i, .count_i, .code_addr_i(code_addr), .exp_addr_i(exp_addr),
-    .code_stride_i(code_stride), .exp_stride_i(exp_stride), .busy_o(busy), .rd_req_tvalid_o(req_valid), .rd_req_tready_i(req_ready),
+    .code_stride_i(code_stride), .exp_stride_i(exp_stride), .pre_i(4'd0), .busy_o(busy), .rd_req_tvalid_o(req_valid),
+    .rd_req_tready_i(req_ready),
     .rd_req_addr_o(req_addr), .rd_rsp_tvalid_i(rsp_valid), .rd_rsp_tready_o(rsp_ready),
     .rd_rsp_tdata_i(rsp_data), .bank_we_o(we), .bank_sel_o(sel), .bank_exp_o(bexp), .bank_addr_o(waddr),
     .bank_wdata_o(wdata));

@@ -64,7 +64,7 @@ module dma_sparse_sb #(
   logic [1:0]  seg;
   logic [15:0] word;
   bfp_dma_sparse #(.MemWidth(MemWidth), .AddrWidth(32), .BlockSize(BlockSize), .Rows(Rows)) u_dut (
-    .clk_i, .rst_ni, .start_i(start), .packed_i(1'b0), .rows_i, .count_i, .addr_i, .stride_i, .busy_o(busy),
+    .clk_i, .rst_ni, .start_i(start), .packed_i(1'b0), .rows_i, .count_i, .addr_i, .stride_i, .pre_i(4'd0), .busy_o(busy),
     .rd_req_tvalid_o(req_valid), .rd_req_tready_i(req_ready), .rd_req_addr_o(req_addr),
     .rd_rsp_tvalid_i(rsp_valid), .rd_rsp_tready_o(rsp_ready), .rd_rsp_tdata_i(rsp_data), .we_o(we),
     .row_o(row), .seg_o(seg), .word_o(word), .wdata_o(wdata));
