@@ -418,7 +418,7 @@ module bfp_core #(
   // request order, behind the last load's, and wait at the port until the new engine takes them, so no beat is
   // routed differently and the dispatch rules (which half a load writes, WAIT, all-idle) are unchanged. Not on a
   // WAIT command (its reads must follow the writes before it) and not on a `sparsity: none` config (the UP5K
-  // configs fit with ~100 logic cells to spare, docs/ppa.md).
+  // configs have little logic to spare, docs/ppa.md "iCE40").
   localparam int PfMax = (Sparsity != 0) ? 8 : 0;
   assign pf_load  = pend_q && (op_q == OpLoadAct || op_q == OpLoadWgt) && !flags_q[FlagWait];
   assign pf_lim   = ((Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse]) ? sdma_pf_lim : 32'(dma_pf_lim);
@@ -741,7 +741,7 @@ module bfp_core #(
     .Sparse   ((Sparsity != 0) ? 1 : 0),
     .RequantLanes(RequantLanes),
     .Bias     (Bias),
-    .ClockGating(ClockGating), .StoreOverlap(StoreOverlap)  // (one line: no line of the file moves)
+    .ClockGating(ClockGating), .StoreOverlap(StoreOverlap)
   ) u_store (
     .clk_i        (clk_i),
     .rst_ni       (rst_store_nq),

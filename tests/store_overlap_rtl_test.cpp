@@ -40,6 +40,7 @@
 #include "support/bit_exact_run.h"
 #include "support/cmd_stream.h"
 #include "support/rtl_configs.h"
+#include "support/seed.h"
 
 using bfp::Config;
 using bfp::host::Command;
@@ -212,9 +213,10 @@ TEST(StoreOverlapRtl, GemmsBitExactWithTheOverlapOnAndOff) {
     ASSERT_TRUE(on.store_overlap);
     for (const bool sparse : {false, true}) {
       if (sparse && !on.sparse()) continue;
-      const auto spec = bfp::test::knob_gemm_spec(on, 31, sparse);
-      const std::string what = std::string(f) + (sparse ? " sparse" : " dense") + " seed=31 (rerun: build/tests/" +
-                               "store_overlap_rtl_test --gtest_filter='*OnAndOff*')";
+      const uint64_t seed = bfp::test::seed_for(31);
+      const auto spec = bfp::test::knob_gemm_spec(on, seed, sparse);
+      const std::string what = std::string(f) + (sparse ? " sparse" : " dense") + " seed=" + std::to_string(seed) +
+                               " (" + bfp::test::repro("store_overlap_rtl_test", seed) + ")";
       const auto r_on = bfp::test::run_bit_exact(on, spec, "store_overlap: true " + what);
       const auto r_off = bfp::test::run_bit_exact(off, spec, "store_overlap: false " + what);
       EXPECT_TRUE(r_on.out_rtl == r_off.out_rtl) << what;
