@@ -16,6 +16,7 @@
 #include "sim/axi_system.h"
 #include "sim/runner.h"
 #include "support/rtl_configs.h"
+#include "support/seed.h"
 #include "verify/random_gemm.h"
 #include "verify/stimulus.h"
 
@@ -120,10 +121,6 @@ AxiRun run_axi_gemm(AxiSystem& sys, const Gemm& g) {
   return r;
 }
 
-uint64_t env_seed(uint64_t fallback) {
-  const char* s = std::getenv("BFP_AXI_SEED");
-  return s && *s ? std::strtoull(s, nullptr, 0) : fallback;
-}
 
 AxiSystemOptions options(const Gemm& g, uint64_t extra = 1 << 16) {
   AxiSystemOptions o;
@@ -201,9 +198,9 @@ TEST_P(AxiRtl, GemmBitExactAndCountersMatchTheDirectPort) {
 
 // Random stalls on all five channels (memory and BFM), random latencies and a bandwidth limit change no result.
 TEST_P(AxiRtl, RandomStallsAndLatenciesChangeNoResult) {
-  const uint64_t seed = env_seed(20261203);
+  const uint64_t seed = bfp::test::seed_for(20261203);
   const std::string label = GetParam().find("default") == std::string::npos ? "r2c2b8" : "default";
-  std::cerr << "seed " << seed << "; rerun: BFP_AXI_SEED=" << seed
+  std::cerr << "seed " << seed << "; rerun: BFP_SEED=" << seed
             << " build/tests/axi_rtl_test --gtest_filter='*RandomStalls*/" << label << "'\n";
   for (uint64_t i = 0; i < 2; ++i) {
     GemmSpec s;
@@ -220,7 +217,7 @@ TEST_P(AxiRtl, RandomStallsAndLatenciesChangeNoResult) {
     o.mem.seed = s.seed;
     o.bfm_stall = 0.3;
     o.bfm_seed = s.seed;
-    SCOPED_TRACE("seed " + std::to_string(s.seed) + "; rerun: BFP_AXI_SEED=" + std::to_string(seed) +
+    SCOPED_TRACE("seed " + std::to_string(s.seed) + "; rerun: BFP_SEED=" + std::to_string(seed) +
                  " build/tests/axi_rtl_test --gtest_filter='*RandomStalls*'");
     AxiSystem sys(cfg_, o, &std::cerr);
     const AxiRun r = run_axi_gemm(sys, g);

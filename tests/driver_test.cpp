@@ -18,6 +18,7 @@
 
 #include "bfp_driver.h"
 #include "bfp_regs.h"
+#include "support/seed.h"
 
 namespace {
 
@@ -553,16 +554,16 @@ TEST(DriverCounters, CountCommandsOfARun) {
 
 // Random FIFO depths, latencies, command counts, wait paths and injected errors; after each run: no overflow,
 // the commands arrived in order, the result is OK or BFP_E_DEVICE with the injected code, never a timeout (the
-// budgets are large enough). Rerun one seed: BFP_DRIVER_SEED=S build/tests/driver_test
+// budgets are large enough). Rerun one seed: BFP_SEED=S build/tests/driver_test
 // --gtest_filter=DriverRandom.*
 TEST(DriverRandom, RandomRunsNeverOverflowAndReportTheInjectedError) {
   uint64_t first = 1, count = 300;
-  if (const char* env = std::getenv("BFP_DRIVER_SEED")) {
-    first = std::strtoull(env, nullptr, 10);
+  if (std::getenv("BFP_SEED")) {  // one seed (tests/support/seed.h), else seeds 1..300
+    first = bfp::test::seed_for(first);
     count = 1;
   }
   for (uint64_t seed = first; seed < first + count; ++seed) {
-    SCOPED_TRACE("seed=" + std::to_string(seed) + " (rerun: BFP_DRIVER_SEED=" + std::to_string(seed) +
+    SCOPED_TRACE("seed=" + std::to_string(seed) + " (rerun: BFP_SEED=" + std::to_string(seed) +
                  " build/tests/driver_test --gtest_filter=DriverRandom.*)");
     std::mt19937_64 rng(seed);
     const bool with_irq = rng() % 2;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "golden/reblock.h"
+#include "support/seed.h"
 
 using bfp::golden::BfpMatrix;
 using bfp::golden::InputError;
@@ -85,9 +86,8 @@ TEST(Reblock, HandCheckedExample) {
 }
 
 TEST(Reblock, MatchesExactComputationOnRandomMatrices) {
-  const uint64_t seed = std::getenv("BFP_SEED") ? std::strtoull(std::getenv("BFP_SEED"), nullptr, 0) : 20261202;
-  std::cout << "seed " << seed << "; rerun: BFP_SEED=" << seed
-            << " build/tests/reblock_test --gtest_filter=Reblock.MatchesExactComputationOnRandomMatrices\n";
+  const uint64_t seed = bfp::test::seed_for(20261202);
+  std::cout << "seed " << seed << "; " << bfp::test::repro("reblock_test", seed) << "\n";
   std::mt19937_64 rng(seed);
   auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   for (int trial = 0; trial < 300; ++trial) {

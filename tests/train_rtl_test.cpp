@@ -33,6 +33,7 @@
 #include "mapper/network.h"
 #include "support/rtl_configs.h"
 #include "support/run_cmd.h"
+#include "support/seed.h"
 #include "support/temp_dir.h"
 #include "train/bfp_step.h"
 #include "train/dataset.h"
@@ -54,10 +55,7 @@ using bfp::train::TrainNet;
 
 namespace {
 
-uint64_t base_seed() {
-  if (const char* s = std::getenv("BFP_SEED")) return std::strtoull(s, nullptr, 0);
-  return 20261202;
-}
+uint64_t base_seed() { return bfp::test::seed_for(20261202); }
 
 std::string repro() {
   const auto* t = testing::UnitTest::GetInstance()->current_test_info();

@@ -21,12 +21,10 @@ namespace bfp::test {
 /// The seed of a randomized test: BFP_SEED when set, else `fallback`.
 inline uint64_t train_seed(uint64_t fallback) { return seed_for(fallback); }
 
-/// "seed N; rerun: BFP_SEED=N build/tests/BINARY --gtest_filter=Suite.Test" for the running test, also printed
+/// "seed N; repro: BFP_SEED=N build/tests/BINARY --gtest_filter=Suite.Test" for the running test, also printed
 /// on stdout (use it in SCOPED_TRACE so that every failure repeats it).
 inline std::string train_repro(uint64_t seed, const std::string& binary) {
-  const auto* t = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::string line = "seed " + std::to_string(seed) + "; rerun: BFP_SEED=" + std::to_string(seed) +
-                           " build/tests/" + binary + " --gtest_filter=" + t->test_suite_name() + "." + t->name();
+  const std::string line = "seed " + std::to_string(seed) + "; " + repro(binary, seed);
   std::cout << line << "\n";
   return line;
 }
