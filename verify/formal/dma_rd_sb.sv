@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Proof (e1): rtl/bfp_dma_rd neither drops nor duplicates a beat under arbitrary stalls (BMC).
 // Environment: one command (start_i in the first cycle after reset, free rows/count/addresses/strides/skew
-// within small bounds) and an in-order memory with a request FIFO of depth 4: rd_req_tready_i and
+// within small bounds, and a free pre_i within the engine's contract: pre_i <= pf_lim_o at start, the first
+// pre_i requests (row 0's code beats 0..pre_i-1, docs/architecture.md "Load prefetch") already sent by the core:
+// they are in the memory's FIFO at start, with sequence numbers 0..pre_i-1, before any request of the engine)
+// and an in-order memory with a request FIFO of depth 4: rd_req_tready_i and
 // rd_rsp_tvalid_i are free every cycle (tready only while the FIFO has room, tvalid only while it holds a
 // request). A response carries its request's address and sequence number. Scoreboard:
 //   - responses are written out in request order, one bank write per accepted response, none otherwise;
@@ -18,7 +21,10 @@ module dma_rd_sb #(
   // 1: also check each write's position and address (proof dma_rd_pos). Without it (dma_rd) the proof is the
   // stream property alone: in order, none dropped, none repeated, all done; the positions' arithmetic makes the
   // bit-level BMC ~3x slower per cycle, so that part is proved to a smaller depth.
-  parameter int CheckPos = 0
+  parameter int CheckPos = 0,
+  // 1: only commands the core prefetches (pre_i >= 1; proof dma_rd_pf, whose mutant is an engine that does not
+  // skip the prefetched requests); 0: pre_i free in [0, pf_lim_o]
+  parameter int Prefetch = 0
 ) (
   input logic        clk_i,
   input logic        rst_ni,
@@ -29,11 +35,13 @@ module dma_rd_sb #(
   input logic [AW-1:0] exp_addr_i,
   input logic [AW-1:0] code_stride_i,
   input logic [AW-1:0] exp_stride_i,
+  input logic [3:0]  pre_i,            // requests the core prefetched (read with start only)
   input logic        req_ready_free,
   input logic        rsp_valid_free
 );
   localparam int MemWidth = 64, Beat = 8, BlockSize = 8;
-  localparam int MaxRows = 3, MaxBeats = 4;  // per row and phase: count <= 2 blocks of 8 codes, skew <= 1
+  localparam int MaxRows = 3, MaxBeats = 4;  // per row and phase: count <= 3 blocks of 8 codes with skew <= 7 bytes
+  localparam int MaxCount = (Prefetch != 0) ? 3 : 2;  // dma_rd_pf: up to 2 prefetched beats (pf_lim_o = 2)
 
   logic [31:0] code_addr, exp_addr, code_stride, exp_stride;
   assign code_addr = 32'(code_addr_i);
@@ -47,16 +55,20 @@ module dma_rd_sb #(
   assign start = rst_ni && !init_q && !started_q;
   always_ff @(posedge clk_i) if (start) started_q <= 1'b1;
   // the command fields stay put (the harness reads them after start) and are small
-  logic [15:0] rows_q; logic [15:0] count_q; logic skew_q;
+  logic [15:0] rows_q; logic [15:0] count_q; logic skew_q; logic [3:0] pre_q;
   logic [31:0] ca_q, ea_q, cs_q, es_q;
   always_ff @(posedge clk_i) if (start) begin
-    rows_q <= rows_i; count_q <= count_i; skew_q <= skew_i;
+    rows_q <= rows_i; count_q <= count_i; skew_q <= skew_i; pre_q <= pre_i;
     ca_q <= code_addr; ea_q <= exp_addr; cs_q <= code_stride; es_q <= exp_stride;
   end
-  always_comb if (start) assume (rows_i >= 1 && rows_i <= MaxRows && count_i >= 1 && count_i <= 2 &&
+  always_comb if (start) assume (rows_i >= 1 && rows_i <= MaxRows && count_i >= 1 && count_i <= MaxCount &&
                                  code_stride_i[2:0] == 3'd0 && exp_stride_i[2:0] == 3'd0 &&
                                  (Skew != 0 || !skew_i) && (skew_i || (code_addr_i[2:0] == 3'd0 && exp_addr_i[2:0] == 3'd0)));
   always_comb if (!init_q) assume (rst_ni);
+  // the engine's contract for the prefetch: at most pf_lim_o requests sent before start (pf_lim is the DUT's
+  // output for the command at its inputs in the start cycle)
+  logic [21:0] pf_lim;
+  always_comb if (start) assume (22'(pre_i) <= pf_lim && (Prefetch == 0 || pre_i != 4'd0));
 
   // ---- DUT ----
   logic        busy, req_valid, req_ready, rsp_valid, rsp_ready, we, bexp;
@@ -67,7 +79,7 @@ module dma_rd_sb #(
   bfp_dma_rd #(.MemWidth(MemWidth), .AddrWidth(32), .BlockSize(BlockSize), .BankBits(2), .WordBits(7),
                .Skew(Skew)) u_dut (
     .clk_i, .rst_ni, .start_i(start), .skew_i, .rows_i, .count_i, .code_addr_i(code_addr), .exp_addr_i(exp_addr),
-    .code_stride_i(code_stride), .exp_stride_i(exp_stride), .pre_i(4'd0), .busy_o(busy), .rd_req_tvalid_o(req_valid),
+    .code_stride_i(code_stride), .exp_stride_i(exp_stride), .pre_i, .pf_lim_o(pf_lim), .busy_o(busy), .rd_req_tvalid_o(req_valid),
     .rd_req_tready_i(req_ready),
     .rd_req_addr_o(req_addr), .rd_rsp_tvalid_i(rsp_valid), .rd_rsp_tready_o(rsp_ready),
     .rd_rsp_tdata_i(rsp_data), .bank_we_o(we), .bank_sel_o(sel), .bank_exp_o(bexp), .bank_addr_o(waddr),
@@ -86,9 +98,17 @@ module dma_rd_sb #(
   assign req_fire = req_valid && req_ready;
   assign rsp_fire = rsp_valid && rsp_ready;
   always_ff @(posedge clk_i) begin
-    if (req_fire) begin fa_q[wr_q] <= req_addr; fs_q[wr_q] <= nreq_q; wr_q <= wr_q + 2'd1; nreq_q <= nreq_q + 8'd1; end
+    if (start) begin
+      // the core's prefetched requests: row 0's code beats 0..pre_i-1 (an aligned load: pf_lim_o = 0 if skewed),
+      // in the FIFO (empty before start) as if requested in the cycles before; the engine sends none at start
+      for (int k = 0; k < 4; k++)
+        if (k < 32'(pre_i)) begin fa_q[k] <= code_addr + 32'(k) * Beat; fs_q[k] <= 8'(k); end
+      wr_q <= 2'(pre_i); nreq_q <= 8'(pre_i); cnt_q <= 3'(pre_i);
+    end else begin
+      if (req_fire) begin fa_q[wr_q] <= req_addr; fs_q[wr_q] <= nreq_q; wr_q <= wr_q + 2'd1; nreq_q <= nreq_q + 8'd1; end
+      cnt_q <= cnt_q + 3'(req_fire) - 3'(rsp_fire);
+    end
     if (rsp_fire) begin rd_q <= rd_q + 2'd1; nrsp_q <= nrsp_q + 8'd1; end
-    cnt_q <= cnt_q + 3'(req_fire) - 3'(rsp_fire);
     if (we && !init_q) nwr_q <= nwr_q + 8'd1;
   end
 
@@ -141,5 +161,6 @@ module dma_rd_sb #(
   // not vacuous: a whole command completes under stalls (checked with yosys-smtbmc -c)
   logic [3:0] stalls_q = '0;
   always_ff @(posedge clk_i) if (started_q && req_valid && !req_ready && stalls_q != 4'hf) stalls_q <= stalls_q + 4'd1;
-  always_comb cover (busy_q && !busy && rows_q == 2 && stalls_q >= 2);
+  // (dma_rd_pf: a prefetched command; pre_i >= 1 is assumed there)
+  always_comb cover (busy_q && !busy && rows_q == 2 && stalls_q >= 2 && (Prefetch == 0 || count_q == 3));
 endmodule
