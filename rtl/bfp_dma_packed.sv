@@ -199,14 +199,19 @@ module bfp_dma_packed #(
   // meta cursor (the queue head's exponent and level-2 words, meta port). After the tile's last beat (drain) the
   // items still due leave from the last two beats, every one counting as due, so that a corrupt tile whose words
   // run past tile_len still ends (DMA_PK_SHORT reports it).
-  logic live, drain, m_due, x_due, p_due, m_emit, x_emit, p_fire, p_push, x_pop, rsp_fire, req_fire, last_beat;
+  logic live, drain, gap, m_due, x_due, p_due, m_emit, x_emit, p_fire, p_push, x_pop, rsp_fire, req_fire, last_beat;
   logic x_busy, x_last, p_live, m_past, hv_valid;
   assign drain     = thdr_q && c_q >= nb_q;
-  assign live      = active_q && (rd_rsp_tvalid_i || drain);  // (before the tile header: beat 0 at the port)
-  assign m_due     = m_st_q != MainDone && (drain || due(m_pos_q, m_end_q, c_q));
+  // Between beats (no beat at the port) the walkers go on with the items that end in the beats already taken
+  // (held in last_q, last2_q): a load whose next beat is late (the one requested with tile_len, a round trip
+  // after beat 0) spends that cycle on its backlog. Before the tile header nothing moves (beat 0 not there).
+  assign live      = active_q && (rd_rsp_tvalid_i || thdr_q);
+  assign gap       = !rd_rsp_tvalid_i && !drain;
+  assign m_due     = m_st_q != MainDone && (drain || (gap ? lag(m_pos_q, m_end_q, c_q) : due(m_pos_q, m_end_q, c_q)));
   assign m_emit    = live && m_due;
   assign p_live    = 32'(p_row_q) < 32'(n_q);
-  assign p_due     = p_live && (drain || due(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES), c_q));
+  assign p_due     = p_live && (drain || (gap ? lag(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES), c_q)
+                                              : due(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES), c_q)));
   assign p_fire    = live && p_due && q_cnt_q != 2'd2;
   assign p_push    = p_fire && p_nnzb != 32'd0;  // a row without blocks has no metadata words
   assign x_busy    = q_cnt_q != 2'd0;
@@ -232,7 +237,7 @@ module bfp_dma_packed #(
     end
   end
   assign hv_valid  = x_busy || (p_push && q_cnt_q == 2'd0);
-  assign x_due     = hv_valid && (drain || due(hv_pos, hv_end, c_q));
+  assign x_due     = hv_valid && (drain || (gap ? lag(hv_pos, hv_end, c_q) : due(hv_pos, hv_end, c_q)));
   // a level-2 word goes out after its row's header word, never with it (the sequencer's scatter reads the level-1
   // mask the header word wrote, SEQ_L2_AFTER_L1): the main cursor is past that header
   assign m_past    = m_st_q == MainDone || 32'(m_row_q) > 32'(hv_row) ||
