@@ -498,6 +498,18 @@ module bfp_dma_packed #(
       assert (!p_fire || (p_off >> BeatLog) + 32'd2 >= c_q)
         else $error("DMA_PK_WINDOW: tile row %0d: its header from beat %0d read at beat %0d", p_row_q,
                     p_off >> BeatLog, c_q);
+      // no item leaves before the beat holding its last used byte: at the port, or, in a cycle without a beat
+      // at the port (before the tile's last beat), among the beats already taken (last_q, last2_q)
+      assert (!m_emit || drain || lastb(m_pos_q, m_end_q) < c_q + 32'(rd_rsp_tvalid_i))
+        else $error("DMA_PK_EARLY: tile row %0d: a main word of beat %0d left with beat %0d (at the port: %0d)",
+                    m_row_q, lastb(m_pos_q, m_end_q), c_q, rd_rsp_tvalid_i);
+      assert (!x_emit || drain || lastb(hv_pos, hv_end) < c_q + 32'(rd_rsp_tvalid_i))
+        else $error("DMA_PK_EARLY: tile row %0d: a meta word of beat %0d left with beat %0d (at the port: %0d)",
+                    hv_row, lastb(hv_pos, hv_end), c_q, rd_rsp_tvalid_i);
+      assert (!p_fire || drain ||
+              lastb(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES)) < c_q + 32'(rd_rsp_tvalid_i))
+        else $error("DMA_PK_EARLY: tile row %0d: its header of beat %0d read with beat %0d (at the port: %0d)",
+                    p_row_q, lastb(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES)), c_q, rd_rsp_tvalid_i);
     end
   end
 `endif
