@@ -15,8 +15,8 @@
 // the rows with blocks, at most two, with their exponent and level-2 bounds; the meta cursor takes the exponent
 // and level-2 words of the oldest queued row (or, with an empty queue, of the row the parser reads in that cycle).
 // Each walker goes in byte order, one item a cycle, an item leaving in the cycle the beat holding its last used
-// byte is at the port, or later (also in a cycle without a beat at the port, once that beat was taken); the beat
-// is taken unless an item that ended in the beat before would stay behind (one beat of slack per walker). The one wait between walkers: a level-2 word leaves after its row's header word
+// byte is at the port or later; the beat is taken unless an item that ended in the beat before would stay behind
+// (one beat of slack per walker). The one wait between walkers: a level-2 word leaves after its row's header word
 // (the sequencer scatters the level-2 masks by the level-1 mask that word wrote).
 // Outputs are combinational: bfp_dma_sparse registers them in its write stage (one cycle later), like its own.
 // Corrupt tiles cannot hang the engine: when no walker can move the beat is taken anyway, and after the last beat
