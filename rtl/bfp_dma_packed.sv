@@ -26,11 +26,6 @@
 // tile, so the core may request the first of them (pf_lim_o at most) while the load still waits to be dispatched
 // and the last one finishes; pre_i says how many at start_i and the requests go on from there. Beat 0 can then be
 // at the port in the load's first cycle instead of after a round trip.
-// Beat 0 is taken in the cycle its tile header is read: the walkers start at row 0's offset 2 + 2n (rule 5, known
-// from the command) and, in that cycle, read the other offsets, tile_len and the beat count from the port itself
-// (offs_e, nb_e, tlen_e). That saves a cycle where the words bound a load (rows with few blocks: one or two words a
-// port a row); a beat-bound load of nbmin <= 4 beats gains nothing, as the beat after them is requested only
-// with tile_len, one round trip after beat 0.
 module bfp_dma_packed #(
   parameter int MemWidth  = 64,                            /// memory beat bits (a power of two)
   parameter int AddrWidth = 32,                            /// memory byte-address bits
@@ -77,7 +72,6 @@ module bfp_dma_packed #(
   logic               active_q, thdr_q;       // loading; tile header (beat 0) read
   logic [15:0]        n_q;                    // rows of the tile
   logic [31:0]        addr_q, off_exp_q;      // tile address; a row's exponents start at off_exp (4 + ceil(KB/8))
-  logic [31:0]        off0_q;                 // row 0's offset 2 + 2n (rule 5): known before the tile header
   logic [31:0]        tlen_q, nb_q;           // tile_len; beats of the tile (at least nbmin_q)
   logic [31:0]        nbmin_q;                // beats of the smallest tile of n rows: 2 + 2n + n * off_exp bytes
   logic [Rows*16-1:0] offs_q;                 // row offsets off_i (row i at [16i +: 16])
@@ -129,21 +123,10 @@ module bfp_dma_packed #(
   function automatic logic lag(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
     lag = lastb(pos, seg_end) < c;
   endfunction
-  // row i's offset from the tile header (0 past the tile's rows: never used there); row 0's is 2 + 2n by rule 5
-  // (DMA_PK_OFF0), so the walkers start on it before the tile header is registered
-  function automatic logic [31:0] off_of(input logic [31:0] i, input logic [Rows*16-1:0] offs,
-                                         input logic [31:0] off0);
-    if (i == 32'd0) off_of = off0;
-    else off_of = (i < 32'(Rows)) ? 32'(offs[16 * i +: 16]) : 32'd0;
+  // row i's offset from the tile header (0 past the tile's rows: never used there)
+  function automatic logic [31:0] off_of(input logic [31:0] i, input logic [Rows*16-1:0] offs);
+    off_of = (i < 32'(Rows)) ? 32'(offs[16 * i +: 16]) : 32'd0;
   endfunction
-
-  // The tile header's fields: registered, or, in the cycle beat 0 is at the port and its tile header is read
-  // (thdr_q still 0), straight from the port, so that the walkers take beat 0 in that cycle.
-  logic [Rows*16-1:0] offs_e;
-  logic [31:0]        nb_e, tlen_e, nb_hdr;
-  assign offs_e = thdr_q ? offs_q : hdr_bits[HdrBits-1:16];
-  assign nb_e   = thdr_q ? nb_q : nb_hdr;
-  assign tlen_e = thdr_q ? tlen_q : 32'(hdr_bits[15:0]);
 
   // ---- funnels over the last three beats: a word starts in beat c, c - 1 or c - 2 (a word ending in c - 1 holds
   // the port's beat c back, so none is older) -----------------------------------------------------------------
@@ -160,8 +143,8 @@ module bfp_dma_packed #(
   logic [2*MemWidth-1:0] m_fun, x_fun, p_fun;
   logic [31:0]           p_hdr;
   always_comb begin
-    p_off  = off_of(32'(p_row_q), offs_e, off0_q);
-    p_off_n = off_of(32'(p_row_q) + 32'd1, offs_e, off0_q);
+    p_off  = off_of(32'(p_row_q), offs_q);
+    p_off_n = off_of(32'(p_row_q) + 32'd1, offs_q);
     m_fun  = pair(m_pos_q, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(m_pos_q[BeatLog-1:0]));
     x_fun  = pair(hv_pos, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(hv_pos[BeatLog-1:0]));
     p_fun  = pair(p_off, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(p_off[BeatLog-1:0]));
@@ -180,7 +163,7 @@ module bfp_dma_packed #(
     h_cd   = h_l2 + (h_nnzb << (BlockLog - 3));
     h_end  = h_cd + h_nnz;
     // where row m_row + 1 starts: its offset, read from the tile header
-    next_off = off_of(32'(m_row_q) + 32'd1, offs_e, off0_q);
+    next_off = off_of(32'(m_row_q) + 32'd1, offs_q);
   end
   logic m_last_row;
   assign m_last_row = 32'(m_row_q) + 32'd1 >= 32'(n_q);
@@ -199,19 +182,14 @@ module bfp_dma_packed #(
   // meta cursor (the queue head's exponent and level-2 words, meta port). After the tile's last beat (drain) the
   // items still due leave from the last two beats, every one counting as due, so that a corrupt tile whose words
   // run past tile_len still ends (DMA_PK_SHORT reports it).
-  logic live, drain, gap, m_due, x_due, p_due, m_emit, x_emit, p_fire, p_push, x_pop, rsp_fire, req_fire, last_beat;
+  logic live, drain, m_due, x_due, p_due, m_emit, x_emit, p_fire, p_push, x_pop, rsp_fire, req_fire, last_beat;
   logic x_busy, x_last, p_live, m_past, hv_valid;
   assign drain     = thdr_q && c_q >= nb_q;
-  // Between beats (no beat at the port) the walkers go on with the items that end in the beats already taken
-  // (held in last_q, last2_q): a load whose next beat is late (the one requested with tile_len, a round trip
-  // after beat 0) spends that cycle on its backlog. Before the tile header nothing moves (beat 0 not there).
-  assign live      = active_q && (rd_rsp_tvalid_i || thdr_q);
-  assign gap       = !rd_rsp_tvalid_i && !drain;
-  assign m_due     = m_st_q != MainDone && (drain || (gap ? lag(m_pos_q, m_end_q, c_q) : due(m_pos_q, m_end_q, c_q)));
+  assign live      = active_q && thdr_q && (rd_rsp_tvalid_i || drain);
+  assign m_due     = m_st_q != MainDone && (drain || due(m_pos_q, m_end_q, c_q));
   assign m_emit    = live && m_due;
   assign p_live    = 32'(p_row_q) < 32'(n_q);
-  assign p_due     = p_live && (drain || (gap ? lag(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES), c_q)
-                                              : due(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES), c_q)));
+  assign p_due     = p_live && (drain || due(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES), c_q));
   assign p_fire    = live && p_due && q_cnt_q != 2'd2;
   assign p_push    = p_fire && p_nnzb != 32'd0;  // a row without blocks has no metadata words
   assign x_busy    = q_cnt_q != 2'd0;
@@ -237,7 +215,7 @@ module bfp_dma_packed #(
     end
   end
   assign hv_valid  = x_busy || (p_push && q_cnt_q == 2'd0);
-  assign x_due     = hv_valid && (drain || (gap ? lag(hv_pos, hv_end, c_q) : due(hv_pos, hv_end, c_q)));
+  assign x_due     = hv_valid && (drain || due(hv_pos, hv_end, c_q));
   // a level-2 word goes out after its row's header word, never with it (the sequencer's scatter reads the level-1
   // mask the header word wrote, SEQ_L2_AFTER_L1): the main cursor is past that header
   assign m_past    = m_st_q == MainDone || 32'(m_row_q) > 32'(hv_row) ||
@@ -281,10 +259,10 @@ module bfp_dma_packed #(
   // earlier items), so a beat is held only while some item leaves. A corrupt tile (a row header that disagrees
   // with the offsets) can leave items that wait for each other: the beat is then taken anyway, so that the load
   // still ends with its last beat (DMA_PK_WINDOW reports it).
-  assign rd_rsp_tready_o = active_q && rd_rsp_tvalid_i && c_q < nb_e &&
+  assign rd_rsp_tready_o = active_q && thdr_q && rd_rsp_tvalid_i && c_q < nb_q &&
                            ((m_clear && x_clear && p_clear) || !progress);
   assign rsp_fire  = rd_rsp_tready_o;
-  assign last_beat = c_q + 32'd1 >= nb_e;
+  assign last_beat = c_q + 32'd1 >= nb_q;
   // the load ends when every walker is done after the last beat (their last items may leave with it)
   logic m_fin, x_fin, p_fin, fin;
   always_comb begin
@@ -293,12 +271,12 @@ module bfp_dma_packed #(
                                       (m_st_q == MainCodes && m_pos_q + 32'(Beat) >= m_end_q)));
     p_fin = !p_live || (p_fire && 32'(p_row_q) + 32'd1 >= 32'(n_q));
     x_fin = (q_cnt_q == 2'd0 || (q_cnt_q == 2'd1 && x_pop)) && !p_push;
-    fin   = (drain || (rsp_fire && last_beat)) && m_fin && x_fin && p_fin;
+    fin   = thdr_q && (drain || (rsp_fire && last_beat)) && m_fin && x_fin && p_fin;
   end
   // The beats every tile of n rows has (each row has at least its header and level-1 mask) are requested at once;
   // the rest of the tile as one burst from the cycle beat 0 gives tile_len. So the round trip for beat 0 is hidden
   // behind the rows of the first beats, and no beat past the tile is ever read.
-  // nb_hdr: the tile's beats from the tile_len at the port (beat 0, before the tile header is kept)
+  logic [31:0] nb_hdr;  // the tile's beats from the tile_len at the port (beat 0, before the tile header is kept)
   assign nb_hdr = (ceil_beats(32'(hdr_bits[15:0])) < nbmin_q) ? nbmin_q : ceil_beats(32'(hdr_bits[15:0]));
   assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q ||
                                         (thdr_q ? req_b_q < nb_q : rd_rsp_tvalid_i && req_b_q < nb_hdr));
@@ -324,23 +302,21 @@ module bfp_dma_packed #(
       nbmin_q    <= nbmin_d;
       req_b_q    <= 32'(pre_i);
       c_q        <= '0;
-      // the main cursor on row 0's header word at 2 + 2n (rule 5); it moves once beat 0 is at the port
-      off0_q     <= 32'd2 + 32'd2 * 32'(rows_i);
-      m_st_q     <= MainHdr;
-      m_row_q    <= '0;
-      m_pos_q    <= 32'd2 + 32'd2 * 32'(rows_i);
-      m_end_q    <= 32'd2 + 32'd2 * 32'(rows_i) + bfp_pkg::row_off_exp(32'(count_i));
+      m_st_q     <= MainDone;
       p_row_q    <= '0;
       q_cnt_q    <= '0;
     end else if (active_q) begin
-      // the tile header is kept in the cycle beat 0 is at the port; the walkers use that beat in the same cycle
-      // (offs_e, nb_e), as the first beat of the rows
+      // beat 0 is looked at twice: its tile header first (not accepted), then as the first beat of the rows
       if (!thdr_q && rd_rsp_tvalid_i) begin
         thdr_q   <= 1'b1;
         tlen_q   <= 32'(hdr_bits[15:0]);
         // (a corrupt tile_len below the smallest tile: the beats already requested are still taken)
         nb_q     <= nb_hdr;
         offs_q   <= hdr_bits[HdrBits-1:16];
+        m_st_q   <= MainHdr;
+        m_row_q  <= '0;
+        m_pos_q  <= 32'(hdr_bits[31:16]);
+        m_end_q  <= 32'(hdr_bits[31:16]) + off_exp_q;
       end
       if (req_fire) req_b_q <= req_b_q + 32'd1;
       if (rsp_fire) begin
@@ -449,7 +425,7 @@ module bfp_dma_packed #(
   assign meta_wdata_o = x_word;
 
   logic unused;
-  assign unused = ^{m_fun[2*MemWidth-1:MemWidth], x_fun[2*MemWidth-1:MemWidth], p_fun[2*MemWidth-1:32], p_hdr, tlen_e};
+  assign unused = ^{m_fun[2*MemWidth-1:MemWidth], x_fun[2*MemWidth-1:MemWidth], p_fun[2*MemWidth-1:32], p_hdr, tlen_q};
 
 `ifdef BFP_ASSERT
   // ---- assertions (docs/assertions.md): rules 5-7 of a packed tile and a row header within the row ----------
@@ -477,8 +453,8 @@ module bfp_dma_packed #(
         assert (m_last_row || h_end == next_off)
           else $error("DMA_PK_ROW_LEN: tile row %0d ends at %0d, row %0d starts at %0d", m_row_q, h_end,
                       32'(m_row_q) + 32'd1, next_off);
-        assert (!m_last_row || h_end == tlen_e)
-          else $error("DMA_PK_TILE_LEN: the last row (%0d) ends at %0d, tile_len is %0d", m_row_q, h_end, tlen_e);
+        assert (!m_last_row || h_end == tlen_q)
+          else $error("DMA_PK_TILE_LEN: the last row (%0d) ends at %0d, tile_len is %0d", m_row_q, h_end, tlen_q);
       end
       // every word ends inside the tile's beats (a word due only because of the drain ran past tile_len)
       assert (!(m_emit && drain) || lastb(m_pos_q, m_end_q) < nb_q)
@@ -498,18 +474,6 @@ module bfp_dma_packed #(
       assert (!p_fire || (p_off >> BeatLog) + 32'd2 >= c_q)
         else $error("DMA_PK_WINDOW: tile row %0d: its header from beat %0d read at beat %0d", p_row_q,
                     p_off >> BeatLog, c_q);
-      // no item leaves before the beat holding its last used byte: at the port, or, in a cycle without a beat
-      // at the port (before the tile's last beat), among the beats already taken (last_q, last2_q)
-      assert (!m_emit || drain || lastb(m_pos_q, m_end_q) < c_q + 32'(rd_rsp_tvalid_i))
-        else $error("DMA_PK_EARLY: tile row %0d: a main word of beat %0d left with beat %0d (at the port: %0d)",
-                    m_row_q, lastb(m_pos_q, m_end_q), c_q, rd_rsp_tvalid_i);
-      assert (!x_emit || drain || lastb(hv_pos, hv_end) < c_q + 32'(rd_rsp_tvalid_i))
-        else $error("DMA_PK_EARLY: tile row %0d: a meta word of beat %0d left with beat %0d (at the port: %0d)",
-                    hv_row, lastb(hv_pos, hv_end), c_q, rd_rsp_tvalid_i);
-      assert (!p_fire || drain ||
-              lastb(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES)) < c_q + 32'(rd_rsp_tvalid_i))
-        else $error("DMA_PK_EARLY: tile row %0d: its header of beat %0d read with beat %0d (at the port: %0d)",
-                    p_row_q, lastb(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES)), c_q, rd_rsp_tvalid_i);
     end
   end
 `endif

@@ -4,8 +4,7 @@
 //  - beats: one LOAD_ACT of one packed tile reads rup(tile_len) bytes, hand-computed below from
 //    docs/sparse-format.md and equal to golden::packed_stats;
 //  - cycles: the load's busy cycles, hand-derived below from the loader's schedule (kLoadStart), for a beat-bound
-//    tile (90%-like rows: one beat a cycle), a word-bound one (one word a cycle on each port, from the cycle beat 0
-//    and its tile header are at the port) and empty rows;
+//    tile (90%-like rows: one beat a cycle), a word-bound one (one word a cycle on each port) and empty rows;
 //  - data: random GEMMs with a packed A run bit-exact against the golden model (seed and rerun line printed), on
 //    every sparse config where packed tiles apply, with memory backpressure and latency, and with --row-streams;
 //  - assertions: a tile that breaks rule 5, 6 or 7 trips DMA_PK_OFF0, DMA_PK_ROW_LEN or DMA_PK_TILE_LEN.
@@ -48,17 +47,13 @@ using bfp::test::fill_row;
 // Cycle 0 is the dispatch cycle (not busy): the core's load prefetch (rtl/bfp_core.sv, docs/architecture.md "Load
 // prefetch") already requests beat 0 there, since the load engine is idle; cycles 1 and 2 (the first busy ones)
 // request beats 1 and 2 (the engine starts with pre = 1). Beat 0 is at the port in cycle 0 + 4 = 4, where the
-// engine reads the tile header, requests beat 3 (tile_len is at the port) and takes beat 0 (its walkers start at
-// row 0's offset 2 + 2n); beats 1 and 2 can be taken in cycles 5 and 6; beat 3 arrives in cycle 4 + 4 = 8, beat
-// k >= 3 (requested in cycle k + 1) in cycle 5 + k. The words cut out of a beat leave in the cycle it is taken or
-// later (one beat of slack per walker; in a cycle with no beat at the port, such as cycle 7, the items of the
-// beats already taken go on leaving), and the write stage of bfp_dma_sparse adds one cycle after the last word.
-// So a load whose walkers keep up with the beats (nb >= 4) is busy nb + 5 cycles (beat nb - 1 in cycle nb + 4:
-// the round trip of beat 3 behind the tile header bounds it, not the tile-header cycle), and a load bound by its
-// words is busy 3 + W + 1 = W + 4 cycles if W words on the busier port leave one a cycle from cycle 4 on.
-// (Before the walkers took beat 0 with its tile header, beat k was taken in cycle 5 + k and words left from cycle 5
-// on: nb + 5 and W + 5; without the prefetch, beat 0 was requested in cycle 1: nb + 6.)
-constexpr uint64_t kLoadStart = 4;  // the cycle beat 0 is at the port: its tile header is read and it is taken
+// engine reads the tile header (not taking the beat) and requests beat 3 (tile_len is at the port); beat 3 arrives
+// in cycle 4 + 4 = 8, in time, so beat k can be taken in cycle 5 + k. The words cut out of a beat leave in the
+// cycle it is taken (or later: one beat of slack per walker), and the write stage of bfp_dma_sparse adds one cycle
+// after the last word. So a load whose walkers keep up with the beats is busy nb + 5 cycles (the last words leave
+// with beat nb - 1 in cycle 4 + nb), and a load bound by its words is busy 4 + W + 1 cycles if W words on the
+// busier port leave one a cycle from cycle 5 on. (Without the prefetch beat 0 was requested in cycle 1: 5, nb + 6.)
+constexpr uint64_t kLoadStart = 4;  // cycles before the first beat can be taken
 
 Command load_cmd(bool packed, uint32_t stride) {
   Command c;
@@ -125,28 +120,19 @@ TEST_F(PackedRtl, BeatsOfOneTileAsHandComputed) {
   EXPECT_EQ(p.rd_bytes, 8u * kBeat);
   EXPECT_EQ(p.rd_bytes, bfp::golden::packed_stats(m, kBeat, kRows).bytes_moved);
   EXPECT_EQ(r.rd_bytes, 16u * kBeat);
-  // cycles: bound by its words. Row r starts at o = 18 + 26r; the main port carries its header word [o, o + 6)
-  // and one code word [o + 21, o + 26) (16 words), the meta port one exponent word [o + 6, o + 11) and one level-2
-  // word [o + 11, o + 21) (16 words). The beats holding their last bytes: main H0 0, C0 1, H1 1, C1 2, H2 2, C2 2,
-  // H3 3, C3 3, H4 3, C4 4, H5 4, C5 5, H6 5, C6 6, H7 6, C7 7; meta E0 0, L0 1, E1 1, L1 2, E2 2, L2 2, E3 3,
-  // L3 3, E4 4, L4 4, E5 4, L5 5, E6 5, L6 6, E7 6, L7 6; row headers (parser) 0 1 2 3 3 4 5 6. Beats 0, 1, 2 at
-  // the port in cycles 4, 5, 6 (kLoadStart), beat 3 in cycle 8, beat k in 5 + k. Each walker sends one word a
-  // cycle from cycle 4 on and never waits for its beat: H0 E0 (4, beat 0 taken), C0 L0 (5, beat 1), H1 E1 (6,
-  // beat 2), C1 L1 (7: no beat at the port, both from beat 2, already taken), H2 E2 (8; beat 3 held: C2 and L2 of
-  // beat 2 are still to go), C2 L2 (9, beat 3 taken), then each pair of cycles takes one beat (held in the first,
-  // taken in the second: H3 E3 / C3 L3 take beat 4 in cycle 11, ...), the level-2 words always a cycle after
-  // their row's header word; the parser keeps the two-row queue filled. Last: H7 E7 in 18, C7 L7 in 19 with beat
-  // 7, + 1 write stage: busy cycles 1 .. 20 = 3 + 16 + 1 (21 before beat 0 was taken with its tile header).
-  EXPECT_EQ(p.busy, kLoadStart - 1 + 16 + 1);
+  // cycles: bound by its words. Row r starts at 18 + 26r; the main port carries its header word and one code word
+  // (16 words), the meta port one exponent and one level-2 word (16 words); each word's beat (<= r) is in by
+  // cycle 5 + 2r, when its turn comes: header and exponent word r leave in cycle 5 + 2r (the parser reads row r's
+  // header by then; the first exponent word of a row can leave in that very cycle), code and level-2 word r in
+  // 6 + 2r (level-2 after its row's header word): cycles 5 .. 20 on both ports, + 1 write stage.
+  EXPECT_EQ(p.busy, kLoadStart + 16 + 1);
 }
 
 TEST_F(PackedRtl, BeatsAndCyclesOfRowsAsAt90PercentRandom) {
   // nnzb = 13, nnz = 26 (K = 256 at 90% random zeros): 6 + 39 + 26 = 71 bytes a row; tile_len = 18 + 568 = 586,
   // rup = 608: 19 beats; row streams: meta [0, 22 + 26 = 48): 2 beats, one code beat: 3 a row, 24 in all
   // (docs/sparse-format.md "Bytes moved").
-  // Cycles: beat-bound, 19 + 5 = 24 (kLoadStart: beats 0 .. 2 in cycles 4 .. 6, beat k >= 3 in 5 + k, the last
-  // in cycle 23, + 1 write stage; taking beat 0 with its tile header gains nothing here, beat 3's round trip
-  // behind the tile header bounds the load). Row r starts at o = 18 + 71r; its items end at o + 3 (the
+  // Cycles: beat-bound, 19 + 5 = 24 (kLoadStart). Row r starts at o = 18 + 71r; its items end at o + 3 (the
   // parser's header read), o + 5 (header word), o + 18 (exponent word), o + 44 (level-2 word), o + 70 (code
   // word). The main port's items come in pairs (code word r, header word r + 1: 6 bytes apart) at least two beats
   // from the next pair; the meta port's (exponent 26 bytes before level-2, level-2 45 before the next row's
@@ -179,18 +165,16 @@ TEST_F(PackedRtl, BackToBackLoadsHideTheSecondOnesRoundTrip) {
   EXPECT_EQ(two.rd_bytes, 2u * 19u * kBeat);
   // Cycle 0 = the first load's dispatch (kLoadStart above): the first load requests beat 0 in cycle 0, beats 1 and
   // 2 in cycles 1 and 2, beat 3 in cycle 4 (with its tile header) and beat k in cycle k + 1 on, beat 18 in cycle
-  // 19; it takes beats 0 .. 2 in cycles 4 .. 6 and beat k >= 3 in cycle 5 + k, beat 18 in cycle 23, and writes in
-  // cycle 24: busy 1 .. 24, nb + 5 = 24.
+  // 19; it takes beat k in cycle 5 + k, beat 18 in cycle 23, and writes in cycle 24: busy 1 .. 24, nb + 5 = 24.
   EXPECT_EQ(one.busy, 19 + kLoadStart + 1);
   // The second LOAD_ACT waits in the pending register from cycle 1. From cycle 20 the first load has no request
   // left, so the prefetch requests the second tile's beats 0, 1, 2 (its nbmin = 3, below PfMax = 8) in cycles 20,
   // 21, 22; they reach the port in cycles 24, 25, 26 and wait there (the first engine takes exactly its 19). The
   // second load dispatches in cycle 25 (the first cycle the load engine is not busy) and its engine starts in
-  // cycle 26 with pre = 3: it reads the tile header from beat 0 in cycle 26, takes beat 0 then and requests beat 3
-  // (at the port in cycle 30), takes beats 1 and 2 in cycles 27 and 28, none in 29, beat k >= 3 in cycle 27 + k
-  // (beats 4.. requested one a cycle from cycle 27), beat 18 in cycle 45, and writes in cycle 46: busy 26 .. 46,
-  // 21 = nb + 2 cycles (beat 3's round trip behind the tile header bounds it). Its first beat is taken in its 1st
-  // busy cycle, 5 earlier than without the prefetch (6th: nb + 6 = 25; 50 for the pair).
+  // cycle 26 with pre = 3: it reads the tile header from beat 0 in cycle 26 and requests beat 3 then (at the port
+  // in cycle 30), takes beat k in cycle 27 + k (beat 3 in cycle 30: in time; beats 4.. requested one a cycle from
+  // cycle 27), beat 18 in cycle 45, and writes in cycle 46: busy 26 .. 46, 21 = nb + 2 cycles. Its first beat is
+  // taken in its 2nd busy cycle, 4 earlier than without the prefetch (6th: nb + 6 = 25; 50 for the pair).
   EXPECT_EQ(two.busy, 24u + (19u + 2u));
 }
 
@@ -212,11 +196,9 @@ TEST_F(PackedRtl, BeatsOfAllEmptyRowsAndOfFewerRows) {
   auto [p, r] = both(m);
   EXPECT_EQ(p.rd_bytes, 3u * kBeat);
   EXPECT_EQ(r.rd_bytes, 8u * kBeat);
-  // cycles: 8 header words (main port), row r's ending in beat (18 + 6r + 5) / 32 = 0 0 1 1 1 1 1 2 (the parser's
-  // row headers, [18 + 6r, +4), in the same beats): word-bound, one a cycle in cycles 4 .. 11 (beats 0 and 1 taken
-  // in cycles 4 and 5; beat 2, at the port from cycle 6, is held while header words 3 .. 6 of beat 1 go and taken
-  // in cycle 11 with header word 7), + 1 write stage: 3 + 8 + 1 (13 before beat 0 was taken with its tile header)
-  EXPECT_EQ(p.busy, kLoadStart - 1 + 8 + 1);
+  // cycles: 8 header words (main port), row r's ending in beat (18 + 6r + 5) / 32 = 0 0 1 1 1 1 1 2: word-bound,
+  // one a cycle in cycles 5 .. 12 (beat 2, the last, is taken in cycle 12 with header word 7), + 1 write stage
+  EXPECT_EQ(p.busy, kLoadStart + 8 + 1);
   // 3 rows (the last M tile of a GEMM): header 2 + 6 = 8, rows nnzb = 1, nnz = 1: 10 bytes; tile_len 38: 2 beats
   BfpMatrix s = zero_rows();
   s.rows = 3;
