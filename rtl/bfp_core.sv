@@ -271,7 +271,8 @@ module bfp_core #(
   logic                dma_busy, sdma_busy;
   // load prefetch (below the engines)
   logic [3:0]          pf_cnt_q, load_pre;
-  logic [31:0]         pf_lim, sdma_pf_lim;
+  logic [31:0]         pf_lim, pf_lim_q, sdma_pf_lim;
+  logic                pf_lim_ok_q, pf_any, dma_pf_any, sdma_pf_any;
   logic [21:0]         dma_pf_lim;
   logic                dma_req_done, sdma_req_done, pf_load, pf_valid, pf_fire;
   logic [AddrWidth-1:0] pf_addr;
@@ -332,6 +333,7 @@ module bfp_core #(
     .exp_stride_i   (exp_stride_q),
     .pre_i          (load_pre),
     .pf_lim_o       (dma_pf_lim),
+    .pf_any_o       (dma_pf_any),
     .req_done_o     (dma_req_done),
     .busy_o         (dma_busy),
     .rd_req_tvalid_o(dma_req_valid),
@@ -367,6 +369,7 @@ module bfp_core #(
       .stride_i       (code_stride_q),
       .pre_i          (load_pre),
       .pf_lim_o       (sdma_pf_lim),
+      .pf_any_o       (sdma_pf_any),
       .req_done_o     (sdma_req_done),
       .busy_o         (sdma_busy),
       .rd_req_tvalid_o(sdma_req_valid),
@@ -391,6 +394,7 @@ module bfp_core #(
     assign unused_packed = ^packed_q;
     assign sdma_busy = 1'b0;
     assign sdma_pf_lim = '0;
+    assign sdma_pf_any = 1'b0;
     assign sdma_req_done = 1'b1;
     assign sdma_req_valid = 1'b0;
     assign sdma_req_addr = '0;
@@ -419,11 +423,21 @@ module bfp_core #(
   // routed differently and the dispatch rules (which half a load writes, WAIT, all-idle) are unchanged. Not on a
   // WAIT command (its reads must follow the writes before it) and not on a `sparsity: none` config (the UP5K
   // configs have little logic to spare, docs/ppa.md "iCE40").
+  // The limit is a multiply of the pending command's fields (a packed tile's smallest size): it is registered
+  // (pf_lim_q, valid from the second cycle a command is pending, pf_lim_ok_q), so that the multiply does not lead
+  // the memory request path (docs/ppa.md "Clock regression: the packed-tile loader"). In a command's first
+  // pending cycle (often its dispatch cycle too) one request is allowed if the limit is not 0 (pf_any: the engines
+  // say so without the multiply), as before the register: a load dispatched at once loses no cycle.
   localparam int PfMax = (Sparsity != 0) ? 8 : 0;
   assign pf_load  = pend_q && (op_q == OpLoadAct || op_q == OpLoadWgt) && !flags_q[FlagWait];
   assign pf_lim   = ((Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse]) ? sdma_pf_lim : 32'(dma_pf_lim);
-  assign pf_valid = (PfMax != 0) && pf_load && dma_req_done && sdma_req_done && 32'(pf_cnt_q) < PfMax &&
-                    32'(pf_cnt_q) < pf_lim;
+  assign pf_any   = ((Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse]) ? sdma_pf_any : dma_pf_any;
+  always_ff @(posedge clk_i) begin
+    pf_lim_q    <= pf_lim;
+    pf_lim_ok_q <= rst_ni && pend_q && !cmd_take;
+  end
+  assign pf_valid = (PfMax != 0) && pf_load && dma_req_done && sdma_req_done &&
+                    32'(pf_cnt_q) < PfMax && (pf_lim_ok_q ? 32'(pf_cnt_q) < pf_lim_q : pf_cnt_q == '0 && pf_any);
   assign pf_fire  = pf_valid && rd_req_tready_i;
   assign pf_addr  = AddrWidth'(code_addr_q + (32'(pf_cnt_q) << $clog2(Beat)));
   assign load_pre = pf_cnt_q + 4'(pf_fire);

@@ -13,7 +13,10 @@
 // with the memory, one beat a cycle. The main cursor takes the header word (whose counts give the code words) and
 // the code words; the parser reads each row's nnzb from its header (at its offset from the tile header) and queues
 // the rows with blocks, at most two, with their exponent and level-2 bounds; the meta cursor takes the exponent
-// and level-2 words of the oldest queued row (or, with an empty queue, of the row the parser reads in that cycle).
+// and level-2 words of the oldest queued row, from the cycle after the parser queued it. No decision of a cycle
+// (which words leave, whether the beat is taken) uses the counts of a row header read in that cycle: they only
+// load registers, so the funnel and the adds after it are not in series with the beat compares (150 MHz at
+// 180 nm, docs/ppa.md "Clock regression: the packed-tile loader").
 // Each walker goes in byte order, one item a cycle, an item leaving in the cycle the beat holding its last used
 // byte is at the port or later; the beat is taken unless an item that ended in the beat before would stay behind
 // (one beat of slack per walker). The one wait between walkers: a level-2 word leaves after its row's header word
@@ -41,6 +44,7 @@ module bfp_dma_packed #(
   input  logic [31:0]          addr_i,           /// beat-aligned byte address of the tile
   input  logic [3:0]           pre_i,            /// with start_i: first beats already requested (<= pf_lim_o)
   output logic [31:0]          pf_lim_o,         /// beats of the smallest tile of the fields above (0: rows_i = 0)
+  output logic                 pf_any_o,         /// pf_lim_o != 0 (without its multiply)
   output logic                 req_done_o,       /// no further request of this load (idle, or all sent)
   output logic                 busy_o,           /// a load is in progress (the write stage adds its cycle)
   output logic                 rd_req_tvalid_o,  /// read request valid
@@ -62,42 +66,60 @@ module bfp_dma_packed #(
 );
   localparam int Beat     = MemWidth / 8;
   localparam int BeatLog  = $clog2(Beat);
-  localparam int BlockLog = $clog2(BlockSize);
   // the tile header as the bits of beat 0 (padded, so that rows past the beat read 0: then 2 + 2n > Beat, which
   // the core and the host refuse, DMA_PK_TILE_HDR)
   localparam int HdrBits  = 16 + 16 * Rows;
+  // Byte positions inside a tile are PosW bits, not 32: the row offsets are u16, and the furthest byte a row's
+  // counts can name is below 2^16 * (4 + B/8) (offset + exponent offset + nnzb exponents + nnzb level-2 masks +
+  // nnz codes, each count u16), so no sum wraps even in a corrupt tile. Narrow positions shorten the adds and the
+  // beat compares on the loader's longest paths (docs/ppa.md "Clock regression: the packed-tile loader").
+  localparam int PosW     = $clog2(65536 * (4 + BlockSize / 8)) + 1;
 
   typedef enum logic [1:0] {MainHdr, MainCodes, MainDone} main_e;
 
   logic               active_q, thdr_q;       // loading; tile header (beat 0) read
   logic [15:0]        n_q;                    // rows of the tile
-  logic [31:0]        addr_q, off_exp_q;      // tile address; a row's exponents start at off_exp (4 + ceil(KB/8))
-  logic [31:0]        tlen_q, nb_q;           // tile_len; beats of the tile (at least nbmin_q)
-  logic [31:0]        nbmin_q;                // beats of the smallest tile of n rows: 2 + 2n + n * off_exp bytes
+  logic [31:0]        addr_q;                 // tile address
+  logic [PosW-1:0]    off_exp_q;              // a row's exponents start at off_exp (4 + ceil(KB/8))
+  logic [PosW-1:0]    tlen_q, nb_q;           // tile_len; beats of the tile (at least nbmin_q)
+  logic [PosW-1:0]    nbmin_q;                // beats of the smallest tile of n rows: 2 + 2n + n * off_exp bytes
   logic [Rows*16-1:0] offs_q;                 // row offsets off_i (row i at [16i +: 16])
-  logic [31:0]        req_b_q, c_q;           // next beat to request; beat at the response port
+  logic [PosW-1:0]    req_b_q, c_q;           // next beat to request; beat at the response port
+  // c + 1 and c - 1 (and c != 0) as registers: every beat compare below is then one compare of two registers
+  // (positions against the byte where a beat starts), with no add in front of it
+  logic [PosW-1:0]    cp1_q, cm1_q;
+  logic               c_nz_q;
   logic [MemWidth-1:0] last_q, last2_q;       // the beats c - 1 and c - 2
   // main cursor: the header word of row mrow, then its code words [pos, end) in words of Beat bytes
   main_e              m_st_q;
   logic [15:0]        m_row_q;
-  logic [31:0]        m_pos_q, m_end_q;
+  logic [PosW-1:0]    m_nxo_q, m_nxe_q;         // where row m_row + 1 starts, and its header word's end
+  logic               m_last_q;                 // m_row is the tile's last row
+  logic [PosW-1:0]    m_pos_q, m_end_q;
   logic [15:0]        m_k_q;
   // parser: the next row whose header it reads (nnzb: where the row's exponents and level-2 masks end)
   logic [15:0]        p_row_q;
+  // its row's offset, the next row's, where its exponents start; it is the last row; a row is left to read. These
+  // (and the main cursor's) are kept in registers, not muxed from the offsets by the row number each cycle: they
+  // lead the beat compares of the response-ready path
+  logic [PosW-1:0]    p_off_q, p_offn_q, p_e_q;
+  logic               p_last_q, p_live_q;
+  // what the parser read of each row: where its codes start and whether it has any (for the main cursor's lag
+  // after a header word, below)
+  logic [Rows*PosW-1:0] cd_tab_q;
+  logic [Rows-1:0]      nz_tab_q;
   // meta queue: the parsed rows with metadata (nnzb > 0), oldest first, at most two. The oldest (the head) is
   // the one the meta cursor walks: its exponent words, then its level-2 words; the second waits with its bounds.
   logic [1:0]         q_cnt_q;
   logic               x_l2_q;
   logic [RowBits-1:0] x_row_q, q1_row_q;
-  logic [31:0]        x_pos_q, x_end_q, x_l2s_q, x_l2e_q;
-  logic [31:0]        q1_e_q, q1_l2_q, q1_cd_q;
+  logic [PosW-1:0]    x_pos_q, x_end_q, x_l2s_q, x_l2e_q;
+  logic [PosW-1:0]    q1_e_q, q1_l2_q, q1_cd_q;
   logic [15:0]        x_k_q;
-  // the row the meta cursor walks this cycle (hv_*): the queue head, or with an empty queue the row the parser reads
-  // now (its first exponent word can leave in the cycle its header is read)
-  logic               hv_l2;
-  logic [RowBits-1:0] hv_row;
-  logic [31:0]        hv_pos, hv_end, hv_l2s, hv_l2e;
-  logic [15:0]        hv_k;
+  // The meta cursor walks the queue head only (registers): a row the parser reads is walked from the next cycle
+  // on, so that no decision of this cycle depends on a row header's counts read in it (docs/ppa.md "Clock
+  // regression: the packed-tile loader"; the bypass that let its first exponent word leave in the cycle its header
+  // was read put the funnel, three adds and the beat compares in one path).
 
   logic [HdrBits-1:0] hdr_bits;
   if (HdrBits <= MemWidth) begin : gen_hdr_fits
@@ -109,72 +131,103 @@ module bfp_dma_packed #(
   function automatic logic [31:0] ceil_beats(input logic [31:0] bytes);
     ceil_beats = (bytes + 32'(Beat - 1)) >> BeatLog;
   endfunction
-  // the beat that holds the last used byte of a word [pos, min(pos + Beat, end))
-  function automatic logic [31:0] lastb(input logic [31:0] pos, input logic [31:0] seg_end);
-    logic [31:0] e;
-    e     = (pos + 32'(Beat) < seg_end) ? pos + 32'(Beat) : seg_end;
-    lastb = (e - 32'd1) >> BeatLog;
+  // A word [pos, min(pos + Beat, end)) has its last used byte in beat lastb = min(ceil(pos / Beat),
+  // floor((end - 1) / Beat)). It can leave once that beat is at the response port (or was: due, lastb <= c); it
+  // holds the port's beat back once the beat after its last one is there (lag, lastb < c: one beat of slack, so
+  // that the walkers need not agree on a beat). Both as compares of positions with the bytes where beats c - 1,
+  // c and c + 1 start (cbm1, cb, cb1): lastb <= c iff pos <= cb or end <= cb1; lastb < c iff (c > 0 and
+  // pos <= cbm1) or end <= cb.
+  function automatic logic due(input logic [PosW-1:0] pos, input logic [PosW-1:0] seg_end,
+                               input logic [PosW-1:0] cb, input logic [PosW-1:0] cb1);
+    due = pos <= cb || seg_end <= cb1;
   endfunction
-  // a word can leave once that beat is at the response port (or was: due); it holds the port's beat back once the
-  // beat after its last one is there (lag: one beat of slack, so that the walkers need not agree on a beat)
-  function automatic logic due(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
-    due = lastb(pos, seg_end) <= c;
+  function automatic logic lag(input logic [PosW-1:0] pos, input logic [PosW-1:0] seg_end, input logic c_nz,
+                               input logic [PosW-1:0] cbm1, input logic [PosW-1:0] cb);
+    lag = (c_nz && pos <= cbm1) || seg_end <= cb;
   endfunction
-  function automatic logic lag(input logic [31:0] pos, input logic [31:0] seg_end, input logic [31:0] c);
-    lag = lastb(pos, seg_end) < c;
+  // lag of a word whose end comes from a row header read in this cycle, bounded from its start alone: the word
+  // ends in pos's beat or later, so it can lag only if pos's beat is before c (a beat may be held one cycle more
+  // than needed; the header's counts stay off the response-ready path)
+  function automatic logic may_lag(input logic [PosW-1:0] pos, input logic [PosW-1:0] cb);
+    may_lag = pos < cb;
   endfunction
   // row i's offset from the tile header (0 past the tile's rows: never used there)
-  function automatic logic [31:0] off_of(input logic [31:0] i, input logic [Rows*16-1:0] offs);
-    off_of = (i < 32'(Rows)) ? 32'(offs[16 * i +: 16]) : 32'd0;
+  function automatic logic [PosW-1:0] off_of(input logic [31:0] i, input logic [Rows*16-1:0] offs);
+    off_of = (i < 32'(Rows)) ? PosW'(offs[16 * i +: 16]) : '0;
   endfunction
 
   // ---- funnels over the last three beats: a word starts in beat c, c - 1 or c - 2 (a word ending in c - 1 holds
   // the port's beat c back, so none is older) -----------------------------------------------------------------
-  function automatic logic [2*MemWidth-1:0] pair(input logic [31:0] pos, input logic [31:0] c,
-                                                 input logic [MemWidth-1:0] cur, input logic [MemWidth-1:0] l1,
-                                                 input logic [MemWidth-1:0] l2);
+  function automatic logic [2*MemWidth-1:0] pair(input logic [PosW-1:0] pos, input logic [PosW-1:0] c,
+                                                 input logic [PosW-1:0] cm1, input logic [MemWidth-1:0] cur,
+                                                 input logic [MemWidth-1:0] l1, input logic [MemWidth-1:0] l2);
     if ((pos >> BeatLog) == c) pair = {cur, cur};
-    else if ((pos >> BeatLog) + 32'd1 == c) pair = {cur, l1};
+    else if ((pos >> BeatLog) == cm1) pair = {cur, l1};
     else pair = {l1, l2};
   endfunction
   // the parser's row header: only its nnzb is used (32 bits: the synthesis keeps 16 of the shift)
-  logic [31:0]           p_off, p_off_n;  // where rows p and p + 1 start
+  logic [PosW-1:0]       p_off, p_off_n;  // where rows p and p + 1 start
   logic [MemWidth-1:0]   m_word, x_word;
   logic [2*MemWidth-1:0] m_fun, x_fun, p_fun;
   logic [31:0]           p_hdr;
   always_comb begin
-    p_off  = off_of(32'(p_row_q), offs_q);
-    p_off_n = off_of(32'(p_row_q) + 32'd1, offs_q);
-    m_fun  = pair(m_pos_q, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(m_pos_q[BeatLog-1:0]));
-    x_fun  = pair(hv_pos, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(hv_pos[BeatLog-1:0]));
-    p_fun  = pair(p_off, c_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(p_off[BeatLog-1:0]));
+    p_off  = p_off_q;
+    // (in the tile-header cycle the next row's offset is still at the port: the parser reads row 0 then)
+    p_off_n = thdr_q ? p_offn_q : off_of(32'd1, hdr_bits[HdrBits-1:16]);
+    m_fun  = pair(m_pos_q, c_q, cm1_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(m_pos_q[BeatLog-1:0]));
+    x_fun  = pair(x_pos_q, c_q, cm1_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(x_pos_q[BeatLog-1:0]));
+    p_fun  = pair(p_off, c_q, cm1_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(p_off[BeatLog-1:0]));
     m_word = m_fun[MemWidth-1:0];
     x_word = x_fun[MemWidth-1:0];
     p_hdr  = p_fun[31:0];
   end
 
-  // the header word of row m_row: its counts and the row's segment bounds (docs/sparse-format.md, packed row)
-  logic [31:0] h_nnzb, h_nnz, h_e, h_l2, h_cd, h_end, next_off;
-  always_comb begin
-    h_nnzb = 32'(m_word[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W]);
-    h_nnz  = 32'(m_word[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W]);
-    h_e    = m_pos_q + off_exp_q;
-    h_l2   = h_e + h_nnzb;
-    h_cd   = h_l2 + (h_nnzb << (BlockLog - 3));
-    h_end  = h_cd + h_nnz;
-    // where row m_row + 1 starts: its offset, read from the tile header
-    next_off = off_of(32'(m_row_q) + 32'd1, offs_q);
-  end
+  // The header word of row m_row: its counts give the row's code words. A row's codes are its last bytes and the
+  // row ends where the next begins (rules 6 and 7 of docs/sparse-format.md: the next row's offset, or tile_len for
+  // the last row), so the codes are [row end - nnz, row end): one subtract after the funnel, and only into the
+  // main cursor's registers (no compare follows it in this cycle). A row header that disagrees with the offsets
+  // is reported by DMA_PK_ROW_LEN / DMA_PK_TILE_LEN (below, from the sums of its own counts).
+  logic [PosW-1:0] h_nnzb, h_nnz, h_row_end, next_off;
   logic m_last_row;
-  assign m_last_row = 32'(m_row_q) + 32'd1 >= 32'(n_q);
-  // the parser's row: its metadata bounds (the same sums as the main cursor's, from the parser's own read)
-  logic [31:0] p_nnzb, p_e, p_l2, p_cd;
   always_comb begin
-    p_nnzb = 32'(p_hdr[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W]);
-    p_e    = p_off + off_exp_q;
-    p_l2   = p_e + p_nnzb;
-    p_cd   = p_l2 + (p_nnzb << (BlockLog - 3));
+    h_nnzb = PosW'(m_word[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W]);
+    h_nnz  = PosW'(m_word[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W]);
+    // where row m_row + 1 starts: its offset, read from the tile header
+    next_off   = m_nxo_q;
+    m_last_row = m_last_q;
+    h_row_end  = m_last_row ? tlen_q : next_off;
   end
+  // the parser's row: its metadata bounds (exponents from off_exp, level-2 masks after the nnzb exponents, and up
+  // to the codes, which end the row as above)
+  logic [PosW-1:0] p_nnzb, p_nnz, p_e, p_l2, p_cd;
+  logic p_last_row;
+  always_comb begin
+    p_nnzb     = PosW'(p_hdr[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W]);
+    p_nnz      = PosW'(p_hdr[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W]);
+    p_last_row = p_last_q;
+    p_e        = p_e_q;
+    p_l2       = p_e + p_nnzb;
+    p_cd       = (p_last_row ? (thdr_q ? tlen_q : PosW'(hdr_bits[15:0])) : p_off_n) - p_nnz;
+  end
+  // the main cursor's row as the parser read it (valid once the parser is past the row: m_parsed)
+  logic            m_parsed, m_nz;
+  logic [PosW-1:0] m_cd;
+  always_comb begin
+    m_parsed = p_row_q > m_row_q;
+    m_cd     = '0;
+    m_nz     = 1'b0;
+    for (int r = 0; r < Rows; r++) begin
+      if (32'(m_row_q) == 32'(r)) begin
+        m_cd = cd_tab_q[r*PosW +: PosW];
+        m_nz = nz_tab_q[r];
+      end
+    end
+  end
+  // the bytes where beats c - 1, c and c + 1 start
+  logic [PosW-1:0] cbm1, cb, cb1;
+  assign cbm1 = cm1_q << BeatLog;
+  assign cb   = c_q << BeatLog;
+  assign cb1  = cp1_q << BeatLog;
 
   // ---- which words leave this cycle ---------------------------------------------------------------------
   // Three walkers, each in byte order, none waiting for another (except a level-2 word for its row's header word):
@@ -183,72 +236,65 @@ module bfp_dma_packed #(
   // items still due leave from the last two beats, every one counting as due, so that a corrupt tile whose words
   // run past tile_len still ends (DMA_PK_SHORT reports it).
   logic live, drain, m_due, x_due, p_due, m_emit, x_emit, p_fire, p_push, x_pop, rsp_fire, req_fire, last_beat;
-  logic x_busy, x_last, p_live, m_past, hv_valid;
+  logic x_busy, x_last, p_live, m_past;
   assign drain     = thdr_q && c_q >= nb_q;
   assign live      = active_q && thdr_q && (rd_rsp_tvalid_i || drain);
-  assign m_due     = m_st_q != MainDone && (drain || due(m_pos_q, m_end_q, c_q));
+  assign m_due     = m_st_q != MainDone && (drain || due(m_pos_q, m_end_q, cb, cb1));
   assign m_emit    = live && m_due;
-  assign p_live    = 32'(p_row_q) < 32'(n_q);
-  assign p_due     = p_live && (drain || due(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES), c_q));
-  assign p_fire    = live && p_due && q_cnt_q != 2'd2;
-  assign p_push    = p_fire && p_nnzb != 32'd0;  // a row without blocks has no metadata words
+  assign p_live    = p_live_q;
+  assign p_due     = p_live && (drain || due(p_off, p_off + PosW'(bfp_pkg::ROW_HDR_BYTES), cb, cb1));
+  // The parser starts in the tile-header cycle: row 0 is at 2 + 2n (rule 5, DMA_PK_OFF0), so its header can be
+  // read with the tile header. It is then a row ahead of the main cursor, which uses its record of a row to
+  // decide the lag after the row's header word (m_parsed), and its first row is queued for the meta cursor by the
+  // first cycle a beat is taken.
+  logic hdr_cyc;
+  assign hdr_cyc   = active_q && !thdr_q && rd_rsp_tvalid_i;
+  assign p_fire    = (live || hdr_cyc) && p_due && q_cnt_q != 2'd2;
+  assign p_push    = p_fire && p_nnzb != '0;  // a row without blocks has no metadata words
   assign x_busy    = q_cnt_q != 2'd0;
-  // the parser's row is the meta cursor's when the queue is empty (its position does not depend on the data: the
-  // funnel's shift comes from registers; whether it has metadata does)
-  always_comb begin
-    if (x_busy) begin
-      hv_l2  = x_l2_q;
-      hv_row = x_row_q;
-      hv_pos = x_pos_q;
-      hv_end = x_end_q;
-      hv_l2s = x_l2s_q;
-      hv_l2e = x_l2e_q;
-      hv_k   = x_k_q;
-    end else begin
-      hv_l2  = 1'b0;
-      hv_row = RowBits'(p_row_q);
-      hv_pos = p_e;
-      hv_end = p_l2;
-      hv_l2s = p_l2;
-      hv_l2e = p_cd;
-      hv_k   = '0;
-    end
-  end
-  assign hv_valid  = x_busy || (p_push && q_cnt_q == 2'd0);
-  assign x_due     = hv_valid && (drain || due(hv_pos, hv_end, c_q));
+  assign x_due     = x_busy && (drain || due(x_pos_q, x_end_q, cb, cb1));
   // a level-2 word goes out after its row's header word, never with it (the sequencer's scatter reads the level-1
   // mask the header word wrote, SEQ_L2_AFTER_L1): the main cursor is past that header
-  assign m_past    = m_st_q == MainDone || 32'(m_row_q) > 32'(hv_row) ||
-                     (32'(m_row_q) == 32'(hv_row) && m_st_q != MainHdr);
-  assign x_emit    = live && x_due && (!hv_l2 || m_past);
-  assign x_last    = hv_l2 && hv_pos + 32'(Beat) >= hv_end;
+  assign m_past    = m_st_q == MainDone || 32'(m_row_q) > 32'(x_row_q) ||
+                     (32'(m_row_q) == 32'(x_row_q) && m_st_q != MainHdr);
+  assign x_emit    = live && x_due && (!x_l2_q || m_past);
+  assign x_last    = x_l2_q && x_pos_q + PosW'(Beat) >= x_end_q;
   assign x_pop     = x_emit && x_last;
   // The beat c is accepted unless an item that ended in beat c - 1 stays behind after this cycle (it would fall
   // out of the funnels' three beats): each walker's item if it does not leave, its next one if it does (later
   // items of a walker end later). Next items: the main cursor's next code word or the next row's header word, the
   // parser's next row header, the meta cursor's next word of its row or the first exponent word of the row that
-  // becomes the head (the second queued row, or a row the parser adds to a queue that will hold no other).
+  // becomes the head (the second queued row, or a row the parser adds to a queue that will hold no other). Where
+  // the next item's end comes from a row header read in this cycle (after the main cursor's header word, and for a
+  // row the parser adds), may_lag bounds it from its start.
   logic m_next_lag, m_lag, x_pend_lag, p_pend_lag, m_clear, x_clear, p_clear, progress;
   always_comb begin
-    m_lag = m_st_q != MainDone && lag(m_pos_q, m_end_q, c_q);
+    m_lag = m_st_q != MainDone && lag(m_pos_q, m_end_q, c_nz_q, cbm1, cb);
+    // after a header word: the row's first code word, or the next row's header word (no codes). As the parser
+    // read the row if it did so in an earlier cycle (the usual case when the header word leaves after its beat:
+    // the parser reads a row header as soon as its beat is there); else bounded from the header word's end.
     if (m_st_q == MainHdr)
-      m_next_lag = (h_nnz != 32'd0) ? lag(h_cd, h_end, c_q) : (!m_last_row && lag(next_off, next_off + off_exp_q, c_q));
-    else if (m_pos_q + 32'(Beat) < m_end_q)
-      m_next_lag = lag(m_pos_q + 32'(Beat), m_end_q, c_q);
+      m_next_lag = !m_parsed ? may_lag(m_end_q, cb)
+                 : m_nz      ? lag(m_cd, h_row_end, c_nz_q, cbm1, cb)
+                             : !m_last_row && lag(next_off, m_nxe_q, c_nz_q, cbm1, cb);
+    else if (m_pos_q + PosW'(Beat) < m_end_q)
+      m_next_lag = lag(m_pos_q + PosW'(Beat), m_end_q, c_nz_q, cbm1, cb);
     else
-      m_next_lag = !m_last_row && lag(next_off, next_off + off_exp_q, c_q);
-    if (hv_valid && !x_emit)
-      x_pend_lag = lag(hv_pos, hv_end, c_q);
+      m_next_lag = !m_last_row && lag(next_off, m_nxe_q, c_nz_q, cbm1, cb);
+    if (x_busy && !x_emit)
+      x_pend_lag = lag(x_pos_q, x_end_q, c_nz_q, cbm1, cb);
     else if (x_emit && !x_last)
-      x_pend_lag = (hv_pos + 32'(Beat) < hv_end) ? lag(hv_pos + 32'(Beat), hv_end, c_q) : lag(hv_l2s, hv_l2e, c_q);
+      x_pend_lag = (x_pos_q + PosW'(Beat) < x_end_q) ? lag(x_pos_q + PosW'(Beat), x_end_q, c_nz_q, cbm1, cb)
+                                                     : lag(x_l2s_q, x_l2e_q, c_nz_q, cbm1, cb);
     else if (q_cnt_q == 2'd2)
-      x_pend_lag = lag(q1_e_q, q1_l2_q, c_q);
+      x_pend_lag = lag(q1_e_q, q1_l2_q, c_nz_q, cbm1, cb);
     else
-      x_pend_lag = p_push && lag(p_e, p_l2, c_q);
+      x_pend_lag = p_fire && may_lag(p_e, cb);
     if (p_fire)
-      p_pend_lag = 32'(p_row_q) + 32'd1 < 32'(n_q) && lag(p_off_n, p_off_n + 32'(bfp_pkg::ROW_HDR_BYTES), c_q);
+      p_pend_lag = !p_last_row &&
+                   lag(p_off_n, p_off_n + PosW'(bfp_pkg::ROW_HDR_BYTES), c_nz_q, cbm1, cb);
     else
-      p_pend_lag = p_live && lag(p_off, p_off + 32'(bfp_pkg::ROW_HDR_BYTES), c_q);
+      p_pend_lag = p_live && lag(p_off, p_off + PosW'(bfp_pkg::ROW_HDR_BYTES), c_nz_q, cbm1, cb);
     m_clear  = m_emit ? !m_next_lag : !m_lag;
     x_clear  = !x_pend_lag;
     p_clear  = !p_pend_lag;
@@ -262,31 +308,40 @@ module bfp_dma_packed #(
   assign rd_rsp_tready_o = active_q && thdr_q && rd_rsp_tvalid_i && c_q < nb_q &&
                            ((m_clear && x_clear && p_clear) || !progress);
   assign rsp_fire  = rd_rsp_tready_o;
-  assign last_beat = c_q + 32'd1 >= nb_q;
+  assign last_beat = cp1_q >= nb_q;
   // the load ends when every walker is done after the last beat (their last items may leave with it)
+  // the main cursor moves on to row m_row + 1 (after a header word without codes, or the row's last code word)
+  logic m_adv;
+  assign m_adv = m_emit && !m_last_row && ((m_st_q == MainHdr && h_nnz == '0) ||
+                                           (m_st_q == MainCodes && m_pos_q + PosW'(Beat) >= m_end_q));
   logic m_fin, x_fin, p_fin, fin;
   always_comb begin
     m_fin = m_st_q == MainDone ||
-            (m_emit && m_last_row && ((m_st_q == MainHdr && h_nnz == 32'd0) ||
-                                      (m_st_q == MainCodes && m_pos_q + 32'(Beat) >= m_end_q)));
-    p_fin = !p_live || (p_fire && 32'(p_row_q) + 32'd1 >= 32'(n_q));
+            (m_emit && m_last_row && ((m_st_q == MainHdr && h_nnz == '0) ||
+                                      (m_st_q == MainCodes && m_pos_q + PosW'(Beat) >= m_end_q)));
+    p_fin = !p_live || (p_fire && p_last_row);
     x_fin = (q_cnt_q == 2'd0 || (q_cnt_q == 2'd1 && x_pop)) && !p_push;
     fin   = thdr_q && (drain || (rsp_fire && last_beat)) && m_fin && x_fin && p_fin;
   end
   // The beats every tile of n rows has (each row has at least its header and level-1 mask) are requested at once;
   // the rest of the tile as one burst from the cycle beat 0 gives tile_len. So the round trip for beat 0 is hidden
   // behind the rows of the first beats, and no beat past the tile is ever read.
-  logic [31:0] nb_hdr;  // the tile's beats from the tile_len at the port (beat 0, before the tile header is kept)
-  assign nb_hdr = (ceil_beats(32'(hdr_bits[15:0])) < nbmin_q) ? nbmin_q : ceil_beats(32'(hdr_bits[15:0]));
+  logic [PosW-1:0] tl_beats, nb_hdr;  // the tile's beats from the tile_len at the port (beat 0, before it is kept)
+  assign tl_beats = PosW'(ceil_beats(32'(hdr_bits[15:0])));
+  assign nb_hdr   = (tl_beats < nbmin_q) ? nbmin_q : tl_beats;
+  // (req_b < nb_hdr, with the tile_len's beats compared in bytes: no add between the port's data and the request)
   assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q ||
-                                        (thdr_q ? req_b_q < nb_q : rd_rsp_tvalid_i && req_b_q < nb_hdr));
-  assign rd_req_addr_o   = AddrWidth'(addr_q + (req_b_q << BeatLog));
+                                        (thdr_q ? req_b_q < nb_q
+                                                : rd_rsp_tvalid_i && (req_b_q << BeatLog) < PosW'(hdr_bits[15:0])));
+  assign rd_req_addr_o   = AddrWidth'(addr_q + (32'(req_b_q) << BeatLog));
   assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
   assign busy_o    = active_q;
   // the beats a tile of rows_i rows at count_i blocks has at least (nbmin at start_i): the core's prefetch limit
+  // (the core registers it before use: bfp_core, "prefetch")
   logic [31:0] nbmin_d;
   assign nbmin_d    = ceil_beats(32'd2 + 32'(rows_i) * (32'd2 + bfp_pkg::row_off_exp(32'(count_i))));
   assign pf_lim_o   = (rows_i == 16'd0) ? 32'd0 : nbmin_d;
+  assign pf_any_o   = rows_i != 16'd0;
   assign req_done_o = !active_q || (thdr_q && req_b_q >= nb_q);
 
 
@@ -298,55 +353,82 @@ module bfp_dma_packed #(
       thdr_q     <= 1'b0;
       n_q        <= rows_i;
       addr_q     <= addr_i;
-      off_exp_q  <= bfp_pkg::row_off_exp(32'(count_i));
-      nbmin_q    <= nbmin_d;
-      req_b_q    <= 32'(pre_i);
+      off_exp_q  <= PosW'(bfp_pkg::row_off_exp(32'(count_i)));
+      // (a smallest tile past PosW bits can only come from rows_i > R, DMA_PK_ROWS: the loader then saturates)
+      nbmin_q    <= (nbmin_d >> PosW) != 32'd0 ? '1 : PosW'(nbmin_d);
+      req_b_q    <= PosW'(pre_i);
       c_q        <= '0;
+      cp1_q      <= PosW'(1);
+      cm1_q      <= '1;
+      c_nz_q     <= 1'b0;
       m_st_q     <= MainDone;
       p_row_q    <= '0;
+      p_live_q   <= rows_i != 16'd0;
+      p_last_q   <= rows_i <= 16'd1;
+      p_off_q    <= PosW'(32'd2 + 32'd2 * 32'(rows_i));
+      p_e_q      <= PosW'(32'd2 + 32'd2 * 32'(rows_i) + bfp_pkg::row_off_exp(32'(count_i)));
       q_cnt_q    <= '0;
     end else if (active_q) begin
       // beat 0 is looked at twice: its tile header first (not accepted), then as the first beat of the rows
       if (!thdr_q && rd_rsp_tvalid_i) begin
         thdr_q   <= 1'b1;
-        tlen_q   <= 32'(hdr_bits[15:0]);
+        tlen_q   <= PosW'(hdr_bits[15:0]);
         // (a corrupt tile_len below the smallest tile: the beats already requested are still taken)
         nb_q     <= nb_hdr;
         offs_q   <= hdr_bits[HdrBits-1:16];
         m_st_q   <= MainHdr;
         m_row_q  <= '0;
-        m_pos_q  <= 32'(hdr_bits[31:16]);
-        m_end_q  <= 32'(hdr_bits[31:16]) + off_exp_q;
+        m_nxo_q  <= off_of(32'd1, hdr_bits[HdrBits-1:16]);
+        m_nxe_q  <= off_of(32'd1, hdr_bits[HdrBits-1:16]) + off_exp_q;
+        m_last_q <= 32'(n_q) <= 32'd1;
+        p_offn_q <= off_of(32'd1, hdr_bits[HdrBits-1:16]);  // (unless the parser reads row 0 now, below)
+        m_pos_q  <= PosW'(hdr_bits[31:16]);
+        m_end_q  <= PosW'(hdr_bits[31:16]) + off_exp_q;
       end
-      if (req_fire) req_b_q <= req_b_q + 32'd1;
+      if (req_fire) req_b_q <= req_b_q + PosW'(1);
       if (rsp_fire) begin
         last_q  <= rd_rsp_tdata_i;
         last2_q <= last_q;
-        c_q     <= c_q + 32'd1;
+        c_q     <= cp1_q;
+        cp1_q   <= cp1_q + PosW'(1);
+        cm1_q   <= c_q;
+        c_nz_q  <= 1'b1;
       end
       if (fin) active_q <= 1'b0;
       // parser
-      if (p_fire) p_row_q <= p_row_q + 16'd1;
+      if (p_fire) begin
+        for (int r = 0; r < Rows; r++) begin
+          if (32'(p_row_q) == 32'(r)) begin
+            cd_tab_q[r*PosW +: PosW] <= p_cd;
+            nz_tab_q[r]              <= p_nnz != '0;
+          end
+        end
+        p_row_q  <= p_row_q + 16'd1;
+        p_off_q  <= p_off_n;
+        p_e_q    <= p_off_n + off_exp_q;
+        p_offn_q <= off_of(32'(p_row_q) + 32'd2, thdr_q ? offs_q : hdr_bits[HdrBits-1:16]);
+        p_last_q <= 32'(p_row_q) + 32'd2 >= 32'(n_q);
+        p_live_q <= !p_last_q;
+      end
       // meta cursor and queue: the head's next word; a finished head leaves, and the next row (the second entry,
       // or the row the parser adds now) becomes the head
-      // (a row the parser adds to an empty queue: its registers, then its first word if that left)
-      if (p_push && q_cnt_q == 2'd0) begin
-        x_row_q <= hv_row;
-        x_end_q <= hv_end;
-        x_l2s_q <= hv_l2s;
-        x_l2e_q <= hv_l2e;
+      if (p_push && q_cnt_q == 2'd0) begin  // a row the parser adds to an empty queue: walked from the next cycle
+        x_row_q <= RowBits'(p_row_q);
+        x_pos_q <= p_e;
+        x_end_q <= p_l2;
+        x_l2s_q <= p_l2;
+        x_l2e_q <= p_cd;
         x_l2_q  <= 1'b0;
         x_k_q   <= '0;
-        x_pos_q <= hv_pos;
       end
       if (x_emit) begin
-        x_k_q   <= hv_k + 16'd1;
-        x_pos_q <= hv_pos + 32'(Beat);
-        if (hv_pos + 32'(Beat) >= hv_end) begin
+        x_k_q   <= x_k_q + 16'd1;
+        x_pos_q <= x_pos_q + PosW'(Beat);
+        if (x_pos_q + PosW'(Beat) >= x_end_q) begin
           x_k_q   <= '0;
           x_l2_q  <= 1'b1;
-          x_pos_q <= hv_l2s;
-          x_end_q <= hv_l2e;
+          x_pos_q <= x_l2s_q;
+          x_end_q <= x_l2e_q;
         end
       end
       if (x_pop && q_cnt_q == 2'd2) begin
@@ -375,32 +457,37 @@ module bfp_dma_packed #(
       end
       q_cnt_q <= q_cnt_q + 2'(p_push) - 2'(x_pop);
       // main cursor
+      if (m_adv) begin
+        m_nxo_q  <= off_of(32'(m_row_q) + 32'd2, offs_q);
+        m_nxe_q  <= off_of(32'(m_row_q) + 32'd2, offs_q) + off_exp_q;
+        m_last_q <= 32'(m_row_q) + 32'd2 >= 32'(n_q);
+      end
       if (m_emit) begin
         if (m_st_q == MainHdr) begin
           // the row's code words next (none: straight on to the next row's header)
-          if (h_nnz != 32'd0) begin
+          if (h_nnz != '0) begin
             m_st_q  <= MainCodes;
-            m_pos_q <= h_cd;
-            m_end_q <= h_end;
+            m_pos_q <= h_row_end - h_nnz;
+            m_end_q <= h_row_end;
             m_k_q   <= '0;
           end else if (m_last_row) begin
             m_st_q <= MainDone;
           end else begin
             m_row_q <= m_row_q + 16'd1;
             m_pos_q <= next_off;
-            m_end_q <= next_off + off_exp_q;
+            m_end_q <= m_nxe_q;
           end
         end else begin  // MainCodes
           m_k_q   <= m_k_q + 16'd1;
-          m_pos_q <= m_pos_q + 32'(Beat);
-          if (m_pos_q + 32'(Beat) >= m_end_q) begin
+          m_pos_q <= m_pos_q + PosW'(Beat);
+          if (m_pos_q + PosW'(Beat) >= m_end_q) begin
             if (m_last_row) begin
               m_st_q <= MainDone;
             end else begin
               m_st_q  <= MainHdr;
               m_row_q <= m_row_q + 16'd1;
               m_pos_q <= next_off;
-              m_end_q <= next_off + off_exp_q;
+              m_end_q <= m_nxe_q;
             end
           end
         end
@@ -419,18 +506,28 @@ module bfp_dma_packed #(
   assign word_o       = (m_st_q == MainHdr) ? 16'd0 : m_k_q;
   assign wdata_o      = (m_st_q == MainHdr) ? (m_word & hdr_mask) : m_word;
   assign meta_we_o    = x_emit;
-  assign meta_row_o   = hv_row;
-  assign meta_seg_o   = hv_l2 ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
-  assign meta_word_o  = hv_k;
+  assign meta_row_o   = x_row_q;
+  assign meta_seg_o   = x_l2_q ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
+  assign meta_word_o  = x_k_q;
   assign meta_wdata_o = x_word;
 
   logic unused;
-  assign unused = ^{m_fun[2*MemWidth-1:MemWidth], x_fun[2*MemWidth-1:MemWidth], p_fun[2*MemWidth-1:32], p_hdr, tlen_q};
+  assign unused = ^{m_fun[2*MemWidth-1:MemWidth], x_fun[2*MemWidth-1:MemWidth], p_fun[2*MemWidth-1:32], p_hdr, h_nnzb};
 
 `ifdef BFP_ASSERT
   // ---- assertions (docs/assertions.md): rules 5-7 of a packed tile and a row header within the row ----------
   logic [15:0] a_kb_q;
   logic        a_end_q;  // the last beat was accepted in the cycle before
+  // where the main cursor's row ends by its header's own counts (m_end: the header word's end, the exponents'
+  // start), to check them against the offsets
+  localparam int BlockLog = $clog2(BlockSize);
+  logic [PosW-1:0] a_h_end;
+  assign a_h_end = m_end_q + h_nnzb + (h_nnzb << (BlockLog - 3)) + h_nnz;
+  function automatic logic [PosW-1:0] lastb(input logic [PosW-1:0] pos, input logic [PosW-1:0] seg_end);
+    logic [PosW-1:0] e;
+    e     = (pos + PosW'(Beat) < seg_end) ? pos + PosW'(Beat) : seg_end;
+    lastb = (e - PosW'(1)) >> BeatLog;
+  endfunction
   always_ff @(posedge clk_i) if (start_i) a_kb_q <= count_i;
   always_ff @(posedge clk_i) a_end_q <= rst_ni && active_q && fin;
   always_ff @(posedge clk_i) begin
@@ -446,32 +543,32 @@ module bfp_dma_packed #(
         else $error("DMA_PK_OFF0: row 0 at %0d, not after the %0d-row tile header (%0d)", hdr_bits[31:16], n_q,
                     32'd2 + 32'd2 * 32'(n_q));
       if (m_emit && m_st_q == MainHdr) begin
-        assert (h_nnzb <= 32'(a_kb_q) && h_nnz <= (h_nnzb << BlockLog) && h_nnz >= h_nnzb)
+        assert (32'(h_nnzb) <= 32'(a_kb_q) && 32'(h_nnz) <= (32'(h_nnzb) << BlockLog) && h_nnz >= h_nnzb)
           else $error("DMA_PK_HEADER: tile row %0d header nnzb %0d, nnz %0d does not fit %0d blocks", m_row_q, h_nnzb,
                       h_nnz, a_kb_q);
         // rule 6: the bytes row i uses are off_(i+1) - off_i; rule 7: the last row ends at tile_len
-        assert (m_last_row || h_end == next_off)
-          else $error("DMA_PK_ROW_LEN: tile row %0d ends at %0d, row %0d starts at %0d", m_row_q, h_end,
+        assert (m_last_row || a_h_end == next_off)
+          else $error("DMA_PK_ROW_LEN: tile row %0d ends at %0d, row %0d starts at %0d", m_row_q, a_h_end,
                       32'(m_row_q) + 32'd1, next_off);
-        assert (!m_last_row || h_end == tlen_q)
-          else $error("DMA_PK_TILE_LEN: the last row (%0d) ends at %0d, tile_len is %0d", m_row_q, h_end, tlen_q);
+        assert (!m_last_row || a_h_end == tlen_q)
+          else $error("DMA_PK_TILE_LEN: the last row (%0d) ends at %0d, tile_len is %0d", m_row_q, a_h_end, tlen_q);
       end
       // every word ends inside the tile's beats (a word due only because of the drain ran past tile_len)
       assert (!(m_emit && drain) || lastb(m_pos_q, m_end_q) < nb_q)
         else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", m_row_q, nb_q);
-      assert (!(x_emit && drain) || lastb(hv_pos, hv_end) < nb_q)
-        else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", hv_row, nb_q);
+      assert (!(x_emit && drain) || lastb(x_pos_q, x_end_q) < nb_q)
+        else $error("DMA_PK_SHORT: tile row %0d runs past the tile's %0d beats", x_row_q, nb_q);
       assert (!a_end_q || (m_st_q == MainDone && q_cnt_q == 2'd0 && !p_live))
         else $error("DMA_PK_SHORT: the load ended before row %0d was delivered", m_row_q);
       // every item leaves from the funnels' three beats (c, c - 1, c - 2): no beat was taken while an item that
       // ended before it stayed behind (in a valid tile one of them can always leave; a corrupt row can block them)
-      assert (!m_emit || (m_pos_q >> BeatLog) + 32'd2 >= c_q)
+      assert (!m_emit || (32'(m_pos_q) >> BeatLog) + 32'd2 >= 32'(c_q))
         else $error("DMA_PK_WINDOW: tile row %0d: a main word from beat %0d left at beat %0d", m_row_q,
                     m_pos_q >> BeatLog, c_q);
-      assert (!x_emit || (hv_pos >> BeatLog) + 32'd2 >= c_q)
-        else $error("DMA_PK_WINDOW: tile row %0d: a meta word from beat %0d left at beat %0d", hv_row,
-                    hv_pos >> BeatLog, c_q);
-      assert (!p_fire || (p_off >> BeatLog) + 32'd2 >= c_q)
+      assert (!x_emit || (32'(x_pos_q) >> BeatLog) + 32'd2 >= 32'(c_q))
+        else $error("DMA_PK_WINDOW: tile row %0d: a meta word from beat %0d left at beat %0d", x_row_q,
+                    x_pos_q >> BeatLog, c_q);
+      assert (!p_fire || (32'(p_off) >> BeatLog) + 32'd2 >= 32'(c_q))
         else $error("DMA_PK_WINDOW: tile row %0d: its header from beat %0d read at beat %0d", p_row_q,
                     p_off >> BeatLog, c_q);
     end

@@ -29,6 +29,7 @@ module bfp_dma_rd #(
   input  logic [31:0]          exp_stride_i,     /// bytes between consecutive rows' exponents
   input  logic [3:0]           pre_i,            /// with start_i: first requests already sent (<= pf_lim_o)
   output logic [21:0]          pf_lim_o,         /// row 0's code beats - 1 of the fields above (0: no prefetch)
+  output logic                 pf_any_o,         /// pf_lim_o != 0, by a compare with a constant (no adds)
   output logic                 req_done_o,       /// no further request of this load (idle, or all sent)
   output logic                 busy_o,           /// a load is in progress
   // memory read port
@@ -82,6 +83,8 @@ module bfp_dma_rd #(
   // The core may prefetch row 0's first code beats but not the last one (the walker would start in the exponent
   // phase); none of a skewed or empty load.
   assign pf_lim_o   = (skew_i || rows_i == 16'd0 || count_i == 16'd0) ? 22'd0 : code_beats - 22'd1;
+  // (unskewed: code_beats >= 2 iff count * B > Beat)
+  assign pf_any_o   = !skew_i && rows_i != 16'd0 && (32'(count_i) << BlockLog) > 32'(Beat);
   assign req_done_o = !active_q || req_done_q;
 
   logic [31:0] req_addr;

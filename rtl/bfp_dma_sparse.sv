@@ -30,6 +30,7 @@ module bfp_dma_sparse #(
   input  logic [31:0]          stride_i,         /// bytes between row streams (packed: unused)
   input  logic [3:0]           pre_i,            /// with start_i: first beats the core prefetched (packed only)
   output logic [31:0]          pf_lim_o,         /// how many the core may prefetch (row streams: 0)
+  output logic                 pf_any_o,         /// pf_lim_o != 0 (without the packed limit's multiply)
   output logic                 req_done_o,       /// no further request of this load (idle, or all sent)
   output logic                 busy_o,           /// a load is in progress
   output logic                 rd_req_tvalid_o,  /// read request valid
@@ -190,6 +191,7 @@ module bfp_dma_sparse #(
   // ---- packed tiles (LOAD_ACT SPARSE with `packed`): their own engine, this module's write stage ------------
   logic start_rs, start_pk, pk_busy, pk_req_valid, pk_rsp_ready, pk_we, pk_meta_we, pk_req_done;
   logic [31:0] pk_pf_lim;
+  logic        pk_pf_any;
   logic [AddrWidth-1:0] pk_req_addr;
   logic [RowBits-1:0] pk_row, pk_meta_row;
   logic [bfp_pkg::SEG_W-1:0] pk_seg, pk_meta_seg;
@@ -211,6 +213,7 @@ module bfp_dma_sparse #(
     .addr_i         (addr_i),
     .pre_i          (pre_i),
     .pf_lim_o       (pk_pf_lim),
+    .pf_any_o       (pk_pf_any),
     .req_done_o     (pk_req_done),
     .busy_o         (pk_busy),
     .rd_req_tvalid_o(pk_req_valid),
@@ -233,6 +236,7 @@ module bfp_dma_sparse #(
   // one engine runs at a time (the core dispatches one load after the other); only a packed tile's first beats
   // are prefetched (a row stream's first requests hop by the stride)
   assign pf_lim_o   = packed_i ? pk_pf_lim : 32'd0;
+  assign pf_any_o   = packed_i && pk_pf_any;
   assign req_done_o = (!active_q || req_done_q) && pk_req_done;
   assign rd_req_tvalid_o = rs_req_valid || pk_req_valid;
   assign rd_req_addr_o   = pk_busy ? pk_req_addr : AddrWidth'(req_addr);
