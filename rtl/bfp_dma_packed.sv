@@ -327,7 +327,7 @@ module bfp_dma_packed #(
   // the rest of the tile as one burst from the cycle beat 0 gives tile_len. So the round trip for beat 0 is hidden
   // behind the rows of the first beats, and no beat past the tile is ever read.
   logic [PosW-1:0] tl_beats, nb_hdr;  // the tile's beats from the tile_len at the port (beat 0, before it is kept)
-  assign tl_beats = PosW'(ceil_beats(32'(hdr_bits[15:0])));
+  assign tl_beats = (PosW'(hdr_bits[15:0]) + PosW'(Beat - 1)) >> BeatLog;
   assign nb_hdr   = (tl_beats < nbmin_q) ? nbmin_q : tl_beats;
   // (req_b < nb_hdr, with the tile_len's beats compared in bytes: no add between the port's data and the request)
   assign rd_req_tvalid_o = active_q && (req_b_q < nbmin_q ||
@@ -338,7 +338,8 @@ module bfp_dma_packed #(
   assign busy_o    = active_q;
   // the beats a tile of rows_i rows at count_i blocks has at least (nbmin at start_i): the core's prefetch limit
   // (the core registers it before use: bfp_core, "prefetch")
-  logic [31:0] nbmin_d;
+  logic [31:0] nbmin_d, off_exp_d;
+  assign off_exp_d  = bfp_pkg::row_off_exp(32'(count_i));
   assign nbmin_d    = ceil_beats(32'd2 + 32'(rows_i) * (32'd2 + bfp_pkg::row_off_exp(32'(count_i))));
   assign pf_lim_o   = (rows_i == 16'd0) ? 32'd0 : nbmin_d;
   assign pf_any_o   = rows_i != 16'd0;
@@ -353,7 +354,7 @@ module bfp_dma_packed #(
       thdr_q     <= 1'b0;
       n_q        <= rows_i;
       addr_q     <= addr_i;
-      off_exp_q  <= PosW'(bfp_pkg::row_off_exp(32'(count_i)));
+      off_exp_q  <= PosW'(off_exp_d);
       // (a smallest tile past PosW bits can only come from rows_i > R, DMA_PK_ROWS: the loader then saturates)
       nbmin_q    <= (nbmin_d >> PosW) != 32'd0 ? '1 : PosW'(nbmin_d);
       req_b_q    <= PosW'(pre_i);
@@ -366,7 +367,7 @@ module bfp_dma_packed #(
       p_live_q   <= rows_i != 16'd0;
       p_last_q   <= rows_i <= 16'd1;
       p_off_q    <= PosW'(32'd2 + 32'd2 * 32'(rows_i));
-      p_e_q      <= PosW'(32'd2 + 32'd2 * 32'(rows_i) + bfp_pkg::row_off_exp(32'(count_i)));
+      p_e_q      <= PosW'(32'd2 + 32'd2 * 32'(rows_i) + off_exp_d);
       q_cnt_q    <= '0;
     end else if (active_q) begin
       // beat 0 is looked at twice: its tile header first (not accepted), then as the first beat of the rows

@@ -412,28 +412,28 @@ module seq_bench #(
       .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e));
     assign ops[i] = {busy, valid, last, act, act_e, wgt, wgt_e};
   end
-  localparam int SW = 1 + 1 + 32 + 1 + 1 + 1 + 2 + 16 + MW + 1 + 1 + 2 + 16 + MW + 32 + 1;
+  localparam int SW = 1 + 1 + 32 + 1 + 1 + 1 + 2 + 16 + MW + 1 + 1 + 2 + 16 + MW + 32 + 1 + 1;
   logic [SW-1:0] sdma [0:2];
   for (genvar i = 0; i < 3; i++) begin : gen_sdma
-    logic busy, req_valid, rsp_ready, we, row, meta_we, meta_row, req_done;
+    logic busy, req_valid, rsp_ready, we, row, meta_we, meta_row, req_done, pf_any;
     logic [31:0] req_addr, pf_lim;
     logic [1:0] seg, meta_seg;
     logic [15:0] word, meta_word;
     logic [MW-1:0] wdata, meta_wdata;
     bfp_dma_sparse #(.MemWidth(MW), .AddrWidth(32), .BlockSize(B), .Rows(Rows), .ClockGating(i)) u_sdma (
       .clk_i, .rst_ni, .start_i(sdma_start_i), .packed_i(1'b0), .rows_i, .count_i, .addr_i, .stride_i, .pre_i(4'd0),
-      .pf_lim_o(pf_lim), .req_done_o(req_done), .busy_o(busy),
+      .pf_lim_o(pf_lim), .pf_any_o(pf_any), .req_done_o(req_done), .busy_o(busy),
       .rd_req_tvalid_o(req_valid), .rd_req_tready_i(req_ready_i), .rd_req_addr_o(req_addr),
       .rd_rsp_tvalid_i(rsp_valid_i), .rd_rsp_tready_o(rsp_ready), .rd_rsp_tdata_i(rsp_data_i), .we_o(we),
       .row_o(row), .seg_o(seg), .word_o(word), .wdata_o(wdata), .meta_we_o(meta_we), .meta_row_o(meta_row), .meta_seg_o(meta_seg),
       .meta_word_o(meta_word), .meta_wdata_o(meta_wdata));
     assign sdma[i] = {busy, req_valid, req_addr, rsp_ready, we, row, seg, word, wdata, meta_we, meta_row, meta_seg, meta_word,
-                      meta_wdata, pf_lim, req_done};
+                      meta_wdata, pf_lim, req_done, pf_any};
   end
-  localparam int RW = 1 + 1 + 32 + 1 + 1 + 2 + 1 + 5 + MW + 22 + 1;
+  localparam int RW = 1 + 1 + 32 + 1 + 1 + 2 + 1 + 5 + MW + 22 + 1 + 1;
   logic [RW-1:0] rd [0:2];
   for (genvar i = 0; i < 3; i++) begin : gen_rd
-    logic busy, req_valid, rsp_ready, we, exp, req_done;
+    logic busy, req_valid, rsp_ready, we, exp, req_done, pf_any;
     logic [31:0] req_addr;
     logic [21:0] pf_lim;
     logic [1:0] sel;
@@ -442,12 +442,13 @@ module seq_bench #(
     bfp_dma_rd #(.MemWidth(MW), .AddrWidth(32), .BlockSize(B), .BankBits(2), .WordBits(5), .Skew(1),
                  .ClockGating(i)) u_rd (
       .clk_i, .rst_ni, .start_i(rd_start_i), .skew_i, .rows_i, .count_i, .code_addr_i(addr_i),
-      .exp_addr_i, .code_stride_i(stride_i), .exp_stride_i, .pre_i(4'd0), .pf_lim_o(pf_lim), .req_done_o(req_done),
+      .exp_addr_i, .code_stride_i(stride_i), .exp_stride_i, .pre_i(4'd0), .pf_lim_o(pf_lim), .pf_any_o(pf_any),
+      .req_done_o(req_done),
       .busy_o(busy), .rd_req_tvalid_o(req_valid),
       .rd_req_tready_i(req_ready_i), .rd_req_addr_o(req_addr), .rd_rsp_tvalid_i(rsp_valid_i),
       .rd_rsp_tready_o(rsp_ready), .rd_rsp_tdata_i(rsp_data_i), .bank_we_o(we), .bank_sel_o(sel), .bank_exp_o(exp),
       .bank_addr_o(addr), .bank_wdata_o(wdata));
-    assign rd[i] = {busy, req_valid, req_addr, rsp_ready, we, sel, exp, addr, wdata, pf_lim, req_done};
+    assign rd[i] = {busy, req_valid, req_addr, rsp_ready, we, sel, exp, addr, wdata, pf_lim, req_done, pf_any};
   end
   assign mismatch_o = {rd[2] != rd[0], rd[1] != rd[0], sdma[2] != sdma[0], sdma[1] != sdma[0], ops[2] != ops[0],
                        ops[1] != ops[0]};
