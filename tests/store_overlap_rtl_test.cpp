@@ -205,7 +205,12 @@ TEST(StoreOverlapRtl, FieldsOfOverlappingStoresStayApart) {
 
 // Random GEMMs (tests/support/bit_exact_run.h: a little over two tiles, backpressure, a warm-up GEMM; dense, and
 // sparse with compressed A) are bit-exact with the overlap on and off, write the same bits both ways, and the
-// overlap never costs cycles. The default config combines two blocks into a 32-byte beat; r2c2b8 (dense: one
+// overlap never costs cycles when both runs see the same memory: without backpressure. With backpressure they do
+// not: the memory model's one generator draws two stalls a cycle and a third only in a cycle where a response is
+// due, for the whole driver (warm-up included), so two runs whose timing differs (already in the warm-up GEMM,
+// which the overlap shortens) get different stall patterns from the same seed, and either may be faster by a few
+// cycles (seed 31 on r4c8b16 sparse with the packed loader of c2ee709: 360 with the overlap, 359 without;
+// docs/notes-pkwhy.md). The default config combines two blocks into a 32-byte beat; r2c2b8 (dense: one
 // accumulator buffer, so a DRAIN waits for the STORE's reads) and r4c8b16 (sparse) write a block a beat.
 TEST(StoreOverlapRtl, GemmsBitExactWithTheOverlapOnAndOff) {
   for (const char* f : {"configs/default.yaml", "configs/test/r2c2b8.yaml", "configs/test/r4c8b16.yaml"}) {
@@ -220,9 +225,15 @@ TEST(StoreOverlapRtl, GemmsBitExactWithTheOverlapOnAndOff) {
       const auto r_on = bfp::test::run_bit_exact(on, spec, "store_overlap: true " + what);
       const auto r_off = bfp::test::run_bit_exact(off, spec, "store_overlap: false " + what);
       EXPECT_TRUE(r_on.out_rtl == r_off.out_rtl) << what;
-      EXPECT_LE(r_on.cycles.total, r_off.cycles.total) << what;
+      // the cycle claim on the same GEMM without backpressure (same memory timing in both runs, see above)
+      auto calm = spec;
+      calm.stall = 0;
+      const auto c_on = bfp::test::run_bit_exact(on, calm, "store_overlap: true, no stall " + what);
+      const auto c_off = bfp::test::run_bit_exact(off, calm, "store_overlap: false, no stall " + what);
+      EXPECT_LE(c_on.cycles.total, c_off.cycles.total) << "without backpressure " << what;
       std::cout << what << ": " << r_on.cycles.total << " cycles with the overlap, " << r_off.cycles.total
-                << " without\n";
+                << " without (stall " << spec.stall << "); " << c_on.cycles.total << " and " << c_off.cycles.total
+                << " without backpressure\n";
     }
   }
 }
