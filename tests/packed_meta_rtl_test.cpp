@@ -120,15 +120,25 @@ const std::vector<std::vector<Shape>> kHoldGemms = {
     {{2, 9}, {2, 3}, {10, 12}, {9, 10}},
     {{2, 2}, {1, 14}, {12, 15}, {9, 51}},
 };
-TEST(PackedMetaRtl, MetaCursorHoldGemm0BitExact) { run_packed(kHoldGemms[0], bfp::test::seed_for(31)); }
-TEST(PackedMetaRtl, MetaCursorHoldGemm1BitExact) { run_packed(kHoldGemms[1], bfp::test::seed_for(32)); }
-TEST(PackedMetaRtl, MetaCursorHoldGemm2BitExact) { run_packed(kHoldGemms[2], bfp::test::seed_for(33)); }
-TEST(PackedMetaRtl, MetaCursorHoldGemm3BitExact) { run_packed(kHoldGemms[3], bfp::test::seed_for(34)); }
+// One of the GEMMs above with its values drawn from seed `dflt` (BFP_SEED replaces it), printing the repro line.
+void run_hold(size_t i, uint64_t dflt) {
+  const uint64_t seed = bfp::test::seed_for(dflt);
+  const std::string repro = bfp::test::repro("packed_meta_rtl_test", seed);
+  std::cout << repro << "\n";
+  SCOPED_TRACE(repro);
+  run_packed(kHoldGemms[i], seed);
+}
+
+TEST(PackedMetaRtl, MetaCursorHoldGemm0BitExact) { run_hold(0, 31); }
+TEST(PackedMetaRtl, MetaCursorHoldGemm1BitExact) { run_hold(1, 32); }
+TEST(PackedMetaRtl, MetaCursorHoldGemm2BitExact) { run_hold(2, 33); }
+TEST(PackedMetaRtl, MetaCursorHoldGemm3BitExact) { run_hold(3, 34); }
 
 // Random tiles of 4 or 8 rows mixing the row kinds the search above used (tiny rows, rows with 9..12 blocks and few
-// codes, rows with many codes, empty rows): a fresh seed each run unless BFP_SEED is set (the repro line).
+// codes, rows with many codes, empty rows): a fixed base seed, so the default suite runs the same tiles every time;
+// BFP_SEED replaces it (the repro line; a sweep sets it).
 TEST(PackedMetaRtl, RandomTilesBitExact) {
-  const uint64_t base = bfp::test::seed_for(std::random_device{}());
+  const uint64_t base = bfp::test::seed_for(20261205);
   const std::string repro = bfp::test::repro("packed_meta_rtl_test", base);
   std::cout << repro << "\n";
   SCOPED_TRACE(repro);
