@@ -340,7 +340,11 @@ module bfp_dma_packed #(
   // (the core registers it before use: bfp_core, "prefetch")
   logic [31:0] nbmin_d, off_exp_d;
   assign off_exp_d  = bfp_pkg::row_off_exp(32'(count_i));
-  assign nbmin_d    = ceil_beats(32'd2 + 32'(rows_i) * (32'd2 + bfp_pkg::row_off_exp(32'(count_i))));
+  // (rows past R are refused, DMA_PK_ROWS and the core's CMD_LOAD_ROWS: clamped here, so the multiply is R by
+  // KB-sized and the smallest tile fits PosW bits)
+  logic [RowBits:0] rows_c;
+  assign rows_c     = (32'(rows_i) > 32'(Rows)) ? (RowBits + 1)'(Rows) : rows_i[RowBits:0];
+  assign nbmin_d    = ceil_beats(32'd2 + 32'(rows_c) * (32'd2 + off_exp_d));
   assign pf_lim_o   = (rows_i == 16'd0) ? 32'd0 : nbmin_d;
   assign pf_any_o   = rows_i != 16'd0;
   assign req_done_o = !active_q || (thdr_q && req_b_q >= nb_q);
@@ -355,8 +359,7 @@ module bfp_dma_packed #(
       n_q        <= rows_i;
       addr_q     <= addr_i;
       off_exp_q  <= PosW'(off_exp_d);
-      // (a smallest tile past PosW bits can only come from rows_i > R, DMA_PK_ROWS: the loader then saturates)
-      nbmin_q    <= (nbmin_d >> PosW) != 32'd0 ? '1 : PosW'(nbmin_d);
+      nbmin_q    <= PosW'(nbmin_d);
       req_b_q    <= PosW'(pre_i);
       c_q        <= '0;
       cp1_q      <= PosW'(1);
