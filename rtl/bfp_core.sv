@@ -926,6 +926,9 @@ module bfp_core #(
       assert (pf_cnt_q == '0 || (pf_load && 32'(pf_cnt_q) <= pf_lim && 32'(pf_cnt_q) <= PfMax))
         else $error("CORE_PF_LOAD: %0d reads prefetched for a command that is not a LOAD allowing them (limit %0d)",
                     pf_cnt_q, pf_lim);
+      // the engines' cheap "limit is not 0" agrees with their limit (it decides a command's first prefetch)
+      assert (!pf_load || pf_any == (pf_lim != 32'd0))
+        else $error("CORE_PF_ANY: the engine says pf_any %0d for a prefetch limit of %0d", pf_any, pf_lim);
       // the prefetch sends only while no engine has a request left (it never interleaves with a running load)
       assert (!pf_valid || !(dma_req_valid || sdma_req_valid))
         else $error("CORE_PF_ORDER: a prefetch request beside a load engine's request");
