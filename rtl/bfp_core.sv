@@ -427,7 +427,9 @@ module bfp_core #(
   // (pf_lim_q, valid from the second cycle a command is pending, pf_lim_ok_q), so that the multiply does not lead
   // the memory request path (docs/ppa.md "Clock regression: the packed-tile loader"). In a command's first
   // pending cycle (often its dispatch cycle too) one request is allowed if the limit is not 0 (pf_any: the engines
-  // say so without the multiply), as before the register: a load dispatched at once loses no cycle.
+  // say so without the multiply), as before the register: a load dispatched at once loses no cycle. pf_lim_q loads
+  // every cycle without an enable: its input is a function of the pending register's fields alone, so it changes
+  // only when the pending command does, and an enable would add a multiplexer per bit and save no toggle.
   localparam int PfMax = (Sparsity != 0) ? 8 : 0;
   assign pf_load  = pend_q && (op_q == OpLoadAct || op_q == OpLoadWgt) && !flags_q[FlagWait];
   assign pf_lim   = ((Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse]) ? sdma_pf_lim : 32'(dma_pf_lim);

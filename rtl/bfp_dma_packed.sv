@@ -170,10 +170,18 @@ module bfp_dma_packed #(
   logic [MemWidth-1:0]   m_word, x_word;
   logic [2*MemWidth-1:0] m_fun, x_fun, p_fun;
   logic [31:0]           p_hdr;
+  // The tile header's fields as this cycle sees them: from the port in the tile-header cycle (beat 0 is then at
+  // the port, not yet in the registers), from the registers after it. One signal each, so the choice is made once.
+  logic [Rows*16-1:0] offs_e;    // row offsets
+  logic [PosW-1:0]    tlen_e;    // tile_len
+  logic [PosW-1:0]    off1_hdr;  // row 1's offset, read at the port (tile-header cycle only)
+  assign offs_e   = thdr_q ? offs_q : hdr_bits[HdrBits-1:16];
+  assign tlen_e   = thdr_q ? tlen_q : PosW'(hdr_bits[15:0]);
+  assign off1_hdr = off_of(32'd1, hdr_bits[HdrBits-1:16]);
   always_comb begin
     p_off  = p_off_q;
     // (in the tile-header cycle the next row's offset is still at the port: the parser reads row 0 then)
-    p_off_n = thdr_q ? p_offn_q : off_of(32'd1, hdr_bits[HdrBits-1:16]);
+    p_off_n = thdr_q ? p_offn_q : off1_hdr;
     m_fun  = pair(m_pos_q, c_q, cm1_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(m_pos_q[BeatLog-1:0]));
     x_fun  = pair(x_pos_q, c_q, cm1_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(x_pos_q[BeatLog-1:0]));
     p_fun  = pair(p_off, c_q, cm1_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(p_off[BeatLog-1:0]));
@@ -207,7 +215,7 @@ module bfp_dma_packed #(
     p_last_row = p_last_q;
     p_e        = p_e_q;
     p_l2       = p_e + p_nnzb;
-    p_cd       = (p_last_row ? (thdr_q ? tlen_q : PosW'(hdr_bits[15:0])) : p_off_n) - p_nnz;
+    p_cd       = (p_last_row ? tlen_e : p_off_n) - p_nnz;
   end
   // the main cursor's row as the parser read it (valid once the parser is past the row: m_parsed)
   logic            m_parsed, m_nz;
@@ -382,10 +390,10 @@ module bfp_dma_packed #(
         offs_q   <= hdr_bits[HdrBits-1:16];
         m_st_q   <= MainHdr;
         m_row_q  <= '0;
-        m_nxo_q  <= off_of(32'd1, hdr_bits[HdrBits-1:16]);
-        m_nxe_q  <= off_of(32'd1, hdr_bits[HdrBits-1:16]) + off_exp_q;
+        m_nxo_q  <= off1_hdr;
+        m_nxe_q  <= off1_hdr + off_exp_q;
         m_last_q <= 32'(n_q) <= 32'd1;
-        p_offn_q <= off_of(32'd1, hdr_bits[HdrBits-1:16]);  // (unless the parser reads row 0 now, below)
+        p_offn_q <= off1_hdr;  // (unless the parser reads row 0 now, below)
         m_pos_q  <= PosW'(hdr_bits[31:16]);
         m_end_q  <= PosW'(hdr_bits[31:16]) + off_exp_q;
       end
@@ -410,7 +418,7 @@ module bfp_dma_packed #(
         p_row_q  <= p_row_q + 16'd1;
         p_off_q  <= p_off_n;
         p_e_q    <= p_off_n + off_exp_q;
-        p_offn_q <= off_of(32'(p_row_q) + 32'd2, thdr_q ? offs_q : hdr_bits[HdrBits-1:16]);
+        p_offn_q <= off_of(32'(p_row_q) + 32'd2, offs_e);
         p_last_q <= 32'(p_row_q) + 32'd2 >= 32'(n_q);
         p_live_q <= !p_last_q;
       end

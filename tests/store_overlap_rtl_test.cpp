@@ -210,8 +210,9 @@ TEST(StoreOverlapRtl, FieldsOfOverlappingStoresStayApart) {
 // due, for the whole driver (warm-up included), so two runs whose timing differs (already in the warm-up GEMM,
 // which the overlap shortens) get different stall patterns from the same seed, and either may be faster by a few
 // cycles (seed 31 on r4c8b16 sparse with the packed loader of c2ee709: 360 with the overlap, 359 without;
-// docs/notes-pkwhy.md). The default config combines two blocks into a 32-byte beat; r2c2b8 (dense: one
-// accumulator buffer, so a DRAIN waits for the STORE's reads) and r4c8b16 (sparse) write a block a beat.
+// docs/harness.md, "Comparing cycle counts of two designs"). The default config combines two blocks into a
+// 32-byte beat; r2c2b8 (dense: one accumulator buffer, so a DRAIN waits for the STORE's reads) and r4c8b16
+// (sparse) write a block a beat.
 TEST(StoreOverlapRtl, GemmsBitExactWithTheOverlapOnAndOff) {
   for (const char* f : {"configs/default.yaml", "configs/test/r2c2b8.yaml", "configs/test/r4c8b16.yaml"}) {
     const Config on = load(f), off = on.with("pipeline.store_overlap", "false");
