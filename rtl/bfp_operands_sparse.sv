@@ -178,19 +178,24 @@ module bfp_operands_sparse #(
     logic [WordBits-1:0] w_addr;
     logic [MemWidth-1:0] w_wdata;
     logic [1:0]          w_halves;
-    logic                clk_wst;
+    logic                clk_wst, w_take;
     (* keep *) always_ff @(posedge clk_i) rst_row_nq[r] <= rst_ni;
+    // Energy: a row's write stage takes only the beats that land in this row, every weight beat (each row has its
+    // own copy of the weights) and its own activation beats, not the other rows' activation beats (there were
+    // Rows - 1 loads of 128+ flip-flops and their fan-out per activation beat for nothing). Nothing else changes:
+    // w_we is set only with the fields loaded in the same cycle, and every write below needs w_we.
+    assign w_take = bank_we_i && (bank_wgt_i || bank_sel_i == BankBits'(r));
     if (ClockGating == 1) begin : gen_cg_wst
-      bfp_icg u_icg (.clk_i(clk_i), .en_i(bank_we_i), .gclk_o(clk_wst));
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(w_take), .gclk_o(clk_wst));
     end else begin : gen_ce_wst
       assign clk_wst = clk_i;
     end
     (* keep *) always_ff @(posedge clk_i) begin
       if (!rst_row_nq[r]) w_we <= 1'b0;
-      else w_we <= bank_we_i;
+      else w_we <= w_take;
     end
     (* keep *) always_ff @(posedge clk_wst) begin
-      if (bank_we_i) begin
+      if (w_take) begin
         w_wgt    <= bank_wgt_i;
         w_half   <= bank_half_i;
         w_exp    <= bank_exp_i;
@@ -206,7 +211,7 @@ module bfp_operands_sparse #(
     logic [Groups*KBits-1:0] k;
     logic [Groups*16-1:0]    code_idx;
     logic [Groups*8-1:0]     exp;
-    logic                 mine, mmine, meta_l1_we, meta_l2_we, meta_exp_we;
+    logic                 mine, mmine, meta_l1_we, meta_l2_we, meta_exp_we, dense_exp_we;
     logic [NumBlocks-1:0] meta_l1;
     logic [15:0]          meta_word;
 
@@ -222,8 +227,7 @@ module bfp_operands_sparse #(
         meta_l1 = sp_wdata_i[8*bfp_pkg::ROW_L1_OFFSET +: NumBlocks];  // row-stream level-1 mask
       end
       meta_l2_we  = mmine && sp_meta_seg_i == bfp_pkg::SEG_L2;
-      meta_exp_we = (mmine && sp_meta_seg_i == bfp_pkg::SEG_EXP) ||
-                    (bank_we_i && !bank_wgt_i && bank_exp_i && bank_sel_i == BankBits'(r));
+      meta_exp_we = (mmine && sp_meta_seg_i == bfp_pkg::SEG_EXP) || dense_exp_we;
       meta_word   = mmine ? sp_meta_word_i : 16'(bank_addr_i);
     end
     // The metadata write data, selected per row by this row's own metadata write (`mmine`), not by
@@ -233,8 +237,14 @@ module bfp_operands_sparse #(
     // and the engines' reset"). With its own select each row's copy drives only its sequencer. Same data: a
     // row's sequencer writes its level-2 / exponent words only on mmine (sparse loader) or on a dense exponent
     // beat for this row (bank port), never on another row's metadata word.
+    // Energy (operand isolation): bank_wdata_i is the raw read-data bus, which changes with every beat of every
+    // load (weights, other rows, the sparse loader's code beats); passed on as it was, it kept this row's
+    // sequencer's metadata write logic (level-2 popcounts and scatter, exponent words' data) switching on beats
+    // it never takes. The sequencer uses wdata_i only with l2_we_i or exp_we_i, i.e. on mmine or on a dense
+    // exponent beat for this row (meta_exp_we without mmine), so it sees zeros otherwise, with the same writes.
     logic [MemWidth-1:0] meta_wdata;
-    assign meta_wdata = mmine ? sp_meta_wdata_i : bank_wdata_i;
+    assign dense_exp_we = bank_we_i && !bank_wgt_i && bank_exp_i && bank_sel_i == BankBits'(r);
+    assign meta_wdata = mmine ? sp_meta_wdata_i : (dense_exp_we ? bank_wdata_i : '0);
 
     // The weight non-zero mask this row's walkers see (the halves of the COMPUTE, element k at bit k), selected
     // by this row's own activity, not by the OR of all rows' busy: a shared select made one multiplexer, one

@@ -9,8 +9,8 @@
 // into one half leaves the other half's codes and exponents alone. Half 1's exponents start either on a word
 // (WgtDepth/B/2 a multiple of the beat) or inside the single exponent word (WgtDepth/B <= beat); then the
 // exponent word is two groups of byte lanes, [0, WgtDepth/B/2) and the rest, written separately.
-// Energy (docs/architecture.md "Operand buffer energy"): the code memory skips a read of the word it already
-// holds (bfp_sram_hold). When all exponents fit one beat (WgtDepth/B <= beat: a memory of one word, which no
+// Energy (docs/architecture.md "Operand buffer energy"): the code memory and an exponent memory skip a read of the
+// word they already hold (bfp_sram_hold). When all exponents fit one beat (WgtDepth/B <= beat: a memory of one word, which no
 // SRAM compiler builds) they are flip-flops read through the byte select alone, without a read register: with
 // ExpShared the bank has none at all and reads the exponents of another bank of the same column (exp_word_i),
 // so the PE rows of bfp_operands_sparse keep one copy per column instead of one per row.
@@ -158,9 +158,13 @@ module bfp_wgt_bank #(
     logic unused_exp;
     assign unused_exp = ^{exp_raddr, exp_waddr, exp_word_i, we_lo, we_hi, wdata};
   end else begin : gen_exp
-    // several words: a memory (an SRAM macro in the ASIC flow), half 1's words from HalfExpWords on
-    bfp_sram #(.Width(MemWidth), .Depth(ExpWords), .ClockGating(ClockGating)) u_exp (
+    // several words: a memory (an SRAM macro in the ASIC flow, flip-flops below 16 words), half 1's words from
+    // HalfExpWords on. With the read hold, like the codes: a walker asks for the same exponent word for Beat
+    // blocks in a row (B x Beat elements dense), and each of those reads loaded the whole read register (with
+    // `gate`: clocked it) for the word it already held.
+    bfp_sram_hold #(.Width(MemWidth), .Depth(ExpWords), .ClockGating(ClockGating)) u_exp (
       .clk_i  (clk_i),
+      .rst_ni (rst_ni),
       .we_i   (wr_sel && bank_exp_i),
       .waddr_i(exp_waddr),
       .wdata_i(bank_wdata_i),

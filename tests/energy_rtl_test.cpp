@@ -5,6 +5,9 @@
 //   the rule allows, and on random traffic every requested read returns what a plain memory returns.
 // - bfp_pe_array's operand isolation: a PE's operand inputs change only in a cycle its valid is set, and then
 //   they are the operands presented OperandRegs cycles earlier.
+// - bfp_operands_sparse (branch oppow): a row's dense write stage takes only weight beats and its own activation
+//   beats, and its sequencer's metadata write data is zero except in a cycle the sequencer writes metadata.
+// - bfp_wgt_bank: an exponent memory (exponents deeper than one beat) skips a read of the word it holds.
 // Random stimulus comes from Icarus's $urandom with the printed seed (BFP_SEED reruns it).
 #include <gtest/gtest.h>
 
@@ -224,6 +227,228 @@ TEST(OperandIsolation, PeInputsChangeOnlyWithValid) {
   EXPECT_EQ(errors, 0) << r.output;
   EXPECT_GT(issued, 3000);  // 8 PEs x 3000 cycles x ~1/3
   EXPECT_GT(held, 3000);
+}
+
+// bfp_operands_sparse, 2 rows x 4 columns, 2 column groups, B = 8, 64-bit beats, with clock gating CG (0 none,
+// 1 gate): random dense load beats on the bank port (weight and activation, codes and exponents, any row or
+// column, random data on the read-data bus also in cycles without a beat) and now and then a weight-load start;
+// the walkers stay idle. Per row, checked every cycle:
+// - the write stage (w_we, w_wdata) loads exactly the weight beats and this row's activation beats, with their
+//   data; `skipped` counts other rows' activation beats it did not take (the case the rule is about);
+// - the sequencer's metadata write data (u_seq.wdata_i) is zero unless the sequencer writes a level-2 or
+//   exponent word this cycle, and then it is the beat; `quiet` counts cycles in which the bus changed and the
+//   data stayed zero.
+const char* kOpsIsoBench = R"(
+module ops_iso_tb;
+  localparam int R = 2, C = 4, G = 2, B = 8, AD = 32, WD = 64, MW = 64, BB = 2, WB = 3;
+  logic clk = 1'b0, rst_n = 1'b0;
+  logic bank_we = 1'b0, bank_wgt = 1'b0, bank_half = 1'b0, bank_exp = 1'b0, wgt_start = 1'b0;
+  logic [BB-1:0] bank_sel = '0;
+  logic [WB-1:0] bank_addr = '0;
+  logic [MW-1:0] bank_wdata = '0;
+  logic [R*G-1:0] valid, last;
+  logic [R*G*8-1:0] act, act_e;
+  logic [R*C*8-1:0] wgt, wgt_e;
+  logic busy;
+  bfp_operands_sparse #(.Rows(R), .Cols(C), .BlockSize(B), .ActDepth(AD), .WgtDepth(WD), .MemWidth(MW),
+                        .BankBits(BB), .WordBits(WB), .UseWgtMask(1), .Groups(G), .WgtSplit(0),
+                        .ClockGating(`CG)) dut (
+    .clk_i(clk), .rst_ni(rst_n), .bank_we_i(bank_we), .bank_wgt_i(bank_wgt), .bank_half_i(bank_half),
+    .bank_sel_i(bank_sel), .bank_exp_i(bank_exp), .bank_addr_i(bank_addr), .bank_wdata_i(bank_wdata),
+    .bank_wgt_halves_i(2'b11), .act_load_start_i(1'b0), .act_load_sparse_i(1'b0), .act_load_rows_i(16'd0),
+    .act_load_count_i(16'd0), .wgt_load_start_i(wgt_start), .sp_we_i(1'b0), .sp_row_i(1'b0),
+    .sp_seg_i('0), .sp_word_i(16'd0), .sp_wdata_i('0), .sp_meta_we_i(1'b0), .sp_meta_row_i(1'b0),
+    .sp_meta_seg_i('0), .sp_meta_word_i(16'd0), .sp_meta_wdata_i('0), .start_i(1'b0), .half_i(1'b0),
+    .wgt_halves_i(2'b01), .busy_o(busy), .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e),
+    .wgt_o(wgt), .wgt_e_o(wgt_e));
+  integer errors = 0, skipped = 0, taken = 0, quiet = 0, metaw = 0, i, seed = `SEED;
+  logic [MW-1:0] prev_bus = '0;
+  always #5 clk = ~clk;
+  for (genvar r = 0; r < R; r++) begin : chk_row
+    logic          take_q = 1'b0;
+    logic [MW-1:0] data_q, ws_prev;
+    always @(posedge clk) begin
+      take_q <= bank_we && (bank_wgt || bank_sel == BB'(r));
+      data_q <= bank_wdata;
+      if (bank_we && !bank_wgt && bank_sel != BB'(r)) skipped = skipped + 1;
+    end
+    always @(negedge clk) if (rst_n) begin
+      // the write stage: loaded exactly when a beat for this row came one cycle earlier, with its data
+      if (dut.gen_row[r].w_we !== take_q || (take_q && dut.gen_row[r].w_wdata !== data_q) ||
+          (!take_q && dut.gen_row[r].w_wdata !== ws_prev)) begin
+        errors = errors + 1;
+        if (errors < 5) $display("WRITE STAGE row %0d t=%0t w_we=%b want %b", r, $time, dut.gen_row[r].w_we, take_q);
+      end
+      if (take_q) taken = taken + 1;
+      ws_prev = dut.gen_row[r].w_wdata;
+      // the sequencer's metadata write data
+      if (dut.gen_row[r].u_seq.l2_we_i || dut.gen_row[r].u_seq.exp_we_i) begin
+        metaw = metaw + 1;
+        if (dut.gen_row[r].u_seq.wdata_i !== bank_wdata) begin
+          errors = errors + 1;
+          if (errors < 5) $display("META DATA row %0d t=%0t", r, $time);
+        end
+      end else begin
+        if (dut.gen_row[r].u_seq.wdata_i !== '0) begin
+          errors = errors + 1;
+          if (errors < 5) $display("META DATA NOT ISOLATED row %0d t=%0t %h", r, $time, dut.gen_row[r].u_seq.wdata_i);
+        end else if (bus_q !== prev_bus) quiet = quiet + 1;
+      end
+    end
+  end
+  logic [MW-1:0] bus_q = '0;  // the bus in the cycle before (sampled at the edge, no race with the checks)
+  always @(posedge clk) prev_bus <= bus_q;
+  always @(posedge clk) bus_q <= bank_wdata;
+  initial begin
+    repeat (3) @(negedge clk);
+    rst_n = 1'b1;
+    repeat (2) @(negedge clk);
+    for (i = 0; i < 4000; i++) begin
+      @(negedge clk);
+      #1;
+      bank_we   = ($urandom(seed) % 2) == 0;
+      bank_wgt  = ($urandom(seed) % 2) == 0;
+      bank_exp  = ($urandom(seed) % 4) == 0;
+      bank_half = $urandom(seed);
+      bank_sel  = bank_wgt ? BB'($urandom(seed) % C) : BB'($urandom(seed) % R);
+      bank_addr = bank_exp ? WB'(0) : WB'($urandom(seed) % (bank_wgt ? 8 : 4));
+      bank_wdata = {$urandom(seed), $urandom(seed)};
+      wgt_start = ($urandom(seed) % 50) == 0;
+      if (wgt_start) bank_we = 1'b0;
+    end
+    @(negedge clk);
+    #1 bank_we = 1'b0;
+    repeat (2) @(negedge clk);
+    $display("DONE taken=%0d skipped=%0d metaw=%0d quiet=%0d errors=%0d", taken, skipped, metaw, quiet, errors);
+    $finish;
+  end
+endmodule
+)";
+
+// bfp_wgt_bank with exponents deeper than one beat (64-bit beats, 256 elements, B = 8: 32 exponents in 4 words, a
+// memory): every exponent word written, then 3000 cycles of reads at an exponent address that mostly stays (a
+// walker's pattern) and a write in 1 of 20 cycles. Every requested exponent byte is checked against a reference
+// memory the cycle after; the memory's own reads (u_exp.u_mem.re_i) must be fewer than half the requests.
+const char* kExpHoldBench = R"(
+module exp_hold_tb;
+  localparam int MW = 64, WD = 256, B = 8, EW = 4;
+  logic clk = 1'b0, rst_n = 1'b0, we = 1'b0, exp_w = 1'b0, re = 1'b0;
+  logic [2:0] addr = '0;
+  logic [MW-1:0] wdata = '0;
+  logic [1:0] eaddr = '0;
+  logic [2:0] esel = '0, esel_q;
+  logic [4:0] craddr = '0;
+  logic [7:0] code, expo;
+  logic [MW-1:0] unused_word;
+  bfp_wgt_bank #(.MemWidth(MW), .WgtDepth(WD), .BlockSize(B), .BankBits(2), .WordBits(5), .Bank(1), .Split(0),
+                 .ExpShared(0), .ClockGating(`CG)) dut (
+    .clk_i(clk), .rst_ni(rst_n), .bank_we_i(we), .bank_wgt_i(1'b1), .bank_sel_i(2'd1), .bank_exp_i(exp_w),
+    .bank_addr_i(5'(addr)), .bank_wdata_i(wdata), .wr_halves_i(2'b11), .rd_half_i(1'b0), .re_i(re),
+    .code_raddr_i(craddr), .exp_raddr_i(eaddr), .code_sel_i(3'd0), .exp_sel_i(esel_q), .code_o(code),
+    .exp_o(expo), .exp_word_i('0), .exp_word_o(unused_word));
+  logic [MW-1:0] ref_mem [0:EW-1];
+  logic [MW-1:0] ref_q;
+  logic ref_v = 1'b0;
+  integer reads = 0, requests = 0, errors = 0, checked = 0, i, ea = 0, seed = `SEED;
+  always #5 clk = ~clk;
+  always @(posedge clk) begin
+    if (re) ref_q <= ref_mem[eaddr];
+    if (we && exp_w) ref_mem[addr[1:0]] <= wdata;
+    ref_v <= re;
+    esel_q <= esel;
+    if (dut.gen_exp.u_exp.u_mem.re_i) reads = reads + 1;
+    if (re) requests = requests + 1;
+  end
+  always @(negedge clk) if (ref_v) begin
+    checked = checked + 1;
+    if (expo !== ref_q[8*esel_q +: 8]) begin
+      errors = errors + 1;
+      if (errors < 5) $display("MISMATCH t=%0t exp=%h expected=%h", $time, expo, ref_q[8*esel_q +: 8]);
+    end
+  end
+  initial begin
+    repeat (2) @(negedge clk);
+    rst_n = 1'b1;
+    for (i = 0; i < EW; i++) begin
+      @(negedge clk);
+      we = 1'b1; exp_w = 1'b1; addr = 3'(i); wdata = {$urandom(seed), $urandom(seed)};
+    end
+    for (i = 0; i < 3000; i++) begin
+      @(negedge clk);
+      if (($urandom(seed) % 16) == 0) ea = $urandom(seed) % EW;
+      we = ($urandom(seed) % 20) == 0; exp_w = ($urandom(seed) % 2) == 0;
+      addr = exp_w ? 3'($urandom(seed) % EW) : 3'($urandom(seed) % 8);
+      wdata = {$urandom(seed), $urandom(seed)};
+      re = ($urandom(seed) % 4) != 0; eaddr = 2'(ea); esel = $urandom(seed); craddr = $urandom(seed);
+    end
+    @(negedge clk);
+    we = 1'b0; re = 1'b0;
+    repeat (2) @(negedge clk);
+    $display("DONE reads=%0d requests=%0d checked=%0d errors=%0d", reads, requests, checked, errors);
+    $finish;
+  end
+endmodule
+)";
+
+// Runs a bench with -DCG=cg (the clock-gating variant) added to its seed.
+RunResult run_bench_cg(const std::string& bench, const std::string& top, const std::vector<std::string>& rtl,
+                       uint32_t seed, int cg) {
+  std::string b = "`define CG " + std::to_string(cg) + "\n" + bench;
+  return run_bench(b, top, rtl, seed);
+}
+
+TEST(OperandIsolation, SparseWriteStageAndMetadataDataOnlyForTheirRow) {
+  if (!have_tool("iverilog") || !have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
+  const uint32_t seed = test_seed();
+  std::cout << "seed " << seed << " (repro: BFP_SEED=" << seed
+            << " build/tests/energy_rtl_test --gtest_filter='OperandIsolation.Sparse*')\n";
+  for (int cg : {0, 1}) {
+    SCOPED_TRACE("ClockGating " + std::to_string(cg));
+    const RunResult r = run_bench_cg(kOpsIsoBench, "ops_iso_tb",
+                                     {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_popcount.sv",
+                                      "bfp_prefix_sum.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv",
+                                      "bfp_operands_sparse.sv"},
+                                     seed, cg);
+    ASSERT_EQ(r.status, 0) << r.output;
+    const size_t at = r.output.find("DONE taken=");
+    ASSERT_NE(at, std::string::npos) << r.output;
+    int taken = 0, skipped = 0, metaw = 0, quiet = 0, errors = -1;
+    ASSERT_EQ(std::sscanf(r.output.c_str() + at, "DONE taken=%d skipped=%d metaw=%d quiet=%d errors=%d", &taken,
+                          &skipped, &metaw, &quiet, &errors),
+              5)
+        << r.output;
+    EXPECT_EQ(errors, 0) << r.output;
+    // 4000 cycles, a beat in 1 of 2: ~1000 weight beats (both rows take them), ~500 activation beats per row
+    EXPECT_GT(taken, 2000) << r.output;
+    EXPECT_GT(skipped, 500) << r.output;
+    EXPECT_GT(metaw, 50) << r.output;    // dense activation exponent beats (1 in 16 cycles), one row each
+    EXPECT_GT(quiet, 5000) << r.output;  // both rows, most cycles
+  }
+}
+
+TEST(SramHold, WeightExponentMemorySkipsReadsOfTheHeldWord) {
+  if (!have_tool("iverilog") || !have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
+  const uint32_t seed = test_seed();
+  std::cout << "seed " << seed << " (repro: BFP_SEED=" << seed
+            << " build/tests/energy_rtl_test --gtest_filter='SramHold.WeightExponent*')\n";
+  for (int cg : {0, 1}) {
+    SCOPED_TRACE("ClockGating " + std::to_string(cg));
+    const RunResult r = run_bench_cg(kExpHoldBench, "exp_hold_tb",
+                                     {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_wgt_bank.sv"}, seed, cg);
+    ASSERT_EQ(r.status, 0) << r.output;
+    const size_t at = r.output.find("DONE reads=");
+    ASSERT_NE(at, std::string::npos) << r.output;
+    int reads = 0, requests = 0, checked = 0, errors = -1;
+    ASSERT_EQ(std::sscanf(r.output.c_str() + at, "DONE reads=%d requests=%d checked=%d errors=%d", &reads,
+                          &requests, &checked, &errors),
+              4)
+        << r.output;
+    EXPECT_EQ(errors, 0) << r.output;
+    EXPECT_GT(checked, 2000) << r.output;
+    // the address moves in 1 of 16 cycles, a write into the memory comes in 1 of 40: most requests find the word
+    EXPECT_LT(reads, requests / 2) << r.output;
+    EXPECT_GT(reads, 0) << r.output;
+  }
 }
 
 }  // namespace
