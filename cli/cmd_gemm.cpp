@@ -32,6 +32,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const verify::GemmSpec& s, 
   if (s.bias) os << " bias (scale " << s.bias_scale << ")";
   if (s.wait) os << " wait";
   if (!r.row_order.empty()) os << " rows-balanced";
+  if (!r.col_order.empty()) os << " cols-regrouped";
   if (r.grouped_boundaries) os << " boundaries-grouped";
   os << "\n";
   if (r.bit_exact) {
@@ -130,7 +131,7 @@ Runner add_gemm(CLI::App& app) {
   struct Opts {
     std::string config, values = "normal", dump, schedule = "auto", vcd, fst;
     int m = 0, k = 0, n = 0, latency = 4, warmup = 0, prune = 0;
-    bool sparse_a = false, sparse_c = false, dense_a = false, natural_rows = false, row_streams = false;
+    bool sparse_a = false, sparse_c = false, dense_a = false, natural_rows = false, natural_cols = false, row_streams = false;
     double act_sparsity = 0.0, wgt_sparsity = 0.0;
     std::string pattern = "random", mask = "none";
     uint64_t seed = 1;
@@ -193,6 +194,10 @@ Runner add_gemm(CLI::App& app) {
   app.add_flag("--natural-rows", o->natural_rows,
                "keep A's rows in their natural order; by default a compressed A is stored with its rows grouped by "
                "non-zero count and C read back through the same permutation (docs/architecture.md, Row balancing)");
+  app.add_flag("--natural-cols", o->natural_cols,
+               "keep W's columns in their natural order; by default with sparsity both the host stores them, inside "
+               "each output block, so that columns with non-zeros on the same k share a walker group, and reads C "
+               "back through the same permutation (docs/architecture.md, Column regrouping)");
   app.add_flag("--sparse-c", o->sparse_c, "output written as compressed row streams (STORE SPARSE/FIRST/LAST)");
   app.add_flag("--bias", o->bias,
                "add a random per-output-column bias before requantization (LOAD_BIAS, STORE BIAS; "
@@ -224,6 +229,7 @@ Runner add_gemm(CLI::App& app) {
     s.wait = o->wait;
     s.sparse_c = o->sparse_c;
     s.balance_rows = !o->natural_rows;
+    s.regroup_cols = !o->natural_cols;
     s.packed_a = !o->row_streams;
     s.bias = o->bias;
     s.bias_scale = o->bias_scale;

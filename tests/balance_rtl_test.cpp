@@ -3,7 +3,7 @@
 // whose odd rows hold one non-zero per block. In natural order each 8-row tile mixes both kinds and every
 // COMPUTE lasts as long as a dense row; balanced, one tile holds the dense rows and the other the sparse ones.
 // The compute engine's busy cycles must fall by exactly the hand-computed difference, and both runs must be
-// bit-exact with C in logical row order.
+// bit-exact with C in logical row order. The same for column regrouping (last test).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -184,3 +184,45 @@ TEST(RowBalance, GroupedBoundariesHideEachWeightLoadBehindTwoComputes) {
 }
 
 }  // namespace
+
+// Column regrouping (host::grouped_col_order, docs/architecture.md "Column regrouping") on the RTL: a dense A and a
+// hand-built W^T whose even columns are non-zero only in the first half of K and odd columns only in the second.
+// In natural order each walker group of GC consecutive columns holds both kinds, so every walker visits all K
+// elements; regrouped, every group holds one kind and visits K / 2. One COMPUTE, so the compute engine's busy
+// cycles must fall by exactly K / 2; both runs bit-exact with C in logical column order (the regrouped C is
+// permuted in memory, so a runner that did not read it back through the permutation would fail).
+TEST(ColRegroup, GroupsColumnsWithTheSameNonZerosAndSavesTheHandComputedCycles) {
+  const bfp::Config cfg = bfp::test::load("configs/default.yaml");
+  const int R = cfg.rows, B = cfg.block, C = cfg.cols, M = R, K = 4 * B, N = C;
+  ASSERT_EQ(cfg.sparsity, bfp::Sparsity::Both);
+  ASSERT_EQ(C % 8, 0) << "needs 4 walker groups of an even number of columns";
+  const BfpMatrix qa = filled(M, K, B, 127, [](int r, int c) { return 1 + (r * 7 + c * 3) % 100; });
+  const BfpMatrix qw = filled(N, K, B, 120, [K](int j, int k) {
+    return (k < K / 2) == (j % 2 == 0) ? -60 + (j * 11 + k * 5) % 121 + ((j * 11 + k * 5) % 121 == 60 ? 1 : 0) : 0;
+  });
+  const bfp::golden::AccParams ap{cfg.acc_width, cfg.guard_bits};
+  const BfpMatrix gc = bfp::golden::requantize_pruned(bfp::golden::gemm_accumulate(qa, qw, ap), B, ap, false, 0);
+
+  const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {M, K, N}, bfp::host::PlanOptions{});
+  const auto model = bfp::test::model_for(cfg);
+  auto run = [&](bool regroup, std::vector<int>* cols) {
+    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, 1, bfp::sim::MemTiming{});
+    return bfp::verify::run_gemm_rows(*drv, plan, qa, qw, gc, nullptr, true, nullptr, regroup, cols);
+  };
+  std::vector<int> natural_cols, regrouped_cols;
+  const bfp::sim::GemmRun natural = run(false, &natural_cols);
+  const bfp::sim::GemmRun regrouped = run(true, &regrouped_cols);
+  std::cerr << "repro: none (hand-built operands; no seed)\n";
+  EXPECT_TRUE(natural.bit_exact) << natural.first_mismatch;
+  EXPECT_TRUE(regrouped.bit_exact) << regrouped.first_mismatch;
+  EXPECT_EQ(regrouped.out_rtl.codes, gc.codes);
+  EXPECT_EQ(regrouped.out_rtl.exps, gc.exps);
+  EXPECT_TRUE(natural_cols.empty());
+  ASSERT_EQ(regrouped_cols.size(), size_t(N));
+  const int gcols = C / 4;
+  for (int j = 0; j < N; ++j)
+    EXPECT_EQ(regrouped_cols[size_t(j)] % 2, regrouped_cols[size_t(j / gcols * gcols)] % 2)
+        << "memory column " << j << " is not of its group's kind";
+  EXPECT_EQ(natural.cycles.compute_busy - regrouped.cycles.compute_busy, uint64_t(K / 2))
+      << "natural " << natural.cycles.compute_busy << ", regrouped " << regrouped.cycles.compute_busy;
+}

@@ -60,7 +60,8 @@ void to_json(nlohmann::json& j, const GemmSpec& s) {
        {"mask", to_string(s.mask)},
        {"bias", s.bias},
        {"bias_scale", s.bias_scale},
-       {"balance_rows", s.balance_rows}};
+       {"balance_rows", s.balance_rows},
+       {"regroup_cols", s.regroup_cols}};
 }
 
 nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult& r) {
@@ -76,6 +77,7 @@ nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult&
   j["memory"]["act_loads"] = r.act_loads;
   j["sequencer_model"] = sequencer_model_json(r);
   j["row_order"] = r.row_order.empty() ? "natural" : "balanced";
+  j["col_order"] = r.col_order.empty() ? "natural" : "regrouped";
   j["grouped_boundaries"] = r.grouped_boundaries;
   j["useful_mac_utilization"] = r.useful_util;
   j["dense_mac_utilization"] = r.mac_util;

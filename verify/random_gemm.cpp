@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "golden/sparse_packed.h"
+#include "host/col_order.h"
 #include "host/row_order.h"
 #include "host/seq_model.h"
 
@@ -116,21 +117,40 @@ uint64_t forced_zeros(const std::vector<uint8_t>& mask, const golden::BfpMatrix&
 
 sim::GemmRun run_gemm_rows(sim::Driver& drv, const host::GemmPlan& plan, const golden::BfpMatrix& qa,
                            const golden::BfpMatrix& qw, const golden::BfpMatrix& expected, const golden::BfpMatrix* bias,
-                           bool balance, std::vector<int>* order_out) {
-  // row balancing: the RTL sees A and C with their rows in memory order; everything returned is logical
-  std::vector<int> order;
-  if (balance && plan.sparse_a() && !plan.a_resident) order = host::balanced_row_order(qa, drv.config().rows);
+                           bool balance, std::vector<int>* order_out, bool regroup_cols,
+                           std::vector<int>* col_order_out) {
+  // row balancing and column regrouping: the RTL sees A, W^T, C and the bias in memory order; everything returned
+  // is logical
+  const Config& cfg = drv.config();
+  std::vector<int> order, cols;
+  if (balance && plan.sparse_a() && !plan.a_resident) order = host::balanced_row_order(qa, cfg.rows);
   if (host::is_identity(order)) order.clear();
   if (order_out) *order_out = order;
-  if (order.empty()) return sim::run_gemm(drv, plan, qa, qw, expected, bias);
-  sim::GemmRun g =
-      sim::run_gemm(drv, plan, host::permute_rows(qa, order), qw, host::permute_rows(expected, order), bias);
-  g.out_rtl = host::unpermute_rows(g.out_rtl, order);
+  const golden::BfpMatrix a_mem = order.empty() ? qa : host::permute_rows(qa, order);
+  if (regroup_cols && cfg.sparsity == Sparsity::Both)
+    cols = host::grouped_col_order(a_mem, qw, cfg.rows, cfg.cols, host::wgt_skip_groups(cfg), cfg.block);
+  if (col_order_out) *col_order_out = cols;
+  if (order.empty() && cols.empty()) return sim::run_gemm(drv, plan, qa, qw, expected, bias);
+  golden::BfpMatrix c_mem = order.empty() ? expected : host::permute_rows(expected, order);
+  golden::BfpMatrix b_mem;
+  if (!cols.empty()) {
+    c_mem = host::permute_cols(c_mem, cols);
+    if (bias) b_mem = host::permute_cols(*bias, cols);
+  }
+  sim::GemmRun g = sim::run_gemm(drv, plan, a_mem, cols.empty() ? qw : host::permute_rows(qw, cols), c_mem,
+                                 bias && !cols.empty() ? &b_mem : bias);
+  if (!cols.empty()) g.out_rtl = host::unpermute_cols(g.out_rtl, cols);
+  if (!order.empty()) g.out_rtl = host::unpermute_rows(g.out_rtl, order);
   if (g.mismatch_row >= 0) {
-    const int mem_row = g.mismatch_row;
-    g.mismatch_row = order[size_t(mem_row)];
-    g.first_mismatch += " (memory row " + std::to_string(mem_row) + " holds C row " + std::to_string(g.mismatch_row) +
-                        ": rows balanced)";
+    const int mem_row = g.mismatch_row, mem_col = g.mismatch_col;
+    if (!order.empty()) g.mismatch_row = order[size_t(mem_row)];
+    if (!cols.empty() && mem_col >= 0 && size_t(mem_col) < cols.size()) g.mismatch_col = cols[size_t(mem_col)];
+    if (!order.empty())
+      g.first_mismatch += " (memory row " + std::to_string(mem_row) + " holds C row " +
+                          std::to_string(g.mismatch_row) + ": rows balanced)";
+    if (!cols.empty() && g.mismatch_col != mem_col)
+      g.first_mismatch += " (memory column " + std::to_string(mem_col) + " holds C column " +
+                          std::to_string(g.mismatch_col) + ": columns regrouped)";
   }
   return g;
 }
@@ -201,6 +221,7 @@ std::string repro_command(const Config& cfg, const GemmSpec& s) {
   if (s.bias) os << " --bias";
   if (s.bias && s.bias_scale != 1.0) os << " --bias-scale " << s.bias_scale;
   if (!s.balance_rows) os << " --natural-rows";
+  if (!s.regroup_cols) os << " --natural-cols";
   if (!s.packed_a) os << " --row-streams";
   return os.str();
 }
@@ -265,8 +286,9 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     // heavy boundary tiles (row balancing puts them at the weight-tile boundaries): group those boundaries
     if (spec.balance_rows && plan.sparse_a() && !plan.a_resident && host::heavy_boundaries(qa, cfg.rows))
       plan = plan_spec(cfg, this_run, true);
-    std::vector<int> order;
-    sim::GemmRun g = run_gemm_rows(*drv, plan, qa, qw, gc, spec.bias ? &qb : nullptr, spec.balance_rows, &order);
+    std::vector<int> order, col_order;
+    sim::GemmRun g = run_gemm_rows(*drv, plan, qa, qw, gc, spec.bias ? &qb : nullptr, spec.balance_rows, &order,
+                                   spec.regroup_cols, &col_order);
     sim_seconds += g.sim_seconds;
     std::string tag, tag_codes;
     if (!final_run) {
@@ -279,8 +301,10 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
 
     static_cast<sim::GemmRun&>(res) = std::move(g);
     // the sequencer model walks A as the RTL sees it (memory row order; permuted again only for the final run)
-    add_stats(cfg, spec, plan, order.empty() ? qa : host::permute_rows(qa, order), qw, gc, res);
+    add_stats(cfg, spec, plan, order.empty() ? qa : host::permute_rows(qa, order),
+              col_order.empty() ? qw : host::permute_rows(qw, col_order), gc, res);
     res.row_order = order;
+    res.col_order = col_order;
     res.grouped_boundaries = plan.grouped_boundaries;
     res.act_forced_zeros = a_forced;
     res.wgt_forced_zeros = w_forced;

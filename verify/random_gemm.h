@@ -60,6 +60,10 @@ struct GemmSpec {
   /// A's rows grouped by non-zero count (host::balanced_row_order) and reads C back through the same
   /// permutation. Only applies when A is loaded compressed; false keeps the natural row order.
   bool balance_rows = true;
+  /// Column regrouping (host/col_order.h, docs/architecture.md "Column regrouping"): with `sparsity: both` the host
+  /// stores W's columns inside each output block so that columns with non-zeros on the same k share a walker
+  /// group (host::grouped_col_order) and reads C back through the same permutation; false keeps natural order.
+  bool regroup_cols = true;
 };
 
 /// Whether A should be loaded compressed by default for `s` (bfpgen gemm / bench without --sparse-a or
@@ -103,19 +107,24 @@ struct GemmResult : sim::GemmRun {
   /// Memory row i held A row row_order[i] (empty: natural order; GemmSpec::balance_rows). The output, the
   /// mismatch row and out_rtl are in logical row order either way.
   std::vector<int> row_order;
+  /// Memory row j of W^T held W column col_order[j] (empty: natural order; GemmSpec::regroup_cols). The output,
+  /// the mismatch column and out_rtl are in logical column order either way.
+  std::vector<int> col_order;
   /// The commands grouped the weight-tile boundaries (balanced rows with host::heavy_boundaries, Pair schedule).
   bool grouped_boundaries = false;
   golden::ErrorStats err_rtl;     ///< dequantized RTL output vs double A*W of the FP32 operands
   golden::ErrorStats err_golden;  ///< same for the golden output
 };
 
-/// sim::run_gemm with row balancing: when `balance` and the plan loads a compressed A the host writes (not
-/// resident), A and `expected` are stored with their rows in host::balanced_row_order and the result is mapped
-/// back (out_rtl and mismatch_row in logical rows). *order_out (when given) receives the order used (empty:
-/// natural).
+/// sim::run_gemm with row balancing and column regrouping: when `balance` and the plan loads a compressed A the
+/// host writes (not resident), A and `expected` are stored with their rows in host::balanced_row_order; when
+/// `regroup_cols` and the config has `sparsity: both`, W^T, `expected` and the bias are stored with their columns in
+/// host::grouped_col_order (of A as stored). The result is mapped back (out_rtl, mismatch_row and mismatch_col
+/// logical). *order_out and *col_order_out (when given) receive the orders used (empty: natural).
 sim::GemmRun run_gemm_rows(sim::Driver& drv, const host::GemmPlan& plan, const golden::BfpMatrix& qa,
                            const golden::BfpMatrix& qw, const golden::BfpMatrix& expected, const golden::BfpMatrix* bias,
-                           bool balance, std::vector<int>* order_out = nullptr);
+                           bool balance, std::vector<int>* order_out = nullptr, bool regroup_cols = false,
+                           std::vector<int>* col_order_out = nullptr);
 
 /// Runs the GEMM on `model` (a fresh Driver each call). Throws on simulation errors (timeouts,
 /// memory errors), never on mismatches: those are reported in the result.

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "host/col_order.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+
+namespace bfp::host {
+
+namespace {
+
+using Bits = std::vector<uint64_t>;  // one bit per element of K
+
+Bits nonzero_bits(const golden::BfpMatrix& q, int row) {
+  Bits b(size_t(q.cols + 63) / 64, 0);
+  for (int k = 0; k < q.cols; ++k)
+    if (q.codes(row, k) != 0) b[size_t(k) / 64] |= uint64_t(1) << (k % 64);
+  return b;
+}
+
+long and_count(const Bits& x, const Bits& y) {
+  long n = 0;
+  for (size_t i = 0; i < x.size(); ++i) n += __builtin_popcountll(x[i] & y[i]);
+  return n;
+}
+
+long xor_count(const Bits& x, const Bits& y) {
+  long n = 0;
+  for (size_t i = 0; i < x.size(); ++i) n += __builtin_popcountll(x[i] ^ y[i]);
+  return n;
+}
+
+// The cost of one N tile with its columns in `order` (memory column j of the tile holds tile column order[j]),
+// compared in this order:
+// 1. the sum over A's tiles of the largest matched count of any (row, group) walker: the cycles;
+// 2. the sum over all walkers, so that a swap which shrinks a group that is not the slowest yet still counts;
+// 3. the elements k on which two columns of one group differ, summed over the pairs of each group, so that a swap
+//    which makes a group more alike counts before its union shrinks (with four columns of two kinds in a group, no
+//    single swap changes a union: 1 and 2 have plateaus that only 3 leads off).
+using Cost = std::tuple<long, long, long>;
+Cost tile_cost(const std::vector<Bits>& arows, int rows, const std::vector<Bits>& wcols, const std::vector<int>& order,
+               int group_cols) {
+  const int groups = int(order.size() + size_t(group_cols) - 1) / group_cols;
+  std::vector<Bits> gmask(size_t(groups), Bits(wcols.empty() ? 0 : wcols[0].size(), 0));
+  long differ = 0;
+  for (size_t j = 0; j < order.size(); ++j) {
+    Bits& g = gmask[j / size_t(group_cols)];
+    const Bits& w = wcols[size_t(order[j])];
+    for (size_t i = 0; i < g.size(); ++i) g[i] |= w[i];
+    for (size_t i = j / size_t(group_cols) * size_t(group_cols); i < j; ++i)
+      differ += xor_count(w, wcols[size_t(order[i])]);
+  }
+  long cost = 0, all = 0;
+  for (size_t t = 0; t < arows.size(); t += size_t(rows)) {
+    long worst = 0;
+    for (size_t r = t; r < std::min(arows.size(), t + size_t(rows)); ++r)
+      for (const Bits& g : gmask) {
+        const long w = and_count(arows[r], g);
+        worst = std::max(worst, w);
+        all += w;
+      }
+    cost += worst;
+  }
+  return {cost, all, differ};
+}
+
+void check_order(const golden::BfpMatrix& q, const std::vector<int>& order) {
+  if (order.size() != size_t(q.cols))
+    throw std::invalid_argument("column order has " + std::to_string(order.size()) + " entries for " +
+                                std::to_string(q.cols) + " columns");
+  std::vector<char> seen(order.size(), 0);
+  for (size_t j = 0; j < order.size(); ++j) {
+    const int c = order[j];
+    if (c < 0 || c >= q.cols || seen[size_t(c)]) throw std::invalid_argument("column order is not a permutation");
+    if (q.block <= 0 || c / q.block != int(j) / q.block)
+      throw std::invalid_argument("column order moves column " + std::to_string(c) + " out of its block");
+    seen[size_t(c)] = 1;
+  }
+}
+
+}  // namespace
+
+std::vector<int> grouped_col_order(const golden::BfpMatrix& a, const golden::BfpMatrix& wt, int rows, int cols,
+                                   int groups, int block) {
+  const int n = wt.rows;
+  if (rows <= 0 || cols <= 0 || groups <= 1 || cols % groups != 0 || block <= 0 || n == 0 || a.rows == 0 ||
+      a.cols != wt.cols)
+    return {};
+  const int group_cols = cols / groups, seg = std::gcd(block, cols);
+  std::vector<Bits> arows;
+  arows.reserve(size_t(a.rows));
+  for (int r = 0; r < a.rows; ++r) arows.push_back(nonzero_bits(a, r));
+  std::vector<int> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  bool changed = false;
+  for (int n0 = 0; n0 < n; n0 += cols) {
+    const int width = std::min(cols, n - n0);
+    std::vector<Bits> wcols;
+    for (int j = 0; j < width; ++j) wcols.push_back(nonzero_bits(wt, n0 + j));
+    std::vector<int> tile(static_cast<size_t>(width));
+    std::iota(tile.begin(), tile.end(), 0);
+    Cost best = tile_cost(arows, rows, wcols, tile, group_cols);
+    // passes until no swap helps (bounded: each kept swap lowers a non-negative cost, and at most 4 passes run)
+    for (int pass = 0; pass < 4; ++pass) {
+      bool improved = false;
+      for (int i = 0; i < width; ++i)
+        for (int j = i + 1; j < width; ++j) {
+          if (i / seg != j / seg || i / group_cols == j / group_cols) continue;
+          std::swap(tile[size_t(i)], tile[size_t(j)]);
+          const Cost c = tile_cost(arows, rows, wcols, tile, group_cols);
+          if (c < best) {
+            best = c;
+            improved = true;
+          } else {
+            std::swap(tile[size_t(i)], tile[size_t(j)]);
+          }
+        }
+      if (!improved) break;
+    }
+    for (int j = 0; j < width; ++j) {
+      order[size_t(n0 + j)] = n0 + tile[size_t(j)];
+      changed |= tile[size_t(j)] != j;
+    }
+  }
+  if (!changed) return {};
+  return order;
+}
+
+golden::BfpMatrix permute_cols(const golden::BfpMatrix& q, const std::vector<int>& order) {
+  check_order(q, order);
+  golden::BfpMatrix p = q;
+  for (int j = 0; j < q.cols; ++j) p.codes.col(j) = q.codes.col(order[size_t(j)]);
+  return p;
+}
+
+golden::BfpMatrix unpermute_cols(const golden::BfpMatrix& q, const std::vector<int>& order) {
+  check_order(q, order);
+  golden::BfpMatrix p = q;
+  for (int j = 0; j < q.cols; ++j) p.codes.col(order[size_t(j)]) = q.codes.col(j);
+  return p;
+}
+
+}  // namespace bfp::host
