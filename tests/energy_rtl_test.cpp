@@ -8,13 +8,17 @@
 // - bfp_operands_sparse (branch oppow): a row's dense write stage takes only weight beats and its own activation
 //   beats, and its sequencer's metadata write data is zero except in a cycle the sequencer writes metadata.
 // - bfp_wgt_bank: an exponent memory (exponents deeper than one beat) skips a read of the word it holds.
-// Random stimulus comes from Icarus's $urandom with the printed seed (BFP_SEED reruns it).
+// Random stimulus comes from Icarus's $urandom with the printed seed (BFP_SEED reruns it). Memory reads are counted
+// at bfp_sram's ports (kCountingSram below), not through an instance path, so a design that reads every time fails
+// on its count wherever its memory sits.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -32,21 +36,99 @@ namespace {
 
 const fs::path kSource = BFP_SOURCE_DIR;
 
-uint32_t test_seed() { return static_cast<uint32_t>(bfp::test::seed_for(20261203u)); }
+// Stands in for rtl/bfp_sram.sv in the benches that count memory reads: the real memory (its text, renamed
+// bfp_sram_real) behind the same ports, and a counter of the reads it performs, for the memory of the bench's
+// depth `BENCH_TOP.CountDepth`, in `BENCH_TOP.reads`. So a bench counts what reaches a memory's read port, not a
+// signal of one design's hierarchy.
+const char* kCountingSram = R"(
+module bfp_sram #(
+  parameter int Width = 64,
+  parameter int Depth = 16,
+  parameter int ClockGating = 0,
+  parameter int AddrBits = (Depth > 1) ? $clog2(Depth) : 1
+) (
+  input  logic                clk_i,
+  input  logic                we_i,
+  input  logic [AddrBits-1:0] waddr_i,
+  input  logic [Width-1:0]    wdata_i,
+  input  logic                re_i,
+  input  logic [AddrBits-1:0] raddr_i,
+  output logic [Width-1:0]    rdata_o
+);
+  bfp_sram_real #(.Width(Width), .Depth(Depth), .ClockGating(ClockGating)) u_real (
+    .clk_i(clk_i), .we_i(we_i), .waddr_i(waddr_i), .wdata_i(wdata_i), .re_i(re_i), .raddr_i(raddr_i),
+    .rdata_o(rdata_o));
+  always @(posedge clk_i) if (re_i && Depth == `BENCH_TOP.CountDepth) `BENCH_TOP.reads = `BENCH_TOP.reads + 1;
+endmodule
+)";
 
-// Compiles tb.sv with the package and the named rtl/ files, runs it, returns what it printed.
-RunResult run_bench(const std::string& bench, const std::string& top, const std::vector<std::string>& rtl,
-                    uint32_t seed) {
-  bfp::test::TempDir tmp("bfpgen_energy_test");
-  std::ofstream(tmp.path() / "tb.sv") << bench;
-  std::ofstream(tmp.path() / "bfp_pkg.sv") << bfp::package_source();
-  std::string files = "'" + (tmp.path() / "bfp_pkg.sv").string() + "' '" + (tmp.path() / "tb.sv").string() + "'";
-  for (const std::string& f : rtl) files += " '" + (kSource / "rtl" / f).string() + "'";
-  const std::string vvp = "'" + (tmp.path() / "tb.vvp").string() + "'";
-  RunResult r = run_cmd("iverilog -g2012 -DSEED=" + std::to_string(seed) + " -s " + top + " -o " + vvp + " " + files);
-  if (r.status != 0) return r;
-  return run_cmd("vvp -n " + vvp);
-}
+// The fields of a bench's result line "DONE name=value ...".
+using Fields = std::map<std::string, long>;
+
+// The benches of this file, each compiled with Icarus and run once per test (skipped without Icarus). The base
+// seed and a repro line are printed before any bench runs.
+class IcarusBench : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_tool("iverilog") || !have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
+    seed_ = static_cast<uint32_t>(bfp::test::seed_for(20261203u));
+    std::cout << "seed " << seed_ << " (" << bfp::test::repro("energy_rtl_test", seed_) << ")\n";
+  }
+
+  // Compiles `bench` (top module `top`, with `define CG cg when cg >= 0) with the package and the named rtl/
+  // files, runs it and parses its DONE line into *out, which must hold every name of `want`. With a file named
+  // "bfp_sram.sv" and count_reads, that file is the real memory renamed and kCountingSram is compiled in front
+  // of the bench's users (see there).
+  void run(const std::string& bench, const std::string& top, const std::vector<std::string>& rtl, int cg,
+           const std::vector<std::string>& want, Fields* out, bool count_reads = false) {
+    bfp::test::TempDir tmp("bfpgen_energy_test");
+    std::string text = "`define SEED " + std::to_string(seed_) + "\n`define BENCH_TOP " + top + "\n";
+    if (cg >= 0) text += "`define CG " + std::to_string(cg) + "\n";
+    std::ofstream(tmp.path() / "tb.sv") << text << bench;
+    std::ofstream(tmp.path() / "bfp_pkg.sv") << bfp::package_source();
+    std::string files = "'" + (tmp.path() / "bfp_pkg.sv").string() + "' '" + (tmp.path() / "tb.sv").string() + "'";
+    for (const std::string& f : rtl) {
+      if (count_reads && f == "bfp_sram.sv") {
+        std::ifstream in(kSource / "rtl" / f);
+        std::stringstream real;
+        real << in.rdbuf();
+        std::string src = real.str();
+        const std::string decl = "module bfp_sram #(";
+        const size_t at = src.find(decl);
+        ASSERT_NE(at, std::string::npos) << "rtl/bfp_sram.sv: no '" << decl << "'";
+        src.replace(at, decl.size(), "module bfp_sram_real #(");
+        std::ofstream(tmp.path() / "bfp_sram_real.sv") << src;
+        std::ofstream(tmp.path() / "bfp_sram_count.sv") << kCountingSram;
+        files += " '" + (tmp.path() / "bfp_sram_real.sv").string() + "' '" +
+                 (tmp.path() / "bfp_sram_count.sv").string() + "'";
+        continue;
+      }
+      files += " '" + (kSource / "rtl" / f).string() + "'";
+    }
+    const std::string vvp = "'" + (tmp.path() / "tb.vvp").string() + "'";
+    RunResult r = run_cmd("iverilog -g2012 -s " + top + " -o " + vvp + " " + files);
+    ASSERT_EQ(r.status, 0) << r.output;
+    r = run_cmd("vvp -n " + vvp);
+    ASSERT_EQ(r.status, 0) << r.output;
+    output_ = r.output;
+    const size_t at = r.output.find("DONE ");
+    ASSERT_NE(at, std::string::npos) << r.output;
+    std::istringstream line(r.output.substr(at + 5, r.output.find('\n', at) - at - 5));
+    out->clear();
+    for (std::string field; line >> field;) {
+      const size_t eq = field.find('=');
+      ASSERT_NE(eq, std::string::npos) << "DONE field without '=': " << field;
+      (*out)[field.substr(0, eq)] = std::strtol(field.c_str() + eq + 1, nullptr, 10);
+    }
+    for (const std::string& w : want) ASSERT_EQ(out->count(w), 1u) << "no " << w << " in: " << r.output;
+  }
+
+  uint32_t seed_ = 0;
+  std::string output_;  // what the last bench printed, for failure messages
+};
+
+class SramHold : public IcarusBench {};
+class OperandIsolation : public IcarusBench {};
 
 // bfp_sram_hold, 16-bit words, 8 words. Part 1 (hand-counted): write every word, then read requests
 // 0 x5, 1 x5, 0 x2 (3 reads: the address changes twice), a read request of word 0 in the cycle word 5 is written
@@ -56,6 +138,7 @@ RunResult run_bench(const std::string& bench, const std::string& top, const std:
 const char* kHoldBench = R"(
 module hold_tb;
   localparam int W = 16, D = 8;
+  localparam int CountDepth = D;  // kCountingSram counts this memory's reads into `reads`
   logic clk = 1'b0, rst_n = 1'b0, we = 1'b0, re = 1'b0;
   logic [2:0] waddr = '0, raddr = '0;
   logic [W-1:0] wdata = '0, rdata;
@@ -70,7 +153,6 @@ module hold_tb;
     if (re) ref_q <= ref_mem[raddr];
     if (we) ref_mem[waddr] <= wdata;
     ref_v <= re;
-    if (dut.rd) reads = reads + 1;
     if (re) requests = requests + 1;
   end
   always @(negedge clk) if (ref_v) begin
@@ -112,26 +194,16 @@ module hold_tb;
 endmodule
 )";
 
-TEST(SramHold, SkipsReadsOfTheHeldWordAndReturnsTheSameData) {
-  if (!have_tool("iverilog") || !have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
-  const uint32_t seed = test_seed();
-  std::cout << "seed " << seed << " (repro: BFP_SEED=" << seed
-            << " build/tests/energy_rtl_test --gtest_filter='SramHold.*')\n";
-  const RunResult r = run_bench(kHoldBench, "hold_tb", {"bfp_sram.sv", "bfp_sram_hold.sv"}, seed);
-  ASSERT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("PART1 reads=4 requests=15"), std::string::npos) << r.output;
-  const size_t at = r.output.find("DONE reads=");
-  ASSERT_NE(at, std::string::npos) << r.output;
-  int reads = 0, requests = 0, checked = 0, errors = -1;
-  ASSERT_EQ(std::sscanf(r.output.c_str() + at, "DONE reads=%d requests=%d checked=%d errors=%d", &reads, &requests,
-                        &checked, &errors),
-            4)
-      << r.output;
-  EXPECT_EQ(errors, 0) << r.output;
-  EXPECT_GT(checked, 2500);
+TEST_F(SramHold, SkipsReadsOfTheHeldWordAndReturnsTheSameData) {
+  Fields d;
+  ASSERT_NO_FATAL_FAILURE(run(kHoldBench, "hold_tb", {"bfp_sram.sv", "bfp_sram_hold.sv"}, -1,
+                              {"reads", "requests", "checked", "errors"}, &d, true));
+  EXPECT_NE(output_.find("PART1 reads=4 requests=15"), std::string::npos) << output_;
+  EXPECT_EQ(d["errors"], 0) << output_;
+  EXPECT_GT(d["checked"], 2500);
   // the address moves in 1 of 8 cycles, a write comes in 1 of 10: most requests find their word held
-  EXPECT_LT(reads, requests / 2) << r.output;
-  EXPECT_GT(reads, 0);
+  EXPECT_LT(d["reads"], d["requests"] / 2) << output_;
+  EXPECT_GT(d["reads"], 0);
 }
 
 // bfp_pe_array with per-row schedules (2 rows x 4 columns, 2 column groups, 2 operand register stages): random
@@ -211,22 +283,14 @@ module iso_tb;
 endmodule
 )";
 
-TEST(OperandIsolation, PeInputsChangeOnlyWithValid) {
-  if (!have_tool("iverilog") || !have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
-  const uint32_t seed = test_seed();
-  std::cout << "seed " << seed << " (repro: BFP_SEED=" << seed
-            << " build/tests/energy_rtl_test --gtest_filter='OperandIsolation.*')\n";
-  const RunResult r =
-      run_bench(kIsolationBench, "iso_tb", {"bfp_add.sv", "bfp_acc_align.sv", "bfp_pe.sv", "bfp_pe_array.sv"}, seed);
-  ASSERT_EQ(r.status, 0) << r.output;
-  const size_t at = r.output.find("DONE issued=");
-  ASSERT_NE(at, std::string::npos) << r.output;
-  int issued = 0, held = 0, errors = -1;
-  ASSERT_EQ(std::sscanf(r.output.c_str() + at, "DONE issued=%d held=%d errors=%d", &issued, &held, &errors), 3)
-      << r.output;
-  EXPECT_EQ(errors, 0) << r.output;
-  EXPECT_GT(issued, 3000);  // 8 PEs x 3000 cycles x ~1/3
-  EXPECT_GT(held, 3000);
+TEST_F(OperandIsolation, PeInputsChangeOnlyWithValid) {
+  Fields d;
+  ASSERT_NO_FATAL_FAILURE(run(kIsolationBench, "iso_tb",
+                              {"bfp_add.sv", "bfp_acc_align.sv", "bfp_pe.sv", "bfp_pe_array.sv"}, -1,
+                              {"issued", "held", "errors"}, &d));
+  EXPECT_EQ(d["errors"], 0) << output_;
+  EXPECT_GT(d["issued"], 3000);  // 8 PEs x 3000 cycles x ~1/3
+  EXPECT_GT(d["held"], 3000);
 }
 
 // bfp_operands_sparse, 2 rows x 4 columns, 2 column groups, B = 8, 64-bit beats, with clock gating CG (0 none,
@@ -328,10 +392,11 @@ endmodule
 // bfp_wgt_bank with exponents deeper than one beat (64-bit beats, 256 elements, B = 8: 32 exponents in 4 words, a
 // memory): every exponent word written, then 3000 cycles of reads at an exponent address that mostly stays (a
 // walker's pattern) and a write in 1 of 20 cycles. Every requested exponent byte is checked against a reference
-// memory the cycle after; the memory's own reads (u_exp.u_mem.re_i) must be fewer than half the requests.
+// memory the cycle after; the reads that reach the exponent memory must be fewer than half the requests.
 const char* kExpHoldBench = R"(
 module exp_hold_tb;
   localparam int MW = 64, WD = 256, B = 8, EW = 4;
+  localparam int CountDepth = EW;  // kCountingSram counts the exponent memory's reads (the code memory has 32 words)
   logic clk = 1'b0, rst_n = 1'b0, we = 1'b0, exp_w = 1'b0, re = 1'b0;
   logic [2:0] addr = '0;
   logic [MW-1:0] wdata = '0;
@@ -356,7 +421,6 @@ module exp_hold_tb;
     if (we && exp_w) ref_mem[addr[1:0]] <= wdata;
     ref_v <= re;
     esel_q <= esel;
-    if (dut.gen_exp.u_exp.u_mem.re_i) reads = reads + 1;
     if (re) requests = requests + 1;
   end
   always @(negedge clk) if (ref_v) begin
@@ -390,64 +454,35 @@ module exp_hold_tb;
 endmodule
 )";
 
-// Runs a bench with -DCG=cg (the clock-gating variant) added to its seed.
-RunResult run_bench_cg(const std::string& bench, const std::string& top, const std::vector<std::string>& rtl,
-                       uint32_t seed, int cg) {
-  std::string b = "`define CG " + std::to_string(cg) + "\n" + bench;
-  return run_bench(b, top, rtl, seed);
-}
-
-TEST(OperandIsolation, SparseWriteStageAndMetadataDataOnlyForTheirRow) {
-  if (!have_tool("iverilog") || !have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
-  const uint32_t seed = test_seed();
-  std::cout << "seed " << seed << " (repro: BFP_SEED=" << seed
-            << " build/tests/energy_rtl_test --gtest_filter='OperandIsolation.Sparse*')\n";
+TEST_F(OperandIsolation, SparseWriteStageAndMetadataDataOnlyForTheirRow) {
   for (int cg : {0, 1}) {
     SCOPED_TRACE("ClockGating " + std::to_string(cg));
-    const RunResult r = run_bench_cg(kOpsIsoBench, "ops_iso_tb",
-                                     {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_popcount.sv",
-                                      "bfp_prefix_sum.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv",
-                                      "bfp_operands_sparse.sv"},
-                                     seed, cg);
-    ASSERT_EQ(r.status, 0) << r.output;
-    const size_t at = r.output.find("DONE taken=");
-    ASSERT_NE(at, std::string::npos) << r.output;
-    int taken = 0, skipped = 0, metaw = 0, quiet = 0, errors = -1;
-    ASSERT_EQ(std::sscanf(r.output.c_str() + at, "DONE taken=%d skipped=%d metaw=%d quiet=%d errors=%d", &taken,
-                          &skipped, &metaw, &quiet, &errors),
-              5)
-        << r.output;
-    EXPECT_EQ(errors, 0) << r.output;
+    Fields d;
+    ASSERT_NO_FATAL_FAILURE(run(kOpsIsoBench, "ops_iso_tb",
+                                {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_popcount.sv",
+                                 "bfp_prefix_sum.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv", "bfp_operands_sparse.sv"},
+                                cg, {"taken", "skipped", "metaw", "quiet", "errors"}, &d));
+    EXPECT_EQ(d["errors"], 0) << output_;
     // 4000 cycles, a beat in 1 of 2: ~1000 weight beats (both rows take them), ~500 activation beats per row
-    EXPECT_GT(taken, 2000) << r.output;
-    EXPECT_GT(skipped, 500) << r.output;
-    EXPECT_GT(metaw, 50) << r.output;    // dense activation exponent beats (1 in 16 cycles), one row each
-    EXPECT_GT(quiet, 5000) << r.output;  // both rows, most cycles
+    EXPECT_GT(d["taken"], 2000) << output_;
+    EXPECT_GT(d["skipped"], 500) << output_;
+    EXPECT_GT(d["metaw"], 50) << output_;    // dense activation exponent beats (1 in 16 cycles), one row each
+    EXPECT_GT(d["quiet"], 5000) << output_;  // both rows, most cycles
   }
 }
 
-TEST(SramHold, WeightExponentMemorySkipsReadsOfTheHeldWord) {
-  if (!have_tool("iverilog") || !have_tool("vvp")) GTEST_SKIP() << "iverilog not installed";
-  const uint32_t seed = test_seed();
-  std::cout << "seed " << seed << " (repro: BFP_SEED=" << seed
-            << " build/tests/energy_rtl_test --gtest_filter='SramHold.WeightExponent*')\n";
+TEST_F(SramHold, WeightExponentMemorySkipsReadsOfTheHeldWord) {
   for (int cg : {0, 1}) {
     SCOPED_TRACE("ClockGating " + std::to_string(cg));
-    const RunResult r = run_bench_cg(kExpHoldBench, "exp_hold_tb",
-                                     {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_wgt_bank.sv"}, seed, cg);
-    ASSERT_EQ(r.status, 0) << r.output;
-    const size_t at = r.output.find("DONE reads=");
-    ASSERT_NE(at, std::string::npos) << r.output;
-    int reads = 0, requests = 0, checked = 0, errors = -1;
-    ASSERT_EQ(std::sscanf(r.output.c_str() + at, "DONE reads=%d requests=%d checked=%d errors=%d", &reads,
-                          &requests, &checked, &errors),
-              4)
-        << r.output;
-    EXPECT_EQ(errors, 0) << r.output;
-    EXPECT_GT(checked, 2000) << r.output;
+    Fields d;
+    ASSERT_NO_FATAL_FAILURE(run(kExpHoldBench, "exp_hold_tb",
+                                {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_wgt_bank.sv"}, cg,
+                                {"reads", "requests", "checked", "errors"}, &d, true));
+    EXPECT_EQ(d["errors"], 0) << output_;
+    EXPECT_GT(d["checked"], 2000) << output_;
     // the address moves in 1 of 16 cycles, a write into the memory comes in 1 of 40: most requests find the word
-    EXPECT_LT(reads, requests / 2) << r.output;
-    EXPECT_GT(reads, 0) << r.output;
+    EXPECT_LT(d["reads"], d["requests"] / 2) << output_;
+    EXPECT_GT(d["reads"], 0) << output_;
   }
 }
 
