@@ -27,11 +27,25 @@ uint64_t runahead_cycles(const std::vector<std::vector<uint64_t>>& work, int dep
   return done.back();
 }
 
+uint64_t paired_cycles(const std::vector<std::vector<uint64_t>>& work, const std::vector<bool>& joins) {
+  uint64_t total = 0;
+  for (size_t c = 0; c < work.size();) {
+    uint64_t worst = 0;
+    const bool pair = c + 1 < work.size() && c + 1 < joins.size() && joins[c + 1];
+    for (size_t s = 0; s < work[c].size(); ++s) worst = std::max(worst, work[c][s] + (pair ? work[c + 1][s] : 0));
+    total += worst;
+    c += pair ? 2 : 1;
+  }
+  return total;
+}
+
 SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vector<Command>& cmds,
                           const golden::BfpMatrix& qa, const golden::BfpMatrix& qw) {
   const int B = cfg.block, R = cfg.rows, G = wgt_skip_groups(cfg), GC = cfg.cols / G;
   SeqModel sm;
   std::vector<std::vector<uint64_t>> work;  // per COMPUTE, per sequencer (row-major: r * G + g)
+  std::vector<bool> joins;  // per COMPUTE: it could continue the one before in the same walk (paired_cycles)
+  int prev_act = -1, prev_wgt = -1;  // the activation and weight half of the last COMPUTE (-1: none, or reloaded)
   struct Half {
     int m0 = 0, rows = 0, kb0 = 0, count = 0;
     bool sparse = false;
@@ -42,6 +56,7 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
   std::vector<std::vector<std::vector<uint8_t>>> wnzh(2, std::vector<std::vector<uint8_t>>(static_cast<size_t>(G)));
   for (const Command& c : cmds) {
     if (c.op == Opcode::LoadAct) {
+      if (prev_act == ((c.flags & kFlagActBuf) ? 1 : 0)) prev_act = -1;  // that half no longer holds the same tile
       Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
       h.sparse = (c.flags & kFlagSparse) && cfg.sparse();
       h.rows = c.rows;
@@ -67,6 +82,10 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
       const Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
       const auto& wnz = wnzh[c.wgt_buf ? 1 : 0];
       ++sm.computes;
+      const int act_half = (c.flags & kFlagActBuf) ? 1 : 0, wgt_half = c.wgt_buf ? 1 : 0;
+      joins.push_back(prev_act == act_half && prev_wgt >= 0 && prev_wgt != wgt_half);
+      prev_act = act_half;
+      prev_wgt = wgt_half;
       uint64_t worst = 0, sum = 0;
       std::vector<uint64_t>& w = work.emplace_back();
       for (int r = 0; r < R; ++r) {
@@ -98,6 +117,7 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
     }
   }
   for (int d = 0; d < 2; ++d) sm.runahead[d] = runahead_cycles(work, d + 1);
+  sm.paired = paired_cycles(work, joins);
   std::vector<uint64_t> total(work.empty() ? 0 : work[0].size(), 0);
   for (const auto& w : work)
     for (size_t s = 0; s < w.size(); ++s) total[s] += w[s];

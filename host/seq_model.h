@@ -30,6 +30,11 @@ struct SeqModel {
   /// sequencer. The same units as `slowest` (no per-COMPUTE overhead).
   uint64_t runahead[2] = {0, 0};
   uint64_t busiest = 0;
+  /// What-if of a cheaper form (not built either): paired_cycles over the COMPUTEs, a COMPUTE joining the one
+  /// before when both read the same activation half (no LOAD_ACT into it between them) and different weight halves
+  /// (the pair schedule's two N tiles of one A tile): each sequencer goes on to the second COMPUTE's work as soon as
+  /// it finished its own part of the first, so the pair lasts as long as the largest per-sequencer sum.
+  uint64_t paired = 0;
 };
 
 /// Issue cycles of a schedule in which sequencer s may begin COMPUTE c once it finished its own COMPUTE c - 1
@@ -37,6 +42,11 @@ struct SeqModel {
 /// row of `work` the same length). depth 0 is today's lock-step schedule (the sum over COMPUTEs of the slowest);
 /// a large depth tends to the busiest sequencer's total.
 uint64_t runahead_cycles(const std::vector<std::vector<uint64_t>>& work, int depth);
+
+/// Issue cycles if COMPUTE c + 1 runs in the same walk as COMPUTE c wherever joins[c + 1] (and c does not itself
+/// join c - 1: pairs only): a pair costs the largest sum over sequencers of both COMPUTEs' work, any other COMPUTE
+/// its slowest sequencer (`work` as for runahead_cycles; joins[0] is ignored).
+uint64_t paired_cycles(const std::vector<std::vector<uint64_t>>& work, const std::vector<bool>& joins);
 
 /// `qa` (M x K) and `qw` (W^T, N x K) are the quantized operands at the addresses of `l`.
 SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vector<Command>& cmds,

@@ -8,8 +8,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "config/config.h"
+#include "golden/bfp.h"
+#include "host/plan.h"
 #include "host/seq_model.h"
 
 using bfp::host::runahead_cycles;
@@ -66,4 +70,43 @@ TEST(RunaheadCycles, LimitsOnRandomWork) {
     EXPECT_EQ(runahead_cycles(w, C), *std::max_element(total.begin(), total.end()));
     for (int d = 0; d < C; ++d) EXPECT_LE(runahead_cycles(w, d + 1), runahead_cycles(w, d)) << "depth " << d;
   }
+}
+
+TEST(PairedCycles, APairCostsItsLargestPerSequencerSum) {
+  using bfp::host::paired_cycles;
+  // two sequencers; COMPUTE 1 joins 0, COMPUTE 3 joins 2: pairs (0, 1) -> max(4 + 1, 1 + 4) = 5 and
+  // (2, 3) -> max(2 + 2, 0 + 1) = 4; lock-step 4 + 4 + 2 + 1 = 11
+  const Work w{{4, 1}, {1, 4}, {2, 0}, {2, 1}};
+  EXPECT_EQ(paired_cycles(w, {false, true, false, true}), 9u);
+  EXPECT_EQ(paired_cycles(w, {false, false, false, false}), runahead_cycles(w, 0));
+  // pairs only: COMPUTE 2 joins 1 as well, but 1 is already the second of a pair, so 2 and 3 stay alone
+  EXPECT_EQ(paired_cycles(w, {false, true, true, false}), 5u + 2u + 2u);
+  EXPECT_EQ(paired_cycles(Work{}, {}), 0u);
+}
+
+// model_sequencers joins the pair schedule's two COMPUTEs of an A tile: a dense A and a W^T whose first N tile has
+// non-zeros only in walker group 0's columns and whose second only in group 1's. Lock-step, each A tile costs K
+// (group 0) + K (group 1); paired, every sequencer has K in one of the two, so the pair costs K.
+TEST(PairedCycles, ThePairScheduleJoinsTheTwoComputesOfAnATile) {
+  const bfp::Config cfg = bfp::load_config(std::string(BFP_SOURCE_DIR) + "/configs/default.yaml");
+  ASSERT_EQ(cfg.sparsity, bfp::Sparsity::Both);
+  const int R = cfg.rows, C = cfg.cols, B = cfg.block, M = 2 * R, K = 2 * B, N = 2 * C;
+  const int GC = C / bfp::host::wgt_skip_groups(cfg);
+  ASSERT_GE(bfp::host::wgt_skip_groups(cfg), 2);
+  bfp::golden::BfpMatrix qa, qw;
+  qa.rows = M, qa.cols = K, qa.block = B;
+  qa.codes = bfp::golden::CodeMatrix::Constant(M, K, 3);
+  qa.exps = bfp::golden::ExpMatrix::Constant(M, K / B, 120);
+  qw.rows = N, qw.cols = K, qw.block = B;
+  qw.codes = bfp::golden::CodeMatrix::Zero(N, K);
+  qw.exps = bfp::golden::ExpMatrix::Constant(N, K / B, 120);
+  for (int j = 0; j < GC; ++j) qw.codes.row(j).setConstant(5);           // tile 0, group 0
+  for (int j = C + GC; j < C + 2 * GC; ++j) qw.codes.row(j).setConstant(5);  // tile 1, group 1
+  bfp::host::PlanOptions po;
+  po.schedule = bfp::host::Schedule::Pair;
+  const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {M, K, N}, po);
+  const bfp::host::SeqModel sm = bfp::host::model_sequencers(cfg, plan.layout, plan.commands, qa, qw);
+  ASSERT_EQ(sm.computes, 4u);
+  EXPECT_EQ(sm.slowest, uint64_t(4 * K));
+  EXPECT_EQ(sm.paired, uint64_t(2 * K));
 }

@@ -13,7 +13,8 @@ nlohmann::json sequencer_model_json(const GemmResult& r) {
           {"mean_row_cycles", r.seq_mean},
           {"runahead_1_cycles", r.seq_runahead[0]},
           {"runahead_2_cycles", r.seq_runahead[1]},
-          {"busiest_sequencer_cycles", r.seq_busiest}};
+          {"busiest_sequencer_cycles", r.seq_busiest},
+          {"paired_halves_cycles", r.seq_paired}};
 }
 
 nlohmann::json compression_json(const golden::CompressionStats& c) {

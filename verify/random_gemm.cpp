@@ -75,6 +75,7 @@ void add_stats(const Config& cfg, const GemmSpec& spec, const host::GemmPlan& pl
   res.seq_runahead[0] = sm.runahead[0];
   res.seq_runahead[1] = sm.runahead[1];
   res.seq_busiest = sm.busiest;
+  res.seq_paired = sm.paired;
 
   uint64_t a_zero = 0, w_zero = 0;
   for (int r = 0; r < M; ++r)

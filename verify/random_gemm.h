@@ -104,6 +104,7 @@ struct GemmResult : sim::GemmRun {
   double seq_mean = 0;
   uint64_t seq_runahead[2] = {0, 0};  ///< host::SeqModel::runahead: if sequencers could run 1 or 2 COMPUTEs ahead
   uint64_t seq_busiest = 0;           ///< host::SeqModel::busiest: the limit of unbounded run-ahead
+  uint64_t seq_paired = 0;            ///< host::SeqModel::paired: the pair schedule's two COMPUTEs of an A tile in one walk
   /// Memory row i held A row row_order[i] (empty: natural order; GemmSpec::balance_rows). The output, the
   /// mismatch row and out_rtl are in logical row order either way.
   std::vector<int> row_order;
