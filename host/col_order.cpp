@@ -9,26 +9,13 @@
 #include <tuple>
 #include <utility>
 
+#include "host/nz_bits.h"
+
 namespace bfp::host {
 
 namespace {
 
-using Bits = std::vector<uint64_t>;  // one bit per element of K
-
-Bits nonzero_bits(const golden::BfpMatrix& q, int row) {
-  Bits b(size_t(q.cols + 63) / 64, 0);
-  for (int k = 0; k < q.cols; ++k)
-    if (q.codes(row, k) != 0) b[size_t(k) / 64] |= uint64_t(1) << (k % 64);
-  return b;
-}
-
-long and_count(const Bits& x, const Bits& y) {
-  long n = 0;
-  for (size_t i = 0; i < x.size(); ++i) n += __builtin_popcountll(x[i] & y[i]);
-  return n;
-}
-
-long xor_count(const Bits& x, const Bits& y) {
+long xor_count(const NzBits& x, const NzBits& y) {
   long n = 0;
   for (size_t i = 0; i < x.size(); ++i) n += __builtin_popcountll(x[i] ^ y[i]);
   return n;
@@ -42,15 +29,15 @@ long xor_count(const Bits& x, const Bits& y) {
 //    which makes a group more alike counts before its union shrinks (with four columns of two kinds in a group, no
 //    single swap changes a union: 1 and 2 have plateaus that only 3 leads off).
 using Cost = std::tuple<long, long, long>;
-Cost tile_cost(const std::vector<Bits>& arows, int rows, const std::vector<Bits>& wcols, const std::vector<int>& order,
-               int group_cols) {
+Cost tile_cost(const std::vector<NzBits>& arows, int rows, const std::vector<NzBits>& wcols,
+               const std::vector<int>& order, int group_cols) {
   const int groups = int(order.size() + size_t(group_cols) - 1) / group_cols;
-  std::vector<Bits> gmask(size_t(groups), Bits(wcols.empty() ? 0 : wcols[0].size(), 0));
+  std::vector<NzBits> gmask(size_t(groups), NzBits(wcols.empty() ? 0 : wcols[0].size(), 0));
   long differ = 0;
   for (size_t j = 0; j < order.size(); ++j) {
-    Bits& g = gmask[j / size_t(group_cols)];
-    const Bits& w = wcols[size_t(order[j])];
-    for (size_t i = 0; i < g.size(); ++i) g[i] |= w[i];
+    NzBits& g = gmask[j / size_t(group_cols)];
+    const NzBits& w = wcols[size_t(order[j])];
+    or_into(g, w);
     for (size_t i = j / size_t(group_cols) * size_t(group_cols); i < j; ++i)
       differ += xor_count(w, wcols[size_t(order[i])]);
   }
@@ -58,7 +45,7 @@ Cost tile_cost(const std::vector<Bits>& arows, int rows, const std::vector<Bits>
   for (size_t t = 0; t < arows.size(); t += size_t(rows)) {
     long worst = 0;
     for (size_t r = t; r < std::min(arows.size(), t + size_t(rows)); ++r)
-      for (const Bits& g : gmask) {
+      for (const NzBits& g : gmask) {
         const long w = and_count(arows[r], g);
         worst = std::max(worst, w);
         all += w;
@@ -91,16 +78,16 @@ std::vector<int> grouped_col_order(const golden::BfpMatrix& a, const golden::Bfp
       a.cols != wt.cols)
     return {};
   const int group_cols = cols / groups, seg = std::gcd(block, cols);
-  std::vector<Bits> arows;
+  std::vector<NzBits> arows;
   arows.reserve(size_t(a.rows));
-  for (int r = 0; r < a.rows; ++r) arows.push_back(nonzero_bits(a, r));
+  for (int r = 0; r < a.rows; ++r) arows.push_back(nonzero_bits(a, r, 0, a.cols));
   std::vector<int> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
   bool changed = false;
   for (int n0 = 0; n0 < n; n0 += cols) {
     const int width = std::min(cols, n - n0);
-    std::vector<Bits> wcols;
-    for (int j = 0; j < width; ++j) wcols.push_back(nonzero_bits(wt, n0 + j));
+    std::vector<NzBits> wcols;
+    for (int j = 0; j < width; ++j) wcols.push_back(nonzero_bits(wt, n0 + j, 0, wt.cols));
     std::vector<int> tile(static_cast<size_t>(width));
     std::iota(tile.begin(), tile.end(), 0);
     Cost best = tile_cost(arows, rows, wcols, tile, group_cols);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "host/nz_bits.h"
+
 namespace bfp::host {
 
 int wgt_skip_groups(const Config& cfg) {
@@ -51,9 +53,9 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
     bool sparse = false;
   } half[2];
   int n0 = 0, nrows = 0, wkb0 = 0;
-  // wnz[h][g][k]: element k (within the chunk loaded into weight half h, the wgt_buf field; 0 without halves)
+  // wnz[h][g] bit k: element k (within the chunk loaded into weight half h, the wgt_buf field; 0 without halves)
   // has a non-zero loaded weight in column group g
-  std::vector<std::vector<std::vector<uint8_t>>> wnzh(2, std::vector<std::vector<uint8_t>>(static_cast<size_t>(G)));
+  std::vector<std::vector<NzBits>> wnzh(2, std::vector<NzBits>(static_cast<size_t>(G)));
   for (const Command& c : cmds) {
     if (c.op == Opcode::LoadAct) {
       if (prev_act == ((c.flags & kFlagActBuf) ? 1 : 0)) prev_act = -1;  // that half no longer holds the same tile
@@ -74,10 +76,8 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
       wkb0 = int((c.code_addr - l.w_codes) % l.a_code_stride) / B;
       nrows = c.rows;
       auto& wnz = wnzh[c.wgt_buf ? 1 : 0];
-      for (auto& m : wnz) m.assign(size_t(c.count) * B, 0);
-      for (int j = 0; j < nrows; ++j)
-        for (size_t k = 0; k < wnz[0].size(); ++k)
-          wnz[size_t(j / GC)][k] |= qw.codes(n0 + j, wkb0 * B + int(k)) != 0;
+      for (auto& m : wnz) m = zero_bits(c.count * B);
+      for (int j = 0; j < nrows; ++j) or_into(wnz[size_t(j / GC)], nonzero_bits(qw, n0 + j, wkb0 * B, c.count * B));
     } else if (c.op == Opcode::Compute) {
       const Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
       const auto& wnz = wnzh[c.wgt_buf ? 1 : 0];
@@ -86,27 +86,23 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
       joins.push_back(prev_act == act_half && prev_wgt >= 0 && prev_wgt != wgt_half);
       prev_act = act_half;
       prev_wgt = wgt_half;
+      // The walk covers the A half's chunk, h.count blocks. Every element counts as non-zero in an A half loaded
+      // dense, and in the weights unless they are skipped too (`sparsity: both`); weights past the loaded chunk
+      // count as zero (and_count stops at the shorter mask).
+      const int len = h.count * B;
+      const NzBits every = all_bits(len);
       uint64_t worst = 0, sum = 0;
       std::vector<uint64_t>& w = work.emplace_back();
       for (int r = 0; r < R; ++r) {
+        const bool walks = cfg.sparse() && r < h.rows;  // a row beyond the tile's has nothing to walk
+        const NzBits arow = !walks ? NzBits{} : h.sparse ? nonzero_bits(qa, h.m0 + r, h.kb0 * B, len) : every;
         for (int g = 0; g < G; ++g) {
-          const std::vector<uint8_t>& wm = wnz[size_t(g)];
+          const NzBits& wm = cfg.sparsity == Sparsity::Both ? wnz[size_t(g)] : every;
           uint64_t cyc = 0;
-          if (!cfg.sparse()) {
+          if (!cfg.sparse())
             cyc = uint64_t(c.count) * B;
-          } else if (r < h.rows) {
-            for (int b = 0; b < h.count; ++b) {
-              int matched = 0;
-              for (int t = 0; t < B; ++t) {
-                const int k = (h.kb0 + b) * B + t;
-                const bool a = !h.sparse || qa.codes(h.m0 + r, k) != 0;
-                const bool w = cfg.sparsity != Sparsity::Both || (size_t(b * B + t) < wm.size() && wm[size_t(b * B + t)]);
-                matched += a && w;
-              }
-              // one cycle per matched element; the lookahead skips a block whose AND is empty at no cost
-              cyc += uint64_t(matched);
-            }
-          }
+          else if (walks)  // one cycle per matched element; the lookahead skips a block whose AND is empty at no cost
+            cyc = uint64_t(and_count(arow, wm));
           w.push_back(cyc);
           worst = std::max(worst, cyc);
           sum += cyc;
