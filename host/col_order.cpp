@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "host/nz_bits.h"
+#include "host/permutation.h"
 
 namespace bfp::host {
 
@@ -55,17 +56,14 @@ Cost tile_cost(const std::vector<NzBits>& arows, int rows, const std::vector<NzB
   return {cost, all, differ};
 }
 
+// A permutation (host/permutation.h) that also keeps every column in its block of q.block, so the block exponents
+// stay valid.
 void check_order(const golden::BfpMatrix& q, const std::vector<int>& order) {
-  if (order.size() != size_t(q.cols))
-    throw std::invalid_argument("column order has " + std::to_string(order.size()) + " entries for " +
-                                std::to_string(q.cols) + " columns");
-  std::vector<char> seen(order.size(), 0);
+  check_permutation(size_t(q.cols), order, "column");
   for (size_t j = 0; j < order.size(); ++j) {
     const int c = order[j];
-    if (c < 0 || c >= q.cols || seen[size_t(c)]) throw std::invalid_argument("column order is not a permutation");
     if (q.block <= 0 || c / q.block != int(j) / q.block)
       throw std::invalid_argument("column order moves column " + std::to_string(c) + " out of its block");
-    seen[size_t(c)] = 1;
   }
 }
 

@@ -3,23 +3,12 @@
 
 #include <algorithm>
 #include <numeric>
-#include <stdexcept>
-#include <string>
+
+#include "host/permutation.h"
 
 namespace bfp::host {
 
 namespace {
-void check_order(const golden::BfpMatrix& q, const std::vector<int>& order) {
-  if (order.size() != size_t(q.rows))
-    throw std::invalid_argument("row order has " + std::to_string(order.size()) + " entries for " +
-                                std::to_string(q.rows) + " rows");
-  std::vector<char> seen(order.size(), 0);
-  for (int r : order) {
-    if (r < 0 || r >= q.rows || seen[size_t(r)]) throw std::invalid_argument("row order is not a permutation");
-    seen[size_t(r)] = 1;
-  }
-}
-
 std::vector<long> row_nnz(const golden::BfpMatrix& a) {
   std::vector<long> nnz(size_t(a.rows), 0);
   for (int r = 0; r < a.rows; ++r) nnz[size_t(r)] = long((a.codes.row(r).array() != 0).count());
@@ -74,7 +63,7 @@ bool is_identity(const std::vector<int>& order) {
 }
 
 golden::BfpMatrix permute_rows(const golden::BfpMatrix& q, const std::vector<int>& order) {
-  check_order(q, order);
+  check_permutation(size_t(q.rows), order, "row");
   golden::BfpMatrix p = q;
   for (int i = 0; i < q.rows; ++i) {
     p.codes.row(i) = q.codes.row(order[size_t(i)]);
@@ -84,7 +73,7 @@ golden::BfpMatrix permute_rows(const golden::BfpMatrix& q, const std::vector<int
 }
 
 golden::BfpMatrix unpermute_rows(const golden::BfpMatrix& q, const std::vector<int>& order) {
-  check_order(q, order);
+  check_permutation(size_t(q.rows), order, "row");
   golden::BfpMatrix p = q;
   for (int i = 0; i < q.rows; ++i) {
     p.codes.row(order[size_t(i)]) = q.codes.row(i);
