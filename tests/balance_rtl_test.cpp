@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,15 @@ BfpMatrix dense_wt(int n, int k, int block) {
   });
 }
 
+// The runner (verify::run_gemm_stored) on a fresh driver of `model`, no bias; *layout receives the orders it
+// chose and the operands as stored.
+bfp::sim::GemmRun run_stored(const std::shared_ptr<bfp::sim::Model>& model, const bfp::host::GemmPlan& plan,
+                             const BfpMatrix& qa, const BfpMatrix& qw, const BfpMatrix& gc, bool balance, bool regroup,
+                             bfp::verify::StoredLayout* layout) {
+  auto drv = bfp::sim::make_driver(model, plan.layout.bytes, 1, bfp::sim::MemTiming{});
+  return bfp::verify::run_gemm_stored(*drv, plan, qa, qw, gc, nullptr, balance, regroup, layout);
+}
+
 TEST(RowBalance, GroupsDenseRowsIntoOneTileAndSavesTheHandComputedCycles) {
   const bfp::Config cfg = bfp::test::load("configs/default.yaml");
   const int R = cfg.rows, B = cfg.block, M = 2 * R, K = 4 * B, N = cfg.cols;
@@ -65,23 +75,20 @@ TEST(RowBalance, GroupsDenseRowsIntoOneTileAndSavesTheHandComputedCycles) {
   po.sparse_a = bfp::host::Compress::Yes;
   const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {M, K, N}, po);
   const auto model = bfp::test::model_for(cfg);
-  auto run = [&](bool balance, std::vector<int>* order) {
-    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, 1, bfp::sim::MemTiming{});
-    return bfp::verify::run_gemm_rows(*drv, plan, qa, qw, gc, nullptr, balance, order);
-  };
-  std::vector<int> natural_order, balanced_order;
-  const bfp::sim::GemmRun natural = run(false, &natural_order);
-  const bfp::sim::GemmRun balanced = run(true, &balanced_order);
+  bfp::verify::StoredLayout natural_layout, balanced_layout;
+  const bfp::sim::GemmRun natural = run_stored(model, plan, qa, qw, gc, false, false, &natural_layout);
+  const bfp::sim::GemmRun balanced = run_stored(model, plan, qa, qw, gc, true, false, &balanced_layout);
   std::cerr << "repro: none (hand-built operands; no seed)\n";
   EXPECT_TRUE(natural.bit_exact) << natural.first_mismatch;
   EXPECT_TRUE(balanced.bit_exact) << balanced.first_mismatch;
   EXPECT_EQ(balanced.out_rtl.codes, gc.codes);
   EXPECT_EQ(balanced.out_rtl.exps, gc.exps);
-  EXPECT_TRUE(natural_order.empty());
+  EXPECT_TRUE(natural_layout.row_order.empty());
   std::vector<int> want;  // dense (even) rows first, then the sparse (odd) ones, each in natural order
   for (int r = 0; r < M; r += 2) want.push_back(r);
   for (int r = 1; r < M; r += 2) want.push_back(r);
-  EXPECT_EQ(balanced_order, want);
+  EXPECT_EQ(balanced_layout.row_order, want);
+  EXPECT_EQ(balanced_layout.a, bfp::host::permute_rows(qa, want));
   // Natural: both COMPUTEs last K issue cycles (a dense row in each tile). Balanced: the dense tile K, the sparse
   // tile one element per block, K / B. Same number of COMPUTEs, same fixed overhead each.
   const uint64_t saved = uint64_t(K) - uint64_t(K / B);
@@ -112,19 +119,17 @@ TEST(RowBalance, HeavyEndsPutTheSecondHeaviestTileBeforeTheWeightBoundary) {
   po.schedule = bfp::host::Schedule::Pair;
   const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {M, K, N}, po);
   const auto model = bfp::test::model_for(cfg);
-  auto driver = [&] { return bfp::sim::make_driver(model, plan.layout.bytes, 1, bfp::sim::MemTiming{}); };
   std::cerr << "repro: none (hand-built operands; no seed)\n";
 
   const std::vector<int> sorted = bfp::host::balanced_row_order(qa);
   std::vector<int> want = sorted;  // tile 1 (the medium rows) last
   std::rotate(want.begin() + R, want.begin() + 2 * R, want.end());
-  auto d1 = driver();
+  auto d1 = bfp::sim::make_driver(model, plan.layout.bytes, 1, bfp::sim::MemTiming{});
   const bfp::sim::GemmRun plain = bfp::sim::run_gemm(*d1, plan, bfp::host::permute_rows(qa, sorted), qw,
                                                      bfp::host::permute_rows(gc, sorted), nullptr);
-  std::vector<int> used;
-  auto d2 = driver();
-  const bfp::sim::GemmRun ends = bfp::verify::run_gemm_rows(*d2, plan, qa, qw, gc, nullptr, true, &used);
-  EXPECT_EQ(used, want);
+  bfp::verify::StoredLayout used;
+  const bfp::sim::GemmRun ends = run_stored(model, plan, qa, qw, gc, true, false, &used);
+  EXPECT_EQ(used.row_order, want);
   EXPECT_TRUE(plain.bit_exact) << plain.first_mismatch;
   EXPECT_TRUE(ends.bit_exact) << ends.first_mismatch;
   EXPECT_EQ(ends.out_rtl.codes, gc.codes);
@@ -205,13 +210,11 @@ TEST(ColRegroup, GroupsColumnsWithTheSameNonZerosAndSavesTheHandComputedCycles) 
 
   const bfp::host::GemmPlan plan = bfp::host::plan_gemm(cfg, {M, K, N}, bfp::host::PlanOptions{});
   const auto model = bfp::test::model_for(cfg);
-  auto run = [&](bool regroup, std::vector<int>* cols) {
-    auto drv = bfp::sim::make_driver(model, plan.layout.bytes, 1, bfp::sim::MemTiming{});
-    return bfp::verify::run_gemm_rows(*drv, plan, qa, qw, gc, nullptr, true, nullptr, regroup, cols);
-  };
-  std::vector<int> natural_cols, regrouped_cols;
-  const bfp::sim::GemmRun natural = run(false, &natural_cols);
-  const bfp::sim::GemmRun regrouped = run(true, &regrouped_cols);
+  bfp::verify::StoredLayout natural_layout, regrouped_layout;
+  const bfp::sim::GemmRun natural = run_stored(model, plan, qa, qw, gc, true, false, &natural_layout);
+  const bfp::sim::GemmRun regrouped = run_stored(model, plan, qa, qw, gc, true, true, &regrouped_layout);
+  const std::vector<int>& natural_cols = natural_layout.col_order;
+  const std::vector<int>& regrouped_cols = regrouped_layout.col_order;
   std::cerr << "repro: none (hand-built operands; no seed)\n";
   EXPECT_TRUE(natural.bit_exact) << natural.first_mismatch;
   EXPECT_TRUE(regrouped.bit_exact) << regrouped.first_mismatch;
@@ -219,6 +222,7 @@ TEST(ColRegroup, GroupsColumnsWithTheSameNonZerosAndSavesTheHandComputedCycles) 
   EXPECT_EQ(regrouped.out_rtl.exps, gc.exps);
   EXPECT_TRUE(natural_cols.empty());
   ASSERT_EQ(regrouped_cols.size(), size_t(N));
+  EXPECT_EQ(regrouped_layout.wt, bfp::host::permute_rows(qw, regrouped_cols));
   const int gcols = C / 4;
   for (int j = 0; j < N; ++j)
     EXPECT_EQ(regrouped_cols[size_t(j)] % 2, regrouped_cols[size_t(j / gcols * gcols)] % 2)

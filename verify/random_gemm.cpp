@@ -114,32 +114,19 @@ uint64_t forced_zeros(const std::vector<uint8_t>& mask, const golden::BfpMatrix&
   return count;
 }
 
-}  // namespace
-
-sim::GemmRun run_gemm_rows(sim::Driver& drv, const host::GemmPlan& plan, const golden::BfpMatrix& qa,
-                           const golden::BfpMatrix& qw, const golden::BfpMatrix& expected, const golden::BfpMatrix* bias,
-                           bool balance, std::vector<int>* order_out, bool regroup_cols,
-                           std::vector<int>* col_order_out) {
-  // row balancing and column regrouping: the RTL sees A, W^T, C and the bias in memory order; everything returned
-  // is logical
-  const Config& cfg = drv.config();
-  std::vector<int> order, cols;
-  if (balance && plan.sparse_a() && !plan.a_resident) order = host::balanced_row_order(qa, cfg.rows);
-  if (host::is_identity(order)) order.clear();
-  if (order_out) *order_out = order;
-  const golden::BfpMatrix a_mem = order.empty() ? qa : host::permute_rows(qa, order);
-  if (regroup_cols && cfg.sparsity == Sparsity::Both)
-    cols = host::grouped_col_order(a_mem, qw, cfg.rows, cfg.cols, host::wgt_skip_groups(cfg), cfg.block);
-  if (col_order_out) *col_order_out = cols;
-  if (order.empty() && cols.empty()) return sim::run_gemm(drv, plan, qa, qw, expected, bias);
+// The run with A, W^T, C and the bias in memory order (a permutation in `s`); out_rtl and the mismatch position
+// are mapped back to logical order.
+sim::GemmRun run_in_memory_order(sim::Driver& drv, const host::GemmPlan& plan, const StoredLayout& s,
+                                 const golden::BfpMatrix& expected, const golden::BfpMatrix* bias) {
+  const std::vector<int>& order = s.row_order;
+  const std::vector<int>& cols = s.col_order;
   golden::BfpMatrix c_mem = order.empty() ? expected : host::permute_rows(expected, order);
   golden::BfpMatrix b_mem;
   if (!cols.empty()) {
     c_mem = host::permute_cols(c_mem, cols);
     if (bias) b_mem = host::permute_cols(*bias, cols);
   }
-  sim::GemmRun g = sim::run_gemm(drv, plan, a_mem, cols.empty() ? qw : host::permute_rows(qw, cols), c_mem,
-                                 bias && !cols.empty() ? &b_mem : bias);
+  sim::GemmRun g = sim::run_gemm(drv, plan, s.a, s.wt, c_mem, bias && !cols.empty() ? &b_mem : bias);
   if (!cols.empty()) g.out_rtl = host::unpermute_cols(g.out_rtl, cols);
   if (!order.empty()) g.out_rtl = host::unpermute_rows(g.out_rtl, order);
   if (g.mismatch_row >= 0) {
@@ -153,6 +140,27 @@ sim::GemmRun run_gemm_rows(sim::Driver& drv, const host::GemmPlan& plan, const g
       g.first_mismatch += " (memory column " + std::to_string(mem_col) + " holds C column " +
                           std::to_string(g.mismatch_col) + ": columns regrouped)";
   }
+  return g;
+}
+
+}  // namespace
+
+sim::GemmRun run_gemm_stored(sim::Driver& drv, const host::GemmPlan& plan, const golden::BfpMatrix& qa,
+                             const golden::BfpMatrix& qw, const golden::BfpMatrix& expected,
+                             const golden::BfpMatrix* bias, bool balance, bool regroup_cols, StoredLayout* layout) {
+  // row balancing and column regrouping: the RTL sees A, W^T, C and the bias in memory order; everything returned
+  // is logical
+  const Config& cfg = drv.config();
+  StoredLayout s;
+  if (balance && plan.sparse_a() && !plan.a_resident) s.row_order = host::balanced_row_order(qa, cfg.rows);
+  if (host::is_identity(s.row_order)) s.row_order.clear();
+  s.a = s.row_order.empty() ? qa : host::permute_rows(qa, s.row_order);
+  if (regroup_cols && cfg.sparsity == Sparsity::Both)
+    s.col_order = host::grouped_col_order(s.a, qw, cfg.rows, cfg.cols, host::wgt_skip_groups(cfg), cfg.block);
+  s.wt = s.col_order.empty() ? qw : host::permute_rows(qw, s.col_order);
+  sim::GemmRun g = s.row_order.empty() && s.col_order.empty() ? sim::run_gemm(drv, plan, qa, qw, expected, bias)
+                                                              : run_in_memory_order(drv, plan, s, expected, bias);
+  if (layout) *layout = std::move(s);
   return g;
 }
 
@@ -287,9 +295,9 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     // heavy boundary tiles (row balancing puts them at the weight-tile boundaries): group those boundaries
     if (spec.balance_rows && plan.sparse_a() && !plan.a_resident && host::heavy_boundaries(qa, cfg.rows))
       plan = plan_spec(cfg, this_run, true);
-    std::vector<int> order, col_order;
-    sim::GemmRun g = run_gemm_rows(*drv, plan, qa, qw, gc, spec.bias ? &qb : nullptr, spec.balance_rows, &order,
-                                   spec.regroup_cols, &col_order);
+    StoredLayout stored;  // the final run's, for the statistics
+    sim::GemmRun g = run_gemm_stored(*drv, plan, qa, qw, gc, spec.bias ? &qb : nullptr, spec.balance_rows,
+                                     spec.regroup_cols, final_run ? &stored : nullptr);
     sim_seconds += g.sim_seconds;
     std::string tag, tag_codes;
     if (!final_run) {
@@ -301,11 +309,10 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     if (!final_run) continue;
 
     static_cast<sim::GemmRun&>(res) = std::move(g);
-    // the sequencer model walks A as the RTL sees it (memory row order; permuted again only for the final run)
-    add_stats(cfg, spec, plan, order.empty() ? qa : host::permute_rows(qa, order),
-              col_order.empty() ? qw : host::permute_rows(qw, col_order), gc, res);
-    res.row_order = order;
-    res.col_order = col_order;
+    // the sequencer model walks A and W^T as the RTL saw them (memory order)
+    add_stats(cfg, spec, plan, stored.a, stored.wt, gc, res);
+    res.row_order = std::move(stored.row_order);
+    res.col_order = std::move(stored.col_order);
     res.grouped_boundaries = plan.grouped_boundaries;
     res.act_forced_zeros = a_forced;
     res.wgt_forced_zeros = w_forced;

@@ -117,15 +117,24 @@ struct GemmResult : sim::GemmRun {
   golden::ErrorStats err_golden;  ///< same for the golden output
 };
 
+/// How run_gemm_stored stored the operands: what the RTL saw, for figures that must walk the same memory (the
+/// sequencer model), without permuting again.
+struct StoredLayout {
+  std::vector<int> row_order;  ///< memory row i held A row row_order[i] (empty: natural order)
+  std::vector<int> col_order;  ///< memory row j of W^T held W column col_order[j] (empty: natural order)
+  golden::BfpMatrix a;         ///< A as stored: qa with its rows in row_order
+  golden::BfpMatrix wt;        ///< W^T as stored: qw with its rows in col_order
+};
+
 /// sim::run_gemm with row balancing and column regrouping: when `balance` and the plan loads a compressed A the
 /// host writes (not resident), A and `expected` are stored with their rows in host::balanced_row_order; when
 /// `regroup_cols` and the config has `sparsity: both`, W^T, `expected` and the bias are stored with their columns in
 /// host::grouped_col_order (of A as stored). The result is mapped back (out_rtl, mismatch_row and mismatch_col
-/// logical). *order_out and *col_order_out (when given) receive the orders used (empty: natural).
-sim::GemmRun run_gemm_rows(sim::Driver& drv, const host::GemmPlan& plan, const golden::BfpMatrix& qa,
-                           const golden::BfpMatrix& qw, const golden::BfpMatrix& expected, const golden::BfpMatrix* bias,
-                           bool balance, std::vector<int>* order_out = nullptr, bool regroup_cols = false,
-                           std::vector<int>* col_order_out = nullptr);
+/// logical). *layout (when given) receives the orders used and A and W^T as stored.
+sim::GemmRun run_gemm_stored(sim::Driver& drv, const host::GemmPlan& plan, const golden::BfpMatrix& qa,
+                             const golden::BfpMatrix& qw, const golden::BfpMatrix& expected,
+                             const golden::BfpMatrix* bias, bool balance, bool regroup_cols,
+                             StoredLayout* layout = nullptr);
 
 /// Runs the GEMM on `model` (a fresh Driver each call). Throws on simulation errors (timeouts,
 /// memory errors), never on mismatches: those are reported in the result.
