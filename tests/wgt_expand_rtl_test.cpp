@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+// rtl/bfp_wgt_expand.sv, one lane of the compressed weight loader (docs/sparsity-bench.md "What compressed weight
+// loads need"): a bench verilated with -Wall feeds it random columns as the pieces of their row streams
+// (docs/sparse-format.md: level-1 mask and counts, level-2 words, code words), with random gaps and the lane's
+// own backpressure, and compares every dense word it writes with the column's codes, byte for byte; each word
+// must be written exactly once, into the column's bank. Columns: random densities (a quarter of them below 15%),
+// every third block empty in some, and block counts of every whole number of words up to NumBlocks.
+// Memory widths and block sizes of the configs with `sparsity: both` (default: B = 16 on 256 bits; r4c8b16:
+// 128 bits) and B = 8 on 64 bits (the 64-bit ports are Verilator QData, not arrays: the bench's put/get take both).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+
+#include "support/run_cmd.h"
+#include "support/seed.h"
+#include "support/temp_dir.h"
+
+namespace {
+
+constexpr const char* kBench = R"(
+#include "Vbfp_wgt_expand.h"
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+static Vbfp_wgt_expand m;
+static uint64_t cyc = 0;
+static void tick() { m.clk_i = 0; m.eval(); m.clk_i = 1; m.eval(); ++cyc; }
+static uint8_t byte_at(const std::vector<uint8_t>& b, size_t i) { return i < b.size() ? b[i] : 0; }
+static void put(QData& p, const std::vector<uint8_t>& b, size_t off) {
+  p = 0;
+  for (int i = 0; i < BEAT; ++i) p |= QData(byte_at(b, off + i)) << (8 * i);
+}
+template <std::size_t N> static void put(VlWide<N>& p, const std::vector<uint8_t>& b, size_t off) {
+  for (int i = 0; i < BEAT / 4; ++i) {
+    uint32_t v = 0;
+    for (int k = 0; k < 4; ++k) v |= uint32_t(byte_at(b, off + 4 * i + k)) << (8 * k);
+    p[i] = v;
+  }
+}
+static uint8_t get(const QData& p, int i) { return uint8_t(p >> (8 * i)); }
+template <std::size_t N> static uint8_t get(const VlWide<N>& p, int i) { return uint8_t(p[i / 4] >> (8 * (i % 4))); }
+static void put_l1(uint32_t& p, const std::vector<uint64_t>& l1) { p = uint32_t(l1[0]); }
+static void put_l1(QData& p, const std::vector<uint64_t>& l1) { p = l1[0]; }
+static void put_l1(CData& p, const std::vector<uint64_t>& l1) { p = CData(l1[0]); }
+static void put_l1(SData& p, const std::vector<uint64_t>& l1) { p = SData(l1[0]); }
+template <std::size_t N> static void put_l1(VlWide<N>& p, const std::vector<uint64_t>& l1) {
+  for (std::size_t i = 0; i < N; ++i) p[i] = uint32_t(l1[i / 2] >> (32 * (i % 2)));
+}
+int main(int argc, char** argv) {
+  const unsigned long long seed = argc > 1 ? strtoull(argv[1], nullptr, 0) : 1;
+  std::mt19937_64 rng(seed);
+  auto uni = [&] { return std::uniform_real_distribution<double>(0, 1)(rng); };
+  constexpr int kBpw = BEAT / BLK;
+  m.rst_ni = 0; tick(); tick(); m.rst_ni = 1;
+  long bad = 0, words = 0;
+  for (int col = 0; col < COLS; ++col) {
+    const int count = (1 + int(rng() % (NB / kBpw))) * kBpw;
+    double dens = uni();
+    if (rng() % 4 == 0) dens *= 0.15;
+    const bool holes = rng() % 3 == 0;
+    std::vector<int8_t> codes(size_t(count) * BLK, 0);
+    for (size_t e = 0; e < codes.size(); ++e)
+      if (uni() < dens && !(holes && (e / BLK) % 3 == 0)) codes[e] = int8_t(uint8_t(1 + rng() % 255));  // any non-zero byte
+    // the row stream's pieces: level-1 mask, level-2 masks of the non-empty blocks, their non-zero codes
+    std::vector<uint64_t> l1((NB + 63) / 64 + 1, 0);
+    std::vector<uint8_t> l2, nzc;
+    int nnzb = 0;
+    for (int b = 0; b < count; ++b) {
+      std::vector<uint8_t> mask(BLK / 8, 0);
+      bool any = false;
+      for (int t = 0; t < BLK; ++t)
+        if (codes[size_t(b) * BLK + t]) {
+          any = true;
+          mask[size_t(t / 8)] |= uint8_t(1u << (t % 8));
+          nzc.push_back(uint8_t(codes[size_t(b) * BLK + t]));
+        }
+      if (any) { ++nnzb; l1[size_t(b / 64)] |= 1ull << (b % 64); l2.insert(l2.end(), mask.begin(), mask.end()); }
+    }
+    m.l2_we_i = 0; m.code_we_i = 0; m.col_start_i = 0;
+    while (!m.col_ready_o) { tick(); if (cyc > 100000000ull) { printf("hang before column %d\n", col); return 2; } }
+    m.col_start_i = 1; m.col_i = col % 16; m.count_i = count; m.nnzb_i = nnzb; m.nnz_i = int(nzc.size());
+    put_l1(m.l1_i, l1);
+    std::vector<std::vector<uint8_t>> got(size_t(count) * BLK / BEAT);
+    std::vector<int> seen(got.size(), 0);
+    auto capture = [&] {
+      if (!m.we_o) return;
+      const size_t a = m.addr_o;
+      if (a >= got.size() || int(m.col_o) != col % 16) {
+        if (bad++ < 5) printf("column %d: stray write, word %zu bank %d\n", col, a, int(m.col_o));
+        return;
+      }
+      seen[a]++;
+      got[a].resize(BEAT);
+      for (int i = 0; i < BEAT; ++i) got[a][size_t(i)] = get(m.wdata_o, i);
+    };
+    tick(); capture(); m.col_start_i = 0;
+    const size_t l2w = (l2.size() + BEAT - 1) / BEAT, cw = (nzc.size() + BEAT - 1) / BEAT;
+    size_t li = 0, ci = 0;
+    while (li < l2w || ci < cw || !m.col_ready_o) {
+      m.l2_we_i = 0; m.code_we_i = 0;
+      if (li < l2w && rng() % 3) { m.l2_we_i = 1; put(m.l2_wdata_i, l2, li * BEAT); }
+      // the code words come after the level-2 words, as the loader sends a row stream's beats
+      const bool offer = li >= l2w && ci < cw && rng() % 4;
+      if (offer) { m.code_we_i = 1; put(m.code_wdata_i, nzc, ci * BEAT); }
+      m.eval();
+      const bool took = offer && m.code_ready_o, l2took = m.l2_we_i;
+      tick(); capture();
+      li += l2took;
+      ci += took;
+      if (cyc > 100000000ull) { printf("hang in column %d\n", col); return 2; }
+    }
+    m.l2_we_i = 0; m.code_we_i = 0;
+    for (size_t w = 0; w < got.size(); ++w) {
+      ++words;
+      if (seen[w] != 1) { if (bad++ < 5) printf("column %d word %zu written %d times\n", col, w, seen[w]); continue; }
+      for (int i = 0; i < BEAT; ++i)
+        if (got[w][size_t(i)] != uint8_t(codes[w * BEAT + size_t(i)])) {
+          if (bad++ < 5) printf("column %d (blocks %d, codes %zu) word %zu byte %d: %d, expected %d\n", col, count,
+                                nzc.size(), w, i, int(int8_t(got[w][size_t(i)])), int(codes[w * BEAT + size_t(i)]));
+          break;
+        }
+    }
+  }
+  printf("seed %llu columns %d words %ld mismatches %ld\n", seed, COLS, words, bad);
+  return bad != 0;
+}
+)";
+
+struct LaneCase {
+  const char* name;
+  int block, beat, blocks;
+};
+
+class WgtExpandLane : public ::testing::TestWithParam<LaneCase> {};
+
+TEST_P(WgtExpandLane, DenseWordsEqualTheColumnCodes) {
+  if (!bfp::test::have_tool("verilator")) GTEST_SKIP() << "verilator not found";
+  const LaneCase& c = GetParam();
+  const uint64_t seed = bfp::test::seed_for(0x5eed0000ull + uint64_t(c.beat) * 64 + uint64_t(c.block));
+  std::printf("seed %llu  %s\n", static_cast<unsigned long long>(seed), bfp::test::repro("wgt_expand_rtl_test", seed).c_str());
+  bfp::test::TempDir tmp("bfp_wgt_expand");
+  std::ofstream(tmp / "main.cpp") << kBench;
+  const std::string src = std::string(BFP_SOURCE_DIR) + "/rtl/";
+  const std::string defs = "-DBEAT=" + std::to_string(c.beat) + " -DBLK=" + std::to_string(c.block) +
+                           " -DNB=" + std::to_string(c.blocks) + " -DCOLS=2000";
+  const auto b = bfp::test::run_cmd(
+      "cd '" + tmp.path().string() + "' && verilator -Wall --cc --exe --build -j 2 --top-module bfp_wgt_expand" +
+      " -GMemWidth=" + std::to_string(8 * c.beat) + " -GBlockSize=" + std::to_string(c.block) +
+      " -GNumBlocks=" + std::to_string(c.blocks) + " -CFLAGS '" + defs + "' '" + src + "bfp_prefix_sum.sv' '" + src +
+      "bfp_wgt_expand.sv' main.cpp -o vbench 2>&1");
+  ASSERT_EQ(b.status, 0) << b.output;
+  EXPECT_EQ(b.output.find("%Warning"), std::string::npos) << b.output;
+  const auto r = bfp::test::run_cmd("'" + (tmp / "obj_dir" / "vbench").string() + "' " + std::to_string(seed) + " 2>&1");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("columns 2000"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("mismatches 0\n"), std::string::npos) << r.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, WgtExpandLane,
+                         ::testing::Values(LaneCase{"default", 16, 32, 32}, LaneCase{"r4c8b16", 16, 16, 32},
+                                           LaneCase{"b8_64bit", 8, 8, 64}, LaneCase{"b32", 32, 32, 16}),
+                         [](const ::testing::TestParamInfo<LaneCase>& i) { return std::string(i.param.name); });
+
+}  // namespace
