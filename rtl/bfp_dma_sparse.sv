@@ -29,6 +29,7 @@ module bfp_dma_sparse #(
   input  logic [31:0]          addr_i,           /// row stream of row 0 (packed: the tile)
   input  logic [31:0]          stride_i,         /// bytes between row streams (packed: unused)
   input  logic [3:0]           pre_i,            /// with start_i: first beats the core prefetched (packed only)
+  input  logic [Rows-1:0]      row_ok_i,         /// row streams, phase B: row r's beats may move (its sink has room)
   output logic [31:0]          pf_lim_o,         /// how many the core may prefetch (row streams: 0)
   output logic                 pf_any_o,         /// pf_lim_o != 0 (without the packed limit's multiply)
   output logic                 req_done_o,       /// no further request of this load (idle, or all sent)
@@ -186,7 +187,11 @@ module bfp_dma_sparse #(
   // a beat is accepted only into a row that has beats; it is held while it completes more than one word
   logic rsp_base;
   assign rsp_base     = active_q && !rsp_done_q && rsp_ready_hdr && rsp_beats != 16'd0;
-  assign rs_rsp_ready = rsp_base && !more;
+  // a phase-B beat (and the words it completes) waits while its row's sink has no room (row_ok_i: the compressed
+  // weight loader's lanes, bfp_wgt_sparse; all ones for activations)
+  logic sink_ok;
+  assign sink_ok      = !rsp_phb_q || row_ok_i[rsp_row];
+  assign rs_rsp_ready = rsp_base && !more && sink_ok;
 
   // ---- packed tiles (LOAD_ACT SPARSE with `packed`): their own engine, this module's write stage ------------
   logic start_rs, start_pk, pk_busy, pk_req_valid, pk_rsp_ready, pk_we, pk_meta_we, pk_req_done;
@@ -304,7 +309,7 @@ module bfp_dma_sparse #(
   assign in_nnzb  = rd_rsp_tdata_i[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W];
   assign in_nnz   = rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
   assign meta_a   = rsp_fire && !rsp_phb_q && exp_in_a(in_nnzb, off_exp_q);
-  assign meta_b   = rd_rsp_tvalid_i && rsp_base && emit_b;
+  assign meta_b   = rd_rsp_tvalid_i && rsp_base && emit_b && sink_ok;
 
   // Clock gating (docs/architecture.md "Clock gating"): the command's fields load only at a start, a row's
   // header registers only with that row's phase-A beat and the previous-beat register only with a response beat,

@@ -37,6 +37,7 @@ module bfp_wgt_expand #(
   input  logic                 code_we_i,      /// a code word (only while code_ready_o)
   input  logic [MemWidth-1:0]  code_wdata_i,   /// its data
   output logic                 code_ready_o,   /// a code word is taken this cycle
+  output logic                 code_space_o,   /// a code word offered next cycle will be taken
   // dense code words for the weight bank (registered)
   output logic                 we_o,           /// write one dense word
   output logic [ColBits-1:0]   col_o,          /// into this column's bank
@@ -138,6 +139,9 @@ module bfp_wgt_expand #(
   assign absorb = active_q && j_q == words_q;
   assign code_ready_o = active_q && (absorb || ncw_q != 2'd2);
   assign take   = code_we_i && code_ready_o;
+  // for a loader whose words land a cycle after it decides (bfp_dma_sparse's write stage): room for one more
+  // word whatever arrives now (a drop this cycle is not counted: it only makes room later)
+  assign code_space_o = active_q && (absorb || ncw_q == 2'd0 || (ncw_q == 2'd1 && !code_we_i));
   assign done   = absorb && cw_in_q >= cw_exp_q && l2_have_q >= l2_exp_q;
   assign col_ready_o = !active_q;
 

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: Apache-2.0
+// The compressed weight loader's back end (LOAD_WGT SPARSE, docs/sparsity-bench.md "What compressed weight loads
+// need"): bfp_dma_sparse reads the W^T columns of the command as row streams (docs/sparse-format.md) and delivers
+// their pieces here, row r of the command being column col_offset + r. Lanes write the dense weight words:
+// lane l (bfp_wgt_expand) takes the rows r with r % Lanes == l and writes on bus l, and the weight banks of column
+// c listen to bus c % Lanes (col_offset is a multiple of Lanes), so Lanes columns are written in the same cycle.
+// Phase A of the loader (beat 0 of every row) brings every row's header and, all exponents being in beat 0 (the
+// host's rule: off_exp + count <= BEAT), its exponent word: this stage keeps the row's level-1 mask and counts
+// and writes the column's dense exponent word at once (the exponent of block b at byte b, 0 for an empty block),
+// on the column's bus. The lanes start when every header is in, so those writes never meet a lane's. Phase B
+// delivers, row by row, the level-2 words and the code words; a row's beats move only while row_ok_o says its
+// lane is on that row and has room for a code word one cycle later (the loader's write stage).
+module bfp_wgt_sparse #(
+  parameter int MemWidth  = 256,                            /// memory beat bits
+  parameter int BlockSize = 16,                             /// B
+  parameter int NumBlocks = 32,                             /// blocks of a whole weight bank (WgtDepth / B)
+  parameter int Rows      = 8,                              /// rows of a command at most (the loader's R)
+  parameter int Lanes     = 2,                              /// lanes and buses (divides Rows)
+  parameter int BankBits  = 4,                              /// bits of a column (bank) number
+  parameter int WordBits  = 7,                              /// bits of a bank word address
+  parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1   /// derived
+) (
+  input  logic                        clk_i,            /// clock
+  input  logic                        rst_ni,           /// active-low synchronous reset
+  input  logic                        start_i,          /// pulse: a LOAD_WGT SPARSE starts (with bfp_dma_sparse)
+  input  logic [15:0]                 rows_i,           /// its rows (columns), 1..Rows
+  input  logic [15:0]                 count_i,          /// its blocks per column
+  input  logic [BankBits-1:0]         col_offset_i,     /// the column of row 0 (a multiple of Lanes)
+  // bfp_dma_sparse's write ports
+  input  logic                        sp_we_i,          /// a header or code beat
+  input  logic [RowBits-1:0]          sp_row_i,         /// its row
+  input  logic [bfp_pkg::SEG_W-1:0]   sp_seg_i,         /// SEG_HDR or SEG_CODES
+  input  logic [MemWidth-1:0]         sp_wdata_i,       /// the beat
+  input  logic                        sp_meta_we_i,     /// a realigned exponent or level-2 word
+  input  logic [RowBits-1:0]          sp_meta_row_i,    /// its row
+  input  logic [bfp_pkg::SEG_W-1:0]   sp_meta_seg_i,    /// SEG_EXP or SEG_L2
+  input  logic [MemWidth-1:0]         sp_meta_wdata_i,  /// the word
+  output logic [Rows-1:0]             row_ok_o,         /// phase-B beats of row r may move
+  output logic                        busy_o,           /// a load is in progress (its last write included)
+  // the weight banks' write buses, bus l at [l*W +: W]
+  output logic [Lanes-1:0]            bus_we_o,         /// write one word
+  output logic [Lanes*BankBits-1:0]   bus_sel_o,        /// into this column's banks
+  output logic [Lanes-1:0]            bus_exp_o,        /// its exponent word (else a code word)
+  output logic [Lanes*WordBits-1:0]   bus_addr_o,       /// at this word of the load
+  output logic [Lanes*MemWidth-1:0]   bus_wdata_o       /// the word
+);
+  localparam int Beat     = MemWidth / 8;
+  localparam int ExpBytes = (NumBlocks < Beat) ? NumBlocks : Beat;  // exponents of one load (one word)
+  localparam int CntBits  = $clog2(NumBlocks + 1);
+  localparam int ExpW     = $clog2(NumBlocks * BlockSize / Beat + 1);  // the lanes' word address bits
+  localparam int RankBits = $clog2(ExpBytes + 1);
+
+`ifndef __ICARUS__
+  if (Lanes < 1 || Rows % Lanes != 0 || ExpW > WordBits) begin : gen_bad_lanes
+    $error("bfp_wgt_sparse: Lanes must divide Rows, and a column's words must fit WordBits");
+  end
+`endif
+
+  // ---- phase A: each row's header (level-1 mask, counts) and its dense exponent word
+  logic                     active_q;
+  logic [15:0]              rows_q;
+  logic [CntBits-1:0]       count_q;
+  logic [BankBits-1:0]      col0_q;
+  logic [Rows*NumBlocks-1:0] l1_q;
+  logic [Rows*32-1:0]       cnt_q;          // row r: {nnz, nnzb} at [32r +: 32]
+  logic [RowBits:0]         hdrs_q;         // headers in
+  logic                     hdr, hdr_exp;
+  logic [NumBlocks-1:0]     l1_in;
+  logic [15:0]              nnzb_in;
+  assign hdr     = active_q && sp_we_i && sp_seg_i == bfp_pkg::SEG_HDR;
+  assign hdr_exp = sp_meta_we_i && sp_meta_seg_i == bfp_pkg::SEG_EXP;  // exponent word 0, with the header
+  assign l1_in   = NumBlocks'(sp_wdata_i >> (8 * bfp_pkg::ROW_L1_OFFSET));
+  assign nnzb_in = sp_wdata_i[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W];
+
+  // the exponent of block b is the rank(b)-th of the word (a row without non-empty blocks has none: all 0)
+  logic [ExpBytes*RankBits-1:0] erank;
+  logic [RankBits-1:0]          erank_total;
+  bfp_prefix_sum #(.N(ExpBytes), .InBits(1), .OutBits(RankBits)) u_erank (
+    .x_i(l1_in[ExpBytes-1:0]), .sum_o(erank), .total_o(erank_total)
+  );
+  logic [MemWidth-1:0] exp_dense;
+  always_comb begin
+    exp_dense = '0;
+    for (int b = 0; b < ExpBytes; b++)
+      for (int o = 0; o < ExpBytes; o++)
+        if (o <= b && l1_in[b] && 32'(b) < 32'(count_q) && hdr_exp && 32'(erank[b*RankBits +: RankBits]) == o)
+          exp_dense[8*b +: 8] = sp_meta_wdata_i[8*o +: 8];
+  end
+
+  // ---- lanes
+  logic [Lanes-1:0]          ln_ready, ln_space, ln_we, ln_code_rdy;
+  logic [Lanes*BankBits-1:0] ln_col;
+  logic [Lanes*ExpW-1:0]     ln_addr;
+  logic [Lanes*MemWidth-1:0] ln_wdata;
+  logic [Lanes*16-1:0]       next_q, cur_q;  // lane l: the next row it starts, the row it is on
+  logic [Lanes-1:0]          on_q;           // lane l is on row cur_q (started, not done)
+  logic [Lanes-1:0]          ln_start;
+  logic                      all_hdrs;
+  assign all_hdrs = active_q && 16'(hdrs_q) == rows_q;
+  for (genvar l = 0; l < Lanes; l++) begin : gen_lane
+    logic [15:0] nr;
+    logic [RowBits-1:0] nrow, crow;
+    assign nr   = next_q[16*l +: 16];
+    assign nrow = RowBits'(nr);
+    assign crow = RowBits'(cur_q[16*l +: 16]);
+    assign ln_start[l] = all_hdrs && ln_ready[l] && nr < rows_q;
+    logic l2_we, code_we;
+    assign l2_we   = sp_meta_we_i && sp_meta_seg_i == bfp_pkg::SEG_L2 && on_q[l] && sp_meta_row_i == crow;
+    assign code_we = sp_we_i && sp_seg_i == bfp_pkg::SEG_CODES && on_q[l] && sp_row_i == crow;
+    bfp_wgt_expand #(.MemWidth(MemWidth), .BlockSize(BlockSize), .NumBlocks(NumBlocks), .ColBits(BankBits)) u_lane (
+      .clk_i       (clk_i),
+      .rst_ni      (rst_ni),
+      .col_start_i (ln_start[l]),
+      .col_i       (col0_q + BankBits'(nr)),
+      .count_i     (count_q),
+      .l1_i        (l1_q[32'(nrow)*NumBlocks +: NumBlocks]),
+      .nnzb_i      (cnt_q[32'(nrow)*32 +: 16]),
+      .nnz_i       (cnt_q[32'(nrow)*32 + 16 +: 16]),
+      .col_ready_o (ln_ready[l]),
+      .l2_we_i     (l2_we),
+      .l2_wdata_i  (sp_meta_wdata_i),
+      .code_we_i   (code_we),
+      .code_wdata_i(sp_wdata_i),
+      .code_ready_o(ln_code_rdy[l]),
+      .code_space_o(ln_space[l]),
+      .we_o        (ln_we[l]),
+      .col_o       (ln_col[l*BankBits +: BankBits]),
+      .addr_o      (ln_addr[l*ExpW +: ExpW]),
+      .wdata_o     (ln_wdata[l*MemWidth +: MemWidth])
+    );
+  end
+  always_comb
+    for (int r = 0; r < Rows; r++) row_ok_o[r] = on_q[r % Lanes] && 32'(cur_q[16*(r % Lanes) +: 16]) == r &&
+                                               ln_space[r % Lanes];
+
+  // ---- state
+  logic              exp_we_q;
+  logic [BankBits-1:0] exp_col_q;
+  logic [MemWidth-1:0] exp_word_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      active_q <= 1'b0;
+      on_q     <= '0;
+      exp_we_q <= 1'b0;
+    end else begin
+      exp_we_q <= hdr;
+      if (start_i) begin
+        active_q <= 1'b1;
+        rows_q   <= rows_i;
+        count_q  <= CntBits'(count_i);
+        col0_q   <= col_offset_i;
+        hdrs_q   <= '0;
+        on_q     <= '0;
+        for (int l = 0; l < Lanes; l++) next_q[16*l +: 16] <= 16'(l);
+      end else if (active_q) begin
+        if (hdr) begin
+          for (int r = 0; r < Rows; r++)
+            if (r == 32'(sp_row_i)) begin
+              l1_q[r*NumBlocks +: NumBlocks] <= l1_in;
+              cnt_q[32*r +: 32] <= sp_wdata_i[31:0];
+            end
+          hdrs_q <= hdrs_q + 1'b1;
+        end
+        for (int l = 0; l < Lanes; l++) begin
+          if (ln_start[l]) begin
+            cur_q[16*l +: 16]  <= next_q[16*l +: 16];
+            next_q[16*l +: 16] <= next_q[16*l +: 16] + 16'(Lanes);
+            on_q[l] <= 1'b1;
+          end else if (ln_ready[l]) begin
+            on_q[l] <= 1'b0;
+          end
+        end
+        // the load ends when every lane started its last row and is done
+        if (all_hdrs && &ln_ready && ln_start == '0) active_q <= 1'b0;
+      end
+      if (hdr) begin
+        exp_col_q  <= col0_q + BankBits'(sp_row_i);
+        exp_word_q <= exp_dense;
+      end
+    end
+  end
+  assign busy_o = active_q || exp_we_q || |ln_we;
+
+  // ---- buses: bus l carries the exponent words of its columns (phase A) and lane l's code words (phase B)
+  always_comb begin
+    for (int l = 0; l < Lanes; l++) begin
+      if (exp_we_q && 32'(exp_col_q) % Lanes == l) begin
+        bus_we_o[l]                       = 1'b1;
+        bus_exp_o[l]                      = 1'b1;
+        bus_sel_o[l*BankBits +: BankBits] = exp_col_q;
+        bus_addr_o[l*WordBits +: WordBits] = '0;
+        bus_wdata_o[l*MemWidth +: MemWidth] = exp_word_q;
+      end else begin
+        bus_we_o[l]                       = ln_we[l];
+        bus_exp_o[l]                      = 1'b0;
+        bus_sel_o[l*BankBits +: BankBits] = ln_col[l*BankBits +: BankBits];
+        bus_addr_o[l*WordBits +: WordBits] = WordBits'(ln_addr[l*ExpW +: ExpW]);
+        bus_wdata_o[l*MemWidth +: MemWidth] = ln_wdata[l*MemWidth +: MemWidth];
+      end
+    end
+  end
+
+  logic unused;
+  assign unused = ^{ln_code_rdy, sp_wdata_i, nnzb_in, erank_total, count_i};
+
+`ifdef BFP_ASSERT
+  always_ff @(posedge clk_i) begin
+    if (rst_ni && active_q) begin
+      // the host loads compressed weights only when a column's exponents are all in beat 0
+      assert (!(sp_meta_we_i && sp_meta_seg_i == bfp_pkg::SEG_EXP && !sp_we_i))
+        else $error("WX_EXP_PHASE_B: row %0d exponents beyond beat 0", sp_meta_row_i);
+      for (int l = 0; l < Lanes; l++)
+        assert (!(sp_we_i && sp_seg_i == bfp_pkg::SEG_CODES && on_q[l] && sp_row_i == RowBits'(cur_q[16*l +: 16])) ||
+                ln_code_rdy[l])
+          else $error("WX_CODE_LOST: lane %0d had no room for a code word of row %0d", l, sp_row_i);
+    end
+  end
+`endif
+endmodule
+// bfp-group: load engines
