@@ -118,6 +118,7 @@ std::string Command::str() const {
   if (op == Opcode::LoadAct || op == Opcode::Compute) os << " half=" << ((flags & kFlagActBuf) ? 1 : 0);
   if (wgt_buf) os << " wgt_buf=" << int(wgt_buf);
   if (op == Opcode::LoadAct && (flags & kFlagSparse)) os << " SPARSE";
+  if (op == Opcode::LoadWgt && (flags & kFlagSparse)) os << " SPARSE col_offset=" << col_offset;
   if (packed) os << " PACKED";
   if (flags & kFlagWait) os << " WAIT";
   return os.str();
@@ -128,6 +129,29 @@ bool wgt_buf_halves(const Config& cfg) {
   if (cfg.wgt_depth % 2 || half % beat || half % b) return false;
   const int exps = cfg.wgt_depth / b;  // exponent bytes of a bank
   return exps <= beat || (exps / 2) % beat == 0;
+}
+
+int wgt_load_lanes(const Config& cfg) {
+  if (cfg.sparsity != Sparsity::Both || cfg.beat_bytes() % cfg.block != 0) return 0;
+  return (cfg.rows % 2 == 0 && cfg.cols % 2 == 0) ? 2 : 1;
+}
+
+bool can_load_w_compressed(const Config& cfg, int count, std::string* why) {
+  auto no = [&](const std::string& w) {
+    if (why) *why = w;
+    return false;
+  };
+  if (why) why->clear();
+  if (wgt_load_lanes(cfg) == 0)
+    return no("compressed weight loads need sparsity: both and a memory beat that holds whole blocks");
+  const int beat = cfg.beat_bytes();
+  if (count < 1 || (count * cfg.block) % beat != 0)
+    return no("compressed weight loads need whole memory words per column (count*B a multiple of " +
+              std::to_string(beat) + ")");
+  if (fmt::kRowL1Offset + (count + 7) / 8 + count > beat)
+    return no("compressed weight loads need every exponent of a column in its first beat (off_exp + count <= " +
+              std::to_string(beat) + ")");
+  return true;
 }
 
 void check_command(const Command& c, const Config& cfg) {
@@ -167,6 +191,16 @@ void check_command(const Command& c, const Config& cfg) {
         // row streams (docs/sparse-format.md): header and level-1 mask in the first beat
         if (!cfg.sparse()) fail("SPARSE loads need a config with sparsity");
         if (fmt::kRowL1Offset + (c.count + 7) / 8 > static_cast<int>(beat)) fail("header and level-1 mask exceed one beat");
+        break;
+      }
+      if (!act && (c.flags & kFlagSparse)) {
+        // W^T columns as row streams, column col_offset + r (rtl/bfp_wgt_sparse.sv)
+        std::string why;
+        if (!can_load_w_compressed(cfg, c.count, &why)) fail(why);
+        const int lanes = wgt_load_lanes(cfg);
+        if (c.rows > cfg.rows) fail("a compressed LOAD_WGT reads at most R = " + std::to_string(cfg.rows) + " columns");
+        if (c.col_offset % lanes || c.col_offset + c.rows > cfg.cols)
+          fail("col_offset must be a multiple of " + std::to_string(lanes) + " with col_offset + rows <= C");
         break;
       }
       aligned(c.exp_addr, beat, "exp_addr");

@@ -66,6 +66,15 @@ struct Command {
 /// The RTL derives the same condition (bfp_core's WgtSplit).
 bool wgt_buf_halves(const Config& cfg);
 
+/// Lanes of the compressed weight loader (LOAD_WGT SPARSE, rtl/bfp_core.sv WgtLanes): 0 (none) unless the config
+/// has `sparsity: both` and its beat holds whole blocks; then 2 when array.rows and array.cols are even, else 1.
+int wgt_load_lanes(const Config& cfg);
+
+/// True when a LOAD_WGT SPARSE of `count` blocks per column applies on `cfg` (docs/sparse-format.md, the
+/// loader's rules): wgt_load_lanes > 0, whole memory words per column (count * B a multiple of the beat) and
+/// every exponent in the stream's first beat (off_exp + count <= BEAT). Otherwise *why says why not.
+bool can_load_w_compressed(const Config& cfg, int count, std::string* why = nullptr);
+
 /// Throws std::invalid_argument when `c` breaks an alignment or size rule of docs/architecture.md for
 /// this config (see docs/harness.md for the STORE address rule).
 void check_command(const Command& c, const Config& cfg);

@@ -61,7 +61,7 @@ uint64_t address_limit(const Config& cfg) {
 }
 
 GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bool sparse_c, bool bias,
-                       bool packed_a) {
+                       bool packed_a, bool sparse_w) {
   if (m <= 0 || k <= 0 || n <= 0)
     throw std::invalid_argument("GEMM shape must be positive (got M=" + std::to_string(m) + ", K=" + std::to_string(k) +
                                 ", N=" + std::to_string(n) + ")");
@@ -86,6 +86,7 @@ GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bo
   try {
     if (sparse_a) l.a_stream_stride = roundup(golden::row_stream_layout(l.kb, B, int(beat)).min_row_stride, beat);
     if (sparse_c) l.c_stream_stride = roundup(golden::row_stream_layout(ckb, B, int(beat)).min_row_stride, beat);
+    if (sparse_w) l.w_stream_stride = roundup(golden::row_stream_layout(l.kb, B, int(beat)).min_row_stride, beat);
   } catch (const golden::InputError& e) {
     throw std::invalid_argument(std::string("compressed row streams: ") + e.what());
   }
@@ -108,6 +109,7 @@ GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bo
   const uint64_t c_codes = region(uint64_t(m) * (sparse_c ? l.c_stream_stride : l.c_code_stride));
   const uint64_t c_exps = region(sparse_c ? 0 : uint64_t(m) * l.c_exp_stride);
   const uint64_t bias_codes = bias ? region(l.c_code_stride) : 0, bias_exps = bias ? region(l.c_exp_stride) : 0;
+  const uint64_t w_streams = sparse_w ? region(uint64_t(n) * l.w_stream_stride) : 0;
   l.bytes = at;
   const uint64_t limit = address_limit(cfg);
   if (l.bytes > limit)
@@ -124,6 +126,8 @@ GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a, bo
   l.bias = bias;
   l.bias_codes = static_cast<uint32_t>(bias_codes);
   l.bias_exps = static_cast<uint32_t>(bias_exps);
+  l.sparse_w = sparse_w;
+  l.w_streams = static_cast<uint32_t>(w_streams);
   return l;
 }
 

@@ -41,6 +41,10 @@ struct GemmLayout {
   /// format), so that the addresses (and the commands) depend on the shape only; a load reads rup(tile_len).
   bool packed_a = false;
   uint32_t a_tile_pitch = 0;
+  /// W^T also as row streams (LOAD_WGT SPARSE, host::can_load_w_compressed; one K chunk): column n's stream at
+  /// w_streams + n * w_stream_stride. The dense W^T stays at w_codes / w_exps (the streams are what the loads read).
+  bool sparse_w = false;
+  uint32_t w_streams = 0, w_stream_stride = 0;
   int a_tiles = 0;               ///< packed tiles of A: ceil(M / R)
   /// Bytes of A's region: packed tiles, row streams or dense codes.
   uint64_t a_code_bytes(int m) const;
@@ -59,8 +63,9 @@ uint64_t address_limit(const Config& cfg);
 /// Throws std::invalid_argument for non-positive shapes or when the operands do not fit the address space.
 /// `bias` adds the bias row's two regions after the others.
 /// `packed_a` (with sparse_a): A as packed tiles when can_pack_a(cfg, k), else row streams.
+/// `sparse_w`: W^T's row streams too (the caller checks can_load_w_compressed and one K chunk).
 GemmLayout layout_gemm(const Config& cfg, int m, int k, int n, bool sparse_a = false, bool sparse_c = false,
-                       bool bias = false, bool packed_a = false);
+                       bool bias = false, bool packed_a = false, bool sparse_w = false);
 
 /// True when a compressed A with K = `k` can be loaded as packed tiles of R = cfg.rows rows: the packed layout
 /// fits (golden::packed_layout_fits) and a tile header of R rows fits one beat (2 + 2R <= BEAT). Otherwise *why

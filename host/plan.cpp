@@ -58,6 +58,21 @@ bool can_compress_a(const Config& cfg, int k, std::string* why) {
   return row_streams_ok(cfg, kb, why);
 }
 
+bool can_compress_w(const Config& cfg, int k, std::string* why) {
+  if (why) why->clear();
+  if (k < 1) {
+    if (why) *why = "K must be positive";
+    return false;
+  }
+  const int kb = (k + cfg.block - 1) / cfg.block;
+  if (kb * cfg.block > std::min(cfg.act_depth, cfg.wgt_depth)) {
+    if (why) *why = "compressed weights need the whole column in the buffer (K <= " +
+                    std::to_string(std::min(cfg.act_depth, cfg.wgt_depth)) + ")";
+    return false;
+  }
+  return can_load_w_compressed(cfg, kb, why) && row_streams_ok(cfg, kb, why);
+}
+
 bool can_compress_c(const Config& cfg, int n, std::string* why) {
   if (why) why->clear();
   if (!cfg.sparse() || n < 1) {
@@ -76,11 +91,18 @@ GemmPlan plan_gemm(const Config& cfg, const GemmShape& s, const PlanOptions& o) 
   if ((sparse_a || sparse_c) && !cfg.sparse()) throw std::invalid_argument(kNeedsSparsity);
   if (o.sparse_a == Compress::IfApplicable) sparse_a = can_compress_a(cfg, s.k);
   if (o.sparse_c == Compress::IfApplicable) sparse_c = can_compress_c(cfg, s.n);
+  bool sparse_w = o.sparse_w == Compress::Yes;
+  if (o.sparse_w == Compress::IfApplicable) sparse_w = can_compress_w(cfg, s.k);
+  if (o.sparse_w == Compress::Yes) {
+    std::string why;
+    if (!can_compress_w(cfg, s.k, &why)) throw std::invalid_argument(why);
+  }
+  if (sparse_w && o.layout) throw std::invalid_argument("compressed weights need the plan's own layout");
   if (o.a_resident && (!o.layout || sparse_a))
     throw std::invalid_argument("an A read in place needs a layout (chained_layout) and a dense load");
   GemmPlan p;
   p.shape = s;
-  p.layout = o.layout ? *o.layout : layout_gemm(cfg, s.m, s.k, s.n, sparse_a, sparse_c, o.bias, o.pack_a);
+  p.layout = o.layout ? *o.layout : layout_gemm(cfg, s.m, s.k, s.n, sparse_a, sparse_c, o.bias, o.pack_a, sparse_w);
   if (o.layout && (o.layout->sparse_a != sparse_a || o.layout->sparse_c != sparse_c))
     throw std::invalid_argument("the given layout's compressed operands differ from the plan's");
   if (o.layout && o.layout->bias != o.bias)

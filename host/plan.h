@@ -35,6 +35,8 @@ struct PlanOptions {
   /// an A the host writes (not with a given layout: that layout decides).
   bool pack_a = false;
   Compress sparse_c = Compress::No;  ///< C written as row streams, STORE SPARSE (output-stationary)
+  /// W^T as row streams, LOAD_WGT SPARSE (can_compress_w; IfApplicable: where it applies). Not with a given layout.
+  Compress sparse_w = Compress::No;
   bool relu = false;
   int prune = 0;                     ///< STORE sparsity-scaling threshold T (0..255, 0 = off)
   /// A per-output-column bias (1 x N, blocked along N) is added before requantization (docs/arithmetic.md 4b):
@@ -65,6 +67,7 @@ struct GemmPlan {
   std::vector<Command> commands;
   bool sparse_a() const { return layout.sparse_a; }
   bool sparse_c() const { return layout.sparse_c; }
+  bool sparse_w() const { return layout.sparse_w; }
 };
 
 /// Plans `shape` on `cfg`. Throws std::invalid_argument naming the reason when the GEMM does not fit (shape,
@@ -74,6 +77,9 @@ GemmPlan plan_gemm(const Config& cfg, const GemmShape& shape, const PlanOptions&
 /// True when A with K = `k` may be loaded as compressed row streams on `cfg`: a sparse config, one K chunk,
 /// header + level-1 mask within one beat, a valid row-stream format. Otherwise *why (when given) says why not.
 bool can_compress_a(const Config& cfg, int k, std::string* why = nullptr);
+/// True when W^T with K = `k` can be loaded as compressed row streams (LOAD_WGT SPARSE): one K chunk and
+/// host::can_load_w_compressed for its blocks. Otherwise *why says why not.
+bool can_compress_w(const Config& cfg, int k, std::string* why = nullptr);
 /// True when C with N = `n` can be written as compressed row streams (sparse config, N within the format).
 bool can_compress_c(const Config& cfg, int n, std::string* why = nullptr);
 

@@ -190,7 +190,25 @@ std::vector<Command> gemm_commands(const Config& cfg, const GemmLayout& l, int m
     }
   }
   auto load_w = [&](size_t j) {
-    load(Opcode::LoadWgt, l.w_codes, l.w_exps, units[j].n0, std::min(C, n - units[j].n0), units[j].kc, whalf[j]);
+    const int cols = std::min(C, n - units[j].n0);
+    if (!l.sparse_w) {
+      load(Opcode::LoadWgt, l.w_codes, l.w_exps, units[j].n0, cols, units[j].kc, whalf[j]);
+      return;
+    }
+    // compressed: the N tile's columns as row streams, at most R per command (the loader's rows), the first
+    // command at col_offset 0 (it clears the half's weight masks; the others add to them)
+    for (int c0 = 0; c0 < cols; c0 += R) {
+      Command c;
+      c.op = Opcode::LoadWgt;
+      c.flags = kFlagSparse;
+      c.wgt_buf = static_cast<uint8_t>(whalf[j]);
+      c.rows = static_cast<uint16_t>(std::min(R, cols - c0));
+      c.col_offset = static_cast<uint16_t>(c0);
+      c.code_addr = l.w_streams + static_cast<uint32_t>(units[j].n0 + c0) * l.w_stream_stride;
+      c.code_stride = l.w_stream_stride;
+      c.count = static_cast<uint16_t>(chunk_count(units[j].kc));
+      cmds.push_back(c);
+    }
   };
   load_a(0);
   for (size_t i = 0; i < units.size(); ++i) {

@@ -102,6 +102,13 @@ module bfp_core #(
   localparam int WgtExps    = WgtDepth / BlockSize;
   localparam int WgtSplit   = ((WgtDepth / 2) % Beat == 0 && (WgtDepth / 2) % BlockSize == 0 &&
                                (WgtExps <= Beat || (WgtExps / 2) % Beat == 0)) ? 1 : 0;
+  // Compressed weight loads (LOAD_WGT SPARSE: W^T columns as row streams, bfp_wgt_sparse): on `sparsity: both`
+  // configs whose beat holds whole blocks, with two lanes and weight write buses where Rows and Cols are even (one
+  // otherwise); 0: none (LOAD_WGT ignores SPARSE). host::wgt_load_lanes() is the same rule.
+  localparam int WgtLanes   = (Sparsity != 2 || Beat % BlockSize != 0) ? 0 :
+                              (Rows % 2 == 0 && Cols % 2 == 0) ? 2 : 1;
+  localparam int WgtBuses   = (WgtLanes > 1) ? WgtLanes : 1;  // weight write buses of the operand side
+  localparam int XBuses     = (WgtBuses > 1) ? WgtBuses - 1 : 1;  // its extra bus ports (at least one bit)
   // element issue -> accumulator updated: SRAM read, operand registers, multiply, block sum, align
   localparam int PipeDepth  = OperandRegs + 4;
 
@@ -268,7 +275,7 @@ module bfp_core #(
   logic [WordBits-1:0] bank_addr;
   logic [MemWidth-1:0] bank_wdata;
   logic                start_sparse_load, start_dense_load;
-  logic                dma_busy, sdma_busy;
+  logic                dma_busy, sdma_busy, wx_busy;
   // load prefetch (below the engines)
   logic [3:0]          pf_cnt_q, load_pre;
   logic [31:0]         pf_lim, pf_lim_q, sdma_pf_lim;
@@ -289,9 +296,13 @@ module bfp_core #(
   logic [15:0]         sp_meta_word;
   logic [MemWidth-1:0] sp_meta_wdata;
 
-  assign start_sparse_load = start_load && (Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse];
+  // LOAD_ACT SPARSE, and LOAD_WGT SPARSE where the config builds compressed weight loads (WgtLanes)
+  logic sparse_load_cmd, wx_cmd, load_wx_q;
+  assign wx_cmd            = (WgtLanes != 0) && op_q == OpLoadWgt && flags_q[FlagSparse];
+  assign sparse_load_cmd   = (Sparsity != 0) && flags_q[FlagSparse] && (op_q == OpLoadAct || wx_cmd);
+  assign start_sparse_load = start_load && sparse_load_cmd;
   assign start_dense_load  = start_load && !start_sparse_load;
-  assign load_busy         = dma_busy || sdma_busy;
+  assign load_busy         = dma_busy || sdma_busy || wx_busy;
   // the activation half being written; at dispatch it comes straight from the command
   assign bank_half         = start_load ? flags_q[FlagActBuf] : load_half_q;
   assign bank_wgt_halves   = start_load ? cmd_wgt_halves : load_wgt_halves_q;
@@ -368,6 +379,7 @@ module bfp_core #(
       .addr_i         (code_addr_q),
       .stride_i       (code_stride_q),
       .pre_i          (load_pre),
+      .row_ok_i       (wx_row_ok | {Rows{!load_wx_q}}),
       .pf_lim_o       (sdma_pf_lim),
       .pf_any_o       (sdma_pf_any),
       .req_done_o     (sdma_req_done),
@@ -411,6 +423,101 @@ module bfp_core #(
     assign sp_meta_wdata = '0;
   end
 
+  // ---- compressed weight loads (LOAD_WGT SPARSE; docs/sparsity-bench.md "What compressed weight loads need") --
+  // bfp_dma_sparse reads the command's columns as row streams and bfp_wgt_sparse's lanes write the dense words,
+  // lane l on weight bus l. Dense weight beats take the bus of their column too (bank_sel % WgtBuses): the banks
+  // of column c listen to bus c % WgtBuses only. Bus 0 also carries every activation beat, as before.
+  logic [Rows-1:0]             wx_row_ok;
+  logic [WgtBuses-1:0]         wx_we, wx_exp;
+  logic [WgtBuses*BankBits-1:0] wx_sel;
+  logic [WgtBuses*WordBits-1:0] wx_addr;
+  logic [WgtBuses*MemWidth-1:0] wx_wdata;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) load_wx_q <= 1'b0;
+    else if (start_load) load_wx_q <= wx_cmd;
+  end
+  if (WgtLanes != 0) begin : gen_wx
+    logic rst_wx_nq;  // this engine's reset copy (above)
+    (* keep *) always_ff @(posedge clk_i) rst_wx_nq <= rst_ni;
+    bfp_wgt_sparse #(
+      .MemWidth (MemWidth),
+      .BlockSize(BlockSize),
+      .NumBlocks(WgtDepth / BlockSize),
+      .Rows     (Rows),
+      .Lanes    (WgtLanes),
+      .BankBits (BankBits),
+      .WordBits (WordBits)
+    ) u_wx (
+      .clk_i          (clk_i),
+      .rst_ni         (rst_wx_nq),
+      .start_i        (start_load && wx_cmd),
+      .rows_i         (rows_q),
+      .count_i        (count_q),
+      .col_offset_i   (BankBits'(col_offset_q)),
+      .sp_we_i        (sp_we && load_wx_q),
+      .sp_row_i       (sp_row),
+      .sp_seg_i       (sp_seg),
+      .sp_wdata_i     (sp_wdata),
+      .sp_meta_we_i   (sp_meta_we && load_wx_q),
+      .sp_meta_row_i  (sp_meta_row),
+      .sp_meta_seg_i  (sp_meta_seg),
+      .sp_meta_wdata_i(sp_meta_wdata),
+      .row_ok_o       (wx_row_ok),
+      .busy_o         (wx_busy),
+      .bus_we_o       (wx_we),
+      .bus_sel_o      (wx_sel),
+      .bus_exp_o      (wx_exp),
+      .bus_addr_o     (wx_addr),
+      .bus_wdata_o    (wx_wdata)
+    );
+  end else begin : gen_no_wx
+    assign wx_row_ok = '0;
+    assign wx_busy   = 1'b0;
+    assign wx_we     = '0;
+    assign wx_exp    = '0;
+    assign wx_sel    = '0;
+    assign wx_addr   = '0;
+    assign wx_wdata  = '0;
+  end
+  // the operand side's weight buses: bus 0 (with the activation beats) and buses 1 .. WgtBuses-1
+  logic                bus0_we, bus0_exp;
+  logic [BankBits-1:0] bus0_sel;
+  logic [WordBits-1:0] bus0_addr;
+  logic [MemWidth-1:0] bus0_wdata;
+  logic [XBuses-1:0]          xbus_we, xbus_exp;
+  logic [XBuses*BankBits-1:0] xbus_sel;
+  logic [XBuses*WordBits-1:0] xbus_addr;
+  logic [XBuses*MemWidth-1:0] xbus_wdata;
+  logic dense_wgt_elsewhere;  // a dense weight beat for a column of bus 1 or above
+  assign dense_wgt_elsewhere = (WgtBuses > 1) && load_wgt_q && 32'(bank_sel) % WgtBuses != 0;
+  assign bus0_we    = (op_bank_we && !dense_wgt_elsewhere) || wx_we[0];
+  assign bus0_exp   = wx_we[0] ? wx_exp[0] : bank_exp;
+  assign bus0_sel   = wx_we[0] ? wx_sel[0 +: BankBits] : bank_sel;
+  assign bus0_addr  = wx_we[0] ? wx_addr[0 +: WordBits] : bank_addr;
+  assign bus0_wdata = wx_we[0] ? wx_wdata[0 +: MemWidth] : bank_wdata;
+  always_comb begin
+    xbus_we = '0;
+    xbus_exp = '0;
+    xbus_sel = '0;
+    xbus_addr = '0;
+    xbus_wdata = '0;
+    for (int l = 1; l < WgtBuses; l++) begin
+      if (wx_we[l]) begin
+        xbus_we[l - 1] = 1'b1;
+        xbus_exp[l - 1] = wx_exp[l];
+        xbus_sel[(l - 1)*BankBits +: BankBits] = wx_sel[l*BankBits +: BankBits];
+        xbus_addr[(l - 1)*WordBits +: WordBits] = wx_addr[l*WordBits +: WordBits];
+        xbus_wdata[(l - 1)*MemWidth +: MemWidth] = wx_wdata[l*MemWidth +: MemWidth];
+      end else begin
+        xbus_we[l - 1] = op_bank_we && load_wgt_q && 32'(bank_sel) % WgtBuses == l;
+        xbus_exp[l - 1] = bank_exp;
+        xbus_sel[(l - 1)*BankBits +: BankBits] = bank_sel;
+        xbus_addr[(l - 1)*WordBits +: WordBits] = bank_addr;
+        xbus_wdata[(l - 1)*MemWidth +: MemWidth] = bank_wdata;
+      end
+    end
+  end
+
   // ---- load prefetch (docs/architecture.md "Load prefetch") -------------------------------------------
   // A LOAD spent ~7 cycles per command without a beat: the dispatch cycle, the round trip of its first request
   // (latency 4), the packed loader's tile-header cycle and the write stage (docs/sparsity-bench.md "Load engine
@@ -432,8 +539,8 @@ module bfp_core #(
   // only when the pending command does, and an enable would add a multiplexer per bit and save no toggle.
   localparam int PfMax = (Sparsity != 0) ? 8 : 0;
   assign pf_load  = pend_q && (op_q == OpLoadAct || op_q == OpLoadWgt) && !flags_q[FlagWait];
-  assign pf_lim   = ((Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse]) ? sdma_pf_lim : 32'(dma_pf_lim);
-  assign pf_any   = ((Sparsity != 0) && op_q == OpLoadAct && flags_q[FlagSparse]) ? sdma_pf_any : dma_pf_any;
+  assign pf_lim   = sparse_load_cmd ? sdma_pf_lim : 32'(dma_pf_lim);
+  assign pf_any   = sparse_load_cmd ? sdma_pf_any : dma_pf_any;
   always_ff @(posedge clk_i) begin
     pf_lim_q    <= pf_lim;
     pf_lim_ok_q <= rst_ni && pend_q && !cmd_take;
@@ -503,6 +610,9 @@ module bfp_core #(
       .wgt_e_o     (wgt_e)
     );
     logic unused_sparse;
+    logic unused_buses;  // no sparse operand side: one dense bus (bank_*), no weight buses
+    assign unused_buses = ^{bus0_we, bus0_exp, bus0_sel, bus0_addr, bus0_wdata, xbus_we, xbus_exp, xbus_sel, xbus_addr,
+                            xbus_wdata, wx_row_ok, load_wx_q};
     assign unused_sparse = ^{sp_we, sp_row, sp_seg, sp_word, sp_wdata, sp_meta_we, sp_meta_row, sp_meta_seg, sp_meta_word,
                              sp_meta_wdata};
   end else begin : gen_sparse
@@ -518,29 +628,37 @@ module bfp_core #(
       .UseWgtMask(Sparsity == 2 ? 1 : 0),
       .Groups    (WgtGroups),
       .WgtSplit  (WgtSplit),
-      .ClockGating(ClockGating)
+      .ClockGating(ClockGating),
+      .WgtLanes  (WgtBuses)
     ) u_operands (
       .clk_i            (clk_i),
       .rst_ni           (rst_ni),
-      .bank_we_i        (op_bank_we),
+      .bank_we_i        (bus0_we),
       .bank_wgt_i       (load_wgt_q),
       .bank_half_i      (bank_half),
-      .bank_sel_i       (bank_sel),
-      .bank_exp_i       (bank_exp),
-      .bank_addr_i      (bank_addr),
-      .bank_wdata_i     (bank_wdata),
+      .bank_sel_i       (bus0_sel),
+      .bank_exp_i       (bus0_exp),
+      .bank_addr_i      (bus0_addr),
+      .bank_wdata_i     (bus0_wdata),
       .bank_wgt_halves_i(bank_wgt_halves),
+      .wbus_we_i        (xbus_we),
+      .wbus_sel_i       (xbus_sel),
+      .wbus_exp_i       (xbus_exp),
+      .wbus_addr_i      (xbus_addr),
+      .wbus_wdata_i     (xbus_wdata),
       .act_load_start_i (start_load && op_q == OpLoadAct),
       .act_load_sparse_i(flags_q[FlagSparse]),
       .act_load_rows_i  (rows_q),
       .act_load_count_i (count_q),
-      .wgt_load_start_i (start_load && op_q == OpLoadWgt),
-      .sp_we_i          (sp_we),
+      // a LOAD_WGT clears the weight masks of its halves; a compressed one at col_offset > 0 adds its columns to
+      // those of the one at col_offset 0 before it (the host loads a half's columns R at a time)
+      .wgt_load_start_i (start_load && op_q == OpLoadWgt && !(wx_cmd && col_offset_q != '0)),
+      .sp_we_i          (sp_we && !load_wx_q),
       .sp_row_i         (sp_row),
       .sp_seg_i         (sp_seg),
       .sp_word_i        (sp_word),
       .sp_wdata_i       (sp_wdata),
-      .sp_meta_we_i     (sp_meta_we),
+      .sp_meta_we_i     (sp_meta_we && !load_wx_q),
       .sp_meta_row_i    (sp_meta_row),
       .sp_meta_seg_i    (sp_meta_seg),
       .sp_meta_word_i   (sp_meta_word),

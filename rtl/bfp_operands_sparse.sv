@@ -22,7 +22,9 @@ module bfp_operands_sparse #(
   parameter int Groups     = 1,  /// weight column groups per PE row (divides Cols), one sequencer each
   parameter int WgtSplit   = 0,  /// 1: the weight banks are two halves (bfp_core's WgtSplit)
   parameter int ClockGating = 0,  /// power.clock_gating: buffers (bfp_sram), masks, sequencers (bfp_row_seq)
-  parameter int RowBits    = (Rows > 1) ? $clog2(Rows) : 1  /// derived
+  parameter int WgtLanes   = 1,  /// weight write buses: column c's banks take bus c % WgtLanes (bus 0: bank_*)
+  parameter int RowBits    = (Rows > 1) ? $clog2(Rows) : 1,  /// derived
+  parameter int XL         = (WgtLanes > 1) ? WgtLanes - 1 : 1  /// derived: extra buses (at least one port bit)
 ) (
   input  logic                  clk_i,              /// clock
   input  logic                  rst_ni,             /// active-low synchronous reset
@@ -35,6 +37,13 @@ module bfp_operands_sparse #(
   input  logic [WordBits-1:0]   bank_addr_i,        /// word address inside the bank
   input  logic [MemWidth-1:0]   bank_wdata_i,       /// beat data
   input  logic [1:0]            bank_wgt_halves_i,  /// weight halves the LOAD_WGT writes (01, 10, 11), from its start
+  // weight buses 1 .. WgtLanes-1 (bus l at index l - 1): the columns c with c % WgtLanes == l (dense LOAD_WGT beats
+  // of those columns and the compressed loader's lanes, bfp_wgt_sparse); unused with WgtLanes = 1
+  input  logic [XL-1:0]          wbus_we_i,         /// write one word into the weight banks of column wbus_sel
+  input  logic [XL*BankBits-1:0] wbus_sel_i,        /// the column
+  input  logic [XL-1:0]          wbus_exp_i,        /// its exponent word (else a code word)
+  input  logic [XL*WordBits-1:0] wbus_addr_i,       /// the word
+  input  logic [XL*MemWidth-1:0] wbus_wdata_i,      /// its data
   // LOAD_ACT / LOAD_WGT dispatch: initialise masks
   input  logic                  act_load_start_i,   /// pulse with the fields below
   input  logic                  act_load_sparse_i,  /// the LOAD_ACT reads row streams
@@ -100,14 +109,35 @@ module bfp_operands_sparse #(
   localparam int MaskHalf   = (WgtSplit != 0 && WgtDepth / 2 < ActDepth) ? WgtDepth / 2 : ActDepth;  // bits kept
   localparam int MaskBits   = MaskHalves * MaskHalf;  // per group
   logic [Groups*MaskBits-1:0] wgt_nz_q;
-  logic [BankBits-1:0]        wgt_grp;
-  assign wgt_grp = BankBits'(32'(bank_sel_i) / GroupCols);
   // One group's mask loads only at a LOAD_WGT start (clear) and on a code beat into one of its columns: with
   // `gate` each group's flip-flops are clocked only then (docs/architecture.md "Clock gating"); with none and
   // enable those conditions are their clock enables, as they always were.
+  // the weight writes of every bus, bus 0 (bank_*) first
+  logic [WgtLanes-1:0]          nb_we, nb_exp;
+  logic [WgtLanes*BankBits-1:0] nb_sel;
+  logic [WgtLanes*WordBits-1:0] nb_addr;
+  logic [WgtLanes*MemWidth-1:0] nb_wdata;
+  always_comb begin
+    nb_we[0] = bank_we_i && bank_wgt_i;
+    nb_exp[0] = bank_exp_i;
+    nb_sel[0 +: BankBits] = bank_sel_i;
+    nb_addr[0 +: WordBits] = bank_addr_i;
+    nb_wdata[0 +: MemWidth] = bank_wdata_i;
+    for (int l = 1; l < WgtLanes; l++) begin
+      nb_we[l] = wbus_we_i[l - 1];
+      nb_exp[l] = wbus_exp_i[l - 1];
+      nb_sel[l*BankBits +: BankBits] = wbus_sel_i[(l - 1)*BankBits +: BankBits];
+      nb_addr[l*WordBits +: WordBits] = wbus_addr_i[(l - 1)*WordBits +: WordBits];
+      nb_wdata[l*MemWidth +: MemWidth] = wbus_wdata_i[(l - 1)*MemWidth +: MemWidth];
+    end
+  end
   for (genvar g = 0; g < Groups; g++) begin : gen_nz
     logic wr, clk_nz;
-    assign wr = bank_we_i && bank_wgt_i && !bank_exp_i && 32'(wgt_grp) == g;
+    logic [WgtLanes-1:0] wr_l;  // bus l writes a code word into one of the group's columns
+    for (genvar l = 0; l < WgtLanes; l++) begin : gen_wr
+      assign wr_l[l] = nb_we[l] && !nb_exp[l] && 32'(nb_sel[l*BankBits +: BankBits]) / GroupCols == g;
+    end
+    assign wr = |wr_l;
     if (ClockGating == 1) begin : gen_cg_nz
       bfp_icg u_icg (.clk_i(clk_i), .en_i(wgt_load_start_i || wr), .gclk_o(clk_nz));
     end else begin : gen_ce_nz
@@ -123,19 +153,24 @@ module bfp_operands_sparse #(
         // bit k is element k unless only half 1 is written; half 1's bit k is element HalfElems + k when both
         // halves are written, element k when half 1 alone is. Written per bit with constant indices, not as a
         // bit-select by the beat address: Yosys 0.23's proc turns a dynamic-index write into one full-width
-        // decoder per byte.
-        for (int i = 0; i < MaskBits; i++) begin
-          if (i < MaskHalf) begin
-            if (!(WgtSplit != 0 && bank_wgt_halves_i == 2'b10) && 32'(bank_addr_i) == i / Beat &&
-                bank_wdata_i[8*(i % Beat) +: 8] != 8'd0)
-              nz_q[i] <= 1'b1;
-          end else if (bank_wgt_halves_i == 2'b11) begin
-            if (32'(bank_addr_i) == (HalfElems + i - MaskHalf) / Beat &&
-                bank_wdata_i[8*((HalfElems + i - MaskHalf) % Beat) +: 8] != 8'd0)
-              nz_q[i] <= 1'b1;
-          end else if (bank_wgt_halves_i == 2'b10) begin
-            if (32'(bank_addr_i) == (i - MaskHalf) / Beat && bank_wdata_i[8*((i - MaskHalf) % Beat) +: 8] != 8'd0)
-              nz_q[i] <= 1'b1;
+        // decoder per byte. Every bus that writes one of the group's columns in this cycle sets its bits.
+        for (int l = 0; l < WgtLanes; l++) begin
+          if (wr_l[l]) begin
+            for (int i = 0; i < MaskBits; i++) begin
+              if (i < MaskHalf) begin
+                if (!(WgtSplit != 0 && bank_wgt_halves_i == 2'b10) && 32'(nb_addr[l*WordBits +: WordBits]) == i / Beat &&
+                    nb_wdata[l*MemWidth + 8*(i % Beat) +: 8] != 8'd0)
+                  nz_q[i] <= 1'b1;
+              end else if (bank_wgt_halves_i == 2'b11) begin
+                if (32'(nb_addr[l*WordBits +: WordBits]) == (HalfElems + i - MaskHalf) / Beat &&
+                    nb_wdata[l*MemWidth + 8*((HalfElems + i - MaskHalf) % Beat) +: 8] != 8'd0)
+                  nz_q[i] <= 1'b1;
+              end else if (bank_wgt_halves_i == 2'b10) begin
+                if (32'(nb_addr[l*WordBits +: WordBits]) == (i - MaskHalf) / Beat &&
+                    nb_wdata[l*MemWidth + 8*((i - MaskHalf) % Beat) +: 8] != 8'd0)
+                  nz_q[i] <= 1'b1;
+              end
+            end
           end
         end
       end
@@ -158,6 +193,10 @@ module bfp_operands_sparse #(
   // itself, so nothing leaves a row that the original reset would have stopped.
   logic [Rows-1:0] row_busy, rst_row_nq;
   assign busy_o = |(row_busy & rst_row_nq);
+  if (WgtLanes == 1) begin : gen_no_wbus
+    logic unused_wbus;  // one bus: the extra bus ports have no reader
+    assign unused_wbus = ^{wbus_we_i, wbus_sel_i, wbus_exp_i, wbus_addr_i, wbus_wdata_i};
+  end
   logic unused_sp_word;  // a code beat index beyond the buffer is caught by OPS_SP_WORD
   assign unused_sp_word = ^(sp_word_i >> ActAw);
 
@@ -204,6 +243,54 @@ module bfp_operands_sparse #(
         w_wdata  <= bank_wdata_i;
         w_halves <= bank_wgt_halves_i;
       end
+    end
+
+    // Write stages of weight buses 1 .. WgtLanes-1, one register set per bus and row like bus 0's above (same
+    // timing: a word lands one cycle after the bus carries it); entry 0 of these vectors is bus 0's stage.
+    logic [WgtLanes-1:0]          xw_we, xw_wgt, xw_exp;
+    logic [WgtLanes*BankBits-1:0] xw_sel;
+    logic [WgtLanes*WordBits-1:0] xw_addr;
+    logic [WgtLanes*MemWidth-1:0] xw_wdata;
+    logic [WgtLanes*2-1:0]        xw_halves;
+    assign xw_we[0] = w_we;
+    assign xw_wgt[0] = w_wgt;
+    assign xw_exp[0] = w_exp;
+    assign xw_sel[0 +: BankBits] = w_sel;
+    assign xw_addr[0 +: WordBits] = w_addr;
+    assign xw_wdata[0 +: MemWidth] = w_wdata;
+    assign xw_halves[0 +: 2] = w_halves;
+    for (genvar l = 1; l < WgtLanes; l++) begin : gen_xbus
+      logic                take, clk_x, we_q, exp_q;
+      logic [BankBits-1:0] sel_q;
+      logic [WordBits-1:0] addr_q;
+      logic [MemWidth-1:0] wdata_q;
+      logic [1:0]          halves_q;
+      assign take = wbus_we_i[l - 1];
+      if (ClockGating == 1) begin : gen_cg_x
+        bfp_icg u_icg (.clk_i(clk_i), .en_i(take), .gclk_o(clk_x));
+      end else begin : gen_ce_x
+        assign clk_x = clk_i;
+      end
+      (* keep *) always_ff @(posedge clk_i) begin
+        if (!rst_row_nq[r]) we_q <= 1'b0;
+        else we_q <= take;
+      end
+      (* keep *) always_ff @(posedge clk_x) begin
+        if (take) begin
+          exp_q    <= wbus_exp_i[l - 1];
+          sel_q    <= wbus_sel_i[(l - 1)*BankBits +: BankBits];
+          addr_q   <= wbus_addr_i[(l - 1)*WordBits +: WordBits];
+          wdata_q  <= wbus_wdata_i[(l - 1)*MemWidth +: MemWidth];
+          halves_q <= bank_wgt_halves_i;
+        end
+      end
+      assign xw_we[l] = we_q;
+      assign xw_wgt[l] = 1'b1;
+      assign xw_exp[l] = exp_q;
+      assign xw_sel[l*BankBits +: BankBits] = sel_q;
+      assign xw_addr[l*WordBits +: WordBits] = addr_q;
+      assign xw_wdata[l*MemWidth +: MemWidth] = wdata_q;
+      assign xw_halves[l*2 +: 2] = halves_q;
     end
 
     // sequencers and their metadata
@@ -377,13 +464,13 @@ module bfp_operands_sparse #(
                      .ClockGating(ClockGating)) u_bank (
         .clk_i       (clk_i),
         .rst_ni      (rst_row_nq[r]),
-        .bank_we_i   (w_we),
-        .bank_wgt_i  (w_wgt),
-        .bank_sel_i  (w_sel),
-        .bank_exp_i  (w_exp),
-        .bank_addr_i (w_addr),
-        .bank_wdata_i(w_wdata),
-        .wr_halves_i (w_halves),
+        .bank_we_i   (xw_we[c % WgtLanes]),
+        .bank_wgt_i  (xw_wgt[c % WgtLanes]),
+        .bank_sel_i  (xw_sel[(c % WgtLanes)*BankBits +: BankBits]),
+        .bank_exp_i  (xw_exp[c % WgtLanes]),
+        .bank_addr_i (xw_addr[(c % WgtLanes)*WordBits +: WordBits]),
+        .bank_wdata_i(xw_wdata[(c % WgtLanes)*MemWidth +: MemWidth]),
+        .wr_halves_i (xw_halves[(c % WgtLanes)*2 +: 2]),
         .rd_half_i   (wgt_rd_half_q),
         .re_i        (valid[G]),
         .code_raddr_i(WgtAw'(kc >> BeatLog)),

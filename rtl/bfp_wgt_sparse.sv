@@ -51,7 +51,7 @@ module bfp_wgt_sparse #(
   localparam int RankBits = $clog2(ExpBytes + 1);
 
 `ifndef __ICARUS__
-  if (Lanes < 1 || Rows % Lanes != 0 || ExpW > WordBits) begin : gen_bad_lanes
+  if (Lanes < 1 || Rows % Lanes != 0 || (1 << WordBits) < NumBlocks * BlockSize / Beat) begin : gen_bad_lanes
     $error("bfp_wgt_sparse: Lanes must divide Rows, and a column's words must fit WordBits");
   end
 `endif
