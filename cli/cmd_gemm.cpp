@@ -90,7 +90,7 @@ void print_gemm(std::ostream& os, const Config& cfg, const verify::GemmSpec& s, 
   os << sb;
   os << "memory    " << r.read_beats << " beats read = " << r.read_bytes << " bytes (A " << r.act_read_bytes
      << ", W " << r.wgt_read_bytes << "; A " << (s.sparse_a ? "compressed" : "dense") << ", loaded " << r.act_loads
-     << "x), " << r.write_beats << " beats written = " << r.write_bytes << " bytes (C " << r.out_write_bytes << "; "
+     << "x; W " << (r.sparse_w ? "compressed" : "dense") << "), " << r.write_beats << " beats written = " << r.write_bytes << " bytes (C " << r.out_write_bytes << "; "
      << r.write_strobe_bytes << " bytes with strobe)\n";
   if (r.act_compression_valid) {
     auto line = [&](const char* what, const golden::CompressionStats& c) {
@@ -132,6 +132,7 @@ Runner add_gemm(CLI::App& app) {
     std::string config, values = "normal", dump, schedule = "auto", vcd, fst;
     int m = 0, k = 0, n = 0, latency = 4, warmup = 0, prune = 0;
     bool sparse_a = false, sparse_c = false, dense_a = false, natural_rows = false, natural_cols = false, row_streams = false;
+    bool sparse_w = false, dense_w = false;
     double act_sparsity = 0.0, wgt_sparsity = 0.0;
     std::string pattern = "random", mask = "none";
     uint64_t seed = 1;
@@ -198,6 +199,10 @@ Runner add_gemm(CLI::App& app) {
                "keep W's columns in their natural order; by default with sparsity both the host stores them, inside "
                "each output block, so that columns with non-zeros on the same k share a walker group, and reads C "
                "back through the same permutation (docs/architecture.md, Column regrouping)");
+  auto* sw = app.add_flag("--sparse-w", o->sparse_w,
+                          "weights as compressed row streams (LOAD_WGT SPARSE, docs/sparse-format.md); by default "
+                          "where the config and K allow it and the streams move fewer bytes than the dense rows");
+  sw->excludes(app.add_flag("--dense-w", o->dense_w, "weights always loaded dense"));
   app.add_flag("--sparse-c", o->sparse_c, "output written as compressed row streams (STORE SPARSE/FIRST/LAST)");
   app.add_flag("--bias", o->bias,
                "add a random per-output-column bias before requantization (LOAD_BIAS, STORE BIAS; "
@@ -231,6 +236,7 @@ Runner add_gemm(CLI::App& app) {
     s.balance_rows = !o->natural_rows;
     s.regroup_cols = !o->natural_cols;
     s.packed_a = !o->row_streams;
+    s.wgt_load = o->sparse_w ? verify::WgtLoad::Compressed : o->dense_w ? verify::WgtLoad::Dense : verify::WgtLoad::Auto;
     s.bias = o->bias;
     s.bias_scale = o->bias_scale;
     s.act_sparsity = o->act_sparsity;

@@ -437,6 +437,24 @@ class Loader {
              what + " must be a positive multiple of " + std::to_string(unit) + " (block_size " + block.text +
                  " and array.cols " + cols.text + ") and at most " + std::to_string(f.hi) +
                  (unit > f.hi ? " (no legal value: change array.cols or block_size)" : "") + "; got " + v.text);
+    } else if (key == "buffers.wgt_load_lanes") {
+      // rtl/bfp_wgt_sparse.sv: lane l takes the rows r % lanes == l of a load of up to R columns, column c's banks
+      // listen to bus c % lanes, and the expanded words are whole memory words of whole blocks
+      if (v.value != 0 && v.value != 1 && v.value != 2 && v.value != 4)
+        fail(v.mark, key, what + " must be 0, 1, 2 or 4; got " + v.text);
+      if (v.value == 0) return;
+      need("sparsity");
+      const Value& block = need("block_size");
+      const Value& rows = need("array.rows");
+      const Value& cols = need("array.cols");
+      const long long beat = need("memory.data_width").value / 8;
+      if (c_.sparsity != Sparsity::Both || beat % block.value != 0 || rows.value % v.value != 0 ||
+          cols.value % v.value != 0)
+        fail(v.mark, key,
+             what + " " + v.text + " needs sparsity: both, a memory beat (" + std::to_string(beat) +
+                 " bytes) that holds whole blocks (block_size " + block.text + ") and array.rows (" + rows.text +
+                 ") and array.cols (" + cols.text + ") multiples of it; got sparsity " +
+                 std::string(c_.sparsity_name()));
     } else if (key == "sparsity") {
       const Value& block = need("block_size");
       if (c_.sparse() && block.value < 8)

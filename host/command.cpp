@@ -131,10 +131,7 @@ bool wgt_buf_halves(const Config& cfg) {
   return exps <= beat || (exps / 2) % beat == 0;
 }
 
-int wgt_load_lanes(const Config& cfg) {
-  if (cfg.sparsity != Sparsity::Both || cfg.beat_bytes() % cfg.block != 0) return 0;
-  return (cfg.rows % 2 == 0 && cfg.cols % 2 == 0) ? 2 : 1;
-}
+int wgt_load_lanes(const Config& cfg) { return cfg.sparsity == Sparsity::Both ? cfg.wgt_load_lanes : 0; }
 
 bool can_load_w_compressed(const Config& cfg, int count, std::string* why) {
   auto no = [&](const std::string& w) {
@@ -143,7 +140,7 @@ bool can_load_w_compressed(const Config& cfg, int count, std::string* why) {
   };
   if (why) why->clear();
   if (wgt_load_lanes(cfg) == 0)
-    return no("compressed weight loads need sparsity: both and a memory beat that holds whole blocks");
+    return no("compressed weight loads need buffers.wgt_load_lanes > 0 (config '" + cfg.name + "')");
   const int beat = cfg.beat_bytes();
   if (count < 1 || (count * cfg.block) % beat != 0)
     return no("compressed weight loads need whole memory words per column (count*B a multiple of " +

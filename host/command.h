@@ -66,8 +66,8 @@ struct Command {
 /// The RTL derives the same condition (bfp_core's WgtSplit).
 bool wgt_buf_halves(const Config& cfg);
 
-/// Lanes of the compressed weight loader (LOAD_WGT SPARSE, rtl/bfp_core.sv WgtLanes): 0 (none) unless the config
-/// has `sparsity: both` and its beat holds whole blocks; then 2 when array.rows and array.cols are even, else 1.
+/// Lanes of the compressed weight loader (LOAD_WGT SPARSE, rtl/bfp_core.sv WgtLanes): buffers.wgt_load_lanes on a
+/// `sparsity: both` config (the loader checks the rest), else 0 (none).
 int wgt_load_lanes(const Config& cfg);
 
 /// True when a LOAD_WGT SPARSE of `count` blocks per column applies on `cfg` (docs/sparse-format.md, the

@@ -72,12 +72,24 @@ SeqModel model_sequencers(const Config& cfg, const GemmLayout& l, const std::vec
       }
       h.count = c.count;
     } else if (c.op == Opcode::LoadWgt) {
-      n0 = int((c.code_addr - l.w_codes) / l.a_code_stride);
-      wkb0 = int((c.code_addr - l.w_codes) % l.a_code_stride) / B;
+      // a compressed LOAD_WGT (row streams, one K chunk) loads columns col_offset.. and clears the half's masks
+      // only at col_offset 0 (rtl/bfp_core.sv: the others add to them)
+      const bool streams = (c.flags & kFlagSparse) && l.sparse_w;
+      int col0 = 0;
+      if (streams) {
+        n0 = int((c.code_addr - l.w_streams) / l.w_stream_stride);
+        wkb0 = 0;
+        col0 = c.col_offset;
+      } else {
+        n0 = int((c.code_addr - l.w_codes) / l.a_code_stride);
+        wkb0 = int((c.code_addr - l.w_codes) % l.a_code_stride) / B;
+      }
       nrows = c.rows;
       auto& wnz = wnzh[c.wgt_buf ? 1 : 0];
-      for (auto& m : wnz) m = zero_bits(c.count * B);
-      for (int j = 0; j < nrows; ++j) or_into(wnz[size_t(j / GC)], nonzero_bits(qw, n0 + j, wkb0 * B, c.count * B));
+      if (col0 == 0)
+        for (auto& m : wnz) m = zero_bits(c.count * B);
+      for (int j = 0; j < nrows; ++j)
+        or_into(wnz[size_t((col0 + j) / GC)], nonzero_bits(qw, n0 + j, wkb0 * B, c.count * B));
     } else if (c.op == Opcode::Compute) {
       const Half& h = half[(c.flags & kFlagActBuf) ? 1 : 0];
       const auto& wnz = wnzh[c.wgt_buf ? 1 : 0];

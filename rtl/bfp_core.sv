@@ -18,7 +18,7 @@ module bfp_core #(
   parameter int Sparsity     = 0,          /// zero skipping: 0 none, 1 activations, 2 both (sparsity)
   parameter int Bias         = 1,          /// per-output-column bias: 1 bias buffer and STORE BIAS, 0 none (bias)
   parameter int ClockGating  = 0,  /// 0 none, 1 gate (clock gates), 2 enable (power.clock_gating)
-  parameter int PairMultipliers = 0, parameter int SharedExp = 0, parameter int StoreOverlap = 1  /// 1: two PEs of a unit share one multiplier (pe.pair_multipliers); SharedExp 1: the dense banks' exponents in one memory (buffers.shared_exponents); StoreOverlap 1: a STORE's reads overlap the last STORE's tail (pipeline.store_overlap)
+  parameter int PairMultipliers = 0, parameter int SharedExp = 0, parameter int StoreOverlap = 1, parameter int WgtLoadLanes = 0  /// 1: two PEs of a unit share one multiplier (pe.pair_multipliers); SharedExp 1: the dense banks' exponents in one memory (buffers.shared_exponents); StoreOverlap 1: a STORE's reads overlap the last STORE's tail (pipeline.store_overlap); WgtLoadLanes: compressed weight load lanes, 0 none (buffers.wgt_load_lanes)
 ) (
   input  logic                  clk_i,               /// clock
   input  logic                  rst_ni,              /// active-low synchronous reset
@@ -102,11 +102,10 @@ module bfp_core #(
   localparam int WgtExps    = WgtDepth / BlockSize;
   localparam int WgtSplit   = ((WgtDepth / 2) % Beat == 0 && (WgtDepth / 2) % BlockSize == 0 &&
                                (WgtExps <= Beat || (WgtExps / 2) % Beat == 0)) ? 1 : 0;
-  // Compressed weight loads (LOAD_WGT SPARSE: W^T columns as row streams, bfp_wgt_sparse): on `sparsity: both`
-  // configs whose beat holds whole blocks, with two lanes and weight write buses where Rows and Cols are even (one
-  // otherwise); 0: none (LOAD_WGT ignores SPARSE). host::wgt_load_lanes() is the same rule.
-  localparam int WgtLanes   = (Sparsity != 2 || Beat % BlockSize != 0) ? 0 :
-                              (Rows % 2 == 0 && Cols % 2 == 0) ? 2 : 1;
+  // Compressed weight loads (LOAD_WGT SPARSE: W^T columns as row streams, bfp_wgt_sparse) with WgtLoadLanes lanes
+  // and weight write buses (buffers.wgt_load_lanes; the config loader allows it only with `sparsity: both`, a beat
+  // of whole blocks and Rows, Cols multiples of it); 0: none (LOAD_WGT ignores SPARSE).
+  localparam int WgtLanes   = (Sparsity == 2) ? WgtLoadLanes : 0;
   localparam int WgtBuses   = (WgtLanes > 1) ? WgtLanes : 1;  // weight write buses of the operand side
   localparam int XBuses     = (WgtBuses > 1) ? WgtBuses - 1 : 1;  // its extra bus ports (at least one bit)
   // element issue -> accumulator updated: SRAM read, operand registers, multiply, block sum, align

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
-// One lane of the compressed weight loader (LOAD_WGT SPARSE, design in docs/sparsity-bench.md "What compressed
-// weight loads need"): it turns one column of W^T, given as the pieces of its row stream (docs/sparse-format.md:
-// the level-1 mask, the level-2 words and the code words, as bfp_dma_sparse delivers them), back into the dense
-// code words the weight banks hold, one word a cycle. The banks keep dense codes because every PE row reads its
-// weights by element index; so a compressed load still writes every dense word, and a load gains only when
-// several lanes write several columns in the same cycle (each lane its own columns, each with its own write
-// bus): one lane alone is no faster than a dense load.
-// Why stream rather than buffer a whole column: the codes of a 90%-sparse column of K = 256 fit one or two code
-// words, and the lane needs only the window of two code words that the next dense word reads from; the loader
-// waits (code_ready_o) when both are full.
-// Corrupt streams (docs/sparse-format.md "Validity") cannot hang the lane: a level-2 or code word that the
-// header's counts say will never come reads as zeros, and words beyond those counts are taken and dropped; the
-// assertions report both.
+// One lane of the compressed weight loader (LOAD_WGT SPARSE, docs/architecture.md "Compressed weight loads"): it
+// turns columns of W^T, given as the pieces of their row streams (docs/sparse-format.md: the level-1 mask and the
+// header's counts, the level-2 words, the code words, as bfp_dma_sparse delivers them), back into the dense code
+// words the weight banks hold, one word a cycle. The banks keep dense codes because every PE row reads its weights
+// by element index; so a compressed load still writes every dense word, and it gains only because several lanes
+// write several columns in the same cycle, each on its own bus.
+// Two columns at a time: the current one, being expanded, and the next one, whose level-2 words and first code
+// words are taken while the current one is still being written (a second level-2 store and context). Without it
+// the loader stopped at every column until the lane was free, and each column cost the round trip of its first
+// words (measured: 70 cycles instead of ~40 for 8 columns on 2 lanes).
+// Codes stream through a window of two code words (the next dense word reads at most two); the loader waits
+// (code_space_o) when it is full. A column's words arrive in order, level-2 words before code words, and the next
+// column's after all of the current one's (the loader's row order); the current column's last code word may share
+// the window with the next column's first, each slot tagged with its column.
+// Corrupt streams (docs/sparse-format.md "Validity") cannot hang the lane: a level-2 or code word that the header's
+// counts say will never come reads as zeros, and a column's words beyond what its dense words used are taken and
+// dropped.
 module bfp_wgt_expand #(
   parameter int MemWidth  = 256,                     /// memory beat bits (a power of two)
   parameter int BlockSize = 16,                      /// B (a power of two, 8 <= B <= the beat)
@@ -29,15 +33,18 @@ module bfp_wgt_expand #(
   input  logic [NumBlocks-1:0] l1_i,           /// its level-1 mask (bit b: block b has a non-zero code)
   input  logic [15:0]          nnzb_i,         /// header: non-empty blocks (level-2 masks that follow)
   input  logic [15:0]          nnz_i,          /// header: non-zero codes (codes that follow)
-  output logic                 col_ready_o,    /// no column in progress: col_start_i may come
-  // the column's level-2 words, in order: word w = bytes [w*Beat, (w+1)*Beat) of its level-2 segment
+  output logic                 col_ready_o,    /// a column context is free: col_start_i may come
+  output logic                 rx_next_o,      /// words now go to the second of the two columns started
+  output logic                 col_done_o,     /// the current column is written: the next one becomes current
+  // the columns' level-2 words, in order: word w = bytes [w*Beat, (w+1)*Beat) of a column's level-2 segment
   input  logic                 l2_we_i,        /// a level-2 word
   input  logic [MemWidth-1:0]  l2_wdata_i,     /// its data
-  // the column's code words, in order: word w = its codes [w*Beat, (w+1)*Beat)
+  // the columns' code words, in order: word w = a column's codes [w*Beat, (w+1)*Beat)
   input  logic                 code_we_i,      /// a code word (only while code_ready_o)
   input  logic [MemWidth-1:0]  code_wdata_i,   /// its data
   output logic                 code_ready_o,   /// a code word is taken this cycle
   output logic                 code_space_o,   /// a code word offered next cycle will be taken
+  input  logic                 stall_i,        /// write no dense word this cycle (the bus is taken)
   // dense code words for the weight bank (registered)
   output logic                 we_o,           /// write one dense word
   output logic [ColBits-1:0]   col_o,          /// into this column's bank
@@ -60,35 +67,62 @@ module bfp_wgt_expand #(
   end
 `endif
 
-  // ---- the column in progress
-  logic                 active_q;
-  logic [ColBits-1:0]   col_q;
-  logic [NumBlocks-1:0] l1_q;         // level-1 mask, blocks past count cleared
-  logic [L2Words*MemWidth-1:0] l2_q;  // the level-2 masks received, mask o at [o*B +: B]
-  logic [L2WBits-1:0]   l2_have_q;    // level-2 words received
-  logic [L2WBits-1:0]   l2_exp_q;     // level-2 words the header announced (at most L2Words)
+  // ---- two column contexts; cur_q names the one being expanded (the other is the next)
+  logic                         cur_q;
+  logic [1:0]                   cv_q;          // context holds a column
+  logic [2*ColBits-1:0]         col_q;
+  logic [2*NumBlocks-1:0]       l1_q;          // level-1 masks, blocks past count cleared
+  logic [2*L2Words*MemWidth-1:0] l2_q;         // level-2 masks received, context x mask o at [x*.. + o*B +: B]
+  logic [2*L2WBits-1:0]         l2_have_q;     // level-2 words received
+  logic [2*L2WBits-1:0]         l2_exp_q;      // level-2 words the header announced (at most L2Words)
+  logic [2*WordBits-1:0]        words_q;       // dense words of the column
+  logic [2*16-1:0]              cw_in_q;       // code words received
+  logic [2*16-1:0]              cw_exp_q;      // code words the header announced
+  // the current column's walk
   logic [WordBits-1:0]  j_q;          // next dense word
-  logic [WordBits-1:0]  words_q;      // dense words of the column
-  logic [15:0]          cw_in_q;      // code words received
-  logic [15:0]          cw_exp_q;     // code words the header announced
-  logic [15:0]          cw_base_q;    // code word held in window slot 0
-  logic [1:0]           ncw_q;        // code words in the window (slot 0, then slot 1)
-  logic [2*MemWidth-1:0] win_q;       // window: slot 0 at [0 +: MemWidth], slot 1 above
+  logic [15:0]          cw_base_q;    // its code word held in window slot 0 (or due there)
   logic [BeatLog-1:0]   p_q;          // first unused code inside slot 0
+  logic [OBits-1:0]     o_q;          // non-empty blocks before word j
+  // the window: slot 0 at [0 +: MemWidth], slot 1 above, each tagged with its context
+  logic [1:0]            ncw_q;
+  logic [2*MemWidth-1:0] win_q;
+  logic [1:0]            tag_q;
+
+  logic                 nx;
+  assign nx = !cur_q;
+  logic [NumBlocks-1:0] l1_c;
+  logic [L2Words*MemWidth-1:0] l2_c;
+  logic [L2WBits-1:0]   l2_have_c, l2_exp_c;
+  logic [WordBits-1:0]  words_c;
+  logic [15:0]          cw_in_c, cw_exp_c;
+  logic [ColBits-1:0]   col_c;
+  assign l1_c      = l1_q[cur_q*NumBlocks +: NumBlocks];
+  assign l2_c      = l2_q[cur_q*L2Words*MemWidth +: L2Words*MemWidth];
+  assign l2_have_c = l2_have_q[cur_q*L2WBits +: L2WBits];
+  assign l2_exp_c  = l2_exp_q[cur_q*L2WBits +: L2WBits];
+  assign words_c   = words_q[cur_q*WordBits +: WordBits];
+  assign cw_in_c   = cw_in_q[cur_q*16 +: 16];
+  assign cw_exp_c  = cw_exp_q[cur_q*16 +: 16];
+  assign col_c     = col_q[cur_q*ColBits +: ColBits];
+
+  // words go to the current column until it has all its words, then to the next one
+  logic cur_has_all, rx;
+  assign cur_has_all = l2_have_c >= l2_exp_c && cw_in_c >= cw_exp_c;
+  assign rx          = (cv_q[cur_q] && !cur_has_all) ? cur_q : nx;
+  assign rx_next_o   = cv_q[cur_q] && cur_has_all;
 
   // ---- the masks of dense word j: its blocks b = j*Bpw + s, their level-1 bits, and their ranks among the
   // non-empty blocks (o_q: the non-empty blocks before the word, plus those before block s inside it), which
   // index the level-2 masks
-  logic [OBits-1:0]     o_q;          // non-empty blocks before word j
-  logic [Bpw-1:0]       blk_nz;       // level-1 bits of the word's blocks
-  logic [Bpw*OBits-1:0] rank_s;       // rank of block s of the word
-  logic [MemWidth/8-1:0] m;           // element masks of the word (Beat bits)
-  logic [OBits-1:0]     o_last;       // rank of the word's last non-empty block
-  logic [OBits-1:0]     o_next;       // o_q after the word
+  logic [Bpw-1:0]        blk_nz;       // level-1 bits of the word's blocks
+  logic [Bpw*OBits-1:0]  rank_s;       // rank of block s of the word
+  logic [MemWidth/8-1:0] m;            // element masks of the word (Beat bits)
+  logic [OBits-1:0]      o_last;       // rank of the word's last non-empty block
+  logic [OBits-1:0]      o_next;       // o_q after the word
   always_comb begin
     blk_nz = '0;
     for (int w = 0; w < NumBlocks / Bpw; w++)
-      if (w == 32'(j_q)) blk_nz = l1_q[w*Bpw +: Bpw];
+      if (w == 32'(j_q)) blk_nz = l1_c[w*Bpw +: Bpw];
     o_next = o_q;
     o_last = o_q;
     for (int s = 0; s < Bpw; s++) begin
@@ -101,26 +135,27 @@ module bfp_wgt_expand #(
     m = '0;
     for (int s = 0; s < Bpw; s++)
       for (int o = 0; o < NumBlocks; o++)
-        if (blk_nz[s] && 32'(rank_s[s*OBits +: OBits]) == o) m[s*BlockSize +: BlockSize] = l2_q[o*BlockSize +: BlockSize];
+        if (blk_nz[s] && 32'(rank_s[s*OBits +: OBits]) == o) m[s*BlockSize +: BlockSize] = l2_c[o*BlockSize +: BlockSize];
   end
   // the level-2 word holding mask o_last has come, or never will (corrupt: its masks read as zeros)
   logic l2_ok;
   assign l2_ok = blk_nz == '0 ||
-                 32'(l2_have_q) > (32'(o_last) * BlockSize / 8) / Beat || l2_have_q >= l2_exp_q;
+                 32'(l2_have_c) > (32'(o_last) * BlockSize / 8) / Beat || l2_have_c >= l2_exp_c;
 
   // ---- the codes of the word: n of them from position p of the window
   logic [Beat*PBits-1:0] pc;   // pc[i]: set mask bits below element i (the code element i takes)
   logic [PBits-1:0]      n;
   bfp_prefix_sum #(.N(Beat), .InBits(1), .OutBits(PBits)) u_pc (.x_i(m), .sum_o(pc), .total_o(n));
-  // slot s is present, or the header says no such word follows (then it reads as zeros)
-  logic have0, have1, need1, codes_ok;
-  assign have0    = ncw_q >= 2'd1 || cw_base_q >= cw_exp_q;
-  assign have1    = ncw_q == 2'd2 || cw_base_q + 16'd1 >= cw_exp_q;
+  // window slots of the current column; a slot is present, or the header says no such word follows (it reads 0)
+  logic own0, own1, have0, have1, need1, codes_ok;
+  assign own0     = ncw_q >= 2'd1 && tag_q[0] == cur_q;
+  assign own1     = ncw_q == 2'd2 && tag_q[1] == cur_q;
+  assign have0    = own0 || cw_base_q >= cw_exp_c;
+  assign have1    = own1 || cw_base_q + 16'd1 >= cw_exp_c;
   assign need1    = 32'(p_q) + 32'(n) > Beat;
   assign codes_ok = n == '0 || (have0 && (!need1 || have1));
-  logic [2*MemWidth-1:0] win_z;  // the window with absent slots as zeros
-  assign win_z = {(ncw_q == 2'd2) ? win_q[MemWidth +: MemWidth] : {MemWidth{1'b0}},
-                  (ncw_q != 2'd0) ? win_q[0 +: MemWidth] : {MemWidth{1'b0}}};
+  logic [2*MemWidth-1:0] win_z;  // the current column's window, absent slots as zeros
+  assign win_z = {own1 ? win_q[MemWidth +: MemWidth] : {MemWidth{1'b0}}, own0 ? win_q[0 +: MemWidth] : {MemWidth{1'b0}}};
   logic [MemWidth-1:0] shifted;  // codes p .. p + Beat - 1
   assign shifted = MemWidth'(win_z >> (8 * p_q));
   logic [MemWidth-1:0] dense;
@@ -132,81 +167,111 @@ module bfp_wgt_expand #(
   end
 
   // ---- one dense word a cycle while its masks and codes are there
-  logic emit, done, take, drop, absorb;
-  assign emit   = active_q && j_q != words_q && l2_ok && codes_ok;
-  assign drop   = emit && 32'(p_q) + 32'(n) >= Beat;  // slot 0 used up
-  // after the last dense word, code words the header announced (or more, if corrupt) are taken and dropped
-  assign absorb = active_q && j_q == words_q;
-  assign code_ready_o = active_q && (absorb || ncw_q != 2'd2);
-  assign take   = code_we_i && code_ready_o;
-  // for a loader whose words land a cycle after it decides (bfp_dma_sparse's write stage): room for one more
-  // word whatever arrives now (a drop this cycle is not counted: it only makes room later)
-  assign code_space_o = active_q && (absorb || ncw_q == 2'd0 || (ncw_q == 2'd1 && !code_we_i));
-  assign done   = absorb && cw_in_q >= cw_exp_q && l2_have_q >= l2_exp_q;
-  assign col_ready_o = !active_q;
+  logic expanding, emit, drop, absorb, take, keep, done;
+  assign expanding = cv_q[cur_q] && j_q != words_c;
+  assign emit      = expanding && l2_ok && codes_ok && !stall_i;
+  assign drop      = emit && 32'(p_q) + 32'(n) >= Beat && own0;  // slot 0 used up
+  // after its last dense word, the current column's further code words (a corrupt count) are taken and dropped
+  assign absorb    = cv_q[cur_q] && !expanding && rx == cur_q;
+  assign code_ready_o = (cv_q != 2'b00) && (absorb || ncw_q != 2'd2);
+  assign code_space_o = (cv_q != 2'b00) && (absorb || ncw_q == 2'd0 || (ncw_q == 2'd1 && !code_we_i));
+  assign take      = code_we_i && code_ready_o;
+  assign keep      = take && !absorb;
+  assign done      = cv_q[cur_q] && !expanding && cur_has_all;  // the next column becomes the current one
+  assign col_ready_o = cv_q != 2'b11;
+  assign col_done_o  = done;
 
-  // the window after this cycle: slot 0 leaves on drop (slot 1 moves down), then a taken word goes behind what
-  // stays (a word taken after the last dense word is dropped)
+  // the window after this cycle: slot 0 leaves on drop; at the end of a column its slots go; a kept word goes
+  // behind what stays, tagged with the column it belongs to
   logic [2*MemWidth-1:0] win_d;
-  logic [1:0]            ncw_d;
+  logic [1:0]            ncw_d, tag_d;
   always_comb begin
     win_d = win_q;
     ncw_d = ncw_q;
-    if (drop && ncw_q != 2'd0) begin
+    tag_d = tag_q;
+    if (drop) begin
       win_d[0 +: MemWidth] = win_q[MemWidth +: MemWidth];
+      tag_d[0] = tag_q[1];
       ncw_d = ncw_q - 2'd1;
     end
-    if (take && !absorb) begin
-      if (ncw_d == 2'd0) win_d[0 +: MemWidth] = code_wdata_i;
-      else win_d[MemWidth +: MemWidth] = code_wdata_i;
+    if (done) begin
+      // the finished column's words (its last, partly used word) leave; the next column's stay, in order
+      if (ncw_d != 2'd0 && tag_d[0] == cur_q) begin
+        win_d[0 +: MemWidth] = win_d[MemWidth +: MemWidth];
+        tag_d[0] = tag_d[1];
+        ncw_d = ncw_d - 2'd1;
+      end
+      if (ncw_d != 2'd0 && tag_d[0] == cur_q) ncw_d = 2'd0;
+    end
+    if (keep) begin
+      if (ncw_d == 2'd0) begin
+        win_d[0 +: MemWidth] = code_wdata_i;
+        tag_d[0] = rx;
+      end else begin
+        win_d[MemWidth +: MemWidth] = code_wdata_i;
+        tag_d[1] = rx;
+      end
       ncw_d = ncw_d + 2'd1;
     end
   end
 
+  // the context a start fills: the current one when the lane is idle, else the next one
+  logic sx;
+  assign sx = cv_q[cur_q] ? nx : cur_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      active_q <= 1'b0;
-      ncw_q    <= 2'd0;
-      we_o     <= 1'b0;
+      cv_q  <= 2'b00;
+      cur_q <= 1'b0;
+      ncw_q <= 2'd0;
+      we_o  <= 1'b0;
     end else begin
-      we_o <= emit;
-      if (col_start_i && !active_q) begin
-        active_q  <= 1'b1;
-        ncw_q     <= 2'd0;
-        l2_q      <= '0;  // masks that never come read as zeros
-        l2_have_q <= '0;
+      we_o  <= emit;
+      win_q <= win_d;
+      ncw_q <= ncw_d;
+      tag_q <= tag_d;
+      if (l2_we_i && cv_q[rx] && 32'(l2_have_q[rx*L2WBits +: L2WBits]) < L2Words) begin
+        for (int w = 0; w < L2Words; w++)
+          if (w == 32'(l2_have_q[rx*L2WBits +: L2WBits])) l2_q[(rx*L2Words + w)*MemWidth +: MemWidth] <= l2_wdata_i;
+        l2_have_q[rx*L2WBits +: L2WBits] <= l2_have_q[rx*L2WBits +: L2WBits] + 1'b1;
+      end
+      if (take && cv_q[rx]) cw_in_q[rx*16 +: 16] <= cw_in_q[rx*16 +: 16] + 16'd1;
+      if (emit) begin
+        j_q <= j_q + 1'b1;
+        p_q <= BeatLog'(32'(p_q) + 32'(n));
+        o_q <= o_next;
+        if (32'(p_q) + 32'(n) >= Beat) cw_base_q <= cw_base_q + 16'd1;
+      end
+      if (done) begin
+        // the next column (if any) is expanded from its first word on
+        cv_q[cur_q] <= 1'b0;
+        cur_q       <= nx;
+        j_q         <= '0;
+        p_q         <= '0;
+        o_q         <= '0;
+        cw_base_q   <= '0;
+      end
+      if (col_start_i && col_ready_o) begin
+        cv_q[sx] <= 1'b1;
+        col_q[sx*ColBits +: ColBits]     <= col_i;
+        l2_q[sx*L2Words*MemWidth +: L2Words*MemWidth] <= '0;  // masks that never come read as zeros
+        l2_have_q[sx*L2WBits +: L2WBits] <= '0;
         // ceil(nnzb * B/8 / Beat) level-2 words and ceil(nnz / Beat) code words follow; at most a dense
         // column's level-2 words are kept
-        l2_exp_q  <= (32'(nnzb_i) * BlockSize / 8 + Beat - 1) / Beat > L2Words ? L2WBits'(L2Words) :
-                     L2WBits'((32'(nnzb_i) * BlockSize / 8 + Beat - 1) / Beat);
-        cw_exp_q  <= 16'((32'(nnz_i) + Beat - 1) / Beat);
-        cw_in_q   <= '0;
-        cw_base_q <= '0;
-        p_q       <= '0;
-        o_q       <= '0;
-        j_q       <= '0;
-        words_q   <= WordBits'(32'(count_i) / Bpw);
-        col_q     <= col_i;
-        for (int b = 0; b < NumBlocks; b++) l1_q[b] <= l1_i[b] && b < 32'(count_i);
-      end else if (active_q) begin
-        if (done) active_q <= 1'b0;
-        if (l2_we_i && 32'(l2_have_q) < L2Words) begin
-          for (int w = 0; w < L2Words; w++)
-            if (w == 32'(l2_have_q)) l2_q[w*MemWidth +: MemWidth] <= l2_wdata_i;
-          l2_have_q <= l2_have_q + 1'b1;
+        l2_exp_q[sx*L2WBits +: L2WBits]  <= (32'(nnzb_i) * BlockSize / 8 + Beat - 1) / Beat > L2Words ?
+                                            L2WBits'(L2Words) : L2WBits'((32'(nnzb_i) * BlockSize / 8 + Beat - 1) / Beat);
+        cw_exp_q[sx*16 +: 16]            <= 16'((32'(nnz_i) + Beat - 1) / Beat);
+        cw_in_q[sx*16 +: 16]             <= '0;
+        words_q[sx*WordBits +: WordBits] <= WordBits'(32'(count_i) / Bpw);
+        for (int b = 0; b < NumBlocks; b++) l1_q[sx*NumBlocks + b] <= l1_i[b] && b < 32'(count_i);
+        if (!cv_q[cur_q]) begin  // an idle lane starts walking the new column at once
+          j_q       <= '0;
+          p_q       <= '0;
+          o_q       <= '0;
+          cw_base_q <= '0;
         end
-        if (emit) begin
-          j_q <= j_q + 1'b1;
-          p_q <= BeatLog'(32'(p_q) + 32'(n));
-          o_q <= o_next;
-        end
-        if (drop) cw_base_q <= cw_base_q + 16'd1;
-        if (take) cw_in_q <= cw_in_q + 16'd1;
-        win_q <= win_d;
-        ncw_q <= ncw_d;
       end
       if (emit) begin
-        col_o   <= col_q;
+        col_o   <= col_c;
         addr_o  <= j_q;
         wdata_o <= dense;
       end

@@ -7,7 +7,8 @@
 // Phase A of the loader (beat 0 of every row) brings every row's header and, all exponents being in beat 0 (the
 // host's rule: off_exp + count <= BEAT), its exponent word: this stage keeps the row's level-1 mask and counts
 // and writes the column's dense exponent word at once (the exponent of block b at byte b, 0 for an empty block),
-// on the column's bus. The lanes start when every header is in, so those writes never meet a lane's. Phase B
+// on the column's bus; a lane starts a row once its header is in and does not write on its bus in the cycle an
+// exponent word takes it. Phase B
 // delivers, row by row, the level-2 words and the code words; a row's beats move only while row_ok_o says its
 // lane is on that row and has room for a code word one cycle later (the loader's write stage).
 module bfp_wgt_sparse #(
@@ -64,6 +65,7 @@ module bfp_wgt_sparse #(
   logic [Rows*NumBlocks-1:0] l1_q;
   logic [Rows*32-1:0]       cnt_q;          // row r: {nnz, nnzb} at [32r +: 32]
   logic [RowBits:0]         hdrs_q;         // headers in
+  logic [Rows-1:0]          hdr_in_q;       // row r's header is in
   logic                     hdr, hdr_exp;
   logic [NumBlocks-1:0]     l1_in;
   logic [15:0]              nnzb_in;
@@ -88,41 +90,57 @@ module bfp_wgt_sparse #(
   end
 
   // ---- lanes
-  logic [Lanes-1:0]          ln_ready, ln_space, ln_we, ln_code_rdy;
+  logic [Lanes-1:0]          ln_ready, ln_space, ln_we, ln_code_rdy, ln_rx_next, ln_done;
   logic [Lanes*BankBits-1:0] ln_col;
   logic [Lanes*ExpW-1:0]     ln_addr;
   logic [Lanes*MemWidth-1:0] ln_wdata;
-  logic [Lanes*16-1:0]       next_q, cur_q;  // lane l: the next row it starts, the row it is on
-  logic [Lanes-1:0]          on_q;           // lane l is on row cur_q (started, not done)
+  // per lane: the next row it starts, and the rows it holds (q0: the column being written, q1: the next; nq of them)
+  logic [Lanes*16-1:0]       next_q, q0_q, q1_q;
+  logic [Lanes*2-1:0]        nq_q;
   logic [Lanes-1:0]          ln_start;
   logic                      all_hdrs;
   assign all_hdrs = active_q && 16'(hdrs_q) == rows_q;
+  // the row that each bus's exponent word comes from this cycle (registered into exp_we_q below): a lane does
+  // not write on its bus in the cycle the exponent word of one of its columns takes it
+  logic [Lanes-1:0] exp_next;
+  always_comb
+    for (int l = 0; l < Lanes; l++) exp_next[l] = hdr && (32'(col0_q) + 32'(sp_row_i)) % Lanes == l;
+  logic [Lanes*16-1:0] rx_row;  // the row whose words lane l takes now
+  logic [Lanes-1:0]    rx_ok;   // ... and it has started it
   for (genvar l = 0; l < Lanes; l++) begin : gen_lane
     logic [15:0] nr;
     logic [RowBits-1:0] nrow, crow;
+    logic [BankBits-1:0] ncol;  // the column of row nr
     assign nr   = next_q[16*l +: 16];
+    assign ncol = col0_q + nr[BankBits-1:0];
     assign nrow = RowBits'(nr);
-    assign crow = RowBits'(cur_q[16*l +: 16]);
-    assign ln_start[l] = all_hdrs && ln_ready[l] && nr < rows_q;
+    assign rx_row[16*l +: 16] = ln_rx_next[l] ? q1_q[16*l +: 16] : q0_q[16*l +: 16];
+    assign rx_ok[l] = 32'(nq_q[2*l +: 2]) > (ln_rx_next[l] ? 1 : 0);
+    assign crow = RowBits'(rx_row[16*l +: 16]);
+    // a lane starts a row as soon as that row's header is in (its level-1 mask and counts) and it has a free column
+    assign ln_start[l] = active_q && ln_ready[l] && nr < rows_q && hdr_in_q[nrow];
     logic l2_we, code_we;
-    assign l2_we   = sp_meta_we_i && sp_meta_seg_i == bfp_pkg::SEG_L2 && on_q[l] && sp_meta_row_i == crow;
-    assign code_we = sp_we_i && sp_seg_i == bfp_pkg::SEG_CODES && on_q[l] && sp_row_i == crow;
+    assign l2_we   = sp_meta_we_i && sp_meta_seg_i == bfp_pkg::SEG_L2 && rx_ok[l] && sp_meta_row_i == crow;
+    assign code_we = sp_we_i && sp_seg_i == bfp_pkg::SEG_CODES && rx_ok[l] && sp_row_i == crow;
     bfp_wgt_expand #(.MemWidth(MemWidth), .BlockSize(BlockSize), .NumBlocks(NumBlocks), .ColBits(BankBits)) u_lane (
       .clk_i       (clk_i),
       .rst_ni      (rst_ni),
       .col_start_i (ln_start[l]),
-      .col_i       (col0_q + BankBits'(nr)),
+      .col_i       (ncol),
       .count_i     (count_q),
       .l1_i        (l1_q[32'(nrow)*NumBlocks +: NumBlocks]),
       .nnzb_i      (cnt_q[32'(nrow)*32 +: 16]),
       .nnz_i       (cnt_q[32'(nrow)*32 + 16 +: 16]),
       .col_ready_o (ln_ready[l]),
+      .rx_next_o   (ln_rx_next[l]),
+      .col_done_o  (ln_done[l]),
       .l2_we_i     (l2_we),
       .l2_wdata_i  (sp_meta_wdata_i),
       .code_we_i   (code_we),
       .code_wdata_i(sp_wdata_i),
       .code_ready_o(ln_code_rdy[l]),
       .code_space_o(ln_space[l]),
+      .stall_i     (exp_next[l]),
       .we_o        (ln_we[l]),
       .col_o       (ln_col[l*BankBits +: BankBits]),
       .addr_o      (ln_addr[l*ExpW +: ExpW]),
@@ -130,7 +148,7 @@ module bfp_wgt_sparse #(
     );
   end
   always_comb
-    for (int r = 0; r < Rows; r++) row_ok_o[r] = on_q[r % Lanes] && 32'(cur_q[16*(r % Lanes) +: 16]) == r &&
+    for (int r = 0; r < Rows; r++) row_ok_o[r] = rx_ok[r % Lanes] && 32'(rx_row[16*(r % Lanes) +: 16]) == r &&
                                                ln_space[r % Lanes];
 
   // ---- state
@@ -140,7 +158,7 @@ module bfp_wgt_sparse #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       active_q <= 1'b0;
-      on_q     <= '0;
+      nq_q     <= '0;
       exp_we_q <= 1'b0;
     end else begin
       exp_we_q <= hdr;
@@ -150,7 +168,8 @@ module bfp_wgt_sparse #(
         count_q  <= CntBits'(count_i);
         col0_q   <= col_offset_i;
         hdrs_q   <= '0;
-        on_q     <= '0;
+        hdr_in_q <= '0;
+        nq_q     <= '0;
         for (int l = 0; l < Lanes; l++) next_q[16*l +: 16] <= 16'(l);
       end else if (active_q) begin
         if (hdr) begin
@@ -160,18 +179,26 @@ module bfp_wgt_sparse #(
               cnt_q[32*r +: 32] <= sp_wdata_i[31:0];
             end
           hdrs_q <= hdrs_q + 1'b1;
+          hdr_in_q[sp_row_i] <= 1'b1;
         end
         for (int l = 0; l < Lanes; l++) begin
-          if (ln_start[l]) begin
-            cur_q[16*l +: 16]  <= next_q[16*l +: 16];
-            next_q[16*l +: 16] <= next_q[16*l +: 16] + 16'(Lanes);
-            on_q[l] <= 1'b1;
-          end else if (ln_ready[l]) begin
-            on_q[l] <= 1'b0;
+          // the row queue: the finished row leaves, a started row joins behind what stays
+          logic [1:0] k;
+          k = nq_q[2*l +: 2];
+          if (ln_done[l]) begin
+            q0_q[16*l +: 16] <= q1_q[16*l +: 16];
+            k = k - 2'd1;
           end
+          if (ln_start[l]) begin
+            if (k == 2'd0) q0_q[16*l +: 16] <= next_q[16*l +: 16];
+            else q1_q[16*l +: 16] <= next_q[16*l +: 16];
+            k = k + 2'd1;
+            next_q[16*l +: 16] <= next_q[16*l +: 16] + 16'(Lanes);
+          end
+          nq_q[2*l +: 2] <= k;
         end
-        // the load ends when every lane started its last row and is done
-        if (all_hdrs && &ln_ready && ln_start == '0) active_q <= 1'b0;
+        // the load ends when every lane started its last row and wrote it
+        if (all_hdrs && nq_q == '0 && ln_start == '0) active_q <= 1'b0;
       end
       if (hdr) begin
         exp_col_q  <= col0_q + BankBits'(sp_row_i);
@@ -210,7 +237,7 @@ module bfp_wgt_sparse #(
       assert (!(sp_meta_we_i && sp_meta_seg_i == bfp_pkg::SEG_EXP && !sp_we_i))
         else $error("WX_EXP_PHASE_B: row %0d exponents beyond beat 0", sp_meta_row_i);
       for (int l = 0; l < Lanes; l++)
-        assert (!(sp_we_i && sp_seg_i == bfp_pkg::SEG_CODES && on_q[l] && sp_row_i == RowBits'(cur_q[16*l +: 16])) ||
+        assert (!(sp_we_i && sp_seg_i == bfp_pkg::SEG_CODES && rx_ok[l] && sp_row_i == RowBits'(rx_row[16*l +: 16])) ||
                 ln_code_rdy[l])
           else $error("WX_CODE_LOST: lane %0d had no room for a code word of row %0d", l, sp_row_i);
     end

@@ -202,6 +202,10 @@ void stage_gemm(const Config& cfg, const host::GemmPlan& p, const golden::BfpMat
   }
   if (!p.a_resident) stage_input(cfg, l, a, write);
   stage_rows(l, StageKind::Weights, wt, l.w_codes, l.w_exps, write);
+  if (l.sparse_w) {  // the row streams the compressed LOAD_WGTs read (docs/sparse-format.md)
+    const std::vector<uint8_t> streams = golden::encode_rows(wt, cfg.beat_bytes(), l.w_stream_stride);
+    write(StageKind::Weights, l.w_streams, streams.data(), streams.size());
+  }
   if (p.bias) {  // like one dense row of C, padding zero
     std::vector<uint8_t> row(l.c_code_stride, 0);
     std::copy(bias->codes.data(), bias->codes.data() + uint64_t(ckb) * B, row.begin());
@@ -330,7 +334,9 @@ GemmRun run_gemm(Driver& drv, const host::GemmPlan& p, const golden::BfpMatrix& 
     const uint64_t c_exp_bytes = l.sparse_c ? 0 : uint64_t(M) * l.c_exp_stride;
     const uint64_t a_code_bytes = l.a_code_bytes(M);
     const Span sa = span(l.a_codes, a_code_bytes, l.a_exps, l.sparse_a ? 0 : uint64_t(M) * l.a_exp_stride);
-    const Span sw = span(l.w_codes, uint64_t(N) * l.a_code_stride, l.w_exps, uint64_t(N) * l.a_exp_stride);
+    // compressed weights are read from their streams only (the dense copy is staged but never loaded)
+    const Span sw = l.sparse_w ? Span{l.w_streams, uint64_t(l.w_streams) + uint64_t(N) * l.w_stream_stride}
+                               : span(l.w_codes, uint64_t(N) * l.a_code_stride, l.w_exps, uint64_t(N) * l.a_exp_stride);
     const Span sc = span(l.c_codes, c_code_bytes, l.c_exps, c_exp_bytes);
     mem.clear_regions();
     mem.add_region("A", sa.lo, sa.hi);

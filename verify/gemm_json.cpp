@@ -88,7 +88,8 @@ nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult&
                    {"zero_codes", {{"act", r.act_zero_codes}, {"wgt", r.wgt_zero_codes}}},
                    {"achieved", {{"act", r.act_sparsity}, {"wgt", r.wgt_sparsity}, {"out", r.out_sparsity},
                                  {"out_before_prune", r.out_sparsity_unpruned}}},
-                   {"act_load", s.sparse_a ? "compressed" : "dense"}};
+                   {"act_load", s.sparse_a ? "compressed" : "dense"},
+                   {"wgt_load", r.sparse_w ? "compressed" : "dense"}};
   if (r.act_compression_valid)
     j["compression"] = {{"act", compression_json(r.act_compression)}, {"out", compression_json(r.out_compression)}};
   else

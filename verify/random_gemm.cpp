@@ -166,6 +166,10 @@ sim::GemmRun run_gemm_stored(sim::Driver& drv, const host::GemmPlan& plan, const
 
 host::GemmPlan plan_spec(const Config& cfg, const GemmSpec& s, bool group_boundaries) {
   host::PlanOptions o;
+  // Auto: where it applies (the memory is sized for it; each run then decides on its W, run_gemm)
+  o.sparse_w = s.wgt_load == WgtLoad::Compressed ? host::Compress::Yes
+               : s.wgt_load == WgtLoad::Dense    ? host::Compress::No
+                                                 : host::Compress::IfApplicable;
   o.group_boundaries = group_boundaries;
   o.schedule = s.schedule;
   o.sparse_a = s.sparse_a ? host::Compress::Yes : host::Compress::No;
@@ -197,6 +201,7 @@ bool default_sparse_a(const Config& cfg, const GemmSpec& s, std::string* why) {
   }
   GemmSpec t = s;
   t.sparse_a = true;
+  t.wgt_load = WgtLoad::Dense;  // the weights' load has its own rules (the question here is A's)
   try {
     check_gemm_spec(cfg, t);
   } catch (const std::invalid_argument& e) {
@@ -232,6 +237,8 @@ std::string repro_command(const Config& cfg, const GemmSpec& s) {
   if (!s.balance_rows) os << " --natural-rows";
   if (!s.regroup_cols) os << " --natural-cols";
   if (!s.packed_a) os << " --row-streams";
+  if (s.wgt_load == WgtLoad::Dense) os << " --dense-w";
+  if (s.wgt_load == WgtLoad::Compressed) os << " --sparse-w";
   return os.str();
 }
 
@@ -291,6 +298,12 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
 
     GemmSpec this_run = spec;
     this_run.relu = relu;
+    if (spec.wgt_load == WgtLoad::Auto) {
+      // compressed where it applies and its streams move fewer bytes than the dense rows
+      const golden::CompressionStats ws = golden::compression_stats(qw, cfg.beat_bytes());
+      this_run.wgt_load = host::can_compress_w(cfg, K) && ws.hier_bytes_moved < ws.dense_bytes ? WgtLoad::Compressed
+                                                                                               : WgtLoad::Dense;
+    }
     host::GemmPlan plan = plan_spec(cfg, this_run);
     // heavy boundary tiles (row balancing puts them at the weight-tile boundaries): group those boundaries
     if (spec.balance_rows && plan.sparse_a() && !plan.a_resident && host::heavy_boundaries(qa, cfg.rows))
@@ -314,6 +327,7 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     res.row_order = std::move(stored.row_order);
     res.col_order = std::move(stored.col_order);
     res.grouped_boundaries = plan.grouped_boundaries;
+    res.sparse_w = plan.sparse_w();
     res.act_forced_zeros = a_forced;
     res.wgt_forced_zeros = w_forced;
     res.out_sparsity_unpruned =

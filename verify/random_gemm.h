@@ -23,6 +23,9 @@ namespace bfp::verify {
 using host::Schedule;
 using host::to_string;
 
+/// How a GEMM's W^T is loaded (GemmSpec::wgt_load).
+enum class WgtLoad { Auto, Dense, Compressed };
+
 struct GemmSpec {
   int m = 64, k = 64, n = 64;
   uint64_t seed = 1;
@@ -64,6 +67,10 @@ struct GemmSpec {
   /// stores W's columns inside each output block so that columns with non-zeros on the same k share a walker
   /// group (host::grouped_col_order) and reads C back through the same permutation; false keeps natural order.
   bool regroup_cols = true;
+  /// How W^T is loaded (LOAD_WGT SPARSE, docs/sparse-format.md; host::can_compress_w): Auto compresses it where that
+  /// applies and the row streams move fewer bytes than the dense rows (decided on the quantized W of each run),
+  /// Compressed requires it, Dense never (bfpgen gemm --sparse-w / --dense-w).
+  WgtLoad wgt_load = WgtLoad::Auto;
 };
 
 /// Whether A should be loaded compressed by default for `s` (bfpgen gemm / bench without --sparse-a or
@@ -111,6 +118,7 @@ struct GemmResult : sim::GemmRun {
   /// Memory row j of W^T held W column col_order[j] (empty: natural order; GemmSpec::regroup_cols). The output,
   /// the mismatch column and out_rtl are in logical column order either way.
   std::vector<int> col_order;
+  bool sparse_w = false;  ///< W^T was loaded as compressed row streams (GemmSpec::wgt_load)
   /// The commands grouped the weight-tile boundaries (balanced rows with host::heavy_boundaries, Pair schedule).
   bool grouped_boundaries = false;
   golden::ErrorStats err_rtl;     ///< dequantized RTL output vs double A*W of the FP32 operands
