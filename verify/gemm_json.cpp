@@ -91,7 +91,8 @@ nlohmann::json gemm_json(const Config& cfg, const GemmSpec& s, const GemmResult&
                    {"act_load", s.sparse_a ? "compressed" : "dense"},
                    {"wgt_load", r.sparse_w ? "compressed" : "dense"}};
   if (r.act_compression_valid)
-    j["compression"] = {{"act", compression_json(r.act_compression)}, {"out", compression_json(r.out_compression)}};
+    j["compression"] = {{"act", compression_json(r.act_compression)}, {"out", compression_json(r.out_compression)},
+                        {"wgt", compression_json(r.wgt_compression)}};
   else
     j["compression"] = nullptr;
   j["error_vs_fp32"] = {{"rtl", {{"rel_rms", r.err_rtl.rel_rms}, {"max_abs", r.err_rtl.max_abs}}},

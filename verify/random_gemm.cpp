@@ -94,6 +94,7 @@ void add_stats(const Config& cfg, const GemmSpec& spec, const host::GemmPlan& pl
     const int tile_rows = golden::packed_layout_fits(qa.kblocks(), qa.block, cfg.beat_bytes(), cfg.rows) ? cfg.rows : 0;
     res.act_compression = golden::compression_stats(qa, cfg.beat_bytes(), tile_rows);
     res.out_compression = golden::compression_stats(gc, cfg.beat_bytes());
+    res.wgt_compression = golden::compression_stats(qw, cfg.beat_bytes());
     res.act_compression_valid = true;
   } catch (const golden::InputError&) {
     res.act_compression_valid = false;

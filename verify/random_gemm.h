@@ -102,6 +102,7 @@ struct GemmResult : sim::GemmRun {
   double out_sparsity_unpruned = 0;   ///< same before pruning (equal when prune = 0)
   bool act_compression_valid = false; ///< compression stats need B >= 8 (the format's limit)
   golden::CompressionStats act_compression;  ///< quantized A in the three encodings (golden)
+  golden::CompressionStats wgt_compression;  ///< quantized W^T likewise (its row streams: LOAD_WGT SPARSE)
   golden::CompressionStats out_compression;  ///< golden C (after pruning) in the three encodings
   int act_loads = 0;                  ///< how often each element of A is loaded (N tiles for weight-stationary)
   /// host::model_sequencers over the commands: COMPUTEs, sum of the slowest and of the mean sequencer per

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+// Compressed weight loads on the whole accelerator (buffers.wgt_load_lanes, docs/architecture.md "Compressed weight
+// loads"): LOAD_WGT SPARSE reads W^T's columns as row streams and the lanes expand them into the weight banks.
+//  - The key: optional, 0 by default (configs without it keep their hash), bad values and configs name the key.
+//  - GEMMs with the weights loaded compressed are bit-exact (codes and exponents) on r4c8b16 with 1, 2 and 4
+//    lanes, for 90% and 0% weight zeros, random and whole-block zeros, with backpressure and a warm-up GEMM.
+//  - The loads read exactly the row streams' bytes that the format says a reader fetches (memory.wgt_read_bytes =
+//    the golden hier_bytes_moved of W^T times the loads of each weight tile: one per M tile in the
+//    output-stationary order these shapes get), so a loader that read dense rows or one beat too many fails.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "config/config.h"
+#include "support/bit_exact_run.h"
+#include "support/rtl_configs.h"
+#include "support/seed.h"
+#include "verify/random_gemm.h"
+
+using bfp::Config;
+using bfp::test::load;
+
+TEST(WgtLoadLanesConfig, OptionalZeroByDefaultAndHashKept) {
+  const Config c = load("configs/test/r4c8b16.yaml");
+  EXPECT_EQ(c.wgt_load_lanes, 0);
+  EXPECT_EQ(c.with("buffers.wgt_load_lanes", "0").hash(), c.hash());
+  EXPECT_EQ(c.canonical().find("wgt_load_lanes"), std::string::npos);
+  const Config on = c.with("buffers.wgt_load_lanes", "2");
+  EXPECT_EQ(on.wgt_load_lanes, 2);
+  EXPECT_NE(on.hash(), c.hash());
+  EXPECT_NE(on.canonical().find("buffers.wgt_load_lanes=2\n"), std::string::npos) << on.canonical();
+  EXPECT_EQ(bfp::parse_config(bfp::to_yaml(on), "on.yaml").hash(), on.hash());
+}
+
+TEST(WgtLoadLanesConfig, BadValuesAndConfigsNameTheKey) {
+  const Config c = load("configs/test/r4c8b16.yaml");
+  for (const char* bad : {"3", "8", "-1"}) {
+    SCOPED_TRACE(bad);
+    try {
+      c.with("buffers.wgt_load_lanes", bad);
+      ADD_FAILURE() << "accepted";
+    } catch (const bfp::ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("buffers.wgt_load_lanes"), std::string::npos) << e.what();
+    }
+  }
+  // lanes need sparsity: both
+  try {
+    c.with({{"sparsity", "activations"}, {"buffers.wgt_load_lanes", "2"}});
+    ADD_FAILURE() << "accepted with sparsity: activations";
+  } catch (const bfp::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("buffers.wgt_load_lanes"), std::string::npos) << e.what();
+  }
+  // ... and array.rows a multiple of the lanes (r4c8b16 has 4 rows)
+  try {
+    c.with({{"array.rows", "2"}, {"buffers.wgt_load_lanes", "4"}});
+    ADD_FAILURE() << "accepted 4 lanes on 2 rows";
+  } catch (const bfp::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("buffers.wgt_load_lanes"), std::string::npos) << e.what();
+  }
+}
+
+namespace {
+
+struct LoadCase {
+  const char* name;
+  const char* lanes;
+  double wgt_sparsity;
+  bfp::verify::SparsityPattern pattern;
+};
+
+void PrintTo(const LoadCase& c, std::ostream* os) { *os << c.name; }
+
+class WgtLoadGemm : public ::testing::TestWithParam<LoadCase> {};
+
+}  // namespace
+
+TEST_P(WgtLoadGemm, BitExactAndReadsExactlyTheStreams) {
+  const LoadCase& lc = GetParam();
+  const Config cfg = load("configs/test/r4c8b16.yaml").with("buffers.wgt_load_lanes", lc.lanes);
+  const uint64_t seed = bfp::test::seed_for(0x77a1);
+  bfp::verify::GemmSpec s;
+  // K = 128 (8 blocks: every exponent of a column in its first 16-byte beat), two M and N tiles and a bit
+  s.m = 2 * cfg.rows + 1;
+  s.k = 128;
+  s.n = 2 * cfg.cols + 3;
+  s.seed = seed;
+  s.act_sparsity = 0.9;
+  s.wgt_sparsity = lc.wgt_sparsity;
+  s.sparsity_pattern = lc.pattern;
+  s.sparse_a = true;
+  s.wgt_load = bfp::verify::WgtLoad::Compressed;
+  s.stall = 0.1;
+  s.warmup = 1;
+  const bfp::verify::GemmResult r = bfp::test::run_bit_exact(
+      cfg, s, std::string("seed ") + std::to_string(seed) + ", " + bfp::test::repro("wgt_load_rtl_test", seed) +
+                  "; as a command: build/bfpgen gemm with buffers.wgt_load_lanes: " + lc.lanes + " and " +
+                  bfp::verify::repro_command(cfg, s));
+  EXPECT_TRUE(r.sparse_w);
+  ASSERT_TRUE(r.act_compression_valid);
+  // the output-stationary order loads every weight tile once per M tile, the weight-stationary ones once
+  const uint64_t loads = r.schedule == bfp::host::Schedule::Output ? uint64_t((s.m + cfg.rows - 1) / cfg.rows) : 1;
+  EXPECT_EQ(r.wgt_read_bytes, loads * r.wgt_compression.hier_bytes_moved) << "schedule " << to_string(r.schedule);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, WgtLoadGemm,
+    ::testing::Values(LoadCase{"lanes2_w90_random", "2", 0.9, bfp::verify::SparsityPattern::Random},
+                      LoadCase{"lanes4_w90_random", "4", 0.9, bfp::verify::SparsityPattern::Random},
+                      LoadCase{"lanes1_w90_blocks", "1", 0.9, bfp::verify::SparsityPattern::Blocks},
+                      LoadCase{"lanes2_w0", "2", 0.0, bfp::verify::SparsityPattern::Random}),
+    [](const ::testing::TestParamInfo<LoadCase>& i) { return std::string(i.param.name); });
