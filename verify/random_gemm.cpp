@@ -300,10 +300,14 @@ GemmResult run_gemm(const std::shared_ptr<sim::Model>& model, const GemmSpec& sp
     GemmSpec this_run = spec;
     this_run.relu = relu;
     if (spec.wgt_load == WgtLoad::Auto) {
-      // compressed where it applies and its streams move fewer bytes than the dense rows
-      const golden::CompressionStats ws = golden::compression_stats(qw, cfg.beat_bytes());
-      this_run.wgt_load = host::can_compress_w(cfg, K) && ws.hier_bytes_moved < ws.dense_bytes ? WgtLoad::Compressed
-                                                                                               : WgtLoad::Dense;
+      // compressed where it applies and its streams move fewer bytes than the dense rows (the format's sizes exist
+      // only where it applies: B >= 8)
+      bool fewer = false;
+      if (host::can_compress_w(cfg, K)) {
+        const golden::CompressionStats ws = golden::compression_stats(qw, cfg.beat_bytes());
+        fewer = ws.hier_bytes_moved < ws.dense_bytes;
+      }
+      this_run.wgt_load = fewer ? WgtLoad::Compressed : WgtLoad::Dense;
     }
     host::GemmPlan plan = plan_spec(cfg, this_run);
     // heavy boundary tiles (row balancing puts them at the weight-tile boundaries): group those boundaries
