@@ -190,7 +190,7 @@ void check_command(const Command& c, const Config& cfg) {
         if (fmt::kRowL1Offset + (c.count + 7) / 8 > static_cast<int>(beat)) fail("header and level-1 mask exceed one beat");
         break;
       }
-      if (!act && (c.flags & kFlagSparse)) {
+      if (!act && (c.flags & kFlagSparse) && wgt_load_lanes(cfg) > 0) {  // without lanes the RTL ignores SPARSE
         // W^T columns as row streams, column col_offset + r (rtl/bfp_wgt_sparse.sv)
         std::string why;
         if (!can_load_w_compressed(cfg, c.count, &why)) fail(why);

@@ -409,7 +409,8 @@ module seq_bench #(
       .bank_wdata_i, .bank_wgt_halves_i, .act_load_start_i, .act_load_sparse_i, .act_load_rows_i,
       .act_load_count_i, .wgt_load_start_i, .sp_we_i, .sp_row_i, .sp_seg_i, .sp_word_i, .sp_wdata_i, .sp_meta_we_i,
       .sp_meta_row_i(sp_row_i), .sp_meta_seg_i, .sp_meta_word_i, .sp_meta_wdata_i, .start_i, .half_i, .wgt_halves_i, .busy_o(busy),
-      .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e));
+      .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e),
+      .wbus_we_i('0), .wbus_sel_i('0), .wbus_exp_i('0), .wbus_addr_i('0), .wbus_wdata_i('0));
     assign ops[i] = {busy, valid, last, act, act_e, wgt, wgt_e};
   end
   localparam int SW = 1 + 1 + 32 + 1 + 1 + 1 + 2 + 16 + MW + 1 + 1 + 2 + 16 + MW + 32 + 1 + 1;
@@ -422,7 +423,7 @@ module seq_bench #(
     logic [MW-1:0] wdata, meta_wdata;
     bfp_dma_sparse #(.MemWidth(MW), .AddrWidth(32), .BlockSize(B), .Rows(Rows), .ClockGating(i)) u_sdma (
       .clk_i, .rst_ni, .start_i(sdma_start_i), .packed_i(1'b0), .rows_i, .count_i, .addr_i, .stride_i, .pre_i(4'd0),
-      .pf_lim_o(pf_lim), .pf_any_o(pf_any), .req_done_o(req_done), .busy_o(busy),
+      .row_ok_i('1), .pf_lim_o(pf_lim), .pf_any_o(pf_any), .req_done_o(req_done), .busy_o(busy),
       .rd_req_tvalid_o(req_valid), .rd_req_tready_i(req_ready_i), .rd_req_addr_o(req_addr),
       .rd_rsp_tvalid_i(rsp_valid_i), .rd_rsp_tready_o(rsp_ready), .rd_rsp_tdata_i(rsp_data_i), .we_o(we),
       .row_o(row), .seg_o(seg), .word_o(word), .wdata_o(wdata), .meta_we_o(meta_we), .meta_row_o(meta_row), .meta_seg_o(meta_seg),

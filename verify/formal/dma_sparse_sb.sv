@@ -99,7 +99,7 @@ module dma_sparse_sb #(
   logic [15:0] word, mword;
   bfp_dma_sparse #(.MemWidth(MemWidth), .AddrWidth(32), .BlockSize(BlockSize), .Rows(Rows)) u_dut (
     .clk_i, .rst_ni, .start_i(start), .packed_i(1'b0), .rows_i, .count_i, .addr_i, .stride_i, .pre_i(pre_in),
-    .pf_lim_o(pf_lim), .req_done_o(), .busy_o(busy),
+    .row_ok_i('1), .pf_lim_o(pf_lim), .req_done_o(), .busy_o(busy),
     .rd_req_tvalid_o(req_valid), .rd_req_tready_i(req_ready), .rd_req_addr_o(req_addr),
     .rd_rsp_tvalid_i(rsp_valid), .rd_rsp_tready_o(rsp_ready), .rd_rsp_tdata_i(rsp_data), .we_o(we),
     .row_o(row), .seg_o(seg), .word_o(word), .wdata_o(wdata), .meta_we_o(mwe), .meta_row_o(mrow),
