@@ -278,4 +278,4 @@ module bfp_wgt_expand #(
     end
   end
 endmodule
-// bfp-group: operand buffers
+// bfp-group: load engines
