@@ -177,11 +177,14 @@ module bfp_core #(
 
   always_comb begin
     unique case (op_q)
-      OpLoadAct: can_start = !load_busy && !(comp_busy && comp_half_q == flags_q[FlagActBuf]);
-      OpLoadWgt: can_start = !load_busy && !(comp_busy && (comp_wgt_halves_q & cmd_wgt_halves) != 2'b00);
+      OpLoadAct: can_start = load_free && !(comp_busy && comp_half_q == flags_q[FlagActBuf]);
+      OpLoadWgt: can_start = load_free && !(comp_busy && (comp_wgt_halves_q & cmd_wgt_halves) != 2'b00);
+      // not while a load writes its activation half (the loaders' busy) or a weight half it reads (the running
+      // LOAD_WGT, and the compressed loader's lanes, which may still write the halves of a load before it)
       OpCompute: can_start = !comp_busy &&
-                             !(load_busy && !load_bias_q && (load_wgt_q ? (load_wgt_halves_q & cmd_wgt_halves) != 2'b00
-                                                                         : load_half_q == flags_q[FlagActBuf]));
+                             !(act_load_busy && !load_bias_q && !load_wgt_q && load_half_q == flags_q[FlagActBuf]) &&
+                             !(load_busy && load_wgt_q && (load_wgt_halves_q & cmd_wgt_halves) != 2'b00) &&
+                             (wx_wr_halves & cmd_wgt_halves) == 2'b00;
       // DRAIN: once the walkers are done; its copy happens when their last elements have been accumulated
       OpDrain:   can_start = !issuing && !drain_blocked;
       // the accumulator buffer is read only after a pending DRAIN copy; the bias buffer is not rewritten while a
@@ -275,6 +278,9 @@ module bfp_core #(
   logic [MemWidth-1:0] bank_wdata;
   logic                start_sparse_load, start_dense_load;
   logic                dma_busy, sdma_busy, wx_busy;
+  logic                wx_next_ok;    // the compressed weight loader takes the next load (its lanes may still write)
+  logic [1:0]          wx_wr_halves;  // weight halves its lanes may still write
+  logic                act_load_busy; // the loaders (dense and sparse) are busy: what a LOAD_ACT writes
   // load prefetch (below the engines)
   logic [3:0]          pf_cnt_q, load_pre;
   logic [31:0]         pf_lim, pf_lim_q, sdma_pf_lim;
@@ -296,12 +302,22 @@ module bfp_core #(
   logic [MemWidth-1:0] sp_meta_wdata;
 
   // LOAD_ACT SPARSE, and LOAD_WGT SPARSE where the config builds compressed weight loads (WgtLanes)
-  logic sparse_load_cmd, wx_cmd, load_wx_q;
+  logic sparse_load_cmd, wx_cmd, load_wx_q, load_free;
   assign wx_cmd            = (WgtLanes != 0) && op_q == OpLoadWgt && flags_q[FlagSparse];
   assign sparse_load_cmd   = (Sparsity != 0) && flags_q[FlagSparse] && (op_q == OpLoadAct || wx_cmd);
   assign start_sparse_load = start_load && sparse_load_cmd;
   assign start_dense_load  = start_load && !start_sparse_load;
   assign load_busy         = dma_busy || sdma_busy || wx_busy;
+  assign act_load_busy     = dma_busy || sdma_busy;
+  // The next load starts when the engine before it is done, except for the compressed weight loader's tail: once
+  // bfp_dma_sparse has delivered all of a LOAD_WGT SPARSE's words and every column has started in a lane, the
+  // lanes only write (up to a column's dense words each, on the weight buses with each column's own halves), and
+  // the next LOAD_WGT SPARSE or LOAD_ACT SPARSE, which use no bus but theirs, may start (docs/architecture.md
+  // "Compressed weight loads"). Not a LOAD_WGT SPARSE at col_offset 0 that clears the masks of halves the lanes
+  // still write.
+  assign load_free         = !dma_busy && !sdma_busy &&
+                             (!wx_busy || (wx_next_ok && sparse_load_cmd &&
+                                           !(wx_cmd && col_offset_q == '0 && (cmd_wgt_halves & wx_wr_halves) != 2'b00)));
   // the activation half being written; at dispatch it comes straight from the command
   assign bank_half         = start_load ? flags_q[FlagActBuf] : load_half_q;
   assign bank_wgt_halves   = start_load ? cmd_wgt_halves : load_wgt_halves_q;
@@ -428,6 +444,7 @@ module bfp_core #(
   // of column c listen to bus c % WgtBuses only. Bus 0 also carries every activation beat, as before.
   logic [Rows-1:0]             wx_row_ok;
   logic [WgtBuses-1:0]         wx_we, wx_exp;
+  logic [WgtBuses*2-1:0]       wx_halves;
   logic [WgtBuses*BankBits-1:0] wx_sel;
   logic [WgtBuses*WordBits-1:0] wx_addr;
   logic [WgtBuses*MemWidth-1:0] wx_wdata;
@@ -453,6 +470,7 @@ module bfp_core #(
       .rows_i         (rows_q),
       .count_i        (count_q),
       .col_offset_i   (BankBits'(col_offset_q)),
+      .halves_i       (cmd_wgt_halves),
       .sp_we_i        (sp_we && load_wx_q),
       .sp_row_i       (sp_row),
       .sp_seg_i       (sp_seg),
@@ -463,15 +481,21 @@ module bfp_core #(
       .sp_meta_wdata_i(sp_meta_wdata),
       .row_ok_o       (wx_row_ok),
       .busy_o         (wx_busy),
+      .next_ok_o      (wx_next_ok),
+      .wr_halves_o    (wx_wr_halves),
       .bus_we_o       (wx_we),
       .bus_sel_o      (wx_sel),
       .bus_exp_o      (wx_exp),
+      .bus_halves_o   (wx_halves),
       .bus_addr_o     (wx_addr),
       .bus_wdata_o    (wx_wdata)
     );
   end else begin : gen_no_wx
     assign wx_row_ok = '0;
     assign wx_busy   = 1'b0;
+    assign wx_next_ok = 1'b1;
+    assign wx_wr_halves = '0;
+    assign wx_halves = '0;
     assign wx_we     = '0;
     assign wx_exp    = '0;
     assign wx_sel    = '0;
@@ -479,7 +503,7 @@ module bfp_core #(
     assign wx_wdata  = '0;
   end
   // the operand side's weight buses: bus 0 (with the activation beats) and buses 1 .. WgtBuses-1
-  logic                bus0_we, bus0_exp;
+  logic                bus0_we, bus0_exp, bus0_wgt;
   logic [BankBits-1:0] bus0_sel;
   logic [WordBits-1:0] bus0_addr;
   logic [MemWidth-1:0] bus0_wdata;
@@ -487,6 +511,7 @@ module bfp_core #(
   logic [XBuses*BankBits-1:0] xbus_sel;
   logic [XBuses*WordBits-1:0] xbus_addr;
   logic [XBuses*MemWidth-1:0] xbus_wdata;
+  logic [WgtBuses*2-1:0]      bus_halves;  // the weight halves each bus writes (bus 0 first)
   logic dense_wgt_elsewhere;  // a dense weight beat for a column of bus 1 or above
   assign dense_wgt_elsewhere = (WgtBuses > 1) && load_wgt_q && 32'(bank_sel) % WgtBuses != 0;
   assign bus0_we    = (op_bank_we && !dense_wgt_elsewhere) || wx_we[0];
@@ -494,6 +519,10 @@ module bfp_core #(
   assign bus0_sel   = wx_we[0] ? wx_sel[0 +: BankBits] : bank_sel;
   assign bus0_addr  = wx_we[0] ? wx_addr[0 +: WordBits] : bank_addr;
   assign bus0_wdata = wx_we[0] ? wx_wdata[0 +: MemWidth] : bank_wdata;
+  assign bus0_wgt   = load_wgt_q || wx_we[0];  // a lane's word is a weight word whatever load runs
+  for (genvar l = 0; l < WgtBuses; l++) begin : gen_bus_halves
+    assign bus_halves[l*2 +: 2] = wx_we[l] ? wx_halves[l*2 +: 2] : bank_wgt_halves;
+  end
   always_comb begin
     xbus_we = '0;
     xbus_exp = '0;
@@ -611,7 +640,7 @@ module bfp_core #(
     logic unused_sparse;
     logic unused_buses;  // no sparse operand side: one dense bus (bank_*), no weight buses
     assign unused_buses = ^{bus0_we, bus0_exp, bus0_sel, bus0_addr, bus0_wdata, xbus_we, xbus_exp, xbus_sel, xbus_addr,
-                            xbus_wdata, wx_row_ok, load_wx_q};
+                            xbus_wdata, wx_row_ok, load_wx_q, bus0_wgt, bus_halves};
     assign unused_sparse = ^{sp_we, sp_row, sp_seg, sp_word, sp_wdata, sp_meta_we, sp_meta_row, sp_meta_seg, sp_meta_word,
                              sp_meta_wdata};
   end else begin : gen_sparse
@@ -633,13 +662,14 @@ module bfp_core #(
       .clk_i            (clk_i),
       .rst_ni           (rst_ni),
       .bank_we_i        (bus0_we),
-      .bank_wgt_i       (load_wgt_q),
+      .bank_wgt_i       (bus0_wgt),
       .bank_half_i      (bank_half),
       .bank_sel_i       (bus0_sel),
       .bank_exp_i       (bus0_exp),
       .bank_addr_i      (bus0_addr),
       .bank_wdata_i     (bus0_wdata),
       .bank_wgt_halves_i(bank_wgt_halves),
+      .wbus_halves_i    (bus_halves),
       .wbus_we_i        (xbus_we),
       .wbus_sel_i       (xbus_sel),
       .wbus_exp_i       (xbus_exp),
@@ -1002,11 +1032,14 @@ module bfp_core #(
   always_ff @(posedge clk_i) a_issuing_q <= rst_ni && issuing;
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
-      assert (!(load_busy && !load_wgt_q && !load_bias_q && comp_busy && load_half_q == comp_half_q))
+      assert (!(act_load_busy && !load_wgt_q && !load_bias_q && comp_busy && load_half_q == comp_half_q))
         else $error("CORE_HAZARD_ACT: LOAD_ACT writes the activation half that COMPUTE reads");
       assert (!(load_busy && load_wgt_q && comp_busy && (load_wgt_halves_q & comp_wgt_halves_q) != 2'b00))
         else $error("CORE_HAZARD_WGT: LOAD_WGT writes a weight half (%b) that COMPUTE reads (%b)", load_wgt_halves_q,
                     comp_wgt_halves_q);
+      assert (!(comp_busy && (wx_wr_halves & comp_wgt_halves_q) != 2'b00))
+        else $error("CORE_HAZARD_WX: the compressed weight lanes write a weight half (%b) that COMPUTE reads (%b)",
+                    wx_wr_halves, comp_wgt_halves_q);
       assert (!(Bias != 0 && load_busy && load_bias_q && store_rd_busy && store_bias_q))
         else $error("CORE_HAZARD_BIAS: LOAD_BIAS overlaps a STORE BIAS");
       assert (!start_drain || (!issuing && !drain_blocked))

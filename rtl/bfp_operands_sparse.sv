@@ -36,7 +36,9 @@ module bfp_operands_sparse #(
   input  logic                  bank_exp_i,         /// 1: exponent memory, 0: code memory
   input  logic [WordBits-1:0]   bank_addr_i,        /// word address inside the bank
   input  logic [MemWidth-1:0]   bank_wdata_i,       /// beat data
-  input  logic [1:0]            bank_wgt_halves_i,  /// weight halves the LOAD_WGT writes (01, 10, 11), from its start
+  input  logic [1:0]            bank_wgt_halves_i,  /// weight halves a LOAD_WGT writes (01, 10, 11), with wgt_load_start_i
+  input  logic [WgtLanes*2-1:0] wbus_halves_i,      /// the weight halves of each bus's write, bus 0 at [1:0] (a
+                                                    /// compressed load's lanes may still write the load before's)
   // weight buses 1 .. WgtLanes-1 (bus l at index l - 1): the columns c with c % WgtLanes == l (dense LOAD_WGT beats
   // of those columns and the compressed loader's lanes, bfp_wgt_sparse); unused with WgtLanes = 1
   input  logic [XL-1:0]          wbus_we_i,         /// write one word into the weight banks of column wbus_sel
@@ -117,6 +119,8 @@ module bfp_operands_sparse #(
   logic [WgtLanes*BankBits-1:0] nb_sel;
   logic [WgtLanes*WordBits-1:0] nb_addr;
   logic [WgtLanes*MemWidth-1:0] nb_wdata;
+  logic [WgtLanes*2-1:0]        nb_halves;
+  assign nb_halves = wbus_halves_i;
   always_comb begin
     nb_we[0] = bank_we_i && bank_wgt_i;
     nb_exp[0] = bank_exp_i;
@@ -148,7 +152,10 @@ module bfp_operands_sparse #(
       if (wgt_load_start_i) begin
         for (int i = 0; i < MaskBits; i++)
           if (WgtSplit == 0 || bank_wgt_halves_i[i / MaskHalf]) nz_q[i] <= 1'b0;
-      end else if (wr) begin
+      end
+      // not `else`: a compressed load's lanes may still write one half while the next LOAD_WGT starts and clears
+      // the other (bfp_core never lets it clear the half being written)
+      if (wr) begin
         // Each mask bit is set by one fixed element e of the load (constant per bit and halves value): half 0's
         // bit k is element k unless only half 1 is written; half 1's bit k is element HalfElems + k when both
         // halves are written, element k when half 1 alone is. Written per bit with constant indices, not as a
@@ -158,14 +165,14 @@ module bfp_operands_sparse #(
           if (wr_l[l]) begin
             for (int i = 0; i < MaskBits; i++) begin
               if (i < MaskHalf) begin
-                if (!(WgtSplit != 0 && bank_wgt_halves_i == 2'b10) && 32'(nb_addr[l*WordBits +: WordBits]) == i / Beat &&
+                if (!(WgtSplit != 0 && nb_halves[l*2 +: 2] == 2'b10) && 32'(nb_addr[l*WordBits +: WordBits]) == i / Beat &&
                     nb_wdata[l*MemWidth + 8*(i % Beat) +: 8] != 8'd0)
                   nz_q[i] <= 1'b1;
-              end else if (bank_wgt_halves_i == 2'b11) begin
+              end else if (nb_halves[l*2 +: 2] == 2'b11) begin
                 if (32'(nb_addr[l*WordBits +: WordBits]) == (HalfElems + i - MaskHalf) / Beat &&
                     nb_wdata[l*MemWidth + 8*((HalfElems + i - MaskHalf) % Beat) +: 8] != 8'd0)
                   nz_q[i] <= 1'b1;
-              end else if (bank_wgt_halves_i == 2'b10) begin
+              end else if (nb_halves[l*2 +: 2] == 2'b10) begin
                 if (32'(nb_addr[l*WordBits +: WordBits]) == (i - MaskHalf) / Beat &&
                     nb_wdata[l*MemWidth + 8*((i - MaskHalf) % Beat) +: 8] != 8'd0)
                   nz_q[i] <= 1'b1;
@@ -241,7 +248,7 @@ module bfp_operands_sparse #(
         w_sel    <= bank_sel_i;
         w_addr   <= bank_addr_i;
         w_wdata  <= bank_wdata_i;
-        w_halves <= bank_wgt_halves_i;
+        w_halves <= wbus_halves_i[0 +: 2];
       end
     end
 
@@ -281,7 +288,7 @@ module bfp_operands_sparse #(
           sel_q    <= wbus_sel_i[(l - 1)*BankBits +: BankBits];
           addr_q   <= wbus_addr_i[(l - 1)*WordBits +: WordBits];
           wdata_q  <= wbus_wdata_i[(l - 1)*MemWidth +: MemWidth];
-          halves_q <= bank_wgt_halves_i;
+          halves_q <= wbus_halves_i[l*2 +: 2];
         end
       end
       assign xw_we[l] = we_q;
@@ -509,10 +516,13 @@ module bfp_operands_sparse #(
         if (sp_seg_i == bfp_pkg::SEG_CODES)
           assert (32'(sp_word_i) < 32'(ActWords)) else $error("OPS_SP_WORD: packed codes word %0d beyond the buffer", sp_word_i);
       end
-      assert (!((bank_we_i && bank_wgt_i) || wgt_load_start_i) || !busy_o ||
-              (bank_wgt_halves_i & rd_halves_q) == 2'b00)
+      assert (!wgt_load_start_i || !busy_o || (bank_wgt_halves_i & rd_halves_q) == 2'b00)
         else $error("OPS_WGT_CONFLICT: a weight load into a half (%b) the sequencers read (%b)", bank_wgt_halves_i,
                     rd_halves_q);
+      for (int l = 0; l < WgtLanes; l++)
+        assert (!nb_we[l] || !busy_o || (nb_halves[l*2 +: 2] & rd_halves_q) == 2'b00)
+          else $error("OPS_WGT_CONFLICT: weight bus %0d writes a half (%b) the sequencers read (%b)", l,
+                      nb_halves[l*2 +: 2], rd_halves_q);
     end
   end
 `endif

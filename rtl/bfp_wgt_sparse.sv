@@ -4,6 +4,10 @@
 // their pieces here, row r of the command being column col_offset + r. Lanes write the dense weight words:
 // lane l (bfp_wgt_expand) takes the rows r with r % Lanes == l and writes on bus l, and the weight banks of column
 // c listen to bus c % Lanes (col_offset is a multiple of Lanes), so Lanes columns are written in the same cycle.
+// The next load may start while the lanes still write this one's last columns (next_ok_o): once every row of
+// this load has started in a lane, and bfp_dma_sparse has delivered all of its words (bfp_core's rule), what is
+// left is the lanes' tail, up to a column's dense words. Each column carries its weight halves (the command's,
+// halves_i) through its lane, so the operand side writes it into the right half whatever load runs then.
 // Phase A of the loader (beat 0 of every row) brings every row's header and, all exponents being in beat 0 (the
 // host's rule: off_exp + count <= BEAT), its exponent word: this stage keeps the row's level-1 mask and counts
 // and writes the column's dense exponent word at once (the exponent of block b at byte b, 0 for an empty block),
@@ -27,6 +31,7 @@ module bfp_wgt_sparse #(
   input  logic [15:0]                 rows_i,           /// its rows (columns), 1..Rows
   input  logic [15:0]                 count_i,          /// its blocks per column
   input  logic [BankBits-1:0]         col_offset_i,     /// the column of row 0 (a multiple of Lanes)
+  input  logic [1:0]                  halves_i,         /// the weight halves it writes (bfp_core's encoding)
   // bfp_dma_sparse's write ports
   input  logic                        sp_we_i,          /// a header or code beat
   input  logic [RowBits-1:0]          sp_row_i,         /// its row
@@ -38,10 +43,14 @@ module bfp_wgt_sparse #(
   input  logic [MemWidth-1:0]         sp_meta_wdata_i,  /// the word
   output logic [Rows-1:0]             row_ok_o,         /// phase-B beats of row r may move
   output logic                        busy_o,           /// a load is in progress (its last write included)
+  output logic                        next_ok_o,        /// start_i is taken now: every row of the load started,
+                                                        /// no column of an earlier load is left in a lane
+  output logic [1:0]                  wr_halves_o,      /// weight halves the lanes and the exponent stage may write
   // the weight banks' write buses, bus l at [l*W +: W]
   output logic [Lanes-1:0]            bus_we_o,         /// write one word
   output logic [Lanes*BankBits-1:0]   bus_sel_o,        /// into this column's banks
   output logic [Lanes-1:0]            bus_exp_o,        /// its exponent word (else a code word)
+  output logic [Lanes*2-1:0]          bus_halves_o,     /// into these weight halves
   output logic [Lanes*WordBits-1:0]   bus_addr_o,       /// at this word of the load
   output logic [Lanes*MemWidth-1:0]   bus_wdata_o       /// the word
 );
@@ -64,7 +73,6 @@ module bfp_wgt_sparse #(
   logic [BankBits-1:0]      col0_q;
   logic [Rows*NumBlocks-1:0] l1_q;
   logic [Rows*32-1:0]       cnt_q;          // row r: {nnz, nnzb} at [32r +: 32]
-  logic [RowBits:0]         hdrs_q;         // headers in
   logic [Rows-1:0]          hdr_in_q;       // row r's header is in
   logic                     hdr, hdr_exp;
   logic [NumBlocks-1:0]     l1_in;
@@ -91,15 +99,22 @@ module bfp_wgt_sparse #(
 
   // ---- lanes
   logic [Lanes-1:0]          ln_ready, ln_space, ln_we, ln_code_rdy, ln_rx_next, ln_done;
-  logic [Lanes*BankBits-1:0] ln_col;
+  logic [Lanes*(BankBits+2)-1:0] ln_col;  // {halves, column}
   logic [Lanes*ExpW-1:0]     ln_addr;
   logic [Lanes*MemWidth-1:0] ln_wdata;
   // per lane: the next row it starts, and the rows it holds (q0: the column being written, q1: the next; nq of them)
   logic [Lanes*16-1:0]       next_q, q0_q, q1_q;
   logic [Lanes*2-1:0]        nq_q;
+  // per lane: how many of the columns it holds (the first ones of its queue) belong to the load before this one;
+  // their words are all in (the loader was done when this load started), so no word is routed to them
+  logic [Lanes*2-1:0]        old_q;
+  logic [1:0]                halves_q, old_halves_q, exp_halves_q;
   logic [Lanes-1:0]          ln_start;
-  logic                      all_hdrs;
-  assign all_hdrs = active_q && 16'(hdrs_q) == rows_q;
+  logic                      all_started;  // every row of the load has started in its lane
+  always_comb begin
+    all_started = 1'b1;
+    for (int l = 0; l < Lanes; l++) if (next_q[16*l +: 16] < rows_q) all_started = 1'b0;
+  end
   // the row that each bus's exponent word comes from this cycle (registered into exp_we_q below): a lane does
   // not write on its bus in the cycle the exponent word of one of its columns takes it
   logic [Lanes-1:0] exp_next;
@@ -115,18 +130,19 @@ module bfp_wgt_sparse #(
     assign ncol = col0_q + nr[BankBits-1:0];
     assign nrow = RowBits'(nr);
     assign rx_row[16*l +: 16] = ln_rx_next[l] ? q1_q[16*l +: 16] : q0_q[16*l +: 16];
-    assign rx_ok[l] = 32'(nq_q[2*l +: 2]) > (ln_rx_next[l] ? 1 : 0);
+    // the queue entry the words go to is held and is a column of this load
+    assign rx_ok[l] = 32'(nq_q[2*l +: 2]) > (ln_rx_next[l] ? 1 : 0) && (ln_rx_next[l] ? 1 : 0) >= 32'(old_q[2*l +: 2]);
     assign crow = RowBits'(rx_row[16*l +: 16]);
     // a lane starts a row as soon as that row's header is in (its level-1 mask and counts) and it has a free column
     assign ln_start[l] = active_q && ln_ready[l] && nr < rows_q && hdr_in_q[nrow];
     logic l2_we, code_we;
     assign l2_we   = sp_meta_we_i && sp_meta_seg_i == bfp_pkg::SEG_L2 && rx_ok[l] && sp_meta_row_i == crow;
     assign code_we = sp_we_i && sp_seg_i == bfp_pkg::SEG_CODES && rx_ok[l] && sp_row_i == crow;
-    bfp_wgt_expand #(.MemWidth(MemWidth), .BlockSize(BlockSize), .NumBlocks(NumBlocks), .ColBits(BankBits)) u_lane (
+    bfp_wgt_expand #(.MemWidth(MemWidth), .BlockSize(BlockSize), .NumBlocks(NumBlocks), .ColBits(BankBits + 2)) u_lane (
       .clk_i       (clk_i),
       .rst_ni      (rst_ni),
       .col_start_i (ln_start[l]),
-      .col_i       (ncol),
+      .col_i       ({halves_q, ncol}),
       .count_i     (count_q),
       .l1_i        (l1_q[32'(nrow)*NumBlocks +: NumBlocks]),
       .nnzb_i      (cnt_q[32'(nrow)*32 +: 16]),
@@ -142,7 +158,7 @@ module bfp_wgt_sparse #(
       .code_space_o(ln_space[l]),
       .stall_i     (exp_next[l]),
       .we_o        (ln_we[l]),
-      .col_o       (ln_col[l*BankBits +: BankBits]),
+      .col_o       (ln_col[l*(BankBits+2) +: BankBits+2]),
       .addr_o      (ln_addr[l*ExpW +: ExpW]),
       .wdata_o     (ln_wdata[l*MemWidth +: MemWidth])
     );
@@ -159,17 +175,38 @@ module bfp_wgt_sparse #(
     if (!rst_ni) begin
       active_q <= 1'b0;
       nq_q     <= '0;
+      old_q    <= '0;
       exp_we_q <= 1'b0;
     end else begin
       exp_we_q <= hdr;
+      // the row queues: a finished column leaves (the first entry), a started row joins behind what stays; at a
+      // start every entry left becomes a column of the load before (old_q)
+      for (int l = 0; l < Lanes; l++) begin
+        logic [1:0] k, o;
+        k = nq_q[2*l +: 2];
+        o = old_q[2*l +: 2];
+        if (ln_done[l]) begin
+          q0_q[16*l +: 16] <= q1_q[16*l +: 16];
+          k = k - 2'd1;
+          if (o != 2'd0) o = o - 2'd1;
+        end
+        if (ln_start[l]) begin
+          if (k == 2'd0) q0_q[16*l +: 16] <= next_q[16*l +: 16];
+          else q1_q[16*l +: 16] <= next_q[16*l +: 16];
+          k = k + 2'd1;
+          next_q[16*l +: 16] <= next_q[16*l +: 16] + 16'(Lanes);
+        end
+        nq_q[2*l +: 2]  <= k;
+        old_q[2*l +: 2] <= start_i ? k : o;
+      end
       if (start_i) begin
-        active_q <= 1'b1;
-        rows_q   <= rows_i;
-        count_q  <= CntBits'(count_i);
-        col0_q   <= col_offset_i;
-        hdrs_q   <= '0;
-        hdr_in_q <= '0;
-        nq_q     <= '0;
+        active_q     <= 1'b1;
+        rows_q       <= rows_i;
+        count_q      <= CntBits'(count_i);
+        col0_q       <= col_offset_i;
+        halves_q     <= halves_i;
+        old_halves_q <= halves_q;
+        hdr_in_q     <= '0;
         for (int l = 0; l < Lanes; l++) next_q[16*l +: 16] <= 16'(l);
       end else if (active_q) begin
         if (hdr) begin
@@ -178,35 +215,32 @@ module bfp_wgt_sparse #(
               l1_q[r*NumBlocks +: NumBlocks] <= l1_in;
               cnt_q[32*r +: 32] <= sp_wdata_i[31:0];
             end
-          hdrs_q <= hdrs_q + 1'b1;
           hdr_in_q[sp_row_i] <= 1'b1;
         end
-        for (int l = 0; l < Lanes; l++) begin
-          // the row queue: the finished row leaves, a started row joins behind what stays
-          logic [1:0] k;
-          k = nq_q[2*l +: 2];
-          if (ln_done[l]) begin
-            q0_q[16*l +: 16] <= q1_q[16*l +: 16];
-            k = k - 2'd1;
-          end
-          if (ln_start[l]) begin
-            if (k == 2'd0) q0_q[16*l +: 16] <= next_q[16*l +: 16];
-            else q1_q[16*l +: 16] <= next_q[16*l +: 16];
-            k = k + 2'd1;
-            next_q[16*l +: 16] <= next_q[16*l +: 16] + 16'(Lanes);
-          end
-          nq_q[2*l +: 2] <= k;
-        end
-        // the load ends when every lane started its last row and wrote it
-        if (all_hdrs && nq_q == '0 && ln_start == '0) active_q <= 1'b0;
+        // the rows of the load are handed out when every lane has started its last one; the lanes finish
+        // them on their own (busy_o)
+        if (all_started) active_q <= 1'b0;
       end
       if (hdr) begin
-        exp_col_q  <= col0_q + BankBits'(sp_row_i);
-        exp_word_q <= exp_dense;
+        exp_col_q    <= col0_q + BankBits'(sp_row_i);
+        exp_word_q   <= exp_dense;
+        exp_halves_q <= halves_q;
       end
     end
   end
-  assign busy_o = active_q || exp_we_q || |ln_we;
+  // columns of this load still in a lane (entries behind the old ones)
+  logic cur_cols, old_cols;
+  always_comb begin
+    cur_cols = 1'b0;
+    old_cols = 1'b0;
+    for (int l = 0; l < Lanes; l++) begin
+      if (nq_q[2*l +: 2] > old_q[2*l +: 2]) cur_cols = 1'b1;
+      if (old_q[2*l +: 2] != 2'd0) old_cols = 1'b1;
+    end
+  end
+  assign busy_o      = active_q || exp_we_q || nq_q != '0 || |ln_we;
+  assign next_ok_o   = (!active_q || all_started) && !old_cols;
+  assign wr_halves_o = ((active_q || exp_we_q || cur_cols) ? halves_q : 2'b00) | (old_cols ? old_halves_q : 2'b00);
 
   // ---- buses: bus l carries the exponent words of its columns (phase A) and lane l's code words (phase B)
   always_comb begin
@@ -214,13 +248,15 @@ module bfp_wgt_sparse #(
       if (exp_we_q && 32'(exp_col_q) % Lanes == l) begin
         bus_we_o[l]                       = 1'b1;
         bus_exp_o[l]                      = 1'b1;
+        bus_halves_o[l*2 +: 2]            = exp_halves_q;
         bus_sel_o[l*BankBits +: BankBits] = exp_col_q;
         bus_addr_o[l*WordBits +: WordBits] = '0;
         bus_wdata_o[l*MemWidth +: MemWidth] = exp_word_q;
       end else begin
         bus_we_o[l]                       = ln_we[l];
         bus_exp_o[l]                      = 1'b0;
-        bus_sel_o[l*BankBits +: BankBits] = ln_col[l*BankBits +: BankBits];
+        bus_halves_o[l*2 +: 2]            = ln_col[l*(BankBits+2) + BankBits +: 2];
+        bus_sel_o[l*BankBits +: BankBits] = ln_col[l*(BankBits+2) +: BankBits];
         bus_addr_o[l*WordBits +: WordBits] = WordBits'(ln_addr[l*ExpW +: ExpW]);
         bus_wdata_o[l*MemWidth +: MemWidth] = ln_wdata[l*MemWidth +: MemWidth];
       end

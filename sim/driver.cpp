@@ -61,7 +61,8 @@ void Driver::issue(const Command& c, bool check) {
 // COMPUTE while the compute engine is busy, else STORE while the store engine is, else the opcode of the load the
 // load engine runs. That load is one the driver sent: in the first cycle the load engine is busy alone, op_o must
 // name one of the loads accepted and not yet matched (older ones are passed over: illegal commands a test sent, or
-// loads that ran entirely under a COMPUTE or STORE), and it must not change until the load ends. Found by
+// loads that ran entirely under a COMPUTE or STORE), and it must not change until the load ends, except to the next
+// load of another opcode where one load runs into the next (below). Found by
 // mutation testing (docs/mutation.md): no result depends on op_o, so a wrong encoding was invisible.
 void Driver::check_op(const bfp_model_outputs& out, bool load_started) {
   const bool load_b = out.engines_busy & 1u, comp_b = out.engines_busy & 2u, store_b = out.engines_busy & 4u;
@@ -72,6 +73,17 @@ void Driver::check_op(const bfp_model_outputs& out, bool load_started) {
   } else if (store_b) {
     expect = static_cast<uint32_t>(Opcode::Store);
   } else if (load_b) {
+    if (load_op_ != 0 && out.op != load_op_) {
+      // The load engine can stay busy from one load into the next: a LOAD_WGT SPARSE's lanes still write while the
+      // next sparse load runs (docs/architecture.md "Compressed weight loads"), and op_o then names the newer one.
+      // It must be the next load sent that is not of the running load's opcode (those ran back to back unseen).
+      auto it = std::find_if(loads_.begin(), loads_.end(),
+                             [&](Opcode o) { return static_cast<uint32_t>(o) != load_op_; });
+      if (it != loads_.end() && static_cast<uint32_t>(*it) == out.op) {
+        load_op_ = out.op;
+        loads_.erase(loads_.begin(), it + 1);
+      }
+    }
     if (load_op_ == 0) {
       auto it = std::find_if(loads_.begin(), loads_.end(), [&](Opcode o) { return static_cast<uint32_t>(o) == out.op; });
       if (it == loads_.end()) {

@@ -410,7 +410,7 @@ module seq_bench #(
       .act_load_count_i, .wgt_load_start_i, .sp_we_i, .sp_row_i, .sp_seg_i, .sp_word_i, .sp_wdata_i, .sp_meta_we_i,
       .sp_meta_row_i(sp_row_i), .sp_meta_seg_i, .sp_meta_word_i, .sp_meta_wdata_i, .start_i, .half_i, .wgt_halves_i, .busy_o(busy),
       .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e),
-      .wbus_we_i('0), .wbus_sel_i('0), .wbus_exp_i('0), .wbus_addr_i('0), .wbus_wdata_i('0));
+      .wbus_halves_i(bank_wgt_halves_i), .wbus_we_i('0), .wbus_sel_i('0), .wbus_exp_i('0), .wbus_addr_i('0), .wbus_wdata_i('0));
     assign ops[i] = {busy, valid, last, act, act_e, wgt, wgt_e};
   end
   localparam int SW = 1 + 1 + 32 + 1 + 1 + 1 + 2 + 16 + MW + 1 + 1 + 2 + 16 + MW + 32 + 1 + 1;

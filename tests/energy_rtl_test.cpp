@@ -324,7 +324,7 @@ module ops_iso_tb;
     .sp_seg_i('0), .sp_word_i(16'd0), .sp_wdata_i('0), .sp_meta_we_i(1'b0), .sp_meta_row_i(1'b0),
     .sp_meta_seg_i('0), .sp_meta_word_i(16'd0), .sp_meta_wdata_i('0), .start_i(1'b0), .half_i(1'b0),
     .wgt_halves_i(2'b01), .busy_o(busy), .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e),
-    .wgt_o(wgt), .wgt_e_o(wgt_e), .wbus_we_i(1'b0), .wbus_sel_i('0), .wbus_exp_i(1'b0), .wbus_addr_i('0),
+    .wgt_o(wgt), .wgt_e_o(wgt_e), .wbus_halves_i(2'b11), .wbus_we_i(1'b0), .wbus_sel_i('0), .wbus_exp_i(1'b0), .wbus_addr_i('0),
     .wbus_wdata_i('0));
   integer errors = 0, skipped = 0, taken = 0, quiet = 0, metaw = 0, i, seed = `SEED;
   logic [MW-1:0] prev_bus = '0;
