@@ -16,10 +16,22 @@
 #include "support/bit_exact_run.h"
 #include "support/rtl_configs.h"
 #include "support/seed.h"
+#include "support/temp_dir.h"
+#include "verify/bench.h"
 #include "verify/random_gemm.h"
 
 using bfp::Config;
 using bfp::test::load;
+
+// bfpgen bench --sparsity runs its `sparsity: none` and `activations` rows on variants of the config; the lanes
+// need `sparsity: both`, so those variants load weights dense (a config with lanes stayed unbenchable before).
+TEST(WgtLoadLanesConfig, BenchVariantsWithoutSparsityBothHaveNoLanes) {
+  const Config c = load("configs/test/r4c8b16.yaml").with("buffers.wgt_load_lanes", "4");
+  bfp::test::TempDir tmp("bfp_wl_variant");
+  EXPECT_EQ(bfp::verify::write_sparsity_variant(c, "none", tmp.path().string()).wgt_load_lanes, 0);
+  EXPECT_EQ(bfp::verify::write_sparsity_variant(c, "activations", tmp.path().string()).wgt_load_lanes, 0);
+  EXPECT_EQ(bfp::verify::write_sparsity_variant(c, "both", tmp.path().string()).wgt_load_lanes, 4);
+}
 
 TEST(WgtLoadLanesConfig, OptionalZeroByDefaultAndHashKept) {
   const Config c = load("configs/test/r4c8b16.yaml");

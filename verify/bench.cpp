@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "verify/bench.h"
 
+#include "host/command.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,7 +18,10 @@ namespace bfp::verify {
 // The variant is written to a file (not only built in memory) so that the bench's repro commands and the
 // model cache name a config the user can open and rerun.
 Config write_sparsity_variant(const Config& cfg, const std::string& value, const std::string& dir) {
-  const Config v = cfg.with({{"sparsity", value}, {"name", cfg.name + "-sparsity-" + value}});
+  // compressed weight loads need sparsity: both, so the variants without it load weights dense
+  std::vector<std::pair<std::string, std::string>> kv = {{"sparsity", value}, {"name", cfg.name + "-sparsity-" + value}};
+  if (value != "both" && host::wgt_load_lanes(cfg) > 0) kv.emplace_back("buffers.wgt_load_lanes", "0");
+  const Config v = cfg.with(kv);
   std::filesystem::create_directories(dir);
   const std::filesystem::path path = std::filesystem::path(dir) / (v.name + ".yaml");
   const std::string tmp = path.string() + "." + std::to_string(::getpid());
