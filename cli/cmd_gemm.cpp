@@ -201,7 +201,7 @@ Runner add_gemm(CLI::App& app) {
                "back through the same permutation (docs/architecture.md, Column regrouping)");
   auto* sw = app.add_flag("--sparse-w", o->sparse_w,
                           "weights as compressed row streams (LOAD_WGT SPARSE, docs/sparse-format.md); by default "
-                          "where the config and K allow it and the streams move fewer bytes than the dense rows");
+                          "where the config and K allow it and the streams move at most half the bytes of the dense rows");
   sw->excludes(app.add_flag("--dense-w", o->dense_w, "weights always loaded dense"));
   app.add_flag("--sparse-c", o->sparse_c, "output written as compressed row streams (STORE SPARSE/FIRST/LAST)");
   app.add_flag("--bias", o->bias,

@@ -68,7 +68,7 @@ struct GemmSpec {
   /// group (host::grouped_col_order) and reads C back through the same permutation; false keeps natural order.
   bool regroup_cols = true;
   /// How W^T is loaded (LOAD_WGT SPARSE, docs/sparse-format.md; host::can_compress_w): Auto compresses it where that
-  /// applies and the row streams move fewer bytes than the dense rows (decided on the quantized W of each run),
+  /// applies and the row streams move at most half the bytes of the dense rows (decided on the quantized W of each run),
   /// Compressed requires it, Dense never (bfpgen gemm --sparse-w / --dense-w).
   WgtLoad wgt_load = WgtLoad::Auto;
 };
