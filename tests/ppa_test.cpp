@@ -383,6 +383,32 @@ TEST(PpaSparsityArea, VariantsInTheGivenOrderAndAnUnknownOneChangesNothing) {
   EXPECT_FALSE(fs::exists(out.path() / "sparsity" / "r2c2b8_both"));
 }
 
+// The variants of scripts/ppa/sparsity_area.sh (ppa.py config-variant) are configs bfpgen accepts: compressed
+// weight loads need sparsity: both, so a `none` / `activations` variant of a config with lanes (the default
+// config) loads weights dense; the `both` variant keeps its lanes.
+TEST(PpaSparsityArea, VariantsOfAConfigWithWeightLoadLanesAreValid) {
+  if (!have_tool("python3")) GTEST_SKIP() << "python3 not installed";
+  TempOut out;
+  const std::string gen = (out.path() / "gen").string();
+  RunResult r = run("'" + (kBinary / "bfpgen").string() + "' generate configs/test/r4c8b16.yaml -o '" + gen + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  // the manifest of a config with lanes: r4c8b16's with buffers.wgt_load_lanes: 4 (as configs/default.yaml has)
+  nlohmann::json man = read_json(fs::path(gen) / "manifest.json");
+  man["config"]["buffers"]["wgt_load_lanes"] = 4;
+  std::ofstream(out.path() / "manifest.json") << man.dump();
+  for (const char* v : {"none", "activations", "both"}) {
+    const fs::path yaml = out.path() / (std::string("v_") + v + ".yaml");
+    r = run("python3 scripts/ppa/ppa.py config-variant '" + (out.path() / "manifest.json").string() + "' v_" + v +
+            " sparsity=" + v + " > '" + yaml.string() + "'");
+    ASSERT_EQ(r.status, 0) << r.output;
+    r = run("'" + (kBinary / "bfpgen").string() + "' generate '" + yaml.string() + "' -o '" +
+            (out.path() / (std::string("g_") + v)).string() + "'");
+    EXPECT_EQ(r.status, 0) << v << ": " << r.output;
+    const nlohmann::json got = read_json(out.path() / (std::string("g_") + v) / "manifest.json");
+    EXPECT_EQ(got["config"]["buffers"].value("wgt_load_lanes", 0), std::string(v) == "both" ? 4 : 0) << v;
+  }
+}
+
 TEST(PpaXc7, DeviceFitFromCellCounts) {
   if (!have_tool("python3")) GTEST_SKIP() << "python3 not installed";
   TempOut out;

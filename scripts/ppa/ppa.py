@@ -728,6 +728,10 @@ def cmd_config_variant(manifest, name, *overrides):
         for p in parts[:-1]:
             d = d[p]
         d[parts[-1]] = int(value) if re.fullmatch(r"\d+", value) else value
+    # compressed weight loads need sparsity: both (docs/config.md): the variants without it load weights dense
+    if cfg.get("sparsity", "none") != "both" and cfg.get("buffers", {}).get("wgt_load_lanes", 0):
+        cfg["buffers"]["wgt_load_lanes"] = 0
+        overrides = overrides + ("buffers.wgt_load_lanes=0 (needs sparsity: both)",)
     lines = [f"# Variant of config '{read_json(manifest)['config_name']}' written by scripts/ppa/ppa.py: "
              + (", ".join(overrides) or "no changes")]
 
