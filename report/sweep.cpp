@@ -96,6 +96,12 @@ Config sweep_variant(const Config& base, const SweepPoint& p) {
   probe.block = p.block;
   if (base.acc_width < probe.min_acc_width())
     keys.push_back({"accumulator.width", std::to_string(probe.min_acc_width())});
+  // compressed weight loads (docs/config.md buffers.wgt_load_lanes) where the point allows the base's lanes:
+  // sparsity both, whole blocks per memory beat, rows and columns multiples of the lanes; else dense loads
+  const int lanes = base.wgt_load_lanes;
+  if (lanes > 0 && !(p.sparsity == "both" && base.beat_bytes() % p.block == 0 && p.rows % lanes == 0 &&
+                     p.cols % lanes == 0))
+    keys.push_back({"buffers.wgt_load_lanes", "0"});
   return base.with(keys);
 }
 
