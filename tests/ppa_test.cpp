@@ -384,15 +384,15 @@ TEST(PpaSparsityArea, VariantsInTheGivenOrderAndAnUnknownOneChangesNothing) {
 }
 
 // The variants of scripts/ppa/sparsity_area.sh (ppa.py config-variant) are configs bfpgen accepts: compressed
-// weight loads need sparsity: both, so a `none` / `activations` variant of a config with lanes (the default
-// config) loads weights dense; the `both` variant keeps its lanes.
+// weight loads need sparsity: both, so a `none` / `activations` variant of a config with lanes loads weights
+// dense; the `both` variant keeps its lanes.
 TEST(PpaSparsityArea, VariantsOfAConfigWithWeightLoadLanesAreValid) {
   if (!have_tool("python3")) GTEST_SKIP() << "python3 not installed";
   TempOut out;
   const std::string gen = (out.path() / "gen").string();
   RunResult r = run("'" + (kBinary / "bfpgen").string() + "' generate configs/test/r4c8b16.yaml -o '" + gen + "'");
   ASSERT_EQ(r.status, 0) << r.output;
-  // the manifest of a config with lanes: r4c8b16's with buffers.wgt_load_lanes: 4 (as configs/default.yaml has)
+  // the manifest of a config with lanes: r4c8b16's with buffers.wgt_load_lanes: 4
   nlohmann::json man = read_json(fs::path(gen) / "manifest.json");
   man["config"]["buffers"]["wgt_load_lanes"] = 4;
   std::ofstream(out.path() / "manifest.json") << man.dump();
