@@ -111,36 +111,60 @@ module bfp_wgt_expand #(
   assign rx          = (cv_q[cur_q] && !cur_has_all) ? cur_q : nx;
   assign rx_next_o   = cv_q[cur_q] && cur_has_all;
 
-  // ---- the masks of dense word j: its blocks b = j*Bpw + s, their level-1 bits, and their ranks among the
-  // non-empty blocks (o_q: the non-empty blocks before the word, plus those before block s inside it), which
-  // index the level-2 masks
-  logic [Bpw-1:0]        blk_nz;       // level-1 bits of the word's blocks
-  logic [Bpw*OBits-1:0]  rank_s;       // rank of block s of the word
-  logic [MemWidth/8-1:0] m;            // element masks of the word (Beat bits)
-  logic [OBits-1:0]      o_last;       // rank of the word's last non-empty block
-  logic [OBits-1:0]      o_next;       // o_q after the word
+  // ---- the masks of a dense word, one cycle ahead (two stages: the level-2 mask select by rank was 3.9 ns of a
+  // 9.2 ns path through the prefix count and the code select, the default config's critical path at 108.7 MHz,
+  // docs/ppa.md "Compressed weight loads: area and clock"). Stage A computes the element mask of word jt: its
+  // blocks b = jt*Bpw + s, their level-1 bits, and their ranks among the non-empty blocks (ot: the non-empty
+  // blocks before the word, plus those before block s inside it), which index the level-2 masks. It prepares the
+  // current word j_q while the prepared mask (mq_q) is missing or was taken before its level-2 word came (mok_q),
+  // else the next word j_q + 1, which mq_q takes when word j_q is written. Stage B below expands from mq_q. Cost:
+  // one cycle per column, to prepare its word 0.
+  logic [Bpw-1:0]        blk_nz_c;     // level-1 bits of the blocks of word j_q
+  logic [OBits-1:0]      o_next;       // o_q after word j_q
+  always_comb begin
+    blk_nz_c = '0;
+    for (int w = 0; w < NumBlocks / Bpw; w++)
+      if (w == 32'(j_q)) blk_nz_c = l1_c[w*Bpw +: Bpw];
+    o_next = o_q;
+    for (int s = 0; s < Bpw; s++) if (blk_nz_c[s]) o_next = o_next + 1'b1;
+  end
+  logic                  prep_next;    // stage A prepares word j_q + 1 (else j_q)
+  logic [WordBits-1:0]   jt;
+  logic [OBits-1:0]      ot;
+  logic [Bpw-1:0]        blk_nz;       // level-1 bits of word jt's blocks
+  logic [Bpw*OBits-1:0]  rank_s;       // rank of block s of word jt
+  logic [MemWidth/8-1:0] m_a;          // element masks of word jt (Beat bits)
+  logic [OBits-1:0]      o_last;       // rank of word jt's last non-empty block
+  logic [OBits-1:0]      o_run;
+  logic                  mv_q, mok_q;  // mq_q holds word j_q's masks / all of them had come
+  logic [MemWidth/8-1:0] mq_q;
+  assign prep_next = mv_q && mok_q;
+  assign jt = prep_next ? j_q + 1'b1 : j_q;
+  assign ot = prep_next ? o_next : o_q;
   always_comb begin
     blk_nz = '0;
     for (int w = 0; w < NumBlocks / Bpw; w++)
-      if (w == 32'(j_q)) blk_nz = l1_c[w*Bpw +: Bpw];
-    o_next = o_q;
-    o_last = o_q;
+      if (w == 32'(jt)) blk_nz = l1_c[w*Bpw +: Bpw];
+    o_run  = ot;
+    o_last = ot;
     for (int s = 0; s < Bpw; s++) begin
-      rank_s[s*OBits +: OBits] = o_next;
+      rank_s[s*OBits +: OBits] = o_run;
       if (blk_nz[s]) begin
-        o_last = o_next;
-        o_next = o_next + 1'b1;
+        o_last = o_run;
+        o_run  = o_run + 1'b1;
       end
     end
-    m = '0;
+    m_a = '0;
     for (int s = 0; s < Bpw; s++)
       for (int o = 0; o < NumBlocks; o++)
-        if (blk_nz[s] && 32'(rank_s[s*OBits +: OBits]) == o) m[s*BlockSize +: BlockSize] = l2_c[o*BlockSize +: BlockSize];
+        if (blk_nz[s] && 32'(rank_s[s*OBits +: OBits]) == o) m_a[s*BlockSize +: BlockSize] = l2_c[o*BlockSize +: BlockSize];
   end
   // the level-2 word holding mask o_last has come, or never will (corrupt: its masks read as zeros)
-  logic l2_ok;
-  assign l2_ok = blk_nz == '0 ||
-                 32'(l2_have_c) > (32'(o_last) * BlockSize / 8) / Beat || l2_have_c >= l2_exp_c;
+  logic l2_ok_a;
+  assign l2_ok_a = blk_nz == '0 ||
+                   32'(l2_have_c) > (32'(o_last) * BlockSize / 8) / Beat || l2_have_c >= l2_exp_c;
+  logic [MemWidth/8-1:0] m;  // stage B: the prepared masks of word j_q
+  assign m = mq_q;
 
   // ---- the codes of the word: n of them from position p of the window
   logic [Beat*PBits-1:0] pc;   // pc[i]: set mask bits below element i (the code element i takes)
@@ -169,7 +193,7 @@ module bfp_wgt_expand #(
   // ---- one dense word a cycle while its masks and codes are there
   logic expanding, emit, drop, absorb, take, keep, done;
   assign expanding = cv_q[cur_q] && j_q != words_c;
-  assign emit      = expanding && l2_ok && codes_ok && !stall_i;
+  assign emit      = expanding && mv_q && mok_q && codes_ok && !stall_i;
   assign drop      = emit && 32'(p_q) + 32'(n) >= Beat && own0;  // slot 0 used up
   // after its last dense word, the current column's further code words (a corrupt count) are taken and dropped
   assign absorb    = cv_q[cur_q] && !expanding && rx == cur_q;
@@ -224,8 +248,16 @@ module bfp_wgt_expand #(
       cur_q <= 1'b0;
       ncw_q <= 2'd0;
       we_o  <= 1'b0;
+      mv_q  <= 1'b0;
     end else begin
       we_o  <= emit;
+      // stage A's result: the current word until its masks are all in, then the next word when this one is written
+      if (!prep_next || emit) begin
+        mv_q  <= 1'b1;
+        mok_q <= l2_ok_a;
+        mq_q  <= m_a;
+      end
+      // a new current column (below) starts with its word 0 unprepared
       win_q <= win_d;
       ncw_q <= ncw_d;
       tag_q <= tag_d;
@@ -243,6 +275,7 @@ module bfp_wgt_expand #(
       end
       if (done) begin
         // the next column (if any) is expanded from its first word on
+        mv_q        <= 1'b0;
         cv_q[cur_q] <= 1'b0;
         cur_q       <= nx;
         j_q         <= '0;
@@ -264,6 +297,7 @@ module bfp_wgt_expand #(
         words_q[sx*WordBits +: WordBits] <= WordBits'(32'(count_i) / Bpw);
         for (int b = 0; b < NumBlocks; b++) l1_q[sx*NumBlocks + b] <= l1_i[b] && b < 32'(count_i);
         if (!cv_q[cur_q]) begin  // an idle lane starts walking the new column at once
+          mv_q      <= 1'b0;
           j_q       <= '0;
           p_q       <= '0;
           o_q       <= '0;
