@@ -5,6 +5,8 @@
 // words the weight banks hold, one word a cycle. The banks keep dense codes because every PE row reads its weights
 // by element index; so a compressed load still writes every dense word, and it gains only because several lanes
 // write several columns in the same cycle, each on its own bus.
+// Two stages: the next dense word's element mask is prepared a cycle ahead (stage A, below), so the level-2 mask
+// select and the code select are not one path (docs/ppa.md "Compressed weight loads: area and clock").
 // Two columns at a time: the current one, being expanded, and the next one, whose level-2 words and first code
 // words are taken while the current one is still being written (a second level-2 store and context). Without it
 // the loader stopped at every column until the lane was free, and each column cost the round trip of its first
