@@ -35,7 +35,7 @@ module bfp_operands_dense #(
   input  logic                 bank_exp_i,    /// 1: exponent memory, 0: code memory
   input  logic [WordBits-1:0]  bank_addr_i,   /// word address inside the bank
   input  logic [MemWidth-1:0]  bank_wdata_i,  /// beat data
-  input  logic [1:0]           bank_wgt_halves_i,  /// weight halves the running LOAD_WGT writes (01, 10, 11)
+  input  logic [1:0]           wgt_load_halves_i,  /// weight halves the running LOAD_WGT writes (01, 10, 11)
   // compute
   input  logic                 start_i,       /// pulse: issue count_i blocks from half half_i
   input  logic                 half_i,        /// activation half to read
@@ -199,7 +199,7 @@ module bfp_operands_dense #(
     // write: the load engine's exponent beats of every bank
     logic            we, wr_hi;
     logic [ShAw-1:0] waddr, raddr;
-    assign wr_hi = (WgtSplit != 0) && bank_wgt_halves_i == 2'b10;
+    assign wr_hi = (WgtSplit != 0) && wgt_load_halves_i == 2'b10;
     assign we    = bank_we_i && bank_exp_i;
     assign waddr = bank_wgt_i ? ShAw'(WgtBase) + ShAw'(bank_sel_i) * ShAw'(WgtExpWords) + ShAw'(bank_addr_i[WgtEAw-1:0])
                                 + (wr_hi ? ShAw'(HalfWgtExpWords) : '0)
@@ -298,7 +298,7 @@ module bfp_operands_dense #(
         .bank_exp_i  (bank_exp_i),
         .bank_addr_i (bank_addr_i),
         .bank_wdata_i(bank_wdata_i),
-        .wr_halves_i (bank_wgt_halves_i),
+        .wr_halves_i (wgt_load_halves_i),
         .rd_half_i   (rd_half_q),
         .re_i        (active_q),
         .code_raddr_i(k_q[BeatLog +: WgtAw]),
@@ -330,8 +330,8 @@ module bfp_operands_dense #(
       end
       if (bank_we_i && bank_wgt_i) begin
         assert (32'(bank_sel_i) < 32'(Cols)) else $error("OPD_BANK_SEL: weight bank %0d of %0d", bank_sel_i, Cols);
-        assert (!active_q || (bank_wgt_halves_i & wgt_halves_q) == 2'b00)
-          else $error("OPD_WGT_CONFLICT: a weight load into a half (%b) COMPUTE reads (%b)", bank_wgt_halves_i,
+        assert (!active_q || (wgt_load_halves_i & wgt_halves_q) == 2'b00)
+          else $error("OPD_WGT_CONFLICT: a weight load into a half (%b) COMPUTE reads (%b)", wgt_load_halves_i,
                       wgt_halves_q);
       end
       // SharedExp: the weight banks' checks of bfp_wgt_bank, whose memories are built here then
@@ -339,7 +339,7 @@ module bfp_operands_dense #(
         assert (32'(bank_addr_i) < 32'(bank_exp_i ? WgtExpWords : WgtWords))
           else $error("OPD_WGT_ADDR: %s word %0d beyond weight bank %0d", bank_exp_i ? "exponent" : "code", bank_addr_i,
                       bank_sel_i);
-        assert (WgtSplit == 0 || bank_wgt_halves_i == 2'b11 ||
+        assert (WgtSplit == 0 || wgt_load_halves_i == 2'b11 ||
                 32'(bank_addr_i) < 32'(bank_exp_i ? HalfWgtExpWords : HalfWgtWords))
           else $error("OPD_WGT_HALF_ADDR: %s word %0d beyond a half of weight bank %0d",
                       bank_exp_i ? "exponent" : "code", bank_addr_i, bank_sel_i);

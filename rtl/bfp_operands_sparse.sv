@@ -36,7 +36,7 @@ module bfp_operands_sparse #(
   input  logic                  bank_exp_i,         /// 1: exponent memory, 0: code memory
   input  logic [WordBits-1:0]   bank_addr_i,        /// word address inside the bank
   input  logic [MemWidth-1:0]   bank_wdata_i,       /// beat data
-  input  logic [1:0]            bank_wgt_halves_i,  /// weight halves a LOAD_WGT writes (01, 10, 11), with wgt_load_start_i
+  input  logic [1:0]            wgt_load_halves_i,  /// weight halves a LOAD_WGT writes (01, 10, 11), with wgt_load_start_i
   input  logic [WgtLanes*2-1:0] wbus_halves_i,      /// the weight halves of each bus's write, bus 0 at [1:0] (a
                                                     /// compressed load's lanes may still write the load before's)
   // weight buses 1 .. WgtLanes-1 (bus l at index l - 1): the columns c with c % WgtLanes == l (dense LOAD_WGT beats
@@ -151,7 +151,7 @@ module bfp_operands_sparse #(
     always_ff @(posedge clk_nz) begin
       if (wgt_load_start_i) begin
         for (int i = 0; i < MaskBits; i++)
-          if (WgtSplit == 0 || bank_wgt_halves_i[i / MaskHalf]) nz_q[i] <= 1'b0;
+          if (WgtSplit == 0 || wgt_load_halves_i[i / MaskHalf]) nz_q[i] <= 1'b0;
       end
       // not `else`: a compressed load's lanes may still write one half while the next LOAD_WGT starts and clears
       // the other (bfp_core never lets it clear the half being written)
@@ -516,8 +516,8 @@ module bfp_operands_sparse #(
         if (sp_seg_i == bfp_pkg::SEG_CODES)
           assert (32'(sp_word_i) < 32'(ActWords)) else $error("OPS_SP_WORD: packed codes word %0d beyond the buffer", sp_word_i);
       end
-      assert (!wgt_load_start_i || !busy_o || (bank_wgt_halves_i & rd_halves_q) == 2'b00)
-        else $error("OPS_WGT_CONFLICT: a weight load into a half (%b) the sequencers read (%b)", bank_wgt_halves_i,
+      assert (!wgt_load_start_i || !busy_o || (wgt_load_halves_i & rd_halves_q) == 2'b00)
+        else $error("OPS_WGT_CONFLICT: a weight load into a half (%b) the sequencers read (%b)", wgt_load_halves_i,
                     rd_halves_q);
       for (int l = 0; l < WgtLanes; l++)
         assert (!nb_we[l] || !busy_o || (nb_halves[l*2 +: 2] & rd_halves_q) == 2'b00)

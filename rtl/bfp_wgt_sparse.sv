@@ -108,7 +108,7 @@ module bfp_wgt_sparse #(
   // per lane: how many of the columns it holds (the first ones of its queue) belong to the load before this one;
   // their words are all in (the loader was done when this load started), so no word is routed to them
   logic [Lanes*2-1:0]        old_q;
-  logic [1:0]                halves_q, old_halves_q, exp_halves_q;
+  logic [1:0]                halves_q, old_halves_q;
   logic [Lanes-1:0]          ln_start;
   logic                      all_started;  // every row of the load has started in its lane
   always_comb begin
@@ -222,9 +222,8 @@ module bfp_wgt_sparse #(
         if (all_started) active_q <= 1'b0;
       end
       if (hdr) begin
-        exp_col_q    <= col0_q + BankBits'(sp_row_i);
-        exp_word_q   <= exp_dense;
-        exp_halves_q <= halves_q;
+        exp_col_q  <= col0_q + BankBits'(sp_row_i);
+        exp_word_q <= exp_dense;
       end
     end
   end
@@ -248,7 +247,9 @@ module bfp_wgt_sparse #(
       if (exp_we_q && 32'(exp_col_q) % Lanes == l) begin
         bus_we_o[l]                       = 1'b1;
         bus_exp_o[l]                      = 1'b1;
-        bus_halves_o[l*2 +: 2]            = exp_halves_q;
+        // the exponent word is written the cycle after its header: the load of that header still runs (a new
+        // one starts only once every row of this one has started in a lane, after all its headers)
+        bus_halves_o[l*2 +: 2]            = halves_q;
         bus_sel_o[l*BankBits +: BankBits] = exp_col_q;
         bus_addr_o[l*WordBits +: WordBits] = '0;
         bus_wdata_o[l*MemWidth +: MemWidth] = exp_word_q;
@@ -276,6 +277,10 @@ module bfp_wgt_sparse #(
         assert (!(sp_we_i && sp_seg_i == bfp_pkg::SEG_CODES && rx_ok[l] && sp_row_i == RowBits'(rx_row[16*l +: 16])) ||
                 ln_code_rdy[l])
           else $error("WX_CODE_LOST: lane %0d had no room for a code word of row %0d", l, sp_row_i);
+      // a column's exponent word is written the cycle after its header with halves_q: no new load may start in
+      // the header's cycle (start_i needs every row of the running load started, so all its headers in)
+      assert (!(start_i && hdr)) else $error("WX_START_AT_HEADER: a load started in the cycle of row %0d's header",
+                                             sp_row_i);
     end
   end
 `endif

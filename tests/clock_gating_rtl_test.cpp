@@ -375,7 +375,7 @@ module seq_bench #(
   input  logic [1:0]    bank_sel_i,
   input  logic [4:0]    bank_addr_i,
   input  logic [MW-1:0] bank_wdata_i,
-  input  logic [1:0]    bank_wgt_halves_i,
+  input  logic [1:0]    wgt_load_halves_i,
   input  logic          act_load_start_i, act_load_sparse_i, wgt_load_start_i,
   input  logic [15:0]   act_load_rows_i, act_load_count_i,
   input  logic          sp_we_i, sp_meta_we_i, sp_row_i,
@@ -406,11 +406,11 @@ module seq_bench #(
                           .MemWidth(MW), .BankBits(2), .WordBits(5), .UseWgtMask(1), .Groups(Groups),
                           .WgtSplit(1), .ClockGating(i)) u_ops (
       .clk_i, .rst_ni, .bank_we_i, .bank_wgt_i, .bank_half_i, .bank_sel_i, .bank_exp_i, .bank_addr_i,
-      .bank_wdata_i, .bank_wgt_halves_i, .act_load_start_i, .act_load_sparse_i, .act_load_rows_i,
+      .bank_wdata_i, .wgt_load_halves_i, .act_load_start_i, .act_load_sparse_i, .act_load_rows_i,
       .act_load_count_i, .wgt_load_start_i, .sp_we_i, .sp_row_i, .sp_seg_i, .sp_word_i, .sp_wdata_i, .sp_meta_we_i,
       .sp_meta_row_i(sp_row_i), .sp_meta_seg_i, .sp_meta_word_i, .sp_meta_wdata_i, .start_i, .half_i, .wgt_halves_i, .busy_o(busy),
       .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e),
-      .wbus_halves_i(bank_wgt_halves_i), .wbus_we_i('0), .wbus_sel_i('0), .wbus_exp_i('0), .wbus_addr_i('0), .wbus_wdata_i('0));
+      .wbus_halves_i(wgt_load_halves_i), .wbus_we_i('0), .wbus_sel_i('0), .wbus_exp_i('0), .wbus_addr_i('0), .wbus_wdata_i('0));
     assign ops[i] = {busy, valid, last, act, act_e, wgt, wgt_e};
   end
   localparam int SW = 1 + 1 + 32 + 1 + 1 + 1 + 2 + 16 + MW + 1 + 1 + 2 + 16 + MW + 32 + 1 + 1;
@@ -496,7 +496,7 @@ int main(int argc, char** argv) {
     t.bank_sel_i = rng() % 4;
     t.bank_addr_i = rng() % 20;
     t.bank_wdata_i = bytes();
-    t.bank_wgt_halves_i = 1 + rng() % 3;
+    t.wgt_load_halves_i = 1 + rng() % 3;
     t.act_load_start_i = ld && rng() % 60 == 0;
     t.act_load_sparse_i = rng() & 1;
     t.act_load_rows_i = rng() % 3;

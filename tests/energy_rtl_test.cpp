@@ -319,7 +319,7 @@ module ops_iso_tb;
                         .ClockGating(`CG)) dut (
     .clk_i(clk), .rst_ni(rst_n), .bank_we_i(bank_we), .bank_wgt_i(bank_wgt), .bank_half_i(bank_half),
     .bank_sel_i(bank_sel), .bank_exp_i(bank_exp), .bank_addr_i(bank_addr), .bank_wdata_i(bank_wdata),
-    .bank_wgt_halves_i(2'b11), .act_load_start_i(1'b0), .act_load_sparse_i(1'b0), .act_load_rows_i(16'd0),
+    .wgt_load_halves_i(2'b11), .act_load_start_i(1'b0), .act_load_sparse_i(1'b0), .act_load_rows_i(16'd0),
     .act_load_count_i(16'd0), .wgt_load_start_i(wgt_start), .sp_we_i(1'b0), .sp_row_i(1'b0),
     .sp_seg_i('0), .sp_word_i(16'd0), .sp_wdata_i('0), .sp_meta_we_i(1'b0), .sp_meta_row_i(1'b0),
     .sp_meta_seg_i('0), .sp_meta_word_i(16'd0), .sp_meta_wdata_i('0), .start_i(1'b0), .half_i(1'b0),

@@ -75,6 +75,19 @@ TEST(WgtLoadLanesConfig, BadValuesAndConfigsNameTheKey) {
 
 namespace {
 
+// A GEMM of `s` on `cfg` (which has `lanes` weight-load lanes) with 90% activation zeros loaded compressed, run
+// bit-exact with the seed and both one-line reruns in any failure message.
+bfp::verify::GemmResult run_with_lanes(const Config& cfg, const char* lanes, bfp::verify::GemmSpec s,
+                                       uint64_t seed) {
+  s.seed = seed;
+  s.act_sparsity = 0.9;
+  s.sparse_a = true;
+  return bfp::test::run_bit_exact(
+      cfg, s, std::string("seed ") + std::to_string(seed) + ", " + bfp::test::repro("wgt_load_rtl_test", seed) +
+                  "; as a command: build/bfpgen gemm with buffers.wgt_load_lanes: " + lanes + " and " +
+                  bfp::verify::repro_command(cfg, s));
+}
+
 struct LoadCase {
   const char* name;
   const char* lanes;
@@ -97,18 +110,12 @@ TEST_P(WgtLoadGemm, BitExactAndReadsExactlyTheStreams) {
   s.m = 2 * cfg.rows + 1;
   s.k = 128;
   s.n = 2 * cfg.cols + 3;
-  s.seed = seed;
-  s.act_sparsity = 0.9;
   s.wgt_sparsity = lc.wgt_sparsity;
   s.sparsity_pattern = lc.pattern;
-  s.sparse_a = true;
   s.wgt_load = bfp::verify::WgtLoad::Compressed;
   s.stall = 0.1;
   s.warmup = 1;
-  const bfp::verify::GemmResult r = bfp::test::run_bit_exact(
-      cfg, s, std::string("seed ") + std::to_string(seed) + ", " + bfp::test::repro("wgt_load_rtl_test", seed) +
-                  "; as a command: build/bfpgen gemm with buffers.wgt_load_lanes: " + lc.lanes + " and " +
-                  bfp::verify::repro_command(cfg, s));
+  const bfp::verify::GemmResult r = run_with_lanes(cfg, lc.lanes, s, seed);
   EXPECT_TRUE(r.sparse_w);
   ASSERT_TRUE(r.act_compression_valid);
   // the output-stationary order loads every weight tile once per M tile, the weight-stationary ones once
@@ -136,15 +143,9 @@ TEST(WgtLoadTail, NextLoadInTheLanesTailIsBitExact) {
   s.m = 64;
   s.k = 128;
   s.n = 64;
-  s.seed = seed;
-  s.act_sparsity = 0.9;
   s.wgt_sparsity = 0.9;
-  s.sparse_a = true;
   s.wgt_load = bfp::verify::WgtLoad::Compressed;
-  const bfp::verify::GemmResult r = bfp::test::run_bit_exact(
-      cfg, s, std::string("seed ") + std::to_string(seed) + ", " + bfp::test::repro("wgt_load_rtl_test", seed) +
-                  "; as a command: build/bfpgen gemm with buffers.wgt_load_lanes: 4 and " +
-                  bfp::verify::repro_command(cfg, s));
+  const bfp::verify::GemmResult r = run_with_lanes(cfg, "4", s, seed);
   EXPECT_TRUE(r.sparse_w);
 }
 
@@ -160,14 +161,8 @@ TEST(WgtLoadAuto, CompressedOnlyWhereTheStreamsMoveAtMostHalfTheBytes) {
     s.m = 9;
     s.k = 128;
     s.n = 19;
-    s.seed = seed;
-    s.act_sparsity = 0.9;
     s.wgt_sparsity = ws;
-    s.sparse_a = true;
-    const bfp::verify::GemmResult r = bfp::test::run_bit_exact(
-        cfg, s, std::string("seed ") + std::to_string(seed) + ", " + bfp::test::repro("wgt_load_rtl_test", seed) +
-                    "; as a command: build/bfpgen gemm with buffers.wgt_load_lanes: 4 and " +
-                    bfp::verify::repro_command(cfg, s));
+    const bfp::verify::GemmResult r = run_with_lanes(cfg, "4", s, seed);
     ASSERT_TRUE(r.act_compression_valid);
     const uint64_t moved = r.wgt_compression.hier_bytes_moved, dense = r.wgt_compression.dense_bytes;
     std::printf("weight sparsity %.1f: streams %llu of %llu dense bytes, loaded %s\n", ws,
