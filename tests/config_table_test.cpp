@@ -424,16 +424,22 @@ TEST(ConfigWith, UnknownKeysAndBadValues) {
 }
 
 TEST(ConfigWith, SparsityVariantOfBenchSparsity) {
-  // bfpgen bench --sparsity's `sparsity: none` variant: same hardware but the sparse path, its own name
+  // bfpgen bench --sparsity's `sparsity: none` variant (verify::write_sparsity_variant): same hardware but the
+  // sparse path and the compressed weight loads (the default config's lanes need sparsity: both), its own name
   const Config cfg = load("configs/default.yaml");
-  const Config v = cfg.with({{"sparsity", "none"}, {"name", cfg.name + "-sparsity-none"}});
+  ASSERT_GT(cfg.wgt_load_lanes, 0);
+  EXPECT_THROW(cfg.with("sparsity", "none"), bfp::ConfigError);  // the lanes alone would make it invalid
+  const Config v =
+      cfg.with({{"sparsity", "none"}, {"buffers.wgt_load_lanes", "0"}, {"name", cfg.name + "-sparsity-none"}});
   const Config back = bfp::parse_config(bfp::to_yaml(v), "variant.yaml");
   EXPECT_EQ(back, v);
   EXPECT_EQ(back.name, "default-sparsity-none");
   EXPECT_FALSE(back.sparse());
+  EXPECT_EQ(back.wgt_load_lanes, 0);
   Config a = back, b = cfg;
   a.name = b.name = "";
   a.sparsity = b.sparsity = bfp::Sparsity::None;
+  a.wgt_load_lanes = b.wgt_load_lanes = 0;
   EXPECT_EQ(a.canonical(), b.canonical());
 }
 

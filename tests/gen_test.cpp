@@ -147,14 +147,14 @@ TEST(ConfigLoad, SpecificTestConfigs) {
 }
 
 TEST(ConfigLoad, FlowStyleEqualsBlockStyle) {
-  // The README's example is configs/default.yaml in flow style: same fields, same hash.
+  // configs/default.yaml in flow style: same fields, same hash.
   const char* flow =
       "name: default\n"
       "array: {rows: 8, cols: 16}         # PE array R x C\n"
       "block_size: 16\n"
       "accumulator: {width: 32, guard_bits: 4}\n"
       "pipeline: {operand_regs: 1}\n"
-      "buffers: {act_depth: 512, wgt_depth: 512, acc_cols: 32}\n"
+      "buffers: {act_depth: 512, wgt_depth: 512, acc_cols: 32, wgt_load_lanes: 4}\n"
       "memory: {data_width: 256, addr_width: 32}\n"
       "sparsity: both\n";
   EXPECT_EQ(bfp::parse_config(flow, "flow.yaml").hash(), load("configs/default.yaml").hash());
