@@ -8,8 +8,8 @@
 // block empty, and dense columns are all drawn; rows up to R, block counts up to a weight half. Two loads out of
 // three start as soon as the loader allows (bfp_dma_sparse done and bfp_wgt_sparse's next_ok_o, as bfp_core
 // dispatches them), while the lanes still write the load before; the loads alternate between weight halves 01 and
-// 10, so every word written names its load. The bench's cycles are printed (the loader's speed is a benchmark
-// figure, not asserted here).
+// 10, so every word written names its load. The loader's assertions are compiled in (BFP_ASSERT): one firing
+// fails the bench. The bench's cycles are printed (the loader's speed is a benchmark figure, not asserted here).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -304,14 +304,15 @@ TEST_P(WgtSparseLoad, DenseWordsAndExponentsEqualTheGoldenColumns) {
   const int word_bits = 7;
   const std::string src = std::string(BFP_SOURCE_DIR) + "/rtl/";
   std::string files = "gen/bfp_pkg.sv";
-  for (const char* f : {"bfp_icg", "bfp_walk_step", "bfp_dma_packed", "bfp_dma_sparse", "bfp_prefix_sum",
-                        "bfp_wgt_expand", "bfp_wgt_sparse"})
+  for (const char* f : {"bfp_chk_handshake", "bfp_icg", "bfp_walk_step", "bfp_dma_packed", "bfp_dma_sparse",
+                        "bfp_prefix_sum", "bfp_wgt_expand", "bfp_wgt_sparse"})
     files += " '" + src + f + ".sv'";
   const std::string defs = "-DBEAT=" + std::to_string(beat) + " -DBLK=" + std::to_string(B) +
                            " -DLANES=" + std::to_string(c.lanes) + " -DBANKBITS=" + std::to_string(bank_bits) +
                            " -DWORDBITS=" + std::to_string(word_bits);
   const auto b = bfp::test::run_cmd(
       "cd '" + tmp.path().string() + "' && verilator -Wall -Wno-UNUSEDPARAM --cc --exe --build -j 2 --top-module wx_bench" +
+      " --assert +define+BFP_ASSERT" +  // the loader's own assertions (WX_*, DMA_SP_*) fail the bench
       " -GMemWidth=" + std::to_string(8 * beat) + " -GBlockSize=" + std::to_string(B) + " -GRows=" + std::to_string(R) +
       " -GNumBlocks=" + std::to_string(nb) + " -GLanes=" + std::to_string(c.lanes) + " -GBankBits=" +
       std::to_string(bank_bits) + " -GWordBits=" + std::to_string(word_bits) + " -CFLAGS '" + defs + "' " + files +
