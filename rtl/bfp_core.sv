@@ -462,7 +462,8 @@ module bfp_core #(
       .Rows     (Rows),
       .Lanes    (WgtLanes),
       .BankBits (BankBits),
-      .WordBits (WordBits)
+      .WordBits (WordBits),
+      .ClockGating(ClockGating)
     ) u_wx (
       .clk_i          (clk_i),
       .rst_ni         (rst_wx_nq),

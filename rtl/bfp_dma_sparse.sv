@@ -208,7 +208,8 @@ module bfp_dma_sparse #(
     .MemWidth (MemWidth),
     .AddrWidth(AddrWidth),
     .BlockSize(BlockSize),
-    .Rows     (Rows)
+    .Rows     (Rows),
+    .ClockGating(ClockGating)
   ) u_packed (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),

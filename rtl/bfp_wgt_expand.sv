@@ -23,6 +23,7 @@ module bfp_wgt_expand #(
   parameter int BlockSize = 16,                      /// B (a power of two, 8 <= B <= the beat)
   parameter int NumBlocks = 32,                      /// the most blocks of one column in a load (KB)
   parameter int ColBits   = 4,                       /// bits of a column (bank) number
+  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (contexts, window, masks, output), 2 enable
   parameter int CntBits   = $clog2(NumBlocks + 1),   /// derived: bits of a block count
   parameter int WordBits  = $clog2(NumBlocks * BlockSize / (MemWidth / 8) + 1)  /// derived: bits of a word count
 ) (
@@ -242,8 +243,93 @@ module bfp_wgt_expand #(
   end
 
   // the context a start fills: the current one when the lane is idle, else the next one
-  logic sx;
+  logic sx, start_ok;
   assign sx = cv_q[cur_q] ? nx : cur_q;
+  assign start_ok = col_start_i && col_ready_o;
+
+  // Clocking (docs/architecture.md "Clock gating"): the lane is idle whenever weights load dense (every network
+  // layer and dense GEMM) and between compressed loads, but it holds about 2,000 flip-flops on the default config
+  // (two contexts' level-2 masks, the code window, the dense word). So with `gate` each large group has its own clock
+  // gate, opened by the condition under which the group loads (the write conditions inside stay the same, so a
+  // gate may open for a superset); with `enable` the same conditions are clock enables; with none every group runs
+  // on clk_i as before. The small state (valid bits, counters, the walk) stays on clk_i.
+  //  - context x (its column, level-1 mask, counts, level-2 masks): a start into x or a level-2 word for x;
+  //  - the code window: a word dropped, kept, or a column done;
+  //  - stage A's prepared masks: while they load (the current word not prepared yet, or a word written);
+  //  - the dense word output: a word written.
+  logic en_win, en_mq;
+  assign en_win = drop || done || keep;
+  assign en_mq  = !prep_next || emit;
+  logic clk_win, clk_mq, clk_out;
+  logic take_win;
+  if (ClockGating == 1) begin : gen_cg_lane
+    bfp_icg u_icg_win (.clk_i(clk_i), .en_i(en_win), .gclk_o(clk_win));
+    bfp_icg u_icg_mq (.clk_i(clk_i), .en_i(en_mq), .gclk_o(clk_mq));
+    bfp_icg u_icg_out (.clk_i(clk_i), .en_i(emit), .gclk_o(clk_out));
+    assign take_win = 1'b1;
+  end else begin : gen_ce_lane
+    assign clk_win = clk_i;
+    assign clk_mq  = clk_i;
+    assign clk_out = clk_i;
+    assign take_win = (ClockGating == 0) ? 1'b1 : en_win;  // none: loaded every cycle, as it always was
+  end
+
+  for (genvar x = 0; x < 2; x++) begin : gen_ctx
+    logic st, l2w, clk_ctx;
+    assign st  = start_ok && sx == 1'(x);
+    assign l2w = l2_we_i && cv_q[x] && rx == 1'(x) && 32'(l2_have_q[x*L2WBits +: L2WBits]) < L2Words;
+    if (ClockGating == 1) begin : gen_cg_ctx
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(st || l2w), .gclk_o(clk_ctx));
+    end else begin : gen_ce_ctx
+      assign clk_ctx = clk_i;
+    end
+    logic [ColBits-1:0]          col_x;
+    logic [NumBlocks-1:0]        l1_x;
+    logic [L2Words*MemWidth-1:0] l2_x;
+    logic [L2WBits-1:0]          l2_exp_x;
+    logic [WordBits-1:0]         words_x;
+    logic [15:0]                 cw_exp_x;
+    always_ff @(posedge clk_ctx) begin
+      if (rst_ni && l2w) begin
+        for (int w = 0; w < L2Words; w++)
+          if (w == 32'(l2_have_q[x*L2WBits +: L2WBits])) l2_x[w*MemWidth +: MemWidth] <= l2_wdata_i;
+      end
+      if (rst_ni && st) begin
+        col_x <= col_i;
+        l2_x  <= '0;  // masks that never come read as zeros
+        // ceil(nnzb * B/8 / Beat) level-2 words and ceil(nnz / Beat) code words follow; at most a dense
+        // column's level-2 words are kept
+        l2_exp_x <= (32'(nnzb_i) * BlockSize / 8 + Beat - 1) / Beat > L2Words ?
+                    L2WBits'(L2Words) : L2WBits'((32'(nnzb_i) * BlockSize / 8 + Beat - 1) / Beat);
+        cw_exp_x <= 16'((32'(nnz_i) + Beat - 1) / Beat);
+        words_x  <= WordBits'(32'(count_i) / Bpw);
+        for (int b = 0; b < NumBlocks; b++) l1_x[b] <= l1_i[b] && b < 32'(count_i);
+      end
+    end
+    assign col_q[x*ColBits +: ColBits]                   = col_x;
+    assign l1_q[x*NumBlocks +: NumBlocks]                = l1_x;
+    assign l2_q[x*L2Words*MemWidth +: L2Words*MemWidth]  = l2_x;
+    assign l2_exp_q[x*L2WBits +: L2WBits]                = l2_exp_x;
+    assign words_q[x*WordBits +: WordBits]               = words_x;
+    assign cw_exp_q[x*16 +: 16]                          = cw_exp_x;
+  end
+
+  always_ff @(posedge clk_win) if (rst_ni && take_win) win_q <= win_d;
+  always_ff @(posedge clk_mq) begin
+    // stage A's result: the current word until its masks are all in, then the next word when this one is written
+    if (rst_ni && en_mq) begin
+      mok_q <= l2_ok_a;
+      mq_q  <= m_a;
+    end
+  end
+  always_ff @(posedge clk_out) begin
+    if (rst_ni && emit) begin
+      col_o   <= col_c;
+      addr_o  <= j_q;
+      wdata_o <= dense;
+    end
+  end
+
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       cv_q  <= 2'b00;
@@ -253,21 +339,12 @@ module bfp_wgt_expand #(
       mv_q  <= 1'b0;
     end else begin
       we_o  <= emit;
-      // stage A's result: the current word until its masks are all in, then the next word when this one is written
-      if (!prep_next || emit) begin
-        mv_q  <= 1'b1;
-        mok_q <= l2_ok_a;
-        mq_q  <= m_a;
-      end
+      if (en_mq) mv_q <= 1'b1;
       // a new current column (below) starts with its word 0 unprepared
-      win_q <= win_d;
       ncw_q <= ncw_d;
       tag_q <= tag_d;
-      if (l2_we_i && cv_q[rx] && 32'(l2_have_q[rx*L2WBits +: L2WBits]) < L2Words) begin
-        for (int w = 0; w < L2Words; w++)
-          if (w == 32'(l2_have_q[rx*L2WBits +: L2WBits])) l2_q[(rx*L2Words + w)*MemWidth +: MemWidth] <= l2_wdata_i;
+      if (l2_we_i && cv_q[rx] && 32'(l2_have_q[rx*L2WBits +: L2WBits]) < L2Words)
         l2_have_q[rx*L2WBits +: L2WBits] <= l2_have_q[rx*L2WBits +: L2WBits] + 1'b1;
-      end
       if (take && cv_q[rx]) cw_in_q[rx*16 +: 16] <= cw_in_q[rx*16 +: 16] + 16'd1;
       if (emit) begin
         j_q <= j_q + 1'b1;
@@ -285,19 +362,10 @@ module bfp_wgt_expand #(
         o_q         <= '0;
         cw_base_q   <= '0;
       end
-      if (col_start_i && col_ready_o) begin
+      if (start_ok) begin
         cv_q[sx] <= 1'b1;
-        col_q[sx*ColBits +: ColBits]     <= col_i;
-        l2_q[sx*L2Words*MemWidth +: L2Words*MemWidth] <= '0;  // masks that never come read as zeros
         l2_have_q[sx*L2WBits +: L2WBits] <= '0;
-        // ceil(nnzb * B/8 / Beat) level-2 words and ceil(nnz / Beat) code words follow; at most a dense
-        // column's level-2 words are kept
-        l2_exp_q[sx*L2WBits +: L2WBits]  <= (32'(nnzb_i) * BlockSize / 8 + Beat - 1) / Beat > L2Words ?
-                                            L2WBits'(L2Words) : L2WBits'((32'(nnzb_i) * BlockSize / 8 + Beat - 1) / Beat);
-        cw_exp_q[sx*16 +: 16]            <= 16'((32'(nnz_i) + Beat - 1) / Beat);
         cw_in_q[sx*16 +: 16]             <= '0;
-        words_q[sx*WordBits +: WordBits] <= WordBits'(32'(count_i) / Bpw);
-        for (int b = 0; b < NumBlocks; b++) l1_q[sx*NumBlocks + b] <= l1_i[b] && b < 32'(count_i);
         if (!cv_q[cur_q]) begin  // an idle lane starts walking the new column at once
           mv_q      <= 1'b0;
           j_q       <= '0;
@@ -305,11 +373,6 @@ module bfp_wgt_expand #(
           o_q       <= '0;
           cw_base_q <= '0;
         end
-      end
-      if (emit) begin
-        col_o   <= col_c;
-        addr_o  <= j_q;
-        wdata_o <= dense;
       end
     end
   end

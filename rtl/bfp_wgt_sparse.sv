@@ -23,6 +23,7 @@ module bfp_wgt_sparse #(
   parameter int Lanes     = 2,                              /// lanes and buses (divides Rows)
   parameter int BankBits  = 4,                              /// bits of a column (bank) number
   parameter int WordBits  = 7,                              /// bits of a bank word address
+  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (headers, row queues, lanes), 2 enable
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1   /// derived
 ) (
   input  logic                        clk_i,            /// clock
@@ -138,7 +139,8 @@ module bfp_wgt_sparse #(
     logic l2_we, code_we;
     assign l2_we   = sp_meta_we_i && sp_meta_seg_i == bfp_pkg::SEG_L2 && rx_ok[l] && sp_meta_row_i == crow;
     assign code_we = sp_we_i && sp_seg_i == bfp_pkg::SEG_CODES && rx_ok[l] && sp_row_i == crow;
-    bfp_wgt_expand #(.MemWidth(MemWidth), .BlockSize(BlockSize), .NumBlocks(NumBlocks), .ColBits(BankBits + 2)) u_lane (
+    bfp_wgt_expand #(.MemWidth(MemWidth), .BlockSize(BlockSize), .NumBlocks(NumBlocks), .ColBits(BankBits + 2),
+                     .ClockGating(ClockGating)) u_lane (
       .clk_i       (clk_i),
       .rst_ni      (rst_ni),
       .col_start_i (ln_start[l]),
@@ -168,9 +170,49 @@ module bfp_wgt_sparse #(
                                                ln_space[r % Lanes];
 
   // ---- state
+  // Clocking (docs/architecture.md "Clock gating"): the rows' headers and exponent word (about 800 flip-flops on the
+  // default config) load only on a header, the row queues only at a start, a lane's start or a column done; with
+  // `gate` each group is clocked through its own gate opened by that condition (the write conditions inside stay),
+  // with none and enable they run on clk_i with those conditions as enables, as they always had.
+  logic clk_hdr, clk_q;
+  if (ClockGating == 1) begin : gen_cg_state
+    bfp_icg u_icg_hdr (.clk_i(clk_i), .en_i(hdr), .gclk_o(clk_hdr));
+    bfp_icg u_icg_q (.clk_i(clk_i), .en_i(start_i || |ln_start || |ln_done), .gclk_o(clk_q));
+  end else begin : gen_ce_state
+    assign clk_hdr = clk_i;
+    assign clk_q   = clk_i;
+  end
   logic              exp_we_q;
   logic [BankBits-1:0] exp_col_q;
   logic [MemWidth-1:0] exp_word_q;
+  // the row headers: level-1 mask and counts of row sp_row_i, and its column's dense exponent word
+  always_ff @(posedge clk_hdr) begin
+    if (rst_ni && hdr) begin
+      // (never with start_i: WX_START_AT_HEADER; a start wins, as the header's flag below)
+      for (int r = 0; r < Rows; r++)
+        if (!start_i && r == 32'(sp_row_i)) begin
+          l1_q[r*NumBlocks +: NumBlocks] <= l1_in;
+          cnt_q[32*r +: 32] <= sp_wdata_i[31:0];
+        end
+      exp_col_q  <= col0_q + BankBits'(sp_row_i);
+      exp_word_q <= exp_dense;
+    end
+  end
+  // the row queues: a finished column leaves (the first entry), a started row joins behind what stays
+  always_ff @(posedge clk_q) begin
+    if (rst_ni) begin
+      for (int l = 0; l < Lanes; l++) begin
+        if (ln_done[l]) q0_q[16*l +: 16] <= q1_q[16*l +: 16];
+        if (ln_start[l]) begin
+          if (nq_q[2*l +: 2] - (ln_done[l] ? 2'd1 : 2'd0) == 2'd0) q0_q[16*l +: 16] <= next_q[16*l +: 16];
+          else q1_q[16*l +: 16] <= next_q[16*l +: 16];
+          next_q[16*l +: 16] <= next_q[16*l +: 16] + 16'(Lanes);
+        end
+      end
+      if (start_i)
+        for (int l = 0; l < Lanes; l++) next_q[16*l +: 16] <= 16'(l);
+    end
+  end
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       active_q <= 1'b0;
@@ -179,23 +221,16 @@ module bfp_wgt_sparse #(
       exp_we_q <= 1'b0;
     end else begin
       exp_we_q <= hdr;
-      // the row queues: a finished column leaves (the first entry), a started row joins behind what stays; at a
-      // start every entry left becomes a column of the load before (old_q)
+      // at a start every entry left becomes a column of the load before (old_q)
       for (int l = 0; l < Lanes; l++) begin
         logic [1:0] k, o;
         k = nq_q[2*l +: 2];
         o = old_q[2*l +: 2];
         if (ln_done[l]) begin
-          q0_q[16*l +: 16] <= q1_q[16*l +: 16];
           k = k - 2'd1;
           if (o != 2'd0) o = o - 2'd1;
         end
-        if (ln_start[l]) begin
-          if (k == 2'd0) q0_q[16*l +: 16] <= next_q[16*l +: 16];
-          else q1_q[16*l +: 16] <= next_q[16*l +: 16];
-          k = k + 2'd1;
-          next_q[16*l +: 16] <= next_q[16*l +: 16] + 16'(Lanes);
-        end
+        if (ln_start[l]) k = k + 2'd1;
         nq_q[2*l +: 2]  <= k;
         old_q[2*l +: 2] <= start_i ? k : o;
       end
@@ -207,23 +242,11 @@ module bfp_wgt_sparse #(
         halves_q     <= halves_i;
         old_halves_q <= halves_q;
         hdr_in_q     <= '0;
-        for (int l = 0; l < Lanes; l++) next_q[16*l +: 16] <= 16'(l);
       end else if (active_q) begin
-        if (hdr) begin
-          for (int r = 0; r < Rows; r++)
-            if (r == 32'(sp_row_i)) begin
-              l1_q[r*NumBlocks +: NumBlocks] <= l1_in;
-              cnt_q[32*r +: 32] <= sp_wdata_i[31:0];
-            end
-          hdr_in_q[sp_row_i] <= 1'b1;
-        end
+        if (hdr) hdr_in_q[sp_row_i] <= 1'b1;
         // the rows of the load are handed out when every lane has started its last one; the lanes finish
         // them on their own (busy_o)
         if (all_started) active_q <= 1'b0;
-      end
-      if (hdr) begin
-        exp_col_q  <= col0_q + BankBits'(sp_row_i);
-        exp_word_q <= exp_dense;
       end
     end
   end

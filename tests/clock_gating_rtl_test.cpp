@@ -604,6 +604,18 @@ void run_knob(const KnobCase& kc, const bfp::verify::GemmSpec& s, const std::str
                                          std::string(kc.config) + " " + tag);
 }
 
+// Weights loaded compressed (configs with buffers.wgt_load_lanes): the lanes' contexts, code window, masks and dense
+// word (bfp_wgt_expand) and the loader's headers and row queues (bfp_wgt_sparse) do the work, with several N tiles
+// so that the next load starts in the lanes' tail.
+bfp::verify::GemmSpec compressed_wgt_spec(const Config& cfg, uint64_t seed) {
+  bfp::verify::GemmSpec s = bfp::test::knob_gemm_spec(cfg, seed, true);
+  s.k = 8 * cfg.block;
+  s.n = 4 * cfg.cols + 1;
+  s.wgt_sparsity = 0.9;
+  s.wgt_load = bfp::verify::WgtLoad::Compressed;
+  return s;
+}
+
 class ClockGatingGemm : public ::testing::TestWithParam<KnobCase> {};
 
 }  // namespace
@@ -613,6 +625,9 @@ TEST_P(ClockGatingGemm, BitExactSameCycles) {
   const Config cfg = load(kc.config);
   run_knob(kc, bfp::test::knob_gemm_spec(cfg, 12, false), "dense");
   if (cfg.sparse()) run_knob(kc, bfp::test::knob_gemm_spec(cfg, 13, true), "sparse");
+  if (cfg.wgt_load_lanes > 0)
+    run_knob(kc, compressed_wgt_spec(cfg, 16),
+             "compressed weights seed=16 (rerun: build/tests/clock_gating_rtl_test --gtest_filter='Knobs/ClockGatingGemm.*')");
 }
 
 INSTANTIATE_TEST_SUITE_P(Knobs, ClockGatingGemm,
@@ -638,4 +653,7 @@ TEST(ClockGatingGemmCombined, DefaultEnableWithPairedMultipliers) {
                                          "default dense seed=14" + rerun);
   bfp::test::expect_knobs_change_nothing(cfg, knobs, bfp::test::knob_gemm_spec(cfg, 15, true),
                                          "default sparse seed=15" + rerun);
+  ASSERT_GT(cfg.wgt_load_lanes, 0);  // the compressed weight loader's clock enables (bfp_wgt_expand, bfp_wgt_sparse)
+  bfp::test::expect_knobs_change_nothing(cfg, knobs, compressed_wgt_spec(cfg, 16),
+                                         "default compressed weights seed=16" + rerun);
 }

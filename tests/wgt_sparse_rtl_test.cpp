@@ -32,7 +32,7 @@ namespace {
 constexpr const char* kTop = R"(
 module wx_bench #(
   parameter int MemWidth = 256, parameter int BlockSize = 16, parameter int Rows = 8, parameter int NumBlocks = 32,
-  parameter int Lanes = 2, parameter int BankBits = 4, parameter int WordBits = 7
+  parameter int Lanes = 2, parameter int BankBits = 4, parameter int WordBits = 7, parameter int ClockGating = 0
 ) (
   input  logic                      clk_i,
   input  logic                      rst_ni,
@@ -77,7 +77,7 @@ module wx_bench #(
     .wdata_o(sp_wdata), .meta_we_o(sp_meta_we), .meta_row_o(sp_meta_row), .meta_seg_o(sp_meta_seg),
     .meta_word_o(sp_meta_word), .meta_wdata_o(sp_meta_wdata));
   bfp_wgt_sparse #(.MemWidth(MemWidth), .BlockSize(BlockSize), .NumBlocks(NumBlocks), .Rows(Rows), .Lanes(Lanes),
-                   .BankBits(BankBits), .WordBits(WordBits)) u_wx (
+                   .BankBits(BankBits), .WordBits(WordBits), .ClockGating(ClockGating)) u_wx (
     .clk_i(clk_i), .rst_ni(rst_ni), .start_i(start_i), .rows_i(rows_i), .count_i(count_i),
     .col_offset_i(col_offset_i), .halves_i(halves_i), .sp_we_i(sp_we), .sp_row_i(sp_row), .sp_seg_i(sp_seg), .sp_wdata_i(sp_wdata),
     .sp_meta_we_i(sp_meta_we), .sp_meta_row_i(sp_meta_row), .sp_meta_seg_i(sp_meta_seg),
@@ -238,6 +238,7 @@ struct WxCase {
   const char* name;
   const char* config;  // a config with sparsity: both (its B, beat, R, weight depth)
   int lanes;
+  int gating = 0;      // ClockGating: 1 gate (the lanes' and the loader's clock gates), 2 enable
 };
 
 class WgtSparseLoad : public ::testing::TestWithParam<WxCase> {};
@@ -245,7 +246,7 @@ class WgtSparseLoad : public ::testing::TestWithParam<WxCase> {};
 TEST_P(WgtSparseLoad, DenseWordsAndExponentsEqualTheGoldenColumns) {
   if (!bfp::test::have_tool("verilator")) GTEST_SKIP() << "verilator not found";
   const WxCase& c = GetParam();
-  const uint64_t seed = bfp::test::seed_for(0x3f1e0000ull + uint64_t(c.lanes));
+  const uint64_t seed = bfp::test::seed_for(0x3f1e0000ull + uint64_t(c.lanes) + 0x100ull * uint64_t(c.gating));
   std::printf("seed %llu  %s\n", static_cast<unsigned long long>(seed), bfp::test::repro("wgt_sparse_rtl_test", seed).c_str());
   const bfp::Config cfg = bfp::load_config(std::string(BFP_SOURCE_DIR) + "/" + c.config);
   const int B = cfg.block, beat = cfg.beat_bytes(), R = cfg.rows, nb = cfg.wgt_depth / cfg.block;
@@ -315,7 +316,8 @@ TEST_P(WgtSparseLoad, DenseWordsAndExponentsEqualTheGoldenColumns) {
       " --assert +define+BFP_ASSERT" +  // the loader's own assertions (WX_*, DMA_SP_*) fail the bench
       " -GMemWidth=" + std::to_string(8 * beat) + " -GBlockSize=" + std::to_string(B) + " -GRows=" + std::to_string(R) +
       " -GNumBlocks=" + std::to_string(nb) + " -GLanes=" + std::to_string(c.lanes) + " -GBankBits=" +
-      std::to_string(bank_bits) + " -GWordBits=" + std::to_string(word_bits) + " -CFLAGS '" + defs + "' " + files +
+      std::to_string(bank_bits) + " -GWordBits=" + std::to_string(word_bits) + " -GClockGating=" + std::to_string(c.gating) +
+      " -CFLAGS '" + defs + "' " + files +
       " wx_bench.sv main.cpp -o vbench 2>&1");
   ASSERT_EQ(b.status, 0) << b.output;
   EXPECT_EQ(b.output.find("%Warning"), std::string::npos) << b.output;
@@ -331,6 +333,7 @@ INSTANTIATE_TEST_SUITE_P(Configs, WgtSparseLoad,
                          ::testing::Values(WxCase{"default_2lanes", "configs/default.yaml", 2},
                                            WxCase{"default_4lanes", "configs/default.yaml", 4},
                                            WxCase{"default_1lane", "configs/default.yaml", 1},
+                                           WxCase{"default_4lanes_gate", "configs/default.yaml", 4, 1},
                                            WxCase{"r4c8b16_2lanes", "configs/test/r4c8b16.yaml", 2}),
                          [](const ::testing::TestParamInfo<WxCase>& i) { return std::string(i.param.name); });
 
