@@ -122,12 +122,16 @@ module bfp_wgt_expand #(
   // current word j_q while the prepared mask (mq_q) is missing or was taken before its level-2 word came (mok_q),
   // else the next word j_q + 1, which mq_q takes when word j_q is written. Stage B below expands from mq_q. Cost:
   // one cycle per column, to prepare its word 0.
+  // the level-1 bits of the blocks of dense word w of the current column
+  function automatic logic [Bpw-1:0] l1_of_word(input logic [NumBlocks-1:0] l1, input logic [WordBits-1:0] w);
+    l1_of_word = '0;
+    for (int i = 0; i < NumBlocks / Bpw; i++)
+      if (i == 32'(w)) l1_of_word = l1[i*Bpw +: Bpw];
+  endfunction
   logic [Bpw-1:0]        blk_nz_c;     // level-1 bits of the blocks of word j_q
   logic [OBits-1:0]      o_next;       // o_q after word j_q
+  assign blk_nz_c = l1_of_word(l1_c, j_q);
   always_comb begin
-    blk_nz_c = '0;
-    for (int w = 0; w < NumBlocks / Bpw; w++)
-      if (w == 32'(j_q)) blk_nz_c = l1_c[w*Bpw +: Bpw];
     o_next = o_q;
     for (int s = 0; s < Bpw; s++) if (blk_nz_c[s]) o_next = o_next + 1'b1;
   end
@@ -144,10 +148,8 @@ module bfp_wgt_expand #(
   assign prep_next = mv_q && mok_q;
   assign jt = prep_next ? j_q + 1'b1 : j_q;
   assign ot = prep_next ? o_next : o_q;
+  assign blk_nz = l1_of_word(l1_c, jt);
   always_comb begin
-    blk_nz = '0;
-    for (int w = 0; w < NumBlocks / Bpw; w++)
-      if (w == 32'(jt)) blk_nz = l1_c[w*Bpw +: Bpw];
     o_run  = ot;
     o_last = ot;
     for (int s = 0; s < Bpw; s++) begin
