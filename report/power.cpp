@@ -157,6 +157,12 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
     w.dynamic_w += r * (ip.p1_w - ip.p0_w);
     w.total_w += p;
     w.total_by_group_w[module_group(np.module_groups, ip.module)] += p;
+    ModulePower& mp = w.by_module[ip.module];
+    mp.instances += 1;
+    mp.total_w += p;
+    mp.clock_w += ip.p0_w - ip.leakage_w - saved;
+    mp.dynamic_w += r * (ip.p1_w - ip.p0_w);
+    mp.leakage_w += ip.leakage_w;
     w.dynamic_by_group_w[module_group(np.module_groups, ip.module)] += r * (ip.p1_w - ip.p0_w);
   }
   for (const auto& [g, t] : per_group) w.rate_by_group[g] = t.toggles / (static_cast<double>(t.bits) * cyc);

@@ -34,6 +34,15 @@ struct NetlistPower {
 /// file or a malformed line.
 NetlistPower read_netlist_power(const std::string& dir);
 
+/// The activity-weighted power of every instance of one module (the instances' own leaf cells).
+struct ModulePower {
+  uint64_t instances = 0;  // instances with leaf cells
+  double total_w = 0;
+  double clock_w = 0;      // clock-pin part (gated flip-flops at their gates' open fraction)
+  double dynamic_w = 0;    // switching part, rate x (P1 - P0)
+  double leakage_w = 0;
+};
+
 struct WeightedPower {
   double leakage_w = 0;
   double clock_w = 0;        // activity-independent part besides leakage: clock-pin internal power of the FFs
@@ -52,6 +61,9 @@ struct WeightedPower {
   std::map<std::string, double> dynamic_by_group_w;  // the activity-dependent part, r x (P1 - P0)
   std::map<std::string, double> rate_by_group;  // bit-weighted toggle rate per group
   std::map<std::string, double> rate_by_instance;
+  /// The same split per base module (bfp_pe, bfp_row_seq, ...; every instance of it summed), so a report can say
+  /// which module draws the power, as the ASIC report's area table does for area.
+  std::map<std::string, ModulePower> by_module;
 };
 
 /// P = sum over netlist instances of P0 + r x (P1 - P0), r = the toggle rate of the RTL scopes mapped onto the

@@ -211,6 +211,11 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
     json pg = json::object();
     for (const auto& [k, v] : wp.total_by_group_w) pg[k] = v * 1e3;
     jr["logic_power_by_group_mw"] = pg;
+    json pm = json::object();
+    for (const auto& [m, v] : wp.by_module)
+      pm[m] = {{"instances", v.instances}, {"total", v.total_w * 1e3}, {"clock_pins", v.clock_w * 1e3},
+               {"switching", v.dynamic_w * 1e3}, {"leakage", v.leakage_w * 1e3}};
+    jr["logic_power_by_module_mw"] = pm;
     jr["sram_reads"] = reads;
     jr["sram_writes"] = writes;
     jr["sram_energy_nj"] = sram_pj / 1e3;
@@ -381,6 +386,29 @@ std::string render_markdown(const json& rep) {
       for (const json& r : runs) o << " " << fmt(r["logic_power_by_group_mw"].value(g, 0.0), 2) << " |";
       o << "\n";
     }
+  // By module, largest first in the first run: which module draws the power (clock pins / switching of the first run
+  // beside the totals), as the ASIC report's area table says which one takes the area.
+  if (!runs.empty() && runs[0].contains("logic_power_by_module_mw")) {
+    std::vector<std::pair<double, std::string>> mods;
+    for (auto& [m, v] : runs[0]["logic_power_by_module_mw"].items()) mods.emplace_back(-v["total"].get<double>(), m);
+    std::sort(mods.begin(), mods.end());
+    o << "\nLogic power by module (mW; every instance of the module; clock pins and switching of the first run):\n\n"
+         "| module | instances |";
+    for (const json& r : runs) o << " " << run_label(r) << " |";
+    o << " clock pins | switching |\n|---|---:|";
+    for (size_t i = 0; i < runs.size() + 2; ++i) o << "---:|";
+    o << "\n";
+    for (const auto& [neg, m] : mods) {
+      (void)neg;
+      const json& first = runs[0]["logic_power_by_module_mw"][m];
+      o << "| " << m << " | " << first["instances"].get<uint64_t>() << " |";
+      for (const json& r : runs) {
+        const json& pm = r["logic_power_by_module_mw"];
+        o << " " << fmt(pm.contains(m) ? pm[m]["total"].get<double>() : 0.0, 2) << " |";
+      }
+      o << " " << fmt(first["clock_pins"].get<double>(), 2) << " | " << fmt(first["switching"].get<double>(), 2) << " |\n";
+    }
+  }
   if (has_activation_sparsity_points(rep))
     o << "\n![TOPS/W vs sparsity](tops_per_w_vs_sparsity.svg) ![effective TOPS vs sparsity](effective_tops_vs_sparsity.svg)\n\n";
   else

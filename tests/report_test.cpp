@@ -230,6 +230,20 @@ TEST(Power, WeightsEachInstanceByItsMappedScopes) {
   EXPECT_NEAR(w.total_by_group_w.at("PE array"), 2 + 0.8 + 1 + 2, 1e-12);
   EXPECT_EQ(w.instances_unmeasured, 1u);
   EXPECT_NEAR(w.leakage_w + w.clock_w + w.dynamic_w, w.total_w, 1e-12);
+  // per module: each instance's own figures under its base module, the parts adding up to the total
+  ASSERT_EQ(w.by_module.size(), 4u);
+  EXPECT_EQ(w.by_module.at("bfp_pe").instances, 1u);
+  EXPECT_NEAR(w.by_module.at("bfp_pe").total_w, 1 + 0.5 * 4, 1e-12);
+  EXPECT_NEAR(w.by_module.at("bfp_pe").dynamic_w, 0.5 * 4, 1e-12);
+  EXPECT_NEAR(w.by_module.at("bfp_pe_array").clock_w, 2 - 0.2, 1e-12);
+  EXPECT_NEAR(w.by_module.at("bfp_pe_array").leakage_w, 0.2, 1e-12);
+  EXPECT_NEAR(w.by_module.at("bfp_store").total_w, 0.5 + mean * 1, 1e-12);
+  double sum = 0;
+  for (const auto& [m, mp] : w.by_module) {
+    sum += mp.total_w;
+    EXPECT_NEAR(mp.clock_w + mp.dynamic_w + mp.leakage_w, mp.total_w, 1e-12) << m;
+  }
+  EXPECT_NEAR(sum, w.total_w, 1e-12);
 }
 
 // Files in the format of scripts/ppa/power.sh (OpenSTA report_power -instances, power_hier.txt).
@@ -261,6 +275,8 @@ TEST(Power, GatedClockPinsScaleWithTheOpenFraction) {
   EXPECT_NEAR(w.total_w, 3.0 - 1.5 + 0.1 * 4.0, 1e-12);
   EXPECT_NEAR(w.clock_w, 3.0 - 0.3 - 1.5, 1e-12);
   EXPECT_NEAR(w.leakage_w + w.clock_w + w.dynamic_w, w.total_w, 1e-12);
+  EXPECT_NEAR(w.by_module.at("bfp_sram").clock_w, 3.0 - 0.3 - 1.5, 1e-12);  // the module's share of the saving
+  EXPECT_NEAR(w.by_module.at("bfp_sram").total_w, w.total_w, 1e-12);
   EXPECT_EQ(w.gates, 2u);
   ASSERT_EQ(w.gates_unmeasured.size(), 1u);
   EXPECT_EQ(w.gates_unmeasured[0], "u_buf.gen_gated.u_icg_r");
@@ -333,8 +349,25 @@ TEST(ReportJson, KeysUnitsAndFigures) {
   EXPECT_NEAR(rep["scaled"][0]["runs"][0]["tops_per_w"].get<double>() * scale_from_180(45).energy,
               r["tops_per_w"].get<double>(), 1e-9);
   EXPECT_TRUE(rep.contains("horowitz_check"));
+  // per module (each instance's own leaf cells): the bfp_pe instance, bfp_core's, the top's, and the bfp_sram whose only
+  // leaf is its macro (0 here: the macros' energy is the SRAM figure, from their accesses)
+  const json& pm = r["logic_power_by_module_mw"];
+  ASSERT_EQ(pm.size(), 4u) << pm.dump();
+  EXPECT_EQ(pm["bfp_sram"]["total"].get<double>(), 0.0);
+  EXPECT_EQ(pm["bfp_pe"]["instances"].get<uint64_t>(), 1u);
+  EXPECT_NEAR(pm["bfp_pe"]["total"].get<double>(), (2.000002e-3 + 0.5 * 4e-3) * 1e3, 1e-9);
+  EXPECT_NEAR(pm["bfp_pe"]["clock_pins"].get<double>(), 2e-3 * 1e3, 1e-9);
+  EXPECT_NEAR(pm["bfp_pe"]["switching"].get<double>(), 0.5 * 4e-3 * 1e3, 1e-9);
+  EXPECT_NEAR(pm["bfp_core"]["total"].get<double>(), (1.000001e-3 + 0.5 * 3e-3) * 1e3, 1e-9);
+  EXPECT_NEAR(pm["bfp_top"]["total"].get<double>(), (5e-4 + 0.5 * 5e-4) * 1e3, 1e-9);
   // the Markdown and the plots come out of the same JSON
-  EXPECT_NE(render_markdown(rep).find("TOPS/W"), std::string::npos);
+  const std::string md = render_markdown(rep);
+  EXPECT_NE(md.find("TOPS/W"), std::string::npos);
+  // the module table, largest first: total of each run, then the first run's clock pins and switching
+  const size_t pe_row = md.find("| bfp_pe | 1 | 4.00 | 2.00 | 2.00 |");
+  EXPECT_NE(pe_row, std::string::npos) << md;
+  EXPECT_LT(pe_row, md.find("| bfp_core | 1 | 2.50 |")) << md;
+  EXPECT_LT(md.find("| bfp_core | 1 | 2.50 |"), md.find("| bfp_top | 1 | 0.75 |")) << md;
   const auto files = write_plots(rep, d.path().string());
   EXPECT_EQ(files.size(), 3u);
   for (const auto& f : files) EXPECT_GT(fs::file_size(d.path() / f), 200u) << f;
