@@ -151,19 +151,23 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
       saved += (1.0 - open) * clock_w;
     }
     w.gated_clock_saved_w += saved;
-    const double p = ip.p0_w - saved + r * (ip.p1_w - ip.p0_w);
+    // the instance's three parts: leakage, clock pins (less what its gates save), switching at rate r
+    const double clock = ip.p0_w - ip.leakage_w - saved;
+    const double dynamic = r * (ip.p1_w - ip.p0_w);
+    const double p = ip.leakage_w + clock + dynamic;
+    const std::string group = module_group(np.module_groups, ip.module);
     w.leakage_w += ip.leakage_w;
-    w.clock_w += ip.p0_w - ip.leakage_w - saved;
-    w.dynamic_w += r * (ip.p1_w - ip.p0_w);
+    w.clock_w += clock;
+    w.dynamic_w += dynamic;
     w.total_w += p;
-    w.total_by_group_w[module_group(np.module_groups, ip.module)] += p;
+    w.total_by_group_w[group] += p;
+    w.dynamic_by_group_w[group] += dynamic;
     ModulePower& mp = w.by_module[ip.module];
     mp.instances += 1;
     mp.total_w += p;
-    mp.clock_w += ip.p0_w - ip.leakage_w - saved;
-    mp.dynamic_w += r * (ip.p1_w - ip.p0_w);
+    mp.clock_w += clock;
+    mp.dynamic_w += dynamic;
     mp.leakage_w += ip.leakage_w;
-    w.dynamic_by_group_w[module_group(np.module_groups, ip.module)] += r * (ip.p1_w - ip.p0_w);
   }
   for (const auto& [g, t] : per_group) w.rate_by_group[g] = t.toggles / (static_cast<double>(t.bits) * cyc);
   w.gates = gates.size();

@@ -276,10 +276,13 @@ module bfp_wgt_expand #(
     assign take_win = (ClockGating == 0) ? 1'b1 : en_win;  // none: loaded every cycle, as it always was
   end
 
+  // context x takes a level-2 word: its mask register (gen_ctx) and its count (l2_have_q) follow the same condition
+  logic [1:0] l2_wr;
   for (genvar x = 0; x < 2; x++) begin : gen_ctx
     logic st, l2w, clk_ctx;
     assign st  = start_ok && sx == 1'(x);
     assign l2w = l2_we_i && cv_q[x] && rx == 1'(x) && 32'(l2_have_q[x*L2WBits +: L2WBits]) < L2Words;
+    assign l2_wr[x] = l2w;
     if (ClockGating == 1) begin : gen_cg_ctx
       bfp_icg u_icg (.clk_i(clk_i), .en_i(st || l2w), .gclk_o(clk_ctx));
     end else begin : gen_ce_ctx
@@ -345,8 +348,8 @@ module bfp_wgt_expand #(
       // a new current column (below) starts with its word 0 unprepared
       ncw_q <= ncw_d;
       tag_q <= tag_d;
-      if (l2_we_i && cv_q[rx] && 32'(l2_have_q[rx*L2WBits +: L2WBits]) < L2Words)
-        l2_have_q[rx*L2WBits +: L2WBits] <= l2_have_q[rx*L2WBits +: L2WBits] + 1'b1;
+      for (int x = 0; x < 2; x++)
+        if (l2_wr[x]) l2_have_q[x*L2WBits +: L2WBits] <= l2_have_q[x*L2WBits +: L2WBits] + 1'b1;
       if (take && cv_q[rx]) cw_in_q[rx*16 +: 16] <= cw_in_q[rx*16 +: 16] + 16'd1;
       if (emit) begin
         j_q <= j_q + 1'b1;

@@ -174,6 +174,11 @@ module bfp_wgt_sparse #(
   // default config) load only on a header, the row queues only at a start, a lane's start or a column done; with
   // `gate` each group is clocked through its own gate opened by that condition (the write conditions inside stay),
   // with none and enable they run on clk_i with those conditions as enables, as they always had.
+  // a lane's queue length once its finished column (if any) has left: the queue update and the slot a start joins
+  logic [Lanes*2-1:0] nq_left;
+  for (genvar l = 0; l < Lanes; l++) begin : gen_nq_left
+    assign nq_left[2*l +: 2] = nq_q[2*l +: 2] - (ln_done[l] ? 2'd1 : 2'd0);
+  end
   logic clk_hdr, clk_q;
   if (ClockGating == 1) begin : gen_cg_state
     bfp_icg u_icg_hdr (.clk_i(clk_i), .en_i(hdr), .gclk_o(clk_hdr));
@@ -204,7 +209,7 @@ module bfp_wgt_sparse #(
       for (int l = 0; l < Lanes; l++) begin
         if (ln_done[l]) q0_q[16*l +: 16] <= q1_q[16*l +: 16];
         if (ln_start[l]) begin
-          if (nq_q[2*l +: 2] - (ln_done[l] ? 2'd1 : 2'd0) == 2'd0) q0_q[16*l +: 16] <= next_q[16*l +: 16];
+          if (nq_left[2*l +: 2] == 2'd0) q0_q[16*l +: 16] <= next_q[16*l +: 16];
           else q1_q[16*l +: 16] <= next_q[16*l +: 16];
           next_q[16*l +: 16] <= next_q[16*l +: 16] + 16'(Lanes);
         end
@@ -224,12 +229,9 @@ module bfp_wgt_sparse #(
       // at a start every entry left becomes a column of the load before (old_q)
       for (int l = 0; l < Lanes; l++) begin
         logic [1:0] k, o;
-        k = nq_q[2*l +: 2];
+        k = nq_left[2*l +: 2];
         o = old_q[2*l +: 2];
-        if (ln_done[l]) begin
-          k = k - 2'd1;
-          if (o != 2'd0) o = o - 2'd1;
-        end
+        if (ln_done[l] && o != 2'd0) o = o - 2'd1;
         if (ln_start[l]) k = k + 2'd1;
         nq_q[2*l +: 2]  <= k;
         old_q[2*l +: 2] <= start_i ? k : o;
