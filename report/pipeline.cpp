@@ -79,7 +79,12 @@ void activity_step(const ReportOptions& opt, const Config& cfg, const std::strin
               << (in ? " (made for another config or workload)" : " (no activity.key)") << ", running it\n";
   }
   fs::remove(key_file);
+  fs::remove(run_dir / "activity_toggles.json");  // an earlier run's: this run writes its own, or has none
   step(what, cmd);
+  // a GEMM run leaves its VCD (activity.sh): keep the per-scope counts, not the hundreds of MB
+  if (summarize_activity_vcd(run_dir.string()))
+    std::cerr << "report: " << what << ": toggles counted from the run's VCD -> "
+              << (run_dir / "activity_toggles.json").string() << "\n";
   std::ofstream(key_file) << key.dump() << "\n";
 }
 

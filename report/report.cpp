@@ -89,6 +89,17 @@ Run load_run(const std::string& dir, double act_sparsity) {
   }
   std::ifstream c(dir + "/coverage.dat.cycles");
   if (!(c >> r.cycles) || r.cycles == 0) throw std::runtime_error("no cycle count in " + dir + "/coverage.dat.cycles");
+  const std::string tf = dir + "/activity_toggles.json";
+  if (std::filesystem::exists(tf)) {
+    uint64_t edges = 0;
+    r.vcd_toggles = read_activity_toggles(tf, edges);
+    r.has_vcd = true;
+    // the shim counts the cycles it clocked; the VCD shows each of them as a rising edge of clk_i, except the
+    // first when the trace opens on a high clock
+    if (edges > r.cycles || edges + 1 < r.cycles)
+      throw std::runtime_error(tf + ": " + std::to_string(edges) + " clock edges in the VCD, " +
+                               std::to_string(r.cycles) + " cycles in coverage.dat.cycles: not the same run");
+  }
   return r;
 }
 
@@ -142,8 +153,9 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
   rep["peak_tops_per_mm2"] = peak_tops / area_mm2;
   rep["power_method"] =
       "OpenSTA report_power per leaf cell at activity 0 and 1 (scripts/ppa/power.sh, achieved clock); per netlist "
-      "instance P = P0 + r (P1 - P0), r = toggles / (bits x cycles) of the RTL scopes mapped onto it (Verilator "
-      "toggle coverage of the run); flip-flops behind a clock gate (power.clock_gating: gate): their P0 less leakage "
+      "instance P = P0 + r (P1 - P0), r = toggles / (bits x cycles) of the RTL scopes mapped onto it (the run's VCD, "
+      "every signal up to 256 bits, parameters excluded; runs without a VCD, toggle_source coverage: Verilator "
+      "toggle coverage, which has no signals declared in generate blocks); flip-flops behind a clock gate (power.clock_gating: gate): their P0 less leakage "
       "x the fraction of cycles their gate was open (toggles of the gate's gclk_o / 2); SRAM macros: accesses from "
       "branch coverage (gated memories: their gates' open cycles) x the model's energy per access";
 
@@ -154,7 +166,7 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
 
   json jruns = json::array();
   for (const Run& run : runs) {
-    const WeightedPower wp = weight_power(np, run.cov.scopes, run.cycles, run.cov.gates);
+    const WeightedPower wp = weight_power(np, run.has_vcd ? run.vcd_toggles : run.cov.scopes, run.cycles, run.cov.gates);
     const double t_s = run.cycles / f_hz;
     double sram_pj = 0;
     uint64_t reads = 0, writes = 0, macro_inst = 0, macro_seen = 0;
@@ -196,6 +208,7 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
     jr["time_us"] = t_s * 1e6;
     jr["macs"] = macs;
     jr["useful_macs"] = useful;
+    jr["toggle_source"] = run.has_vcd ? "vcd" : "coverage";
     jr["mean_toggle_rate"] = wp.mean_toggle_rate;
     jr["toggle_rate_by_group"] = wp.rate_by_group;
     jr["instances_measured"] = wp.instances_measured;
@@ -348,6 +361,9 @@ std::string render_markdown(const json& rep) {
   row("cycles", "cycles", 0);
   row("MACs (dense-equivalent)", "macs", 0);
   row("useful MACs (both operands non-zero)", "useful_macs", 0);
+  o << "| toggles from (vcd: every signal; coverage: none declared in generate blocks) |";
+  for (const json& r : runs) o << " " << r.value("toggle_source", std::string("coverage")) << " |";
+  o << "\n";
   row("mean toggle rate (toggles/bit/cycle)", "mean_toggle_rate", 4);
   row("logic power (mW)", "logic_power_mw", 1);
   row("  of which leakage (mW)", "leakage_power_mw", 4);

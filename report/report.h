@@ -30,10 +30,15 @@ struct Run {
   nlohmann::json gemm;      // bfpgen gemm --json, or the same figures summed from bfpgen run --json
   CoverageToggles cov;
   uint64_t cycles = 0;      // simulated clock cycles (coverage.dat.cycles)
+  ToggleMap vcd_toggles;    // the run's VCD's per-scope toggles (activity_toggles.json), when it has one
+  bool has_vcd = false;     // power is weighted with vcd_toggles, else with cov.scopes
 };
 
 /// Loads RUN_DIR/gemm.json (or run.json of a network: see network_as_gemm; or train.json of a training step:
-/// training_step_as_gemm), coverage.dat and coverage.dat.cycles. Throws naming the file.
+/// training_step_as_gemm), coverage.dat and coverage.dat.cycles, and the toggle summary of the run's VCD
+/// (activity_toggles.json, summarize_activity_vcd) when there is one: GEMM runs have it, network and training
+/// runs (no whole-run VCD) take their toggles from coverage.dat. Throws naming the file, also when the VCD's
+/// clock edges and the coverage run's cycles differ (the two would not be one run).
 Run load_run(const std::string& dir, double act_sparsity);
 
 /// The figures the report takes from `bfpgen gemm --json`, summed over the RTL layers of `bfpgen run --json`:

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "toggles.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cctype>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -37,6 +40,7 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
   VcdToggles res;
   std::vector<std::string> scope_stack;
   std::vector<std::string> scope_names;  // index -> dotted path without the top
+  std::map<std::string, size_t> scope_index;  // dotted path -> index
   std::map<std::string, VcdVar> vars;    // id code -> var
   std::string tok;
   uint64_t line = 1;   // line of the reading position
@@ -111,10 +115,10 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
         if (width <= 0) fail(tline, "bad $var size '" + size + "'");
         std::string path;
         for (size_t i = 1; i < scope_stack.size(); ++i) path += (path.empty() ? "" : ".") + scope_stack[i];
-        size_t si = scope_names.size();
-        for (size_t i = 0; i < scope_names.size(); ++i)
-          if (scope_names[i] == path) si = i;
-        if (si == scope_names.size()) scope_names.push_back(path);
+        // a model's VCD has tens of thousands of variables in thousands of scopes: index the scopes by path
+        auto [slot, added] = scope_index.emplace(path, scope_names.size());
+        if (added) scope_names.push_back(path);
+        const size_t si = slot->second;
         VcdVar& v = vars[id];
         if (!v.scopes.empty() && v.width != width) fail(tline, "alias '" + id + "' with a different width");
         v.width = width;
@@ -248,6 +252,68 @@ CoverageToggles parse_coverage(std::istream& in) {
     }
   }
   return res;
+}
+
+ToggleMap vcd_design_scopes(const VcdToggles& v) {
+  ToggleMap out;
+  for (const auto& [path, t] : v.scopes) {
+    if (path.empty()) continue;  // the root scope's own copies of the top's ports
+    const size_t dot = path.find('.');
+    ScopeToggles& o = out[dot == std::string::npos ? "" : path.substr(dot + 1)];
+    o.bits += t.bits;
+    o.toggles += t.toggles;
+  }
+  return out;
+}
+
+bool summarize_activity_vcd(const std::string& dir) {
+  namespace fs = std::filesystem;
+  const fs::path vcd = fs::path(dir) / "activity.vcd";
+  if (!fs::exists(vcd)) return false;
+  VcdToggles v;
+  {
+    std::ifstream in(vcd);
+    if (!in) throw std::runtime_error("cannot read " + vcd.string());
+    try {
+      v = count_vcd(in, kVcdClock);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(vcd.string() + ": " + e.what());
+    }
+  }
+  nlohmann::json j;
+  j["source"] = "vcd";
+  j["clock_edges"] = v.clock_edges;
+  nlohmann::json sc = nlohmann::json::object();
+  for (const auto& [path, t] : vcd_design_scopes(v)) sc[path] = {t.bits, t.toggles};
+  j["scopes"] = sc;
+  const fs::path out = fs::path(dir) / "activity_toggles.json";
+  {
+    std::ofstream o(out);
+    o << j.dump() << "\n";
+    if (!o) throw std::runtime_error("cannot write " + out.string());
+  }
+  fs::remove(vcd);
+  return true;
+}
+
+ToggleMap read_activity_toggles(const std::string& file, uint64_t& clock_edges) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read " + file);
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  ToggleMap m;
+  try {
+    if (j.is_discarded() || j.at("source") != "vcd") throw std::runtime_error("not an activity toggle summary");
+    clock_edges = j.at("clock_edges").get<uint64_t>();
+    for (const auto& [path, bt] : j.at("scopes").items()) {
+      if (!bt.is_array() || bt.size() != 2) throw std::runtime_error("scope '" + path + "': expected [bits, toggles]");
+      m[path] = {bt[0].get<uint64_t>(), bt[1].get<uint64_t>()};
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(file + ": " + e.what());
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(file + ": " + e.what());
+  }
+  return m;
 }
 
 }  // namespace bfp::report

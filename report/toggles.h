@@ -52,4 +52,23 @@ struct CoverageToggles {
 /// u_icg_r (the instance path is the gate's without ".gen_gated.u_icg_w").
 CoverageToggles parse_coverage(std::istream& in);
 
+/// The top's clock in a Verilator VCD of the model (root scope TOP, port clk_i).
+inline constexpr const char* kVcdClock = "TOP.clk_i";
+
+/// A whole-model Verilator VCD's toggles under the paths parse_coverage uses: the first component (the top
+/// module's instance) dropped, the root scope's own copies of the top's ports left out. Unlike Verilator 5.006's
+/// toggle coverage, which has no points for signals declared inside a generate block (write stages, per-row
+/// copies, gate enables ...), the VCD has every signal up to the trace width, so these are the rates
+/// weight_power uses where an activity run has them (docs/ppa.md "Power from measured activity").
+ToggleMap vcd_design_scopes(const VcdToggles& v);
+
+/// An activity run's VCD (DIR/activity.vcd, scripts/ppa/activity.sh) summarized into DIR/activity_toggles.json
+/// ({"source": "vcd", "clock_edges": rising edges of kVcdClock, "scopes": {path: [bits, toggles]}}); the VCD
+/// (hundreds of MB on the default config) is then removed. Returns false when DIR has no activity.vcd. Throws
+/// naming the file on a malformed VCD.
+bool summarize_activity_vcd(const std::string& dir);
+
+/// Reads an activity_toggles.json; `clock_edges` gets its clock edge count. Throws naming the file.
+ToggleMap read_activity_toggles(const std::string& file, uint64_t& clock_edges);
+
 }  // namespace bfp::report

@@ -32,6 +32,11 @@ TEST(ReportEndToEnd, SmallConfigAtTwoSparsitiesAndReuse) {
     EXPECT_GT(r["tops_per_w"].get<double>(), 0);
     EXPECT_GT(r["sram_reads"].get<uint64_t>(), 0u);
     EXPECT_TRUE(r["instances_unmeasured"].empty()) << r["instances_unmeasured"].dump();
+    // a GEMM run's rates come from its VCD (generate-block signals included), summarized, the VCD removed
+    EXPECT_EQ(r["toggle_source"], "vcd");
+    const std::string run_dir = (dir / "rep" / "runs" / (&r == &rep["runs"][0] ? "act0" : "act0.75")).string();
+    EXPECT_TRUE(fs::exists(run_dir + "/activity_toggles.json")) << run_dir;
+    EXPECT_FALSE(fs::exists(run_dir + "/activity.vcd")) << run_dir;
     // the harness counts cycles from reset release; the activity model counts every clock
     EXPECT_GE(r["cycles"].get<uint64_t>(), r["harness_cycles"].get<uint64_t>());
   }

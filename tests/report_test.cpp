@@ -162,6 +162,103 @@ std::string cov_rec(const std::string& file, int line, const std::string& page, 
          "\001h\002" + h + "' " + std::to_string(n) + "\n";
 }
 
+// A VCD shaped like Verilator's of the model: the root scope TOP holds the harness's copies of the top's ports,
+// TOP.bfp_top the top module, and a generate block's signals sit in the block's scope (gen_row[0]).
+const char* kModelVcd = R"($timescale 1ps $end
+$scope module TOP $end
+$var wire 1 ! clk_i $end
+$var wire 2 " d_i [1:0] $end
+$scope module bfp_top $end
+$var wire 1 ! clk_i $end
+$var wire 2 " d_i [1:0] $end
+$scope module u_core $end
+$scope module gen_row[0] $end
+$var wire 3 # w_q [2:0] $end
+$upscope $end
+$upscope $end
+$upscope $end
+$upscope $end
+$enddefinitions $end
+#0
+$dumpvars
+0!
+b00 "
+b000 #
+$end
+#1
+1!
+b11 "
+#2
+0!
+#3
+1!
+b111 #
+#4
+0!
+)";
+
+TEST(VcdToggles, ModelVcdMapsToCoveragePaths) {
+  std::istringstream in(kModelVcd);
+  const VcdToggles v = count_vcd(in, kVcdClock);
+  EXPECT_EQ(v.clock_edges, 2u);  // TOP.clk_i only, not every clk_i
+  const ToggleMap m = vcd_design_scopes(v);
+  // the top module's own signals under "", as parse_coverage names them; TOP's port copies are not counted twice
+  ASSERT_EQ(m.count(""), 1u);
+  EXPECT_EQ(m.at("").bits, 3u);
+  EXPECT_EQ(m.at("").toggles, 4u + 2u);  // clk_i 4 changes, d_i 2 bits once
+  // a generate block's signal is there (Verilator 5.006's toggle coverage has no point for it)
+  ASSERT_EQ(m.count("u_core.gen_row[0]"), 1u);
+  EXPECT_EQ(m.at("u_core.gen_row[0]").bits, 3u);
+  EXPECT_EQ(m.at("u_core.gen_row[0]").toggles, 3u);
+  EXPECT_EQ(m.count("bfp_top"), 0u);
+}
+
+TEST(ActivityToggles, RunTakesItsVcdSummaryAndChecksTheCycles) {
+  TempDir d;
+  const std::string dir = d.path().string();
+  d.write("gemm.json", R"({"gemm": "test"})");
+  d.write("coverage.dat", "# SystemC::Coverage-3\n" +
+                              cov_rec("x.sv", 1, "v_toggle/bfp_top", "busy_o", "bfp_top.bfp_top", 7));
+  d.write("coverage.dat.cycles", "2\n");
+  // no VCD: the run's toggles are the coverage's
+  const bfp::report::Run c = load_run(dir, 0.0);
+  EXPECT_FALSE(c.has_vcd);
+  EXPECT_TRUE(c.vcd_toggles.empty());
+  EXPECT_FALSE(summarize_activity_vcd(dir));
+
+  d.write("activity.vcd", kModelVcd);
+  ASSERT_TRUE(summarize_activity_vcd(dir));
+  EXPECT_FALSE(fs::exists(d.path() / "activity.vcd"));  // the summary replaces it
+  ASSERT_TRUE(fs::exists(d.path() / "activity_toggles.json"));
+  const bfp::report::Run r = load_run(dir, 0.0);
+  EXPECT_TRUE(r.has_vcd);
+  EXPECT_EQ(r.vcd_toggles.at("").toggles, 6u);
+  EXPECT_EQ(r.vcd_toggles.at("u_core.gen_row[0]").toggles, 3u);
+  EXPECT_EQ(r.cov.scopes.at("").toggles, 7u);  // SRAM accesses and gates still come from the coverage
+
+  // a summary of another run (its clock edges are not the coverage run's cycles) is refused
+  d.write("coverage.dat.cycles", "9\n");
+  try {
+    load_run(dir, 0.0);
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("not the same run"), std::string::npos) << e.what();
+  }
+  // a damaged summary names the file
+  d.write("coverage.dat.cycles", "2\n");
+  d.write("activity_toggles.json", R"({"source": "vcd", "clock_edges": 2, "scopes": {"": [1]}})");
+  try {
+    load_run(dir, 0.0);
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("activity_toggles.json"), std::string::npos) << e.what();
+  }
+  // a damaged VCD names the file and leaves it in place
+  d.write("activity.vcd", "$scope module TOP $end\n");
+  EXPECT_THROW(summarize_activity_vcd(dir), std::runtime_error);
+  EXPECT_TRUE(fs::exists(d.path() / "activity.vcd"));
+}
+
 TEST(Coverage, TogglesPerScopeAndSramAccesses) {
   TempDir d;
   d.write("bfp_sram.sv", "module bfp_sram;\n  always_ff @(posedge clk_i) begin\n    if (we_i) mem_q[waddr_i] <= wdata_i;\n"
