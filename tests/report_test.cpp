@@ -236,23 +236,22 @@ TEST(ActivityToggles, RunTakesItsVcdSummaryAndChecksTheCycles) {
   EXPECT_EQ(r.vcd_toggles.at("u_core.gen_row[0]").toggles, 3u);
   EXPECT_EQ(r.cov.scopes.at("").toggles, 7u);  // SRAM accesses and gates still come from the coverage
 
-  // a summary of another run (its clock edges are not the coverage run's cycles) is refused
+  // load_run must refuse, with `text` in the message
+  auto refused = [&](const std::string& text) {
+    try {
+      load_run(dir, 0.0);
+      ADD_FAILURE() << "no exception, expected one naming '" << text << "'";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+    }
+  };
+  // a summary of another run (its clock edges are not the coverage run's cycles)
   d.write("coverage.dat.cycles", "9\n");
-  try {
-    load_run(dir, 0.0);
-    FAIL() << "no exception";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("not the same run"), std::string::npos) << e.what();
-  }
-  // a damaged summary names the file
+  refused("not the same run");
+  // a damaged summary, named
   d.write("coverage.dat.cycles", "2\n");
   d.write("activity_toggles.json", R"({"source": "vcd", "clock_edges": 2, "scopes": {"": [1]}})");
-  try {
-    load_run(dir, 0.0);
-    FAIL() << "no exception";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("activity_toggles.json"), std::string::npos) << e.what();
-  }
+  refused("activity_toggles.json");
   // a damaged VCD names the file and leaves it in place
   d.write("activity.vcd", "$scope module TOP $end\n");
   EXPECT_THROW(summarize_activity_vcd(dir), std::runtime_error);
