@@ -126,7 +126,8 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
         res.scopes[path].bits += static_cast<uint64_t>(width);
         std::string base = ref.substr(0, ref.find('['));
         std::string full = scope_stack[0] + (path.empty() ? "" : "." + path) + "." + base;
-        if (!clock.empty() && (clock == full || clock == base)) v.is_clock = true;
+        if (!clock.empty() && (clock == full || clock == base || (clock[0] == '.' && path.empty() && clock.substr(1) == base)))
+          v.is_clock = true;
       } else if (tok == "$enddefinitions") {
         skip_to_end();
         in_defs = false;
@@ -254,18 +255,6 @@ CoverageToggles parse_coverage(std::istream& in) {
   return res;
 }
 
-ToggleMap vcd_design_scopes(const VcdToggles& v) {
-  ToggleMap out;
-  for (const auto& [path, t] : v.scopes) {
-    if (path.empty()) continue;  // the root scope's own copies of the top's ports
-    const size_t dot = path.find('.');
-    ScopeToggles& o = out[dot == std::string::npos ? "" : path.substr(dot + 1)];
-    o.bits += t.bits;
-    o.toggles += t.toggles;
-  }
-  return out;
-}
-
 bool summarize_activity_vcd(const std::string& dir) {
   namespace fs = std::filesystem;
   const fs::path vcd = fs::path(dir) / "activity.vcd";
@@ -284,7 +273,7 @@ bool summarize_activity_vcd(const std::string& dir) {
   j["source"] = "vcd";
   j["clock_edges"] = v.clock_edges;
   nlohmann::json sc = nlohmann::json::object();
-  for (const auto& [path, t] : vcd_design_scopes(v)) sc[path] = {t.bits, t.toggles};
+  for (const auto& [path, t] : v.scopes) sc[path] = {t.bits, t.toggles};
   j["scopes"] = sc;
   const fs::path out = fs::path(dir) / "activity_toggles.json";
   {

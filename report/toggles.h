@@ -26,7 +26,7 @@ struct VcdToggles {
 /// Counts per-bit 0<->1 changes in a VCD stream, per scope. The initial values ($dumpvars or the first value of
 /// a signal) are not toggles; changes to or from x/z are not counted. A variable declared in several scopes
 /// under one identifier code (an alias) counts in each. `clock` (full dotted name, e.g. "top.clk_i", or a
-/// bare signal name) is counted in rising edges. The top scope's name is dropped from the returned paths.
+/// bare signal name, or ".name" for a signal of the root scope) is counted in rising edges. The top scope's name is dropped from the returned paths.
 /// Throws std::runtime_error with the line number on malformed input.
 VcdToggles count_vcd(std::istream& in, const std::string& clock = "");
 
@@ -52,19 +52,16 @@ struct CoverageToggles {
 /// u_icg_r (the instance path is the gate's without ".gen_gated.u_icg_w").
 CoverageToggles parse_coverage(std::istream& in);
 
-/// The top's clock in a Verilator VCD of the model (root scope TOP, port clk_i).
-inline constexpr const char* kVcdClock = "TOP.clk_i";
-
-/// A whole-model Verilator VCD's toggles under the paths parse_coverage uses: the first component (the top
-/// module's instance) dropped, the root scope's own copies of the top's ports left out. Unlike Verilator 5.006's
-/// toggle coverage, which has no points for signals declared inside a generate block (write stages, per-row
-/// copies, gate enables ...), the VCD has every signal up to the trace width, so these are the rates
-/// weight_power uses where an activity run has them (docs/ppa.md "Power from measured activity").
-ToggleMap vcd_design_scopes(const VcdToggles& v);
+/// The clock of an activity run's VCD: the top module's clk_i (a leading '.' names a signal of the root scope).
+inline constexpr const char* kVcdClock = ".clk_i";
 
 /// An activity run's VCD (DIR/activity.vcd, scripts/ppa/activity.sh) summarized into DIR/activity_toggles.json
 /// ({"source": "vcd", "clock_edges": rising edges of kVcdClock, "scopes": {path: [bits, toggles]}}); the VCD
-/// (hundreds of MB on the default config) is then removed. Returns false when DIR has no activity.vcd. Throws
+/// (hundreds of MB on the default config) is then removed. The model's VCD has the top module as its root scope,
+/// so count_vcd's paths are parse_coverage's. Unlike Verilator 5.006's toggle coverage, which has no points for
+/// signals declared inside a generate block (write stages, per-row copies, gate enables ...), the VCD has every
+/// signal up to the trace width: these are the rates weight_power uses where a run has them (docs/ppa.md "Power
+/// from measured activity"). Returns false when DIR has no activity.vcd. Throws
 /// naming the file on a malformed VCD.
 bool summarize_activity_vcd(const std::string& dir);
 
