@@ -92,6 +92,7 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
       if (tok == "$scope") {
         std::string kind, name;
         if (!next(kind) || !next(name)) fail(tline, "truncated $scope");
+        if (scope_stack.empty() && res.root.empty()) res.root = name;
         scope_stack.push_back(name);
         skip_to_end();
       } else if (tok == "$upscope") {
@@ -273,7 +274,20 @@ bool summarize_activity_vcd(const std::string& dir) {
   j["source"] = "vcd";
   j["clock_edges"] = v.clock_edges;
   nlohmann::json sc = nlohmann::json::object();
-  for (const auto& [path, t] : v.scopes) sc[path] = {t.bits, t.toggles};
+  // Verilator's VCD wraps the top module in a root scope of the same name holding copies of its ports
+  const bool wrapped = v.scopes.count(v.root) > 0;
+  for (const auto& [path, t] : v.scopes) {
+    if (!wrapped) {
+      sc[path] = {t.bits, t.toggles};
+      continue;
+    }
+    if (path.empty()) continue;  // the wrapper's own copies of the top's ports
+    const size_t dot = path.find('.');
+    const std::string p = dot == std::string::npos ? "" : path.substr(dot + 1);
+    uint64_t bits = t.bits, toggles = t.toggles;
+    if (sc.contains(p)) bits += sc[p][0].get<uint64_t>(), toggles += sc[p][1].get<uint64_t>();
+    sc[p] = {bits, toggles};
+  }
   j["scopes"] = sc;
   const fs::path out = fs::path(dir) / "activity_toggles.json";
   {

@@ -18,6 +18,7 @@ struct ScopeToggles {
 using ToggleMap = std::map<std::string, ScopeToggles>;
 
 struct VcdToggles {
+  std::string root;             // the name of the root scope (dropped from the paths)
   ToggleMap scopes;
   uint64_t end_time = 0;        // last timestamp of the file
   uint64_t clock_edges = 0;     // rising edges of `clock` (0 when no clock was named or found)
@@ -57,8 +58,10 @@ inline constexpr const char* kVcdClock = ".clk_i";
 
 /// An activity run's VCD (DIR/activity.vcd, scripts/ppa/activity.sh) summarized into DIR/activity_toggles.json
 /// ({"source": "vcd", "clock_edges": rising edges of kVcdClock, "scopes": {path: [bits, toggles]}}); the VCD
-/// (hundreds of MB on the default config) is then removed. The model's VCD has the top module as its root scope,
-/// so count_vcd's paths are parse_coverage's. Unlike Verilator 5.006's toggle coverage, which has no points for
+/// (hundreds of MB on the default config) is then removed. Paths are parse_coverage's: where the VCD's root scope
+/// is Verilator's wrapper (named like the top module, around it, with its own copies of the ports; the model's
+/// traces have it), the wrapper's signals are
+/// left out and the top module's name is dropped as well; where the root is the top module itself, as they are. Unlike Verilator 5.006's toggle coverage, which has no points for
 /// signals declared inside a generate block (write stages, per-row copies, gate enables ...), the VCD has every
 /// signal up to the trace width: these are the rates weight_power uses where a run has them (docs/ppa.md "Power
 /// from measured activity"). Returns false when DIR has no activity.vcd. Throws

@@ -254,6 +254,23 @@ TEST(ActivityToggles, RunTakesItsVcdSummaryAndChecksTheCycles) {
   d.write("coverage.dat.cycles", "2\n");
   d.write("activity_toggles.json", R"({"source": "vcd", "clock_edges": 2, "scopes": {"": [1]}})");
   refused("activity_toggles.json");
+  // Verilator's wrapper around the top module, named like it (the model's traces have it): the wrapper's port
+  // copies are left out and the top's name dropped, so the paths and counts are the same
+  std::string wrapped = kModelVcd;
+  wrapped.replace(wrapped.find("$scope module bfp_top $end"), 26,
+                  "$scope module bfp_top $end\n$var wire 1 ! clk_i $end\n$var wire 2 \" d_i [1:0] $end\n"
+                  "$scope module bfp_top $end");
+  wrapped.replace(wrapped.find("$enddefinitions"), 0, "$upscope $end\n");
+  d.write("activity.vcd", wrapped);
+  ASSERT_TRUE(summarize_activity_vcd(dir));
+  const bfp::report::Run w = load_run(dir, 0.0);
+  EXPECT_EQ(w.vcd_toggles.size(), r.vcd_toggles.size());
+  for (const auto& [path, t] : r.vcd_toggles) {
+    ASSERT_EQ(w.vcd_toggles.count(path), 1u) << path;
+    EXPECT_EQ(w.vcd_toggles.at(path).bits, t.bits) << path;
+    EXPECT_EQ(w.vcd_toggles.at(path).toggles, t.toggles) << path;
+  }
+
   // a damaged VCD names the file and leaves it in place
   d.write("activity.vcd", "$scope module TOP $end\n");
   EXPECT_THROW(summarize_activity_vcd(dir), std::runtime_error);
