@@ -21,6 +21,8 @@ module bfp_pe #(
   input  logic        [7:0]          act_e_i,                /// activation block exponent (E8M0)
   input  logic        [7:0]          wgt_e_i,                /// weight block exponent (E8M0)
   input  logic signed [15:0]         prod_i,                 /// with ExtProduct: act_i * wgt_i, computed outside
+  input  logic [4:0]                 gclk_i,  /// ClockGating = 1: the stage clocks from the unit's gates (bfp_pe_array):
+                                              /// [0] product, [1] exponent sum, [2] block sum, [3] block, [4] accumulator
   output logic signed [AccWidth-1:0] acc_m_o,                /// accumulator mantissa
   output logic        [bfp_pkg::EXP_W-1:0]          acc_e_o  /// accumulator exponent sum
 );
@@ -46,45 +48,36 @@ module bfp_pe #(
   logic        [bfp_pkg::EXP_W-1:0]          acc_e_q, acc_e_d;
 
   // Clocking (docs/architecture.md "Clock gating"): the data registers of each stage load only with their
-  // stage's valid (stage 1: valid_i; block sum: mul_valid_q, a clear or the reset; block register: the last
-  // element of a block; accumulator: blk_valid_q, a clear or the reset), so with `gate` their clock pins are idle
-  // in the cycles a PE skips or waits. The enables come from flip-flops (this PE's, the operand pipe's, the
-  // core's clear pipe) and the reset, settled before the edge. Stage 1 loaded every cycle before: a product
-  // taken in a cycle without valid_i never reaches the block sum (it adds mul_q only with mul_valid_q), so
-  // taking it only with valid_i changes no result. The 1-bit valid/last flip-flops stay on clk_i.
-  // Each group: with gate a clock gate and take_* = 1, otherwise clk_i and take_* the clock enable (with none a
-  // group that loaded every cycle before still does). Written out here rather than in a wrapper module: the ASIC
-  // flow synthesizes module by module, so a constant take_* from a wrapper would keep a multiplexer in front of
-  // every flip-flop, and scripts/ppa/power.sh finds the gated flip-flops on the gate's output net in one module.
-  logic clk_mul, clk_bsum, clk_blk, clk_acc;
-  logic take_mul, take_bsum, take_blk, take_acc;
-  if (ClockGating == 1) begin : gen_cg_mul
-    bfp_icg u_icg (.clk_i(clk_i), .en_i(valid_i), .gclk_o(clk_mul));
-    assign take_mul = 1'b1;
-  end else begin : gen_ce_mul
-    assign clk_mul = clk_i;
-    assign take_mul = (ClockGating == 0) ? 1'b1 : (valid_i);
-  end
-  if (ClockGating == 1) begin : gen_cg_bsum
-    bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || clear_i || mul_valid_q), .gclk_o(clk_bsum));
-    assign take_bsum = 1'b1;
-  end else begin : gen_ce_bsum
-    assign clk_bsum = clk_i;
+  // stage's valid (product: valid_i; exponent sum: valid_i with last_i; block sum: mul_valid_q, a clear or the
+  // reset; block register: the last element of a block; accumulator: blk_valid_q, a clear or the reset), so with
+  // `gate` their clock pins are idle in the cycles a PE skips or waits. Stage 1 loaded every cycle before: a
+  // product taken in a cycle without valid_i never reaches the block sum (it adds mul_q only with mul_valid_q),
+  // so taking it only with valid_i changes no result. The exponent sum is read only by the block register, which
+  // loads after the last element of a block (mul_valid_q && mul_last_q), so it is taken only with that element
+  // (the exponents are the block's, the same for all its elements; 9 flip-flops per PE no longer clocked per
+  // element). The 1-bit valid/last flip-flops stay on clk_i.
+  // With `gate` the five clocks come from gclk_i: every PE of a unit (the PEs that share valid_i, last_i,
+  // clear_i and the reset) has the same enables, so bfp_pe_array gates them once per unit (its own copies of
+  // mul_valid_q, mul_last_q and blk_valid_q) instead of five latches per PE. With none and enable the registers
+  // run on clk_i with take_* as clock enables (with none a group that loaded every cycle before still does).
+  logic clk_mul, clk_exp, clk_bsum, clk_blk, clk_acc;
+  logic take_mul, take_exp, take_bsum, take_blk, take_acc;
+  if (ClockGating == 1) begin : gen_cg
+    assign {clk_acc, clk_blk, clk_bsum, clk_exp, clk_mul} = gclk_i;
+    assign {take_acc, take_blk, take_bsum, take_exp, take_mul} = 5'b11111;
+    // the unit's copies open the gates: this PE's block valid (and the stage-1 valid behind it) has no reader
+    // left, and synthesis drops both flip-flops
+    logic unused_blk_valid;
+    assign unused_blk_valid = blk_valid_q;
+  end else begin : gen_ce
+    logic unused_gclk;  // no gates: every stage on clk_i
+    assign unused_gclk = ^gclk_i;
+    assign {clk_acc, clk_blk, clk_bsum, clk_exp, clk_mul} = {5{clk_i}};
+    assign take_mul  = (ClockGating == 0) ? 1'b1 : valid_i;
+    assign take_exp  = (ClockGating == 0) ? 1'b1 : (valid_i && last_i);
     assign take_bsum = !rst_ni || clear_i || mul_valid_q;
-  end
-  if (ClockGating == 1) begin : gen_cg_blk
-    bfp_icg u_icg (.clk_i(clk_i), .en_i(mul_valid_q && mul_last_q), .gclk_o(clk_blk));
-    assign take_blk = 1'b1;
-  end else begin : gen_ce_blk
-    assign clk_blk = clk_i;
-    assign take_blk = mul_valid_q && mul_last_q;
-  end
-  if (ClockGating == 1) begin : gen_cg_acc
-    bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || clear_i || blk_valid_q), .gclk_o(clk_acc));
-    assign take_acc = 1'b1;
-  end else begin : gen_ce_acc
-    assign clk_acc = clk_i;
-    assign take_acc = !rst_ni || clear_i || blk_valid_q;
+    assign take_blk  = mul_valid_q && mul_last_q;
+    assign take_acc  = !rst_ni || clear_i || blk_valid_q;
   end
 
   always_ff @(posedge clk_i) begin
@@ -96,10 +89,8 @@ module bfp_pe #(
       mul_last_q  <= last_i;
     end
   end
-  always_ff @(posedge clk_mul) if (take_mul) begin
-    mul_q   <= (ExtProduct != 0) ? prod_i : act_i * wgt_i;
-    mul_e_q <= {1'b0, act_e_i} + {1'b0, wgt_e_i};
-  end
+  always_ff @(posedge clk_mul) if (take_mul) mul_q <= (ExtProduct != 0) ? prod_i : act_i * wgt_i;
+  always_ff @(posedge clk_exp) if (take_exp) mul_e_q <= {1'b0, act_e_i} + {1'b0, wgt_e_i};
 
   assign bsum_next = bsum_q + ProdWidth'(mul_q);
 

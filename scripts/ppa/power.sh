@@ -43,16 +43,28 @@ close \$f
 # clock gates (power.clock_gating: gate): every leaf cell on a bfp_icg's output net, with the gate, and the gate's
 # AND2X2 (its output switching is the gated clock net's). The gated clock is ideal like clk_i: the AND's output
 # gets clk_i's 0.2 ns transition (unbuffered, one AND2X2 driving 256 clock pins gave 15x the clock-pin power).
+# A gated clock may enter a child instance through a port (bfp_pe_array's per-unit gates clock the PEs' stages):
+# an input pin of a child on the net is followed to the child's own net of that port (named like the pin), and so
+# on down; the port of the instance the net lies in, and the gate's own output, are not followed.
+proc gated_leaves {f g net} {
+  set scope [file dirname [get_full_name \$net]]
+  set prefix [expr {\$scope eq "." ? "" : "\$scope/"}]
+  foreach q [get_pins -of_objects \$net] {
+    set i [lindex [get_cells -of_objects \$q] 0]
+    set iname [get_full_name \$i]
+    if {![string match "*bfp_*" [get_property \$i ref_name]]} { puts \$f "\$iname \$g"; continue }
+    if {\$iname eq \$g || [get_property \$q direction] ne "input"} { continue }
+    if {[string first \$prefix \$iname] != 0 || \$iname eq \$scope} { continue }
+    gated_leaves \$f \$g [get_nets [get_full_name \$q]]
+  }
+}
 set f [open $OUT/power_gated.txt w]
 foreach c \$cells {
   if {![string match "*bfp_icg*" [get_property \$c ref_name]]} { continue }
   set g [get_full_name \$c]
   set_assigned_transition 0.2 [get_pins \$g/u_and/Y]
   puts \$f "\$g/u_and \$g"
-  foreach q [get_pins -of_objects [get_nets -of_objects [get_pins \$g/gclk_o]]] {
-    set i [lindex [get_cells -of_objects \$q] 0]
-    if {![string match "*bfp_*" [get_property \$i ref_name]]} { puts \$f "[get_full_name \$i] \$g" }
-  }
+  gated_leaves \$f \$g [get_nets -of_objects [get_pins \$g/gclk_o]]
 }
 close \$f
 foreach a {0 1} {
