@@ -155,9 +155,10 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
       "OpenSTA report_power per leaf cell at activity 0 and 1 (scripts/ppa/power.sh, achieved clock); per netlist "
       "instance P = P0 + r (P1 - P0), r = toggles / (bits x cycles) of the RTL scopes mapped onto it (the run's VCD, "
       "every signal up to 256 bits, parameters excluded; runs without a VCD, toggle_source coverage: Verilator "
-      "toggle coverage, which has no signals declared in generate blocks); flip-flops behind a clock gate (power.clock_gating: gate): their P0 less leakage "
-      "x the fraction of cycles their gate was open (toggles of the gate's gclk_o / 2); SRAM macros: accesses from "
-      "branch coverage (gated memories: their gates' open cycles) x the model's energy per access";
+      "toggle coverage, which has no signals declared in generate blocks); flip-flops behind a clock gate "
+      "(power.clock_gating: gate): their P0 less leakage x the fraction of cycles their gate was open (toggles of "
+      "the gate's gclk_o / 2); SRAM macros: accesses from branch coverage (gated memories: their gates' open cycles) "
+      "x the model's energy per access";
 
   // SRAM macro energies (pJ per access) by macro cell name, from asic.json (scripts/ppa/sram_model.py)
   std::map<std::string, std::pair<double, double>> macro_e;
@@ -166,7 +167,8 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
 
   json jruns = json::array();
   for (const Run& run : runs) {
-    const WeightedPower wp = weight_power(np, run.has_vcd ? run.vcd_toggles : run.cov.scopes, run.cycles, run.cov.gates);
+    const ToggleMap& toggles = run.has_vcd ? run.vcd_toggles : run.cov.scopes;
+    const WeightedPower wp = weight_power(np, toggles, run.cycles, run.cov.gates);
     const double t_s = run.cycles / f_hz;
     double sram_pj = 0;
     uint64_t reads = 0, writes = 0, macro_inst = 0, macro_seen = 0;

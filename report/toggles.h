@@ -26,8 +26,9 @@ struct VcdToggles {
 
 /// Counts per-bit 0<->1 changes in a VCD stream, per scope. The initial values ($dumpvars or the first value of
 /// a signal) are not toggles; changes to or from x/z are not counted. A variable declared in several scopes
-/// under one identifier code (an alias) counts in each. `clock` (full dotted name, e.g. "top.clk_i", or a
-/// bare signal name, or ".name" for a signal of the root scope) is counted in rising edges. The top scope's name is dropped from the returned paths.
+/// under one identifier code (an alias) counts in each. `clock` (full dotted name, e.g. "top.clk_i", a bare
+/// signal name, or ".name" for a signal of the root scope) is counted in rising edges. The top scope's name is
+/// dropped from the returned paths.
 /// Throws std::runtime_error with the line number on malformed input.
 VcdToggles count_vcd(std::istream& in, const std::string& clock = "");
 
@@ -60,12 +61,12 @@ inline constexpr const char* kVcdClock = ".clk_i";
 /// ({"source": "vcd", "clock_edges": rising edges of kVcdClock, "scopes": {path: [bits, toggles]}}); the VCD
 /// (hundreds of MB on the default config) is then removed. Paths are parse_coverage's: where the VCD's root scope
 /// is Verilator's wrapper (named like the top module, around it, with its own copies of the ports; the model's
-/// traces have it), the wrapper's signals are
-/// left out and the top module's name is dropped as well; where the root is the top module itself, as they are. Unlike Verilator 5.006's toggle coverage, which has no points for
-/// signals declared inside a generate block (write stages, per-row copies, gate enables ...), the VCD has every
-/// signal up to the trace width: these are the rates weight_power uses where a run has them (docs/ppa.md "Power
-/// from measured activity"). Returns false when DIR has no activity.vcd. Throws
-/// naming the file on a malformed VCD.
+/// traces have it), the wrapper's signals are left out and the top module's name is dropped as well; where the
+/// root is the top module itself, they are taken as they are. Unlike Verilator 5.006's toggle coverage, which has
+/// no points for signals declared inside a generate block (write stages, per-row copies, gate enables ...), the
+/// VCD has every signal up to the trace width: these are the rates weight_power uses where a run has them
+/// (docs/ppa.md "Power from measured activity"). Returns false when DIR has no activity.vcd. Throws naming the
+/// file on a malformed VCD.
 bool summarize_activity_vcd(const std::string& dir);
 
 /// Reads an activity_toggles.json; `clock_edges` gets its clock edge count. Throws naming the file.
