@@ -162,8 +162,9 @@ std::string cov_rec(const std::string& file, int line, const std::string& page, 
          "\001h\002" + h + "' " + std::to_string(n) + "\n";
 }
 
-// A VCD shaped like the model's (the shim's trace): the top module is the root scope, a generate block's signals
-// sit in the block's scope (gen_row[0]), and a clock gate's gated clk_i inside is another clock.
+// A VCD with the top module as its root scope (the model's own traces wrap it in a root scope of the same name:
+// the second case of ActivityToggles below); a generate block's signals sit in the block's scope (gen_row[0]), and
+// a clock gate's gated clk_i inside is another clock.
 const char* kModelVcd = R"($timescale 1ps $end
 $scope module bfp_top $end
 $var wire 1 ! clk_i $end

@@ -27,7 +27,7 @@ module pe_eq #(
   logic signed [AccWidth-1:0] acc_m_o;
   logic        [8:0]          acc_e_o;
   bfp_pe #(.BlockSize(BlockSize), .AccWidth(AccWidth), .GuardBits(GuardBits)) u_dut (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .wgt_i, .act_e_i, .wgt_e_i, .prod_i(16'sd0), .acc_m_o,
+    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .wgt_i, .act_e_i, .wgt_e_i, .prod_i(16'sd0), .gclk_i(5'b0), .acc_m_o,
     .acc_e_o);
 
   // ---- reference: exact block sum (32-bit integer), then one aligned step per block ----
