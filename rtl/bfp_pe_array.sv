@@ -164,7 +164,8 @@ module bfp_pe_array #(
   // The PE stage clocks with `gate` (bfp_pe "Clocking"): the PEs of a unit share valid, last, clear_i and the
   // reset, so their five stage gates are one set per unit here, opened by copies of the PE's stage-1 valid/last
   // and block valid (same resets as the PE's own). 5 x units latches instead of 5 per PE (4 per PE before the
-  // exponent-sum gate): on the default config 80 instead of 512. Unused with none and enable.
+  // exponent-sum gate): on the default config (32 units: 8 rows x 4 column groups) 160 instead of 512. Unused
+  // with none and enable.
   logic [CtlRows*5-1:0] unit_gclk;
   if (ClockGating == 1) begin : gen_unit_cg
     for (genvar c = 0; c < CtlRows; c++) begin : gen_unit
