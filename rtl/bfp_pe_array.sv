@@ -52,8 +52,12 @@ module bfp_pe_array #(
   // PEs' multipliers and exponent adders see no toggles in the cycles they skip or idle (their results are
   // used only with valid). Unit of activation lane u: u; of weight lane e (row e / Cols with PerRow):
   // e / Cols * Groups + e % Cols / GroupCols with PerRow, else 0.
-  // With power.clock_gating: gate the operand registers of each stage and unit sit behind one clock gate opened
-  // by the unit's valid at that stage (or the reset), the condition they load on anyway (gen_pipe_gated).
+  // The exponents are the block's and a PE reads them only with a block's last element (bfp_pe "Clocking"), so
+  // the exponent registers load only with valid and last: 16 flip-flops per unit and stage that no longer load
+  // with every element, and exponent inputs of the PEs that change once per block.
+  // With power.clock_gating: gate the code registers of each stage and unit sit behind one clock gate opened by
+  // the unit's valid at that stage (or the reset), the condition they load on anyway, and the exponent registers
+  // behind a second one opened by valid and last (gen_pipe_gated).
   logic [OperandRegs*CtlRows-1:0] valid_pipe_q, last_pipe_q;
   logic [OperandRegs*ActW-1:0]    act_pipe_q, act_e_pipe_q;
   logic [OperandRegs*WgtW-1:0]    wgt_pipe_q, wgt_e_pipe_q;
@@ -73,40 +77,51 @@ module bfp_pe_array #(
 
   if (ClockGating == 1) begin : gen_pipe_gated
     // stage s of unit c loads with the unit's valid one stage up (valid_i for stage 0): a register like the
-    // operands' own enable; every lane of the stage and unit shares the gate
-    logic [OperandRegs*CtlRows-1:0] stage_clk;
+    // operands' own enable; every lane of the stage and unit shares the gate (codes) or the second gate (exponents)
+    logic [OperandRegs*CtlRows-1:0] stage_clk, stage_clk_e;
     for (genvar s = 0; s < OperandRegs; s++) begin : gen_stage
-      logic [CtlRows-1:0] stage_valid;  // the units loading this stage
+      logic [CtlRows-1:0] stage_valid, stage_last;  // the units loading this stage, and their last flags
       if (s == 0) begin : gen_first
         assign stage_valid = valid_i;
+        assign stage_last  = last_i;
       end else begin : gen_next
         assign stage_valid = valid_pipe_q[(s-1)*CtlRows +: CtlRows];
+        assign stage_last  = last_pipe_q[(s-1)*CtlRows +: CtlRows];
       end
       for (genvar c = 0; c < CtlRows; c++) begin : gen_unit
         bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || stage_valid[c]), .gclk_o(stage_clk[s*CtlRows + c]));
+        bfp_icg u_icg_e (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && stage_last[c])),
+                         .gclk_o(stage_clk_e[s*CtlRows + c]));
       end
       for (genvar u = 0; u < ActUnits; u++) begin : gen_act
-        logic [15:0] src, q;  // {exponent, code}
+        localparam int Unit = s*CtlRows + ((PerRow != 0) ? u : 0);
+        logic [7:0] src, q, src_e, q_e;
         if (s == 0) begin : gen_first
-          assign src = {act_e_i[8*u +: 8], act_i[8*u +: 8]};
+          assign src   = act_i[8*u +: 8];
+          assign src_e = act_e_i[8*u +: 8];
         end else begin : gen_next
-          assign src = {act_e_pipe_q[(s-1)*ActW + 8*u +: 8], act_pipe_q[(s-1)*ActW + 8*u +: 8]};
+          assign src   = act_pipe_q[(s-1)*ActW + 8*u +: 8];
+          assign src_e = act_e_pipe_q[(s-1)*ActW + 8*u +: 8];
         end
-        always_ff @(posedge stage_clk[s*CtlRows + ((PerRow != 0) ? u : 0)]) q <= rst_ni ? src : '0;
-        assign act_pipe_q[s*ActW + 8*u +: 8]   = q[7:0];
-        assign act_e_pipe_q[s*ActW + 8*u +: 8] = q[15:8];
+        always_ff @(posedge stage_clk[Unit]) q <= rst_ni ? src : '0;
+        always_ff @(posedge stage_clk_e[Unit]) q_e <= rst_ni ? src_e : '0;
+        assign act_pipe_q[s*ActW + 8*u +: 8]   = q;
+        assign act_e_pipe_q[s*ActW + 8*u +: 8] = q_e;
       end
       for (genvar e = 0; e < WgtRows * Cols; e++) begin : gen_wgt
-        logic [15:0] src, q;  // {exponent, code}
+        localparam int Unit = s*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0);
+        logic [7:0] src, q, src_e, q_e;
         if (s == 0) begin : gen_first
-          assign src = {wgt_e_i[8*e +: 8], wgt_i[8*e +: 8]};
+          assign src   = wgt_i[8*e +: 8];
+          assign src_e = wgt_e_i[8*e +: 8];
         end else begin : gen_next
-          assign src = {wgt_e_pipe_q[(s-1)*WgtW + 8*e +: 8], wgt_pipe_q[(s-1)*WgtW + 8*e +: 8]};
+          assign src   = wgt_pipe_q[(s-1)*WgtW + 8*e +: 8];
+          assign src_e = wgt_e_pipe_q[(s-1)*WgtW + 8*e +: 8];
         end
-        always_ff @(posedge stage_clk[s*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)])
-          q <= rst_ni ? src : '0;
-        assign wgt_pipe_q[s*WgtW + 8*e +: 8]   = q[7:0];
-        assign wgt_e_pipe_q[s*WgtW + 8*e +: 8] = q[15:8];
+        always_ff @(posedge stage_clk[Unit]) q <= rst_ni ? src : '0;
+        always_ff @(posedge stage_clk_e[Unit]) q_e <= rst_ni ? src_e : '0;
+        assign wgt_pipe_q[s*WgtW + 8*e +: 8]   = q;
+        assign wgt_e_pipe_q[s*WgtW + 8*e +: 8] = q_e;
       end
     end
   end else begin : gen_pipe_enable
@@ -118,29 +133,31 @@ module bfp_pe_array #(
         wgt_e_pipe_q <= '0;
       end else begin
         for (int u = 0; u < ActUnits; u++) begin
-          if (valid_i[(PerRow != 0) ? u : 0]) begin
-            act_pipe_q[8*u +: 8]   <= act_i[8*u +: 8];
+          if (valid_i[(PerRow != 0) ? u : 0]) act_pipe_q[8*u +: 8] <= act_i[8*u +: 8];
+          if (valid_i[(PerRow != 0) ? u : 0] && last_i[(PerRow != 0) ? u : 0])
             act_e_pipe_q[8*u +: 8] <= act_e_i[8*u +: 8];
-          end
         end
         for (int e = 0; e < WgtRows * Cols; e++) begin
-          if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0]) begin
-            wgt_pipe_q[8*e +: 8]   <= wgt_i[8*e +: 8];
+          if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0])
+            wgt_pipe_q[8*e +: 8] <= wgt_i[8*e +: 8];
+          if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0]
+              && last_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0])
             wgt_e_pipe_q[8*e +: 8] <= wgt_e_i[8*e +: 8];
-          end
         end
         for (int s = 1; s < OperandRegs; s++) begin
           for (int u = 0; u < ActUnits; u++) begin
-            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]) begin
-              act_pipe_q[s*ActW + 8*u +: 8]   <= act_pipe_q[(s-1)*ActW + 8*u +: 8];
+            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)])
+              act_pipe_q[s*ActW + 8*u +: 8] <= act_pipe_q[(s-1)*ActW + 8*u +: 8];
+            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]
+                && last_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)])
               act_e_pipe_q[s*ActW + 8*u +: 8] <= act_e_pipe_q[(s-1)*ActW + 8*u +: 8];
-            end
           end
           for (int e = 0; e < WgtRows * Cols; e++) begin
-            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]) begin
-              wgt_pipe_q[s*WgtW + 8*e +: 8]   <= wgt_pipe_q[(s-1)*WgtW + 8*e +: 8];
+            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)])
+              wgt_pipe_q[s*WgtW + 8*e +: 8] <= wgt_pipe_q[(s-1)*WgtW + 8*e +: 8];
+            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]
+                && last_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)])
               wgt_e_pipe_q[s*WgtW + 8*e +: 8] <= wgt_e_pipe_q[(s-1)*WgtW + 8*e +: 8];
-            end
           end
         end
       end

@@ -598,8 +598,15 @@ module bfp_store #(
     end
   end
   // the read side's fields and the new tag's entries (the STORE two before, which used them, has left the slots:
-  // a STORE is accepted only when the writer has started the one before it)
-  always_ff @(posedge clk_i) begin
+  // a STORE is accepted only when the writer has started the one before it). Clocking: these and the pending
+  // STORE's fields (p_*, below) load only with start_i; with `gate` behind one gate opened by it.
+  logic clk_st;
+  if (ClockGating == 1) begin : gen_cg_st
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(start_i), .gclk_o(clk_st));
+  end else begin : gen_ce_st
+    assign clk_st = clk_i;
+  end
+  always_ff @(posedge clk_st) begin
     if (start_i) begin
       f_rows_q          <= RW'(rows_i);
       f_count_q         <= CW'(count_i);
@@ -626,34 +633,48 @@ module bfp_store #(
   assign ready_o   = !busy_q || (Overlap != 0 && !p_v && !rd_busy_o);
 
   // ---- dense write-combining stages ------------------------------------------------------------------
+  // Clocking (docs/architecture.md "Clock gating"): the stages' data (3 beats, their strobes and eout's address:
+  // 896 flip-flops with 256-bit beats) change only with a finished dense block, a reset or a STORE taken from idle; with `gate`
+  // they are clocked through one gate opened by that condition, with none and enable they run on clk_i (enable:
+  // with that condition as an enable). eout_v_q, cleared when eout is written, stays on clk_i.
+  logic wc_clear, wc_en, clk_wc, take_wc;
+  assign wc_clear = !rst_ni || (!busy_q && start_i);
+  assign wc_en    = wc_clear || dense_go;
+  if (ClockGating == 1) begin : gen_cg_wc
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(wc_en), .gclk_o(clk_wc));
+    assign take_wc = 1'b1;
+  end else begin : gen_ce_wc
+    assign clk_wc  = clk_i;
+    assign take_wc = (ClockGating == 0) ? 1'b1 : wc_en;
+  end
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || (!busy_q && start_i)) begin
+    if (wc_clear) eout_v_q <= 1'b0;
+    else if (dense_go && exp_end) eout_v_q <= 1'b1;  // (eout is free: exp_stall)
+    else if (dense_exp_wr && wr_fire) eout_v_q <= 1'b0;
+  end
+  always_ff @(posedge clk_wc) if (take_wc) begin
+    if (wc_clear) begin
       cst_data_q <= '0;
       cst_strb_q <= '0;
       est_data_q <= '0;
       est_strb_q <= '0;
-      eout_v_q   <= 1'b0;
-    end else begin
-      if (dense_exp_wr && wr_fire) eout_v_q <= 1'b0;
-      if (dense_go) begin
-        if (code_end) begin
-          cst_data_q <= '0;
-          cst_strb_q <= '0;
-        end else begin
-          cst_data_q <= cst_data_q | code_data;
-          cst_strb_q <= cst_strb_q | code_strb;
-        end
-        if (exp_end) begin  // eout is free: exp_stall
-          eout_data_q <= est_data_q | exp_data;
-          eout_strb_q <= est_strb_q | exp_strb;
-          eout_byte_q <= exp_byte;
-          eout_v_q    <= 1'b1;
-          est_data_q  <= '0;
-          est_strb_q  <= '0;
-        end else begin
-          est_data_q <= est_data_q | exp_data;
-          est_strb_q <= est_strb_q | exp_strb;
-        end
+    end else if (dense_go) begin
+      if (code_end) begin
+        cst_data_q <= '0;
+        cst_strb_q <= '0;
+      end else begin
+        cst_data_q <= cst_data_q | code_data;
+        cst_strb_q <= cst_strb_q | code_strb;
+      end
+      if (exp_end) begin  // eout is free: exp_stall
+        eout_data_q <= est_data_q | exp_data;
+        eout_strb_q <= est_strb_q | exp_strb;
+        eout_byte_q <= exp_byte;
+        est_data_q  <= '0;
+        est_strb_q  <= '0;
+      end else begin
+        est_data_q <= est_data_q | exp_data;
+        est_strb_q <= est_strb_q | exp_strb;
       end
     end
   end
@@ -774,7 +795,7 @@ module bfp_store #(
       end
     end
   end
-  always_ff @(posedge clk_i) begin
+  always_ff @(posedge clk_st) begin
     if (Overlap != 0 && start_i && !w_take) begin
       p_sparse_q      <= sparse_i && (Sparse != 0);
       p_first_q       <= first_i;

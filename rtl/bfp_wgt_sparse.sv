@@ -170,15 +170,15 @@ module bfp_wgt_sparse #(
                                                ln_space[r % Lanes];
 
   // ---- state
-  // Clocking (docs/architecture.md "Clock gating"): the rows' headers and exponent word (about 800 flip-flops on the
-  // default config) load only on a header, the row queues only at a start, a lane's start or a column done; with
-  // `gate` each group is clocked through its own gate opened by that condition (the write conditions inside stay),
-  // with none and enable they run on clk_i with those conditions as enables, as they always had.
   // a lane's queue length once its finished column (if any) has left: the queue update and the slot a start joins
   logic [Lanes*2-1:0] nq_left;
   for (genvar l = 0; l < Lanes; l++) begin : gen_nq_left
     assign nq_left[2*l +: 2] = nq_q[2*l +: 2] - (ln_done[l] ? 2'd1 : 2'd0);
   end
+  // Clocking (docs/architecture.md "Clock gating"): the rows' headers and exponent word (about 800 flip-flops on the
+  // default config) load only on a header, the row queues only at a start, a lane's start or a column done; with
+  // `gate` each group is clocked through its own gate opened by that condition (the write conditions inside stay),
+  // with none and enable they run on clk_i with those conditions as enables, as they always had.
   logic clk_hdr, clk_q;
   if (ClockGating == 1) begin : gen_cg_state
     bfp_icg u_icg_hdr (.clk_i(clk_i), .en_i(hdr), .gclk_o(clk_hdr));

@@ -207,11 +207,13 @@ TEST_F(SramHold, SkipsReadsOfTheHeldWordAndReturnsTheSameData) {
 }
 
 // bfp_pe_array with per-row schedules (2 rows x 4 columns, 2 column groups, 2 operand register stages): random
-// operands every cycle, each unit's valid in about 1 cycle of 3. For every PE: when its operand inputs differ
-// from the cycle before, its valid must be set; when its valid is set, the inputs are the operands of its unit
-// presented OperandRegs cycles earlier. `held` counts PE-cycles with no valid in which a design without isolation
-// would have changed the inputs (the operands presented OperandRegs cycles earlier differ from the held ones),
-// so the test sees that it exercised the case.
+// operands every cycle, each unit's valid in about 1 cycle of 3. For every PE: when its codes differ from the
+// cycle before, its valid must be set, and when its exponents do, its valid and last (the PE reads the block
+// exponents only with the last element); when its valid is set, the codes are its unit's presented OperandRegs
+// cycles earlier, and with valid and last the exponents are too. `held` counts PE-cycles with no valid in which
+// a design without isolation would have changed the inputs (the operands presented OperandRegs cycles earlier
+// differ from the held ones), `held_e` PE-cycles with valid but not last in which the exponents would have
+// changed, so the test sees that it exercised both cases.
 const char* kIsolationBench = R"(
 module iso_tb;
   localparam int R = 2, C = 4, G = 2, OR = 2, B = 8, W = 24, F = 2, U = R * G, GC = C / G;
@@ -229,7 +231,7 @@ module iso_tb;
   logic [U-1:0] dv [0:OR-1];
   logic [U*8-1:0] da [0:OR-1], dae [0:OR-1];
   logic [R*C*8-1:0] dw [0:OR-1], dwe [0:OR-1];
-  integer errors = 0, held = 0, issued = 0, s, i, seed = `SEED;
+  integer errors = 0, held = 0, held_e = 0, issued = 0, s, i, seed = `SEED;
   always #5 clk = ~clk;
   always @(posedge clk) begin
     dv[0] <= valid; da[0] <= act; dae[0] <= act_e; dw[0] <= wgt; dwe[0] <= wgt_e;
@@ -240,26 +242,34 @@ module iso_tb;
   for (genvar r = 0; r < R; r++) begin : chk_row
     for (genvar c = 0; c < C; c++) begin : chk_col
       localparam int Un = r * G + c / GC, E = r * C + c;
-      logic [31:0] prev;
+      logic [15:0] prev, prev_e;
       logic        started = 1'b0;
-      wire  [31:0] now = {dut.gen_row[r].gen_col[c].u_pe.act_i, dut.gen_row[r].gen_col[c].u_pe.wgt_i,
-                          dut.gen_row[r].gen_col[c].u_pe.act_e_i, dut.gen_row[r].gen_col[c].u_pe.wgt_e_i};
-      wire  [31:0] want = {da[OR-1][8*Un +: 8], dw[OR-1][8*E +: 8], dae[OR-1][8*Un +: 8], dwe[OR-1][8*E +: 8]};
+      wire  [15:0] now = {dut.gen_row[r].gen_col[c].u_pe.act_i, dut.gen_row[r].gen_col[c].u_pe.wgt_i};
+      wire  [15:0] now_e = {dut.gen_row[r].gen_col[c].u_pe.act_e_i, dut.gen_row[r].gen_col[c].u_pe.wgt_e_i};
+      wire  [15:0] want = {da[OR-1][8*Un +: 8], dw[OR-1][8*E +: 8]};
+      wire  [15:0] want_e = {dae[OR-1][8*Un +: 8], dwe[OR-1][8*E +: 8]};
+      wire         v = dut.gen_row[r].gen_col[c].u_pe.valid_i, l = dut.gen_row[r].gen_col[c].u_pe.last_i;
       always @(negedge clk) if (rst_n) begin
-        if (dut.gen_row[r].gen_col[c].u_pe.valid_i) begin
+        if (v) begin
           issued = issued + 1;
-          if (now !== want) begin
+          if (now !== want || (l && now_e !== want_e)) begin
             errors = errors + 1;
-            if (errors < 5) $display("WRONG OPERANDS pe(%0d,%0d) t=%0t got %h want %h", r, c, $time, now, want);
+            if (errors < 5) $display("WRONG OPERANDS pe(%0d,%0d) t=%0t got %h %h want %h %h", r, c, $time, now, now_e,
+                                     want, want_e);
           end
-        end else begin
-          if (started && now !== prev) begin
-            errors = errors + 1;
-            if (errors < 5) $display("TOGGLE WITHOUT VALID pe(%0d,%0d) t=%0t %h -> %h", r, c, $time, prev, now);
-          end
-          if (started && want !== prev) held = held + 1;  // without isolation the inputs would be `want`
         end
+        if (started && !v && now !== prev) begin
+          errors = errors + 1;
+          if (errors < 5) $display("TOGGLE WITHOUT VALID pe(%0d,%0d) t=%0t %h -> %h", r, c, $time, prev, now);
+        end
+        if (started && !(v && l) && now_e !== prev_e) begin
+          errors = errors + 1;
+          if (errors < 5) $display("EXPONENT TOGGLE WITHOUT LAST pe(%0d,%0d) t=%0t %h -> %h", r, c, $time, prev_e, now_e);
+        end
+        if (started && !v && want !== prev) held = held + 1;  // without isolation the codes would be `want`
+        if (started && v && !l && want_e !== prev_e) held_e = held_e + 1;
         prev = now;
+        prev_e = now_e;
         started = 1'b1;
       end
     end
@@ -277,7 +287,7 @@ module iso_tb;
       wgt_e = {$urandom(seed), $urandom(seed)};
     end
     repeat (OR + 1) @(negedge clk);
-    $display("DONE issued=%0d held=%0d errors=%0d", issued, held, errors);
+    $display("DONE issued=%0d held=%0d held_e=%0d errors=%0d", issued, held, held_e, errors);
     $finish;
   end
 endmodule
@@ -287,10 +297,11 @@ TEST_F(OperandIsolation, PeInputsChangeOnlyWithValid) {
   Fields d;
   ASSERT_NO_FATAL_FAILURE(run(kIsolationBench, "iso_tb",
                               {"bfp_add.sv", "bfp_acc_align.sv", "bfp_pe.sv", "bfp_pe_array.sv"}, -1,
-                              {"issued", "held", "errors"}, &d));
+                              {"issued", "held", "held_e", "errors"}, &d));
   EXPECT_EQ(d["errors"], 0) << output_;
   EXPECT_GT(d["issued"], 3000);  // 8 PEs x 3000 cycles x ~1/3
   EXPECT_GT(d["held"], 3000);
+  EXPECT_GT(d["held_e"], 1000);  // valid without last: about half the issued PE-cycles
 }
 
 // bfp_operands_sparse, 2 rows x 4 columns, 2 column groups, B = 8, 64-bit beats, with clock gating CG (0 none,
