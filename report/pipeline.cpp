@@ -61,11 +61,12 @@ bool newer(const fs::path& a, const fs::path& b) {
 }
 
 // One activity run: runs `cmd` into run_dir, or, with reuse, keeps what an earlier report left there when that run
-// was made for the same config and the same workload command (run_dir/activity.key, written after a run succeeds).
+// was made for the same config, the same workload command and the same toggle method (run_dir/activity.key,
+// written after a run succeeds).
 // The RTL is not compared: reuse is for synthesis-side changes that leave the simulation as it was.
 void activity_step(const ReportOptions& opt, const Config& cfg, const std::string& what, const fs::path& run_dir,
                    const std::string& workload_args, const std::string& cmd) {
-  const json key = {{"config_hash", cfg.hash()}, {"workload", workload_args}};
+  const json key = {{"config_hash", cfg.hash()}, {"workload", workload_args}, {"toggles", kToggleMethod}};
   const fs::path key_file = run_dir / "activity.key";
   if (opt.reuse_runs) {
     std::ifstream in(key_file);
@@ -79,8 +80,7 @@ void activity_step(const ReportOptions& opt, const Config& cfg, const std::strin
               << (in ? " (made for another config or workload)" : " (no activity.key)") << ", running it\n";
   }
   fs::remove(key_file);
-  fs::remove(run_dir / "activity_toggles.json");  // an earlier run's: this run writes its own, or has none
-  step(what, cmd);
+  step(what, cmd);  // scripts/ppa/activity.sh first removes what an earlier run left (its VCD summary too)
   // a GEMM run leaves its VCD (activity.sh): keep the per-scope counts, not the hundreds of MB
   if (summarize_activity_vcd(run_dir.string()))
     std::cerr << "report: " << what << ": toggles counted from the run's VCD -> "

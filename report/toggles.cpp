@@ -19,10 +19,11 @@ namespace {
 }
 
 struct VcdVar {
-  std::vector<size_t> scopes;  // indexes into the scope list (aliases)
+  std::vector<size_t> scopes;  // indexes into the scope list of its data names (aliases; clock nets left out)
+  bool declared = false;
   int width = 1;
   std::string value;           // current value, MSB first, width chars; empty before the first value
-  bool is_clock = false;
+  bool is_clock = false;        // the clock whose rising edges are counted
 };
 
 // Right-aligns a VCD vector value to `width` bits (VCD left-extends with 0, or with x/z when the MSB is x/z).
@@ -35,6 +36,19 @@ std::string extend(const std::string& v, int width) {
 bool known(char c) { return c == '0' || c == '1'; }
 
 }  // namespace
+
+bool is_clock_net(const std::string& name) {
+  const std::string base = name.substr(0, name.find('['));
+  size_t b = 0;
+  while (b <= base.size()) {
+    size_t e = base.find('_', b);
+    if (e == std::string::npos) e = base.size();
+    const std::string word = base.substr(b, e - b);
+    if (word == "clk" || word == "gclk") return true;
+    b = e + 1;
+  }
+  return false;
+}
 
 VcdToggles count_vcd(std::istream& in, const std::string& clock) {
   VcdToggles res;
@@ -121,11 +135,17 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
         if (added) scope_names.push_back(path);
         const size_t si = slot->second;
         VcdVar& v = vars[id];
-        if (!v.scopes.empty() && v.width != width) fail(tline, "alias '" + id + "' with a different width");
+        if (v.declared && v.width != width) fail(tline, "alias '" + id + "' with a different width");
+        v.declared = true;
         v.width = width;
-        v.scopes.push_back(si);
-        res.scopes[path].bits += static_cast<uint64_t>(width);
         std::string base = ref.substr(0, ref.find('['));
+        // each name of an alias by its own name: a clock wired into a port named as data counts there
+        if (is_clock_net(base)) {
+          res.clock_net_bits += static_cast<uint64_t>(width);
+        } else {
+          v.scopes.push_back(si);
+          res.scopes[path].bits += static_cast<uint64_t>(width);
+        }
         std::string full = scope_stack[0] + (path.empty() ? "" : "." + path) + "." + base;
         if (!clock.empty() && (clock == full || clock == base || (clock[0] == '.' && path.empty() && clock.substr(1) == base)))
           v.is_clock = true;
@@ -232,9 +252,11 @@ CoverageToggles parse_coverage(std::istream& in) {
       throw std::runtime_error("coverage line " + std::to_string(n) +
                                ": merged hierarchy '" + f["h"] + "' (write the coverage per instance)");
     if (page.rfind("v_toggle/", 0) == 0) {
-      ScopeToggles& s = res.scopes[scope];
-      s.bits += 1;
-      s.toggles += count;
+      if (!is_clock_net(f["o"])) {
+        ScopeToggles& s = res.scopes[scope];
+        s.bits += 1;
+        s.toggles += count;
+      }
       if (page.rfind("v_toggle/bfp_icg", 0) == 0 && f["o"] == "gclk_o") {
         const uint64_t open = (count + 1) / 2;
         res.gates[scope] += open;
@@ -260,6 +282,12 @@ bool summarize_activity_vcd(const std::string& dir) {
   namespace fs = std::filesystem;
   const fs::path vcd = fs::path(dir) / "activity.vcd";
   if (!fs::exists(vcd)) return false;
+  const fs::path cycles_file = fs::path(dir) / "coverage.dat.cycles";
+  uint64_t cycles = 0;
+  {
+    std::ifstream c(cycles_file);
+    if (!(c >> cycles) || cycles == 0) throw std::runtime_error("no cycle count in " + cycles_file.string());
+  }
   VcdToggles v;
   {
     std::ifstream in(vcd);
@@ -270,29 +298,38 @@ bool summarize_activity_vcd(const std::string& dir) {
       throw std::runtime_error(vcd.string() + ": " + e.what());
     }
   }
+  // the shim's first dump is at a low clock: each of its cycles is one rising edge of clk_i
+  if (v.clock_edges != cycles)
+    throw std::runtime_error(vcd.string() + ": " + std::to_string(v.clock_edges) + " rising edges of clk_i, " +
+                             std::to_string(cycles) + " cycles in " + cycles_file.string() + ": not the same run");
+  // Verilator's traces wrap the top module in a root scope of the same name holding copies of its ports
+  const bool wrapped = v.scopes.count(v.root) > 0;
+  std::map<std::string, ScopeToggles> scopes;
+  for (const auto& [path, t] : v.scopes) {
+    std::string p = path;
+    if (wrapped) {
+      if (path.empty()) continue;  // the wrapper's own copies of the top's ports
+      if (path == v.root) p = "";
+      else if (path.rfind(v.root + ".", 0) == 0) p = path.substr(v.root.size() + 1);
+      else throw std::runtime_error(vcd.string() + ": scope '" + v.root + "." + path + "' beside the top module '" +
+                                    v.root + "' in the wrapper: not a path of the design");
+    }
+    scopes[p].bits += t.bits;
+    scopes[p].toggles += t.toggles;
+  }
   nlohmann::json j;
   j["source"] = "vcd";
+  j["method"] = kToggleMethod;
   j["clock_edges"] = v.clock_edges;
+  j["clock_net_bits"] = v.clock_net_bits;
   nlohmann::json sc = nlohmann::json::object();
-  // Verilator's VCD wraps the top module in a root scope of the same name holding copies of its ports
-  const bool wrapped = v.scopes.count(v.root) > 0;
-  for (const auto& [path, t] : v.scopes) {
-    if (!wrapped) {
-      sc[path] = {t.bits, t.toggles};
-      continue;
-    }
-    if (path.empty()) continue;  // the wrapper's own copies of the top's ports
-    const size_t dot = path.find('.');
-    const std::string p = dot == std::string::npos ? "" : path.substr(dot + 1);
-    uint64_t bits = t.bits, toggles = t.toggles;
-    if (sc.contains(p)) bits += sc[p][0].get<uint64_t>(), toggles += sc[p][1].get<uint64_t>();
-    sc[p] = {bits, toggles};
-  }
+  for (const auto& [p, t] : scopes) sc[p] = {t.bits, t.toggles};
   j["scopes"] = sc;
   const fs::path out = fs::path(dir) / "activity_toggles.json";
   {
     std::ofstream o(out);
     o << j.dump() << "\n";
+    o.close();
     if (!o) throw std::runtime_error("cannot write " + out.string());
   }
   fs::remove(vcd);
@@ -306,14 +343,15 @@ ToggleMap read_activity_toggles(const std::string& file, uint64_t& clock_edges) 
   ToggleMap m;
   try {
     if (j.is_discarded() || j.at("source") != "vcd") throw std::runtime_error("not an activity toggle summary");
+    if (!j.contains("method") || j.at("method") != kToggleMethod)
+      throw std::runtime_error("a summary of another toggle method (not " + std::string(kToggleMethod) +
+                               "): run the activity again (without --reuse-runs)");
     clock_edges = j.at("clock_edges").get<uint64_t>();
     for (const auto& [path, bt] : j.at("scopes").items()) {
       if (!bt.is_array() || bt.size() != 2) throw std::runtime_error("scope '" + path + "': expected [bits, toggles]");
       m[path] = {bt[0].get<uint64_t>(), bt[1].get<uint64_t>()};
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(file + ": " + e.what());
-  } catch (const std::runtime_error& e) {
+  } catch (const std::exception& e) {  // a missing key or a wrong type (nlohmann), or a check above
     throw std::runtime_error(file + ": " + e.what());
   }
   return m;

@@ -19,6 +19,7 @@
 #include "report/report.h"
 #include "report/tech_scaling.h"
 #include "report/toggles.h"
+#include "support/read_file.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -130,15 +131,35 @@ TEST(VcdToggles, HandWrittenFileHasKnownCounts) {
   std::istringstream in(kVcd);
   const VcdToggles t = count_vcd(in, "top.clk");
   // data: 0000->0101 (2), ->1111 (2), ->zzzz (0), ->0001 (0: from z), ->0000 (1) = 5, in both scopes (alias)
-  // clk: 6 changes after the initial value -> 5 toggles; q: x->0 (0), 0->1 (1), 1->x (0) = 1
+  // q: x->0 (0), 0->1 (1), 1->x (0) = 1; clk is a clock net: its 5 toggles and its bit are left out, its rising
+  // edges counted
   ASSERT_EQ(t.scopes.count(""), 1u);
   ASSERT_EQ(t.scopes.count("u_a"), 1u);
-  EXPECT_EQ(t.scopes.at("").bits, 5u);
-  EXPECT_EQ(t.scopes.at("").toggles, 5u + 5u);
+  EXPECT_EQ(t.scopes.at("").bits, 4u);
+  EXPECT_EQ(t.scopes.at("").toggles, 5u);
+  EXPECT_EQ(t.clock_net_bits, 1u);
   EXPECT_EQ(t.scopes.at("u_a").bits, 5u);
   EXPECT_EQ(t.scopes.at("u_a").toggles, 5u + 1u);
   EXPECT_EQ(t.clock_edges, 3u);
   EXPECT_EQ(t.end_time, 25u);
+}
+
+TEST(VcdToggles, ClockNetsAreToldByTheirNames) {
+  for (const char* n : {"clk", "clk_i", "gclk_o", "gclk_i[3]", "clk_mul", "stage_clk", "stage_clk_e", "unit_gclk",
+                        "unused_gclk", "gclk_w"})
+    EXPECT_TRUE(is_clock_net(n)) << n;
+  for (const char* n : {"clock_o", "clkdiv", "blk_valid_q", "aclk_q", "clk2", "nclk_count", "", "_", "en_i[0]"})
+    EXPECT_FALSE(is_clock_net(n)) << n;
+  // an alias is counted under its data names only: a clock wired into a port named as data is data there
+  std::istringstream in("$scope module top $end\n$var wire 1 ! clk_i $end\n$scope module u $end\n"
+                        "$var wire 1 ! strobe_i $end\n$upscope $end\n$upscope $end\n$enddefinitions $end\n"
+                        "#0\n0!\n#1\n1!\n#2\n0!\n");
+  const VcdToggles t = count_vcd(in, "top.clk_i");
+  EXPECT_EQ(t.scopes.count(""), 0u);
+  EXPECT_EQ(t.scopes.at("u").bits, 1u);
+  EXPECT_EQ(t.scopes.at("u").toggles, 2u);
+  EXPECT_EQ(t.clock_net_bits, 1u);
+  EXPECT_EQ(t.clock_edges, 1u);
 }
 
 TEST(VcdToggles, MalformedInputNamesTheLine) {
@@ -174,6 +195,7 @@ $scope module gen_row[0] $end
 $var wire 3 # w_q [2:0] $end
 $scope module u_mem $end
 $var wire 1 $ clk_i $end
+$var wire 1 % en_i $end
 $upscope $end
 $upscope $end
 $upscope $end
@@ -185,14 +207,17 @@ $dumpvars
 b00 "
 b000 #
 0$
+0%
 $end
 #1
 1!
 b11 "
 1$
+1%
 #2
 0!
 0$
+0%
 #3
 1!
 b111 #
@@ -205,14 +230,17 @@ TEST(VcdToggles, ModelVcdHasTheCoveragePaths) {
   const VcdToggles v = count_vcd(in, kVcdClock);
   EXPECT_EQ(v.clock_edges, 2u);  // the top's clk_i only, not the gated one below
   // the top module's own signals under "", submodules relative to it, as parse_coverage names them
+  // clock nets (the top's clk_i: 4 changes; the gated clk_i) are left out of the toggles
   ASSERT_EQ(v.scopes.count(""), 1u);
-  EXPECT_EQ(v.scopes.at("").bits, 3u);
-  EXPECT_EQ(v.scopes.at("").toggles, 4u + 2u);  // clk_i 4 changes, d_i 2 bits once
+  EXPECT_EQ(v.scopes.at("").bits, 2u);
+  EXPECT_EQ(v.scopes.at("").toggles, 2u);  // d_i 2 bits once
+  EXPECT_EQ(v.clock_net_bits, 2u);
   // a generate block's signal is there (Verilator 5.006's toggle coverage has no point for it)
   ASSERT_EQ(v.scopes.count("u_core.gen_row[0]"), 1u);
   EXPECT_EQ(v.scopes.at("u_core.gen_row[0]").bits, 3u);
   EXPECT_EQ(v.scopes.at("u_core.gen_row[0]").toggles, 3u);
-  EXPECT_EQ(v.scopes.at("u_core.gen_row[0].u_mem").toggles, 2u);
+  EXPECT_EQ(v.scopes.at("u_core.gen_row[0].u_mem").bits, 1u);
+  EXPECT_EQ(v.scopes.at("u_core.gen_row[0].u_mem").toggles, 2u);  // en_i 0->1->0
 }
 
 TEST(ActivityToggles, RunTakesItsVcdSummaryAndChecksTheCycles) {
@@ -234,7 +262,7 @@ TEST(ActivityToggles, RunTakesItsVcdSummaryAndChecksTheCycles) {
   ASSERT_TRUE(fs::exists(d.path() / "activity_toggles.json"));
   const bfp::report::Run r = load_run(dir, 0.0);
   EXPECT_TRUE(r.has_vcd);
-  EXPECT_EQ(r.vcd_toggles.at("").toggles, 6u);
+  EXPECT_EQ(r.vcd_toggles.at("").toggles, 2u);
   EXPECT_EQ(r.vcd_toggles.at("u_core.gen_row[0].u_mem").toggles, 2u);
   EXPECT_EQ(r.vcd_toggles.at("u_core.gen_row[0]").toggles, 3u);
   EXPECT_EQ(r.cov.scopes.at("").toggles, 7u);  // SRAM accesses and gates still come from the coverage
@@ -251,10 +279,26 @@ TEST(ActivityToggles, RunTakesItsVcdSummaryAndChecksTheCycles) {
   // a summary of another run (its clock edges are not the coverage run's cycles)
   d.write("coverage.dat.cycles", "9\n");
   refused("not the same run");
+  // ... and a VCD of another run is refused before it is summarized, and kept
+  const std::string summary = bfp::test::read_file(d.path() / "activity_toggles.json");
+  d.write("activity.vcd", kModelVcd);
+  try {
+    summarize_activity_vcd(dir);
+    ADD_FAILURE() << "a VCD of 2 cycles summarized for a run of 9";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("not the same run"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::exists(d.path() / "activity.vcd"));
+  EXPECT_EQ(bfp::test::read_file(d.path() / "activity_toggles.json"), summary);
+  fs::remove(d.path() / "activity.vcd");
   // a damaged summary, named
   d.write("coverage.dat.cycles", "2\n");
-  d.write("activity_toggles.json", R"({"source": "vcd", "clock_edges": 2, "scopes": {"": [1]}})");
+  d.write("activity_toggles.json", R"({"source": "vcd", "method": ")" + std::string(kToggleMethod) +
+                                       R"(", "clock_edges": 2, "scopes": {"": [1]}})");
   refused("activity_toggles.json");
+  // a summary of another method (an older bfpgen's, clock nets counted) is refused, not mixed in
+  d.write("activity_toggles.json", R"({"source": "vcd", "clock_edges": 2, "scopes": {"": [1, 0]}})");
+  refused("another toggle method");
   // Verilator's wrapper around the top module, named like it (the model's traces have it): the wrapper's port
   // copies are left out and the top's name dropped, so the paths and counts are the same
   std::string wrapped = kModelVcd;
@@ -271,6 +315,16 @@ TEST(ActivityToggles, RunTakesItsVcdSummaryAndChecksTheCycles) {
     EXPECT_EQ(w.vcd_toggles.at(path).bits, t.bits) << path;
     EXPECT_EQ(w.vcd_toggles.at(path).toggles, t.toggles) << path;
   }
+
+  // a scope beside the top module in Verilator's wrapper cannot be mapped onto the netlist: refused
+  std::string beside = wrapped;
+  const std::string top_in_wrapper = "$var wire 2 \" d_i [1:0] $end\n$scope module bfp_top $end";
+  beside.replace(beside.find(top_in_wrapper), top_in_wrapper.size(),
+                 "$var wire 2 \" d_i [1:0] $end\n$scope module pkg $end\n$var wire 1 & p $end\n$upscope $end\n"
+                 "$scope module bfp_top $end");
+  d.write("activity.vcd", beside);
+  EXPECT_THROW(summarize_activity_vcd(dir), std::runtime_error);
+  EXPECT_TRUE(fs::exists(d.path() / "activity.vcd"));
 
   // a damaged VCD names the file and leaves it in place
   d.write("activity.vcd", "$scope module TOP $end\n");
@@ -304,6 +358,7 @@ TEST(Coverage, TogglesPerScopeAndSramAccesses) {
   gated += cov_rec(f, 4, "v_toggle/bfp_icg", "gclk_o", "bfp_top.bfp_top.u_core.u_x.gen_gated.u_icg_w", 10);
   gated += cov_rec(f, 4, "v_toggle/bfp_icg", "gclk_o", "bfp_top.bfp_top.u_core.u_x.gen_gated.u_icg_r", 61);
   gated += cov_rec(f, 2, "v_toggle/bfp_icg", "clk_i", "bfp_top.bfp_top.u_core.u_x.gen_gated.u_icg_r", 200);
+  gated += cov_rec(f, 3, "v_toggle/bfp_icg", "en_i", "bfp_top.bfp_top.u_core.u_x.gen_gated.u_icg_r", 9);
   gated += cov_rec(f, 4, "v_toggle/bfp_icg", "gclk_o", "bfp_top.bfp_top.u_core.u_acc.u_icg", 7);
   std::istringstream gin(gated);
   const CoverageToggles g = parse_coverage(gin);
@@ -314,7 +369,10 @@ TEST(Coverage, TogglesPerScopeAndSramAccesses) {
   EXPECT_EQ(g.srams.at("u_core.u_x").writes, 5u);
   EXPECT_EQ(g.srams.at("u_core.u_x").reads, 31u);
   EXPECT_EQ(g.srams.size(), 1u);
-  EXPECT_EQ(g.scopes.at("u_core.u_x.gen_gated.u_icg_r").toggles, 261u);
+  // clock nets (clk_i, gclk_o) are left out of the toggles: only en_i counts
+  EXPECT_EQ(g.scopes.at("u_core.u_x.gen_gated.u_icg_r").bits, 1u);
+  EXPECT_EQ(g.scopes.at("u_core.u_x.gen_gated.u_icg_r").toggles, 9u);
+  EXPECT_EQ(g.scopes.count("u_core.u_x.gen_gated.u_icg_w"), 0u);
   // a file written without per-instance hierarchy is refused, not silently mis-mapped
   std::istringstream merged(cov_rec(f, 1, "v_toggle/bfp_pe", "a", "bfp_top.bfp_top.u_core.g[*].u_pe", 1));
   EXPECT_THROW(parse_coverage(merged), std::runtime_error);

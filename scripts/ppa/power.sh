@@ -45,17 +45,19 @@ close \$f
 # gets clk_i's 0.2 ns transition (unbuffered, one AND2X2 driving 256 clock pins gave 15x the clock-pin power).
 # A gated clock may enter a child instance through a port (bfp_pe_array's per-unit gates clock the PEs' stages):
 # an input pin of a child on the net is followed to the child's own net of that port (named like the pin), and so
-# on down; the port of the instance the net lies in, and the gate's own output, are not followed.
+# on down; the gate's own output is not followed, nor is a child clock gate (its cells are its own gate's: a
+# gated clock into another gate's clk_i would list that gate's AND twice). A pin whose net is not found stops the
+# flow: a gated flip-flop missed would be charged its clock pin in every cycle.
 proc gated_leaves {f g net} {
-  set scope [file dirname [get_full_name \$net]]
-  set prefix [expr {\$scope eq "." ? "" : "\$scope/"}]
   foreach q [get_pins -of_objects \$net] {
     set i [lindex [get_cells -of_objects \$q] 0]
     set iname [get_full_name \$i]
-    if {![string match "*bfp_*" [get_property \$i ref_name]]} { puts \$f "\$iname \$g"; continue }
-    if {\$iname eq \$g || [get_property \$q direction] ne "input"} { continue }
-    if {[string first \$prefix \$iname] != 0 || \$iname eq \$scope} { continue }
-    gated_leaves \$f \$g [get_nets [get_full_name \$q]]
+    set ref [get_property \$i ref_name]
+    if {![string match "*bfp_*" \$ref]} { puts \$f "\$iname \$g"; continue }
+    if {\$iname eq \$g || [get_property \$q direction] ne "input" || [string match "*bfp_icg*" \$ref]} { continue }
+    set child [get_nets [get_full_name \$q]]
+    if {\$child eq ""} { puts "Error: power.sh: gated clock of \$g: no net [get_full_name \$q] inside \$iname"; exit 1 }
+    gated_leaves \$f \$g \$child
   }
 }
 set f [open $OUT/power_gated.txt w]
