@@ -430,12 +430,35 @@ module bfp_operands_sparse #(
         end else begin
           valid_o[U] <= valid[g];
         end
-        last_o[U]                     <= last[g];
-        act_e_o[8*U +: 8]             <= exp[g*8 +: 8];
-        code_sel_q                    <= idx[BeatLog-1:0];
-        wsel_q[g*BeatLog +: BeatLog]  <= kg[BeatLog-1:0];
-        wesel_q[g*BeatLog +: BeatLog] <= BeatLog'(kg >> BlockLog);
       end
+      // Operand isolation (docs/architecture.md "Operand buffer energy"): the group's read registers load only
+      // with its valid, the exponent only with valid and last (the PE array takes the codes only with valid and
+      // the exponent only with the block's last element), so in the cycles a group skips or waits its outputs
+      // hold, in every mode. They loaded every cycle before. Clocking: with `gate` behind one gate per group
+      // opened by valid (the exponent keeps last as its enable), else on clk_i with valid as the enable.
+      logic clk_rd, take_rd;
+      if (ClockGating == 1) begin : gen_cg_rd
+        bfp_icg u_icg (.clk_i(clk_i), .en_i(valid[g]), .gclk_o(clk_rd));
+        assign take_rd = 1'b1;
+      end else begin : gen_ce_rd
+        assign clk_rd  = clk_i;
+        assign take_rd = valid[g];
+      end
+      // (registers of the group's own: slices of one vector on different gated clocks are several drivers)
+      logic               last_q;
+      logic [7:0]         act_e_q;
+      logic [BeatLog-1:0] wsel_g_q, wesel_g_q;
+      always_ff @(posedge clk_rd) if (take_rd) begin
+        last_q     <= last[g];
+        if (last[g]) act_e_q <= exp[g*8 +: 8];
+        code_sel_q <= idx[BeatLog-1:0];
+        wsel_g_q   <= kg[BeatLog-1:0];
+        wesel_g_q  <= BeatLog'(kg >> BlockLog);
+      end
+      assign last_o[U]                     = last_q;
+      assign act_e_o[8*U +: 8]             = act_e_q;
+      assign wsel_q[g*BeatLog +: BeatLog]  = wsel_g_q;
+      assign wesel_q[g*BeatLog +: BeatLog] = wesel_g_q;
 
       for (genvar h = 0; h < 2; h++) begin : gen_half
         logic wr;

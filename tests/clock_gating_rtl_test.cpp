@@ -363,7 +363,11 @@ TEST(ClockGatingRtl, PeArrayAndAccBufGatedLikeNone) {
 // (enable), driven by the same random inputs: metadata, code and weight writes, LOAD_ACT/LOAD_WGT starts,
 // COMPUTE starts on random halves, resets at any time, and for the engines random commands with a memory that
 // answers with random delays. Every output of every copy must equal the none copy's in every cycle: a gate that
-// opens a cycle late (or not at all) loses the write it should have clocked, and shows as a mismatch.
+// opens a cycle late (or not at all) loses the write it should have clocked, and shows as a mismatch. And operand
+// isolation (docs/architecture.md "Operand buffer energy"), on copy 0: after an edge that did not set a unit's
+// valid, its activation code and last flag are those of before the edge, and its activation exponent too unless
+// valid and last are both set (not checked in the two cycles after a reset or a COMPUTE start, which may switch
+// the half an activation code is read from).
 constexpr const char* kSeqBench = R"(
 module seq_bench #(
   parameter int Rows = 2, Cols = 4, B = 8, Depth = 128, MW = 64, Groups = 2
@@ -393,7 +397,9 @@ module seq_bench #(
   output logic [5:0]    mismatch_o,
   output logic          valid_o,     // copy 0: some walker issues
   output logic          busy_o,      // copy 0: bfp_operands_sparse busy
-  output logic          sdma_busy_o, rd_busy_o
+  output logic          sdma_busy_o, rd_busy_o,
+  output logic          iso_bad_o,   // copy 0 broke operand isolation at this edge
+  output logic [7:0]    iso_chk_o    // copy 0's units without valid at this edge (the case checked)
 );
   localparam int OW = 1 + 2 * Rows * Groups + 16 * Rows * Groups + 16 * Rows * Cols;
   logic [OW-1:0] ops [0:2];
@@ -453,6 +459,30 @@ module seq_bench #(
   end
   assign mismatch_o = {rd[2] != rd[0], rd[1] != rd[0], sdma[2] != sdma[0], sdma[1] != sdma[0], ops[2] != ops[0],
                        ops[1] != ops[0]};
+  localparam int U = Rows * Groups;
+  logic [U*8-1:0] act_q, act_e_q;
+  logic [U-1:0]   last_q;
+  logic [2:0]     quiet_q;  // edges since a reset or a COMPUTE start, saturating
+  always_ff @(posedge clk_i) begin
+    act_q   <= gen_ops[0].act;
+    act_e_q <= gen_ops[0].act_e;
+    last_q  <= gen_ops[0].last;
+    quiet_q <= (!rst_ni || start_i) ? 3'd0 : (quiet_q == 3'd7 ? quiet_q : quiet_q + 3'd1);
+  end
+  always_comb begin
+    iso_bad_o = 1'b0;
+    iso_chk_o = '0;
+    if (quiet_q >= 3'd3) begin
+      for (int u = 0; u < U; u++) begin
+        if (!gen_ops[0].valid[u]) begin
+          iso_chk_o = iso_chk_o + 8'd1;
+          if (gen_ops[0].act[8*u +: 8] != act_q[8*u +: 8] || gen_ops[0].last[u] != last_q[u]) iso_bad_o = 1'b1;
+        end
+        if (!(gen_ops[0].valid[u] && gen_ops[0].last[u]) && gen_ops[0].act_e[8*u +: 8] != act_e_q[8*u +: 8])
+          iso_bad_o = 1'b1;
+      end
+    end
+  end
   assign valid_o = |gen_ops[0].valid;
   assign busy_o = gen_ops[0].busy;
   assign sdma_busy_o = gen_sdma[0].busy;
@@ -482,7 +512,8 @@ int main(int argc, char** argv) {
       if (rng() % 3 == 0) v &= ~(0xffull << (8 * b));
     return v;
   };
-  int bad = 0, valid = 0, busy = 0, sdma_busy = 0, rd_busy = 0, sdma_loads = 0, rd_loads = 0;
+  int bad = 0, valid = 0, busy = 0, sdma_busy = 0, rd_busy = 0, sdma_loads = 0, rd_loads = 0, iso_bad = 0;
+  long iso_chk = 0;
   unsigned cmd_count = 1;
   for (int cyc = 0; cyc < 60000; ++cyc) {
     const int phase = (cyc / 400) % 3;  // 0 idle, 1 loads, 2 computes
@@ -540,14 +571,17 @@ int main(int argc, char** argv) {
       if (bad < 5) std::printf("seed %u cycle %d: mismatch bits 0x%x\n", seed, cyc, t.mismatch_o);
       ++bad;
     }
+    if (t.iso_bad_o && iso_bad++ < 5) std::printf("seed %u cycle %d: operand isolation broken\n", seed, cyc);
+    iso_chk += t.iso_chk_o;
     valid += t.valid_o;
     busy += t.busy_o;
     sdma_busy += t.sdma_busy_o;
     rd_busy += t.rd_busy_o;
   }
+  std::printf("isolation: %ld unit-cycles without valid checked, %d broken\n", iso_chk, iso_bad);
   std::printf("seed %u: issuing cycles %d, busy %d, sparse loads %d (busy %d), dense loads %d (busy %d); "
               "mismatching evaluations %d\n", seed, valid, busy, sdma_loads, sdma_busy, rd_loads, rd_busy, bad);
-  return bad > 100 ? 100 : bad;
+  return bad + iso_bad > 100 ? 100 : bad + iso_bad;
 }
 )";
 
@@ -583,6 +617,14 @@ TEST(ClockGatingRtl, SequencersAndLoadEnginesGatedLikeNone) {
   EXPECT_GT(rd_loads, 100) << out;
   EXPECT_GT(rd_busy, 2000) << out;
   EXPECT_EQ(bad, 0) << out;
+  long iso_chk = -1;
+  int iso_bad = -1;
+  ASSERT_EQ(std::sscanf(out.substr(out.rfind("isolation:")).c_str(),
+                        "isolation: %ld unit-cycles without valid checked, %d broken", &iso_chk, &iso_bad),
+            2)
+      << out;
+  EXPECT_GT(iso_chk, 10000) << out;
+  EXPECT_EQ(iso_bad, 0) << out;
 }
 
 // ---- the accelerator with each knob value ----------------------------------------------------------------
