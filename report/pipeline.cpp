@@ -61,30 +61,36 @@ bool newer(const fs::path& a, const fs::path& b) {
 }
 
 // One activity run: runs `cmd` into run_dir, or, with reuse, keeps what an earlier report left there when that run
-// was made for the same config, the same workload command and the same toggle method (run_dir/activity.key,
-// written after a run succeeds).
+// was made for the same config and the same workload command (run_dir/activity.key, written after a run succeeds).
+// A run whose toggles were counted from its VCD (a GEMM) also needs the same toggle method, since the VCD is gone
+// and its summary cannot be recounted; a run without one (networks, training) is re-parsed from coverage.dat by
+// the current method anyway, so its key does not name one.
 // The RTL is not compared: reuse is for synthesis-side changes that leave the simulation as it was.
 void activity_step(const ReportOptions& opt, const Config& cfg, const std::string& what, const fs::path& run_dir,
                    const std::string& workload_args, const std::string& cmd) {
-  const json key = {{"config_hash", cfg.hash()}, {"workload", workload_args}, {"toggles", kToggleMethod}};
+  json key = {{"config_hash", cfg.hash()}, {"workload", workload_args}};
   const fs::path key_file = run_dir / "activity.key";
   if (opt.reuse_runs) {
     std::ifstream in(key_file);
     json old;
     if (in) old = json::parse(in, nullptr, false);
-    if (old == key && fs::exists(run_dir / "coverage.dat") && fs::exists(run_dir / "coverage.dat.cycles")) {
+    json want = key;
+    if (fs::exists(run_dir / "activity_toggles.json")) want["toggles"] = kToggleMethod;
+    if (old == want && fs::exists(run_dir / "coverage.dat") && fs::exists(run_dir / "coverage.dat.cycles")) {
       std::cerr << "report: " << what << ": reusing " << run_dir.string() << " (--reuse-runs: same config and workload)\n";
       return;
     }
     std::cerr << "report: " << what << ": nothing to reuse in " << run_dir.string()
-              << (in ? " (made for another config or workload)" : " (no activity.key)") << ", running it\n";
+              << (in ? " (made for another config, workload or toggle method)" : " (no activity.key)") << ", running it\n";
   }
   fs::remove(key_file);
   step(what, cmd);  // scripts/ppa/activity.sh first removes what an earlier run left (its VCD summary too)
   // a GEMM run leaves its VCD (activity.sh): keep the per-scope counts, not the hundreds of MB
-  if (summarize_activity_vcd(run_dir.string()))
+  if (summarize_activity_vcd(run_dir.string())) {
     std::cerr << "report: " << what << ": toggles counted from the run's VCD -> "
               << (run_dir / "activity_toggles.json").string() << "\n";
+    key["toggles"] = kToggleMethod;
+  }
   std::ofstream(key_file) << key.dump() << "\n";
 }
 

@@ -79,6 +79,11 @@ module bfp_dma_packed #(
   typedef enum logic [1:0] {MainHdr, MainCodes, MainDone} main_e;
 
   logic               active_q, thdr_q;       // loading; tile header (beat 0) read
+  // Operand isolation (docs/ppa.md "The row sequencers' load-side registers and the loaders' operand isolation"):
+  // the read data bus carries every engine's beats and the funnels below are combinational on it; they see it
+  // only while this engine loads (every use of a beat needs active_q), else zeros.
+  logic [MemWidth-1:0] rsp_data;
+  assign rsp_data = rd_rsp_tdata_i & {MemWidth{active_q}};
   logic [15:0]        n_q;                    // rows of the tile
   logic [31:0]        addr_q;                 // tile address
   logic [PosW-1:0]    off_exp_q;              // a row's exponents start at off_exp (4 + ceil(KB/8))
@@ -124,9 +129,9 @@ module bfp_dma_packed #(
 
   logic [HdrBits-1:0] hdr_bits;
   if (HdrBits <= MemWidth) begin : gen_hdr_fits
-    assign hdr_bits = rd_rsp_tdata_i[HdrBits-1:0];
+    assign hdr_bits = rsp_data[HdrBits-1:0];
   end else begin : gen_hdr_pad
-    assign hdr_bits = {(HdrBits - MemWidth)'(0), rd_rsp_tdata_i};
+    assign hdr_bits = {(HdrBits - MemWidth)'(0), rsp_data};
   end
 
   function automatic logic [31:0] ceil_beats(input logic [31:0] bytes);
@@ -183,9 +188,9 @@ module bfp_dma_packed #(
     p_off  = p_off_q;
     // (in the tile-header cycle the next row's offset is still at the port: the parser reads row 0 then)
     p_off_n = thdr_q ? p_offn_q : off1_hdr;
-    m_fun  = pair(m_pos_q, c_q, cm1_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(m_pos_q[BeatLog-1:0]));
-    x_fun  = pair(x_pos_q, c_q, cm1_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(x_pos_q[BeatLog-1:0]));
-    p_fun  = pair(p_off, c_q, cm1_q, rd_rsp_tdata_i, last_q, last2_q) >> (8 * 32'(p_off[BeatLog-1:0]));
+    m_fun  = pair(m_pos_q, c_q, cm1_q, rsp_data, last_q, last2_q) >> (8 * 32'(m_pos_q[BeatLog-1:0]));
+    x_fun  = pair(x_pos_q, c_q, cm1_q, rsp_data, last_q, last2_q) >> (8 * 32'(x_pos_q[BeatLog-1:0]));
+    p_fun  = pair(p_off, c_q, cm1_q, rsp_data, last_q, last2_q) >> (8 * 32'(p_off[BeatLog-1:0]));
     m_word = m_fun[MemWidth-1:0];
     x_word = x_fun[MemWidth-1:0];
     p_hdr  = p_fun[31:0];
@@ -411,7 +416,7 @@ module bfp_dma_packed #(
       end
       if (req_fire) req_b_q <= req_b_q + PosW'(1);
       if (rsp_fire) begin
-        last_q  <= rd_rsp_tdata_i;
+        last_q  <= rsp_data;
         last2_q <= last_q;
         c_q     <= cp1_q;
         cp1_q   <= cp1_q + PosW'(1);

@@ -166,7 +166,10 @@ module bfp_dma_rd #(
   assign bank_sel_o   = BankBits'(rsp_row_q);
   assign bank_exp_o   = rsp_phase_q;
   assign bank_addr_o  = WordBits'(rsp_beat_q);
-  assign bank_wdata_o = rd_rsp_tdata_i;
+  // Operand isolation (docs/ppa.md "The row sequencers' load-side registers and the loaders' operand isolation"):
+  // the write data fans out to every buffer's write port and the read bus carries the other engines' beats too;
+  // it passes only while this engine loads (bank_we_o needs active_q), else zeros.
+  assign bank_wdata_o = rd_rsp_tdata_i & {MemWidth{active_q}};
 
   // Only the low AddrWidth bits of the 32-bit command address fields reach the port.
   logic unused_addr;

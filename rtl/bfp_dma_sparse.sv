@@ -69,6 +69,13 @@ module bfp_dma_sparse #(
   localparam int BW       = $clog2(11 + 9 * BlockSize + 2) + 1;
 
   logic        active_q;
+  // Operand isolation (docs/ppa.md "The row sequencers' load-side registers and the loaders' operand isolation"):
+  // the read data bus carries every engine's beats, and the row-stream logic below (funnel, header decode, write
+  // stage) is combinational on it, so it switched with every beat of the other engines' loads too. It sees the bus
+  // only while a row-stream load runs (a response is accepted only then: rs_rsp_ready needs active_q), else
+  // zeros; the packed-tile engine isolates its own input the same way.
+  logic [MemWidth-1:0] rsp_data;
+  assign rsp_data = rd_rsp_tdata_i & {MemWidth{active_q}};
   logic [15:0] rows_q;
   logic [31:0] stride_q, off_l2_q, off_exp_q, off_codes_q;
   logic [BW-1:0] ce_q, cl2_q;     // ceil(off_exp / Beat), ceil(off_l2 / Beat): the segments' starts in beats
@@ -171,14 +178,14 @@ module bfp_dma_sparse #(
     more     = rsp_phb_q && k_q + BW'(1) < count;
     // funnel: phase A takes exponent word 0 from beat 0; phase B a word from its first beat on
     if (!rsp_phb_q) begin
-      lo    = rd_rsp_tdata_i;
+      lo    = rsp_data;
       shift = BeatLog'(off_exp_q);
     end else begin
-      if (word_l2) lo = (o_l == j) ? rd_rsp_tdata_i : (o_l == BW'(0)) ? hold_q[MemWidth*rsp_row +: MemWidth] : last_q;
-      else         lo = (o_e == j) ? rd_rsp_tdata_i : (o_e == BW'(0)) ? hold_q[MemWidth*rsp_row +: MemWidth] : last_q;
+      if (word_l2) lo = (o_l == j) ? rsp_data : (o_l == BW'(0)) ? hold_q[MemWidth*rsp_row +: MemWidth] : last_q;
+      else         lo = (o_e == j) ? rsp_data : (o_e == BW'(0)) ? hold_q[MemWidth*rsp_row +: MemWidth] : last_q;
       shift = word_l2 ? BeatLog'(off_l2_q) : BeatLog'(off_exp_q);
     end
-    hi     = rd_rsp_tdata_i;
+    hi     = rsp_data;
     funnel = {hi, lo} >> (8 * 32'(shift));
   end
 
@@ -307,8 +314,8 @@ module bfp_dma_sparse #(
   logic [15:0] in_nnzb, in_nnz;
   assign req_fire = rs_req_valid && rd_req_tready_i;
   assign rsp_fire = rd_rsp_tvalid_i && rs_rsp_ready;
-  assign in_nnzb  = rd_rsp_tdata_i[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W];
-  assign in_nnz   = rd_rsp_tdata_i[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
+  assign in_nnzb  = rsp_data[bfp_pkg::ROW_NNZB_LSB +: bfp_pkg::ROW_NNZB_W];
+  assign in_nnz   = rsp_data[bfp_pkg::ROW_NNZ_LSB +: bfp_pkg::ROW_NNZ_W];
   assign meta_a   = rsp_fire && !rsp_phb_q && exp_in_a(in_nnzb, off_exp_q);
   assign meta_b   = rd_rsp_tvalid_i && rsp_base && emit_b && sink_ok;
 
@@ -335,7 +342,7 @@ module bfp_dma_sparse #(
       cl2_q       <= BW'(ceil_beats(bfp_pkg::row_off_l2(32'(count_i), BlockLog)));
     end
   end
-  always_ff @(posedge clk_last) if (rst_ni && !start_rs && active_q && rsp_fire) last_q <= rd_rsp_tdata_i;
+  always_ff @(posedge clk_last) if (rst_ni && !start_rs && active_q && rsp_fire) last_q <= rsp_data;
   for (genvar r = 0; r < Rows; r++) begin : gen_hdr
     logic ld, clk_hdr;
     assign ld = rsp_fire && !rsp_phb_q && rsp_row == RowBits'(r);
@@ -369,7 +376,7 @@ module bfp_dma_sparse #(
         lo_r_q    <= BW'(off_l2_q >> BeatLog) - (ew - BW'(ef));
         mbase_r_q <= rsp_base_q;
         cbase_r_q <= rsp_base_q + off_codes_q - ((mb - 32'd1) << BeatLog);
-        hold_r_q  <= rd_rsp_tdata_i;
+        hold_r_q  <= rsp_data;
       end
     end
     assign phb_q[16*r +: 16]              = phb_r_q;
@@ -434,32 +441,58 @@ module bfp_dma_sparse #(
   logic [bfp_pkg::SEG_W-1:0]   seg_q, meta_seg_q;
   logic [15:0]                 word_q, meta_word_q;
   logic [MemWidth-1:0]         wdata_q, meta_wdata_q;
+  // The two halves of the stage (a code or header word; a metadata word) load only with a word to write, in
+  // every mode: their outputs are read only with we_o / meta_we_o, and held they no longer carry the bus into the
+  // row sequencers' metadata scatter (popcounts and prefix sums on meta_wdata_o) in the cycles between words.
+  // With `gate` each half (~290 flip-flops on the default config) is clocked only then.
+  logic ws_we, ws_meta;  // the stage takes a word / a metadata word this cycle
+  assign ws_we   = (rsp_fire && (!rsp_phb_q || rsp_code)) || pk_we;
+  assign ws_meta = meta_a || meta_b || pk_meta_we;
+  logic clk_ws, clk_wm;
+  if (ClockGating == 1) begin : gen_cg_ws
+    bfp_icg u_icg_ws (.clk_i(clk_i), .en_i(ws_we), .gclk_o(clk_ws));
+    bfp_icg u_icg_wm (.clk_i(clk_i), .en_i(ws_meta), .gclk_o(clk_wm));
+  end else begin : gen_ce_ws
+    assign clk_ws = clk_i;
+    assign clk_wm = clk_i;
+  end
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       we_q      <= 1'b0;
       meta_we_q <= 1'b0;
     end else begin
-      we_q      <= (rsp_fire && (!rsp_phb_q || rsp_code)) || pk_we;
-      meta_we_q <= meta_a || meta_b || pk_meta_we;
+      we_q      <= ws_we;
+      meta_we_q <= ws_meta;
     end
-    if (pk_busy) begin
-      row_q        <= pk_row;
-      meta_row_q   <= pk_meta_row;
-      seg_q        <= pk_seg;
-      word_q       <= pk_word;
-      wdata_q      <= pk_wdata;
-      meta_seg_q   <= pk_meta_seg;
-      meta_word_q  <= pk_meta_word;
-      meta_wdata_q <= pk_meta_wdata;
-    end else begin
-      row_q        <= rsp_row;
-      meta_row_q   <= rsp_row;
-      seg_q        <= rsp_phb_q ? bfp_pkg::SEG_CODES : bfp_pkg::SEG_HDR;
-      word_q       <= rsp_phb_q ? rsp_beat_q - 16'(mbm1_q[BW*rsp_row +: BW]) : 16'd0;
-      wdata_q      <= rsp_phb_q ? rd_rsp_tdata_i : (rd_rsp_tdata_i & hdr_mask);
-      meta_seg_q   <= (rsp_phb_q && word_l2) ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
-      meta_word_q  <= rsp_phb_q ? 16'(word_idx) : 16'd0;
-      meta_wdata_q <= funnel[MemWidth-1:0];
+  end
+  always_ff @(posedge clk_ws) begin
+    if (ws_we) begin
+      if (pk_busy) begin
+        row_q   <= pk_row;
+        seg_q   <= pk_seg;
+        word_q  <= pk_word;
+        wdata_q <= pk_wdata;
+      end else begin
+        row_q   <= rsp_row;
+        seg_q   <= rsp_phb_q ? bfp_pkg::SEG_CODES : bfp_pkg::SEG_HDR;
+        word_q  <= rsp_phb_q ? rsp_beat_q - 16'(mbm1_q[BW*rsp_row +: BW]) : 16'd0;
+        wdata_q <= rsp_phb_q ? rsp_data : (rsp_data & hdr_mask);
+      end
+    end
+  end
+  always_ff @(posedge clk_wm) begin
+    if (ws_meta) begin
+      if (pk_busy) begin
+        meta_row_q   <= pk_meta_row;
+        meta_seg_q   <= pk_meta_seg;
+        meta_word_q  <= pk_meta_word;
+        meta_wdata_q <= pk_meta_wdata;
+      end else begin
+        meta_row_q   <= rsp_row;
+        meta_seg_q   <= (rsp_phb_q && word_l2) ? bfp_pkg::SEG_L2 : bfp_pkg::SEG_EXP;
+        meta_word_q  <= rsp_phb_q ? 16'(word_idx) : 16'd0;
+        meta_wdata_q <= funnel[MemWidth-1:0];
+      end
     end
   end
 

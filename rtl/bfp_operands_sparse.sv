@@ -414,7 +414,7 @@ module bfp_operands_sparse #(
     (* keep *) always_ff @(posedge clk_i) if (start_i) wgt_rd_half_q <= (wgt_halves_i == 2'b10);
 
     // per column group: its copy of the packed activation codes (two halves) and its read registers
-    logic [Groups*BeatLog-1:0] wsel_q, wesel_q;
+    logic [Groups*BeatLog-1:0] wsel, wesel;
     for (genvar g = 0; g < Groups; g++) begin : gen_grp
       localparam int U = r * Groups + g;
       logic [KBits-1:0]    kg;
@@ -457,8 +457,8 @@ module bfp_operands_sparse #(
       end
       assign last_o[U]                     = last_q;
       assign act_e_o[8*U +: 8]             = act_e_q;
-      assign wsel_q[g*BeatLog +: BeatLog]  = wsel_g_q;
-      assign wesel_q[g*BeatLog +: BeatLog] = wesel_g_q;
+      assign wsel[g*BeatLog +: BeatLog]  = wsel_g_q;
+      assign wesel[g*BeatLog +: BeatLog] = wesel_g_q;
 
       for (genvar h = 0; h < 2; h++) begin : gen_half
         logic wr;
@@ -505,8 +505,8 @@ module bfp_operands_sparse #(
         .re_i        (valid[G]),
         .code_raddr_i(WgtAw'(kc >> BeatLog)),
         .exp_raddr_i (WgtEAw'(kblk >> BeatLog)),
-        .code_sel_i  (wsel_q[G*BeatLog +: BeatLog]),
-        .exp_sel_i   (wesel_q[G*BeatLog +: BeatLog]),
+        .code_sel_i  (wsel[G*BeatLog +: BeatLog]),
+        .exp_sel_i   (wesel[G*BeatLog +: BeatLog]),
         .code_o      (wgt_o[8*(r*Cols+c) +: 8]),
         .exp_o       (wgt_e_o[8*(r*Cols+c) +: 8]),
         .exp_word_i  (exp_shared),

@@ -97,8 +97,20 @@ module bfp_row_seq #(
   // level-2 write this register is the level-1 mask of the half written. The scatter below takes its ordinals
   // from it, not from the mask selected by the write's half and level-1 enable (that select headed the level-2
   // masks' write path: docs/ppa.md "Clock: the row sequencers' base table and walker loop").
+  // The load-side registers below (this mask, the pending table write's fields, the running code sum: ~140
+  // flip-flops per row on the default config) load only while LOAD_ACT writes metadata, a few cycles per row and
+  // load, but sat on clk_i, so their clock pins took every cycle (docs/ppa.md "The row sequencers' load-side
+  // registers and the loaders' operand isolation"). With `gate` they share one gate, opened by the OR of their
+  // enables (each keeps its own enable inside); with none and enable they run on clk_i as before.
+  logic tw_q;  // a base-table write is pending (below)
+  logic clk_ld;
+  if (ClockGating == 1) begin : gen_cg_ld
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(l1_we_i || (l2_we_i && !l2_fill_i) || tw_q), .gclk_o(clk_ld));
+  end else begin : gen_ce_ld
+    assign clk_ld = clk_i;
+  end
   logic [NumBlocks-1:0] l1_ld_q;
-  always_ff @(posedge clk_i) if (l1_we_i) l1_ld_q <= l1_i;
+  always_ff @(posedge clk_ld) if (l1_we_i) l1_ld_q <= l1_i;
 
   // Prefix counts as log-step adder networks (rtl/bfp_prefix_sum.sv): ord_w holds every block's ordinal among the
   // set level-1 bits below it, below_w the codes of the masks below mask j of the write word. (A running sum
@@ -126,15 +138,15 @@ module bfp_row_seq #(
   // a COMPUTE on the half being loaded dispatches at the earliest in the cycle after the load's last write, the
   // cycle the late write lands (SEQ_TAB_LATE). A LOAD_ACT may start in that cycle too: its dense fill of the
   // same half then wins, as it would have after the write (the fill is the later command).
-  logic                       tw_q, tw_half_q;
+  logic                       tw_half_q;
   logic [15:0]                tw_word_q;
   logic [PerWord*CntBits-1:0] tw_cnt_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) tw_q <= 1'b0;
     else tw_q <= l2_we_i && !l2_fill_i;
   end
-  always_ff @(posedge clk_i) begin
-    if (l2_we_i && !l2_fill_i) begin  // 100 bits: not worth a gate
+  always_ff @(posedge clk_ld) begin
+    if (l2_we_i && !l2_fill_i) begin
       tw_half_q <= meta_half_i;
       tw_word_q <= word_i;
       tw_cnt_q  <= mask_cnt;
@@ -214,7 +226,7 @@ module bfp_row_seq #(
       assign exp_q[(h*ExpWords + w)*MemWidth +: MemWidth] = word_q;
     end
   end
-  always_ff @(posedge clk_i) if (tw_q) lsum_q <= lrun + code_run;  // 10 bits: not worth a gate
+  always_ff @(posedge clk_ld) if (tw_q) lsum_q <= lrun + code_run;
 
   logic [Groups-1:0] walk_busy;
   assign busy_o = |walk_busy;

@@ -26,7 +26,18 @@ module bfp_sram_hold #(
   logic                rd;
   assign rd = re_i && !(held_q && raddr_i == held_addr_q);
 
-  always_ff @(posedge clk_i) begin
+  // The five flip-flops above load only on a reset, a write or a read issued, a few cycles in a walk over a word
+  // (docs/ppa.md "The row sequencers' load-side registers and the loaders' operand isolation"); there are 192 of
+  // these on the default config, so with `gate` they sit behind a gate of their own (the memory's gates are inside
+  // bfp_sram, which the ASIC flow replaces by a macro). With none and enable they run on clk_i as before.
+  logic clk_h;
+  if (ClockGating == 1) begin : gen_cg_hold
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || we_i || rd), .gclk_o(clk_h));
+  end else begin : gen_ce_hold
+    assign clk_h = clk_i;
+  end
+
+  always_ff @(posedge clk_h) begin
     if (!rst_ni || we_i) begin
       held_q <= 1'b0;  // a read in the same cycle returns the old word: the next request must read again
     end else if (rd) begin
