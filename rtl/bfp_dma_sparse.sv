@@ -444,7 +444,7 @@ module bfp_dma_sparse #(
   // The two halves of the stage (a code or header word; a metadata word) load only with a word to write, in
   // every mode: their outputs are read only with we_o / meta_we_o, and held they no longer carry the bus into the
   // row sequencers' metadata scatter (popcounts and prefix sums on meta_wdata_o) in the cycles between words.
-  // With `gate` each half (~290 flip-flops on the default config) is clocked only then.
+  // With `gate` each half (277 flip-flops on the default config) is clocked only then.
   logic ws_we, ws_meta;  // the stage takes a word / a metadata word this cycle
   assign ws_we   = (rsp_fire && (!rsp_phb_q || rsp_code)) || pk_we;
   assign ws_meta = meta_a || meta_b || pk_meta_we;
