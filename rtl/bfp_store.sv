@@ -716,7 +716,18 @@ module bfp_store #(
     end
   end
 
-  always_ff @(posedge clk_i) begin
+  // Clocking (docs/architecture.md "Clock gating"): the writer's registers below (the state, addresses and
+  // strides, and the per-row counts of a compressed STORE: ~620 flip-flops on the default config) load only on a
+  // reset, while a STORE is written (busy_q) or when one is accepted (start_i: w_take needs it or a pending STORE,
+  // which exists only while busy_q), so with `gate` they are clocked only then; with none and enable they run
+  // on clk_i as before.
+  logic clk_w;
+  if (ClockGating == 1) begin : gen_cg_w
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || busy_q || start_i), .gclk_o(clk_w));
+  end else begin : gen_ce_w
+    assign clk_w = clk_i;
+  end
+  always_ff @(posedge clk_w) begin
     if (!rst_ni) begin
       busy_q   <= 1'b0;
       wstate_q <= WCode;

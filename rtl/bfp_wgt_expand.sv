@@ -254,7 +254,7 @@ module bfp_wgt_expand #(
   // (two contexts' level-2 masks, the code window, the dense word). So with `gate` each large group has its own clock
   // gate, opened by the condition under which the group loads (the write conditions inside stay the same, so a
   // gate may open for a superset); with `enable` the same conditions are clock enables; with none every group runs
-  // on clk_i as before. The small state (valid bits, counters, the walk) stays on clk_i.
+  // on clk_i as before. The small state (valid bits, counters, the walk) has a gate of its own (below).
   //  - context x (its column, level-1 mask, counts, level-2 masks): a start into x or a level-2 word for x;
   //  - the code window: a word dropped, kept, or a column done;
   //  - stage A's prepared masks: while they load (the current word not prepared yet, or a word written);
@@ -335,7 +335,18 @@ module bfp_wgt_expand #(
     end
   end
 
-  always_ff @(posedge clk_i) begin
+  // The small state below (~77 flip-flops) loads only while the lane holds a column (cv_q) or takes one
+  // (start_ok): with no column, emit, drop, done, take and the level-2 writes are all 0 and the window and the
+  // counts hold; the only change would be mv_q set by en_mq, which a start clears before it is read. With `gate`
+  // it sits behind its own gate, opened then (docs/ppa.md "The row sequencers' load-side registers and the
+  // loaders' operand isolation"); with none and enable it runs on clk_i as before.
+  logic clk_st;
+  if (ClockGating == 1) begin : gen_cg_st
+    bfp_icg u_icg_st (.clk_i(clk_i), .en_i(!rst_ni || cv_q != 2'b00 || start_ok), .gclk_o(clk_st));
+  end else begin : gen_ce_st
+    assign clk_st = clk_i;
+  end
+  always_ff @(posedge clk_st) begin
     if (!rst_ni) begin
       cv_q  <= 2'b00;
       cur_q <= 1'b0;
