@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   long bad = 0, words = 0;
   size_t started = 0, fed = 0, li = 0, ci = 0;  // columns started; the column being fed and its progress
   std::vector<size_t> inflight;                 // started columns whose words may still be written, oldest first
-  uint64_t idle = 0;
+  uint64_t idle = 0, since = 0;
   while (fed < cols.size() || idle < 64) {
     m.col_start_i = 0; m.l2_we_i = 0; m.code_we_i = 0;
     m.stall_i = rng() % 8 == 0;  // the bus taken now and then (an exponent word, bfp_wgt_sparse)
@@ -153,7 +153,9 @@ int main(int argc, char** argv) {
       if (!all) break;
       inflight.erase(inflight.begin());
     }
-    if (cyc > 100000000ull) { printf("hang at column %zu\n", fed); return 2; }
+    // no write, no word or column taken for 100,000 cycles while work is left: the lane hangs
+    since = (m.we_o || st || l2 || took || fed >= cols.size()) ? 0 : since + 1;
+    if (since > 100000 || cyc > 100000000ull) { printf("hang at column %zu (cycle %llu)\n", fed, (unsigned long long)cyc); return 2; }
   }
   for (size_t k = 0; k < cols.size(); ++k) {
     const Col& c = cols[k];
@@ -185,22 +187,26 @@ TEST_P(WgtExpandLane, DenseWordsEqualTheColumnCodes) {
   const LaneCase& c = GetParam();
   const uint64_t seed = bfp::test::seed_for(0x5eed0000ull + uint64_t(c.beat) * 64 + uint64_t(c.block));
   std::printf("seed %llu  %s\n", static_cast<unsigned long long>(seed), bfp::test::repro("wgt_expand_rtl_test", seed).c_str());
-  bfp::test::TempDir tmp("bfp_wgt_expand");
-  std::ofstream(tmp / "main.cpp") << kBench;
-  const std::string src = std::string(BFP_SOURCE_DIR) + "/rtl/";
-  const std::string defs = "-DBEAT=" + std::to_string(c.beat) + " -DBLK=" + std::to_string(c.block) +
-                           " -DNB=" + std::to_string(c.blocks) + " -DCOLS=2000";
-  const auto b = bfp::test::run_cmd(
-      "cd '" + tmp.path().string() + "' && verilator -Wall --cc --exe --build -j 2 --top-module bfp_wgt_expand" +
-      " -GMemWidth=" + std::to_string(8 * c.beat) + " -GBlockSize=" + std::to_string(c.block) +
-      " -GNumBlocks=" + std::to_string(c.blocks) + " -CFLAGS '" + defs + "' '" + src + "bfp_prefix_sum.sv' '" + src +
-      "bfp_wgt_expand.sv' main.cpp -o vbench 2>&1");
-  ASSERT_EQ(b.status, 0) << b.output;
-  EXPECT_EQ(b.output.find("%Warning"), std::string::npos) << b.output;
-  const auto r = bfp::test::run_cmd("'" + (tmp / "obj_dir" / "vbench").string() + "' " + std::to_string(seed) + " 2>&1");
-  EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("columns 2000 "), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("mismatches 0 "), std::string::npos) << r.output;
+  // the lane alone, with ClockGating 0 (none) and 1 (gate: its clock gates, behavioural bfp_icg): the same words
+  for (int cg : {0, 1}) {
+    SCOPED_TRACE("ClockGating " + std::to_string(cg));
+    bfp::test::TempDir tmp("bfp_wgt_expand");
+    std::ofstream(tmp / "main.cpp") << kBench;
+    const std::string src = std::string(BFP_SOURCE_DIR) + "/rtl/";
+    const std::string defs = "-DBEAT=" + std::to_string(c.beat) + " -DBLK=" + std::to_string(c.block) +
+                             " -DNB=" + std::to_string(c.blocks) + " -DCOLS=2000";
+    const auto b = bfp::test::run_cmd(
+        "cd '" + tmp.path().string() + "' && verilator -Wall --cc --exe --build -j 2 --top-module bfp_wgt_expand" +
+        " -GMemWidth=" + std::to_string(8 * c.beat) + " -GBlockSize=" + std::to_string(c.block) +
+        " -GNumBlocks=" + std::to_string(c.blocks) + " -GClockGating=" + std::to_string(cg) + " -CFLAGS '" + defs +
+        "' '" + src + "bfp_icg.sv' '" + src + "bfp_prefix_sum.sv' '" + src + "bfp_wgt_expand.sv' main.cpp -o vbench 2>&1");
+    ASSERT_EQ(b.status, 0) << b.output;
+    EXPECT_EQ(b.output.find("%Warning"), std::string::npos) << b.output;
+    const auto r = bfp::test::run_cmd("'" + (tmp / "obj_dir" / "vbench").string() + "' " + std::to_string(seed) + " 2>&1");
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("columns 2000 "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("mismatches 0 "), std::string::npos) << r.output;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, WgtExpandLane,
