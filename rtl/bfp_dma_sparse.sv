@@ -17,7 +17,7 @@ module bfp_dma_sparse #(
   parameter int AddrWidth = 32,                            /// memory byte-address bits
   parameter int BlockSize = 16,                            /// elements per BFP block B (a power of two)
   parameter int Rows      = 8,                             /// PE rows R
-  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (command fields, row headers), 2 enable
+  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (command fields, row headers, write stage), 2 enable
   parameter int RowBits   = (Rows > 1) ? $clog2(Rows) : 1  /// derived
 ) (
   input  logic                 clk_i,            /// clock

@@ -25,7 +25,7 @@ module bfp_row_seq #(
   parameter int MemWidth  = 64,  /// bits of a metadata write word
   parameter int UseWgtMask = 1,  /// AND with the weight non-zero mask (sparsity: both)
   parameter int Groups    = 1,   /// walkers, one per group of weight columns
-  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (metadata and walkers), 2 enable
+  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (metadata, load-side registers, walkers), 2 enable
   parameter int BlkBits   = (NumBlocks > 1) ? $clog2(NumBlocks) : 1,  /// derived
   parameter int KBits     = $clog2(NumBlocks * BlockSize) + 1  /// derived
 ) (

@@ -9,7 +9,7 @@
 module bfp_sram_hold #(
   parameter int Width = 64,                                 /// bits per word
   parameter int Depth = 16,                                 /// words
-  parameter int ClockGating = 0,                            /// power.clock_gating of the memory (bfp_sram)
+  parameter int ClockGating = 0,                            /// power.clock_gating of the memory (bfp_sram) and the held address
   parameter int AddrBits = (Depth > 1) ? $clog2(Depth) : 1  /// derived: do not override
 ) (
   input  logic                  clk_i,    /// clock
