@@ -455,8 +455,8 @@ module bfp_operands_sparse #(
         wsel_g_q   <= kg[BeatLog-1:0];
         wesel_g_q  <= BeatLog'(kg >> BlockLog);
       end
-      assign last_o[U]                     = last_q;
-      assign act_e_o[8*U +: 8]             = act_e_q;
+      assign last_o[U]                   = last_q;
+      assign act_e_o[8*U +: 8]           = act_e_q;
       assign wsel[g*BeatLog +: BeatLog]  = wsel_g_q;
       assign wesel[g*BeatLog +: BeatLog] = wesel_g_q;
 

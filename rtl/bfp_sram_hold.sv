@@ -26,9 +26,9 @@ module bfp_sram_hold #(
   logic                rd;
   assign rd = re_i && !(held_q && raddr_i == held_addr_q);
 
-  // The five flip-flops above load only on a reset, a write or a read issued, a few cycles in a walk over a word
+  // held_q and held_addr_q load only on a reset, a write or a read issued, a few cycles in a walk over a word
   // (docs/ppa.md "The row sequencers' load-side registers and the loaders' operand isolation"); there are 192 of
-  // these on the default config, so with `gate` they sit behind a gate of their own (the memory's gates are inside
+  // these holds on the default config (five flip-flops each), so with `gate` they sit behind a gate of their own (the memory's gates are inside
   // bfp_sram, which the ASIC flow replaces by a macro). With none and enable they run on clk_i as before.
   logic clk_h;
   if (ClockGating == 1) begin : gen_cg_hold

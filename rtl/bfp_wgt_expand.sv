@@ -338,8 +338,8 @@ module bfp_wgt_expand #(
   // The small state below (~77 flip-flops) loads only while the lane holds a column (cv_q) or takes one
   // (start_ok): with no column, emit, drop, done, take and the level-2 writes are all 0 and the window and the
   // counts hold; the only change would be mv_q set by en_mq, which a start clears before it is read. With `gate`
-  // it sits behind its own gate, opened then (docs/ppa.md "The row sequencers' load-side registers and the
-  // loaders' operand isolation"); with none and enable it runs on clk_i as before.
+  // it sits behind its own gate, opened then (docs/architecture.md "Clock gating"); with none and enable it runs
+  // on clk_i as before.
   logic clk_st;
   if (ClockGating == 1) begin : gen_cg_st
     bfp_icg u_icg_st (.clk_i(clk_i), .en_i(!rst_ni || cv_q != 2'b00 || start_ok), .gclk_o(clk_st));

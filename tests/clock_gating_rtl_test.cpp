@@ -491,7 +491,8 @@ module seq_bench #(
   // loader's write data only while it loads, and the packed-tile engine's view of the bus (its header bits and
   // funnels) never (packed_i is 0 here, so that engine is always idle). Checked from the second edge after a
   // reset on, with the inputs of the next cycle applied (kSeqMain).
-  logic [19+MW-1:0] sw_q, smw_q;
+  localparam int WW = $clog2(Rows) + 2 + 16 + MW;  // a written word with its row, segment and index
+  logic [WW-1:0]    sw_q, smw_q;
   logic [MW-1:0]    rw_q;
   localparam int PW = 6 * MW + 16 + 16 * Rows;  // the three funnels and the header bits (bfp_dma_packed HdrBits)
   logic [PW-1:0]    pf_q, pf;
