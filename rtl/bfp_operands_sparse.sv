@@ -190,6 +190,22 @@ module bfp_operands_sparse #(
   localparam int ShareExp = (WgtDepth / BlockSize <= Beat) ? 1 : 0;
   logic [Cols*MemWidth-1:0] wgt_exp_words;
 
+  // Dense lock-step (energy, docs/architecture.md "Operand buffer energy"): a LOAD_ACT without SPARSE gives every
+  // row it loads the same level-1 mask (blocks below `count`) and all-ones level-2 masks, and the rows above it
+  // empty ones; every row's walkers AND them with the same weight non-zero masks. So in a COMPUTE on a half loaded
+  // dense, the walkers of group g in every row issue the same elements in the same cycles (rows left empty issue
+  // none), and each row would read the same weight words from its own copy of the weights. Rows 1 .. Rows-1 then
+  // read nothing and take row 0's weight codes and exponents (wgt_row0), one 2:1 multiplexer per PE: at 0%
+  // sparsity on the default config these were 7 of every 8 weight reads, one wide SRAM access each. act_dense_q[h]:
+  // the last LOAD_ACT into half h was dense (cleared by a sparse one, and by the reset: a half never loaded is
+  // walked by its own rows).
+  logic [1:0] act_dense_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) act_dense_q <= 2'b00;
+    else if (act_load_start_i) act_dense_q[bank_half_i] <= !act_load_sparse_i;
+  end
+  logic [Cols*8-1:0] wgt_row0, wgt_e_row0;  // row 0's weight codes and exponents (its banks' outputs)
+
   // Registered reset copies, one per row (`keep`: same input, opt_merge would fold them into one): rst_ni is one
   // input net into the whole design, and with every walker, read hold and write-stage register of the operand
   // side on it, it reached the row sequencers at 6.79 ns (docs/ppa.md "Clock: the row sequencers' weight mask,
@@ -412,6 +428,16 @@ module bfp_operands_sparse #(
     // row 0's copy drove all 128 banks, 10.9 ns clock-to-output at 180 nm).
     logic wgt_rd_half_q;
     (* keep *) always_ff @(posedge clk_i) if (start_i) wgt_rd_half_q <= (wgt_halves_i == 2'b10);
+    // this COMPUTE walks a half loaded dense, so this row's walkers are row 0's (above): its weight banks are not
+    // read and its PEs take row 0's weights. Set at the start, before the first element (a walker issues from the
+    // cycle after its start on), and held to the next start, which comes only after the last element's codes
+    // have left the banks (bfp_core: a COMPUTE dispatches two cycles after the last issue at the earliest). A
+    // copy per row (`keep`), so that one register does not drive every weight bank of the array.
+    logic lock_q;
+    (* keep *) always_ff @(posedge clk_i) begin
+      if (!rst_row_nq[r]) lock_q <= 1'b0;
+      else if (start_i) lock_q <= (r > 0) && act_dense_q[half_i];  // row 0 reads for all
+    end
 
     // per column group: its copy of the packed activation codes (two halves) and its read registers
     logic [Groups*BeatLog-1:0] wsel, wesel;
@@ -452,8 +478,12 @@ module bfp_operands_sparse #(
         last_q     <= last[g];
         if (last[g]) act_e_q <= exp[g*8 +: 8];
         code_sel_q <= idx[BeatLog-1:0];
-        wsel_g_q   <= kg[BeatLog-1:0];
-        wesel_g_q  <= BeatLog'(kg >> BlockLog);
+        // the weight byte selects only where this row reads its own banks: in lock-step they would only switch
+        // the banks' unused byte multiplexers
+        if (!lock_q) begin
+          wsel_g_q  <= kg[BeatLog-1:0];
+          wesel_g_q <= BeatLog'(kg >> BlockLog);
+        end
       end
       assign last_o[U]                   = last_q;
       assign act_e_o[8*U +: 8]           = act_e_q;
@@ -489,6 +519,7 @@ module bfp_operands_sparse #(
       assign kblk = kc >> BlockLog;
       localparam int Shared = (ShareExp != 0 && r > 0) ? 1 : 0;
       logic [MemWidth-1:0] exp_word, exp_shared;
+      logic [7:0]          code_own, exp_own;
       bfp_wgt_bank #(.MemWidth(MemWidth), .WgtDepth(WgtDepth), .BlockSize(BlockSize), .BankBits(BankBits),
                      .WordBits(WordBits), .Bank(c), .Split(WgtSplit), .ExpShared(Shared),
                      .ClockGating(ClockGating)) u_bank (
@@ -502,16 +533,25 @@ module bfp_operands_sparse #(
         .bank_wdata_i(xw_wdata[(c % WgtLanes)*MemWidth +: MemWidth]),
         .wr_halves_i (xw_halves[(c % WgtLanes)*2 +: 2]),
         .rd_half_i   (wgt_rd_half_q),
-        .re_i        (valid[G]),
+        .re_i        (valid[G] && !lock_q),
         .code_raddr_i(WgtAw'(kc >> BeatLog)),
         .exp_raddr_i (WgtEAw'(kblk >> BeatLog)),
         .code_sel_i  (wsel[G*BeatLog +: BeatLog]),
         .exp_sel_i   (wesel[G*BeatLog +: BeatLog]),
-        .code_o      (wgt_o[8*(r*Cols+c) +: 8]),
-        .exp_o       (wgt_e_o[8*(r*Cols+c) +: 8]),
+        .code_o      (code_own),
+        .exp_o       (exp_own),
         .exp_word_i  (exp_shared),
         .exp_word_o  (exp_word)
       );
+      if (r == 0) begin : gen_own_wgt
+        assign wgt_row0[8*c +: 8]   = code_own;
+        assign wgt_e_row0[8*c +: 8] = exp_own;
+        assign wgt_o[8*c +: 8]      = code_own;
+        assign wgt_e_o[8*c +: 8]    = exp_own;
+      end else begin : gen_lock_wgt
+        assign wgt_o[8*(r*Cols+c) +: 8]   = lock_q ? wgt_row0[8*c +: 8] : code_own;
+        assign wgt_e_o[8*(r*Cols+c) +: 8] = lock_q ? wgt_e_row0[8*c +: 8] : exp_own;
+      end
       if (r == 0) begin : gen_exp_owner
         assign wgt_exp_words[c*MemWidth +: MemWidth] = exp_word;
         assign exp_shared = '0;

@@ -466,6 +466,188 @@ module exp_hold_tb;
 endmodule
 )";
 
+// bfp_operands_sparse's dense lock-step (4 rows, 4 columns in 2 groups, B = 8, 32 activation and 64 weight elements,
+// 64-bit beats): weights with ~30% zero codes loaded into every row's copy, then two COMPUTEs.
+// - Half 0 loaded dense for rows 0..2 (row 3 empty): every row walks alike, so only row 0's weight banks may be
+//   read (kCountingSram counts the reads of the 8-word weight code memories; the activation memories have 4).
+// - Half 1 loaded compressed (random level-1 and level-2 masks per row, through the sparse loader's ports): the
+//   rows walk differently and each reads its own banks.
+// In both, every element a PE row issues is checked against the walk the format defines (ascending k where the
+// activation and one of the group's weights are non-zero) with the weight code and exponent of that k, so a row
+// that takes another row's weights where the walks differ fails, and one that reads where it need not shows in
+// the reads of the dense COMPUTE.
+const char* kLockBench = R"(
+module lock_tb;
+  localparam int R = 4, C = 4, G = 2, GC = C / G, B = 8, AD = 32, WD = 64, MW = 64, BB = 2, WB = 3, NB = AD / B;
+  localparam int CountDepth = WD / (MW / 8);  // kCountingSram: the weight code memories
+  logic clk = 1'b0, rst_n = 1'b0;
+  logic bank_we = 1'b0, bank_wgt = 1'b0, bank_half = 1'b0, bank_exp = 1'b0, wgt_start = 1'b0;
+  logic [BB-1:0] bank_sel = '0;
+  logic [WB-1:0] bank_addr = '0;
+  logic [MW-1:0] bank_wdata = '0;
+  logic act_start = 1'b0, act_sparse = 1'b0;
+  logic [15:0] act_rows = '0, act_count = '0;
+  logic sp_we = 1'b0, sp_meta_we = 1'b0;
+  logic [1:0] sp_row = '0, sp_meta_row = '0;
+  logic [bfp_pkg::SEG_W-1:0] sp_seg = '0, sp_meta_seg = '0;
+  logic [15:0] sp_word = '0, sp_meta_word = '0;
+  logic [MW-1:0] sp_wdata = '0, sp_meta_wdata = '0;
+  logic start = 1'b0, half = 1'b0;
+  logic [R*G-1:0] valid, last;
+  logic [R*G*8-1:0] act, act_e;
+  logic [R*C*8-1:0] wgt, wgt_e;
+  logic busy;
+  bfp_operands_sparse #(.Rows(R), .Cols(C), .BlockSize(B), .ActDepth(AD), .WgtDepth(WD), .MemWidth(MW),
+                        .BankBits(BB), .WordBits(WB), .UseWgtMask(1), .Groups(G), .WgtSplit(0),
+                        .ClockGating(`CG)) dut (
+    .clk_i(clk), .rst_ni(rst_n), .bank_we_i(bank_we), .bank_wgt_i(bank_wgt), .bank_half_i(bank_half),
+    .bank_sel_i(bank_sel), .bank_exp_i(bank_exp), .bank_addr_i(bank_addr), .bank_wdata_i(bank_wdata),
+    .wgt_load_halves_i(2'b11), .act_load_start_i(act_start), .act_load_sparse_i(act_sparse),
+    .act_load_rows_i(act_rows), .act_load_count_i(act_count), .wgt_load_start_i(wgt_start), .sp_we_i(sp_we),
+    .sp_row_i(sp_row), .sp_seg_i(sp_seg), .sp_word_i(sp_word), .sp_wdata_i(sp_wdata), .sp_meta_we_i(sp_meta_we),
+    .sp_meta_row_i(sp_meta_row), .sp_meta_seg_i(sp_meta_seg), .sp_meta_word_i(sp_meta_word),
+    .sp_meta_wdata_i(sp_meta_wdata), .start_i(start), .half_i(half), .wgt_halves_i(2'b01), .busy_o(busy),
+    .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e),
+    .wbus_halves_i(2'b11), .wbus_we_i(1'b0), .wbus_sel_i('0), .wbus_exp_i(1'b0), .wbus_addr_i('0),
+    .wbus_wdata_i('0));
+  integer reads = 0, errors = 0, checked = 0, seed = `SEED, i, r, c, b, k, g, n, w;
+  logic [7:0] wcode [0:C-1][0:WD-1];
+  logic [7:0] wexp [0:C-1][0:WD/B-1];
+  logic       anz [0:R-1][0:AD-1];  // the walked half's activation non-zero elements
+  integer     next_k [0:R-1][0:G-1];  // the next element each walker must issue (AD: none left)
+  always #5 clk = ~clk;
+  // the next k >= from in the walk of row rr, group gg (AD when none)
+  function automatic integer walk_from(input integer rr, input integer gg, input integer from);
+    integer kk, cc;
+    walk_from = AD;
+    for (kk = AD - 1; kk >= from; kk--) begin
+      for (cc = gg * GC; cc < (gg + 1) * GC; cc++)
+        if (anz[rr][kk] && wcode[cc][kk] != 8'd0) walk_from = kk;
+    end
+  endfunction
+  always @(negedge clk) if (rst_n) begin
+    for (int rr = 0; rr < R; rr++)
+      for (int gg = 0; gg < G; gg++)
+        if (valid[rr*G + gg]) begin
+          if (next_k[rr][gg] >= AD) begin
+            errors = errors + 1;
+            if (errors < 5) $display("EXTRA ELEMENT row %0d group %0d t=%0t", rr, gg, $time);
+          end else begin
+            for (int cc = gg * GC; cc < (gg + 1) * GC; cc++) begin
+              checked = checked + 1;
+              if (wgt[8*(rr*C + cc) +: 8] !== wcode[cc][next_k[rr][gg]] ||
+                  wgt_e[8*(rr*C + cc) +: 8] !== wexp[cc][next_k[rr][gg] / B]) begin
+                errors = errors + 1;
+                if (errors < 5)
+                  $display("WEIGHT row %0d col %0d k %0d t=%0t: %h/%h, want %h/%h", rr, cc, next_k[rr][gg], $time,
+                           wgt[8*(rr*C + cc) +: 8], wgt_e[8*(rr*C + cc) +: 8], wcode[cc][next_k[rr][gg]],
+                           wexp[cc][next_k[rr][gg] / B]);
+              end
+            end
+            next_k[rr][gg] = walk_from(rr, gg, next_k[rr][gg] + 1);
+          end
+        end
+  end
+  task automatic compute(input logic h, output integer n_reads);
+    integer r0;
+    for (int rr = 0; rr < R; rr++) for (int gg = 0; gg < G; gg++) next_k[rr][gg] = walk_from(rr, gg, 0);
+    @(negedge clk);
+    r0 = reads;
+    start = 1'b1; half = h;
+    @(negedge clk);
+    start = 1'b0;
+    @(negedge clk);
+    while (busy) @(negedge clk);
+    repeat (4) @(negedge clk);
+    n_reads = reads - r0;
+    for (int rr = 0; rr < R; rr++)
+      for (int gg = 0; gg < G; gg++)
+        if (next_k[rr][gg] < AD) begin
+          errors = errors + 1;
+          $display("MISSING ELEMENT row %0d group %0d k %0d", rr, gg, next_k[rr][gg]);
+        end
+  endtask
+  integer dense_reads, sparse_reads, dense_elems = 0, sparse_elems = 0;
+  logic [NB-1:0] l1;
+  logic [B-1:0]  l2 [0:NB-1];
+  logic [MW-1:0] word;
+  integer nz;
+  initial begin
+    for (c = 0; c < C; c++) begin
+      for (k = 0; k < WD; k++) wcode[c][k] = (($urandom(seed) % 10) < 3) ? 8'd0 : 8'($urandom(seed) % 255 + 1);
+      for (b = 0; b < WD / B; b++) wexp[c][b] = $urandom(seed);
+    end
+    repeat (3) @(negedge clk);
+    rst_n = 1'b1;
+    repeat (3) @(negedge clk);
+    // LOAD_WGT: every column's code words and its exponent word
+    wgt_start = 1'b1;
+    @(negedge clk);
+    wgt_start = 1'b0;
+    for (c = 0; c < C; c++) begin
+      for (w = 0; w <= WD / 8; w++) begin
+        bank_we = 1'b1; bank_wgt = 1'b1; bank_sel = BB'(c); bank_exp = (w == WD / 8);
+        bank_addr = bank_exp ? '0 : WB'(w);
+        for (i = 0; i < 8; i++) bank_wdata[8*i +: 8] = bank_exp ? wexp[c][i] : wcode[c][8*w + i];
+        @(negedge clk);
+      end
+    end
+    bank_we = 1'b0;
+    // dense LOAD_ACT into half 0: rows 0..2, every block; row 3 empty
+    act_start = 1'b1; act_sparse = 1'b0; act_rows = 16'd3; act_count = 16'(NB); bank_half = 1'b0;
+    @(negedge clk);
+    act_start = 1'b0;
+    for (r = 0; r < 3; r++)
+      for (w = 0; w <= AD / 8; w++) begin
+        bank_we = 1'b1; bank_wgt = 1'b0; bank_sel = BB'(r); bank_exp = (w == AD / 8);
+        bank_addr = bank_exp ? '0 : WB'(w); bank_wdata = {$urandom(seed), $urandom(seed)};
+        @(negedge clk);
+      end
+    bank_we = 1'b0;
+    for (r = 0; r < R; r++) for (k = 0; k < AD; k++) anz[r][k] = (r < 3);
+    for (r = 0; r < R; r++) for (g = 0; g < G; g++) dense_elems = dense_elems + (walk_from(r, g, 0) < AD);
+    repeat (3) @(negedge clk);
+    compute(1'b0, dense_reads);
+    // compressed LOAD_ACT into half 1: per row a random level-1 mask and random non-empty level-2 masks
+    act_start = 1'b1; act_sparse = 1'b1; act_rows = 16'(R); act_count = 16'(NB); bank_half = 1'b1;
+    @(negedge clk);
+    act_start = 1'b0;
+    for (r = 0; r < R; r++) begin
+      l1 = NB'($urandom(seed)) | NB'(1);
+      nz = 0;
+      for (b = 0; b < NB; b++) begin
+        l2[b] = l1[b] ? (B'($urandom(seed)) | B'(1) << ($urandom(seed) % B)) : '0;
+        for (i = 0; i < B; i++) anz[r][b*B + i] = l2[b][i];
+        nz = nz + $countones(l2[b]);
+      end
+      sp_we = 1'b1; sp_row = 2'(r); sp_seg = bfp_pkg::SEG_HDR; sp_word = '0; sp_wdata = '0;
+      sp_wdata[8*bfp_pkg::ROW_L1_OFFSET +: NB] = l1;
+      @(negedge clk);
+      sp_we = 1'b0;
+      // the level-2 masks of the non-empty blocks, packed in block order; then the exponents
+      word = '0; n = 0;
+      for (b = 0; b < NB; b++) if (l1[b]) begin word[B*n +: B] = l2[b]; n = n + 1; end
+      sp_meta_we = 1'b1; sp_meta_row = 2'(r); sp_meta_seg = bfp_pkg::SEG_L2; sp_meta_word = '0; sp_meta_wdata = word;
+      @(negedge clk);
+      sp_meta_seg = bfp_pkg::SEG_EXP; sp_meta_wdata = {$urandom(seed), $urandom(seed)};
+      @(negedge clk);
+      sp_meta_we = 1'b0;
+      for (w = 0; w < (nz + 7) / 8; w++) begin
+        sp_we = 1'b1; sp_seg = bfp_pkg::SEG_CODES; sp_word = 16'(w); sp_wdata = {$urandom(seed), $urandom(seed)};
+        @(negedge clk);
+      end
+      sp_we = 1'b0;
+    end
+    for (r = 0; r < R; r++) for (g = 0; g < G; g++) sparse_elems = sparse_elems + (walk_from(r, g, 0) < AD);
+    repeat (3) @(negedge clk);
+    compute(1'b1, sparse_reads);
+    $display("DONE dense_reads=%0d sparse_reads=%0d dense_walks=%0d sparse_walks=%0d checked=%0d errors=%0d",
+             dense_reads, sparse_reads, dense_elems, sparse_elems, checked, errors);
+    $finish;
+  end
+endmodule
+)";
+
 TEST_F(OperandIsolation, SparseWriteStageAndMetadataDataOnlyForTheirRow) {
   for (int cg : {0, 1}) {
     SCOPED_TRACE("ClockGating " + std::to_string(cg));
@@ -480,6 +662,28 @@ TEST_F(OperandIsolation, SparseWriteStageAndMetadataDataOnlyForTheirRow) {
     EXPECT_GT(d["skipped"], 500) << output_;
     EXPECT_GT(d["metaw"], 50) << output_;    // dense activation exponent beats (1 in 16 cycles), one row each
     EXPECT_GT(d["quiet"], 5000) << output_;  // both rows, most cycles
+  }
+}
+
+TEST_F(SramHold, DenseLockStepReadsOnlyRowZerosWeights) {
+  for (int cg : {0, 1, 2}) {
+    SCOPED_TRACE("ClockGating " + std::to_string(cg));
+    Fields d;
+    ASSERT_NO_FATAL_FAILURE(run(kLockBench, "lock_tb",
+                                {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_popcount.sv",
+                                 "bfp_prefix_sum.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv", "bfp_operands_sparse.sv"},
+                                cg, {"dense_reads", "sparse_reads", "dense_walks", "sparse_walks", "checked", "errors"},
+                                &d, true));
+    EXPECT_EQ(d["errors"], 0) << output_;
+    // dense: 3 rows x 2 groups walk, sparse: every row has a non-empty block (~4 walks, 2 columns an element each)
+    EXPECT_EQ(d["dense_walks"], 6) << output_;
+    EXPECT_GT(d["checked"], 200) << output_;
+    // dense: row 0's 4 banks read the 4 code words of the walked K (32 elements) once each, the other rows none
+    // (without the lock-step, rows 1 and 2 read as many again: 48)
+    EXPECT_LE(d["dense_reads"], 16) << output_;
+    EXPECT_GT(d["dense_reads"], 8) << output_;
+    // compressed: the rows read their own banks, more than one row's worth
+    EXPECT_GT(d["sparse_reads"], 16) << output_;
   }
 }
 
