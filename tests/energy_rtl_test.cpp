@@ -8,6 +8,8 @@
 // - bfp_operands_sparse (branch oppow): a row's dense write stage takes only weight beats and its own activation
 //   beats, and its sequencer's metadata write data is zero except in a cycle the sequencer writes metadata.
 // - bfp_wgt_bank: an exponent memory (exponents deeper than one beat) skips a read of the word it holds.
+// - bfp_operands_sparse's dense lock-step: on a half loaded dense only row 0's weight banks are read, and every
+//   row's weights are still those of its walk (dense and compressed).
 // Random stimulus comes from Icarus's $urandom with the printed seed (BFP_SEED reruns it). Memory reads are counted
 // at bfp_sram's ports (kCountingSram below), not through an instance path, so a design that reads every time fails
 // on its count wherever its memory sits.
