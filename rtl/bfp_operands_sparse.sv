@@ -206,6 +206,33 @@ module bfp_operands_sparse #(
   end
   logic [Cols*8-1:0] wgt_row0, wgt_e_row0;  // row 0's weight codes and exponents (its banks' outputs)
 
+  // Column-group lock-step (energy, same section): a walker's elements are its row's activation non-zeros ANDed
+  // with its group's weight non-zero mask, so where every group's mask equals group 0's over the halves a COMPUTE
+  // reads, the Groups walkers of a row issue the same elements in the same cycles (dense weights, at any activation
+  // sparsity). Then walker 0 alone runs: the other groups take its valid, last flag, exponent and element index,
+  // and group 0's activation code (the groups' code copies are the same row, written together), and their own
+  // walkers and activation memories stay idle. grp_same: the masks are equal over the halves the COMPUTE being
+  // dispatched reads (wgt_halves_i). Read only at start_i, from the mask registers: a load into a half a COMPUTE
+  // reads is refused (OPS_WGT_CONFLICT), so the walked halves' masks do not change until the COMPUTE ends.
+  logic grp_same;
+  if (Groups > 1) begin : gen_grp_same
+    logic [MaskHalves-1:0] half_same;
+    for (genvar hh = 0; hh < MaskHalves; hh++) begin : gen_half_same
+      logic [Groups-2:0] eq;
+      for (genvar g = 1; g < Groups; g++) begin : gen_eq
+        assign eq[g-1] = wgt_nz_q[g*MaskBits + hh*MaskHalf +: MaskHalf] == wgt_nz_q[hh*MaskHalf +: MaskHalf];
+      end
+      assign half_same[hh] = &eq;
+    end
+    if (MaskHalves == 1) begin : gen_one
+      assign grp_same = half_same[0];
+    end else begin : gen_two
+      assign grp_same = (!wgt_halves_i[0] || half_same[0]) && (!wgt_halves_i[1] || half_same[1]);
+    end
+  end else begin : gen_one_grp
+    assign grp_same = 1'b0;  // one walker per row: nothing to share
+  end
+
   // Registered reset copies, one per row (`keep`: same input, opt_merge would fold them into one): rst_ni is one
   // input net into the whole design, and with every walker, read hold and write-stage register of the operand
   // side on it, it reached the row sequencers at 6.79 ns (docs/ppa.md "Clock: the row sequencers' weight mask,
@@ -410,6 +437,7 @@ module bfp_operands_sparse #(
       .word_i     (meta_word),
       .wdata_i    (meta_wdata),
       .start_i    (start_i),
+      .start_en_i ({{(Groups-1){!grp_same}}, 1'b1}),
       .half_i     (half_i),
       .wgt_nz_i   (wgt_nz),
       .busy_o     (row_busy[r]),
@@ -438,6 +466,34 @@ module bfp_operands_sparse #(
       if (!rst_row_nq[r]) lock_q <= 1'b0;
       else if (start_i) lock_q <= (r > 0) && act_dense_q[half_i];  // row 0 reads for all
     end
+    // column-group lock-step of this row (grp_same above): set at the start like lock_q; walker g > 0 is not
+    // started, and group g takes walker 0's outputs (gvalid, glast, gexp, gk: the group's own where not locked)
+    logic       glock_q;
+    logic [7:0] act_g0;  // group 0's activation code
+    (* keep *) always_ff @(posedge clk_i) begin
+      if (!rst_row_nq[r]) glock_q <= 1'b0;
+      else if (start_i) glock_q <= grp_same;
+    end
+    if (Groups == 1) begin : gen_no_glock
+      logic unused_glock;  // one walker per row: grp_same is 0, and nothing reads group 0's code but itself
+      assign unused_glock = glock_q ^ (^act_g0);
+    end
+    logic [Groups-1:0]       gvalid, glast;
+    logic [Groups*KBits-1:0] gk;
+    logic [Groups*8-1:0]     gexp;
+    for (genvar g = 0; g < Groups; g++) begin : gen_gsel
+      if (g == 0) begin : gen_walker0
+        assign gvalid[0]          = valid[0];
+        assign glast[0]           = last[0];
+        assign gk[0 +: KBits]     = k[0 +: KBits];
+        assign gexp[0 +: 8]       = exp[0 +: 8];
+      end else begin : gen_shared
+        assign gvalid[g]          = glock_q ? valid[0] : valid[g];
+        assign glast[g]           = glock_q ? last[0] : last[g];
+        assign gk[g*KBits +: KBits] = glock_q ? k[0 +: KBits] : k[g*KBits +: KBits];
+        assign gexp[g*8 +: 8]       = glock_q ? exp[0 +: 8] : exp[g*8 +: 8];
+      end
+    end
 
     // per column group: its copy of the packed activation codes (two halves) and its read registers
     logic [Groups*BeatLog-1:0] wsel, wesel;
@@ -447,14 +503,14 @@ module bfp_operands_sparse #(
       logic [15:0]         idx;
       logic [BeatLog-1:0]  code_sel_q;
       logic [MemWidth-1:0] code_word [0:1];
-      assign kg   = k[g*KBits +: KBits];
+      assign kg   = gk[g*KBits +: KBits];
       assign idx  = code_idx[g*16 +: 16];
 
       always_ff @(posedge clk_i) begin
         if (!rst_ni || !rst_row_nq[r]) begin  // both: the walkers leave reset one cycle late (rst_row_nq)
           valid_o[U] <= 1'b0;
         end else begin
-          valid_o[U] <= valid[g];
+          valid_o[U] <= gvalid[g];
         end
       end
       // Operand isolation (docs/architecture.md "Operand buffer energy"): the group's read registers load only
@@ -464,19 +520,19 @@ module bfp_operands_sparse #(
       // opened by valid (the exponent keeps last as its enable), else on clk_i with valid as the enable.
       logic clk_rd, take_rd;
       if (ClockGating == 1) begin : gen_cg_rd
-        bfp_icg u_icg (.clk_i(clk_i), .en_i(valid[g]), .gclk_o(clk_rd));
+        bfp_icg u_icg (.clk_i(clk_i), .en_i(gvalid[g]), .gclk_o(clk_rd));
         assign take_rd = 1'b1;
       end else begin : gen_ce_rd
         assign clk_rd  = clk_i;
-        assign take_rd = valid[g];
+        assign take_rd = gvalid[g];
       end
       // (registers of the group's own: slices of one vector on different gated clocks are several drivers)
       logic               last_q;
       logic [7:0]         act_e_q;
       logic [BeatLog-1:0] wsel_g_q, wesel_g_q;
       always_ff @(posedge clk_rd) if (take_rd) begin
-        last_q     <= last[g];
-        if (last[g]) act_e_q <= exp[g*8 +: 8];
+        last_q     <= glast[g];
+        if (glast[g]) act_e_q <= gexp[g*8 +: 8];
         code_sel_q <= idx[BeatLog-1:0];
         // the weight byte selects only where this row reads its own banks: in lock-step they would only switch
         // the banks' unused byte multiplexers
@@ -505,7 +561,15 @@ module bfp_operands_sparse #(
           .rdata_o(code_word[h])
         );
       end
-      assign act_o[8*U +: 8] = code_word[half_q][8*code_sel_q +: 8];
+      // the activation code: group 0's read where the groups walk alike (its memory holds the same row)
+      logic [7:0] act_own;
+      assign act_own = code_word[half_q][8*code_sel_q +: 8];
+      if (g == 0) begin : gen_act0
+        assign act_g0          = act_own;
+        assign act_o[8*U +: 8] = act_own;
+      end else begin : gen_act_shared
+        assign act_o[8*U +: 8] = glock_q ? act_g0 : act_own;
+      end
 
       logic unused_idx;
       assign unused_idx = ^idx;
@@ -515,7 +579,7 @@ module bfp_operands_sparse #(
     for (genvar c = 0; c < Cols; c++) begin : gen_wgt
       localparam int G = c / GroupCols;
       logic [KBits-1:0] kc, kblk;
-      assign kc   = k[G*KBits +: KBits];
+      assign kc   = gk[G*KBits +: KBits];
       assign kblk = kc >> BlockLog;
       localparam int Shared = (ShareExp != 0 && r > 0) ? 1 : 0;
       logic [MemWidth-1:0] exp_word, exp_shared;
@@ -533,7 +597,7 @@ module bfp_operands_sparse #(
         .bank_wdata_i(xw_wdata[(c % WgtLanes)*MemWidth +: MemWidth]),
         .wr_halves_i (xw_halves[(c % WgtLanes)*2 +: 2]),
         .rd_half_i   (wgt_rd_half_q),
-        .re_i        (valid[G] && !lock_q),
+        .re_i        (gvalid[G] && !lock_q),
         .code_raddr_i(WgtAw'(kc >> BeatLog)),
         .exp_raddr_i (WgtEAw'(kblk >> BeatLog)),
         .code_sel_i  (wsel[G*BeatLog +: BeatLog]),

@@ -42,6 +42,7 @@ module bfp_row_seq #(
   input  logic [MemWidth-1:0]            wdata_i,      /// write data (packed masks or exponents)
   // compute
   input  logic                           start_i,      /// pulse: walk half `half_i`
+  input  logic [Groups-1:0]              start_en_i,   /// walker g starts with start_i only when bit g is set
   input  logic                           half_i,       /// activation half to walk
   /// bit g*NumBlocks*BlockSize + k: some weight of row k in column group g is non-zero
   input  logic [Groups*NumBlocks*BlockSize-1:0] wgt_nz_i,
@@ -328,16 +329,19 @@ module bfp_row_seq #(
 
     // The walker's registers load only on a reset, a start or while it is active (advance and valid both need
     // active_q), so with `gate` they are clocked only then: idle between COMPUTEs and once the row is done.
-    logic clk_w;
+    // A walker whose start is not enabled (start_en_i: bfp_operands_sparse's column-group lock-step, where
+    // walker 0 issues for every group) stays idle through the COMPUTE.
+    logic start_w, clk_w;
+    assign start_w = start_i && start_en_i[g];
     if (ClockGating == 1) begin : gen_cg_walk
-      bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || start_i || active_q), .gclk_o(clk_w));
+      bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || start_w || active_q), .gclk_o(clk_w));
     end else begin : gen_ce_walk
       assign clk_w = clk_i;
     end
     always_ff @(posedge clk_w) begin
       if (!rst_ni) begin
         active_q <= 1'b0;
-      end else if (start_i || advance) begin
+      end else if (start_w || advance) begin
         if (cand == '0) begin
           active_q <= 1'b0;
         end else begin

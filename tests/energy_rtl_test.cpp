@@ -8,8 +8,8 @@
 // - bfp_operands_sparse (branch oppow): a row's dense write stage takes only weight beats and its own activation
 //   beats, and its sequencer's metadata write data is zero except in a cycle the sequencer writes metadata.
 // - bfp_wgt_bank: an exponent memory (exponents deeper than one beat) skips a read of the word it holds.
-// - bfp_operands_sparse's dense lock-step: on a half loaded dense only row 0's weight banks are read, and every
-//   row's weights are still those of its walk (dense and compressed).
+// - bfp_operands_sparse's lock-steps: on a half loaded dense only row 0's weight banks are read, where every group's
+//   weight mask is the same only group 0's activation memory, and every unit's operands are still those of its walk.
 // Random stimulus comes from Icarus's $urandom with the printed seed (BFP_SEED reruns it). Memory reads are counted
 // at bfp_sram's ports (kCountingSram below), not through an instance path, so a design that reads every time fails
 // on its count wherever its memory sits.
@@ -61,6 +61,10 @@ module bfp_sram #(
     .clk_i(clk_i), .we_i(we_i), .waddr_i(waddr_i), .wdata_i(wdata_i), .re_i(re_i), .raddr_i(raddr_i),
     .rdata_o(rdata_o));
   always @(posedge clk_i) if (re_i && Depth == `BENCH_TOP.CountDepth) `BENCH_TOP.reads = `BENCH_TOP.reads + 1;
+`ifdef COUNT_DEPTH2
+  // a bench that defines COUNT_DEPTH2 counts the reads of the memories of that depth too, in BENCH_TOP.reads2
+  always @(posedge clk_i) if (re_i && Depth == `COUNT_DEPTH2) `BENCH_TOP.reads2 = `BENCH_TOP.reads2 + 1;
+`endif
 endmodule
 )";
 
@@ -468,20 +472,24 @@ module exp_hold_tb;
 endmodule
 )";
 
-// bfp_operands_sparse's dense lock-step (4 rows, 4 columns in 2 groups, B = 8, 32 activation and 64 weight elements,
-// 64-bit beats): weights with ~30% zero codes loaded into every row's copy, then two COMPUTEs.
-// - Half 0 loaded dense for rows 0..2 (row 3 empty): every row walks alike, so only row 0's weight banks may be
-//   read (kCountingSram counts the reads of the 8-word weight code memories; the activation memories have 4).
-// - Half 1 loaded compressed (random level-1 and level-2 masks per row, through the sparse loader's ports): the
-//   rows walk differently and each reads its own banks.
-// In both, every element a PE row issues is checked against the walk the format defines (ascending k where the
-// activation and one of the group's weights are non-zero) with the weight code and exponent of that k, so a row
-// that takes another row's weights where the walks differ fails, and one that reads where it need not shows in
-// the reads of the dense COMPUTE.
+// bfp_operands_sparse's two lock-steps (4 rows, 4 columns in 2 groups, B = 8, 32 activation and 64 weight elements,
+// 64-bit beats). Half 0 is loaded dense for rows 0..2 (row 3 empty), half 1 compressed (random level-1 and level-2
+// masks per row, through the sparse loader's ports). Weights W1 without zero codes, then W2 with ~30% zeros; each
+// followed by a COMPUTE on half 0 and one on half 1:
+// - dense half: every row walks alike, so only row 0's weight banks may be read (row lock-step);
+// - W1: every group's weight mask is the same, so a row's groups walk alike and only group 0's activation memory
+//   may be read (column-group lock-step); with W2 the groups' masks differ and every group reads its own.
+// kCountingSram counts the reads of the 8-word weight code memories (reads) and of the 4-word activation code
+// memories (reads2). The bench computes what each COMPUTE must read (the distinct words of the walks of the rows
+// and groups that read) and prints it beside the count. Every element a unit issues is checked against the walk the
+// format defines (ascending k where the activation and one of the group's weights are non-zero) with the weight
+// codes and exponents of that k and the activation code of its packed index, so a row or group that takes another's
+// operands where the walks differ fails, and one that reads where it need not shows in the counts.
 const char* kLockBench = R"(
+`define COUNT_DEPTH2 4
 module lock_tb;
   localparam int R = 4, C = 4, G = 2, GC = C / G, B = 8, AD = 32, WD = 64, MW = 64, BB = 2, WB = 3, NB = AD / B;
-  localparam int CountDepth = WD / (MW / 8);  // kCountingSram: the weight code memories
+  localparam int CountDepth = WD / (MW / 8);  // kCountingSram: the weight code memories (reads2: activation codes)
   logic clk = 1'b0, rst_n = 1'b0;
   logic bank_we = 1'b0, bank_wgt = 1'b0, bank_half = 1'b0, bank_exp = 1'b0, wgt_start = 1'b0;
   logic [BB-1:0] bank_sel = '0;
@@ -512,19 +520,38 @@ module lock_tb;
     .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e),
     .wbus_halves_i(2'b11), .wbus_we_i(1'b0), .wbus_sel_i('0), .wbus_exp_i(1'b0), .wbus_addr_i('0),
     .wbus_wdata_i('0));
-  integer reads = 0, errors = 0, checked = 0, seed = `SEED, i, r, c, b, k, g, n, w;
+  integer reads = 0, reads2 = 0, errors = 0, checked = 0, seed = `SEED, i, r, c, b, k, g, n, w, ph;
   logic [7:0] wcode [0:C-1][0:WD-1];
   logic [7:0] wexp [0:C-1][0:WD/B-1];
-  logic       anz [0:R-1][0:AD-1];  // the walked half's activation non-zero elements
-  integer     next_k [0:R-1][0:G-1];  // the next element each walker must issue (AD: none left)
+  logic       anz [0:1][0:R-1][0:AD-1];    // each half's activation non-zero elements
+  logic [7:0] acode [0:1][0:R-1][0:AD-1];  // each half's activation codes by packed index
+  integer     next_k [0:R-1][0:G-1];       // the next element each walker must issue (AD: none left)
+  logic       wh;                          // the half walked
   always #5 clk = ~clk;
-  // the next k >= from in the walk of row rr, group gg (AD when none)
-  function automatic integer walk_from(input integer rr, input integer gg, input integer from);
+  // the next k >= from in the walk of row rr, group gg on half hh (AD when none)
+  function automatic integer walk_from(input integer hh, input integer rr, input integer gg, input integer from);
     integer kk, cc;
     walk_from = AD;
     for (kk = AD - 1; kk >= from; kk--) begin
       for (cc = gg * GC; cc < (gg + 1) * GC; cc++)
-        if (anz[rr][kk] && wcode[cc][kk] != 8'd0) walk_from = kk;
+        if (anz[hh][rr][kk] && wcode[cc][kk] != 8'd0) walk_from = kk;
+    end
+  endfunction
+  // the packed index of element kk of row rr on half hh (its non-zero elements below it)
+  function automatic integer packed_idx(input integer hh, input integer rr, input integer kk);
+    integer jj;
+    packed_idx = 0;
+    for (jj = 0; jj < kk; jj++) if (anz[hh][rr][jj]) packed_idx = packed_idx + 1;
+  endfunction
+  // the words a walk visits: of the weight memories (element / 8) or the activation memory (packed index / 8)
+  function automatic integer walk_words(input integer hh, input integer rr, input integer gg, input logic by_packed);
+    integer kk, last_w, ww;
+    walk_words = 0;
+    last_w = -1;
+    for (kk = walk_from(hh, rr, gg, 0); kk < AD; kk = walk_from(hh, rr, gg, kk + 1)) begin
+      ww = (by_packed ? packed_idx(hh, rr, kk) : kk) / 8;
+      if (ww != last_w) walk_words = walk_words + 1;
+      last_w = ww;
     end
   endfunction
   always @(negedge clk) if (rst_n) begin
@@ -535,6 +562,13 @@ module lock_tb;
             errors = errors + 1;
             if (errors < 5) $display("EXTRA ELEMENT row %0d group %0d t=%0t", rr, gg, $time);
           end else begin
+            checked = checked + 1;
+            if (act[8*(rr*G + gg) +: 8] !== acode[wh][rr][packed_idx(wh, rr, next_k[rr][gg])]) begin
+              errors = errors + 1;
+              if (errors < 5) $display("ACTIVATION row %0d group %0d k %0d t=%0t: %h, want %h", rr, gg,
+                                       next_k[rr][gg], $time, act[8*(rr*G + gg) +: 8],
+                                       acode[wh][rr][packed_idx(wh, rr, next_k[rr][gg])]);
+            end
             for (int cc = gg * GC; cc < (gg + 1) * GC; cc++) begin
               checked = checked + 1;
               if (wgt[8*(rr*C + cc) +: 8] !== wcode[cc][next_k[rr][gg]] ||
@@ -546,43 +580,49 @@ module lock_tb;
                            wexp[cc][next_k[rr][gg] / B]);
               end
             end
-            next_k[rr][gg] = walk_from(rr, gg, next_k[rr][gg] + 1);
+            next_k[rr][gg] = walk_from(wh, rr, gg, next_k[rr][gg] + 1);
           end
         end
   end
-  task automatic compute(input logic h, output integer n_reads);
-    integer r0;
-    for (int rr = 0; rr < R; rr++) for (int gg = 0; gg < G; gg++) next_k[rr][gg] = walk_from(rr, gg, 0);
+  // One COMPUTE on half h; rows_lock: only row 0 may read weights; grp_lock: only group 0 may read activations.
+  // Prints the reads counted and the reads the walks need under those rules.
+  integer got_w [0:3], want_w [0:3], got_a [0:3], want_a [0:3];  // per COMPUTE (ph)
+  task automatic compute(input logic h, input logic rows_lock, input logic grp_lock);
+    integer r0, a0;
+    wh = h;
+    want_w[ph] = 0;
+    want_a[ph] = 0;
+    for (int rr = 0; rr < R; rr++)
+      for (int gg = 0; gg < G; gg++) begin
+        next_k[rr][gg] = walk_from(h, rr, gg, 0);
+        if (!rows_lock || rr == 0) want_w[ph] = want_w[ph] + GC * walk_words(h, rr, grp_lock ? 0 : gg, 1'b0);
+        if (!grp_lock || gg == 0) want_a[ph] = want_a[ph] + walk_words(h, rr, gg, 1'b1);
+      end
     @(negedge clk);
     r0 = reads;
+    a0 = reads2;
     start = 1'b1; half = h;
     @(negedge clk);
     start = 1'b0;
     @(negedge clk);
     while (busy) @(negedge clk);
     repeat (4) @(negedge clk);
-    n_reads = reads - r0;
     for (int rr = 0; rr < R; rr++)
       for (int gg = 0; gg < G; gg++)
         if (next_k[rr][gg] < AD) begin
           errors = errors + 1;
           $display("MISSING ELEMENT row %0d group %0d k %0d", rr, gg, next_k[rr][gg]);
         end
+    got_w[ph] = reads - r0;
+    got_a[ph] = reads2 - a0;
+    ph = ph + 1;
   endtask
-  integer dense_reads, sparse_reads, dense_elems = 0, sparse_elems = 0;
-  logic [NB-1:0] l1;
-  logic [B-1:0]  l2 [0:NB-1];
-  logic [MW-1:0] word;
-  integer nz;
-  initial begin
+  task automatic load_weights(input integer zero_in_10);
     for (c = 0; c < C; c++) begin
-      for (k = 0; k < WD; k++) wcode[c][k] = (($urandom(seed) % 10) < 3) ? 8'd0 : 8'($urandom(seed) % 255 + 1);
+      for (k = 0; k < WD; k++)
+        wcode[c][k] = (($urandom(seed) % 10) < zero_in_10) ? 8'd0 : 8'($urandom(seed) % 255 + 1);
       for (b = 0; b < WD / B; b++) wexp[c][b] = $urandom(seed);
     end
-    repeat (3) @(negedge clk);
-    rst_n = 1'b1;
-    repeat (3) @(negedge clk);
-    // LOAD_WGT: every column's code words and its exponent word
     wgt_start = 1'b1;
     @(negedge clk);
     wgt_start = 1'b0;
@@ -595,21 +635,29 @@ module lock_tb;
       end
     end
     bank_we = 1'b0;
+    repeat (3) @(negedge clk);
+  endtask
+  logic [NB-1:0] l1;
+  logic [B-1:0]  l2 [0:NB-1];
+  logic [MW-1:0] word;
+  integer nz;
+  initial begin
+    repeat (3) @(negedge clk);
+    rst_n = 1'b1;
+    repeat (3) @(negedge clk);
     // dense LOAD_ACT into half 0: rows 0..2, every block; row 3 empty
     act_start = 1'b1; act_sparse = 1'b0; act_rows = 16'd3; act_count = 16'(NB); bank_half = 1'b0;
     @(negedge clk);
     act_start = 1'b0;
+    for (r = 0; r < R; r++) for (k = 0; k < AD; k++) anz[0][r][k] = (r < 3);
     for (r = 0; r < 3; r++)
       for (w = 0; w <= AD / 8; w++) begin
         bank_we = 1'b1; bank_wgt = 1'b0; bank_sel = BB'(r); bank_exp = (w == AD / 8);
         bank_addr = bank_exp ? '0 : WB'(w); bank_wdata = {$urandom(seed), $urandom(seed)};
+        if (!bank_exp) for (i = 0; i < 8; i++) acode[0][r][8*w + i] = bank_wdata[8*i +: 8];
         @(negedge clk);
       end
     bank_we = 1'b0;
-    for (r = 0; r < R; r++) for (k = 0; k < AD; k++) anz[r][k] = (r < 3);
-    for (r = 0; r < R; r++) for (g = 0; g < G; g++) dense_elems = dense_elems + (walk_from(r, g, 0) < AD);
-    repeat (3) @(negedge clk);
-    compute(1'b0, dense_reads);
     // compressed LOAD_ACT into half 1: per row a random level-1 mask and random non-empty level-2 masks
     act_start = 1'b1; act_sparse = 1'b1; act_rows = 16'(R); act_count = 16'(NB); bank_half = 1'b1;
     @(negedge clk);
@@ -619,7 +667,7 @@ module lock_tb;
       nz = 0;
       for (b = 0; b < NB; b++) begin
         l2[b] = l1[b] ? (B'($urandom(seed)) | B'(1) << ($urandom(seed) % B)) : '0;
-        for (i = 0; i < B; i++) anz[r][b*B + i] = l2[b][i];
+        for (i = 0; i < B; i++) anz[1][r][b*B + i] = l2[b][i];
         nz = nz + $countones(l2[b]);
       end
       sp_we = 1'b1; sp_row = 2'(r); sp_seg = bfp_pkg::SEG_HDR; sp_word = '0; sp_wdata = '0;
@@ -636,15 +684,24 @@ module lock_tb;
       sp_meta_we = 1'b0;
       for (w = 0; w < (nz + 7) / 8; w++) begin
         sp_we = 1'b1; sp_seg = bfp_pkg::SEG_CODES; sp_word = 16'(w); sp_wdata = {$urandom(seed), $urandom(seed)};
+        for (i = 0; i < 8; i++) if (8*w + i < AD) acode[1][r][8*w + i] = sp_wdata[8*i +: 8];
         @(negedge clk);
       end
       sp_we = 1'b0;
     end
-    for (r = 0; r < R; r++) for (g = 0; g < G; g++) sparse_elems = sparse_elems + (walk_from(r, g, 0) < AD);
     repeat (3) @(negedge clk);
-    compute(1'b1, sparse_reads);
-    $display("DONE dense_reads=%0d sparse_reads=%0d dense_walks=%0d sparse_walks=%0d checked=%0d errors=%0d",
-             dense_reads, sparse_reads, dense_elems, sparse_elems, checked, errors);
+    ph = 0;
+    load_weights(0);   // W1: no zero codes, every group's mask is all ones
+    compute(1'b0, 1'b1, 1'b1);
+    compute(1'b1, 1'b0, 1'b1);
+    load_weights(3);   // W2: ~30% zero codes, the groups' masks differ
+    compute(1'b0, 1'b1, 1'b0);
+    compute(1'b1, 1'b0, 1'b0);
+    $write("DONE");
+    for (ph = 0; ph < 4; ph++)
+      $write(" w%0d=%0d want_w%0d=%0d a%0d=%0d want_a%0d=%0d", ph, got_w[ph], ph, want_w[ph], ph, got_a[ph], ph,
+             want_a[ph]);
+    $display(" checked=%0d errors=%0d", checked, errors);
     $finish;
   end
 endmodule
@@ -667,25 +724,34 @@ TEST_F(OperandIsolation, SparseWriteStageAndMetadataDataOnlyForTheirRow) {
   }
 }
 
-TEST_F(SramHold, DenseLockStepReadsOnlyRowZerosWeights) {
+TEST_F(SramHold, LockStepsReadOnlyRowZeroWeightsAndGroupZeroActivations) {
   for (int cg : {0, 1, 2}) {
     SCOPED_TRACE("ClockGating " + std::to_string(cg));
     Fields d;
+    std::vector<std::string> want = {"checked", "errors"};
+    for (int ph = 0; ph < 4; ++ph)
+      for (const char* f : {"w", "want_w", "a", "want_a"}) want.push_back(f + std::to_string(ph));
     ASSERT_NO_FATAL_FAILURE(run(kLockBench, "lock_tb",
                                 {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_popcount.sv",
                                  "bfp_prefix_sum.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv", "bfp_operands_sparse.sv"},
-                                cg, {"dense_reads", "sparse_reads", "dense_walks", "sparse_walks", "checked", "errors"},
-                                &d, true));
+                                cg, want, &d, true));
     EXPECT_EQ(d["errors"], 0) << output_;
-    // dense: 3 rows x 2 groups walk, sparse: every row has a non-empty block (~4 walks, 2 columns an element each)
-    EXPECT_EQ(d["dense_walks"], 6) << output_;
-    EXPECT_GT(d["checked"], 200) << output_;
-    // dense: row 0's 4 banks read the 4 code words of the walked K (32 elements) once each, the other rows none
-    // (without the lock-step, rows 1 and 2 read as many again: 48)
-    EXPECT_LE(d["dense_reads"], 16) << output_;
-    EXPECT_GT(d["dense_reads"], 8) << output_;
-    // compressed: the rows read their own banks, more than one row's worth
-    EXPECT_GT(d["sparse_reads"], 16) << output_;
+    EXPECT_GT(d["checked"], 1000) << output_;
+    // COMPUTEs 0 (dense half, W1: both lock-steps), 1 (compressed half, W1: groups), 2 (dense half, W2: rows):
+    // exactly the reads of the rows and groups that may read (before the lock-steps COMPUTE 0 read 48 weight and
+    // 24 activation words, not 16 and 12)
+    for (int ph = 0; ph < 3; ++ph) {
+      const std::string p = std::to_string(ph);
+      EXPECT_EQ(d["w" + p], d["want_w" + p]) << "COMPUTE " << ph << "\n" << output_;
+      EXPECT_EQ(d["a" + p], d["want_a" + p]) << "COMPUTE " << ph << "\n" << output_;
+    }
+    EXPECT_EQ(d["want_w0"], 16) << output_;  // row 0's four banks, four words each
+    EXPECT_EQ(d["want_a0"], 12) << output_;  // three rows' group 0, four words each
+    // COMPUTE 3 (compressed half, W2: no lock-step): every row and group reads its own; a memory's first word may
+    // still be held from COMPUTE 1 (no write in between), one read less each at most
+    EXPECT_EQ(d["w3"], d["want_w3"]) << output_;
+    EXPECT_LE(d["a3"], d["want_a3"]) << output_;
+    EXPECT_GE(d["a3"], d["want_a3"] - 8) << output_;
   }
 }
 
