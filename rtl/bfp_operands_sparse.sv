@@ -475,25 +475,24 @@ module bfp_operands_sparse #(
       else if (start_i) glock_q <= grp_same;
     end
     if (Groups == 1) begin : gen_no_glock
-      logic unused_glock;  // one walker per row: grp_same is 0, and nothing reads group 0's code but itself
-      assign unused_glock = glock_q ^ (^act_g0);
+      logic unused_glock;  // one walker per row: grp_same is 0, and nothing reads group 0's registers but itself
+      assign unused_glock = glock_q ^ (^act_g0) ^ last_g0 ^ (^act_e_g0) ^ (^wsel_g0) ^ (^wesel_g0);
     end
-    logic [Groups-1:0]       gvalid, glast;
+    logic [Groups-1:0]       gvalid;
     logic [Groups*KBits-1:0] gk;
-    logic [Groups*8-1:0]     gexp;
     for (genvar g = 0; g < Groups; g++) begin : gen_gsel
       if (g == 0) begin : gen_walker0
-        assign gvalid[0]          = valid[0];
-        assign glast[0]           = last[0];
-        assign gk[0 +: KBits]     = k[0 +: KBits];
-        assign gexp[0 +: 8]       = exp[0 +: 8];
+        assign gvalid[0]      = valid[0];
+        assign gk[0 +: KBits] = k[0 +: KBits];
       end else begin : gen_shared
-        assign gvalid[g]          = glock_q ? valid[0] : valid[g];
-        assign glast[g]           = glock_q ? last[0] : last[g];
+        assign gvalid[g]            = glock_q ? valid[0] : valid[g];
         assign gk[g*KBits +: KBits] = glock_q ? k[0 +: KBits] : k[g*KBits +: KBits];
-        assign gexp[g*8 +: 8]       = glock_q ? exp[0 +: 8] : exp[g*8 +: 8];
       end
     end
+    // group 0's read registers (below): with glock_q the other groups' outputs and weight byte selects
+    logic                      last_g0;
+    logic [7:0]                act_e_g0;
+    logic [BeatLog-1:0]        wsel_g0, wesel_g0;
 
     // per column group: its copy of the packed activation codes (two halves) and its read registers
     logic [Groups*BeatLog-1:0] wsel, wesel;
@@ -503,7 +502,7 @@ module bfp_operands_sparse #(
       logic [15:0]         idx;
       logic [BeatLog-1:0]  code_sel_q;
       logic [MemWidth-1:0] code_word [0:1];
-      assign kg   = gk[g*KBits +: KBits];
+      assign kg   = k[g*KBits +: KBits];
       assign idx  = code_idx[g*16 +: 16];
 
       always_ff @(posedge clk_i) begin
@@ -518,21 +517,23 @@ module bfp_operands_sparse #(
       // the exponent only with the block's last element), so in the cycles a group skips or waits its outputs
       // hold, in every mode. They loaded every cycle before. Clocking: with `gate` behind one gate per group
       // opened by valid (the exponent keeps last as its enable), else on clk_i with valid as the enable.
+      // With the column-group lock-step (glock_q) a group other than 0 has no element of its own (its walker is
+      // idle) and takes group 0's registers instead, so its own hold.
       logic clk_rd, take_rd;
       if (ClockGating == 1) begin : gen_cg_rd
-        bfp_icg u_icg (.clk_i(clk_i), .en_i(gvalid[g]), .gclk_o(clk_rd));
+        bfp_icg u_icg (.clk_i(clk_i), .en_i(valid[g]), .gclk_o(clk_rd));
         assign take_rd = 1'b1;
       end else begin : gen_ce_rd
         assign clk_rd  = clk_i;
-        assign take_rd = gvalid[g];
+        assign take_rd = valid[g];
       end
       // (registers of the group's own: slices of one vector on different gated clocks are several drivers)
       logic               last_q;
       logic [7:0]         act_e_q;
       logic [BeatLog-1:0] wsel_g_q, wesel_g_q;
       always_ff @(posedge clk_rd) if (take_rd) begin
-        last_q     <= glast[g];
-        if (glast[g]) act_e_q <= gexp[g*8 +: 8];
+        last_q     <= last[g];
+        if (last[g]) act_e_q <= exp[g*8 +: 8];
         code_sel_q <= idx[BeatLog-1:0];
         // the weight byte selects only where this row reads its own banks: in lock-step they would only switch
         // the banks' unused byte multiplexers
@@ -541,10 +542,21 @@ module bfp_operands_sparse #(
           wesel_g_q <= BeatLog'(kg >> BlockLog);
         end
       end
-      assign last_o[U]                   = last_q;
-      assign act_e_o[8*U +: 8]           = act_e_q;
-      assign wsel[g*BeatLog +: BeatLog]  = wsel_g_q;
-      assign wesel[g*BeatLog +: BeatLog] = wesel_g_q;
+      if (g == 0) begin : gen_rd0
+        assign last_g0                     = last_q;
+        assign act_e_g0                    = act_e_q;
+        assign wsel_g0                     = wsel_g_q;
+        assign wesel_g0                    = wesel_g_q;
+        assign last_o[U]                   = last_q;
+        assign act_e_o[8*U +: 8]           = act_e_q;
+        assign wsel[0 +: BeatLog]          = wsel_g_q;
+        assign wesel[0 +: BeatLog]         = wesel_g_q;
+      end else begin : gen_rd_shared
+        assign last_o[U]                   = glock_q ? last_g0 : last_q;
+        assign act_e_o[8*U +: 8]           = glock_q ? act_e_g0 : act_e_q;
+        assign wsel[g*BeatLog +: BeatLog]  = glock_q ? wsel_g0 : wsel_g_q;
+        assign wesel[g*BeatLog +: BeatLog] = glock_q ? wesel_g0 : wesel_g_q;
+      end
 
       for (genvar h = 0; h < 2; h++) begin : gen_half
         logic wr;

@@ -587,11 +587,26 @@ module lock_tb;
   // One COMPUTE on half h; rows_lock: only row 0 may read weights; grp_lock: only group 0 may read activations.
   // Prints the reads counted and the reads the walks need under those rules.
   integer got_w [0:3], want_w [0:3], got_a [0:3], want_a [0:3];  // per COMPUTE (ph)
+  // the read registers of groups 1 .. G-1: cycles in which they load (their gate's or clock enable's condition)
+  integer own_en [0:3];
+  logic   in_c = 1'b0;  // a COMPUTE of the phase ph runs
+  for (genvar rr = 0; rr < R; rr++) begin : own_row
+    for (genvar gg = 1; gg < G; gg++) begin : own_grp
+      wire en;
+      if (`CG == 1) begin : e_gate
+        assign en = dut.gen_row[rr].gen_grp[gg].gen_cg_rd.u_icg.en_i;
+      end else begin : e_enable
+        assign en = dut.gen_row[rr].gen_grp[gg].take_rd;
+      end
+      always @(posedge clk) if (in_c && en) own_en[ph] = own_en[ph] + 1;
+    end
+  end
   task automatic compute(input logic h, input logic rows_lock, input logic grp_lock);
     integer r0, a0;
     wh = h;
     want_w[ph] = 0;
     want_a[ph] = 0;
+    own_en[ph] = 0;
     for (int rr = 0; rr < R; rr++)
       for (int gg = 0; gg < G; gg++) begin
         next_k[rr][gg] = walk_from(h, rr, gg, 0);
@@ -601,12 +616,13 @@ module lock_tb;
     @(negedge clk);
     r0 = reads;
     a0 = reads2;
-    start = 1'b1; half = h;
+    start = 1'b1; half = h; in_c = 1'b1;
     @(negedge clk);
     start = 1'b0;
     @(negedge clk);
     while (busy) @(negedge clk);
     repeat (4) @(negedge clk);
+    in_c = 1'b0;
     for (int rr = 0; rr < R; rr++)
       for (int gg = 0; gg < G; gg++)
         if (next_k[rr][gg] < AD) begin
@@ -699,8 +715,8 @@ module lock_tb;
     compute(1'b1, 1'b0, 1'b0);
     $write("DONE");
     for (ph = 0; ph < 4; ph++)
-      $write(" w%0d=%0d want_w%0d=%0d a%0d=%0d want_a%0d=%0d", ph, got_w[ph], ph, want_w[ph], ph, got_a[ph], ph,
-             want_a[ph]);
+      $write(" w%0d=%0d want_w%0d=%0d a%0d=%0d want_a%0d=%0d own%0d=%0d", ph, got_w[ph], ph, want_w[ph], ph,
+             got_a[ph], ph, want_a[ph], ph, own_en[ph]);
     $display(" checked=%0d errors=%0d", checked, errors);
     $finish;
   end
@@ -730,7 +746,7 @@ TEST_F(SramHold, LockStepsReadOnlyRowZeroWeightsAndGroupZeroActivations) {
     Fields d;
     std::vector<std::string> want = {"checked", "errors"};
     for (int ph = 0; ph < 4; ++ph)
-      for (const char* f : {"w", "want_w", "a", "want_a"}) want.push_back(f + std::to_string(ph));
+      for (const char* f : {"w", "want_w", "a", "want_a", "own"}) want.push_back(f + std::to_string(ph));
     ASSERT_NO_FATAL_FAILURE(run(kLockBench, "lock_tb",
                                 {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_popcount.sv",
                                  "bfp_prefix_sum.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv", "bfp_operands_sparse.sv"},
@@ -747,6 +763,11 @@ TEST_F(SramHold, LockStepsReadOnlyRowZeroWeightsAndGroupZeroActivations) {
     }
     EXPECT_EQ(d["want_w0"], 16) << output_;  // row 0's four banks, four words each
     EXPECT_EQ(d["want_a0"], 12) << output_;  // three rows' group 0, four words each
+    // the read registers of group 1 load only where the groups walk on their own (COMPUTEs 2 and 3)
+    EXPECT_EQ(d["own0"], 0) << output_;
+    EXPECT_EQ(d["own1"], 0) << output_;
+    EXPECT_GT(d["own2"], 0) << output_;
+    EXPECT_GT(d["own3"], 0) << output_;
     // COMPUTE 3 (compressed half, W2: no lock-step): every row and group reads its own; a memory's first word may
     // still be held from COMPUTE 1 (no write in between), one read less each at most
     EXPECT_EQ(d["w3"], d["want_w3"]) << output_;
