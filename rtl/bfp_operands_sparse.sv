@@ -467,9 +467,13 @@ module bfp_operands_sparse #(
       else if (start_i) lock_q <= (r > 0) && act_dense_q[half_i];  // row 0 reads for all
     end
     // column-group lock-step of this row (grp_same above): set at the start like lock_q; walker g > 0 is not
-    // started, and group g takes walker 0's outputs (gvalid, glast, gexp, gk: the group's own where not locked)
-    logic       glock_q;
-    logic [7:0] act_g0;  // group 0's activation code
+    // started, and group g takes walker 0's valid and element index (gvalid, gk: the group's own where not locked)
+    // and group 0's activation code and read registers (below)
+    logic               glock_q;
+    logic [7:0]         act_g0;  // group 0's activation code
+    logic               last_g0;
+    logic [7:0]         act_e_g0;
+    logic [BeatLog-1:0] wsel_g0, wesel_g0;
     (* keep *) always_ff @(posedge clk_i) begin
       if (!rst_row_nq[r]) glock_q <= 1'b0;
       else if (start_i) glock_q <= grp_same;
@@ -489,10 +493,6 @@ module bfp_operands_sparse #(
         assign gk[g*KBits +: KBits] = glock_q ? k[0 +: KBits] : k[g*KBits +: KBits];
       end
     end
-    // group 0's read registers (below): with glock_q the other groups' outputs and weight byte selects
-    logic                      last_g0;
-    logic [7:0]                act_e_g0;
-    logic [BeatLog-1:0]        wsel_g0, wesel_g0;
 
     // per column group: its copy of the packed activation codes (two halves) and its read registers
     logic [Groups*BeatLog-1:0] wsel, wesel;
