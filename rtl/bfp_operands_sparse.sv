@@ -212,8 +212,9 @@ module bfp_operands_sparse #(
   // sparsity). Then walker 0 alone runs: the other groups take its valid, last flag, exponent and element index,
   // and group 0's activation code (the groups' code copies are the same row, written together), and their own
   // walkers and activation memories stay idle. grp_same: the masks are equal over the halves the COMPUTE being
-  // dispatched reads (wgt_halves_i). Read only at start_i, from the mask registers: a load into a half a COMPUTE
-  // reads is refused (OPS_WGT_CONFLICT), so the walked halves' masks do not change until the COMPUTE ends.
+  // dispatched reads (wgt_halves_i). Read only at start_i, from the mask registers: bfp_core never lets a load
+  // write a half a running COMPUTE reads (assertion OPS_WGT_CONFLICT), so the walked halves' masks do not change
+  // until the COMPUTE ends.
   logic grp_same;
   if (Groups > 1) begin : gen_grp_same
     logic [MaskHalves-1:0] half_same;
