@@ -602,6 +602,7 @@ module bfp_core #(
   logic [CtlRows-1:0]        op_valid, op_last;
   logic [ActUnits*8-1:0]     act, act_e;
   logic [WgtRows*Cols*8-1:0] wgt, wgt_e;
+  logic [Rows-1:0]           wgt_row0;  // row lock-step (bfp_operands_sparse): the rows' weights are row 0's
 
   if (Sparsity == 0) begin : gen_dense
     bfp_operands_dense #(
@@ -638,6 +639,7 @@ module bfp_core #(
       .wgt_o       (wgt),
       .wgt_e_o     (wgt_e)
     );
+    assign wgt_row0 = '0;  // one weight row: nothing to share
     logic unused_sparse;
     logic unused_buses;  // no sparse operand side: one dense bus (bank_*), no weight buses
     assign unused_buses = ^{bus0_we, bus0_exp, bus0_sel, bus0_addr, bus0_wdata, xbus_we, xbus_exp, xbus_sel, xbus_addr,
@@ -702,7 +704,8 @@ module bfp_core #(
       .act_o            (act),
       .act_e_o          (act_e),
       .wgt_o            (wgt),
-      .wgt_e_o          (wgt_e)
+      .wgt_e_o          (wgt_e),
+      .wgt_row0_o       (wgt_row0)
     );
   end
 
@@ -797,6 +800,7 @@ module bfp_core #(
     .act_e_i(act_e),
     .wgt_i  (wgt),
     .wgt_e_i(wgt_e),
+    .wgt_row0_i(wgt_row0),
     .acc_m_o(pe_m),
     .acc_e_o(pe_e)
   );

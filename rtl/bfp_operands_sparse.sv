@@ -73,7 +73,8 @@ module bfp_operands_sparse #(
   output logic [Rows*Groups*8-1:0] act_o,           /// unit U code at [8U+7:8U]
   output logic [Rows*Groups*8-1:0] act_e_o,         /// unit U block exponent
   output logic [Rows*Cols*8-1:0] wgt_o,             /// PE (r, c) weight code at index r*Cols + c
-  output logic [Rows*Cols*8-1:0] wgt_e_o            /// PE (r, c) weight block exponent
+  output logic [Rows*Cols*8-1:0] wgt_e_o,           /// PE (r, c) weight block exponent
+  output logic [Rows-1:0]        wgt_row0_o         /// row r's weights are row 0's (row lock-step), with valid_o
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__
@@ -198,13 +199,11 @@ module bfp_operands_sparse #(
   // read nothing and take row 0's weight codes and exponents (wgt_row0), one 2:1 multiplexer per PE: at 0%
   // sparsity on the default config these were 7 of every 8 weight reads, one wide SRAM access each. act_dense_q[h]:
   // the last LOAD_ACT into half h was dense (cleared by a sparse one, and by the reset: a half never loaded is
-  // walked by its own rows).
-  logic [1:0] act_dense_q;
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) act_dense_q <= 2'b00;
-    else if (act_load_start_i) act_dense_q[bank_half_i] <= !act_load_sparse_i;
-  end
+  // walked by its own rows). Per row (row_dense_q below, in gen_row): that load also filled this row, so the row
+  // issues elements; a row it left empty issues none and is not locked (bfp_pe_array would otherwise show it row
+  // 0's weights in cycles without its valid).
   logic [Cols*8-1:0] wgt_row0, wgt_e_row0;  // row 0's weight codes and exponents (its banks' outputs)
+  logic [1:0]        act_dense_q0;           // row 0's row_dense_q: the rows it leads walk alike only if it walks
 
   // Column-group lock-step (energy, same section): a walker's elements are its row's activation non-zeros ANDed
   // with its group's weight non-zero mask, so where every group's mask equals group 0's over the halves a COMPUTE
@@ -462,10 +461,20 @@ module bfp_operands_sparse #(
     // cycle after its start on), and held to the next start, which comes only after the last element's codes
     // have left the banks (bfp_core: a COMPUTE dispatches two cycles after the last issue at the earliest). A
     // copy per row (`keep`), so that one register does not drive every weight bank of the array.
+    logic [1:0] row_dense_q;  // the last LOAD_ACT into half h was dense and filled this row
+    always_ff @(posedge clk_i) begin
+      if (!rst_ni) row_dense_q <= 2'b00;
+      else if (act_load_start_i) row_dense_q[bank_half_i] <= !act_load_sparse_i && 16'(r) < act_load_rows_i;
+    end
     logic lock_q;
     (* keep *) always_ff @(posedge clk_i) begin
       if (!rst_row_nq[r]) lock_q <= 1'b0;
-      else if (start_i) lock_q <= (r > 0) && act_dense_q[half_i];  // row 0 reads for all
+      else if (start_i) lock_q <= (r > 0) && row_dense_q[half_i] && act_dense_q0[half_i];  // row 0 reads for all
+    end
+    // with valid_o: lock_q changes only at a start, while no element is in the registers behind it
+    assign wgt_row0_o[r] = lock_q;
+    if (r == 0) begin : gen_dense0
+      assign act_dense_q0 = row_dense_q;
     end
     // column-group lock-step of this row (grp_same above): set at the start like lock_q; walker g > 0 is not
     // started, and group g takes walker 0's valid and element index (gvalid, gk: the group's own where not locked)

@@ -28,6 +28,9 @@ module bfp_pe_array #(
   input  logic [ActUnits*8-1:0]         act_e_i,              /// row (unit) i exponent
   input  logic [WgtRows*Cols*8-1:0]     wgt_i,  /// column j code (of row i at (i*Cols+j) if PerRow)
   input  logic [WgtRows*Cols*8-1:0]     wgt_e_i,              /// column j exponent
+  /// with PerRow: row i > 0 reads row 0's weights, aligned with valid_i (the operand side's row lock-step: the
+  /// rows walk alike and bfp_operands_sparse presents row 0's weights on every row)
+  input  logic [Rows-1:0]               wgt_row0_i,
   output logic [Rows*Cols*AccWidth-1:0] acc_m_o,              /// PE (i, j) at index i*Cols + j
   output logic [Rows*Cols*bfp_pkg::EXP_W-1:0]        acc_e_o  /// PE (i, j) exponent sum at index i*Cols + j
 );
@@ -75,6 +78,29 @@ module bfp_pe_array #(
     end
   end
 
+  // Row lock-step (docs/architecture.md "Operand buffer energy"): while wgt_row0_i[i] is set row i is presented
+  // row 0's weights, so its own weight registers need not load: they hold, and its PEs read row 0's registers of
+  // the same stage. The flag travels down the pipe with the operands it came with (wlock_q[s]: the flag of the
+  // operands in stage s), so each stage and the PEs switch over with the operands, whatever OperandRegs is.
+  // Row 0 never has it; without PerRow there is one weight row and nothing to share.
+  logic [OperandRegs*Rows-1:0] wlock_q;
+  logic [OperandRegs*Rows-1:0] wlock_in;  // the flag of the operands entering stage s
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) wlock_q <= '0;
+    else wlock_q <= wlock_in;
+  end
+  if (PerRow == 0) begin : gen_no_wlock
+    logic unused_wlock;  // one weight row: the flags stay clear and nothing reads them
+    assign unused_wlock = ^{wlock_q, wgt_row0_i};
+  end
+  for (genvar s = 0; s < OperandRegs; s++) begin : gen_wlock
+    if (s == 0) begin : gen_first
+      assign wlock_in[0 +: Rows] = (PerRow != 0) ? (wgt_row0_i & ~Rows'(1)) : '0;
+    end else begin : gen_next
+      assign wlock_in[s*Rows +: Rows] = wlock_q[(s-1)*Rows +: Rows];
+    end
+  end
+
   if (ClockGating == 1) begin : gen_pipe_gated
     // stage s of unit c loads with the unit's valid one stage up (valid_i for stage 0): a register like the
     // operands' own enable; every lane of the stage and unit shares the gate (codes) or the second gate (exponents)
@@ -93,6 +119,21 @@ module bfp_pe_array #(
         bfp_icg u_icg_e (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && stage_last[c])),
                          .gclk_o(stage_clk_e[s*CtlRows + c]));
       end
+      // the weight lanes of rows > 0 have gates of their own, closed while the row reads row 0's weights
+      logic [CtlRows-1:0] stage_clk_w, stage_clk_we;
+      for (genvar c = 0; c < CtlRows; c++) begin : gen_wunit
+        localparam int Row = (PerRow != 0) ? c / Groups : 0;
+        if (Row == 0) begin : gen_row0
+          assign stage_clk_w[c]  = stage_clk[s*CtlRows + c];
+          assign stage_clk_we[c] = stage_clk_e[s*CtlRows + c];
+        end else begin : gen_rowi
+          logic lock;
+          assign lock = wlock_in[s*Rows + Row];
+          bfp_icg u_icg_w (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && !lock)), .gclk_o(stage_clk_w[c]));
+          bfp_icg u_icg_we (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && stage_last[c] && !lock)),
+                            .gclk_o(stage_clk_we[c]));
+        end
+      end
       for (genvar u = 0; u < ActUnits; u++) begin : gen_act
         localparam int Unit = s*CtlRows + ((PerRow != 0) ? u : 0);
         logic [7:0] src, q, src_e, q_e;
@@ -109,7 +150,7 @@ module bfp_pe_array #(
         assign act_e_pipe_q[s*ActW + 8*u +: 8] = q_e;
       end
       for (genvar e = 0; e < WgtRows * Cols; e++) begin : gen_wgt
-        localparam int Unit = s*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0);
+        localparam int WUnit = (PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0;
         logic [7:0] src, q, src_e, q_e;
         if (s == 0) begin : gen_first
           assign src   = wgt_i[8*e +: 8];
@@ -118,8 +159,8 @@ module bfp_pe_array #(
           assign src   = wgt_pipe_q[(s-1)*WgtW + 8*e +: 8];
           assign src_e = wgt_e_pipe_q[(s-1)*WgtW + 8*e +: 8];
         end
-        always_ff @(posedge stage_clk[Unit]) q <= rst_ni ? src : '0;
-        always_ff @(posedge stage_clk_e[Unit]) q_e <= rst_ni ? src_e : '0;
+        always_ff @(posedge stage_clk_w[WUnit]) q <= rst_ni ? src : '0;
+        always_ff @(posedge stage_clk_we[WUnit]) q_e <= rst_ni ? src_e : '0;
         assign wgt_pipe_q[s*WgtW + 8*e +: 8]   = q;
         assign wgt_e_pipe_q[s*WgtW + 8*e +: 8] = q_e;
       end
@@ -138,10 +179,10 @@ module bfp_pe_array #(
             act_e_pipe_q[8*u +: 8] <= act_e_i[8*u +: 8];
         end
         for (int e = 0; e < WgtRows * Cols; e++) begin
-          if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0])
+          if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0] && !wlock_in[e / Cols])
             wgt_pipe_q[8*e +: 8] <= wgt_i[8*e +: 8];
           if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0]
-              && last_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0])
+              && last_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0] && !wlock_in[e / Cols])
             wgt_e_pipe_q[8*e +: 8] <= wgt_e_i[8*e +: 8];
         end
         for (int s = 1; s < OperandRegs; s++) begin
@@ -153,10 +194,12 @@ module bfp_pe_array #(
               act_e_pipe_q[s*ActW + 8*u +: 8] <= act_e_pipe_q[(s-1)*ActW + 8*u +: 8];
           end
           for (int e = 0; e < WgtRows * Cols; e++) begin
-            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)])
+            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]
+                && !wlock_in[s*Rows + e / Cols])
               wgt_pipe_q[s*WgtW + 8*e +: 8] <= wgt_pipe_q[(s-1)*WgtW + 8*e +: 8];
             if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]
-                && last_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)])
+                && last_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]
+                && !wlock_in[s*Rows + e / Cols])
               wgt_e_pipe_q[s*WgtW + 8*e +: 8] <= wgt_e_pipe_q[(s-1)*WgtW + 8*e +: 8];
           end
         end
@@ -171,8 +214,21 @@ module bfp_pe_array #(
   assign last  = last_pipe_q[(OperandRegs-1)*CtlRows +: CtlRows];
   assign act   = act_pipe_q[(OperandRegs-1)*ActW +: ActW];
   assign act_e = act_e_pipe_q[(OperandRegs-1)*ActW +: ActW];
-  assign wgt   = wgt_pipe_q[(OperandRegs-1)*WgtW +: WgtW];
-  assign wgt_e = wgt_e_pipe_q[(OperandRegs-1)*WgtW +: WgtW];
+  // the PEs' weights: row 0's last stage for a row whose operands there came with the flag
+  for (genvar e = 0; e < WgtRows * Cols; e++) begin : gen_wsel
+    localparam int Row = (PerRow != 0) ? e / Cols : 0;
+    if (Row == 0) begin : gen_own
+      assign wgt[8*e +: 8]   = wgt_pipe_q[(OperandRegs-1)*WgtW + 8*e +: 8];
+      assign wgt_e[8*e +: 8] = wgt_e_pipe_q[(OperandRegs-1)*WgtW + 8*e +: 8];
+    end else begin : gen_shared
+      logic lock;
+      assign lock            = wlock_q[(OperandRegs-1)*Rows + Row];
+      assign wgt[8*e +: 8]   = lock ? wgt_pipe_q[(OperandRegs-1)*WgtW + 8*(e % Cols) +: 8]
+                                    : wgt_pipe_q[(OperandRegs-1)*WgtW + 8*e +: 8];
+      assign wgt_e[8*e +: 8] = lock ? wgt_e_pipe_q[(OperandRegs-1)*WgtW + 8*(e % Cols) +: 8]
+                                    : wgt_e_pipe_q[(OperandRegs-1)*WgtW + 8*e +: 8];
+    end
+  end
 
   // pe.pair_multipliers (docs/architecture.md "Paired multipliers"): the PEs of one unit take the same activation
   // code, so columns 2p and 2p+1 of a unit (counted from the unit's first column) share one bfp_mul_pair, whose

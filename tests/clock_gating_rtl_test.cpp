@@ -243,6 +243,7 @@ module array_bench #(
   input  logic [Units*8-1:0]     act_e_i,
   input  logic [Rows*Cols*8-1:0] wgt_i,
   input  logic [Rows*Cols*8-1:0] wgt_e_i,
+  input  logic [Rows-1:0]        wgt_row0_i,
   input  logic                   drain_i,
   input  logic [1:0]             drain_slot_i,
   input  logic                   rd_row_i,
@@ -256,13 +257,16 @@ module array_bench #(
   logic [B*bfp_pkg::EXP_W-1:0] be0, be1, be2;
   bfp_pe_array #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .GuardBits(2), .OperandRegs(2),
                  .PerRow(1), .Groups(2), .ClockGating(0)) u_a0 (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .acc_m_o(m0), .acc_e_o(e0));
+    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .acc_m_o(m0),
+    .acc_e_o(e0));
   bfp_pe_array #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .GuardBits(2), .OperandRegs(2),
                  .PerRow(1), .Groups(2), .ClockGating(1)) u_a1 (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .acc_m_o(m1), .acc_e_o(e1));
+    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .acc_m_o(m1),
+    .acc_e_o(e1));
   bfp_pe_array #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .GuardBits(2), .OperandRegs(2),
                  .PerRow(1), .Groups(2), .ClockGating(2)) u_a2 (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .acc_m_o(m2), .acc_e_o(e2));
+    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .acc_m_o(m2),
+    .acc_e_o(e2));
   bfp_acc_buf #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .AccCols(Slots * Cols), .ClockGating(0)) u_b0 (
     .clk_i, .drain_i, .drain_slot_i, .pe_m_i(m0), .pe_e_i(e0), .rd_row_i, .rd_block_i, .rd_m_o(bm0), .rd_e_o(be0));
   bfp_acc_buf #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .AccCols(Slots * Cols), .ClockGating(1)) u_b1 (
@@ -308,6 +312,7 @@ int main(int argc, char** argv) {
     t.act_e_i = rng();
     t.wgt_i = (static_cast<uint64_t>(rng()) << 32) | rng();
     t.wgt_e_i = (static_cast<uint64_t>(rng()) << 32) | rng();
+    if (rng() % 200 == 0) t.wgt_row0_i = static_cast<uint8_t>(rng() & 2);  // row 1 reads row 0's weights (row lock-step) now and then
     t.drain_i = rng() % 13 == 0;
     drains += t.drain_i;
     t.drain_slot_i = rng() % 4;

@@ -220,6 +220,11 @@ TEST_F(SramHold, SkipsReadsOfTheHeldWordAndReturnsTheSameData) {
 // a design without isolation would have changed the inputs (the operands presented OperandRegs cycles earlier
 // differ from the held ones), `held_e` PE-cycles with valid but not last in which the exponents would have
 // changed, so the test sees that it exercised both cases.
+// Row lock-step (wgt_row0_i): in every other stretch of 500 cycles row 1 walks like row 0 (the same valid and last
+// per group) with its flag set; there its PEs must read row 0's weights (presented OperandRegs cycles earlier)
+// and its own weight registers must not load (`own_locked` counts the cycles they did; `own_free` those they did
+// in the stretches without the flag). The flag changes only after OperandRegs + 2 cycles without valid, as at a
+// COMPUTE start, and the toggle checks skip those cycles (the PEs' weight source changes there).
 const char* kIsolationBench = R"(
 module iso_tb;
   localparam int R = 2, C = 4, G = 2, OR = 2, B = 8, W = 24, F = 2, U = R * G, GC = C / G;
@@ -227,23 +232,40 @@ module iso_tb;
   logic [U-1:0] valid = '0, last = '0;
   logic [U*8-1:0] act = '0, act_e = '0;
   logic [R*C*8-1:0] wgt = '0, wgt_e = '0;
+  logic [R-1:0] wlock = '0;
   logic [R*C*24-1:0] acc_m;
   logic [R*C*bfp_pkg::EXP_W-1:0] acc_e;
   bfp_pe_array #(.Rows(R), .Cols(C), .BlockSize(B), .AccWidth(W), .GuardBits(F), .OperandRegs(OR), .PerRow(1),
-                 .Groups(G)) dut (.clk_i(clk), .rst_ni(rst_n), .clear_i(1'b0), .valid_i(valid), .last_i(last),
-                                  .act_i(act), .act_e_i(act_e), .wgt_i(wgt), .wgt_e_i(wgt_e), .acc_m_o(acc_m),
-                                  .acc_e_o(acc_e));
+                 .Groups(G), .ClockGating(`CG)) dut (.clk_i(clk), .rst_ni(rst_n), .clear_i(1'b0), .valid_i(valid),
+                                  .last_i(last), .act_i(act), .act_e_i(act_e), .wgt_i(wgt), .wgt_e_i(wgt_e),
+                                  .wgt_row0_i(wlock), .acc_m_o(acc_m), .acc_e_o(acc_e));
   // what was presented 1..OR cycles ago
   logic [U-1:0] dv [0:OR-1];
   logic [U*8-1:0] da [0:OR-1], dae [0:OR-1];
   logic [R*C*8-1:0] dw [0:OR-1], dwe [0:OR-1];
-  integer errors = 0, held = 0, held_e = 0, issued = 0, s, i, seed = `SEED;
+  logic [R-1:0] dl [0:OR-1];
+  integer errors = 0, held = 0, held_e = 0, issued = 0, s, i, seed = `SEED, quiet = 0, own_locked = 0, own_free = 0;
+  logic [OR*R*C*8-1:0] own_prev;
   always #5 clk = ~clk;
   always @(posedge clk) begin
-    dv[0] <= valid; da[0] <= act; dae[0] <= act_e; dw[0] <= wgt; dwe[0] <= wgt_e;
+    dv[0] <= valid; da[0] <= act; dae[0] <= act_e; dw[0] <= wgt; dwe[0] <= wgt_e; dl[0] <= wlock;
     for (s = 1; s < OR; s++) begin
       dv[s] <= dv[s-1]; da[s] <= da[s-1]; dae[s] <= dae[s-1]; dw[s] <= dw[s-1]; dwe[s] <= dwe[s-1];
+      dl[s] <= dl[s-1];
     end
+  end
+  // row 1's own weight registers (every stage): loads in cycles with and without the flag
+  always @(negedge clk) if (rst_n) begin
+    logic [OR*R*C*8-1:0] own_now;
+    own_now = '0;
+    for (int st = 0; st < OR; st++)
+      for (int cc = 0; cc < C; cc++)
+        own_now[(st*R*C + C + cc)*8 +: 8] = dut.wgt_pipe_q[st*R*C*8 + (C + cc)*8 +: 8];
+    if (own_now !== own_prev) begin
+      if (wlock[1] && dl[OR-1][1] && quiet == 0) own_locked = own_locked + 1;
+      else if (!wlock[1]) own_free = own_free + 1;
+    end
+    own_prev = own_now;
   end
   for (genvar r = 0; r < R; r++) begin : chk_row
     for (genvar c = 0; c < C; c++) begin : chk_col
@@ -252,8 +274,9 @@ module iso_tb;
       logic        started = 1'b0;
       wire  [15:0] now = {dut.gen_row[r].gen_col[c].u_pe.act_i, dut.gen_row[r].gen_col[c].u_pe.wgt_i};
       wire  [15:0] now_e = {dut.gen_row[r].gen_col[c].u_pe.act_e_i, dut.gen_row[r].gen_col[c].u_pe.wgt_e_i};
-      wire  [15:0] want = {da[OR-1][8*Un +: 8], dw[OR-1][8*E +: 8]};
-      wire  [15:0] want_e = {dae[OR-1][8*Un +: 8], dwe[OR-1][8*E +: 8]};
+      wire         lk = dl[OR-1][r];  // the PE reads row 0's weights (its operands came with the flag)
+      wire  [15:0] want = {da[OR-1][8*Un +: 8], dw[OR-1][8*(lk ? c : E) +: 8]};
+      wire  [15:0] want_e = {dae[OR-1][8*Un +: 8], dwe[OR-1][8*(lk ? c : E) +: 8]};
       wire         v = dut.gen_row[r].gen_col[c].u_pe.valid_i, l = dut.gen_row[r].gen_col[c].u_pe.last_i;
       always @(negedge clk) if (rst_n) begin
         if (v) begin
@@ -264,11 +287,11 @@ module iso_tb;
                                      want, want_e);
           end
         end
-        if (started && !v && now !== prev) begin
+        if (started && quiet == 0 && !v && now !== prev) begin
           errors = errors + 1;
           if (errors < 5) $display("TOGGLE WITHOUT VALID pe(%0d,%0d) t=%0t %h -> %h", r, c, $time, prev, now);
         end
-        if (started && !(v && l) && now_e !== prev_e) begin
+        if (started && quiet == 0 && !(v && l) && now_e !== prev_e) begin
           errors = errors + 1;
           if (errors < 5) $display("EXPONENT TOGGLE WITHOUT LAST pe(%0d,%0d) t=%0t %h -> %h", r, c, $time, prev_e, now_e);
         end
@@ -285,29 +308,49 @@ module iso_tb;
     rst_n = 1'b1;
     for (i = 0; i < 3000; i++) begin
       @(negedge clk);
-      for (s = 0; s < U; s++) valid[s] = ($urandom(seed) % 3) == 0;
-      last = U'($urandom(seed));
+      if (quiet > 0) quiet = quiet - 1;
+      if (i % 500 == 499) begin
+        // a flag change: no valid for OperandRegs + 2 cycles around it (as between two COMPUTEs)
+        valid = '0;
+        repeat (OR + 1) @(negedge clk);
+        wlock[1] = ((i / 500) % 2) == 0;
+        quiet = OR + 3;
+      end else begin
+        for (s = 0; s < U; s++) valid[s] = ($urandom(seed) % 3) == 0;
+        last = U'($urandom(seed));
+        if (wlock[1]) begin  // row 1 walks like row 0
+          valid[G +: G] = valid[0 +: G];
+          last[G +: G]  = last[0 +: G];
+        end
+      end
       act = $urandom(seed);
       act_e = $urandom(seed);
       wgt = {$urandom(seed), $urandom(seed)};
       wgt_e = {$urandom(seed), $urandom(seed)};
     end
     repeat (OR + 1) @(negedge clk);
-    $display("DONE issued=%0d held=%0d held_e=%0d errors=%0d", issued, held, held_e, errors);
+    $display("DONE issued=%0d held=%0d held_e=%0d own_locked=%0d own_free=%0d errors=%0d", issued, held, held_e,
+             own_locked, own_free, errors);
     $finish;
   end
 endmodule
 )";
 
 TEST_F(OperandIsolation, PeInputsChangeOnlyWithValid) {
-  Fields d;
-  ASSERT_NO_FATAL_FAILURE(run(kIsolationBench, "iso_tb",
-                              {"bfp_add.sv", "bfp_acc_align.sv", "bfp_pe.sv", "bfp_pe_array.sv"}, -1,
-                              {"issued", "held", "held_e", "errors"}, &d));
-  EXPECT_EQ(d["errors"], 0) << output_;
-  EXPECT_GT(d["issued"], 3000);  // 8 PEs x 3000 cycles x ~1/3
-  EXPECT_GT(d["held"], 3000);
-  EXPECT_GT(d["held_e"], 1000);  // valid without last: about half the issued PE-cycles
+  for (int cg : {0, 1, 2}) {
+    SCOPED_TRACE("ClockGating " + std::to_string(cg));
+    Fields d;
+    ASSERT_NO_FATAL_FAILURE(run(kIsolationBench, "iso_tb",
+                                {"bfp_icg.sv", "bfp_add.sv", "bfp_acc_align.sv", "bfp_pe.sv", "bfp_pe_array.sv"}, cg,
+                                {"issued", "held", "held_e", "own_locked", "own_free", "errors"}, &d));
+    EXPECT_EQ(d["errors"], 0) << output_;
+    EXPECT_GT(d["issued"], 3000);  // 8 PEs x 3000 cycles x ~1/3
+    EXPECT_GT(d["held"], 3000);
+    EXPECT_GT(d["held_e"], 1000);  // valid without last: about half the issued PE-cycles
+    // row 1's own weight registers: never loaded while it reads row 0's, loaded in most valid cycles otherwise
+    EXPECT_EQ(d["own_locked"], 0) << output_;
+    EXPECT_GT(d["own_free"], 500) << output_;
+  }
 }
 
 // bfp_operands_sparse, 2 rows x 4 columns, 2 column groups, B = 8, 64-bit beats, with clock gating CG (0 none,
