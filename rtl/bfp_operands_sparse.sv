@@ -197,11 +197,11 @@ module bfp_operands_sparse #(
   // dense, the walkers of group g in every row issue the same elements in the same cycles (rows left empty issue
   // none), and each row would read the same weight words from its own copy of the weights. Rows 1 .. Rows-1 then
   // read nothing and take row 0's weight codes and exponents (wgt_row0), one 2:1 multiplexer per PE: at 0%
-  // sparsity on the default config these were 7 of every 8 weight reads, one wide SRAM access each. act_dense_q[h]:
-  // the last LOAD_ACT into half h was dense (cleared by a sparse one, and by the reset: a half never loaded is
-  // walked by its own rows). Per row (row_dense_q below, in gen_row): that load also filled this row, so the row
-  // issues elements; a row it left empty issues none and is not locked (bfp_pe_array would otherwise show it row
-  // 0's weights in cycles without its valid).
+  // sparsity on the default config these were 7 of every 8 weight reads, one wide SRAM access each. Per row
+  // (row_dense_q, in gen_row), bit h: the last LOAD_ACT into half h was dense and filled this row (cleared by a
+  // sparse one, and by the reset: a half never loaded is walked by each row on its own). A row that load left empty
+  // issues nothing and is not locked (bfp_pe_array would otherwise show it row 0's weights in cycles without its
+  // valid).
   logic [Cols*8-1:0] wgt_row0, wgt_e_row0;  // row 0's weight codes and exponents (its banks' outputs)
   logic [1:0]        act_dense_q0;           // row 0's row_dense_q: the rows it leads walk alike only if it walks
 
