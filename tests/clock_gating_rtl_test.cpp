@@ -408,13 +408,14 @@ module seq_bench #(
   output logic          ld_bad_o,    // copy 0's loaders passed the bus on while not taking it (at this edge)
   output logic [2:0]    ld_chk_o     // copy 0's loader checks at this edge
 );
-  localparam int OW = 1 + 2 * Rows * Groups + 16 * Rows * Groups + 16 * Rows * Cols;
+  localparam int OW = 1 + 2 * Rows * Groups + 16 * Rows * Groups + 16 * Rows * Cols + Rows;
   logic [OW-1:0] ops [0:2];
   for (genvar i = 0; i < 3; i++) begin : gen_ops
     logic                   busy;
     logic [Rows*Groups-1:0] valid, last;
     logic [Rows*Groups*8-1:0] act, act_e;
     logic [Rows*Cols*8-1:0] wgt, wgt_e;
+    logic [Rows-1:0]        wrow0;
     bfp_operands_sparse #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .ActDepth(Depth), .WgtDepth(Depth),
                           .MemWidth(MW), .BankBits(2), .WordBits(5), .UseWgtMask(1), .Groups(Groups),
                           .WgtSplit(1), .ClockGating(i)) u_ops (
@@ -422,9 +423,9 @@ module seq_bench #(
       .bank_wdata_i, .wgt_load_halves_i, .act_load_start_i, .act_load_sparse_i, .act_load_rows_i,
       .act_load_count_i, .wgt_load_start_i, .sp_we_i, .sp_row_i, .sp_seg_i, .sp_word_i, .sp_wdata_i, .sp_meta_we_i,
       .sp_meta_row_i(sp_row_i), .sp_meta_seg_i, .sp_meta_word_i, .sp_meta_wdata_i, .start_i, .half_i, .wgt_halves_i, .busy_o(busy),
-      .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e),
+      .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e), .wgt_row0_o(wrow0),
       .wbus_halves_i(wgt_load_halves_i), .wbus_we_i('0), .wbus_sel_i('0), .wbus_exp_i('0), .wbus_addr_i('0), .wbus_wdata_i('0));
-    assign ops[i] = {busy, valid, last, act, act_e, wgt, wgt_e};
+    assign ops[i] = {busy, valid, last, act, act_e, wgt, wgt_e, wrow0};
   end
   localparam int SW = 1 + 1 + 32 + 1 + 1 + 1 + 2 + 16 + MW + 1 + 1 + 2 + 16 + MW + 32 + 1 + 1;
   logic [SW-1:0] sdma [0:2];
