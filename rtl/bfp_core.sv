@@ -603,6 +603,7 @@ module bfp_core #(
   logic [ActUnits*8-1:0]     act, act_e;
   logic [WgtRows*Cols*8-1:0] wgt, wgt_e;
   logic [Rows-1:0]           wgt_row0;  // row lock-step (bfp_operands_sparse): the rows' weights are row 0's
+  logic [Rows-1:0]           act_grp0;  // column-group lock-step: the groups' activations are group 0's
 
   if (Sparsity == 0) begin : gen_dense
     bfp_operands_dense #(
@@ -640,6 +641,7 @@ module bfp_core #(
       .wgt_e_o     (wgt_e)
     );
     assign wgt_row0 = '0;  // one weight row: nothing to share
+    assign act_grp0 = '0;  // one schedule: no column groups
     logic unused_sparse;
     logic unused_buses;  // no sparse operand side: one dense bus (bank_*), no weight buses
     assign unused_buses = ^{bus0_we, bus0_exp, bus0_sel, bus0_addr, bus0_wdata, xbus_we, xbus_exp, xbus_sel, xbus_addr,
@@ -705,7 +707,8 @@ module bfp_core #(
       .act_e_o          (act_e),
       .wgt_o            (wgt),
       .wgt_e_o          (wgt_e),
-      .wgt_row0_o       (wgt_row0)
+      .wgt_row0_o       (wgt_row0),
+      .act_grp0_o       (act_grp0)
     );
   end
 
@@ -801,6 +804,7 @@ module bfp_core #(
     .wgt_i  (wgt),
     .wgt_e_i(wgt_e),
     .wgt_row0_i(wgt_row0),
+    .act_grp0_i(act_grp0),
     .acc_m_o(pe_m),
     .acc_e_o(pe_e)
   );

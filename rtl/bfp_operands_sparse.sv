@@ -74,7 +74,9 @@ module bfp_operands_sparse #(
   output logic [Rows*Groups*8-1:0] act_e_o,         /// unit U block exponent
   output logic [Rows*Cols*8-1:0] wgt_o,             /// PE (r, c) weight code at index r*Cols + c
   output logic [Rows*Cols*8-1:0] wgt_e_o,           /// PE (r, c) weight block exponent
-  output logic [Rows-1:0]        wgt_row0_o         /// row r's weights are row 0's (row lock-step), with valid_o
+  output logic [Rows-1:0]        wgt_row0_o,        /// row r's weights are row 0's (row lock-step), with valid_o
+  output logic [Rows-1:0]        act_grp0_o         /// row r's groups take group 0's activations (column-group
+                                                    /// lock-step), with valid_o
 );
   // Illegal parameters fail elaboration (Verilator, Yosys); Icarus 11 cannot elaborate $error here.
 `ifndef __ICARUS__
@@ -488,6 +490,8 @@ module bfp_operands_sparse #(
       if (!rst_row_nq[r]) glock_q <= 1'b0;
       else if (start_i) glock_q <= grp_same;
     end
+    // with valid_o, like wgt_row0_o: bfp_pe_array then keeps the groups' own activation registers closed
+    assign act_grp0_o[r] = glock_q;
     if (Groups == 1) begin : gen_no_glock
       logic unused_glock;  // one walker per row: grp_same is 0, and nothing reads group 0's registers but itself
       assign unused_glock = glock_q ^ (^act_g0) ^ last_g0 ^ (^act_e_g0) ^ (^wsel_g0) ^ (^wesel_g0);

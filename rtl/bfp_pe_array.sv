@@ -31,6 +31,10 @@ module bfp_pe_array #(
   /// with PerRow: row i > 0 reads row 0's weights, aligned with valid_i (the operand side's row lock-step: the
   /// rows walk alike and bfp_operands_sparse presents row 0's weights on every row)
   input  logic [Rows-1:0]               wgt_row0_i,
+  /// with PerRow and Groups > 1: the units of row i read group 0's activation code and exponent, aligned with
+  /// valid_i (the operand side's column-group lock-step: the groups of the row walk alike and bfp_operands_sparse
+  /// presents group 0's activations on every group)
+  input  logic [Rows-1:0]               act_grp0_i,
   output logic [Rows*Cols*AccWidth-1:0] acc_m_o,              /// PE (i, j) at index i*Cols + j
   output logic [Rows*Cols*bfp_pkg::EXP_W-1:0]        acc_e_o  /// PE (i, j) exponent sum at index i*Cols + j
 );
@@ -101,6 +105,29 @@ module bfp_pe_array #(
     end
   end
 
+  // Column-group lock-step, the same way for the activations: while act_grp0_i[i] is set the groups of row i
+  // walk alike (the same valid and last) and are presented group 0's activation code and exponent, so the
+  // activation registers of groups 1 .. Groups-1 hold and their PEs read group 0's registers of the same stage
+  // (alock_q[s]: the flag of the operands in stage s). Without PerRow or with one group there is nothing to share.
+  localparam int ActLock = (PerRow != 0 && Groups > 1) ? 1 : 0;
+  logic [OperandRegs*Rows-1:0] alock_q;
+  logic [OperandRegs*Rows-1:0] alock_in;  // the flag of the operands entering stage s
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) alock_q <= '0;
+    else alock_q <= alock_in;
+  end
+  if (ActLock == 0) begin : gen_no_alock
+    logic unused_alock;  // no column groups: the flags stay clear and nothing reads them
+    assign unused_alock = ^{alock_q, act_grp0_i};
+  end
+  for (genvar s = 0; s < OperandRegs; s++) begin : gen_alock
+    if (s == 0) begin : gen_first
+      assign alock_in[0 +: Rows] = (ActLock != 0) ? act_grp0_i : '0;
+    end else begin : gen_next
+      assign alock_in[s*Rows +: Rows] = alock_q[(s-1)*Rows +: Rows];
+    end
+  end
+
   if (ClockGating == 1) begin : gen_pipe_gated
     // stage s of unit c loads with the unit's valid one stage up (valid_i for stage 0): a register like the
     // operands' own enable; every lane of the stage and unit shares the gate (codes) or the second gate (exponents)
@@ -115,8 +142,13 @@ module bfp_pe_array #(
         assign stage_last  = last_pipe_q[(s-1)*CtlRows +: CtlRows];
       end
       for (genvar c = 0; c < CtlRows; c++) begin : gen_unit
-        bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || stage_valid[c]), .gclk_o(stage_clk[s*CtlRows + c]));
-        bfp_icg u_icg_e (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && stage_last[c])),
+        // a unit of a row > 0 and a group > 0 clocks only its activation lanes here (its weight lanes have their
+        // own gates below), so its gates close with the group lock-step; row 0's also clock row 0's weights
+        localparam int ALocked = (ActLock != 0 && c % Groups != 0 && c / Groups != 0) ? 1 : 0;
+        logic lock;
+        assign lock = (ALocked != 0) ? alock_in[s*Rows + c / Groups] : 1'b0;
+        bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && !lock)), .gclk_o(stage_clk[s*CtlRows + c]));
+        bfp_icg u_icg_e (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && stage_last[c] && !lock)),
                          .gclk_o(stage_clk_e[s*CtlRows + c]));
       end
       // the weight lanes of rows > 0 have gates of their own, closed while the row reads row 0's weights
@@ -134,8 +166,23 @@ module bfp_pe_array #(
                             .gclk_o(stage_clk_we[c]));
         end
       end
-      for (genvar u = 0; u < ActUnits; u++) begin : gen_act
+      // the activation lanes of groups > 0 in row 0 have gates of their own, closed while the row reads group 0's
+      // activations (the unit's gates above also clock row 0's weights); every other lane takes its unit's gates
+      logic [ActUnits-1:0] stage_clk_a, stage_clk_ae;
+      for (genvar u = 0; u < ActUnits; u++) begin : gen_aunit
         localparam int Unit = s*CtlRows + ((PerRow != 0) ? u : 0);
+        if (ActLock == 0 || u % Groups == 0 || u / Groups != 0) begin : gen_unit_clk
+          assign stage_clk_a[u]  = stage_clk[Unit];
+          assign stage_clk_ae[u] = stage_clk_e[Unit];
+        end else begin : gen_own_clk
+          logic lock;
+          assign lock = alock_in[s*Rows];
+          bfp_icg u_icg_a (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[u] && !lock)), .gclk_o(stage_clk_a[u]));
+          bfp_icg u_icg_ae (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[u] && stage_last[u] && !lock)),
+                            .gclk_o(stage_clk_ae[u]));
+        end
+      end
+      for (genvar u = 0; u < ActUnits; u++) begin : gen_act
         logic [7:0] src, q, src_e, q_e;
         if (s == 0) begin : gen_first
           assign src   = act_i[8*u +: 8];
@@ -144,8 +191,8 @@ module bfp_pe_array #(
           assign src   = act_pipe_q[(s-1)*ActW + 8*u +: 8];
           assign src_e = act_e_pipe_q[(s-1)*ActW + 8*u +: 8];
         end
-        always_ff @(posedge stage_clk[Unit]) q <= rst_ni ? src : '0;
-        always_ff @(posedge stage_clk_e[Unit]) q_e <= rst_ni ? src_e : '0;
+        always_ff @(posedge stage_clk_a[u]) q <= rst_ni ? src : '0;
+        always_ff @(posedge stage_clk_ae[u]) q_e <= rst_ni ? src_e : '0;
         assign act_pipe_q[s*ActW + 8*u +: 8]   = q;
         assign act_e_pipe_q[s*ActW + 8*u +: 8] = q_e;
       end
@@ -174,8 +221,10 @@ module bfp_pe_array #(
         wgt_e_pipe_q <= '0;
       end else begin
         for (int u = 0; u < ActUnits; u++) begin
-          if (valid_i[(PerRow != 0) ? u : 0]) act_pipe_q[8*u +: 8] <= act_i[8*u +: 8];
-          if (valid_i[(PerRow != 0) ? u : 0] && last_i[(PerRow != 0) ? u : 0])
+          if (valid_i[(PerRow != 0) ? u : 0] && !(u % Groups != 0 && alock_in[u / Groups]))
+            act_pipe_q[8*u +: 8] <= act_i[8*u +: 8];
+          if (valid_i[(PerRow != 0) ? u : 0] && last_i[(PerRow != 0) ? u : 0]
+              && !(u % Groups != 0 && alock_in[u / Groups]))
             act_e_pipe_q[8*u +: 8] <= act_e_i[8*u +: 8];
         end
         for (int e = 0; e < WgtRows * Cols; e++) begin
@@ -187,10 +236,12 @@ module bfp_pe_array #(
         end
         for (int s = 1; s < OperandRegs; s++) begin
           for (int u = 0; u < ActUnits; u++) begin
-            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)])
+            if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]
+                && !(u % Groups != 0 && alock_in[s*Rows + u / Groups]))
               act_pipe_q[s*ActW + 8*u +: 8] <= act_pipe_q[(s-1)*ActW + 8*u +: 8];
             if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]
-                && last_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)])
+                && last_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]
+                && !(u % Groups != 0 && alock_in[s*Rows + u / Groups]))
               act_e_pipe_q[s*ActW + 8*u +: 8] <= act_e_pipe_q[(s-1)*ActW + 8*u +: 8];
           end
           for (int e = 0; e < WgtRows * Cols; e++) begin
@@ -212,8 +263,21 @@ module bfp_pe_array #(
   logic [WgtRows*Cols*8-1:0] wgt, wgt_e;
   assign valid = valid_pipe_q[(OperandRegs-1)*CtlRows +: CtlRows];
   assign last  = last_pipe_q[(OperandRegs-1)*CtlRows +: CtlRows];
-  assign act   = act_pipe_q[(OperandRegs-1)*ActW +: ActW];
-  assign act_e = act_e_pipe_q[(OperandRegs-1)*ActW +: ActW];
+  // the PEs' activations: group 0's last stage for a unit whose operands there came with the flag
+  for (genvar u = 0; u < ActUnits; u++) begin : gen_asel
+    if (ActLock == 0 || u % Groups == 0) begin : gen_own
+      assign act[8*u +: 8]   = act_pipe_q[(OperandRegs-1)*ActW + 8*u +: 8];
+      assign act_e[8*u +: 8] = act_e_pipe_q[(OperandRegs-1)*ActW + 8*u +: 8];
+    end else begin : gen_shared
+      localparam int U0 = u / Groups * Groups;  // group 0 of the unit's row
+      logic lock;
+      assign lock          = alock_q[(OperandRegs-1)*Rows + u / Groups];
+      assign act[8*u +: 8]   = lock ? act_pipe_q[(OperandRegs-1)*ActW + 8*U0 +: 8]
+                                    : act_pipe_q[(OperandRegs-1)*ActW + 8*u +: 8];
+      assign act_e[8*u +: 8] = lock ? act_e_pipe_q[(OperandRegs-1)*ActW + 8*U0 +: 8]
+                                    : act_e_pipe_q[(OperandRegs-1)*ActW + 8*u +: 8];
+    end
+  end
   // the PEs' weights: row 0's last stage for a row whose operands there came with the flag
   for (genvar e = 0; e < WgtRows * Cols; e++) begin : gen_wsel
     localparam int Row = (PerRow != 0) ? e / Cols : 0;

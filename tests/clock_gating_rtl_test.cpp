@@ -244,6 +244,7 @@ module array_bench #(
   input  logic [Rows*Cols*8-1:0] wgt_i,
   input  logic [Rows*Cols*8-1:0] wgt_e_i,
   input  logic [Rows-1:0]        wgt_row0_i,
+  input  logic [Rows-1:0]        act_grp0_i,
   input  logic                   drain_i,
   input  logic [1:0]             drain_slot_i,
   input  logic                   rd_row_i,
@@ -257,15 +258,18 @@ module array_bench #(
   logic [B*bfp_pkg::EXP_W-1:0] be0, be1, be2;
   bfp_pe_array #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .GuardBits(2), .OperandRegs(2),
                  .PerRow(1), .Groups(2), .ClockGating(0)) u_a0 (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .acc_m_o(m0),
+    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .act_grp0_i,
+    .acc_m_o(m0),
     .acc_e_o(e0));
   bfp_pe_array #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .GuardBits(2), .OperandRegs(2),
                  .PerRow(1), .Groups(2), .ClockGating(1)) u_a1 (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .acc_m_o(m1),
+    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .act_grp0_i,
+    .acc_m_o(m1),
     .acc_e_o(e1));
   bfp_pe_array #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .GuardBits(2), .OperandRegs(2),
                  .PerRow(1), .Groups(2), .ClockGating(2)) u_a2 (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .acc_m_o(m2),
+    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .act_grp0_i,
+    .acc_m_o(m2),
     .acc_e_o(e2));
   bfp_acc_buf #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .AccCols(Slots * Cols), .ClockGating(0)) u_b0 (
     .clk_i, .drain_i, .drain_slot_i, .pe_m_i(m0), .pe_e_i(e0), .rd_row_i, .rd_block_i, .rd_m_o(bm0), .rd_e_o(be0));
@@ -313,6 +317,8 @@ int main(int argc, char** argv) {
     t.wgt_i = (static_cast<uint64_t>(rng()) << 32) | rng();
     t.wgt_e_i = (static_cast<uint64_t>(rng()) << 32) | rng();
     if (rng() % 200 == 0) t.wgt_row0_i = static_cast<uint8_t>(rng() & 2);  // row 1 reads row 0's weights (row lock-step) now and then
+    // the groups of a row read group 0's activations (column-group lock-step) now and then
+    if (rng() % 200 == 0) t.act_grp0_i = static_cast<uint8_t>(rng() & 3);
     t.drain_i = rng() % 13 == 0;
     drains += t.drain_i;
     t.drain_slot_i = rng() % 4;
@@ -408,14 +414,14 @@ module seq_bench #(
   output logic          ld_bad_o,    // copy 0's loaders passed the bus on while not taking it (at this edge)
   output logic [2:0]    ld_chk_o     // copy 0's loader checks at this edge
 );
-  localparam int OW = 1 + 2 * Rows * Groups + 16 * Rows * Groups + 16 * Rows * Cols + Rows;
+  localparam int OW = 1 + 2 * Rows * Groups + 16 * Rows * Groups + 16 * Rows * Cols + 2 * Rows;
   logic [OW-1:0] ops [0:2];
   for (genvar i = 0; i < 3; i++) begin : gen_ops
     logic                   busy;
     logic [Rows*Groups-1:0] valid, last;
     logic [Rows*Groups*8-1:0] act, act_e;
     logic [Rows*Cols*8-1:0] wgt, wgt_e;
-    logic [Rows-1:0]        wrow0;
+    logic [Rows-1:0]        wrow0, agrp0;
     bfp_operands_sparse #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .ActDepth(Depth), .WgtDepth(Depth),
                           .MemWidth(MW), .BankBits(2), .WordBits(5), .UseWgtMask(1), .Groups(Groups),
                           .WgtSplit(1), .ClockGating(i)) u_ops (
@@ -424,8 +430,9 @@ module seq_bench #(
       .act_load_count_i, .wgt_load_start_i, .sp_we_i, .sp_row_i, .sp_seg_i, .sp_word_i, .sp_wdata_i, .sp_meta_we_i,
       .sp_meta_row_i(sp_row_i), .sp_meta_seg_i, .sp_meta_word_i, .sp_meta_wdata_i, .start_i, .half_i, .wgt_halves_i, .busy_o(busy),
       .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e), .wgt_row0_o(wrow0),
+      .act_grp0_o(agrp0),
       .wbus_halves_i(wgt_load_halves_i), .wbus_we_i('0), .wbus_sel_i('0), .wbus_exp_i('0), .wbus_addr_i('0), .wbus_wdata_i('0));
-    assign ops[i] = {busy, valid, last, act, act_e, wgt, wgt_e, wrow0};
+    assign ops[i] = {busy, valid, last, act, act_e, wgt, wgt_e, wrow0, agrp0};
   end
   localparam int SW = 1 + 1 + 32 + 1 + 1 + 1 + 2 + 16 + MW + 1 + 1 + 2 + 16 + MW + 32 + 1 + 1;
   logic [SW-1:0] sdma [0:2];

@@ -223,8 +223,11 @@ TEST_F(SramHold, SkipsReadsOfTheHeldWordAndReturnsTheSameData) {
 // Row lock-step (wgt_row0_i): in every other stretch of 500 cycles row 1 walks like row 0 (the same valid and last
 // per group) with its flag set; there its PEs must read row 0's weights (presented OperandRegs cycles earlier)
 // and its own weight registers must not load (`own_locked` counts the cycles they did; `own_free` those they did
-// in the stretches without the flag). The flag changes only after OperandRegs + 2 cycles without valid, as at a
-// COMPUTE start, and the toggle checks skip those cycles (the PEs' weight source changes there).
+// in the stretches without the flag). Column-group lock-step (act_grp0_i): in two stretches of four, one with the
+// row lock and one without, both rows' group 1 walks like their group 0 with the flags set; there the PEs of
+// group 1 must read group 0's activation code and exponent, and group 1's own activation registers must not load
+// (`act_locked`, `act_free` as for the weights). A flag changes only after OperandRegs + 2 cycles without valid,
+// as at a COMPUTE start, and the toggle checks skip those cycles (the PEs' operand source changes there).
 const char* kIsolationBench = R"(
 module iso_tb;
   localparam int R = 2, C = 4, G = 2, OR = 2, B = 8, W = 24, F = 2, U = R * G, GC = C / G;
@@ -232,27 +235,44 @@ module iso_tb;
   logic [U-1:0] valid = '0, last = '0;
   logic [U*8-1:0] act = '0, act_e = '0;
   logic [R*C*8-1:0] wgt = '0, wgt_e = '0;
-  logic [R-1:0] wlock = '0;
+  logic [R-1:0] wlock = '0, alock = '0;
   logic [R*C*24-1:0] acc_m;
   logic [R*C*bfp_pkg::EXP_W-1:0] acc_e;
   bfp_pe_array #(.Rows(R), .Cols(C), .BlockSize(B), .AccWidth(W), .GuardBits(F), .OperandRegs(OR), .PerRow(1),
                  .Groups(G), .ClockGating(`CG)) dut (.clk_i(clk), .rst_ni(rst_n), .clear_i(1'b0), .valid_i(valid),
                                   .last_i(last), .act_i(act), .act_e_i(act_e), .wgt_i(wgt), .wgt_e_i(wgt_e),
-                                  .wgt_row0_i(wlock), .acc_m_o(acc_m), .acc_e_o(acc_e));
+                                  .wgt_row0_i(wlock), .act_grp0_i(alock), .acc_m_o(acc_m), .acc_e_o(acc_e));
   // what was presented 1..OR cycles ago
   logic [U-1:0] dv [0:OR-1];
   logic [U*8-1:0] da [0:OR-1], dae [0:OR-1];
   logic [R*C*8-1:0] dw [0:OR-1], dwe [0:OR-1];
-  logic [R-1:0] dl [0:OR-1];
+  logic [R-1:0] dl [0:OR-1], dal [0:OR-1];
   integer errors = 0, held = 0, held_e = 0, issued = 0, s, i, seed = `SEED, quiet = 0, own_locked = 0, own_free = 0;
+  integer act_locked = 0, act_free = 0;
   logic [OR*R*C*8-1:0] own_prev;
+  logic [OR*R*16-1:0] act_prev;
   always #5 clk = ~clk;
   always @(posedge clk) begin
-    dv[0] <= valid; da[0] <= act; dae[0] <= act_e; dw[0] <= wgt; dwe[0] <= wgt_e; dl[0] <= wlock;
+    dv[0] <= valid; da[0] <= act; dae[0] <= act_e; dw[0] <= wgt; dwe[0] <= wgt_e; dl[0] <= wlock; dal[0] <= alock;
     for (s = 1; s < OR; s++) begin
       dv[s] <= dv[s-1]; da[s] <= da[s-1]; dae[s] <= dae[s-1]; dw[s] <= dw[s-1]; dwe[s] <= dwe[s-1];
-      dl[s] <= dl[s-1];
+      dl[s] <= dl[s-1]; dal[s] <= dal[s-1];
     end
+  end
+  // group 1's own activation code and exponent registers (both rows, every stage): loads with and without the flag
+  always @(negedge clk) if (rst_n) begin
+    logic [OR*R*16-1:0] act_now;
+    act_now = '0;
+    for (int st = 0; st < OR; st++)
+      for (int rr = 0; rr < R; rr++) begin
+        act_now[(st*R + rr)*16 +: 8]     = dut.act_pipe_q[st*U*8 + (rr*G + 1)*8 +: 8];
+        act_now[(st*R + rr)*16 + 8 +: 8] = dut.act_e_pipe_q[st*U*8 + (rr*G + 1)*8 +: 8];
+      end
+    if (act_now !== act_prev) begin
+      if (alock[0] && dal[OR-1][0] && quiet == 0) act_locked = act_locked + 1;
+      else if (!alock[0]) act_free = act_free + 1;
+    end
+    act_prev = act_now;
   end
   // row 1's own weight registers (every stage): loads in cycles with and without the flag
   always @(negedge clk) if (rst_n) begin
@@ -275,8 +295,9 @@ module iso_tb;
       wire  [15:0] now = {dut.gen_row[r].gen_col[c].u_pe.act_i, dut.gen_row[r].gen_col[c].u_pe.wgt_i};
       wire  [15:0] now_e = {dut.gen_row[r].gen_col[c].u_pe.act_e_i, dut.gen_row[r].gen_col[c].u_pe.wgt_e_i};
       wire         lk = dl[OR-1][r];  // the PE reads row 0's weights (its operands came with the flag)
-      wire  [15:0] want = {da[OR-1][8*Un +: 8], dw[OR-1][8*(lk ? c : E) +: 8]};
-      wire  [15:0] want_e = {dae[OR-1][8*Un +: 8], dwe[OR-1][8*(lk ? c : E) +: 8]};
+      wire         alk = dal[OR-1][r];  // the PE reads group 0's activations
+      wire  [15:0] want = {da[OR-1][8*(alk ? r * G : Un) +: 8], dw[OR-1][8*(lk ? c : E) +: 8]};
+      wire  [15:0] want_e = {dae[OR-1][8*(alk ? r * G : Un) +: 8], dwe[OR-1][8*(lk ? c : E) +: 8]};
       wire         v = dut.gen_row[r].gen_col[c].u_pe.valid_i, l = dut.gen_row[r].gen_col[c].u_pe.last_i;
       always @(negedge clk) if (rst_n) begin
         if (v) begin
@@ -314,10 +335,16 @@ module iso_tb;
         valid = '0;
         repeat (OR + 1) @(negedge clk);
         wlock[1] = ((i / 500) % 2) == 0;
+        alock = {R{((i / 500) % 4) >= 2}};
         quiet = OR + 3;
       end else begin
         for (s = 0; s < U; s++) valid[s] = ($urandom(seed) % 3) == 0;
         last = U'($urandom(seed));
+        for (s = 0; s < R; s++)
+          if (alock[s]) begin  // the groups of row s walk like its group 0
+            valid[s*G +: G] = {G{valid[s*G]}};
+            last[s*G +: G]  = {G{last[s*G]}};
+          end
         if (wlock[1]) begin  // row 1 walks like row 0
           valid[G +: G] = valid[0 +: G];
           last[G +: G]  = last[0 +: G];
@@ -329,8 +356,8 @@ module iso_tb;
       wgt_e = {$urandom(seed), $urandom(seed)};
     end
     repeat (OR + 1) @(negedge clk);
-    $display("DONE issued=%0d held=%0d held_e=%0d own_locked=%0d own_free=%0d errors=%0d", issued, held, held_e,
-             own_locked, own_free, errors);
+    $display("DONE issued=%0d held=%0d held_e=%0d own_locked=%0d own_free=%0d act_locked=%0d act_free=%0d errors=%0d",
+             issued, held, held_e, own_locked, own_free, act_locked, act_free, errors);
     $finish;
   end
 endmodule
@@ -342,7 +369,9 @@ TEST_F(OperandIsolation, PeInputsChangeOnlyWithValid) {
     Fields d;
     ASSERT_NO_FATAL_FAILURE(run(kIsolationBench, "iso_tb",
                                 {"bfp_icg.sv", "bfp_add.sv", "bfp_acc_align.sv", "bfp_pe.sv", "bfp_pe_array.sv"}, cg,
-                                {"issued", "held", "held_e", "own_locked", "own_free", "errors"}, &d));
+                                {"issued", "held", "held_e", "own_locked", "own_free", "act_locked", "act_free",
+                                 "errors"},
+                                &d));
     EXPECT_EQ(d["errors"], 0) << output_;
     EXPECT_GT(d["issued"], 3000);  // 8 PEs x 3000 cycles x ~1/3
     EXPECT_GT(d["held"], 3000);
@@ -350,6 +379,9 @@ TEST_F(OperandIsolation, PeInputsChangeOnlyWithValid) {
     // row 1's own weight registers: never loaded while it reads row 0's, loaded in most valid cycles otherwise
     EXPECT_EQ(d["own_locked"], 0) << output_;
     EXPECT_GT(d["own_free"], 500) << output_;
+    // group 1's own activation registers: never loaded while the groups read group 0's, loaded otherwise
+    EXPECT_EQ(d["act_locked"], 0) << output_;
+    EXPECT_GT(d["act_free"], 500) << output_;
   }
 }
 
@@ -550,6 +582,7 @@ module lock_tb;
   logic [R*G*8-1:0] act, act_e;
   logic [R*C*8-1:0] wgt, wgt_e;
   logic busy;
+  logic [R-1:0] wrow0, agrp0;
   bfp_operands_sparse #(.Rows(R), .Cols(C), .BlockSize(B), .ActDepth(AD), .WgtDepth(WD), .MemWidth(MW),
                         .BankBits(BB), .WordBits(WB), .UseWgtMask(1), .Groups(G), .WgtSplit(0),
                         .ClockGating(`CG)) dut (
@@ -561,8 +594,8 @@ module lock_tb;
     .sp_meta_row_i(sp_meta_row), .sp_meta_seg_i(sp_meta_seg), .sp_meta_word_i(sp_meta_word),
     .sp_meta_wdata_i(sp_meta_wdata), .start_i(start), .half_i(half), .wgt_halves_i(2'b01), .busy_o(busy),
     .valid_o(valid), .last_o(last), .act_o(act), .act_e_o(act_e), .wgt_o(wgt), .wgt_e_o(wgt_e),
-    .wbus_halves_i(2'b11), .wbus_we_i(1'b0), .wbus_sel_i('0), .wbus_exp_i(1'b0), .wbus_addr_i('0),
-    .wbus_wdata_i('0));
+    .wgt_row0_o(wrow0), .act_grp0_o(agrp0), .wbus_halves_i(2'b11), .wbus_we_i(1'b0), .wbus_sel_i('0),
+    .wbus_exp_i(1'b0), .wbus_addr_i('0), .wbus_wdata_i('0));
   integer reads = 0, reads2 = 0, errors = 0, checked = 0, seed = `SEED, i, r, c, b, k, g, n, w, ph;
   logic [7:0] wcode [0:C-1][0:WD-1];
   logic [7:0] wexp [0:C-1][0:WD/B-1];
@@ -662,6 +695,12 @@ module lock_tb;
     start = 1'b1; half = h; in_c = 1'b1;
     @(negedge clk);
     start = 1'b0;
+    // the flags the PE array reads (bfp_pe_array wgt_row0_i, act_grp0_i): row lock for the rows the dense load
+    // filled (rows 1 and 2; row 3 empty, row 0 reads for all), group lock on every row
+    if (wrow0 !== (rows_lock ? 4'b0110 : 4'b0000) || agrp0 !== {R{grp_lock}}) begin
+      errors = errors + 1;
+      $display("LOCK FLAGS half %0d: rows %b groups %b", h, wrow0, agrp0);
+    end
     @(negedge clk);
     while (busy) @(negedge clk);
     repeat (4) @(negedge clk);
