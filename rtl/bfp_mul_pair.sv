@@ -8,7 +8,7 @@
 //     product is negative it has borrowed 2^16 from the high part, which P[15] (its sign bit) adds back.
 // Written with a plain `*` so that synth_xilinx maps the multiply to one DSP48E1 (25x18) instead of two; the
 // packing adder (a 9-bit decrement of the high byte) and the borrow increment stay in fabric. The output is
-// combinational: the PEs register it as their stage-1 product (bfp_pe ExtProduct), so the pipeline is unchanged.
+// combinational: the PEs add it to their block sums (bfp_pe ExtProduct) as they would their own product.
 module bfp_mul_pair (
   input  logic signed [7:0]  act_i,      /// activation code, shared by the two PEs
   input  logic signed [7:0]  wgt_lo_i,   /// weight code of the first PE of the pair

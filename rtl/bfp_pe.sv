@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// One processing element: an 8x8 signed multiply per cycle, an exact block dot-product adder, and the
-// aligned block accumulator (docs/arithmetic.md section 3). Pipeline: multiply | block sum | align.
+// One processing element: an 8x8 signed multiply per cycle added at once to an exact block dot product, and
+// the aligned block accumulator (docs/arithmetic.md section 3). Pipeline: multiply and block sum | align.
 // The block sum is exact, so the element order inside a block never matters; only whole blocks are
-// aligned, once every B cycles, which keeps the barrel shifters off the per-element path.
+// aligned, once every B cycles, which keeps the barrel shifters off the per-element path. The operands come
+// from registers of bfp_pe_array, so the multiply and the block-sum add share one cycle: the PE keeps no
+// product register (2026-12-07; it registered the product in a first stage before, 16 + 9 flip-flops per PE
+// clocked with every element, now one more operand stage in bfp_pe_array, shared by a unit's PEs).
 module bfp_pe #(
   parameter int BlockSize = 32,                     /// B
   parameter int AccWidth  = 32,                     /// W
   parameter int GuardBits = 4,                      /// F
   parameter int ClockGating = 0,                    /// power.clock_gating: 0 none, 1 gate, 2 enable
-  parameter int ExtProduct = 0,  /// 1: stage 1 registers prod_i (from a shared bfp_mul_pair), not act_i * wgt_i
+  parameter int ExtProduct = 0,  /// 1: the block sum adds prod_i (from a shared bfp_mul_pair), not act_i * wgt_i
   parameter int ProdWidth = 17 + $clog2(BlockSize)  /// derived: do not override
 ) (
   input  logic                       clk_i,                  /// clock
@@ -21,8 +24,8 @@ module bfp_pe #(
   input  logic        [7:0]          act_e_i,                /// activation block exponent (E8M0)
   input  logic        [7:0]          wgt_e_i,                /// weight block exponent (E8M0)
   input  logic signed [15:0]         prod_i,                 /// with ExtProduct: act_i * wgt_i, computed outside
-  input  logic [4:0]                 gclk_i,  /// ClockGating = 1: the stage clocks from the unit's gates (bfp_pe_array):
-                                              /// [0] product, [1] exponent sum, [2] block sum, [3] block, [4] accumulator
+  input  logic [2:0]                 gclk_i,  /// ClockGating = 1: the stage clocks from the unit's gates (bfp_pe_array):
+                                              /// [0] block sum, [1] block and its exponent sum, [2] accumulator
   output logic signed [AccWidth-1:0] acc_m_o,                /// accumulator mantissa
   output logic        [bfp_pkg::EXP_W-1:0]          acc_e_o  /// accumulator exponent sum
 );
@@ -34,77 +37,66 @@ module bfp_pe #(
   end
 `endif
 
-  // stage 1: multiply
-  logic               mul_valid_q, mul_last_q;
-  logic signed [15:0] mul_q;
-  logic        [bfp_pkg::EXP_W-1:0]  mul_e_q;
-  // stage 2: block sum
+  // stage 1: multiply and block sum
   logic                        blk_valid_q;
+  logic signed [15:0]          prod;
   logic signed [ProdWidth-1:0] bsum_q, blk_q;
   logic        [bfp_pkg::EXP_W-1:0]           blk_e_q;
   logic signed [ProdWidth-1:0] bsum_next;
-  // stage 3: accumulator
+  // stage 2: accumulator
   logic signed [AccWidth-1:0] acc_m_q, acc_m_d;
   logic        [bfp_pkg::EXP_W-1:0]          acc_e_q, acc_e_d;
 
   // Clocking (docs/architecture.md "Clock gating"): the data registers of each stage load only with their
-  // stage's valid (product: valid_i; exponent sum: valid_i with last_i; block sum: mul_valid_q, a clear or the
-  // reset; block register: the last element of a block; accumulator: blk_valid_q, a clear or the reset), so with
-  // `gate` their clock pins are idle in the cycles a PE skips or waits. Stage 1 loaded every cycle before: a
-  // product taken in a cycle without valid_i never reaches the block sum (it adds mul_q only with mul_valid_q),
-  // so taking it only with valid_i changes no result. The exponent sum is read only by the block register, which
-  // loads after the last element of a block (mul_valid_q && mul_last_q), so it is taken only with that element
-  // (the exponents are the block's, the same for all its elements; 9 flip-flops per PE no longer clocked per
-  // element). The 1-bit valid/last flip-flops stay on clk_i.
-  // With `gate` the five clocks come from gclk_i: every PE of a unit (the PEs that share valid_i, last_i,
-  // clear_i and the reset) has the same enables, so bfp_pe_array gates them once per unit (its own copies of
-  // mul_valid_q, mul_last_q and blk_valid_q) instead of five latches per PE. With none and enable the registers
-  // run on clk_i with take_* as clock enables (with none a group that loaded every cycle before still does).
-  logic clk_mul, clk_exp, clk_bsum, clk_blk, clk_acc;
-  logic take_mul, take_exp, take_bsum, take_blk, take_acc;
+  // stage's valid (block sum: valid_i, a clear or the reset; block register and its exponent sum: the last
+  // element of a block; accumulator: blk_valid_q, a clear or the reset), so with `gate` their clock pins are idle
+  // in the cycles a PE skips or waits. The exponents are the block's, the same for all its elements, so their sum
+  // is taken with the last element only. blk_valid_q stays on clk_i.
+  // With `gate` the three clocks come from gclk_i: every PE of a unit (the PEs that share valid_i, last_i,
+  // clear_i and the reset) has the same enables, so bfp_pe_array gates them once per unit (its own copy of
+  // blk_valid_q) instead of three latches per PE. With none and enable the registers run on clk_i with take_* as
+  // clock enables.
+  logic clk_bsum, clk_blk, clk_acc;
+  logic take_bsum, take_blk, take_acc;
   if (ClockGating == 1) begin : gen_cg
-    assign {clk_acc, clk_blk, clk_bsum, clk_exp, clk_mul} = gclk_i;
-    assign {take_acc, take_blk, take_bsum, take_exp, take_mul} = 5'b11111;
-    // the unit's copies open the gates: this PE's block valid (and the stage-1 valid behind it) has no reader
-    // left, and synthesis drops both flip-flops
+    assign {clk_acc, clk_blk, clk_bsum} = gclk_i;
+    assign {take_acc, take_blk, take_bsum} = 3'b111;
+    // the unit's copy opens the accumulator's gate: this PE's block valid has no reader left, and synthesis
+    // drops the flip-flop
     logic unused_blk_valid;
     assign unused_blk_valid = blk_valid_q;
   end else begin : gen_ce
     logic unused_gclk;  // no gates: every stage on clk_i
     assign unused_gclk = ^gclk_i;
-    assign {clk_acc, clk_blk, clk_bsum, clk_exp, clk_mul} = {5{clk_i}};
-    assign take_mul  = (ClockGating == 0) ? 1'b1 : valid_i;
-    assign take_exp  = (ClockGating == 0) ? 1'b1 : (valid_i && last_i);
-    assign take_bsum = !rst_ni || clear_i || mul_valid_q;
-    assign take_blk  = mul_valid_q && mul_last_q;
+    assign {clk_acc, clk_blk, clk_bsum} = {3{clk_i}};
+    assign take_bsum = !rst_ni || clear_i || valid_i;
+    assign take_blk  = valid_i && last_i;
     assign take_acc  = !rst_ni || clear_i || blk_valid_q;
   end
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      mul_valid_q <= 1'b0;
-      mul_last_q  <= 1'b0;
-    end else begin
-      mul_valid_q <= valid_i;
-      mul_last_q  <= last_i;
-    end
+  // the product: from the pair multiplier outside, or this PE's own (bfp_mul, a module for synthesis' sake)
+  if (ExtProduct != 0) begin : gen_ext
+    logic unused_codes;  // the pair multiplier reads them
+    assign unused_codes = ^{act_i, wgt_i};
+    assign prod = prod_i;
+  end else begin : gen_own
+    logic unused_prod;  // no pair multiplier
+    assign unused_prod = ^prod_i;
+    bfp_mul u_mul (.a_i(act_i), .b_i(wgt_i), .p_o(prod));
   end
-  always_ff @(posedge clk_mul) if (take_mul) mul_q <= (ExtProduct != 0) ? prod_i : act_i * wgt_i;
-  always_ff @(posedge clk_exp) if (take_exp) mul_e_q <= {1'b0, act_e_i} + {1'b0, wgt_e_i};
-
-  assign bsum_next = bsum_q + ProdWidth'(mul_q);
+  assign bsum_next = bsum_q + ProdWidth'(prod);
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni || clear_i) blk_valid_q <= 1'b0;
-    else blk_valid_q <= mul_valid_q && mul_last_q;
+    else blk_valid_q <= valid_i && last_i;
   end
   always_ff @(posedge clk_bsum) if (take_bsum) begin
     if (!rst_ni || clear_i) bsum_q <= '0;
-    else bsum_q <= mul_last_q ? '0 : bsum_next;
+    else bsum_q <= last_i ? '0 : bsum_next;
   end
   always_ff @(posedge clk_blk) if (take_blk) begin
     blk_q   <= bsum_next;
-    blk_e_q <= mul_e_q;
+    blk_e_q <= {1'b0, act_e_i} + {1'b0, wgt_e_i};
   end
 
   bfp_acc_align #(

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Output-stationary broadcast array of Rows x Cols PEs. Row i receives activation element A[i][k] and
 // its block exponent, column j receives W[k][j]; every PE consumes one pair per cycle. OperandRegs
-// register stages on the broadcast give synthesis room to buffer the high-fanout operand nets. With
+// register stages on the broadcast give synthesis room to buffer the high-fanout operand nets, and one more
+// stage feeds the PEs, which multiply and add in one cycle. With
 // PerRow, each row is split into Groups groups of Cols/Groups columns that follow their own schedules
 // (valid/last, activation code and exponent per group); PE (i, j) belongs to unit i*Groups + j/(Cols/Groups).
 module bfp_pe_array #(
@@ -49,6 +50,10 @@ module bfp_pe_array #(
 `endif
 
   localparam int GroupCols = (PerRow != 0) ? Cols / Groups : Cols;
+  // the operand registers: the OperandRegs stages of the broadcast, and one more in front of the PEs that takes
+  // the place of the PEs' former product register (bfp_pe multiplies and adds in one cycle), so the issue-to-
+  // accumulator latency (bfp_core PipeDepth) is unchanged
+  localparam int Stages = OperandRegs + 1;
   localparam int ActW = ActUnits * 8;
   localparam int WgtW = WgtRows * Cols * 8;
 
@@ -65,9 +70,9 @@ module bfp_pe_array #(
   // With power.clock_gating: gate the code registers of each stage and unit sit behind one clock gate opened by
   // the unit's valid at that stage (or the reset), the condition they load on anyway, and the exponent registers
   // behind a second one opened by valid and last (gen_pipe_gated).
-  logic [OperandRegs*CtlRows-1:0] valid_pipe_q, last_pipe_q;
-  logic [OperandRegs*ActW-1:0]    act_pipe_q, act_e_pipe_q;
-  logic [OperandRegs*WgtW-1:0]    wgt_pipe_q, wgt_e_pipe_q;
+  logic [Stages*CtlRows-1:0] valid_pipe_q, last_pipe_q;
+  logic [Stages*ActW-1:0]    act_pipe_q, act_e_pipe_q;
+  logic [Stages*WgtW-1:0]    wgt_pipe_q, wgt_e_pipe_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       valid_pipe_q <= '0;
@@ -75,7 +80,7 @@ module bfp_pe_array #(
     end else begin
       valid_pipe_q[0 +: CtlRows] <= valid_i;
       last_pipe_q[0 +: CtlRows]  <= last_i;
-      for (int s = 1; s < OperandRegs; s++) begin
+      for (int s = 1; s < Stages; s++) begin
         valid_pipe_q[s*CtlRows +: CtlRows] <= valid_pipe_q[(s-1)*CtlRows +: CtlRows];
         last_pipe_q[s*CtlRows +: CtlRows]  <= last_pipe_q[(s-1)*CtlRows +: CtlRows];
       end
@@ -85,10 +90,10 @@ module bfp_pe_array #(
   // Row lock-step (docs/architecture.md "Operand buffer energy"): while wgt_row0_i[i] is set row i is presented
   // row 0's weights, so its own weight registers need not load: they hold, and its PEs read row 0's registers of
   // the same stage. The flag travels down the pipe with the operands it came with (wlock_q[s]: the flag of the
-  // operands in stage s), so each stage and the PEs switch over with the operands, whatever OperandRegs is.
+  // operands in stage s), so each stage and the PEs switch over with the operands, whatever Stages is.
   // Row 0 never has it; without PerRow there is one weight row and nothing to share.
-  logic [OperandRegs*Rows-1:0] wlock_q;
-  logic [OperandRegs*Rows-1:0] wlock_in;  // the flag of the operands entering stage s
+  logic [Stages*Rows-1:0] wlock_q;
+  logic [Stages*Rows-1:0] wlock_in;  // the flag of the operands entering stage s
   always_ff @(posedge clk_i) begin
     if (!rst_ni) wlock_q <= '0;
     else wlock_q <= wlock_in;
@@ -97,7 +102,7 @@ module bfp_pe_array #(
     logic unused_wlock;  // one weight row: the flags stay clear and nothing reads them
     assign unused_wlock = ^{wlock_q, wgt_row0_i};
   end
-  for (genvar s = 0; s < OperandRegs; s++) begin : gen_wlock
+  for (genvar s = 0; s < Stages; s++) begin : gen_wlock
     if (s == 0) begin : gen_first
       assign wlock_in[0 +: Rows] = (PerRow != 0) ? (wgt_row0_i & ~Rows'(1)) : '0;
     end else begin : gen_next
@@ -110,8 +115,8 @@ module bfp_pe_array #(
   // activation registers of groups 1 .. Groups-1 hold and their PEs read group 0's registers of the same stage
   // (alock_q[s]: the flag of the operands in stage s). Without PerRow or with one group there is nothing to share.
   localparam int ActLock = (PerRow != 0 && Groups > 1) ? 1 : 0;
-  logic [OperandRegs*Rows-1:0] alock_q;
-  logic [OperandRegs*Rows-1:0] alock_in;  // the flag of the operands entering stage s
+  logic [Stages*Rows-1:0] alock_q;
+  logic [Stages*Rows-1:0] alock_in;  // the flag of the operands entering stage s
   always_ff @(posedge clk_i) begin
     if (!rst_ni) alock_q <= '0;
     else alock_q <= alock_in;
@@ -120,7 +125,7 @@ module bfp_pe_array #(
     logic unused_alock;  // no column groups: the flags stay clear and nothing reads them
     assign unused_alock = ^{alock_q, act_grp0_i};
   end
-  for (genvar s = 0; s < OperandRegs; s++) begin : gen_alock
+  for (genvar s = 0; s < Stages; s++) begin : gen_alock
     if (s == 0) begin : gen_first
       assign alock_in[0 +: Rows] = (ActLock != 0) ? act_grp0_i : '0;
     end else begin : gen_next
@@ -131,8 +136,8 @@ module bfp_pe_array #(
   if (ClockGating == 1) begin : gen_pipe_gated
     // stage s of unit c loads with the unit's valid one stage up (valid_i for stage 0): a register like the
     // operands' own enable; every lane of the stage and unit shares the gate (codes) or the second gate (exponents)
-    logic [OperandRegs*CtlRows-1:0] stage_clk, stage_clk_e;
-    for (genvar s = 0; s < OperandRegs; s++) begin : gen_stage
+    logic [Stages*CtlRows-1:0] stage_clk, stage_clk_e;
+    for (genvar s = 0; s < Stages; s++) begin : gen_stage
       logic [CtlRows-1:0] stage_valid, stage_last;  // the units loading this stage, and their last flags
       if (s == 0) begin : gen_first
         assign stage_valid = valid_i;
@@ -234,7 +239,7 @@ module bfp_pe_array #(
               && last_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0] && !wlock_in[e / Cols])
             wgt_e_pipe_q[8*e +: 8] <= wgt_e_i[8*e +: 8];
         end
-        for (int s = 1; s < OperandRegs; s++) begin
+        for (int s = 1; s < Stages; s++) begin
           for (int u = 0; u < ActUnits; u++) begin
             if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]
                 && !(u % Groups != 0 && alock_in[s*Rows + u / Groups]))
@@ -261,68 +266,58 @@ module bfp_pe_array #(
   logic [CtlRows-1:0]        valid, last;
   logic [ActUnits*8-1:0]     act, act_e;
   logic [WgtRows*Cols*8-1:0] wgt, wgt_e;
-  assign valid = valid_pipe_q[(OperandRegs-1)*CtlRows +: CtlRows];
-  assign last  = last_pipe_q[(OperandRegs-1)*CtlRows +: CtlRows];
+  assign valid = valid_pipe_q[(Stages-1)*CtlRows +: CtlRows];
+  assign last  = last_pipe_q[(Stages-1)*CtlRows +: CtlRows];
   // the PEs' activations: group 0's last stage for a unit whose operands there came with the flag
   for (genvar u = 0; u < ActUnits; u++) begin : gen_asel
     if (ActLock == 0 || u % Groups == 0) begin : gen_own
-      assign act[8*u +: 8]   = act_pipe_q[(OperandRegs-1)*ActW + 8*u +: 8];
-      assign act_e[8*u +: 8] = act_e_pipe_q[(OperandRegs-1)*ActW + 8*u +: 8];
+      assign act[8*u +: 8]   = act_pipe_q[(Stages-1)*ActW + 8*u +: 8];
+      assign act_e[8*u +: 8] = act_e_pipe_q[(Stages-1)*ActW + 8*u +: 8];
     end else begin : gen_shared
       localparam int U0 = u / Groups * Groups;  // group 0 of the unit's row
       logic lock;
-      assign lock          = alock_q[(OperandRegs-1)*Rows + u / Groups];
-      assign act[8*u +: 8]   = lock ? act_pipe_q[(OperandRegs-1)*ActW + 8*U0 +: 8]
-                                    : act_pipe_q[(OperandRegs-1)*ActW + 8*u +: 8];
-      assign act_e[8*u +: 8] = lock ? act_e_pipe_q[(OperandRegs-1)*ActW + 8*U0 +: 8]
-                                    : act_e_pipe_q[(OperandRegs-1)*ActW + 8*u +: 8];
+      assign lock          = alock_q[(Stages-1)*Rows + u / Groups];
+      assign act[8*u +: 8]   = lock ? act_pipe_q[(Stages-1)*ActW + 8*U0 +: 8]
+                                    : act_pipe_q[(Stages-1)*ActW + 8*u +: 8];
+      assign act_e[8*u +: 8] = lock ? act_e_pipe_q[(Stages-1)*ActW + 8*U0 +: 8]
+                                    : act_e_pipe_q[(Stages-1)*ActW + 8*u +: 8];
     end
   end
   // the PEs' weights: row 0's last stage for a row whose operands there came with the flag
   for (genvar e = 0; e < WgtRows * Cols; e++) begin : gen_wsel
     localparam int Row = (PerRow != 0) ? e / Cols : 0;
     if (Row == 0) begin : gen_own
-      assign wgt[8*e +: 8]   = wgt_pipe_q[(OperandRegs-1)*WgtW + 8*e +: 8];
-      assign wgt_e[8*e +: 8] = wgt_e_pipe_q[(OperandRegs-1)*WgtW + 8*e +: 8];
+      assign wgt[8*e +: 8]   = wgt_pipe_q[(Stages-1)*WgtW + 8*e +: 8];
+      assign wgt_e[8*e +: 8] = wgt_e_pipe_q[(Stages-1)*WgtW + 8*e +: 8];
     end else begin : gen_shared
       logic lock;
-      assign lock            = wlock_q[(OperandRegs-1)*Rows + Row];
-      assign wgt[8*e +: 8]   = lock ? wgt_pipe_q[(OperandRegs-1)*WgtW + 8*(e % Cols) +: 8]
-                                    : wgt_pipe_q[(OperandRegs-1)*WgtW + 8*e +: 8];
-      assign wgt_e[8*e +: 8] = lock ? wgt_e_pipe_q[(OperandRegs-1)*WgtW + 8*(e % Cols) +: 8]
-                                    : wgt_e_pipe_q[(OperandRegs-1)*WgtW + 8*e +: 8];
+      assign lock            = wlock_q[(Stages-1)*Rows + Row];
+      assign wgt[8*e +: 8]   = lock ? wgt_pipe_q[(Stages-1)*WgtW + 8*(e % Cols) +: 8]
+                                    : wgt_pipe_q[(Stages-1)*WgtW + 8*e +: 8];
+      assign wgt_e[8*e +: 8] = lock ? wgt_e_pipe_q[(Stages-1)*WgtW + 8*(e % Cols) +: 8]
+                                    : wgt_e_pipe_q[(Stages-1)*WgtW + 8*e +: 8];
     end
   end
 
   // pe.pair_multipliers (docs/architecture.md "Paired multipliers"): the PEs of one unit take the same activation
   // code, so columns 2p and 2p+1 of a unit (counted from the unit's first column) share one bfp_mul_pair, whose
-  // two products the PEs register as their stage-1 product; with an odd number of columns per unit the last PE
-  // keeps its own multiplier. prod holds the products of row i (PE j at [16j +: 16]), zero where unused.
+  // two products the PEs add to their block sums; with an odd number of columns per unit the last PE keeps its
+  // own multiplier. prod holds the products of row i (PE j at [16j +: 16]), zero where unused.
   // The PE stage clocks with `gate` (bfp_pe "Clocking"): the PEs of a unit share valid, last, clear_i and the
-  // reset, so their five stage gates are one set per unit here, opened by copies of the PE's stage-1 valid/last
-  // and block valid (same resets as the PE's own). 5 x units latches instead of 5 per PE (4 per PE before the
-  // exponent-sum gate): on the default config (32 units: 8 rows x 4 column groups) 160 instead of 512. Unused
-  // with none and enable.
-  logic [CtlRows*5-1:0] unit_gclk;
+  // reset, so their three stage gates are one set per unit here, opened by the unit's valid and last and a copy
+  // of the PE's block valid (same reset as the PE's own). 3 x units latches instead of 3 per PE: on the default
+  // config (32 units: 8 rows x 4 column groups) 96 instead of 384. Unused with none and enable.
+  logic [CtlRows*3-1:0] unit_gclk;
   if (ClockGating == 1) begin : gen_unit_cg
     for (genvar c = 0; c < CtlRows; c++) begin : gen_unit
-      logic mul_valid_q, mul_last_q, blk_valid_q;
+      logic blk_valid_q;
       always_ff @(posedge clk_i) begin
-        if (!rst_ni) begin
-          mul_valid_q <= 1'b0;
-          mul_last_q  <= 1'b0;
-        end else begin
-          mul_valid_q <= valid[c];
-          mul_last_q  <= last[c];
-        end
         if (!rst_ni || clear_i) blk_valid_q <= 1'b0;
-        else blk_valid_q <= mul_valid_q && mul_last_q;
+        else blk_valid_q <= valid[c] && last[c];
       end
-      bfp_icg u_icg_mul (.clk_i(clk_i), .en_i(valid[c]), .gclk_o(unit_gclk[5*c]));
-      bfp_icg u_icg_exp (.clk_i(clk_i), .en_i(valid[c] && last[c]), .gclk_o(unit_gclk[5*c + 1]));
-      bfp_icg u_icg_bsum (.clk_i(clk_i), .en_i(!rst_ni || clear_i || mul_valid_q), .gclk_o(unit_gclk[5*c + 2]));
-      bfp_icg u_icg_blk (.clk_i(clk_i), .en_i(mul_valid_q && mul_last_q), .gclk_o(unit_gclk[5*c + 3]));
-      bfp_icg u_icg_acc (.clk_i(clk_i), .en_i(!rst_ni || clear_i || blk_valid_q), .gclk_o(unit_gclk[5*c + 4]));
+      bfp_icg u_icg_bsum (.clk_i(clk_i), .en_i(!rst_ni || clear_i || valid[c]), .gclk_o(unit_gclk[3*c]));
+      bfp_icg u_icg_blk (.clk_i(clk_i), .en_i(valid[c] && last[c]), .gclk_o(unit_gclk[3*c + 1]));
+      bfp_icg u_icg_acc (.clk_i(clk_i), .en_i(!rst_ni || clear_i || blk_valid_q), .gclk_o(unit_gclk[3*c + 2]));
     end
   end else begin : gen_unit_ce
     assign unit_gclk = '0;
@@ -362,7 +357,7 @@ module bfp_pe_array #(
         .act_e_i(act_e[8*U +: 8]),
         .wgt_e_i(wgt_e[8*WgtIdx +: 8]),
         .prod_i (prod[16*j +: 16]),
-        .gclk_i (unit_gclk[5*((PerRow != 0) ? U : 0) +: 5]),
+        .gclk_i (unit_gclk[3*((PerRow != 0) ? U : 0) +: 3]),
         .acc_m_o(acc_m_o[(i*Cols+j)*AccWidth +: AccWidth]),
         .acc_e_o(acc_e_o[(i*Cols+j)*bfp_pkg::EXP_W +: bfp_pkg::EXP_W])
       );

@@ -4,7 +4,7 @@
 // - bfp_sram_hold skips a read of the word it holds: a hand-counted access sequence issues exactly the reads
 //   the rule allows, and on random traffic every requested read returns what a plain memory returns.
 // - bfp_pe_array's operand isolation: a PE's operand inputs change only in a cycle its valid is set, and then
-//   they are the operands presented OperandRegs cycles earlier.
+//   they are the operands presented OperandRegs + 1 cycles earlier (the broadcast stages and the PEs' own).
 // - bfp_operands_sparse (branch oppow): a row's dense write stage takes only weight beats and its own activation
 //   beats, and its sequencer's metadata write data is zero except in a cycle the sequencer writes metadata.
 // - bfp_wgt_bank: an exponent memory (exponents deeper than one beat) skips a read of the word it holds.
@@ -212,25 +212,25 @@ TEST_F(SramHold, SkipsReadsOfTheHeldWordAndReturnsTheSameData) {
   EXPECT_GT(d["reads"], 0);
 }
 
-// bfp_pe_array with per-row schedules (2 rows x 4 columns, 2 column groups, 2 operand register stages): random
-// operands every cycle, each unit's valid in about 1 cycle of 3. For every PE: when its codes differ from the
-// cycle before, its valid must be set, and when its exponents do, its valid and last (the PE reads the block
-// exponents only with the last element); when its valid is set, the codes are its unit's presented OperandRegs
-// cycles earlier, and with valid and last the exponents are too. `held` counts PE-cycles with no valid in which
-// a design without isolation would have changed the inputs (the operands presented OperandRegs cycles earlier
-// differ from the held ones), `held_e` PE-cycles with valid but not last in which the exponents would have
-// changed, so the test sees that it exercised both cases.
+// bfp_pe_array with per-row schedules (2 rows x 4 columns, 2 column groups, 2 operand register stages, so S = 3
+// register stages up to the PEs): random operands every cycle, each unit's valid in about 1 cycle of 3. For every
+// PE: when its codes differ from the cycle before, its valid must be set, and when its exponents do, its valid
+// and last (the PE reads the block exponents only with the last element); when its valid is set, the codes are
+// its unit's presented S cycles earlier, and with valid and last the exponents are too. `held` counts PE-cycles
+// with no valid in which a design without isolation would have changed the inputs (the operands presented S
+// cycles earlier differ from the held ones), `held_e` PE-cycles with valid but not last in which the exponents
+// would have changed, so the test sees that it exercised both cases.
 // Row lock-step (wgt_row0_i): in every other stretch of 500 cycles row 1 walks like row 0 (the same valid and last
-// per group) with its flag set; there its PEs must read row 0's weights (presented OperandRegs cycles earlier)
+// per group) with its flag set; there its PEs must read row 0's weights (presented S cycles earlier)
 // and its own weight registers must not load (`own_locked` counts the cycles they did; `own_free` those they did
 // in the stretches without the flag). Column-group lock-step (act_grp0_i): in two stretches of four, one with the
 // row lock and one without, both rows' group 1 walks like their group 0 with the flags set; there the PEs of
 // group 1 must read group 0's activation code and exponent, and group 1's own activation registers must not load
-// (`act_locked`, `act_free` as for the weights). A flag changes only after OperandRegs + 2 cycles without valid,
+// (`act_locked`, `act_free` as for the weights). A flag changes only after S + 2 cycles without valid,
 // as at a COMPUTE start, and the toggle checks skip those cycles (the PEs' operand source changes there).
 const char* kIsolationBench = R"(
 module iso_tb;
-  localparam int R = 2, C = 4, G = 2, OR = 2, B = 8, W = 24, F = 2, U = R * G, GC = C / G;
+  localparam int R = 2, C = 4, G = 2, OR = 2, S = OR + 1, B = 8, W = 24, F = 2, U = R * G, GC = C / G;
   logic clk = 1'b0, rst_n = 1'b0;
   logic [U-1:0] valid = '0, last = '0;
   logic [U*8-1:0] act = '0, act_e = '0;
@@ -242,47 +242,47 @@ module iso_tb;
                  .Groups(G), .ClockGating(`CG)) dut (.clk_i(clk), .rst_ni(rst_n), .clear_i(1'b0), .valid_i(valid),
                                   .last_i(last), .act_i(act), .act_e_i(act_e), .wgt_i(wgt), .wgt_e_i(wgt_e),
                                   .wgt_row0_i(wlock), .act_grp0_i(alock), .acc_m_o(acc_m), .acc_e_o(acc_e));
-  // what was presented 1..OR cycles ago
-  logic [U-1:0] dv [0:OR-1];
-  logic [U*8-1:0] da [0:OR-1], dae [0:OR-1];
-  logic [R*C*8-1:0] dw [0:OR-1], dwe [0:OR-1];
-  logic [R-1:0] dl [0:OR-1], dal [0:OR-1];
+  // what was presented 1..S cycles ago
+  logic [U-1:0] dv [0:S-1];
+  logic [U*8-1:0] da [0:S-1], dae [0:S-1];
+  logic [R*C*8-1:0] dw [0:S-1], dwe [0:S-1];
+  logic [R-1:0] dl [0:S-1], dal [0:S-1];
   integer errors = 0, held = 0, held_e = 0, issued = 0, s, i, seed = `SEED, quiet = 0, own_locked = 0, own_free = 0;
   integer act_locked = 0, act_free = 0;
-  logic [OR*R*C*8-1:0] own_prev;
-  logic [OR*R*16-1:0] act_prev;
+  logic [S*R*C*8-1:0] own_prev;
+  logic [S*R*16-1:0] act_prev;
   always #5 clk = ~clk;
   always @(posedge clk) begin
     dv[0] <= valid; da[0] <= act; dae[0] <= act_e; dw[0] <= wgt; dwe[0] <= wgt_e; dl[0] <= wlock; dal[0] <= alock;
-    for (s = 1; s < OR; s++) begin
+    for (s = 1; s < S; s++) begin
       dv[s] <= dv[s-1]; da[s] <= da[s-1]; dae[s] <= dae[s-1]; dw[s] <= dw[s-1]; dwe[s] <= dwe[s-1];
       dl[s] <= dl[s-1]; dal[s] <= dal[s-1];
     end
   end
   // group 1's own activation code and exponent registers (both rows, every stage): loads with and without the flag
   always @(negedge clk) if (rst_n) begin
-    logic [OR*R*16-1:0] act_now;
+    logic [S*R*16-1:0] act_now;
     act_now = '0;
-    for (int st = 0; st < OR; st++)
+    for (int st = 0; st < S; st++)
       for (int rr = 0; rr < R; rr++) begin
         act_now[(st*R + rr)*16 +: 8]     = dut.act_pipe_q[st*U*8 + (rr*G + 1)*8 +: 8];
         act_now[(st*R + rr)*16 + 8 +: 8] = dut.act_e_pipe_q[st*U*8 + (rr*G + 1)*8 +: 8];
       end
     if (act_now !== act_prev) begin
-      if (alock[0] && dal[OR-1][0] && quiet == 0) act_locked = act_locked + 1;
+      if (alock[0] && dal[S-1][0] && quiet == 0) act_locked = act_locked + 1;
       else if (!alock[0]) act_free = act_free + 1;
     end
     act_prev = act_now;
   end
   // row 1's own weight registers (every stage): loads in cycles with and without the flag
   always @(negedge clk) if (rst_n) begin
-    logic [OR*R*C*8-1:0] own_now;
+    logic [S*R*C*8-1:0] own_now;
     own_now = '0;
-    for (int st = 0; st < OR; st++)
+    for (int st = 0; st < S; st++)
       for (int cc = 0; cc < C; cc++)
         own_now[(st*R*C + C + cc)*8 +: 8] = dut.wgt_pipe_q[st*R*C*8 + (C + cc)*8 +: 8];
     if (own_now !== own_prev) begin
-      if (wlock[1] && dl[OR-1][1] && quiet == 0) own_locked = own_locked + 1;
+      if (wlock[1] && dl[S-1][1] && quiet == 0) own_locked = own_locked + 1;
       else if (!wlock[1]) own_free = own_free + 1;
     end
     own_prev = own_now;
@@ -294,10 +294,10 @@ module iso_tb;
       logic        started = 1'b0;
       wire  [15:0] now = {dut.gen_row[r].gen_col[c].u_pe.act_i, dut.gen_row[r].gen_col[c].u_pe.wgt_i};
       wire  [15:0] now_e = {dut.gen_row[r].gen_col[c].u_pe.act_e_i, dut.gen_row[r].gen_col[c].u_pe.wgt_e_i};
-      wire         lk = dl[OR-1][r];  // the PE reads row 0's weights (its operands came with the flag)
-      wire         alk = dal[OR-1][r];  // the PE reads group 0's activations
-      wire  [15:0] want = {da[OR-1][8*(alk ? r * G : Un) +: 8], dw[OR-1][8*(lk ? c : E) +: 8]};
-      wire  [15:0] want_e = {dae[OR-1][8*(alk ? r * G : Un) +: 8], dwe[OR-1][8*(lk ? c : E) +: 8]};
+      wire         lk = dl[S-1][r];  // the PE reads row 0's weights (its operands came with the flag)
+      wire         alk = dal[S-1][r];  // the PE reads group 0's activations
+      wire  [15:0] want = {da[S-1][8*(alk ? r * G : Un) +: 8], dw[S-1][8*(lk ? c : E) +: 8]};
+      wire  [15:0] want_e = {dae[S-1][8*(alk ? r * G : Un) +: 8], dwe[S-1][8*(lk ? c : E) +: 8]};
       wire         v = dut.gen_row[r].gen_col[c].u_pe.valid_i, l = dut.gen_row[r].gen_col[c].u_pe.last_i;
       always @(negedge clk) if (rst_n) begin
         if (v) begin
@@ -331,12 +331,12 @@ module iso_tb;
       @(negedge clk);
       if (quiet > 0) quiet = quiet - 1;
       if (i % 500 == 499) begin
-        // a flag change: no valid for OperandRegs + 2 cycles around it (as between two COMPUTEs)
+        // a flag change: no valid for S + 2 cycles around it (as between two COMPUTEs)
         valid = '0;
-        repeat (OR + 1) @(negedge clk);
+        repeat (S + 1) @(negedge clk);
         wlock[1] = ((i / 500) % 2) == 0;
         alock = {R{((i / 500) % 4) >= 2}};
-        quiet = OR + 3;
+        quiet = S + 3;
       end else begin
         for (s = 0; s < U; s++) valid[s] = ($urandom(seed) % 3) == 0;
         last = U'($urandom(seed));
@@ -355,7 +355,7 @@ module iso_tb;
       wgt = {$urandom(seed), $urandom(seed)};
       wgt_e = {$urandom(seed), $urandom(seed)};
     end
-    repeat (OR + 1) @(negedge clk);
+    repeat (S + 1) @(negedge clk);
     $display("DONE issued=%0d held=%0d held_e=%0d own_locked=%0d own_free=%0d act_locked=%0d act_free=%0d errors=%0d",
              issued, held, held_e, own_locked, own_free, act_locked, act_free, errors);
     $finish;

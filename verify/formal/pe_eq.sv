@@ -4,9 +4,10 @@
 // free, with free bubbles between them), pe = Ea + Ew given with the block's last element, then one
 // ref_align step. BMC from reset covers every input sequence up to the step count, so every block of B
 // element pairs (and every pair of consecutive blocks when the depth allows) is checked.
-// Assumed (bfp_core's use): clear_i only while the PE pipeline is empty (no valid_i in the two cycles
-// before). Checked: acc_m_o/acc_e_o equal the reference three cycles after the inputs, except in the two
-// cycles after a clear (the PE clears at once, the delayed reference two cycles later).
+// Assumed (bfp_core's use): clear_i only while the PE pipeline is empty (no valid_i in the cycle before nor in
+// the cycle of the clear). Checked: acc_m_o/acc_e_o equal the reference two cycles after the inputs (block sum,
+// then accumulator: the PE multiplies and adds in one cycle), except in the cycle after a clear (the PE clears
+// at once, the delayed reference one cycle later).
 module pe_eq #(
   parameter int BlockSize = 4,
   parameter int AccWidth  = 24,
@@ -27,14 +28,14 @@ module pe_eq #(
   logic signed [AccWidth-1:0] acc_m_o;
   logic        [8:0]          acc_e_o;
   bfp_pe #(.BlockSize(BlockSize), .AccWidth(AccWidth), .GuardBits(GuardBits)) u_dut (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .wgt_i, .act_e_i, .wgt_e_i, .prod_i(16'sd0), .gclk_i(5'b0), .acc_m_o,
+    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .wgt_i, .act_e_i, .wgt_e_i, .prod_i(16'sd0), .gclk_i(3'b0), .acc_m_o,
     .acc_e_o);
 
   // ---- reference: exact block sum (32-bit integer), then one aligned step per block ----
   logic signed [31:0]         sum_q, sum_blk;
   logic signed [15:0]         prod;  // int8 x int8 is exact in 16 bits (docs/arithmetic.md 3.1)
-  logic signed [AccWidth-1:0] m_q, m_new, m1_q, m2_q;
-  logic        [8:0]          e_q, e_new, e1_q, e2_q;
+  logic signed [AccWidth-1:0] m_q, m_new, m1_q;
+  logic        [8:0]          e_q, e_new, e1_q;
   assign prod    = act_i * wgt_i;
   assign sum_blk = (clear_i ? 32'sd0 : sum_q) + 32'(prod);
   ref_align #(.AccWidth(AccWidth), .GuardBits(GuardBits), .ProdWidth(P)) u_ref (
@@ -66,19 +67,19 @@ module pe_eq #(
       since_valid_q <= valid_i ? 2'd0 : (since_valid_q == 2'd3 ? 2'd3 : since_valid_q + 2'd1);
     end
     since_clear_q <= (rst_ni && clear_i) ? 2'd0 : (since_clear_q == 2'd3 ? 2'd3 : since_clear_q + 2'd1);
-    m1_q <= m_q; m2_q <= m1_q;
-    e1_q <= e_q; e2_q <= e1_q;
+    m1_q <= m_q;
+    e1_q <= e_q;
   end
 
   always_comb begin
     if (init_q) assume (!rst_ni);
-    // the pipeline is empty when clear_i comes (the valid of one and two cycles ago are gone)
-    if (clear_i && rst_ni) assume (since_valid_q >= 2'd2);
+    // the pipeline is empty when clear_i comes (no element now, and the one of a cycle ago is gone)
+    if (clear_i && rst_ni) assume (since_valid_q >= 2'd1 && !valid_i);
     // a block has at most B elements (fewer when zero elements are skipped)
     if (rst_ni && valid_i && (clear_i ? 0 : n_q) == BlockSize - 1) assume (last_i);
-    if (!init_q && rst_ni && since_rst_q >= 3'd2 && since_clear_q >= 2'd2) begin
-      assert (acc_m_o == m2_q);
-      assert (acc_e_o == e2_q);
+    if (!init_q && rst_ni && since_rst_q >= 3'd2 && since_clear_q >= 2'd1) begin
+      assert (acc_m_o == m1_q);
+      assert (acc_e_o == e1_q);
     end
   end
 endmodule

@@ -26,8 +26,11 @@ muts = mutate.all_mutants([pe, core])
 kinds = {m["kind"] for m in muts}
 check(kinds == {"op", "const", "index", "stuck"}, f"all four kinds of mutant, got {sorted(kinds)}")
 by = {(m["file"], m["kind"], m["orig"], m["rep"]) for m in muts}
-check(("bfp_pe.sv", "op", "*", "+") in by, "bfp_pe: the product act_i * wgt_i -> act_i + wgt_i")
-check(("bfp_pe.sv", "op", "&&", "||") in by, "bfp_pe: mul_valid_q && mul_last_q -> ||")
+check(("bfp_pe.sv", "op", "+", "-") in by, "bfp_pe: the block-sum add bsum_q + prod -> bsum_q - prod")
+mul = os.path.join(src, "rtl", "bfp_mul.sv")
+check(("bfp_mul.sv", "op", "*", "+") in {(m["file"], m["kind"], m["orig"], m["rep"]) for m in mutate.all_mutants([mul])},
+      "bfp_mul: the product a_i * b_i -> a_i + b_i")
+check(("bfp_pe.sv", "op", "&&", "||") in by, "bfp_pe: valid_i && last_i -> ||")
 check(("bfp_pe.sv", "const", "1'b0", "1'b1") in by, "bfp_pe: a 1-bit literal flipped")
 check(("bfp_core.sv", "stuck", "OpStore[3:0]", "'0") in by, "bfp_core: op_o's STORE encoding stuck at 0")
 # no site in generate-time code: the parameter checks (generate if), localparams, the parameter list
@@ -37,12 +40,12 @@ for m in muts:
     if any(w in line for w in ("localparam", "parameter", "$error", "gen_bad")):
         check(False, f"a mutant in generate-time code: {m['file']}:{m['line']}: {line.strip()}")
         break
-# the sites of bfp_pe.sv, counted by hand: 11 continuous assignments (8 of them the clock / enable selects of the
-# gated and ungated branches; the unused_* sinks are not sites), 16 nonblocking assignments (6 of them in
-# `always_ff @(...) if (take) ...` blocks), 9 if conditions (5 of them the take_* enables)
+# the sites of bfp_pe.sv, counted by hand: 10 continuous assignments (6 of them the clock / enable selects of the
+# gated and ungated branches, one the external product; the unused_* sinks are not sites), 10 nonblocking
+# assignments (8 of them in `always_ff @(...) if (take_*)` blocks), 6 if conditions (3 of them the take_* enables)
 sites = mutate.find_sites(pe, open(pe).read())
 count = {k: sum(s.kind == k for s in sites) for k in ("assign", "nba", "cond")}
-check(count == {"assign": 11, "nba": 16, "cond": 9}, f"bfp_pe.sv has 11 assign, 16 <=, 9 if sites, found {count}")
+check(count == {"assign": 10, "nba": 10, "cond": 6}, f"bfp_pe.sv has 10 assign, 10 <=, 6 if sites, found {count}")
 # ids and signatures are stable: listing twice gives the same
 check([m["sig"] for m in muts] == [m["sig"] for m in mutate.all_mutants([pe, core])], "signatures are stable")
 check(len({m["sig"] for m in muts}) == len(muts), "signatures are unique")
