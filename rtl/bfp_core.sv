@@ -8,7 +8,7 @@ module bfp_core #(
   parameter int BlockSize    = 32,         /// elements per BFP block B (block_size), a power of two in 4..64
   parameter int AccWidth     = 32,         /// accumulator mantissa bits W (accumulator.width), up to 64
   parameter int GuardBits    = 4,  /// fraction bits below a block product F (accumulator.guard_bits), 0..16
-  parameter int OperandRegs  = 1,  /// registers on the operand broadcast (pipeline.operand_regs), 1..3
+  parameter int OperandRegs  = 1,  /// registers on the operand broadcast (pipeline.operand_regs), 0..3
   parameter int RequantLanes = BlockSize,  /// requantizer lanes per cycle (pipeline.requant_lanes)
   parameter int ActDepth     = 1024,       /// K elements per activation bank (buffers.act_depth)
   parameter int WgtDepth     = 1024,       /// K elements per weight bank (buffers.wgt_depth)
@@ -54,8 +54,8 @@ module bfp_core #(
   begin : gen_bad_acc
     $error("bfp_core: need GuardBits in 0..16 and 17 + log2(BlockSize) + GuardBits + 2 <= AccWidth <= 64");
   end
-  if (OperandRegs < 1 || OperandRegs > 3) begin : gen_bad_regs
-    $error("bfp_core: OperandRegs must be in 1..3");
+  if (OperandRegs < 0 || OperandRegs > 3) begin : gen_bad_regs
+    $error("bfp_core: OperandRegs must be in 0..3");
   end
   if (MemWidth < 64 || MemWidth > 512 || (MemWidth & (MemWidth - 1)) != 0) begin : gen_bad_mem
     $error("bfp_core: MemWidth must be a power of two in 64..512");

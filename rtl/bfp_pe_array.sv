@@ -11,7 +11,7 @@ module bfp_pe_array #(
   parameter int BlockSize   = 32,                        /// elements per BFP block B (a power of two)
   parameter int AccWidth    = 32,                        /// accumulator mantissa bits W
   parameter int GuardBits   = 4,                         /// fraction bits below a block product F
-  parameter int OperandRegs = 1,                         /// register stages on the operand broadcast, >= 1
+  parameter int OperandRegs = 1,                         /// register stages on the operand broadcast, >= 0
   parameter int PerRow      = 0,  /// rows follow their own schedules: per-row valid/last and weights
   parameter int Groups      = 1,  /// with PerRow: column groups per row with their own schedules
   parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate, 2 enable (operand pipe, PE registers)
@@ -44,8 +44,8 @@ module bfp_pe_array #(
   if (Groups < 1 || Cols % Groups != 0 || (PerRow == 0 && Groups != 1)) begin : gen_bad_groups
     $error("bfp_pe_array: Groups must divide Cols (and be 1 without PerRow)");
   end
-  if (OperandRegs < 1) begin : gen_bad_regs
-    $error("bfp_pe_array: OperandRegs must be at least 1");
+  if (OperandRegs < 0) begin : gen_bad_regs
+    $error("bfp_pe_array: OperandRegs must be at least 0");
   end
 `endif
 
@@ -87,51 +87,30 @@ module bfp_pe_array #(
     end
   end
 
-  // Row lock-step (docs/architecture.md "Operand buffer energy"): while wgt_row0_i[i] is set row i is presented
-  // row 0's weights, so its own weight registers need not load: they hold, and its PEs read row 0's registers of
-  // the same stage. The flag travels down the pipe with the operands it came with (wlock_q[s]: the flag of the
-  // operands in stage s), so each stage and the PEs switch over with the operands, whatever Stages is.
-  // Row 0 never has it; without PerRow there is one weight row and nothing to share.
-  logic [Stages*Rows-1:0] wlock_q;
-  logic [Stages*Rows-1:0] wlock_in;  // the flag of the operands entering stage s
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) wlock_q <= '0;
-    else wlock_q <= wlock_in;
-  end
-  if (PerRow == 0) begin : gen_no_wlock
-    logic unused_wlock;  // one weight row: the flags stay clear and nothing reads them
-    assign unused_wlock = ^{wlock_q, wgt_row0_i};
-  end
-  for (genvar s = 0; s < Stages; s++) begin : gen_wlock
-    if (s == 0) begin : gen_first
-      assign wlock_in[0 +: Rows] = (PerRow != 0) ? (wgt_row0_i & ~Rows'(1)) : '0;
-    end else begin : gen_next
-      assign wlock_in[s*Rows +: Rows] = wlock_q[(s-1)*Rows +: Rows];
-    end
-  end
-
-  // Column-group lock-step, the same way for the activations: while act_grp0_i[i] is set the groups of row i
-  // walk alike (the same valid and last) and are presented group 0's activation code and exponent, so the
-  // activation registers of groups 1 .. Groups-1 hold and their PEs read group 0's registers of the same stage
-  // (alock_q[s]: the flag of the operands in stage s). Without PerRow or with one group there is nothing to share.
+  // Lock-steps (docs/architecture.md "Operand buffer energy"). Row lock-step: while wgt_row0_i[i] is set row i is
+  // presented row 0's weights, so its own weight registers need not load: they hold, and its PEs read row 0's
+  // registers of the same stage (row 0 never has it; without PerRow there is one weight row and nothing to share).
+  // Column-group lock-step, the same way for the activations: while act_grp0_i[i] is set the groups of row i walk
+  // alike (the same valid and last) and are presented group 0's activation code and exponent, so the activation
+  // registers of groups 1 .. Groups-1 hold and their PEs read group 0's (without PerRow or with one group there is
+  // nothing to share). The flags travel down one pipe with the operands they came with, so each stage and the PEs
+  // switch over with the operands, whatever Stages is: stage s holds the flags of the operands in stage s, the row
+  // flags at [s*LockW +: Rows] and the group flags at [s*LockW + Rows +: Rows]; lock_in is what enters stage s.
   localparam int ActLock = (PerRow != 0 && Groups > 1) ? 1 : 0;
-  logic [Stages*Rows-1:0] alock_q;
-  logic [Stages*Rows-1:0] alock_in;  // the flag of the operands entering stage s
+  localparam int LockW   = 2 * Rows;
+  logic [Stages*LockW-1:0] lock_q, lock_in;
   always_ff @(posedge clk_i) begin
-    if (!rst_ni) alock_q <= '0;
-    else alock_q <= alock_in;
+    if (!rst_ni) lock_q <= '0;
+    else lock_q <= lock_in;
   end
-  if (ActLock == 0) begin : gen_no_alock
-    logic unused_alock;  // no column groups: the flags stay clear and nothing reads them
-    assign unused_alock = ^{alock_q, act_grp0_i};
+  assign lock_in[0 +: LockW] = {(ActLock != 0) ? act_grp0_i : Rows'(0),
+                                (PerRow != 0) ? (wgt_row0_i & ~Rows'(1)) : Rows'(0)};
+  if (Stages > 1) begin : gen_lock_next
+    assign lock_in[LockW +: (Stages-1)*LockW] = lock_q[0 +: (Stages-1)*LockW];
   end
-  for (genvar s = 0; s < Stages; s++) begin : gen_alock
-    if (s == 0) begin : gen_first
-      assign alock_in[0 +: Rows] = (ActLock != 0) ? act_grp0_i : '0;
-    end else begin : gen_next
-      assign alock_in[s*Rows +: Rows] = alock_q[(s-1)*Rows +: Rows];
-    end
-  end
+  // without a lock-step its flags stay clear and nothing reads them (row 0's row flag never is set)
+  logic unused_lock;
+  assign unused_lock = ^{lock_q, act_grp0_i, wgt_row0_i};
 
   if (ClockGating == 1) begin : gen_pipe_gated
     // stage s of unit c loads with the unit's valid one stage up (valid_i for stage 0): a register like the
@@ -151,7 +130,7 @@ module bfp_pe_array #(
         // own gates below), so its gates close with the group lock-step; row 0's also clock row 0's weights
         localparam int ALocked = (ActLock != 0 && c % Groups != 0 && c / Groups != 0) ? 1 : 0;
         logic lock;
-        assign lock = (ALocked != 0) ? alock_in[s*Rows + c / Groups] : 1'b0;
+        assign lock = (ALocked != 0) ? lock_in[s*LockW + Rows + c / Groups] : 1'b0;
         bfp_icg u_icg (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && !lock)), .gclk_o(stage_clk[s*CtlRows + c]));
         bfp_icg u_icg_e (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && stage_last[c] && !lock)),
                          .gclk_o(stage_clk_e[s*CtlRows + c]));
@@ -165,7 +144,7 @@ module bfp_pe_array #(
           assign stage_clk_we[c] = stage_clk_e[s*CtlRows + c];
         end else begin : gen_rowi
           logic lock;
-          assign lock = wlock_in[s*Rows + Row];
+          assign lock = lock_in[s*LockW + Row];
           bfp_icg u_icg_w (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && !lock)), .gclk_o(stage_clk_w[c]));
           bfp_icg u_icg_we (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[c] && stage_last[c] && !lock)),
                             .gclk_o(stage_clk_we[c]));
@@ -181,7 +160,7 @@ module bfp_pe_array #(
           assign stage_clk_ae[u] = stage_clk_e[Unit];
         end else begin : gen_own_clk
           logic lock;
-          assign lock = alock_in[s*Rows];
+          assign lock = lock_in[s*LockW + Rows];
           bfp_icg u_icg_a (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[u] && !lock)), .gclk_o(stage_clk_a[u]));
           bfp_icg u_icg_ae (.clk_i(clk_i), .en_i(!rst_ni || (stage_valid[u] && stage_last[u] && !lock)),
                             .gclk_o(stage_clk_ae[u]));
@@ -226,36 +205,36 @@ module bfp_pe_array #(
         wgt_e_pipe_q <= '0;
       end else begin
         for (int u = 0; u < ActUnits; u++) begin
-          if (valid_i[(PerRow != 0) ? u : 0] && !(u % Groups != 0 && alock_in[u / Groups]))
+          if (valid_i[(PerRow != 0) ? u : 0] && !(u % Groups != 0 && lock_in[Rows + u / Groups]))
             act_pipe_q[8*u +: 8] <= act_i[8*u +: 8];
           if (valid_i[(PerRow != 0) ? u : 0] && last_i[(PerRow != 0) ? u : 0]
-              && !(u % Groups != 0 && alock_in[u / Groups]))
+              && !(u % Groups != 0 && lock_in[Rows + u / Groups]))
             act_e_pipe_q[8*u +: 8] <= act_e_i[8*u +: 8];
         end
         for (int e = 0; e < WgtRows * Cols; e++) begin
-          if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0] && !wlock_in[e / Cols])
+          if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0] && !lock_in[e / Cols])
             wgt_pipe_q[8*e +: 8] <= wgt_i[8*e +: 8];
           if (valid_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0]
-              && last_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0] && !wlock_in[e / Cols])
+              && last_i[(PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0] && !lock_in[e / Cols])
             wgt_e_pipe_q[8*e +: 8] <= wgt_e_i[8*e +: 8];
         end
         for (int s = 1; s < Stages; s++) begin
           for (int u = 0; u < ActUnits; u++) begin
             if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]
-                && !(u % Groups != 0 && alock_in[s*Rows + u / Groups]))
+                && !(u % Groups != 0 && lock_in[s*LockW + Rows + u / Groups]))
               act_pipe_q[s*ActW + 8*u +: 8] <= act_pipe_q[(s-1)*ActW + 8*u +: 8];
             if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]
                 && last_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? u : 0)]
-                && !(u % Groups != 0 && alock_in[s*Rows + u / Groups]))
+                && !(u % Groups != 0 && lock_in[s*LockW + Rows + u / Groups]))
               act_e_pipe_q[s*ActW + 8*u +: 8] <= act_e_pipe_q[(s-1)*ActW + 8*u +: 8];
           end
           for (int e = 0; e < WgtRows * Cols; e++) begin
             if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]
-                && !wlock_in[s*Rows + e / Cols])
+                && !lock_in[s*LockW + e / Cols])
               wgt_pipe_q[s*WgtW + 8*e +: 8] <= wgt_pipe_q[(s-1)*WgtW + 8*e +: 8];
             if (valid_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]
                 && last_pipe_q[(s-1)*CtlRows + ((PerRow != 0) ? e / Cols * Groups + e % Cols / GroupCols : 0)]
-                && !wlock_in[s*Rows + e / Cols])
+                && !lock_in[s*LockW + e / Cols])
               wgt_e_pipe_q[s*WgtW + 8*e +: 8] <= wgt_e_pipe_q[(s-1)*WgtW + 8*e +: 8];
           end
         end
@@ -276,7 +255,7 @@ module bfp_pe_array #(
     end else begin : gen_shared
       localparam int U0 = u / Groups * Groups;  // group 0 of the unit's row
       logic lock;
-      assign lock          = alock_q[(Stages-1)*Rows + u / Groups];
+      assign lock          = lock_q[(Stages-1)*LockW + Rows + u / Groups];
       assign act[8*u +: 8]   = lock ? act_pipe_q[(Stages-1)*ActW + 8*U0 +: 8]
                                     : act_pipe_q[(Stages-1)*ActW + 8*u +: 8];
       assign act_e[8*u +: 8] = lock ? act_e_pipe_q[(Stages-1)*ActW + 8*U0 +: 8]
@@ -291,7 +270,7 @@ module bfp_pe_array #(
       assign wgt_e[8*e +: 8] = wgt_e_pipe_q[(Stages-1)*WgtW + 8*e +: 8];
     end else begin : gen_shared
       logic lock;
-      assign lock            = wlock_q[(Stages-1)*Rows + Row];
+      assign lock            = lock_q[(Stages-1)*LockW + Row];
       assign wgt[8*e +: 8]   = lock ? wgt_pipe_q[(Stages-1)*WgtW + 8*(e % Cols) +: 8]
                                     : wgt_pipe_q[(Stages-1)*WgtW + 8*e +: 8];
       assign wgt_e[8*e +: 8] = lock ? wgt_e_pipe_q[(Stages-1)*WgtW + 8*(e % Cols) +: 8]

@@ -456,6 +456,24 @@ INSTANTIATE_TEST_SUITE_P(Configs, RtlValues,
                                   sanitize(bfp::verify::to_string(std::get<1>(i.param)));
                          });
 
+// ---- operand_regs: 0 (configs/up5k_2x2.yaml): the PEs' own operand stage is the only one ------------------
+
+TEST(RtlOperandRegsZero, ShippedUp5k2x2BitExact) {
+  const Config cfg = load("configs/up5k_2x2.yaml");
+  ASSERT_EQ(cfg.operand_regs, 0) << "this test covers the shortest operand pipeline";
+  for (const ValueKind kind : bfp::verify::all_value_kinds()) {
+    GemmSpec s;
+    s.m = 3 * cfg.rows + 1;
+    s.n = 3 * cfg.cols + 1;
+    s.k = 5 * cfg.block + 3;
+    s.seed = 2000 + static_cast<int>(kind);
+    s.values = kind;
+    s.relu = static_cast<int>(kind) % 2;
+    s.stall = 0.25;
+    expect_bit_exact(cfg, s);
+  }
+}
+
 // ---- a config with tiny buffers: many K chunks whose exponents need their own beat ---------------------
 
 // r2c2b8 with 16-element buffers: two blocks per K chunk, BEAT = 8, so each chunk's exponents start on a new

@@ -492,8 +492,9 @@ TEST(SparseHarness, LookaheadSkipsBlocksWithAnEmptyAndByHand) {
 
 // Per-COMPUTE overhead (docs/architecture.md "COMPUTE timing"), by hand: two COMPUTE(CLEAR) + DRAIN tiles back to
 // back on operands loaded beforehand (dense LOAD_ACT: every element of the loaded count*B issues), on `none`
-// (r2c2b8, OperandRegs 1) and `activations` (r4c4b16, OperandRegs 2). N1 = 2B and N2 = 3B elements. The pending
-// register takes the next command in the cycle the current one dispatches. Cycle 1 the first COMPUTE is accepted,
+// (r2c2b8, OperandRegs 1; up5k_2x2, OperandRegs 0) and `activations` (r4c4b16, OperandRegs 2). N1 = 2B and N2 = 3B
+// elements. The pending register takes the next command in the cycle the current one dispatches. Cycle 1 the
+// first COMPUTE is accepted,
 // 2 it dispatches (the DRAIN is accepted), 3 .. 2+N1 its elements issue; the DRAIN dispatches in 3+N1 (the first
 // cycle without an issue) and the second COMPUTE is accepted then; it dispatches in 4+N1 (comp_run_q fell at the
 // end of 3+N1), its elements issue in 5+N1 .. 4+N1+N2; the second DRAIN dispatches in 5+N1+N2 and its copy
@@ -505,7 +506,7 @@ TEST(SparseHarness, LookaheadSkipsBlocksWithAnEmptyAndByHand) {
 TEST(SparseHarness, BackToBackComputeDrainTilesByHand) {
   using bfp::host::Command;
   using bfp::host::Opcode;
-  for (const char* rel : {"configs/test/r2c2b8.yaml", "configs/test/r4c4b16.yaml"}) {
+  for (const char* rel : {"configs/test/r2c2b8.yaml", "configs/test/r4c4b16.yaml", "configs/up5k_2x2.yaml"}) {
     SCOPED_TRACE(rel);
     const Config cfg = load(rel);
     const int B = cfg.block, blocks1 = 2, blocks2 = 3;
