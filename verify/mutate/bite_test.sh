@@ -5,13 +5,13 @@
 # configs/test/r2c2b8.yaml, compiled at -O1 ($BFP_MODEL_OPT; cached after the first run), and runs a short
 # deterministic fuzz: mutant 0 (the original design) must pass, both mutants must fail.
 #   1 (366e6a8da815) bfp_core.sv op_o: STORE reported as 0 -- changes no result; killed by the driver's op_o check
-#   2 (dfef8c112836) bfp_pe.sv: the product act_i * wgt_i -> act_i + wgt_i
+#   2 (70641a1dd70f) bfp_mul.sv: the product a_i * b_i -> a_i + b_i (the PE's multiplier)
 # Usage: bite_test.sh SOURCE_DIR BFPGEN OUT_DIR
 set -euo pipefail
 src=$1 bfpgen=$2 out=$3
 rm -rf "$out/rtl"
 mkdir -p "$out"
-python3 "$src/verify/mutate/mutate.py" schema --out "$out/rtl" --pick 366e6a8da815 --pick dfef8c112836 "$src"/rtl/*.sv
+python3 "$src/verify/mutate/mutate.py" schema --out "$out/rtl" --pick 366e6a8da815 --pick 70641a1dd70f "$src"/rtl/*.sv
 export BFP_RTL_SOURCE_DIR=$out/rtl BFP_MODEL_OPT=${BFP_MODEL_OPT:--O1}
 fuzz=("$bfpgen" fuzz --config "$src/configs/test/r2c2b8.yaml" --seed 1 --count 6 --quiet)
 status=0
