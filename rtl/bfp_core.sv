@@ -749,7 +749,7 @@ module bfp_core #(
   logic [DrainStages-1:0]          drain_tgt_q;   // and the accumulator buffer it writes
   logic [SlotBits-1:0]             drain_slot;    // slot of the DRAIN being dispatched
   logic                            drain_tgt;     // accumulator buffer of the DRAIN being dispatched
-  logic                            pe_clear, acc_drain, acc_drain_buf;
+  logic                            pe_clear, pe_flush, acc_drain, acc_drain_buf;
   logic [SlotBits-1:0]             acc_drain_slot;
 
   assign comp_busy = comp_run_q;
@@ -772,6 +772,8 @@ module bfp_core #(
     drain_tgt_q  <= {drain_tgt_q[DrainStages-2:0], drain_tgt};
   end
   assign pe_clear       = clear_pipe_q[ClearStages-1];
+  // the PEs align their waiting blocks the cycle before the copy reads them (bfp_pe)
+  assign pe_flush       = drain_pipe_q[DrainStages-2];
   assign acc_drain      = drain_pipe_q[DrainStages-1];
   assign acc_drain_slot = drain_slot_q[(DrainStages-1)*SlotBits +: SlotBits];
   assign acc_drain_buf  = drain_tgt_q[DrainStages-1];
@@ -797,6 +799,7 @@ module bfp_core #(
     .clk_i  (clk_i),
     .rst_ni (rst_ni),
     .clear_i(pe_clear),
+    .flush_i(pe_flush),
     .valid_i(op_valid),
     .last_i (op_last),
     .act_i  (act),

@@ -23,6 +23,7 @@ module bfp_pe_array #(
   input  logic                          clk_i,                /// clock
   input  logic                          rst_ni,               /// active-low synchronous reset
   input  logic                          clear_i,              /// reset every accumulator
+  input  logic                          flush_i,  /// align every PE's waiting block (the cycle before a DRAIN copy)
   input  logic [CtlRows-1:0]            valid_i,  /// operands present this cycle (per unit if PerRow)
   input  logic [CtlRows-1:0]            last_i,               /// last element of a block
   input  logic [ActUnits*8-1:0]         act_i,                /// row (unit) i code at [8i+7:8i]
@@ -283,20 +284,23 @@ module bfp_pe_array #(
   // two products the PEs add to their block sums; with an odd number of columns per unit the last PE keeps its
   // own multiplier. prod holds the products of row i (PE j at [16j +: 16]), zero where unused.
   // The PE stage clocks with `gate` (bfp_pe "Clocking"): the PEs of a unit share valid, last, clear_i and the
-  // reset, so their three stage gates are one set per unit here, opened by the unit's valid and last and a copy
-  // of the PE's block valid (same reset as the PE's own). 3 x units latches instead of 3 per PE: on the default
-  // config (32 units: 8 rows x 4 column groups) 96 instead of 384. Unused with none and enable.
+  // reset, so their three stage gates are one set per unit here, opened by the unit's valid and last, flush_i
+  // and a copy of the PE's waiting-block flag (same reset as the PE's own). 3 x units latches instead of 3 per
+  // PE: on the default config (32 units: 8 rows x 4 column groups) 96 instead of 384. Unused with none and
+  // enable.
   logic [CtlRows*3-1:0] unit_gclk;
   if (ClockGating == 1) begin : gen_unit_cg
     for (genvar c = 0; c < CtlRows; c++) begin : gen_unit
-      logic blk_valid_q;
+      logic pend_q;
       always_ff @(posedge clk_i) begin
-        if (!rst_ni || clear_i) blk_valid_q <= 1'b0;
-        else blk_valid_q <= valid[c] && last[c];
+        if (!rst_ni || clear_i) pend_q <= 1'b0;
+        else if (valid[c] && last[c]) pend_q <= 1'b1;
+        else if (flush_i) pend_q <= 1'b0;
       end
       bfp_icg u_icg_bsum (.clk_i(clk_i), .en_i(!rst_ni || clear_i || valid[c]), .gclk_o(unit_gclk[3*c]));
       bfp_icg u_icg_blk (.clk_i(clk_i), .en_i(valid[c] && last[c]), .gclk_o(unit_gclk[3*c + 1]));
-      bfp_icg u_icg_acc (.clk_i(clk_i), .en_i(!rst_ni || clear_i || blk_valid_q), .gclk_o(unit_gclk[3*c + 2]));
+      bfp_icg u_icg_acc (.clk_i(clk_i), .en_i(!rst_ni || clear_i || (pend_q && (flush_i || (valid[c] && last[c])))),
+                         .gclk_o(unit_gclk[3*c + 2]));
     end
   end else begin : gen_unit_ce
     assign unit_gclk = '0;
@@ -329,6 +333,7 @@ module bfp_pe_array #(
         .clk_i  (clk_i),
         .rst_ni (rst_ni),
         .clear_i(clear_i),
+        .flush_i(flush_i),
         .valid_i(valid[(PerRow != 0) ? U : 0]),
         .last_i (last[(PerRow != 0) ? U : 0]),
         .act_i  (act[8*U +: 8]),

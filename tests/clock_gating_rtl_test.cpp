@@ -225,8 +225,8 @@ TEST(ClockGatingRtl, GatedFlipFlopsSampleLikeClockEnables) {
 
 // Three copies of bfp_pe_array (per-row schedules, two column groups, two operand stages) and of bfp_acc_buf,
 // with ClockGating 0 (none), 1 (gate: operand-pipe, PE-stage and accumulator-buffer slot gates) and 2 (enable),
-// driven by the same random inputs: valid and last per unit, clears and resets at any time (also while a unit is
-// idle), operands that change in cycles without valid, DRAINs into random slots. Every PE accumulator and every
+// driven by the same random inputs: valid and last per unit, clears, flushes and resets at any time (also while a
+// unit is idle), operands that change in cycles without valid, DRAINs into random slots. Every PE accumulator and every
 // read of the buffer must be equal in every cycle: a gate opened a cycle late, or a register that needs a clock
 // while its gate is closed, shows as a mismatch. acc_buf takes the none copy's PE outputs, so its check is of
 // the buffer alone.
@@ -237,6 +237,7 @@ module array_bench #(
   input  logic                   clk_i,
   input  logic                   rst_ni,
   input  logic                   clear_i,
+  input  logic                   flush_i,
   input  logic [Units-1:0]       valid_i,
   input  logic [Units-1:0]       last_i,
   input  logic [Units*8-1:0]     act_i,
@@ -258,17 +259,20 @@ module array_bench #(
   logic [B*bfp_pkg::EXP_W-1:0] be0, be1, be2;
   bfp_pe_array #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .GuardBits(2), .OperandRegs(2),
                  .PerRow(1), .Groups(2), .ClockGating(0)) u_a0 (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .act_grp0_i,
+    .clk_i, .rst_ni, .clear_i, .flush_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i,
+    .act_grp0_i,
     .acc_m_o(m0),
     .acc_e_o(e0));
   bfp_pe_array #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .GuardBits(2), .OperandRegs(2),
                  .PerRow(1), .Groups(2), .ClockGating(1)) u_a1 (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .act_grp0_i,
+    .clk_i, .rst_ni, .clear_i, .flush_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i,
+    .act_grp0_i,
     .acc_m_o(m1),
     .acc_e_o(e1));
   bfp_pe_array #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .GuardBits(2), .OperandRegs(2),
                  .PerRow(1), .Groups(2), .ClockGating(2)) u_a2 (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i, .act_grp0_i,
+    .clk_i, .rst_ni, .clear_i, .flush_i, .valid_i, .last_i, .act_i, .act_e_i, .wgt_i, .wgt_e_i, .wgt_row0_i,
+    .act_grp0_i,
     .acc_m_o(m2),
     .acc_e_o(e2));
   bfp_acc_buf #(.Rows(Rows), .Cols(Cols), .BlockSize(B), .AccWidth(W), .AccCols(Slots * Cols), .ClockGating(0)) u_b0 (
@@ -305,6 +309,7 @@ int main(int argc, char** argv) {
     t.clk_i = 0;
     t.rst_ni = cyc >= 3 && rng() % 5000 != 0;
     t.clear_i = rng() % 97 == 0;
+    t.flush_i = rng() % 11 == 0;
     const int busy = (cyc / 500) % 3;  // phases: mostly idle, half, mostly valid
     t.valid_i = 0;
     for (int u = 0; u < 4; ++u)

@@ -239,8 +239,8 @@ module iso_tb;
   logic [R*C*24-1:0] acc_m;
   logic [R*C*bfp_pkg::EXP_W-1:0] acc_e;
   bfp_pe_array #(.Rows(R), .Cols(C), .BlockSize(B), .AccWidth(W), .GuardBits(F), .OperandRegs(OR), .PerRow(1),
-                 .Groups(G), .ClockGating(`CG)) dut (.clk_i(clk), .rst_ni(rst_n), .clear_i(1'b0), .valid_i(valid),
-                                  .last_i(last), .act_i(act), .act_e_i(act_e), .wgt_i(wgt), .wgt_e_i(wgt_e),
+                 .Groups(G), .ClockGating(`CG)) dut (.clk_i(clk), .rst_ni(rst_n), .clear_i(1'b0), .flush_i(1'b0),
+                                  .valid_i(valid), .last_i(last), .act_i(act), .act_e_i(act_e), .wgt_i(wgt), .wgt_e_i(wgt_e),
                                   .wgt_row0_i(wlock), .act_grp0_i(alock), .acc_m_o(acc_m), .acc_e_o(acc_e));
   // what was presented 1..S cycles ago
   logic [U-1:0] dv [0:S-1];

@@ -5,9 +5,11 @@
 // ref_align step. BMC from reset covers every input sequence up to the step count, so every block of B
 // element pairs (and every pair of consecutive blocks when the depth allows) is checked.
 // Assumed (bfp_core's use): clear_i only while the PE pipeline is empty (no valid_i in the cycle before nor in
-// the cycle of the clear). Checked: acc_m_o/acc_e_o equal the reference two cycles after the inputs (block sum,
-// then accumulator: the PE multiplies and adds in one cycle), except in the cycle after a clear (the PE clears
-// at once, the delayed reference one cycle later).
+// the cycle of the clear). flush_i is free. Checked: whenever no block waits (none finished since the last
+// flush_i, clear_i or reset; the PE aligns a finished block only with the next block's last element or a
+// flush_i), acc_m_o/acc_e_o equal the reference two cycles after the inputs (block sum, then accumulator: the
+// PE multiplies and adds in one cycle), except in the cycle after a clear (the PE clears at once, the delayed
+// reference one cycle later).
 module pe_eq #(
   parameter int BlockSize = 4,
   parameter int AccWidth  = 24,
@@ -16,6 +18,7 @@ module pe_eq #(
   input logic               clk_i,
   input logic               rst_ni,
   input logic               clear_i,
+  input logic               flush_i,
   input logic               valid_i,
   input logic               last_i,
   input logic signed [7:0]  act_i,
@@ -28,7 +31,7 @@ module pe_eq #(
   logic signed [AccWidth-1:0] acc_m_o;
   logic        [8:0]          acc_e_o;
   bfp_pe #(.BlockSize(BlockSize), .AccWidth(AccWidth), .GuardBits(GuardBits)) u_dut (
-    .clk_i, .rst_ni, .clear_i, .valid_i, .last_i, .act_i, .wgt_i, .act_e_i, .wgt_e_i, .prod_i(16'sd0), .gclk_i(3'b0), .acc_m_o,
+    .clk_i, .rst_ni, .clear_i, .flush_i, .valid_i, .last_i, .act_i, .wgt_i, .act_e_i, .wgt_e_i, .prod_i(16'sd0), .gclk_i(3'b0), .acc_m_o,
     .acc_e_o);
 
   // ---- reference: exact block sum (32-bit integer), then one aligned step per block ----
@@ -43,6 +46,7 @@ module pe_eq #(
     .pe_i({1'b0, act_e_i} + {1'b0, wgt_e_i}), .m_o(m_new), .e_o(e_new));
 
   logic init_q = 1'b1;
+  logic pend_q;  // a block finished and not yet flushed (the harness's own count, not the PE's flag)
   logic [1:0] since_clear_q = '0;  // cycles since a clear, saturating at 3
   logic [1:0] since_valid_q;       // cycles since a valid_i, saturating at 3
   logic [2:0] since_rst_q;
@@ -51,8 +55,11 @@ module pe_eq #(
     init_q <= 1'b0;
     if (!rst_ni) begin
       sum_q <= '0; m_q <= '0; e_q <= '0;
-      since_rst_q <= '0; since_valid_q <= 2'd3; n_q <= '0;
+      since_rst_q <= '0; since_valid_q <= 2'd3; n_q <= '0; pend_q <= 1'b0;
     end else begin
+      if (clear_i) pend_q <= 1'b0;
+      else if (valid_i && last_i) pend_q <= 1'b1;
+      else if (flush_i) pend_q <= 1'b0;
       if (valid_i) n_q <= last_i ? '0 : (clear_i ? 1 : n_q + 1);
       else if (clear_i) n_q <= '0;
       if (valid_i && last_i) begin
@@ -77,7 +84,7 @@ module pe_eq #(
     if (clear_i && rst_ni) assume (since_valid_q >= 2'd1 && !valid_i);
     // a block has at most B elements (fewer when zero elements are skipped)
     if (rst_ni && valid_i && (clear_i ? 0 : n_q) == BlockSize - 1) assume (last_i);
-    if (!init_q && rst_ni && since_rst_q >= 3'd2 && since_clear_q >= 2'd1) begin
+    if (!init_q && rst_ni && since_rst_q >= 3'd2 && since_clear_q >= 2'd1 && !pend_q) begin
       assert (acc_m_o == m1_q);
       assert (acc_e_o == e1_q);
     end
