@@ -234,7 +234,7 @@ TEST(PpaAsic, ClockGatingLowersTheClockPinPowerOfAnIdleMemory) {
   EXPECT_LT(p_open.total_w, 1.6 * p_plain.total_w);
 
   // The PE (one here): three gates (block sum, block register with its exponent sum, accumulator) in front of all
-  // its flip-flops but the block-valid bit. They are its unit's, in bfp_pe_array, and clock the PE through
+  // its flip-flops but the waiting-block flag. They are its unit's, in bfp_pe_array, and clock the PE through
   // its gclk_i port: power.sh must follow the gated clock into the PE, or the PE has no gated flip-flops at all.
   // An idle PE (every gate closed, e.g. a row with nothing to do) draws less than a quarter of the ungated PE's
   // clock-pin power, a busy one (every gate open) more than an idle one.
