@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -67,7 +69,8 @@ bool newer(const fs::path& a, const fs::path& b) {
 // the current method anyway, so its key does not name one.
 // The RTL is not compared: reuse is for synthesis-side changes that leave the simulation as it was.
 void activity_step(const ReportOptions& opt, const Config& cfg, const std::string& what, const fs::path& run_dir,
-                   const std::string& workload_args, const std::string& cmd) {
+                   const std::string& workload_args, const std::string& cmd,
+                   const std::function<const NetLevel&()>& nets = {}) {
   json key = {{"config_hash", cfg.hash()}, {"workload", workload_args}};
   const fs::path key_file = run_dir / "activity.key";
   if (opt.reuse_runs) {
@@ -85,6 +88,26 @@ void activity_step(const ReportOptions& opt, const Config& cfg, const std::strin
   }
   fs::remove(key_file);
   step(what, cmd);  // scripts/ppa/activity.sh first removes what an earlier run left (its VCD summary too)
+  // a GEMM run's VCD drives the zero-delay simulation of the netlist: every cell's own rate (net_activity.h)
+  const fs::path vcd = run_dir / "activity.vcd";
+  if (nets && fs::exists(vcd)) {
+    const NetLevel& nl = nets();
+    const auto t0 = std::chrono::steady_clock::now();
+    std::ifstream in(vcd);
+    NetActivity a;
+    try {
+      a = simulate_activity(in, nl.netlist, nl.lib, kVcdClock);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(vcd.string() + ": " + e.what());
+    }
+    write_cell_activity((run_dir / "activity_cells.tsv").string(), a);
+    std::cerr << "report: " << what << ": netlist simulated from the VCD (" << a.cycles << " cycles, "
+              << a.cell_toggles.size() << " cells with their own rate, " << a.check_mismatches << " of "
+              << a.check_bits << " checked net-cycles differ from the trace, " << a.trace_conflicts
+              << " net-cycles with disagreeing traced names; "
+              << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count()
+              << " s) -> " << (run_dir / "activity_cells.tsv").string() << "\n";
+  }
   // a GEMM run leaves its VCD (activity.sh): keep the per-scope counts, not the hundreds of MB
   if (summarize_activity_vcd(run_dir.string())) {
     std::cerr << "report: " << what << ": toggles counted from the run's VCD -> "
@@ -224,6 +247,15 @@ json run_report(const ReportOptions& opt) {
     runs.back().act_sparsity = runs.back().gemm["sparsity"]["achieved"]["act"].get<double>();
   }
   const bool gemm_runs = opt.net.empty() && opt.train_net.empty();
+  // the flat netlist, read once when the first GEMM run needs it (tens of seconds on the default config)
+  std::unique_ptr<NetLevel> nets;
+  const std::function<const NetLevel&()> net_level = [&]() -> const NetLevel& {
+    if (!nets) {
+      std::cerr << "report: reading the flat netlist " << (asic_dir / "asic_netlist.v").string() << "\n";
+      nets = std::make_unique<NetLevel>(read_net_level(asic_dir.string()));
+    }
+    return *nets;
+  };
   for (size_t i = 0; gemm_runs && i < opt.act_sparsity.size(); ++i) {
     const double p = opt.act_sparsity[i], w = opt.wgt_sparsity.empty() ? 0.0 : opt.wgt_sparsity[i];
     const fs::path run_dir = fs::absolute(fs::path(opt.out_dir) / "runs" / sp_name(p, w));
@@ -234,7 +266,8 @@ json run_report(const ReportOptions& opt) {
     if (w > 0) what += ", wgt sparsity " + std::to_string(w).substr(0, 4);
     activity_step(opt, cfg, what + " (scripts/ppa/activity.sh)", run_dir, "gemm" + args.str(),
                   env + "bash " + q((repo / "scripts/ppa/activity.sh").string()) + " " + q(opt.config) + " " +
-                      q(run_dir.string()) + " --" + args.str());
+                      q(run_dir.string()) + " --" + args.str(),
+                  net_level);
     runs.push_back(load_run(run_dir.string(), p));
     runs.back().wgt_sparsity = w;
   }

@@ -82,6 +82,7 @@ NetlistPower read_netlist_power(const std::string& dir) {
     if (it == np.instances.end()) throw std::runtime_error(dir + ": leaf " + leaf + " has no known parent instance");
     InstancePower& ip = it->second;
     ip.cells += 1;
+    ip.leaf_dynamic_w.emplace_back(leaf, it1->second[3] - v0[3]);
     ip.p0_w += v0[3];
     ip.p1_w += it1->second[3];
     ip.leakage_w += v0[2];
@@ -104,7 +105,8 @@ NetlistPower read_netlist_power(const std::string& dir) {
 }
 
 WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uint64_t cycles,
-                           const std::map<std::string, uint64_t>& gate_open) {
+                           const std::map<std::string, uint64_t>& gate_open,
+                           const std::unordered_map<std::string, double>* cell_rate) {
   if (cycles == 0) throw std::invalid_argument("weight_power: zero cycles");
   WeightedPower w;
   std::map<std::string, ScopeToggles> per_inst;
@@ -138,6 +140,16 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
       ++w.instances_unmeasured;
       w.unmeasured.push_back(path.empty() ? "(top)" : path);
     }
+    // net-level rates (net_activity): each own leaf at its own rate, those without one at the instance's
+    double dynamic = r * (ip.p1_w - ip.p0_w);
+    if (cell_rate) {
+      dynamic = 0;
+      for (const auto& [leaf, dyn] : ip.leaf_dynamic_w) {
+        auto c = cell_rate->find(leaf);
+        dynamic += (c == cell_rate->end() ? r : c->second) * dyn;
+      }
+      if (ip.p1_w > ip.p0_w) r = dynamic / (ip.p1_w - ip.p0_w);
+    }
     w.rate_by_instance[path.empty() ? "(top)" : path] = r;
     // the flip-flops behind a clock gate see a clock edge only in the cycles the gate was open
     double saved = 0;
@@ -153,7 +165,6 @@ WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uin
     w.gated_clock_saved_w += saved;
     // the instance's three parts: leakage, clock pins (less what its gates save), switching at rate r
     const double clock = ip.p0_w - ip.leakage_w - saved;
-    const double dynamic = r * (ip.p1_w - ip.p0_w);
     const double p = ip.leakage_w + clock + dynamic;
     const std::string group = module_group(np.module_groups, ip.module);
     w.leakage_w += ip.leakage_w;

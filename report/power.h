@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "module_groups.h"
@@ -21,6 +22,8 @@ struct InstancePower {
   /// Clock gating: bfp_icg instance (dotted path) -> the activity-0 power less leakage of the own leaf cells
   /// clocked through that gate (their clock-pin power when clocked every cycle, as OpenSTA reports it).
   std::map<std::string, double> gated_clock_w;
+  /// The own leaf cells: OpenSTA leaf path and P1 - P0 (the activity-dependent part), for net-level rates.
+  std::vector<std::pair<std::string, double>> leaf_dynamic_w;
 };
 
 struct NetlistPower {
@@ -67,13 +70,15 @@ struct WeightedPower {
 };
 
 /// P = sum over netlist instances of P0 + r x (P1 - P0), r = the toggle rate of the RTL scopes mapped onto the
-/// instance: every RTL scope goes to the netlist instance with the longest path that is a prefix of it at a
+/// instance, or, with `cell_rate` (net_activity: leaf path -> rate), per leaf cell P0 + r_cell x (P1 - P0) and the
+/// instance's r only for the leaves it lacks; rate_by_instance is then the instance's effective rate: every RTL scope goes to the netlist instance with the longest path that is a prefix of it at a
 /// '.' boundary (generate blocks without an instance belong to their enclosing instance). Per-group figures
 /// use np.module_groups (modules without a group count as "other").
 /// Clock gates: the flip-flops behind a bfp_icg instance g get their clock-pin part (gated_clock_w) scaled by the
 /// fraction of cycles g was open, gate_open[g] / cycles (CoverageToggles::gates); a gate without a count is
 /// taken as always open (no saving) and listed in gates_unmeasured.
 WeightedPower weight_power(const NetlistPower& np, const ToggleMap& toggles, uint64_t cycles,
-                           const std::map<std::string, uint64_t>& gate_open = {});
+                           const std::map<std::string, uint64_t>& gate_open = {},
+                           const std::unordered_map<std::string, double>* cell_rate = nullptr);
 
 }  // namespace bfp::report

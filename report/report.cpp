@@ -94,12 +94,29 @@ Run load_run(const std::string& dir, double act_sparsity) {
     uint64_t edges = 0;
     r.vcd_toggles = read_activity_toggles(tf, edges);
     r.has_vcd = true;
+    if (std::filesystem::exists(dir + "/activity_cells.tsv")) r.cells_file = dir + "/activity_cells.tsv";
     // summarize_activity_vcd checked the VCD against this run's cycles; a summary copied from another run fails here
     if (edges != r.cycles)
       throw std::runtime_error(tf + ": " + std::to_string(edges) + " clock edges in the VCD, " +
                                std::to_string(r.cycles) + " cycles in coverage.dat.cycles: not the same run");
   }
   return r;
+}
+
+NetLevel read_net_level(const std::string& asic_dir) {
+  NetLevel nl;
+  const std::string tcl = asic_dir + "/power.tcl";
+  std::ifstream in(tcl);
+  if (!in) throw std::runtime_error("cannot read " + tcl + " (run scripts/ppa/power.sh)");
+  int libs = 0;
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind("read_liberty ", 0) != 0) continue;
+    read_liberty(l.substr(13), nl.lib);
+    ++libs;
+  }
+  if (libs == 0) throw std::runtime_error(tcl + ": no read_liberty line");
+  nl.netlist = read_flat_netlist(asic_dir + "/asic_netlist.v", "bfp_top");
+  return nl;
 }
 
 json build_report(const std::string& asic_dir, const NetlistPower& np, const std::vector<Run>& runs,
@@ -151,13 +168,16 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
   rep["peak_tops"] = peak_tops;
   rep["peak_tops_per_mm2"] = peak_tops / area_mm2;
   rep["power_method"] =
-      "OpenSTA report_power per leaf cell at activity 0 and 1 (scripts/ppa/power.sh, achieved clock); per netlist "
-      "instance P = P0 + r (P1 - P0), r = toggles / (bits x cycles) of the RTL scopes mapped onto it (the run's VCD, "
-      "every signal up to 256 bits, parameters excluded; runs without a VCD, toggle_source coverage: Verilator "
-      "toggle coverage, which has no signals declared in generate blocks); flip-flops behind a clock gate "
-      "(power.clock_gating: gate): their P0 less leakage x the fraction of cycles their gate was open (toggles of "
-      "the gate's gclk_o / 2); SRAM macros: accesses from branch coverage (gated memories: their gates' open cycles) "
-      "x the model's energy per access";
+      "OpenSTA report_power per leaf cell at activity 0 and 1 (scripts/ppa/power.sh, achieved clock); per leaf cell "
+      "P = P0 + r (P1 - P0). GEMM runs (power_granularity net): r = the 0<->1 changes per cycle of the cell's output "
+      "nets; a net named like a traced RTL bit of the run's VCD (flip-flop outputs, ports, named wires) takes the "
+      "bit's measured rate and duty, every other net is propagated in topological order through the Liberty "
+      "functions (zero-delay, lag-one, inputs taken as independent; no glitches); cells without a rate (clock "
+      "drivers, loops) and runs without a VCD (power_granularity instance) use r = toggles / (bits x cycles) of the "
+      "RTL scopes mapped onto their netlist instance (VCD, or Verilator toggle coverage, which has no signals "
+      "declared in generate blocks); flip-flops behind a clock gate (power.clock_gating: gate): their P0 less "
+      "leakage x the fraction of cycles their gate was open (toggles of the gate's gclk_o / 2); SRAM macros: "
+      "accesses from branch coverage (gated memories: their gates' open cycles) x the model's energy per access";
 
   // SRAM macro energies (pJ per access) by macro cell name, from asic.json (scripts/ppa/sram_model.py)
   std::map<std::string, std::pair<double, double>> macro_e;
@@ -167,7 +187,22 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
   json jruns = json::array();
   for (const Run& run : runs) {
     const ToggleMap& toggles = run.has_vcd ? run.vcd_toggles : run.cov.scopes;
-    const WeightedPower wp = weight_power(np, toggles, run.cycles, run.cov.gates);
+    NetActivity na;
+    std::unordered_map<std::string, double> cell_rate;
+    const bool net_level = !run.cells_file.empty();
+    if (net_level) {
+      na = read_cell_activity(run.cells_file);
+      if (na.cycles != run.cycles)
+        throw std::runtime_error(run.cells_file + ": " + std::to_string(na.cycles) + " cycles simulated, " +
+                                 std::to_string(run.cycles) + " in the run: not the same run");
+      for (const auto& [leaf, tk] : na.cell_toggles) {
+        bool found = false;
+        cell_rate[leaf] = na.rate(leaf, found);
+      }
+    }
+    const WeightedPower wp = weight_power(np, toggles, run.cycles, run.cov.gates, net_level ? &cell_rate : nullptr);
+    // the same run at one rate per instance (every report before 2026-12-07): for comparison only
+    const double instance_logic_w = net_level ? weight_power(np, toggles, run.cycles, run.cov.gates).total_w : wp.total_w;
     const double t_s = run.cycles / f_hz;
     double sram_pj = 0;
     uint64_t reads = 0, writes = 0, macro_inst = 0, macro_seen = 0;
@@ -210,6 +245,15 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
     jr["macs"] = macs;
     jr["useful_macs"] = useful;
     jr["toggle_source"] = run.has_vcd ? "vcd" : "coverage";
+    jr["power_granularity"] = net_level ? "net" : "instance";
+    if (net_level)
+      jr["net_activity"] = {{"nets", na.nets}, {"nets_traced", na.nets_traced}, {"nets_computed", na.nets_computed},
+                            {"nets_unknown", na.nets_unknown}, {"nets_tainted", na.nets_tainted},
+                            {"nets_clock", na.nets_clock}, {"flops", na.flops},
+                            {"flops_traced", na.flops_traced}, {"cells_with_own_rate", na.cell_toggles.size()},
+                            {"nets_checked", na.nets_checked}, {"check_bits", na.check_bits},
+                            {"check_mismatches", na.check_mismatches}, {"trace_conflicts", na.trace_conflicts},
+                            {"worst_mismatches", na.worst_mismatches}};
     jr["mean_toggle_rate"] = wp.mean_toggle_rate;
     jr["toggle_rate_by_group"] = wp.rate_by_group;
     jr["instances_measured"] = wp.instances_measured;
@@ -249,6 +293,9 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
     jr["tops_per_w_with_dram_high"] = 2 * macs / ((chip_pj + dram_hi) * 1e-12) / 1e12;
     jr["effective_tops_per_mm2"] = eff_tops / area_mm2;
     jr["energy_per_mac_pj"] = chip_pj / macs;
+    // what one rate per netlist instance would give (the method before net-level rates): comparisons only
+    jr["instance_granularity"] = {{"logic_power_mw", instance_logic_w * 1e3},
+                                  {"energy_per_mac_pj", (instance_logic_w * t_s * 1e12 + sram_pj) / macs}};
     jr["energy_per_useful_mac_pj"] = useful > 0 ? chip_pj / useful : 0.0;
     jr["pe_array_energy_per_mac_pj"] = pe_w * t_s * 1e12 / macs;
     jr["pe_array_switching_energy_per_mac_pj"] = pe_dyn_w * t_s * 1e12 / macs;
@@ -364,6 +411,8 @@ std::string render_markdown(const json& rep) {
   row("useful MACs (both operands non-zero)", "useful_macs", 0);
   o << "| toggles from (vcd: every signal; coverage: none declared in generate blocks) |";
   for (const json& r : runs) o << " " << r.value("toggle_source", std::string("coverage")) << " |";
+  o << "\n| rates per (net: traced nets measured, the rest propagated; instance: one per netlist instance) |";
+  for (const json& r : runs) o << " " << r.value("power_granularity", std::string("instance")) << " |";
   o << "\n";
   row("mean toggle rate (toggles/bit/cycle)", "mean_toggle_rate", 4);
   row("logic power (mW)", "logic_power_mw", 1);
@@ -385,6 +434,10 @@ std::string render_markdown(const json& rep) {
   row("effective TOPS/mm^2", "effective_tops_per_mm2", 5);
   row("energy per MAC (pJ, chip)", "energy_per_mac_pj", 2);
   row("energy per useful MAC (pJ)", "energy_per_useful_mac_pj", 2);
+  o << "| energy per MAC at one rate per instance (pJ; the method before net-level rates) |";
+  for (const json& r : runs)
+    o << " " << (r.contains("instance_granularity") ? fmt(r["instance_granularity"]["energy_per_mac_pj"].get<double>(), 2) : "-") << " |";
+  o << "\n";
   row("PE-array energy per MAC (pJ)", "pe_array_energy_per_mac_pj", 2);
   row("  of which switching (pJ)", "pe_array_switching_energy_per_mac_pj", 2);
   row("external bytes moved", "dram_bytes", 0);

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "liberty.h"
+#include "net_activity.h"
+#include "netlist.h"
 #include "power.h"
 #include "toggles.h"
 
@@ -32,6 +35,7 @@ struct Run {
   uint64_t cycles = 0;      // simulated clock cycles (coverage.dat.cycles)
   ToggleMap vcd_toggles;    // the run's VCD's per-scope toggles (activity_toggles.json), when it has one
   bool has_vcd = false;     // power is weighted with vcd_toggles, else with cov.scopes
+  std::string cells_file;   // the cells' rates simulated from the VCD (activity_cells.tsv), when it has one
 };
 
 /// Loads RUN_DIR/gemm.json (or run.json of a network: see network_as_gemm; or train.json of a training step:
@@ -46,7 +50,18 @@ Run load_run(const std::string& dir, double act_sparsity);
 /// activation sparsity" the zero fraction of all RTL layers' A operands weighted by their MACs.
 nlohmann::json network_as_gemm(const nlohmann::json& run);
 
-/// Builds the report JSON. `asic_dir` holds asic.json and the power files; `nodes_nm` the scaled nodes.
+/// The flattened netlist and its cells' functions, for the net-level power of runs with per-bit activity.
+struct NetLevel {
+  FlatNetlist netlist;
+  CellLibrary lib;
+};
+
+/// Reads asic_dir/asic_netlist.v (top bfp_top) and the Liberty files its power.tcl reads (scripts/ppa/power.sh).
+NetLevel read_net_level(const std::string& asic_dir);
+
+/// Builds the report JSON. `asic_dir` holds asic.json and the power files; `nodes_nm` the scaled nodes. Runs
+/// with a cells_file are costed per leaf cell at its simulated rate (simulate_activity), the others per
+/// instance.
 nlohmann::json build_report(const std::string& asic_dir, const NetlistPower& np, const std::vector<Run>& runs,
                             const std::vector<double>& nodes_nm = {45, 40, 28});
 

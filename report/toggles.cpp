@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "toggles.h"
+#include "vcd_tokens.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,9 +15,7 @@
 namespace bfp::report {
 namespace {
 
-[[noreturn]] void fail(uint64_t line, const std::string& what) {
-  throw std::runtime_error("VCD line " + std::to_string(line) + ": " + what);
-}
+[[noreturn]] void fail(uint64_t line, const std::string& what) { VcdTokens::fail_at(line, what); }
 
 struct VcdVar {
   std::vector<size_t> scopes;  // indexes into the scope list of its data names (aliases; clock nets left out)
@@ -57,39 +56,20 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
   std::map<std::string, size_t> scope_index;  // dotted path -> index
   std::map<std::string, VcdVar> vars;    // id code -> var
   std::string tok;
-  uint64_t line = 1;   // line of the reading position
-  uint64_t tline = 1;  // line of the last token read
   bool in_defs = true;
   bool dumpvars = false;
 
-  // A tokenizer that tracks line numbers.
-  auto next = [&](std::string& t) -> bool {
-    t.clear();
-    int c;
-    while ((c = in.get()) != EOF && std::isspace(c))
-      if (c == '\n') ++line;
-    if (c == EOF) return false;
-    tline = line;
-    do {
-      t.push_back(static_cast<char>(c));
-    } while ((c = in.get()) != EOF && !std::isspace(c));
-    if (c == '\n') ++line;
-    return true;
-  };
-  auto skip_to_end = [&]() {
-    std::string t;
-    while (next(t))
-      if (t == "$end") return;
-    fail(line, "missing $end");
-  };
+  VcdTokens tk(in);
+  auto next = [&](std::string& t) { return tk.next(t); };
+  auto skip_to_end = [&]() { tk.skip_to_end(); };
   auto change = [&](const std::string& id, const std::string& raw) {
     auto it = vars.find(id);
-    if (it == vars.end()) fail(tline, "value change of undeclared identifier '" + id + "'");
+    if (it == vars.end()) fail(tk.token_line(), "value change of undeclared identifier '" + id + "'");
     VcdVar& v = it->second;
     std::string nv = extend(raw, v.width);
     for (char& ch : nv) {
       ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (ch != '0' && ch != '1' && ch != 'x' && ch != 'z') fail(tline, "bad value '" + raw + "'");
+      if (ch != '0' && ch != '1' && ch != 'x' && ch != 'z') fail(tk.token_line(), "bad value '" + raw + "'");
     }
     if (!v.value.empty() && !dumpvars) {
       uint64_t n = 0;
@@ -105,29 +85,19 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
     if (in_defs) {
       if (tok == "$scope") {
         std::string kind, name;
-        if (!next(kind) || !next(name)) fail(tline, "truncated $scope");
+        if (!next(kind) || !next(name)) fail(tk.token_line(), "truncated $scope");
         if (scope_stack.empty() && res.root.empty()) res.root = name;
         scope_stack.push_back(name);
         skip_to_end();
       } else if (tok == "$upscope") {
-        if (scope_stack.empty()) fail(tline, "$upscope without $scope");
+        if (scope_stack.empty()) fail(tk.token_line(), "$upscope without $scope");
         scope_stack.pop_back();
         skip_to_end();
       } else if (tok == "$var") {
-        std::string type, size, id, ref;
-        if (!next(type) || !next(size) || !next(id) || !next(ref)) fail(tline, "truncated $var");
-        std::string rest;
-        while (next(rest) && rest != "$end") {
-          if (rest[0] == '[') ref += rest;  // "data [7:0]": the range belongs to the name
-        }
-        if (scope_stack.empty()) fail(tline, "$var outside a $scope");
+        std::string id, ref;
         int width = 0;
-        try {
-          width = std::stoi(size);
-        } catch (...) {
-          fail(tline, "bad $var size '" + size + "'");
-        }
-        if (width <= 0) fail(tline, "bad $var size '" + size + "'");
+        tk.var_decl(id, ref, width);
+        if (scope_stack.empty()) fail(tk.token_line(), "$var outside a $scope");
         std::string path;
         for (size_t i = 1; i < scope_stack.size(); ++i) path += (path.empty() ? "" : ".") + scope_stack[i];
         // a model's VCD has tens of thousands of variables in thousands of scopes: index the scopes by path
@@ -135,7 +105,7 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
         if (added) scope_names.push_back(path);
         const size_t si = slot->second;
         VcdVar& v = vars[id];
-        if (v.declared && v.width != width) fail(tline, "alias '" + id + "' with a different width");
+        if (v.declared && v.width != width) fail(tk.token_line(), "alias '" + id + "' with a different width");
         v.declared = true;
         v.width = width;
         std::string base = ref.substr(0, ref.find('['));
@@ -155,7 +125,7 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
       } else if (tok[0] == '$') {
         skip_to_end();  // $date, $version, $timescale, $comment
       } else {
-        fail(tline, "unexpected '" + tok + "' in the header");
+        fail(tk.token_line(), "unexpected '" + tok + "' in the header");
       }
       continue;
     }
@@ -164,7 +134,7 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
       try {
         res.end_time = std::stoull(tok.substr(1));
       } catch (...) {
-        fail(tline, "bad timestamp '" + tok + "'");
+        fail(tk.token_line(), "bad timestamp '" + tok + "'");
       }
     } else if (c == '$') {
       if (tok == "$dumpvars" || tok == "$dumpall") dumpvars = true;
@@ -173,19 +143,19 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
       // $dumpon/$dumpoff: ignored
     } else if (c == 'b' || c == 'B') {
       std::string id;
-      if (!next(id)) fail(tline, "vector value without identifier");
+      if (!next(id)) fail(tk.token_line(), "vector value without identifier");
       change(id, tok.substr(1));
     } else if (c == 'r' || c == 'R') {
       std::string id;
       next(id);  // real values carry no bits
     } else if (c == '0' || c == '1' || c == 'x' || c == 'X' || c == 'z' || c == 'Z') {
-      if (tok.size() < 2) fail(tline, "scalar value without identifier");
+      if (tok.size() < 2) fail(tk.token_line(), "scalar value without identifier");
       change(tok.substr(1), tok.substr(0, 1));
     } else {
-      fail(tline, "unexpected '" + tok + "'");
+      fail(tk.token_line(), "unexpected '" + tok + "'");
     }
   }
-  if (in_defs) fail(line, "no $enddefinitions");
+  if (in_defs) fail(tk.line(), "no $enddefinitions");
   return res;
 }
 

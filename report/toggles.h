@@ -34,7 +34,8 @@ bool is_clock_net(const std::string& name);
 
 /// The method of the toggle rates, part of a summary (activity_toggles.json "method") and of the key under which
 /// `bfpgen report --reuse-runs` reuses a run: a summary written by another method is refused.
-inline constexpr const char* kToggleMethod = "vcd-bits-without-clock-nets";
+/// Since the net-level power (2026-12-07) a GEMM run also keeps its cells' rates from the VCD (activity_cells.tsv).
+inline constexpr const char* kToggleMethod = "vcd-bits-without-clock-nets,cells";
 
 /// Counts per-bit 0<->1 changes in a VCD stream, per scope. The initial values ($dumpvars or the first value of
 /// a signal) are not toggles; changes to or from x/z are not counted. A variable declared in several scopes

@@ -19,6 +19,9 @@ module bfp_sram #(
   input  logic [AddrBits-1:0]   raddr_i,  /// read word address
   output logic [Width-1:0]      rdata_o   /// read data, valid the cycle after re_i
 );
+  // at module level, as in rtl/bfp_sram.sv: the flip-flops keep the RTL's names (u_mem.mem_q[3][7]), by which the
+  // power report finds their traced values (docs/ppa.md "Net-level activity"); unused with a macro
+  logic [Width-1:0] mem_q [0:Depth-1];
   if (Depth >= MinDepth) begin : gen_macro
     bfp_sram_macro #(.Width(Width), .Depth(Depth)) u_macro (
       .clk_i  (clk_i),
@@ -34,7 +37,6 @@ module bfp_sram #(
   // rtl/bfp_sram.sv, whose coverage gives their open cycles to the power flow (Yosys would add a genblk level)
   if (Depth < MinDepth && ClockGating == 1) begin : gen_gated
     // as rtl/bfp_sram.sv: storage clocked only when written, the read register only when read
-    logic [Width-1:0] mem_q [0:Depth-1];
     logic gclk_w, gclk_r;
     bfp_icg u_icg_w (.clk_i(clk_i), .en_i(we_i), .gclk_o(gclk_w));
     bfp_icg u_icg_r (.clk_i(clk_i), .en_i(re_i), .gclk_o(gclk_r));
@@ -42,7 +44,6 @@ module bfp_sram #(
     always_ff @(posedge gclk_r) rdata_o <= mem_q[raddr_i];
   end
   if (Depth < MinDepth && ClockGating != 1) begin : gen_flops
-    logic [Width-1:0] mem_q [0:Depth-1];
     always_ff @(posedge clk_i) begin
       if (we_i) mem_q[waddr_i] <= wdata_i;
       if (re_i) rdata_o <= mem_q[raddr_i];
