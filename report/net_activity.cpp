@@ -196,10 +196,11 @@ NetActivity simulate_activity(std::istream& in, const FlatNetlist& nl, const Cel
     }
   }
   // The names of one net: Yosys keeps several names on a net (a register's, the buses it is assigned into, the
-  // ports it reaches), and Verilator traces each. They should agree in every sample, but Verilator 5.006 traces
-  // some wide buses assembled by assigns from generate-block registers a cycle early (bfp_pe_array's
-  // act_pipe_q against the act_i of the PEs it feeds). So the traced names of a net vote, a name of at most 64 bits
-  // (a port, a register) with twice the weight of a wider bus; samples where they disagree are counted.
+  // ports it reaches), and Verilator traces each. They agree in every sample unless synthesis merged signals the
+  // RTL keeps apart, i.e. the netlist is not the RTL: Yosys 0.23 dropped bfp_pe_array's lock-step flags, and its
+  // PEs' act_i became the same net as their own operand registers, which the RTL holds while they read group
+  // 0's. Samples where the names disagree are counted (trace_conflicts) and the report warns; the simulation goes
+  // on with a vote, a name of at most 64 bits (a port, a register) weighing twice as much as a wider bus.
   std::vector<uint32_t> weight(N, 0), ones(N, 0);
   std::vector<uint8_t> traced(N, 0), checked(N, 0);
   std::vector<int32_t> sources, checks;  // traced source nets, checked computed nets

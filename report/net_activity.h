@@ -34,7 +34,8 @@ struct NetActivity {
   /// every cycle unless the netlist and the RTL differ (a renamed or re-encoded register, a wrong mapping).
   uint64_t nets_checked = 0;
   uint64_t check_bits = 0, check_mismatches = 0;  // net-cycles compared, and those that differed
-  /// Net-cycles whose traced names disagreed (the names vote; see simulate_activity).
+  /// Net-cycles whose traced names disagreed: the netlist merged signals the RTL keeps apart (the names vote;
+  /// see simulate_activity).
   uint64_t trace_conflicts = 0;
   /// The checked nets that differed most often (one of each net's names, mismatching cycles), at most 10: where
   /// to look when check_mismatches is not small.

@@ -107,6 +107,10 @@ void activity_step(const ReportOptions& opt, const Config& cfg, const std::strin
               << " net-cycles with disagreeing traced names; "
               << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0).count()
               << " s) -> " << (run_dir / "activity_cells.tsv").string() << "\n";
+    if (a.trace_conflicts > 0 || a.check_mismatches * 100 > a.check_bits)
+      std::cerr << "report: warning: " << what << ": the netlist and the RTL disagree (names of one net traced with "
+                << "different values, or computed nets unlike their trace): the synthesized logic may differ from the "
+                << "RTL; see net_activity in report.json and docs/ppa.md \"Net-level activity\"\n";
   }
   // a GEMM run leaves its VCD (activity.sh): keep the per-scope counts, not the hundreds of MB
   if (summarize_activity_vcd(run_dir.string())) {

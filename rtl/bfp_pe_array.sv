@@ -104,8 +104,18 @@ module bfp_pe_array #(
     if (!rst_ni) lock_q <= '0;
     else lock_q <= lock_in;
   end
-  assign lock_in[0 +: LockW] = {(ActLock != 0) ? act_grp0_i : Rows'(0),
-                                (PerRow != 0) ? (wgt_row0_i & ~Rows'(1)) : Rows'(0)};
+  // Stage 0's flags. No sized casts here: Yosys 0.23 reads `~Rows'(1)` as a cast to size ~Rows and
+  // `~(Rows'(1))` as 32 bits wide, either of which dropped both flags from the ASIC netlist (found by the power
+  // report's net-level self-check, docs/ppa.md "Net-level activity").
+  logic [Rows-1:0] act_lock0, wgt_lock0;
+  always_comb begin
+    act_lock0 = '0;
+    wgt_lock0 = '0;
+    if (ActLock != 0) act_lock0 = act_grp0_i;
+    if (PerRow != 0) wgt_lock0 = wgt_row0_i;
+    wgt_lock0[0] = 1'b0;  // row 0 reads its own weights
+  end
+  assign lock_in[0 +: LockW] = {act_lock0, wgt_lock0};
   if (Stages > 1) begin : gen_lock_next
     assign lock_in[LockW +: (Stages-1)*LockW] = lock_q[0 +: (Stages-1)*LockW];
   end
