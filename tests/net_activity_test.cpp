@@ -296,7 +296,7 @@ TEST(NetActivity, RatesDoNotDependOnModuleBoundaries) {
   std::unordered_map<std::string, double> rate;
   for (const auto& [leaf, tk] : flat.cell_toggles) rate[leaf] = static_cast<double>(tk.first) / flat.cycles;
   NetlistPower np;
-  np.instances[""] = {"top", 4, 0.0, 4.0, 0.0, {}};
+  np.instances[""] = {"top", 4, 0.0, 4.0, 0.0, {}, {}};
   np.instances[""].leaf_dynamic_w = {{"ra", 1.0}, {"rb", 1.0}, {"g1", 1.0}, {"g2", 1.0}};
   ToggleMap t;
   t[""] = {2, changes(kQa) + changes(kQb)};  // the two traced bits
@@ -418,7 +418,7 @@ TEST(NetActivity, BadVcdAndCellFilesAreRefused) {
   EXPECT_EQ(b.cell_toggles, a.cell_toggles);
   EXPECT_EQ(b.nets_computed, a.nets_computed);
   EXPECT_EQ(b.worst_mismatches, a.worst_mismatches);
-  for (const std::string bad : {std::string("no header\n"), std::string("# {\"cycles\": 10}\n"),
+  for (const std::string& bad : {std::string("no header\n"), std::string("# {\"cycles\": 10}\n"),
                                 std::string("# ") + R"({"cycles":10,"nets":1,"nets_traced":1,"nets_computed":0,"nets_unknown":0,"nets_tainted":0,"nets_clock":0,"flops":1,"flops_traced":1,"nets_checked":0,"check_bits":0,"check_mismatches":0,"trace_conflicts":0,"worst_mismatches":[]})" + "\nra\t11\t1\n",
                                 std::string("# ") + R"({"cycles":10,"nets":1,"nets_traced":1,"nets_computed":0,"nets_unknown":0,"nets_tainted":0,"nets_clock":0,"flops":1,"flops_traced":1,"nets_checked":0,"check_bits":0,"check_mismatches":0,"trace_conflicts":0,"worst_mismatches":[]})" + "\nra\t3\n"}) {
     d.write("cells.tsv", bad);

@@ -382,10 +382,10 @@ TEST(Coverage, TogglesPerScopeAndSramAccesses) {
 
 TEST(Power, WeightsEachInstanceByItsMappedScopes) {
   NetlistPower np;
-  np.instances[""] = {"bfp_top", 1, 1.0, 3.0, 0.1, {}};
-  np.instances["u_core.u_array"] = {"bfp_pe_array", 2, 2.0, 10.0, 0.2, {}};
-  np.instances["u_core.u_array.gen_row[0].u_pe"] = {"bfp_pe", 3, 1.0, 5.0, 0.0, {}};
-  np.instances["u_core.u_store"] = {"bfp_store", 1, 0.5, 1.5, 0.0, {}};  // no RTL scope: gets the mean rate
+  np.instances[""] = {"bfp_top", 1, 1.0, 3.0, 0.1, {}, {}};
+  np.instances["u_core.u_array"] = {"bfp_pe_array", 2, 2.0, 10.0, 0.2, {}, {}};
+  np.instances["u_core.u_array.gen_row[0].u_pe"] = {"bfp_pe", 3, 1.0, 5.0, 0.0, {}, {}};
+  np.instances["u_core.u_store"] = {"bfp_store", 1, 0.5, 1.5, 0.0, {}, {}};  // no RTL scope: gets the mean rate
   np.module_groups = {{"bfp_pe_array", "PE array"}, {"bfp_pe", "PE array"}};  // read_module_groups in bfpgen report
   ToggleMap t;
   t[""] = {10, 10};                                // rate 10 / (10 x 100) = 0.01
@@ -437,7 +437,7 @@ void write_power_files(const TempDir& d) {
 // Clock gates: the clock-pin part (P0 - leakage) of the cells behind a gate is scaled by the gate's open fraction.
 TEST(Power, GatedClockPinsScaleWithTheOpenFraction) {
   NetlistPower np;
-  np.instances["u_buf"] = {"bfp_sram", 3, 3.0, 7.0, 0.3, {}};
+  np.instances["u_buf"] = {"bfp_sram", 3, 3.0, 7.0, 0.3, {}, {}};
   np.instances["u_buf"].gated_clock_w["u_buf.gen_gated.u_icg_w"] = 2.0;  // two of its flip-flops, 1 W each
   np.instances["u_buf"].gated_clock_w["u_buf.gen_gated.u_icg_r"] = 0.5;
   ToggleMap t;
