@@ -205,29 +205,42 @@ INSTANTIATE_TEST_SUITE_P(Configs, Lint, ::testing::ValuesIn(lint_configs()),
                            return config_label(info.param);
                          });
 
-// Yosys 0.23 sizes an unbased unsized '1 that is an operand of ?: as one bit and zero-extends it (docs/formal.md,
-// "Found by the proofs": every sparsity: activations netlist decoded only element 0 of a block), while Verilator
-// and Icarus fill the context width. Write all ones out ({W{1'b1}}) in conditional operands.
+// Source scans of the RTL: `match(code)` is called with every line of every .sv file in `dir` (its comment cut
+// off) and returns whether the line breaks the rule; the lines that do, as "file:line: text".
 namespace {
 
-std::vector<std::string> unsized_ones_in_conditionals(const fs::path& dir, int* files) {
+template <class Match>
+std::vector<std::string> scan_sv(const fs::path& dir, int* files, Match match) {
   std::vector<std::string> found;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".sv") continue;
     ++*files;
     std::ifstream in(entry.path());
     std::string line;
-    for (int no = 1; std::getline(in, line); ++no) {
-      const std::string code = line.substr(0, line.find("//"));
-      for (size_t at = code.find("'1"); at != std::string::npos; at = code.find("'1", at + 1)) {
-        const bool unsized = at == 0 || !std::isalnum(static_cast<unsigned char>(code[at - 1]));
-        const bool conditional = code.find('?') != std::string::npos ||
-                                 code.find_first_not_of(" \t") == code.find(':');  // a continued `: '1`
-        if (unsized && conditional) found.push_back(entry.path().filename().string() + ":" + std::to_string(no) + ": " + line);
-      }
-    }
+    for (int no = 1; std::getline(in, line); ++no)
+      if (match(line.substr(0, line.find("//"))))
+        found.push_back(entry.path().filename().string() + ":" + std::to_string(no) + ": " + line);
   }
   return found;
+}
+
+}  // namespace
+
+// Yosys 0.23 sizes an unbased unsized '1 that is an operand of ?: as one bit and zero-extends it (docs/formal.md,
+// "Found by the proofs": every sparsity: activations netlist decoded only element 0 of a block), while Verilator
+// and Icarus fill the context width. Write all ones out ({W{1'b1}}) in conditional operands.
+namespace {
+
+std::vector<std::string> unsized_ones_in_conditionals(const fs::path& dir, int* files) {
+  return scan_sv(dir, files, [](const std::string& code) {
+    for (size_t at = code.find("'1"); at != std::string::npos; at = code.find("'1", at + 1)) {
+      const bool unsized = at == 0 || !std::isalnum(static_cast<unsigned char>(code[at - 1]));
+      const bool conditional = code.find('?') != std::string::npos ||
+                               code.find_first_not_of(" \t") == code.find(':');  // a continued `: '1`
+      if (unsized && conditional) return true;
+    }
+    return false;
+  });
 }
 
 }  // namespace
@@ -259,40 +272,32 @@ TEST(RtlSource, NoUnsizedAllOnesAsAConditionalOperand) {
 namespace {
 
 std::vector<std::string> prefix_before_cast(const fs::path& dir, int* files) {
-  std::vector<std::string> found;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.path().extension() != ".sv") continue;
-    ++*files;
-    std::ifstream in(entry.path());
-    std::string line;
-    for (int no = 1; std::getline(in, line); ++no) {
-      const std::string code = line.substr(0, line.find("//"));
-      for (size_t q = code.find("'("); q != std::string::npos; q = code.find("'(", q + 1)) {
-        size_t b = q;  // the size before '(: a name, a number or a parenthesized expression
-        if (b > 0 && code[b - 1] == ')') {
-          int depth = 0;
-          while (b > 0) {
-            --b;
-            if (code[b] == ')') ++depth;
-            else if (code[b] == '(' && --depth == 0) break;
-          }
-        } else {
-          while (b > 0 && (std::isalnum(static_cast<unsigned char>(code[b - 1])) || code[b - 1] == '_')) --b;
+  return scan_sv(dir, files, [](const std::string& code) {
+    for (size_t q = code.find("'("); q != std::string::npos; q = code.find("'(", q + 1)) {
+      size_t b = q;  // the size before '(: a name, a number or a parenthesized expression
+      if (b > 0 && code[b - 1] == ')') {
+        int depth = 0;
+        while (b > 0) {
+          --b;
+          if (code[b] == ')') ++depth;
+          else if (code[b] == '(' && --depth == 0) break;
         }
-        size_t o = b;
-        while (o > 0 && code[o - 1] == ' ') --o;
-        if (o == 0 || std::string("~-!").find(code[o - 1]) == std::string::npos) continue;
-        // unary when nothing that ends an operand comes before the operator
-        size_t p = o - 1;
-        while (p > 0 && code[p - 1] == ' ') --p;
-        const char prev = p > 0 ? code[p - 1] : '(';
-        const bool operand_before = std::isalnum(static_cast<unsigned char>(prev)) || prev == '_' || prev == ')' ||
-                                    prev == ']' || prev == '\'';
-        if (!operand_before) found.push_back(entry.path().filename().string() + ":" + std::to_string(no) + ": " + line);
+      } else {
+        while (b > 0 && (std::isalnum(static_cast<unsigned char>(code[b - 1])) || code[b - 1] == '_')) --b;
       }
+      size_t o = b;
+      while (o > 0 && code[o - 1] == ' ') --o;
+      if (o == 0 || std::string("~-!").find(code[o - 1]) == std::string::npos) continue;
+      // unary when nothing that ends an operand comes before the operator
+      size_t p = o - 1;
+      while (p > 0 && code[p - 1] == ' ') --p;
+      const char prev = p > 0 ? code[p - 1] : '(';
+      const bool operand_before = std::isalnum(static_cast<unsigned char>(prev)) || prev == '_' || prev == ')' ||
+                                  prev == ']' || prev == '\'';
+      if (!operand_before) return true;
     }
-  }
-  return found;
+    return false;
+  });
 }
 
 }  // namespace
