@@ -170,10 +170,11 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
   rep["power_method"] =
       "OpenSTA report_power per leaf cell at activity 0 and 1 (scripts/ppa/power.sh, achieved clock); per leaf cell "
       "P = P0 + r (P1 - P0). GEMM runs (power_granularity net): r = the 0<->1 changes per cycle of the cell's output "
-      "nets; a net named like a traced RTL bit of the run's VCD (flip-flop outputs, ports, named wires) takes the "
-      "bit's measured rate and duty, every other net is propagated in topological order through the Liberty "
-      "functions (zero-delay, lag-one, inputs taken as independent; no glitches); cells without a rate (clock "
-      "drivers, loops) and runs without a VCD (power_granularity instance) use r = toggles / (bits x cycles) of the "
+      "nets in a zero-delay simulation of the netlist (no glitches), one sample per clock cycle: nets without a "
+      "combinational driver (flip-flop outputs, inputs, macro outputs) take the traced values of the RTL signals of "
+      "their names in the run's VCD, the combinational cells are evaluated with their Liberty functions; cells fed "
+      "by an untraced net (tainted), clock drivers and loops, and runs without a VCD (power_granularity instance), "
+      "use r = toggles / (bits x cycles) of the "
       "RTL scopes mapped onto their netlist instance (VCD, or Verilator toggle coverage, which has no signals "
       "declared in generate blocks); flip-flops behind a clock gate (power.clock_gating: gate): their P0 less "
       "leakage x the fraction of cycles their gate was open (toggles of the gate's gclk_o / 2); SRAM macros: "
@@ -411,7 +412,8 @@ std::string render_markdown(const json& rep) {
   row("useful MACs (both operands non-zero)", "useful_macs", 0);
   o << "| toggles from (vcd: every signal; coverage: none declared in generate blocks) |";
   for (const json& r : runs) o << " " << r.value("toggle_source", std::string("coverage")) << " |";
-  o << "\n| rates per (net: traced nets measured, the rest propagated; instance: one per netlist instance) |";
+  o << "\n| rates per (net: every cell its own, from the netlist simulated with the traced registers; instance: one "
+       "per netlist instance) |";
   for (const json& r : runs) o << " " << r.value("power_granularity", std::string("instance")) << " |";
   o << "\n";
   row("mean toggle rate (toggles/bit/cycle)", "mean_toggle_rate", 4);
