@@ -110,14 +110,12 @@ NetActivity simulate_activity(std::istream& in, const FlatNetlist& nl, const Cel
     std::vector<int> waiting(nl.cells.size(), 0);
     std::vector<std::vector<int32_t>> readers(N);
     std::deque<size_t> ready;
-    std::vector<uint8_t> is_comb(nl.cells.size(), 0);
     for (size_t ci = 0; ci < nl.cells.size(); ++ci) {
       const LibertyCell* lc = cell_lib[ci];
       if (!lc || lc->sequential) continue;
       bool drives = false;
       for (const auto& [p, n] : nl.cells[ci].pins) drives = drives || driver[n] == static_cast<int32_t>(ci);
       if (!drives) continue;
-      is_comb[ci] = 1;
       for (const std::string& ip : lc->inputs) {
         const int32_t n = pin_net(ci, ip);
         if (n >= 0 && driver[n] >= 0 && driver[n] != static_cast<int32_t>(ci)) {
@@ -166,17 +164,9 @@ NetActivity simulate_activity(std::istream& in, const FlatNetlist& nl, const Cel
   bool wrapped = false;
   for (;;) {
     if (!next(tok)) fail(tk.line(), "no $enddefinitions");
-    if (tok == "$scope") {
-      std::string kind, name;
-      if (!next(kind) || !next(name)) fail(tk.token_line(), "truncated $scope");
-      if (scope_stack.empty() && root.empty()) root = name;
-      if (scope_stack.size() == 1 && name == root) wrapped = true;
-      scope_stack.push_back(name);
-      skip_to_end();
-    } else if (tok == "$upscope") {
-      if (scope_stack.empty()) fail(tk.token_line(), "$upscope without $scope");
-      scope_stack.pop_back();
-      skip_to_end();
+    if (tk.scope_command(tok, scope_stack)) {
+      if (scope_stack.size() == 1 && root.empty()) root = scope_stack[0];
+      if (scope_stack.size() == 2 && scope_stack[1] == root) wrapped = true;
     } else if (tok == "$var") {
       std::string id, ref;
       int width = 0;

@@ -83,16 +83,8 @@ VcdToggles count_vcd(std::istream& in, const std::string& clock) {
 
   while (next(tok)) {
     if (in_defs) {
-      if (tok == "$scope") {
-        std::string kind, name;
-        if (!next(kind) || !next(name)) fail(tk.token_line(), "truncated $scope");
-        if (scope_stack.empty() && res.root.empty()) res.root = name;
-        scope_stack.push_back(name);
-        skip_to_end();
-      } else if (tok == "$upscope") {
-        if (scope_stack.empty()) fail(tk.token_line(), "$upscope without $scope");
-        scope_stack.pop_back();
-        skip_to_end();
+      if (tk.scope_command(tok, scope_stack)) {
+        if (scope_stack.size() == 1 && res.root.empty()) res.root = scope_stack[0];
       } else if (tok == "$var") {
         std::string id, ref;
         int width = 0;

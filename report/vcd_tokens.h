@@ -7,6 +7,7 @@
 #include <istream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace bfp::report {
 
@@ -50,6 +51,22 @@ class VcdTokens {
       fail_at(at, "bad $var size '" + size + "'");
     }
     if (width <= 0) fail_at(at, "bad $var size '" + size + "'");
+  }
+  /// Handles "$scope kind name $end" (pushes name) and "$upscope $end" (pops) after the token tok; false
+  /// when tok is neither. Throws on a truncated $scope or an $upscope without an open scope.
+  bool scope_command(const std::string& tok, std::vector<std::string>& stack) {
+    if (tok == "$scope") {
+      std::string kind, name;
+      if (!next(kind) || !next(name)) fail_at(tline_, "truncated $scope");
+      stack.push_back(name);
+    } else if (tok == "$upscope") {
+      if (stack.empty()) fail_at(tline_, "$upscope without $scope");
+      stack.pop_back();
+    } else {
+      return false;
+    }
+    skip_to_end();
+    return true;
   }
   uint64_t line() const { return line_; }        // line of the reading position
   uint64_t token_line() const { return tline_; }  // line of the last token read
