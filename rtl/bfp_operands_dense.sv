@@ -138,7 +138,7 @@ module bfp_operands_dense #(
         .raddr_i(Aw2'(k_q[BeatLog +: ActAw]) + (half_q ? Aw2'(ActWords) : '0)),
         .rdata_o(word)
       );
-      assign act_o[8*r +: 8]   = word[8*code_sel_q +: 8];
+      bfp_byte_sel #(.Bytes(Beat)) u_act_sel (.word_i(word), .sel_i(code_sel_q), .byte_o(act_o[8*r +: 8]));
       assign act_e_o[8*r +: 8] = shared_e[8*r +: 8];
     end else begin : gen_two_mems
       logic [MemWidth-1:0] code_word [0:1];
@@ -185,8 +185,10 @@ module bfp_operands_dense #(
           assign exp_word[h] = MemWidth'(exp_q);
         end
       end
-      assign act_o[8*r +: 8]   = code_word[half_q][8*code_sel_q +: 8];
-      assign act_e_o[8*r +: 8] = exp_word[half_q][8*exp_sel_q +: 8];
+      bfp_byte_sel #(.Bytes(Beat)) u_act_sel (
+        .word_i(code_word[half_q]), .sel_i(code_sel_q), .byte_o(act_o[8*r +: 8]));
+      bfp_byte_sel #(.Bytes(Beat)) u_exp_sel (
+        .word_i(exp_word[half_q]), .sel_i(exp_sel_q), .byte_o(act_e_o[8*r +: 8]));
     end
   end
 
@@ -235,7 +237,7 @@ module bfp_operands_dense #(
     logic [7:0]          rbyte;
     logic [BlockLog-1:0] unit_q;
     logic                rd_q;
-    assign rbyte = rword[8*exp_sel_q +: 8];
+    bfp_byte_sel #(.Bytes(Beat)) u_exp_sel (.word_i(rword), .sel_i(exp_sel_q), .byte_o(rbyte));
     always_ff @(posedge clk_i) begin
       if (!rst_ni) rd_q <= 1'b0;
       else rd_q <= re;
@@ -273,7 +275,7 @@ module bfp_operands_dense #(
         .raddr_i(k_q[BeatLog +: WgtAw] + ((WgtSplit != 0 && rd_half_q[c]) ? WgtAw'(HalfWgtWords) : '0)),
         .rdata_o(code_word)
       );
-      assign wgt_o[8*c +: 8]   = code_word[8*code_sel_q +: 8];
+      bfp_byte_sel #(.Bytes(Beat)) u_code_sel (.word_i(code_word), .sel_i(code_sel_q), .byte_o(wgt_o[8*c +: 8]));
       assign wgt_e_o[8*c +: 8] = shared_wgt_e[8*c +: 8];
     end
     logic unused_shared;

@@ -589,7 +589,9 @@ module bfp_operands_sparse #(
       end
       // the activation code: group 0's read where the groups walk alike (its memory holds the same row)
       logic [7:0] act_own;
-      assign act_own = code_word[half_q][8*code_sel_q +: 8];
+      // (the half as a 2:1 multiplexer: Yosys 0.23 builds code_word[half_q] as a shifter over both words)
+      bfp_byte_sel #(.Bytes(Beat)) u_act_sel (
+        .word_i(half_q ? code_word[1] : code_word[0]), .sel_i(code_sel_q), .byte_o(act_own));
       if (g == 0) begin : gen_act0
         assign act_g0          = act_own;
         assign act_o[8*U +: 8] = act_own;

@@ -176,8 +176,9 @@ module bfp_wgt_bank #(
     logic unused_exp_word;
     assign unused_exp_word = ^exp_word_i;
   end
-  assign code_o = code_word[8*code_sel_i +: 8];
-  assign exp_o  = exp_word[8*exp_sel +: 8];
+  // the byte selects as one-hot AND-ORs (rtl/bfp_byte_sel.sv): the walkers move them every step
+  bfp_byte_sel #(.Bytes(Beat)) u_code_sel (.word_i(code_word), .sel_i(code_sel_i), .byte_o(code_o));
+  bfp_byte_sel #(.Bytes(Beat)) u_exp_sel (.word_i(exp_word), .sel_i(exp_sel), .byte_o(exp_o));
 
   logic unused_addr;  // the load engine's address is as wide as the largest buffer's
   assign unused_addr = ^bank_addr_i;

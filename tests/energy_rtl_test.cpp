@@ -812,7 +812,7 @@ TEST_F(OperandIsolation, SparseWriteStageAndMetadataDataOnlyForTheirRow) {
     SCOPED_TRACE("ClockGating " + std::to_string(cg));
     Fields d;
     ASSERT_NO_FATAL_FAILURE(run(kOpsIsoBench, "ops_iso_tb",
-                                {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_popcount.sv",
+                                {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_byte_sel.sv", "bfp_popcount.sv",
                                  "bfp_prefix_sum.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv", "bfp_operands_sparse.sv"},
                                 cg, {"taken", "skipped", "metaw", "quiet", "errors"}, &d));
     EXPECT_EQ(d["errors"], 0) << output_;
@@ -832,7 +832,7 @@ TEST_F(SramHold, LockStepsReadOnlyRowZeroWeightsAndGroupZeroActivations) {
     for (int ph = 0; ph < 4; ++ph)
       for (const char* f : {"w", "want_w", "a", "want_a", "own"}) want.push_back(f + std::to_string(ph));
     ASSERT_NO_FATAL_FAILURE(run(kLockBench, "lock_tb",
-                                {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_popcount.sv",
+                                {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_byte_sel.sv", "bfp_popcount.sv",
                                  "bfp_prefix_sum.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv", "bfp_operands_sparse.sv"},
                                 cg, want, &d, true));
     EXPECT_EQ(d["errors"], 0) << output_;
@@ -865,7 +865,9 @@ TEST_F(SramHold, WeightExponentMemorySkipsReadsOfTheHeldWord) {
     SCOPED_TRACE("ClockGating " + std::to_string(cg));
     Fields d;
     ASSERT_NO_FATAL_FAILURE(run(kExpHoldBench, "exp_hold_tb",
-                                {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_wgt_bank.sv"}, cg,
+                                {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_byte_sel.sv",
+                                 "bfp_wgt_bank.sv"},
+                                cg,
                                 {"reads", "requests", "checked", "errors"}, &d, true));
     EXPECT_EQ(d["errors"], 0) << output_;
     EXPECT_GT(d["checked"], 2000) << output_;

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -344,6 +345,37 @@ TEST(Synthesis, PeArrayLockStepFlagsSurviveYosys) {
   // a used port bit appears as name[bit] in an expression; an unused one only in its declarations
   EXPECT_NE(v.str().find("act_grp0_i[1]"), std::string::npos) << "act_grp0_i unused in Yosys' netlist";
   EXPECT_NE(v.str().find("wgt_row0_i[1]"), std::string::npos) << "wgt_row0_i unused in Yosys' netlist";
+}
+
+// The operand buffers' read multiplexers are one-hot AND-ORs (rtl/bfp_byte_sel.sv, docs/ppa.md "Byte selects as
+// one-hot AND-OR"): a part-select with a variable index, `word[8*sel +: 8]`, is a $shiftx to Yosys, mapped as a log
+// shifter that toggles several times more per read. A change back to the part-select computes the same bytes, so
+// no simulation notices it; this does.
+TEST(Synthesis, WeightBankReadsWithoutShifters) {
+  ASSERT_TRUE(have_tool("yosys")) << "yosys not found in PATH";
+  GeneratedRtl rtl((kSource / "configs/default_gate.yaml").string());
+  // the exponents in a memory (module defaults: 32 exponents, 8-byte beat) and in flip-flops (8 exponents)
+  for (const char* depth : {"1024", "256"}) {
+    SCOPED_TRACE(std::string("WgtDepth ") + depth);
+    const auto r = run_in(rtl.dir(), std::string("yosys -q -p \"read_verilog -sv bfp_pkg.sv bfp_icg.sv bfp_sram.sv "
+                                                 "bfp_sram_hold.sv bfp_byte_sel.sv bfp_wgt_bank.sv; "
+                                                 "hierarchy -top bfp_wgt_bank -chparam WgtDepth ") +
+                                         depth + "; proc; tee -q -o shiftx.txt select -list t:\\$shiftx\"");
+    ASSERT_EQ(r.status, 0) << r.output;
+    std::ifstream in(rtl.dir() / "shiftx.txt");
+    ASSERT_TRUE(in) << "yosys wrote no shiftx.txt";
+    std::stringstream cells;
+    cells << in.rdbuf();
+    EXPECT_EQ(cells.str().find("$shiftx"), std::string::npos) << "shifters in the weight bank:\n" << cells.str();
+  }
+  // the activation reads use the same select (their modules are too large to elaborate alone here)
+  for (const char* f : {"rtl/bfp_operands_sparse.sv", "rtl/bfp_operands_dense.sv"}) {
+    std::ifstream in(kSource / f);
+    std::stringstream s;
+    s << in.rdbuf();
+    EXPECT_NE(s.str().find("bfp_byte_sel #(.Bytes(Beat)) u_act_sel"), std::string::npos) << f;
+    EXPECT_EQ(std::regex_search(s.str(), std::regex(R"(\[8\s*\*\s*\w*sel\w*\s*\+:)")), false) << f;
+  }
 }
 
 TEST(Synthesis, SmallestConfigFullYosysSynth) {

@@ -505,3 +505,30 @@ TEST(PpaXc7, MemoriesMapByTheSizeRuleAndPairsShareADsp) {
   EXPECT_NE(left.find("u_store.nnz_a"), std::string::npos);  // the one that may
   EXPECT_EQ(cells["DSP48E1"], 3);  // 4 PE products on 2 paired DSPs, 1 for address arithmetic
 }
+
+// rtl/bfp_byte_sel.sv exists for energy: the one-hot AND-OR toggles fewer internal nets than the part-select
+// `word[8*sel +: 8]` it replaced, in both walks of scripts/ppa/byte_sel_toggles.sh (docs/ppa.md "Byte selects as
+// one-hot AND-OR"). A rewrite of the module that loses this (or a Yosys that maps both alike) fails here.
+TEST(PpaByteSelect, OneHotSelectTogglesLessThanThePartSelect) {
+  ASSERT_TRUE(have_tool("yosys") && have_tool("iverilog")) << "yosys and iverilog needed";
+  TempOut out;
+  const RunResult r = run("bash scripts/ppa/byte_sel_toggles.sh '" + out.path().string() + "'");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::map<std::string, long> toggles;  // "variant walk" -> internal net toggles
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    char variant[32], walk[16];
+    long cells = 0, t = 0;
+    double area = 0;
+    if (std::sscanf(line.c_str(), "%31s %15s cells %ld area %lf internal net toggles per 4000 reads %ld", variant, walk,
+                    &cells, &area, &t) == 5) {
+      EXPECT_GT(cells, 0) << line;
+      toggles[std::string(variant) + " " + walk] = t;
+    }
+  }
+  ASSERT_EQ(toggles.size(), 4U) << r.output;
+  for (const char* walk : {"dense", "sparse"}) {
+    EXPECT_GT(toggles[std::string("and_or ") + walk], 0) << r.output;
+    EXPECT_LT(2 * toggles[std::string("and_or ") + walk], toggles[std::string("part_select ") + walk]) << r.output;
+  }
+}
