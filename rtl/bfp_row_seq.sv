@@ -253,6 +253,14 @@ module bfp_row_seq #(
   assign l1_r    = rd_half ? l1_q[NumBlocks +: NumBlocks] : l1_q[0 +: NumBlocks];
   assign l2_r    = rd_half ? l2_q[L2Bits +: L2Bits] : l2_q[0 +: L2Bits];
   assign tab_r   = half_q ? tab_q[BaseTab +: BaseTab] : tab_q[0 +: BaseTab];
+  // exponents of half_q, one byte per block ordinal (a write word's bytes beyond NumBlocks are never read)
+  logic [NumBlocks*8-1:0] exp_r;
+  assign exp_r = half_q ? exp_q[ExpWords*MemWidth +: NumBlocks*8] : exp_q[0 +: NumBlocks*8];
+  if (ExpWords * MemWidth > NumBlocks * 8) begin : gen_exp_pad
+    logic unused_exp_pad;
+    assign unused_exp_pad = ^{exp_q[ExpWords*MemWidth + NumBlocks*8 +: ExpWords*MemWidth - NumBlocks*8],
+                              exp_q[NumBlocks*8 +: ExpWords*MemWidth - NumBlocks*8]};
+  end
 
   // ---- walkers ----------------------------------------------------------------------------------------
   for (genvar g = 0; g < Groups; g++) begin : gen_walk
@@ -289,8 +297,21 @@ module bfp_row_seq #(
     // the block's base read from the table by its registered ordinal (ord_q, also the exponent's) while the
     // walker is in the block, not registered on entry: the start then reads no base (the table may still be
     // landing, SEQ_TAB_LATE), and the next-block search no longer ends in a table read behind the ordinal count
-    assign code_idx_o[g*16 +: 16]   = 16'(tab_r[ord_q*BaseBits +: BaseBits]) + 16'(below_cnt);
-    assign exp_o[g*8 +: 8]          = half_q ? exp_q[ExpWords*MemWidth + ord_q*8 +: 8] : exp_q[ord_q*8 +: 8];
+    // ord_q decoded once, then AND-ORs (rtl/bfp_onehot_sel.sv) instead of part-selects by ord_q, which Yosys
+    // 0.23 builds as log shifters that switch in full at each block entered (docs/ppa.md "Row sequencer selects
+    // as one-hot AND-OR"). The level-2 and weight masks below keep their part-selects by nb: selected by
+    // cand_low, one-hot already, the AND-ORs loaded cand_low inside the walkers' next-block loop and cost 1.3 ns
+    // there.
+    logic [NumBlocks-1:0] ord_oh;
+    logic [BaseBits-1:0]  base;
+    for (genvar o = 0; o < NumBlocks; o++) begin : gen_ord_oh
+      assign ord_oh[o] = ord_q == (BlkBits+1)'(o);
+    end
+    bfp_onehot_sel #(.Fields(NumBlocks), .FieldBits(BaseBits)) u_base_sel (
+      .vec_i(tab_r), .sel_i(ord_oh), .field_o(base));
+    bfp_onehot_sel #(.Fields(NumBlocks), .FieldBits(8)) u_exp_sel (
+      .vec_i(exp_r), .sel_i(ord_oh), .field_o(exp_o[g*8 +: 8]));
+    assign code_idx_o[g*16 +: 16]   = 16'(base) + 16'(below_cnt);
     assign walk_busy[g] = active_q;
 
     // matched level-1 mask: bit b when block b is non-empty and its level-2 mask ANDed with this group's

@@ -378,6 +378,25 @@ TEST(Synthesis, WeightBankReadsWithoutShifters) {
   }
 }
 
+// The row sequencers read a block's base and exponent by its ordinal through one-hot AND-ORs
+// (rtl/bfp_onehot_sel.sv, docs/ppa.md "Row sequencer selects as one-hot AND-OR"), not part-selects by ord_q. The
+// only $shiftx left in bfp_row_seq select BlockSize-bit masks (the level-2 scatter on writes, the walkers' masks
+// by nb); a base (9 bits here) or exponent (8 bits) read written back as a part-select adds one of another width.
+TEST(Synthesis, RowSequencerOrdinalReadsWithoutShifters) {
+  ASSERT_TRUE(have_tool("yosys")) << "yosys not found in PATH";
+  GeneratedRtl rtl((kSource / "configs/default_gate.yaml").string());
+  const auto r = run_in(rtl.dir(), "yosys -q -p \"read_verilog -sv bfp_pkg.sv bfp_icg.sv bfp_popcount.sv "
+                                   "bfp_prefix_sum.sv bfp_onehot_sel.sv bfp_row_seq.sv; hierarchy -top bfp_row_seq "
+                                   "-chparam BlockSize 16 -chparam NumBlocks 32 -chparam MemWidth 256 -chparam Groups 2; "
+                                   "proc; tee -q -o shiftx.txt select -list t:\\$shiftx r:Y_WIDTH!=16 %i\"");
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(rtl.dir() / "shiftx.txt");
+  ASSERT_TRUE(in) << "yosys wrote no shiftx.txt";
+  std::stringstream cells;
+  cells << in.rdbuf();
+  EXPECT_EQ(cells.str().find("$shiftx"), std::string::npos) << "ordinal reads as shifters:\n" << cells.str();
+}
+
 TEST(Synthesis, SmallestConfigFullYosysSynth) {
   ASSERT_TRUE(have_tool("yosys")) << "yosys not found in PATH";
   // Smallest = fewest MACs, then smallest block.
