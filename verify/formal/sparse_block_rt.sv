@@ -8,14 +8,15 @@
 module sparse_block_rt (
   input logic        clk_i,
   input logic [63:0] codes_i,  // c[t] at [8t+7:8t], held
-  input logic [7:0]  exp_i     // E, held
+  input logic [7:0]  exp_i,    // E, held
+  input logic        late_i    // start in cycle 4 instead of 3, held
 );
   localparam int B = 8;
   logic [7:0] cyc_q = '0;
   always_ff @(posedge clk_i) if (cyc_q != 8'hff) cyc_q <= cyc_q + 8'd1;
-  logic [63:0] c_q; logic [7:0] e_q;
-  always_ff @(posedge clk_i) begin c_q <= codes_i; e_q <= exp_i; end
-  always_comb if (cyc_q != 0) assume (codes_i == c_q && exp_i == e_q);
+  logic [63:0] c_q; logic [7:0] e_q; logic late_q;
+  always_ff @(posedge clk_i) begin c_q <= codes_i; e_q <= exp_i; late_q <= late_i; end
+  always_comb if (cyc_q != 0) assume (codes_i == c_q && exp_i == e_q && late_i == late_q);
 
   // ---- reference encoder ----
   logic [B-1:0]  mask;
@@ -40,7 +41,13 @@ module sparse_block_rt (
   end
 
   // ---- RTL decoder: level-1 mask and exponent in cycle 1, level-2 mask in cycle 2 (after the level-1 mask, as
-  // a row stream writes them: SEQ_L2_AFTER_L1), start in cycle 4 (the base table lands in cycle 3: SEQ_TAB_LATE) ----
+  // a row stream writes them: SEQ_L2_AFTER_L1), start in cycle 3 or 4 (free): cycle 3 is the earliest a COMPUTE
+  // dispatches after the load's last write, the cycle the late base-table write lands (SEQ_TAB_LATE), so the
+  // walker reads the table from the cycle after it is written. The walker is enabled as bfp_operands_sparse
+  // enables walker 0 (start_en_i[0] = 1; left undriven, Yosys made it a free input and the walker need not
+  // start at all). ----
+  logic [7:0]  st;  // the start cycle
+  assign st = late_i ? 8'd4 : 8'd3;
   logic        busy, valid, last;
   logic [3:0]  k;
   logic [15:0] idx;
@@ -48,7 +55,7 @@ module sparse_block_rt (
   bfp_row_seq #(.BlockSize(B), .NumBlocks(1), .MemWidth(64), .UseWgtMask(0), .Groups(1)) u_dut (
     .clk_i, .rst_ni(cyc_q != 0), .meta_half_i(1'b0), .l1_we_i(cyc_q == 1), .l1_i(|mask),
     .l2_we_i(cyc_q == 2), .l2_fill_i(1'b0), .exp_we_i(cyc_q == 1), .word_i(16'd0),
-    .wdata_i(cyc_q == 2 ? {56'd0, mask} : {56'd0, exp_i}), .start_i(cyc_q == 4), .half_i(1'b0),
+    .wdata_i(cyc_q == 2 ? {56'd0, mask} : {56'd0, exp_i}), .start_i(cyc_q == st), .start_en_i(1'b1), .half_i(1'b0),
     .wgt_nz_i('1), .busy_o(busy), .valid_o(valid), .last_o(last), .k_o(k), .code_idx_o(idx), .exp_o(e));
 
   logic [B-1:0] seen_q = '0;
@@ -59,7 +66,8 @@ module sparse_block_rt (
     seen_q[k[2:0]] <= 1'b1; prev_q <= k; any_q <= 1'b1;
     decoded_q[8*k[2:0] +: 8] <= pk[8*idx[2:0] +: 8];
   end
-  always_comb if (cyc_q >= 5) begin
+  always_comb if (cyc_q != 0 && cyc_q <= st) assert (!busy && !valid);  // idle until its start
+  always_comb if (cyc_q > st) begin
     if (valid) begin
       assert (k < B && idx < 16'(n));                   // an element of the block, a stored code
       assert (mask[k[2:0]] && !seen_q[k[2:0]]);         // a non-zero one, once
@@ -73,5 +81,5 @@ module sparse_block_rt (
       assert (decoded_q == codes_i);                    // round trip: the block is back
     end
   end
-  always_comb cover (cyc_q >= 5 && !busy && mask == 8'hff);
+  always_comb cover (cyc_q > st && !busy && mask == 8'hff && !late_i);  // a full block from the earliest start
 endmodule
