@@ -107,7 +107,10 @@ module bfp_store #(
   // exponent, code beats, level-1 byte, header
   typedef enum logic [2:0] {WCode, WExp, WMask, WSExp, WCodes, WL1, WHdr} wstate_e;
   logic    busy_q;
-  wstate_e wstate_q;
+  // not re-encoded by synthesis: Yosys' FSM pass would replace it with new one-hot flip-flops that keep no RTL
+  // name, and the power report's net-level simulation could then not trace them (docs/ppa.md "Net-level
+  // activity": everything they feed was tainted, 86k nets on default_gate)
+  (* fsm_encoding = "none" *) wstate_e wstate_q;
 
   // Block and row counters only as wide as the legal counts (a STORE has rows <= R and count * B <= AccCols: the
   // core's CMD_STORE_ROWS / CMD_STORE_COUNT checks, STORE_BOUNDS below), not the command fields' 16 bits: on the
