@@ -58,15 +58,7 @@ for v in part_select and_or; do
   for sparse in 0 1; do
     vvp -n $v.vvp +sparse=$sparse > /dev/null
     # toggles of every dumped net but the ports, from the VCD's value changes
-    t=$(awk '/\$var/ {name[$4] = $5; next} /\$enddefinitions/ {body = 1; next}
-             body && /^#/ {next}
-             body { if ($1 ~ /^b/) {v = substr($1, 2); id = $2} else {v = substr($1, 1, 1); id = substr($1, 2)}
-                    if (name[id] != "word_i" && name[id] != "sel_i" && name[id] != "byte_o" && (id in last)) {
-                      a = last[id]; n = length(v) > length(a) ? length(v) : length(a)
-                      while (length(a) < n) a = "0" a; while (length(v) < n) v = "0" v
-                      for (j = 1; j <= n; j++) if (substr(a, j, 1) != substr(v, j, 1)) tog++ }
-                    last[id] = ($1 ~ /^b/) ? substr($1, 2) : substr($1, 1, 1) }
-             END {print tog + 0}' t.vcd)
+    t=$(awk -v skip="word_i sel_i byte_o" -f "$ROOT/scripts/ppa/vcd_toggles.awk" t.vcd)
     printf '%-12s %-6s cells %4s  area %7s  internal net toggles per 4000 reads %7s\n' "$v" \
       "$([[ $sparse == 1 ]] && echo sparse || echo dense)" "$cells" "$area" "$t"
   done

@@ -90,15 +90,7 @@ T
   for kind in 0 1; do
     vvp -n $v.vvp +kind=$kind > /dev/null
     # toggles of every dumped net but the ports, from the VCD's value changes
-    t=$(awk '/\$var/ {name[$4] = $5; next} /\$enddefinitions/ {body = 1; next}
-             body && /^#/ {next}
-             body { if ($1 ~ /^b/) {v = substr($1, 2); id = $2} else {v = substr($1, 1, 1); id = substr($1, 2)}
-                    if (name[id] != "a_i" && name[id] != "b_i" && name[id] != "p_o" && (id in last)) {
-                      a = last[id]; n = length(v) > length(a) ? length(v) : length(a)
-                      while (length(a) < n) a = "0" a; while (length(v) < n) v = "0" v
-                      for (j = 1; j <= n; j++) if (substr(a, j, 1) != substr(v, j, 1)) tog++ }
-                    last[id] = v }
-             END {print tog + 0}' t.vcd)
+    t=$(awk -v skip="a_i b_i p_o" -f "$ROOT/scripts/ppa/vcd_toggles.awk" t.vcd)
     printf '%-9s %-8s cells %4s  area %8s  delay %6s ns  internal net toggles per 4000 products %7s\n' "$v" \
       "$([[ $kind == 1 ]] && echo centred || echo uniform)" "$cells" "$area" "${delay:-?}" "$t"
   done
