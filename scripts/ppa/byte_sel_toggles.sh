@@ -7,18 +7,9 @@
 # geometric number of elements, mean 10), across 16 random words. Prints cells, area and the toggles of the
 # internal nets (ports left out: they are the same for both) per variant and walk.
 #   scripts/ppa/byte_sel_toggles.sh [WORKDIR]     (default: a temporary folder, removed at the end; ~10 s)
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LIB=/usr/share/qflow/tech/osu018/osu018_stdcells.lib
-CELLS=/usr/share/qflow/tech/osu018/osu018_stdcells.v
-[[ -f $LIB && -f $CELLS ]] || { echo "byte_sel_toggles: needs qflow-tech-osu018 (scripts/install-deps.sh)" >&2; exit 1; }
-if [[ $# -ge 1 ]]; then
-  W=$1
-  mkdir -p "$W"
-else
-  W=$(mktemp -d)
-  trap 'rm -rf "$W"' EXIT
-fi
+source "$(dirname "$0")/lib.sh"
+ppa_need yosys iverilog vvp
+ppa_standalone "$@"
 cd "$W"
 cat > part_select.sv <<'SV'
 module bfp_byte_sel (input logic [255:0] word_i, input logic [4:0] sel_i, output logic [7:0] byte_o);

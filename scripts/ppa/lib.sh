@@ -19,6 +19,21 @@ ppa_need() {
   done
 }
 
+# The standalone measurements (scripts/ppa/*_toggles.sh): the work folder W is $1 when given (created, kept), else a
+# temporary one removed at exit; LIB and CELLS are the osu018 Liberty and Verilog cell models.
+ppa_standalone() {
+  LIB=/usr/share/qflow/tech/osu018/osu018_stdcells.lib
+  CELLS=/usr/share/qflow/tech/osu018/osu018_stdcells.v
+  [[ -f $LIB && -f $CELLS ]] || ppa_die "needs qflow-tech-osu018 (bash scripts/install-deps.sh installs it)"
+  if [[ $# -ge 1 ]]; then
+    W=$1
+    mkdir -p "$W"
+  else
+    W=$(mktemp -d)
+    trap 'rm -rf "$W"' EXIT
+  fi
+}
+
 # Runs "$@" with its stdout+stderr in log file $1 (relative to $OUT); prints the wall time.
 ppa_run() {
   local log=$1; shift

@@ -10,21 +10,9 @@
 # delay and the toggles of the internal nets (ports left out: the same for both) per variant and operand kind;
 # exit status 1 when a netlist's product differs.
 #   scripts/ppa/mul_toggles.sh [WORKDIR]     (default: a temporary folder, removed at the end; ~20 s)
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-LIB=/usr/share/qflow/tech/osu018/osu018_stdcells.lib
-CELLS=/usr/share/qflow/tech/osu018/osu018_stdcells.v
-[[ -f $LIB && -f $CELLS ]] || { echo "mul_toggles: needs qflow-tech-osu018 (scripts/install-deps.sh)" >&2; exit 1; }
-for tool in yosys iverilog vvp sta; do
-  command -v $tool >/dev/null || { echo "mul_toggles: needs $tool (scripts/install-deps.sh)" >&2; exit 1; }
-done
-if [[ $# -ge 1 ]]; then
-  W=$1
-  mkdir -p "$W"
-else
-  W=$(mktemp -d)
-  trap 'rm -rf "$W"' EXIT
-fi
+source "$(dirname "$0")/lib.sh"
+ppa_need yosys iverilog vvp sta
+ppa_standalone "$@"
 cd "$W"
 cp "$ROOT/rtl/bfp_mul.sv" times.sv
 cp "$ROOT/rtl/tech/bfp_mul_asic.sv" sign_mag.sv
