@@ -777,8 +777,22 @@ module bfp_core #(
   assign acc_drain      = drain_pipe_q[DrainStages-1];
   assign acc_drain_slot = drain_slot_q[(DrainStages-1)*SlotBits +: SlotBits];
   assign acc_drain_buf  = drain_tgt_q[DrainStages-1];
-  assign drain_pend     = |drain_pipe_q;
-  assign pipe_busy      = tail_q != 8'd0 || |clear_pipe_q || drain_pend;
+  // The pending flags are registers of their own, loaded with the OR of the pipes' next state (so equal to
+  // |drain_pipe_q and |clear_pipe_q in every cycle): the pipes' last bits drive every PE's clear and flush and the
+  // PE array's gates, a net the hierarchical ASIC flow leaves unbuffered (4.2 ns clock-to-Q on the default
+  // config), and read through the OR they headed the dispatch path into the load engines (107 MHz on `00a5d74`).
+  logic drain_pend_q, clear_pend_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      drain_pend_q <= 1'b0;
+      clear_pend_q <= 1'b0;
+    end else begin
+      drain_pend_q <= |{drain_pipe_q[DrainStages-2:0], start_drain};
+      clear_pend_q <= |{clear_pipe_q[ClearStages-2:0], start_comp && flags_q[FlagClear]};
+    end
+  end
+  assign drain_pend     = drain_pend_q;
+  assign pipe_busy      = tail_q != 8'd0 || clear_pend_q || drain_pend;
 
   // ---- PE array -----------------------------------------------------------------------------------
   logic [Rows*Cols*AccWidth-1:0] pe_m;
@@ -972,6 +986,11 @@ module bfp_core #(
   always_ff @(posedge clk_i)
     assert (!(rst_ni && !rst_p1_q && rst_p2_q))
       else $error("RST_PULSE: rst_ni was low for one cycle only; hold it low for at least two cycles");
+
+  // The registered pending flags (above) equal the OR of their pipes in every cycle.
+  always_ff @(posedge clk_i)
+    if (rst_ni) assert (drain_pend_q == |drain_pipe_q && clear_pend_q == |clear_pipe_q)
+      else $error("PIPE_PEND: a registered pending flag differs from the OR of its pipe");
 
   // Command legality, checked when a command is dispatched: the limits of host/command.cpp check_command that
   // the engines rely on (rows, counts and offsets beyond the buffers would alias or be dropped silently). Zero
