@@ -247,6 +247,28 @@ NetActivity simulate_activity(std::istream& in, const FlatNetlist& nl, const Cel
     }
   }
   checks.erase(std::remove_if(checks.begin(), checks.end(), [&](int32_t n) { return tainted[n] != 0; }), checks.end());
+  // Where the taint comes from: the cone of each unknown net (the first 64; a pass over the cells each), so that
+  // a report with many tainted nets names the untraced register behind them (worst_unknown).
+  std::vector<std::pair<uint64_t, int32_t>> unknown_cones;
+  for (size_t src = 3; src < N && unknown_cones.size() < 64; ++src) {
+    if (clocked[src] || traced[src] || driver[src] >= 0) continue;
+    std::vector<uint8_t> in_cone(N, 0);
+    in_cone[src] = 1;
+    uint64_t count = 0;
+    for (const CombCell& cc : comb) {
+      bool t = false;
+      for (int i = 0; i < cc.k && !t; ++i) t = in_cone[static_cast<size_t>(ins[cc.in_off + i])] != 0;
+      if (!t) continue;
+      for (int o = 0; o < cc.nout; ++o) {
+        const int32_t n = outs[cc.out_off + o].first;
+        if (!clocked[n] && !in_cone[n]) {
+          in_cone[n] = 1;
+          ++count;
+        }
+      }
+    }
+    unknown_cones.emplace_back(count, static_cast<int32_t>(src));
+  }
   res.nets_checked = checks.size();
 
   // ---- the simulation: 64 samples per word ---------------------------------------------------------------------
@@ -382,6 +404,18 @@ NetActivity simulate_activity(std::istream& in, const FlatNetlist& nl, const Cel
     }
     for (const auto& [c, n] : worst) res.worst_mismatches.emplace_back(name[n], c);
   }
+  {
+    std::sort(unknown_cones.begin(), unknown_cones.end(),
+              [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    if (unknown_cones.size() > 10) unknown_cones.resize(10);
+    std::unordered_map<int32_t, std::string> name;
+    for (const auto& [c, n] : unknown_cones) name[n];
+    for (const auto& [nm, n] : nl.names) {
+      auto it = name.find(n);
+      if (it != name.end() && (it->second.empty() || nm < it->second)) it->second = nm;
+    }
+    for (const auto& [c, n] : unknown_cones) res.worst_unknown.emplace_back(name[n].empty() ? "#" + std::to_string(n) : name[n], c);
+  }
   // ---- counts and the cells' rates ---------------------------------------------------------------------------
   for (size_t n = 3; n < N; ++n) {
     if (clocked[n]) ++res.nets_clock;
@@ -425,7 +459,7 @@ void write_cell_activity(const std::string& file, const NetActivity& a) {
                       {"flops", a.flops},            {"flops_traced", a.flops_traced},
                       {"nets_checked", a.nets_checked}, {"check_bits", a.check_bits},
                       {"check_mismatches", a.check_mismatches}, {"trace_conflicts", a.trace_conflicts},
-                      {"worst_mismatches", a.worst_mismatches}};
+                      {"worst_mismatches", a.worst_mismatches}, {"worst_unknown", a.worst_unknown}};
   o << "# " << j.dump() << "\n";
   for (const auto& [leaf, tk] : a.cell_toggles) o << leaf << '\t' << tk.first << '\t' << tk.second << '\n';
   o.close();
@@ -454,6 +488,8 @@ NetActivity read_cell_activity(const std::string& file) {
     a.check_mismatches = j.at("check_mismatches").get<uint64_t>();
     a.trace_conflicts = j.at("trace_conflicts").get<uint64_t>();
     a.worst_mismatches = j.at("worst_mismatches").get<std::vector<std::pair<std::string, uint64_t>>>();
+    if (j.contains("worst_unknown"))  // absent in files written before 2026-12-07
+      a.worst_unknown = j.at("worst_unknown").get<std::vector<std::pair<std::string, uint64_t>>>();
   } catch (const std::exception& e) {
     throw std::runtime_error(file + ":1: bad header: " + e.what());
   }

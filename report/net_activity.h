@@ -40,6 +40,9 @@ struct NetActivity {
   /// The checked nets that differed most often (one of each net's names, mismatching cycles), at most 10: where
   /// to look when check_mismatches is not small.
   std::vector<std::pair<std::string, uint64_t>> worst_mismatches;
+  /// The unknown nets (nets_unknown) whose fan-out cones hold the most tainted nets, with those counts (one name
+  /// of each net, at most 10): the untraced flip-flops and undriven nets to look at when nets_tainted is large.
+  std::vector<std::pair<std::string, uint64_t>> worst_unknown;
   /// The rate of a cell: toggles / (outputs x cycles).
   double rate(const std::string& leaf, bool& found) const;
 };

@@ -254,7 +254,7 @@ json build_report(const std::string& asic_dir, const NetlistPower& np, const std
                             {"flops_traced", na.flops_traced}, {"cells_with_own_rate", na.cell_toggles.size()},
                             {"nets_checked", na.nets_checked}, {"check_bits", na.check_bits},
                             {"check_mismatches", na.check_mismatches}, {"trace_conflicts", na.trace_conflicts},
-                            {"worst_mismatches", na.worst_mismatches}};
+                            {"worst_mismatches", na.worst_mismatches}, {"worst_unknown", na.worst_unknown}};
     jr["mean_toggle_rate"] = wp.mean_toggle_rate;
     jr["toggle_rate_by_group"] = wp.rate_by_group;
     jr["instances_measured"] = wp.instances_measured;

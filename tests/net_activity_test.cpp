@@ -384,6 +384,10 @@ endmodule
   // what an unknown net feeds is tainted, not computed from a value held at 0
   EXPECT_EQ(a.cell_toggles.count("g4"), 0u);
   EXPECT_EQ(a.nets_tainted, 1u);    // y_o
+  // the report names where the taint comes from: q_c's cone holds y_o; the others taint no computed net
+  ASSERT_EQ(a.worst_unknown.size(), 4u);
+  EXPECT_EQ(a.worst_unknown[0], std::make_pair(std::string("q_c"), uint64_t{1}));
+  for (size_t i = 1; i < a.worst_unknown.size(); ++i) EXPECT_EQ(a.worst_unknown[i].second, 0u) << a.worst_unknown[i].first;
 }
 
 TEST(NetActivity, BadVcdAndCellFilesAreRefused) {
@@ -418,6 +422,7 @@ TEST(NetActivity, BadVcdAndCellFilesAreRefused) {
   EXPECT_EQ(b.cell_toggles, a.cell_toggles);
   EXPECT_EQ(b.nets_computed, a.nets_computed);
   EXPECT_EQ(b.worst_mismatches, a.worst_mismatches);
+  EXPECT_EQ(b.worst_unknown, a.worst_unknown);
   for (const std::string& bad : {std::string("no header\n"), std::string("# {\"cycles\": 10}\n"),
                                 std::string("# ") + R"({"cycles":10,"nets":1,"nets_traced":1,"nets_computed":0,"nets_unknown":0,"nets_tainted":0,"nets_clock":0,"flops":1,"flops_traced":1,"nets_checked":0,"check_bits":0,"check_mismatches":0,"trace_conflicts":0,"worst_mismatches":[]})" + "\nra\t11\t1\n",
                                 std::string("# ") + R"({"cycles":10,"nets":1,"nets_traced":1,"nets_computed":0,"nets_unknown":0,"nets_tainted":0,"nets_clock":0,"flops":1,"flops_traced":1,"nets_checked":0,"check_bits":0,"check_mismatches":0,"trace_conflicts":0,"worst_mismatches":[]})" + "\nra\t3\n"}) {
