@@ -64,7 +64,11 @@ flatten t:*bfp_add*
 # gates only reshaped the logic first, in an order that depends on how the files were read (the PE's bfp_acc_align:
 # 30,554 or 42,082 um^2 by read order alone; with -noabc 30,847 or 30,953), and cost area and clock on the whole
 # default config (docs/ppa.md, "One abc pass").
-synth -top $TOP -noabc
+# -nordff: memory_dff would merge the address register of an array read (bfp_store's per-row stream state, read
+# at row_q) into the read port, and memory_map recreates it as a flip-flop without the register's name; the
+# report's net-level simulation cannot trace such a flip-flop, and its fan-out (86,292 nets on default_gate,
+# 00a5d74) fell back to instance rates (docs/ppa.md "Net-level activity"). The flip-flops are the same either way.
+synth -top $TOP -noabc -nordff
 dfflibmap -liberty $LIB
 abc -D $period_ps -constr $OUT/abc.constr -liberty $LIB
 opt_clean -purge
