@@ -347,6 +347,21 @@ TEST(Synthesis, PeArrayLockStepFlagsSurviveYosys) {
   EXPECT_NE(v.str().find("wgt_row0_i[1]"), std::string::npos) << "wgt_row0_i unused in Yosys' netlist";
 }
 
+// The $shiftx cells (part-selects with a variable index, which Yosys maps as log shifters) of the design that
+// `script` reads and elaborates in `dir`, after proc, narrowed by the select terms `filter`: the text of Yosys'
+// `select -list`, with no "$shiftx" in it when there are none. A failed Yosys run fails the calling test.
+static std::string shiftx_cells(const fs::path& dir, const std::string& script, const std::string& filter = "") {
+  fs::remove(dir / "shiftx.txt");
+  const auto r = run_in(dir, "yosys -q -p \"" + script + "; proc; tee -q -o shiftx.txt select -list t:\\$shiftx" +
+                                 (filter.empty() ? "" : " " + filter) + "\"");
+  EXPECT_EQ(r.status, 0) << r.output;
+  std::ifstream in(dir / "shiftx.txt");
+  EXPECT_TRUE(in) << "yosys wrote no shiftx.txt";
+  std::stringstream cells;
+  cells << in.rdbuf();
+  return cells.str();
+}
+
 // The operand buffers' read multiplexers are one-hot AND-ORs (rtl/bfp_byte_sel.sv, docs/ppa.md "Byte selects as
 // one-hot AND-OR"): a part-select with a variable index, `word[8*sel +: 8]`, is a $shiftx to Yosys, mapped as a log
 // shifter that toggles several times more per read. A change back to the part-select computes the same bytes, so
@@ -357,16 +372,10 @@ TEST(Synthesis, WeightBankReadsWithoutShifters) {
   // the exponents in a memory (module defaults: 32 exponents, 8-byte beat) and in flip-flops (8 exponents)
   for (const char* depth : {"1024", "256"}) {
     SCOPED_TRACE(std::string("WgtDepth ") + depth);
-    const auto r = run_in(rtl.dir(), std::string("yosys -q -p \"read_verilog -sv bfp_pkg.sv bfp_icg.sv bfp_sram.sv "
-                                                 "bfp_sram_hold.sv bfp_byte_sel.sv bfp_wgt_bank.sv; "
-                                                 "hierarchy -top bfp_wgt_bank -chparam WgtDepth ") +
-                                         depth + "; proc; tee -q -o shiftx.txt select -list t:\\$shiftx\"");
-    ASSERT_EQ(r.status, 0) << r.output;
-    std::ifstream in(rtl.dir() / "shiftx.txt");
-    ASSERT_TRUE(in) << "yosys wrote no shiftx.txt";
-    std::stringstream cells;
-    cells << in.rdbuf();
-    EXPECT_EQ(cells.str().find("$shiftx"), std::string::npos) << "shifters in the weight bank:\n" << cells.str();
+    const std::string cells = shiftx_cells(rtl.dir(), std::string("read_verilog -sv bfp_pkg.sv bfp_icg.sv bfp_sram.sv "
+                                                                   "bfp_sram_hold.sv bfp_byte_sel.sv bfp_wgt_bank.sv; "
+                                                                   "hierarchy -top bfp_wgt_bank -chparam WgtDepth ") + depth);
+    EXPECT_EQ(cells.find("$shiftx"), std::string::npos) << "shifters in the weight bank:\n" << cells;
   }
   // the activation reads use the same select (their modules are too large to elaborate alone here)
   for (const char* f : {"rtl/bfp_operands_sparse.sv", "rtl/bfp_operands_dense.sv"}) {
@@ -385,16 +394,11 @@ TEST(Synthesis, WeightBankReadsWithoutShifters) {
 TEST(Synthesis, RowSequencerOrdinalReadsWithoutShifters) {
   ASSERT_TRUE(have_tool("yosys")) << "yosys not found in PATH";
   GeneratedRtl rtl((kSource / "configs/default_gate.yaml").string());
-  const auto r = run_in(rtl.dir(), "yosys -q -p \"read_verilog -sv bfp_pkg.sv bfp_icg.sv bfp_popcount.sv "
-                                   "bfp_prefix_sum.sv bfp_onehot_sel.sv bfp_row_seq.sv; hierarchy -top bfp_row_seq "
-                                   "-chparam BlockSize 16 -chparam NumBlocks 32 -chparam MemWidth 256 -chparam Groups 2; "
-                                   "proc; tee -q -o shiftx.txt select -list t:\\$shiftx r:Y_WIDTH!=16 %i\"");
-  ASSERT_EQ(r.status, 0) << r.output;
-  std::ifstream in(rtl.dir() / "shiftx.txt");
-  ASSERT_TRUE(in) << "yosys wrote no shiftx.txt";
-  std::stringstream cells;
-  cells << in.rdbuf();
-  EXPECT_EQ(cells.str().find("$shiftx"), std::string::npos) << "ordinal reads as shifters:\n" << cells.str();
+  const std::string cells = shiftx_cells(rtl.dir(), "read_verilog -sv bfp_pkg.sv bfp_icg.sv bfp_popcount.sv "
+                                                    "bfp_prefix_sum.sv bfp_onehot_sel.sv bfp_row_seq.sv; hierarchy -top bfp_row_seq "
+                                                    "-chparam BlockSize 16 -chparam NumBlocks 32 -chparam MemWidth 256 -chparam Groups 2",
+                                         "r:Y_WIDTH!=16 %i");
+  EXPECT_EQ(cells.find("$shiftx"), std::string::npos) << "ordinal reads as shifters:\n" << cells;
 }
 
 TEST(Synthesis, SmallestConfigFullYosysSynth) {
