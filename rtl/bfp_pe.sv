@@ -47,6 +47,7 @@ module bfp_pe #(
 
   // stage 1: multiply and block sum
   logic                        pend_q;  // blk_q holds a block not yet aligned into the accumulator
+  logic signed [15:0]          prod;
   logic signed [ProdWidth-1:0] bsum_q, blk_q;
   logic        [bfp_pkg::EXP_W-1:0]           blk_e_q;
   logic signed [ProdWidth-1:0] bsum_next;
@@ -83,17 +84,16 @@ module bfp_pe #(
   end
 
   // the product: from the pair multiplier outside, or this PE's own (bfp_mul, a module for synthesis' sake)
-  // The multiply and the block-sum add are one module (bfp_mac), so that the ASIC flow can fold the product's
-  // sign into the adder (rtl/tech/bfp_mac_asic.sv); a shared pair multiplier hands in a finished product.
   if (ExtProduct != 0) begin : gen_ext
     logic unused_codes;  // the pair multiplier reads them
     assign unused_codes = ^{act_i, wgt_i};
-    assign bsum_next = bsum_q + ProdWidth'(prod_i);
+    assign prod = prod_i;
   end else begin : gen_own
     logic unused_prod;  // no pair multiplier
     assign unused_prod = ^prod_i;
-    bfp_mac #(.Width(ProdWidth)) u_mac (.acc_i(bsum_q), .a_i(act_i), .b_i(wgt_i), .sum_o(bsum_next));
+    bfp_mul u_mul (.a_i(act_i), .b_i(wgt_i), .p_o(prod));
   end
+  assign bsum_next = bsum_q + ProdWidth'(prod);
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni || clear_i) pend_q <= 1'b0;

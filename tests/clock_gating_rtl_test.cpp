@@ -356,7 +356,7 @@ TEST(ClockGatingRtl, PeArrayAndAccBufGatedLikeNone) {
   tmp.write("main.cpp", kArrayMain);
   const std::string out = build_and_run_bench(tmp, "array_bench",
                                               "rtl/bfp_pkg.sv array_bench.sv rtl/bfp_icg.sv rtl/bfp_add.sv rtl/bfp_acc_align.sv "
-                                              "rtl/bfp_mac.sv rtl/bfp_mul.sv rtl/bfp_pe.sv rtl/bfp_pe_array.sv rtl/bfp_acc_buf.sv",
+                                              "rtl/bfp_mul.sv rtl/bfp_pe.sv rtl/bfp_pe_array.sv rtl/bfp_acc_buf.sv",
                                               std::to_string(seed));
   ASSERT_FALSE(out.empty());
   int changes = 0, drains = 0, bad = -1;

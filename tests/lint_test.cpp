@@ -331,7 +331,7 @@ TEST(Synthesis, PeArrayLockStepFlagsSurviveYosys) {
   ASSERT_TRUE(have_tool("yosys")) << "yosys not found in PATH";
   GeneratedRtl rtl((kSource / "configs/default_gate.yaml").string());
   std::string files;
-  for (const char* f : {"bfp_pkg.sv", "bfp_acc_align.sv", "bfp_add.sv", "bfp_mac.sv", "bfp_mul.sv", "bfp_mul_pair.sv", "bfp_icg.sv",
+  for (const char* f : {"bfp_pkg.sv", "bfp_acc_align.sv", "bfp_add.sv", "bfp_mul.sv", "bfp_mul_pair.sv", "bfp_icg.sv",
                         "bfp_pe.sv", "bfp_pe_array.sv"})
     files += std::string(" ") + f;
   const auto r = run_in(rtl.dir(), "yosys -q -p \"read_verilog -sv" + files +

@@ -66,7 +66,7 @@ TEST(ReportModuleGroups, EveryGeneratedModuleHasItsGroup) {
         {"bfp_top", "control"},         {"bfp_core", "control"},           {"bfp_pe_array", "PE array"},
         {"bfp_pe", "PE array"},         {"bfp_acc_align", "PE array"},     {"bfp_sram", "operand buffers"},
         {"bfp_add", "PE array"},
-        {"bfp_mul_pair", "PE array"},      {"bfp_mul", "PE array"},       {"bfp_mac", "PE array"},
+        {"bfp_mul_pair", "PE array"},      {"bfp_mul", "PE array"},
         {"bfp_sram_hold", "operand buffers"},      {"bfp_operands_dense", "operand buffers"}, {"bfp_operands_sparse", "operand buffers"},
         {"bfp_row_seq", "operand buffers"},        {"bfp_wgt_bank", "operand buffers"},
         {"bfp_popcount", "operand buffers"},       {"bfp_prefix_sum", "operand buffers"},

@@ -5,8 +5,7 @@
 #      memory of >= 16 words into a black-box SRAM macro (scripts/ppa/sram_model.py) and keeps shallower ones
 #      as flip-flops, the clock gate bfp_icg by rtl/tech/bfp_icg_asic.sv (osu018 LATCH + AND2X2), and the
 #      accumulator adder bfp_add by rtl/tech/bfp_add_asic.sv (Kogge-Stone: abc maps a `+` to a ripple carry),
-#      the PE's multiply-add bfp_mac by rtl/tech/bfp_mac_asic.sv (sign-magnitude, the sign in the adder: fewer
-#      cells and toggles);
+#      the multiplier bfp_mul by rtl/tech/bfp_mul_asic.sv (sign-magnitude: fewer cells and toggles);
 #   2. Yosys, hierarchical (one synthesis per distinct module, area per module):
 #      synth -noabc; dfflibmap; abc -D <period ps> -constr (driving cell BUFX4, load 0.02 pF); stat -liberty;
 #   3. a liberty for the SRAM macros, and OpenSTA on the mapped netlist against the SDC:
@@ -47,15 +46,14 @@ period_ps=$(python3 -c "print(int(round($period * 1000)))")
 # ---- synthesis ------------------------------------------------------------------------------------
 printf 'set_driving_cell BUFX4\nset_load 0.02\n' >"$OUT/abc.constr"
 rtl=()
-# bfp_sram, the clock gate bfp_icg, the adder bfp_add and the multiply-add bfp_mac have ASIC versions (rtl/tech/):
-# macros for deep memories, osu018 cells, a parallel-prefix adder, a sign-magnitude multiply-add (bfp_mul, the
-# generic bfp_mac's product, is then left unused and dropped by hierarchy)
+# bfp_sram, the clock gate bfp_icg, the adder bfp_add and the multiplier bfp_mul have ASIC versions (rtl/tech/):
+# macros for deep memories, osu018 cells, a parallel-prefix adder, a sign-magnitude multiplier
 for f in "${RTL_FILES[@]}"; do
-  case $(basename "$f") in bfp_sram.sv | bfp_icg.sv | bfp_add.sv | bfp_mac.sv) ;; *) rtl+=("$f") ;; esac
+  case $(basename "$f") in bfp_sram.sv | bfp_icg.sv | bfp_add.sv | bfp_mul.sv) ;; *) rtl+=("$f") ;; esac
 done
 cat >"$OUT/asic.ys" <<EOF
 read_verilog -sv ${rtl[*]} $ROOT/rtl/tech/bfp_sram_asic.sv $ROOT/rtl/tech/bfp_icg_asic.sv $ROOT/rtl/tech/bfp_add_asic.sv \
-  $ROOT/rtl/tech/bfp_mac_asic.sv
+  $ROOT/rtl/tech/bfp_mul_asic.sv
 hierarchy -check -top $TOP
 # the adder into its parent (bfp_acc_align): a module boundary in this hierarchical flow would keep abc from
 # optimizing the sum together with the saturation behind it (bfp_pe alone: 6.40 ns instead of 5.61)
