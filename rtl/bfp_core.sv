@@ -778,8 +778,8 @@ module bfp_core #(
   assign acc_drain_slot = drain_slot_q[(DrainStages-1)*SlotBits +: SlotBits];
   assign acc_drain_buf  = drain_tgt_q[DrainStages-1];
   // The pending flags are registers of their own, loaded with the OR of the pipes' next state (so equal to
-  // |drain_pipe_q and |clear_pipe_q in every cycle): the pipes' last bits drive every PE's clear and flush and the
-  // PE array's gates, a net the hierarchical ASIC flow leaves unbuffered (4.2 ns clock-to-Q on the default
+  // |drain_pipe_q and |clear_pipe_q in every cycle): the pipe bits that are pe_clear and pe_flush drive every PE
+  // and the PE array's gates, nets the hierarchical ASIC flow leaves unbuffered (4.2 ns clock-to-Q on the default
   // config), and read through the OR they headed the dispatch path into the load engines (107 MHz on `00a5d74`).
   logic drain_pend_q, clear_pend_q;
   always_ff @(posedge clk_i) begin
