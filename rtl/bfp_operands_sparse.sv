@@ -252,6 +252,31 @@ module bfp_operands_sparse #(
   logic unused_sp_word;  // a code beat index beyond the buffer is caught by OPS_SP_WORD
   assign unused_sp_word = ^(sp_word_i >> ActAw);
 
+  // The level-2 scatter, shared by the rows' sequencers (rtl/bfp_l2_scatter.sv; area: docs/ppa.md "The level-2
+  // scatter, shared"). The metadata port writes one row's word per cycle; the scatter takes that row's last
+  // level-1 mask (its sequencer's l1_ld_o: a row's level-2 words come after its level-1 mask, SEQ_L2_AFTER_L1,
+  // but the packed loader may write the next row's header meanwhile, so the mask is selected per row, not kept in
+  // one register) and the word, and every sequencer loads the blocks it enables when the word is its own.
+  // Operand isolation: mask and word are zero unless a level-2 word is written, so the scatter and its fan-out
+  // to the rows do not switch with exponent words or between loads.
+  localparam int L2CntBits = (MemWidth / BlockSize) * (BlockLog + 1);
+  logic [Rows*NumBlocks-1:0]     row_l1_ld;  // row r's last level-1 mask at [r*NumBlocks +: NumBlocks]
+  logic                          l2s_we;
+  logic [NumBlocks-1:0]          l2s_l1, l2s_bwe;
+  logic [MemWidth-1:0]           l2s_wdata;
+  logic [NumBlocks*BlockSize-1:0] l2s_bmask;
+  logic [L2CntBits-1:0]          l2s_cnt;
+  assign l2s_we = sp_meta_we_i && sp_meta_seg_i == bfp_pkg::SEG_L2;
+  always_comb begin
+    l2s_l1 = '0;
+    for (int r = 0; r < Rows; r++)
+      l2s_l1 = l2s_l1 | (row_l1_ld[r*NumBlocks +: NumBlocks] & {NumBlocks{l2s_we && sp_meta_row_i == RowBits'(r)}});
+  end
+  assign l2s_wdata = l2s_we ? sp_meta_wdata_i : '0;
+  bfp_l2_scatter #(.BlockSize(BlockSize), .NumBlocks(NumBlocks), .MemWidth(MemWidth)) u_l2_scatter (
+    .l1_i(l2s_l1), .word_i(sp_meta_word_i), .wdata_i(l2s_wdata),
+    .bwe_o(l2s_bwe), .bmask_o(l2s_bmask), .cnt_o(l2s_cnt));
+
   for (genvar r = 0; r < Rows; r++) begin : gen_row
     // Write stage of the dense load port (LOAD_WGT, LOAD_ACT without SPARSE), one copy per row: a code beat (and
     // a weight exponent beat) lands in this row's weight banks and activation code memories one cycle after the
@@ -378,12 +403,14 @@ module bfp_operands_sparse #(
     // beat for this row (bank port), never on another row's metadata word.
     // Energy (operand isolation): bank_wdata_i is the raw read-data bus, which changes with every beat of every
     // load (weights, other rows, the sparse loader's code beats); passed on as it was, it kept this row's
-    // sequencer's metadata write logic (level-2 popcounts and scatter, exponent words' data) switching on beats
-    // it never takes. The sequencer uses wdata_i only with l2_we_i or exp_we_i, i.e. on mmine or on a dense
-    // exponent beat for this row (meta_exp_we without mmine), so it sees zeros otherwise, with the same writes.
+    // sequencer's metadata write logic switching on beats it never takes. The sequencer uses wdata_i only for its
+    // exponent words (exp_we_i: this row's exponent word on the metadata port, or a dense exponent beat for this
+    // row; its level-2 masks come through the shared scatter above), so it sees zeros otherwise, with the same
+    // writes.
     logic [MemWidth-1:0] meta_wdata;
     assign dense_exp_we = bank_we_i && !bank_wgt_i && bank_exp_i && bank_sel_i == BankBits'(r);
-    assign meta_wdata = mmine ? sp_meta_wdata_i : (dense_exp_we ? bank_wdata_i : '0);
+    assign meta_wdata = (mmine && sp_meta_seg_i == bfp_pkg::SEG_EXP) ? sp_meta_wdata_i
+                                                                      : (dense_exp_we ? bank_wdata_i : '0);
 
     // The weight non-zero mask this row's walkers see (the halves of the COMPUTE, element k at bit k), selected
     // by this row's own activity, not by the OR of all rows' busy: a shared select made one multiplexer, one
@@ -434,10 +461,14 @@ module bfp_operands_sparse #(
       .l1_we_i    (meta_l1_we),
       .l1_i       (meta_l1),
       .l2_we_i    (meta_l2_we),
+      .l2_bwe_i   (l2s_bwe),
+      .l2_bmask_i (l2s_bmask),
+      .l2_cnt_i   (l2s_cnt),
       .l2_fill_i  (act_load_start_i && !act_load_sparse_i),
       .exp_we_i   (meta_exp_we),
       .word_i     (meta_word),
       .wdata_i    (meta_wdata),
+      .l1_ld_o    (row_l1_ld[r*NumBlocks +: NumBlocks]),
       .start_i    (start_i),
       .start_en_i ({{(Groups-1){!grp_same}}, 1'b1}),
       .half_i     (half_i),

@@ -13,11 +13,13 @@
 // Storage, and why: the level-2 masks arrive packed (one per non-empty block, in order); they are stored
 // unpacked, at the block's own index, so that every block's AND with the weight mask (indexed by k) is one
 // AND gate per bit. A load scatters each level-2 word to its blocks (the ordinal of block b is the popcount
-// of the level-1 mask below b). Jumping over several non-empty blocks at once needs their code counts and
+// of the level-1 mask below b); the scatter is shared by all rows (rtl/bfp_l2_scatter.sv, in
+// bfp_operands_sparse: one row's word is written per cycle), fed with this row's last level-1 mask (l1_ld_o), and
+// the sequencer loads the blocks it enables. Jumping over several non-empty blocks at once needs their code counts and
 // their number: a base table, the packed index of the first code of the o-th non-empty block, is written with
 // the level-2 words (a running sum of their popcounts, one cycle after the word); the exponent ordinal is the
 // popcount of the level-1 mask below the block entered, and it also selects the block's base in the table.
-// Cost per row: the base table (2 halves x NumBlocks x log2(ActDepth) flops) and the scatter; per walker:
+// Cost per row: the base table (2 halves x NumBlocks x log2(ActDepth) flops); per walker:
 // NumBlocks B-bit ANDs with OR-reductions and a NumBlocks-bit popcount.
 module bfp_row_seq #(
   parameter int BlockSize = 16,  /// elements per BFP block B (a power of two)
@@ -36,10 +38,15 @@ module bfp_row_seq #(
   input  logic                           l1_we_i,      /// write the level-1 mask
   input  logic [NumBlocks-1:0]           l1_i,         /// level-1 mask: bit b set for a non-empty block b
   input  logic                           l2_we_i,      /// write one word of packed level-2 masks
+  input  logic [NumBlocks-1:0]           l2_bwe_i,     /// with l2_we_i: block b's mask is in the word
+  input  logic [NumBlocks*BlockSize-1:0] l2_bmask_i,   /// with l2_we_i: the word's masks at their blocks (bfp_l2_scatter)
+  /// with l2_we_i: code count of mask j of the word at [j*CntBits +: CntBits] (CntBits = log2(BlockSize) + 1)
+  input  logic [(MemWidth/BlockSize)*($clog2(BlockSize)+1)-1:0] l2_cnt_i,
   input  logic                           l2_fill_i,    /// set every level-2 mask to all ones (dense load)
   input  logic                           exp_we_i,     /// write one word of packed exponents
   input  logic [15:0]                    word_i,       /// word index for l2_we_i / exp_we_i
-  input  logic [MemWidth-1:0]            wdata_i,      /// write data (packed masks or exponents)
+  input  logic [MemWidth-1:0]            wdata_i,      /// write data (packed exponents)
+  output logic [NumBlocks-1:0]           l1_ld_o,      /// the last level-1 mask written (the scatter's ordinals)
   // compute
   input  logic                           start_i,      /// pulse: walk half `half_i`
   input  logic [Groups-1:0]              start_en_i,   /// walker g starts with start_i only when bit g is set
@@ -65,8 +72,8 @@ module bfp_row_seq #(
   localparam int ExpWords = (NumBlocks * 8 + MemWidth - 1) / MemWidth;
   localparam int PosBits  = $clog2(BlockSize);
   localparam int CntBits  = PosBits + 1;
+  localparam int OrdBits  = $clog2(NumBlocks + 1);  // a block's ordinal among the non-empty blocks (0..NumBlocks)
   localparam int PerWord  = MemWidth / BlockSize;  // level-2 masks per write word (a power of two)
-  localparam int PerWordLog = $clog2(PerWord);
   localparam int BaseBits = $clog2(L2Bits);  // packed index of a block's first code (< NumBlocks*B)
 
   // Index masks of the bit-trick priority encoders: bit i of idx_mask(j, n) is bit j of i (i < n). The index
@@ -95,9 +102,9 @@ module bfp_row_seq #(
 
   // Level-1 mask of the last level-1 write, whatever its half: in a row stream the level-1 mask (the header beat)
   // is written before the row's level-2 words and not again until they are all written (SEQ_L2_AFTER_L1), so at a
-  // level-2 write this register is the level-1 mask of the half written. The scatter below takes its ordinals
-  // from it, not from the mask selected by the write's half and level-1 enable (that select headed the level-2
-  // masks' write path: docs/ppa.md "Clock: the row sequencers' base table and walker loop").
+  // level-2 write this register is the level-1 mask of the half written. The scatter (bfp_l2_scatter) takes its
+  // ordinals from it, not from the mask selected by the write's half and level-1 enable (that select headed the
+  // level-2 masks' write path: docs/ppa.md "Clock: the row sequencers' base table and walker loop").
   // The load-side registers below (this mask, the pending table write's fields, the running code sum: ~140
   // flip-flops per row on the default config) load only while LOAD_ACT writes metadata, a few cycles per row and
   // load, but sat on clk_i, so their clock pins took every cycle (docs/ppa.md "The row sequencers' load-side
@@ -112,25 +119,13 @@ module bfp_row_seq #(
   end
   logic [NumBlocks-1:0] l1_ld_q;
   always_ff @(posedge clk_ld) if (l1_we_i) l1_ld_q <= l1_i;
+  assign l1_ld_o = l1_ld_q;
 
-  // Prefix counts as log-step adder networks (rtl/bfp_prefix_sum.sv): ord_w holds every block's ordinal among the
-  // set level-1 bits below it, below_w the codes of the masks below mask j of the write word. (A running sum
-  // was the same function, but synthesis builds it as one adder chain: 31 ns on the default config; and one
-  // popcount per block over everything below it made Yosys's proc take minutes on the large configs.)
-  localparam int OrdBits = $clog2(NumBlocks + 1);
-  logic [NumBlocks*OrdBits-1:0]    ord_w;
+  // Prefix counts as a log-step adder network (rtl/bfp_prefix_sum.sv): below_w holds the codes of the masks
+  // below mask j of the write word. (A running sum was the same function, but synthesis builds it as one adder
+  // chain: 31 ns on the default config.)
   logic [PerWord*(BaseBits+1)-1:0] below_w;
-  logic [OrdBits-1:0]              ord_all;
   logic [BaseBits:0]               code_run;   // codes of the whole write word
-  logic [PerWord*CntBits-1:0]      mask_cnt;   // codes of each level-2 mask of the write word
-  bfp_prefix_sum #(.N(NumBlocks), .InBits(1), .OutBits(OrdBits)) u_ord (
-    .x_i(l1_ld_q), .sum_o(ord_w), .total_o(ord_all));
-  for (genvar j = 0; j < PerWord; j++) begin : gen_mask_cnt
-    bfp_popcount #(.Width(BlockSize)) u_cnt (
-      .bits_i(wdata_i[j*BlockSize +: BlockSize]), .count_o(mask_cnt[j*CntBits +: CntBits]));
-  end
-  logic unused_ord;
-  assign unused_ord = ^ord_all;  // the block count is not needed: a load writes at most NumBlocks masks
 
   // The base table is written one cycle after its level-2 word (popcounts, prefix sums and the running sum in
   // one cycle were the default config's critical path, 7.2 ns): the word's mask counts, index and half are
@@ -150,7 +145,7 @@ module bfp_row_seq #(
     if (l2_we_i && !l2_fill_i) begin
       tw_half_q <= meta_half_i;
       tw_word_q <= word_i;
-      tw_cnt_q  <= mask_cnt;
+      tw_cnt_q  <= l2_cnt_i;
     end
   end
   logic [BaseBits:0] lrun;  // codes of the level-2 words before the pending one
@@ -189,12 +184,9 @@ module bfp_row_seq #(
       if (mine && l2_fill_i) begin
         l2_h_q <= '1;
       end else if (mine && l2_we_i) begin
-        // word word_i holds the masks of the non-empty blocks with ordinals word_i*PerWord .. +PerWord-1;
-        // block b (non-empty) has ordinal popcount(level-1 below b)
+        // the blocks whose masks are in this word (bfp_l2_scatter, from l1_ld_q and word_i)
         for (int b = 0; b < NumBlocks; b++) begin
-          if (l1_ld_q[b] && 16'(32'(ord_w[b*OrdBits +: OrdBits]) >> PerWordLog) == word_i)
-            l2_h_q[b*BlockSize +: BlockSize] <=
-              wdata_i[(32'(ord_w[b*OrdBits +: OrdBits]) % PerWord) * BlockSize +: BlockSize];
+          if (l2_bwe_i[b]) l2_h_q[b*BlockSize +: BlockSize] <= l2_bmask_i[b*BlockSize +: BlockSize];
         end
       end
     end

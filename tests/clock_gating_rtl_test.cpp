@@ -668,7 +668,7 @@ TEST(ClockGatingRtl, SequencersAndLoadEnginesGatedLikeNone) {
       tmp, "seq_bench",
       "rtl/bfp_pkg.sv seq_bench.sv rtl/bfp_icg.sv rtl/bfp_sram.sv rtl/bfp_sram_hold.sv rtl/bfp_byte_sel.sv "
       "rtl/bfp_wgt_bank.sv "
-      "rtl/bfp_popcount.sv rtl/bfp_prefix_sum.sv rtl/bfp_onehot_sel.sv rtl/bfp_row_seq.sv rtl/bfp_operands_sparse.sv "
+      "rtl/bfp_popcount.sv rtl/bfp_prefix_sum.sv rtl/bfp_onehot_sel.sv rtl/bfp_l2_scatter.sv rtl/bfp_row_seq.sv rtl/bfp_operands_sparse.sv "
       "rtl/bfp_walk_step.sv rtl/bfp_dma_packed.sv rtl/bfp_dma_sparse.sv rtl/bfp_dma_rd.sv",
       std::to_string(seed));
   ASSERT_FALSE(out.empty());

@@ -813,7 +813,7 @@ TEST_F(OperandIsolation, SparseWriteStageAndMetadataDataOnlyForTheirRow) {
     Fields d;
     ASSERT_NO_FATAL_FAILURE(run(kOpsIsoBench, "ops_iso_tb",
                                 {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_byte_sel.sv", "bfp_popcount.sv",
-                                 "bfp_prefix_sum.sv", "bfp_onehot_sel.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv", "bfp_operands_sparse.sv"},
+                                 "bfp_prefix_sum.sv", "bfp_onehot_sel.sv", "bfp_l2_scatter.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv", "bfp_operands_sparse.sv"},
                                 cg, {"taken", "skipped", "metaw", "quiet", "errors"}, &d));
     EXPECT_EQ(d["errors"], 0) << output_;
     // 4000 cycles, a beat in 1 of 2: ~1000 weight beats (both rows take them), ~500 activation beats per row
@@ -833,7 +833,7 @@ TEST_F(SramHold, LockStepsReadOnlyRowZeroWeightsAndGroupZeroActivations) {
       for (const char* f : {"w", "want_w", "a", "want_a", "own"}) want.push_back(f + std::to_string(ph));
     ASSERT_NO_FATAL_FAILURE(run(kLockBench, "lock_tb",
                                 {"bfp_icg.sv", "bfp_sram.sv", "bfp_sram_hold.sv", "bfp_byte_sel.sv", "bfp_popcount.sv",
-                                 "bfp_prefix_sum.sv", "bfp_onehot_sel.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv", "bfp_operands_sparse.sv"},
+                                 "bfp_prefix_sum.sv", "bfp_onehot_sel.sv", "bfp_l2_scatter.sv", "bfp_row_seq.sv", "bfp_wgt_bank.sv", "bfp_operands_sparse.sv"},
                                 cg, want, &d, true));
     EXPECT_EQ(d["errors"], 0) << output_;
     EXPECT_GT(d["checked"], 1000) << output_;

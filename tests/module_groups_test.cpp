@@ -71,6 +71,7 @@ TEST(ReportModuleGroups, EveryGeneratedModuleHasItsGroup) {
         {"bfp_row_seq", "operand buffers"},        {"bfp_wgt_bank", "operand buffers"},
         {"bfp_popcount", "operand buffers"},       {"bfp_prefix_sum", "operand buffers"},
         {"bfp_byte_sel", "operand buffers"},       {"bfp_onehot_sel", "operand buffers"},
+        {"bfp_l2_scatter", "operand buffers"},
         {"bfp_dma_rd", "load engines"},
         {"bfp_dma_sparse", "load engines"},        {"bfp_walk_step", "load engines"},
         {"bfp_dma_packed", "load engines"},        {"bfp_wgt_sparse", "load engines"},

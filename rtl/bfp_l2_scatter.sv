@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+// Level-2 scatter of the row sequencers' metadata writes (sparsity: activations | both), one for all PE rows.
+// A write word holds the level-2 masks of PerWord consecutive non-empty blocks, packed in order (word w: the
+// blocks with ordinals w*PerWord .. w*PerWord+PerWord-1; the ordinal of block b is the popcount of the level-1
+// mask below it). bfp_row_seq stores the masks unpacked, at the block's own index, so a write moves each mask
+// to its block: block b takes mask (ordinal % PerWord) of the word when its ordinal / PerWord is the word index.
+// Why shared: that select (a PerWord:1 multiplexer per block and bit, and the ordinals' prefix sum) was a
+// quarter of each sequencer's area (docs/ppa.md "The level-2 scatter, shared"), but the metadata port writes one
+// row's word per cycle, so bfp_operands_sparse computes it once, from the written row's level-1 mask, and each
+// sequencer only loads the blocks this write enables. The code counts of the word's masks (the sequencer's base
+// table, written one cycle later) are computed here for the same reason.
+// Inputs are zero when no level-2 word is written (the caller isolates them), so nothing here switches then.
+module bfp_l2_scatter #(
+  parameter int BlockSize = 16,  /// elements per BFP block B (a power of two)
+  parameter int NumBlocks = 32,  /// blocks per activation half
+  parameter int MemWidth  = 64,  /// bits of a metadata write word (a multiple of BlockSize)
+  parameter int PerWord   = MemWidth / BlockSize,       /// derived: level-2 masks per write word
+  parameter int CntBits   = $clog2(BlockSize) + 1       /// derived: bits of one mask's code count
+) (
+  input  logic [NumBlocks-1:0]           l1_i,     /// level-1 mask of the row written (bit b: block b non-empty)
+  input  logic [15:0]                    word_i,   /// index of the level-2 word written
+  input  logic [MemWidth-1:0]            wdata_i,  /// the word: PerWord packed level-2 masks
+  output logic [NumBlocks-1:0]           bwe_o,    /// block b's mask is in this word
+  output logic [NumBlocks*BlockSize-1:0] bmask_o,  /// block b's mask at [b*BlockSize +: BlockSize] (where bwe_o)
+  output logic [PerWord*CntBits-1:0]     cnt_o     /// codes of mask j of the word at [j*CntBits +: CntBits]
+);
+`ifndef __ICARUS__
+  if (BlockSize < 8 || (BlockSize & (BlockSize - 1)) != 0 || NumBlocks < 1 || MemWidth % BlockSize != 0 ||
+      (PerWord & (PerWord - 1)) != 0) begin : gen_bad_params
+    $error("bfp_l2_scatter: BlockSize a power of two >= 8, MemWidth a power-of-two multiple of it");
+  end
+`endif
+  localparam int OrdBits    = $clog2(NumBlocks + 1);
+  localparam int PerWordLog = (PerWord > 1) ? $clog2(PerWord) : 0;
+
+  // every block's ordinal among the set level-1 bits below it (a log-step adder network, rtl/bfp_prefix_sum.sv)
+  logic [NumBlocks*OrdBits-1:0] ord;
+  logic [OrdBits-1:0]           ord_all;
+  bfp_prefix_sum #(.N(NumBlocks), .InBits(1), .OutBits(OrdBits)) u_ord (
+    .x_i(l1_i), .sum_o(ord), .total_o(ord_all));
+  logic unused_ord;
+  assign unused_ord = ^ord_all;  // the block count is not needed: a load writes at most NumBlocks masks
+
+  for (genvar b = 0; b < NumBlocks; b++) begin : gen_blk
+    logic [OrdBits-1:0] o;
+    assign o        = ord[b*OrdBits +: OrdBits];
+    assign bwe_o[b] = l1_i[b] && 16'(32'(o) >> PerWordLog) == word_i;
+    // Block b's ordinal is at most b, so only the first min(b+1, PerWord) masks of a word can land in it: the
+    // select is that narrow (a full PerWord:1 select for every block would spend 30% more multiplexers).
+    localparam int Choices = (b + 1 < PerWord) ? b + 1 : PerWord;
+    always_comb begin
+      bmask_o[b*BlockSize +: BlockSize] = '0;
+      for (int j = 0; j < Choices; j++)
+        if (32'(o) % PerWord == j) bmask_o[b*BlockSize +: BlockSize] = wdata_i[j*BlockSize +: BlockSize];
+    end
+  end
+
+  for (genvar j = 0; j < PerWord; j++) begin : gen_cnt
+    bfp_popcount #(.Width(BlockSize)) u_cnt (
+      .bits_i(wdata_i[j*BlockSize +: BlockSize]), .count_o(cnt_o[j*CntBits +: CntBits]));
+  end
+endmodule
+// bfp-group: operand buffers
