@@ -7,22 +7,35 @@
 // Why shared: that select (a PerWord:1 multiplexer per block and bit, and the ordinals' prefix sum) was a
 // quarter of each sequencer's area (docs/ppa.md "The level-2 scatter, shared"), but the metadata port writes one
 // row's word per cycle, so bfp_operands_sparse computes it once, from the written row's level-1 mask, and each
-// sequencer only loads the blocks this write enables. The code counts of the word's masks (the sequencer's base
-// table, written one cycle later) are computed here for the same reason.
-// Inputs are zero when no level-2 word is written (the caller isolates them), so nothing here switches then.
+// sequencer only loads the blocks this write enables.
+// The base table's late write (bfp_row_seq: one cycle after the level-2 word, a table entry per mask of the word,
+// the row's running code sum plus the codes of the masks below it in the word) is shared the same way: the
+// word's mask code counts, index and half are registered here at every level-2 write (one per cycle, so at most
+// one table write is pending in the whole array) and their prefix sums go to every sequencer, which adds its own
+// running sum when the pending write is its own.
+// Inputs are zero when no level-2 word is written (the caller isolates them), so the scatter does not switch then.
 module bfp_l2_scatter #(
   parameter int BlockSize = 16,  /// elements per BFP block B (a power of two)
   parameter int NumBlocks = 32,  /// blocks per activation half
   parameter int MemWidth  = 64,  /// bits of a metadata write word (a multiple of BlockSize)
+  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (the pending table write's registers), 2 enable
   parameter int PerWord   = MemWidth / BlockSize,       /// derived: level-2 masks per write word
-  parameter int CntBits   = $clog2(BlockSize) + 1       /// derived: bits of one mask's code count
+  parameter int BaseBits  = $clog2(NumBlocks * BlockSize)  /// derived: bits of a packed code index
 ) (
+  input  logic                           clk_i,    /// clock
+  input  logic                           we_i,     /// a level-2 word is written (to any row)
+  input  logic                           half_i,   /// its activation half
   input  logic [NumBlocks-1:0]           l1_i,     /// level-1 mask of the row written (bit b: block b non-empty)
   input  logic [15:0]                    word_i,   /// index of the level-2 word written
   input  logic [MemWidth-1:0]            wdata_i,  /// the word: PerWord packed level-2 masks
   output logic [NumBlocks-1:0]           bwe_o,    /// block b's mask is in this word
   output logic [NumBlocks*BlockSize-1:0] bmask_o,  /// block b's mask at [b*BlockSize +: BlockSize] (where bwe_o)
-  output logic [PerWord*CntBits-1:0]     cnt_o     /// codes of mask j of the word at [j*CntBits +: CntBits]
+  // the pending base-table write: the level-2 word of the cycle before (valid in the cycle after a we_i)
+  output logic                           tw_half_o,   /// its half
+  output logic [15:0]                    tw_word_o,   /// its word index
+  /// codes of the word's masks below mask j at [j*(BaseBits+1) +: BaseBits+1]
+  output logic [PerWord*(BaseBits+1)-1:0] tw_below_o,
+  output logic [BaseBits:0]              tw_total_o   /// codes of the whole word
 );
 `ifndef __ICARUS__
   if (BlockSize < 8 || (BlockSize & (BlockSize - 1)) != 0 || NumBlocks < 1 || MemWidth % BlockSize != 0 ||
@@ -31,6 +44,7 @@ module bfp_l2_scatter #(
   end
 `endif
   localparam int OrdBits    = $clog2(NumBlocks + 1);
+  localparam int CntBits    = $clog2(BlockSize) + 1;  // bits of one mask's code count
   localparam int PerWordLog = (PerWord > 1) ? $clog2(PerWord) : 0;
 
   // every block's ordinal among the set level-1 bits below it (a log-step adder network, rtl/bfp_prefix_sum.sv)
@@ -55,9 +69,31 @@ module bfp_l2_scatter #(
     end
   end
 
+  // ---- the pending base-table write ----------------------------------------------------------------------
+  // The masks' code counts are registered with the word's index and half, and the next cycle's prefix sums (a
+  // log-step adder network, rtl/bfp_prefix_sum.sv; a running sum becomes one adder chain: 31 ns on the default
+  // config) give each mask's codes below it in the word. Popcounts, prefix sums and the running sum in one
+  // cycle were the default config's critical path (7.2 ns, docs/ppa.md "Clock: the row sequencers' base table
+  // and walker loop"), hence the register. With `gate` the registers are clocked only on a level-2 write.
+  logic [PerWord*CntBits-1:0] cnt, tw_cnt_q;
   for (genvar j = 0; j < PerWord; j++) begin : gen_cnt
     bfp_popcount #(.Width(BlockSize)) u_cnt (
-      .bits_i(wdata_i[j*BlockSize +: BlockSize]), .count_o(cnt_o[j*CntBits +: CntBits]));
+      .bits_i(wdata_i[j*BlockSize +: BlockSize]), .count_o(cnt[j*CntBits +: CntBits]));
   end
+  logic clk_tw;
+  if (ClockGating == 1) begin : gen_cg_tw
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(we_i), .gclk_o(clk_tw));
+  end else begin : gen_ce_tw
+    assign clk_tw = clk_i;
+  end
+  always_ff @(posedge clk_tw) begin
+    if (we_i) begin
+      tw_half_o <= half_i;
+      tw_word_o <= word_i;
+      tw_cnt_q  <= cnt;
+    end
+  end
+  bfp_prefix_sum #(.N(PerWord), .InBits(CntBits), .OutBits(BaseBits + 1)) u_below (
+    .x_i(tw_cnt_q), .sum_o(tw_below_o), .total_o(tw_total_o));
 endmodule
 // bfp-group: operand buffers

@@ -256,16 +256,21 @@ module bfp_operands_sparse #(
   // scatter, shared"). The metadata port writes one row's word per cycle; the scatter takes that row's last
   // level-1 mask (its sequencer's l1_ld_o: a row's level-2 words come after its level-1 mask, SEQ_L2_AFTER_L1,
   // but the packed loader may write the next row's header meanwhile, so the mask is selected per row, not kept in
-  // one register) and the word, and every sequencer loads the blocks it enables when the word is its own.
+  // one register) and the word, and every sequencer loads the blocks it enables when the word is its own. It also
+  // holds the pending base-table write (the word's code counts, index and half, and their prefix sums), read by
+  // the sequencer whose word it was in the next cycle.
   // Operand isolation: mask and word are zero unless a level-2 word is written, so the scatter and its fan-out
   // to the rows do not switch with exponent words or between loads.
-  localparam int L2CntBits = (MemWidth / BlockSize) * (BlockLog + 1);
+  localparam int TwBits = (MemWidth / BlockSize) * ($clog2(ActDepth) + 1);
   logic [Rows*NumBlocks-1:0]     row_l1_ld;  // row r's last level-1 mask at [r*NumBlocks +: NumBlocks]
   logic                          l2s_we;
   logic [NumBlocks-1:0]          l2s_l1, l2s_bwe;
   logic [MemWidth-1:0]           l2s_wdata;
   logic [NumBlocks*BlockSize-1:0] l2s_bmask;
-  logic [L2CntBits-1:0]          l2s_cnt;
+  logic                          tw_half;
+  logic [15:0]                   tw_word;
+  logic [TwBits-1:0]             tw_below;
+  logic [$clog2(ActDepth):0]     tw_total;
   assign l2s_we = sp_meta_we_i && sp_meta_seg_i == bfp_pkg::SEG_L2;
   always_comb begin
     l2s_l1 = '0;
@@ -273,9 +278,11 @@ module bfp_operands_sparse #(
       l2s_l1 = l2s_l1 | (row_l1_ld[r*NumBlocks +: NumBlocks] & {NumBlocks{l2s_we && sp_meta_row_i == RowBits'(r)}});
   end
   assign l2s_wdata = l2s_we ? sp_meta_wdata_i : '0;
-  bfp_l2_scatter #(.BlockSize(BlockSize), .NumBlocks(NumBlocks), .MemWidth(MemWidth)) u_l2_scatter (
-    .l1_i(l2s_l1), .word_i(sp_meta_word_i), .wdata_i(l2s_wdata),
-    .bwe_o(l2s_bwe), .bmask_o(l2s_bmask), .cnt_o(l2s_cnt));
+  bfp_l2_scatter #(.BlockSize(BlockSize), .NumBlocks(NumBlocks), .MemWidth(MemWidth), .ClockGating(ClockGating))
+  u_l2_scatter (
+    .clk_i(clk_i), .we_i(l2s_we), .half_i(bank_half_i), .l1_i(l2s_l1), .word_i(sp_meta_word_i), .wdata_i(l2s_wdata),
+    .bwe_o(l2s_bwe), .bmask_o(l2s_bmask),
+    .tw_half_o(tw_half), .tw_word_o(tw_word), .tw_below_o(tw_below), .tw_total_o(tw_total));
 
   for (genvar r = 0; r < Rows; r++) begin : gen_row
     // Write stage of the dense load port (LOAD_WGT, LOAD_ACT without SPARSE), one copy per row: a code beat (and
@@ -463,7 +470,10 @@ module bfp_operands_sparse #(
       .l2_we_i    (meta_l2_we),
       .l2_bwe_i   (l2s_bwe),
       .l2_bmask_i (l2s_bmask),
-      .l2_cnt_i   (l2s_cnt),
+      .tw_half_i  (tw_half),
+      .tw_word_i  (tw_word),
+      .tw_below_i (tw_below),
+      .tw_total_i (tw_total),
       .l2_fill_i  (act_load_start_i && !act_load_sparse_i),
       .exp_we_i   (meta_exp_we),
       .word_i     (meta_word),

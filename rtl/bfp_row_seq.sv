@@ -40,8 +40,12 @@ module bfp_row_seq #(
   input  logic                           l2_we_i,      /// write one word of packed level-2 masks
   input  logic [NumBlocks-1:0]           l2_bwe_i,     /// with l2_we_i: block b's mask is in the word
   input  logic [NumBlocks*BlockSize-1:0] l2_bmask_i,   /// with l2_we_i: the word's masks at their blocks (bfp_l2_scatter)
-  /// with l2_we_i: code count of mask j of the word at [j*CntBits +: CntBits] (CntBits = log2(BlockSize) + 1)
-  input  logic [(MemWidth/BlockSize)*($clog2(BlockSize)+1)-1:0] l2_cnt_i,
+  // the pending base-table write (bfp_l2_scatter): read in the cycle after this row's level-2 write
+  input  logic                           tw_half_i,    /// the half of the level-2 word written a cycle before
+  input  logic [15:0]                    tw_word_i,    /// its word index
+  /// codes of its masks below mask j at [j*(BaseBits+1) +: BaseBits+1] (BaseBits = log2(NumBlocks*BlockSize))
+  input  logic [(MemWidth/BlockSize)*($clog2(NumBlocks*BlockSize)+1)-1:0] tw_below_i,
+  input  logic [$clog2(NumBlocks*BlockSize):0] tw_total_i,   /// codes of the whole word
   input  logic                           l2_fill_i,    /// set every level-2 mask to all ones (dense load)
   input  logic                           exp_we_i,     /// write one word of packed exponents
   input  logic [15:0]                    word_i,       /// word index for l2_we_i / exp_we_i
@@ -105,15 +109,15 @@ module bfp_row_seq #(
   // level-2 write this register is the level-1 mask of the half written. The scatter (bfp_l2_scatter) takes its
   // ordinals from it, not from the mask selected by the write's half and level-1 enable (that select headed the
   // level-2 masks' write path: docs/ppa.md "Clock: the row sequencers' base table and walker loop").
-  // The load-side registers below (this mask, the pending table write's fields, the running code sum: ~140
-  // flip-flops per row on the default config) load only while LOAD_ACT writes metadata, a few cycles per row and
+  // The load-side registers below (this mask and the running code sum: ~40 flip-flops per row on the default
+  // config; the pending table write's fields, ~100 more, are shared since bfp_l2_scatter) load only while LOAD_ACT writes metadata, a few cycles per row and
   // load, but sat on clk_i, so their clock pins took every cycle (docs/ppa.md "The row sequencers' load-side
   // registers and the loaders' operand isolation"). With `gate` they share one gate, opened by the OR of their
   // enables (each keeps its own enable inside); with none and enable they run on clk_i as before.
   logic tw_q;  // a base-table write is pending (below)
   logic clk_ld;
   if (ClockGating == 1) begin : gen_cg_ld
-    bfp_icg u_icg (.clk_i(clk_i), .en_i(l1_we_i || (l2_we_i && !l2_fill_i) || tw_q), .gclk_o(clk_ld));
+    bfp_icg u_icg (.clk_i(clk_i), .en_i(l1_we_i || tw_q), .gclk_o(clk_ld));
   end else begin : gen_ce_ld
     assign clk_ld = clk_i;
   end
@@ -121,37 +125,20 @@ module bfp_row_seq #(
   always_ff @(posedge clk_ld) if (l1_we_i) l1_ld_q <= l1_i;
   assign l1_ld_o = l1_ld_q;
 
-  // Prefix counts as a log-step adder network (rtl/bfp_prefix_sum.sv): below_w holds the codes of the masks
-  // below mask j of the write word. (A running sum was the same function, but synthesis builds it as one adder
-  // chain: 31 ns on the default config.)
-  logic [PerWord*(BaseBits+1)-1:0] below_w;
-  logic [BaseBits:0]               code_run;   // codes of the whole write word
-
   // The base table is written one cycle after its level-2 word (popcounts, prefix sums and the running sum in
   // one cycle were the default config's critical path, 7.2 ns): the word's mask counts, index and half are
-  // registered (tw_q: a table write is pending) and the next cycle adds them up. No cycle changes: the table is
+  // registered (shared by all rows in bfp_l2_scatter, which also sums them: tw_*_i; tw_q: this row's table write
+  // is pending) and the next cycle adds this row's running sum. No cycle changes: the table is
   // read only by active walkers, from the cycle after their start on (the start itself reads no base, below), and
   // a COMPUTE on the half being loaded dispatches at the earliest in the cycle after the load's last write, the
   // cycle the late write lands (SEQ_TAB_LATE). A LOAD_ACT may start in that cycle too: its dense fill of the
   // same half then wins, as it would have after the write (the fill is the later command).
-  logic                       tw_half_q;
-  logic [15:0]                tw_word_q;
-  logic [PerWord*CntBits-1:0] tw_cnt_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) tw_q <= 1'b0;
     else tw_q <= l2_we_i && !l2_fill_i;
   end
-  always_ff @(posedge clk_ld) begin
-    if (l2_we_i && !l2_fill_i) begin
-      tw_half_q <= meta_half_i;
-      tw_word_q <= word_i;
-      tw_cnt_q  <= l2_cnt_i;
-    end
-  end
   logic [BaseBits:0] lrun;  // codes of the level-2 words before the pending one
-  assign lrun = (tw_word_q == 16'd0) ? '0 : lsum_q;
-  bfp_prefix_sum #(.N(PerWord), .InBits(CntBits), .OutBits(BaseBits + 1)) u_below (
-    .x_i(tw_cnt_q), .sum_o(below_w), .total_o(code_run));
+  assign lrun = (tw_word_i == 16'd0) ? '0 : lsum_q;
 
   // Clock gating (docs/architecture.md "Clock gating"): the metadata is written only by LOAD_ACT, a few cycles
   // per row and load, and held through every COMPUTE, but it is ~2,200 flip-flops per row on the default config.
@@ -163,7 +150,7 @@ module bfp_row_seq #(
     logic mine;  // this half is written
     assign mine = meta_half_i == 1'(h);
     logic tab_mine;  // the pending base-table write is to this half
-    assign tab_mine = tw_q && tw_half_q == 1'(h);
+    assign tab_mine = tw_q && tw_half_i == 1'(h);
     logic clk_l1, clk_l2, clk_tab;
     if (ClockGating == 1) begin : gen_cg_meta
       bfp_icg u_icg_l1 (.clk_i(clk_i), .en_i(mine && l1_we_i), .gclk_o(clk_l1));
@@ -197,8 +184,8 @@ module bfp_row_seq #(
         tab_h_q <= DenseBase;
       end else if (tab_mine) begin
         for (int o = 0; o < NumBlocks; o++) begin
-          if (16'(o / PerWord) == tw_word_q)
-            tab_h_q[o*BaseBits +: BaseBits] <= BaseBits'(lrun + below_w[(o % PerWord)*(BaseBits+1) +: BaseBits+1]);
+          if (16'(o / PerWord) == tw_word_i)
+            tab_h_q[o*BaseBits +: BaseBits] <= BaseBits'(lrun + tw_below_i[(o % PerWord)*(BaseBits+1) +: BaseBits+1]);
         end
       end
     end
@@ -219,7 +206,7 @@ module bfp_row_seq #(
       assign exp_q[(h*ExpWords + w)*MemWidth +: MemWidth] = word_q;
     end
   end
-  always_ff @(posedge clk_ld) if (tw_q) lsum_q <= lrun + code_run;
+  always_ff @(posedge clk_ld) if (tw_q) lsum_q <= lrun + tw_total_i;
 
   logic [Groups-1:0] walk_busy;
   assign busy_o = |walk_busy;
@@ -402,8 +389,8 @@ module bfp_row_seq #(
         else $error("SEQ_L2_AFTER_L1: level-2 word %0d of half %0d not after (or with) its level-1 mask", word_i,
                     meta_half_i);
       // the late base-table write never lands while an active walker reads its half (a start reads no base)
-      assert (!tw_q || !busy_o || half_q != tw_half_q)
-        else $error("SEQ_TAB_LATE: base table of half %0d read in the cycle its late write lands", tw_half_q);
+      assert (!tw_q || !busy_o || half_q != tw_half_i)
+        else $error("SEQ_TAB_LATE: base table of half %0d read in the cycle its late write lands", tw_half_i);
     end
   end
 `endif

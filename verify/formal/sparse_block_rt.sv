@@ -54,15 +54,19 @@ module sparse_block_rt (
   logic [7:0]  e;
   // the level-2 scatter as bfp_operands_sparse shares it: fed with the sequencer's last level-1 mask and the
   // level-2 word, zero when no level-2 word is written
-  logic       l1_ld, bwe;
+  logic         l1_ld, bwe, tw_half;
   logic [B-1:0] bmask;
-  logic [31:0]  l2_cnt;  // 64-bit words: 8 masks of B = 8, 4 count bits each
+  logic [15:0]  tw_word;
+  logic [31:0]  tw_below;  // 64-bit words: 8 masks of B = 8, 4-bit sums (BaseBits 3)
+  logic [3:0]   tw_total;
   bfp_l2_scatter #(.BlockSize(B), .NumBlocks(1), .MemWidth(64)) u_scatter (
-    .l1_i(l1_ld && cyc_q == 2), .word_i(16'd0), .wdata_i(cyc_q == 2 ? {56'd0, mask} : 64'd0),
-    .bwe_o(bwe), .bmask_o(bmask), .cnt_o(l2_cnt));
+    .clk_i, .we_i(cyc_q == 2), .half_i(1'b0), .l1_i(l1_ld && cyc_q == 2), .word_i(16'd0),
+    .wdata_i(cyc_q == 2 ? {56'd0, mask} : 64'd0), .bwe_o(bwe), .bmask_o(bmask),
+    .tw_half_o(tw_half), .tw_word_o(tw_word), .tw_below_o(tw_below), .tw_total_o(tw_total));
   bfp_row_seq #(.BlockSize(B), .NumBlocks(1), .MemWidth(64), .UseWgtMask(0), .Groups(1)) u_dut (
     .clk_i, .rst_ni(cyc_q != 0), .meta_half_i(1'b0), .l1_we_i(cyc_q == 1), .l1_i(|mask),
-    .l2_we_i(cyc_q == 2), .l2_bwe_i(bwe), .l2_bmask_i(bmask), .l2_cnt_i(l2_cnt),
+    .l2_we_i(cyc_q == 2), .l2_bwe_i(bwe), .l2_bmask_i(bmask),
+    .tw_half_i(tw_half), .tw_word_i(tw_word), .tw_below_i(tw_below), .tw_total_i(tw_total),
     .l2_fill_i(1'b0), .exp_we_i(cyc_q == 1), .word_i(16'd0),
     .wdata_i({56'd0, exp_i}), .l1_ld_o(l1_ld), .start_i(cyc_q == st), .start_en_i(1'b1), .half_i(1'b0),
     .wgt_nz_i('1), .busy_o(busy), .valid_o(valid), .last_o(last), .k_o(k), .code_idx_o(idx), .exp_o(e));
