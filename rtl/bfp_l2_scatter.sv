@@ -18,7 +18,8 @@ module bfp_l2_scatter #(
   parameter int BlockSize = 16,  /// elements per BFP block B (a power of two)
   parameter int NumBlocks = 32,  /// blocks per activation half
   parameter int MemWidth  = 64,  /// bits of a metadata write word (a multiple of BlockSize)
-  parameter int ClockGating = 0,  /// power.clock_gating: 0 none, 1 gate (the pending table write's registers), 2 enable
+  /// power.clock_gating: 0 none, 1 gate (the pending table write's registers), 2 enable
+  parameter int ClockGating = 0,
   parameter int PerWord   = MemWidth / BlockSize,       /// derived: level-2 masks per write word
   parameter int BaseBits  = $clog2(NumBlocks * BlockSize)  /// derived: bits of a packed code index
 ) (

@@ -14,11 +14,12 @@
 // unpacked, at the block's own index, so that every block's AND with the weight mask (indexed by k) is one
 // AND gate per bit. A load scatters each level-2 word to its blocks (the ordinal of block b is the popcount
 // of the level-1 mask below b); the scatter is shared by all rows (rtl/bfp_l2_scatter.sv, in
-// bfp_operands_sparse: one row's word is written per cycle), fed with this row's last level-1 mask (l1_ld_o), and
-// the sequencer loads the blocks it enables. Jumping over several non-empty blocks at once needs their code counts and
-// their number: a base table, the packed index of the first code of the o-th non-empty block, is written with
-// the level-2 words (a running sum of their popcounts, one cycle after the word); the exponent ordinal is the
-// popcount of the level-1 mask below the block entered, and it also selects the block's base in the table.
+// bfp_operands_sparse: one row's word is written per cycle), fed with this row's last level-1 mask (l1_ld_o),
+// and the sequencer loads the blocks it enables. Jumping over several non-empty blocks at once needs their
+// code counts and their number: a base table, the packed index of the first code of the o-th non-empty
+// block, is written with the level-2 words (a running sum of their popcounts, one cycle after the word); the
+// exponent ordinal is the popcount of the level-1 mask below the block entered, and it also selects the block's
+// base in the table.
 // Cost per row: the base table (2 halves x NumBlocks x log2(ActDepth) flops); per walker:
 // NumBlocks B-bit ANDs with OR-reductions and a NumBlocks-bit popcount.
 module bfp_row_seq #(
@@ -39,7 +40,8 @@ module bfp_row_seq #(
   input  logic [NumBlocks-1:0]           l1_i,         /// level-1 mask: bit b set for a non-empty block b
   input  logic                           l2_we_i,      /// write one word of packed level-2 masks
   input  logic [NumBlocks-1:0]           l2_bwe_i,     /// with l2_we_i: block b's mask is in the word
-  input  logic [NumBlocks*BlockSize-1:0] l2_bmask_i,   /// with l2_we_i: the word's masks at their blocks (bfp_l2_scatter)
+  /// with l2_we_i: the word's masks at their blocks (bfp_l2_scatter)
+  input  logic [NumBlocks*BlockSize-1:0] l2_bmask_i,
   // the pending base-table write (bfp_l2_scatter): read in the cycle after this row's level-2 write
   input  logic                           tw_half_i,    /// the half of the level-2 word written a cycle before
   input  logic [15:0]                    tw_word_i,    /// its word index
@@ -110,10 +112,11 @@ module bfp_row_seq #(
   // ordinals from it, not from the mask selected by the write's half and level-1 enable (that select headed the
   // level-2 masks' write path: docs/ppa.md "Clock: the row sequencers' base table and walker loop").
   // The load-side registers below (this mask and the running code sum: ~40 flip-flops per row on the default
-  // config; the pending table write's fields, ~100 more, are shared since bfp_l2_scatter) load only while LOAD_ACT writes metadata, a few cycles per row and
-  // load, but sat on clk_i, so their clock pins took every cycle (docs/ppa.md "The row sequencers' load-side
-  // registers and the loaders' operand isolation"). With `gate` they share one gate, opened by the OR of their
-  // enables (each keeps its own enable inside); with none and enable they run on clk_i as before.
+  // config; the pending table write's fields, ~100 more, are shared in bfp_l2_scatter) load only while LOAD_ACT
+  // writes metadata, a few cycles per row and load, but sat on clk_i, so their clock pins took every cycle
+  // (docs/ppa.md "The row sequencers' load-side registers and the loaders' operand isolation"). With `gate` they
+  // share one gate, opened by the OR of their enables (each keeps its own enable inside); with none and enable
+  // they run on clk_i as before.
   logic tw_q;  // a base-table write is pending (below)
   logic clk_ld;
   if (ClockGating == 1) begin : gen_cg_ld
