@@ -79,6 +79,7 @@ module bfp_dma_packed #(
   typedef enum logic [1:0] {MainHdr, MainCodes, MainDone} main_e;
 
   logic               active_q, thdr_q;       // loading; tile header (beat 0) read
+  logic               busy_q;                 // active_q's copy for busy_o (below, after the engine's registers)
   // Operand isolation (docs/ppa.md "The row sequencers' load-side registers and the loaders' operand isolation"):
   // the read data bus carries every engine's beats and the funnels below are combinational on it; they see it
   // only while this engine loads (every use of a beat needs active_q), else zeros.
@@ -349,7 +350,7 @@ module bfp_dma_packed #(
                                                 : rd_rsp_tvalid_i && (req_b_q << BeatLog) < PosW'(hdr_bits[15:0])));
   assign rd_req_addr_o   = AddrWidth'(addr_q + (32'(req_b_q) << BeatLog));
   assign req_fire  = rd_req_tvalid_o && rd_req_tready_i;
-  assign busy_o    = active_q;
+  assign busy_o    = busy_q;  // (a copy of active_q: below)
   // the beats a tile of rows_i rows at count_i blocks has at least (nbmin at start_i): the core's prefetch limit
   // (the core registers it before use: bfp_core, "prefetch")
   logic [31:0] nbmin_d, off_exp_d;
@@ -523,6 +524,14 @@ module bfp_dma_packed #(
       end
     end
   end
+  // busy_o from a copy of active_q, for the reason bfp_dma_sparse has one: the core's next-load start comes back
+  // as start_i to every register here, and active_q itself sits on the buffer tree of the engine's load enables and
+  // response mask. `keep`: Yosys's opt_merge would fold the two flip-flops into one.
+  (* keep *) always_ff @(posedge clk_eng) begin
+    if (!rst_ni)               busy_q <= 1'b0;
+    else if (start_i)          busy_q <= rows_i != 16'd0;
+    else if (active_q && fin)  busy_q <= 1'b0;
+  end
 
   // header word: only the header and the level-1 mask (the exponents follow it)
   logic [MemWidth-1:0] hdr_mask;
@@ -562,6 +571,7 @@ module bfp_dma_packed #(
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
       assert (!start_i || !active_q) else $error("DMA_PK_START_BUSY: a packed load started while the last one runs");
+      assert (busy_q == active_q) else $error("DMA_PK_BUSY_COPY: busy_o's copy %0b, the engine's state %0b", busy_q, active_q);
       assert (!start_i || 32'(pre_i) <= pf_lim_o)
         else $error("DMA_PK_PRE: %0d beats prefetched, the smallest tile has %0d", pre_i, pf_lim_o);
       assert (!start_i || 32'd2 + 32'd2 * 32'(rows_i) <= 32'(Beat))

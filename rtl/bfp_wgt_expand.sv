@@ -173,15 +173,24 @@ module bfp_wgt_expand #(
 
   // ---- the codes of the word: n of them from position p of the window
   logic [Beat*PBits-1:0] pc;   // pc[i]: set mask bits below element i (the code element i takes)
-  logic [PBits-1:0]      n;
-  bfp_prefix_sum #(.N(Beat), .InBits(1), .OutBits(PBits)) u_pc (.x_i(m), .sum_o(pc), .total_o(n));
+  logic [PBits-1:0]      n, pc_total;
+  bfp_prefix_sum #(.N(Beat), .InBits(1), .OutBits(PBits)) u_pc (.x_i(m), .sum_o(pc), .total_o(pc_total));
+  // n, the word's codes, heads the lane's longest path (n -> codes_ok -> emit -> the window's 512 multiplexers):
+  // the prefix sums' total is their last element, five full-width adders deep; a popcount tree adds narrow sums
+  // first (docs/ppa.md, "Clock: the load engines' busy"). room: the codes left in slot 0, from the register alone,
+  // so no adder sits between n and the comparisons.
+  bfp_popcount #(.Width(Beat)) u_n (.bits_i(m), .count_o(n));
+  logic unused_pc_total;
+  assign unused_pc_total = ^pc_total;
+  logic [PBits-1:0] room;
+  assign room = PBits'(Beat) - PBits'(p_q);
   // window slots of the current column; a slot is present, or the header says no such word follows (it reads 0)
   logic own0, own1, have0, have1, need1, codes_ok;
   assign own0     = ncw_q >= 2'd1 && tag_q[0] == cur_q;
   assign own1     = ncw_q == 2'd2 && tag_q[1] == cur_q;
   assign have0    = own0 || cw_base_q >= cw_exp_c;
   assign have1    = own1 || cw_base_q + 16'd1 >= cw_exp_c;
-  assign need1    = 32'(p_q) + 32'(n) > Beat;
+  assign need1    = n > room;  // p + n > Beat
   assign codes_ok = n == '0 || (have0 && (!need1 || have1));
   logic [2*MemWidth-1:0] win_z;  // the current column's window, absent slots as zeros
   assign win_z = {own1 ? win_q[MemWidth +: MemWidth] : {MemWidth{1'b0}}, own0 ? win_q[0 +: MemWidth] : {MemWidth{1'b0}}};
@@ -199,7 +208,7 @@ module bfp_wgt_expand #(
   logic expanding, emit, drop, absorb, take, keep, done;
   assign expanding = cv_q[cur_q] && j_q != words_c;
   assign emit      = expanding && mv_q && mok_q && codes_ok && !stall_i;
-  assign drop      = emit && 32'(p_q) + 32'(n) >= Beat && own0;  // slot 0 used up
+  assign drop      = emit && n >= room && own0;  // slot 0 used up (p + n >= Beat)
   // after its last dense word, the current column's further code words (a corrupt count) are taken and dropped
   assign absorb    = cv_q[cur_q] && !expanding && rx == cur_q;
   assign code_ready_o = (cv_q != 2'b00) && (absorb || ncw_q != 2'd2);
@@ -366,7 +375,7 @@ module bfp_wgt_expand #(
         j_q <= j_q + 1'b1;
         p_q <= BeatLog'(32'(p_q) + 32'(n));
         o_q <= o_next;
-        if (32'(p_q) + 32'(n) >= Beat) cw_base_q <= cw_base_q + 16'd1;
+        if (n >= room) cw_base_q <= cw_base_q + 16'd1;
       end
       if (done) begin
         // the next column (if any) is expanded from its first word on

@@ -199,7 +199,7 @@ TEST_P(WgtExpandLane, DenseWordsEqualTheColumnCodes) {
         "cd '" + tmp.path().string() + "' && verilator -Wall --cc --exe --build -j 2 --top-module bfp_wgt_expand" +
         " -GMemWidth=" + std::to_string(8 * c.beat) + " -GBlockSize=" + std::to_string(c.block) +
         " -GNumBlocks=" + std::to_string(c.blocks) + " -GClockGating=" + std::to_string(cg) + " -CFLAGS '" + defs +
-        "' '" + src + "bfp_icg.sv' '" + src + "bfp_prefix_sum.sv' '" + src + "bfp_wgt_expand.sv' main.cpp -o vbench 2>&1");
+        "' '" + src + "bfp_icg.sv' '" + src + "bfp_popcount.sv' '" + src + "bfp_prefix_sum.sv' '" + src + "bfp_wgt_expand.sv' main.cpp -o vbench 2>&1");
     ASSERT_EQ(b.status, 0) << b.output;
     EXPECT_EQ(b.output.find("%Warning"), std::string::npos) << b.output;
     const auto r = bfp::test::run_cmd("'" + (tmp / "obj_dir" / "vbench").string() + "' " + std::to_string(seed) + " 2>&1");

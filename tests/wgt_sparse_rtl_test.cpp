@@ -306,7 +306,7 @@ TEST_P(WgtSparseLoad, DenseWordsAndExponentsEqualTheGoldenColumns) {
   const std::string src = std::string(BFP_SOURCE_DIR) + "/rtl/";
   std::string files = "gen/bfp_pkg.sv";
   for (const char* f : {"bfp_chk_handshake", "bfp_icg", "bfp_walk_step", "bfp_dma_packed", "bfp_dma_sparse",
-                        "bfp_prefix_sum", "bfp_wgt_expand", "bfp_wgt_sparse"})
+                        "bfp_popcount", "bfp_prefix_sum", "bfp_wgt_expand", "bfp_wgt_sparse"})
     files += " '" + src + f + ".sv'";
   const std::string defs = "-DBEAT=" + std::to_string(beat) + " -DBLK=" + std::to_string(B) +
                            " -DLANES=" + std::to_string(c.lanes) + " -DBANKBITS=" + std::to_string(bank_bits) +

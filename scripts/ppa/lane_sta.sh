@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # One compressed-weight-load lane (rtl/bfp_wgt_expand.sv) alone through the ASIC flow's osu018 steps (as
-# scripts/ppa/asic.sh: yosys synth -noabc, dfflibmap, abc -D 10000 with the same driving cell and load, OpenSTA at
-# 10 ns with the same constraints), for the lane's critical path in minutes instead of the whole config's hour.
+# scripts/ppa/asic.sh: yosys synth -noabc -nordff, dfflibmap, abc -D 10000 with the same driving cell and load,
+# OpenSTA at 10 ns with the same constraints), for the lane's critical path in minutes instead of the whole
+# config's hour.
 # Parameters of configs/default.yaml (256-bit beat, B = 16, 32 blocks, 6 column bits incl. the halves).
 #
 #   scripts/ppa/lane_sta.sh [RTL_DIR] [OUT_DIR]      defaults: rtl/, out/ppa/lane_sta
@@ -22,10 +23,10 @@ set_driving_cell -lib_cell BUFX4 -pin Y [all_inputs]
 set_load 0.02 [all_outputs]
 EOT
 cat >"$out/lane.ys" <<EOT
-read_verilog -sv $src/bfp_prefix_sum.sv $src/bfp_wgt_expand.sv
+read_verilog -sv $src/bfp_popcount.sv $src/bfp_prefix_sum.sv $src/bfp_wgt_expand.sv
 chparam -set MemWidth 256 -set BlockSize 16 -set NumBlocks 32 -set ColBits 6 bfp_wgt_expand
 hierarchy -check -top bfp_wgt_expand
-synth -top bfp_wgt_expand -noabc
+synth -top bfp_wgt_expand -noabc -nordff
 dfflibmap -liberty $lib
 abc -D 10000 -constr $out/abc.constr -liberty $lib
 opt_clean -purge
