@@ -71,9 +71,9 @@ module bfp_l2_scatter #(
   end
 
   // ---- the pending base-table write ----------------------------------------------------------------------
-  // The masks' code counts are registered with the word's index and half, and the next cycle's prefix sums (a
-  // log-step adder network, rtl/bfp_prefix_sum.sv; a running sum becomes one adder chain: 31 ns on the default
-  // config) give each mask's codes below it in the word. Popcounts, prefix sums and the running sum in one
+  // The masks' code counts are registered with the word's index and half, and the next cycle's sums (log-step
+  // adder trees, rtl/bfp_prefix_sum.sv; a running sum becomes one adder chain: 31 ns on the default config) give
+  // each mask's codes below it in the word. Popcounts, prefix sums and the running sum in one
   // cycle were the default config's critical path (7.2 ns, docs/ppa.md "Clock: the row sequencers' base table
   // and walker loop"), hence the register. With `gate` the registers are clocked only on a level-2 write.
   logic [PerWord*CntBits-1:0] cnt, tw_cnt_q;
@@ -94,7 +94,22 @@ module bfp_l2_scatter #(
       tw_cnt_q  <= cnt;
     end
   end
-  bfp_prefix_sum #(.N(PerWord), .InBits(CntBits), .OutBits(BaseBits + 1)) u_below (
-    .x_i(tw_cnt_q), .sum_o(tw_below_o), .total_o(tw_total_o));
+  // Each sum (mask j's codes below it, and the word's total) is the total of its own adder tree, not an element
+  // of one prefix network: every sum goes to all rows' table adders (about 30 loads a bit on the default config),
+  // and the hierarchical flow neither buffers a net that leaves its module nor sees its load, so abc built the
+  // network as a chain through those loaded outputs (8ae9383: 6.1 ns in it, 130.2 MHz, the design's longest path;
+  // docs/ppa.md "Clock: the load engines' busy"). Separate instances keep every output off the other sums' paths.
+  assign tw_below_o[0 +: BaseBits + 1] = '0;
+  for (genvar j = 1; j <= PerWord; j++) begin : gen_below
+    logic [j*(BaseBits+1)-1:0] unused_sums;  // the tree's own prefix sums: only its total is used
+    logic [BaseBits:0]         sum;
+    bfp_prefix_sum #(.N(j), .InBits(CntBits), .OutBits(BaseBits + 1)) u_sum (
+      .x_i(tw_cnt_q[0 +: j*CntBits]), .sum_o(unused_sums), .total_o(sum));
+    if (j < PerWord) begin : gen_below_j
+      assign tw_below_o[j*(BaseBits+1) +: BaseBits+1] = sum;
+    end else begin : gen_total
+      assign tw_total_o = sum;
+    end
+  end
 endmodule
 // bfp-group: operand buffers
